@@ -1,0 +1,4 @@
+// bitmap commands.
+import type { HandlerMap } from './types.js';
+
+export const bitmapCommands: HandlerMap = {};

@@ -1,0 +1,4 @@
+// config commands.
+import type { HandlerMap } from './types.js';
+
+export const configCommands: HandlerMap = {};

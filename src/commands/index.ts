@@ -1,0 +1,19 @@
+// Every command group. The command table joins these handlers with the metadata in meta.ts.
+import type { HandlerMap } from './types.js';
+import { bitmapCommands } from './bitmap.js';
+import { configCommands } from './config.js';
+import { connectionCommands } from './connection.js';
+import { keysCommands } from './keys.js';
+import { serverCommands } from './server.js';
+import { stringCommands } from './string.js';
+import { transactionsCommands } from './transactions.js';
+
+export const ALL_GROUPS: HandlerMap[] = [
+  bitmapCommands,
+  configCommands,
+  connectionCommands,
+  keysCommands,
+  serverCommands,
+  stringCommands,
+  transactionsCommands,
+];

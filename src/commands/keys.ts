@@ -1,0 +1,4 @@
+// keys commands.
+import type { HandlerMap } from './types.js';
+
+export const keysCommands: HandlerMap = {};

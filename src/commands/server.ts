@@ -1,0 +1,4 @@
+// server commands.
+import type { HandlerMap } from './types.js';
+
+export const serverCommands: HandlerMap = {};

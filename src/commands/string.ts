@@ -1,0 +1,4 @@
+// string commands.
+import type { HandlerMap } from './types.js';
+
+export const stringCommands: HandlerMap = {};

@@ -1,0 +1,100 @@
+// The command table: facts from meta.ts joined with handlers from the command-group modules.
+// Drives dispatch, COMMAND, ACL categories and rename-command.
+import { COMMAND_META } from './meta.js';
+import type { Command, CommandMeta, Handler, HandlerMap } from './types.js';
+
+function build(meta: CommandMeta, handler: Handler, parent: Command | null): Command {
+  const flags = meta.flags;
+  return {
+    fullName: meta.name,
+    meta,
+    isWrite: flags.includes('write'),
+    isDenyOom: flags.includes('denyoom'),
+    noAuth: flags.includes('no_auth'),
+    noMulti: flags.includes('no_multi'),
+    isAdmin: flags.includes('admin'),
+    allowBusy: flags.includes('allow_busy'),
+    handler,
+    subcommands: null,
+    parent,
+    stats: { calls: 0, usec: 0, rejected: 0, failed: 0 },
+  };
+}
+
+const noHandler: Handler = () => {
+  throw new Error('container command called without a subcommand');
+};
+
+export class CommandTable {
+  /** Current names (after rename-command) to commands. */
+  private readonly byName = new Map<string, Command>();
+  /** Original names, for COMMAND INFO and ACL, whatever they are called now. */
+  readonly all = new Map<string, Command>();
+
+  constructor(groups: HandlerMap[]) {
+    const handlers = new Map<string, Handler>();
+    for (const g of groups) {
+      for (const [name, h] of Object.entries(g)) {
+        if (handlers.has(name)) throw new Error(`command ${name} defined twice`);
+        handlers.set(name, h);
+      }
+    }
+    const used = new Set<string>();
+    for (const meta of COMMAND_META) {
+      const subs = meta.subcommands ?? [];
+      if (subs.length > 0) {
+        const implemented = subs.filter((s) => handlers.has(s.name));
+        if (implemented.length === 0) continue;
+        const cmd = build(meta, noHandler, null);
+        cmd.subcommands = new Map();
+        for (const s of implemented) {
+          cmd.subcommands.set(s.name.slice(meta.name.length + 1), build(s, handlers.get(s.name)!, cmd));
+          used.add(s.name);
+        }
+        this.add(cmd);
+      } else {
+        const h = handlers.get(meta.name);
+        if (h === undefined) continue;
+        used.add(meta.name);
+        this.add(build(meta, h, null));
+      }
+    }
+    for (const name of handlers.keys()) {
+      if (!used.has(name)) throw new Error(`handler ${name} has no command metadata`);
+    }
+  }
+
+  private add(cmd: Command): void {
+    this.byName.set(cmd.fullName, cmd);
+    this.all.set(cmd.fullName, cmd);
+  }
+
+  /** Looks a command up by the (lower-case) name a client sent. */
+  lookup(name: string): Command | undefined {
+    return this.byName.get(name);
+  }
+
+  /** rename-command: "" removes the command for everyone. Returns false for an unknown command. */
+  rename(from: string, to: string): boolean {
+    const cmd = this.byName.get(from.toLowerCase());
+    if (cmd === undefined) return false;
+    this.byName.delete(from.toLowerCase());
+    if (to !== '') this.byName.set(to.toLowerCase(), cmd);
+    return true;
+  }
+
+  /** Every top-level command, with its subcommands when asked. */
+  *commands(withSubcommands = false): IterableIterator<Command> {
+    for (const cmd of this.all.values()) {
+      yield cmd;
+      if (withSubcommands && cmd.subcommands) yield* cmd.subcommands.values();
+    }
+  }
+
+  /** A command or subcommand by its full name ("config|get"). */
+  byFullName(full: string): Command | undefined {
+    const bar = full.indexOf('|');
+    if (bar < 0) return this.all.get(full);
+    return this.all.get(full.slice(0, bar))?.subcommands?.get(full.slice(bar + 1));
+  }
+}

@@ -1,0 +1,4 @@
+// transactions commands.
+import type { HandlerMap } from './types.js';
+
+export const transactionsCommands: HandlerMap = {};

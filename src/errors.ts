@@ -1,0 +1,27 @@
+// Every wire error text, matching redis-server 7.0.15 exactly.
+
+export const err = {
+  syntax: () => 'ERR syntax error',
+  wrongType: () => 'WRONGTYPE Operation against a key holding the wrong kind of value',
+  notInteger: () => 'ERR value is not an integer or out of range',
+  notFloat: () => 'ERR value is not a valid float',
+  overflow: () => 'ERR increment or decrement would overflow',
+  noSuchKey: () => 'ERR no such key',
+  outOfRange: () => 'ERR index out of range',
+  invalidDbIndex: () => 'ERR DB index is out of range',
+  invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
+  unknownCommand: (name: string, args: string[]) => {
+    let shown = '';
+    for (const a of args) {
+      if (shown.length >= 128) break;
+      shown += `'${a.slice(0, 128 - shown.length)}' `;
+    }
+    return `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${shown}`;
+  },
+  unknownSubcommand: (sub: string, cmd: string) => `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`,
+  wrongArity: (name: string) => `ERR wrong number of arguments for '${name}' command`,
+  internal: () => 'ERR internal error',
+  notImplemented: (what: string) => `ERR ${what} is not implemented by Redoubt`,
+  multiNested: () => 'ERR MULTI calls can not be nested',
+};
+

@@ -1,0 +1,251 @@
+// Incremental RESP request parser: multibulk and inline commands, pipelined, split anywhere.
+// Arguments come out as latin1 strings (one code unit per byte, so binary safe).
+// Limits and error texts are Redis 7.0's (networking.c: processMultibulkBuffer/processInlineBuffer).
+
+/** Redis's PROTO_INLINE_MAX_SIZE: an inline request or a count line may not exceed it. */
+export const INLINE_MAX = 64 * 1024;
+/** Bulk arguments at least this big are collected in their own buffer, never re-concatenated. */
+const BIG_ARG = 32 * 1024;
+/** Before authentication (SECURITY.md "pre-auth"), as Redis 7 does. */
+export const UNAUTH_MAX_ARGS = 10;
+export const UNAUTH_MAX_BULK = 16384;
+const INT_MAX = 2147483647;
+
+export class ProtocolError extends Error {}
+
+export interface ParserLimits {
+  /** proto-max-bulk-len */
+  maxBulkLen: number;
+  /** True while the connection still has to authenticate. */
+  authRequired: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class RespParser {
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  /** Arguments still expected by the current multibulk, 0 when between commands. */
+  private remaining = 0;
+  private argv: string[] = [];
+  /** Length of the bulk being waited for, -1 when expecting a `$` line. */
+  private bulkLen = -1;
+  /** Dedicated buffer for a big bulk argument that arrives over several chunks. */
+  private big: Buffer | null = null;
+  private bigFilled = 0;
+
+  constructor(private readonly limits: ParserLimits) {}
+
+  /** Bytes received and not yet parsed (the query buffer). */
+  get pending(): number {
+    return this.buf.length - this.pos + this.bigFilled;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.big !== null) {
+      const need = this.big.length - this.bigFilled;
+      const n = Math.min(need, chunk.length);
+      chunk.copy(this.big, this.bigFilled, 0, n);
+      this.bigFilled += n;
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
+    }
+    if (this.pos >= this.buf.length) {
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.pos = 0;
+    }
+  }
+
+  /** The next complete command, an empty array for an empty request, or null when more bytes are needed. */
+  next(): string[] | null {
+    if (this.remaining === 0 && this.big === null) {
+      if (this.pos >= this.buf.length) return null;
+      if (this.buf[this.pos] !== 0x2a /* '*' */) return this.inline();
+      const nl = this.buf.indexOf(13, this.pos);
+      if (nl < 0) {
+        if (this.buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big mbulk count string');
+        return null;
+      }
+      if (nl + 1 >= this.buf.length) return null; // wait for the '\n'
+      const n = parseLength(this.buf, this.pos + 1, nl);
+      if (n === null || n > INT_MAX) throw new ProtocolError('Protocol error: invalid multibulk length');
+      // SECURITY: before authentication a request may carry only a few arguments (CVE-2021-32675 class).
+      if (n > UNAUTH_MAX_ARGS && this.limits.authRequired) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
+      this.pos = nl + 2;
+      if (n <= 0) return EMPTY_CMD;
+      this.remaining = n;
+      this.argv = [];
+      this.bulkLen = -1;
+    }
+    return this.multibulk();
+  }
+
+  private multibulk(): string[] | null {
+    const buf = this.buf;
+    while (this.remaining > 0) {
+      if (this.big !== null) {
+        if (this.bigFilled < this.big.length) return null;
+        this.argv.push(this.big.toString('latin1', 0, this.big.length - 2));
+        this.big = null;
+        this.bigFilled = 0;
+        this.bulkLen = -1;
+        this.remaining--;
+        continue;
+      }
+      if (this.bulkLen < 0) {
+        if (this.pos >= buf.length) return null;
+        const nl = buf.indexOf(13, this.pos);
+        if (nl < 0) {
+          if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big bulk count string');
+          return null;
+        }
+        if (nl + 1 >= buf.length) return null;
+        if (buf[this.pos] !== 0x24 /* '$' */) {
+          throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos] ?? 0)}'`);
+        }
+        const len = parseLength(buf, this.pos + 1, nl);
+        if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError('Protocol error: invalid bulk length');
+        // SECURITY: before authentication a bulk argument is capped at 16 KiB.
+        if (len > UNAUTH_MAX_BULK && this.limits.authRequired) throw new ProtocolError('Protocol error: unauthenticated bulk length');
+        this.pos = nl + 2;
+        this.bulkLen = len;
+      }
+      const avail = buf.length - this.pos;
+      if (avail < this.bulkLen + 2) {
+        if (this.bulkLen >= BIG_ARG) {
+          // Collect the rest of this argument in its own buffer as it arrives.
+          this.big = Buffer.allocUnsafe(this.bulkLen + 2);
+          buf.copy(this.big, 0, this.pos);
+          this.bigFilled = avail;
+          this.buf = EMPTY;
+          this.pos = 0;
+        }
+        return null;
+      }
+      this.argv.push(buf.toString('latin1', this.pos, this.pos + this.bulkLen));
+      this.pos += this.bulkLen + 2;
+      this.bulkLen = -1;
+      this.remaining--;
+    }
+    const argv = this.argv;
+    this.argv = [];
+    return argv;
+  }
+
+  private inline(): string[] | null {
+    const buf = this.buf;
+    const nl = buf.indexOf(10, this.pos);
+    if (nl < 0) {
+      if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big inline request');
+      return null;
+    }
+    let end = nl;
+    if (end > this.pos && buf[end - 1] === 13) end--;
+    const line = buf.toString('latin1', this.pos, end);
+    this.pos = nl + 1;
+    const argv = splitArgs(line);
+    if (argv === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
+    return argv;
+  }
+}
+
+const EMPTY_CMD: string[] = [];
+
+/** Parses a signed decimal between start and end; null unless it is a well-formed 64-bit-safe integer. */
+function parseLength(buf: Buffer, start: number, end: number): number | null {
+  if (start >= end || end - start > 20) return null;
+  let i = start;
+  let neg = false;
+  if (buf[i] === 0x2d) {
+    neg = true;
+    i++;
+    if (i === end) return null;
+  }
+  let n = 0;
+  for (; i < end; i++) {
+    const c = buf[i]! - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+  }
+  if (n > Number.MAX_SAFE_INTEGER) return null;
+  return neg ? -n : n;
+}
+
+function isHex(c: string): boolean {
+  return /^[0-9a-fA-F]$/.test(c);
+}
+
+/**
+ * Splits a line into arguments with Redis's rules (sdssplitargs): spaces separate, "double quotes"
+ * take \n \r \t \b \a \\ \" and \xHH escapes, 'single quotes' take \' only. A closing quote must be
+ * followed by a space or the end. Returns null for unbalanced quotes. Also used by the config parser.
+ */
+export function splitArgs(line: string): string[] | null {
+  const out: string[] = [];
+  let i = 0;
+  const n = line.length;
+  for (;;) {
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) return out;
+    let cur = '';
+    let inDq = false;
+    let inSq = false;
+    let done = false;
+    while (!done) {
+      if (inDq) {
+        if (i >= n) return null;
+        const c = line[i]!;
+        if (c === '\\' && line[i + 1] === 'x' && i + 3 < n + 0 && isHex(line[i + 2] ?? '') && isHex(line[i + 3] ?? '')) {
+          cur += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
+          i += 3;
+        } else if (c === '\\' && i + 1 < n) {
+          i++;
+          const e = line[i]!;
+          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
+        } else if (c === '"') {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else if (inSq) {
+        if (i >= n) return null;
+        const c = line[i]!;
+        if (c === '\\' && line[i + 1] === "'") {
+          i++;
+          cur += "'";
+        } else if (c === "'") {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else {
+        if (i >= n) {
+          done = true;
+          break;
+        }
+        const c = line[i]!;
+        const code = line.charCodeAt(i);
+        if (isSpace(code)) {
+          done = true;
+        } else if (c === '"') {
+          inDq = true;
+        } else if (c === "'") {
+          inSq = true;
+        } else {
+          cur += c;
+        }
+      }
+      if (i < n) i++;
+    }
+    out.push(cur);
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
+}

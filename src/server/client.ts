@@ -1,0 +1,141 @@
+// One connection: its parser, reply writer and session state (db, protocol, MULTI queue, ...).
+import type { Socket } from 'node:net';
+import { ProtocolError, RespParser } from '../protocol/parser.js';
+import { ReplyWriter } from '../protocol/writer.js';
+import type { Command } from '../commands/types.js';
+import type { Db } from '../store/db.js';
+import type { Server } from './server.js';
+
+export interface QueuedCommand {
+  cmd: Command;
+  argv: string[];
+}
+
+export type ReplyMode = 'on' | 'off' | 'skip';
+
+export class Client {
+  readonly id: number;
+  readonly parser: RespParser;
+  readonly out: ReplyWriter;
+  dbIndex = 0;
+  name = '';
+  user = 'default';
+  authenticated = true;
+  readonly createdAt: number;
+  lastInteraction: number;
+  readonly addr: string;
+  readonly laddr: string;
+  /** Full name of the last command run, for CLIENT LIST. */
+  lastCommand = 'NULL';
+  /** MULTI queue, null outside a transaction. */
+  multi: QueuedCommand[] | null = null;
+  /** A queued command was refused: EXEC will abort. */
+  multiDirty = false;
+  replyMode: ReplyMode = 'on';
+  /** The next command's reply is skipped (CLIENT REPLY SKIP). */
+  skipNext = false;
+  monitor = false;
+  noEvict = false;
+  /** Set while the client waits (CLIENT PAUSE, blocking commands); input is not processed. */
+  blockedArgv: string[] | null = null;
+  closeAfterReply = false;
+  closed = false;
+  /** Bytes read and written, for INFO stats. */
+  netIn = 0;
+
+  constructor(
+    readonly server: Server,
+    readonly socket: Socket,
+    id: number,
+  ) {
+    this.id = id;
+    this.parser = new RespParser(server.parserLimits(this));
+    this.out = new ReplyWriter(server.stats);
+    this.createdAt = server.clock.now();
+    this.lastInteraction = this.createdAt;
+    this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
+    this.laddr = formatAddr(socket.localAddress, socket.localPort);
+  }
+
+  get db(): Db {
+    return this.server.ks.dbs[this.dbIndex]!;
+  }
+
+  get resp(): 2 | 3 {
+    return this.out.resp;
+  }
+
+  onData(chunk: Buffer): void {
+    this.netIn += chunk.length;
+    this.server.stats.netInput += chunk.length;
+    this.lastInteraction = this.server.clock.now();
+    this.parser.feed(chunk);
+    if (this.parser.pending > this.server.queryBufferLimit) {
+      // SECURITY: a client may not pile up unbounded unparsed input.
+      this.server.log.warning(`Closing client that reached max query buffer length: ${this.describe()}`);
+      this.close();
+      return;
+    }
+    this.processInput();
+    this.flush();
+  }
+
+  /** Parses and runs commands until input runs out or the client blocks. */
+  processInput(): void {
+    while (this.blockedArgv === null && !this.closeAfterReply && !this.closed) {
+      let argv: string[] | null;
+      try {
+        argv = this.parser.next();
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        this.server.log.verbose(`${e.message} from client: ${this.describe()}`);
+        this.out.error('ERR ' + e.message);
+        this.closeAfterReply = true;
+        break;
+      }
+      if (argv === null) break;
+      if (argv.length === 0) continue;
+      this.server.dispatcher.run(this, argv);
+    }
+  }
+
+  /** Sends what the handlers wrote; once per event-loop turn. */
+  flush(): void {
+    if (this.closed) return;
+    if (this.out.len > 0) {
+      const data = this.out.take();
+      this.server.stats.netOutput += data.length;
+      this.socket.write(data);
+    }
+    if (this.closeAfterReply) this.close();
+  }
+
+  /** Resumes a client that was waiting (pause ended, key became ready). */
+  resume(): void {
+    const argv = this.blockedArgv;
+    if (argv === null || this.closed) return;
+    this.blockedArgv = null;
+    this.server.dispatcher.run(this, argv);
+    this.processInput();
+    this.flush();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    this.socket.destroySoon?.();
+    this.server.unlinkClient(this);
+  }
+
+  /** "id=3 addr=127.0.0.1:5555 laddr=... fd=... name=..." as CLIENT LIST shows one client. */
+  describe(): string {
+    return this.server.clientInfo(this);
+  }
+}
+
+function formatAddr(host: string | undefined, port: number | undefined): string {
+  if (host === undefined) return '?:0';
+  const h = host.startsWith('::ffff:') ? host.slice(7) : host;
+  return `${h}:${port ?? 0}`;
+}

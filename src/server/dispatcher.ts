@@ -1,0 +1,123 @@
+// The one dispatch path. Every command, from every connection and from EXEC, passes here,
+// in Redis's processCommand order. Handlers never check arity, authentication or permissions.
+import { err } from '../errors.js';
+import type { Command } from '../commands/types.js';
+import type { Client } from './client.js';
+import type { Server } from './server.js';
+
+/** Commands that run (not queue) inside MULTI. */
+const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export class Dispatcher {
+  constructor(private readonly server: Server) {}
+
+  /** Resolves argv to a command or subcommand; on failure writes the error and returns null. */
+  private resolve(client: Client, argv: string[]): Command | null {
+    const name = argv[0]!;
+    const table = this.server.table;
+    let cmd = table.lookup(name) ?? table.lookup(name.toLowerCase());
+    if (cmd === undefined) {
+      this.reject(client, null, err.unknownCommand(name, argv.slice(1)));
+      return null;
+    }
+    if (cmd.subcommands !== null) {
+      if (argv.length === 1) {
+        this.reject(client, cmd, err.wrongArity(cmd.fullName));
+        return null;
+      }
+      const sub = cmd.subcommands.get(argv[1]!.toLowerCase());
+      if (sub === undefined) {
+        this.reject(client, cmd, err.unknownSubcommand(argv[1]!, name));
+        return null;
+      }
+      cmd = sub;
+    }
+    const arity = cmd.meta.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
+      this.reject(client, cmd, err.wrongArity(cmd.fullName));
+      return null;
+    }
+    return cmd;
+  }
+
+  /** A refusal before execution: counts it and marks a MULTI as doomed. */
+  private reject(client: Client, cmd: Command | null, msg: string): void {
+    if (cmd !== null) cmd.stats.rejected++;
+    if (client.multi !== null) client.multiDirty = true;
+    this.reply(client, () => client.out.error(msg));
+  }
+
+  /** Writes a dispatcher-level reply, honouring CLIENT REPLY OFF/SKIP. */
+  private reply(client: Client, write: () => void): void {
+    const mark = client.out.len;
+    write();
+    if (client.skipNext || client.replyMode === 'off') client.out.len = mark;
+    client.skipNext = false;
+  }
+
+  run(client: Client, argv: string[]): void {
+    const server = this.server;
+    // 1-2. lookup (renamed and removed names resolved by the table) and arity
+    const cmd = this.resolve(client, argv);
+    if (cmd === null) return;
+    // 3. commands disabled by configuration (the identity issue adds DEBUG/MODULE gates here)
+    // 4. authentication (the identity issue adds the NOAUTH gate here)
+    // 5. MULTI
+    if (client.multi !== null) {
+      if (cmd.noMulti) {
+        this.reject(client, cmd, 'ERR Command not allowed inside a transaction');
+        return;
+      }
+      if (!MULTI_PASSTHROUGH.has(cmd.parent?.fullName ?? cmd.fullName)) {
+        client.multi.push({ cmd, argv });
+        this.reply(client, () => client.out.raw('+QUEUED\r\n'));
+        return;
+      }
+    }
+    // 6. ACL (the identity issue adds the command, key and channel checks here)
+    // 7. client pause: postpone until unpaused
+    if (server.pause.blocks(cmd)) {
+      client.blockedArgv = argv;
+      server.pause.waiting.add(client);
+      return;
+    }
+    // 8. execute
+    this.call(client, cmd, argv);
+  }
+
+  /** Executes a resolved command: the handler, then stats, slow log and monitors. */
+  call(client: Client, cmd: Command, argv: string[]): void {
+    const server = this.server;
+    const out = client.out;
+    const mark = out.len;
+    const errorsBefore = out.errors;
+    const t0 = performance.now();
+    try {
+      cmd.handler(client, argv, server);
+    } catch (e) {
+      // Any exception here is a bug: log it, never send a stack trace.
+      server.log.warning(`Internal error in '${cmd.fullName}': ${(e as Error).stack ?? String(e)}`);
+      out.len = mark;
+      out.error(err.internal());
+    }
+    const usec = Math.round((performance.now() - t0) * 1000);
+    const stats = cmd.stats;
+    stats.calls++;
+    stats.usec += usec;
+    if (out.errors !== errorsBefore) stats.failed++;
+    server.stats.commands++;
+    client.lastCommand = cmd.fullName;
+    if (client.skipNext) {
+      out.len = mark;
+      client.skipNext = false;
+    } else if (client.replyMode === 'off') {
+      out.len = mark;
+    } else if (client.replyMode === 'skip') {
+      // CLIENT REPLY SKIP: no reply for itself, none for the next command.
+      out.len = mark;
+      client.replyMode = 'on';
+      client.skipNext = true;
+    }
+    server.afterCall(client, cmd, argv, usec);
+  }
+}

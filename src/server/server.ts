@@ -1,0 +1,310 @@
+// Wires the parts: config, keyspace, command table, dispatcher, listeners, clients, cron.
+import { unlinkSync } from 'node:fs';
+import net from 'node:net';
+import type { Config } from '../config/config.js';
+import { CommandTable } from '../commands/table.js';
+import type { Command } from '../commands/types.js';
+import { ALL_GROUPS } from '../commands/index.js';
+import type { ParserLimits } from '../protocol/parser.js';
+import { systemClock, type Clock } from '../store/clock.js';
+import { Keyspace } from '../store/db.js';
+import { Client } from './client.js';
+import { Dispatcher } from './dispatcher.js';
+import { Logger } from './log.js';
+import { ServerStats } from './stats.js';
+import { SlowLog } from './slowlog.js';
+import { PauseState } from './pause.js';
+
+export const REDOUBT_VERSION = '0.1.0';
+/** The Redis version whose behaviour Redoubt reproduces (INFO redis_version, HELLO version). */
+export const REDIS_VERSION = '7.0.15';
+
+export interface ServerOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Path of the config file, for INFO config_file and CONFIG REWRITE. */
+  configFile?: string | null;
+}
+
+export class Server {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly ks: Keyspace;
+  readonly table: CommandTable;
+  readonly dispatcher: Dispatcher;
+  readonly stats = new ServerStats();
+  readonly slowlog = new SlowLog();
+  readonly pause: PauseState;
+  readonly clients = new Map<number, Client>();
+  readonly monitors = new Set<Client>();
+  readonly configFile: string | null;
+  readonly startTime: number;
+  readonly runId: string;
+  private nextClientId = 1;
+  private listeners: net.Server[] = [];
+  private cronTimer: NodeJS.Timeout | null = null;
+  /** Clients with replies written outside their own input turn (pub/sub, unblocking). */
+  private pendingFlush = new Set<Client>();
+  private flushScheduled = false;
+  /** Hot-path copies of config values, kept current by config listeners. */
+  maxBulkLen: number;
+  queryBufferLimit: number;
+  lastSave: number;
+  /** Ports actually listened on (port 0 in tests picks a free one). */
+  boundPorts: number[] = [];
+  shuttingDown = false;
+
+  constructor(
+    readonly config: Config,
+    opts: ServerOptions = {},
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log ?? new Logger();
+    this.configFile = opts.configFile ?? null;
+    this.ks = new Keyspace(config.num('databases'), this.clock);
+    this.table = new CommandTable(ALL_GROUPS);
+    this.dispatcher = new Dispatcher(this);
+    this.pause = new PauseState(this);
+    this.startTime = this.clock.now();
+    this.lastSave = Math.floor(this.startTime / 1000);
+    this.runId = randomHex(40);
+    this.maxBulkLen = config.num('proto-max-bulk-len');
+    this.queryBufferLimit = config.num('client-query-buffer-limit');
+    config.onChange('proto-max-bulk-len', (v) => (this.maxBulkLen = v as number));
+    config.onChange('client-query-buffer-limit', (v) => (this.queryBufferLimit = v as number));
+    config.onChange('loglevel', (v) => (this.log.level = v as string));
+    config.onChange('hz', () => this.startCron());
+    this.log.level = config.str('loglevel');
+  }
+
+  parserLimits(client: Client): ParserLimits {
+    const server = this;
+    return {
+      get maxBulkLen() {
+        return server.maxBulkLen;
+      },
+      get authRequired() {
+        return !client.authenticated;
+      },
+    };
+  }
+
+  /** Bind addresses from the `bind` directive: [address, optional]. "-" marks an optional one. */
+  bindAddresses(): [string, boolean][] {
+    return this.config
+      .str('bind')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((a): [string, boolean] => {
+        const optional = a.startsWith('-');
+        let addr = optional ? a.slice(1) : a;
+        if (addr === '*') addr = '0.0.0.0';
+        if (addr === '::*') addr = '::';
+        return [addr, optional];
+      });
+  }
+
+  /** Opens the listeners. Rejects with a clear message when a required address cannot be bound. */
+  async listen(): Promise<void> {
+    const port = this.config.num('port');
+    if (port !== 0 || this.config.def('tls-port') === undefined) {
+      let chosen = port;
+      for (const [addr, optional] of this.bindAddresses()) {
+        try {
+          const srv = await this.listenOne(addr, chosen);
+          const bound = (srv.address() as net.AddressInfo).port;
+          chosen = bound; // with port 0 (tests), every address shares the first free port
+          if (!this.boundPorts.includes(bound)) this.boundPorts.push(bound);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EINVAL')) {
+            this.log.warning(`Could not create server TCP listening socket ${addr}:${chosen}: ${(e as Error).message} (optional address, skipped)`);
+            continue;
+          }
+          throw new Error(`Could not create server TCP listening socket ${addr}:${port}: ${(e as Error).message}`);
+        }
+      }
+    }
+    this.startCron();
+  }
+
+  private listenOne(addr: string, port: number): Promise<net.Server> {
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      srv.once('error', reject);
+      srv.listen({ host: addr, port, backlog: this.config.num('tcp-backlog'), ipv6Only: addr.includes(':') }, () => {
+        srv.removeListener('error', reject);
+        srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
+        this.listeners.push(srv);
+        resolve(srv);
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.totalConnections++;
+    if (this.clients.size >= this.config.num('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const client = new Client(this, socket, this.nextClientId++);
+    this.clients.set(client.id, client);
+    socket.setNoDelay(true);
+    const ka = this.config.num('tcp-keepalive');
+    if (ka > 0) socket.setKeepAlive(true, ka * 1000);
+    socket.on('data', (chunk: Buffer) => client.onData(chunk));
+    socket.on('error', () => client.close());
+    socket.on('close', () => {
+      client.closed = true;
+      this.unlinkClient(client);
+    });
+  }
+
+  unlinkClient(client: Client): void {
+    if (!this.clients.delete(client.id)) return;
+    this.monitors.delete(client);
+    this.pause.waiting.delete(client);
+    this.pendingFlush.delete(client);
+  }
+
+  /** Marks a client whose reply was written outside its own turn; flushed before the loop idles. */
+  markPending(client: Client): void {
+    this.pendingFlush.add(client);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
+  }
+
+  private flushPending(): void {
+    this.flushScheduled = false;
+    const list = [...this.pendingFlush];
+    this.pendingFlush.clear();
+    for (const c of list) c.flush();
+  }
+
+  /** After every executed command: slow log and MONITOR feed. */
+  afterCall(client: Client, cmd: Command, argv: string[], usec: number): void {
+    const threshold = this.config.num('slowlog-log-slower-than');
+    if (threshold >= 0 && usec >= threshold && !cmd.meta.flags.includes('skip_slowlog')) {
+      this.slowlog.add(this, client, argv, usec);
+    }
+    if (this.monitors.size > 0 && !cmd.meta.flags.includes('skip_monitor') && !cmd.isAdmin) {
+      this.feedMonitors(client, argv);
+    }
+  }
+
+  private feedMonitors(client: Client, argv: string[]): void {
+    const now = this.clock.now();
+    const ts = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')}`;
+    const args = argv.map((a) => '"' + reprArg(a) + '"').join(' ');
+    const line = `${ts} [${client.dbIndex} ${client.addr}] ${args}`;
+    for (const m of this.monitors) {
+      if (m === client) continue;
+      m.out.simple(line);
+      this.markPending(m);
+    }
+  }
+
+  /** One CLIENT LIST line. */
+  clientInfo(c: Client): string {
+    const now = this.clock.now();
+    let flags = '';
+    if (c.monitor) flags += 'O';
+    if (c.multi !== null) flags += 'x';
+    if (c.blockedArgv !== null) flags += 'b';
+    if (c.closeAfterReply) flags += 'c';
+    if (c.noEvict) flags += 'e';
+    if (flags === '') flags = 'N';
+    const qbuf = c.parser.pending;
+    const omem = c.socket.writableLength;
+    return (
+      `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name}` +
+      ` age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags}` +
+      ` db=${c.dbIndex} sub=0 psub=0 ssub=0 multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 argv-mem=0` +
+      ` multi-mem=0 rbs=${c.out.buf.length} rbp=${c.out.len} obl=0 oll=0 omem=${omem} tot-mem=${c.out.buf.length + qbuf + omem}` +
+      ` events=r cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}`
+    );
+  }
+
+  /** Runs serverCron at `hz`: active expiry, client timeouts, pause expiry, stats sampling. */
+  private startCron(): void {
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    const hz = Math.max(1, Math.min(500, this.config.num('hz')));
+    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
+    this.cronTimer.unref();
+  }
+
+  cron(): void {
+    const hz = Math.max(1, this.config.num('hz'));
+    // Redis gives the slow expire cycle 25% of each cron period.
+    this.ks.activeExpireCycle((1000 / hz) * 0.25, this.config.num('active-expire-effort'));
+    this.stats.sample(this.clock.now());
+    this.pause.check();
+    const timeout = this.config.num('timeout');
+    if (timeout > 0) {
+      const now = this.clock.now();
+      for (const c of this.clients.values()) {
+        if (c.blockedArgv === null && !c.monitor && now - c.lastInteraction > timeout * 1000) {
+          this.log.verbose('Closing idle client');
+          c.close();
+        }
+      }
+    }
+  }
+
+  /** SHUTDOWN and SIGTERM: stop accepting, flush replies, close, remove the pid file. */
+  async shutdown(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.log.warning('User requested shutdown...');
+    const pidfile = this.config.str('pidfile');
+    if (pidfile !== '') {
+      try {
+        unlinkSync(pidfile);
+      } catch {
+        // already gone
+      }
+    }
+    await this.close();
+    this.log.warning('Redoubt is now ready to exit, bye bye...');
+  }
+
+  /** Stops listening and closes every client. */
+  async close(): Promise<void> {
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    this.cronTimer = null;
+    for (const c of [...this.clients.values()]) {
+      c.flush();
+      c.close();
+      c.socket.destroy();
+    }
+    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    this.listeners = [];
+  }
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 16).toString(16);
+  return s;
+}
+
+/** MONITOR's quoting of an argument (sdscatrepr without the surrounding quotes). */
+export function reprArg(a: string): string {
+  let out = '';
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    const ch = a[i]!;
+    if (ch === '\\' || ch === '"') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\x07') out += '\\a';
+    else if (ch === '\b') out += '\\b';
+    else if (c >= 32 && c < 127) out += ch;
+    else out += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out;
+}

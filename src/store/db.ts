@@ -1,0 +1,231 @@
+// The keyspace: 16 (configurable) databases of binary-safe keys with expiry, lazy and active.
+import type { Clock } from './clock.js';
+import { Dict } from './dict.js';
+
+/** A non-string value (lists, hashes, sets, sorted sets). Strings are stored as plain latin1 strings. */
+export interface TypedValue {
+  readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream';
+  /** OBJECT ENCODING name. */
+  encoding(): string;
+}
+
+export type Value = string | TypedValue;
+
+export function typeName(v: Value): string {
+  return typeof v === 'string' ? 'string' : v.type;
+}
+
+export interface KeyspaceStats {
+  hits: number;
+  misses: number;
+  expiredKeys: number;
+  expiredStalePerc: number;
+  expiredTimeCapReached: number;
+  /** Writes since the last save (INFO rdb_changes_since_last_save). */
+  dirty: number;
+}
+
+export class Db {
+  readonly data = new Dict<Value>();
+  readonly expires = new Dict<number>();
+  /** Average TTL of sampled volatile keys, as INFO keyspace reports it. */
+  avgTtl = 0;
+  private expireCursor: Iterator<[string, number]> | null = null;
+  private randomCursor: Iterator<string> | null = null;
+
+  constructor(
+    public id: number,
+    private readonly ks: Keyspace,
+  ) {}
+
+  get size(): number {
+    return this.data.size;
+  }
+
+  /** Deletes the key if its time has passed; true when it is (now) gone. */
+  expireIfNeeded(key: string): boolean {
+    const at = this.expires.get(key);
+    if (at === undefined || at > this.ks.clock.now()) return false;
+    this.removeExpired(key);
+    return true;
+  }
+
+  private removeExpired(key: string): void {
+    this.data.delete(key);
+    this.expires.delete(key);
+    this.ks.stats.expiredKeys++;
+    this.ks.onExpired(this, key);
+  }
+
+  /** Value for a read command; counts keyspace hits and misses. */
+  lookupRead(key: string): Value | undefined {
+    if (this.expires.size > 0) this.expireIfNeeded(key);
+    const v = this.data.get(key);
+    if (v === undefined) this.ks.stats.misses++;
+    else this.ks.stats.hits++;
+    return v;
+  }
+
+  /** Value for a write command (or an internal look), expiring it first; no hit/miss accounting. */
+  lookup(key: string): Value | undefined {
+    if (this.expires.size > 0) this.expireIfNeeded(key);
+    return this.data.get(key);
+  }
+
+  exists(key: string): boolean {
+    return this.lookup(key) !== undefined;
+  }
+
+  /** Stores a value, dropping any TTL unless keepTtl. */
+  set(key: string, value: Value, keepTtl = false): void {
+    this.data.set(key, value);
+    if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+  }
+
+  delete(key: string): boolean {
+    if (this.expires.size > 0) {
+      if (this.expireIfNeeded(key)) return false;
+      this.expires.delete(key);
+    }
+    return this.data.delete(key);
+  }
+
+  /** Absolute expiry in ms, or undefined for a persistent key. */
+  getExpire(key: string): number | undefined {
+    return this.expires.size > 0 ? this.expires.get(key) : undefined;
+  }
+
+  setExpire(key: string, atMs: number): void {
+    this.expires.set(key, atMs);
+  }
+
+  persist(key: string): boolean {
+    return this.expires.delete(key);
+  }
+
+  flush(): number {
+    const n = this.data.size;
+    this.data.clear();
+    this.expires.clear();
+    this.expireCursor = null;
+    this.randomCursor = null;
+    this.avgTtl = 0;
+    return n;
+  }
+
+  /** A random live key, or null for an empty database. */
+  randomKey(): string | null {
+    for (let tries = 0; this.data.size > 0 && tries < 100; tries++) {
+      let skip = Math.floor(Math.random() * Math.min(this.data.size, 64));
+      let key: string | null = null;
+      while (key === null || skip-- > 0) {
+        if (this.randomCursor === null) this.randomCursor = this.data.keys();
+        const r = this.randomCursor.next();
+        if (r.done) {
+          this.randomCursor = null;
+          if (this.data.size === 0) return null;
+          continue;
+        }
+        key = r.value;
+      }
+      if (!this.expireIfNeeded(key)) return key;
+    }
+    return null;
+  }
+
+  /**
+   * One active-expiry pass over this database (Redis's activeExpireCycle, per db): look at
+   * volatile keys 20 at a time and continue while more than 10% of them had expired, within
+   * the time budget. The cursor persists, so every volatile key is reached over time.
+   */
+  activeExpire(deadline: number, effort: number): boolean {
+    const perLoop = 20 + Math.floor((20 / 4) * (effort - 1));
+    const acceptableStale = 10 - (effort - 1);
+    const now = this.ks.clock.now();
+    let loops = 0;
+    for (;;) {
+      if (this.expires.size === 0) {
+        this.avgTtl = 0;
+        return false;
+      }
+      let sampled = 0;
+      let expired = 0;
+      let ttlSum = 0;
+      let ttlSamples = 0;
+      const budget = Math.min(perLoop, this.expires.size);
+      while (sampled < budget) {
+        if (this.expireCursor === null) this.expireCursor = this.expires.entries();
+        const r = this.expireCursor.next();
+        if (r.done) {
+          this.expireCursor = null;
+          break;
+        }
+        sampled++;
+        const [key, at] = r.value;
+        if (at <= now) {
+          this.removeExpired(key);
+          expired++;
+        } else {
+          ttlSum += at - now;
+          ttlSamples++;
+        }
+      }
+      if (ttlSamples > 0) {
+        const avg = ttlSum / ttlSamples;
+        this.avgTtl = this.avgTtl === 0 ? avg : (this.avgTtl / 50) * 49 + avg / 50;
+      }
+      loops++;
+      if ((loops & 15) === 0 && performance.now() > deadline) {
+        this.ks.stats.expiredTimeCapReached++;
+        return true;
+      }
+      if (sampled === 0 || (expired * 100) / sampled <= acceptableStale) return false;
+    }
+  }
+}
+
+export class Keyspace {
+  readonly dbs: Db[];
+  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, dirty: 0 };
+  /** Called for every key removed by expiry (notifications, WATCH, AOF hook in). */
+  onExpired: (db: Db, key: string) => void = () => {};
+  /** Where active expiry resumes. */
+  private nextDb = 0;
+
+  constructor(
+    count: number,
+    readonly clock: Clock,
+  ) {
+    this.dbs = Array.from({ length: count }, (_, i) => new Db(i, this));
+  }
+
+  db(i: number): Db {
+    return this.dbs[i]!;
+  }
+
+  swap(a: number, b: number): void {
+    const da = this.dbs[a]!;
+    const dbb = this.dbs[b]!;
+    // Keep ids with positions: swap contents by swapping the objects and their ids.
+    this.dbs[a] = dbb;
+    this.dbs[b] = da;
+    dbb.id = a;
+    da.id = b;
+  }
+
+  flushAll(): number {
+    let n = 0;
+    for (const d of this.dbs) n += d.flush();
+    return n;
+  }
+
+  /** Runs active expiry for up to budgetMs of real time across databases. */
+  activeExpireCycle(budgetMs: number, effort: number): void {
+    const deadline = performance.now() + budgetMs;
+    for (let i = 0; i < this.dbs.length; i++) {
+      const db = this.dbs[this.nextDb]!;
+      this.nextDb = (this.nextDb + 1) % this.dbs.length;
+      if (db.activeExpire(deadline, effort)) return;
+    }
+  }
+}

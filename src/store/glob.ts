@@ -1,0 +1,108 @@
+// Glob matching with Redis's semantics (util.c stringmatchlen): `*`, `?`, `[abc]`, `[^a-z]`, `\x`.
+// Iterative (no recursion, CVE-2024-31228 class): on a mismatch we resume after the last `*`,
+// which is exact here because every other token matches exactly one character.
+
+/** Patterns longer than this are refused before matching (SECURITY.md "limits"). */
+export const GLOB_MAX_PATTERN = 64 * 1024;
+
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+/**
+ * Matches one character class starting at p (just after '['). Returns the index of the
+ * pattern's last consumed character (the ']' or the pattern's end) and whether it matched.
+ */
+function matchClass(pat: string, p: number, ch: number, nocase: boolean): [number, boolean] {
+  const plen = pat.length;
+  let not = false;
+  if (p < plen && pat.charCodeAt(p) === 94 /* ^ */) {
+    not = true;
+    p++;
+  }
+  let match = false;
+  for (;;) {
+    if (p >= plen) {
+      p--; // unterminated class: it ends with the pattern
+      break;
+    }
+    const c = pat.charCodeAt(p);
+    if (c === 92 /* \ */ && plen - p >= 2) {
+      p++;
+      if (pat.charCodeAt(p) === ch) match = true;
+    } else if (c === 93 /* ] */) {
+      break;
+    } else if (plen - p >= 3 && pat.charCodeAt(p + 1) === 45 /* - */) {
+      let start = c;
+      let end = pat.charCodeAt(p + 2);
+      let x = ch;
+      if (start > end) [start, end] = [end, start];
+      if (nocase) {
+        start = lower(start);
+        end = lower(end);
+        x = lower(x);
+      }
+      p += 2;
+      if (x >= start && x <= end) match = true;
+    } else if (nocase ? lower(c) === lower(ch) : c === ch) {
+      match = true;
+    }
+    p++;
+  }
+  return [p, not ? !match : match];
+}
+
+export function globMatch(pat: string, str: string, nocase = false): boolean {
+  const plen = pat.length;
+  const slen = str.length;
+  let p = 0;
+  let s = 0;
+  let starP = -1; // pattern index just after the last '*'
+  let starS = 0; // string index that '*' is currently extended to
+  while (s < slen || p < plen) {
+    if (p < plen) {
+      const c = pat.charCodeAt(p);
+      if (c === 42 /* * */) {
+        while (p < plen && pat.charCodeAt(p) === 42) p++;
+        if (p === plen) return true;
+        starP = p;
+        starS = s;
+        continue;
+      }
+      if (s < slen) {
+        const ch = str.charCodeAt(s);
+        let ok: boolean;
+        let np: number;
+        if (c === 63 /* ? */) {
+          ok = true;
+          np = p + 1;
+        } else if (c === 91 /* [ */) {
+          const [end, m] = matchClass(pat, p + 1, ch, nocase);
+          ok = m;
+          np = end + 1;
+        } else if (c === 92 /* \ */ && plen - p >= 2) {
+          const e = pat.charCodeAt(p + 1);
+          ok = nocase ? lower(e) === lower(ch) : e === ch;
+          np = p + 2;
+        } else {
+          ok = nocase ? lower(c) === lower(ch) : c === ch;
+          np = p + 1;
+        }
+        if (ok) {
+          p = np;
+          s++;
+          continue;
+        }
+      }
+    }
+    // Mismatch (or one side exhausted): let the last '*' swallow one more character.
+    if (starP >= 0 && starS < slen) {
+      starS++;
+      s = starS;
+      p = starP;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,225 @@
+// Shared test harness: in-process Redoubt servers, a raw RESP connection that returns reply
+// bytes, and a reference redis-server for differential tests.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { Config } from '../src/config/config.js';
+import { Logger } from '../src/server/log.js';
+import { Server } from '../src/server/server.js';
+import type { Clock } from '../src/store/clock.js';
+
+export interface TestServer {
+  server: Server;
+  port: number;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Starts Redoubt in this process on a free loopback port. `settings` are CONFIG-style pairs. */
+export async function startServer(settings: Record<string, string> = {}, clock?: Clock): Promise<TestServer> {
+  const config = new Config();
+  config.set('port', '0');
+  config.set('bind', '127.0.0.1');
+  for (const [k, v] of Object.entries(settings)) config.set(k, v);
+  const log = new Logger();
+  const logs: string[] = [];
+  log.file = '/dev/null';
+  log.sink = (l) => logs.push(l);
+  const server = new Server(config, clock ? { clock, log } : { log });
+  await server.listen();
+  return { server, port: server.boundPorts[0]!, logs, close: () => server.close() };
+}
+
+/** A raw connection: send bytes, read reply bytes. */
+export class RawConn {
+  private chunks: Buffer[] = [];
+  private waiters: (() => void)[] = [];
+  closed = false;
+  private constructor(readonly socket: net.Socket) {
+    socket.on('data', (d) => {
+      this.chunks.push(d);
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => {});
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<RawConn> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ port, host }, () => resolve(new RawConn(s)));
+      s.once('error', reject);
+    });
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  /** Sends a command as a multibulk request. */
+  send(...args: (string | Buffer)[]): void {
+    const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+    for (const a of args) {
+      const b = typeof a === 'string' ? Buffer.from(a, 'latin1') : a;
+      parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
+    }
+    this.socket.write(Buffer.concat(parts));
+  }
+
+  get buffered(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+
+  /** Waits (with a deadline) until one complete reply is buffered, and returns its bytes. */
+  async reply(timeoutMs = 5000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const all = this.buffered;
+      const end = replyEnd(all, 0);
+      if (end > 0) {
+        this.chunks = end < all.length ? [all.subarray(end)] : [];
+        return all.subarray(0, end).toString('latin1');
+      }
+      if (this.closed) throw new Error(`connection closed; buffered: ${JSON.stringify(all.toString('latin1'))}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no complete reply within ${timeoutMs} ms; buffered: ${JSON.stringify(all.toString('latin1'))}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  /** Sends a command and returns its reply bytes. */
+  async call(...args: (string | Buffer)[]): Promise<string> {
+    this.send(...args);
+    return this.reply();
+  }
+
+  /** Waits until the server closes the connection. */
+  async waitClosed(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (Date.now() > deadline) throw new Error('connection not closed');
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 50);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** End offset of the RESP2/RESP3 reply starting at `pos`, or -1 when incomplete. */
+export function replyEnd(b: Buffer, pos: number): number {
+  if (pos >= b.length) return -1;
+  const nl = b.indexOf('\r\n', pos);
+  if (nl < 0) return -1;
+  const type = String.fromCharCode(b[pos]!);
+  const head = b.toString('latin1', pos + 1, nl);
+  const after = nl + 2;
+  switch (type) {
+    case '+': case '-': case ':': case '_': case ',': case '#': case '(':
+      return after;
+    case '$': case '=': case '!': {
+      const n = Number(head);
+      if (n < 0) return after;
+      return b.length >= after + n + 2 ? after + n + 2 : -1;
+    }
+    case '*': case '~': case '>': case '%': case '|': {
+      let n = Number(head);
+      if (n < 0) return after;
+      if (type === '%' || type === '|') n *= 2;
+      let p = after;
+      for (let i = 0; i < n; i++) {
+        p = replyEnd(b, p);
+        if (p < 0) return -1;
+      }
+      if (type === '|') return replyEnd(b, p);
+      return p;
+    }
+    default:
+      return after; // inline garbage: treat the line as one reply
+  }
+}
+
+/** Polls `check` until it returns true or the deadline passes. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.once('error', reject);
+  });
+}
+
+export function haveRedis(): boolean {
+  return spawnSync('redis-server', ['--version']).status === 0;
+}
+
+export interface RefServer {
+  port: number;
+  proc: ChildProcess;
+  close(): Promise<void>;
+}
+
+/** Starts a reference redis-server 7.0.15 on a free loopback port (no persistence). */
+export async function startRedis(extra: string[] = []): Promise<RefServer> {
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extra], { stdio: 'ignore' });
+  await waitFor(async () => {
+    try {
+      const c = await RawConn.connect(port);
+      c.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 10000, 'redis-server to start');
+  return {
+    port,
+    proc,
+    close: () =>
+      new Promise<void>((r) => {
+        if (proc.exitCode !== null) return r();
+        proc.once('exit', () => r());
+        proc.kill('SIGKILL');
+      }),
+  };
+}
+
+/**
+ * Differential check: runs each command on both servers (fresh connections, same order) and
+ * returns the pairs of reply bytes for comparison.
+ */
+export async function both(a: RawConn, b: RawConn, cmds: (string | Buffer)[][]): Promise<[string, string][]> {
+  const out: [string, string][] = [];
+  for (const c of cmds) out.push([await a.call(...c), await b.call(...c)]);
+  return out;
+}
