@@ -52,9 +52,9 @@ export class RawConn {
     for (const f of w) f();
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawConn> {
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawConn> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host }, () => resolve(new RawConn(s)));
+      const s = net.connect(localAddress ? { port, host, localAddress } : { port, host }, () => resolve(new RawConn(s)));
       s.once('error', reject);
     });
   }

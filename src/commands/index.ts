@@ -1,5 +1,6 @@
 // Every command group. The command table joins these handlers with the metadata in meta.ts.
 import type { HandlerMap } from './types.js';
+import { aclCommands } from './acl.js';
 import { bitmapCommands } from './bitmap.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
@@ -9,6 +10,7 @@ import { stringCommands } from './string.js';
 import { transactionsCommands } from './transactions.js';
 
 export const ALL_GROUPS: HandlerMap[] = [
+  aclCommands,
   bitmapCommands,
   configCommands,
   connectionCommands,

@@ -168,7 +168,8 @@ export function formatG(d: number, p: number): string {
   const e = parseInt(s.slice(s.indexOf('e') + 1), 10);
   void exp;
   if (e < -4 || e >= p) {
-    let [mant, ex] = s.split('e') as [string, string];
+    const [m0, ex] = s.split('e') as [string, string];
+    let mant = m0;
     if (mant.includes('.')) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
     const sign = ex[0] === '-' ? '-' : '+';
     let digits = ex.replace(/^[+-]/, '');

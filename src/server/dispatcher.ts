@@ -61,7 +61,11 @@ export class Dispatcher {
     const cmd = this.resolve(client, argv);
     if (cmd === null) return;
     // 3. commands disabled by configuration (the identity issue adds DEBUG/MODULE gates here)
-    // 4. authentication (the identity issue adds the NOAUTH gate here)
+    // SECURITY: 4. authentication: until AUTH succeeds only no-auth commands (AUTH, HELLO, QUIT) run.
+    if (!client.authenticated && !cmd.noAuth) {
+      this.reject(client, cmd, 'NOAUTH Authentication required.');
+      return;
+    }
     // 5. MULTI
     if (client.multi !== null) {
       if (cmd.noMulti) {

@@ -8,6 +8,7 @@ import { ALL_GROUPS } from '../commands/index.js';
 import type { ParserLimits } from '../protocol/parser.js';
 import { systemClock, type Clock } from '../store/clock.js';
 import { Keyspace } from '../store/db.js';
+import { Users } from '../acl/users.js';
 import { Client } from './client.js';
 import { Dispatcher } from './dispatcher.js';
 import { Logger } from './log.js';
@@ -37,6 +38,7 @@ export class Server {
   readonly pause: PauseState;
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
+  readonly users = new Users();
   readonly configFile: string | null;
   readonly startTime: number;
   readonly runId: string;
@@ -72,16 +74,18 @@ export class Server {
     this.queryBufferLimit = config.num('client-query-buffer-limit');
     config.onChange('proto-max-bulk-len', (v) => (this.maxBulkLen = v as number));
     config.onChange('client-query-buffer-limit', (v) => (this.queryBufferLimit = v as number));
+    this.users.setRequirePass(config.str('requirepass'));
+    config.onChange('requirepass', (v) => this.users.setRequirePass(v as string));
     config.onChange('loglevel', (v) => (this.log.level = v as string));
     config.onChange('hz', () => this.startCron());
     this.log.level = config.str('loglevel');
   }
 
   parserLimits(client: Client): ParserLimits {
-    const server = this;
+    const get = () => this.maxBulkLen;
     return {
       get maxBulkLen() {
-        return server.maxBulkLen;
+        return get();
       },
       get authRequired() {
         return !client.authenticated;
@@ -148,7 +152,15 @@ export class Server {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
+    // SECURITY: protected mode: with no password on the default user, only loopback clients.
+    if (this.config.bool('protected-mode') && this.users.defaultUser.nopass && !isLoopbackPeer(socket)) {
+      this.stats.rejectedConnections++;
+      this.log.warning(`Refused connection from ${socket.remoteAddress}: protected mode is on and the default user has no password`);
+      socket.end(PROTECTED_MODE_DENIED);
+      return;
+    }
     const client = new Client(this, socket, this.nextClientId++);
+    client.authenticated = this.users.defaultLoginFree();
     this.clients.set(client.id, client);
     socket.setNoDelay(true);
     const ka = this.config.num('tcp-keepalive');
@@ -159,6 +171,20 @@ export class Server {
       client.closed = true;
       this.unlinkClient(client);
     });
+  }
+
+  /** AUTH and HELLO AUTH: logs in as `user`, or counts and logs the failure (never the password). */
+  authenticate(client: Client, user: string, pass: string): boolean {
+    const u = this.users.check(user, pass);
+    if (u === null) {
+      this.stats.authFailures++;
+      // SECURITY: every failed authentication is logged with the source and user name, never the password.
+      this.log.warning(`AUTH failed for user '${printable(user)}' from ${client.addr}`);
+      return false;
+    }
+    client.authenticated = true;
+    client.user = u.name;
+    return true;
   }
 
   unlinkClient(client: Client): void {
@@ -283,6 +309,28 @@ export class Server {
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
     this.listeners = [];
   }
+}
+
+const PROTECTED_MODE_DENIED =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you ' +
+  'may adopt one of the following solutions: 1) Just disable protected mode sending the command ' +
+  "'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is " +
+  'running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this ' +
+  'change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected ' +
+  "mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart " +
+  "it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. " +
+  'NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
+
+/** Redis counts only 127.0.0.1 and ::1 as local for protected mode (127.0.0.2 is "outside"). */
+function isLoopbackPeer(socket: net.Socket): boolean {
+  const a = socket.remoteAddress ?? '';
+  return a === '127.0.0.1' || a === '::1' || a === '::ffff:127.0.0.1';
+}
+
+/** A user name as it may appear in a log line: control bytes escaped. */
+function printable(s: string): string {
+  return reprArg(s.length > 128 ? s.slice(0, 128) : s);
 }
 
 function randomHex(n: number): string {

@@ -10,6 +10,8 @@ export class ServerStats implements ErrorSink {
   netInput = 0;
   netOutput = 0;
   totalErrors = 0;
+  /** Failed AUTH / HELLO AUTH attempts (INFO acl_access_denied_auth). */
+  authFailures = 0;
   readonly errorCounts = new Map<string, number>();
   /** Ring buffers for instantaneous_ops_per_sec and friends. */
   private lastSampleTime = 0;

@@ -1,0 +1,82 @@
+// requirepass, AUTH, the NOAUTH gate, pre-auth protocol limits and protected mode.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { RawConn, startServer } from './helpers.js';
+
+test('requirepass: NOAUTH until AUTH, WRONGPASS on a bad password, logged without the password', async () => {
+  const t = await startServer({ requirepass: 'p@ss word' });
+  const c = await RawConn.connect(t.port);
+  try {
+    assert.equal(await c.call('PING'), '-NOAUTH Authentication required.\r\n');
+    assert.equal(await c.call('AUTH', 'nope'), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+    assert.equal(await c.call('AUTH', 'default', 'nope'), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+    assert.equal(await c.call('AUTH', 'a', 'b', 'c'), '-ERR syntax error\r\n');
+    assert.ok(t.logs.some((l) => l.includes("AUTH failed for user 'default' from 127.0.0.1:")));
+    assert.ok(!t.logs.some((l) => l.includes('nope')), 'the password never reaches the log');
+    assert.equal(t.server.stats.authFailures, 2);
+    assert.equal(await c.call('AUTH', 'p@ss word'), '+OK\r\n');
+    assert.equal(await c.call('PING'), '+PONG\r\n');
+  } finally {
+    c.close();
+    await t.close();
+  }
+});
+
+test('AUTH without a configured password gets Redis\'s error', async () => {
+  const t = await startServer();
+  const c = await RawConn.connect(t.port);
+  try {
+    assert.match(await c.call('AUTH', 'x'), /^-ERR AUTH <password> called without any password configured for the default user/);
+    assert.equal(await c.call('AUTH', 'default', 'anything'), '+OK\r\n');
+  } finally {
+    c.close();
+    await t.close();
+  }
+});
+
+test('before authentication, big multibulk counts and bulk lengths close the connection', async () => {
+  const t = await startServer({ requirepass: 'x' });
+  const a = await RawConn.connect(t.port);
+  const b = await RawConn.connect(t.port);
+  try {
+    a.write('*11\r\n');
+    assert.equal(await a.reply(), '-ERR Protocol error: unauthenticated multibulk length\r\n');
+    await a.waitClosed();
+    b.write('*2\r\n$4\r\nAUTH\r\n$16385\r\n');
+    assert.equal(await b.reply(), '-ERR Protocol error: unauthenticated bulk length\r\n');
+    await b.waitClosed();
+    const c = await RawConn.connect(t.port);
+    assert.equal(await c.call('AUTH', 'x'), '+OK\r\n');
+    assert.equal(await c.call('ECHO', 'y'.repeat(20000)), `$20000\r\n${'y'.repeat(20000)}\r\n`);
+    c.close();
+  } finally {
+    a.close();
+    b.close();
+    await t.close();
+  }
+});
+
+test('protected mode refuses non-loopback peers while the default user has no password', async () => {
+  // 127.0.0.2 is loopback for the kernel but not "local" for Redis's protected mode.
+  const t = await startServer({ bind: '127.0.0.1 127.0.0.2' });
+  try {
+    const s = net.connect({ port: t.port, host: '127.0.0.2', localAddress: '127.0.0.2' });
+    const data = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      s.on('data', (d) => (got += d.toString('latin1')));
+      s.on('close', () => resolve(got));
+      s.on('error', reject);
+    });
+    assert.match(data, /^-DENIED Redis is running in protected mode/);
+    const local = await RawConn.connect(t.port);
+    assert.equal(await local.call('PING'), '+PONG\r\n');
+    local.close();
+    t.server.config.set('requirepass', 'pw');
+    const s2 = await RawConn.connect(t.port, '127.0.0.2', '127.0.0.2');
+    assert.equal(await s2.call('PING'), '-NOAUTH Authentication required.\r\n');
+    s2.close();
+  } finally {
+    await t.close();
+  }
+});
