@@ -80,3 +80,20 @@ test('protected mode refuses non-loopback peers while the default user has no pa
     await t.close();
   }
 });
+
+test('an HTTP request (cross-protocol scripting) closes the connection and is logged', async () => {
+  const t = await startServer();
+  const c = await RawConn.connect(t.port);
+  try {
+    c.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nFLUSHALL\r\n');
+    await c.waitClosed();
+    assert.equal(c.buffered.length, 0, 'nothing is answered');
+    assert.ok(t.logs.some((l) => l.includes('Possible SECURITY ATTACK detected from 127.0.0.1:')));
+    const other = await RawConn.connect(t.port);
+    assert.equal(await other.call('PING'), '+PONG\r\n');
+    other.close();
+  } finally {
+    c.close();
+    await t.close();
+  }
+});

@@ -9,6 +9,8 @@ import type { Server } from './server.js';
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 export class Dispatcher {
+  private crossProtocolAttempts = 0;
+  private crossProtocolLoggedAt = -Infinity;
   constructor(private readonly server: Server) {}
 
   /** Resolves argv to a command or subcommand; on failure writes the error and returns null. */
@@ -57,6 +59,23 @@ export class Dispatcher {
 
   run(client: Client, argv: string[]): void {
     const server = this.server;
+    // SECURITY: cross-protocol scripting: an HTTP request ("POST", "Host:") aimed at this port is
+    // not a Redis client. Close without a reply; log at most once a minute with the count.
+    const first = argv[0]!;
+    if ((first.length === 4 || first.length === 5) && (first.toLowerCase() === 'post' || first.toLowerCase() === 'host:')) {
+      this.crossProtocolAttempts++;
+      const now = server.clock.now();
+      if (now - this.crossProtocolLoggedAt > 60_000) {
+        server.log.warning(
+          `Possible SECURITY ATTACK detected from ${client.addr}: it looks like somebody is sending POST or Host: commands ` +
+            `(cross protocol scripting); ${this.crossProtocolAttempts} such connection(s) aborted since the last report.`,
+        );
+        this.crossProtocolLoggedAt = now;
+        this.crossProtocolAttempts = 0;
+      }
+      client.close();
+      return;
+    }
     // 1-2. lookup (renamed and removed names resolved by the table) and arity
     const cmd = this.resolve(client, argv);
     if (cmd === null) return;
