@@ -14,6 +14,8 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
     noMulti: flags.includes('no_multi'),
     isAdmin: flags.includes('admin'),
     allowBusy: flags.includes('allow_busy'),
+    skipSlowlog: flags.includes('skip_slowlog'),
+    skipMonitor: flags.includes('skip_monitor'),
     handler,
     subcommands: null,
     parent,

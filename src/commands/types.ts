@@ -55,6 +55,8 @@ export interface Command {
   noMulti: boolean;
   isAdmin: boolean;
   allowBusy: boolean;
+  skipSlowlog: boolean;
+  skipMonitor: boolean;
   handler: Handler;
   subcommands: Map<string, Command> | null;
   parent: Command | null;

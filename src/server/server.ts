@@ -51,6 +51,7 @@ export class Server {
   /** Hot-path copies of config values, kept current by config listeners. */
   maxBulkLen: number;
   queryBufferLimit: number;
+  slowlogThreshold: number;
   lastSave: number;
   /** Ports actually listened on (port 0 in tests picks a free one). */
   boundPorts: number[] = [];
@@ -72,6 +73,8 @@ export class Server {
     this.runId = randomHex(40);
     this.maxBulkLen = config.num('proto-max-bulk-len');
     this.queryBufferLimit = config.num('client-query-buffer-limit');
+    this.slowlogThreshold = config.num('slowlog-log-slower-than');
+    config.onChange('slowlog-log-slower-than', (v) => (this.slowlogThreshold = v as number));
     config.onChange('proto-max-bulk-len', (v) => (this.maxBulkLen = v as number));
     config.onChange('client-query-buffer-limit', (v) => (this.queryBufferLimit = v as number));
     this.users.setRequirePass(config.str('requirepass'));
@@ -212,11 +215,11 @@ export class Server {
 
   /** After every executed command: slow log and MONITOR feed. */
   afterCall(client: Client, cmd: Command, argv: string[], usec: number): void {
-    const threshold = this.config.num('slowlog-log-slower-than');
-    if (threshold >= 0 && usec >= threshold && !cmd.meta.flags.includes('skip_slowlog')) {
+    const threshold = this.slowlogThreshold;
+    if (threshold >= 0 && usec >= threshold && !cmd.skipSlowlog) {
       this.slowlog.add(this, client, argv, usec);
     }
-    if (this.monitors.size > 0 && !cmd.meta.flags.includes('skip_monitor') && !cmd.isAdmin) {
+    if (this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin) {
       this.feedMonitors(client, argv);
     }
   }
