@@ -10,6 +10,8 @@ const BIG_ARG = 32 * 1024;
 export const UNAUTH_MAX_ARGS = 10;
 export const UNAUTH_MAX_BULK = 16384;
 const INT_MAX = 2147483647;
+/** V8's longest string (2^29 - 24 code units): a bigger argument cannot be held, whatever proto-max-bulk-len says. */
+export const MAX_ARG_LEN = (1 << 29) - 24;
 
 export class ProtocolError extends Error {}
 
@@ -107,7 +109,7 @@ export class RespParser {
           throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos] ?? 0)}'`);
         }
         const len = parseLength(buf, this.pos + 1, nl);
-        if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError('Protocol error: invalid bulk length');
+        if (len === null || len < 0 || len > this.limits.maxBulkLen || len > MAX_ARG_LEN) throw new ProtocolError('Protocol error: invalid bulk length');
         // SECURITY: before authentication a bulk argument is capped at 16 KiB.
         if (len > UNAUTH_MAX_BULK && this.limits.authRequired) throw new ProtocolError('Protocol error: unauthenticated bulk length');
         this.pos = nl + 2;
@@ -164,6 +166,8 @@ function parseLength(buf: Buffer, start: number, end: number): number | null {
     i++;
     if (i === end) return null;
   }
+  // As Redis's string2ll: no leading zeros, no "-0" ("0" alone is fine).
+  if (buf[i] === 0x30 && (neg || i + 1 < end)) return null;
   let n = 0;
   for (; i < end; i++) {
     const c = buf[i]! - 48;

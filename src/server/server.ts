@@ -168,7 +168,15 @@ export class Server {
     socket.setNoDelay(true);
     const ka = this.config.num('tcp-keepalive');
     if (ka > 0) socket.setKeepAlive(true, ka * 1000);
-    socket.on('data', (chunk: Buffer) => client.onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        client.onData(chunk);
+      } catch (e) {
+        // A bug must cost one connection at most, never the server.
+        this.log.warning(`Internal error serving ${client.addr}, closing it: ${(e as Error).stack ?? String(e)}`);
+        client.close();
+      }
+    });
     socket.on('error', () => client.close());
     socket.on('close', () => {
       client.closed = true;
