@@ -67,13 +67,19 @@ export class CommandTable {
   }
 
   private add(cmd: Command): void {
-    this.byName.set(cmd.fullName, cmd);
+    this.setName(cmd.fullName, cmd);
     this.all.set(cmd.fullName, cmd);
   }
 
-  /** Looks a command up by the (lower-case) name a client sent. */
+  /** Names are kept lower- and upper-case, so the usual spellings need one Map access. */
+  private setName(name: string, cmd: Command): void {
+    this.byName.set(name.toLowerCase(), cmd);
+    this.byName.set(name.toUpperCase(), cmd);
+  }
+
+  /** Looks a command up by the name a client sent, in any case. */
   lookup(name: string): Command | undefined {
-    return this.byName.get(name);
+    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
   /** rename-command: "" removes the command for everyone. Returns false for an unknown command. */
@@ -81,7 +87,8 @@ export class CommandTable {
     const cmd = this.byName.get(from.toLowerCase());
     if (cmd === undefined) return false;
     this.byName.delete(from.toLowerCase());
-    if (to !== '') this.byName.set(to.toLowerCase(), cmd);
+    this.byName.delete(from.toUpperCase());
+    if (to !== '') this.setName(to, cmd);
     return true;
   }
 

@@ -17,7 +17,7 @@ export class Dispatcher {
   private resolve(client: Client, argv: string[]): Command | null {
     const name = argv[0]!;
     const table = this.server.table;
-    let cmd = table.lookup(name) ?? table.lookup(name.toLowerCase());
+    let cmd = table.lookup(name);
     if (cmd === undefined) {
       this.reject(client, null, err.unknownCommand(name, argv.slice(1)));
       return null;
