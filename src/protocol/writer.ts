@@ -159,24 +159,49 @@ export function formatDouble(d: number): string {
   return formatG(d, 17);
 }
 
-/** C's "%.<p>g". */
+/** C's "%.<p>g" (glibc: exact value, ties to even). */
 export function formatG(d: number, p: number): string {
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  const exp = Math.floor(Math.log10(Math.abs(d)));
-  let s = d.toExponential(p - 1);
-  // toExponential rounding may bump the exponent (9.99.. -> 1.00e+1): read it back.
-  const e = parseInt(s.slice(s.indexOf('e') + 1), 10);
-  void exp;
-  if (e < -4 || e >= p) {
-    const [m0, ex] = s.split('e') as [string, string];
-    let mant = m0;
-    if (mant.includes('.')) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
-    const sign = ex[0] === '-' ? '-' : '+';
-    let digits = ex.replace(/^[+-]/, '');
-    if (digits.length < 2) digits = '0' + digits;
-    return mant + 'e' + sign + digits;
+  const neg = d < 0;
+  const a = neg ? -d : d;
+  // p significant digits, rounded; toExponential rounds exact ties away from zero, printf to even.
+  let s = a.toExponential(p - 1);
+  if (isTie(a, p)) {
+    const t = a.toExponential(p); // exact: p digits then the 5
+    const te = t.indexOf('e');
+    const mant = t[0]! + t.slice(2, te);
+    // Even p-th digit: keep the truncation (an odd one rounds up, as toExponential did).
+    if ((mant.charCodeAt(p - 1) - 48) % 2 === 0) s = mant[0]! + (p > 1 ? '.' + mant.slice(1, p) : '') + t.slice(te);
   }
-  s = d.toFixed(Math.max(0, p - 1 - e));
-  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
-  return s;
+  const ei = s.indexOf('e');
+  const e = parseInt(s.slice(ei + 1), 10);
+  const digits = s[0]! + s.slice(2, ei); // p digits (one when p is 1)
+  let out: string;
+  if (e < -4 || e >= p) {
+    const rest = digits.slice(1).replace(/0+$/, '');
+    const ex = String(Math.abs(e));
+    out = digits[0]! + (rest === '' ? '' : '.' + rest) + 'e' + (e < 0 ? '-' : '+') + (ex.length < 2 ? '0' + ex : ex);
+  } else if (e >= 0) {
+    const frac = digits.slice(e + 1).replace(/0+$/, '');
+    out = digits.slice(0, e + 1) + (frac === '' ? '' : '.' + frac);
+  } else {
+    out = '0.' + '0'.repeat(-e - 1) + digits.replace(/0+$/, '');
+  }
+  return neg ? '-' + out : out;
+}
+
+/** True when the exact decimal value of a (> 0) has exactly p + 1 significant digits, the last a 5. */
+function isTie(a: number, p: number): boolean {
+  const probe = a.toExponential(p + 3);
+  if (!probe.endsWith('5000', probe.indexOf('e'))) return false;
+  // Rare: confirm with the exact expansion, a = m * 2^e.
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, a);
+  const bits = view.getBigUint64(0);
+  const be = Number((bits >> 52n) & 0x7ffn);
+  const frac = bits & 0xfffffffffffffn;
+  const m = be === 0 ? frac : frac | 0x10000000000000n;
+  const e = be === 0 ? -1074 : be - 1075;
+  const exact = (e >= 0 ? m << BigInt(e) : m * 5n ** BigInt(-e)).toString().replace(/0+$/, '');
+  return exact.length === p + 1 && exact.endsWith('5');
 }

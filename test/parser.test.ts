@@ -1,0 +1,337 @@
+// RESP request parser: unit tests (limits, exact error texts, inline rules) and property tests
+// (any pipeline of commands, split anywhere, parses back to the same argv).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ProtocolError, RespParser, splitArgs, INLINE_MAX, UNAUTH_MAX_ARGS, UNAUTH_MAX_BULK, type ParserLimits } from '../src/protocol/parser.js';
+
+const OPEN: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, authRequired: false };
+
+/** Encodes argv (latin1 strings) as one multibulk request. */
+function multibulk(argv: string[]): Buffer {
+  let s = `*${argv.length}\r\n`;
+  for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
+  return Buffer.from(s, 'latin1');
+}
+
+/** Feeds chunks one at a time, draining complete commands after each; empty requests are dropped. */
+function parseChunks(chunks: Buffer[], limits: ParserLimits = OPEN): string[][] {
+  const p = new RespParser(limits);
+  const out: string[][] = [];
+  for (const c of chunks) {
+    p.feed(c);
+    for (let argv = p.next(); argv !== null; argv = p.next()) if (argv.length > 0) out.push(argv);
+  }
+  return out;
+}
+
+function parseAll(data: string | Buffer, limits: ParserLimits = OPEN): string[][] {
+  return parseChunks([typeof data === 'string' ? Buffer.from(data, 'latin1') : data], limits);
+}
+
+/** The ProtocolError message the input provokes (after the commands before it parsed fine). */
+function protocolError(data: string | Buffer, limits: ParserLimits = OPEN): string {
+  try {
+    parseAll(data, limits);
+  } catch (e) {
+    assert.ok(e instanceof ProtocolError, `expected a ProtocolError, got ${String(e)}`);
+    return e.message;
+  }
+  assert.fail('no protocol error');
+}
+
+/** Splits `b` at the given cut points (any numbers; reduced modulo the length, sorted, deduplicated). */
+function cut(b: Buffer, points: number[]): Buffer[] {
+  const at = [...new Set(points.map((p) => (b.length === 0 ? 0 : p % (b.length + 1))))].sort((x, y) => x - y);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const p of at) {
+    out.push(b.subarray(prev, p));
+    prev = p;
+  }
+  out.push(b.subarray(prev));
+  return out;
+}
+
+/** Quotes an argument for an inline request so that splitArgs returns it unchanged. */
+function quoteInline(a: string): string {
+  let s = '"';
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (c >= 0x21 && c <= 0x7e && c !== 0x22 && c !== 0x5c && c !== 0x27) s += a[i];
+    else s += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return s + '"';
+}
+
+const latin1 = (u: Uint8Array): string => Buffer.from(u).toString('latin1');
+const binaryArg = fc.uint8Array({ maxLength: 40 }).map(latin1);
+const command = fc.array(binaryArg, { minLength: 1, maxLength: 6 });
+
+describe('RESP parser: multibulk', () => {
+  it('parses one command and a pipeline', () => {
+    assert.deepEqual(parseAll('*1\r\n$4\r\nPING\r\n'), [['PING']]);
+    assert.deepEqual(parseAll('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n'), [
+      ['SET', 'k', 'value'],
+      ['GET', 'k'],
+    ]);
+  });
+
+  it('returns null until a command is complete, at every split point', () => {
+    const req = multibulk(['SET', 'key', 'value']);
+    for (let i = 0; i < req.length; i++) {
+      const p = new RespParser(OPEN);
+      p.feed(req.subarray(0, i));
+      assert.equal(p.next(), null, `after ${i} bytes`);
+      p.feed(req.subarray(i));
+      assert.deepEqual(p.next(), ['SET', 'key', 'value']);
+      assert.equal(p.next(), null);
+      assert.equal(p.pending, 0);
+    }
+  });
+
+  it('keeps binary arguments byte for byte (NUL, CR, LF, high bytes, invalid UTF-8)', () => {
+    const all = Buffer.alloc(256);
+    for (let i = 0; i < 256; i++) all[i] = i;
+    const args = [all.toString('latin1'), '\r\n', '\x00', '\xff\xfe\x80', '$3\r\n*1\r\n', ''];
+    const [argv] = parseAll(multibulk(['ECHO', ...args]));
+    assert.deepEqual(argv, ['ECHO', ...args]);
+    assert.ok(Buffer.from(argv![1]!, 'latin1').equals(all));
+  });
+
+  it('treats *0 and negative counts as empty requests, as Redis does', () => {
+    assert.deepEqual(parseAll('*0\r\n*-1\r\n*-5\r\n*1\r\n$4\r\nPING\r\n'), [['PING']]);
+  });
+
+  it('accepts an empty bulk argument', () => {
+    assert.deepEqual(parseAll('*2\r\n$4\r\nECHO\r\n$0\r\n\r\n'), [['ECHO', '']]);
+  });
+
+  it('skips the two bytes after a bulk without checking them, as Redis does', () => {
+    assert.deepEqual(parseAll('*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n'), [['PING'], ['PING']]);
+  });
+
+  it('collects a big bulk argument arriving over many chunks', () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 7);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) & 0xff;
+    const req = Buffer.concat([multibulk(['SET', 'k']), Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${big.length}\r\n`), big, Buffer.from('\r\n'), multibulk(['GET', 'k'])]);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < req.length; i += 65536) chunks.push(req.subarray(i, i + 65536));
+    const p = new RespParser(OPEN);
+    const out: string[][] = [];
+    let maxPending = 0;
+    for (const c of chunks) {
+      p.feed(c);
+      maxPending = Math.max(maxPending, p.pending);
+      for (let a = p.next(); a !== null; a = p.next()) out.push(a);
+    }
+    assert.equal(out.length, 3);
+    assert.deepEqual(out[0], ['SET', 'k']);
+    assert.equal(out[1]![0], 'SET');
+    assert.ok(Buffer.from(out[1]![2]!, 'latin1').equals(big));
+    assert.deepEqual(out[2], ['GET', 'k']);
+    assert.equal(p.pending, 0);
+    assert.ok(maxPending >= big.length, 'pending counts the partly received big argument');
+  });
+
+  it('collects a big argument fed one small chunk at a time, followed by more commands in the last chunk', () => {
+    const big = 'x'.repeat(100_000);
+    const req = Buffer.concat([multibulk(['SET', 'k', big]), multibulk(['PING'])]);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < req.length; i += 997) chunks.push(req.subarray(i, i + 997));
+    const out = parseChunks(chunks);
+    assert.equal(out.length, 2);
+    assert.equal(out[0]![2], big);
+    assert.deepEqual(out[1], ['PING']);
+  });
+});
+
+describe('RESP parser: inline commands', () => {
+  it('splits on spaces and accepts LF or CRLF endings', () => {
+    assert.deepEqual(parseAll('PING\r\n'), [['PING']]);
+    assert.deepEqual(parseAll('  SET  k   v \n'), [['SET', 'k', 'v']]);
+    assert.deepEqual(parseAll('\r\n\r\nPING\n'), [['PING']]);
+  });
+
+  it('mixes with multibulk in one buffer', () => {
+    assert.deepEqual(parseAll('PING\n*1\r\n$4\r\nPING\r\nECHO x\r\n'), [['PING'], ['PING'], ['ECHO', 'x']]);
+  });
+
+  it('waits for the end of the line', () => {
+    const p = new RespParser(OPEN);
+    p.feed(Buffer.from('SET k'));
+    assert.equal(p.next(), null);
+    p.feed(Buffer.from(' v\r\n'));
+    assert.deepEqual(p.next(), ['SET', 'k', 'v']);
+  });
+
+  it('unquotes with Redis rules', () => {
+    assert.deepEqual(parseAll('ECHO "a\\nb"\n'), [['ECHO', 'a\nb']]);
+    assert.deepEqual(parseAll('ECHO "\\x41\\x4g"\r\n'), [['ECHO', 'Ax4g']]);
+    assert.deepEqual(parseAll("ECHO 'a\\'b'\r\n"), [['ECHO', "a'b"]]);
+    assert.deepEqual(parseAll('ECHO a"b"\n'), [['ECHO', 'ab']]);
+    assert.deepEqual(parseAll('ECHO ""\n'), [['ECHO', '']]);
+    assert.deepEqual(parseAll('ECHO "a" ""\n'), [['ECHO', 'a', '']]);
+    assert.deepEqual(parseAll('ECHO "\\t\\r\\b\\a\\\\\\""\n'), [['ECHO', '\t\r\b\x07\\"']]);
+  });
+
+  it('rejects unbalanced quotes', () => {
+    assert.equal(protocolError('SET "a"b c\r\n'), 'Protocol error: unbalanced quotes in request');
+    assert.equal(protocolError('PING "x\r\n'), 'Protocol error: unbalanced quotes in request');
+    assert.equal(protocolError("PING 'x\r\n"), 'Protocol error: unbalanced quotes in request');
+  });
+});
+
+describe('splitArgs (inline requests and config lines)', () => {
+  it('returns [] for a blank line and null for unbalanced quotes', () => {
+    assert.deepEqual(splitArgs(''), []);
+    assert.deepEqual(splitArgs('   \t '), []);
+    assert.equal(splitArgs('"abc'), null);
+    assert.equal(splitArgs("'abc"), null);
+    assert.equal(splitArgs('"abc"def'), null);
+  });
+});
+
+describe('RESP parser: limits and exact error texts (as redis-server 7.0.15)', () => {
+  const cases: [string, string | Buffer, string][] = [
+    ['non-numeric multibulk count', '*x\r\n', 'Protocol error: invalid multibulk length'],
+    ['multibulk count with a plus sign', '*+1\r\n$4\r\nPING\r\n', 'Protocol error: invalid multibulk length'],
+    ['multibulk count with a leading zero', '*01\r\n$4\r\nPING\r\n', 'Protocol error: invalid multibulk length'],
+    ['multibulk count -0', '*-0\r\nPING\r\n', 'Protocol error: invalid multibulk length'],
+    ['multibulk count over INT_MAX', '*3000000000\r\n', 'Protocol error: invalid multibulk length'],
+    ['multibulk count of 25 digits', '*' + '9'.repeat(25) + '\r\n', 'Protocol error: invalid multibulk length'],
+    ['LF-only count line', '*1\n$4\r\nPING\r\n', 'Protocol error: invalid multibulk length'],
+    ['non-$ argument', '*1\r\n+PING\r\n', "Protocol error: expected '$', got '+'"],
+    ['negative bulk length', '*1\r\n$-1\r\n', 'Protocol error: invalid bulk length'],
+    ['bulk length -0', '*1\r\n$-0\r\n\r\n', 'Protocol error: invalid bulk length'],
+    ['bulk length with a leading zero', '*1\r\n$04\r\nPING\r\n', 'Protocol error: invalid bulk length'],
+    ['bulk length 00', '*1\r\n$00\r\n\r\n', 'Protocol error: invalid bulk length'],
+    ['bulk length with a plus sign', '*1\r\n$+3\r\nabc\r\n', 'Protocol error: invalid bulk length'],
+    ['bulk length with a space', '*1\r\n$ 4\r\nPING\r\n', 'Protocol error: invalid bulk length'],
+    ['non-numeric bulk length', '*1\r\n$abc\r\n', 'Protocol error: invalid bulk length'],
+    ['bulk length over proto-max-bulk-len', '*1\r\n$600000000\r\n', 'Protocol error: invalid bulk length'],
+    ['bulk length of 25 digits', '*1\r\n$' + '9'.repeat(25) + '\r\n', 'Protocol error: invalid bulk length'],
+    ['LF-only bulk length line', '*1\r\n$4\nPING\r\n', 'Protocol error: invalid bulk length'],
+    ['inline request without newline over 64 KiB', 'A'.repeat(INLINE_MAX + 1), 'Protocol error: too big inline request'],
+    ['multibulk count line over 64 KiB', '*' + '1'.repeat(INLINE_MAX + 1), 'Protocol error: too big mbulk count string'],
+    ['bulk count line over 64 KiB', '*1\r\n$' + '1'.repeat(INLINE_MAX + 1), 'Protocol error: too big bulk count string'],
+    ['garbage bulk count line over 64 KiB', '*1\r\n' + '$'.repeat(INLINE_MAX + 1), 'Protocol error: too big bulk count string'],
+  ];
+  for (const [what, input, msg] of cases) {
+    it(what, () => assert.equal(protocolError(input), msg));
+  }
+
+  it('reports the error only after the commands before it', () => {
+    const p = new RespParser(OPEN);
+    p.feed(Buffer.from('*1\r\n$4\r\nPING\r\n*x\r\n'));
+    assert.deepEqual(p.next(), ['PING']);
+    assert.throws(() => p.next(), { message: 'Protocol error: invalid multibulk length' });
+  });
+
+  it('does not fail early on up to 64 KiB of incomplete input', () => {
+    const p = new RespParser(OPEN);
+    p.feed(Buffer.from('A'.repeat(INLINE_MAX)));
+    assert.equal(p.next(), null);
+    const q = new RespParser(OPEN);
+    q.feed(Buffer.from('*' + '1'.repeat(INLINE_MAX - 1)));
+    assert.equal(q.next(), null);
+  });
+
+  it('honours proto-max-bulk-len (read on every request)', () => {
+    const limits = { maxBulkLen: 100, authRequired: false };
+    assert.deepEqual(parseAll(multibulk(['ECHO', 'x'.repeat(100)]), limits)[0]![1]!.length, 100);
+    assert.equal(protocolError('*2\r\n$4\r\nECHO\r\n$101\r\n', limits), 'Protocol error: invalid bulk length');
+  });
+
+  it('caps arguments and bulk size before authentication', () => {
+    const pre = { maxBulkLen: 512 * 1024 * 1024, authRequired: true };
+    const args = Array.from({ length: UNAUTH_MAX_ARGS }, () => 'a');
+    assert.equal(parseAll(multibulk(args), pre).length, 1);
+    assert.equal(protocolError(`*${UNAUTH_MAX_ARGS + 1}\r\n`, pre), 'Protocol error: unauthenticated multibulk length');
+    assert.equal(parseAll(multibulk(['AUTH', 'x'.repeat(UNAUTH_MAX_BULK)]), pre).length, 1);
+    assert.equal(protocolError(`*2\r\n$4\r\nAUTH\r\n$${UNAUTH_MAX_BULK + 1}\r\n`, pre), 'Protocol error: unauthenticated bulk length');
+    // After authentication the same requests are fine.
+    assert.equal(parseAll(`*${UNAUTH_MAX_ARGS + 1}\r\n` + `$1\r\na\r\n`.repeat(UNAUTH_MAX_ARGS + 1)).length, 1);
+  });
+
+  it('follows authRequired as it changes on the connection', () => {
+    const limits = { maxBulkLen: 512 * 1024 * 1024, authRequired: true };
+    const p = new RespParser(limits);
+    p.feed(multibulk(['AUTH', 'pw']));
+    assert.deepEqual(p.next(), ['AUTH', 'pw']);
+    limits.authRequired = false;
+    p.feed(multibulk(Array.from({ length: 50 }, () => 'a')));
+    assert.equal(p.next()!.length, 50);
+  });
+});
+
+describe('RESP parser: properties', () => {
+  it('any pipeline of binary commands, split anywhere, parses back to the same argv', () => {
+    fc.assert(
+      fc.property(fc.array(command, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 12 }), (cmds, points) => {
+        const wire = Buffer.concat(cmds.map(multibulk));
+        assert.deepEqual(parseChunks(cut(wire, points)), cmds);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('big arguments (over the 32 KiB threshold) split anywhere parse back', () => {
+    const bigArg = fc.tuple(fc.integer({ min: 30 * 1024, max: 80 * 1024 }), fc.integer({ min: 0, max: 255 })).map(([n, b]) => String.fromCharCode(b).repeat(n) + '\r\n\x00end');
+    const cmd = fc.array(fc.oneof(binaryArg, bigArg), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(fc.array(cmd, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 20 }), (cmds, points) => {
+        const wire = Buffer.concat(cmds.map(multibulk));
+        assert.deepEqual(parseChunks(cut(wire, points)), cmds);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('inline commands with quoted binary arguments, mixed with multibulk and split anywhere, parse back', () => {
+    const entry = fc.tuple(fc.boolean(), fc.array(binaryArg, { minLength: 1, maxLength: 5 }));
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 12 }), (entries, points) => {
+        const parts = entries.map(([inline, argv]) => (inline ? Buffer.from(argv.map(quoteInline).join(' ') + '\r\n', 'latin1') : multibulk(argv)));
+        assert.deepEqual(
+          parseChunks(cut(Buffer.concat(parts), points)),
+          entries.map(([, argv]) => argv),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws anything but ProtocolError on random bytes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 6 }), (chunks) => {
+        try {
+          parseChunks(chunks.map((c) => Buffer.from(c)));
+        } catch (e) {
+          if (!(e instanceof ProtocolError)) throw e;
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('never throws anything but ProtocolError on mutated valid requests', () => {
+    const mutated = fc
+      .tuple(fc.array(command, { minLength: 1, maxLength: 4 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }))
+      .map(([cmds, edits]) => {
+        const b = Buffer.from(Buffer.concat(cmds.map(multibulk)));
+        for (const [at, byte] of edits) b[at % b.length] = byte;
+        return b;
+      });
+    fc.assert(
+      fc.property(mutated, fc.array(fc.nat(), { maxLength: 6 }), (wire, points) => {
+        try {
+          parseChunks(cut(wire, points));
+        } catch (e) {
+          if (!(e instanceof ProtocolError)) throw e;
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

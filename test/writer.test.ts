@@ -1,0 +1,197 @@
+// Reply encoder: RESP2 and RESP3 shapes, buffer handling, and formatDouble against C's "%.17g".
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ReplyWriter, formatDouble, formatG, type Resp } from '../src/protocol/writer.js';
+
+function writer(resp: Resp = 2): { w: ReplyWriter; codes: string[] } {
+  const codes: string[] = [];
+  const w = new ReplyWriter({ countError: (c) => codes.push(c) });
+  w.resp = resp;
+  return { w, codes };
+}
+
+function bytes(w: ReplyWriter): string {
+  return w.take().toString('latin1');
+}
+
+/** Writes with `f` in RESP2 and RESP3 and returns both encodings. */
+function both(f: (w: ReplyWriter) => void): [string, string] {
+  const a = writer(2).w;
+  const b = writer(3).w;
+  f(a);
+  f(b);
+  return [bytes(a), bytes(b)];
+}
+
+describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
+  const cases: [string, (w: ReplyWriter) => void, string, string][] = [
+    ['ok', (w) => w.ok(), '+OK\r\n', '+OK\r\n'],
+    ['simple', (w) => w.simple('PONG'), '+PONG\r\n', '+PONG\r\n'],
+    ['int', (w) => w.int(-42), ':-42\r\n', ':-42\r\n'],
+    ['bigint', (w) => w.int(9223372036854775807n), ':9223372036854775807\r\n', ':9223372036854775807\r\n'],
+    ['bulk', (w) => w.bulk('hello'), '$5\r\nhello\r\n', '$5\r\nhello\r\n'],
+    ['empty bulk', (w) => w.bulk(''), '$0\r\n\r\n', '$0\r\n\r\n'],
+    ['binary bulk', (w) => w.bulk('\x00\r\n\xff'), '$4\r\n\x00\r\n\xff\r\n', '$4\r\n\x00\r\n\xff\r\n'],
+    ['null bulk', (w) => w.nullBulk(), '$-1\r\n', '_\r\n'],
+    ['bulkOrNull(null)', (w) => w.bulkOrNull(null), '$-1\r\n', '_\r\n'],
+    ['bulkOrNull(undefined)', (w) => w.bulkOrNull(undefined), '$-1\r\n', '_\r\n'],
+    ['bulkOrNull(value)', (w) => w.bulkOrNull('v'), '$1\r\nv\r\n', '$1\r\nv\r\n'],
+    ['null array', (w) => w.nullArray(), '*-1\r\n', '_\r\n'],
+    ['empty array', (w) => w.array(0), '*0\r\n', '*0\r\n'],
+    ['map', (w) => (w.map(2), w.bulk('a'), w.int(1), w.bulk('b'), w.int(2)), '*4\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:2\r\n', '%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:2\r\n'],
+    ['empty map', (w) => w.map(0), '*0\r\n', '%0\r\n'],
+    ['set', (w) => (w.set(1), w.bulk('m')), '*1\r\n$1\r\nm\r\n', '~1\r\n$1\r\nm\r\n'],
+    ['push', (w) => (w.push(2), w.bulk('message'), w.bulk('x')), '*2\r\n$7\r\nmessage\r\n$1\r\nx\r\n', '>2\r\n$7\r\nmessage\r\n$1\r\nx\r\n'],
+    ['true', (w) => w.bool(true), ':1\r\n', '#t\r\n'],
+    ['false', (w) => w.bool(false), ':0\r\n', '#f\r\n'],
+    ['double', (w) => w.double(0.1), '$19\r\n0.10000000000000001\r\n', ',0.10000000000000001\r\n'],
+    ['integral double', (w) => w.double(3), '$1\r\n3\r\n', ',3\r\n'],
+    ['inf', (w) => w.double(Infinity), '$3\r\ninf\r\n', ',inf\r\n'],
+    ['-inf', (w) => w.double(-Infinity), '$4\r\n-inf\r\n', ',-inf\r\n'],
+    ['nan', (w) => w.double(NaN), '$3\r\nnan\r\n', ',nan\r\n'],
+    ['verbatim', (w) => w.verbatim('a:b\r\n'), '$5\r\na:b\r\n\r\n', '=9\r\ntxt:a:b\r\n\r\n'],
+    ['verbatim markdown', (w) => w.verbatim('# x', 'mkd'), '$3\r\n# x\r\n', '=7\r\nmkd:# x\r\n'],
+    ['big number', (w) => w.bigNumber('1234567890123456789012'), '$22\r\n1234567890123456789012\r\n', '(1234567890123456789012\r\n'],
+    ['bulks', (w) => w.bulks(['a', '', 'bc']), '*3\r\n$1\r\na\r\n$0\r\n\r\n$2\r\nbc\r\n', '*3\r\n$1\r\na\r\n$0\r\n\r\n$2\r\nbc\r\n'],
+    ['error', (w) => w.error('ERR syntax error'), '-ERR syntax error\r\n', '-ERR syntax error\r\n'],
+  ];
+  for (const [name, f, resp2, resp3] of cases) {
+    it(name, () => assert.deepEqual(both(f), [resp2, resp3]));
+  }
+
+  it('error replies: newlines become spaces, the code is counted', () => {
+    const { w, codes } = writer();
+    w.error('ERR bad\r\nthing\n');
+    w.error('WRONGTYPE Operation against a key holding the wrong kind of value');
+    w.error('NOAUTH');
+    assert.equal(bytes(w), '-ERR bad  thing \r\n-WRONGTYPE Operation against a key holding the wrong kind of value\r\n-NOAUTH\r\n');
+    assert.deepEqual(codes, ['ERR', 'WRONGTYPE', 'NOAUTH']);
+    assert.equal(w.errors, 3);
+  });
+
+  it('bulk strings of any size and every byte value round-trip', () => {
+    const all = Buffer.alloc(256);
+    for (let i = 0; i < 256; i++) all[i] = i;
+    for (const s of [all.toString('latin1'), 'x'.repeat(1023), 'y'.repeat(1024), 'z'.repeat(100_000)]) {
+      const { w } = writer();
+      w.bulk(s);
+      const out = w.take();
+      const head = `$${s.length}\r\n`;
+      assert.equal(out.toString('latin1', 0, head.length), head);
+      assert.ok(out.subarray(head.length, head.length + s.length).equals(Buffer.from(s, 'latin1')));
+      assert.equal(out.toString('latin1', head.length + s.length), '\r\n');
+      assert.equal(out.length, head.length + s.length + 2);
+    }
+  });
+
+  it('grows past its initial buffer and stays usable after take()', () => {
+    const { w } = writer();
+    let expected = '';
+    for (let i = 0; i < 5000; i++) {
+      w.int(i);
+      expected += `:${i}\r\n`;
+    }
+    w.bulk('q'.repeat(40_000));
+    expected += `$40000\r\n${'q'.repeat(40_000)}\r\n`;
+    assert.equal(bytes(w), expected);
+    assert.equal(w.len, 0);
+    assert.equal(bytes(w), '');
+    w.ok();
+    assert.equal(bytes(w), '+OK\r\n');
+  });
+
+  it('a small take() is a copy: later writes do not change it', () => {
+    const { w } = writer();
+    w.simple('first');
+    const a = w.take();
+    w.simple('other');
+    assert.equal(a.toString('latin1'), '+first\r\n');
+    // A big take() hands the buffer over; later writes must not change it either.
+    w.take();
+    w.bulk('b'.repeat(10_000));
+    const big = w.take();
+    const copy = Buffer.from(big);
+    w.bulk('c'.repeat(10_000));
+    assert.ok(big.equals(copy));
+  });
+
+  it('lengths count bytes, not UTF-16 units of decoded text (latin1 in, latin1 out)', () => {
+    const { w } = writer();
+    const utf8 = Buffer.from('é€', 'utf8').toString('latin1');
+    w.bulk(utf8);
+    assert.ok(w.take().equals(Buffer.concat([Buffer.from('$5\r\n'), Buffer.from('é€', 'utf8'), Buffer.from('\r\n')])));
+  });
+});
+
+describe('formatDouble: equals C printf("%.17g") (values from glibc and redis-server ZSCORE)', () => {
+  // [input, %.17g]: produced by glibc printf; the ZSCORE ones checked against redis-server 7.0.15.
+  const known: [number, string][] = [
+    [0.1, '0.10000000000000001'],
+    [1.5, '1.5'],
+    [3, '3'],
+    [-2.5, '-2.5'],
+    [100, '100'],
+    [10.5, '10.5'],
+    [1e21, '1e+21'],
+    [1e-5, '1.0000000000000001e-05'],
+    [0.0001, '0.0001'],
+    [1.234e-5, '1.234e-05'],
+    [1.2345678901234568e17, '1.2345678901234568e+17'],
+    [1e17, '1e+17'],
+    [1e16, '10000000000000000'],
+    [1e23, '9.9999999999999992e+22'],
+    [5e-324, '4.9406564584124654e-324'],
+    [1.7976931348623157e308, '1.7976931348623157e+308'],
+    [2.2250738585072014e-308, '2.2250738585072014e-308'],
+    [0.30000000000000004, '0.30000000000000004'],
+    [1 / 3, '0.33333333333333331'],
+    [3.14159, '3.1415899999999999'],
+    [12345.678, '12345.678'],
+    [1e100, '1e+100'],
+    [2 ** 53, '9007199254740992'],
+    [-1e-300, '-1e-300'],
+    [4.35, '4.3499999999999996'],
+    [1.1, '1.1000000000000001'],
+    // Exact ties at the 18th digit round half to even, as glibc does (toExponential rounds them up).
+    [2 ** -25, '2.9802322387695312e-08'],
+    [5 * 2 ** -24, '2.9802322387695312e-07'],
+    [13 * 2 ** -24, '7.7486038208007812e-07'],
+    [15 * 2 ** -24, '8.9406967163085938e-07'],
+    [12345 * 2 ** -19, '0.023546218872070312'],
+    [770967312082294.625, '770967312082294.62'],
+    [-1425502010969177.25, '-1425502010969177.2'],
+    [-0, '-0'],
+    [0, '0'],
+    [Infinity, 'inf'],
+    [-Infinity, '-inf'],
+    [NaN, 'nan'],
+  ];
+  for (const [d, s] of known) {
+    it(`${String(d)} -> ${s}`, () => assert.equal(formatDouble(d), s));
+  }
+
+  it('formatG with other precisions (%.6g, %.1g)', () => {
+    assert.equal(formatG(0.1, 6), '0.1');
+    assert.equal(formatG(123456789, 6), '1.23457e+08');
+    assert.equal(formatG(999999.5, 6), '1e+06');
+    assert.equal(formatG(0.000123456, 6), '0.000123456');
+    assert.equal(formatG(9.5, 1), '1e+01');
+    assert.equal(formatG(1.5, 1), '2');
+    assert.equal(formatG(2.5, 1), '2');
+    assert.equal(formatG(0.25, 1), '0.2');
+    assert.equal(formatG(-0.75, 1), '-0.8');
+    assert.equal(formatG(-289078877577128.5, 15), '-289078877577128');
+  });
+
+  it('round-trips every finite double (17 significant digits are enough)', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => {
+        const s = formatDouble(d);
+        assert.ok(Object.is(Number(s), d), `${d} -> ${s}`);
+        assert.match(s, /^-?(\d+(\.\d+)?|\d(\.\d+)?e[+-]\d{2,3})$/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
