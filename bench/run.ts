@@ -1,0 +1,304 @@
+// Side-by-side benchmark: Redoubt and redis-server 7.0.15 under redis-benchmark.
+// Each server is pinned to CPU 0, redis-benchmark to CPU 1. For each test (non-pipelined -c 50,
+// and pipelined -P 16) it reports requests/s and server CPU time per request (utime + stime from
+// /proc/<pid>/stat), then memory per key after loading N keys. Prints a Markdown table.
+//
+//   npm run bench -- [-n REQUESTS] [--quick] [--keys N]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TESTS = ['SET', 'GET', 'INCR', 'LPUSH', 'LPOP', 'MSET'] as const;
+/** A request that must not fail for a test to be meaningful (an unimplemented command gets "n/a"). */
+const PROBES: Record<(typeof TESTS)[number], string[][]> = {
+  SET: [['SET', '__bench_probe', 'x']],
+  GET: [['GET', '__bench_probe']],
+  INCR: [['INCR', '__bench_probe_n']],
+  LPUSH: [['LPUSH', '__bench_probe_l', 'x']],
+  LPOP: [['LPOP', '__bench_probe_l']],
+  MSET: [['MSET', '__bench_probe_a', 'x', '__bench_probe_b', 'y']],
+};
+const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
+
+interface Options {
+  requests: number;
+  keys: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { requests: 100_000, keys: 1_000_000 };
+  let quick = false;
+  let requests: number | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') quick = true;
+    else if (a === '-n' || a === '--keys') {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v <= 0) throw new Error(`${a} needs a positive integer`);
+      if (a === '-n') requests = v;
+      else o.keys = v;
+    } else if (a === '-h' || a === '--help') {
+      console.log('usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--quick]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  if (quick) {
+    o.requests = 20_000;
+    if (!argv.includes('--keys')) o.keys = 200_000;
+  }
+  if (requests !== null) o.requests = requests;
+  return o;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.once('error', reject);
+  });
+}
+
+/** Sends one command on a fresh connection and returns the raw reply (first chunk is enough here). */
+function rawCall(port: number, argv: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      let req = `*${argv.length}\r\n`;
+      for (const a of argv) req += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
+      s.write(Buffer.from(req, 'latin1'));
+    });
+    let buf = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no reply to ${argv[0]} on port ${port}`));
+    }, 10_000);
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      if (buf.endsWith('\r\n')) {
+        clearTimeout(timer);
+        s.destroy();
+        resolve(buf);
+      }
+    });
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+interface Bench {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+}
+
+function cpuSet(cpu: number): string[] {
+  return os.cpus().length > cpu ? ['taskset', '-c', String(cpu)] : [];
+}
+
+async function startServer(name: string, cmd: string[]): Promise<Bench> {
+  const [bin, ...args] = cmd as [string, ...string[]];
+  const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const port = Number(args[args.indexOf('--port') + 1]);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}: ${stderr}`);
+    try {
+      if ((await rawCall(port, ['PING'])).startsWith('+PONG')) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { name, port, proc };
+}
+
+async function startRedoubt(): Promise<Bench> {
+  const port = await freePort();
+  return startServer('Redoubt', [...cpuSet(0), process.execPath, 'dist/src/main.js', '--port', String(port), '--save', '']);
+}
+
+async function startRedis(): Promise<Bench> {
+  const port = await freePort();
+  return startServer('Redis', [...cpuSet(0), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+}
+
+function stop(b: Bench | null): Promise<void> {
+  return new Promise((resolve) => {
+    if (b === null || b.proc.exitCode !== null || b.proc.signalCode !== null) return resolve();
+    const t = setTimeout(() => b.proc.kill('SIGKILL'), 5000);
+    b.proc.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    b.proc.kill('SIGTERM');
+  });
+}
+
+/** CPU time (user + system) of a process, in microseconds. */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(rest[11]) + Number(rest[12])) * 1e6) / CLK_TCK;
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+  if (m === null) throw new Error(`no VmRSS for ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+async function usedMemory(port: number): Promise<number | null> {
+  const info = await rawCall(port, ['INFO', 'memory']).catch(() => '');
+  const m = /\r\nused_memory:(\d+)\r\n/.exec(info);
+  return m === null ? null : Number(m[1]);
+}
+
+function run(cmd: string[], input?: Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const [bin, ...args] = cmd as [string, ...string[]];
+    const p = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    p.stdin.end(input ?? Buffer.alloc(0));
+  });
+}
+
+interface Result {
+  rps: number;
+  cpuPerReq: number;
+}
+
+async function benchOne(b: Bench, test: string, requests: number, pipeline: number): Promise<Result | null> {
+  for (const probe of PROBES[test as (typeof TESTS)[number]]) {
+    const reply = await rawCall(b.port, probe);
+    if (reply.startsWith('-')) return null;
+  }
+  const cpu0 = cpuMicros(b.proc.pid!);
+  const args = [...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-t', test.toLowerCase(), '-n', String(requests), '-c', '50', '-P', String(pipeline), '--csv'];
+  const r = await run(args);
+  const cpu1 = cpuMicros(b.proc.pid!);
+  if (r.code !== 0) throw new Error(`redis-benchmark failed against ${b.name}: ${r.stderr.slice(-500)}`);
+  const line = r.stdout.split('\n').find((l) => l.startsWith(`"${test}`));
+  if (line === undefined) throw new Error(`no ${test} result from redis-benchmark against ${b.name}: ${r.stdout} ${r.stderr}`);
+  const rps = Number(JSON.parse(`[${line}]`)[1]);
+  // MSET sets 10 keys per request; CPU is still divided by requests, as redis-benchmark counts them.
+  return { rps, cpuPerReq: (cpu1 - cpu0) / requests };
+}
+
+/** Loads `n` keys (key:NNNNNNNNNN -> 3-byte value, as redis-benchmark's defaults) with redis-cli --pipe. */
+function loadData(n: number): Buffer {
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = 'key:' + String(i).padStart(12, '0');
+    parts.push(`*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$3\r\nxxx\r\n`);
+  }
+  return Buffer.from(parts.join(''), 'latin1');
+}
+
+interface Memory {
+  rssPerKey: number;
+  usedPerKey: number | null;
+}
+
+async function memoryPerKey(start: () => Promise<Bench>, data: Buffer, n: number): Promise<Memory | null> {
+  const b = await start();
+  try {
+    if ((await rawCall(b.port, ['SET', '__bench_probe', 'x'])).startsWith('-')) return null;
+    const rss0 = rssBytes(b.proc.pid!);
+    const used0 = await usedMemory(b.port);
+    const r = await run(['redis-cli', '-h', '127.0.0.1', '-p', String(b.port), '--pipe'], data);
+    if (r.code !== 0 || !r.stdout.includes(`errors: 0, replies: ${n}`)) throw new Error(`loading keys into ${b.name} failed: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
+    const rss1 = rssBytes(b.proc.pid!);
+    const used1 = await usedMemory(b.port);
+    return { rssPerKey: (rss1 - rss0) / n, usedPerKey: used0 !== null && used1 !== null ? (used1 - used0) / n : null };
+  } finally {
+    await stop(b);
+  }
+}
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  const opt = parseOptions(process.argv.slice(2));
+  if (os.cpus().length < 2) console.warn('warning: fewer than 2 CPUs; servers and redis-benchmark share CPU 0');
+  const version = await run(['redis-server', '--version']);
+  let redoubt: Bench | null = null;
+  let redis: Bench | null = null;
+  const cleanup = async () => {
+    await Promise.all([stop(redoubt), stop(redis)]);
+  };
+  const onSignal = () => {
+    void cleanup().then(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const rows: string[] = [];
+  let memRows: string[] = [];
+  try {
+    redoubt = await startRedoubt();
+    redis = await startRedis();
+    let turn = 0;
+    for (const pipeline of [1, 16]) {
+      for (const test of TESTS) {
+        // Alternate which server goes first, so warm-up and thermal effects do not favour one.
+        const order = turn++ % 2 === 0 ? [redoubt, redis] : [redis, redoubt];
+        const res = new Map<string, Result | null>();
+        for (const b of order) res.set(b.name, await benchOne(b, test, opt.requests, pipeline));
+        const a = res.get('Redoubt') ?? null;
+        const r = res.get('Redis') ?? null;
+        const label = `${test}${pipeline > 1 ? ` -P ${pipeline}` : ''}`;
+        if (a === null || r === null) {
+          rows.push(`| ${label} | ${a ? fmt(a.rps) : 'n/a'} | ${r ? fmt(r.rps) : 'n/a'} | n/a | ${a ? fmt(a.cpuPerReq, 2) : 'n/a'} | ${r ? fmt(r.cpuPerReq, 2) : 'n/a'} | n/a |`);
+        } else {
+          rows.push(`| ${label} | ${fmt(a.rps)} | ${fmt(r.rps)} | ${fmt(a.rps / r.rps, 2)} | ${fmt(a.cpuPerReq, 2)} | ${fmt(r.cpuPerReq, 2)} | ${fmt(a.cpuPerReq / r.cpuPerReq, 2)} |`);
+        }
+        process.stderr.write(`${rows[rows.length - 1]}\n`);
+      }
+    }
+    await cleanup();
+    redoubt = redis = null;
+    const data = loadData(opt.keys);
+    const ma = await memoryPerKey(startRedoubt, data, opt.keys);
+    const mr = await memoryPerKey(startRedis, data, opt.keys);
+    const cell = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : fmt(v, 1));
+    const ratio = (x: number | null | undefined, y: number | null | undefined): string => (x === null || x === undefined || y === null || y === undefined ? 'n/a' : fmt(x / y, 2));
+    memRows = [
+      `| RSS delta per key | ${cell(ma?.rssPerKey)} | ${cell(mr?.rssPerKey)} | ${ratio(ma?.rssPerKey, mr?.rssPerKey)} |`,
+      `| used_memory delta per key | ${cell(ma?.usedPerKey)} | ${cell(mr?.usedPerKey)} | ${ratio(ma?.usedPerKey, mr?.usedPerKey)} |`,
+    ];
+  } finally {
+    await cleanup();
+  }
+  console.log(`Redoubt vs ${version.stdout.trim().split(' ').slice(0, 3).join(' ')}; ${opt.requests} requests per test, redis-benchmark -c 50; servers on CPU 0, redis-benchmark on CPU 1 (${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}).`);
+  console.log('');
+  console.log('| Test | Redoubt req/s | Redis req/s | Redoubt/Redis | Redoubt CPU µs/req | Redis CPU µs/req | Redoubt/Redis |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(r);
+  console.log('');
+  console.log(`Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key:`);
+  console.log('');
+  console.log('| Memory | Redoubt | Redis | Redoubt/Redis |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of memRows) console.log(r);
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench failed: ${(e as Error).stack ?? String(e)}`);
+  process.exit(1);
+});
