@@ -1,9 +1,10 @@
 // RESP request parser: unit tests (limits, exact error texts, inline rules) and property tests
 // (any pipeline of commands, split anywhere, parses back to the same argv).
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ProtocolError, RespParser, splitArgs, INLINE_MAX, UNAUTH_MAX_ARGS, UNAUTH_MAX_BULK, type ParserLimits } from '../src/protocol/parser.js';
+import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
 
 const OPEN: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, authRequired: false };
 
@@ -334,4 +335,63 @@ describe('RESP parser: properties', () => {
       { numRuns: 1000 },
     );
   });
+});
+
+describe('protocol errors over the wire equal redis-server (reply bytes, then the connection closes)', { skip: haveRedis() ? false : 'redis-server not installed' }, () => {
+  let ours: TestServer;
+  let redis: RefServer;
+  before(async () => {
+    ours = await startServer();
+    redis = await startRedis();
+  });
+  after(async () => {
+    await ours?.close();
+    await redis?.close();
+  });
+
+  /** Sends raw bytes, returns everything received until the server closes (or a quiet period), and whether it closed. */
+  async function exchange(port: number, data: Buffer, marker: boolean): Promise<[string, boolean]> {
+    const c = await RawConn.connect(port);
+    try {
+      c.write(data);
+      // A marker, answered only if the connection survived. Not after an unterminated line: its
+      // newline would end the line, and where it lands depends on how reads split the input.
+      if (marker) c.send('PING');
+      else {
+        await c.waitClosed(5000);
+        return [c.buffered.toString('latin1'), c.closed];
+      }
+      try {
+        await c.waitClosed(1000);
+      } catch {
+        await waitFor(() => c.buffered.toString('latin1').endsWith('+PONG\r\n'), 5000, 'the marker PONG');
+      }
+      return [c.buffered.toString('latin1'), c.closed];
+    } finally {
+      c.close();
+    }
+  }
+
+  const inputs: [string, string][] = [
+    ['pipeline of good commands', '*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$3\r\n\x00\xff\x80\r\nPING\r\n'],
+    ['empty requests', '*0\r\n*-1\r\n\r\n\r\n'],
+    ['bad multibulk count', '*1\r\n$4\r\nPING\r\n*x\r\n'],
+    ['multibulk count with a leading zero', '*01\r\n$4\r\nPING\r\n'],
+    ['bulk length -0', '*1\r\n$-0\r\n\r\n'],
+    ['expected $', '*1\r\n+PING\r\n'],
+    ['bulk too big', '*1\r\n$600000000\r\n'],
+    ['unbalanced quotes', 'ECHO "abc\r\n'],
+    ['quote then a letter', 'ECHO "a"b\r\n'],
+    ['inline escapes', 'ECHO "\\x41\\x4g\\n"\r\n'],
+    ['too big inline request', 'A'.repeat(70_000)],
+    ['too big mbulk count', '*' + '1'.repeat(70_000)],
+    ['too big bulk count', '*1\r\n$' + '1'.repeat(70_000)],
+  ];
+  for (const [what, input] of inputs) {
+    it(what, async () => {
+      const data = Buffer.from(input, 'latin1');
+      const marker = !what.startsWith('too big');
+      assert.deepEqual(await exchange(ours.port, data, marker), await exchange(redis.port, data, marker));
+    });
+  }
 });
