@@ -1,10 +1,124 @@
-// Connection commands: PING ECHO QUIT SELECT (HELLO, RESET, CLIENT: see below).
+// Connection commands: PING ECHO QUIT SELECT HELLO RESET and the CLIENT family.
 import { err } from '../errors.js';
-import { parseInteger } from './args.js';
+import type { Client } from '../server/client.js';
+import { REDIS_VERSION, type Server } from '../server/server.js';
+import { is, parseInteger } from './args.js';
 import type { HandlerMap } from './types.js';
 
+const BAD_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+
+/** A client name may hold only printable ASCII without spaces ('!' to '~'). */
+function validName(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 33 || c > 126) return false;
+  }
+  return true;
+}
+
+/** CLIENT LIST / KILL TYPE names. Replication and pub/sub clients do not exist yet: all are "normal". */
+type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
+
+function parseClientType(s: string): ClientType | null {
+  const t = s.toLowerCase();
+  if (t === 'normal' || t === 'master' || t === 'replica' || t === 'pubsub') return t;
+  if (t === 'slave') return 'replica';
+  return null;
+}
+
+function clientType(c: Client): ClientType {
+  // The pub/sub work sets a subscription count on the client; until then every client is normal.
+  const subs = (c as unknown as { subscriptionCount?: number }).subscriptionCount;
+  return subs !== undefined && subs > 0 ? 'pubsub' : 'normal';
+}
+
+/** Writes the HELLO reply map. */
+function helloReply(c: Client): void {
+  const out = c.out;
+  out.map(7);
+  out.bulk('server');
+  out.bulk('redis');
+  out.bulk('version');
+  out.bulk(REDIS_VERSION);
+  out.bulk('proto');
+  out.int(c.resp);
+  out.bulk('id');
+  out.int(c.id);
+  out.bulk('mode');
+  out.bulk('standalone');
+  out.bulk('role');
+  out.bulk('master');
+  out.bulk('modules');
+  out.array(0);
+}
+
+/** Closes another client (CLIENT KILL); the caller itself closes once its reply is written. */
+function killClient(server: Server, self: Client, target: Client): void {
+  if (target === self) {
+    self.closeAfterReply = true;
+    return;
+  }
+  target.flush();
+  target.close();
+  void server;
+}
+
+const CLIENT_HELP = [
+  'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CACHING (YES|NO)',
+  '    Not implemented in Redoubt (client-side caching).',
+  'GETREDIR',
+  '    Not implemented in Redoubt (client-side caching).',
+  'GETNAME',
+  '    The name of this connection, or nil.',
+  'ID',
+  '    The numeric ID of this connection.',
+  'INFO',
+  '    One line describing this connection, as CLIENT LIST prints it.',
+  'KILL <ip:port>',
+  '    Close the connection from <ip:port>.',
+  'KILL <option> <value> [<option> <value> [...]]',
+  '    Close every connection matching all the filters; replies with how many. Filters:',
+  '    * ID <client-id>',
+  '    * ADDR (<ip:port>|<unixsocket>:0)',
+  '      The remote address of the connection.',
+  '    * LADDR (<ip:port>|<unixsocket>:0)',
+  '      The local address the connection was made to.',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '    * USER <username>',
+  '    * SKIPME (YES|NO)',
+  '      Whether the calling connection is spared (default YES).',
+  'LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <client-id> [<client-id> ...]]',
+  '    One line per connection, optionally filtered.',
+  'UNPAUSE',
+  '    End a CLIENT PAUSE now.',
+  'PAUSE <timeout> [WRITE|ALL]',
+  '    Hold the commands of all clients (or only writes) for <timeout> milliseconds.',
+  'REPLY (ON|OFF|SKIP)',
+  '    Turn replies to this connection on or off, or skip the next one.',
+  'SETNAME <name>',
+  '    Name this connection (no spaces or special characters; empty clears it).',
+  'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+  '    Not implemented in Redoubt yet (blocking commands).',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+  '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Not implemented in Redoubt (client-side caching).',
+  'TRACKINGINFO',
+  '    Not implemented in Redoubt (client-side caching).',
+  'NO-EVICT (ON|OFF)',
+  '    Exempt this connection from client eviction.',
+  'HELP',
+  '    Print this help.',
+];
+
+/** Writes a HELP reply: an array of simple strings. */
+export function helpReply(c: Client, lines: readonly string[]): void {
+  c.out.array(lines.length);
+  for (const l of lines) c.out.simple(l);
+}
+
 export const connectionCommands: HandlerMap = {
-  // PING [message]
+  // PING [message]. (Subscribed clients in RESP2 get ["pong", message]: added with pub/sub.)
   ping(c, argv) {
     if (argv.length > 2) {
       c.out.error(err.wrongArity('ping'));
@@ -19,7 +133,7 @@ export const connectionCommands: HandlerMap = {
     c.out.bulk(argv[1]!);
   },
 
-  // QUIT: reply OK, then close once the reply is written.
+  // QUIT: reply OK, then close once the reply is written; pipelined commands after it never run.
   quit(c) {
     c.out.ok();
     c.closeAfterReply = true;
@@ -38,5 +152,298 @@ export const connectionCommands: HandlerMap = {
     }
     c.dbIndex = n;
     c.out.ok();
+  },
+
+  // HELLO [protover [AUTH username password] [SETNAME clientname]]
+  hello(c, argv, server) {
+    let ver = 0;
+    if (argv.length >= 2) {
+      const v = parseInteger(argv[1]!);
+      if (v === null) {
+        c.out.error('ERR Protocol version is not an integer or out of range');
+        return;
+      }
+      if (v < 2 || v > 3) {
+        c.out.error('NOPROTO unsupported protocol version');
+        return;
+      }
+      ver = v;
+    }
+    let user: string | null = null;
+    let pass: string | null = null;
+    let name: string | null = null;
+    for (let j = 2; j < argv.length; j++) {
+      const more = argv.length - 1 - j;
+      const opt = argv[j]!;
+      if (is(opt, 'auth') && more >= 2) {
+        user = argv[j + 1]!;
+        pass = argv[j + 2]!;
+        j += 2;
+      } else if (is(opt, 'setname') && more >= 1) {
+        name = argv[j + 1]!;
+        if (!validName(name)) {
+          c.out.error(BAD_CLIENT_NAME);
+          return;
+        }
+        j++;
+      } else {
+        c.out.error(`ERR Syntax error in HELLO option '${opt}'`);
+        return;
+      }
+    }
+    // SECURITY: HELLO AUTH goes through the same authentication (and failure logging) as AUTH.
+    if (user !== null && pass !== null && !server.authenticate(c, user, pass)) {
+      c.out.error('WRONGPASS invalid username-password pair or user is disabled.');
+      return;
+    }
+    if (!c.authenticated) {
+      c.out.error(
+        'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> ' +
+          'option can be used to authenticate the client and select the RESP protocol version at the same time',
+      );
+      return;
+    }
+    if (name !== null) c.name = name;
+    if (ver !== 0) c.out.resp = ver as 2 | 3;
+    helloReply(c);
+  },
+
+  // RESET: back to a fresh connection's state (no MULTI, no MONITOR, db 0, RESP2, no name, replies on).
+  reset(c, _argv, server) {
+    c.multi = null;
+    c.multiDirty = false;
+    if (c.monitor) {
+      c.monitor = false;
+      server.monitors.delete(c);
+    }
+    c.dbIndex = 0;
+    c.out.resp = 2;
+    c.name = '';
+    c.replyMode = 'on';
+    c.skipNext = false;
+    c.noEvict = false;
+    // SECURITY: the connection is logged back in as the default user only if that needs no password.
+    c.user = 'default';
+    c.authenticated = server.users.defaultLoginFree();
+    c.out.simple('RESET');
+  },
+
+  // CLIENT ID
+  'client|id'(c) {
+    c.out.int(c.id);
+  },
+
+  // CLIENT INFO
+  'client|info'(c, argv, server) {
+    c.lastCommand = 'client|info';
+    c.out.verbatim(server.clientInfo(c, argv) + '\n');
+  },
+
+  // CLIENT LIST [TYPE type] [ID id [id ...]]
+  'client|list'(c, argv, server) {
+    let type: ClientType | null = null;
+    let ids: Set<number> | null = null;
+    if (argv.length === 4 && is(argv[2], 'type')) {
+      type = parseClientType(argv[3]!);
+      if (type === null) {
+        c.out.error(`ERR Unknown client type '${argv[3]!}'`);
+        return;
+      }
+    } else if (argv.length > 3 && is(argv[2], 'id')) {
+      ids = new Set();
+      for (let j = 3; j < argv.length; j++) {
+        const id = parseInteger(argv[j]!);
+        if (id === null) {
+          c.out.error('ERR Invalid client ID');
+          return;
+        }
+        ids.add(id);
+      }
+    } else if (argv.length !== 2) {
+      c.out.error(err.syntax());
+      return;
+    }
+    c.lastCommand = 'client|list';
+    let text = '';
+    for (const other of server.clients.values()) {
+      if (type !== null && clientType(other) !== type) continue;
+      if (ids !== null && !ids.has(other.id)) continue;
+      text += server.clientInfo(other, other === c ? argv : null) + '\n';
+    }
+    c.out.verbatim(text);
+  },
+
+  // CLIENT SETNAME name ("" clears it)
+  'client|setname'(c, argv) {
+    const name = argv[2]!;
+    if (!validName(name)) {
+      c.out.error(BAD_CLIENT_NAME);
+      return;
+    }
+    c.name = name;
+    c.out.ok();
+  },
+
+  // CLIENT GETNAME
+  'client|getname'(c) {
+    c.out.bulkOrNull(c.name === '' ? null : c.name);
+  },
+
+  // CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE t] [USER u] [ADDR a] [LADDR a] [SKIPME yes|no] ...
+  'client|kill'(c, argv, server) {
+    if (argv.length === 3) {
+      // Old form: one address, error when nobody matches.
+      const addr = argv[2]!;
+      for (const other of server.clients.values()) {
+        if (other.addr === addr) {
+          killClient(server, c, other);
+          c.out.ok();
+          return;
+        }
+      }
+      c.out.error('ERR No such client');
+      return;
+    }
+    if (argv.length % 2 !== 0) {
+      c.out.error(err.syntax());
+      return;
+    }
+    let id: number | null = null;
+    let type: ClientType | null = null;
+    let user: string | null = null;
+    let addr: string | null = null;
+    let laddr: string | null = null;
+    let skipme = true;
+    for (let j = 2; j < argv.length; j += 2) {
+      const opt = argv[j]!;
+      const val = argv[j + 1]!;
+      if (is(opt, 'id')) {
+        const n = parseInteger(val);
+        if (n === null || n <= 0) {
+          c.out.error('ERR client-id should be greater than 0');
+          return;
+        }
+        id = n;
+      } else if (is(opt, 'type')) {
+        type = parseClientType(val);
+        if (type === null) {
+          c.out.error(`ERR Unknown client type '${val}'`);
+          return;
+        }
+      } else if (is(opt, 'user')) {
+        if (!server.users.users.has(val)) {
+          c.out.error(`ERR No such user '${val}'`);
+          return;
+        }
+        user = val;
+      } else if (is(opt, 'addr')) {
+        addr = val;
+      } else if (is(opt, 'laddr')) {
+        laddr = val;
+      } else if (is(opt, 'skipme')) {
+        if (is(val, 'yes')) skipme = true;
+        else if (is(val, 'no')) skipme = false;
+        else {
+          c.out.error(err.syntax());
+          return;
+        }
+      } else {
+        c.out.error(err.syntax());
+        return;
+      }
+    }
+    let killed = 0;
+    for (const other of [...server.clients.values()]) {
+      if (id !== null && other.id !== id) continue;
+      if (type !== null && clientType(other) !== type) continue;
+      if (user !== null && other.user !== user) continue;
+      if (addr !== null && other.addr !== addr) continue;
+      if (laddr !== null && other.laddr !== laddr) continue;
+      if (skipme && other === c) continue;
+      killClient(server, c, other);
+      killed++;
+    }
+    c.out.int(killed);
+  },
+
+  // CLIENT PAUSE timeout [WRITE|ALL]
+  'client|pause'(c, argv, server) {
+    const timeout = parseInteger(argv[2]!);
+    if (timeout === null) {
+      c.out.error('ERR timeout is not an integer or out of range');
+      return;
+    }
+    if (timeout < 0) {
+      c.out.error('ERR timeout is negative');
+      return;
+    }
+    let mode: 'write' | 'all' = 'all';
+    if (argv.length === 4) {
+      if (is(argv[3], 'write')) mode = 'write';
+      else if (!is(argv[3], 'all')) {
+        c.out.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+        return;
+      }
+    } else if (argv.length > 4) {
+      c.out.error(err.syntax());
+      return;
+    }
+    server.pause.start(mode, server.clock.now() + timeout);
+    c.out.ok();
+  },
+
+  // CLIENT UNPAUSE
+  'client|unpause'(c, _argv, server) {
+    if (server.pause.mode !== null) server.pause.end();
+    c.out.ok();
+  },
+
+  // CLIENT REPLY ON|OFF|SKIP. The dispatcher drops the replies; ON also cancels a pending SKIP.
+  'client|reply'(c, argv) {
+    const mode = argv[2]!;
+    if (is(mode, 'on')) {
+      c.replyMode = 'on';
+      c.skipNext = false;
+      c.out.ok();
+    } else if (is(mode, 'off')) {
+      c.replyMode = 'off';
+    } else if (is(mode, 'skip')) {
+      if (c.replyMode === 'on') c.replyMode = 'skip';
+    } else {
+      c.out.error(err.syntax());
+    }
+  },
+
+  // CLIENT NO-EVICT ON|OFF
+  'client|no-evict'(c, argv) {
+    if (is(argv[2], 'on')) c.noEvict = true;
+    else if (is(argv[2], 'off')) c.noEvict = false;
+    else {
+      c.out.error(err.syntax());
+      return;
+    }
+    c.out.ok();
+  },
+
+  // CLIENT HELP
+  'client|help'(c) {
+    helpReply(c, CLIENT_HELP);
+  },
+
+  // Client-side caching and unblocking are not implemented yet.
+  'client|tracking'(c) {
+    c.out.error(err.notImplemented('CLIENT TRACKING (client-side caching)'));
+  },
+  'client|caching'(c) {
+    c.out.error(err.notImplemented('CLIENT CACHING (client-side caching)'));
+  },
+  'client|getredir'(c) {
+    c.out.error(err.notImplemented('CLIENT GETREDIR (client-side caching)'));
+  },
+  'client|trackinginfo'(c) {
+    c.out.error(err.notImplemented('CLIENT TRACKINGINFO (client-side caching)'));
+  },
+  'client|unblock'(c) {
+    c.out.error(err.notImplemented('CLIENT UNBLOCK'));
   },
 };

@@ -1,4 +1,771 @@
-// server commands.
-import type { HandlerMap } from './types.js';
+// Server and introspection commands: COMMAND, INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG,
+// LATENCY, MEMORY, WAIT; FUNCTION FLUSH; and the scripting commands, which Redoubt refuses.
+import v8 from 'node:v8';
+import { err } from '../errors.js';
+import type { Client } from '../server/client.js';
+import { infoString, selectSections, human } from '../server/info.js';
+import type { Server } from '../server/server.js';
+import { usedMemory } from '../server/stats.js';
+import type { Value } from '../store/db.js';
+import { globMatch } from '../store/glob.js';
+import type { ReplyWriter } from '../protocol/writer.js';
+import { is, parseInteger } from './args.js';
+import { helpReply } from './connection.js';
+import { hasKeys, keysOf } from './keyspecs.js';
+import type { Command, CommandDocs, CommandMeta, HandlerMap, KeySpec } from './types.js';
 
-export const serverCommands: HandlerMap = {};
+// ---------------------------------------------------------------------------------------------
+// COMMAND replies
+
+/** One COMMAND INFO entry, byte for byte as Redis writes it (facts from meta.ts). */
+function writeCommandInfo(out: ReplyWriter, m: CommandMeta): void {
+  out.array(10);
+  out.bulk(m.name);
+  out.int(m.arity);
+  out.set(m.flags.length);
+  for (const f of m.flags) out.simple(f);
+  out.int(m.firstKey);
+  out.int(m.lastKey);
+  out.int(m.step);
+  out.set(m.categories.length);
+  for (const c of m.categories) out.simple(c);
+  out.set(m.tips.length);
+  for (const t of m.tips) out.bulk(t);
+  out.array(m.keySpecs.length);
+  for (const ks of m.keySpecs) writeKeySpec(out, ks);
+  const subs = m.subcommands ?? [];
+  out.array(subs.length);
+  for (const s of subs) writeCommandInfo(out, s);
+}
+
+function writeKeySpec(out: ReplyWriter, ks: KeySpec): void {
+  out.map(ks.notes === undefined ? 3 : 4);
+  if (ks.notes !== undefined) {
+    out.bulk('notes');
+    out.bulk(ks.notes);
+  }
+  out.bulk('flags');
+  out.set(ks.flags.length);
+  for (const f of ks.flags) out.simple(f);
+  for (const [label, part] of [['begin_search', ks.begin_search], ['find_keys', ks.find_keys]] as const) {
+    out.bulk(label);
+    out.map(2);
+    out.bulk('type');
+    out.bulk(part.type);
+    out.bulk('spec');
+    const entries = Object.entries(part.spec as Record<string, string | number>);
+    out.map(entries.length);
+    for (const [k, v] of entries) {
+      out.bulk(k);
+      if (typeof v === 'number') out.int(v);
+      else out.bulk(v);
+    }
+  }
+}
+
+/** COMMAND DOCS for one command: only the facts meta.ts keeps (group, since, arguments). */
+function writeDocs(out: ReplyWriter, docs: CommandDocs | undefined): void {
+  const d = docs ?? { group: 'generic', since: '1.0.0' };
+  const subs = d.subcommands === undefined ? [] : Object.entries(d.subcommands);
+  out.map(2 + (d.arguments !== undefined ? 1 : 0) + (subs.length > 0 ? 1 : 0));
+  out.bulk('since');
+  out.bulk(d.since);
+  out.bulk('group');
+  out.bulk(d.group);
+  if (d.arguments !== undefined) {
+    out.bulk('arguments');
+    writeDocArgs(out, d.arguments);
+  }
+  if (subs.length > 0) {
+    out.bulk('subcommands');
+    out.map(subs.length);
+    for (const [name, sd] of subs) {
+      out.bulk(name);
+      writeDocs(out, sd);
+    }
+  }
+}
+
+function writeDocArgs(out: ReplyWriter, args: unknown[]): void {
+  out.array(args.length);
+  for (const a of args) {
+    const entries = Object.entries(a as Record<string, unknown>);
+    out.map(entries.length);
+    for (const [k, v] of entries) {
+      out.bulk(k);
+      if (k === 'flags') {
+        const flags = v as string[];
+        out.set(flags.length);
+        for (const f of flags) out.simple(f);
+      } else if (k === 'arguments') {
+        writeDocArgs(out, v as unknown[]);
+      } else if (typeof v === 'number') {
+        out.int(v);
+      } else {
+        out.bulk(String(v));
+      }
+    }
+  }
+}
+
+/** Every implemented command and subcommand (COMMAND LIST). */
+function allNames(server: Server): Command[] {
+  return [...server.table.commands(true)];
+}
+
+/** COMMAND GETKEYS / GETKEYSANDFLAGS. */
+function getKeys(c: Client, argv: string[], server: Server, withFlags: boolean): void {
+  const req = argv.slice(2);
+  let cmd = server.table.lookup(req[0]!);
+  if (cmd !== undefined && cmd.subcommands !== null && req.length > 1) cmd = cmd.subcommands.get(req[1]!.toLowerCase());
+  if (cmd === undefined) {
+    c.out.error('ERR Invalid command specified');
+    return;
+  }
+  if (!hasKeys(cmd)) {
+    c.out.error('ERR The command has no key arguments');
+    return;
+  }
+  const arity = cmd.meta.arity;
+  if ((arity > 0 && req.length !== arity) || req.length < -arity) {
+    c.out.error('ERR Invalid number of arguments specified for command');
+    return;
+  }
+  const keys = keysOf(cmd, req);
+  if (keys.length === 0 && !cmd.meta.flags.includes('no_mandatory_keys')) {
+    c.out.error('ERR Invalid arguments specified for command');
+    return;
+  }
+  c.out.array(keys.length);
+  for (const k of keys) {
+    if (withFlags) {
+      c.out.array(2);
+      c.out.bulk(req[k.pos]!);
+      c.out.set(k.flags.length);
+      for (const f of k.flags) c.out.simple(f);
+    } else {
+      c.out.bulk(req[k.pos]!);
+    }
+  }
+}
+
+const COMMAND_HELP = [
+  'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  '(no subcommand)',
+  '    Details (COMMAND INFO) of every command this server implements.',
+  'COUNT',
+  '    How many commands this server implements.',
+  'LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]',
+  '    Names of the implemented commands and subcommands, optionally filtered.',
+  'INFO [<command-name> ...]',
+  '    Arity, flags, key positions, ACL categories, tips and key specs of the named commands',
+  '    (of every command when none is named).',
+  'DOCS [<command-name> ...]',
+  '    Group, first version and arguments of the named commands (of every command when none is named).',
+  'GETKEYS <full-command>',
+  '    The key arguments of a full command.',
+  'GETKEYSANDFLAGS <full-command>',
+  '    The key arguments of a full command, with how each key is accessed.',
+  'HELP',
+  '    Print this help.',
+];
+
+// ---------------------------------------------------------------------------------------------
+// SLOWLOG, LATENCY, MEMORY
+
+const SLOWLOG_HELP = [
+  'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'GET [<count>]',
+  '    The <count> most recent slow-log entries (default 10, -1 for all). Each entry is:',
+  '    1. a unique, increasing id,',
+  '    2. the Unix time the command was logged,',
+  '    3. its run time in microseconds,',
+  '    4. its arguments (long ones cut),',
+  '    5. the client address and port,',
+  '    6. the client name, when set with CLIENT SETNAME.',
+  'LEN',
+  '    Number of entries in the slow log.',
+  'RESET',
+  '    Empty the slow log.',
+  'HELP',
+  '    Print this help.',
+];
+
+const LATENCY_HELP = [
+  'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    A report on the latency events recorded so far.',
+  'GRAPH <event>',
+  '    An ASCII graph of the samples of <event>.',
+  'HISTORY <event>',
+  '    The samples of <event> as [unix-time, milliseconds] pairs.',
+  'LATEST',
+  '    For each event: its name, the time and duration of its latest sample, and its maximum.',
+  'RESET [<event> ...]',
+  '    Forget the samples of the named events (of all events when none is named).',
+  'HISTOGRAM [<command> ...]',
+  '    Latency distribution (cumulative, microseconds) of the named commands, or of all called commands.',
+  'HELP',
+  '    Print this help.',
+];
+
+const MEMORY_HELP = [
+  'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    A short report on memory use.',
+  'MALLOC-STATS',
+  '    Statistics of the JavaScript heap (Redoubt runs on V8, not jemalloc).',
+  'PURGE',
+  '    Accepted for compatibility; V8 returns memory to the system by itself.',
+  'STATS',
+  '    Memory use figures.',
+  'USAGE <key> [SAMPLES <count>]',
+  '    An estimate of the bytes <key> and its value take.',
+  'HELP',
+  '    Print this help.',
+];
+
+/** V8 strings: a header of about 16 bytes plus one byte per latin1 character, rounded to 8. */
+function stringBytes(s: string): number {
+  return 16 + ((s.length + 7) & ~7);
+}
+
+/**
+ * An honest estimate of the memory a key takes in Redoubt: the key string, the value, and the hash
+ * table entries (keyspace, and expires when it has a TTL). Value types that know their size better
+ * may provide `memoryUsage(samples)`.
+ */
+function keyMemory(key: string, value: Value, hasTtl: boolean, samples: number): number {
+  const ENTRY = 24; // a V8 Map entry: key, value and chain slots
+  let n = ENTRY + stringBytes(key) + (hasTtl ? ENTRY + 16 : 0);
+  if (typeof value === 'string') {
+    n += stringBytes(value);
+  } else {
+    const sized = value as unknown as { memoryUsage?: (samples: number) => number };
+    n += typeof sized.memoryUsage === 'function' ? sized.memoryUsage(samples) : 64;
+  }
+  return n;
+}
+
+function latencyGraph(name: string, samples: { time: number; latency: number }[], nowSec: number): string {
+  const max = Math.max(...samples.map((s) => s.latency));
+  const min = Math.min(...samples.map((s) => s.latency));
+  const rows = 4;
+  let text = `${name} - high ${max} ms, low ${min} ms (all time high ${max} ms)\n`;
+  text += '-'.repeat(80) + '\n';
+  const shown = samples.slice(-80);
+  for (let r = rows; r >= 1; r--) {
+    let line = '';
+    for (const s of shown) {
+      const level = max === 0 ? 0 : Math.ceil((s.latency / max) * rows);
+      line += level >= r ? (level === r ? '_' : '|') : ' ';
+    }
+    text += line.replace(/\s+$/, '') + '\n';
+  }
+  text += '\n';
+  // Ages, one column per sample, printed vertically as Redis does (seconds/minutes/hours ago).
+  const ages = shown.map((s) => {
+    const a = nowSec - s.time;
+    return a < 60 ? `${a}s` : a < 3600 ? `${Math.floor(a / 60)}m` : `${Math.floor(a / 3600)}h`;
+  });
+  const height = Math.max(...ages.map((a) => a.length));
+  for (let i = 0; i < height; i++) text += ages.map((a) => a[i] ?? ' ').join('').replace(/\s+$/, '') + '\n';
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers
+
+function scriptingRefused(name: string) {
+  return (c: Client) => c.out.error(err.noScripting(name));
+}
+
+function parseTimeout(c: Client, arg: string): number | null {
+  const t = parseInteger(arg);
+  if (t === null) {
+    c.out.error(err.timeoutNotInteger());
+    return null;
+  }
+  if (t < 0) {
+    c.out.error(err.timeoutNegative());
+    return null;
+  }
+  return t;
+}
+
+export const serverCommands: HandlerMap = {
+  // COMMAND: COMMAND INFO of every implemented command.
+  command(c, _argv, server) {
+    const cmds = [...server.table.commands()];
+    c.out.array(cmds.length);
+    for (const cmd of cmds) writeCommandInfo(c.out, cmd.meta);
+  },
+
+  // COMMAND COUNT
+  'command|count'(c, _argv, server) {
+    c.out.int(server.table.all.size);
+  },
+
+  // COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
+  'command|list'(c, argv, server) {
+    let filter: ((cmd: Command) => boolean) | null = null;
+    if (argv.length === 5 && is(argv[2], 'filterby')) {
+      const kind = argv[3]!;
+      const val = argv[4]!;
+      if (is(kind, 'module')) filter = () => false;
+      else if (is(kind, 'aclcat')) {
+        const cat = '@' + val.toLowerCase();
+        filter = (cmd) => cmd.meta.categories.includes(cat);
+      } else if (is(kind, 'pattern')) filter = (cmd) => globMatch(val, cmd.fullName, true);
+      else {
+        c.out.error(err.syntax());
+        return;
+      }
+    } else if (argv.length !== 2) {
+      c.out.error(err.syntax());
+      return;
+    }
+    const names = allNames(server).filter((cmd) => filter === null || filter(cmd));
+    c.out.array(names.length);
+    for (const cmd of names) c.out.bulk(cmd.fullName);
+  },
+
+  // COMMAND INFO [name ...]: nil for a command this server does not implement.
+  'command|info'(c, argv, server) {
+    if (argv.length === 2) {
+      serverCommands['command']!(c, argv, server);
+      return;
+    }
+    c.out.array(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) {
+      const cmd = server.table.byFullName(argv[i]!.toLowerCase());
+      if (cmd === undefined) c.out.nullBulk();
+      else writeCommandInfo(c.out, cmd.meta);
+    }
+  },
+
+  // COMMAND DOCS [name ...]: group, since and arguments only (Redoubt keeps no summaries).
+  'command|docs'(c, argv, server) {
+    const cmds: Command[] = [];
+    if (argv.length === 2) cmds.push(...server.table.commands());
+    else {
+      for (let i = 2; i < argv.length; i++) {
+        const cmd = server.table.byFullName(argv[i]!.toLowerCase());
+        if (cmd !== undefined) cmds.push(cmd);
+      }
+    }
+    c.out.map(cmds.length);
+    for (const cmd of cmds) {
+      c.out.bulk(cmd.fullName);
+      writeDocs(c.out, docsOf(server, cmd));
+    }
+  },
+
+  // COMMAND GETKEYS command [arg ...]
+  'command|getkeys'(c, argv, server) {
+    getKeys(c, argv, server, false);
+  },
+
+  // COMMAND GETKEYSANDFLAGS command [arg ...]
+  'command|getkeysandflags'(c, argv, server) {
+    getKeys(c, argv, server, true);
+  },
+
+  'command|help'(c) {
+    helpReply(c, COMMAND_HELP);
+  },
+
+  // INFO [section ...]: a verbatim string in RESP3.
+  info(c, argv, server) {
+    c.out.verbatim(infoString(server, selectSections(argv.slice(1))));
+  },
+
+  // TIME: [unix seconds, microseconds] from the server clock.
+  time(c, _argv, server) {
+    const ms = server.clock.now();
+    c.out.array(2);
+    c.out.bulk(String(Math.floor(ms / 1000)));
+    c.out.bulk(String(Math.floor((ms % 1000) * 1000)));
+  },
+
+  // LASTSAVE: the time of the last successful save (start-up time until persistence exists).
+  lastsave(c, _argv, server) {
+    c.out.int(server.lastSave);
+  },
+
+  // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. No reply on success: the connection closes.
+  shutdown(c, argv, server) {
+    let nosave = false;
+    let save = false;
+    let other = false;
+    let abort = false;
+    for (let i = 1; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (is(a, 'nosave')) nosave = true;
+      else if (is(a, 'save')) save = true;
+      else if (is(a, 'now') || is(a, 'force')) other = true;
+      else if (is(a, 'abort')) abort = true;
+      else {
+        c.out.error(err.syntax());
+        return;
+      }
+    }
+    if ((abort && (nosave || save || other)) || (nosave && save)) {
+      c.out.error(err.syntax());
+      return;
+    }
+    if (abort) {
+      c.out.error('ERR No shutdown in progress.');
+      return;
+    }
+    if (save) {
+      c.out.error('ERR SHUTDOWN SAVE is not available: Redoubt has no persistence yet, nothing can be saved');
+      return;
+    }
+    server.log.warning(`SHUTDOWN requested by ${c.addr}; Redoubt keeps no data on disk yet: the dataset is not saved`);
+    void server.shutdown().then(() => server.onShutdown?.());
+  },
+
+  // MONITOR: stream every command run by other clients.
+  monitor(c, _argv, server) {
+    c.monitor = true;
+    server.monitors.add(c);
+    c.out.ok();
+  },
+
+  // SLOWLOG GET [count]
+  'slowlog|get'(c, argv, server) {
+    let count = 10;
+    if (argv.length === 3) {
+      const n = parseInteger(argv[2]!);
+      if (n === null || n < -1) {
+        c.out.error('ERR count should be greater than or equal to -1');
+        return;
+      }
+      count = n === -1 ? Infinity : n;
+    }
+    const entries = server.slowlog.entries.slice(0, Math.min(count, server.slowlog.entries.length));
+    c.out.array(entries.length);
+    for (const e of entries) {
+      c.out.array(6);
+      c.out.int(e.id);
+      c.out.int(e.time);
+      c.out.int(e.usec);
+      c.out.bulks(e.argv);
+      c.out.bulk(e.addr);
+      c.out.bulk(e.name);
+    }
+  },
+
+  'slowlog|len'(c, _argv, server) {
+    c.out.int(server.slowlog.entries.length);
+  },
+
+  'slowlog|reset'(c, _argv, server) {
+    server.slowlog.reset();
+    c.out.ok();
+  },
+
+  'slowlog|help'(c) {
+    helpReply(c, SLOWLOG_HELP);
+  },
+
+  // LATENCY LATEST
+  'latency|latest'(c, _argv, server) {
+    const events = [...server.stats.latencyEvents.entries()].filter(([, e]) => e.samples.length > 0);
+    c.out.array(events.length);
+    for (const [name, e] of events) {
+      const last = e.samples[e.samples.length - 1]!;
+      c.out.array(4);
+      c.out.bulk(name);
+      c.out.int(last.time);
+      c.out.int(last.latency);
+      c.out.int(e.max);
+    }
+  },
+
+  // LATENCY HISTORY event
+  'latency|history'(c, argv, server) {
+    const e = server.stats.latencyEvents.get(argv[2]!);
+    const samples = e?.samples ?? [];
+    c.out.array(samples.length);
+    for (const s of samples) {
+      c.out.array(2);
+      c.out.int(s.time);
+      c.out.int(s.latency);
+    }
+  },
+
+  // LATENCY RESET [event ...]: how many events were reset.
+  'latency|reset'(c, argv, server) {
+    const events = server.stats.latencyEvents;
+    let n = 0;
+    if (argv.length === 2) {
+      n = events.size;
+      events.clear();
+    } else {
+      for (let i = 2; i < argv.length; i++) if (events.delete(argv[i]!)) n++;
+    }
+    c.out.int(n);
+  },
+
+  // LATENCY GRAPH event
+  'latency|graph'(c, argv, server) {
+    const name = argv[2]!;
+    const e = server.stats.latencyEvents.get(name);
+    if (e === undefined || e.samples.length === 0) {
+      c.out.error(`ERR No samples available for event '${name}'`);
+      return;
+    }
+    c.out.verbatim(latencyGraph(name, e.samples, Math.floor(server.clock.now() / 1000)));
+  },
+
+  // LATENCY DOCTOR: a plain report (Redoubt's own words).
+  'latency|doctor'(c, _argv, server) {
+    let text: string;
+    if (server.stats.latencyMonitorUsec === 0) {
+      text =
+        'Latency monitoring is disabled. Enable it with "CONFIG SET latency-monitor-threshold <milliseconds>": ' +
+        'commands that take at least that long are then recorded as latency events.\n';
+    } else if (server.stats.latencyEvents.size === 0) {
+      text = 'No latency events recorded: no command took longer than the latency-monitor-threshold.\n';
+    } else {
+      text = 'Latency events recorded:\n\n';
+      let i = 1;
+      for (const [name, e] of server.stats.latencyEvents) {
+        const avg = e.samples.reduce((a, s) => a + s.latency, 0) / Math.max(1, e.samples.length);
+        text += `${i++}. ${name}: ${e.samples.length} latency spikes (average ${Math.round(avg)}ms, worst ${e.max}ms).\n`;
+      }
+      text +=
+        '\nSlow commands block every other client. Check SLOWLOG GET for the commands involved and avoid ' +
+        'O(N) commands on big values.\n';
+    }
+    c.out.verbatim(text);
+  },
+
+  // LATENCY HISTOGRAM [command ...]
+  'latency|histogram'(c, argv, server) {
+    const stats = server.stats;
+    const cmds: Command[] = [];
+    if (argv.length === 2) {
+      for (const cmd of server.table.commands(true)) if (stats.latency.has(cmd)) cmds.push(cmd);
+    } else {
+      for (let i = 2; i < argv.length; i++) {
+        const cmd = server.table.byFullName(argv[i]!.toLowerCase());
+        if (cmd === undefined) continue;
+        if (cmd.subcommands !== null) {
+          for (const s of cmd.subcommands.values()) if (stats.latency.has(s) && !cmds.includes(s)) cmds.push(s);
+        } else if (stats.latency.has(cmd) && !cmds.includes(cmd)) cmds.push(cmd);
+      }
+    }
+    c.out.map(cmds.length);
+    for (const cmd of cmds) {
+      const h = stats.latency.get(cmd)!;
+      c.out.bulk(cmd.fullName);
+      c.out.map(2);
+      c.out.bulk('calls');
+      c.out.int(h.total);
+      c.out.bulk('histogram_usec');
+      const buckets = h.cumulative();
+      c.out.map(buckets.length);
+      for (const [bound, count] of buckets) {
+        c.out.int(bound);
+        c.out.int(count);
+      }
+    }
+  },
+
+  'latency|help'(c) {
+    helpReply(c, LATENCY_HELP);
+  },
+
+  // MEMORY USAGE key [SAMPLES count]
+  'memory|usage'(c, argv) {
+    let samples = 5;
+    for (let i = 3; i < argv.length; i++) {
+      if (is(argv[i], 'samples') && i + 1 < argv.length) {
+        const n = parseInteger(argv[i + 1]!);
+        if (n === null) {
+          c.out.error(err.notInteger());
+          return;
+        }
+        samples = n === 0 ? Infinity : n;
+        i++;
+      } else {
+        c.out.error(err.syntax());
+        return;
+      }
+    }
+    const key = argv[2]!;
+    const v = c.db.lookup(key);
+    if (v === undefined) {
+      c.out.nullBulk();
+      return;
+    }
+    c.out.int(keyMemory(key, v, c.db.getExpire(key) !== undefined, samples));
+  },
+
+  // MEMORY STATS
+  'memory|stats'(c, _argv, server) {
+    const mu = process.memoryUsage();
+    const used = mu.heapUsed + mu.external;
+    server.stats.sampleMemory();
+    const peak = Math.max(server.stats.peakMemory, used);
+    const startup = server.stats.startupMemory;
+    let clients = 0;
+    for (const cl of server.clients.values()) clients += cl.out.buf.length + cl.parser.pending;
+    let keys = 0;
+    const dbs: [number, number, number][] = [];
+    for (const db of server.ks.dbs) {
+      if (db.size === 0) continue;
+      keys += db.size;
+      dbs.push([db.id, db.size * 24, db.expires.size * 24]);
+    }
+    const overhead = Math.min(used, startup + clients + dbs.reduce((a, [, m, e]) => a + m + e, 0));
+    const dataset = used - overhead;
+    const out = c.out;
+    const ints: [string, number][] = [
+      ['peak.allocated', peak],
+      ['total.allocated', used],
+      ['startup.allocated', startup],
+      ['replication.backlog', 0],
+      ['clients.slaves', 0],
+      ['clients.normal', clients],
+      ['cluster.links', 0],
+      ['aof.buffer', 0],
+      ['lua.caches', 0],
+      ['functions.caches', 0],
+    ];
+    out.map(ints.length + dbs.length + 15);
+    for (const [k, v] of ints) {
+      out.bulk(k);
+      out.int(v);
+    }
+    for (const [id, main, expires] of dbs) {
+      out.bulk(`db.${id}`);
+      out.map(3);
+      out.bulk('overhead.hashtable.main');
+      out.int(main);
+      out.bulk('overhead.hashtable.expires');
+      out.int(expires);
+      out.bulk('overhead.hashtable.slot-to-keys');
+      out.int(0);
+    }
+    out.bulk('overhead.total');
+    out.int(overhead);
+    out.bulk('keys.count');
+    out.int(keys);
+    out.bulk('keys.bytes-per-key');
+    out.int(keys === 0 ? 0 : Math.floor((used - startup) / keys));
+    out.bulk('dataset.bytes');
+    out.int(dataset);
+    out.bulk('dataset.percentage');
+    out.double(used - startup <= 0 ? 0 : (dataset * 100) / (used - startup));
+    out.bulk('peak.percentage');
+    out.double(peak === 0 ? 0 : (used * 100) / peak);
+    out.bulk('allocator.allocated');
+    out.int(mu.heapUsed);
+    out.bulk('allocator.active');
+    out.int(mu.heapTotal);
+    out.bulk('allocator.resident');
+    out.int(mu.rss);
+    out.bulk('allocator-fragmentation.ratio');
+    out.double(mu.heapUsed === 0 ? 0 : mu.heapTotal / mu.heapUsed);
+    out.bulk('allocator-fragmentation.bytes');
+    out.int(mu.heapTotal - mu.heapUsed);
+    out.bulk('allocator-rss.ratio');
+    out.double(mu.heapTotal === 0 ? 0 : mu.rss / mu.heapTotal);
+    out.bulk('allocator-rss.bytes');
+    out.int(mu.rss - mu.heapTotal);
+    out.bulk('fragmentation');
+    out.double(used === 0 ? 0 : mu.rss / used);
+    out.bulk('fragmentation.bytes');
+    out.int(mu.rss - used);
+  },
+
+  // MEMORY DOCTOR
+  'memory|doctor'(c, _argv, server) {
+    const used = usedMemory();
+    const rss = process.memoryUsage.rss();
+    let keys = 0;
+    for (const db of server.ks.dbs) keys += db.size;
+    let text = `Memory report: ${human(used)} used by data and the heap, ${human(rss)} resident, ${keys} keys.\n`;
+    if (used < 5 * 1024 * 1024) text += 'This instance holds very little data: there is nothing to diagnose.\n';
+    else if (rss / used > 1.5) text += `Resident memory is ${(rss / used).toFixed(2)} times the used memory: V8 keeps freed heap pages for reuse after a peak (peak ${human(server.stats.peakMemory)}).\n`;
+    else text += 'No memory problems found.\n';
+    c.out.verbatim(text);
+  },
+
+  // MEMORY MALLOC-STATS: V8 heap statistics (Redoubt has no jemalloc).
+  'memory|malloc-stats'(c) {
+    const h = v8.getHeapStatistics() as unknown as Record<string, number>;
+    let text = '___ V8 heap statistics ___\n';
+    for (const [k, v] of Object.entries(h)) text += `${k}: ${v}\n`;
+    for (const s of v8.getHeapSpaceStatistics()) {
+      text += `space ${s.space_name}: size ${s.space_size}, used ${s.space_used_size}, available ${s.space_available_size}\n`;
+    }
+    c.out.verbatim(text);
+  },
+
+  // MEMORY PURGE: nothing to do on V8.
+  'memory|purge'(c) {
+    c.out.ok();
+  },
+
+  'memory|help'(c) {
+    helpReply(c, MEMORY_HELP);
+  },
+
+  // WAIT numreplicas timeout: no replicas, so 0 at once, as Redis answers without replicas.
+  wait(c, argv) {
+    const timeout = parseTimeout(c, argv[2]!);
+    if (timeout === null) return;
+    if (parseInteger(argv[1]!) === null) {
+      c.out.error(err.notInteger());
+      return;
+    }
+    c.out.int(0);
+  },
+
+  // FUNCTION FLUSH [ASYNC|SYNC]: there are no functions, so there is nothing to flush.
+  'function|flush'(c, argv) {
+    if (argv.length > 3) {
+      c.out.error(err.subcommandSyntax(argv[1]!, 'function'));
+      return;
+    }
+    if (argv.length === 3 && !is(argv[2], 'async') && !is(argv[2], 'sync')) {
+      c.out.error('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
+      return;
+    }
+    c.out.ok();
+  },
+
+  // SECURITY: no scripting engine; every way in answers with the same clear error.
+  eval: scriptingRefused('eval'),
+  evalsha: scriptingRefused('evalsha'),
+  eval_ro: scriptingRefused('eval_ro'),
+  evalsha_ro: scriptingRefused('evalsha_ro'),
+  fcall: scriptingRefused('fcall'),
+  fcall_ro: scriptingRefused('fcall_ro'),
+  'script|debug': scriptingRefused('script debug'),
+  'script|exists': scriptingRefused('script exists'),
+  'script|flush': scriptingRefused('script flush'),
+  'script|kill': scriptingRefused('script kill'),
+  'script|load': scriptingRefused('script load'),
+  'script|help': scriptingRefused('script help'),
+  'function|delete': scriptingRefused('function delete'),
+  'function|dump': scriptingRefused('function dump'),
+  'function|kill': scriptingRefused('function kill'),
+  'function|list': scriptingRefused('function list'),
+  'function|load': scriptingRefused('function load'),
+  'function|restore': scriptingRefused('function restore'),
+  'function|stats': scriptingRefused('function stats'),
+  'function|help': scriptingRefused('function help'),
+};
+
+/** The docs of a command, from its own meta or (for a subcommand) its parent's. */
+function docsOf(server: Server, cmd: Command): CommandDocs | undefined {
+  if (cmd.meta.docs !== undefined) return cmd.meta.docs;
+  const parent = cmd.parent ?? server.table.byFullName(cmd.fullName.split('|')[0]!);
+  return parent?.meta.docs?.subcommands?.[cmd.fullName];
+}

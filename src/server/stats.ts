@@ -1,4 +1,6 @@
-// Server-wide counters for INFO stats and errorstats.
+// Server-wide counters for INFO stats and errorstats, per-command latency histograms (INFO
+// latencystats, LATENCY HISTOGRAM) and the latency monitor (LATENCY LATEST/HISTORY/GRAPH).
+import type { Command } from '../commands/types.js';
 import type { ErrorSink } from '../protocol/writer.js';
 
 const SAMPLES = 16;
@@ -13,6 +15,63 @@ export class ServerStats implements ErrorSink {
   /** Failed AUTH / HELLO AUTH attempts (INFO acl_access_denied_auth). */
   authFailures = 0;
   readonly errorCounts = new Map<string, number>();
+  /** Per-command latency histograms, kept while `latency-tracking` is yes. */
+  readonly latency = new Map<Command, LatencyHistogram>();
+  latencyTracking = true;
+  /** latency-monitor-threshold in microseconds; 0 disables the monitor. */
+  latencyMonitorUsec = 0;
+  readonly latencyEvents = new Map<string, LatencyEvent>();
+  /** Memory (heap + external) at start-up and its peak, sampled by cron and INFO. */
+  readonly startupMemory: number;
+  peakMemory = 0;
+  /** Errors replied for reasons that are not the client's (INFO unexpected_error_replies). */
+  unexpectedErrors = 0;
+
+  constructor() {
+    this.startupMemory = usedMemory();
+    this.peakMemory = this.startupMemory;
+  }
+
+  /** Called after each executed command with its duration. */
+  recordCall(cmd: Command, usec: number, clock: { now(): number }): void {
+    if (this.latencyTracking) {
+      let h = this.latency.get(cmd);
+      if (h === undefined) {
+        h = new LatencyHistogram();
+        this.latency.set(cmd, h);
+      }
+      h.record(usec);
+    }
+    const threshold = this.latencyMonitorUsec;
+    if (threshold > 0 && usec >= threshold) {
+      this.latencyEvent(cmd.meta.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000), clock.now());
+    }
+  }
+
+  /** Adds a latency-monitor sample (milliseconds) for an event, one per second as Redis keeps them. */
+  latencyEvent(name: string, ms: number, nowMs: number): void {
+    const t = Math.floor(nowMs / 1000);
+    let ev = this.latencyEvents.get(name);
+    if (ev === undefined) {
+      ev = { samples: [], max: 0 };
+      this.latencyEvents.set(name, ev);
+    }
+    if (ms > ev.max) ev.max = ms;
+    const last = ev.samples[ev.samples.length - 1];
+    if (last !== undefined && last.time === t) {
+      if (ms > last.latency) last.latency = ms;
+      return;
+    }
+    ev.samples.push({ time: t, latency: ms });
+    if (ev.samples.length > LATENCY_SAMPLES) ev.samples.shift();
+  }
+
+  /** Refreshes the memory peak; returns the current used memory. */
+  sampleMemory(): number {
+    const m = usedMemory();
+    if (m > this.peakMemory) this.peakMemory = m;
+    return m;
+  }
   /** Ring buffers for instantaneous_ops_per_sec and friends. */
   private lastSampleTime = 0;
   private lastCommands = 0;
@@ -39,6 +98,7 @@ export class ServerStats implements ErrorSink {
       push(this.outSamples, (this.netOutput - this.lastOut) / dt / 1024);
     }
     this.lastSampleTime = now;
+    this.sampleMemory();
     this.lastCommands = this.commands;
     this.lastIn = this.netInput;
     this.lastOut = this.netOutput;
@@ -63,6 +123,8 @@ export class ServerStats implements ErrorSink {
     this.netOutput = 0;
     this.totalErrors = 0;
     this.errorCounts.clear();
+    this.unexpectedErrors = 0;
+    this.latency.clear();
     this.opsSamples = [];
     this.inSamples = [];
     this.outSamples = [];
@@ -82,4 +144,78 @@ function avg(a: number[]): number {
   let s = 0;
   for (const v of a) s += v;
   return s / a.length;
+}
+
+/** Memory the process uses for data: V8 heap plus memory held outside it (Buffers). */
+export function usedMemory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+/** Redis keeps 160 latency samples per event. */
+const LATENCY_SAMPLES = 160;
+
+export interface LatencySample {
+  /** Unix time, seconds. */
+  time: number;
+  /** Milliseconds. */
+  latency: number;
+}
+
+export interface LatencyEvent {
+  samples: LatencySample[];
+  /** All-time maximum, milliseconds. */
+  max: number;
+}
+
+/** Sub-buckets per power of two: about 19% wide, enough for p50/p99 reports. */
+const SUB = 4;
+const BUCKETS = 64 * SUB;
+
+/**
+ * Latency histogram in microseconds, logarithmic buckets: bucket 0 holds durations up to 1 us,
+ * bucket i (i >= 1) holds durations up to 2^(i/SUB) us.
+ */
+export class LatencyHistogram {
+  readonly counts = new Uint32Array(BUCKETS);
+  total = 0;
+
+  record(usec: number): void {
+    const i = usec <= 1 ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log2(usec) * SUB));
+    this.counts[i]!++;
+    this.total++;
+  }
+
+  /** Upper bound (us) of the bucket holding the p-th percentile (0 < p <= 100). */
+  percentile(p: number): number {
+    if (this.total === 0) return 0;
+    const want = Math.max(1, Math.ceil((p / 100) * this.total));
+    let seen = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      seen += this.counts[i]!;
+      if (seen >= want) return bucketBound(i);
+    }
+    return bucketBound(BUCKETS - 1);
+  }
+
+  /** LATENCY HISTOGRAM: [power-of-two bound in us, cumulative count], only where the count grows. */
+  cumulative(): [number, number][] {
+    const out: [number, number][] = [];
+    let seen = 0;
+    let reported = 0;
+    for (let k = 0; k * SUB < BUCKETS; k++) {
+      const from = k === 0 ? 0 : (k - 1) * SUB + 1;
+      for (let i = from; i <= k * SUB; i++) seen += this.counts[i]!;
+      if (seen > reported) {
+        out.push([2 ** k, seen]);
+        reported = seen;
+      }
+      if (seen === this.total) break;
+    }
+    return out;
+  }
+}
+
+function bucketBound(i: number): number {
+  return i === 0 ? 1 : 2 ** (i / SUB);
 }

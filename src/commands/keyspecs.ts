@@ -1,0 +1,197 @@
+// Key extraction from a command's key specs (the facts in meta.ts). Used by COMMAND GETKEYS /
+// GETKEYSANDFLAGS, and the one place the ACL layer asks "which arguments of this request are keys,
+// and how is each accessed?".
+//
+// Redis's order (db.c getKeysFromCommandWithSpecs): when the command has key specs and none of them
+// is marked variable_flags, the specs are used; a spec that cannot be applied to this argv (keyword
+// past the end, numkeys out of range, an "unknown" or "incomplete" spec) makes the whole extraction
+// fall back to the command's own key-finding routine. The few commands that need one are handled
+// below (SORT, MIGRATE, SET and BITFIELD flags); for every other command the fallback finds no keys,
+// which is also what Redis's routines answer for the same malformed argv.
+import type { Command, CommandMeta, KeySpec } from './types.js';
+
+export interface KeyRef {
+  /** Index of the key in argv. */
+  pos: number;
+  /** Key-spec flags in Redis's order: RO RW OW RM access update insert delete not_key incomplete variable_flags. */
+  flags: readonly string[];
+}
+
+const OW_UPDATE: readonly string[] = ['OW', 'update'];
+const RW_ACCESS_UPDATE: readonly string[] = ['RW', 'access', 'update'];
+const RO_ACCESS: readonly string[] = ['RO', 'access'];
+const RW_ACCESS_DELETE: readonly string[] = ['RW', 'access', 'delete'];
+
+/** True when the command has key arguments at all (COMMAND GETKEYS's "The command has no key arguments"). */
+export function hasKeys(cmd: Command | CommandMeta): boolean {
+  const meta = 'meta' in cmd ? cmd.meta : cmd;
+  if (SPECIAL.has(meta.name)) return true;
+  return meta.keySpecs.some((s) => !s.flags.includes('not_key'));
+}
+
+/**
+ * The keys of a request with their access flags, in argv order of the specs. An empty array when
+ * the request names no key, or when its arguments do not fit the command's key layout (COMMAND
+ * GETKEYS then answers "Invalid arguments specified for command" unless the command has the
+ * no_mandatory_keys flag). argv must already satisfy the command's arity.
+ */
+export function keysOf(cmd: Command | CommandMeta, argv: readonly string[]): KeyRef[] {
+  const meta = 'meta' in cmd ? cmd.meta : cmd;
+  const specs = meta.keySpecs;
+  let hasKeySpec = false;
+  let varFlags = false;
+  for (const s of specs) {
+    if (!s.flags.includes('not_key')) hasKeySpec = true;
+    if (s.flags.includes('variable_flags')) varFlags = true;
+  }
+  if (hasKeySpec && !varFlags) {
+    const keys = fromSpecs(specs, argv);
+    if (keys !== null) return keys;
+  }
+  const special = SPECIAL.get(meta.name);
+  return special === undefined ? [] : special(argv);
+}
+
+/** Applies every key spec; null when one cannot be applied (Redis's invalid_spec). */
+function fromSpecs(specs: readonly KeySpec[], argv: readonly string[]): KeyRef[] | null {
+  const argc = argv.length;
+  const out: KeyRef[] = [];
+  for (const spec of specs) {
+    if (spec.flags.includes('not_key')) continue;
+    let first = 0;
+    const bs = spec.begin_search;
+    if (bs.type === 'index') {
+      first = bs.spec.index;
+    } else if (bs.type === 'keyword') {
+      const kw = bs.spec.keyword.toLowerCase();
+      const from = bs.spec.startfrom;
+      // The keyword is looked for from `startfrom` to the second-to-last argument (a key must follow),
+      // or backwards from argc+startfrom down to 1.
+      if (from > 0) {
+        for (let i = from; i < argc - 1; i++) {
+          if (argv[i]!.length === kw.length && argv[i]!.toLowerCase() === kw) {
+            first = i + 1;
+            break;
+          }
+        }
+      } else {
+        for (let i = argc + from; i > 0; i--) {
+          if (i >= argc) continue;
+          if (argv[i]!.length === kw.length && argv[i]!.toLowerCase() === kw) {
+            first = i + 1;
+            break;
+          }
+        }
+      }
+      if (first === 0) continue; // keyword absent: this spec names no key
+    } else {
+      return null;
+    }
+
+    let last: number;
+    let step: number;
+    const fk = spec.find_keys;
+    if (fk.type === 'range') {
+      step = fk.spec.keystep;
+      if (fk.spec.lastkey >= 0) last = first + fk.spec.lastkey;
+      else if (fk.spec.limit === 0) last = argc + fk.spec.lastkey;
+      else last = first + (Math.floor((argc - first) / fk.spec.limit) + fk.spec.lastkey);
+    } else if (fk.type === 'keynum') {
+      step = fk.spec.keystep;
+      const idx = first + fk.spec.keynumidx;
+      if (fk.spec.keynumidx >= argc || idx >= argc) return null;
+      const n = parseLong(argv[idx]!);
+      if (n === null || n < 0) return null;
+      first += fk.spec.firstkey;
+      last = first + n - 1;
+    } else {
+      return null;
+    }
+    if (last >= argc || last < first || first >= argc) return null;
+    for (let i = first; i <= last; i += step) out.push({ pos: i, flags: spec.flags });
+    if (spec.flags.includes('incomplete')) return null;
+  }
+  return out;
+}
+
+/** A C long as strtol-with-checks reads it (string2l): strict decimal. */
+function parseLong(s: string): number | null {
+  if (!/^(0|-?[1-9][0-9]{0,18})$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Commands whose keys the specs alone do not describe (Redis's getkeys procedures). */
+const SPECIAL = new Map<string, (argv: readonly string[]) => KeyRef[]>([
+  ['set', setKeys],
+  ['bitfield', bitfieldKeys],
+  ['sort', (argv) => sortKeys(argv, false)],
+  ['sort_ro', (argv) => sortKeys(argv, true)],
+  ['migrate', migrateKeys],
+]);
+
+// SET: the key is read too when GET is given.
+function setKeys(argv: readonly string[]): KeyRef[] {
+  for (let i = 3; i < argv.length; i++) {
+    if (argv[i]!.length === 3 && argv[i]!.toLowerCase() === 'get') return [{ pos: 1, flags: RW_ACCESS_UPDATE }];
+  }
+  return [{ pos: 1, flags: OW_UPDATE }];
+}
+
+// BITFIELD: read-only when every operation is a GET.
+function bitfieldKeys(argv: readonly string[]): KeyRef[] {
+  let readonly = true;
+  for (let i = 2; i < argv.length; i++) {
+    const op = argv[i]!.toLowerCase();
+    const remaining = argv.length - i - 1;
+    if (op === 'get' && remaining >= 2) {
+      i += 2;
+    } else if ((op === 'set' || op === 'incrby') && remaining >= 3) {
+      readonly = false;
+      i += 3;
+    } else if (op === 'overflow' && remaining >= 1) {
+      i += 1;
+    } else {
+      readonly = false;
+      break;
+    }
+  }
+  return [{ pos: 1, flags: readonly ? RO_ACCESS : RW_ACCESS_UPDATE }];
+}
+
+// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE dest]:
+// the last STORE names the destination; option arguments are skipped.
+function sortKeys(argv: readonly string[], ro: boolean): KeyRef[] {
+  const keys: KeyRef[] = [{ pos: 1, flags: RO_ACCESS }];
+  if (ro) return keys;
+  let store = -1;
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!.toLowerCase();
+    if (a === 'limit') i += 2;
+    else if (a === 'get' || a === 'by') i += 1;
+    else if (a === 'store' && i + 1 < argv.length) {
+      store = i + 1;
+      i += 1;
+    }
+  }
+  if (store > 0) keys.push({ pos: store, flags: OW_UPDATE });
+  return keys;
+}
+
+// MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw] [AUTH2 user pw] [KEYS key ...]
+function migrateKeys(argv: readonly string[]): KeyRef[] {
+  if (argv[3] === '' && argv.length > 6) {
+    for (let i = 6; i < argv.length; i++) {
+      const a = argv[i]!.toLowerCase();
+      if (a === 'auth') i += 1;
+      else if (a === 'auth2') i += 2;
+      else if (a === 'keys') {
+        const keys: KeyRef[] = [];
+        for (let j = i + 1; j < argv.length; j++) keys.push({ pos: j, flags: RW_ACCESS_DELETE });
+        return keys;
+      }
+    }
+    return [];
+  }
+  return [{ pos: 3, flags: RW_ACCESS_DELETE }];
+}
