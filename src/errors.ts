@@ -23,5 +23,11 @@ export const err = {
   internal: () => 'ERR internal error',
   notImplemented: (what: string) => `ERR ${what} is not implemented by Redoubt`,
   multiNested: () => 'ERR MULTI calls can not be nested',
+  /** Redis's reply for a known subcommand given the wrong arguments ("... for 'PAUSE'. Try CLIENT HELP."). */
+  subcommandSyntax: (sub: string, cmd: string) => `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`,
+  timeoutNotInteger: () => 'ERR timeout is not an integer or out of range',
+  timeoutNegative: () => 'ERR timeout is negative',
+  /** SECURITY: Redoubt has no scripting engine: EVAL, FCALL, SCRIPT and FUNCTION (except FLUSH) answer this. */
+  noScripting: (cmd: string) => `ERR ${cmd.toUpperCase()} is not available: Redoubt has no scripting engine (Lua scripts and functions are disabled by design)`,
 };
 

@@ -47,7 +47,10 @@ export class CommandTable {
       if (subs.length > 0) {
         const implemented = subs.filter((s) => handlers.has(s.name));
         if (implemented.length === 0) continue;
-        const cmd = build(meta, noHandler, null);
+        // A container may have its own handler for the bare name (COMMAND with no subcommand).
+        const own = handlers.get(meta.name);
+        if (own !== undefined) used.add(meta.name);
+        const cmd = build(meta, own ?? noHandler, null);
         cmd.subcommands = new Map();
         for (const s of implemented) {
           cmd.subcommands.set(s.name.slice(meta.name.length + 1), build(s, handlers.get(s.name)!, cmd));

@@ -22,11 +22,8 @@ export class Dispatcher {
       this.reject(client, null, err.unknownCommand(name, argv.slice(1)));
       return null;
     }
-    if (cmd.subcommands !== null) {
-      if (argv.length === 1) {
-        this.reject(client, cmd, err.wrongArity(cmd.fullName));
-        return null;
-      }
+    // A container named alone is checked against its own arity (COMMAND -1 runs, CLIENT -2 does not).
+    if (cmd.subcommands !== null && argv.length > 1) {
       const sub = cmd.subcommands.get(argv[1]!.toLowerCase());
       if (sub === undefined) {
         this.reject(client, cmd, err.unknownSubcommand(argv[1]!, name));

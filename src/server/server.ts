@@ -56,6 +56,8 @@ export class Server {
   /** Ports actually listened on (port 0 in tests picks a free one). */
   boundPorts: number[] = [];
   shuttingDown = false;
+  /** Set by main: called after SHUTDOWN has closed everything, to exit the process. */
+  onShutdown: (() => void) | null = null;
 
   constructor(
     readonly config: Config,
@@ -81,6 +83,10 @@ export class Server {
     config.onChange('requirepass', (v) => this.users.setRequirePass(v as string));
     config.onChange('loglevel', (v) => (this.log.level = v as string));
     config.onChange('hz', () => this.startCron());
+    this.stats.latencyTracking = config.bool('latency-tracking');
+    config.onChange('latency-tracking', (v) => (this.stats.latencyTracking = v as boolean));
+    this.stats.latencyMonitorUsec = config.num('latency-monitor-threshold') * 1000;
+    config.onChange('latency-monitor-threshold', (v) => (this.stats.latencyMonitorUsec = (v as number) * 1000));
     this.log.level = config.str('loglevel');
   }
 
@@ -223,6 +229,7 @@ export class Server {
 
   /** After every executed command: slow log and MONITOR feed. */
   afterCall(client: Client, cmd: Command, argv: string[], usec: number): void {
+    this.stats.recordCall(cmd, usec, this.clock);
     const threshold = this.slowlogThreshold;
     if (threshold >= 0 && usec >= threshold && !cmd.skipSlowlog) {
       this.slowlog.add(this, client, argv, usec);
@@ -245,7 +252,7 @@ export class Server {
   }
 
   /** One CLIENT LIST line. */
-  clientInfo(c: Client): string {
+  clientInfo(c: Client, currentArgv: string[] | null = null): string {
     const now = this.clock.now();
     let flags = '';
     if (c.monitor) flags += 'O';
@@ -254,7 +261,8 @@ export class Server {
     if (c.closeAfterReply) flags += 'c';
     if (c.noEvict) flags += 'e';
     if (flags === '') flags = 'N';
-    const qbuf = c.parser.pending;
+    // Redis still holds the running command in the query buffer: count it for the caller.
+    const qbuf = c.parser.pending + (currentArgv === null ? 0 : requestBytes(currentArgv));
     const omem = c.socket.writableLength;
     return (
       `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name}` +
@@ -337,6 +345,13 @@ const PROTECTED_MODE_DENIED =
 function isLoopbackPeer(socket: net.Socket): boolean {
   const a = socket.remoteAddress ?? '';
   return a === '127.0.0.1' || a === '::1' || a === '::ffff:127.0.0.1';
+}
+
+/** Size of argv as a multibulk request. */
+function requestBytes(argv: string[]): number {
+  let n = 3 + String(argv.length).length;
+  for (const a of argv) n += 5 + String(a.length).length + a.length;
+  return n;
 }
 
 /** A user name as it may appear in a log line: control bytes escaped. */
