@@ -1,4 +1,573 @@
-// keys commands.
+// Generic key commands (DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX COPY MOVE,
+// the EXPIRE family, TTL family, PERSIST TOUCH OBJECT) and database commands (SWAPDB FLUSHDB
+// FLUSHALL DBSIZE), with redis-server 7.0.15's replies and errors.
+import { err } from '../errors.js';
+import type { Client } from '../server/client.js';
+import type { Server } from '../server/server.js';
+import { typeName, type Db, type Value } from '../store/db.js';
+import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
+import { parseCursor } from '../store/scan.js';
+import { is, parseBigInt, parseInteger } from './args.js';
 import type { HandlerMap } from './types.js';
 
-export const keysCommands: HandlerMap = {};
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+const INT32_MAX = 2 ** 31 - 1;
+const INT32_MIN = -(2 ** 31);
+/** Redis shares the integers 0..9999 between keys (OBJECT REFCOUNT reports INT_MAX for them). */
+const SHARED_INTEGERS = 10000;
+const SHARED_REFCOUNT = 2147483647;
+
+/** OBJECT ENCODING of a string value, derived as Redis's tryObjectEncoding would leave it. */
+export function stringEncoding(s: string): 'int' | 'embstr' | 'raw' {
+  if (s.length <= 20 && parseBigInt(s) !== null) return 'int';
+  return s.length <= 44 ? 'embstr' : 'raw';
+}
+
+function isLfu(server: Server): boolean {
+  return server.config.str('maxmemory-policy').endsWith('-lfu');
+}
+
+/** Whether Redis would use its shared integer objects (off with maxmemory and an LRU/LFU policy). */
+function sharedIntegersOn(server: Server): boolean {
+  const p = server.config.str('maxmemory-policy');
+  return server.config.num('maxmemory') === 0 || !(p.endsWith('-lru') || p.endsWith('-lfu'));
+}
+
+/** getIntFromObjectOrReply: a C int, or null after replying with `msg` (or Redis's default). */
+function intArg(c: Client, arg: string, msg?: string): number | null {
+  const v = parseInteger(arg);
+  if (v === null) {
+    c.out.error(msg ?? err.notInteger());
+    return null;
+  }
+  if (v < INT32_MIN || v > INT32_MAX) {
+    c.out.error(msg ?? 'ERR value is out of range');
+    return null;
+  }
+  return v;
+}
+
+/** A pattern for KEYS / SCAN MATCH, or null after replying (SECURITY: length cap). */
+function patternOk(c: Client, pat: string): boolean {
+  // SECURITY: glob patterns are capped (SECURITY.md "limits"); Redis has no such cap.
+  if (pat.length > GLOB_MAX_PATTERN) {
+    c.out.error(err.patternTooLong(GLOB_MAX_PATTERN));
+    return false;
+  }
+  return true;
+}
+
+function delKeys(c: Client, argv: string[], server: Server): void {
+  const db = c.db;
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (db.delete(argv[i]!)) n++;
+  server.ks.stats.dirty += n;
+  c.out.int(n);
+}
+
+/** EXPIRE PEXPIRE EXPIREAT PEXPIREAT key time [NX|XX|GT|LT ...] */
+function expireGeneric(c: Client, argv: string[], server: Server, relative: boolean, seconds: boolean): void {
+  let nx = false;
+  let xx = false;
+  let gt = false;
+  let lt = false;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j]!;
+    if (is(opt, 'nx')) nx = true;
+    else if (is(opt, 'xx')) xx = true;
+    else if (is(opt, 'gt')) gt = true;
+    else if (is(opt, 'lt')) lt = true;
+    else {
+      c.out.error(`ERR Unsupported option ${opt}`);
+      return;
+    }
+  }
+  if (nx && (xx || gt || lt)) {
+    c.out.error('ERR NX and XX, GT or LT options at the same time are not compatible');
+    return;
+  }
+  if (gt && lt) {
+    c.out.error('ERR GT and LT options at the same time are not compatible');
+    return;
+  }
+  let when = parseBigInt(argv[2]!);
+  if (when === null) {
+    c.out.error(err.notInteger());
+    return;
+  }
+  const cmd = argv[0]!.toLowerCase();
+  // Negative times are allowed; overflow of the unit conversion or of adding "now" is not.
+  if (seconds) {
+    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
+      c.out.error(err.invalidExpire(cmd));
+      return;
+    }
+    when *= 1000n;
+  }
+  const now = server.clock.now();
+  if (relative) {
+    const base = BigInt(now);
+    if (when > INT64_MAX - base) {
+      c.out.error(err.invalidExpire(cmd));
+      return;
+    }
+    when += base;
+  }
+  const key = argv[1]!;
+  const db = c.db;
+  if (db.lookup(key) === undefined) {
+    c.out.int(0);
+    return;
+  }
+  const at = Number(when);
+  if (nx || xx || gt || lt) {
+    const cur = db.getExpire(key);
+    if ((nx && cur !== undefined) || (xx && cur === undefined)) {
+      c.out.int(0);
+      return;
+    }
+    // No TTL counts as an infinite one: GT never succeeds against it, LT always does.
+    if (gt && (cur === undefined || at <= cur)) {
+      c.out.int(0);
+      return;
+    }
+    if (lt && cur !== undefined && at >= cur) {
+      c.out.int(0);
+      return;
+    }
+  }
+  if (at <= now) db.delete(key);
+  else db.setExpire(key, at);
+  server.ks.stats.dirty++;
+  c.out.int(1);
+}
+
+/** TTL PTTL EXPIRETIME PEXPIRETIME */
+function ttlGeneric(c: Client, argv: string[], server: Server, ms: boolean, absolute: boolean): void {
+  const db = c.db;
+  const key = argv[1]!;
+  if (db.lookupRead(key) === undefined) {
+    c.out.int(-2);
+    return;
+  }
+  const at = db.getExpire(key);
+  if (at === undefined) {
+    c.out.int(-1);
+    return;
+  }
+  let t = absolute ? at : at - server.clock.now();
+  if (t < 0) t = 0;
+  c.out.int(ms ? t : Math.trunc((t + 500) / 1000));
+}
+
+/** RENAME / RENAMENX */
+function renameGeneric(c: Client, argv: string[], server: Server, nx: boolean): void {
+  const db = c.db;
+  const src = argv[1]!;
+  const dst = argv[2]!;
+  const v = db.lookup(src);
+  if (v === undefined) {
+    c.out.error(err.noSuchKey());
+    return;
+  }
+  if (src === dst) {
+    if (nx) c.out.int(0);
+    else c.out.ok();
+    return;
+  }
+  const at = db.getExpire(src);
+  if (db.lookup(dst) !== undefined) {
+    if (nx) {
+      c.out.int(0);
+      return;
+    }
+    db.delete(dst);
+  }
+  db.set(dst, v);
+  if (at !== undefined) db.setExpire(dst, at);
+  db.delete(src);
+  server.ks.stats.dirty++;
+  if (nx) c.out.int(1);
+  else c.out.ok();
+}
+
+function copyValue(v: Value): Value | null {
+  if (typeof v === 'string') return v;
+  return v.copy ? v.copy() : null;
+}
+
+/** Checks a flush command's optional ASYNC|SYNC; false after replying with a syntax error. */
+function flushArgs(c: Client, argv: string[]): boolean {
+  if (argv.length === 1 || (argv.length === 2 && (is(argv[1], 'sync') || is(argv[1], 'async')))) return true;
+  c.out.error(err.syntax());
+  return false;
+}
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+];
+
+/** OBJECT's key lookup: the value, or undefined after replying null. */
+function objectLookup(c: Client, db: Db, key: string): Value | undefined {
+  const v = db.lookupRead(key);
+  if (v === undefined) c.out.nullBulk();
+  return v;
+}
+
+export const keysCommands: HandlerMap = {
+  // DEL key [key ...]
+  del: delKeys,
+
+  // UNLINK key [key ...]: memory is reclaimed by the garbage collector either way.
+  unlink: delKeys,
+
+  // EXISTS key [key ...]: a key named twice counts twice.
+  exists(c, argv) {
+    const db = c.db;
+    let n = 0;
+    for (let i = 1; i < argv.length; i++) if (db.lookupRead(argv[i]!) !== undefined) n++;
+    c.out.int(n);
+  },
+
+  // TYPE key
+  type(c, argv) {
+    const v = c.db.lookupRead(argv[1]!);
+    c.out.simple(v === undefined ? 'none' : typeName(v));
+  },
+
+  // KEYS pattern: expired keys are left out (and left for expiry to remove).
+  keys(c, argv) {
+    const pat = argv[1]!;
+    if (!patternOk(c, pat)) return;
+    const db = c.db;
+    const all = pat === '*';
+    const found: string[] = [];
+    for (const k of db.data.keys()) {
+      if ((all || globMatch(pat, k)) && !db.isExpired(k)) found.push(k);
+    }
+    c.out.bulks(found);
+  },
+
+  // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+  // Cursors come from store/scan.ts (live iterators with a fallback), not Redis's bucket
+  // cursors: the guarantees are the same, the numbers differ.
+  scan(c, argv, server) {
+    const cursor = parseCursor(argv[1]!);
+    if (cursor === null) {
+      c.out.error('ERR invalid cursor');
+      return;
+    }
+    let count = 10;
+    let pat: string | null = null;
+    let type: string | null = null;
+    for (let i = 2; i < argv.length; i += 2) {
+      const opt = argv[i]!;
+      const val = argv[i + 1];
+      if (val === undefined) {
+        c.out.error(err.syntax());
+        return;
+      }
+      if (is(opt, 'count')) {
+        const n = parseInteger(val);
+        if (n === null) {
+          c.out.error(err.notInteger());
+          return;
+        }
+        if (n < 1) {
+          c.out.error(err.syntax());
+          return;
+        }
+        count = n;
+      } else if (is(opt, 'match')) {
+        pat = val === '*' ? null : val;
+      } else if (is(opt, 'type')) {
+        type = val.toLowerCase();
+      } else {
+        c.out.error(err.syntax());
+        return;
+      }
+    }
+    if (pat !== null && !patternOk(c, pat)) return;
+    const db = c.db;
+    const found: string[] = [];
+    const next = server.ks.scanCursors.scan(db.scanSource(), cursor, count, (k) => {
+      if (pat !== null && !globMatch(pat, k)) return;
+      const v = db.lookup(k); // expires the key if its time has passed
+      if (v === undefined) return;
+      if (type !== null && typeName(v) !== type) return;
+      found.push(k);
+    });
+    c.out.array(2);
+    c.out.bulk(next);
+    c.out.bulks(found);
+  },
+
+  // RANDOMKEY
+  randomkey(c) {
+    c.out.bulkOrNull(c.db.randomKey());
+  },
+
+  // RENAME key newkey
+  rename(c, argv, server) {
+    renameGeneric(c, argv, server, false);
+  },
+
+  // RENAMENX key newkey
+  renamenx(c, argv, server) {
+    renameGeneric(c, argv, server, true);
+  },
+
+  // COPY source destination [DB destination-db] [REPLACE]
+  copy(c, argv, server) {
+    let dbid = c.dbIndex;
+    let replace = false;
+    for (let j = 3; j < argv.length; j++) {
+      const opt = argv[j]!;
+      if (is(opt, 'replace')) {
+        replace = true;
+      } else if (is(opt, 'db') && j + 1 < argv.length) {
+        const n = parseInteger(argv[j + 1]!);
+        if (n === null) {
+          c.out.error(err.notInteger());
+          return;
+        }
+        if (n < 0 || n >= server.ks.dbs.length) {
+          c.out.error(err.invalidDbIndex());
+          return;
+        }
+        dbid = n;
+        j++;
+      } else {
+        c.out.error(err.syntax());
+        return;
+      }
+    }
+    const src = argv[1]!;
+    const dst = argv[2]!;
+    if (dbid === c.dbIndex && src === dst) {
+      c.out.error(err.sameObject());
+      return;
+    }
+    const from = c.db;
+    const v = from.lookupRead(src);
+    if (v === undefined) {
+      c.out.int(0);
+      return;
+    }
+    const at = from.getExpire(src);
+    const to = server.ks.db(dbid);
+    if (to.lookup(dst) !== undefined && !replace) {
+      c.out.int(0);
+      return;
+    }
+    const copy = copyValue(v);
+    if (copy === null) {
+      c.out.error(err.notImplemented(`COPY of a ${typeName(v)}`));
+      return;
+    }
+    to.delete(dst);
+    to.set(dst, copy);
+    if (at !== undefined) to.setExpire(dst, at);
+    server.ks.stats.dirty++;
+    c.out.int(1);
+  },
+
+  // MOVE key db
+  move(c, argv, server) {
+    const dbid = intArg(c, argv[2]!);
+    if (dbid === null) return;
+    if (dbid < 0 || dbid >= server.ks.dbs.length) {
+      c.out.error(err.invalidDbIndex());
+      return;
+    }
+    if (dbid === c.dbIndex) {
+      c.out.error(err.sameObject());
+      return;
+    }
+    const from = c.db;
+    const key = argv[1]!;
+    const v = from.lookup(key);
+    if (v === undefined) {
+      c.out.int(0);
+      return;
+    }
+    const at = from.getExpire(key);
+    const to = server.ks.db(dbid);
+    if (to.lookup(key) !== undefined) {
+      c.out.int(0);
+      return;
+    }
+    to.set(key, v);
+    if (at !== undefined) to.setExpire(key, at);
+    from.delete(key);
+    server.ks.stats.dirty++;
+    c.out.int(1);
+  },
+
+  // EXPIRE key seconds [NX|XX|GT|LT]
+  expire(c, argv, server) {
+    expireGeneric(c, argv, server, true, true);
+  },
+
+  // PEXPIRE key milliseconds [NX|XX|GT|LT]
+  pexpire(c, argv, server) {
+    expireGeneric(c, argv, server, true, false);
+  },
+
+  // EXPIREAT key unix-time-seconds [NX|XX|GT|LT]
+  expireat(c, argv, server) {
+    expireGeneric(c, argv, server, false, true);
+  },
+
+  // PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]
+  // Deliberate difference: times beyond 2^53 ms (year 287396) are kept as the nearest double,
+  // so PTTL / PEXPIRETIME of such keys may differ from Redis in the last digits.
+  pexpireat(c, argv, server) {
+    expireGeneric(c, argv, server, false, false);
+  },
+
+  // TTL key
+  ttl(c, argv, server) {
+    ttlGeneric(c, argv, server, false, false);
+  },
+
+  // PTTL key
+  pttl(c, argv, server) {
+    ttlGeneric(c, argv, server, true, false);
+  },
+
+  // EXPIRETIME key
+  expiretime(c, argv, server) {
+    ttlGeneric(c, argv, server, false, true);
+  },
+
+  // PEXPIRETIME key
+  pexpiretime(c, argv, server) {
+    ttlGeneric(c, argv, server, true, true);
+  },
+
+  // PERSIST key
+  persist(c, argv, server) {
+    const db = c.db;
+    const key = argv[1]!;
+    if (db.lookup(key) !== undefined && db.persist(key)) {
+      server.ks.stats.dirty++;
+      c.out.int(1);
+    } else {
+      c.out.int(0);
+    }
+  },
+
+  // TOUCH key [key ...]: Redoubt keeps no access times, so this only counts existing keys.
+  touch(c, argv) {
+    const db = c.db;
+    let n = 0;
+    for (let i = 1; i < argv.length; i++) if (db.lookupRead(argv[i]!) !== undefined) n++;
+    c.out.int(n);
+  },
+
+  // OBJECT ENCODING key: strings report int / embstr (<= 44 bytes) / raw from their content.
+  // Deliberate difference: Redis reports "raw" for short strings made by APPEND or SETRANGE;
+  // Redoubt stores plain strings and derives the name from the value alone.
+  'object|encoding'(c, argv) {
+    const v = objectLookup(c, c.db, argv[2]!);
+    if (v === undefined) return;
+    c.out.bulk(typeof v === 'string' ? stringEncoding(v) : v.encoding());
+  },
+
+  // OBJECT FREQ key: with an LFU policy Redis reports a logarithmic access counter; Redoubt
+  // does not keep one (it would cost memory and time on every access), and says so.
+  'object|freq'(c, argv, server) {
+    if (objectLookup(c, c.db, argv[2]!) === undefined) return;
+    if (!isLfu(server)) {
+      c.out.error(
+        'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+      );
+      return;
+    }
+    c.out.error(err.notImplemented('OBJECT FREQ (access frequency tracking)'));
+  },
+
+  // OBJECT IDLETIME key: Redoubt keeps no per-key access time (an extra field per key on every
+  // read), so outside LFU mode (where Redis refuses too) it replies with an error.
+  'object|idletime'(c, argv, server) {
+    if (objectLookup(c, c.db, argv[2]!) === undefined) return;
+    if (isLfu(server)) {
+      c.out.error(
+        'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+      );
+      return;
+    }
+    c.out.error(err.notImplemented('OBJECT IDLETIME (per-key access time tracking)'));
+  },
+
+  // OBJECT REFCOUNT key: Redis's shared integers 0..9999 report INT_MAX, everything else 1.
+  'object|refcount'(c, argv, server) {
+    const v = objectLookup(c, c.db, argv[2]!);
+    if (v === undefined) return;
+    if (typeof v === 'string' && v.length <= 4 && sharedIntegersOn(server)) {
+      const n = parseInteger(v);
+      if (n !== null && n >= 0 && n < SHARED_INTEGERS) {
+        c.out.int(SHARED_REFCOUNT);
+        return;
+      }
+    }
+    c.out.int(1);
+  },
+
+  // OBJECT HELP
+  'object|help'(c) {
+    c.out.array(OBJECT_HELP.length);
+    for (const line of OBJECT_HELP) c.out.simple(line);
+  },
+
+  // SWAPDB index1 index2
+  swapdb(c, argv, server) {
+    const a = intArg(c, argv[1]!, 'ERR invalid first DB index');
+    if (a === null) return;
+    const b = intArg(c, argv[2]!, 'ERR invalid second DB index');
+    if (b === null) return;
+    const n = server.ks.dbs.length;
+    if (a < 0 || a >= n || b < 0 || b >= n) {
+      c.out.error(err.invalidDbIndex());
+      return;
+    }
+    if (a !== b) server.ks.swap(a, b);
+    server.ks.stats.dirty++;
+    c.out.ok();
+  },
+
+  // FLUSHDB [ASYNC|SYNC]: both free synchronously (the garbage collector reclaims the memory).
+  flushdb(c, argv, server) {
+    if (!flushArgs(c, argv)) return;
+    server.ks.stats.dirty += c.db.flush();
+    c.out.ok();
+  },
+
+  // FLUSHALL [ASYNC|SYNC]
+  flushall(c, argv, server) {
+    if (!flushArgs(c, argv)) return;
+    server.ks.stats.dirty += server.ks.flushAll() + 1;
+    c.out.ok();
+  },
+
+  // DBSIZE: counts keys whose TTL has passed but that expiry has not removed yet, as Redis does.
+  dbsize(c) {
+    c.out.int(c.db.size);
+  },
+};

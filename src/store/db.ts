@@ -1,12 +1,18 @@
 // The keyspace: 16 (configurable) databases of binary-safe keys with expiry, lazy and active.
 import type { Clock } from './clock.js';
-import { Dict } from './dict.js';
+import { DEFAULT_SHARD_MAX, Dict } from './dict.js';
+import { ScanCursors, type ScanSource } from './scan.js';
 
 /** A non-string value (lists, hashes, sets, sorted sets). Strings are stored as plain latin1 strings. */
 export interface TypedValue {
   readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream';
   /** OBJECT ENCODING name. */
   encoding(): string;
+  /**
+   * An independent deep copy, for COPY. Every value type should implement it; COPY replies
+   * "not implemented" for a type that does not.
+   */
+  copy?(): TypedValue;
 }
 
 export type Value = string | TypedValue;
@@ -26,17 +32,38 @@ export interface KeyspaceStats {
 }
 
 export class Db {
-  readonly data = new Dict<Value>();
-  readonly expires = new Dict<number>();
+  readonly data: Dict<Value>;
+  readonly expires: Dict<number>;
   /** Average TTL of sampled volatile keys, as INFO keyspace reports it. */
   avgTtl = 0;
   private expireCursor: Iterator<[string, number]> | null = null;
   private randomCursor: Iterator<string> | null = null;
 
+  /** Keys sampled and found expired by the last activeExpire call (for expired_stale_perc). */
+  lastSampled = 0;
+  lastExpired = 0;
+
   constructor(
     public id: number,
     private readonly ks: Keyspace,
-  ) {}
+    shardMax = DEFAULT_SHARD_MAX,
+  ) {
+    this.data = new Dict<Value>(shardMax);
+    this.expires = new Dict<number>(shardMax);
+  }
+
+  /** The keys as a SCAN source (store/scan.ts). */
+  scanSource(): ScanSource<string> {
+    const data = this.data;
+    return { owner: data, open: () => data.keys(), removals: data.removals };
+  }
+
+  /** True when the key has a TTL that has passed (the key is not removed). */
+  isExpired(key: string): boolean {
+    if (this.expires.size === 0) return false;
+    const at = this.expires.get(key);
+    return at !== undefined && at <= this.ks.clock.now();
+  }
 
   get size(): number {
     return this.data.size;
@@ -143,6 +170,8 @@ export class Db {
     const acceptableStale = 10 - (effort - 1);
     const now = this.ks.clock.now();
     let loops = 0;
+    this.lastSampled = 0;
+    this.lastExpired = 0;
     for (;;) {
       if (this.expires.size === 0) {
         this.avgTtl = 0;
@@ -170,6 +199,8 @@ export class Db {
           ttlSamples++;
         }
       }
+      this.lastSampled += sampled;
+      this.lastExpired += expired;
       if (ttlSamples > 0) {
         const avg = ttlSum / ttlSamples;
         this.avgTtl = this.avgTtl === 0 ? avg : (this.avgTtl / 50) * 49 + avg / 50;
@@ -189,14 +220,18 @@ export class Keyspace {
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, dirty: 0 };
   /** Called for every key removed by expiry (notifications, WATCH, AOF hook in). */
   onExpired: (db: Db, key: string) => void = () => {};
+  /** Live iterators behind SCAN cursors (and HSCAN/SSCAN/ZSCAN: any owner may use it). */
+  readonly scanCursors = new ScanCursors();
   /** Where active expiry resumes. */
   private nextDb = 0;
 
+  /** shardMax (keys per chained Map) is injectable for tests; the default is near V8's limit. */
   constructor(
     count: number,
     readonly clock: Clock,
+    shardMax = DEFAULT_SHARD_MAX,
   ) {
-    this.dbs = Array.from({ length: count }, (_, i) => new Db(i, this));
+    this.dbs = Array.from({ length: count }, (_, i) => new Db(i, this, shardMax));
   }
 
   db(i: number): Db {
@@ -222,10 +257,18 @@ export class Keyspace {
   /** Runs active expiry for up to budgetMs of real time across databases. */
   activeExpireCycle(budgetMs: number, effort: number): void {
     const deadline = performance.now() + budgetMs;
+    let sampled = 0;
+    let expired = 0;
     for (let i = 0; i < this.dbs.length; i++) {
       const db = this.dbs[this.nextDb]!;
       this.nextDb = (this.nextDb + 1) % this.dbs.length;
-      if (db.activeExpire(deadline, effort)) return;
+      const capped = db.activeExpire(deadline, effort);
+      sampled += db.lastSampled;
+      expired += db.lastExpired;
+      if (capped) break;
     }
+    // INFO expired_stale_perc: a moving average of the percentage of sampled keys found expired.
+    const perc = sampled > 0 ? (expired * 100) / sampled : 0;
+    this.stats.expiredStalePerc = perc * 0.05 + this.stats.expiredStalePerc * 0.95;
   }
 }

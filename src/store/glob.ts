@@ -1,12 +1,24 @@
 // Glob matching with Redis's semantics (util.c stringmatchlen): `*`, `?`, `[abc]`, `[^a-z]`, `\x`.
 // Iterative (no recursion, CVE-2024-31228 class): on a mismatch we resume after the last `*`,
 // which is exact here because every other token matches exactly one character.
+// Redis details kept on purpose:
+// - an empty string matches only the empty pattern (so "*" does not match ""; KEYS and SCAN
+//   special-case the pattern "*" themselves);
+// - range bounds and the tested byte compare as C `char`, which is signed: bytes 0x80-0xff
+//   sort below 0x00 ("[a-\xff]" is the range \xff..a);
+// - `\x` inside a class compares case-sensitively even with nocase;
+// - an unterminated class extends to the end of the pattern; "[a-]" is the range a..].
 
 /** Patterns longer than this are refused before matching (SECURITY.md "limits"). */
 export const GLOB_MAX_PATTERN = 64 * 1024;
 
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+/** A byte as a signed C char. */
+function signed(c: number): number {
+  return c >= 128 ? c - 256 : c;
 }
 
 /**
@@ -33,9 +45,9 @@ function matchClass(pat: string, p: number, ch: number, nocase: boolean): [numbe
     } else if (c === 93 /* ] */) {
       break;
     } else if (plen - p >= 3 && pat.charCodeAt(p + 1) === 45 /* - */) {
-      let start = c;
-      let end = pat.charCodeAt(p + 2);
-      let x = ch;
+      let start = signed(c);
+      let end = signed(pat.charCodeAt(p + 2));
+      let x = signed(ch);
       if (start > end) [start, end] = [end, start];
       if (nocase) {
         start = lower(start);
@@ -55,6 +67,7 @@ function matchClass(pat: string, p: number, ch: number, nocase: boolean): [numbe
 export function globMatch(pat: string, str: string, nocase = false): boolean {
   const plen = pat.length;
   const slen = str.length;
+  if (slen === 0) return plen === 0;
   let p = 0;
   let s = 0;
   let starP = -1; // pattern index just after the last '*'
