@@ -42,7 +42,12 @@ export class Dispatcher {
   /** A refusal before execution: counts it and marks a MULTI as doomed. */
   private reject(client: Client, cmd: Command | null, msg: string): void {
     if (cmd !== null) cmd.stats.rejected++;
-    if (client.multi !== null) client.multiDirty = true;
+    if (cmd !== null && cmd.fullName === 'exec') {
+      // As Redis: a refused EXEC (arity, NOAUTH, ...) aborts and discards the transaction, if any.
+      client.multi = null;
+      client.multiDirty = false;
+      msg = 'EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg);
+    } else if (client.multi !== null) client.multiDirty = true;
     this.reply(client, () => client.out.error(msg));
   }
 
