@@ -11,6 +11,7 @@ import { globMatch } from '../store/glob.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import { is, parseInteger } from './args.js';
 import { helpReply } from './connection.js';
+import { inTransaction } from './transactions.js';
 import { hasKeys, keysOf } from './keyspecs.js';
 import type { Command, CommandDocs, CommandMeta, HandlerMap, KeySpec } from './types.js';
 
@@ -31,10 +32,12 @@ function writeCommandInfo(out: ReplyWriter, m: CommandMeta): void {
   for (const c of m.categories) out.simple(c);
   out.set(m.tips.length);
   for (const t of m.tips) out.bulk(t);
-  out.array(m.keySpecs.length);
+  // RESP3 quirks kept from Redis: key specs are a set, and so is an empty subcommand list.
+  out.set(m.keySpecs.length);
   for (const ks of m.keySpecs) writeKeySpec(out, ks);
   const subs = m.subcommands ?? [];
-  out.array(subs.length);
+  if (subs.length === 0) out.set(0);
+  else out.array(subs.length);
   for (const s of subs) writeCommandInfo(out, s);
 }
 
@@ -428,6 +431,10 @@ export const serverCommands: HandlerMap = {
 
   // MONITOR: stream every command run by other clients.
   monitor(c, _argv, server) {
+    if (inTransaction(c)) {
+      c.out.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+      return;
+    }
     c.monitor = true;
     server.monitors.add(c);
     c.out.ok();
@@ -718,12 +725,11 @@ export const serverCommands: HandlerMap = {
 
   // WAIT numreplicas timeout: no replicas, so 0 at once, as Redis answers without replicas.
   wait(c, argv) {
-    const timeout = parseTimeout(c, argv[2]!);
-    if (timeout === null) return;
     if (parseInteger(argv[1]!) === null) {
       c.out.error(err.notInteger());
       return;
     }
+    if (parseTimeout(c, argv[2]!) === null) return;
     c.out.int(0);
   },
 

@@ -1,7 +1,15 @@
 // Transactions: MULTI EXEC DISCARD. The dispatcher queues commands while a client is in MULTI and
 // marks the transaction doomed when a queued command is refused. (WATCH/UNWATCH: later work.)
 import { err } from '../errors.js';
+import type { Client } from '../server/client.js';
 import type { HandlerMap } from './types.js';
+
+/** The client whose EXEC is running, if any (commands that may not run inside EXEC check it). */
+let executing: Client | null = null;
+
+export function inTransaction(c: Client): boolean {
+  return executing === c;
+}
 
 export const transactionsCommands: HandlerMap = {
   // MULTI
@@ -31,9 +39,15 @@ export const transactionsCommands: HandlerMap = {
     }
     c.out.array(queue.length);
     const dispatcher = server.dispatcher;
-    for (const q of queue) {
-      dispatcher.call(c, q.cmd, q.argv);
-      if (c.closed) return;
+    const outer = executing;
+    executing = c;
+    try {
+      for (const q of queue) {
+        dispatcher.call(c, q.cmd, q.argv);
+        if (c.closed) return;
+      }
+    } finally {
+      executing = outer;
     }
   },
 
