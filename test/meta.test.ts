@@ -168,12 +168,14 @@ describe('arity errors for every implemented command equal Redis bytes', { skip:
     }
   });
 
-  it('a container command without a subcommand', async () => {
+  it('a container command without a subcommand (when that is an arity error)', async () => {
     const a = await RawConn.connect(ours.port);
     const b = await RawConn.connect(redis.port);
     try {
       for (const cmd of ours.server.table.commands()) {
         if (cmd.subcommands === null) continue;
+        const arity = cmd.meta.arity;
+        if (arity > 0 ? arity === 1 : arity === -1) continue; // COMMAND alone is a command of its own
         assert.equal(await a.call(cmd.fullName), await b.call(cmd.fullName), cmd.fullName);
       }
     } finally {
