@@ -1,7 +1,7 @@
 // Connection commands: PING ECHO QUIT SELECT HELLO RESET and the CLIENT family.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
-import { REDIS_VERSION, type Server } from '../server/server.js';
+import { REDIS_VERSION } from '../server/server.js';
 import { is, parseInteger } from './args.js';
 import type { HandlerMap } from './types.js';
 
@@ -53,14 +53,12 @@ function helloReply(c: Client): void {
 }
 
 /** Closes another client (CLIENT KILL); the caller itself closes once its reply is written. */
-function killClient(server: Server, self: Client, target: Client): void {
+function killClient(self: Client, target: Client): void {
   if (target === self) {
     self.closeAfterReply = true;
     return;
   }
-  target.flush();
   target.close();
-  void server;
 }
 
 const CLIENT_HELP = [
@@ -296,7 +294,7 @@ export const connectionCommands: HandlerMap = {
       const addr = argv[2]!;
       for (const other of server.clients.values()) {
         if (other.addr === addr) {
-          killClient(server, c, other);
+          killClient(c, other);
           c.out.ok();
           return;
         }
@@ -360,7 +358,7 @@ export const connectionCommands: HandlerMap = {
       if (addr !== null && other.addr !== addr) continue;
       if (laddr !== null && other.laddr !== laddr) continue;
       if (skipme && other === c) continue;
-      killClient(server, c, other);
+      killClient(c, other);
       killed++;
     }
     c.out.int(killed);
@@ -385,7 +383,7 @@ export const connectionCommands: HandlerMap = {
         return;
       }
     } else if (argv.length > 4) {
-      c.out.error(err.syntax());
+      c.out.error(err.subcommandSyntax(argv[1]!, 'client'));
       return;
     }
     server.pause.start(mode, server.clock.now() + timeout);
