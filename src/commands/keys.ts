@@ -42,7 +42,7 @@ function intArg(c: Client, arg: string, msg?: string): number | null {
     return null;
   }
   if (v < INT32_MIN || v > INT32_MAX) {
-    c.out.error(msg ?? 'ERR value is out of range');
+    c.out.error(msg ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
     return null;
   }
   return v;
@@ -517,6 +517,8 @@ export const keysCommands: HandlerMap = {
   },
 
   // OBJECT REFCOUNT key: Redis's shared integers 0..9999 report INT_MAX, everything else 1.
+  // Redis decides when the value is stored (no sharing under maxmemory with an LRU/LFU
+  // policy); Redoubt decides from the configuration now.
   'object|refcount'(c, argv, server) {
     const v = objectLookup(c, c.db, argv[2]!);
     if (v === undefined) return;
@@ -562,7 +564,7 @@ export const keysCommands: HandlerMap = {
   // FLUSHALL [ASYNC|SYNC]
   flushall(c, argv, server) {
     if (!flushArgs(c, argv)) return;
-    server.ks.stats.dirty += server.ks.flushAll() + 1;
+    server.ks.stats.dirty += server.ks.flushAll();
     c.out.ok();
   },
 

@@ -58,11 +58,14 @@ export class Db {
     return { owner: data, open: () => data.keys(), removals: data.removals };
   }
 
-  /** True when the key has a TTL that has passed (the key is not removed). */
+  /**
+   * True when the key has a TTL that has passed (the key is not removed). As in Redis, a key
+   * is expired once the clock is past its time: at exactly its time it still exists (TTL 0).
+   */
   isExpired(key: string): boolean {
     if (this.expires.size === 0) return false;
     const at = this.expires.get(key);
-    return at !== undefined && at <= this.ks.clock.now();
+    return at !== undefined && at < this.ks.clock.now();
   }
 
   get size(): number {
@@ -72,7 +75,7 @@ export class Db {
   /** Deletes the key if its time has passed; true when it is (now) gone. */
   expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key);
-    if (at === undefined || at > this.ks.clock.now()) return false;
+    if (at === undefined || at >= this.ks.clock.now()) return false;
     this.removeExpired(key);
     return true;
   }
@@ -191,7 +194,7 @@ export class Db {
         }
         sampled++;
         const [key, at] = r.value;
-        if (at <= now) {
+        if (at < now) {
           this.removeExpired(key);
           expired++;
         } else {
