@@ -128,17 +128,36 @@ interface BitfieldOp {
 }
 
 /**
- * The value a SET or INCRBY stores, Redis's overflow rules: `sum` is the exact result; null
- * means FAIL (nothing written).
+ * The value a SET (incr 0) or INCRBY stores, or null for FAIL (nothing written). `value` is the
+ * int64 (signed) or uint64 (unsigned) operand. The overflow tests are Redis's, including their
+ * int64 wrap-around: a signed SET far below the minimum counts as an overflow upwards, so SAT
+ * stores the maximum there, as redis-server does.
  */
-function fitBitfield(sum: bigint, signed: boolean, bits: number, overflow: number): bigint | null {
+function fitBitfield(value: bigint, incr: bigint, signed: boolean, bits: number, overflow: number): bigint | null {
   const B = BigInt(bits);
-  const max = signed ? (1n << (B - 1n)) - 1n : (1n << B) - 1n;
-  const min = signed ? -max - 1n : 0n;
-  if (sum >= min && sum <= max) return sum;
+  let high: boolean;
+  let low: boolean;
+  let max: bigint;
+  let min: bigint;
+  if (signed) {
+    max = (1n << (B - 1n)) - 1n;
+    min = -max - 1n;
+    const maxIncr = BigInt.asIntN(64, max - value);
+    const minIncr = BigInt.asIntN(64, min - value);
+    high = value > max || (bits !== 64 && incr > maxIncr) || (value >= 0n && incr > 0n && incr > maxIncr);
+    low = !high && (value < min || (bits !== 64 && incr < minIncr) || (value < 0n && incr < 0n && incr < minIncr));
+  } else {
+    max = (1n << B) - 1n;
+    min = 0n;
+    const maxIncr = BigInt.asIntN(64, max - value);
+    const minIncr = BigInt.asIntN(64, -value);
+    high = value > max || (incr > 0n && incr > maxIncr);
+    low = !high && incr < 0n && incr < minIncr;
+  }
+  if (!high && !low) return value + incr;
   if (overflow === OW_FAIL) return null;
-  if (overflow === OW_SAT) return sum > max ? max : min;
-  return signed ? BigInt.asIntN(bits, sum) : BigInt.asUintN(bits, sum);
+  if (overflow === OW_SAT) return high ? max : min;
+  return signed ? BigInt.asIntN(bits, value + incr) : BigInt.asUintN(bits, value + incr);
 }
 
 /** BITFIELD / BITFIELD_RO */
@@ -241,8 +260,10 @@ function bitfield(c: Client, argv: string[], server: Server, readonlyCommand: bo
       continue;
     }
     // An unsigned SET value is taken as C's uint64 of the int64 given.
-    const target = o.op === 2 ? cur + o.value : !o.signed && o.value < 0n ? BigInt.asUintN(64, o.value) : o.value;
-    const next = fitBitfield(target, o.signed, o.bits, o.overflow);
+    const next =
+      o.op === 2
+        ? fitBitfield(cur, o.value, o.signed, o.bits, o.overflow)
+        : fitBitfield(o.signed ? o.value : BigInt.asUintN(64, o.value), 0n, o.signed, o.bits, o.overflow);
     if (next === null) {
       out.nullBulk();
       continue;
