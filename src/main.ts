@@ -62,6 +62,8 @@ Examples:
     server.log.warning(`Received ${sig} scheduling shutdown...`);
     void server.shutdown().then(() => process.exit(0));
   };
+  // SHUTDOWN: the server has closed everything; exit.
+  server.onShutdown = () => process.exit(0);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return -1;
