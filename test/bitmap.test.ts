@@ -370,11 +370,19 @@ describe('bitmap commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
       [['BITOP', 'OR', 'b:d3', 'b:none']],
       [['GETBIT', 'b:d', '0'], ['BITCOUNT', 'b:d'], ['BITPOS', 'b:d', '1'], ['BITFIELD_RO', 'b:d', 'GET', 'u8', '0']],
     ];
+    const hitStats = async (): Promise<[number, number]> => {
+      const info = await b.call('INFO', 'stats');
+      return [Number(/keyspace_hits:(\d+)/.exec(info)![1]), Number(/keyspace_misses:(\d+)/.exec(info)![1])];
+    };
     for (const seq of seqs) {
+      const [h0, m0] = await hitStats();
+      const { hits, misses } = t.server.ks.stats;
       const before = await redisDirty();
       const mine = t.server.ks.stats.dirty;
       await same(seq);
       assert.equal(t.server.ks.stats.dirty - mine, (await redisDirty()) - before, `dirty after ${JSON.stringify(seq)}`);
+      const [h1, m1] = await hitStats();
+      assert.deepEqual([t.server.ks.stats.hits - hits, t.server.ks.stats.misses - misses], [h1 - h0, m1 - m0], `hits/misses after ${JSON.stringify(seq)}`);
     }
   });
 });

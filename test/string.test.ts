@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
 import { ManualClock } from '../src/store/clock.js';
+import { parseNotifyFlags } from '../src/server/events.js';
 import { addLongDouble, formatLongDouble, incrByFloatText, parseLongDouble, type LongDouble } from '../src/commands/ldouble.js';
 
 type Cmd = (string | Buffer)[];
@@ -526,6 +527,95 @@ describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
     ]);
   });
 
+  test('keyspace hits and misses as Redis counts them', async () => {
+    await makeList('s:hl');
+    await same([['MSET', 's:h1', '1', 's:h2', 'ab']]);
+    const stats = async (): Promise<[number, number]> => {
+      const info = await b.call('INFO', 'stats');
+      return [Number(/keyspace_hits:(\d+)/.exec(info)![1]), Number(/keyspace_misses:(\d+)/.exec(info)![1])];
+    };
+    const seqs: Cmd[][] = [
+      [['GET', 's:h1'], ['GET', 's:hnone'], ['GET', 's:hl']],
+      [['MGET', 's:h1', 's:hnone', 's:h2']],
+      [['SET', 's:h3', 'x', 'GET'], ['SET', 's:h3', 'y', 'GET'], ['SET', 's:h3', 'z', 'NX']],
+      [['SETNX', 's:h4', 'x'], ['INCR', 's:h1'], ['APPEND', 's:h2', 'c'], ['SETRANGE', 's:h2', '0', 'z'], ['INCRBYFLOAT', 's:h1', '1']],
+      [['GETSET', 's:h4', 'y'], ['GETDEL', 's:h4'], ['GETDEL', 's:h4'], ['GETEX', 's:h2'], ['GETEX', 's:hnone']],
+      [['STRLEN', 's:h2'], ['STRLEN', 's:hnone'], ['GETRANGE', 's:h2', '0', '1'], ['GETRANGE', 's:hnone', '0', '1'], ['LCS', 's:h2', 's:hnone']],
+      [['MSETNX', 's:h1', 'x'], ['MSETNX', 's:h5', 'x']],
+    ];
+    for (const seq of seqs) {
+      const [h0, m0] = await stats();
+      const { hits, misses } = t.server.ks.stats;
+      await same(seq);
+      const [h1, m1] = await stats();
+      assert.deepEqual([t.server.ks.stats.hits - hits, t.server.ks.stats.misses - misses], [h1 - h0, m1 - m0], `hits/misses after ${JSON.stringify(seq)}`);
+    }
+  });
+
+  test('keyspace notifications: the events Redis sends for string and bitmap writes', async () => {
+    // Redoubt: capture what the commands hand to server.events; Redis: a PSUBSCRIBEd connection.
+    const events = t.server.events;
+    const got: string[] = [];
+    await b.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+    const savedFlags = events.flags;
+    const savedPublish = events.publish;
+    events.flags = parseNotifyFlags('KEA')!;
+    events.publish = (channel, message) => {
+      if (channel.startsWith('__keyevent@')) got.push(`${channel} ${message}`);
+    };
+    await makeList('s:nl');
+    const sub = await RawConn.connect(ref.port);
+    try {
+      await sub.call('PSUBSCRIBE', '__keyevent@0__:*');
+      await same([
+        ['SET', 's:n1', 'a'],
+        ['SET', 's:n1', 'b', 'EX', '100'],
+        ['SET', 's:n1', 'c', 'NX'],
+        ['SETNX', 's:n2', 'a'],
+        ['SETEX', 's:n2', '100', 'a'],
+        ['PSETEX', 's:n2', '100000', 'a'],
+        ['GETSET', 's:n2', 'b'],
+        ['GETEX', 's:n2', 'EX', '100'],
+        ['GETEX', 's:n2', 'PERSIST'],
+        ['GETEX', 's:n2', 'PERSIST'],
+        ['GETEX', 's:n2', 'PXAT', '1'],
+        ['MSET', 's:n3', 'a', 's:n4', 'b'],
+        ['MSETNX', 's:n5', 'a'],
+        ['GETDEL', 's:n5'],
+        ['APPEND', 's:n3', 'x'],
+        ['INCR', 's:n6'],
+        ['DECRBY', 's:n6', '5'],
+        ['INCRBYFLOAT', 's:n6', '1.5'],
+        ['SETRANGE', 's:n7', '0', ''],
+        ['SETRANGE', 's:n7', '1', 'x'],
+        ['SETBIT', 's:n8', '3', '1'],
+        ['SETBIT', 's:n8', '3', '1'],
+        ['BITFIELD', 's:n8', 'SET', 'u8', '0', '16'],
+        ['BITFIELD', 's:n8', 'SET', 'u8', '0', '16', 'INCRBY', 'u4', '0', '1'],
+        ['BITFIELD', 's:n9', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '0', '9'],
+        ['BITOP', 'OR', 's:n10', 's:n8'],
+        ['BITOP', 'OR', 's:n10', 's:nnone'],
+        ['SET', 's:nl', 'x', 'GET'],
+        ['INCR', 's:nl'],
+      ]);
+      sub.send('PING');
+      const theirs: string[] = [];
+      for (;;) {
+        const r = await sub.reply();
+        if (r.startsWith('*2\r\n$4\r\npong')) break;
+        const parts = r.split('\r\n');
+        // *4, $8, pmessage, $n, pattern, $n, channel, $n, message
+        theirs.push(`${parts[6]} ${parts[8]}`);
+      }
+      assert.deepEqual(got, theirs);
+    } finally {
+      sub.close();
+      events.flags = savedFlags;
+      events.publish = savedPublish;
+      await b.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+    }
+  });
+
   test('write counting (dirty) as Redis counts it', async () => {
     await makeList('s:dl');
     const seqs: Cmd[][] = [
@@ -585,6 +675,8 @@ test('expiry with a manual clock: SET EX/PX/EXAT/PXAT/KEEPTTL, GETEX, SETNX on a
     assert.equal(await c.call('SETRANGE', 'n', '0', '7'), ':4\r\n');
     assert.equal(db.getExpire('n'), clock.ms + 500);
     clock.advance(500);
+    assert.equal(await c.call('GET', 'n'), '$4\r\n7.51\r\n', 'still there at its expire time');
+    clock.advance(1);
     assert.equal(await c.call('GET', 'n'), '$-1\r\n');
     assert.equal(await c.call('SET', 'k', 'v3'), '+OK\r\n');
     assert.equal(db.getExpire('k'), undefined);
@@ -601,14 +693,14 @@ test('expiry with a manual clock: SET EX/PX/EXAT/PXAT/KEEPTTL, GETEX, SETNX on a
     assert.equal(db.getExpire('k'), undefined);
     assert.equal(await c.call('SETEX', 'x', '1', '10'), '+OK\r\n');
     assert.equal(await c.call('SETNX', 'x', '20'), ':0\r\n');
-    clock.advance(1000);
+    clock.advance(1001);
     assert.equal(await c.call('SETNX', 'x', '20'), ':1\r\n');
     assert.equal(await c.call('GET', 'x'), '$2\r\n20\r\n');
     assert.equal(db.getExpire('x'), undefined);
     assert.equal(await c.call('GETEX', 'x', 'EXAT', String(Math.floor(clock.ms / 1000))), '$2\r\n20\r\n');
     assert.equal(db.exists('x'), false);
     assert.equal(await c.call('PSETEX', 'y', '1', 'v'), '+OK\r\n');
-    clock.advance(1);
+    clock.advance(2);
     assert.equal(await c.call('MGET', 'y', 'k'), '*2\r\n$-1\r\n$1\r\nw\r\n');
     assert.equal(await c.call('SET', 'k', 'v', 'PX', '9223372036854775000'), '-ERR invalid expire time in \'set\' command\r\n');
   } finally {

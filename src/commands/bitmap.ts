@@ -2,9 +2,10 @@
 // 7.0.15 replies. Bitmaps are ordinary latin1 strings; bit 0 is the most significant bit of byte 0.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
+import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import { is, parseBigInt, parseInteger } from './args.js';
-import { MAX_STRING_LENGTH } from './string.js';
+import { MAX_STRING_LENGTH, written } from './string.js';
 import type { HandlerMap } from './types.js';
 
 const WRONGTYPE = err.wrongType();
@@ -273,7 +274,10 @@ function bitfield(c: Client, argv: string[], server: Server, readonlyCommand: bo
     if (grown || next !== cur) changes++;
   }
   if (grown || changes > 0) db.set(key, buf.toString('latin1'), true);
-  server.ks.stats.dirty += changes;
+  if (changes > 0) {
+    server.ks.stats.dirty += changes - 1;
+    written(server, db, key, 'setbit');
+  }
 }
 
 export const bitmapCommands: HandlerMap = {
@@ -310,7 +314,7 @@ export const bitmapCommands: HandlerMap = {
     if (grown || was !== on) {
       const nb = on ? old | mask : old & ~mask;
       db.set(key, s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1), true);
-      server.ks.stats.dirty++;
+      written(server, db, key, 'setbit');
     }
     c.out.int(was);
   },
@@ -471,7 +475,7 @@ export const bitmapCommands: HandlerMap = {
     }
     const dest = argv[2]!;
     if (maxlen === 0) {
-      if (db.delete(dest)) server.ks.stats.dirty++;
+      if (db.delete(dest)) written(server, db, dest, 'del', NOTIFY.generic);
       c.out.int(0);
       return;
     }
@@ -494,7 +498,7 @@ export const bitmapCommands: HandlerMap = {
       }
     }
     db.set(dest, res.toString('latin1'));
-    server.ks.stats.dirty++;
+    written(server, db, dest, 'set');
     c.out.int(maxlen);
   },
 

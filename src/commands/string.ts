@@ -3,7 +3,9 @@
 // Strings are latin1 JS strings in the Db; any other value is the wrong type.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
+import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
+import type { Db } from '../store/db.js';
 import { parseBigInt, parseInteger } from './args.js';
 import { incrByFloatText } from './ldouble.js';
 import type { HandlerMap } from './types.js';
@@ -26,6 +28,13 @@ export function checkStringLength(c: Client, server: Server, total: number): boo
     return false;
   }
   return true;
+}
+
+/** After a write: WATCH invalidation and the keyspace notification Redis sends. */
+export function written(server: Server, db: Db, key: string, event: string, cls: number = NOTIFY.string): void {
+  server.ks.stats.dirty++;
+  server.events.modified(db, key);
+  server.events.notify(cls, event, key, db);
 }
 
 /**
@@ -162,8 +171,11 @@ function setGeneric(c: Client, server: Server, flags: number, key: string, val: 
     return;
   }
   db.set(key, val, (flags & KEEPTTL) !== 0);
-  server.ks.stats.dirty++;
-  if (expire !== null) db.setExpire(key, at);
+  written(server, db, key, 'set');
+  if (expire !== null) {
+    db.setExpire(key, at);
+    server.events.notify(NOTIFY.generic, 'expire', key, db);
+  }
   if (!(flags & GET)) {
     if (cmd === 'setnx') c.out.int(1);
     else c.out.ok();
@@ -186,7 +198,7 @@ function incrDecr(c: Client, server: Server, key: string, by: number, byBig: big
     const r = cur + by;
     if (r <= Number.MAX_SAFE_INTEGER && r >= Number.MIN_SAFE_INTEGER) {
       db.set(key, String(r), true);
-      server.ks.stats.dirty++;
+      written(server, db, key, 'incrby');
       c.out.int(r);
       return;
     }
@@ -203,7 +215,7 @@ function incrDecr(c: Client, server: Server, key: string, by: number, byBig: big
     return;
   }
   db.set(key, r.toString(), true);
-  server.ks.stats.dirty++;
+  written(server, db, key, 'incrby');
   c.out.int(r);
 }
 
@@ -405,8 +417,10 @@ export const stringCommands: HandlerMap = {
   // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]
   set(c, argv, server) {
     if (argv.length === 3) {
-      c.db.set(argv[1]!, argv[2]!);
-      server.ks.stats.dirty++;
+      const db = c.db;
+      const key = argv[1]!;
+      db.set(key, argv[2]!);
+      written(server, db, key, 'set');
       c.out.ok();
       return;
     }
@@ -446,7 +460,7 @@ export const stringCommands: HandlerMap = {
       return;
     }
     db.set(key, argv[2]!);
-    server.ks.stats.dirty++;
+    written(server, db, key, 'set');
   },
 
   // GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]
@@ -475,12 +489,12 @@ export const stringCommands: HandlerMap = {
     c.out.bulk(v);
     if (flags & (EXAT | PXAT) && at <= server.clock.now()) {
       db.delete(key);
-      server.ks.stats.dirty++;
+      written(server, db, key, 'del', NOTIFY.generic);
     } else if (flags & ANY_EXPIRE) {
       db.setExpire(key, at);
-      server.ks.stats.dirty++;
+      written(server, db, key, 'expire', NOTIFY.generic);
     } else if (flags & PERSIST) {
-      if (db.persist(key)) server.ks.stats.dirty++;
+      if (db.persist(key)) written(server, db, key, 'persist', NOTIFY.generic);
     }
   },
 
@@ -499,7 +513,7 @@ export const stringCommands: HandlerMap = {
     }
     c.out.bulk(v);
     db.delete(key);
-    server.ks.stats.dirty++;
+    written(server, db, key, 'del', NOTIFY.generic);
   },
 
   // MGET key [key ...]: nil for missing keys and non-strings.
@@ -521,8 +535,10 @@ export const stringCommands: HandlerMap = {
       return;
     }
     const db = c.db;
-    for (let i = 1; i < argv.length; i += 2) db.set(argv[i]!, argv[i + 1]!);
-    server.ks.stats.dirty += (argv.length - 1) / 2;
+    for (let i = 1; i < argv.length; i += 2) {
+      db.set(argv[i]!, argv[i + 1]!);
+      written(server, db, argv[i]!, 'set');
+    }
     c.out.ok();
   },
 
@@ -539,8 +555,10 @@ export const stringCommands: HandlerMap = {
         return;
       }
     }
-    for (let i = 1; i < argv.length; i += 2) db.set(argv[i]!, argv[i + 1]!);
-    server.ks.stats.dirty += (argv.length - 1) / 2;
+    for (let i = 1; i < argv.length; i += 2) {
+      db.set(argv[i]!, argv[i + 1]!);
+      written(server, db, argv[i]!, 'set');
+    }
     c.out.int(1);
   },
 
@@ -563,7 +581,7 @@ export const stringCommands: HandlerMap = {
       if (!checkStringLength(c, server, total)) return;
       db.set(key, v + add, true);
     }
-    server.ks.stats.dirty++;
+    written(server, db, key, 'append');
     c.out.int(total);
   },
 
@@ -622,7 +640,7 @@ export const stringCommands: HandlerMap = {
       return;
     }
     db.set(key, r, true);
-    server.ks.stats.dirty++;
+    written(server, db, key, 'incrbyfloat');
     c.out.bulk(r);
   },
 
@@ -658,7 +676,7 @@ export const stringCommands: HandlerMap = {
       }
       if (!checkStringLength(c, server, offset + val.length)) return;
       db.set(key, '\0'.repeat(offset) + val);
-      server.ks.stats.dirty++;
+      written(server, db, key, 'setrange');
       c.out.int(offset + val.length);
       return;
     }
@@ -675,7 +693,7 @@ export const stringCommands: HandlerMap = {
     if (offset >= v.length) next = v + '\0'.repeat(offset - v.length) + val;
     else next = v.slice(0, offset) + val + v.slice(offset + val.length);
     db.set(key, next, true);
-    server.ks.stats.dirty++;
+    written(server, db, key, 'setrange');
     c.out.int(next.length);
   },
 
