@@ -2,6 +2,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { parseNotifyFlags } from '../src/server/events.js';
+import type { Client } from '../src/server/client.js';
 import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
 
 const HAVE = haveRedis();
@@ -511,4 +513,59 @@ test('KEYS and SCAN MATCH refuse patterns over the length cap', async () => {
   assert.match(await a.call('KEYS', long), /^-ERR glob-style pattern too long/);
   assert.match(await a.call('SCAN', '0', 'MATCH', long), /^-ERR glob-style pattern too long/);
   assert.equal(await a.call('KEYS', '*'.repeat(60_000) + 'zz'), '*0\r\n');
+});
+
+test('keyspace notifications and WATCH invalidation from key commands', async () => {
+  const events: string[] = [];
+  const ev = ours.server.events;
+  await a.call('FLUSHALL');
+  ev.flags = parseNotifyFlags('KEA')!;
+  ev.publish = (ch, msg) => events.push(`${ch} ${msg}`);
+  try {
+    await a.call('SET', 'k', 'v');
+    events.length = 0;
+    await a.call('EXPIRE', 'k', '100');
+    await a.call('PERSIST', 'k');
+    await a.call('RENAME', 'k', 'k2');
+    await a.call('COPY', 'k2', 'k3', 'DB', '1');
+    await a.call('SELECT', '1');
+    await a.call('MOVE', 'k3', '2');
+    await a.call('SELECT', '0');
+    await a.call('DEL', 'k2', 'nope');
+    await a.call('SET', 'k', 'v');
+    await a.call('EXPIRE', 'k', '-1');
+    const generic = events.filter((e) => e.startsWith('__keyevent@')).filter((e) => !e.includes(':set '));
+    assert.deepEqual(generic, [
+      '__keyevent@0__:expire k',
+      '__keyevent@0__:persist k',
+      '__keyevent@0__:rename_from k',
+      '__keyevent@0__:rename_to k2',
+      '__keyevent@1__:copy_to k3',
+      '__keyevent@1__:move_from k3',
+      '__keyevent@2__:move_to k3',
+      '__keyevent@0__:del k2',
+      '__keyevent@0__:del k',
+    ]);
+  } finally {
+    ev.flags = 0;
+    ev.publish = null;
+  }
+  // WATCH: FLUSHDB and SWAPDB dirty only keys that exist on either side.
+  const fake = () => ({ watching: [], watchDirty: false }) as unknown as Client;
+  const w1 = fake();
+  const w2 = fake();
+  const w3 = fake();
+  await a.call('SET', 'present', '1');
+  ev.watch(w1, ours.server.ks.db(0), 'present');
+  ev.watch(w2, ours.server.ks.db(0), 'absent');
+  ev.watch(w3, ours.server.ks.db(0), 'inother');
+  await a.call('SELECT', '1');
+  await a.call('SET', 'inother', '1');
+  await a.call('SELECT', '0');
+  await a.call('FLUSHDB');
+  assert.deepEqual([w1.watchDirty, w2.watchDirty, w3.watchDirty], [true, false, false]);
+  await a.call('SWAPDB', '0', '1');
+  assert.deepEqual([w1.watchDirty, w2.watchDirty, w3.watchDirty], [true, false, true]);
+  for (const w of [w1, w2, w3]) ev.unwatchAll(w);
+  await a.call('FLUSHALL');
 });

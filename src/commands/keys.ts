@@ -3,6 +3,7 @@
 // FLUSHALL DBSIZE), with redis-server 7.0.15's replies and errors.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
+import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import { typeName, type Db, type Value } from '../store/db.js';
 import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
@@ -58,10 +59,22 @@ function patternOk(c: Client, pat: string): boolean {
   return true;
 }
 
+/** After a generic write: WATCH invalidation and the keyspace event Redis sends. */
+function touched(server: Server, db: Db, key: string, event: string): void {
+  server.events.modified(db, key);
+  server.events.notify(NOTIFY.generic, event, key, db);
+}
+
 function delKeys(c: Client, argv: string[], server: Server): void {
   const db = c.db;
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (db.delete(argv[i]!)) n++;
+  for (let i = 1; i < argv.length; i++) {
+    const key = argv[i]!;
+    if (db.delete(key)) {
+      n++;
+      touched(server, db, key, 'del');
+    }
+  }
   server.ks.stats.dirty += n;
   c.out.int(n);
 }
@@ -137,8 +150,13 @@ function expireGeneric(c: Client, argv: string[], server: Server, relative: bool
       return;
     }
   }
-  if (at <= now) db.delete(key);
-  else db.setExpire(key, at);
+  if (at <= now) {
+    db.delete(key);
+    touched(server, db, key, 'del');
+  } else {
+    db.setExpire(key, at);
+    touched(server, db, key, 'expire');
+  }
   server.ks.stats.dirty++;
   c.out.int(1);
 }
@@ -187,6 +205,8 @@ function renameGeneric(c: Client, argv: string[], server: Server, nx: boolean): 
   db.set(dst, v);
   if (at !== undefined) db.setExpire(dst, at);
   db.delete(src);
+  touched(server, db, src, 'rename_from');
+  touched(server, db, dst, 'rename_to');
   server.ks.stats.dirty++;
   if (nx) c.out.int(1);
   else c.out.ok();
@@ -383,6 +403,7 @@ export const keysCommands: HandlerMap = {
     to.delete(dst);
     to.set(dst, copy);
     if (at !== undefined) to.setExpire(dst, at);
+    touched(server, to, dst, 'copy_to');
     server.ks.stats.dirty++;
     c.out.int(1);
   },
@@ -415,6 +436,8 @@ export const keysCommands: HandlerMap = {
     to.set(key, v);
     if (at !== undefined) to.setExpire(key, at);
     from.delete(key);
+    touched(server, from, key, 'move_from');
+    touched(server, to, key, 'move_to');
     server.ks.stats.dirty++;
     c.out.int(1);
   },
@@ -466,6 +489,7 @@ export const keysCommands: HandlerMap = {
     const db = c.db;
     const key = argv[1]!;
     if (db.lookup(key) !== undefined && db.persist(key)) {
+      touched(server, db, key, 'persist');
       server.ks.stats.dirty++;
       c.out.int(1);
     } else {
@@ -549,7 +573,13 @@ export const keysCommands: HandlerMap = {
       c.out.error(err.invalidDbIndex());
       return;
     }
-    if (a !== b) server.ks.swap(a, b);
+    if (a !== b) {
+      const x = server.ks.db(a);
+      const y = server.ks.db(b);
+      server.events.touchAllIn(x, y);
+      server.events.touchAllIn(y, x);
+      server.ks.swap(a, b);
+    }
     server.ks.stats.dirty++;
     c.out.ok();
   },
@@ -557,6 +587,7 @@ export const keysCommands: HandlerMap = {
   // FLUSHDB [ASYNC|SYNC]: both free synchronously (the garbage collector reclaims the memory).
   flushdb(c, argv, server) {
     if (!flushArgs(c, argv)) return;
+    server.events.touchAllIn(c.db, null);
     server.ks.stats.dirty += c.db.flush();
     c.out.ok();
   },
@@ -564,6 +595,7 @@ export const keysCommands: HandlerMap = {
   // FLUSHALL [ASYNC|SYNC]
   flushall(c, argv, server) {
     if (!flushArgs(c, argv)) return;
+    for (const db of server.ks.dbs) server.events.touchAllIn(db, null);
     server.ks.stats.dirty += server.ks.flushAll();
     c.out.ok();
   },

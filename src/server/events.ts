@@ -84,6 +84,27 @@ export class KeyEvents {
     for (const clients of keys.values()) for (const c of clients) c.watchDirty = true;
   }
 
+  /**
+   * FLUSHDB / FLUSHALL / SWAPDB (Redis's touchAllWatchedKeysInDb), called before the change:
+   * WATCHed keys of `db` present in `db`, or in `other` (which replaces it), are modified,
+   * except that stale (expired, not yet removed) keys do not count as a change: a stale key
+   * removed or replaced by nothing or by another stale key, or nothing replaced by a stale key.
+   * (Redis remembers whether the key was already stale when WATCHed; this uses "stale now".)
+   */
+  touchAllIn(db: Db, other: Db | null): void {
+    const keys = this.watched.get(db);
+    if (keys === undefined) return;
+    for (const [key, clients] of keys) {
+      const inDb = db.data.has(key);
+      const inOther = other !== null && other.data.has(key);
+      if (!inDb && !inOther) continue;
+      const staleDb = inDb && db.isExpired(key);
+      const staleOther = inOther && other.isExpired(key);
+      if ((staleDb && (!inOther || staleOther)) || (!inDb && staleOther)) continue;
+      for (const c of clients) c.watchDirty = true;
+    }
+  }
+
   watch(client: Client, db: Db, key: string): void {
     let keys = this.watched.get(db);
     if (keys === undefined) this.watched.set(db, (keys = new Map()));

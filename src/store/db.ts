@@ -32,12 +32,13 @@ export interface KeyspaceStats {
 }
 
 export class Db {
-  readonly data: Dict<Value>;
-  readonly expires: Dict<number>;
+  /** Not readonly only so SWAPDB can exchange contents (Keyspace.swap); do not keep references. */
+  data: Dict<Value>;
+  expires: Dict<number>;
   /** Average TTL of sampled volatile keys, as INFO keyspace reports it. */
   avgTtl = 0;
-  private expireCursor: Iterator<[string, number]> | null = null;
-  private randomCursor: Iterator<string> | null = null;
+  expireCursor: Iterator<[string, number]> | null = null;
+  randomCursor: Iterator<string> | null = null;
 
   /** Keys sampled and found expired by the last activeExpire call (for expired_stale_perc). */
   lastSampled = 0;
@@ -241,14 +242,19 @@ export class Keyspace {
     return this.dbs[i]!;
   }
 
+  /**
+   * SWAPDB: exchanges the contents of two databases. The Db objects stay at their indexes (as
+   * Redis's redisDb structs do), so what is keyed by Db (WATCH, blocked clients) stays with
+   * the index, and clients see the other contents at once.
+   */
   swap(a: number, b: number): void {
-    const da = this.dbs[a]!;
-    const dbb = this.dbs[b]!;
-    // Keep ids with positions: swap contents by swapping the objects and their ids.
-    this.dbs[a] = dbb;
-    this.dbs[b] = da;
-    dbb.id = a;
-    da.id = b;
+    const x = this.dbs[a]!;
+    const y = this.dbs[b]!;
+    [x.data, y.data] = [y.data, x.data];
+    [x.expires, y.expires] = [y.expires, x.expires];
+    [x.avgTtl, y.avgTtl] = [y.avgTtl, x.avgTtl];
+    [x.expireCursor, y.expireCursor] = [y.expireCursor, x.expireCursor];
+    [x.randomCursor, y.randomCursor] = [y.randomCursor, x.randomCursor];
   }
 
   flushAll(): number {
