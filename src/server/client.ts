@@ -29,6 +29,9 @@ export class Client {
   lastCommand = 'NULL';
   /** MULTI queue, null outside a transaction. */
   multi: QueuedCommand[] | null = null;
+  /** WATCHed keys, and whether one of them changed since (EXEC then fails). */
+  watching: [Db, string][] = [];
+  watchDirty = false;
   /** A queued command was refused: EXEC will abort. */
   multiDirty = false;
   replyMode: ReplyMode = 'on';

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../store/clock.js';
 import { Keyspace } from '../store/db.js';
 import { Users } from '../acl/users.js';
 import { Client } from './client.js';
+import { KeyEvents, NOTIFY } from './events.js';
 import { Dispatcher } from './dispatcher.js';
 import { Logger } from './log.js';
 import { ServerStats } from './stats.js';
@@ -39,6 +40,8 @@ export class Server {
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly users = new Users();
+  /** WATCH invalidation and keyspace notifications. */
+  readonly events = new KeyEvents();
   readonly configFile: string | null;
   readonly startTime: number;
   readonly runId: string;
@@ -67,6 +70,11 @@ export class Server {
     this.log = opts.log ?? new Logger();
     this.configFile = opts.configFile ?? null;
     this.ks = new Keyspace(config.num('databases'), this.clock);
+    // Expired keys (lazy or active): WATCH invalidation and the "expired" keyspace event.
+    this.ks.onExpired = (db, key) => {
+      this.events.modified(db, key);
+      this.events.notify(NOTIFY.expired, 'expired', key, db);
+    };
     this.table = new CommandTable(ALL_GROUPS);
     this.dispatcher = new Dispatcher(this);
     this.pause = new PauseState(this);
@@ -120,7 +128,7 @@ export class Server {
   /** Opens the listeners. Rejects with a clear message when a required address cannot be bound. */
   async listen(): Promise<void> {
     const port = this.config.num('port');
-    if (port !== 0 || this.config.def('tls-port') === undefined) {
+    if (port !== 0 || this.config.def('tls-port') === undefined || this.config.num('tls-port') === 0) {
       let chosen = port;
       for (const [addr, optional] of this.bindAddresses()) {
         try {
