@@ -153,3 +153,19 @@ test('expiry in other databases, SWAPDB carries TTLs', async () => {
   assert.equal(t.server.ks.db(4).size, 0);
   await c.call('SELECT', '0');
 });
+
+test('RANDOMKEY finds the one live key among many expired ones, and null when all are expired', () => {
+  const ck = new ManualClock(0);
+  const ks = new Keyspace(1, ck);
+  const db = ks.db(0);
+  for (let i = 0; i < 1000; i++) {
+    db.set(`dead${i}`, 'v');
+    db.setExpire(`dead${i}`, 5);
+  }
+  db.set('live', 'v');
+  ck.advance(10);
+  assert.equal(db.randomKey(), 'live');
+  db.setExpire('live', 5);
+  assert.equal(db.randomKey(), null);
+  assert.equal(db.size, 0);
+});
