@@ -15,6 +15,11 @@ export const MAX_ARG_LEN = (1 << 29) - 24;
 
 export class ProtocolError extends Error {}
 
+/** Buffer's own latin1 decoder, skipping toString's argument handling on the hot path. */
+interface Latin1Slicer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
 export interface ParserLimits {
   /** proto-max-bulk-len */
   maxBulkLen: number;
@@ -127,7 +132,7 @@ export class RespParser {
         }
         return null;
       }
-      this.argv.push(buf.toString('latin1', this.pos, this.pos + this.bulkLen));
+      this.argv.push((buf as Latin1Slicer).latin1Slice(this.pos, this.pos + this.bulkLen));
       this.pos += this.bulkLen + 2;
       this.bulkLen = -1;
       this.remaining--;
