@@ -141,6 +141,25 @@ test('SCAN cursors: two scans at the same position do not disturb each other; th
   assert.ok(cur.cached <= 8);
 });
 
+test('SCAN cursors: idle cached iterators are dropped (their cursors still work)', () => {
+  let t = 0;
+  const cur = new ScanCursors(100, 1000, () => t);
+  const d = new Dict<number>();
+  for (let i = 0; i < 10; i++) d.set(`k${i}`, i);
+  const src = (): ScanSource<string> => ({ owner: d, open: () => d.keys(), removals: d.removals });
+  const first: string[] = [];
+  const c1 = cur.scan(src(), 0n, 4, (k) => first.push(k));
+  t += 500;
+  cur.scan(src(), 0n, 4, () => {});
+  assert.equal(cur.cached, 2);
+  t += 600; // the first is now idle for 1100 ms
+  cur.scan(src(), 0n, 4, () => {});
+  assert.equal(cur.cached, 2);
+  const rest: string[] = [];
+  assert.equal(cur.scan(src(), BigInt(c1), 100, (k) => rest.push(k)), '0');
+  assert.deepEqual([...first, ...rest], [...d.keys()], 'the fallback resumes exactly where the scan was');
+});
+
 // ---- glob ----
 
 /** A reference matcher written from the semantics, recursive and obviously slow. */

@@ -37,6 +37,8 @@ interface Entry {
   pos: number;
   /** One element read ahead (to know whether the scan is over), not yet visited. */
   ahead: IteratorResult<unknown>;
+  /** When cached (ScanCursors.now). */
+  at: number;
 }
 
 /**
@@ -62,12 +64,22 @@ export function parseCursor(s: string): bigint | null {
   return neg && v !== 0n ? (1n << 64n) - v : v;
 }
 
+/**
+ * A cached iterator may keep an old hash table of its collection alive (V8 keeps a table an
+ * iterator still points into after a rehash), so abandoned cursors are dropped by count and by
+ * idle time; the fallback keeps their cursors valid.
+ */
 export class ScanCursors {
   private readonly byCursor = new Map<string, Entry[]>();
   /** Every cached entry, oldest first, for eviction. */
   private readonly age = new Set<Entry>();
 
-  constructor(private readonly capacity = 4096) {}
+  constructor(
+    private readonly capacity = 1024,
+    private readonly maxIdleMs = 60_000,
+    /** Monotonic milliseconds (injectable for tests). */
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   get cached(): number {
     return this.age.size;
@@ -117,7 +129,7 @@ export class ScanCursors {
     }
     let ahead = it.next();
     for (let i = 0; i < skip && !ahead.done; i++) ahead = it.next();
-    return { cursor: '', owner: src.owner, it, pos: skip, ahead };
+    return { cursor: '', owner: src.owner, it, pos: skip, ahead, at: 0 };
   }
 
   private take(cursor: string, owner: object): Entry | undefined {
@@ -135,12 +147,15 @@ export class ScanCursors {
   }
 
   private put(e: Entry): void {
+    const now = this.now();
+    e.at = now;
     const list = this.byCursor.get(e.cursor);
     if (list === undefined) this.byCursor.set(e.cursor, [e]);
     else list.push(e);
     this.age.add(e);
-    if (this.age.size > this.capacity) {
+    while (this.age.size > 0) {
       const old = this.age.values().next().value as Entry;
+      if (this.age.size <= this.capacity && now - old.at <= this.maxIdleMs) break;
       this.age.delete(old);
       const l = this.byCursor.get(old.cursor)!;
       l.splice(l.indexOf(old), 1);
