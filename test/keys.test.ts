@@ -202,7 +202,7 @@ test('RANDOMKEY', { skip: SKIP }, async () => {
   await fresh();
   await same([['RANDOMKEY'], ['SET', 'only', '1'], ['RANDOMKEY'], ['RANDOMKEY', 'x']]);
   await setup([['HELLO', '3']]);
-  await same([['DEL', 'only'], ['RANDOMKEY']]);
+  await same([['DEL', 'only'], ['RANDOMKEY'], ['SET', 'one', '1'], ['SCAN', '0'], ['KEYS', '*'], ['TYPE', 'one'], ['TTL', 'one'], ['EXISTS', 'one'], ['DBSIZE'], ['SCAN', 'x']]);
   await setup([['HELLO', '2']]);
 });
 
