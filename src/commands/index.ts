@@ -4,8 +4,10 @@ import { aclCommands } from './acl.js';
 import { bitmapCommands } from './bitmap.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
+import { hashCommands } from './hash.js';
 import { keysCommands } from './keys.js';
 import { serverCommands } from './server.js';
+import { setCommands } from './set.js';
 import { stringCommands } from './string.js';
 import { transactionsCommands } from './transactions.js';
 
@@ -14,8 +16,10 @@ export const ALL_GROUPS: HandlerMap[] = [
   bitmapCommands,
   configCommands,
   connectionCommands,
+  hashCommands,
   keysCommands,
   serverCommands,
+  setCommands,
   stringCommands,
   transactionsCommands,
 ];

@@ -1,0 +1,480 @@
+// Hash commands (HSET HSETNX HGET HMGET HMSET HDEL HEXISTS HLEN HSTRLEN HKEYS HVALS HGETALL
+// HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN), with redis-server 7.0.15's replies and errors.
+import { err } from '../errors.js';
+import type { Client } from '../server/client.js';
+import { NOTIFY } from '../server/events.js';
+import type { Server } from '../server/server.js';
+import type { Db, Value } from '../store/db.js';
+import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
+import { parseCursor, type ScanSource } from '../store/scan.js';
+import { HashValue, type HashLimits } from '../store/types/hash.js';
+import { is, parseBigInt, parseInteger } from './args.js';
+import { incrByFloatText, parseLongDouble } from './ldouble.js';
+import type { HandlerMap } from './types.js';
+
+/** LONG_MAX / 2: HRANDFIELD WITHVALUES's count limit. */
+const HALF_LONG_MAX = (2n ** 63n - 1n) / 2n;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The hash at key for a read: the value, null when missing, or undefined after a WRONGTYPE reply. */
+function readHash(c: Client, key: string): HashValue | null | undefined {
+  const v = c.db.lookupRead(key);
+  return checkHash(c, v);
+}
+
+function checkHash(c: Client, v: Value | undefined): HashValue | null | undefined {
+  if (v === undefined) return null;
+  if (v instanceof HashValue) return v;
+  c.out.error(err.wrongType());
+  return undefined;
+}
+
+/** The hash at key for a write, created (not yet stored) when missing; undefined after WRONGTYPE. */
+function writeHash(c: Client, db: Db, key: string): HashValue | undefined {
+  const v = db.lookup(key);
+  if (v === undefined) return new HashValue();
+  if (v instanceof HashValue) return v;
+  c.out.error(err.wrongType());
+  return undefined;
+}
+
+const LIMITS: HashLimits = { entries: 0, value: 0 };
+
+/** Current listpack limits, or null when the hash is already a hashtable. */
+function limits(server: Server, h: HashValue): HashLimits | null {
+  if (!h.listpack) return null;
+  LIMITS.entries = Number(server.config.num('hash-max-listpack-entries'));
+  LIMITS.value = Number(server.config.num('hash-max-listpack-value'));
+  return LIMITS;
+}
+
+/** After a write to key: store a new hash, or delete an emptied one; WATCH and notifications. */
+function written(server: Server, db: Db, key: string, h: HashValue, event: string, isNew: boolean): void {
+  if (h.size === 0) {
+    if (!isNew) {
+      db.delete(key);
+      server.events.modified(db, key);
+      server.events.notify(NOTIFY.hash, event, key, db);
+      server.events.notify(NOTIFY.generic, 'del', key, db);
+    }
+    return;
+  }
+  if (isNew) db.set(key, h);
+  server.events.modified(db, key);
+  server.events.notify(NOTIFY.hash, event, key, db);
+}
+
+function hsetGeneric(c: Client, argv: string[], server: Server, cmd: string): void {
+  if (argv.length % 2 === 1) {
+    c.out.error(err.wrongArity(cmd));
+    return;
+  }
+  const db = c.db;
+  const key = argv[1]!;
+  const h = writeHash(c, db, key);
+  if (h === undefined) return;
+  const isNew = h.size === 0;
+  const lim = limits(server, h);
+  let created = 0;
+  for (let i = 2; i < argv.length; i += 2) if (h.set(argv[i]!, argv[i + 1]!, lim)) created++;
+  written(server, db, key, h, 'hset', isNew);
+  server.ks.stats.dirty += (argv.length - 2) / 2;
+  if (cmd === 'hset') c.out.int(created);
+  else c.out.ok();
+}
+
+/** Writes the whole hash, in order: fields, values, or pairs (a map in RESP3). */
+function replyAll(c: Client, h: HashValue | null, fields: boolean, values: boolean): void {
+  const out = c.out;
+  if (h === null) {
+    if (fields && values) out.map(0);
+    else out.array(0);
+    return;
+  }
+  if (fields && values) out.map(h.size);
+  else out.array(h.size);
+  const vals = h.vals;
+  const it = h.entries();
+  for (let r = it.next(); !r.done; r = it.next()) {
+    const [f, i] = r.value;
+    if (fields) out.bulk(f);
+    if (values) out.bulk(vals[i]!);
+  }
+}
+
+/** A glob pattern for MATCH; false after replying (SECURITY: length cap, as SCAN). */
+function patternOk(c: Client, pat: string): boolean {
+  // SECURITY: glob patterns are capped (SECURITY.md "limits"); Redis has no such cap.
+  if (pat.length > GLOB_MAX_PATTERN) {
+    c.out.error(err.patternTooLong(GLOB_MAX_PATTERN));
+    return false;
+  }
+  return true;
+}
+
+/** What HSCAN/SSCAN walk: a collection and how to reply with one of its elements. */
+export interface ScanTarget {
+  /** Small encodings (listpack, intset) are returned whole in one call with cursor 0, as Redis does. */
+  whole: boolean;
+  /** Every element in reply order (used when whole). */
+  all(): Iterable<string>;
+  source(): ScanSource<string>;
+  /** Writes an element's reply items into out (the value follows the field for a hash); false when it is gone. */
+  emit(member: string, out: string[]): boolean;
+}
+
+/**
+ * HSCAN / SSCAN key cursor [MATCH pattern] [COUNT count]. The key was found by the caller; the
+ * cursor was checked first, as Redis does. Cursors of big collections come from store/scan.ts
+ * (live iterators), not Redis's bucket cursors: the guarantees are the same, the numbers differ.
+ */
+export function scanCollection(c: Client, argv: string[], server: Server, cursor: bigint, t: ScanTarget): void {
+  let count = 10;
+  let pat: string | null = null;
+  for (let i = 3; i < argv.length; i += 2) {
+    const opt = argv[i]!;
+    const val = argv[i + 1];
+    if (val === undefined) {
+      c.out.error(err.syntax());
+      return;
+    }
+    if (is(opt, 'count')) {
+      const n = parseInteger(val);
+      if (n === null) {
+        c.out.error(err.notInteger());
+        return;
+      }
+      if (n < 1) {
+        c.out.error(err.syntax());
+        return;
+      }
+      count = n;
+    } else if (is(opt, 'match')) {
+      pat = val === '*' ? null : val;
+    } else {
+      c.out.error(err.syntax());
+      return;
+    }
+  }
+  if (pat !== null && !patternOk(c, pat)) return;
+  const found: string[] = [];
+  let next = '0';
+  if (t.whole) {
+    for (const m of t.all()) if (pat === null || globMatch(pat, m)) t.emit(m, found);
+  } else {
+    next = server.ks.scanCursors.scan(t.source(), cursor, count, (m) => {
+      if (pat === null || globMatch(pat, m)) t.emit(m, found);
+    });
+  }
+  c.out.array(2);
+  c.out.bulk(next);
+  c.out.bulks(found);
+}
+
+/** The cursor argument, or null after replying "invalid cursor". */
+export function scanCursorArg(c: Client, arg: string): bigint | null {
+  const cursor = parseCursor(arg);
+  if (cursor === null) c.out.error('ERR invalid cursor');
+  return cursor;
+}
+
+/** A count argument in [-LONG_MAX, LONG_MAX] (getRangeLongFromObjectOrReply); null after replying. */
+export function rangeCount(c: Client, arg: string): number | null {
+  const v = parseBigInt(arg);
+  if (v === null) {
+    c.out.error(err.notInteger());
+    return null;
+  }
+  if (v === INT64_MIN) {
+    c.out.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+    return null;
+  }
+  return Number(v);
+}
+
+/** HRANDFIELD key count [WITHVALUES] */
+function hrandfieldCount(c: Client, key: string, count: number, withValues: boolean): void {
+  const out = c.out;
+  const h = readHash(c, key);
+  if (h === undefined) return;
+  if (h === null || count === 0) {
+    out.array(0);
+    return;
+  }
+  const resp3 = out.resp === 3;
+  const keys = h.m.keys;
+  const vals = h.vals;
+  const pair = (i: number): void => {
+    if (withValues && resp3) out.array(2);
+    out.bulk(keys[i]!);
+    if (withValues) out.bulk(vals[i]!);
+  };
+  const arrayOf = (n: number): void => out.array(withValues && !resp3 ? 2 * n : n);
+  if (count < 0) {
+    // Repetitions allowed: independent uniform picks.
+    const n = -count;
+    arrayOf(n);
+    for (let j = 0; j < n; j++) pair(h.m.randomSlot());
+    return;
+  }
+  const size = h.size;
+  if (count >= size) {
+    // The whole hash, in its order.
+    arrayOf(size);
+    const it = h.entries();
+    for (let r = it.next(); !r.done; r = it.next()) pair(r.value[1]);
+    return;
+  }
+  // Distinct picks: a partial Fisher-Yates shuffle over slot numbers.
+  arrayOf(count);
+  for (const i of sampleSlots(size, count)) pair(i);
+}
+
+/** `count` distinct uniformly random integers in [0, size), count < size. */
+export function sampleSlots(size: number, count: number): number[] {
+  const picked: number[] = [];
+  if (count * 3 > size) {
+    const all = new Array<number>(size);
+    for (let i = 0; i < size; i++) all[i] = i;
+    for (let i = 0; i < count; i++) {
+      const j = i + Math.floor(Math.random() * (size - i));
+      const t = all[i]!;
+      all[i] = all[j]!;
+      all[j] = t;
+      picked.push(all[i]!);
+    }
+    return picked;
+  }
+  const seen = new Set<number>();
+  while (picked.length < count) {
+    const j = Math.floor(Math.random() * size);
+    if (seen.has(j)) continue;
+    seen.add(j);
+    picked.push(j);
+  }
+  return picked;
+}
+
+export const hashCommands: HandlerMap = {
+  // HSET key field value [field value ...]: the number of new fields.
+  hset(c, argv, server) {
+    hsetGeneric(c, argv, server, 'hset');
+  },
+
+  // HMSET key field value [field value ...]: OK.
+  hmset(c, argv, server) {
+    hsetGeneric(c, argv, server, 'hmset');
+  },
+
+  // HSETNX key field value
+  hsetnx(c, argv, server) {
+    const db = c.db;
+    const key = argv[1]!;
+    const h = writeHash(c, db, key);
+    if (h === undefined) return;
+    const field = argv[2]!;
+    if (h.has(field)) {
+      c.out.int(0);
+      return;
+    }
+    const isNew = h.size === 0;
+    h.set(field, argv[3]!, limits(server, h));
+    written(server, db, key, h, 'hset', isNew);
+    server.ks.stats.dirty++;
+    c.out.int(1);
+  },
+
+  // HGET key field
+  hget(c, argv) {
+    const h = readHash(c, argv[1]!);
+    if (h === undefined) return;
+    c.out.bulkOrNull(h === null ? null : h.get(argv[2]!));
+  },
+
+  // HMGET key field [field ...]
+  hmget(c, argv) {
+    const h = readHash(c, argv[1]!);
+    if (h === undefined) return;
+    c.out.array(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) c.out.bulkOrNull(h === null ? null : h.get(argv[i]!));
+  },
+
+  // HDEL key field [field ...]: the number removed; an emptied hash is deleted.
+  hdel(c, argv, server) {
+    const db = c.db;
+    const key = argv[1]!;
+    const h = checkHash(c, db.lookup(key));
+    if (h === undefined) return;
+    if (h === null) {
+      c.out.int(0);
+      return;
+    }
+    let n = 0;
+    for (let i = 2; i < argv.length; i++) {
+      if (h.delete(argv[i]!)) {
+        n++;
+        if (h.size === 0) break;
+      }
+    }
+    if (n > 0) {
+      written(server, db, key, h, 'hdel', false);
+      server.ks.stats.dirty += n;
+    }
+    c.out.int(n);
+  },
+
+  // HEXISTS key field
+  hexists(c, argv) {
+    const h = readHash(c, argv[1]!);
+    if (h === undefined) return;
+    c.out.int(h !== null && h.has(argv[2]!) ? 1 : 0);
+  },
+
+  // HLEN key
+  hlen(c, argv) {
+    const h = readHash(c, argv[1]!);
+    if (h === undefined) return;
+    c.out.int(h === null ? 0 : h.size);
+  },
+
+  // HSTRLEN key field
+  hstrlen(c, argv) {
+    const h = readHash(c, argv[1]!);
+    if (h === undefined) return;
+    c.out.int(h === null ? 0 : (h.get(argv[2]!)?.length ?? 0));
+  },
+
+  // HKEYS key
+  hkeys(c, argv) {
+    const h = readHash(c, argv[1]!);
+    if (h !== undefined) replyAll(c, h, true, false);
+  },
+
+  // HVALS key
+  hvals(c, argv) {
+    const h = readHash(c, argv[1]!);
+    if (h !== undefined) replyAll(c, h, false, true);
+  },
+
+  // HGETALL key: a map in RESP3.
+  hgetall(c, argv) {
+    const h = readHash(c, argv[1]!);
+    if (h !== undefined) replyAll(c, h, true, true);
+  },
+
+  // HINCRBY key field increment
+  hincrby(c, argv, server) {
+    const incr = parseBigInt(argv[3]!);
+    if (incr === null) {
+      c.out.error(err.notInteger());
+      return;
+    }
+    const db = c.db;
+    const key = argv[1]!;
+    const h = writeHash(c, db, key);
+    if (h === undefined) return;
+    const field = argv[2]!;
+    const cur = h.get(field);
+    let base = 0n;
+    if (cur !== undefined) {
+      const v = parseBigInt(cur);
+      if (v === null) {
+        c.out.error('ERR hash value is not an integer');
+        return;
+      }
+      base = v;
+    }
+    const sum = base + incr;
+    if (sum > INT64_MAX || sum < INT64_MIN) {
+      c.out.error(err.overflow());
+      return;
+    }
+    const isNew = h.size === 0;
+    h.set(field, sum.toString(), limits(server, h));
+    written(server, db, key, h, 'hincrby', isNew);
+    server.ks.stats.dirty++;
+    c.out.int(sum);
+  },
+
+  // HINCRBYFLOAT key field increment: long double arithmetic, formatted as INCRBYFLOAT.
+  hincrbyfloat(c, argv, server) {
+    const incrArg = argv[3]!;
+    const incr = parseLongDouble(incrArg);
+    if (incr === null) {
+      c.out.error(err.notFloat());
+      return;
+    }
+    if (typeof incr === 'number') {
+      c.out.error('ERR value is NaN or Infinity');
+      return;
+    }
+    const db = c.db;
+    const key = argv[1]!;
+    const h = writeHash(c, db, key);
+    if (h === undefined) return;
+    const field = argv[2]!;
+    const r = incrByFloatText(h.get(field) ?? '0', incrArg);
+    if (r === 'value' || r === 'incr') {
+      c.out.error('ERR hash value is not a float');
+      return;
+    }
+    if (r === 'nan') {
+      c.out.error('ERR increment would produce NaN or Infinity');
+      return;
+    }
+    const isNew = h.size === 0;
+    h.set(field, r, limits(server, h));
+    written(server, db, key, h, 'hincrbyfloat', isNew);
+    server.ks.stats.dirty++;
+    c.out.bulk(r);
+  },
+
+  // HRANDFIELD key [count [WITHVALUES]]
+  hrandfield(c, argv) {
+    if (argv.length >= 3) {
+      const count = rangeCount(c, argv[2]!);
+      if (count === null) return;
+      if (argv.length > 4 || (argv.length === 4 && !is(argv[3], 'withvalues'))) {
+        c.out.error(err.syntax());
+        return;
+      }
+      const withValues = argv.length === 4;
+      const big = withValues ? parseBigInt(argv[2]!)! : 0n;
+      if (big < -HALF_LONG_MAX || big > HALF_LONG_MAX) {
+        c.out.error('ERR value is out of range');
+        return;
+      }
+      hrandfieldCount(c, argv[1]!, count, withValues);
+      return;
+    }
+    const h = readHash(c, argv[1]!);
+    if (h === undefined) return;
+    c.out.bulkOrNull(h === null ? null : h.m.keys[h.m.randomSlot()]);
+  },
+
+  // HSCAN key cursor [MATCH pattern] [COUNT count]: a listpack hash is returned whole.
+  hscan(c, argv, server) {
+    const cursor = scanCursorArg(c, argv[2]!);
+    if (cursor === null) return;
+    const h = readHash(c, argv[1]!);
+    if (h === undefined) return;
+    if (h === null) {
+      c.out.array(2);
+      c.out.bulk('0');
+      c.out.array(0);
+      return;
+    }
+    scanCollection(c, argv, server, cursor, {
+      whole: h.listpack,
+      all: () => h.m.members(),
+      source: () => h.m.scanSource(),
+      emit(f, out) {
+        const v = h.get(f);
+        if (v === undefined) return false;
+        out.push(f, v);
+        return true;
+      },
+    });
+  },
+};

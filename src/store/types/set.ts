@@ -1,0 +1,185 @@
+// Set values, and KeyIndex: the member storage shared with hashes.
+//
+// KeyIndex keeps the members in a dense array (O(1) uniform random picks for SPOP,
+// SRANDMEMBER, HRANDFIELD) and a member -> array position index. The index iterates in
+// insertion order with live iterators (SCAN's cursors walk it); a removal moves the array's
+// last member into the freed slot, which changes the index's value for that member, not its
+// position in the index's order. The index is a Map until it nears V8's 2^24-entry limit, then
+// a Dict (store/dict.ts), so ten million members and more work.
+import { DEFAULT_SHARD_MAX, Dict } from '../dict.js';
+import type { TypedValue } from '../db.js';
+import type { ScanSource } from '../scan.js';
+
+export class KeyIndex {
+  /** Size at which the Map index becomes a Dict (injectable for tests). */
+  static mapMax = DEFAULT_SHARD_MAX;
+
+  /** Members in slot order (not insertion order once members were removed). */
+  keys: string[] = [];
+  private idx: Map<string, number> | Dict<number> = new Map();
+  /** Members ever removed (SCAN's fallback cursor uses it). */
+  removals = 0;
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The member's slot, or undefined. */
+  slot(k: string): number | undefined {
+    return this.idx.get(k);
+  }
+
+  has(k: string): boolean {
+    return this.idx.has(k);
+  }
+
+  /** Adds a member known to be absent; returns its slot (always the last). */
+  add(k: string): number {
+    const i = this.keys.length;
+    if (this.idx.size >= KeyIndex.mapMax && this.idx instanceof Map) {
+      const d = new Dict<number>(KeyIndex.mapMax);
+      for (const [key, v] of this.idx) d.set(key, v);
+      this.idx = d;
+    }
+    this.idx.set(k, i);
+    this.keys.push(k);
+    return i;
+  }
+
+  /**
+   * Removes a member; returns the slot it had (-1 when absent). The last slot's member now
+   * occupies that slot: callers with parallel arrays mirror the move (see moveLast).
+   */
+  remove(k: string): number {
+    const i = this.idx.get(k);
+    if (i === undefined) return -1;
+    this.idx.delete(k);
+    this.removals++;
+    const keys = this.keys;
+    const last = keys.pop()!;
+    if (i < keys.length) {
+      keys[i] = last;
+      this.idx.set(last, i);
+    }
+    return i;
+  }
+
+  /** A uniformly random slot (the index must not be empty). */
+  randomSlot(): number {
+    return Math.floor(Math.random() * this.keys.length);
+  }
+
+  /** Live iterator over [member, slot] in insertion order. */
+  entries(): Iterator<[string, number]> {
+    return this.idx.entries();
+  }
+
+  /** Live iterator over the members in insertion order. */
+  members(): IterableIterator<string> {
+    return this.idx.keys();
+  }
+
+  /** This collection as a SCAN source (store/scan.ts). */
+  scanSource(): ScanSource<string> {
+    const idx = this.idx;
+    return { owner: idx, open: () => idx.keys(), removals: this.removals };
+  }
+
+  copy(): KeyIndex {
+    const c = new KeyIndex();
+    c.keys = this.keys.slice();
+    c.idx = this.idx instanceof Map ? new Map(this.idx) : copyDict(this.idx);
+    return c;
+  }
+}
+
+function copyDict(d: Dict<number>): Dict<number> {
+  const c = new Dict<number>(KeyIndex.mapMax);
+  for (const [k, v] of d.entries()) c.set(k, v);
+  return c;
+}
+
+const INT_RE = /^(0|-?[1-9][0-9]{0,18})$/;
+const INT64_MAX_S = '9223372036854775807';
+const INT64_MIN_S = '-9223372036854775808';
+
+/** True when Redis would store s in an intset (string2ll: canonical signed 64-bit decimal). */
+export function isIntMember(s: string): boolean {
+  if (s.length > 20 || !INT_RE.test(s)) return false;
+  if (s.length < 19) return true;
+  if (s.charCodeAt(0) === 45) return s.length < 20 || s <= INT64_MIN_S;
+  return s.length < 19 || s <= INT64_MAX_S;
+}
+
+/** Orders canonical integer strings numerically. */
+export function compareInts(a: string, b: string): number {
+  const na = a.charCodeAt(0) === 45;
+  const nb = b.charCodeAt(0) === 45;
+  if (na !== nb) return na ? -1 : 1;
+  let r: number;
+  if (a.length !== b.length) r = a.length < b.length ? -1 : 1;
+  else r = a < b ? -1 : a > b ? 1 : 0;
+  return na ? -r : r;
+}
+
+/** A set: OBJECT ENCODING intset while every member is an integer and it is small, else hashtable. */
+export class SetValue implements TypedValue {
+  readonly type = 'set' as const;
+  m = new KeyIndex();
+  /** Still an intset: members ordered ascending in replies. Never goes back once false. */
+  intset = true;
+  /** Members sorted ascending, cached while intset. */
+  private sorted: string[] | null = null;
+
+  encoding(): string {
+    return this.intset ? 'intset' : 'hashtable';
+  }
+
+  get size(): number {
+    return this.m.keys.length;
+  }
+
+  has(k: string): boolean {
+    return this.m.has(k);
+  }
+
+  /** Adds a member; false when it was there. maxIntset is set-max-intset-entries. */
+  add(k: string, maxIntset: number): boolean {
+    if (this.m.has(k)) return false;
+    this.m.add(k);
+    if (this.intset) {
+      if (!isIntMember(k) || this.m.keys.length > maxIntset) {
+        this.intset = false;
+        this.sorted = null;
+      } else {
+        this.sorted = null;
+      }
+    }
+    return true;
+  }
+
+  remove(k: string): boolean {
+    if (this.m.remove(k) < 0) return false;
+    this.sorted = null;
+    return true;
+  }
+
+  /** A random member (set must not be empty). */
+  random(): string {
+    return this.m.keys[this.m.randomSlot()]!;
+  }
+
+  /** Members in the order Redis replies with them: ascending for an intset. */
+  ordered(): readonly string[] {
+    if (!this.intset) return this.m.keys;
+    if (this.sorted === null) this.sorted = this.m.keys.slice().sort(compareInts);
+    return this.sorted;
+  }
+
+  copy(): SetValue {
+    const c = new SetValue();
+    c.m = this.m.copy();
+    c.intset = this.intset;
+    return c;
+  }
+}
