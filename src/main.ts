@@ -1,72 +1,148 @@
 #!/usr/bin/env node
 // redoubt [config-file] [--directive value ...]: starts the server as redis-server does.
-import { loadConfig, ConfigFileError } from './config/loader.js';
+import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
+import { loadConfig, ConfigFileError, type LoadedConfig } from './config/loader.js';
 import { Server, REDOUBT_VERSION, REDIS_VERSION } from './server/server.js';
+
+const USAGE = `Usage: redoubt [/path/to/redis.conf] [options]
+       redoubt -v or --version
+       redoubt -h or --help
+       redoubt --test-config /path/to/redis.conf [options]
+
+Examples:
+       redoubt                      (127.0.0.1:6379 and ::1, safe defaults)
+       redoubt /etc/redis/redis.conf
+       redoubt --port 7777
+       redoubt /etc/myredis.conf --loglevel verbose --save 60 1000
+       redoubt --port 7777 --save ""
+`;
+
+function fatalConfig(e: ConfigFileError): void {
+  process.stderr.write(`\n*** FATAL CONFIG FILE ERROR (Redoubt ${REDOUBT_VERSION}) ***\n${e.report()}\n`);
+}
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-v') {
-    console.log(`Redoubt server v=${REDOUBT_VERSION} (Redis ${REDIS_VERSION} compatible) node=${process.version}`);
+    process.stdout.write(`Redoubt server v=${REDOUBT_VERSION} redis_version=${REDIS_VERSION} node=${process.version}\n`);
     return 0;
   }
   if (argv[0] === '--help' || argv[0] === '-h') {
-    console.log(`Usage: redoubt [/path/to/redis.conf] [options]
-       redoubt --test-config /path/to/redis.conf [options]
-       redoubt --version
-Examples:
-       redoubt                      (127.0.0.1:6379, safe defaults)
-       redoubt /etc/redis/redis.conf
-       redoubt --port 7777 --loglevel verbose`);
+    process.stdout.write(USAGE);
     return 0;
   }
   const testOnly = argv[0] === '--test-config';
-  let loaded;
+  if (testOnly && argv.length < 2) {
+    process.stderr.write('--test-config needs a config file: redoubt --test-config /path/to/redis.conf\n');
+    return 1;
+  }
+  let loaded: LoadedConfig;
   try {
     loaded = loadConfig(testOnly ? argv.slice(1) : argv);
+    checkFileOnly(loaded);
   } catch (e) {
     if (e instanceof ConfigFileError) {
-      process.stderr.write(`\n*** FATAL CONFIG FILE ERROR (Redoubt ${REDOUBT_VERSION}) ***\n${e.message}\n`);
+      fatalConfig(e);
       return 1;
     }
     throw e;
   }
-  if (testOnly) {
-    console.log('Configuration OK');
-    return 0;
-  }
   const { config } = loaded;
-  if (config.bool('daemonize')) {
-    process.stderr.write('daemonize yes is not supported: run Redoubt under a supervisor (systemd, a container) instead.\n');
-    return 1;
-  }
   const server = new Server(config, { configFile: loaded.file });
-  server.log.file = config.str('logfile');
-  for (const [from, to] of loaded.renames) {
-    if (!server.table.rename(from, to)) {
-      process.stderr.write(`\n*** FATAL CONFIG FILE ERROR ***\nNo such command in rename-command: ${from}\n`);
+  // rename-command is checked against the command table before anything starts.
+  for (const r of loaded.renames) {
+    if (!server.table.rename(r.from, r.to)) {
+      fatalConfig(new ConfigFileError('No such command in rename-command', r.origin));
       return 1;
     }
   }
-  server.log.notice(`oO0OoO0OoO0Oo Redoubt is starting oO0OoO0OoO0Oo`);
-  server.log.notice(`Redoubt version=${REDOUBT_VERSION}, redis_version=${REDIS_VERSION}, PID: ${process.pid}, just started`);
-  if (loaded.file === null) server.log.warning('No config file specified, using the default config. In order to specify a config file use redoubt /path/to/redis.conf');
-  if (loaded.noEffect.length > 0) server.log.notice(`Accepted without effect in Redoubt: ${loaded.noEffect.join(', ')}`);
-  server.log.notice('Server initialized');
+  if (testOnly) {
+    process.stdout.write(`Configuration ${loaded.file} is OK\n`);
+    return 0;
+  }
+  if (config.bool('daemonize')) {
+    process.stderr.write(
+      '\n*** FATAL CONFIG FILE ERROR ***\n"daemonize yes" is not supported: Redoubt stays in the foreground. ' +
+        'Run it under a supervisor (systemd Type=simple, a container, ...) and start it with --daemonize no.\n',
+    );
+    return 1;
+  }
+  // The log file is created (or appended to) before the first line, as Redis does.
+  const logfile = config.str('logfile');
+  if (logfile !== '') {
+    try {
+      closeSync(openSync(logfile, 'a'));
+    } catch (e) {
+      process.stderr.write(`Can't open the log file: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  server.log.file = logfile;
+  const log = server.log;
+  log.notice('oO0OoO0OoO0Oo Redoubt is starting oO0OoO0OoO0Oo');
+  log.notice(`Redoubt version=${REDOUBT_VERSION}, redis_version=${REDIS_VERSION}, bits=64, node=${process.version}, PID: ${process.pid}, just started`);
+  if (loaded.file === null) {
+    log.warning('Warning: no config file specified, using the default config. In order to specify a config file use redoubt /path/to/redis.conf');
+  } else {
+    log.notice('Configuration loaded');
+  }
+  // Redis works in `dir` (RDB, AOF and relative paths are resolved there).
+  try {
+    process.chdir(config.str('dir'));
+  } catch (e) {
+    log.warning(`Can't chdir to '${config.str('dir')}': ${(e as Error).message}`);
+    return 1;
+  }
+  if (loaded.noEffect.length > 0) log.notice(`Accepted without effect in Redoubt: ${loaded.noEffect.join(', ')}`);
+  log.notice(`Running mode=standalone, port=${config.num('port')}.`);
+  log.notice('Server initialized');
   try {
     await server.listen();
   } catch (e) {
-    server.log.warning((e as Error).message);
+    log.warning((e as Error).message);
+    log.warning(`Failed listening on port ${config.num('port')} (tcp), aborting.`);
     return 1;
   }
-  server.log.notice(`Ready to accept connections tcp`);
+  const pidfile = config.str('pidfile');
+  if (pidfile !== '') {
+    try {
+      writeFileSync(pidfile, `${process.pid}\n`);
+    } catch (e) {
+      log.warning(`Failed to write PID file: ${(e as Error).message}`);
+    }
+  }
+  log.notice('Ready to accept connections tcp');
+  let stopping = false;
   const stop = (sig: string) => {
-    server.log.warning(`Received ${sig} scheduling shutdown...`);
-    void server.shutdown().then(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    log.warning(`Received ${sig} scheduling shutdown...`);
+    void server.shutdown().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   // SHUTDOWN: the server has closed everything; exit.
   server.onShutdown = () => process.exit(0);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('exit', () => {
+    // Server.shutdown removes the pid file; this covers exits that skip it.
+    if (pidfile !== '' && !server.shuttingDown) {
+      try {
+        unlinkSync(pidfile);
+      } catch {
+        // already gone
+      }
+    }
+  });
   return -1;
+}
+
+/** Directives the loader accepts but that no part of Redoubt applies yet refuse start-up. */
+function checkFileOnly(loaded: LoadedConfig): void {
+  const u = loaded.users[0];
+  // SECURITY: ignoring a `user` line could leave the default user more open than the file says.
+  if (u !== undefined) throw new ConfigFileError('user directives in the config file are not supported yet', u.origin);
 }
 
 main(process.argv.slice(2)).then(

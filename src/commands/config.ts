@@ -1,4 +1,181 @@
-// config commands.
+// CONFIG GET / SET / RESETSTAT / REWRITE / HELP, reading the config table (src/config/schema.ts).
+import type { Client } from '../server/client.js';
+import type { Server } from '../server/server.js';
+import { ConfigError, type ConfigValue } from '../config/config.js';
+import { rewriteConfigFile } from '../config/rewrite.js';
+import type { ConfigDef } from '../config/schema.js';
+import { globMatch } from '../store/glob.js';
 import type { HandlerMap } from './types.js';
 
-export const configCommands: HandlerMap = {};
+const HELP = [
+  'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'GET <pattern>',
+  '    Return parameters matching the glob-like <pattern> and their values.',
+  'SET <directive> <value>',
+  '    Set the configuration <directive> to <value>.',
+  'RESETSTAT',
+  '    Reset statistics reported by the INFO command.',
+  'REWRITE',
+  '    Rewrite the configuration file.',
+  'HELP',
+  '    Prints this help.',
+];
+
+const setFailed = (arg: string, reason: string) => `ERR CONFIG SET failed (possibly related to argument '${arg}') - ${reason}`;
+
+/** Redis counts a client as local for enable-*=local when it comes from 127.0.0.1 or ::1. */
+function isLocalClient(client: Client): boolean {
+  const a = client.socket.remoteAddress;
+  return a === undefined || a === '127.0.0.1' || a === '::1' || a === '::ffff:127.0.0.1';
+}
+
+// CONFIG GET pattern [pattern ...]: every directive (and alias) matching any pattern, each once.
+// Hidden directives answer only to their exact name. Order: the table's (Redis uses its hash order).
+function configGet(client: Client, argv: string[], server: Server): void {
+  const config = server.config;
+  const pairs: string[] = [];
+  if (argv.length === 3) {
+    const def = config.def(argv[2]!);
+    if (def !== undefined) {
+      // The fast, common case: one exact name.
+      client.out.map(1);
+      client.out.bulk(argv[2]!.toLowerCase());
+      client.out.bulk(config.display(def.name));
+      return;
+    }
+  }
+  const patterns = argv.slice(2).map((p) => ({ p, glob: /[*?[\\]/.test(p) }));
+  for (const def of config.table) {
+    for (const name of [def.name, ...(def.aliases ?? [])]) {
+      for (const { p, glob } of patterns) {
+        if (glob ? !def.hidden && globMatch(p, name, true) : p.toLowerCase() === name) {
+          pairs.push(name, config.display(def.name));
+          break;
+        }
+      }
+    }
+  }
+  client.out.map(pairs.length / 2);
+  for (const s of pairs) client.out.bulk(s);
+}
+
+// CONFIG SET directive value [directive value ...]: all or nothing. First every name is checked
+// (known, mutable, not protected, not given twice), then every value is parsed, then all are set
+// and the listeners run; a listener that fails rolls every value back.
+function configSet(client: Client, argv: string[], server: Server): void {
+  const config = server.config;
+  if (argv.length % 2 !== 0) {
+    client.out.error("ERR wrong number of arguments for 'config|set' command");
+    return;
+  }
+  const defs: ConfigDef[] = [];
+  const seen = new Set<string>();
+  const protectedMode = config.str('enable-protected-configs');
+  for (let i = 2; i < argv.length; i += 2) {
+    const arg = argv[i]!;
+    const def = config.def(arg);
+    if (def === undefined) {
+      client.out.error(`ERR Unknown option or number of arguments for CONFIG SET - '${arg}'`);
+      return;
+    }
+    if (!def.mutable) {
+      client.out.error(setFailed(arg, "can't set immutable config"));
+      return;
+    }
+    // SECURITY: protected configs (dir, dbfilename) change only where enable-protected-configs allows.
+    if (def.protected && !(protectedMode === 'yes' || (protectedMode === 'local' && isLocalClient(client)))) {
+      client.out.error(setFailed(arg, "can't set protected config"));
+      return;
+    }
+    const key = arg.toLowerCase();
+    if (seen.has(key)) {
+      client.out.error(setFailed(arg, 'duplicate parameter'));
+      return;
+    }
+    seen.add(key);
+    defs.push(def);
+  }
+  const fresh: ConfigValue[] = [];
+  for (let k = 0; k < defs.length; k++) {
+    const arg = argv[2 + 2 * k]!;
+    try {
+      fresh.push(config.parse(defs[k]!.name, argv[3 + 2 * k]!));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      client.out.error(setFailed(arg, e.message));
+      return;
+    }
+  }
+  // Listeners change the running server; port and bind would need new listening sockets.
+  for (let k = 0; k < defs.length; k++) {
+    const def = defs[k]!;
+    if ((def.name === 'port' || def.name === 'bind') && fresh[k] !== config.get(def.name)) {
+      client.out.error(setFailed(argv[2 + 2 * k]!, `changing ${def.name} at run time is not supported by Redoubt; use CONFIG REWRITE and restart`));
+      return;
+    }
+  }
+  const old = defs.map((d) => config.get(d.name));
+  for (let k = 0; k < defs.length; k++) config.setQuiet(defs[k]!.name, fresh[k]!);
+  for (let k = 0; k < defs.length; k++) {
+    if (fresh[k] === old[k]) continue;
+    try {
+      config.notify(defs[k]!.name);
+    } catch (e) {
+      for (let j = 0; j < defs.length; j++) config.setQuiet(defs[j]!.name, old[j]!);
+      for (let j = 0; j <= k; j++) if (fresh[j] !== old[j]) config.notify(defs[j]!.name);
+      client.out.error(setFailed(argv[2 + 2 * k]!, (e as Error).message));
+      return;
+    }
+  }
+  client.out.ok();
+}
+
+// CONFIG RESETSTAT: server counters, command and error statistics, keyspace hits and misses.
+// The slow log is kept, as in Redis.
+function configResetstat(client: Client, _argv: string[], server: Server): void {
+  server.stats.reset();
+  server.stats.authFailures = 0;
+  for (const cmd of server.table.commands(true)) {
+    cmd.stats.calls = 0;
+    cmd.stats.usec = 0;
+    cmd.stats.rejected = 0;
+    cmd.stats.failed = 0;
+  }
+  const ks = server.ks.stats;
+  ks.hits = 0;
+  ks.misses = 0;
+  ks.expiredKeys = 0;
+  ks.expiredStalePerc = 0;
+  ks.expiredTimeCapReached = 0;
+  client.out.ok();
+}
+
+// CONFIG REWRITE: see src/config/rewrite.ts.
+function configRewrite(client: Client, _argv: string[], server: Server): void {
+  if (server.configFile === null) {
+    client.out.error('ERR The server is running without a config file');
+    return;
+  }
+  try {
+    rewriteConfigFile(server.config, server.configFile);
+  } catch (e) {
+    server.log.warning(`CONFIG REWRITE failed: ${(e as Error).message}`);
+    client.out.error(`ERR Rewriting config file: ${(e as Error).message}`);
+    return;
+  }
+  server.log.notice('CONFIG REWRITE executed with success.');
+  client.out.ok();
+}
+
+function configHelp(client: Client): void {
+  client.out.array(HELP.length);
+  for (const l of HELP) client.out.simple(l);
+}
+
+export const configCommands: HandlerMap = {
+  'config|get': configGet,
+  'config|set': configSet,
+  'config|resetstat': configResetstat,
+  'config|rewrite': configRewrite,
+  'config|help': configHelp,
+};

@@ -1,93 +1,205 @@
-// redis.conf parsing and command-line overrides (`redoubt [file] [--directive value ...]`).
-import { readFileSync } from 'node:fs';
+// redis.conf parsing and command-line overrides (`redoubt [file] [--directive value ...]`), with
+// Redis's rules: sdssplitargs quoting, include (with globs), `save` lines accumulating, the
+// command line read after the file, and a refusal naming file:line, the line and the reason.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { splitArgs } from '../protocol/parser.js';
+import { globMatch } from '../store/glob.js';
 import { Config, ConfigError } from './config.js';
+import { DEPRECATED_DIRECTIVES } from './schema.js';
+
+/** Where a directive came from: "file:line" or "command line". */
+export interface Origin {
+  where: string;
+  text: string;
+}
 
 export interface LoadedConfig {
   config: Config;
+  /** The main config file, absolute, or null. */
   file: string | null;
   /** rename-command pairs in file order. */
-  renames: [string, string][];
+  renames: { from: string; to: string; origin: Origin }[];
+  /** `user` lines (arguments after the word "user"), for the ACL layer. */
+  users: { args: string[]; origin: Origin }[];
   /** Directives accepted but without effect in Redoubt, listed once at start-up. */
   noEffect: string[];
 }
 
-export class ConfigFileError extends Error {}
+/** A refusal to start: printed as Redis prints a fatal config error. */
+export class ConfigFileError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly origin: Origin | null = null,
+  ) {
+    super(origin ? `${origin.where}: ${reason} (${origin.text})` : reason);
+  }
 
-/** Builds the text Redis builds: the file's content, then each --directive as a line. */
+  /** Redis's layout: where, ">>> 'line'", then the reason. */
+  report(): string {
+    if (this.origin === null) return this.reason;
+    return `Reading the configuration file, at ${this.origin.where}\n>>> '${this.origin.text}'\n${this.reason}`;
+  }
+}
+
+const MAX_INCLUDE_DEPTH = 16;
+
+/** Parses argv (after the program name) into a Config. Throws ConfigFileError. */
 export function loadConfig(args: string[]): LoadedConfig {
   let file: string | null = null;
   let rest = args;
   if (rest.length > 0 && !rest[0]!.startsWith('--')) {
-    file = rest[0]!;
+    file = path.resolve(rest[0]!);
     rest = rest.slice(1);
   }
-  const lines: { text: string; where: string }[] = [];
-  if (file !== null) readInto(file, lines, 0);
-  // Command-line: "--port 7000 --bind a b" becomes "port 7000" and "bind a b".
+  const lines: Origin[] = [];
+  if (file !== null) readInto(file, lines, 0, null);
+  lines.push(...commandLineLines(rest));
+  return applyLines(lines, file);
+}
+
+/** Parses a config text (tests, --test-config of a string); `name` labels its lines. */
+export function loadConfigText(text: string, name = 'config'): LoadedConfig {
+  const lines: Origin[] = [];
+  splitInto(text, name, lines, 0, path.resolve('.'));
+  return applyLines(lines, null);
+}
+
+/** "--port 7000 --bind a b" becomes the lines "port 7000" and "bind a b" (arguments quoted). */
+function commandLineLines(rest: string[]): Origin[] {
+  const out: Origin[] = [];
   let cur: string[] | null = null;
-  const flushCur = () => {
-    if (cur) lines.push({ text: cur.join(' '), where: 'command line' });
+  const flush = () => {
+    if (cur) out.push({ text: cur.join(' '), where: 'command line' });
   };
   for (const a of rest) {
-    if (a.startsWith('--')) {
-      flushCur();
+    // Like Redis, "--" starts a new directive, except as a value right after one ("--save --").
+    if (a.startsWith('--') && a.length > 2) {
+      flush();
       cur = [a.slice(2)];
     } else if (cur) {
       cur.push(quote(a));
     } else {
-      throw new ConfigFileError(`Invalid argument '${a}'`);
+      throw new ConfigFileError(`Invalid argument '${a}': options start with "--" (e.g. --port 7000), the config file comes first`);
     }
   }
-  flushCur();
+  flush();
+  return out;
+}
+
+function applyLines(lines: Origin[], file: string | null): LoadedConfig {
   const config = new Config();
-  const renames: [string, string][] = [];
+  const renames: LoadedConfig['renames'] = [];
+  const users: LoadedConfig['users'] = [];
   const noEffect = new Set<string>();
-  for (const { text, where } of lines) {
-    const argv = splitArgs(text);
-    if (argv === null) throw new ConfigFileError(`${where}: Unbalanced quotes in configuration line`);
+  /** Directives whose lines accumulate, once seen in this load (the first line replaces the default). */
+  const seen = new Set<string>();
+  for (const origin of lines) {
+    const argv = splitArgs(origin.text);
+    if (argv === null) throw new ConfigFileError('Unbalanced quotes in configuration line', origin);
     if (argv.length === 0) continue;
     const name = argv[0]!.toLowerCase();
     try {
-      if (name === 'rename-command') {
-        if (argv.length !== 3) throw new ConfigError('wrong number of arguments');
-        renames.push([argv[1]!, argv[2]!]);
+      switch (name) {
+        case 'rename-command':
+          if (argv.length !== 3) throw new ConfigError('wrong number of arguments');
+          renames.push({ from: argv[1]!, to: argv[2]!, origin });
+          continue;
+        case 'user':
+          if (argv.length < 2) throw new ConfigError('wrong number of arguments');
+          users.push({ args: argv.slice(1), origin });
+          continue;
+        case 'loadmodule':
+          throw new ConfigError('Redoubt does not load modules (loadmodule is not supported)');
+        case 'sentinel':
+          throw new ConfigError('sentinel directives need sentinel mode, which Redoubt does not provide');
+        case 'include':
+          // Reached only from the command line; file includes are expanded while reading.
+          throw new ConfigError('include is only allowed in a config file');
+      }
+      if (DEPRECATED_DIRECTIVES.has(name)) continue;
+      const def = config.def(name);
+      if (def === undefined || argv.length < 2) throw new ConfigError('Bad directive or wrong number of arguments');
+      if (def.noEffect) noEffect.add(def.name);
+      const raw = argv.slice(1).join(' ');
+      if (def.name === 'save') {
+        // Each save line adds its points; the first replaces the default; `save ""` clears them.
+        const prev = seen.has('save') ? config.str('save') : '';
+        seen.add('save');
+        const add = config.parse('save', raw);
+        config.setQuiet('save', add === '' ? '' : prev === '' ? add : `${prev} ${add}`);
         continue;
       }
-      const def = config.def(name);
-      if (def === undefined) throw new ConfigError('Bad directive or wrong number of arguments');
-      if (def.noEffect) noEffect.add(def.name);
-      config.set(name, argv.slice(1).join(' '));
+      // Several words are one value (bind a b, client-output-buffer-limit normal 0 0 0).
+      config.setQuiet(def.name, config.parse(def.name, raw));
     } catch (e) {
-      if (e instanceof ConfigError) throw new ConfigFileError(`${where}: ${e.message} ('${text}')`);
+      if (e instanceof ConfigError) throw new ConfigFileError(e.message, origin);
       throw e;
     }
   }
-  return { config, file, renames, noEffect: [...noEffect] };
+  return { config, file, renames, users, noEffect: [...noEffect] };
 }
 
-function readInto(file: string, out: { text: string; where: string }[], depth: number): void {
+function readInto(file: string, out: Origin[], depth: number, from: Origin | null): void {
   let text: string;
   try {
     text = readFileSync(file, 'latin1');
   } catch (e) {
-    throw new ConfigFileError(`Fatal error, can't open config file '${file}': ${(e as Error).message}`);
+    const msg = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;
+    throw new ConfigFileError(`Fatal error, can't open config file '${file}': ${msg}`, from);
   }
+  splitInto(text, file, out, depth, path.dirname(file));
+}
+
+function splitInto(text: string, file: string, out: Origin[], depth: number, _base: string): void {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '' || line.startsWith('#')) continue;
+    const origin = { text: line, where: `${file}:${i + 1}` };
     const argv = splitArgs(line);
     if (argv !== null && argv[0]?.toLowerCase() === 'include') {
-      if (depth > 16) throw new ConfigFileError(`${file}:${i + 1}: include nesting too deep`);
-      readInto(argv[1] ?? '', out, depth + 1);
+      if (argv.length !== 2) throw new ConfigFileError('Bad directive or wrong number of arguments', origin);
+      if (depth >= MAX_INCLUDE_DEPTH) throw new ConfigFileError('include nesting too deep (a file includes itself?)', origin);
+      for (const f of expandInclude(argv[1]!, origin)) readInto(f, out, depth + 1, origin);
       continue;
     }
-    out.push({ text: line, where: `${file}:${i + 1}` });
+    out.push(origin);
   }
 }
 
+/**
+ * An include path, as Redis resolves it: relative to the working directory; a glob in the file
+ * name (not in directories) matches the files of that directory in name order, and may match none.
+ */
+function expandInclude(pattern: string, origin: Origin): string[] {
+  const abs = path.resolve(pattern);
+  const base = path.basename(abs);
+  if (!/[*?[]/.test(base)) return [abs];
+  const dir = path.dirname(abs);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    throw new ConfigFileError(`Fatal error, can't open config directory '${dir}': ${(e as Error).message}`, origin);
+  }
+  return names
+    .filter((n) => globMatch(base, n))
+    .sort()
+    .map((n) => path.join(dir, n));
+}
+
+/** Quotes a command-line value as Redis does before parsing it as a config line. */
 function quote(s: string): string {
-  if (s !== '' && !/[\s"'\\]/.test(s)) return s;
-  return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    if (ch === '\\' || ch === '"') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 32 || c === 127) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + '"';
 }
