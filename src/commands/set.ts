@@ -172,7 +172,7 @@ function sunionDiffGeneric(c: Client, server: Server, argv: string[], from: numb
 function spopCount(c: Client, argv: string[], server: Server): void {
   const v = parseBigInt(argv[2]!);
   if (v === null || v < 0n) {
-    c.out.error(v === null ? err.notInteger() : 'ERR value is out of range, must be positive');
+    c.out.error('ERR value is out of range, must be positive');
     return;
   }
   const db = c.db;
