@@ -4,6 +4,7 @@ import type { Server } from '../server/server.js';
 import { ConfigError, type ConfigValue } from '../config/config.js';
 import { rewriteConfigFile } from '../config/rewrite.js';
 import type { ConfigDef } from '../config/schema.js';
+import { err } from '../errors.js';
 import { globMatch } from '../store/glob.js';
 import type { HandlerMap } from './types.js';
 
@@ -29,35 +30,49 @@ function isLocalClient(client: Client): boolean {
   return a === undefined || a === '127.0.0.1' || a === '::1' || a === '::ffff:127.0.0.1';
 }
 
-// CONFIG GET pattern [pattern ...]: every directive (and alias) matching any pattern, each once.
-// Hidden directives answer only to their exact name. Order: the table's (Redis uses its hash order).
+// CONFIG GET pattern [pattern ...]: each directive matching a pattern, once. A pattern without
+// glob characters is a name (or alias) and is answered with the spelling the client used, as
+// Redis does; hidden directives answer only to such a name. Order: the table's (Redis's is its
+// hash order, which no client may rely on).
 function configGet(client: Client, argv: string[], server: Server): void {
   const config = server.config;
-  const pairs: string[] = [];
-  if (argv.length === 3) {
+  const out = client.out;
+  if (argv.length === 3 && !GLOB_CHARS.test(argv[2]!)) {
+    // The common case: one name.
     const def = config.def(argv[2]!);
-    if (def !== undefined) {
-      // The fast, common case: one exact name.
-      client.out.map(1);
-      client.out.bulk(argv[2]!.toLowerCase());
-      client.out.bulk(config.display(def.name));
+    if (def === undefined) {
+      out.map(0);
       return;
     }
+    out.map(1);
+    out.bulk(argv[2]!);
+    out.bulk(config.display(def.name));
+    return;
   }
-  const patterns = argv.slice(2).map((p) => ({ p, glob: /[*?[\\]/.test(p) }));
-  for (const def of config.table) {
-    for (const name of [def.name, ...(def.aliases ?? [])]) {
-      for (const { p, glob } of patterns) {
-        if (glob ? !def.hidden && globMatch(p, name, true) : p.toLowerCase() === name) {
-          pairs.push(name, config.display(def.name));
-          break;
-        }
+  /** Reported name (lower case) -> [name as reported, canonical name]. */
+  const found = new Map<string, [string, string]>();
+  for (let i = 2; i < argv.length; i++) {
+    const p = argv[i]!;
+    if (!GLOB_CHARS.test(p)) {
+      const def = config.def(p);
+      if (def !== undefined && !found.has(p.toLowerCase())) found.set(p.toLowerCase(), [p, def.name]);
+      continue;
+    }
+    for (const def of config.table) {
+      if (def.hidden) continue;
+      for (const name of [def.name, ...(def.aliases ?? [])]) {
+        if (!found.has(name) && globMatch(p, name, true)) found.set(name, [name, def.name]);
       }
     }
   }
-  client.out.map(pairs.length / 2);
-  for (const s of pairs) client.out.bulk(s);
+  out.map(found.size);
+  for (const [name, canonical] of found.values()) {
+    out.bulk(name);
+    out.bulk(config.display(canonical));
+  }
 }
+
+const GLOB_CHARS = /[*?[\\]/;
 
 // CONFIG SET directive value [directive value ...]: all or nothing. First every name is checked
 // (known, mutable, not protected, not given twice), then every value is parsed, then all are set
@@ -65,7 +80,7 @@ function configGet(client: Client, argv: string[], server: Server): void {
 function configSet(client: Client, argv: string[], server: Server): void {
   const config = server.config;
   if (argv.length % 2 !== 0) {
-    client.out.error("ERR wrong number of arguments for 'config|set' command");
+    client.out.error(err.syntax());
     return;
   }
   const defs: ConfigDef[] = [];

@@ -252,8 +252,8 @@ const NO_EFFECT = new Set([
   'active-defrag-threshold-upper', 'active-defrag-cycle-min', 'active-defrag-cycle-max', 'active-defrag-max-scan-fields',
   'activerehashing', 'dynamic-hz', 'unixsocket', 'unixsocketperm',
   // value encodings: Redoubt's data structures have their own representation
-  'hash-max-listpack-entries', 'hash-max-listpack-value', 'zset-max-listpack-entries', 'zset-max-listpack-value',
-  'list-max-listpack-size', 'list-compress-depth', 'set-max-intset-entries', 'hll-sparse-max-bytes',
+  'zset-max-listpack-entries', 'zset-max-listpack-value',
+  'list-max-listpack-size', 'list-compress-depth', 'hll-sparse-max-bytes',
   'stream-node-max-bytes', 'stream-node-max-entries',
   // memory limits and eviction
   'maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'maxmemory-eviction-tenacity', 'maxmemory-clients',
@@ -271,11 +271,15 @@ const NO_EFFECT = new Set([
   'tls-session-cache-timeout', 'tls-auth-clients', 'aclfile', 'acllog-max-len', 'acl-pubsub-default',
   'enable-debug-command', 'enable-module-command',
   // other features not built (yet)
-  'busy-reply-threshold', 'tracking-table-max-keys', 'latency-tracking-info-percentiles', 'shutdown-on-sigterm',
-  'shutdown-on-sigint', 'notify-keyspace-events', 'latency-monitor-threshold', 'latency-tracking',
+  'busy-reply-threshold', 'tracking-table-max-keys', 'shutdown-on-sigterm', 'shutdown-on-sigint',
 ]);
 
-export const CONFIG_TABLE: readonly ConfigDef[] = TABLE.map((d) => (NO_EFFECT.has(d.name) ? { ...d, noEffect: true } : d));
+for (const n of NO_EFFECT) if (!TABLE.some((d) => d.name === n)) throw new Error(`NO_EFFECT names an unknown directive: ${n}`);
+
+/** The table in name order (CONFIG GET * and the lines CONFIG REWRITE appends follow it). */
+export const CONFIG_TABLE: readonly ConfigDef[] = TABLE.map((d) => (NO_EFFECT.has(d.name) ? { ...d, noEffect: true } : d)).sort((a, b) =>
+  a.name < b.name ? -1 : 1,
+);
 
 /**
  * Directives of redis.conf that CONFIG GET does not know. The loader handles include,
