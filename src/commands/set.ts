@@ -190,7 +190,7 @@ function spopCount(c: Client, argv: string[], server: Server): void {
     db.delete(key);
     server.events.notify(NOTIFY.generic, 'del', key, db);
     server.events.modified(db, key);
-    server.ks.stats.dirty++;
+    server.ks.stats.dirty += size;
     return;
   }
   const count = Number(v);
