@@ -10,6 +10,7 @@ import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
 import { stringCommands } from './string.js';
 import { transactionsCommands } from './transactions.js';
+import { zsetCommands } from './zset.js';
 
 export const ALL_GROUPS: HandlerMap[] = [
   aclCommands,
@@ -22,4 +23,5 @@ export const ALL_GROUPS: HandlerMap[] = [
   setCommands,
   stringCommands,
   transactionsCommands,
+  zsetCommands,
 ];

@@ -1,0 +1,1294 @@
+// Sorted-set commands (Redis 7.0): ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ZCOUNT
+// ZLEXCOUNT, the ZRANGE family (ZRANGE ZRANGESTORE ZREVRANGE ZRANGEBYSCORE ZREVRANGEBYSCORE
+// ZRANGEBYLEX ZREVRANGEBYLEX), ZREMRANGEBY{RANK,SCORE,LEX}, ZPOPMIN ZPOPMAX ZMPOP (and the
+// blocking BZPOPMIN BZPOPMAX BZMPOP when the blocking layer is present), ZRANDMEMBER, ZUNION
+// ZINTER ZDIFF and their STORE forms, ZINTERCARD, ZSCAN, with redis-server 7.0.15's replies.
+//
+// Deliberate differences: ZSCAN cursors of big sets come from store/scan.ts (same guarantees,
+// other numbers); ZRANDMEMBER's random choices differ.
+import { err } from '../errors.js';
+import type { Client } from '../server/client.js';
+import { NOTIFY } from '../server/events.js';
+import { formatDouble } from '../protocol/writer.js';
+import type { Server } from '../server/server.js';
+import type { Db, Value } from '../store/db.js';
+import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
+import { parseCursor } from '../store/scan.js';
+import type { SetValue } from '../store/types/set.js';
+import { ZSet, type LexBound } from '../store/types/zset.js';
+import { is, parseBigInt, parseInteger } from './args.js';
+import type { HandlerMap } from './types.js';
+
+const WRONGTYPE = err.wrongType();
+const SYNTAX = err.syntax();
+const NOT_INTEGER = err.notInteger();
+const NOT_FLOAT = err.notFloat();
+const NAN_SCORE = 'ERR resulting score is not a number (NaN)';
+const MINMAX_FLOAT = 'ERR min or max is not a float';
+const MINMAX_LEX = 'ERR min or max not valid string range item';
+
+// ---------------------------------------------------------------------------------------------
+// Number parsing as Redis does it (glibc strtod underneath).
+
+/** End index and range error of the last strtod call. */
+let strtodEnd = 0;
+let strtodRange = false;
+
+function isSpace(ch: number): boolean {
+  return ch === 32 || (ch >= 9 && ch <= 13);
+}
+
+function hexDigit(ch: number): number {
+  if (ch >= 48 && ch <= 57) return ch - 48;
+  if (ch >= 97 && ch <= 102) return ch - 87;
+  if (ch >= 65 && ch <= 70) return ch - 55;
+  return -1;
+}
+
+function matchWord(s: string, i: number, w: string): boolean {
+  if (s.length - i < w.length) return false;
+  return s.slice(i, i + w.length).toLowerCase() === w;
+}
+
+/**
+ * C's strtod on s from index i (glibc: leading spaces, sign, decimal, hex floats, inf,
+ * infinity, nan). Sets strtodEnd (i when nothing was parsed) and strtodRange (ERANGE).
+ */
+function strtod(s: string, i: number): number {
+  const start = i;
+  strtodRange = false;
+  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  const sc = s.charCodeAt(i);
+  if (sc === 43 || sc === 45) {
+    neg = sc === 45;
+    i++;
+  }
+  if (matchWord(s, i, 'inf')) {
+    strtodEnd = matchWord(s, i, 'infinity') ? i + 8 : i + 3;
+    return neg ? -Infinity : Infinity;
+  }
+  if (matchWord(s, i, 'nan')) {
+    i += 3;
+    if (s.charCodeAt(i) === 40) {
+      let j = i + 1;
+      while (j < s.length && /[0-9A-Za-z_]/.test(s[j]!)) j++;
+      if (s.charCodeAt(j) === 41) i = j + 1;
+    }
+    strtodEnd = i;
+    return NaN;
+  }
+  // Hex float: 0x, hex digits with an optional point, optional binary exponent.
+  if (s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 32) === 120) {
+    let j = i + 2;
+    let mant = 0n;
+    let digits = 0;
+    let nonzero = false;
+    let exp = 0;
+    while (hexDigit(s.charCodeAt(j)) >= 0) {
+      const d = hexDigit(s.charCodeAt(j));
+      mant = mant * 16n + BigInt(d);
+      if (d !== 0) nonzero = true;
+      digits++;
+      j++;
+    }
+    if (s.charCodeAt(j) === 46) {
+      j++;
+      while (hexDigit(s.charCodeAt(j)) >= 0) {
+        const d = hexDigit(s.charCodeAt(j));
+        mant = mant * 16n + BigInt(d);
+        if (d !== 0) nonzero = true;
+        exp -= 4;
+        digits++;
+        j++;
+      }
+    }
+    if (digits > 0) {
+      if ((s.charCodeAt(j) | 32) === 112) {
+        let k = j + 1;
+        let eneg = false;
+        if (s.charCodeAt(k) === 43 || s.charCodeAt(k) === 45) {
+          eneg = s.charCodeAt(k) === 45;
+          k++;
+        }
+        if (s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) {
+          let e = 0;
+          while (s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) {
+            if (e < 100000) e = e * 10 + (s.charCodeAt(k) - 48);
+            k++;
+          }
+          exp += eneg ? -e : e;
+          j = k;
+        }
+      }
+      strtodEnd = j;
+      let v = Number(mant) * Math.pow(2, exp);
+      if (!Number.isFinite(v) || (v === 0 && nonzero)) {
+        // Split the scaling so that intermediate results stay representable.
+        v = Number(mant) * Math.pow(2, exp / 2) * Math.pow(2, exp - exp / 2);
+      }
+      if (v === Infinity || (v === 0 && nonzero)) strtodRange = true;
+      return neg ? -v : v;
+    }
+    // "0x" alone: the 0 is the number.
+    strtodEnd = i + 1;
+    return neg ? -0 : 0;
+  }
+  const numStart = i;
+  let mantDigits = 0;
+  let nonzero = false;
+  while (s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) {
+    if (s.charCodeAt(i) !== 48) nonzero = true;
+    i++;
+    mantDigits++;
+  }
+  if (s.charCodeAt(i) === 46) {
+    let j = i + 1;
+    let frac = 0;
+    while (s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) {
+      if (s.charCodeAt(j) !== 48) nonzero = true;
+      j++;
+      frac++;
+    }
+    if (mantDigits + frac > 0) {
+      i = j;
+      mantDigits += frac;
+    }
+  }
+  if (mantDigits === 0) {
+    strtodEnd = start;
+    return 0;
+  }
+  if ((s.charCodeAt(i) | 32) === 101) {
+    let k = i + 1;
+    if (s.charCodeAt(k) === 43 || s.charCodeAt(k) === 45) k++;
+    if (s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) {
+      while (s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) k++;
+      i = k;
+    }
+  }
+  strtodEnd = i;
+  const v = Number(s.slice(numStart, i));
+  if (v === Infinity || (v === 0 && nonzero)) strtodRange = true;
+  return neg ? -v : v;
+}
+
+/** Redis's getDoubleFromObject: a whole-string double, no leading space, no overflow, no NaN; null when invalid. */
+export function parseScore(s: string): number | null {
+  if (s.length === 0 || isSpace(s.charCodeAt(0))) return null;
+  const v = strtod(s, 0);
+  if (strtodEnd !== s.length || Number.isNaN(v)) return null;
+  if (strtodRange && (v === Infinity || v === -Infinity || v === 0)) return null;
+  return v;
+}
+
+/** A parsed score range (zslParseRange). */
+interface ScoreRange {
+  min: number;
+  max: number;
+  minex: boolean;
+  maxex: boolean;
+}
+
+/** One end of a score range: "(x" exclusive, else inclusive; strtod must reach the end (or a NUL). */
+function parseRangeItem(s: string, out: ScoreRange, isMin: boolean): boolean {
+  const ex = s.charCodeAt(0) === 40;
+  const v = strtod(s, ex ? 1 : 0);
+  if ((strtodEnd < s.length && s.charCodeAt(strtodEnd) !== 0) || Number.isNaN(v)) return false;
+  if (isMin) {
+    out.min = v;
+    out.minex = ex;
+  } else {
+    out.max = v;
+    out.maxex = ex;
+  }
+  return true;
+}
+
+function parseScoreRange(min: string, max: string): ScoreRange | null {
+  const r: ScoreRange = { min: 0, max: 0, minex: false, maxex: false };
+  return parseRangeItem(min, r, true) && parseRangeItem(max, r, false) ? r : null;
+}
+
+/** One end of a lex range: "+", "-", "[x", "(x" (a NUL after +/- ends the C string). */
+function parseLexItem(s: string): LexBound | null {
+  const c0 = s.charCodeAt(0);
+  if (c0 === 43 || c0 === 45) {
+    if (s.length > 1 && s.charCodeAt(1) !== 0) return null;
+    return { inf: c0 === 43 ? 1 : -1, value: '', exclusive: false };
+  }
+  if (c0 === 40 || c0 === 91) return { inf: 0, value: s.slice(1), exclusive: c0 === 40 };
+  return null;
+}
+
+/** A C long from an argument (getLongFromObjectOrReply), or null after replying. */
+function longArg(c: Client, s: string, msg = NOT_INTEGER): number | null {
+  const v = parseInteger(s);
+  if (v === null) c.out.error(msg);
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookups, events, replies.
+
+/** The zset at key: null when absent, undefined after replying WRONGTYPE. */
+function getZset(c: Client, key: string, write: boolean): ZSet | null | undefined {
+  const v = write ? c.db.lookup(key) : c.db.lookupRead(key);
+  if (v === undefined) return null;
+  if (typeof v === 'string' || v.type !== 'zset') {
+    c.out.error(WRONGTYPE);
+    return undefined;
+  }
+  return v as ZSet;
+}
+
+function changed(server: Server, db: Db, key: string, event: string): void {
+  server.events.modified(db, key);
+  server.events.notify(NOTIFY.zset, event, key, db);
+}
+
+/** Deletes a key whose set became empty, with Redis's "del" event. */
+function deleteIfEmpty(server: Server, db: Db, key: string, zs: ZSet): void {
+  if (zs.size === 0) {
+    db.delete(key);
+    server.events.notify(NOTIFY.generic, 'del', key, db);
+  }
+}
+
+function maxEntries(server: Server): number {
+  return server.config.num('zset-max-listpack-entries');
+}
+
+function maxValue(server: Server): number {
+  return server.config.num('zset-max-listpack-value');
+}
+
+/** Writes members (and scores) as Redis does: flat in RESP2, [member, score] pairs in RESP3. */
+function replyElements(c: Client, members: string[], scores: number[] | null): void {
+  const out = c.out;
+  if (scores === null) {
+    out.array(members.length);
+    for (const m of members) out.bulk(m);
+    return;
+  }
+  if (out.resp === 2) {
+    out.array(members.length * 2);
+    for (let i = 0; i < members.length; i++) {
+      out.bulk(members[i]!);
+      out.double(scores[i]!);
+    }
+  } else {
+    out.array(members.length);
+    for (let i = 0; i < members.length; i++) {
+      out.array(2);
+      out.bulk(members[i]!);
+      out.double(scores[i]!);
+    }
+  }
+}
+
+/** Stores a result built from sorted arrays at dst (or deletes dst when empty); replies the count. */
+function storeResult(c: Client, server: Server, dst: string, members: string[], scores: number[], event: string): void {
+  const db = c.db;
+  if (members.length > 0) {
+    let maxLen = 0;
+    for (const m of members) if (m.length > maxLen) maxLen = m.length;
+    const listpack = members.length <= maxEntries(server) && maxLen <= maxValue(server);
+    db.set(dst, ZSet.fromSorted(members, scores, listpack));
+    c.out.int(members.length);
+    changed(server, db, dst, event);
+    server.ks.stats.dirty++;
+  } else {
+    c.out.int(0);
+    if (db.delete(dst)) {
+      server.events.modified(db, dst);
+      server.events.notify(NOTIFY.generic, 'del', dst, db);
+      server.ks.stats.dirty++;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZADD / ZINCRBY
+
+const F_NX = 1;
+const F_XX = 2;
+const F_GT = 4;
+const F_LT = 8;
+const F_CH = 16;
+const F_INCR = 32;
+
+function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): void {
+  const key = argv[1]!;
+  let i = 2;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.length > 4) break;
+    const low = a.toLowerCase();
+    if (low === 'nx') flags |= F_NX;
+    else if (low === 'xx') flags |= F_XX;
+    else if (low === 'gt') flags |= F_GT;
+    else if (low === 'lt') flags |= F_LT;
+    else if (low === 'ch') flags |= F_CH;
+    else if (low === 'incr') flags |= F_INCR;
+    else break;
+  }
+  const nargs = argv.length - i;
+  if (nargs % 2 !== 0 || nargs === 0) {
+    c.out.error(SYNTAX);
+    return;
+  }
+  const pairs = nargs / 2;
+  if (flags & F_NX && flags & F_XX) {
+    c.out.error('ERR XX and NX options at the same time are not compatible');
+    return;
+  }
+  if ((flags & F_GT && flags & F_NX) || (flags & F_LT && flags & F_NX) || (flags & F_GT && flags & F_LT)) {
+    c.out.error('ERR GT, LT, and/or NX options at the same time are not compatible');
+    return;
+  }
+  const incr = (flags & F_INCR) !== 0;
+  if (incr && pairs > 1) {
+    c.out.error('ERR INCR option supports a single increment-element pair');
+    return;
+  }
+  const scores: number[] = new Array<number>(pairs);
+  let maxLen = 0;
+  for (let j = 0; j < pairs; j++) {
+    const s = parseScore(argv[i + 2 * j]!);
+    if (s === null) {
+      c.out.error(NOT_FLOAT);
+      return;
+    }
+    scores[j] = s;
+    const m = argv[i + 2 * j + 1]!;
+    if (m.length > maxLen) maxLen = m.length;
+  }
+  const db = c.db;
+  let zs = getZset(c, key, true);
+  if (zs === undefined) return;
+  let added = 0;
+  let updated = 0;
+  let processed = 0;
+  let result = 0;
+  if (zs === null) {
+    if (flags & F_XX) {
+      replyZadd(c, incr, processed, result, flags, added, updated);
+      return;
+    }
+    zs = new ZSet(pairs <= maxEntries(server) && maxLen <= maxValue(server));
+    db.set(key, zs);
+  }
+  const me = zs.listpack ? maxEntries(server) : 0;
+  const mv = zs.listpack ? maxValue(server) : 0;
+  let failed = false;
+  for (let j = 0; j < pairs; j++) {
+    let score = scores[j]!;
+    const m = argv[i + 2 * j + 1]!;
+    const cur = zs.score(m);
+    if (cur !== undefined) {
+      if (flags & F_NX) continue;
+      if (incr) {
+        score += cur;
+        if (Number.isNaN(score)) {
+          c.out.error(NAN_SCORE);
+          failed = true;
+          break;
+        }
+      }
+      if ((flags & F_LT && score >= cur) || (flags & F_GT && score <= cur)) continue;
+      result = score;
+      processed++;
+      if (score !== cur) {
+        zs.update(m, cur, score);
+        updated++;
+      }
+    } else {
+      if (flags & F_XX) continue;
+      if (zs.listpack && (zs.size + 1 > me || m.length > mv)) zs.listpack = false;
+      zs.insert(m, score);
+      result = score;
+      processed++;
+      added++;
+    }
+  }
+  if (!failed) replyZadd(c, incr, processed, result, flags, added, updated);
+  if (added + updated > 0) {
+    changed(server, db, key, incr ? 'zincr' : 'zadd');
+    server.ks.stats.dirty += added + updated;
+  }
+  if (zs.size === 0) db.delete(key);
+}
+
+/** ZADD's reply: the new score (or null) with INCR, else the count added (or changed with CH). */
+function replyZadd(c: Client, incr: boolean, processed: number, result: number, flags: number, added: number, updated: number): void {
+  if (incr) {
+    if (processed > 0) c.out.double(result);
+    else c.out.nullBulk();
+  } else c.out.int(flags & F_CH ? added + updated : added);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ZRANGE family.
+
+const RANK = 0;
+const SCORE = 1;
+const LEX = 2;
+const AUTO = -1;
+
+/**
+ * Redis's zrangeGenericCommand: `keyIdx` is where the source key is (the range follows it),
+ * `type` and `rev` fixed by the command or AUTO (-1 / null) for ZRANGE and ZRANGESTORE.
+ */
+function zrangeGeneric(c: Client, argv: string[], server: Server, keyIdx: number, dst: string | null, type: number, rev: boolean | null): void {
+  let minIdx = keyIdx + 1;
+  let maxIdx = keyIdx + 2;
+  let withScores = false;
+  let offset = 0;
+  let limit = -1;
+  let limitGiven = false;
+  for (let j = keyIdx + 3; j < argv.length; j++) {
+    const a = argv[j]!;
+    const left = argv.length - j - 1;
+    if (dst === null && is(a, 'withscores')) withScores = true;
+    else if (left >= 2 && is(a, 'limit')) {
+      const o = longArg(c, argv[j + 1]!);
+      if (o === null) return;
+      const l = longArg(c, argv[j + 2]!);
+      if (l === null) return;
+      offset = o;
+      limit = l;
+      limitGiven = true;
+      j += 2;
+    } else if (rev === null && is(a, 'rev')) rev = true;
+    else if (type === AUTO && is(a, 'bylex')) type = LEX;
+    else if (type === AUTO && is(a, 'byscore')) type = SCORE;
+    else {
+      c.out.error(SYNTAX);
+      return;
+    }
+  }
+  if (rev === null) rev = false;
+  if (type === AUTO) type = RANK;
+  if (limitGiven && type === RANK) {
+    c.out.error('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX');
+    return;
+  }
+  if (withScores && type === LEX) {
+    c.out.error('ERR syntax error, WITHSCORES not supported in combination with BYLEX');
+    return;
+  }
+  if (rev && type !== RANK) {
+    minIdx = keyIdx + 2;
+    maxIdx = keyIdx + 1;
+  }
+  let start = 0;
+  let end = 0;
+  let srange: ScoreRange | null = null;
+  let lmin: LexBound | null = null;
+  let lmax: LexBound | null = null;
+  if (type === RANK) {
+    const s = longArg(c, argv[minIdx]!);
+    if (s === null) return;
+    const e = longArg(c, argv[maxIdx]!);
+    if (e === null) return;
+    start = s;
+    end = e;
+  } else if (type === SCORE) {
+    srange = parseScoreRange(argv[minIdx]!, argv[maxIdx]!);
+    if (srange === null) {
+      c.out.error(MINMAX_FLOAT);
+      return;
+    }
+  } else {
+    lmin = parseLexItem(argv[minIdx]!);
+    lmax = lmin === null ? null : parseLexItem(argv[maxIdx]!);
+    if (lmin === null || lmax === null) {
+      c.out.error(MINMAX_LEX);
+      return;
+    }
+  }
+  const zs = getZset(c, argv[keyIdx]!, false);
+  if (zs === undefined) return;
+  const members: string[] = [];
+  const scores: number[] | null = withScores || dst !== null ? [] : null;
+  if (zs !== null) {
+    const tree = zs.tree;
+    const n = tree.size;
+    if (type === RANK) {
+      if (start < 0) start += n;
+      if (end < 0) end += n;
+      if (start < 0) start = 0;
+      if (start <= end && start < n) {
+        if (end >= n) end = n - 1;
+        const count = end - start + 1;
+        tree.collect(rev ? n - 1 - start : start, count, rev, members, scores);
+      }
+    } else {
+      let lo: number;
+      let hi: number;
+      if (srange !== null) {
+        lo = tree.firstScoreRank(srange.min, srange.minex);
+        hi = tree.lastScoreRank(srange.max, srange.maxex);
+      } else {
+        lo = tree.firstLexRank(lmin!);
+        hi = tree.lastLexRank(lmax!);
+      }
+      const inRange = hi - lo + 1;
+      if (inRange > 0 && offset >= 0 && offset < inRange) {
+        const avail = inRange - offset;
+        const count = limit < 0 ? avail : Math.min(avail, limit);
+        tree.collect(rev ? hi - offset : lo + offset, count, rev, members, scores);
+      }
+    }
+  }
+  if (dst !== null) {
+    if (rev) {
+      members.reverse();
+      scores!.reverse();
+    }
+    storeResult(c, server, dst, members, scores!, 'zrangestore');
+    return;
+  }
+  replyElements(c, members, scores);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZREMRANGEBY*
+
+function zremrangeGeneric(c: Client, argv: string[], server: Server, type: number): void {
+  const key = argv[1]!;
+  let start = 0;
+  let end = 0;
+  let srange: ScoreRange | null = null;
+  let lmin: LexBound | null = null;
+  let lmax: LexBound | null = null;
+  if (type === RANK) {
+    const s = longArg(c, argv[2]!);
+    if (s === null) return;
+    const e = longArg(c, argv[3]!);
+    if (e === null) return;
+    start = s;
+    end = e;
+  } else if (type === SCORE) {
+    srange = parseScoreRange(argv[2]!, argv[3]!);
+    if (srange === null) {
+      c.out.error(MINMAX_FLOAT);
+      return;
+    }
+  } else {
+    lmin = parseLexItem(argv[2]!);
+    lmax = lmin === null ? null : parseLexItem(argv[3]!);
+    if (lmin === null || lmax === null) {
+      c.out.error(MINMAX_LEX);
+      return;
+    }
+  }
+  const zs = getZset(c, key, true);
+  if (zs === undefined) return;
+  if (zs === null) {
+    c.out.int(0);
+    return;
+  }
+  const tree = zs.tree;
+  const n = tree.size;
+  let lo = 0;
+  let hi = -1;
+  if (type === RANK) {
+    if (start < 0) start += n;
+    if (end < 0) end += n;
+    if (start < 0) start = 0;
+    if (start <= end && start < n) {
+      lo = start;
+      hi = end >= n ? n - 1 : end;
+    }
+  } else if (srange !== null) {
+    lo = tree.firstScoreRank(srange.min, srange.minex);
+    hi = tree.lastScoreRank(srange.max, srange.maxex);
+  } else {
+    lo = tree.firstLexRank(lmin!);
+    hi = tree.lastLexRank(lmax!);
+  }
+  const count = hi - lo + 1;
+  if (count <= 0) {
+    c.out.int(0);
+    return;
+  }
+  const members: string[] = [];
+  tree.collect(lo, count, false, members, null);
+  for (const m of members) zs.remove(m);
+  const db = c.db;
+  changed(server, db, key, type === RANK ? 'zremrangebyrank' : type === SCORE ? 'zremrangebyscore' : 'zremrangebylex');
+  deleteIfEmpty(server, db, key, zs);
+  server.ks.stats.dirty += members.length;
+  c.out.int(members.length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZPOPMIN / ZPOPMAX / ZMPOP
+
+/**
+ * Pops up to `count` elements from the first non-empty zset among keys. `countGiven` picks the
+ * reply shape of ZPOPMIN/ZPOPMAX; `nested` is ZMPOP's [key, [[member, score], ...]].
+ * Returns false when nothing was popped (and replied).
+ */
+export function zpopGeneric(c: Client, server: Server, keys: string[], max: boolean, count: number, countGiven: boolean, nested: boolean): boolean {
+  let zs: ZSet | null = null;
+  let key = '';
+  for (const k of keys) {
+    const z = getZset(c, k, true);
+    if (z === undefined) return false;
+    if (z !== null) {
+      zs = z;
+      key = k;
+      break;
+    }
+  }
+  if (zs === null) {
+    if (nested) c.out.nullArray();
+    else c.out.array(0);
+    return false;
+  }
+  const n = Math.min(count, zs.size);
+  const members: string[] = [];
+  const scores: number[] = [];
+  zs.tree.collect(max ? zs.size - 1 : 0, n, max, members, scores);
+  for (const m of members) zs.remove(m);
+  const out = c.out;
+  if (nested) {
+    out.array(2);
+    out.bulk(key);
+    out.array(n);
+    for (let i = 0; i < n; i++) {
+      out.array(2);
+      out.bulk(members[i]!);
+      out.double(scores[i]!);
+    }
+  } else if (countGiven && out.resp === 3) {
+    replyElements(c, members, scores);
+  } else {
+    out.array(2 * n);
+    for (let i = 0; i < n; i++) {
+      out.bulk(members[i]!);
+      out.double(scores[i]!);
+    }
+  }
+  const db = c.db;
+  changed(server, db, key, max ? 'zpopmax' : 'zpopmin');
+  deleteIfEmpty(server, db, key, zs);
+  server.ks.stats.dirty += n;
+  return true;
+}
+
+function zpopCommand(c: Client, argv: string[], server: Server, max: boolean): void {
+  if (argv.length > 3) {
+    c.out.error(SYNTAX);
+    return;
+  }
+  let count = 1;
+  const countGiven = argv.length === 3;
+  if (countGiven) {
+    const v = parseInteger(argv[2]!);
+    if (v === null || v < 0) {
+      c.out.error(v === null ? NOT_INTEGER : 'ERR value is out of range, must be positive');
+      return;
+    }
+    if (v === 0) {
+      // Redis replies an empty array before looking at the key.
+      c.out.array(0);
+      return;
+    }
+    count = v;
+  }
+  zpopGeneric(c, server, [argv[1]!], max, count, countGiven, false);
+}
+
+/** Parses ZMPOP / BZMPOP arguments from numkeys at `idx`; null after replying an error. */
+export function parseMpop(c: Client, argv: string[], idx: number): { keys: string[]; max: boolean; count: number } | null {
+  const nk = parseInteger(argv[idx]!);
+  if (nk === null || nk < 1) {
+    c.out.error('ERR numkeys should be greater than 0');
+    return null;
+  }
+  const whereIdx = idx + nk + 1;
+  if (whereIdx >= argv.length) {
+    c.out.error(SYNTAX);
+    return null;
+  }
+  const where = argv[whereIdx]!;
+  let max: boolean;
+  if (is(where, 'min')) max = false;
+  else if (is(where, 'max')) max = true;
+  else {
+    c.out.error(SYNTAX);
+    return null;
+  }
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    if (count === -1 && is(argv[j], 'count') && more > 0) {
+      j++;
+      const v = parseInteger(argv[j]!);
+      if (v === null || v < 1) {
+        c.out.error('ERR count should be greater than 0');
+        return null;
+      }
+      count = v;
+    } else {
+      c.out.error(SYNTAX);
+      return null;
+    }
+  }
+  if (count === -1) count = 1;
+  return { keys: argv.slice(idx + 1, idx + 1 + nk), max, count };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZUNION / ZINTER / ZDIFF (+STORE) / ZINTERCARD
+
+const OP_UNION = 0;
+const OP_INTER = 1;
+const OP_DIFF = 2;
+const AGG_SUM = 0;
+const AGG_MIN = 1;
+const AGG_MAX = 2;
+
+/** A source of a set operation: a zset, a plain set (scores 1), or nothing. */
+interface Source {
+  zs: ZSet | null;
+  set: SetValue | null;
+  weight: number;
+}
+
+function srcSize(s: Source): number {
+  if (s.zs !== null) return s.zs.size;
+  if (s.set !== null) return s.set.size;
+  return 0;
+}
+
+/** The (unweighted) score of m in a source, or undefined. */
+function srcScore(s: Source, m: string): number | undefined {
+  if (s.zs !== null) return s.zs.score(m);
+  if (s.set !== null) return s.set.has(m) ? 1 : undefined;
+  return undefined;
+}
+
+function srcForEach(s: Source, f: (m: string, score: number) => void): void {
+  if (s.zs !== null) s.zs.tree.forEach(f);
+  else if (s.set !== null) for (const m of s.set.ordered()) f(m, 1);
+}
+
+function aggregate(agg: number, target: number, val: number): number {
+  if (agg === AGG_SUM) {
+    const r = target + val;
+    return Number.isNaN(r) ? 0 : r;
+  }
+  if (agg === AGG_MIN) return val < target ? val : target;
+  return val > target ? val : target;
+}
+
+function weighted(score: number, weight: number): number {
+  const v = score * weight;
+  return Number.isNaN(v) ? 0 : v;
+}
+
+/** Redis's zunionInterDiffGenericCommand; numkeys at argv[nkIdx]. */
+function zsetOp(c: Client, argv: string[], server: Server, dst: string | null, nkIdx: number, op: number, cardOnly: boolean): void {
+  const nk = longArg(c, argv[nkIdx]!);
+  if (nk === null) return;
+  if (nk < 1) {
+    c.out.error(`ERR at least 1 input key is needed for '${argv[0]!.toLowerCase()}' command`);
+    return;
+  }
+  if (nk > argv.length - (nkIdx + 1)) {
+    c.out.error(SYNTAX);
+    return;
+  }
+  const db = c.db;
+  const srcs: Source[] = [];
+  let j = nkIdx + 1;
+  for (let i = 0; i < nk; i++, j++) {
+    const k = argv[j]!;
+    const v: Value | undefined = dst !== null ? db.lookup(k) : db.lookupRead(k);
+    if (v === undefined) srcs.push({ zs: null, set: null, weight: 1 });
+    else if (typeof v !== 'string' && v.type === 'zset') srcs.push({ zs: v as ZSet, set: null, weight: 1 });
+    else if (typeof v !== 'string' && v.type === 'set') srcs.push({ zs: null, set: v as SetValue, weight: 1 });
+    else {
+      c.out.error(WRONGTYPE);
+      return;
+    }
+  }
+  let agg = AGG_SUM;
+  let withScores = false;
+  let limit = 0;
+  let remaining = argv.length - j;
+  while (remaining > 0) {
+    const a = argv[j]!;
+    if (op !== OP_DIFF && !cardOnly && remaining >= nk + 1 && is(a, 'weights')) {
+      j++;
+      remaining--;
+      for (let i = 0; i < nk; i++, j++, remaining--) {
+        const w = parseScore(argv[j]!);
+        if (w === null) {
+          c.out.error('ERR weight value is not a float');
+          return;
+        }
+        srcs[i]!.weight = w;
+      }
+    } else if (op !== OP_DIFF && !cardOnly && remaining >= 2 && is(a, 'aggregate')) {
+      const v = argv[j + 1]!;
+      if (is(v, 'sum')) agg = AGG_SUM;
+      else if (is(v, 'min')) agg = AGG_MIN;
+      else if (is(v, 'max')) agg = AGG_MAX;
+      else {
+        c.out.error(SYNTAX);
+        return;
+      }
+      j += 2;
+      remaining -= 2;
+    } else if (!cardOnly && dst === null && is(a, 'withscores')) {
+      j++;
+      remaining--;
+      withScores = true;
+    } else if (cardOnly && remaining >= 2 && is(a, 'limit')) {
+      const v = parseInteger(argv[j + 1]!);
+      if (v === null || v < 0) {
+        c.out.error(v === null ? NOT_INTEGER : "ERR LIMIT can't be negative");
+        return;
+      }
+      limit = v;
+      j += 2;
+      remaining -= 2;
+    } else {
+      c.out.error(SYNTAX);
+      return;
+    }
+  }
+
+  const acc = new Map<string, number>();
+  if (op === OP_INTER) {
+    // Smallest first (stable, as glibc's merge-sort qsort), aggregating in that order.
+    const order = srcs.slice().sort((x, y) => srcSize(x) - srcSize(y));
+    const first = order[0]!;
+    if (srcSize(first) > 0) {
+      let card = 0;
+      let done = false;
+      srcForEach(first, (m, s) => {
+        if (done) return;
+        let score = weighted(s, first.weight);
+        for (let i = 1; i < order.length; i++) {
+          const o = order[i]!;
+          const v = srcScore(o, m);
+          if (v === undefined) return;
+          score = aggregate(agg, score, weighted(v, o.weight));
+        }
+        if (cardOnly) {
+          card++;
+          if (limit > 0 && card >= limit) done = true;
+        } else acc.set(m, score);
+      });
+      if (cardOnly) {
+        c.out.int(card);
+        return;
+      }
+    } else if (cardOnly) {
+      c.out.int(0);
+      return;
+    }
+  } else if (op === OP_UNION) {
+    const order = srcs.slice().sort((x, y) => srcSize(x) - srcSize(y));
+    for (const src of order) {
+      srcForEach(src, (m, s) => {
+        const v = weighted(s, src.weight);
+        const cur = acc.get(m);
+        acc.set(m, cur === undefined ? v : aggregate(agg, cur, v));
+      });
+    }
+  } else {
+    const first = srcs[0]!;
+    srcForEach(first, (m, s) => {
+      for (let i = 1; i < srcs.length; i++) if (srcScore(srcs[i]!, m) !== undefined) return;
+      acc.set(m, s);
+    });
+  }
+
+  // Order the result as a sorted set.
+  const entries = [...acc.entries()];
+  entries.sort((x, y) => (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const members = entries.map((e) => e[0]);
+  const scores = entries.map((e) => e[1]);
+  if (dst !== null) {
+    storeResult(c, server, dst, members, scores, op === OP_UNION ? 'zunionstore' : op === OP_INTER ? 'zinterstore' : 'zdiffstore');
+    return;
+  }
+  replyElements(c, members, withScores ? scores : null);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZRANDMEMBER
+
+function zrandmemberWithCount(c: Client, zs: ZSet | null, count: number, withScores: boolean): void {
+  const out = c.out;
+  if (zs === null || count === 0) {
+    out.array(0);
+    return;
+  }
+  const tree = zs.tree;
+  const n = tree.size;
+  const members: string[] = [];
+  const scores: number[] | null = withScores ? [] : null;
+  if (count < 0) {
+    const k = -count;
+    for (let i = 0; i < k; i++) {
+      const r = Math.floor(Math.random() * n);
+      members.push(tree.memberAt(r));
+      if (scores !== null) scores.push(tree.scoreAt(r));
+    }
+  } else if (count >= n) {
+    tree.collect(0, n, false, members, scores);
+  } else {
+    // A random subset without repetition: partial Fisher-Yates over ranks.
+    const picked = new Map<number, number>();
+    for (let i = 0; i < count; i++) {
+      const j = i + Math.floor(Math.random() * (n - i));
+      const rj = picked.get(j) ?? j;
+      picked.set(j, picked.get(i) ?? i);
+      members.push(tree.memberAt(rj));
+      if (scores !== null) scores.push(tree.scoreAt(rj));
+    }
+  }
+  replyElements(c, members, scores);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers
+
+export const zsetCommands: HandlerMap = {
+  // ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]
+  zadd(c, argv, server) {
+    zaddGeneric(c, argv, server, 0);
+  },
+
+  // ZINCRBY key increment member
+  zincrby(c, argv, server) {
+    zaddGeneric(c, argv, server, F_INCR);
+  },
+
+  // ZREM key member [member ...]
+  zrem(c, argv, server) {
+    const key = argv[1]!;
+    const zs = getZset(c, key, true);
+    if (zs === undefined) return;
+    if (zs === null) {
+      c.out.int(0);
+      return;
+    }
+    let n = 0;
+    for (let i = 2; i < argv.length; i++) {
+      if (zs.remove(argv[i]!)) n++;
+      if (zs.size === 0) break;
+    }
+    if (n > 0) {
+      const db = c.db;
+      changed(server, db, key, 'zrem');
+      deleteIfEmpty(server, db, key, zs);
+      server.ks.stats.dirty += n;
+    }
+    c.out.int(n);
+  },
+
+  // ZCARD key
+  zcard(c, argv) {
+    const zs = getZset(c, argv[1]!, false);
+    if (zs === undefined) return;
+    c.out.int(zs === null ? 0 : zs.size);
+  },
+
+  // ZSCORE key member
+  zscore(c, argv) {
+    const zs = getZset(c, argv[1]!, false);
+    if (zs === undefined) return;
+    const s = zs === null ? undefined : zs.score(argv[2]!);
+    if (s === undefined) c.out.nullBulk();
+    else c.out.double(s);
+  },
+
+  // ZMSCORE key member [member ...]
+  zmscore(c, argv) {
+    const zs = getZset(c, argv[1]!, false);
+    if (zs === undefined) return;
+    c.out.array(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) {
+      const s = zs === null ? undefined : zs.score(argv[i]!);
+      if (s === undefined) c.out.nullBulk();
+      else c.out.double(s);
+    }
+  },
+
+  // ZRANK key member
+  zrank(c, argv) {
+    const zs = getZset(c, argv[1]!, false);
+    if (zs === undefined) return;
+    const r = zs === null ? -1 : zs.rank(argv[2]!, false);
+    if (r < 0) c.out.nullBulk();
+    else c.out.int(r);
+  },
+
+  // ZREVRANK key member
+  zrevrank(c, argv) {
+    const zs = getZset(c, argv[1]!, false);
+    if (zs === undefined) return;
+    const r = zs === null ? -1 : zs.rank(argv[2]!, true);
+    if (r < 0) c.out.nullBulk();
+    else c.out.int(r);
+  },
+
+  // ZCOUNT key min max
+  zcount(c, argv) {
+    const r = parseScoreRange(argv[2]!, argv[3]!);
+    if (r === null) {
+      c.out.error(MINMAX_FLOAT);
+      return;
+    }
+    const zs = getZset(c, argv[1]!, false);
+    if (zs === undefined) return;
+    if (zs === null) {
+      c.out.int(0);
+      return;
+    }
+    const n = zs.tree.lastScoreRank(r.max, r.maxex) - zs.tree.firstScoreRank(r.min, r.minex) + 1;
+    c.out.int(n > 0 ? n : 0);
+  },
+
+  // ZLEXCOUNT key min max
+  zlexcount(c, argv) {
+    const min = parseLexItem(argv[2]!);
+    const max = min === null ? null : parseLexItem(argv[3]!);
+    if (min === null || max === null) {
+      c.out.error(MINMAX_LEX);
+      return;
+    }
+    const zs = getZset(c, argv[1]!, false);
+    if (zs === undefined) return;
+    if (zs === null) {
+      c.out.int(0);
+      return;
+    }
+    const n = zs.tree.lastLexRank(max) - zs.tree.firstLexRank(min) + 1;
+    c.out.int(n > 0 ? n : 0);
+  },
+
+  // ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
+  zrange(c, argv, server) {
+    zrangeGeneric(c, argv, server, 1, null, AUTO, null);
+  },
+
+  // ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
+  zrangestore(c, argv, server) {
+    zrangeGeneric(c, argv, server, 2, argv[1]!, AUTO, null);
+  },
+
+  // ZREVRANGE key start stop [WITHSCORES]
+  zrevrange(c, argv, server) {
+    zrangeGeneric(c, argv, server, 1, null, RANK, true);
+  },
+
+  // ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
+  zrangebyscore(c, argv, server) {
+    zrangeGeneric(c, argv, server, 1, null, SCORE, false);
+  },
+
+  // ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
+  zrevrangebyscore(c, argv, server) {
+    zrangeGeneric(c, argv, server, 1, null, SCORE, true);
+  },
+
+  // ZRANGEBYLEX key min max [LIMIT offset count]
+  zrangebylex(c, argv, server) {
+    zrangeGeneric(c, argv, server, 1, null, LEX, false);
+  },
+
+  // ZREVRANGEBYLEX key max min [LIMIT offset count]
+  zrevrangebylex(c, argv, server) {
+    zrangeGeneric(c, argv, server, 1, null, LEX, true);
+  },
+
+  // ZREMRANGEBYRANK key start stop
+  zremrangebyrank(c, argv, server) {
+    zremrangeGeneric(c, argv, server, RANK);
+  },
+
+  // ZREMRANGEBYSCORE key min max
+  zremrangebyscore(c, argv, server) {
+    zremrangeGeneric(c, argv, server, SCORE);
+  },
+
+  // ZREMRANGEBYLEX key min max
+  zremrangebylex(c, argv, server) {
+    zremrangeGeneric(c, argv, server, LEX);
+  },
+
+  // ZPOPMIN key [count]
+  zpopmin(c, argv, server) {
+    zpopCommand(c, argv, server, false);
+  },
+
+  // ZPOPMAX key [count]
+  zpopmax(c, argv, server) {
+    zpopCommand(c, argv, server, true);
+  },
+
+  // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+  zmpop(c, argv, server) {
+    const p = parseMpop(c, argv, 1);
+    if (p === null) return;
+    zpopGeneric(c, server, p.keys, p.max, p.count, true, true);
+  },
+
+  // ZRANDMEMBER key [count [WITHSCORES]]
+  zrandmember(c, argv) {
+    if (argv.length >= 3) {
+      const big = parseBigInt(argv[2]!);
+      if (big === null) {
+        c.out.error(NOT_INTEGER);
+        return;
+      }
+      const l = Number(big);
+      if (big < -(2n ** 63n - 1n)) {
+        c.out.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+        return;
+      }
+      let withScores = false;
+      if (argv.length > 4 || (argv.length === 4 && !is(argv[3], 'withscores'))) {
+        c.out.error(SYNTAX);
+        return;
+      } else if (argv.length === 4) {
+        withScores = true;
+        if (big < -4611686018427387903n || big > 4611686018427387903n) {
+          c.out.error('ERR value is out of range');
+          return;
+        }
+      }
+      const zs = getZset(c, argv[1]!, false);
+      if (zs === undefined) return;
+      zrandmemberWithCount(c, zs, l, withScores);
+      return;
+    }
+    const zs = getZset(c, argv[1]!, false);
+    if (zs === undefined) return;
+    if (zs === null) {
+      c.out.nullBulk();
+      return;
+    }
+    c.out.bulk(zs.tree.memberAt(Math.floor(Math.random() * zs.size)));
+  },
+
+  // ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
+  zunion(c, argv, server) {
+    zsetOp(c, argv, server, null, 1, OP_UNION, false);
+  },
+
+  // ZINTER numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
+  zinter(c, argv, server) {
+    zsetOp(c, argv, server, null, 1, OP_INTER, false);
+  },
+
+  // ZDIFF numkeys key [key ...] [WITHSCORES]
+  zdiff(c, argv, server) {
+    zsetOp(c, argv, server, null, 1, OP_DIFF, false);
+  },
+
+  // ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE SUM|MIN|MAX]
+  zunionstore(c, argv, server) {
+    zsetOp(c, argv, server, argv[1]!, 2, OP_UNION, false);
+  },
+
+  // ZINTERSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE SUM|MIN|MAX]
+  zinterstore(c, argv, server) {
+    zsetOp(c, argv, server, argv[1]!, 2, OP_INTER, false);
+  },
+
+  // ZDIFFSTORE destination numkeys key [key ...]
+  zdiffstore(c, argv, server) {
+    zsetOp(c, argv, server, argv[1]!, 2, OP_DIFF, false);
+  },
+
+  // ZINTERCARD numkeys key [key ...] [LIMIT limit]
+  zintercard(c, argv, server) {
+    zsetOp(c, argv, server, null, 1, OP_INTER, true);
+  },
+
+  // ZSCAN key cursor [MATCH pattern] [COUNT count]
+  // A small (listpack) set is returned whole with cursor 0, as Redis does; a big one is walked
+  // with store/scan.ts cursors over its member dict.
+  zscan(c, argv, server) {
+    const cursor = parseCursor(argv[2]!);
+    if (cursor === null) {
+      c.out.error('ERR invalid cursor');
+      return;
+    }
+    const zs = getZset(c, argv[1]!, false);
+    if (zs === undefined) return;
+    if (zs === null) {
+      c.out.array(2);
+      c.out.bulk('0');
+      c.out.array(0);
+      return;
+    }
+    let count = 10;
+    let pat: string | null = null;
+    for (let i = 3; i < argv.length; i++) {
+      const opt = argv[i]!;
+      const more = argv.length - i - 1;
+      if (is(opt, 'count') && more >= 1) {
+        const n = longArg(c, argv[i + 1]!);
+        if (n === null) return;
+        if (n < 1) {
+          c.out.error(SYNTAX);
+          return;
+        }
+        count = n;
+        i++;
+      } else if (is(opt, 'match') && more >= 1) {
+        pat = argv[i + 1]!;
+        if (pat === '*') pat = null;
+        i++;
+      } else {
+        c.out.error(SYNTAX);
+        return;
+      }
+    }
+    // SECURITY: glob patterns are capped (SECURITY.md "limits"); Redis has no such cap.
+    if (pat !== null && pat.length > GLOB_MAX_PATTERN) {
+      c.out.error(err.patternTooLong(GLOB_MAX_PATTERN));
+      return;
+    }
+    const found: string[] = [];
+    const scores: number[] = [];
+    let next = '0';
+    if (zs.listpack) {
+      zs.tree.forEach((m, s) => {
+        if (pat !== null && !globMatch(pat, m)) return;
+        found.push(m);
+        scores.push(s);
+      });
+    } else {
+      const dict = zs.dict;
+      next = server.ks.scanCursors.scan({ owner: dict, open: () => dict.keys(), removals: dict.removals }, cursor, count, (m: string) => {
+        if (pat !== null && !globMatch(pat, m)) return;
+        const s = dict.get(m);
+        if (s === undefined) return;
+        found.push(m);
+        scores.push(s);
+      });
+    }
+    const out = c.out;
+    out.array(2);
+    out.bulk(next);
+    out.array(found.length * 2);
+    for (let i = 0; i < found.length; i++) {
+      out.bulk(found[i]!);
+      out.bulk(formatDouble(scores[i]!)); // a bulk string in both protocols
+    }
+  },
+};

@@ -1,0 +1,544 @@
+// Sorted sets: a member -> score Dict (no 2^24 limit) beside an order-statistic B+tree that keeps
+// (score, member) pairs in Redis's order: by score, then by member bytes (latin1 strings compare
+// bytewise with <). Every operation is O(log n): insert, delete, rank, element at a rank, and the
+// rank of the first element past a score or lex bound (ranges are then rank intervals).
+//
+// Tree shape: leaves hold parallel arrays of members and scores and are linked both ways; inner
+// nodes hold their children, each child's element count and a separator per child (index 0
+// unused) with the strict invariant: every key in child i-1 < sep[i] <= every key in child i.
+import type { TypedValue } from '../db.js';
+import { Dict } from '../dict.js';
+
+const LEAF_MAX = 64;
+const INNER_MAX = 64;
+/** A node this small tries to merge with a neighbour. */
+const LEAF_MIN = LEAF_MAX >> 2;
+const INNER_MIN = INNER_MAX >> 2;
+/** Fill used when building from sorted input. */
+const BUILD_FILL = 48;
+
+class Leaf {
+  readonly leaf = true;
+  members: string[];
+  scores: number[];
+  next: Leaf | null = null;
+  prev: Leaf | null = null;
+  constructor(members: string[] = [], scores: number[] = []) {
+    this.members = members;
+    this.scores = scores;
+  }
+}
+
+class Inner {
+  readonly leaf = false;
+  children: TreeNode[];
+  counts: number[];
+  sepS: number[];
+  sepM: string[];
+  constructor(children: TreeNode[], counts: number[], sepS: number[], sepM: string[]) {
+    this.children = children;
+    this.counts = counts;
+    this.sepS = sepS;
+    this.sepM = sepM;
+  }
+}
+
+type TreeNode = Leaf | Inner;
+
+/** Seek modes: which elements count as "before" the target (a prefix of the order). */
+const enum Mode {
+  /** key <= (S, M): the element (S, M) is just before the position found. */
+  KeyLe,
+  /** score < S */
+  ScoreLt,
+  /** score <= S */
+  ScoreLe,
+  /** member < M */
+  LexLt,
+  /** member <= M */
+  LexLe,
+  /** every element (lex "+") */
+  All,
+  /** no element (lex "-") */
+  None,
+}
+
+function before(mode: Mode, s: number, m: string, S: number, M: string): boolean {
+  switch (mode) {
+    case Mode.KeyLe:
+      return s < S || (s === S && m <= M);
+    case Mode.ScoreLt:
+      return s < S;
+    case Mode.ScoreLe:
+      return s <= S;
+    case Mode.LexLt:
+      return m < M;
+    case Mode.LexLe:
+      return m <= M;
+    case Mode.All:
+      return true;
+    case Mode.None:
+      return false;
+  }
+}
+
+/** A lex range bound: "-" / "+" / "[x" / "(x". */
+export interface LexBound {
+  /** -1 for "-", 1 for "+", 0 for a member. */
+  inf: number;
+  value: string;
+  exclusive: boolean;
+}
+
+/** Position found by the last seek / at (the tree is single-threaded, so fields are fine). */
+let foundLeaf: Leaf = new Leaf();
+let foundIdx = 0;
+/** Path of the last seek: inner nodes and the child index taken in each. */
+const pathNodes: Inner[] = [];
+const pathIdx: number[] = [];
+let pathLen = 0;
+
+/** The ordered part of a sorted set. */
+export class ZTree {
+  private root: TreeNode = new Leaf();
+  private first: Leaf;
+  private last: Leaf;
+  size = 0;
+
+  constructor() {
+    this.first = this.last = this.root as Leaf;
+  }
+
+  /** Builds a tree from elements already in order (no duplicates). */
+  static fromSorted(members: string[], scores: number[]): ZTree {
+    const t = new ZTree();
+    const n = members.length;
+    if (n === 0) return t;
+    let level: TreeNode[] = [];
+    let counts: number[] = [];
+    let firstS: number[] = [];
+    let firstM: string[] = [];
+    let prev: Leaf | null = null;
+    for (let i = 0; i < n; i += BUILD_FILL) {
+      const l = new Leaf(members.slice(i, i + BUILD_FILL), scores.slice(i, i + BUILD_FILL));
+      l.prev = prev;
+      if (prev !== null) prev.next = l;
+      else t.first = l;
+      prev = l;
+      level.push(l);
+      counts.push(l.members.length);
+      firstS.push(l.scores[0]!);
+      firstM.push(l.members[0]!);
+    }
+    t.last = prev!;
+    while (level.length > 1) {
+      const up: TreeNode[] = [];
+      const upCounts: number[] = [];
+      const upS: number[] = [];
+      const upM: string[] = [];
+      for (let i = 0; i < level.length; i += BUILD_FILL) {
+        const node = new Inner(level.slice(i, i + BUILD_FILL), counts.slice(i, i + BUILD_FILL), firstS.slice(i, i + BUILD_FILL), firstM.slice(i, i + BUILD_FILL));
+        let total = 0;
+        for (const c of node.counts) total += c;
+        up.push(node);
+        upCounts.push(total);
+        upS.push(firstS[i]!);
+        upM.push(firstM[i]!);
+      }
+      level = up;
+      counts = upCounts;
+      firstS = upS;
+      firstM = upM;
+    }
+    t.root = level[0]!;
+    t.size = n;
+    return t;
+  }
+
+  /**
+   * Descends to the first element for which `before` is false; returns its rank (0..size) and
+   * leaves its leaf and index (possibly one past the leaf's end) in foundLeaf / foundIdx, and the
+   * path in pathNodes / pathIdx.
+   */
+  private seek(mode: Mode, S: number, M: string): number {
+    let node = this.root;
+    let rank = 0;
+    pathLen = 0;
+    while (!node.leaf) {
+      const sepS = node.sepS;
+      const sepM = node.sepM;
+      let lo = 1;
+      let hi = node.children.length - 1;
+      let ans = 0;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (before(mode, sepS[mid]!, sepM[mid]!, S, M)) {
+          ans = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      const counts = node.counts;
+      for (let j = 0; j < ans; j++) rank += counts[j]!;
+      pathNodes[pathLen] = node;
+      pathIdx[pathLen] = ans;
+      pathLen++;
+      node = node.children[ans]!;
+    }
+    const ms = node.members;
+    const ss = node.scores;
+    let lo = 0;
+    let hi = ms.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(mode, ss[mid]!, ms[mid]!, S, M)) lo = mid + 1;
+      else hi = mid;
+    }
+    foundLeaf = node;
+    foundIdx = lo;
+    return rank + lo;
+  }
+
+  /** Positions foundLeaf / foundIdx on the element of rank r (0 <= r < size). */
+  private at(r: number): void {
+    let node = this.root;
+    while (!node.leaf) {
+      const counts = node.counts;
+      let i = 0;
+      while (r >= counts[i]!) r -= counts[i++]!;
+      node = node.children[i]!;
+    }
+    foundLeaf = node;
+    foundIdx = r;
+  }
+
+  /** Inserts (score, member), which must not be present. */
+  insert(score: number, member: string): void {
+    this.seek(Mode.KeyLe, score, member);
+    const leaf = foundLeaf;
+    leaf.members.splice(foundIdx, 0, member);
+    leaf.scores.splice(foundIdx, 0, score);
+    this.size++;
+    for (let d = 0; d < pathLen; d++) pathNodes[d]!.counts[pathIdx[d]!]!++;
+    if (leaf.members.length > LEAF_MAX) this.splitLeaf(leaf);
+  }
+
+  private splitLeaf(leaf: Leaf): void {
+    const mid = leaf.members.length >> 1;
+    const right = new Leaf(leaf.members.splice(mid), leaf.scores.splice(mid));
+    right.next = leaf.next;
+    right.prev = leaf;
+    if (leaf.next !== null) leaf.next.prev = right;
+    else this.last = right;
+    leaf.next = right;
+    this.addChild(pathLen - 1, leaf, mid, right, right.members.length, right.scores[0]!, right.members[0]!);
+  }
+
+  /** After `left` (at path depth d's child index) split into left + right, records right in the parent. */
+  private addChild(d: number, left: TreeNode, leftCount: number, right: TreeNode, rightCount: number, sepS: number, sepM: string): void {
+    if (d < 0) {
+      this.root = new Inner([left, right], [leftCount, rightCount], [0, sepS], ['', sepM]);
+      return;
+    }
+    const p = pathNodes[d]!;
+    const i = pathIdx[d]!;
+    p.counts[i] = leftCount;
+    p.children.splice(i + 1, 0, right);
+    p.counts.splice(i + 1, 0, rightCount);
+    p.sepS.splice(i + 1, 0, sepS);
+    p.sepM.splice(i + 1, 0, sepM);
+    if (p.children.length <= INNER_MAX) return;
+    const mid = p.children.length >> 1;
+    const r = new Inner(p.children.splice(mid), p.counts.splice(mid), p.sepS.splice(mid), p.sepM.splice(mid));
+    let lc = 0;
+    for (const c of p.counts) lc += c;
+    let rc = 0;
+    for (const c of r.counts) rc += c;
+    this.addChild(d - 1, p, lc, r, rc, r.sepS[0]!, r.sepM[0]!);
+  }
+
+  /** Removes (score, member); false when it is not there. */
+  delete(score: number, member: string): boolean {
+    this.seek(Mode.KeyLe, score, member);
+    const leaf = foundLeaf;
+    const idx = foundIdx - 1;
+    if (idx < 0 || leaf.members[idx] !== member || leaf.scores[idx] !== score) return false;
+    leaf.members.splice(idx, 1);
+    leaf.scores.splice(idx, 1);
+    this.size--;
+    for (let d = 0; d < pathLen; d++) pathNodes[d]!.counts[pathIdx[d]!]!--;
+    if (leaf.members.length < LEAF_MIN) this.underflow(pathLen - 1, leaf);
+    return true;
+  }
+
+  /** Fixes a small or empty node at path depth d + 1 (d = -1: the root). */
+  private underflow(d: number, node: TreeNode): void {
+    if (d < 0) {
+      // The root: collapse an inner root with one child.
+      let r = this.root;
+      while (!r.leaf && r.children.length === 1) r = r.children[0]!;
+      this.root = r;
+      return;
+    }
+    const p = pathNodes[d]!;
+    const i = pathIdx[d]!;
+    const len = node.leaf ? node.members.length : node.children.length;
+    if (len === 0) {
+      this.removeChild(p, i);
+    } else {
+      // Merge with the right neighbour, else the left one, when both fit comfortably.
+      const max = node.leaf ? (LEAF_MAX * 3) >> 2 : (INNER_MAX * 3) >> 2;
+      let j = -1;
+      if (i + 1 < p.children.length && nodeLen(p.children[i + 1]!) + len <= max) j = i;
+      else if (i > 0 && nodeLen(p.children[i - 1]!) + len <= max) j = i - 1;
+      if (j < 0) return;
+      this.merge(p, j);
+    }
+    const plen = p.children.length;
+    if (plen < INNER_MIN || d === 0) this.underflow(d - 1, p);
+  }
+
+  /** Merges child j + 1 of p into child j. */
+  private merge(p: Inner, j: number): void {
+    const a = p.children[j]!;
+    const b = p.children[j + 1]!;
+    if (a.leaf && b.leaf) {
+      for (let k = 0; k < b.members.length; k++) {
+        a.members.push(b.members[k]!);
+        a.scores.push(b.scores[k]!);
+      }
+      a.next = b.next;
+      if (b.next !== null) b.next.prev = a;
+      else this.last = a;
+    } else if (!a.leaf && !b.leaf) {
+      // b's first separator slot takes the separator that stood between a and b.
+      b.sepS[0] = p.sepS[j + 1]!;
+      b.sepM[0] = p.sepM[j + 1]!;
+      for (let k = 0; k < b.children.length; k++) {
+        a.children.push(b.children[k]!);
+        a.counts.push(b.counts[k]!);
+        a.sepS.push(b.sepS[k]!);
+        a.sepM.push(b.sepM[k]!);
+      }
+    }
+    p.counts[j] = p.counts[j]! + p.counts[j + 1]!;
+    p.children.splice(j + 1, 1);
+    p.counts.splice(j + 1, 1);
+    p.sepS.splice(j + 1, 1);
+    p.sepM.splice(j + 1, 1);
+  }
+
+  /** Removes the (empty) child i of p. */
+  private removeChild(p: Inner, i: number): void {
+    const c = p.children[i]!;
+    if (c.leaf) {
+      if (c.prev !== null) c.prev.next = c.next;
+      else if (c.next !== null) this.first = c.next;
+      if (c.next !== null) c.next.prev = c.prev;
+      else if (c.prev !== null) this.last = c.prev;
+    }
+    p.children.splice(i, 1);
+    p.counts.splice(i, 1);
+    p.sepS.splice(i, 1);
+    p.sepM.splice(i, 1);
+  }
+
+  /** Rank (0-based) of (score, member), or -1. */
+  rank(score: number, member: string): number {
+    const r = this.seek(Mode.KeyLe, score, member) - 1;
+    return r >= 0 && foundLeaf.members[foundIdx - 1] === member ? r : -1;
+  }
+
+  /** Rank of the first element with score >= min (> min when exclusive); size when none. */
+  firstScoreRank(min: number, exclusive: boolean): number {
+    return this.seek(exclusive ? Mode.ScoreLe : Mode.ScoreLt, min, '');
+  }
+
+  /** Rank of the last element with score <= max (< max when exclusive); -1 when none. */
+  lastScoreRank(max: number, exclusive: boolean): number {
+    return this.seek(exclusive ? Mode.ScoreLt : Mode.ScoreLe, max, '') - 1;
+  }
+
+  /** Rank of the first element with member >= min (lex bound); size when none. */
+  firstLexRank(min: LexBound): number {
+    if (min.inf !== 0) return this.seek(min.inf < 0 ? Mode.None : Mode.All, 0, '');
+    return this.seek(min.exclusive ? Mode.LexLe : Mode.LexLt, 0, min.value);
+  }
+
+  /** Rank of the last element with member <= max (lex bound); -1 when none. */
+  lastLexRank(max: LexBound): number {
+    if (max.inf !== 0) return this.seek(max.inf < 0 ? Mode.None : Mode.All, 0, '') - 1;
+    return this.seek(max.exclusive ? Mode.LexLt : Mode.LexLe, 0, max.value) - 1;
+  }
+
+  /** Member and score at a rank (0 <= r < size). */
+  memberAt(r: number): string {
+    this.at(r);
+    return foundLeaf.members[foundIdx]!;
+  }
+
+  scoreAt(r: number): number {
+    this.at(r);
+    return foundLeaf.scores[foundIdx]!;
+  }
+
+  /**
+   * Appends up to `count` elements starting at rank `start` (inclusive) and walking forward
+   * (or backward when rev) to members / scores.
+   */
+  collect(start: number, count: number, rev: boolean, members: string[], scores: number[] | null): void {
+    if (count <= 0 || start < 0 || start >= this.size) return;
+    this.at(start);
+    let leaf: Leaf | null = foundLeaf;
+    let i = foundIdx;
+    while (count > 0 && leaf !== null) {
+      if (rev) {
+        if (i < 0) {
+          leaf = leaf.prev;
+          if (leaf !== null) i = leaf.members.length - 1;
+          continue;
+        }
+      } else if (i >= leaf.members.length) {
+        leaf = leaf.next;
+        i = 0;
+        continue;
+      }
+      members.push(leaf.members[i]!);
+      if (scores !== null) scores.push(leaf.scores[i]!);
+      count--;
+      i += rev ? -1 : 1;
+    }
+  }
+
+  /** Calls f for every element in order. */
+  forEach(f: (member: string, score: number) => void): void {
+    for (let l: Leaf | null = this.first; l !== null; l = l.next) {
+      const ms = l.members;
+      const ss = l.scores;
+      for (let i = 0; i < ms.length; i++) f(ms[i]!, ss[i]!);
+    }
+  }
+
+  /** Every element in order (for copies and tests). */
+  toArrays(): [string[], number[]] {
+    const ms: string[] = [];
+    const ss: number[] = [];
+    for (let l: Leaf | null = this.first; l !== null; l = l.next) {
+      for (let i = 0; i < l.members.length; i++) {
+        ms.push(l.members[i]!);
+        ss.push(l.scores[i]!);
+      }
+    }
+    return [ms, ss];
+  }
+
+  /** Checks every structural invariant; throws on a violation (tests). */
+  check(): void {
+    let total = 0;
+    const walk = (n: TreeNode, lo: [number, string] | null, hi: [number, string] | null): number => {
+      const lt = (a: [number, string], b: [number, string]): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+      if (n.leaf) {
+        for (let i = 0; i < n.members.length; i++) {
+          const k: [number, string] = [n.scores[i]!, n.members[i]!];
+          if (lo !== null && lt(k, lo)) throw new Error('key below separator');
+          if (hi !== null && !lt(k, hi)) throw new Error('key not below next separator');
+          if (i > 0 && !lt([n.scores[i - 1]!, n.members[i - 1]!], k)) throw new Error('leaf out of order');
+        }
+        return n.members.length;
+      }
+      if (n.children.length === 0) throw new Error('empty inner node');
+      let sum = 0;
+      for (let i = 0; i < n.children.length; i++) {
+        const clo: [number, string] | null = i === 0 ? lo : [n.sepS[i]!, n.sepM[i]!];
+        const chi: [number, string] | null = i + 1 < n.children.length ? [n.sepS[i + 1]!, n.sepM[i + 1]!] : hi;
+        const c = walk(n.children[i]!, clo, chi);
+        if (c !== n.counts[i]) throw new Error(`count mismatch ${c} != ${n.counts[i]}`);
+        sum += c;
+      }
+      return sum;
+    };
+    total = walk(this.root, null, null);
+    if (total !== this.size) throw new Error('size mismatch');
+    let n = 0;
+    let prev: Leaf | null = null;
+    for (let l: Leaf | null = this.first; l !== null; l = l.next) {
+      if (l.prev !== prev) throw new Error('bad prev link');
+      n += l.members.length;
+      prev = l;
+    }
+    if (prev !== this.last) throw new Error('bad last leaf');
+    if (n !== this.size) throw new Error('leaf chain size mismatch');
+  }
+}
+
+function nodeLen(n: TreeNode): number {
+  return n.leaf ? n.members.length : n.children.length;
+}
+
+/** A sorted-set value. */
+export class ZSet implements TypedValue {
+  readonly type = 'zset' as const;
+  readonly dict: Dict<number>;
+  tree: ZTree;
+  /** OBJECT ENCODING: Redis's listpack while small, skiplist once it grew past the limits. */
+  listpack: boolean;
+
+  constructor(listpack = true, tree?: ZTree, dict?: Dict<number>) {
+    this.listpack = listpack;
+    this.tree = tree ?? new ZTree();
+    this.dict = dict ?? new Dict<number>();
+  }
+
+  /** A set built from members and scores already in order. */
+  static fromSorted(members: string[], scores: number[], listpack: boolean): ZSet {
+    const d = new Dict<number>();
+    for (let i = 0; i < members.length; i++) d.set(members[i]!, scores[i]!);
+    return new ZSet(listpack, ZTree.fromSorted(members, scores), d);
+  }
+
+  encoding(): string {
+    return this.listpack ? 'listpack' : 'skiplist';
+  }
+
+  copy(): ZSet {
+    const [ms, ss] = this.tree.toArrays();
+    return ZSet.fromSorted(ms, ss, this.listpack);
+  }
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  score(member: string): number | undefined {
+    return this.dict.get(member);
+  }
+
+  /** Adds a member that is not present. */
+  insert(member: string, score: number): void {
+    this.dict.set(member, score);
+    this.tree.insert(score, member);
+  }
+
+  /** Changes the score of a present member. */
+  update(member: string, old: number, score: number): void {
+    this.tree.delete(old, member);
+    this.tree.insert(score, member);
+    this.dict.set(member, score);
+  }
+
+  /** Removes a member; false when absent. */
+  remove(member: string): boolean {
+    const s = this.dict.get(member);
+    if (s === undefined) return false;
+    this.dict.delete(member);
+    this.tree.delete(s, member);
+    return true;
+  }
+
+  /** Rank of a member from the lowest (or highest when rev), or -1. */
+  rank(member: string, rev: boolean): number {
+    const s = this.dict.get(member);
+    if (s === undefined) return -1;
+    const r = this.tree.rank(s, member);
+    return rev ? this.tree.size - 1 - r : r;
+  }
+}
