@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (testOnly) {
-    process.stdout.write(`Configuration ${loaded.file} is OK\n`);
+    process.stdout.write(loaded.file === null ? 'Configuration is OK\n' : `Configuration ${loaded.file} is OK\n`);
     return 0;
   }
   if (config.bool('daemonize')) {
