@@ -253,6 +253,11 @@ async function main(): Promise<void> {
   try {
     redoubt = await startRedoubt();
     redis = await startRedis();
+    // Warm-up (not measured): lets V8 compile Redoubt's hot path before the first measured test.
+    for (const b of [redoubt, redis]) {
+      const r = await run([...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-t', TESTS.join(',').toLowerCase(), '-n', String(Math.max(10_000, opt.requests / 2)), '-c', '50', '-q']);
+      if (r.code !== 0) throw new Error(`warm-up against ${b.name} failed: ${r.stderr.slice(-500)}`);
+    }
     let turn = 0;
     for (const pipeline of [1, 16]) {
       for (const test of TESTS) {
