@@ -16,7 +16,7 @@ function validName(name: string): boolean {
   return true;
 }
 
-/** CLIENT LIST / KILL TYPE names. Replication and pub/sub clients do not exist yet: all are "normal". */
+/** CLIENT LIST / KILL TYPE names. Replication does not exist yet: clients are "normal" or "pubsub". */
 type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 
 function parseClientType(s: string): ClientType | null {
@@ -27,9 +27,7 @@ function parseClientType(s: string): ClientType | null {
 }
 
 function clientType(c: Client): ClientType {
-  // The pub/sub work sets a subscription count on the client; until then every client is normal.
-  const subs = (c as unknown as { subscriptionCount?: number }).subscriptionCount;
-  return subs !== undefined && subs > 0 ? 'pubsub' : 'normal';
+  return c.subs !== null ? 'pubsub' : 'normal';
 }
 
 /** Writes the HELLO reply map. */
@@ -116,13 +114,17 @@ export function helpReply(c: Client, lines: readonly string[]): void {
 }
 
 export const connectionCommands: HandlerMap = {
-  // PING [message]. (Subscribed clients in RESP2 get ["pong", message]: added with pub/sub.)
+  // PING [message]. Subscribed clients in RESP2 get the array ["pong", message or ""].
   ping(c, argv) {
     if (argv.length > 2) {
       c.out.error(err.wrongArity('ping'));
       return;
     }
-    if (argv.length === 2) c.out.bulk(argv[1]!);
+    if (c.subs !== null && c.resp === 2) {
+      c.out.array(2);
+      c.out.bulk('pong');
+      c.out.bulk(argv.length === 2 ? argv[1]! : '');
+    } else if (argv.length === 2) c.out.bulk(argv[1]!);
     else c.out.raw('+PONG\r\n');
   },
 
@@ -210,6 +212,8 @@ export const connectionCommands: HandlerMap = {
   reset(c, _argv, server) {
     c.multi = null;
     c.multiDirty = false;
+    server.events.unwatchAll(c);
+    server.pubsub.dropClient(c);
     if (c.monitor) {
       c.monitor = false;
       server.monitors.delete(c);

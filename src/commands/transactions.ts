@@ -1,5 +1,6 @@
-// Transactions: MULTI EXEC DISCARD. The dispatcher queues commands while a client is in MULTI and
-// marks the transaction doomed when a queued command is refused. (WATCH/UNWATCH: later work.)
+// Transactions: MULTI EXEC DISCARD WATCH UNWATCH. The dispatcher queues commands while a client is
+// in MULTI and marks the transaction doomed when a queued command is refused. WATCHed keys live
+// in server/events.ts; every write path marks their watchers dirty, and EXEC then replies null.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import type { HandlerMap } from './types.js';
@@ -31,10 +32,17 @@ export const transactionsCommands: HandlerMap = {
       return;
     }
     const dirty = c.multiDirty;
+    // A WATCHed key that expired since WATCH counts as changed (as in Redis 7.0).
+    const changed = c.watchDirty || (c.watching.length > 0 && server.events.watchedKeyExpired(c));
     c.multi = null;
     c.multiDirty = false;
+    if (c.watching.length > 0 || c.watchDirty) server.events.unwatchAll(c);
     if (dirty) {
       c.out.error('EXECABORT Transaction discarded because of previous errors.');
+      return;
+    }
+    if (changed) {
+      c.out.nullArray();
       return;
     }
     c.out.array(queue.length);
@@ -51,14 +59,32 @@ export const transactionsCommands: HandlerMap = {
     }
   },
 
-  // DISCARD
-  discard(c) {
+  // DISCARD: also forgets the WATCHed keys.
+  discard(c, _argv, server) {
     if (c.multi === null) {
       c.out.error('ERR DISCARD without MULTI');
       return;
     }
     c.multi = null;
     c.multiDirty = false;
+    server.events.unwatchAll(c);
+    c.out.ok();
+  },
+
+  // WATCH key [key ...]: EXEC fails if one of them changes (or expires) before it.
+  watch(c, argv, server) {
+    if (c.multi !== null) {
+      c.out.error('ERR WATCH inside MULTI is not allowed');
+      return;
+    }
+    const db = c.db;
+    for (let j = 1; j < argv.length; j++) server.events.watch(c, db, argv[j]!);
+    c.out.ok();
+  },
+
+  // UNWATCH
+  unwatch(c, _argv, server) {
+    server.events.unwatchAll(c);
     c.out.ok();
   },
 };

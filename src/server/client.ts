@@ -5,6 +5,8 @@ import { ReplyWriter } from '../protocol/writer.js';
 import type { Command } from '../commands/types.js';
 import type { Db } from '../store/db.js';
 import type { Server } from './server.js';
+import type { WatchedKey } from './events.js';
+import type { Subscriptions } from './pubsub.js';
 
 export interface QueuedCommand {
   cmd: Command;
@@ -30,8 +32,12 @@ export class Client {
   /** MULTI queue, null outside a transaction. */
   multi: QueuedCommand[] | null = null;
   /** WATCHed keys, and whether one of them changed since (EXEC then fails). */
-  watching: [Db, string][] = [];
+  watching: WatchedKey[] = [];
   watchDirty = false;
+  /** Pub/sub subscriptions (server/pubsub.ts); null when none, which the dispatcher checks. */
+  subs: Subscriptions | null = null;
+  /** Offsets [start, end, ...] in `out` of pushes that CLIENT REPLY OFF/SKIP must not drop. */
+  pushKeep: number[] | null = null;
   /** A queued command was refused: EXEC will abort. */
   multiDirty = false;
   replyMode: ReplyMode = 'on';
@@ -106,6 +112,7 @@ export class Client {
   flush(): void {
     if (this.closed) return;
     if (this.out.len > 0) {
+      this.pushKeep = null;
       const data = this.out.take();
       this.server.stats.netOutput += data.length;
       this.socket.write(data);

@@ -3,6 +3,7 @@
 import { err } from '../errors.js';
 import type { Command } from '../commands/types.js';
 import type { Client } from './client.js';
+import { PUBSUB_CONTEXT_COMMANDS, dropReplies, pubsubContextError } from './pubsub.js';
 import type { Server } from './server.js';
 
 /** Commands that run (not queue) inside MULTI. */
@@ -46,6 +47,7 @@ export class Dispatcher {
       // As Redis: a refused EXEC (arity, NOAUTH, ...) aborts and discards the transaction, if any.
       client.multi = null;
       client.multiDirty = false;
+      if (client.watching.length > 0 || client.watchDirty) this.server.events.unwatchAll(client);
       msg = 'EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg);
     } else if (client.multi !== null) client.multiDirty = true;
     this.reply(client, () => client.out.error(msg));
@@ -88,11 +90,16 @@ export class Dispatcher {
       return;
     }
     // 5. MULTI
+    if (client.multi !== null && cmd.noMulti) {
+      this.reject(client, cmd, 'ERR Command not allowed inside a transaction');
+      return;
+    }
+    // Pub/sub context: a RESP2 client with subscriptions may only (un)subscribe, PING, QUIT, RESET.
+    if (client.subs !== null && client.resp === 2 && !PUBSUB_CONTEXT_COMMANDS.has(cmd.fullName)) {
+      this.reject(client, cmd, pubsubContextError(cmd.fullName));
+      return;
+    }
     if (client.multi !== null) {
-      if (cmd.noMulti) {
-        this.reject(client, cmd, 'ERR Command not allowed inside a transaction');
-        return;
-      }
       if (!MULTI_PASSTHROUGH.has(cmd.parent?.fullName ?? cmd.fullName)) {
         client.multi.push({ cmd, argv });
         this.reply(client, () => client.out.raw('+QUEUED\r\n'));
@@ -132,14 +139,15 @@ export class Dispatcher {
     if (out.errors !== errorsBefore) stats.failed++;
     server.stats.commands++;
     client.lastCommand = cmd.fullName;
+    // Dropped replies keep the pub/sub pushes (dropReplies), as Redis sends those regardless.
     if (client.skipNext) {
-      out.len = mark;
+      dropReplies(client, mark);
       client.skipNext = false;
     } else if (client.replyMode === 'off') {
-      out.len = mark;
+      dropReplies(client, mark);
     } else if (client.replyMode === 'skip') {
       // CLIENT REPLY SKIP: no reply for itself, none for the next command.
-      out.len = mark;
+      dropReplies(client, mark);
       client.replyMode = 'on';
       client.skipNext = true;
     }

@@ -62,66 +62,119 @@ export function formatNotifyFlags(flags: number): string {
 /** Publishes a message to a channel; provided by the pub/sub layer. */
 export type Publisher = (channel: string, message: string) => void;
 
+/** One WATCHed key of one client. */
+export interface WatchedKey {
+  readonly client: Client;
+  readonly db: Db;
+  readonly key: string;
+  /**
+   * The key was already logically expired (stale, not yet removed) when WATCHed, as Redis's
+   * watchedKey.expired: its removal is then no change, and EXEC does not fail because it is expired.
+   */
+  expired: boolean;
+}
+
 export class KeyEvents {
   /** notify-keyspace-events as flags; 0 disables notifications (the hot path checks only this). */
   flags = 0;
   publish: Publisher | null = null;
-  /** WATCHed keys: db -> key -> clients watching it. */
-  private readonly watched = new Map<Db, Map<string, Set<Client>>>();
+  /** WATCHed keys: db -> key -> who watches it (in WATCH order). */
+  private readonly watched = new Map<Db, Map<string, WatchedKey[]>>();
 
-  /** A key was changed (written, deleted, expired, renamed...): WATCHers' transactions will fail. */
-  modified(db: Db, key: string): void {
-    if (this.watched.size === 0) return;
-    const clients = this.watched.get(db)?.get(key);
-    if (clients === undefined) return;
-    for (const c of clients) c.watchDirty = true;
+  /** How many keys are WATCHed by anyone (INFO watching_keys-like introspection and tests). */
+  get watchedKeyCount(): number {
+    let n = 0;
+    for (const keys of this.watched.values()) n += keys.size;
+    return n;
   }
 
-  /** Every key of a database changed (FLUSHDB, FLUSHALL, SWAPDB): fail every WATCH on it. */
+  /**
+   * A key was changed (written, deleted, expired, renamed...), called after the change:
+   * WATCHers' transactions will fail (Redis's touchWatchedKey). A key that was already stale
+   * when WATCHed and is now gone did not logically change.
+   */
+  modified(db: Db, key: string): void {
+    if (this.watched.size === 0) return;
+    const list = this.watched.get(db)?.get(key);
+    if (list === undefined) return;
+    for (const wk of list) {
+      if (wk.expired) {
+        if (!db.data.has(key)) {
+          wk.expired = false; // the stale key is now really gone: no change
+          continue;
+        }
+      }
+      wk.client.watchDirty = true;
+    }
+  }
+
+  /** Every WATCHed key of a database counts as changed. */
   modifiedAll(db: Db): void {
     const keys = this.watched.get(db);
     if (keys === undefined) return;
-    for (const clients of keys.values()) for (const c of clients) c.watchDirty = true;
+    for (const list of keys.values()) for (const wk of list) wk.client.watchDirty = true;
   }
 
   /**
    * FLUSHDB / FLUSHALL / SWAPDB (Redis's touchAllWatchedKeysInDb), called before the change:
-   * WATCHed keys of `db` present in `db`, or in `other` (which replaces it), are modified,
-   * except that stale (expired, not yet removed) keys do not count as a change: a stale key
-   * removed or replaced by nothing or by another stale key, or nothing replaced by a stale key.
-   * (Redis remembers whether the key was already stale when WATCHed; this uses "stale now".)
+   * `db` is emptied and its contents replaced by those of `other` (null for a flush). A WATCHed
+   * key present before or after counts as changed, except: a key stale at WATCH time that is
+   * now gone (or replaced by another stale key), and a missing key replaced by a stale one
+   * (which then counts as stale-at-WATCH).
    */
   touchAllIn(db: Db, other: Db | null): void {
     const keys = this.watched.get(db);
     if (keys === undefined) return;
-    for (const [key, clients] of keys) {
+    for (const [key, list] of keys) {
       const inDb = db.data.has(key);
       const inOther = other !== null && other.data.has(key);
       if (!inDb && !inOther) continue;
-      const staleDb = inDb && db.isExpired(key);
-      const staleOther = inOther && other.isExpired(key);
-      if ((staleDb && (!inOther || staleOther)) || (!inDb && staleOther)) continue;
-      for (const c of clients) c.watchDirty = true;
+      for (const wk of list) {
+        if (wk.expired) {
+          if (!inOther) {
+            wk.expired = false;
+            continue;
+          }
+          if (other.isExpired(key)) continue;
+        } else if (!inDb && other!.isExpired(key)) {
+          wk.expired = true;
+          continue;
+        }
+        wk.client.watchDirty = true;
+      }
     }
   }
 
+  /** WATCH: remembers the key (once per client, db and key). */
   watch(client: Client, db: Db, key: string): void {
+    for (const wk of client.watching) if (wk.db === db && wk.key === key) return;
     let keys = this.watched.get(db);
     if (keys === undefined) this.watched.set(db, (keys = new Map()));
-    let clients = keys.get(key);
-    if (clients === undefined) keys.set(key, (clients = new Set()));
-    clients.add(client);
-    client.watching.push([db, key]);
+    let list = keys.get(key);
+    if (list === undefined) keys.set(key, (list = []));
+    const wk: WatchedKey = { client, db, key, expired: db.data.has(key) && db.isExpired(key) };
+    list.push(wk);
+    client.watching.push(wk);
   }
 
+  /** EXEC's last check: a WATCHed key that expired since it was WATCHed counts as changed. */
+  watchedKeyExpired(client: Client): boolean {
+    for (const wk of client.watching) {
+      if (!wk.expired && wk.db.data.has(wk.key) && wk.db.isExpired(wk.key)) return true;
+    }
+    return false;
+  }
+
+  /** UNWATCH, EXEC, DISCARD, RESET and disconnection: forget the client's keys and dirty flag. */
   unwatchAll(client: Client): void {
-    for (const [db, key] of client.watching) {
-      const keys = this.watched.get(db);
-      const clients = keys?.get(key);
-      if (clients === undefined) continue;
-      clients.delete(client);
-      if (clients.size === 0) keys!.delete(key);
-      if (keys!.size === 0) this.watched.delete(db);
+    for (const wk of client.watching) {
+      const keys = this.watched.get(wk.db);
+      const list = keys?.get(wk.key);
+      if (list === undefined) continue;
+      const i = list.indexOf(wk);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) keys!.delete(wk.key);
+      if (keys!.size === 0) this.watched.delete(wk.db);
     }
     client.watching = [];
     client.watchDirty = false;

@@ -12,6 +12,7 @@ import { Users } from '../acl/users.js';
 import { Client } from './client.js';
 import { KeyEvents, NOTIFY } from './events.js';
 import { Dispatcher } from './dispatcher.js';
+import { PubSub } from './pubsub.js';
 import { Logger } from './log.js';
 import { ServerStats } from './stats.js';
 import { SlowLog } from './slowlog.js';
@@ -42,6 +43,8 @@ export class Server {
   readonly users = new Users();
   /** WATCH invalidation and keyspace notifications. */
   readonly events = new KeyEvents();
+  /** Pub/Sub subscriptions and delivery (also carries keyspace notifications). */
+  readonly pubsub: PubSub;
   readonly configFile: string | null;
   readonly startTime: number;
   readonly runId: string;
@@ -77,6 +80,7 @@ export class Server {
     };
     this.table = new CommandTable(ALL_GROUPS);
     this.dispatcher = new Dispatcher(this);
+    this.pubsub = new PubSub(this);
     this.pause = new PauseState(this);
     this.startTime = this.clock.now();
     this.lastSave = Math.floor(this.startTime / 1000);
@@ -217,6 +221,8 @@ export class Server {
     this.monitors.delete(client);
     this.pause.waiting.delete(client);
     this.pendingFlush.delete(client);
+    this.pubsub.dropClient(client);
+    if (client.watching.length > 0) this.events.unwatchAll(client);
   }
 
   /** Marks a client whose reply was written outside its own turn; flushed before the loop idles. */
@@ -264,8 +270,10 @@ export class Server {
     const now = this.clock.now();
     let flags = '';
     if (c.monitor) flags += 'O';
+    if (c.subs !== null) flags += 'P';
     if (c.multi !== null) flags += 'x';
     if (c.blockedArgv !== null) flags += 'b';
+    if (c.watchDirty) flags += 'd';
     if (c.closeAfterReply) flags += 'c';
     if (c.noEvict) flags += 'e';
     if (flags === '') flags = 'N';
@@ -275,7 +283,7 @@ export class Server {
     return (
       `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name}` +
       ` age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags}` +
-      ` db=${c.dbIndex} sub=0 psub=0 ssub=0 multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 argv-mem=0` +
+      ` db=${c.dbIndex} sub=${c.subs?.channels.size ?? 0} psub=${c.subs?.patterns.size ?? 0} ssub=${c.subs?.shard.size ?? 0} multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 argv-mem=0` +
       ` multi-mem=0 rbs=${c.out.buf.length} rbp=${c.out.len} obl=0 oll=0 omem=${omem} tot-mem=${c.out.buf.length + qbuf + omem}` +
       ` events=r cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}`
     );

@@ -109,8 +109,21 @@ export class Db {
 
   /** Stores a value, dropping any TTL unless keepTtl. */
   set(key: string, value: Value, keepTtl = false): void {
+    if (this.ks.onNewKey !== null) {
+      this.setNotifyingNew(key, value, keepTtl);
+      return;
+    }
     this.data.set(key, value);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+  }
+
+  /** set() while "new" key events are on: a stale key is expired first, as Redis's lookup does. */
+  private setNotifyingNew(key: string, value: Value, keepTtl: boolean): void {
+    if (this.expires.size > 0) this.expireIfNeeded(key);
+    const fresh = !this.data.has(key);
+    this.data.set(key, value);
+    if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    if (fresh) this.ks.onNewKey!(this, key);
   }
 
   delete(key: string): boolean {
@@ -231,6 +244,8 @@ export class Keyspace {
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, dirty: 0 };
   /** Called for every key removed by expiry (notifications, WATCH, AOF hook in). */
   onExpired: (db: Db, key: string) => void = () => {};
+  /** Called after a key is added (the "new" keyspace event); null (the hot path's case) when off. */
+  onNewKey: ((db: Db, key: string) => void) | null = null;
   /** Live iterators behind SCAN cursors (and HSCAN/SSCAN/ZSCAN: any owner may use it). */
   readonly scanCursors = new ScanCursors();
   /** Where active expiry resumes. */
