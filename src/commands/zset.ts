@@ -690,12 +690,12 @@ function zpopCommand(c: Client, argv: string[], server: Server, max: boolean): v
   if (countGiven) {
     const v = parseInteger(argv[2]!);
     if (v === null || v < 0) {
-      c.out.error(v === null ? NOT_INTEGER : 'ERR value is out of range, must be positive');
+      c.out.error('ERR value is out of range, must be positive');
       return;
     }
     if (v === 0) {
-      // Redis replies an empty array before looking at the key.
-      c.out.array(0);
+      // An empty array, once the key's type is checked.
+      if (getZset(c, argv[1]!, true) !== undefined) c.out.array(0);
       return;
     }
     count = v;
@@ -853,7 +853,7 @@ function zsetOp(c: Client, argv: string[], server: Server, dst: string | null, n
     } else if (cardOnly && remaining >= 2 && is(a, 'limit')) {
       const v = parseInteger(argv[j + 1]!);
       if (v === null || v < 0) {
-        c.out.error(v === null ? NOT_INTEGER : "ERR LIMIT can't be negative");
+        c.out.error("ERR LIMIT can't be negative");
         return;
       }
       limit = v;
@@ -945,7 +945,8 @@ function zrandmemberWithCount(c: Client, zs: ZSet | null, count: number, withSco
       if (scores !== null) scores.push(tree.scoreAt(r));
     }
   } else if (count >= n) {
-    tree.collect(0, n, false, members, scores);
+    // The whole set, highest first (Redis walks it from the tail).
+    tree.collect(n - 1, n, true, members, scores);
   } else {
     // A random subset without repetition: partial Fisher-Yates over ranks.
     const picked = new Map<number, number>();

@@ -491,6 +491,7 @@ export class ZSet implements TypedValue {
   /** A set built from members and scores already in order. */
   static fromSorted(members: string[], scores: number[], listpack: boolean): ZSet {
     const d = new Dict<number>();
+    if (listpack) for (let i = 0; i < scores.length; i++) if (scores[i] === 0) scores[i] = 0;
     for (let i = 0; i < members.length; i++) d.set(members[i]!, scores[i]!);
     return new ZSet(listpack, ZTree.fromSorted(members, scores), d);
   }
@@ -514,12 +515,15 @@ export class ZSet implements TypedValue {
 
   /** Adds a member that is not present. */
   insert(member: string, score: number): void {
+    // A listpack keeps scores as text, where -0 is written 0: only a skiplist keeps -0.
+    if (score === 0 && this.listpack) score = 0;
     this.dict.set(member, score);
     this.tree.insert(score, member);
   }
 
   /** Changes the score of a present member. */
   update(member: string, old: number, score: number): void {
+    if (score === 0 && this.listpack) score = 0;
     this.tree.delete(old, member);
     this.tree.insert(score, member);
     this.dict.set(member, score);
