@@ -488,17 +488,43 @@ describe('hash value type', () => {
       const c = h.copy();
       h.set('f1', 'changed', null);
       assert.equal(c.get('f1'), 'v1');
-      // Insertion order survives the conversion and removals.
-      const order: string[] = [];
-      const it = c.entries();
-      for (let r = it.next(); !r.done; r = it.next()) order.push(r.value[0]);
+      // Insertion order survives the conversions and removals.
+      const order = c.pairs().filter((_, i) => i % 2 === 0);
       assert.deepEqual(order, Array.from({ length: 1000 }, (_, i) => 'f' + i).filter((_, i) => i % 3 !== 0));
       for (let i = 0; i < 100; i++) {
-        const k = c.m.keys[c.m.randomSlot()]!;
-        assert.ok(c.has(k));
+        const j = c.randomIndex();
+        assert.equal(c.get(c.fieldAt(j)), c.valueAt(j));
       }
     } finally {
       KeyIndex.mapMax = saved;
+    }
+  });
+
+  test('small and big layouts agree with a model under random operations', () => {
+    const saved = HashValue.smallMax;
+    HashValue.smallMax = 4;
+    try {
+      let seed = 7;
+      const rnd = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed % n;
+      };
+      const h = new HashValue();
+      const model = new Map<string, string>();
+      for (let step = 0; step < 5000; step++) {
+        const f = 'f' + rnd(12);
+        if (rnd(3) === 0) assert.equal(h.delete(f), model.delete(f));
+        else {
+          const v = 'v' + step;
+          assert.equal(h.set(f, v, null), !model.has(f));
+          model.set(f, v);
+        }
+        assert.equal(h.size, model.size);
+        assert.deepEqual(h.pairs(), [...model].flat());
+      }
+      assert.equal(h.small, false);
+    } finally {
+      HashValue.smallMax = saved;
     }
   });
 

@@ -543,7 +543,7 @@ describe('set value type', () => {
       assert.equal(s.size, 250);
       for (let i = 0; i < 500; i++) assert.equal(s.has('m' + i), i % 2 === 1);
       for (let i = 0; i < 200; i++) assert.ok(s.has(s.random()));
-      const src = s.m.scanSource();
+      const src = s.scanSource();
       const it = src.open();
       let n = 0;
       for (let r = it.next(); !r.done; r = it.next()) n++;
@@ -554,6 +554,37 @@ describe('set value type', () => {
       assert.equal(c.size, 250);
     } finally {
       KeyIndex.mapMax = saved;
+    }
+  });
+
+  test('small and big layouts agree with a model under random operations', () => {
+    const saved = SetValue.smallMax;
+    SetValue.smallMax = 5;
+    try {
+      let seed = 11;
+      const rnd = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed % n;
+      };
+      for (const intsOnly of [true, false]) {
+        const s = new SetValue();
+        const model = new Set<string>();
+        for (let step = 0; step < 4000; step++) {
+          const m = intsOnly || rnd(4) > 0 ? String(rnd(16) - 8) : 'x' + rnd(4);
+          if (rnd(3) === 0) assert.equal(s.remove(m), model.delete(m));
+          else {
+            assert.equal(s.add(m, 10), !model.has(m));
+            model.add(m);
+          }
+          assert.equal(s.size, model.size);
+          const got = [...s.ordered()];
+          if (s.intset) assert.deepEqual(got, [...model].sort(compareInts));
+          else assert.deepEqual(got.sort(), [...model].sort());
+          if (s.size > 0) assert.ok(model.has(s.random()));
+        }
+      }
+    } finally {
+      SetValue.smallMax = saved;
     }
   });
 

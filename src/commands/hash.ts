@@ -92,14 +92,12 @@ function replyAll(c: Client, h: HashValue | null, fields: boolean, values: boole
     else out.array(0);
     return;
   }
-  if (fields && values) out.map(h.size);
-  else out.array(h.size);
-  const vals = h.vals;
-  const it = h.entries();
-  for (let r = it.next(); !r.done; r = it.next()) {
-    const [f, i] = r.value;
-    if (fields) out.bulk(f);
-    if (values) out.bulk(vals[i]!);
+  const all = h.pairs();
+  if (fields && values) out.map(all.length >> 1);
+  else out.array(all.length >> 1);
+  for (let i = 0; i < all.length; i += 2) {
+    if (fields) out.bulk(all[i]!);
+    if (values) out.bulk(all[i + 1]!);
   }
 }
 
@@ -203,27 +201,29 @@ function hrandfieldCount(c: Client, key: string, count: number, withValues: bool
     return;
   }
   const resp3 = out.resp === 3;
-  const keys = h.m.keys;
-  const vals = h.vals;
   const pair = (i: number): void => {
     if (withValues && resp3) out.array(2);
-    out.bulk(keys[i]!);
-    if (withValues) out.bulk(vals[i]!);
+    out.bulk(h.fieldAt(i));
+    if (withValues) out.bulk(h.valueAt(i));
   };
   const arrayOf = (n: number): void => out.array(withValues && !resp3 ? 2 * n : n);
   if (count < 0) {
     // Repetitions allowed: independent uniform picks.
     const n = -count;
     arrayOf(n);
-    for (let j = 0; j < n; j++) pair(h.m.randomSlot());
+    for (let j = 0; j < n; j++) pair(h.randomIndex());
     return;
   }
   const size = h.size;
   if (count >= size) {
     // The whole hash, in its order.
     arrayOf(size);
-    const it = h.entries();
-    for (let r = it.next(); !r.done; r = it.next()) pair(r.value[1]);
+    const all = h.pairs();
+    for (let i = 0; i < all.length; i += 2) {
+      if (withValues && resp3) out.array(2);
+      out.bulk(all[i]!);
+      if (withValues) out.bulk(all[i + 1]!);
+    }
     return;
   }
   // Distinct picks: a partial Fisher-Yates shuffle over slot numbers.
@@ -450,7 +450,7 @@ export const hashCommands: HandlerMap = {
     }
     const h = readHash(c, argv[1]!);
     if (h === undefined) return;
-    c.out.bulkOrNull(h === null ? null : h.m.keys[h.m.randomSlot()]);
+    c.out.bulkOrNull(h === null ? null : h.fieldAt(h.randomIndex()));
   },
 
   // HSCAN key cursor [MATCH pattern] [COUNT count]: a listpack hash is returned whole.
@@ -466,9 +466,14 @@ export const hashCommands: HandlerMap = {
       return;
     }
     scanCollection(c, argv, server, cursor, {
-      whole: h.listpack,
-      all: () => h.m.members(),
-      source: () => h.m.scanSource(),
+      whole: h.listpack || h.small,
+      all: () => {
+        const all = h.pairs();
+        const fields: string[] = [];
+        for (let i = 0; i < all.length; i += 2) fields.push(all[i]!);
+        return fields;
+      },
+      source: () => h.scanSource(),
       emit(f, out) {
         const v = h.get(f);
         if (v === undefined) return false;

@@ -40,9 +40,8 @@ function dropIfEmpty(server: Server, db: Db, key: string, s: SetValue): void {
  * reply, SUNION...): ascending when that set would be an intset.
  */
 function builtOrder(s: SetValue, server: Server): readonly string[] {
-  if (s.intset) return s.ordered();
-  const keys = s.m.keys;
-  if (keys.length > maxIntset(server)) return keys;
+  const keys = s.ordered();
+  if (s.intset || keys.length > maxIntset(server)) return keys;
   for (const k of keys) if (!isIntMember(k)) return keys;
   return keys.slice().sort(compareInts);
 }
@@ -215,11 +214,10 @@ function srandmemberCount(c: Client, argv: string[]): void {
     out.array(0);
     return;
   }
-  const keys = s.m.keys;
   if (count < 0) {
     const n = -count;
     out.array(n);
-    for (let i = 0; i < n; i++) out.bulk(keys[s.m.randomSlot()]!);
+    for (let i = 0; i < n; i++) out.bulk(s.random());
     return;
   }
   if (count >= s.size) {
@@ -229,7 +227,7 @@ function srandmemberCount(c: Client, argv: string[]): void {
     return;
   }
   out.array(count);
-  for (const i of sampleSlots(keys.length, count)) out.bulk(keys[i]!);
+  for (const i of sampleSlots(s.size, count)) out.bulk(s.memberAt(i));
 }
 
 export const setCommands: HandlerMap = {
@@ -462,9 +460,9 @@ export const setCommands: HandlerMap = {
       return;
     }
     scanCollection(c, argv, server, cursor, {
-      whole: s.intset,
+      whole: s.intset || s.small,
       all: () => s.ordered(),
-      source: () => s.m.scanSource(),
+      source: () => s.scanSource(),
       emit(m, out) {
         out.push(m);
         return true;

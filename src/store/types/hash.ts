@@ -1,7 +1,13 @@
-// Hash values: fields in a KeyIndex (store/types/set.ts) with the values in a parallel array.
-// Iteration (HGETALL, HKEYS, HVALS, HSCAN) follows the index's insertion order, which is the
-// order of Redis's listpack encoding: new fields at the end, updated fields in place.
+// Hash values. Two layouts, chosen by size (not by the encoding Redis reports):
+// - small (up to HashValue.smallMax fields): one flat array [f0, v0, f1, v1, ...] in insertion
+//   order, searched linearly, as Redis's listpack is. A 2-field hash costs two objects.
+// - big: the fields in a KeyIndex (store/types/set.ts: O(1) lookups and random picks, chained
+//   past V8's Map limit) with the values in a parallel array.
+// A hash never goes back from big to small. Iteration in the small layout, and through the
+// index in the big one, follows insertion order: the order of Redis's listpack encoding (new
+// fields at the end, updated fields in place, deleted fields closing up).
 import type { TypedValue } from '../db.js';
+import type { ScanSource } from '../scan.js';
 import { KeyIndex } from './set.js';
 
 /** The listpack limits (hash-max-listpack-entries / hash-max-listpack-value). */
@@ -11,11 +17,16 @@ export interface HashLimits {
 }
 
 export class HashValue implements TypedValue {
+  /** Largest hash kept in the flat layout (injectable for tests). */
+  static smallMax = 32;
+
   readonly type = 'hash' as const;
-  m = new KeyIndex();
-  /** Values by slot, parallel to m.keys. */
-  vals: string[] = [];
-  /** Still a listpack (small); never goes back once false. */
+  /** Small layout: fields and values interleaved; null once big. */
+  private flat: string[] | null = [];
+  /** Big layout: field index and values by slot (parallel to m.keys). */
+  private m: KeyIndex | null = null;
+  private vals: string[] | null = null;
+  /** Still a listpack (OBJECT ENCODING); never goes back once false. */
   listpack = true;
 
   encoding(): string {
@@ -23,51 +34,141 @@ export class HashValue implements TypedValue {
   }
 
   get size(): number {
-    return this.vals.length;
+    return this.flat !== null ? this.flat.length >> 1 : this.vals!.length;
+  }
+
+  /** True in the small layout (HSCAN returns such a hash whole). */
+  get small(): boolean {
+    return this.flat !== null;
+  }
+
+  private find(field: string): number {
+    const f = this.flat!;
+    for (let i = 0; i < f.length; i += 2) if (f[i] === field) return i;
+    return -1;
   }
 
   get(field: string): string | undefined {
-    const i = this.m.slot(field);
-    return i === undefined ? undefined : this.vals[i];
+    if (this.flat !== null) {
+      const i = this.find(field);
+      return i < 0 ? undefined : this.flat[i + 1];
+    }
+    const i = this.m!.slot(field);
+    return i === undefined ? undefined : this.vals![i];
   }
 
   has(field: string): boolean {
-    return this.m.has(field);
+    return this.flat !== null ? this.find(field) >= 0 : this.m!.has(field);
   }
 
   /** Sets a field; true when it is new. `lim` is required while the hash is a listpack. */
   set(field: string, value: string, lim: HashLimits | null): boolean {
     if (this.listpack && lim !== null && (field.length > lim.value || value.length > lim.value)) this.listpack = false;
-    const i = this.m.slot(field);
+    let isNew: boolean;
+    if (this.flat !== null) {
+      const i = this.find(field);
+      if (i >= 0) {
+        this.flat[i + 1] = value;
+        return false;
+      }
+      if (this.flat.length >= 2 * HashValue.smallMax) {
+        this.grow();
+        isNew = this.bigSet(field, value);
+      } else {
+        // A new exact-size array (push would leave up to 16 spare slots per hash).
+        this.flat = this.flat.concat(field, value);
+        isNew = true;
+      }
+    } else {
+      isNew = this.bigSet(field, value);
+    }
+    if (this.listpack && lim !== null && this.size > lim.entries) this.listpack = false;
+    return isNew;
+  }
+
+  private bigSet(field: string, value: string): boolean {
+    const i = this.m!.slot(field);
     if (i !== undefined) {
-      this.vals[i] = value;
+      this.vals![i] = value;
       return false;
     }
-    this.m.add(field);
-    this.vals.push(value);
-    if (this.listpack && lim !== null && this.vals.length > lim.entries) this.listpack = false;
+    this.m!.add(field);
+    this.vals!.push(value);
     return true;
   }
 
+  /** Moves to the big layout. */
+  private grow(): void {
+    const f = this.flat!;
+    const m = new KeyIndex();
+    const vals: string[] = [];
+    for (let i = 0; i < f.length; i += 2) {
+      m.add(f[i]!);
+      vals.push(f[i + 1]!);
+    }
+    this.m = m;
+    this.vals = vals;
+    this.flat = null;
+  }
+
   delete(field: string): boolean {
-    const i = this.m.remove(field);
+    if (this.flat !== null) {
+      const i = this.find(field);
+      if (i < 0) return false;
+      this.flat.splice(i, 2);
+      return true;
+    }
+    const i = this.m!.remove(field);
     if (i < 0) return false;
-    const vals = this.vals;
+    const vals = this.vals!;
     const last = vals.pop()!;
     if (i < vals.length) vals[i] = last;
     return true;
   }
 
-  /** Live iterator over [field, slot] in insertion order (value: vals[slot]). */
-  entries(): Iterator<[string, number]> {
-    return this.m.entries();
+  /**
+   * Every field and value, interleaved, in insertion order. In the small layout this is the
+   * hash's own array: read it before the next write, never modify it.
+   */
+  pairs(): readonly string[] {
+    if (this.flat !== null) return this.flat;
+    const out: string[] = [];
+    const vals = this.vals!;
+    const it = this.m!.entries();
+    for (let r = it.next(); !r.done; r = it.next()) out.push(r.value[0], vals[r.value[1]]!);
+    return out;
+  }
+
+  /** A uniformly random position in [0, size) for fieldAt/valueAt (the hash must not be empty). */
+  randomIndex(): number {
+    return Math.floor(Math.random() * this.size);
+  }
+
+  /** The field at a position in [0, size): insertion order when small, slot order when big. */
+  fieldAt(i: number): string {
+    return this.flat !== null ? this.flat[2 * i]! : this.m!.keys[i]!;
+  }
+
+  valueAt(i: number): string {
+    return this.flat !== null ? this.flat[2 * i + 1]! : this.vals![i]!;
+  }
+
+  /** The fields as a SCAN source (big layout only; a small hash is scanned whole). */
+  scanSource(): ScanSource<string> {
+    if (this.m === null) this.grow();
+    return this.m!.scanSource();
   }
 
   copy(): HashValue {
     const c = new HashValue();
-    c.m = this.m.copy();
-    c.vals = this.vals.slice();
     c.listpack = this.listpack;
+    if (this.flat !== null) {
+      c.flat = this.flat.slice();
+    } else {
+      c.flat = null;
+      c.m = this.m!.copy();
+      c.vals = this.vals!.slice();
+    }
     return c;
   }
 }

@@ -122,13 +122,23 @@ export function compareInts(a: string, b: string): number {
   return na ? -r : r;
 }
 
-/** A set: OBJECT ENCODING intset while every member is an integer and it is small, else hashtable. */
+/**
+ * A set: OBJECT ENCODING intset while every member is an integer and it is small, else
+ * hashtable. Two layouts, chosen by size: up to SetValue.smallMax members one flat array
+ * (ascending while an intset, searched by bisection; else searched linearly), beyond that a
+ * KeyIndex. A set never goes back from big to small.
+ */
 export class SetValue implements TypedValue {
+  /** Largest set kept in the flat layout (injectable for tests). */
+  static smallMax = 64;
+
   readonly type = 'set' as const;
-  m = new KeyIndex();
+  /** Small layout, null once big. */
+  private flat: string[] | null = [];
+  private m: KeyIndex | null = null;
   /** Still an intset: members ordered ascending in replies. Never goes back once false. */
   intset = true;
-  /** Members sorted ascending, cached while intset. */
+  /** Big layout: members sorted ascending, cached while intset. */
   private sorted: string[] | null = null;
 
   encoding(): string {
@@ -136,50 +146,126 @@ export class SetValue implements TypedValue {
   }
 
   get size(): number {
-    return this.m.keys.length;
+    return this.flat !== null ? this.flat.length : this.m!.keys.length;
+  }
+
+  /** True in the small layout (SSCAN returns such a set whole). */
+  get small(): boolean {
+    return this.flat !== null;
+  }
+
+  /** Small layout: the member's position, or -(insertion point) - 1 when absent (intset: sorted). */
+  private find(k: string): number {
+    const f = this.flat!;
+    if (this.intset) {
+      if (!isIntMember(k)) return -f.length - 1;
+      let lo = 0;
+      let hi = f.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const c = compareInts(f[mid]!, k);
+        if (c === 0) return mid;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      return -lo - 1;
+    }
+    const i = f.indexOf(k);
+    return i >= 0 ? i : -f.length - 1;
   }
 
   has(k: string): boolean {
-    return this.m.has(k);
+    return this.flat !== null ? this.find(k) >= 0 : this.m!.has(k);
   }
 
   /** Adds a member; false when it was there. maxIntset is set-max-intset-entries. */
   add(k: string, maxIntset: number): boolean {
-    if (this.m.has(k)) return false;
-    this.m.add(k);
-    if (this.intset) {
-      if (!isIntMember(k) || this.m.keys.length > maxIntset) {
-        this.intset = false;
-        this.sorted = null;
+    const f = this.flat;
+    if (f !== null) {
+      const i = this.find(k);
+      if (i >= 0) return false;
+      if (f.length >= SetValue.smallMax) {
+        this.grow();
+        this.m!.add(k);
+      } else if (this.intset && isIntMember(k)) {
+        // New exact-size arrays (push and splice would leave spare slots per set).
+        const at = -i - 1;
+        this.flat = at === f.length ? f.concat(k) : f.slice(0, at).concat(k, f.slice(at));
       } else {
-        this.sorted = null;
+        this.flat = f.concat(k);
       }
+    } else {
+      if (this.m!.has(k)) return false;
+      this.m!.add(k);
+      this.sorted = null;
+    }
+    if (this.intset && (!isIntMember(k) || this.size > maxIntset)) {
+      this.intset = false;
+      this.sorted = null;
     }
     return true;
   }
 
+  private grow(): void {
+    const m = new KeyIndex();
+    for (const k of this.flat!) m.add(k);
+    this.m = m;
+    this.flat = null;
+    this.sorted = null;
+  }
+
   remove(k: string): boolean {
-    if (this.m.remove(k) < 0) return false;
+    if (this.flat !== null) {
+      const i = this.find(k);
+      if (i < 0) return false;
+      this.flat.splice(i, 1);
+      return true;
+    }
+    if (this.m!.remove(k) < 0) return false;
     this.sorted = null;
     return true;
   }
 
-  /** A random member (set must not be empty). */
-  random(): string {
-    return this.m.keys[this.m.randomSlot()]!;
+  /** A uniformly random position in [0, size) for memberAt (the set must not be empty). */
+  randomIndex(): number {
+    return Math.floor(Math.random() * this.size);
   }
 
-  /** Members in the order Redis replies with them: ascending for an intset. */
+  memberAt(i: number): string {
+    return this.flat !== null ? this.flat[i]! : this.m!.keys[i]!;
+  }
+
+  /** A random member (the set must not be empty). */
+  random(): string {
+    return this.memberAt(this.randomIndex());
+  }
+
+  /**
+   * Members in the order Redis replies with them: ascending for an intset. The set's own
+   * array may be returned: read it before the next write, never modify it.
+   */
   ordered(): readonly string[] {
-    if (!this.intset) return this.m.keys;
-    if (this.sorted === null) this.sorted = this.m.keys.slice().sort(compareInts);
+    if (this.flat !== null) return this.flat;
+    if (!this.intset) return this.m!.keys;
+    if (this.sorted === null) this.sorted = this.m!.keys.slice().sort(compareInts);
     return this.sorted;
+  }
+
+  /** The members as a SCAN source (big layout only; a small set is scanned whole). */
+  scanSource(): ScanSource<string> {
+    if (this.m === null) this.grow();
+    return this.m!.scanSource();
   }
 
   copy(): SetValue {
     const c = new SetValue();
-    c.m = this.m.copy();
     c.intset = this.intset;
+    if (this.flat !== null) {
+      c.flat = this.flat.slice();
+    } else {
+      c.flat = null;
+      c.m = this.m!.copy();
+    }
     return c;
   }
 }
