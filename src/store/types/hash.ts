@@ -20,12 +20,14 @@ export class HashValue implements TypedValue {
   /** Largest hash kept in the flat layout (injectable for tests). */
   static smallMax = 32;
 
-  readonly type = 'hash' as const;
+  get type(): 'hash' {
+    return 'hash';
+  }
+
   /** Small layout: fields and values interleaved; null once big. */
   private flat: string[] | null = [];
-  /** Big layout: field index and values by slot (parallel to m.keys). */
+  /** Big layout: field index, with the values by slot in m.vals. */
   private m: KeyIndex | null = null;
-  private vals: string[] | null = null;
   /** Still a listpack (OBJECT ENCODING); never goes back once false. */
   listpack = true;
 
@@ -34,7 +36,7 @@ export class HashValue implements TypedValue {
   }
 
   get size(): number {
-    return this.flat !== null ? this.flat.length >> 1 : this.vals!.length;
+    return this.flat !== null ? this.flat.length >> 1 : this.m!.keys.length;
   }
 
   /** True in the small layout (HSCAN returns such a hash whole). */
@@ -54,7 +56,7 @@ export class HashValue implements TypedValue {
       return i < 0 ? undefined : this.flat[i + 1];
     }
     const i = this.m!.slot(field);
-    return i === undefined ? undefined : this.vals![i];
+    return i === undefined ? undefined : this.m!.vals![i];
   }
 
   has(field: string): boolean {
@@ -89,11 +91,11 @@ export class HashValue implements TypedValue {
   private bigSet(field: string, value: string): boolean {
     const i = this.m!.slot(field);
     if (i !== undefined) {
-      this.vals![i] = value;
+      this.m!.vals![i] = value;
       return false;
     }
     this.m!.add(field);
-    this.vals!.push(value);
+    this.m!.vals!.push(value);
     return true;
   }
 
@@ -106,8 +108,8 @@ export class HashValue implements TypedValue {
       m.add(f[i]!);
       vals.push(f[i + 1]!);
     }
+    m.vals = vals;
     this.m = m;
-    this.vals = vals;
     this.flat = null;
   }
 
@@ -118,12 +120,7 @@ export class HashValue implements TypedValue {
       this.flat.splice(i, 2);
       return true;
     }
-    const i = this.m!.remove(field);
-    if (i < 0) return false;
-    const vals = this.vals!;
-    const last = vals.pop()!;
-    if (i < vals.length) vals[i] = last;
-    return true;
+    return this.m!.remove(field) >= 0;
   }
 
   /**
@@ -133,7 +130,7 @@ export class HashValue implements TypedValue {
   pairs(): readonly string[] {
     if (this.flat !== null) return this.flat;
     const out: string[] = [];
-    const vals = this.vals!;
+    const vals = this.m!.vals!;
     const it = this.m!.entries();
     for (let r = it.next(); !r.done; r = it.next()) out.push(r.value[0], vals[r.value[1]]!);
     return out;
@@ -150,7 +147,7 @@ export class HashValue implements TypedValue {
   }
 
   valueAt(i: number): string {
-    return this.flat !== null ? this.flat[2 * i + 1]! : this.vals![i]!;
+    return this.flat !== null ? this.flat[2 * i + 1]! : this.m!.vals![i]!;
   }
 
   /** The fields as a SCAN source (big layout only; a small hash is scanned whole). */
@@ -167,7 +164,6 @@ export class HashValue implements TypedValue {
     } else {
       c.flat = null;
       c.m = this.m!.copy();
-      c.vals = this.vals!.slice();
     }
     return c;
   }

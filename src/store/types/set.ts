@@ -19,6 +19,8 @@ export class KeyIndex {
   private idx: Map<string, number> | Dict<number> = new Map();
   /** Members ever removed (SCAN's fallback cursor uses it). */
   removals = 0;
+  /** Values by slot, parallel to keys (hashes); null for sets. */
+  vals: string[] | null = null;
 
   get size(): number {
     return this.keys.length;
@@ -47,8 +49,8 @@ export class KeyIndex {
   }
 
   /**
-   * Removes a member; returns the slot it had (-1 when absent). The last slot's member now
-   * occupies that slot: callers with parallel arrays mirror the move (see moveLast).
+   * Removes a member (and its value); returns the slot it had (-1 when absent). The last
+   * slot's member and value now occupy that slot.
    */
   remove(k: string): number {
     const i = this.idx.get(k);
@@ -60,6 +62,11 @@ export class KeyIndex {
     if (i < keys.length) {
       keys[i] = last;
       this.idx.set(last, i);
+    }
+    const vals = this.vals;
+    if (vals !== null) {
+      const v = vals.pop()!;
+      if (i < vals.length) vals[i] = v;
     }
     return i;
   }
@@ -88,6 +95,7 @@ export class KeyIndex {
   copy(): KeyIndex {
     const c = new KeyIndex();
     c.keys = this.keys.slice();
+    c.vals = this.vals === null ? null : this.vals.slice();
     c.idx = this.idx instanceof Map ? new Map(this.idx) : copyDict(this.idx);
     return c;
   }
@@ -132,7 +140,10 @@ export class SetValue implements TypedValue {
   /** Largest set kept in the flat layout (injectable for tests). */
   static smallMax = 64;
 
-  readonly type = 'set' as const;
+  get type(): 'set' {
+    return 'set';
+  }
+
   /** Small layout, null once big. */
   private flat: string[] | null = [];
   private m: KeyIndex | null = null;
