@@ -255,12 +255,31 @@ function deleteIfEmpty(server: Server, db: Db, key: string, zs: ZSet): void {
   }
 }
 
+/** zset-max-listpack-entries / -value per server, kept current by config listeners. */
+interface Limits {
+  entries: number;
+  value: number;
+}
+const limitsOf = new WeakMap<Server, Limits>();
+
+function limits(server: Server): Limits {
+  let l = limitsOf.get(server);
+  if (l === undefined) {
+    const lim: Limits = { entries: server.config.num('zset-max-listpack-entries'), value: server.config.num('zset-max-listpack-value') };
+    server.config.onChange('zset-max-listpack-entries', (v) => (lim.entries = v as number));
+    server.config.onChange('zset-max-listpack-value', (v) => (lim.value = v as number));
+    limitsOf.set(server, lim);
+    l = lim;
+  }
+  return l;
+}
+
 function maxEntries(server: Server): number {
-  return server.config.num('zset-max-listpack-entries');
+  return limits(server).entries;
 }
 
 function maxValue(server: Server): number {
-  return server.config.num('zset-max-listpack-value');
+  return limits(server).value;
 }
 
 /** Writes members (and scores) as Redis does: flat in RESP2, [member, score] pairs in RESP3. */

@@ -256,6 +256,24 @@ export class ZTree {
     this.addChild(d - 1, p, lc, r, rc, r.sepS[0]!, r.sepM[0]!);
   }
 
+  /**
+   * Changes the score of a present element in place when its position stays inside its leaf
+   * between two neighbours there (no separator can be affected); false otherwise.
+   */
+  updateInPlace(old: number, member: string, score: number): boolean {
+    this.seek(Mode.KeyLe, old, member);
+    const i = foundIdx - 1;
+    const ms = foundLeaf.members;
+    const ss = foundLeaf.scores;
+    if (i < 1 || i + 1 >= ms.length || ms[i] !== member) return false;
+    const ps = ss[i - 1]!;
+    const ns = ss[i + 1]!;
+    if (!(ps < score || (ps === score && ms[i - 1]! < member))) return false;
+    if (!(score < ns || (score === ns && member < ms[i + 1]!))) return false;
+    ss[i] = score;
+    return true;
+  }
+
   /** Removes (score, member); false when it is not there. */
   delete(score: number, member: string): boolean {
     this.seek(Mode.KeyLe, score, member);
@@ -524,8 +542,10 @@ export class ZSet implements TypedValue {
   /** Changes the score of a present member. */
   update(member: string, old: number, score: number): void {
     if (score === 0 && this.listpack) score = 0;
-    this.tree.delete(old, member);
-    this.tree.insert(score, member);
+    if (!this.tree.updateInPlace(old, member, score)) {
+      this.tree.delete(old, member);
+      this.tree.insert(score, member);
+    }
     this.dict.set(member, score);
   }
 
