@@ -113,7 +113,10 @@ function patternOk(c: Client, pat: string): boolean {
 
 /** What HSCAN/SSCAN walk: a collection and how to reply with one of its elements. */
 export interface ScanTarget {
-  /** Small encodings (listpack, intset) are returned whole in one call with cursor 0, as Redis does. */
+  /**
+   * Returned whole in one call with cursor 0: small encodings (listpack, intset), as Redis
+   * does, and small values in Redoubt's flat layout (SCAN allows it; the cursor differs).
+   */
   whole: boolean;
   /** Every element in reply order (used when whole). */
   all(): Iterable<string>;
