@@ -40,6 +40,10 @@ export class RespParser {
   /** Dedicated buffer for a big bulk argument that arrives over several chunks. */
   private big: Buffer | null = null;
   private bigFilled = 0;
+  /** Longest bulk accepted for the current request. */
+  private maxBulk = MAX_ARG_LEN;
+  /** The previous command's name, reused when the next request repeats it. */
+  private lastName = '';
 
   constructor(private readonly limits: ParserLimits) {}
 
@@ -71,7 +75,7 @@ export class RespParser {
     if (this.remaining === 0 && this.big === null) {
       if (this.pos >= this.buf.length) return null;
       if (this.buf[this.pos] !== 0x2a /* '*' */) return this.inline();
-      const nl = this.buf.indexOf(13, this.pos);
+      const nl = findCR(this.buf, this.pos);
       if (nl < 0) {
         if (this.buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big mbulk count string');
         return null;
@@ -84,6 +88,8 @@ export class RespParser {
       this.pos = nl + 2;
       if (n <= 0) return EMPTY_CMD;
       this.remaining = n;
+      // proto-max-bulk-len is read once per request (CONFIG SET applies from the next one).
+      this.maxBulk = Math.min(this.limits.maxBulkLen, MAX_ARG_LEN);
       this.argv = [];
       this.bulkLen = -1;
     }
@@ -104,7 +110,7 @@ export class RespParser {
       }
       if (this.bulkLen < 0) {
         if (this.pos >= buf.length) return null;
-        const nl = buf.indexOf(13, this.pos);
+        const nl = findCR(buf, this.pos);
         if (nl < 0) {
           if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big bulk count string');
           return null;
@@ -114,7 +120,7 @@ export class RespParser {
           throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos] ?? 0)}'`);
         }
         const len = parseLength(buf, this.pos + 1, nl);
-        if (len === null || len < 0 || len > this.limits.maxBulkLen || len > MAX_ARG_LEN) throw new ProtocolError('Protocol error: invalid bulk length');
+        if (len === null || len < 0 || len > this.maxBulk) throw new ProtocolError('Protocol error: invalid bulk length');
         // SECURITY: before authentication a bulk argument is capped at 16 KiB.
         if (len > UNAUTH_MAX_BULK && this.limits.authRequired) throw new ProtocolError('Protocol error: unauthenticated bulk length');
         this.pos = nl + 2;
@@ -132,7 +138,17 @@ export class RespParser {
         }
         return null;
       }
-      this.argv.push((buf as Latin1Slicer).latin1Slice(this.pos, this.pos + this.bulkLen));
+      const argv = this.argv;
+      const start = this.pos;
+      const len = this.bulkLen;
+      if (argv.length === 0 && len === this.lastName.length && len <= 24 && sameBytes(buf, start, this.lastName)) {
+        // Pipelines repeat the command name: reuse the string (and its cached hash).
+        argv.push(this.lastName);
+      } else {
+        const arg = (buf as Latin1Slicer).latin1Slice(start, start + len);
+        if (argv.length === 0) this.lastName = arg;
+        argv.push(arg);
+      }
       this.pos += this.bulkLen + 2;
       this.bulkLen = -1;
       this.remaining--;
@@ -160,6 +176,21 @@ export class RespParser {
 }
 
 const EMPTY_CMD: string[] = [];
+function sameBytes(buf: Buffer, at: number, s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+
+/**
+ * Index of the next '\r' at or after `from`, or -1. Protocol header lines are a few bytes long,
+ * so a plain loop beats a native indexOf call; the scan stops past INLINE_MAX.
+ */
+function findCR(buf: Buffer, from: number): number {
+  const end = Math.min(buf.length, from + INLINE_MAX + 2);
+  for (let i = from; i < end; i++) if (buf[i] === 13) return i;
+  return -1;
+}
 
 /** Parses a signed decimal between start and end; null unless it is a well-formed 64-bit-safe integer. */
 function parseLength(buf: Buffer, start: number, end: number): number | null {

@@ -35,8 +35,17 @@ export class ReplyWriter {
 
   /** Appends raw protocol text (latin1). */
   raw(s: string): void {
-    this.ensure(s.length);
-    this.len += this.buf.latin1Write(s, this.len);
+    const n = s.length;
+    this.ensure(n);
+    if (n <= 32) {
+      // Short replies: a JS loop is cheaper than a native call.
+      const buf = this.buf;
+      let p = this.len;
+      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+      this.len = p;
+    } else {
+      this.len += this.buf.latin1Write(s, this.len);
+    }
   }
 
   rawBuffer(b: Buffer): void {

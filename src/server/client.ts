@@ -91,6 +91,7 @@ export class Client {
 
   /** Parses and runs commands until input runs out or the client blocks. */
   processInput(): void {
+    this.server.dispatcher.startBatch();
     while (this.blockedArgv === null && !this.closeAfterReply && !this.closed) {
       let argv: string[] | null;
       try {
