@@ -197,9 +197,10 @@ function incrDecr(c: Client, server: Server, key: string, by: number, byBig: big
   if (byBig === null && cur === cur) {
     const r = cur + by;
     if (r <= Number.MAX_SAFE_INTEGER && r >= Number.MIN_SAFE_INTEGER) {
-      db.set(key, String(r), true);
+      const text = String(r);
+      db.set(key, text, true);
       written(server, db, key, 'incrby');
-      c.out.int(r);
+      c.out.raw(':' + text + '\r\n');
       return;
     }
   }
