@@ -1286,7 +1286,7 @@ export const zsetCommands: HandlerMap = {
     const found: string[] = [];
     const scores: number[] = [];
     let next = '0';
-    if (zs.listpack) {
+    if (zs.listpack || zs.dict === null) {
       zs.tree.forEach((m, s) => {
         if (pat !== null && !globMatch(pat, m)) return;
         found.push(m);

@@ -45,6 +45,11 @@ class Inner {
 
 type TreeNode = Leaf | Inner;
 
+/** Array.prototype.toSpliced (ES2023, in Node 20; the project's lib is ES2022). */
+interface Spliceable<T> {
+  toSpliced(start: number, deleteCount: number, ...items: T[]): T[];
+}
+
 /** Seek modes: which elements count as "before" the target (a prefix of the order). */
 const enum Mode {
   /** key <= (S, M): the element (S, M) is just before the position found. */
@@ -215,8 +220,14 @@ export class ZTree {
   insert(score: number, member: string): void {
     this.seek(Mode.KeyLe, score, member);
     const leaf = foundLeaf;
-    leaf.members.splice(foundIdx, 0, member);
-    leaf.scores.splice(foundIdx, 0, score);
+    if (leaf.members.length < 16) {
+      // Small leaves get exact-size copies: a growing array reserves 17 slots or more.
+      leaf.members = (leaf.members as unknown as Spliceable<string>).toSpliced(foundIdx, 0, member);
+      leaf.scores = (leaf.scores as unknown as Spliceable<number>).toSpliced(foundIdx, 0, score);
+    } else {
+      leaf.members.splice(foundIdx, 0, member);
+      leaf.scores.splice(foundIdx, 0, score);
+    }
     this.size++;
     for (let d = 0; d < pathLen; d++) pathNodes[d]!.counts[pathIdx[d]!]!++;
     if (leaf.members.length > LEAF_MAX) this.splitLeaf(leaf);
@@ -427,6 +438,15 @@ export class ZTree {
     }
   }
 
+  /** The score of a member by scanning the root leaf (only while the tree is a single leaf). */
+  smallScore(member: string): number | undefined {
+    const r = this.root;
+    if (!r.leaf) throw new Error('smallScore on a multi-leaf tree');
+    const ms = r.members;
+    for (let i = 0; i < ms.length; i++) if (ms[i] === member) return r.scores[i];
+    return undefined;
+  }
+
   /** Calls f for every element in order. */
   forEach(f: (member: string, score: number) => void): void {
     for (let l: Leaf | null = this.first; l !== null; l = l.next) {
@@ -492,25 +512,36 @@ function nodeLen(n: TreeNode): number {
   return n.leaf ? n.members.length : n.children.length;
 }
 
+/** Up to this many members a set keeps no member dict: lookups scan its single leaf. */
+const SMALL_MAX = 32;
+
 /** A sorted-set value. */
 export class ZSet implements TypedValue {
-  readonly type = 'zset' as const;
-  readonly dict: Dict<number>;
+  /** Member -> score, created once the set grows past SMALL_MAX (null: the tree is one leaf). */
+  dict: Dict<number> | null;
   tree: ZTree;
   /** OBJECT ENCODING: Redis's listpack while small, skiplist once it grew past the limits. */
   listpack: boolean;
 
-  constructor(listpack = true, tree?: ZTree, dict?: Dict<number>) {
+  constructor(listpack = true, tree?: ZTree, dict?: Dict<number> | null) {
     this.listpack = listpack;
     this.tree = tree ?? new ZTree();
-    this.dict = dict ?? new Dict<number>();
+    this.dict = dict ?? null;
+  }
+
+  /** On the prototype, not in every value. */
+  get type(): 'zset' {
+    return 'zset';
   }
 
   /** A set built from members and scores already in order. */
   static fromSorted(members: string[], scores: number[], listpack: boolean): ZSet {
-    const d = new Dict<number>();
     if (listpack) for (let i = 0; i < scores.length; i++) if (scores[i] === 0) scores[i] = 0;
-    for (let i = 0; i < members.length; i++) d.set(members[i]!, scores[i]!);
+    let d: Dict<number> | null = null;
+    if (members.length > SMALL_MAX) {
+      d = new Dict<number>();
+      for (let i = 0; i < members.length; i++) d.set(members[i]!, scores[i]!);
+    }
     return new ZSet(listpack, ZTree.fromSorted(members, scores), d);
   }
 
@@ -528,14 +559,20 @@ export class ZSet implements TypedValue {
   }
 
   score(member: string): number | undefined {
-    return this.dict.get(member);
+    return this.dict === null ? this.tree.smallScore(member) : this.dict.get(member);
   }
 
   /** Adds a member that is not present. */
   insert(member: string, score: number): void {
     // A listpack keeps scores as text, where -0 is written 0: only a skiplist keeps -0.
     if (score === 0 && this.listpack) score = 0;
-    this.dict.set(member, score);
+    if (this.dict !== null) this.dict.set(member, score);
+    else if (this.tree.size >= SMALL_MAX) {
+      const d = new Dict<number>();
+      this.tree.forEach((m, s) => d.set(m, s));
+      d.set(member, score);
+      this.dict = d;
+    }
     this.tree.insert(score, member);
   }
 
@@ -546,21 +583,21 @@ export class ZSet implements TypedValue {
       this.tree.delete(old, member);
       this.tree.insert(score, member);
     }
-    this.dict.set(member, score);
+    if (this.dict !== null) this.dict.set(member, score);
   }
 
   /** Removes a member; false when absent. */
   remove(member: string): boolean {
-    const s = this.dict.get(member);
+    const s = this.score(member);
     if (s === undefined) return false;
-    this.dict.delete(member);
+    if (this.dict !== null) this.dict.delete(member);
     this.tree.delete(s, member);
     return true;
   }
 
   /** Rank of a member from the lowest (or highest when rev), or -1. */
   rank(member: string, rev: boolean): number {
-    const s = this.dict.get(member);
+    const s = this.score(member);
     if (s === undefined) return -1;
     const r = this.tree.rank(s, member);
     return rev ? this.tree.size - 1 - r : r;
