@@ -30,6 +30,13 @@ export const err = {
   subcommandSyntax: (sub: string, cmd: string) => `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`,
   timeoutNotInteger: () => 'ERR timeout is not an integer or out of range',
   timeoutNegative: () => 'ERR timeout is negative',
+  /** Blocking commands' timeout (seconds, a long double). */
+  timeoutNotFloat: () => 'ERR timeout is not a float or out of range',
+  mustBePositive: () => 'ERR value is out of range, must be positive',
+  numkeysPositive: () => 'ERR numkeys should be greater than 0',
+  countPositive: () => 'ERR count should be greater than 0',
+  /** CLIENT UNBLOCK <id> ERROR, as the unblocked client's reply. */
+  unblocked: () => 'UNBLOCKED client unblocked via CLIENT UNBLOCK',
   /** SECURITY: Redoubt has no scripting engine: EVAL, FCALL, SCRIPT and FUNCTION (except FLUSH) answer this. */
   noScripting: (cmd: string) => `ERR ${cmd.toUpperCase()} is not available: Redoubt has no scripting engine (Lua scripts and functions are disabled by design)`,
 };
