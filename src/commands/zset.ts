@@ -709,7 +709,7 @@ function zpopCommand(c: Client, argv: string[], server: Server, max: boolean): v
   if (countGiven) {
     const v = parseInteger(argv[2]!);
     if (v === null || v < 0) {
-      c.out.error('ERR value is out of range, must be positive');
+      c.out.error(err.mustBePositive());
       return;
     }
     if (v === 0) {
@@ -726,7 +726,7 @@ function zpopCommand(c: Client, argv: string[], server: Server, max: boolean): v
 export function parseMpop(c: Client, argv: string[], idx: number): { keys: string[]; max: boolean; count: number } | null {
   const nk = parseInteger(argv[idx]!);
   if (nk === null || nk < 1) {
-    c.out.error('ERR numkeys should be greater than 0');
+    c.out.error(err.numkeysPositive());
     return null;
   }
   const whereIdx = idx + nk + 1;
@@ -749,7 +749,7 @@ export function parseMpop(c: Client, argv: string[], idx: number): { keys: strin
       j++;
       const v = parseInteger(argv[j]!);
       if (v === null || v < 1) {
-        c.out.error('ERR count should be greater than 0');
+        c.out.error(err.countPositive());
         return null;
       }
       count = v;
