@@ -9,7 +9,7 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import { formatDouble } from '../protocol/writer.js';
+import { formatDouble, type ReplyWriter } from '../protocol/writer.js';
 import type { Server } from '../server/server.js';
 import type { Db, Value } from '../store/db.js';
 import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
@@ -282,6 +282,15 @@ function maxValue(server: Server): number {
   return limits(server).value;
 }
 
+/** A score as a double reply; integral scores (most of them) skip the general %.17g formatting. */
+function replyScore(out: ReplyWriter, d: number): void {
+  if (Number.isInteger(d) && d < 1e17 && d > -1e17 && !Object.is(d, -0)) {
+    const t = String(d);
+    if (out.resp === 2) out.bulk(t);
+    else out.raw(',' + t + '\r\n');
+  } else out.double(d);
+}
+
 /** Writes members (and scores) as Redis does: flat in RESP2, [member, score] pairs in RESP3. */
 function replyElements(c: Client, members: string[], scores: number[] | null): void {
   const out = c.out;
@@ -294,14 +303,14 @@ function replyElements(c: Client, members: string[], scores: number[] | null): v
     out.array(members.length * 2);
     for (let i = 0; i < members.length; i++) {
       out.bulk(members[i]!);
-      out.double(scores[i]!);
+      replyScore(out, scores[i]!);
     }
   } else {
     out.array(members.length);
     for (let i = 0; i < members.length; i++) {
       out.array(2);
       out.bulk(members[i]!);
-      out.double(scores[i]!);
+      replyScore(out, scores[i]!);
     }
   }
 }
@@ -442,7 +451,7 @@ function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): 
 /** ZADD's reply: the new score (or null) with INCR, else the count added (or changed with CH). */
 function replyZadd(c: Client, incr: boolean, processed: number, result: number, flags: number, added: number, updated: number): void {
   if (incr) {
-    if (processed > 0) c.out.double(result);
+    if (processed > 0) replyScore(c.out, result);
     else c.out.nullBulk();
   } else c.out.int(flags & F_CH ? added + updated : added);
 }
@@ -681,7 +690,7 @@ export function zpopGeneric(c: Client, server: Server, keys: string[], max: bool
     for (let i = 0; i < n; i++) {
       out.array(2);
       out.bulk(members[i]!);
-      out.double(scores[i]!);
+      replyScore(out, scores[i]!);
     }
   } else if (countGiven && out.resp === 3) {
     replyElements(c, members, scores);
@@ -689,7 +698,7 @@ export function zpopGeneric(c: Client, server: Server, keys: string[], max: bool
     out.array(2 * n);
     for (let i = 0; i < n; i++) {
       out.bulk(members[i]!);
-      out.double(scores[i]!);
+      replyScore(out, scores[i]!);
     }
   }
   const db = c.db;
@@ -1030,7 +1039,7 @@ export const zsetCommands: HandlerMap = {
     if (zs === undefined) return;
     const s = zs === null ? undefined : zs.score(argv[2]!);
     if (s === undefined) c.out.nullBulk();
-    else c.out.double(s);
+    else replyScore(c.out, s);
   },
 
   // ZMSCORE key member [member ...]
@@ -1041,7 +1050,7 @@ export const zsetCommands: HandlerMap = {
     for (let i = 2; i < argv.length; i++) {
       const s = zs === null ? undefined : zs.score(argv[i]!);
       if (s === undefined) c.out.nullBulk();
-      else c.out.double(s);
+      else replyScore(c.out, s);
     }
   },
 
