@@ -781,6 +781,64 @@ describe('sorted-set commands vs redis-server', { skip: HAVE_REDIS ? false : 're
     }
   });
 
+  test('BZPOPMIN / BZPOPMAX / BZMPOP: immediate replies, errors, MULTI, wake-ups, timeouts', async () => {
+    await both(base, [
+      ['BZPOPMIN', 'nosuch', 'z', '0'],
+      ['BZPOPMAX', 'z', 'inf', '0'],
+      ['BZPOPMIN', 'str', 'z', '0'],
+      ['BZPOPMIN', 'z', 'x'],
+      ['BZPOPMIN', 'z', '-1'],
+      ['BZPOPMIN', 'z', 'inf'],
+      ['BZMPOP', '0', '2', 'nosuch', 'z', 'MIN'],
+      ['BZMPOP', '0', '2', 'nosuch', 'z', 'MAX', 'COUNT', '10'],
+      ['EXISTS', 'z'],
+      ['BZMPOP', '0', '1', 'str', 'MIN'],
+      ['BZMPOP', 'x', '1', 'lex', 'MIN'],
+      ['BZMPOP', '-1', '1', 'lex', 'MIN'],
+      ['BZMPOP', 'x', '0', 'lex', 'MIN'],
+      ['BZMPOP', 'x', '1', 'lex', 'foo'],
+      ['BZMPOP', '0', '1', 'lex', 'MIN', 'COUNT', '0'],
+      ['BZMPOP', '0', '2', 'lex', 'MIN'],
+      ['MULTI'],
+      ['BZPOPMIN', 'nosuch', '0'],
+      ['BZMPOP', '0', '1', 'nosuch', 'MIN'],
+      ['BZPOPMAX', 'lex', '0'],
+      ['EXEC'],
+    ]);
+    // Wake-ups: a client blocked on two keys is served by a write to either, in both protocols.
+    for (const resp3 of [false, true]) {
+      const replies: string[][] = [];
+      for (const port of [t.port, ref.port]) {
+        const w = await RawConn.connect(port);
+        const r = await RawConn.connect(port);
+        try {
+          if (resp3) await w.call('HELLO', '3');
+          await r.call('DEL', 'bk1', 'bk2', 'bk3');
+          const got: string[] = [];
+          w.send('BZPOPMIN', 'bk1', 'bk2', '0');
+          await waitFor(async () => (await r.call('INFO', 'clients')).includes('blocked_clients:1'), 5000, 'client to block');
+          got.push(await r.call('ZADD', 'bk2', '1.5', 'x', '2', 'y'));
+          got.push(await w.reply());
+          w.send('BZMPOP', '0', '2', 'bk3', 'bk1', 'MAX', 'COUNT', '5');
+          await waitFor(async () => (await r.call('INFO', 'clients')).includes('blocked_clients:1'), 5000, 'client to block');
+          // A non-zset value or a DEL does not serve the client; a ZADD does.
+          got.push(await r.call('SET', 'bk1', 'v'));
+          got.push(await r.call('DEL', 'bk1'));
+          got.push(await r.call('ZADD', 'bk1', '3', 'a', '4', 'b'));
+          got.push(await w.reply());
+          got.push(await w.call('BZPOPMAX', 'bk9', '0.01'));
+          got.push(await w.call('BZMPOP', '0.01', '1', 'bk9', 'MIN'));
+          got.push(await r.call('EXISTS', 'bk1', 'bk2'));
+          replies.push(got);
+        } finally {
+          w.close();
+          r.close();
+        }
+      }
+      assert.deepEqual(replies[0], replies[1], `RESP${resp3 ? 3 : 2}`);
+    }
+  });
+
   test('random operations agree with redis-server', async () => {
     const rand = rng(42);
     const cmds: Cmd[] = [['FLUSHALL']];

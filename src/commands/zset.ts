@@ -1,8 +1,9 @@
 // Sorted-set commands (Redis 7.0): ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ZCOUNT
 // ZLEXCOUNT, the ZRANGE family (ZRANGE ZRANGESTORE ZREVRANGE ZRANGEBYSCORE ZREVRANGEBYSCORE
-// ZRANGEBYLEX ZREVRANGEBYLEX), ZREMRANGEBY{RANK,SCORE,LEX}, ZPOPMIN ZPOPMAX ZMPOP (and the
-// blocking BZPOPMIN BZPOPMAX BZMPOP when the blocking layer is present), ZRANDMEMBER, ZUNION
+// ZRANGEBYLEX ZREVRANGEBYLEX), ZREMRANGEBY{RANK,SCORE,LEX}, ZPOPMIN ZPOPMAX ZMPOP, the
+// blocking BZPOPMIN BZPOPMAX BZMPOP, ZRANDMEMBER, ZUNION
 // ZINTER ZDIFF and their STORE forms, ZINTERCARD, ZSCAN, with redis-server 7.0.15's replies.
+// Blocking pops wait through server/blocking.ts.
 //
 // Deliberate differences: ZSCAN cursors of big sets come from store/scan.ts (same guarantees,
 // other numbers); ZRANDMEMBER's random choices differ.
@@ -11,12 +12,14 @@ import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
 import { formatDouble, type ReplyWriter } from '../protocol/writer.js';
 import type { Server } from '../server/server.js';
+import { timeoutDeadline } from '../server/blocking.js';
 import type { Db, Value } from '../store/db.js';
 import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
 import { parseCursor } from '../store/scan.js';
 import type { SetValue } from '../store/types/set.js';
 import { ZSet, type LexBound } from '../store/types/zset.js';
 import { is, parseBigInt, parseInteger } from './args.js';
+import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
 
 const WRONGTYPE = err.wrongType();
@@ -772,6 +775,58 @@ export function parseMpop(c: Client, argv: string[], idx: number): { keys: strin
 }
 
 // ---------------------------------------------------------------------------------------------
+// BZPOPMIN / BZPOPMAX / BZMPOP (server/blocking.ts)
+
+/**
+ * The blocking pops: serve from the first non-empty zset among keys (only the key that became
+ * ready when the blocking layer re-runs the command), else reply as on timeout inside a
+ * transaction, else block. BZPOPMIN/BZPOPMAX reply [key, member, score]; BZMPOP as ZMPOP.
+ */
+function bzpopGeneric(c: Client, argv: string[], server: Server, keys: string[], max: boolean, count: number, mpop: boolean, deadline: number): void {
+  const serving = server.blocking.servingKey;
+  const look = serving !== null ? [serving] : keys;
+  const db = c.db;
+  for (const k of look) {
+    const v = db.lookup(k);
+    if (v === undefined) continue;
+    if (typeof v === 'string' || v.type !== 'zset') {
+      c.out.error(WRONGTYPE);
+      return;
+    }
+    if (mpop) {
+      zpopGeneric(c, server, [k], max, count, true, true);
+      return;
+    }
+    const zs = v as ZSet;
+    const r = max ? zs.size - 1 : 0;
+    const m = zs.tree.memberAt(r);
+    const score = zs.tree.scoreAt(r);
+    zs.remove(m);
+    const out = c.out;
+    out.array(3);
+    out.bulk(k);
+    out.bulk(m);
+    replyScore(out, score);
+    changed(server, db, k, max ? 'zpopmax' : 'zpopmin');
+    deleteIfEmpty(server, db, k, zs);
+    server.ks.stats.dirty++;
+    return;
+  }
+  // Inside MULTI/EXEC a blocking command cannot wait: it replies as on timeout.
+  if (inTransaction(c)) {
+    c.out.nullArray();
+    return;
+  }
+  server.blocking.block(c, argv, 'zset', keys, deadline);
+}
+
+function bzpopCommand(c: Client, argv: string[], server: Server, max: boolean): void {
+  const deadline = timeoutDeadline(c, argv[argv.length - 1]!, server);
+  if (deadline === null) return;
+  bzpopGeneric(c, argv, server, argv.slice(1, -1), max, 1, false, deadline);
+}
+
+// ---------------------------------------------------------------------------------------------
 // ZUNION / ZINTER / ZDIFF (+STORE) / ZINTERCARD
 
 const OP_UNION = 0;
@@ -1172,6 +1227,26 @@ export const zsetCommands: HandlerMap = {
     const p = parseMpop(c, argv, 1);
     if (p === null) return;
     zpopGeneric(c, server, p.keys, p.max, p.count, true, true);
+  },
+
+  // BZPOPMIN key [key ...] timeout
+  bzpopmin(c, argv, server) {
+    bzpopCommand(c, argv, server, false);
+  },
+
+  // BZPOPMAX key [key ...] timeout
+  bzpopmax(c, argv, server) {
+    bzpopCommand(c, argv, server, true);
+  },
+
+  // BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+  // (numkeys, MIN|MAX and COUNT are checked before the timeout, as Redis does.)
+  bzmpop(c, argv, server) {
+    const p = parseMpop(c, argv, 2);
+    if (p === null) return;
+    const deadline = timeoutDeadline(c, argv[1]!, server);
+    if (deadline === null) return;
+    bzpopGeneric(c, argv, server, p.keys, p.max, p.count, true, deadline);
   },
 
   // ZRANDMEMBER key [count [WITHSCORES]]
