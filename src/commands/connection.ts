@@ -95,7 +95,7 @@ const CLIENT_HELP = [
   'SETNAME <name>',
   '    Name this connection (no spaces or special characters; empty clears it).',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
-  '    Not implemented in Redoubt yet (blocking commands).',
+  '    Unblock the specified blocked client.',
   'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
   '         [OPTIN] [OPTOUT] [NOLOOP]',
   '    Not implemented in Redoubt (client-side caching).',
@@ -445,7 +445,27 @@ export const connectionCommands: HandlerMap = {
   'client|trackinginfo'(c) {
     c.out.error(err.notImplemented('CLIENT TRACKINGINFO (client-side caching)'));
   },
-  'client|unblock'(c) {
-    c.out.error(err.notImplemented('CLIENT UNBLOCK'));
+  // CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends the wait of a client blocked on keys (blocking.ts).
+  // A client postponed by CLIENT PAUSE is not blocked on keys: 0 (redis-server 7.0.15 crashes).
+  'client|unblock'(c, argv, server) {
+    if (argv.length > 4) {
+      c.out.error(err.subcommandSyntax(argv[1]!, 'client'));
+      return;
+    }
+    const id = parseInteger(argv[2]!);
+    if (id === null) {
+      c.out.error(err.notInteger());
+      return;
+    }
+    let withError = false;
+    if (argv.length === 4) {
+      if (is(argv[3], 'error')) withError = true;
+      else if (!is(argv[3], 'timeout')) {
+        c.out.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+        return;
+      }
+    }
+    const target = server.clients.get(id);
+    c.out.int(target !== undefined && server.blocking.unblock(target, withError) ? 1 : 0);
   },
 };

@@ -6,6 +6,7 @@ import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
 import { hashCommands } from './hash.js';
 import { keysCommands } from './keys.js';
+import { listCommands } from './list.js';
 import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
@@ -20,6 +21,7 @@ export const ALL_GROUPS: HandlerMap[] = [
   connectionCommands,
   hashCommands,
   keysCommands,
+  listCommands,
   pubsubCommands,
   serverCommands,
   setCommands,

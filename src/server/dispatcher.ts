@@ -114,8 +114,9 @@ export class Dispatcher {
       server.pause.waiting.add(client);
       return;
     }
-    // 8. execute
+    // 8. execute, then serve clients blocked on keys this command made ready
     this.call(client, cmd, argv);
+    if (server.blocking.pending) server.blocking.handleReady();
   }
 
   /**
@@ -148,10 +149,13 @@ export class Dispatcher {
     this.lastTime = t1;
     const usec = Math.round((t1 - t0) * 1000);
     const stats = cmd.stats;
-    stats.calls++;
-    stats.usec += usec;
-    if (out.errors !== errorsBefore) stats.failed++;
-    server.stats.commands++;
+    // A command that blocked is counted once, when it replies (blocking.ts).
+    if (client.blockedArgv === null) {
+      stats.calls++;
+      stats.usec += usec;
+      if (out.errors !== errorsBefore) stats.failed++;
+      server.stats.commands++;
+    }
     client.lastCommand = cmd.fullName;
     // Dropped replies keep the pub/sub pushes (dropReplies), as Redis sends those regardless.
     if (client.skipNext) {

@@ -78,6 +78,9 @@ export class KeyEvents {
   /** notify-keyspace-events as flags; 0 disables notifications (the hot path checks only this). */
   flags = 0;
   publish: Publisher | null = null;
+  /** Also told of every modified key, and of FLUSHDB/SWAPDB: the blocking layer signals waiters. */
+  onModified: ((db: Db, key: string) => void) | null = null;
+  onTouchAll: ((db: Db) => void) | null = null;
   /** WATCHed keys: db -> key -> who watches it (in WATCH order). */
   private readonly watched = new Map<Db, Map<string, WatchedKey[]>>();
 
@@ -94,6 +97,7 @@ export class KeyEvents {
    * when WATCHed and is now gone did not logically change.
    */
   modified(db: Db, key: string): void {
+    if (this.onModified !== null) this.onModified(db, key);
     if (this.watched.size === 0) return;
     const list = this.watched.get(db)?.get(key);
     if (list === undefined) return;
@@ -123,6 +127,7 @@ export class KeyEvents {
    * (which then counts as stale-at-WATCH).
    */
   touchAllIn(db: Db, other: Db | null): void {
+    if (this.onTouchAll !== null) this.onTouchAll(db);
     const keys = this.watched.get(db);
     if (keys === undefined) return;
     for (const [key, list] of keys) {

@@ -17,6 +17,7 @@ import { Logger } from './log.js';
 import { ServerStats } from './stats.js';
 import { SlowLog } from './slowlog.js';
 import { PauseState } from './pause.js';
+import { Blocking } from './blocking.js';
 
 export const REDOUBT_VERSION = '0.1.0';
 /** The Redis version whose behaviour Redoubt reproduces (INFO redis_version, HELLO version). */
@@ -38,6 +39,8 @@ export class Server {
   readonly stats = new ServerStats();
   readonly slowlog = new SlowLog();
   readonly pause: PauseState;
+  /** Clients blocked on keys (BLPOP, BZPOPMIN, ...). */
+  readonly blocking: Blocking;
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly users = new Users();
@@ -82,6 +85,9 @@ export class Server {
     this.dispatcher = new Dispatcher(this);
     this.pubsub = new PubSub(this);
     this.pause = new PauseState(this);
+    this.blocking = new Blocking(this);
+    this.events.onModified = (db, key) => this.blocking.signalKeyAsReady(db, key);
+    this.events.onTouchAll = (db) => this.blocking.signalAllIn(db);
     this.startTime = this.clock.now();
     this.lastSave = Math.floor(this.startTime / 1000);
     this.runId = randomHex(40);
@@ -220,6 +226,7 @@ export class Server {
     if (!this.clients.delete(client.id)) return;
     this.monitors.delete(client);
     this.pause.waiting.delete(client);
+    this.blocking.disconnected(client);
     this.pendingFlush.delete(client);
     this.pubsub.dropClient(client);
     if (client.watching.length > 0) this.events.unwatchAll(client);
@@ -303,6 +310,7 @@ export class Server {
     this.ks.activeExpireCycle((1000 / hz) * 0.25, this.config.num('active-expire-effort'));
     this.stats.sample(this.clock.now());
     this.pause.check();
+    this.blocking.checkTimeouts();
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       const now = this.clock.now();
@@ -336,6 +344,7 @@ export class Server {
   async close(): Promise<void> {
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
+    this.blocking.close();
     for (const c of [...this.clients.values()]) {
       c.flush();
       c.close();

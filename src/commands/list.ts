@@ -1,0 +1,614 @@
+// List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LINDEX LSET LRANGE LTRIM LREM LINSERT
+// LPOS LMOVE RPOPLPUSH LMPOP, and the blocking BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP.
+// Replies, errors, the order of checks, keyspace events and dirty counts follow redis-server 7.0.15.
+// An emptied list is deleted. Blocking: see server/blocking.ts; inside MULTI/EXEC a blocking
+// command that would wait replies as on timeout instead.
+import { err } from '../errors.js';
+import type { Client } from '../server/client.js';
+import { timeoutDeadline } from '../server/blocking.js';
+import { NOTIFY } from '../server/events.js';
+import type { Server } from '../server/server.js';
+import type { Db } from '../store/db.js';
+import { ListValue } from '../store/types/list.js';
+import { is, parseBigInt, parseInteger } from './args.js';
+import { inTransaction } from './transactions.js';
+import type { HandlerMap } from './types.js';
+
+const LLONG_MIN = -(2n ** 63n);
+
+/** The list at key (a write lookup), undefined when missing, null after a WRONGTYPE reply. */
+function listForWrite(c: Client, db: Db, key: string): ListValue | undefined | null {
+  const v = db.lookup(key);
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' || v.type !== 'list') {
+    c.out.error(err.wrongType());
+    return null;
+  }
+  return v as ListValue;
+}
+
+/** As listForWrite, counting a keyspace hit or miss (read commands). */
+function listForRead(c: Client, db: Db, key: string): ListValue | undefined | null {
+  const v = db.lookupRead(key);
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' || v.type !== 'list') {
+    c.out.error(err.wrongType());
+    return null;
+  }
+  return v as ListValue;
+}
+
+/** LEFT or RIGHT: true for LEFT (the head), null after a syntax error reply. */
+function parseWhere(c: Client, arg: string): boolean | null {
+  if (is(arg, 'left')) return true;
+  if (is(arg, 'right')) return false;
+  c.out.error(err.syntax());
+  return null;
+}
+
+/** A non-negative count (Redis's getPositiveLong), or null after replying `msg`. */
+function parsePositive(c: Client, arg: string, msg: string): number | null {
+  const n = parseInteger(arg);
+  if (n === null || n < 0) {
+    c.out.error(msg);
+    return null;
+  }
+  return n;
+}
+
+/** A count in 1..LONG_MAX, or null after replying `msg`. */
+function parseAtLeastOne(c: Client, arg: string, msg: string): number | null {
+  const n = parseInteger(arg);
+  if (n === null || n < 1) {
+    c.out.error(msg);
+    return null;
+  }
+  return n;
+}
+
+/** Events, WATCH, blocked clients and dirty after elements were added to a list. */
+function pushed(server: Server, db: Db, key: string, head: boolean, n: number): void {
+  server.events.modified(db, key);
+  server.events.notify(NOTIFY.list, head ? 'lpush' : 'rpush', key, db);
+  server.blocking.signalKeyAsReady(db, key);
+  server.ks.stats.dirty += n;
+}
+
+/** Redis's listElementsRemoved: pop event, delete an emptied list, WATCH, dirty. */
+function removed(server: Server, db: Db, key: string, list: ListValue, head: boolean, n: number): void {
+  server.events.notify(NOTIFY.list, head ? 'lpop' : 'rpop', key, db);
+  if (list.length === 0) {
+    db.delete(key);
+    server.events.notify(NOTIFY.generic, 'del', key, db);
+  }
+  server.events.modified(db, key);
+  server.ks.stats.dirty += n;
+}
+
+/** Deletes an emptied list with its "del" event. */
+function deleteIfEmpty(server: Server, db: Db, key: string, list: ListValue): void {
+  if (list.length !== 0) return;
+  db.delete(key);
+  server.events.notify(NOTIFY.generic, 'del', key, db);
+}
+
+/** Writes elements [start, end] (normalised, in range) as an array, reversed when asked. */
+function rangeReply(c: Client, list: ListValue, start: number, end: number, reverse: boolean): void {
+  const out = c.out;
+  out.array(end - start + 1);
+  if (reverse) for (let i = end; i >= start; i--) out.bulk(list.at(i));
+  else for (let i = start; i <= end; i++) out.bulk(list.at(i));
+}
+
+/** LRANGE's index rules; writes the reply. */
+function addRangeReply(c: Client, list: ListValue, start: number, end: number): void {
+  const len = list.length;
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) {
+    c.out.array(0);
+    return;
+  }
+  if (end >= len) end = len - 1;
+  rangeReply(c, list, start, end, false);
+}
+
+/** Pops up to count elements from one end, replying [key, [elements]] (LMPOP, BLMPOP). */
+function popRangeWithKey(c: Client, server: Server, db: Db, key: string, list: ListValue, head: boolean, count: number): void {
+  const n = Math.min(count, list.length);
+  c.out.array(2);
+  c.out.bulk(key);
+  c.out.array(n);
+  for (let i = 0; i < n; i++) c.out.bulk(head ? list.popHead()! : list.popTail()!);
+  removed(server, db, key, list, head, n);
+}
+
+// LPUSH / RPUSH / LPUSHX / RPUSHX
+function pushCommand(c: Client, argv: string[], server: Server, head: boolean, onlyExisting: boolean): void {
+  const db = c.db;
+  const key = argv[1]!;
+  let list = listForWrite(c, db, key);
+  if (list === null) return;
+  if (list === undefined) {
+    if (onlyExisting) {
+      c.out.int(0);
+      return;
+    }
+    list = new ListValue();
+    db.set(key, list);
+  }
+  const n = argv.length - 2;
+  if (head) for (let i = 2; i < argv.length; i++) list.pushHead(argv[i]!);
+  else for (let i = 2; i < argv.length; i++) list.pushTail(argv[i]!);
+  c.out.int(list.length);
+  pushed(server, db, key, head, n);
+}
+
+// LPOP / RPOP key [count]
+function popCommand(c: Client, argv: string[], server: Server, head: boolean): void {
+  if (argv.length > 3) {
+    c.out.error(err.wrongArity(head ? 'lpop' : 'rpop'));
+    return;
+  }
+  const hasCount = argv.length === 3;
+  let count = 0;
+  if (hasCount) {
+    const n = parsePositive(c, argv[2]!, err.mustBePositive());
+    if (n === null) return;
+    count = n;
+  }
+  const db = c.db;
+  const key = argv[1]!;
+  const list = listForWrite(c, db, key);
+  if (list === null) return;
+  if (list === undefined) {
+    if (hasCount) c.out.nullArray();
+    else c.out.nullBulk();
+    return;
+  }
+  if (hasCount && count === 0) {
+    c.out.array(0);
+    return;
+  }
+  if (!hasCount) {
+    c.out.bulk(head ? list.popHead()! : list.popTail()!);
+    removed(server, db, key, list, head, 1);
+    return;
+  }
+  const n = Math.min(count, list.length);
+  c.out.array(n);
+  for (let i = 0; i < n; i++) c.out.bulk(head ? list.popHead()! : list.popTail()!);
+  removed(server, db, key, list, head, n);
+}
+
+/**
+ * LMOVE's work once the source is known to be a non-empty list: checks the destination type,
+ * moves one element and replies with it.
+ */
+function moveOne(c: Client, server: Server, db: Db, src: string, dst: string, list: ListValue, fromHead: boolean, toHead: boolean): void {
+  let target = listForWrite(c, db, dst);
+  if (target === null) return;
+  const value = fromHead ? list.popHead()! : list.popTail()!;
+  if (target === undefined) {
+    target = new ListValue();
+    db.set(dst, target);
+  }
+  server.events.modified(db, dst);
+  if (toHead) target.pushHead(value);
+  else target.pushTail(value);
+  server.events.notify(NOTIFY.list, toHead ? 'lpush' : 'rpush', dst, db);
+  server.blocking.signalKeyAsReady(db, dst);
+  c.out.bulk(value);
+  server.events.notify(NOTIFY.list, fromHead ? 'lpop' : 'rpop', src, db);
+  deleteIfEmpty(server, db, src, list);
+  server.events.modified(db, src);
+  server.ks.stats.dirty++;
+}
+
+function lmoveGeneric(c: Client, server: Server, src: string, dst: string, fromHead: boolean, toHead: boolean): void {
+  const db = c.db;
+  const list = listForWrite(c, db, src);
+  if (list === null) return;
+  if (list === undefined) {
+    c.out.nullBulk();
+    return;
+  }
+  moveOne(c, server, db, src, dst, list, fromHead, toHead);
+}
+
+/** BLMOVE / BRPOPLPUSH after the directions are parsed. */
+function blmoveGeneric(c: Client, argv: string[], server: Server, fromHead: boolean, toHead: boolean, timeoutArg: string): void {
+  const deadline = timeoutDeadline(c, timeoutArg, server);
+  if (deadline === null) return;
+  const db = c.db;
+  const src = argv[1]!;
+  const list = listForWrite(c, db, src);
+  if (list === null) return;
+  if (list !== undefined) {
+    moveOne(c, server, db, src, argv[2]!, list, fromHead, toHead);
+    return;
+  }
+  if (inTransaction(c)) {
+    c.out.nullBulk();
+    return;
+  }
+  server.blocking.block(c, argv, 'list', [src], deadline);
+}
+
+/**
+ * BLPOP / BRPOP / BLMPOP: pops from the first non-empty list among keys (count -1: one element,
+ * replied as [key, element]; otherwise [key, [elements]]), or blocks.
+ */
+function blockingPop(c: Client, argv: string[], server: Server, keys: string[], head: boolean, timeoutArg: string, count: number): void {
+  const deadline = timeoutDeadline(c, timeoutArg, server);
+  if (deadline === null) return;
+  const db = c.db;
+  const serving = server.blocking.servingKey;
+  if (serving !== null) keys = [serving];
+  for (const key of keys) {
+    const list = listForWrite(c, db, key);
+    if (list === null) return;
+    if (list === undefined) continue;
+    if (count !== -1) {
+      popRangeWithKey(c, server, db, key, list, head, count);
+      return;
+    }
+    c.out.array(2);
+    c.out.bulk(key);
+    c.out.bulk(head ? list.popHead()! : list.popTail()!);
+    removed(server, db, key, list, head, 1);
+    return;
+  }
+  if (inTransaction(c)) {
+    c.out.nullArray();
+    return;
+  }
+  server.blocking.block(c, argv, 'list', keys, deadline);
+}
+
+/** LMPOP / BLMPOP: numkeys key [key ...] LEFT|RIGHT [COUNT count], numkeys at argv[idx]. */
+function lmpopGeneric(c: Client, argv: string[], server: Server, idx: number, blocking: boolean): void {
+  const numkeys = parseAtLeastOne(c, argv[idx]!, err.numkeysPositive());
+  if (numkeys === null) return;
+  const whereIdx = idx + numkeys + 1;
+  if (whereIdx >= argv.length) {
+    c.out.error(err.syntax());
+    return;
+  }
+  const head = parseWhere(c, argv[whereIdx]!);
+  if (head === null) return;
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    if (count === -1 && is(argv[j], 'count') && j + 1 < argv.length) {
+      j++;
+      const n = parseAtLeastOne(c, argv[j]!, err.countPositive());
+      if (n === null) return;
+      count = n;
+    } else {
+      c.out.error(err.syntax());
+      return;
+    }
+  }
+  if (count === -1) count = 1;
+  const keys = argv.slice(idx + 1, whereIdx);
+  if (blocking) {
+    blockingPop(c, argv, server, keys, head, argv[1]!, count);
+    return;
+  }
+  const db = c.db;
+  for (const key of keys) {
+    const list = listForWrite(c, db, key);
+    if (list === null) return;
+    if (list === undefined) continue;
+    popRangeWithKey(c, server, db, key, list, head, count);
+    return;
+  }
+  c.out.nullArray();
+}
+
+export const listCommands: HandlerMap = {
+  // LPUSH key element [element ...]
+  lpush(c, argv, server) {
+    pushCommand(c, argv, server, true, false);
+  },
+  // RPUSH key element [element ...]
+  rpush(c, argv, server) {
+    pushCommand(c, argv, server, false, false);
+  },
+  // LPUSHX key element [element ...]
+  lpushx(c, argv, server) {
+    pushCommand(c, argv, server, true, true);
+  },
+  // RPUSHX key element [element ...]
+  rpushx(c, argv, server) {
+    pushCommand(c, argv, server, false, true);
+  },
+
+  // LPOP key [count]
+  lpop(c, argv, server) {
+    popCommand(c, argv, server, true);
+  },
+  // RPOP key [count]
+  rpop(c, argv, server) {
+    popCommand(c, argv, server, false);
+  },
+
+  // LLEN key
+  llen(c, argv) {
+    const list = listForRead(c, c.db, argv[1]!);
+    if (list === null) return;
+    c.out.int(list === undefined ? 0 : list.length);
+  },
+
+  // LINDEX key index: the key is looked up before the index is parsed, as Redis does.
+  lindex(c, argv) {
+    const list = listForRead(c, c.db, argv[1]!);
+    if (list === null) return;
+    if (list === undefined) {
+      c.out.nullBulk();
+      return;
+    }
+    let i = parseInteger(argv[2]!);
+    if (i === null) {
+      c.out.error(err.notInteger());
+      return;
+    }
+    if (i < 0) i += list.length;
+    if (i < 0 || i >= list.length) c.out.nullBulk();
+    else c.out.bulk(list.at(i));
+  },
+
+  // LSET key index element
+  lset(c, argv, server) {
+    const db = c.db;
+    const key = argv[1]!;
+    const list = listForWrite(c, db, key);
+    if (list === null) return;
+    if (list === undefined) {
+      c.out.error(err.noSuchKey());
+      return;
+    }
+    let i = parseInteger(argv[2]!);
+    if (i === null) {
+      c.out.error(err.notInteger());
+      return;
+    }
+    if (i < 0) i += list.length;
+    if (i < 0 || i >= list.length) {
+      c.out.error(err.outOfRange());
+      return;
+    }
+    list.setAt(i, argv[3]!);
+    c.out.ok();
+    server.events.modified(db, key);
+    server.events.notify(NOTIFY.list, 'lset', key, db);
+    server.ks.stats.dirty++;
+  },
+
+  // LRANGE key start stop: indexes are parsed before the key is looked up.
+  lrange(c, argv) {
+    const start = parseInteger(argv[2]!);
+    const end = parseInteger(argv[3]!);
+    if (start === null || end === null) {
+      c.out.error(err.notInteger());
+      return;
+    }
+    const list = listForRead(c, c.db, argv[1]!);
+    if (list === null) return;
+    if (list === undefined) {
+      c.out.array(0);
+      return;
+    }
+    addRangeReply(c, list, start, end);
+  },
+
+  // LTRIM key start stop: always an "ltrim" event when the key is a list, even if nothing goes.
+  ltrim(c, argv, server) {
+    let start = parseInteger(argv[2]!);
+    let end = parseInteger(argv[3]!);
+    if (start === null || end === null) {
+      c.out.error(err.notInteger());
+      return;
+    }
+    const db = c.db;
+    const key = argv[1]!;
+    const list = listForWrite(c, db, key);
+    if (list === null) return;
+    if (list === undefined) {
+      c.out.ok();
+      return;
+    }
+    const len = list.length;
+    if (start < 0) start += len;
+    if (end < 0) end += len;
+    if (start < 0) start = 0;
+    let ltrim: number;
+    let rtrim: number;
+    if (start > end || start >= len) {
+      ltrim = len;
+      rtrim = 0;
+    } else {
+      if (end >= len) end = len - 1;
+      ltrim = start;
+      rtrim = len - end - 1;
+    }
+    list.trim(ltrim, rtrim);
+    server.events.notify(NOTIFY.list, 'ltrim', key, db);
+    deleteIfEmpty(server, db, key, list);
+    server.events.modified(db, key);
+    server.ks.stats.dirty += ltrim + rtrim;
+    c.out.ok();
+  },
+
+  // LREM key count element: count > 0 from the head, < 0 from the tail, 0 all.
+  lrem(c, argv, server) {
+    const count = parseInteger(argv[2]!);
+    if (count === null) {
+      c.out.error(err.notInteger());
+      return;
+    }
+    const db = c.db;
+    const key = argv[1]!;
+    const list = listForWrite(c, db, key);
+    if (list === null) return;
+    if (list === undefined) {
+      c.out.int(0);
+      return;
+    }
+    const n = list.remove(argv[3]!, Math.abs(count), count < 0);
+    if (n > 0) {
+      server.events.modified(db, key);
+      server.events.notify(NOTIFY.list, 'lrem', key, db);
+      server.ks.stats.dirty += n;
+    }
+    deleteIfEmpty(server, db, key, list);
+    c.out.int(n);
+  },
+
+  // LINSERT key BEFORE|AFTER pivot element
+  linsert(c, argv, server) {
+    let after: boolean;
+    if (is(argv[2], 'after')) after = true;
+    else if (is(argv[2], 'before')) after = false;
+    else {
+      c.out.error(err.syntax());
+      return;
+    }
+    const db = c.db;
+    const key = argv[1]!;
+    const list = listForWrite(c, db, key);
+    if (list === null) return;
+    if (list === undefined) {
+      c.out.int(0);
+      return;
+    }
+    const at = list.indexOf(argv[3]!);
+    if (at < 0) {
+      c.out.int(-1);
+      return;
+    }
+    list.insertAt(after ? at + 1 : at, argv[4]!);
+    server.events.modified(db, key);
+    server.events.notify(NOTIFY.list, 'linsert', key, db);
+    server.ks.stats.dirty++;
+    c.out.int(list.length);
+  },
+
+  // LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+  lpos(c, argv) {
+    let rank = 1;
+    let rankMin = false; // RANK -9223372036854775808: Redis negates it in place, so it stays negative
+    let count = -1;
+    let maxlen = 0;
+    for (let j = 3; j < argv.length; j++) {
+      const opt = argv[j]!;
+      const more = j + 1 < argv.length;
+      if (is(opt, 'rank') && more) {
+        j++;
+        const r = parseBigInt(argv[j]!);
+        if (r === null) {
+          c.out.error(err.notInteger());
+          return;
+        }
+        if (r === 0n) {
+          c.out.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+          return;
+        }
+        rankMin = r === LLONG_MIN;
+        rank = Number(r);
+      } else if (is(opt, 'count') && more) {
+        j++;
+        const n = parsePositive(c, argv[j]!, "ERR COUNT can't be negative");
+        if (n === null) return;
+        count = n;
+      } else if (is(opt, 'maxlen') && more) {
+        j++;
+        const n = parsePositive(c, argv[j]!, "ERR MAXLEN can't be negative");
+        if (n === null) return;
+        maxlen = n;
+      } else {
+        c.out.error(err.syntax());
+        return;
+      }
+    }
+    const fromTail = rank < 0;
+    if (fromTail) rank = -rank;
+    const list = listForRead(c, c.db, argv[1]!);
+    if (list === null) return;
+    if (list === undefined) {
+      if (count !== -1) c.out.array(0);
+      else c.out.nullBulk();
+      return;
+    }
+    const ele = argv[2]!;
+    const len = list.length;
+    const limit = maxlen === 0 ? len : Math.min(maxlen, len);
+    const found: number[] = [];
+    let matches = 0;
+    let single = -1;
+    for (let k = 0; k < limit; k++) {
+      const i = fromTail ? len - 1 - k : k;
+      if (list.at(i) !== ele) continue;
+      matches++;
+      if (!rankMin && matches < rank) continue;
+      if (count === -1) {
+        single = i;
+        break;
+      }
+      found.push(i);
+      // With the minimum rank Redis's "matches - rank + 1 >= count" overflows: never true.
+      if (count !== 0 && !rankMin && matches - rank + 1 >= count) break;
+    }
+    if (count === -1) {
+      if (single >= 0) c.out.int(single);
+      else c.out.nullBulk();
+      return;
+    }
+    c.out.array(found.length);
+    for (const i of found) c.out.int(i);
+  },
+
+  // LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+  lmove(c, argv, server) {
+    const from = parseWhere(c, argv[3]!);
+    if (from === null) return;
+    const to = parseWhere(c, argv[4]!);
+    if (to === null) return;
+    lmoveGeneric(c, server, argv[1]!, argv[2]!, from, to);
+  },
+  // RPOPLPUSH source destination
+  rpoplpush(c, argv, server) {
+    lmoveGeneric(c, server, argv[1]!, argv[2]!, false, true);
+  },
+
+  // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+  lmpop(c, argv, server) {
+    lmpopGeneric(c, argv, server, 1, false);
+  },
+
+  // BLPOP key [key ...] timeout
+  blpop(c, argv, server) {
+    blockingPop(c, argv, server, argv.slice(1, -1), true, argv[argv.length - 1]!, -1);
+  },
+  // BRPOP key [key ...] timeout
+  brpop(c, argv, server) {
+    blockingPop(c, argv, server, argv.slice(1, -1), false, argv[argv.length - 1]!, -1);
+  },
+  // BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
+  blmove(c, argv, server) {
+    const from = parseWhere(c, argv[3]!);
+    if (from === null) return;
+    const to = parseWhere(c, argv[4]!);
+    if (to === null) return;
+    blmoveGeneric(c, argv, server, from, to, argv[5]!);
+  },
+  // BRPOPLPUSH source destination timeout
+  brpoplpush(c, argv, server) {
+    blmoveGeneric(c, argv, server, false, true, argv[3]!);
+  },
+  // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+  blmpop(c, argv, server) {
+    lmpopGeneric(c, argv, server, 2, true);
+  },
+};
