@@ -10,6 +10,7 @@ import { listCommands } from './list.js';
 import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './set.js';
+import { sortCommands } from './sort.js';
 import { stringCommands } from './string.js';
 import { transactionsCommands } from './transactions.js';
 import { zsetCommands } from './zset.js';
@@ -25,6 +26,7 @@ export const ALL_GROUPS: HandlerMap[] = [
   pubsubCommands,
   serverCommands,
   setCommands,
+  sortCommands,
   stringCommands,
   transactionsCommands,
   zsetCommands,
