@@ -1,0 +1,164 @@
+// Keyspace notifications: the events of the string and generic key commands compared with
+// redis-server 7.0.15 (a subscriber on every channel, then a marker message ends the stream),
+// class masks, "new" key events, CONFIG SET/GET of notify-keyspace-events; then "expired"
+// events (lazy and active) driven by a ManualClock.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../src/store/clock.js';
+import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+
+const HAVE_REDIS = haveRedis();
+const SKIP = HAVE_REDIS ? false : 'redis-server not installed: differential notification tests skipped';
+const END = 'zz-end-of-events';
+
+/** Runs commands with a PSUBSCRIBE * subscriber; returns the replies and the messages seen. */
+async function events(port: number, flags: string, cmds: string[][]): Promise<string[]> {
+  const c = await RawConn.connect(port);
+  const s = await RawConn.connect(port);
+  try {
+    const log: string[] = [];
+    log.push(await c.call('CONFIG', 'SET', 'notify-keyspace-events', flags));
+    log.push(await s.call('PSUBSCRIBE', '*'));
+    for (const cmd of cmds) log.push(`${cmd.join(' ')} -> ${await c.call(...cmd)}`);
+    await c.call('PUBLISH', END, 'x');
+    for (;;) {
+      const m = await s.reply();
+      if (m.includes(END)) break;
+      log.push(m);
+    }
+    log.push(await c.call('CONFIG', 'SET', 'notify-keyspace-events', ''));
+    return log;
+  } finally {
+    c.close();
+    s.close();
+  }
+}
+
+describe('differential: keyspace notifications', { skip: SKIP }, () => {
+  let ours: TestServer;
+  let redis: RefServer;
+  before(async () => {
+    ours = await startServer();
+    redis = await startRedis();
+  });
+  after(async () => {
+    await ours?.close();
+    await redis?.close();
+  });
+
+  async function same(flags: string, cmds: string[][]): Promise<void> {
+    const x = await events(ours.port, flags, [['FLUSHALL'], ...cmds]);
+    const y = await events(redis.port, flags, [['FLUSHALL'], ...cmds]);
+    assert.deepEqual(x, y);
+  }
+
+  const STRING_CMDS = [
+    ['SET', 'k', 'v'], ['SET', 'k', 'v2', 'EX', '100'], ['SET', 'k', 'v3', 'KEEPTTL'], ['SET', 'k', 'v', 'NX'], ['SET', 'k', 'v', 'XX', 'GET'],
+    ['SETNX', 'k', 'z'], ['SETNX', 'k2', 'z'], ['SETEX', 'k3', '1000', 'v'], ['PSETEX', 'k4', '1000000', 'v'], ['GETSET', 'k', 'x'],
+    ['GETEX', 'k', 'EX', '50'], ['GETEX', 'k', 'PERSIST'], ['GETEX', 'k'], ['GETEX', 'nokey', 'EX', '5'], ['GETDEL', 'k'], ['GETDEL', 'k'],
+    ['MSET', 'm1', '1', 'm2', '2'], ['MSETNX', 'm3', '1', 'm4', '2'], ['MSETNX', 'm3', '1'], ['APPEND', 'm1', 'x'], ['APPEND', 'newapp', 'x'],
+    ['INCR', 'i'], ['DECR', 'i'], ['INCRBY', 'i', '5'], ['DECRBY', 'i', '5'], ['INCRBYFLOAT', 'f', '1.5'], ['INCR', 'm1'],
+    ['SETRANGE', 'sr', '2', 'ab'], ['SETRANGE', 'sr', '0', ''], ['SETRANGE', 'nokey', '0', ''],
+    ['SETBIT', 'b', '3', '1'], ['SETBIT', 'b', '3', '1'], ['BITOP', 'OR', 'b2', 'b', 'm1'], ['BITOP', 'AND', 'b3', 'none1', 'none2'],
+    ['BITFIELD', 'bf', 'SET', 'u8', '0', '5'], ['BITFIELD', 'bf', 'GET', 'u8', '0'], ['BITFIELD', 'bf', 'INCRBY', 'u8', '0', '1'],
+    ['GETEX', 'k3', 'PX', '1'], ['SET', 'e', 'v', 'EXAT', '1'], ['GETEX', 'm2', 'EXAT', '1'],
+  ];
+  const GENERIC_CMDS = [
+    ['MSET', 'm1', '1', 'm2', '2', 'm3', '3', 'm4', '4', 'i', '1'],
+    ['DEL', 'm1', 'm2', 'nokey'], ['UNLINK', 'm3'], ['DEL', 'm3'],
+    ['EXPIRE', 'm4', '100'], ['PEXPIRE', 'm4', '100000'], ['EXPIREAT', 'm4', '9999999999'], ['PEXPIREAT', 'm4', '9999999999000'],
+    ['EXPIRE', 'm4', '10', 'NX'], ['EXPIRE', 'nokey', '10'], ['PERSIST', 'm4'], ['PERSIST', 'm4'], ['EXPIRE', 'm4', '-1'],
+    ['SET', 'i', '1', 'PX', '100000'], ['RENAME', 'i', 'i2'], ['SET', 'i', '2'], ['RENAME', 'i', 'i2'], ['RENAMENX', 'i2', 'i2'],
+    ['SET', 'f', '1'], ['RENAMENX', 'i2', 'f'], ['RENAMENX', 'i2', 'i3'], ['COPY', 'i3', 'i4'], ['COPY', 'i3', 'i4'],
+    ['COPY', 'i3', 'i4', 'REPLACE'], ['COPY', 'i3', 'i5', 'DB', '2'], ['MOVE', 'i4', '1'], ['MOVE', 'i3', '2'], ['MOVE', 'nokey', '1'],
+    ['SWAPDB', '0', '1'], ['SWAPDB', '0', '1'], ['TOUCH', 'i3'], ['FLUSHDB'], ['FLUSHALL'],
+  ];
+
+  it('string and bitmap commands: all classes, keyspace and keyevent', async () => {
+    await same('KEA', STRING_CMDS);
+  });
+
+  it('generic key commands: all classes, keyspace and keyevent', async () => {
+    await same('KEA', GENERIC_CMDS);
+  });
+
+  it('class masks: only generic, only strings, keyevent only, keyspace only', async () => {
+    await same('Kg', [...STRING_CMDS.slice(0, 15), ...GENERIC_CMDS.slice(0, 12)]);
+    await same('E$', [...STRING_CMDS.slice(0, 15), ...GENERIC_CMDS.slice(0, 12)]);
+    await same('K', [['SET', 'k', 'v'], ['DEL', 'k']]);
+    await same('A', [['SET', 'k', 'v'], ['DEL', 'k']]);
+  });
+
+  it('"new" key events: only when a key is added', async () => {
+    await same('En', [...STRING_CMDS, ...GENERIC_CMDS]);
+    await same('KE$n', [['SET', 'a', '1'], ['SET', 'a', '2'], ['INCR', 'c'], ['RENAME', 'c', 'a']]);
+  });
+
+  it('CONFIG SET/GET notify-keyspace-events as Redis prints it', async () => {
+    const vals = ['gKE', '$lshzxeKE', 'KA', 'EA', 'AKE', 'gn', 'nE', 'Em', 'm', 'xe', 'g$lshzxetd', 'tdK', '', 'Q', 'AQ'];
+    for (const port of [ours.port, redis.port]) {
+      const c = await RawConn.connect(port);
+      try {
+        const out: string[] = [];
+        for (const v of vals) {
+          out.push(await c.call('CONFIG', 'SET', 'notify-keyspace-events', v));
+          out.push(await c.call('CONFIG', 'GET', 'notify-keyspace-events'));
+        }
+        await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+        if (port === ours.port) ourCfg = out;
+        else assert.deepEqual(ourCfg, out);
+      } finally {
+        c.close();
+      }
+    }
+  });
+  let ourCfg: string[] = [];
+});
+
+describe('expired events (ManualClock)', () => {
+  const clock = new ManualClock(1_700_000_000_000);
+  let t: TestServer;
+  let c: RawConn;
+  let s: RawConn;
+  before(async () => {
+    t = await startServer({ hz: '1', 'notify-keyspace-events': 'Ex' }, clock);
+    c = await RawConn.connect(t.port);
+    s = await RawConn.connect(t.port);
+    await s.call('SUBSCRIBE', '__keyevent@0__:expired');
+  });
+  after(async () => {
+    c?.close();
+    s?.close();
+    await t?.close();
+  });
+
+  const msg = (key: string) => `*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$${key.length}\r\n${key}\r\n`;
+
+  it('a key found expired on access sends "expired" once', async () => {
+    await c.call('PSETEX', 'foo', '100', '1');
+    clock.advance(101);
+    assert.equal(await c.call('EXISTS', 'foo'), ':0\r\n');
+    assert.equal(await c.call('EXISTS', 'foo'), ':0\r\n');
+    assert.equal(await s.reply(), msg('foo'));
+    await c.call('PUBLISH', '__keyevent@0__:expired', 'marker');
+    assert.equal(await s.reply(), msg('marker'), 'no second event');
+  });
+
+  it('active expiry sends "expired"', async () => {
+    await c.call('PSETEX', 'bar', '100', '1');
+    clock.advance(101);
+    t.server.cron();
+    assert.equal(await s.reply(), msg('bar'));
+  });
+
+  it('the flags follow CONFIG SET, and no events flow once cleared', async () => {
+    assert.equal(await c.call('CONFIG', 'SET', 'notify-keyspace-events', ''), '+OK\r\n');
+    assert.equal(t.server.events.flags, 0);
+    await c.call('PSETEX', 'baz', '100', '1');
+    clock.advance(101);
+    await c.call('EXISTS', 'baz');
+    await c.call('PUBLISH', '__keyevent@0__:expired', 'marker');
+    assert.equal(await s.reply(), msg('marker'));
+    await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
+  });
+});
