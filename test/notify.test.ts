@@ -2,7 +2,7 @@
 // redis-server 7.0.15 (a subscriber on every channel, then a marker message ends the stream),
 // class masks, "new" key events, CONFIG SET/GET of notify-keyspace-events; then "expired"
 // events (lazy and active) driven by a ManualClock.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../src/store/clock.js';
 import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
@@ -161,4 +161,21 @@ describe('expired events (ManualClock)', () => {
     assert.equal(await s.reply(), msg('marker'));
     await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
   });
+});
+
+test("notify-keyspace-events with A and n: 'new' events fire, CONFIG GET prints AKE as Redis does", async () => {
+  const t = await startServer();
+  const sub = await RawConn.connect(t.port);
+  const c = await RawConn.connect(t.port);
+  try {
+    assert.equal(await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEAn'), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'GET', 'notify-keyspace-events'), '*2\r\n$22\r\nnotify-keyspace-events\r\n$3\r\nAKE\r\n');
+    await sub.call('SUBSCRIBE', '__keyevent@0__:new');
+    assert.equal(await c.call('SET', 'fresh', 'v'), '+OK\r\n');
+    assert.equal(await sub.reply(), '*3\r\n$7\r\nmessage\r\n$18\r\n__keyevent@0__:new\r\n$5\r\nfresh\r\n');
+  } finally {
+    sub.close();
+    c.close();
+    await t.close();
+  }
 });

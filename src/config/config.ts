@@ -135,6 +135,8 @@ function checkRange(def: ConfigDef, n: bigint): void {
 export function formatValue(def: ConfigDef, v: ConfigValue): string {
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (def.kind === 'memory' && def.percent && typeof v === 'number' && v < 0) return `${-v}%`;
+  // The stored form keeps 'n' after 'A'; Redis does not print it there (but still sends the events).
+  if (def.name === 'notify-keyspace-events' && typeof v === 'string' && v.startsWith('An')) return 'A' + v.slice(2);
   return String(v);
 }
 
@@ -200,7 +202,7 @@ const SPECIAL: Record<string, SpecialParser> = {
       else throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
     }
     let out = '';
-    if ([...NOTIFY_ALL].every((c) => set.has(c))) out = 'A';
+    if ([...NOTIFY_ALL].every((c) => set.has(c))) out = set.has('n') ? 'An' : 'A';
     else for (const c of NOTIFY_CHARS) if (set.has(c)) out += c;
     if (set.has('K')) out += 'K';
     if (set.has('E')) out += 'E';
