@@ -1,11 +1,12 @@
 // CONFIG GET / SET / RESETSTAT / REWRITE / HELP, reading the config table (src/config/schema.ts).
 import type { Client } from '../server/client.js';
-import type { Server } from '../server/server.js';
+import { parseBindAddresses, type Server } from '../server/server.js';
 import { ConfigError, type ConfigValue } from '../config/config.js';
 import { rewriteConfigFile } from '../config/rewrite.js';
 import type { ConfigDef } from '../config/schema.js';
 import { err } from '../errors.js';
 import { globMatch } from '../store/glob.js';
+import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
 
 const HELP = [
@@ -76,7 +77,8 @@ const GLOB_CHARS = /[*?[\\]/;
 
 // CONFIG SET directive value [directive value ...]: all or nothing. First every name is checked
 // (known, mutable, not protected, not given twice), then every value is parsed, then all are set
-// and the listeners run; a listener that fails rolls every value back.
+// and the listeners run; a listener that fails rolls every value back. A new port or bind moves
+// the listening sockets first (asynchronously: the client is held until the reply is written).
 function configSet(client: Client, argv: string[], server: Server): void {
   const config = server.config;
   if (argv.length % 2 !== 0) {
@@ -121,14 +123,40 @@ function configSet(client: Client, argv: string[], server: Server): void {
       return;
     }
   }
-  // Listeners change the running server; port and bind would need new listening sockets.
+  // port and bind move the listening sockets, which takes asynchronous work: the reply waits.
+  // A failure names the first of port/bind in argv, changed or not (Redis applies both).
+  let first = -1;
+  let moves = false;
   for (let k = 0; k < defs.length; k++) {
-    const def = defs[k]!;
-    if ((def.name === 'port' || def.name === 'bind') && fresh[k] !== config.get(def.name)) {
-      client.out.error(setFailed(argv[2 + 2 * k]!, `changing ${def.name} at run time is not supported by Redoubt; use CONFIG REWRITE and restart`));
-      return;
-    }
+    const name = defs[k]!.name;
+    if (name !== 'port' && name !== 'bind') continue;
+    if (first < 0) first = k;
+    if (fresh[k] !== config.get(name)) moves = true;
   }
+  if (!moves) {
+    const failed = applyValues(server, defs, fresh);
+    if (failed === null) client.out.ok();
+    else client.out.error(setFailed(argv[2 + 2 * failed.index]!, failed.message));
+    return;
+  }
+  // Deliberate difference: EXEC's reply cannot wait for the sockets, so Redoubt refuses there.
+  if (inTransaction(client)) {
+    client.out.error(setFailed(argv[2 + 2 * first]!, `changing ${defs[first]!.name} inside MULTI/EXEC is not supported by Redoubt`));
+    return;
+  }
+  const cmd = server.table.byFullName('config|set');
+  client.deferReply(
+    serialized(server, () => applyWithListeners(server, argv, defs, fresh, first)).then((reply) => {
+      if (reply === null) return () => client.out.ok();
+      if (cmd !== undefined) cmd.stats.failed++;
+      return () => client.out.error(reply);
+    }),
+  );
+}
+
+/** Sets every value, then runs the listeners; a listener that fails rolls every value back. */
+function applyValues(server: Server, defs: ConfigDef[], fresh: ConfigValue[]): { index: number; message: string } | null {
+  const config = server.config;
   const old = defs.map((d) => config.get(d.name));
   for (let k = 0; k < defs.length; k++) config.setQuiet(defs[k]!.name, fresh[k]!);
   for (let k = 0; k < defs.length; k++) {
@@ -138,11 +166,62 @@ function configSet(client: Client, argv: string[], server: Server): void {
     } catch (e) {
       for (let j = 0; j < defs.length; j++) config.setQuiet(defs[j]!.name, old[j]!);
       for (let j = 0; j <= k; j++) if (fresh[j] !== old[j]) config.notify(defs[j]!.name);
-      client.out.error(setFailed(argv[2 + 2 * k]!, (e as Error).message));
-      return;
+      return { index: k, message: (e as Error).message };
     }
   }
-  client.out.ok();
+  return null;
+}
+
+/** The TCP port the listeners use for a `port` value: 0 at start-up picked a free port (tests). */
+function effectivePort(server: Server, port: number, changed: boolean): number {
+  if (changed || port !== 0) return port;
+  return server.boundPorts[0] ?? 0;
+}
+
+/**
+ * CONFIG SET with a new port or bind: the new listeners are opened first (server.rebind); if
+ * that fails nothing changes and the error names the first of port/bind in argv, with Redis's
+ * text. Then every value is set as usual; if one of the other listeners fails, the sockets move
+ * back. Resolves to null for OK, or the error to reply.
+ */
+async function applyWithListeners(server: Server, argv: string[], defs: ConfigDef[], fresh: ConfigValue[], first: number): Promise<string | null> {
+  const config = server.config;
+  const oldBind = config.str('bind');
+  const oldPort = effectivePort(server, config.num('port'), false);
+  let bind = oldBind;
+  let port = oldPort;
+  for (let k = 0; k < defs.length; k++) {
+    if (defs[k]!.name === 'bind') bind = fresh[k] as string;
+    if (defs[k]!.name === 'port') port = effectivePort(server, fresh[k] as number, true);
+  }
+  const name = defs[first]!.name;
+  try {
+    await server.rebind(parseBindAddresses(bind), port);
+  } catch (e) {
+    server.log.warning(`CONFIG SET: could not move the listeners (${(e as Error).message}); the previous ${name} setting is kept.`);
+    return setFailed(argv[2 + 2 * first]!, name === 'port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.');
+  }
+  const failed = applyValues(server, defs, fresh);
+  if (failed === null) return null;
+  try {
+    await server.rebind(parseBindAddresses(oldBind), oldPort);
+  } catch (e) {
+    server.log.warning(`CONFIG SET: could not restore the previous listeners: ${(e as Error).message}`);
+  }
+  return setFailed(argv[2 + 2 * failed.index]!, failed.message);
+}
+
+/** Listener changes run one at a time per server, each reading the values the previous one left. */
+const listenerQueues = new WeakMap<Server, Promise<unknown>>();
+
+function serialized<T>(server: Server, task: () => Promise<T>): Promise<T> {
+  const prev = listenerQueues.get(server) ?? Promise.resolve();
+  const next = prev.then(task, task);
+  listenerQueues.set(
+    server,
+    next.catch(() => undefined),
+  );
+  return next;
 }
 
 // CONFIG RESETSTAT: server counters, command and error statistics, keyspace hits and misses.

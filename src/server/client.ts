@@ -5,6 +5,7 @@ import { ReplyWriter } from '../protocol/writer.js';
 import type { Command } from '../commands/types.js';
 import type { Db } from '../store/db.js';
 import type { Server } from './server.js';
+import { err } from '../errors.js';
 import type { WatchedKey } from './events.js';
 import type { Subscriptions } from './pubsub.js';
 
@@ -47,6 +48,8 @@ export class Client {
   noEvict = false;
   /** Set while the client waits (CLIENT PAUSE, blocking commands); input is not processed. */
   blockedArgv: string[] | null = null;
+  /** Set while a reply comes later (deferReply); input is not processed. */
+  deferred = false;
   closeAfterReply = false;
   closed = false;
   /** Bytes read and written, for INFO stats. */
@@ -92,7 +95,7 @@ export class Client {
   /** Parses and runs commands until input runs out or the client blocks. */
   processInput(): void {
     this.server.dispatcher.startBatch();
-    while (this.blockedArgv === null && !this.closeAfterReply && !this.closed) {
+    while (this.blockedArgv === null && !this.deferred && !this.closeAfterReply && !this.closed) {
       let argv: string[] | null;
       try {
         argv = this.parser.next();
@@ -129,6 +132,35 @@ export class Client {
     this.server.dispatcher.run(this, argv);
     this.processInput();
     this.flush();
+  }
+
+  /**
+   * For a handler whose reply needs asynchronous work (CONFIG SET port/bind): writes nothing now
+   * and holds the client (no more input processed) until `work` settles; it resolves to a
+   * function that writes the reply, then pending input is processed. CLIENT REPLY OFF/SKIP in
+   * force when the command ran drop the reply. Not for use inside EXEC.
+   */
+  deferReply(work: Promise<() => void>): void {
+    const drop = this.skipNext || this.replyMode === 'off';
+    this.deferred = true;
+    const done = (write: () => void): void => {
+      this.deferred = false;
+      if (this.closed) return;
+      try {
+        const mark = this.out.len;
+        write();
+        if (drop) this.out.len = mark;
+        this.processInput();
+        this.flush();
+      } catch (e) {
+        this.server.log.warning(`Internal error serving ${this.addr}, closing it: ${(e as Error).stack ?? String(e)}`);
+        this.close();
+      }
+    };
+    work.then(done, (e: unknown) => {
+      this.server.log.warning(`Internal error in a deferred reply: ${(e as Error).stack ?? String(e)}`);
+      done(() => this.out.error(err.internal()));
+    });
   }
 
   close(): void {

@@ -52,7 +52,10 @@ export class Server {
   readonly startTime: number;
   readonly runId: string;
   private nextClientId = 1;
-  private listeners: net.Server[] = [];
+  /** Open TCP listeners, each with the address and port it was opened on. */
+  private listeners: Listener[] = [];
+  /** Set by close(): a rebind still under way must not leave listeners open. */
+  private closing = false;
   private cronTimer: NodeJS.Timeout | null = null;
   /** Clients with replies written outside their own input turn (pub/sub, unblocking). */
   private pendingFlush = new Set<Client>();
@@ -121,18 +124,8 @@ export class Server {
   }
 
   /** Bind addresses from the `bind` directive: [address, optional]. "-" marks an optional one. */
-  bindAddresses(): [string, boolean][] {
-    return this.config
-      .str('bind')
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((a): [string, boolean] => {
-        const optional = a.startsWith('-');
-        let addr = optional ? a.slice(1) : a;
-        if (addr === '*') addr = '0.0.0.0';
-        if (addr === '::*') addr = '::';
-        return [addr, optional];
-      });
+  bindAddresses(): BindAddress[] {
+    return parseBindAddresses(this.config.str('bind'));
   }
 
   /** Opens the listeners. Rejects with a clear message when a required address cannot be bound. */
@@ -142,13 +135,12 @@ export class Server {
       let chosen = port;
       for (const [addr, optional] of this.bindAddresses()) {
         try {
-          const srv = await this.listenOne(addr, chosen);
-          const bound = (srv.address() as net.AddressInfo).port;
-          chosen = bound; // with port 0 (tests), every address shares the first free port
-          if (!this.boundPorts.includes(bound)) this.boundPorts.push(bound);
+          const l = await this.listenOne(addr, chosen);
+          this.listeners.push(l);
+          chosen = l.port; // with port 0 (tests), every address shares the first free port
+          if (!this.boundPorts.includes(l.port)) this.boundPorts.push(l.port);
         } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EINVAL')) {
+          if (optional && isSkippable(e)) {
             this.log.warning(`Could not create server TCP listening socket ${addr}:${chosen}: ${(e as Error).message} (optional address, skipped)`);
             continue;
           }
@@ -159,15 +151,96 @@ export class Server {
     this.startCron();
   }
 
-  private listenOne(addr: string, port: number): Promise<net.Server> {
+  /**
+   * CONFIG SET port / bind: listens on `addresses` at `port` (0: no TCP listener, as in Redis).
+   * Listeners already open on a wanted address and port are kept; the missing ones are opened
+   * first, and only when all of them are open are the unwanted old ones closed (their accepted
+   * connections stay open). On failure every new listener is closed again, the old ones keep
+   * serving, and the promise rejects with the first error. Where a new address overlaps an old
+   * listener on the same port (127.0.0.1 -> *), the old ones are closed first and reopened if the
+   * new ones still cannot be opened.
+   */
+  async rebind(addresses: readonly BindAddress[], port: number): Promise<void> {
+    const wanted = port === 0 ? [] : addresses;
+    const kept: Listener[] = [];
+    const missing: BindAddress[] = [];
+    for (const a of wanted) {
+      const l = this.listeners.find((x) => x.addr === a[0] && x.port === port && !kept.includes(x));
+      if (l !== undefined) kept.push(l);
+      else missing.push(a);
+    }
+    const dropped = this.listeners.filter((l) => !kept.includes(l));
+    let opened: Listener[];
+    try {
+      opened = await this.openAll(missing, port);
+      if (this.closing) {
+        await closeListeners(opened);
+        throw new Error('server is shutting down');
+      }
+    } catch (e) {
+      const overlap = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && dropped.some((l) => l.port === port);
+      if (!overlap) throw e;
+      // The port may be held by one of our own listeners on an overlapping address.
+      await closeListeners(dropped);
+      try {
+        opened = await this.openAll(missing, port);
+      } catch (e2) {
+        if (!this.closing) await this.reopen(dropped);
+        throw e2;
+      }
+      if (this.closing) {
+        await closeListeners(opened);
+        throw new Error('server is shutting down');
+      }
+      this.listeners = this.listeners.filter((l) => !dropped.includes(l)).concat(opened);
+      this.boundPorts = port === 0 ? [] : [port];
+      return;
+    }
+    this.listeners = kept.concat(opened);
+    this.boundPorts = port === 0 ? [] : [port];
+    await closeListeners(dropped);
+  }
+
+  /** Opens listeners on every address, in order; all or none (optional addresses may be skipped). */
+  private async openAll(addresses: readonly BindAddress[], port: number): Promise<Listener[]> {
+    const opened: Listener[] = [];
+    for (const [addr, optional] of addresses) {
+      try {
+        opened.push(await this.listenOne(addr, port));
+      } catch (e) {
+        if (optional && isSkippable(e)) {
+          this.log.warning(`Could not create server TCP listening socket ${addr}:${port}: ${(e as Error).message} (optional address, skipped)`);
+          continue;
+        }
+        this.log.warning(`Could not create server TCP listening socket ${addr}:${port}: ${(e as Error).message}`);
+        await closeListeners(opened);
+        throw e;
+      }
+    }
+    return opened;
+  }
+
+  /** Reopens listeners closed for a rebind that then failed; logs what cannot be reopened. */
+  private async reopen(closed: readonly Listener[]): Promise<void> {
+    const back: Listener[] = [];
+    for (const l of closed) {
+      try {
+        back.push(await this.listenOne(l.addr, l.port));
+      } catch (e) {
+        this.log.warning(`Could not restore the listening socket ${l.addr}:${l.port}: ${(e as Error).message}`);
+      }
+    }
+    this.listeners = this.listeners.filter((l) => !closed.includes(l)).concat(back);
+  }
+
+  private listenOne(addr: string, port: number): Promise<Listener> {
     return new Promise((resolve, reject) => {
       const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
       srv.once('error', reject);
       srv.listen({ host: addr, port, backlog: this.config.num('tcp-backlog'), ipv6Only: addr.includes(':') }, () => {
         srv.removeListener('error', reject);
         srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
-        this.listeners.push(srv);
-        resolve(srv);
+        resolve({ addr, port: (srv.address() as net.AddressInfo).port, srv });
       });
     });
   }
@@ -342,6 +415,7 @@ export class Server {
 
   /** Stops listening and closes every client. */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
     this.blocking.close();
@@ -350,9 +424,48 @@ export class Server {
       c.close();
       c.socket.destroy();
     }
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.srv.close(() => r()))));
     this.listeners = [];
   }
+}
+
+/** A bind address and whether it is optional ("-" prefix: skipped when the host lacks it). */
+export type BindAddress = [string, boolean];
+
+interface Listener {
+  addr: string;
+  port: number;
+  srv: net.Server;
+}
+
+/** The `bind` directive's words as addresses: "*" is 0.0.0.0, "::*" is ::, "-" marks optional. */
+export function parseBindAddresses(bind: string): BindAddress[] {
+  return bind
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((a): BindAddress => {
+      const optional = a.startsWith('-');
+      let addr = optional ? a.slice(1) : a;
+      if (addr === '*') addr = '0.0.0.0';
+      if (addr === '::*') addr = '::';
+      return [addr, optional];
+    });
+}
+
+/** An optional bind address is skipped when the host has no such address or family. */
+function isSkippable(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EINVAL';
+}
+
+/**
+ * Stops accepting on each listener. Connections it accepted stay open (net.Server's close
+ * callback would wait for them, so only the listening handle is awaited: one loop turn).
+ */
+async function closeListeners(list: readonly Listener[]): Promise<void> {
+  if (list.length === 0) return;
+  for (const l of list) l.srv.close();
+  await new Promise<void>((r) => setImmediate(r));
 }
 
 const PROTECTED_MODE_DENIED =
