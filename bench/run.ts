@@ -12,16 +12,43 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TESTS = ['SET', 'GET', 'INCR', 'LPUSH', 'LPOP', 'MSET'] as const;
-/** A request that must not fail for a test to be meaningful (an unimplemented command gets "n/a"). */
-const PROBES: Record<(typeof TESTS)[number], string[][]> = {
-  SET: [['SET', '__bench_probe', 'x']],
-  GET: [['GET', '__bench_probe']],
-  INCR: [['INCR', '__bench_probe_n']],
-  LPUSH: [['LPUSH', '__bench_probe_l', 'x']],
-  LPOP: [['LPOP', '__bench_probe_l']],
-  MSET: [['MSET', '__bench_probe_a', 'x', '__bench_probe_b', 'y']],
-};
+/**
+ * The measured tests: redis-benchmark's own (`-t name`) or a custom command, the CSV label that
+ * reports it, requests that must not fail (an unimplemented command gets "n/a"), and set-up.
+ */
+interface TestSpec {
+  args: string[];
+  csv: string;
+  probes: string[][];
+  setup?: string[][];
+}
+const ZRANGE_MEMBERS = Array.from({ length: 100 }, (_, i) => [String(i), `member:${String(i).padStart(3, '0')}`]).flat();
+const SPECS = {
+  SET: { args: ['-t', 'set'], csv: 'SET', probes: [['SET', '__bench_probe', 'x']] },
+  GET: { args: ['-t', 'get'], csv: 'GET', probes: [['GET', '__bench_probe']] },
+  INCR: { args: ['-t', 'incr'], csv: 'INCR', probes: [['INCR', '__bench_probe_n']] },
+  LPUSH: { args: ['-t', 'lpush'], csv: 'LPUSH', probes: [['LPUSH', '__bench_probe_l', 'x']] },
+  LPOP: { args: ['-t', 'lpop'], csv: 'LPOP', probes: [['LPOP', '__bench_probe_l']] },
+  MSET: { args: ['-t', 'mset'], csv: 'MSET', probes: [['MSET', '__bench_probe_a', 'x', '__bench_probe_b', 'y']] },
+  SADD: { args: ['-t', 'sadd'], csv: 'SADD', probes: [['SADD', '__bench_probe_s', 'x']] },
+  HSET: { args: ['-t', 'hset'], csv: 'HSET', probes: [['HSET', '__bench_probe_h', 'f', 'x']] },
+  ZADD: { args: ['-t', 'zadd'], csv: 'ZADD', probes: [['ZADD', '__bench_probe_z', '1', 'x']] },
+  'ZRANGE 0 99': {
+    args: ['ZRANGE', 'bench:zset', '0', '99'],
+    csv: 'ZRANGE',
+    probes: [['ZRANGE', 'bench:zset', '0', '0']],
+    setup: [['DEL', 'bench:zset'], ['ZADD', 'bench:zset', ...ZRANGE_MEMBERS]],
+  },
+  // redis-benchmark's own lrange_100 first runs as many LPUSHes, which would count in the CPU time.
+  LRANGE_100: {
+    args: ['LRANGE', 'bench:list', '0', '99'],
+    csv: 'LRANGE',
+    probes: [['LRANGE', 'bench:list', '0', '0']],
+    setup: [['DEL', 'bench:list'], ['RPUSH', 'bench:list', ...Array.from({ length: 100 }, () => 'xxx')]],
+  },
+} satisfies Record<string, TestSpec>;
+type TestName = keyof typeof SPECS;
+const TESTS = Object.keys(SPECS) as TestName[];
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
 interface Options {
@@ -185,21 +212,23 @@ interface Result {
 }
 
 /** False when the server answers the test's probe with an error (the command is not implemented). */
-async function supports(b: Bench, test: (typeof TESTS)[number]): Promise<boolean> {
-  for (const probe of PROBES[test]) {
-    if ((await rawCall(b.port, probe)).startsWith('-')) return false;
+async function supports(b: Bench, test: TestName): Promise<boolean> {
+  const spec: TestSpec = SPECS[test];
+  for (const req of [...(spec.setup ?? []), ...spec.probes]) {
+    if ((await rawCall(b.port, req)).startsWith('-')) return false;
   }
   return true;
 }
 
-async function benchOne(b: Bench, test: (typeof TESTS)[number], requests: number, pipeline: number): Promise<Result | null> {
+async function benchOne(b: Bench, test: TestName, requests: number, pipeline: number): Promise<Result | null> {
   if (!(await supports(b, test))) return null;
+  const spec: TestSpec = SPECS[test];
   const cpu0 = cpuMicros(b.proc.pid!);
-  const args = [...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-t', test.toLowerCase(), '-n', String(requests), '-c', '50', '-P', String(pipeline), '--csv'];
+  const args = [...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-n', String(requests), '-c', '50', '-P', String(pipeline), '--csv', ...spec.args];
   const r = await run(args);
   const cpu1 = cpuMicros(b.proc.pid!);
   if (r.code !== 0) throw new Error(`redis-benchmark failed against ${b.name}: ${r.stderr.slice(-500)}`);
-  const line = r.stdout.split('\n').find((l) => l.startsWith(`"${test}`));
+  const line = r.stdout.split('\n').find((l) => l.startsWith(`"${spec.csv}`));
   if (line === undefined) throw new Error(`no ${test} result from redis-benchmark against ${b.name}: ${r.stdout} ${r.stderr}`);
   const rps = Number(JSON.parse(`[${line}]`)[1]);
   // MSET sets 10 keys per request; CPU is still divided by requests, as redis-benchmark counts them.
@@ -261,11 +290,11 @@ async function main(): Promise<void> {
     // Warm-up (not measured): lets V8 compile Redoubt's hot path before the first measured test.
     // redis-benchmark stops at the first error reply: warm up only what the server implements.
     for (const b of [redoubt, redis]) {
-      const supported: string[] = [];
-      for (const t of TESTS) if (await supports(b, t)) supported.push(t.toLowerCase());
-      if (supported.length === 0) continue;
-      const r = await run([...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-t', supported.join(','), '-n', String(Math.max(10_000, opt.requests / 2)), '-c', '50', '-q']);
-      if (r.code !== 0) throw new Error(`warm-up against ${b.name} failed: ${r.stderr.slice(-500)}`);
+      for (const t of TESTS) {
+        if (!(await supports(b, t))) continue;
+        const r = await run([...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-n', String(Math.max(10_000, opt.requests / 4)), '-c', '50', '-q', ...SPECS[t].args]);
+        if (r.code !== 0) throw new Error(`warm-up against ${b.name} failed: ${r.stderr.slice(-500)}`);
+      }
     }
     let turn = 0;
     for (const pipeline of [1, 16]) {
