@@ -5,10 +5,11 @@ import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import type { Db, Value } from '../store/db.js';
-import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
+import { globMatch } from '../store/glob.js';
 import { parseCursor, type ScanSource } from '../store/scan.js';
 import { HashValue, type HashLimits } from '../store/types/hash.js';
-import { is, parseBigInt, parseInteger } from './args.js';
+import { is, parseBigInt } from './args.js';
+import { parseScanOptions } from './keys.js';
 import { incrByFloatText, parseLongDouble } from './ldouble.js';
 import type { HandlerMap } from './types.js';
 
@@ -101,16 +102,6 @@ function replyAll(c: Client, h: HashValue | null, fields: boolean, values: boole
   }
 }
 
-/** A glob pattern for MATCH; false after replying (SECURITY: length cap, as SCAN). */
-function patternOk(c: Client, pat: string): boolean {
-  // SECURITY: glob patterns are capped (SECURITY.md "limits"); Redis has no such cap.
-  if (pat.length > GLOB_MAX_PATTERN) {
-    c.out.error(err.patternTooLong(GLOB_MAX_PATTERN));
-    return false;
-  }
-  return true;
-}
-
 /** What HSCAN/SSCAN walk: a collection and how to reply with one of its elements. */
 export interface ScanTarget {
   /**
@@ -131,34 +122,9 @@ export interface ScanTarget {
  * (live iterators), not Redis's bucket cursors: the guarantees are the same, the numbers differ.
  */
 export function scanCollection(c: Client, argv: string[], server: Server, cursor: bigint, t: ScanTarget): void {
-  let count = 10;
-  let pat: string | null = null;
-  for (let i = 3; i < argv.length; i += 2) {
-    const opt = argv[i]!;
-    const val = argv[i + 1];
-    if (val === undefined) {
-      c.out.error(err.syntax());
-      return;
-    }
-    if (is(opt, 'count')) {
-      const n = parseInteger(val);
-      if (n === null) {
-        c.out.error(err.notInteger());
-        return;
-      }
-      if (n < 1) {
-        c.out.error(err.syntax());
-        return;
-      }
-      count = n;
-    } else if (is(opt, 'match')) {
-      pat = val === '*' ? null : val;
-    } else {
-      c.out.error(err.syntax());
-      return;
-    }
-  }
-  if (pat !== null && !patternOk(c, pat)) return;
+  const opts = parseScanOptions(c, argv, 3, false);
+  if (opts === null) return;
+  const { count, pat } = opts;
   const found: string[] = [];
   let next = '0';
   if (t.whole) {

@@ -249,6 +249,50 @@ function objectLookup(c: Client, db: Db, key: string): Value | undefined {
   return v;
 }
 
+export interface ScanOptions {
+  count: number;
+  /** null: match everything. */
+  pat: string | null;
+  type: string | null;
+}
+
+/**
+ * SCAN-family options from argv[start]: COUNT n, MATCH pattern and (SCAN only) TYPE t, with
+ * Redis's errors. Null after replying an error.
+ */
+export function parseScanOptions(c: Client, argv: string[], start: number, allowType: boolean): ScanOptions | null {
+  const o: ScanOptions = { count: 10, pat: null, type: null };
+  for (let i = start; i < argv.length; i += 2) {
+    const opt = argv[i]!;
+    const val = argv[i + 1];
+    if (val === undefined) {
+      c.out.error(err.syntax());
+      return null;
+    }
+    if (is(opt, 'count')) {
+      const n = parseInteger(val);
+      if (n === null) {
+        c.out.error(err.notInteger());
+        return null;
+      }
+      if (n < 1) {
+        c.out.error(err.syntax());
+        return null;
+      }
+      o.count = n;
+    } else if (is(opt, 'match')) {
+      o.pat = val === '*' ? null : val;
+    } else if (allowType && is(opt, 'type')) {
+      o.type = val.toLowerCase();
+    } else {
+      c.out.error(err.syntax());
+      return null;
+    }
+  }
+  if (o.pat !== null && !patternOk(c, o.pat)) return null;
+  return o;
+}
+
 export const keysCommands: HandlerMap = {
   // DEL key [key ...]
   del: delKeys,
@@ -292,37 +336,9 @@ export const keysCommands: HandlerMap = {
       c.out.error('ERR invalid cursor');
       return;
     }
-    let count = 10;
-    let pat: string | null = null;
-    let type: string | null = null;
-    for (let i = 2; i < argv.length; i += 2) {
-      const opt = argv[i]!;
-      const val = argv[i + 1];
-      if (val === undefined) {
-        c.out.error(err.syntax());
-        return;
-      }
-      if (is(opt, 'count')) {
-        const n = parseInteger(val);
-        if (n === null) {
-          c.out.error(err.notInteger());
-          return;
-        }
-        if (n < 1) {
-          c.out.error(err.syntax());
-          return;
-        }
-        count = n;
-      } else if (is(opt, 'match')) {
-        pat = val === '*' ? null : val;
-      } else if (is(opt, 'type')) {
-        type = val.toLowerCase();
-      } else {
-        c.out.error(err.syntax());
-        return;
-      }
-    }
-    if (pat !== null && !patternOk(c, pat)) return;
+    const opts = parseScanOptions(c, argv, 2, true);
+    if (opts === null) return;
+    const { count, pat, type } = opts;
     const db = c.db;
     const found: string[] = [];
     const next = server.ks.scanCursors.scan(db.scanSource(), cursor, count, (k) => {
