@@ -97,3 +97,24 @@ test('an HTTP request (cross-protocol scripting) closes the connection and is lo
     await t.close();
   }
 });
+
+test('passwords never reach MONITOR or the slow log: "(redacted)" as Redis shows it', async () => {
+  const t = await startServer({ requirepass: 'sekret', 'slowlog-log-slower-than': '0' });
+  const mon = await RawConn.connect(t.port);
+  const c = await RawConn.connect(t.port);
+  try {
+    assert.equal(await mon.call('AUTH', 'sekret'), '+OK\r\n');
+    assert.equal(await mon.call('MONITOR'), '+OK\r\n');
+    assert.equal(await c.call('AUTH', 'wrong'), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+    assert.match(await mon.reply(), /^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "AUTH" "\(redacted\)"\r\n$/);
+    await c.call('HELLO', '2', 'AUTH', 'default', 'sekret');
+    assert.match(await mon.reply(), /^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "HELLO" "2" "AUTH" "\(redacted\)" "\(redacted\)"\r\n$/);
+    const slow = await c.call('SLOWLOG', 'GET');
+    assert.ok(slow.includes('(redacted)'));
+    assert.ok(!slow.includes('sekret') && !slow.includes('wrong'), 'no password in SLOWLOG GET');
+  } finally {
+    mon.close();
+    c.close();
+    await t.close();
+  }
+});

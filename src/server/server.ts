@@ -325,12 +325,13 @@ export class Server {
   afterCall(client: Client, cmd: Command, argv: string[], usec: number): void {
     this.stats.recordCall(cmd, usec, this.clock);
     const threshold = this.slowlogThreshold;
-    if (threshold >= 0 && usec >= threshold && !cmd.skipSlowlog) {
-      this.slowlog.add(this, client, argv, usec);
-    }
-    if (this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin) {
-      this.feedMonitors(client, argv);
-    }
+    const logSlow = threshold >= 0 && usec >= threshold && !cmd.skipSlowlog;
+    const monitor = this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin;
+    if (!logSlow && !monitor) return;
+    // SECURITY: passwords never reach the slow log or MONITOR (as Redis: "(redacted)").
+    const shown = redactSecrets(cmd, argv);
+    if (logSlow) this.slowlog.add(this, client, shown, usec);
+    if (monitor) this.feedMonitors(client, shown);
   }
 
   private feedMonitors(client: Client, argv: string[]): void {
@@ -478,6 +479,24 @@ const PROTECTED_MODE_DENIED =
   "mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart " +
   "it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. " +
   'NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
+
+const REDACTED = '(redacted)';
+
+/** argv as the slow log and MONITOR may show it: AUTH's arguments and HELLO's AUTH pair hidden. */
+export function redactSecrets(cmd: Command, argv: string[]): string[] {
+  if (cmd.fullName === 'auth') return argv.map((a, i) => (i === 0 ? a : REDACTED));
+  if (cmd.fullName === 'hello') {
+    const out = argv.slice();
+    for (let i = 2; i < out.length; i++) {
+      if (out[i]!.toLowerCase() === 'auth') {
+        for (let j = i + 1; j <= i + 2 && j < out.length; j++) out[j] = REDACTED;
+        break;
+      }
+    }
+    return out;
+  }
+  return argv;
+}
 
 /** Redis counts only 127.0.0.1 and ::1 as local for protected mode (127.0.0.2 is "outside"). */
 function isLoopbackPeer(socket: net.Socket): boolean {
