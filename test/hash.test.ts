@@ -4,7 +4,7 @@
 // the Map limit, SCAN over a big hash).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, replyEnd, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, replyEnd, type RefServer, type TestServer, openPair, closePair } from './helpers.js';
 import { HashValue } from '../src/store/types/hash.js';
 import { KeyIndex } from '../src/store/types/set.js';
 import { parseNotifyFlags } from '../src/server/events.js';
@@ -59,18 +59,8 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
   let a: RawConn;
   let b: RawConn;
 
-  before(async () => {
-    t = await startServer();
-    ref = await startRedis();
-    a = await RawConn.connect(t.port);
-    b = await RawConn.connect(ref.port);
-  });
-  after(async () => {
-    a?.close();
-    b?.close();
-    await t?.close();
-    await ref?.close();
-  });
+  before(async () => ({ t, ref, a, b } = await openPair()));
+  after(() => closePair({ t, ref, a, b }));
 
   /** Sends every command to both servers and requires identical reply bytes (sorted where asked). */
   async function same(cmds: (Cmd | Unordered)[]): Promise<string[]> {

@@ -226,3 +226,36 @@ export async function both(a: RawConn, b: RawConn, cmds: (string | Buffer)[][]):
   for (const c of cmds) out.push([await a.call(...c), await b.call(...c)]);
   return out;
 }
+
+/** A Redoubt and a reference redis-server, with one raw connection to each (differential tests). */
+export interface Pair {
+  t: TestServer;
+  ref: RefServer;
+  a: RawConn;
+  b: RawConn;
+}
+
+export async function openPair(): Promise<Pair> {
+  const t = await startServer();
+  const ref = await startRedis();
+  return { t, ref, a: await RawConn.connect(t.port), b: await RawConn.connect(ref.port) };
+}
+
+/** Closes what openPair opened (parts may be missing when set-up failed half way). */
+export async function closePair(p: Partial<Pair>): Promise<void> {
+  p.a?.close();
+  p.b?.close();
+  await p.t?.close();
+  await p.ref?.close();
+}
+
+/** A small seeded PRNG, so randomised tests reproduce. */
+export function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

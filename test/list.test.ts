@@ -3,22 +3,11 @@
 // keyspace events, write counting and a seeded random command fuzz.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, waitFor, type RefServer, type TestServer, openPair, closePair, rng } from './helpers.js';
 import { ListValue } from '../src/store/types/list.js';
 import { parseTimeoutMs } from '../src/server/blocking.js';
 
 type Cmd = (string | Buffer)[];
-
-/** A small seeded PRNG, so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('ListValue', () => {
   test('random operations agree with an array model', () => {
@@ -148,18 +137,8 @@ describe('list commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
   let a: RawConn;
   let b: RawConn;
 
-  before(async () => {
-    t = await startServer();
-    ref = await startRedis();
-    a = await RawConn.connect(t.port);
-    b = await RawConn.connect(ref.port);
-  });
-  after(async () => {
-    a?.close();
-    b?.close();
-    await t?.close();
-    await ref?.close();
-  });
+  before(async () => ({ t, ref, a, b } = await openPair()));
+  after(() => closePair({ t, ref, a, b }));
 
   /** Sends every command to both servers (pipelined) and requires identical reply bytes. */
   async function same(cmds: Cmd[], x = a, y = b): Promise<string[]> {

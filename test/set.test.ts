@@ -3,7 +3,7 @@
 // keyspace notifications and WATCH, encodings, randomness, and unit tests of the value type.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, replyEnd, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, replyEnd, type RefServer, type TestServer, openPair, closePair } from './helpers.js';
 import { KeyIndex, SetValue, compareInts, isIntMember } from '../src/store/types/set.js';
 import { parseNotifyFlags } from '../src/server/events.js';
 
@@ -51,18 +51,8 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
   let a: RawConn;
   let b: RawConn;
 
-  before(async () => {
-    t = await startServer();
-    ref = await startRedis();
-    a = await RawConn.connect(t.port);
-    b = await RawConn.connect(ref.port);
-  });
-  after(async () => {
-    a?.close();
-    b?.close();
-    await t?.close();
-    await ref?.close();
-  });
+  before(async () => ({ t, ref, a, b } = await openPair()));
+  after(() => closePair({ t, ref, a, b }));
 
   async function same(cmds: (Cmd | Unordered)[]): Promise<string[]> {
     const out: string[] = [];

@@ -2,23 +2,12 @@
 // driven by a ManualClock, write counting, and unit tests of the long double arithmetic.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, startServer, type RefServer, type TestServer, openPair, closePair, rng } from './helpers.js';
 import { ManualClock } from '../src/store/clock.js';
 import { parseNotifyFlags } from '../src/server/events.js';
 import { addLongDouble, formatLongDouble, incrByFloatText, parseLongDouble, type LongDouble } from '../src/commands/ldouble.js';
 
 type Cmd = (string | Buffer)[];
-
-/** A small seeded PRNG, so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HAVE_REDIS = haveRedis();
 
@@ -28,18 +17,8 @@ describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
   let a: RawConn;
   let b: RawConn;
 
-  before(async () => {
-    t = await startServer();
-    ref = await startRedis();
-    a = await RawConn.connect(t.port);
-    b = await RawConn.connect(ref.port);
-  });
-  after(async () => {
-    a?.close();
-    b?.close();
-    await t?.close();
-    await ref?.close();
-  });
+  before(async () => ({ t, ref, a, b } = await openPair()));
+  after(() => closePair({ t, ref, a, b }));
 
   /** Sends every command to both servers (pipelined) and requires identical reply bytes. */
   async function same(cmds: Cmd[]): Promise<string[]> {

@@ -4,22 +4,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer, rng } from './helpers.js';
 import { ZSet, ZTree } from '../src/store/types/zset.js';
 import { parseScore } from '../src/commands/zset.js';
 
 type Cmd = (string | Buffer)[];
-
-/** A small seeded PRNG, so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The data structure against a model.
