@@ -1,43 +1,26 @@
 // Bitmap commands: differential tests against redis-server 7.0.15 (identical reply bytes),
 // including seeded fuzzing of ranges and BITFIELD overflow handling, and write counting.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, type RefServer, type TestServer, openPair, closePair, rng } from './helpers.js';
+import { haveRedis, differentialPair, sameReplies, rng } from './helpers.js';
 
 type Cmd = (string | Buffer)[];
 
 const HAVE_REDIS = haveRedis();
 
 describe('bitmap commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
-  let t: TestServer;
-  let ref: RefServer;
-  let a: RawConn;
-  let b: RawConn;
+  const pair = differentialPair();
 
-  before(async () => ({ t, ref, a, b } = await openPair()));
-  after(() => closePair({ t, ref, a, b }));
-
-  /** Sends every command to both servers (pipelined) and requires identical reply bytes. */
-  async function same(cmds: Cmd[]): Promise<void> {
-    for (const c of cmds) {
-      a.send(...c);
-      b.send(...c);
-    }
-    for (const c of cmds) {
-      const ra = await a.reply();
-      const rb = await b.reply();
-      assert.equal(ra, rb, `reply to ${JSON.stringify(c.map((x) => x.toString().slice(0, 80)))}`);
-    }
-  }
+  const same = (cmds: Cmd[]): Promise<string[]> => sameReplies(pair.a, pair.b, cmds);
 
   async function makeList(key: string): Promise<void> {
-    t.server.ks.db(0).set(key, { type: 'list', encoding: () => 'listpack' });
-    await b.call('DEL', key);
-    await b.call('LPUSH', key, 'x');
+    pair.t.server.ks.db(0).set(key, { type: 'list', encoding: () => 'listpack' });
+    await pair.b.call('DEL', key);
+    await pair.b.call('LPUSH', key, 'x');
   }
 
   async function redisDirty(): Promise<number> {
-    const info = await b.call('INFO', 'persistence');
+    const info = await pair.b.call('INFO', 'persistence');
     return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
   }
 
@@ -350,18 +333,18 @@ describe('bitmap commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
       [['GETBIT', 'b:d', '0'], ['BITCOUNT', 'b:d'], ['BITPOS', 'b:d', '1'], ['BITFIELD_RO', 'b:d', 'GET', 'u8', '0']],
     ];
     const hitStats = async (): Promise<[number, number]> => {
-      const info = await b.call('INFO', 'stats');
+      const info = await pair.b.call('INFO', 'stats');
       return [Number(/keyspace_hits:(\d+)/.exec(info)![1]), Number(/keyspace_misses:(\d+)/.exec(info)![1])];
     };
     for (const seq of seqs) {
       const [h0, m0] = await hitStats();
-      const { hits, misses } = t.server.ks.stats;
+      const { hits, misses } = pair.t.server.ks.stats;
       const before = await redisDirty();
-      const mine = t.server.ks.stats.dirty;
+      const mine = pair.t.server.ks.stats.dirty;
       await same(seq);
-      assert.equal(t.server.ks.stats.dirty - mine, (await redisDirty()) - before, `dirty after ${JSON.stringify(seq)}`);
+      assert.equal(pair.t.server.ks.stats.dirty - mine, (await redisDirty()) - before, `dirty after ${JSON.stringify(seq)}`);
       const [h1, m1] = await hitStats();
-      assert.deepEqual([t.server.ks.stats.hits - hits, t.server.ks.stats.misses - misses], [h1 - h0, m1 - m0], `hits/misses after ${JSON.stringify(seq)}`);
+      assert.deepEqual([pair.t.server.ks.stats.hits - hits, pair.t.server.ks.stats.misses - misses], [h1 - h0, m1 - m0], `hits/misses after ${JSON.stringify(seq)}`);
     }
   });
 });

@@ -2,9 +2,9 @@
 // whose order Redis leaves to its hash table are compared sorted), write counting, keyspace
 // notifications and WATCH, encodings, and unit tests of the value type (index chaining past
 // the Map limit, SCAN over a big hash).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, replyEnd, type RefServer, type TestServer, openPair, closePair } from './helpers.js';
+import { RawConn, haveRedis, replyEnd, differentialPair } from './helpers.js';
 import { HashValue } from '../src/store/types/hash.js';
 import { KeyIndex } from '../src/store/types/set.js';
 import { parseNotifyFlags } from '../src/server/events.js';
@@ -54,21 +54,15 @@ function bulks(raw: string): string[] {
 }
 
 describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
-  let t: TestServer;
-  let ref: RefServer;
-  let a: RawConn;
-  let b: RawConn;
-
-  before(async () => ({ t, ref, a, b } = await openPair()));
-  after(() => closePair({ t, ref, a, b }));
+  const pair = differentialPair();
 
   /** Sends every command to both servers and requires identical reply bytes (sorted where asked). */
   async function same(cmds: (Cmd | Unordered)[]): Promise<string[]> {
     const out: string[] = [];
     for (const x of cmds) {
       const c = Array.isArray(x) ? x : x.cmd;
-      let ra = await a.call(...c);
-      let rb = await b.call(...c);
+      let ra = await pair.a.call(...c);
+      let rb = await pair.b.call(...c);
       if (!Array.isArray(x)) {
         ra = sorted(ra, x.sort);
         rb = sorted(rb, x.sort);
@@ -80,7 +74,7 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
   }
 
   async function redisDirty(): Promise<number> {
-    const info = await b.call('INFO', 'persistence');
+    const info = await pair.b.call('INFO', 'persistence');
     return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
   }
 
@@ -156,8 +150,8 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
   });
 
   test('RESP3 shapes: HGETALL is a map, HKEYS/HVALS/HMGET arrays, nulls', async () => {
-    await a.call('HELLO', '3');
-    await b.call('HELLO', '3');
+    await pair.a.call('HELLO', '3');
+    await pair.b.call('HELLO', '3');
     try {
       await same([
         ['DEL', 'h3'],
@@ -179,13 +173,13 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
         ['HINCRBYFLOAT', 'h3', 'fl', '1.5'],
       ]);
       // Negative counts: pairs as 2-element arrays.
-      const r = await a.call('HRANDFIELD', 'h3', '-5', 'WITHVALUES');
+      const r = await pair.a.call('HRANDFIELD', 'h3', '-5', 'WITHVALUES');
       const { head, items: it } = items(r);
       assert.equal(head, '*5\r\n');
       for (const x of it) assert.match(x, /^\*2\r\n\$2\r\nf[12]\r\n\$2\r\nv[12]\r\n$|^\*2\r\n\$2\r\nfl\r\n\$3\r\n1\.5\r\n$/);
     } finally {
-      await a.call('HELLO', '2');
-      await b.call('HELLO', '2');
+      await pair.a.call('HELLO', '2');
+      await pair.b.call('HELLO', '2');
     }
   });
 
@@ -266,21 +260,21 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
     // Random parts: right shape, members of the hash, distinct for positive counts.
     const fields = new Set(['a', 'b', 'c', 'd']);
     for (const n of [1, 2, 3]) {
-      const got = bulks(await a.call('HRANDFIELD', 'hr', String(n)));
+      const got = bulks(await pair.a.call('HRANDFIELD', 'hr', String(n)));
       assert.equal(got.length, n);
       assert.equal(new Set(got).size, n);
       for (const f of got) assert.ok(fields.has(f));
-      const wv = bulks(await a.call('HRANDFIELD', 'hr', String(n), 'WITHVALUES'));
+      const wv = bulks(await pair.a.call('HRANDFIELD', 'hr', String(n), 'WITHVALUES'));
       assert.equal(wv.length, 2 * n);
       for (let i = 0; i < wv.length; i += 2) assert.equal(wv[i + 1], String(wv[i]!.charCodeAt(0) - 96));
     }
-    const neg = bulks(await a.call('HRANDFIELD', 'hr', '-20'));
+    const neg = bulks(await pair.a.call('HRANDFIELD', 'hr', '-20'));
     assert.equal(neg.length, 20);
     for (const f of neg) assert.ok(fields.has(f));
-    const one = await a.call('HRANDFIELD', 'hr');
+    const one = await pair.a.call('HRANDFIELD', 'hr');
     assert.match(one, /^\$1\r\n[abcd]\r\n$/);
     // Roughly uniform: every field shows up in 400 draws.
-    const seen = new Set(bulks(await a.call('HRANDFIELD', 'hr', '-400')));
+    const seen = new Set(bulks(await pair.a.call('HRANDFIELD', 'hr', '-400')));
     assert.equal(seen.size, 4);
   });
 
@@ -312,17 +306,17 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
     const got = new Map<string, string>();
     let calls = 0;
     do {
-      const r = await a.call('HSCAN', 'hbig', cursor, 'COUNT', '37');
+      const r = await pair.a.call('HSCAN', 'hbig', cursor, 'COUNT', '37');
       const { items: top } = items(r);
       cursor = bulks('*1\r\n' + top[0]!)[0]!;
       const kv = bulks(top[1]!);
       for (let i = 0; i < kv.length; i += 2) got.set(kv[i]!, kv[i + 1]!);
       calls++;
-      if (calls === 5) await a.call('HDEL', 'hbig', 'f999', 'f0'); // removals meanwhile
+      if (calls === 5) await pair.a.call('HDEL', 'hbig', 'f999', 'f0'); // removals meanwhile
     } while (cursor !== '0');
     for (let i = 1; i < 999; i++) assert.equal(got.get('f' + i), 'v' + i);
     assert.ok(calls > 20);
-    const m = bulks(items(await a.call('HSCAN', 'hbig', '0', 'MATCH', 'f99*', 'COUNT', '10000')).items[1]!);
+    const m = bulks(items(await pair.a.call('HSCAN', 'hbig', '0', 'MATCH', 'f99*', 'COUNT', '10000')).items[1]!);
     assert.deepEqual(m.filter((_, i) => i % 2 === 0).sort(), ['f99', 'f990', 'f991', 'f992', 'f993', 'f994', 'f995', 'f996', 'f997', 'f998']);
   });
 
@@ -381,23 +375,23 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
       ['HDEL', 'hd', 'n', 'c', 'z'],
     ];
     for (const c of cmds) {
-      const da = t.server.ks.stats.dirty;
+      const da = pair.t.server.ks.stats.dirty;
       const db = await redisDirty();
       const [ra] = await same([c]);
-      assert.equal(t.server.ks.stats.dirty - da, (await redisDirty()) - db, `dirty after ${c.join(' ')} (${ra})`);
+      assert.equal(pair.t.server.ks.stats.dirty - da, (await redisDirty()) - db, `dirty after ${c.join(' ')} (${ra})`);
     }
   });
 
   test('keyspace notifications and WATCH as Redis', async () => {
-    const sub = await RawConn.connect(ref.port);
+    const sub = await RawConn.connect(pair.ref.port);
     const events: string[] = [];
-    const ev = t.server.events;
+    const ev = pair.t.server.events;
     const savedFlags = ev.flags;
     const savedPublish = ev.publish;
     ev.flags = parseNotifyFlags('KEA')!;
     ev.publish = (ch, msg) => events.push(`${ch} ${msg}`);
     try {
-      await b.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+      await pair.b.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
       await sub.call('PSUBSCRIBE', '__key*@0__:*');
       await same([
         ['DEL', 'hn'],
@@ -413,7 +407,7 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
         ['HDEL', 'hn', 'a', 'b'],
         ['HDEL', 'hn', 'c', 'd', 'n'],
       ]);
-      await b.call('PUBLISH', '__keyspace@0__:end', 'end');
+      await pair.b.call('PUBLISH', '__keyspace@0__:end', 'end');
       const want: string[] = [];
       for (;;) {
         const { items: it } = items(await sub.reply());
@@ -426,11 +420,11 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
       ev.flags = savedFlags;
       ev.publish = savedPublish;
       sub.close();
-      await b.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+      await pair.b.call('CONFIG', 'SET', 'notify-keyspace-events', '');
     }
     // WATCH: a change to the key aborts EXEC, a no-op write does not.
-    const a2 = await RawConn.connect(t.port);
-    const b2 = await RawConn.connect(ref.port);
+    const a2 = await RawConn.connect(pair.t.port);
+    const b2 = await RawConn.connect(pair.ref.port);
     try {
       for (const [write, watched] of [
         [['HSET', 'hw', 'f', 'v2'], 'hw'],

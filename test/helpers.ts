@@ -2,6 +2,8 @@
 // bytes, and a reference redis-server for differential tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { Config } from '../src/config/config.js';
 import { Logger } from '../src/server/log.js';
 import { Server } from '../src/server/server.js';
@@ -235,18 +237,73 @@ export interface Pair {
   b: RawConn;
 }
 
-export async function openPair(): Promise<Pair> {
-  const t = await startServer();
-  const ref = await startRedis();
-  return { t, ref, a: await RawConn.connect(t.port), b: await RawConn.connect(ref.port) };
-}
-
-/** Closes what openPair opened (parts may be missing when set-up failed half way). */
+/** Closes what was opened (parts may be missing when set-up failed half way). */
 export async function closePair(p: Partial<Pair>): Promise<void> {
   p.a?.close();
   p.b?.close();
   await p.t?.close();
   await p.ref?.close();
+}
+
+/** Reads a part opened by a `before` hook; throws a clear error when it is not (yet) open. */
+function opened<K extends keyof Pair>(p: Partial<Pair>, k: K): Pair[K] {
+  const v = p[k];
+  if (v === undefined) throw new Error(`differential set-up: '${k}' is not open (before hook not run or failed)`);
+  return v;
+}
+
+/**
+ * Registers before/after hooks in the current describe that start an in-process Redoubt (`t`)
+ * and a reference redis-server (`ref`), and stop them afterwards.
+ */
+export function differentialServers(): { readonly t: TestServer; readonly ref: RefServer } {
+  const p: Partial<Pair> = {};
+  before(async () => {
+    p.t = await startServer();
+    p.ref = await startRedis();
+  });
+  after(() => closePair(p));
+  return {
+    get t() { return opened(p, 't'); },
+    get ref() { return opened(p, 'ref'); },
+  };
+}
+
+/** Like differentialServers, plus one raw connection to each: `a` to Redoubt, `b` to redis-server. */
+export function differentialPair(): { readonly a: RawConn; readonly b: RawConn; readonly t: TestServer; readonly ref: RefServer } {
+  const p: Partial<Pair> = {};
+  before(async () => {
+    p.t = await startServer();
+    p.ref = await startRedis();
+    p.a = await RawConn.connect(p.t.port);
+    p.b = await RawConn.connect(p.ref.port);
+  });
+  after(() => closePair(p));
+  return {
+    get a() { return opened(p, 'a'); },
+    get b() { return opened(p, 'b'); },
+    get t() { return opened(p, 't'); },
+    get ref() { return opened(p, 'ref'); },
+  };
+}
+
+/**
+ * Sends every command to both connections (pipelined) and requires identical reply bytes;
+ * returns the replies. `note` is appended to the failure message.
+ */
+export async function sameReplies(x: RawConn, y: RawConn, cmds: readonly (readonly (string | Buffer)[])[], note = ''): Promise<string[]> {
+  for (const c of cmds) {
+    x.send(...c);
+    y.send(...c);
+  }
+  const out: string[] = [];
+  for (const c of cmds) {
+    const ra = await x.reply();
+    const rb = await y.reply();
+    assert.equal(ra, rb, `reply to ${JSON.stringify(c.map((v) => v.toString().slice(0, 80)))}${note}`);
+    out.push(ra);
+  }
+  return out;
 }
 
 /** A small seeded PRNG, so randomised tests reproduce. */

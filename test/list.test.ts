@@ -1,9 +1,9 @@
 // List commands: unit tests of the ring-buffer list value and of the timeout parser, and
 // differential tests against redis-server 7.0.15 (identical reply bytes, RESP2 and RESP3),
 // keyspace events, write counting and a seeded random command fuzz.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, waitFor, type RefServer, type TestServer, openPair, closePair, rng } from './helpers.js';
+import { RawConn, haveRedis, waitFor, differentialPair, sameReplies, rng } from './helpers.js';
 import { ListValue } from '../src/store/types/list.js';
 import { parseTimeoutMs } from '../src/server/blocking.js';
 
@@ -132,32 +132,12 @@ describe('blocking timeout parser', () => {
 const HAVE_REDIS = haveRedis();
 
 describe('list commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
-  let t: TestServer;
-  let ref: RefServer;
-  let a: RawConn;
-  let b: RawConn;
+  const pair = differentialPair();
 
-  before(async () => ({ t, ref, a, b } = await openPair()));
-  after(() => closePair({ t, ref, a, b }));
-
-  /** Sends every command to both servers (pipelined) and requires identical reply bytes. */
-  async function same(cmds: Cmd[], x = a, y = b): Promise<string[]> {
-    for (const c of cmds) {
-      x.send(...c);
-      y.send(...c);
-    }
-    const out: string[] = [];
-    for (const c of cmds) {
-      const ra = await x.reply();
-      const rb = await y.reply();
-      assert.equal(ra, rb, `reply to ${JSON.stringify(c.map((v) => v.toString().slice(0, 80)))}`);
-      out.push(ra);
-    }
-    return out;
-  }
+  const same = (cmds: Cmd[], x = pair.a, y = pair.b): Promise<string[]> => sameReplies(x, y, cmds);
 
   async function redisDirty(): Promise<number> {
-    const info = await b.call('INFO', 'persistence');
+    const info = await pair.b.call('INFO', 'persistence');
     return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
   }
 
@@ -228,8 +208,8 @@ describe('list commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
   });
 
   test('every command, option and error (RESP3)', async () => {
-    const x = await RawConn.connect(t.port);
-    const y = await RawConn.connect(ref.port);
+    const x = await RawConn.connect(pair.t.port);
+    const y = await RawConn.connect(pair.ref.port);
     try {
       // HELLO replies differ (server name, id): switched without comparing.
       await x.call('HELLO', '3');
@@ -243,8 +223,8 @@ describe('list commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
 
   test('blocking commands inside MULTI reply as on timeout', async () => {
     for (const resp of ['2', '3']) {
-      const x = await RawConn.connect(t.port);
-      const y = await RawConn.connect(ref.port);
+      const x = await RawConn.connect(pair.t.port);
+      const y = await RawConn.connect(pair.ref.port);
       try {
         await x.call('HELLO', resp);
         await y.call('HELLO', resp);
@@ -320,15 +300,15 @@ describe('list commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
     await same([['FLUSHALL']]);
     for (const seq of seqs) {
       const before = await redisDirty();
-      const mine = t.server.ks.stats.dirty;
+      const mine = pair.t.server.ks.stats.dirty;
       await same(seq);
-      assert.equal(t.server.ks.stats.dirty - mine, (await redisDirty()) - before, `dirty after ${JSON.stringify(seq)}`);
+      assert.equal(pair.t.server.ks.stats.dirty - mine, (await redisDirty()) - before, `dirty after ${JSON.stringify(seq)}`);
     }
   });
 
   test('keyspace events: the same notifications, in order', async () => {
-    const subA = await RawConn.connect(t.port);
-    const subB = await RawConn.connect(ref.port);
+    const subA = await RawConn.connect(pair.t.port);
+    const subB = await RawConn.connect(pair.ref.port);
     try {
       await same([['CONFIG', 'SET', 'notify-keyspace-events', 'KEg$l'], ['FLUSHALL']]);
       await subA.call('PSUBSCRIBE', '__key*__:*');
@@ -363,6 +343,6 @@ describe('list commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
       const info = await c.call('INFO', 'stats');
       return (/keyspace_hits:\d+/.exec(info)?.[0] ?? '') + (/keyspace_misses:\d+/.exec(info)?.[0] ?? '');
     };
-    await waitFor(async () => (await stat(a)) === (await stat(b)), 2000, 'same hits/misses');
+    await waitFor(async () => (await stat(pair.a)) === (await stat(pair.b)), 2000, 'same hits/misses');
   });
 });

@@ -10,7 +10,7 @@ import { COMMAND_META } from '../src/commands/meta.js';
 import { CommandTable } from '../src/commands/table.js';
 import { ALL_GROUPS } from '../src/commands/index.js';
 import type { CommandMeta } from '../src/commands/types.js';
-import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, startRedis, type RefServer, differentialServers } from './helpers.js';
 
 const HAVE_REDIS = haveRedis();
 const SKIP = HAVE_REDIS ? false : 'redis-server not installed: the reference comparison is skipped (CI installs it and fails instead)';
@@ -135,24 +135,15 @@ function wrongArity(m: CommandMeta): string[] | null {
 }
 
 describe('arity errors for every implemented command equal Redis bytes', { skip: SKIP }, () => {
-  let ours: TestServer;
-  let redis: RefServer;
-  before(async () => {
-    ours = await startServer();
-    redis = await startRedis();
-  });
-  after(async () => {
-    await ours?.close();
-    await redis?.close();
-  });
+  const servers = differentialServers();
 
   it('too many or too few arguments', async () => {
-    const a = await RawConn.connect(ours.port);
-    const b = await RawConn.connect(redis.port);
+    const a = await RawConn.connect(servers.t.port);
+    const b = await RawConn.connect(servers.ref.port);
     try {
       const diffs: string[] = [];
       let checked = 0;
-      for (const cmd of ours.server.table.commands(true)) {
+      for (const cmd of servers.t.server.table.commands(true)) {
         if (cmd.subcommands !== null) continue;
         const req = wrongArity(cmd.meta);
         if (req === null) continue;
@@ -169,10 +160,10 @@ describe('arity errors for every implemented command equal Redis bytes', { skip:
   });
 
   it('a container command without a subcommand (when that is an arity error)', async () => {
-    const a = await RawConn.connect(ours.port);
-    const b = await RawConn.connect(redis.port);
+    const a = await RawConn.connect(servers.t.port);
+    const b = await RawConn.connect(servers.ref.port);
     try {
-      for (const cmd of ours.server.table.commands()) {
+      for (const cmd of servers.t.server.table.commands()) {
         if (cmd.subcommands === null) continue;
         const arity = cmd.meta.arity;
         if (arity > 0 ? arity === 1 : arity === -1) continue; // COMMAND alone is a command of its own

@@ -5,7 +5,7 @@
 import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../src/store/clock.js';
-import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, startServer, type TestServer, differentialServers } from './helpers.js';
 
 const HAVE_REDIS = haveRedis();
 const SKIP = HAVE_REDIS ? false : 'redis-server not installed: differential notification tests skipped';
@@ -35,20 +35,11 @@ async function events(port: number, flags: string, cmds: string[][]): Promise<st
 }
 
 describe('differential: keyspace notifications', { skip: SKIP }, () => {
-  let ours: TestServer;
-  let redis: RefServer;
-  before(async () => {
-    ours = await startServer();
-    redis = await startRedis();
-  });
-  after(async () => {
-    await ours?.close();
-    await redis?.close();
-  });
+  const servers = differentialServers();
 
   async function same(flags: string, cmds: string[][]): Promise<void> {
-    const x = await events(ours.port, flags, [['FLUSHALL'], ...cmds]);
-    const y = await events(redis.port, flags, [['FLUSHALL'], ...cmds]);
+    const x = await events(servers.t.port, flags, [['FLUSHALL'], ...cmds]);
+    const y = await events(servers.ref.port, flags, [['FLUSHALL'], ...cmds]);
     assert.deepEqual(x, y);
   }
 
@@ -96,7 +87,7 @@ describe('differential: keyspace notifications', { skip: SKIP }, () => {
 
   it('CONFIG SET/GET notify-keyspace-events as Redis prints it', async () => {
     const vals = ['gKE', '$lshzxeKE', 'KA', 'EA', 'AKE', 'gn', 'nE', 'Em', 'm', 'xe', 'g$lshzxetd', 'tdK', '', 'Q', 'AQ'];
-    for (const port of [ours.port, redis.port]) {
+    for (const port of [servers.t.port, servers.ref.port]) {
       const c = await RawConn.connect(port);
       try {
         const out: string[] = [];
@@ -105,7 +96,7 @@ describe('differential: keyspace notifications', { skip: SKIP }, () => {
           out.push(await c.call('CONFIG', 'GET', 'notify-keyspace-events'));
         }
         await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-        if (port === ours.port) ourCfg = out;
+        if (port === servers.t.port) ourCfg = out;
         else assert.deepEqual(ourCfg, out);
       } finally {
         c.close();

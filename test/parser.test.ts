@@ -1,10 +1,10 @@
 // RESP request parser: unit tests (limits, exact error texts, inline rules) and property tests
 // (any pipeline of commands, split anywhere, parses back to the same argv).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ProtocolError, RespParser, splitArgs, INLINE_MAX, UNAUTH_MAX_ARGS, UNAUTH_MAX_BULK, type ParserLimits } from '../src/protocol/parser.js';
-import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, waitFor, differentialServers } from './helpers.js';
 
 const OPEN: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, authRequired: false };
 
@@ -338,16 +338,7 @@ describe('RESP parser: properties', () => {
 });
 
 describe('protocol errors over the wire equal redis-server (reply bytes, then the connection closes)', { skip: haveRedis() ? false : 'redis-server not installed' }, () => {
-  let ours: TestServer;
-  let redis: RefServer;
-  before(async () => {
-    ours = await startServer();
-    redis = await startRedis();
-  });
-  after(async () => {
-    await ours?.close();
-    await redis?.close();
-  });
+  const servers = differentialServers();
 
   /** Sends raw bytes, returns everything received until the server closes (or a quiet period), and whether it closed. */
   async function exchange(port: number, data: Buffer, marker: boolean): Promise<[string, boolean]> {
@@ -391,7 +382,7 @@ describe('protocol errors over the wire equal redis-server (reply bytes, then th
     it(what, async () => {
       const data = Buffer.from(input, 'latin1');
       const marker = !what.startsWith('too big');
-      assert.deepEqual(await exchange(ours.port, data, marker), await exchange(redis.port, data, marker));
+      assert.deepEqual(await exchange(servers.t.port, data, marker), await exchange(servers.ref.port, data, marker));
     });
   }
 });

@@ -4,7 +4,7 @@
 // Then Redoubt-only checks: clean-up on disconnect, CLIENT LIST/KILL TYPE pubsub, delivery flush.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, startServer, waitFor, type TestServer, differentialServers } from './helpers.js';
 import { differential, type Step } from './scenario.js';
 
 const HAVE_REDIS = haveRedis();
@@ -14,19 +14,10 @@ const SKIP = HAVE_REDIS ? false : 'redis-server not installed: differential pub/
 const maskId = (lines: string[]) => lines.map((l) => l.replace(/id\\r\\n:\d+/g, 'id\\r\\n:ID'));
 
 describe('differential: pub/sub', { skip: SKIP }, () => {
-  let ours: TestServer;
-  let redis: RefServer;
-  before(async () => {
-    ours = await startServer();
-    redis = await startRedis();
-  });
-  after(async () => {
-    await ours?.close();
-    await redis?.close();
-  });
+  const servers = differentialServers();
 
   async function same(steps: Step[]): Promise<void> {
-    const [x, y] = await differential(ours.port, redis.port, steps);
+    const [x, y] = await differential(servers.t.port, servers.ref.port, steps);
     assert.deepEqual(maskId(x), maskId(y));
   }
 

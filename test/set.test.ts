@@ -1,9 +1,9 @@
 // Set commands: differential tests against redis-server 7.0.15 (identical reply bytes; intset
 // replies in Redis's ascending order, hashtable replies compared sorted), write counting,
 // keyspace notifications and WATCH, encodings, randomness, and unit tests of the value type.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, replyEnd, type RefServer, type TestServer, openPair, closePair } from './helpers.js';
+import { RawConn, haveRedis, replyEnd, differentialPair } from './helpers.js';
 import { KeyIndex, SetValue, compareInts, isIntMember } from '../src/store/types/set.js';
 import { parseNotifyFlags } from '../src/server/events.js';
 
@@ -46,20 +46,14 @@ function bulks(raw: string): string[] {
 }
 
 describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
-  let t: TestServer;
-  let ref: RefServer;
-  let a: RawConn;
-  let b: RawConn;
-
-  before(async () => ({ t, ref, a, b } = await openPair()));
-  after(() => closePair({ t, ref, a, b }));
+  const pair = differentialPair();
 
   async function same(cmds: (Cmd | Unordered)[]): Promise<string[]> {
     const out: string[] = [];
     for (const x of cmds) {
       const c = Array.isArray(x) ? x : x.cmd;
-      let ra = await a.call(...c);
-      let rb = await b.call(...c);
+      let ra = await pair.a.call(...c);
+      let rb = await pair.b.call(...c);
       if (!Array.isArray(x)) {
         ra = sorted(ra);
         rb = sorted(rb);
@@ -75,7 +69,7 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
   }
 
   async function redisDirty(): Promise<number> {
-    const info = await b.call('INFO', 'persistence');
+    const info = await pair.b.call('INFO', 'persistence');
     return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
   }
 
@@ -158,22 +152,22 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
     const members = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'];
     await same([['SADD', 'r', ...members]]);
     for (const n of [1, 3, 5, 9]) {
-      const got = bulks(await a.call('SRANDMEMBER', 'r', String(n)));
+      const got = bulks(await pair.a.call('SRANDMEMBER', 'r', String(n)));
       assert.equal(got.length, n);
       assert.equal(new Set(got).size, n);
       for (const m of got) assert.ok(members.includes(m));
     }
-    const neg = bulks(await a.call('SRANDMEMBER', 'r', '-1000'));
+    const neg = bulks(await pair.a.call('SRANDMEMBER', 'r', '-1000'));
     assert.equal(neg.length, 1000);
     assert.equal(new Set(neg).size, 10);
-    const popped = bulks(await a.call('SPOP', 'r', '3'));
+    const popped = bulks(await pair.a.call('SPOP', 'r', '3'));
     assert.equal(new Set(popped).size, 3);
-    assert.equal(await a.call('SCARD', 'r'), ':7\r\n');
-    for (const m of popped) assert.equal(await a.call('SISMEMBER', 'r', m), ':0\r\n');
-    const one = bulks('*1\r\n' + (await a.call('SPOP', 'r')))[0]!;
+    assert.equal(await pair.a.call('SCARD', 'r'), ':7\r\n');
+    for (const m of popped) assert.equal(await pair.a.call('SISMEMBER', 'r', m), ':0\r\n');
+    const one = bulks('*1\r\n' + (await pair.a.call('SPOP', 'r')))[0]!;
     assert.ok(members.includes(one) && !popped.includes(one));
-    await a.call('DEL', 'r');
-    await b.call('DEL', 'r');
+    await pair.a.call('DEL', 'r');
+    await pair.b.call('DEL', 'r');
   });
 
   test('SINTER SUNION SDIFF and their STORE forms, SINTERCARD', async () => {
@@ -314,12 +308,12 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
     const got = new Set<string>();
     let calls = 0;
     do {
-      const { items: top } = items(await a.call('SSCAN', 'sbig', cursor, 'COUNT', '50'));
+      const { items: top } = items(await pair.a.call('SSCAN', 'sbig', cursor, 'COUNT', '50'));
       cursor = bulks('*1\r\n' + top[0]!)[0]!;
       for (const m of bulks(top[1]!)) got.add(m);
       if (++calls === 3) {
-        await a.call('SREM', 'sbig', 'm0', 'm1999');
-        await a.call('SADD', 'sbig', 'extra');
+        await pair.a.call('SREM', 'sbig', 'm0', 'm1999');
+        await pair.a.call('SADD', 'sbig', 'extra');
       }
     } while (cursor !== '0');
     for (let i = 1; i < 1999; i++) assert.ok(got.has('m' + i), 'm' + i);
@@ -327,8 +321,8 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
   });
 
   test('RESP3: sets are ~, SRANDMEMBER and SMISMEMBER arrays', async () => {
-    await a.call('HELLO', '3');
-    await b.call('HELLO', '3');
+    await pair.a.call('HELLO', '3');
+    await pair.b.call('HELLO', '3');
     try {
       await same([
         ['DEL', 'r3', 'r4'],
@@ -353,11 +347,11 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
         ['SINTERCARD', '2', 'r3', 'r4'],
         ['SPOP', 'r4', '5'],
       ]);
-      const r = await a.call('SPOP', 'r3', '2');
+      const r = await pair.a.call('SPOP', 'r3', '2');
       assert.match(r, /^~2\r\n/);
     } finally {
-      await a.call('HELLO', '2');
-      await b.call('HELLO', '2');
+      await pair.a.call('HELLO', '2');
+      await pair.b.call('HELLO', '2');
     }
   });
 
@@ -427,23 +421,23 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
       ['SMEMBERS', 'w3'],
     ];
     for (const c of cmds) {
-      const da = t.server.ks.stats.dirty;
+      const da = pair.t.server.ks.stats.dirty;
       const db = await redisDirty();
       const [ra] = await same([/^spop$/i.test(c[0] as string) ? R(...(c as string[])) : U(...(c as string[]))]);
-      assert.equal(t.server.ks.stats.dirty - da, (await redisDirty()) - db, `dirty after ${c.join(' ')} (${ra})`);
+      assert.equal(pair.t.server.ks.stats.dirty - da, (await redisDirty()) - db, `dirty after ${c.join(' ')} (${ra})`);
     }
   });
 
   test('keyspace notifications and WATCH as Redis', async () => {
-    const sub = await RawConn.connect(ref.port);
+    const sub = await RawConn.connect(pair.ref.port);
     const events: string[] = [];
-    const ev = t.server.events;
+    const ev = pair.t.server.events;
     const savedFlags = ev.flags;
     const savedPublish = ev.publish;
     ev.flags = parseNotifyFlags('KEA')!;
     ev.publish = (ch, msg) => events.push(`${ch} ${msg}`);
     try {
-      await b.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+      await pair.b.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
       await sub.call('PSUBSCRIBE', '__key*@0__:*');
       await same([
         ['DEL', 'n1', 'n2', 'n3', 'nd'],
@@ -467,7 +461,7 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
         ['SPOP', 'n1'],
         ['SREM', 'n3', '1', '2'],
       ]);
-      await b.call('PUBLISH', '__keyspace@0__:end', 'end');
+      await pair.b.call('PUBLISH', '__keyspace@0__:end', 'end');
       const want: string[] = [];
       for (;;) {
         const { items: it } = items(await sub.reply());
@@ -480,10 +474,10 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
       ev.flags = savedFlags;
       ev.publish = savedPublish;
       sub.close();
-      await b.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+      await pair.b.call('CONFIG', 'SET', 'notify-keyspace-events', '');
     }
-    const a2 = await RawConn.connect(t.port);
-    const b2 = await RawConn.connect(ref.port);
+    const a2 = await RawConn.connect(pair.t.port);
+    const b2 = await RawConn.connect(pair.ref.port);
     try {
       for (const [write, watched] of [
         [['SADD', 'sw', 'a'], 'sw'],

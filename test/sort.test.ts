@@ -2,9 +2,9 @@
 // pattern substitution, and differential tests against redis-server 7.0.15 (identical reply
 // bytes, RESP2 and RESP3) for every option and error, STORE's events, dirty counts, WATCH,
 // blocked clients, keyspace hits, and a seeded random comparison.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, waitFor, type RefServer, type TestServer, openPair, closePair, rng } from './helpers.js';
+import { RawConn, haveRedis, waitFor, differentialPair, sameReplies, rng } from './helpers.js';
 import { patternKey, sortScore } from '../src/commands/sort.js';
 
 type Cmd = string[];
@@ -44,29 +44,9 @@ describe('patternKey', () => {
 const HAVE_REDIS = haveRedis();
 
 describe('SORT vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
-  let t: TestServer;
-  let ref: RefServer;
-  let a: RawConn;
-  let b: RawConn;
+  const pair = differentialPair();
 
-  before(async () => ({ t, ref, a, b } = await openPair()));
-  after(() => closePair({ t, ref, a, b }));
-
-  /** Sends every command to both servers (pipelined) and requires identical reply bytes. */
-  async function same(cmds: Cmd[], x = a, y = b): Promise<string[]> {
-    for (const c of cmds) {
-      x.send(...c);
-      y.send(...c);
-    }
-    const out: string[] = [];
-    for (const c of cmds) {
-      const ra = await x.reply();
-      const rb = await y.reply();
-      assert.equal(ra, rb, `reply to ${JSON.stringify(c.map((v) => v.slice(0, 80)))}`);
-      out.push(ra);
-    }
-    return out;
-  }
+  const same = (cmds: Cmd[], x = pair.a, y = pair.b): Promise<string[]> => sameReplies(x, y, cmds);
 
   const setup: Cmd[] = [
     ['FLUSHALL'],
@@ -143,13 +123,13 @@ describe('SORT vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not 
 
   test('catalogue, RESP3', async () => {
     // HELLO's reply names the connection id, which differs: not compared.
-    await a.call('HELLO', '3');
-    await b.call('HELLO', '3');
+    await pair.a.call('HELLO', '3');
+    await pair.b.call('HELLO', '3');
     try {
       await same(catalogue);
     } finally {
-      await a.call('HELLO', '2');
-      await b.call('HELLO', '2');
+      await pair.a.call('HELLO', '2');
+      await pair.b.call('HELLO', '2');
     }
   });
 
@@ -159,8 +139,8 @@ describe('SORT vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not 
   // connections, and one more connection afterwards resets redis-server's errno.
   test('out-of-range scores (ERANGE)', async () => {
     for (const v of ['1e400', '-1e400', '4.9e-324', '1e-400', '0x1p-1075', '0x1.8p-1074', '0x1p1024']) {
-      const x = await RawConn.connect(t.port);
-      const y = await RawConn.connect(ref.port);
+      const x = await RawConn.connect(pair.t.port);
+      const y = await RawConn.connect(pair.ref.port);
       try {
         await same([['DEL', 'r'], ['RPUSH', 'r', '1', v], ['SORT', 'r']], x, y);
       } finally {
@@ -168,7 +148,7 @@ describe('SORT vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not 
         y.close();
       }
     }
-    const reset = await RawConn.connect(ref.port);
+    const reset = await RawConn.connect(pair.ref.port);
     await reset.call('PING');
     reset.close();
     await same([['RPUSH', 'rok', '0x1p-1074', '1e-300', '0e-999'], ['SORT', 'rok']]);
@@ -235,7 +215,7 @@ describe('SORT vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not 
   });
 
   async function redisDirty(): Promise<number> {
-    const info = await b.call('INFO', 'persistence');
+    const info = await pair.b.call('INFO', 'persistence');
     return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
   }
 
@@ -247,15 +227,15 @@ describe('SORT vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not 
     ];
     for (const seq of seqs) {
       const before = await redisDirty();
-      const mine = t.server.ks.stats.dirty;
+      const mine = pair.t.server.ks.stats.dirty;
       await same(seq);
-      assert.equal(t.server.ks.stats.dirty - mine, (await redisDirty()) - before, `dirty after ${JSON.stringify(seq)}`);
+      assert.equal(pair.t.server.ks.stats.dirty - mine, (await redisDirty()) - before, `dirty after ${JSON.stringify(seq)}`);
     }
   });
 
   test('keyspace events: sortstore and del', async () => {
-    const subA = await RawConn.connect(t.port);
-    const subB = await RawConn.connect(ref.port);
+    const subA = await RawConn.connect(pair.t.port);
+    const subB = await RawConn.connect(pair.ref.port);
     try {
       await same([['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'], ['FLUSHALL']]);
       await subA.call('PSUBSCRIBE', '__key*__:*');
@@ -294,14 +274,14 @@ describe('SORT vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not 
   });
 
   test('STORE wakes a client blocked on the destination', async () => {
-    const wa = await RawConn.connect(t.port);
-    const wb = await RawConn.connect(ref.port);
+    const wa = await RawConn.connect(pair.t.port);
+    const wb = await RawConn.connect(pair.ref.port);
     try {
       await same([['FLUSHALL'], ['RPUSH', 'src', '3', '1', '2']]);
       wa.send('BLPOP', 'dst', '0');
       wb.send('BLPOP', 'dst', '0');
-      await waitFor(async () => (await a.call('CLIENT', 'LIST')).includes('cmd=blpop'), 2000, 'a client blocked on Redoubt');
-      await waitFor(async () => (await b.call('CLIENT', 'LIST')).includes('cmd=blpop'), 2000, 'a client blocked on redis-server');
+      await waitFor(async () => (await pair.a.call('CLIENT', 'LIST')).includes('cmd=blpop'), 2000, 'a client blocked on Redoubt');
+      await waitFor(async () => (await pair.b.call('CLIENT', 'LIST')).includes('cmd=blpop'), 2000, 'a client blocked on redis-server');
       await same([['SORT', 'src', 'STORE', 'dst']]);
       assert.equal(await wa.reply(), await wb.reply());
       await same([['LRANGE', 'dst', '0', '-1']]);
@@ -320,6 +300,6 @@ describe('SORT vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not 
       const info = await c.call('INFO', 'stats');
       return (/keyspace_hits:\d+/.exec(info)?.[0] ?? '') + (/keyspace_misses:\d+/.exec(info)?.[0] ?? '');
     };
-    assert.equal(await stat(a), await stat(b));
+    assert.equal(await stat(pair.a), await stat(pair.b));
   });
 });

@@ -1,8 +1,8 @@
 // String commands: differential tests against redis-server 7.0.15 (identical reply bytes), expiry
 // driven by a ManualClock, write counting, and unit tests of the long double arithmetic.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, startServer, type RefServer, type TestServer, openPair, closePair, rng } from './helpers.js';
+import { RawConn, haveRedis, startServer, differentialPair, sameReplies, rng } from './helpers.js';
 import { ManualClock } from '../src/store/clock.js';
 import { parseNotifyFlags } from '../src/server/events.js';
 import { addLongDouble, formatLongDouble, incrByFloatText, parseLongDouble, type LongDouble } from '../src/commands/ldouble.js';
@@ -12,40 +12,20 @@ type Cmd = (string | Buffer)[];
 const HAVE_REDIS = haveRedis();
 
 describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
-  let t: TestServer;
-  let ref: RefServer;
-  let a: RawConn;
-  let b: RawConn;
+  const pair = differentialPair();
 
-  before(async () => ({ t, ref, a, b } = await openPair()));
-  after(() => closePair({ t, ref, a, b }));
-
-  /** Sends every command to both servers (pipelined) and requires identical reply bytes. */
-  async function same(cmds: Cmd[]): Promise<string[]> {
-    for (const c of cmds) {
-      a.send(...c);
-      b.send(...c);
-    }
-    const out: string[] = [];
-    for (const c of cmds) {
-      const ra = await a.reply();
-      const rb = await b.reply();
-      assert.equal(ra, rb, `reply to ${JSON.stringify(c.map((x) => x.toString().slice(0, 80)))}`);
-      out.push(ra);
-    }
-    return out;
-  }
+  const same = (cmds: Cmd[]): Promise<string[]> => sameReplies(pair.a, pair.b, cmds);
 
   /** Makes `key` a list on both servers (Redoubt: injected directly, whoever implements lists). */
   async function makeList(key: string): Promise<void> {
-    t.server.ks.db(0).set(key, { type: 'list', encoding: () => 'listpack' });
-    await b.call('DEL', key);
-    await b.call('LPUSH', key, 'x');
+    pair.t.server.ks.db(0).set(key, { type: 'list', encoding: () => 'listpack' });
+    await pair.b.call('DEL', key);
+    await pair.b.call('LPUSH', key, 'x');
   }
 
   /** Redis's write counter (rdb_changes_since_last_save). */
   async function redisDirty(): Promise<number> {
-    const info = await b.call('INFO', 'persistence');
+    const info = await pair.b.call('INFO', 'persistence');
     return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
   }
 
@@ -476,10 +456,10 @@ describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
       fuzz.push(['LCS', 's:fx', 's:fy'], ['LCS', 's:fx', 's:fy', 'IDX', 'WITHMATCHLEN'], ['LCS', 's:fx', 's:fy', 'IDX', 'MINMATCHLEN', '2']);
     }
     await same(fuzz);
-    a.send('HELLO', '3');
-    b.send('HELLO', '3');
-    await a.reply();
-    await b.reply();
+    pair.a.send('HELLO', '3');
+    pair.b.send('HELLO', '3');
+    await pair.a.reply();
+    await pair.b.reply();
     try {
       await same([
         ['LCS', 's:la', 's:lb', 'IDX', 'WITHMATCHLEN'],
@@ -491,10 +471,10 @@ describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
         ['GETEX', 's:none'],
       ]);
     } finally {
-      a.send('HELLO', '2');
-      b.send('HELLO', '2');
-      await a.reply();
-      await b.reply();
+      pair.a.send('HELLO', '2');
+      pair.b.send('HELLO', '2');
+      await pair.a.reply();
+      await pair.b.reply();
     }
   });
 
@@ -510,7 +490,7 @@ describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
     await makeList('s:hl');
     await same([['MSET', 's:h1', '1', 's:h2', 'ab']]);
     const stats = async (): Promise<[number, number]> => {
-      const info = await b.call('INFO', 'stats');
+      const info = await pair.b.call('INFO', 'stats');
       return [Number(/keyspace_hits:(\d+)/.exec(info)![1]), Number(/keyspace_misses:(\d+)/.exec(info)![1])];
     };
     const seqs: Cmd[][] = [
@@ -524,18 +504,18 @@ describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
     ];
     for (const seq of seqs) {
       const [h0, m0] = await stats();
-      const { hits, misses } = t.server.ks.stats;
+      const { hits, misses } = pair.t.server.ks.stats;
       await same(seq);
       const [h1, m1] = await stats();
-      assert.deepEqual([t.server.ks.stats.hits - hits, t.server.ks.stats.misses - misses], [h1 - h0, m1 - m0], `hits/misses after ${JSON.stringify(seq)}`);
+      assert.deepEqual([pair.t.server.ks.stats.hits - hits, pair.t.server.ks.stats.misses - misses], [h1 - h0, m1 - m0], `hits/misses after ${JSON.stringify(seq)}`);
     }
   });
 
   test('keyspace notifications: the events Redis sends for string and bitmap writes', async () => {
     // Redoubt: capture what the commands hand to server.events; Redis: a PSUBSCRIBEd connection.
-    const events = t.server.events;
+    const events = pair.t.server.events;
     const got: string[] = [];
-    await b.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+    await pair.b.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
     const savedFlags = events.flags;
     const savedPublish = events.publish;
     events.flags = parseNotifyFlags('KEA')!;
@@ -543,7 +523,7 @@ describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
       if (channel.startsWith('__keyevent@')) got.push(`${channel} ${message}`);
     };
     await makeList('s:nl');
-    const sub = await RawConn.connect(ref.port);
+    const sub = await RawConn.connect(pair.ref.port);
     try {
       await sub.call('PSUBSCRIBE', '__keyevent@0__:*');
       await same([
@@ -591,7 +571,7 @@ describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
       sub.close();
       events.flags = savedFlags;
       events.publish = savedPublish;
-      await b.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+      await pair.b.call('CONFIG', 'SET', 'notify-keyspace-events', '');
     }
   });
 
@@ -629,9 +609,9 @@ describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
     ];
     for (const seq of seqs) {
       const before = await redisDirty();
-      const mine = t.server.ks.stats.dirty;
+      const mine = pair.t.server.ks.stats.dirty;
       await same(seq);
-      assert.equal(t.server.ks.stats.dirty - mine, (await redisDirty()) - before, `dirty after ${JSON.stringify(seq)}`);
+      assert.equal(pair.t.server.ks.stats.dirty - mine, (await redisDirty()) - before, `dirty after ${JSON.stringify(seq)}`);
     }
   });
 });

@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../src/store/clock.js';
-import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, startServer, waitFor, type TestServer, differentialServers } from './helpers.js';
 import { differential, type Step } from './scenario.js';
 
 const HAVE_REDIS = haveRedis();
@@ -18,19 +18,10 @@ function watched(keys: string[], change: string[][]): Step[] {
 }
 
 describe('differential: WATCH', { skip: SKIP }, () => {
-  let ours: TestServer;
-  let redis: RefServer;
-  before(async () => {
-    ours = await startServer();
-    redis = await startRedis();
-  });
-  after(async () => {
-    await ours?.close();
-    await redis?.close();
-  });
+  const servers = differentialServers();
 
   async function same(steps: Step[]): Promise<void> {
-    const [x, y] = await differential(ours.port, redis.port, steps);
+    const [x, y] = await differential(servers.t.port, servers.ref.port, steps);
     assert.deepEqual(maskId(x), maskId(y));
   }
 

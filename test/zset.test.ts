@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer, rng } from './helpers.js';
+import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer, rng, sameReplies } from './helpers.js';
 import { ZSet, ZTree } from '../src/store/types/zset.js';
 import { parseScore } from '../src/commands/zset.js';
 
@@ -214,22 +214,8 @@ describe('sorted-set commands vs redis-server', { skip: HAVE_REDIS ? false : 're
   });
 
   /** Sends every command to both servers (pipelined) and requires identical reply bytes. */
-  async function same(cmds: Cmd[], resp3 = false): Promise<string[]> {
-    const x = resp3 ? a3 : a;
-    const y = resp3 ? b3 : b;
-    for (const c of cmds) {
-      x.send(...c);
-      y.send(...c);
-    }
-    const out: string[] = [];
-    for (const c of cmds) {
-      const ra = await x.reply();
-      const rb = await y.reply();
-      assert.equal(ra, rb, `reply to ${JSON.stringify(c.map((v) => v.toString().slice(0, 80)))} (RESP${resp3 ? 3 : 2})`);
-      out.push(ra);
-    }
-    return out;
-  }
+  const same = (cmds: Cmd[], resp3 = false): Promise<string[]> =>
+    resp3 ? sameReplies(a3, b3, cmds, ' (RESP3)') : sameReplies(a, b, cmds, ' (RESP2)');
 
   /** Runs the commands in both protocols (from the same starting data: `setup` runs first each time). */
   async function both(setup: Cmd[], cmds: Cmd[]): Promise<void> {
