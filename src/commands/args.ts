@@ -1,6 +1,9 @@
 // Argument parsing shared by every command group, with Redis's strictness (util.c string2ll,
 // string2ld). Arguments are latin1 strings.
 
+import { err } from '../errors.js';
+import type { Client } from '../server/client.js';
+
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const STRICT_INT = /^(0|-?[1-9][0-9]*)$/;
@@ -39,4 +42,51 @@ export function parseFloatArg(s: string): number | null {
 /** Case-insensitive comparison of an argument with a lower-case keyword. */
 export function is(arg: string | undefined, keyword: string): boolean {
   return arg !== undefined && arg.length === keyword.length && arg.toLowerCase() === keyword;
+}
+
+/** An integer of at least `min` (Redis's getPositiveLong and friends), or null after replying `msg`. */
+export function parseCount(c: Client, arg: string, min: number, msg: string): number | null {
+  const n = parseInteger(arg);
+  if (n === null || n < min) {
+    c.out.error(msg);
+    return null;
+  }
+  return n;
+}
+
+/**
+ * LMPOP/ZMPOP-style arguments from argv[idx]: numkeys key [key ...] <first|second> [COUNT count].
+ * `first` is true when the first of the two direction words was given. Null after an error reply.
+ */
+export function parseMpopArgs(
+  c: Client,
+  argv: string[],
+  idx: number,
+  words: readonly [string, string],
+): { keys: string[]; first: boolean; count: number } | null {
+  const numkeys = parseCount(c, argv[idx]!, 1, err.numkeysPositive());
+  if (numkeys === null) return null;
+  const whereIdx = idx + numkeys + 1;
+  if (whereIdx >= argv.length) {
+    c.out.error(err.syntax());
+    return null;
+  }
+  const where = argv[whereIdx]!;
+  const first = is(where, words[0]);
+  if (!first && !is(where, words[1])) {
+    c.out.error(err.syntax());
+    return null;
+  }
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    if (count === -1 && is(argv[j], 'count') && j + 1 < argv.length) {
+      const n = parseCount(c, argv[++j]!, 1, err.countPositive());
+      if (n === null) return null;
+      count = n;
+    } else {
+      c.out.error(err.syntax());
+      return null;
+    }
+  }
+  return { keys: argv.slice(idx + 1, whereIdx), first, count: count === -1 ? 1 : count };
 }

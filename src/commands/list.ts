@@ -10,7 +10,7 @@ import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import type { Db } from '../store/db.js';
 import { ListValue } from '../store/types/list.js';
-import { is, parseBigInt, parseInteger } from './args.js';
+import { is, parseBigInt, parseCount, parseInteger, parseMpopArgs } from './args.js';
 import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
 
@@ -44,26 +44,6 @@ function parseWhere(c: Client, arg: string): boolean | null {
   if (is(arg, 'right')) return false;
   c.out.error(err.syntax());
   return null;
-}
-
-/** A non-negative count (Redis's getPositiveLong), or null after replying `msg`. */
-function parsePositive(c: Client, arg: string, msg: string): number | null {
-  const n = parseInteger(arg);
-  if (n === null || n < 0) {
-    c.out.error(msg);
-    return null;
-  }
-  return n;
-}
-
-/** A count in 1..LONG_MAX, or null after replying `msg`. */
-function parseAtLeastOne(c: Client, arg: string, msg: string): number | null {
-  const n = parseInteger(arg);
-  if (n === null || n < 1) {
-    c.out.error(msg);
-    return null;
-  }
-  return n;
 }
 
 /** Events, WATCH, blocked clients and dirty after elements were added to a list. */
@@ -154,7 +134,7 @@ function popCommand(c: Client, argv: string[], server: Server, head: boolean): v
   const hasCount = argv.length === 3;
   let count = 0;
   if (hasCount) {
-    const n = parsePositive(c, argv[2]!, err.mustBePositive());
+    const n = parseCount(c, argv[2]!, 0, err.mustBePositive());
     if (n === null) return;
     count = n;
   }
@@ -269,29 +249,9 @@ function blockingPop(c: Client, argv: string[], server: Server, keys: string[], 
 
 /** LMPOP / BLMPOP: numkeys key [key ...] LEFT|RIGHT [COUNT count], numkeys at argv[idx]. */
 function lmpopGeneric(c: Client, argv: string[], server: Server, idx: number, blocking: boolean): void {
-  const numkeys = parseAtLeastOne(c, argv[idx]!, err.numkeysPositive());
-  if (numkeys === null) return;
-  const whereIdx = idx + numkeys + 1;
-  if (whereIdx >= argv.length) {
-    c.out.error(err.syntax());
-    return;
-  }
-  const head = parseWhere(c, argv[whereIdx]!);
-  if (head === null) return;
-  let count = -1;
-  for (let j = whereIdx + 1; j < argv.length; j++) {
-    if (count === -1 && is(argv[j], 'count') && j + 1 < argv.length) {
-      j++;
-      const n = parseAtLeastOne(c, argv[j]!, err.countPositive());
-      if (n === null) return;
-      count = n;
-    } else {
-      c.out.error(err.syntax());
-      return;
-    }
-  }
-  if (count === -1) count = 1;
-  const keys = argv.slice(idx + 1, whereIdx);
+  const p = parseMpopArgs(c, argv, idx, ['left', 'right']);
+  if (p === null) return;
+  const { keys, first: head, count } = p;
   if (blocking) {
     blockingPop(c, argv, server, keys, head, argv[1]!, count);
     return;
@@ -519,12 +479,12 @@ export const listCommands: HandlerMap = {
         rank = Number(r);
       } else if (is(opt, 'count') && more) {
         j++;
-        const n = parsePositive(c, argv[j]!, "ERR COUNT can't be negative");
+        const n = parseCount(c, argv[j]!, 0, "ERR COUNT can't be negative");
         if (n === null) return;
         count = n;
       } else if (is(opt, 'maxlen') && more) {
         j++;
-        const n = parsePositive(c, argv[j]!, "ERR MAXLEN can't be negative");
+        const n = parseCount(c, argv[j]!, 0, "ERR MAXLEN can't be negative");
         if (n === null) return;
         maxlen = n;
       } else {

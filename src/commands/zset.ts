@@ -18,7 +18,7 @@ import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
 import { parseCursor } from '../store/scan.js';
 import type { SetValue } from '../store/types/set.js';
 import { ZSet, type LexBound } from '../store/types/zset.js';
-import { is, parseBigInt, parseInteger } from './args.js';
+import { is, parseBigInt, parseInteger, parseMpopArgs } from './args.js';
 import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
 
@@ -736,42 +736,8 @@ function zpopCommand(c: Client, argv: string[], server: Server, max: boolean): v
 
 /** Parses ZMPOP / BZMPOP arguments from numkeys at `idx`; null after replying an error. */
 export function parseMpop(c: Client, argv: string[], idx: number): { keys: string[]; max: boolean; count: number } | null {
-  const nk = parseInteger(argv[idx]!);
-  if (nk === null || nk < 1) {
-    c.out.error(err.numkeysPositive());
-    return null;
-  }
-  const whereIdx = idx + nk + 1;
-  if (whereIdx >= argv.length) {
-    c.out.error(SYNTAX);
-    return null;
-  }
-  const where = argv[whereIdx]!;
-  let max: boolean;
-  if (is(where, 'min')) max = false;
-  else if (is(where, 'max')) max = true;
-  else {
-    c.out.error(SYNTAX);
-    return null;
-  }
-  let count = -1;
-  for (let j = whereIdx + 1; j < argv.length; j++) {
-    const more = argv.length - 1 - j;
-    if (count === -1 && is(argv[j], 'count') && more > 0) {
-      j++;
-      const v = parseInteger(argv[j]!);
-      if (v === null || v < 1) {
-        c.out.error(err.countPositive());
-        return null;
-      }
-      count = v;
-    } else {
-      c.out.error(SYNTAX);
-      return null;
-    }
-  }
-  if (count === -1) count = 1;
-  return { keys: argv.slice(idx + 1, idx + 1 + nk), max, count };
+  const p = parseMpopArgs(c, argv, idx, ['max', 'min']);
+  return p === null ? null : { keys: p.keys, max: p.first, count: p.count };
 }
 
 // ---------------------------------------------------------------------------------------------
