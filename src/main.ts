@@ -3,6 +3,9 @@
 import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { loadConfig, ConfigFileError, type LoadedConfig } from './config/loader.js';
 import { Server, REDOUBT_VERSION, REDIS_VERSION } from './server/server.js';
+import { User, mergeSelectorArgs, ruleErrorText } from './acl/users.js';
+import { hasSpaces } from './acl/selector.js';
+import { loadAclFile } from './commands/acl.js';
 
 const USAGE = `Usage: redoubt [/path/to/redis.conf] [options]
        redoubt -v or --version
@@ -38,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig(testOnly ? argv.slice(1) : argv);
-    checkFileOnly(loaded);
+    checkUserLines(loaded);
   } catch (e) {
     if (e instanceof ConfigFileError) {
       fatalConfig(e);
@@ -92,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
     log.warning(`Can't chdir to '${config.str('dir')}': ${(e as Error).message}`);
     return 1;
   }
+  if (!loadUsers(server, loaded)) return 1;
   if (loaded.noEffect.length > 0) log.notice(`Accepted without effect in Redoubt: ${loaded.noEffect.join(', ')}`);
   log.notice(`Running mode=standalone, port=${config.num('port')}.`);
   log.notice('Server initialized');
@@ -138,11 +142,72 @@ async function main(argv: string[]): Promise<number> {
   return -1;
 }
 
-/** Directives the loader accepts but that no part of Redoubt applies yet refuse start-up. */
-function checkFileOnly(loaded: LoadedConfig): void {
-  const u = loaded.users[0];
-  // SECURITY: ignoring a `user` line could leave the default user more open than the file says.
-  if (u !== undefined) throw new ConfigFileError('user directives in the config file are not supported yet', u.origin);
+/**
+ * `user` lines are checked while the config is read, as Redis does: a rule with a syntax error or a
+ * user defined twice refuses start-up naming the line. (Unknown commands are reported when the
+ * users are created.)
+ */
+function checkUserLines(loaded: LoadedConfig): void {
+  const seen = new Set<string>();
+  for (const { args, origin } of loaded.users) {
+    const name = args[0]!;
+    if (seen.has(name)) {
+      throw new ConfigFileError(`Error in user declaration '${name}': Duplicate user found. A user can only be defined once in config files`, origin);
+    }
+    seen.add(name);
+    const merged = mergeSelectorArgs(args.slice(1));
+    if (!Array.isArray(merged)) throw new ConfigFileError(`Error in user declaration '${args[merged.unmatched + 1]!}': Syntax error`, origin);
+    const probe = new User(name, false);
+    for (const op of merged) {
+      const e = probe.apply(op, false);
+      if (e !== null && e !== 'unknown') throw new ConfigFileError(`Error in user declaration '${op}': ${ruleErrorText(e)}`, origin);
+    }
+  }
+}
+
+/** Creates the users of the config file, or loads the aclfile (never both). Returns false on failure (logged). */
+function loadUsers(server: Server, loaded: LoadedConfig): boolean {
+  const log = server.log;
+  const users = server.users;
+  const aclfile = server.config.str('aclfile');
+  if (aclfile !== '' && loaded.users.length > 0) {
+    log.warning(
+      'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely ' +
+        'to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
+    );
+    return false;
+  }
+  for (const { args } of loaded.users) {
+    const name = args[0]!;
+    if (hasSpaces(name)) {
+      log.warning('Spaces not allowed in ACL usernames');
+      return false;
+    }
+    let u = users.get(name);
+    if (u === undefined) {
+      u = new User(name, users.allChannelsDefault);
+      users.users.set(name, u);
+    } else u.apply('reset', users.allChannelsDefault);
+    for (const op of mergeSelectorArgs(args.slice(1)) as string[]) {
+      const e = u.apply(op, users.allChannelsDefault);
+      if (e !== null) {
+        log.warning(`Error loading ACL rule '${op}' for the user named '${name}': ${ruleErrorText(e)}`);
+        log.warning('Critical error while loading ACLs. Exiting.');
+        return false;
+      }
+    }
+    if (!u.enabled) {
+      log.notice(`The user '${name}' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error.`);
+    }
+  }
+  if (aclfile !== '') {
+    const errors = loadAclFile(server, null);
+    if (errors !== null) {
+      log.warning(`Aborting Redis startup because of ACL errors: ${errors}`);
+      return false;
+    }
+  }
+  return true;
 }
 
 main(process.argv.slice(2)).then(

@@ -14,7 +14,7 @@ test('requirepass: NOAUTH until AUTH, WRONGPASS on a bad password, logged withou
     assert.equal(await c.call('AUTH', 'a', 'b', 'c'), '-ERR syntax error\r\n');
     assert.ok(t.logs.some((l) => l.includes("AUTH failed for user 'default' from 127.0.0.1:")));
     assert.ok(!t.logs.some((l) => l.includes('nope')), 'the password never reaches the log');
-    assert.equal(t.server.stats.authFailures, 2);
+    assert.equal(t.server.aclLog.denied.auth, 2);
     assert.equal(await c.call('AUTH', 'p@ss word'), '+OK\r\n');
     assert.equal(await c.call('PING'), '+PONG\r\n');
   } finally {

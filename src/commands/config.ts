@@ -228,7 +228,7 @@ function serialized<T>(server: Server, task: () => Promise<T>): Promise<T> {
 // The slow log is kept, as in Redis.
 function configResetstat(client: Client, _argv: string[], server: Server): void {
   server.stats.reset();
-  server.stats.authFailures = 0;
+  server.aclLog.resetStats();
   for (const cmd of server.table.commands(true)) {
     cmd.stats.calls = 0;
     cmd.stats.usec = 0;
@@ -251,7 +251,7 @@ function configRewrite(client: Client, _argv: string[], server: Server): void {
     return;
   }
   try {
-    rewriteConfigFile(server.config, server.configFile);
+    rewriteConfigFile(server.config, server.configFile, server.config.str('aclfile') === '' ? server.users.sorted().map((u) => `user ${u.name} ${u.describe()}`) : []);
   } catch (e) {
     server.log.warning(`CONFIG REWRITE failed: ${(e as Error).message}`);
     client.out.error(`ERR Rewriting config file: ${(e as Error).message}`);

@@ -192,7 +192,7 @@ export const connectionCommands: HandlerMap = {
       }
     }
     // SECURITY: HELLO AUTH goes through the same authentication (and failure logging) as AUTH.
-    if (user !== null && pass !== null && !server.authenticate(c, user, pass)) {
+    if (user !== null && pass !== null && !server.authenticate(c, user, pass, argv[0]!)) {
       c.out.error('WRONGPASS invalid username-password pair or user is disabled.');
       return;
     }
@@ -225,7 +225,7 @@ export const connectionCommands: HandlerMap = {
     c.skipNext = false;
     c.noEvict = false;
     // SECURITY: the connection is logged back in as the default user only if that needs no password.
-    c.user = 'default';
+    c.user = server.users.defaultUser;
     c.authenticated = server.users.defaultLoginFree();
     c.out.simple('RESET');
   },
@@ -358,7 +358,7 @@ export const connectionCommands: HandlerMap = {
     for (const other of [...server.clients.values()]) {
       if (id !== null && other.id !== id) continue;
       if (type !== null && clientType(other) !== type) continue;
-      if (user !== null && other.user !== user) continue;
+      if (user !== null && other.user.name !== user) continue;
       if (addr !== null && other.addr !== addr) continue;
       if (laddr !== null && other.laddr !== laddr) continue;
       if (skipme && other === c) continue;

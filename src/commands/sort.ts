@@ -11,6 +11,8 @@
 // Differences: a set's iteration order (hashtable encoding) and the order of elements that compare
 // equal (ALPHA BY ties with LIMIT, where Redis uses its own unstable partial sort) may differ from
 // Redis's; Redoubt's sort is stable over the source order.
+import { catalog } from '../acl/catalog.js';
+import { KEY_READ } from '../acl/selector.js';
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
@@ -82,13 +84,12 @@ function lookupByPattern(db: Db, pattern: string, elem: string): string | null {
 
 /**
  * SECURITY: BY (with a '*') and GET read keys that are not at key positions of the command, so
- * the dispatcher's ACL key check cannot see them. Redis 7.0 allows these options only to a user
- * whose key permissions let this command read every key, and otherwise replies
- * "ERR BY|GET option of SORT denied due to insufficient ACL permissions.". Redoubt's users have
- * no key patterns yet, so every user has that access; the ACL's key check belongs here.
+ * the dispatcher's ACL key check cannot see them. As Redis 7.0, these options are allowed only to
+ * a user with a selector that allows this request and may read every key (~* or %R~*); others get
+ * "ERR BY|GET option of SORT denied due to insufficient ACL permissions.".
  */
-function mayReadAnyKey(_c: Client, _server: Server): boolean {
-  return true;
+function mayReadAnyKey(c: Client, argv: string[], readonly: boolean): boolean {
+  return c.user.unrestricted || c.user.mayAccessEveryKey(catalog.lookup(readonly ? 'sort_ro' : 'sort')!, argv, KEY_READ);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,12 +258,12 @@ function sortGeneric(c: Client, argv: string[], server: Server, readonly: boolea
       sortby = argv[++j]!;
       const star = sortby.indexOf('*');
       if (star < 0 || star >= cLength(sortby)) dontsort = true;
-      else if (!mayReadAnyKey(c, server)) {
+      else if (!mayReadAnyKey(c, argv, readonly)) {
         c.out.error('ERR BY option of SORT denied due to insufficient ACL permissions.');
         return;
       }
     } else if (is(a, 'get') && left >= 1) {
-      if (!mayReadAnyKey(c, server)) {
+      if (!mayReadAnyKey(c, argv, readonly)) {
         c.out.error('ERR GET option of SORT denied due to insufficient ACL permissions.');
         return;
       }

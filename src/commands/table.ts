@@ -1,6 +1,7 @@
 // The command table: facts from meta.ts joined with handlers from the command-group modules.
 // Drives dispatch, COMMAND, ACL categories and rename-command.
 import { COMMAND_META } from './meta.js';
+import { catalog } from '../acl/catalog.js';
 import type { Command, CommandMeta, Handler, HandlerMap } from './types.js';
 
 function build(meta: CommandMeta, handler: Handler, parent: Command | null): Command {
@@ -8,6 +9,7 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
   return {
     fullName: meta.name,
     meta,
+    acl: catalog.lookup(meta.name)!,
     isWrite: flags.includes('write'),
     isDenyOom: flags.includes('denyoom'),
     noAuth: flags.includes('no_auth'),

@@ -51,6 +51,8 @@ export const transactionsCommands: HandlerMap = {
     executing = c;
     try {
       for (const q of queue) {
+        // SECURITY: permissions may have changed since the command was queued: check them again.
+        if (!c.user.unrestricted && !dispatcher.aclAllows(c, q.cmd, q.argv, 'multi', true)) continue;
         dispatcher.call(c, q.cmd, q.argv);
         if (c.closed) return;
       }

@@ -2,6 +2,7 @@
 // generated from redis-server 7.0.15; handlers come from the command-group modules.
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
+import type { CatalogEntry } from '../acl/catalog.js';
 
 export interface KeySpec {
   notes?: string;
@@ -48,6 +49,8 @@ export interface Command {
   /** Lower-case full name, "get" or "config|get". */
   fullName: string;
   meta: CommandMeta;
+  /** The command's entry in the ACL catalog (its bit in users' command bitmaps). */
+  acl: CatalogEntry;
   /** Parsed flags for the hot path. */
   isWrite: boolean;
   isDenyOom: boolean;

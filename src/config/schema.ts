@@ -268,8 +268,7 @@ const NO_EFFECT = new Set([
   'tls-port', 'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-client-cert-file', 'tls-client-key-file',
   'tls-client-key-file-pass', 'tls-dh-params-file', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-protocols', 'tls-ciphers',
   'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-session-caching', 'tls-session-cache-size',
-  'tls-session-cache-timeout', 'tls-auth-clients', 'aclfile', 'acllog-max-len', 'acl-pubsub-default',
-  'enable-debug-command', 'enable-module-command',
+  'tls-session-cache-timeout', 'tls-auth-clients',
   // other features not built (yet)
   'busy-reply-threshold', 'tracking-table-max-keys', 'shutdown-on-sigterm', 'shutdown-on-sigint',
 ]);

@@ -8,6 +8,7 @@ import type { Server } from './server.js';
 import { err } from '../errors.js';
 import type { WatchedKey } from './events.js';
 import type { Subscriptions } from './pubsub.js';
+import type { User } from '../acl/users.js';
 
 export interface QueuedCommand {
   cmd: Command;
@@ -22,7 +23,8 @@ export class Client {
   readonly out: ReplyWriter;
   dbIndex = 0;
   name = '';
-  user = 'default';
+  /** The ACL user this connection runs as (the default user until AUTH). */
+  user: User;
   authenticated = true;
   readonly createdAt: number;
   lastInteraction: number;
@@ -61,6 +63,7 @@ export class Client {
     id: number,
   ) {
     this.id = id;
+    this.user = server.users.defaultUser;
     this.parser = new RespParser(server.parserLimits(this));
     this.out = new ReplyWriter(server.stats);
     this.createdAt = server.clock.now();

@@ -6,6 +6,12 @@ import type { Client } from './client.js';
 import { PUBSUB_CONTEXT_COMMANDS, dropReplies, pubsubContextError } from './pubsub.js';
 import type { Server } from './server.js';
 
+/** Commands refused unless a config allows them (Redis's "protected" commands). */
+const PROTECTED_GATES: Record<string, { name: string; config: string } | undefined> = {
+  debug: { name: 'DEBUG', config: 'enable-debug-command' },
+  module: { name: 'MODULE', config: 'enable-module-command' },
+};
+
 /** Commands that run (not queue) inside MULTI. */
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
@@ -84,7 +90,18 @@ export class Dispatcher {
     // 1-2. lookup (renamed and removed names resolved by the table) and arity
     const cmd = this.resolve(client, argv);
     if (cmd === null) return;
-    // 3. commands disabled by configuration (the identity issue adds DEBUG/MODULE gates here)
+    // SECURITY: 3. DEBUG and MODULE run only where enable-debug-command / enable-module-command
+    // allow them ("local": loopback and unix-socket clients only).
+    const gate = PROTECTED_GATES[cmd.acl.parent?.fullName ?? cmd.fullName];
+    if (gate !== undefined && !server.allowsProtected(gate.config, client)) {
+      this.reject(
+        client,
+        cmd,
+        `ERR ${gate.name} command not allowed. If the ${gate.config} option is set to "local", you can run it from a local connection, ` +
+          'otherwise you need to set this option in the configuration file, and then restart the server.',
+      );
+      return;
+    }
     // SECURITY: 4. authentication: until AUTH succeeds only no-auth commands (AUTH, HELLO, QUIT) run.
     if (!client.authenticated && !cmd.noAuth) {
       this.reject(client, cmd, 'NOAUTH Authentication required.');
@@ -95,6 +112,9 @@ export class Dispatcher {
       this.reject(client, cmd, 'ERR Command not allowed inside a transaction');
       return;
     }
+    // SECURITY: 6. ACL: the command (or subcommand) bit, then every key from the key specs against
+    // the user's read/write patterns, then pub/sub channels. Queued commands are checked again at EXEC.
+    if (!client.user.unrestricted && !this.aclAllows(client, cmd, argv, client.multi !== null ? 'multi' : 'toplevel')) return;
     // Pub/sub context: a RESP2 client with subscriptions may only (un)subscribe, PING, QUIT, RESET.
     if (client.subs !== null && client.resp === 2 && !PUBSUB_CONTEXT_COMMANDS.has(cmd.fullName)) {
       this.reject(client, cmd, pubsubContextError(cmd.fullName));
@@ -107,7 +127,6 @@ export class Dispatcher {
         return;
       }
     }
-    // 6. ACL (the identity issue adds the command, key and channel checks here)
     // 7. client pause: postpone until unpaused
     if (server.pause.blocks(cmd)) {
       client.blockedArgv = argv;
@@ -117,6 +136,48 @@ export class Dispatcher {
     // 8. execute, then serve clients blocked on keys this command made ready
     this.call(client, cmd, argv);
     if (server.blocking.pending) server.blocking.handleReady();
+  }
+
+  /**
+   * The ACL check of one request (dispatch and EXEC). On denial: logs it in ACL LOG, replies with
+   * Redis's NOPERM text (a different one at EXEC) and returns false.
+   */
+  aclAllows(client: Client, cmd: Command, argv: string[], context: 'toplevel' | 'multi', atExec = false): boolean {
+    const denied = client.user.check(cmd.acl, argv);
+    if (denied === null) return true;
+    const server = this.server;
+    server.aclLog.add(
+      {
+        reason: denied.denial,
+        context,
+        object: denied.denial === 'command' ? cmd.fullName : argv[denied.pos]!,
+        username: client.user.name,
+        ctime: server.clock.now(),
+        clientInfo: server.clientInfo(client, argv),
+      },
+      server.config.num('acllog-max-len'),
+    );
+    if (atExec) {
+      const reason =
+        denied.denial === 'command'
+          ? 'no permission to execute the command or subcommand'
+          : denied.denial === 'key'
+            ? 'no permission to touch the specified keys'
+            : 'no permission to access one of the channels used as arguments';
+      client.out.error(
+        'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
+          `This command is no longer allowed for the following reason: ${reason}`,
+      );
+      return false;
+    }
+    const msg =
+      denied.denial === 'command'
+        ? `NOPERM this user has no permissions to run the '${cmd.fullName}' command`
+        : denied.denial === 'key'
+          ? 'NOPERM this user has no permissions to access one of the keys used as arguments'
+          : 'NOPERM this user has no permissions to access one of the channels used as arguments';
+    this.reject(client, cmd, msg);
+    return false;
   }
 
   /**

@@ -262,7 +262,10 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       'dump_payload_sanitizations:0',
       'io_threaded_reads_processed:0',
       'io_threaded_writes_processed:0',
-      `acl_access_denied_auth:${st.authFailures}`,
+      `acl_access_denied_auth:${s.aclLog.denied.auth}`,
+      `acl_access_denied_cmd:${s.aclLog.denied.cmd}`,
+      `acl_access_denied_key:${s.aclLog.denied.key}`,
+      `acl_access_denied_channel:${s.aclLog.denied.channel}`,
     ];
   },
 

@@ -8,7 +8,10 @@ import { ALL_GROUPS } from '../commands/index.js';
 import type { ParserLimits } from '../protocol/parser.js';
 import { systemClock, type Clock } from '../store/clock.js';
 import { Keyspace } from '../store/db.js';
-import { Users } from '../acl/users.js';
+import { type User, Users } from '../acl/users.js';
+import { AclLog } from '../acl/log.js';
+import { globMatch } from '../store/glob.js';
+import { inTransaction } from '../commands/transactions.js';
 import { Client } from './client.js';
 import { KeyEvents, NOTIFY } from './events.js';
 import { Dispatcher } from './dispatcher.js';
@@ -44,6 +47,7 @@ export class Server {
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly users = new Users();
+  readonly aclLog = new AclLog();
   /** WATCH invalidation and keyspace notifications. */
   readonly events = new KeyEvents();
   /** Pub/Sub subscriptions and delivery (also carries keyspace notifications). */
@@ -100,6 +104,8 @@ export class Server {
     config.onChange('slowlog-log-slower-than', (v) => (this.slowlogThreshold = v as number));
     config.onChange('proto-max-bulk-len', (v) => (this.maxBulkLen = v as number));
     config.onChange('client-query-buffer-limit', (v) => (this.queryBufferLimit = v as number));
+    this.users.allChannelsDefault = config.str('acl-pubsub-default') === 'allchannels';
+    config.onChange('acl-pubsub-default', (v) => (this.users.allChannelsDefault = v === 'allchannels'));
     this.users.setRequirePass(config.str('requirepass'));
     config.onChange('requirepass', (v) => this.users.setRequirePass(v as string));
     config.onChange('loglevel', (v) => (this.log.level = v as string));
@@ -281,18 +287,79 @@ export class Server {
     });
   }
 
-  /** AUTH and HELLO AUTH: logs in as `user`, or counts and logs the failure (never the password). */
-  authenticate(client: Client, user: string, pass: string): boolean {
+  /**
+   * AUTH and HELLO AUTH: logs in as `user`, or counts, logs and records the failure in ACL LOG
+   * (never the password). `cmdName` is the command as the client spelled it (ACL LOG's object).
+   */
+  authenticate(client: Client, user: string, pass: string, cmdName: string): boolean {
     const u = this.users.check(user, pass);
     if (u === null) {
-      this.stats.authFailures++;
       // SECURITY: every failed authentication is logged with the source and user name, never the password.
       this.log.warning(`AUTH failed for user '${printable(user)}' from ${client.addr}`);
+      this.aclLog.add(
+        {
+          reason: 'auth',
+          context: client.multi !== null || inTransaction(client) ? 'multi' : 'toplevel',
+          object: cmdName,
+          username: user,
+          ctime: this.clock.now(),
+          clientInfo: this.clientInfo(client),
+        },
+        this.config.num('acllog-max-len'),
+      );
       return false;
     }
     client.authenticated = true;
-    client.user = u.name;
+    client.user = u;
     return true;
+  }
+
+  /**
+   * SECURITY: a deleted (or replaced) user's connections are logged out and closed; the one running
+   * the command gets its reply first.
+   */
+  disconnectUser(u: User, current: Client | null): void {
+    for (const c of [...this.clients.values()]) {
+      if (c.user !== u) continue;
+      c.user = this.users.defaultUser;
+      c.authenticated = false;
+      if (c === current) c.closeAfterReply = true;
+      else c.close();
+    }
+  }
+
+  /**
+   * SECURITY: after ACL SETUSER, the user's subscribers whose channels or patterns the new rules no
+   * longer allow are disconnected (Redis's rule: nothing happens when the new channel list keeps
+   * every old one, or allows all channels).
+   */
+  killRevokedSubscribers(original: User, next: User, current: Client | null): void {
+    if (next.selectors.some((s) => s.allChannels)) return;
+    const upcoming = next.selectors.flatMap((s) => s.channels);
+    const kept = original.selectors.every((s) => !s.allChannels && s.channels.every((c) => upcoming.includes(c)));
+    if (kept) return;
+    const allowed = (ch: string, isPattern: boolean): boolean =>
+      upcoming.some((p) => (isPattern ? p === ch : globMatch(p, ch, false)));
+    for (const c of [...this.clients.values()]) {
+      if (c.user !== original || c.subs === null) continue;
+      const subs = c.subs;
+      let kill = false;
+      for (const p of subs.patterns) if (!allowed(p, true)) kill = true;
+      for (const ch of subs.channels) if (!allowed(ch, false)) kill = true;
+      for (const ch of subs.shard) if (!allowed(ch, false)) kill = true;
+      if (!kill) continue;
+      if (c === current) c.closeAfterReply = true;
+      else c.close();
+    }
+  }
+
+  /**
+   * enable-debug-command and the like, and enable-protected-configs: "yes" always, "local" for
+   * loopback (and unix socket) clients only, "no" never.
+   */
+  allowsProtected(configName: string, client: Client): boolean {
+    const v = this.config.str(configName);
+    return v === 'yes' || (v === 'local' && isLoopbackPeer(client.socket));
   }
 
   unlinkClient(client: Client): void {
@@ -366,7 +433,7 @@ export class Server {
       ` age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags}` +
       ` db=${c.dbIndex} sub=${c.subs?.channels.size ?? 0} psub=${c.subs?.patterns.size ?? 0} ssub=${c.subs?.shard.size ?? 0} multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 argv-mem=0` +
       ` multi-mem=0 rbs=${c.out.buf.length} rbp=${c.out.len} obl=0 oll=0 omem=${omem} tot-mem=${c.out.buf.length + qbuf + omem}` +
-      ` events=r cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}`
+      ` events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 resp=${c.resp}`
     );
   }
 

@@ -12,8 +12,6 @@ export class ServerStats implements ErrorSink {
   netInput = 0;
   netOutput = 0;
   totalErrors = 0;
-  /** Failed AUTH / HELLO AUTH attempts (INFO acl_access_denied_auth). */
-  authFailures = 0;
   readonly errorCounts = new Map<string, number>();
   /** Per-command latency histograms, kept while `latency-tracking` is yes. */
   readonly latency = new Map<Command, LatencyHistogram>();
