@@ -2,10 +2,9 @@
 // and redis-cli (commands, binary values through -x, and --pipe mass insertion).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { createClient, RESP_TYPES } from 'redis';
-import { startServer, type TestServer } from './helpers.js';
+import { redisCli, startServer, type TestServer } from './helpers.js';
 
 /** Every byte value, plus CR LF and a NUL in the middle: survives only a binary-safe path. */
 const BINARY = (() => {
@@ -191,41 +190,18 @@ describe('clients authenticate with requirepass', () => {
   });
 });
 
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-/** Runs redis-cli asynchronously (the server runs in this process: a sync spawn would deadlock). */
-function redisCli(args: string[], input?: Buffer): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(srv.port), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr: err });
-    });
-    p.stdin.end(input ?? Buffer.alloc(0));
-  });
-}
 
 describe('redis-cli', () => {
   it('PING, SET, GET', async () => {
-    assert.equal((await redisCli(['ping'])).stdout.toString(), 'PONG\n');
-    assert.equal((await redisCli(['set', 'cli:k', 'hello world'])).stdout.toString(), 'OK\n');
-    assert.equal((await redisCli(['get', 'cli:k'])).stdout.toString(), 'hello world\n');
-    assert.equal((await redisCli(['get', 'cli:missing'])).stdout.toString(), '\n');
+    assert.equal((await redisCli(srv.port, ['ping'])).stdout.toString(), 'PONG\n');
+    assert.equal((await redisCli(srv.port, ['set', 'cli:k', 'hello world'])).stdout.toString(), 'OK\n');
+    assert.equal((await redisCli(srv.port, ['get', 'cli:k'])).stdout.toString(), 'hello world\n');
+    assert.equal((await redisCli(srv.port, ['get', 'cli:missing'])).stdout.toString(), '\n');
   });
 
   it('binary values through -x and --raw', async () => {
-    assert.equal((await redisCli(['-x', 'set', 'cli:bin'], BINARY)).stdout.toString(), 'OK\n');
-    const got = await redisCli(['--raw', 'get', 'cli:bin']);
+    assert.equal((await redisCli(srv.port, ['-x', 'set', 'cli:bin'], BINARY)).stdout.toString(), 'OK\n');
+    const got = await redisCli(srv.port, ['--raw', 'get', 'cli:bin']);
     assert.ok(got.stdout.equals(Buffer.concat([BINARY, Buffer.from('\n')])));
   });
 
@@ -237,21 +213,21 @@ describe('redis-cli', () => {
       const v = `value-${i}-${'x'.repeat(i % 50)}`;
       parts.push(`*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$${v.length}\r\n${v}\r\n`);
     }
-    const res = await redisCli(['--pipe'], Buffer.from(parts.join(''), 'latin1'));
+    const res = await redisCli(srv.port, ['--pipe'], Buffer.from(parts.join(''), 'latin1'));
     const out = res.stdout.toString();
     // On failure show the summary and the first lines (one per error reply), not all of them.
     const summary = /errors: \d+, replies: \d+/.exec(out)?.[0] ?? out.slice(0, 300);
     assert.equal(summary, `errors: 0, replies: ${n}`, out.split('\n').slice(0, 5).join('\n'));
     assert.equal(res.code, 0, res.stderr.slice(0, 300));
-    assert.equal((await redisCli(['get', 'pipe:0'])).stdout.toString(), 'value-0-\n');
-    assert.equal((await redisCli(['get', `pipe:${n - 1}`])).stdout.toString(), `value-${n - 1}-${'x'.repeat((n - 1) % 50)}\n`);
+    assert.equal((await redisCli(srv.port, ['get', 'pipe:0'])).stdout.toString(), 'value-0-\n');
+    assert.equal((await redisCli(srv.port, ['get', `pipe:${n - 1}`])).stdout.toString(), `value-${n - 1}-${'x'.repeat((n - 1) % 50)}\n`);
     let found = 0;
     for (let i = 0; i < n; i++) if (srv.server.ks.dbs[0]!.lookupRead(`pipe:${i}`) !== undefined) found++;
     assert.equal(found, n);
   });
 
   it('a server error is reported, not fatal', async () => {
-    const res = await redisCli(['nosuchcommand', 'a']);
+    const res = await redisCli(srv.port, ['nosuchcommand', 'a']);
     assert.match(res.stdout.toString(), /ERR unknown command 'nosuchcommand'/);
   });
 });

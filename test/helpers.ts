@@ -316,3 +316,27 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+export interface CliRun {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs redis-cli asynchronously (the server runs in this process: a sync spawn would deadlock). */
+export function redisCli(port: number, args: string[], input?: Buffer): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => out.push(d));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', reject);
+    const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out), stderr: err });
+    });
+    p.stdin.end(input ?? Buffer.alloc(0));
+  });
+}

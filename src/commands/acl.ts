@@ -41,7 +41,7 @@ const ACL_HELP = [
   'WHOAMI',
   '    Return the current connection username.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 const NO_ACL_FILE =
