@@ -1,5 +1,5 @@
 // The config table: one entry per directive redis-server 7.0.15 knows (its CONFIG GET * list,
-// the hidden ones, and their aliases). Types, defaults, bounds and mutability were read off a
+// the hidden ones, and their aliases), plus Redoubt's own directives (marked `own`). Types, defaults, bounds and mutability were read off a
 // running redis-server 7.0.15 (CONFIG GET / CONFIG SET probes), not copied from its source.
 // The redis.conf parser, command-line overrides, CONFIG GET/SET/REWRITE and the start-up report
 // all read this table.
@@ -25,6 +25,8 @@ export interface ConfigDef {
   sensitive?: boolean;
   /** Not listed by CONFIG GET with a pattern; only by its exact name. */
   hidden?: boolean;
+  /** Redoubt's own directive, which Redis 7.0 does not have. */
+  own?: boolean;
   /** Accepted for compatibility; Redoubt does not act on it (listed once at start-up). */
   noEffect?: boolean;
   min?: bigint;
@@ -112,6 +114,10 @@ const TABLE: ConfigDef[] = [
   e('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], false),
   e('tls-auth-clients', 'yes', ['no', 'yes', 'optional'], true),
   i('acllog-max-len', '128', 0n, 9223372036854775807n, true),
+  // Redoubt's own (not in Redis 7.0): folding and spike warning of AUTH failures (security/auth-watch.ts).
+  i('auth-failure-log-limit', '10', 0n, 2147483647n, true, { own: true }),
+  i('auth-failure-log-interval', '60', 1n, 86400n, true, { own: true }),
+  i('auth-failure-spike-threshold', '100', 0n, 2147483647n, true, { own: true }),
   i('active-defrag-cycle-max', '25', 1n, 99n, true),
   i('active-defrag-cycle-min', '1', 1n, 99n, true),
   i('active-defrag-max-scan-fields', '1000', 1n, 9223372036854775807n, true),

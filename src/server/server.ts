@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../store/clock.js';
 import { Keyspace } from '../store/db.js';
 import { type User, Users } from '../acl/users.js';
 import { AclLog } from '../acl/log.js';
+import { AuthWatch } from '../security/auth-watch.js';
 import { globMatch } from '../store/glob.js';
 import { inTransaction } from '../commands/transactions.js';
 import { Client } from './client.js';
@@ -48,6 +49,7 @@ export class Server {
   readonly monitors = new Set<Client>();
   readonly users = new Users();
   readonly aclLog = new AclLog();
+  readonly authWatch: AuthWatch;
   /** WATCH invalidation and keyspace notifications. */
   readonly events = new KeyEvents();
   /** Pub/Sub subscriptions and delivery (also carries keyspace notifications). */
@@ -104,6 +106,15 @@ export class Server {
     config.onChange('slowlog-log-slower-than', (v) => (this.slowlogThreshold = v as number));
     config.onChange('proto-max-bulk-len', (v) => (this.maxBulkLen = v as number));
     config.onChange('client-query-buffer-limit', (v) => (this.queryBufferLimit = v as number));
+    const watch = {
+      logLimit: config.num('auth-failure-log-limit'),
+      intervalSec: config.num('auth-failure-log-interval'),
+      spikeThreshold: config.num('auth-failure-spike-threshold'),
+    };
+    this.authWatch = new AuthWatch(this.log, watch);
+    config.onChange('auth-failure-log-limit', (v) => (watch.logLimit = v as number));
+    config.onChange('auth-failure-log-interval', (v) => (watch.intervalSec = v as number));
+    config.onChange('auth-failure-spike-threshold', (v) => (watch.spikeThreshold = v as number));
     this.users.allChannelsDefault = config.str('acl-pubsub-default') === 'allchannels';
     config.onChange('acl-pubsub-default', (v) => (this.users.allChannelsDefault = v === 'allchannels'));
     this.users.setRequirePass(config.str('requirepass'));
@@ -294,8 +305,9 @@ export class Server {
   authenticate(client: Client, user: string, pass: string, cmdName: string): boolean {
     const u = this.users.check(user, pass);
     if (u === null) {
-      // SECURITY: every failed authentication is logged with the source and user name, never the password.
-      this.log.warning(`AUTH failed for user '${printable(user)}' from ${client.addr}`);
+      // SECURITY: every failed authentication is counted and logged (folded under a flood) with the
+      // source and user name, never the password.
+      this.authWatch.failure(this.clock.now(), client.addr, printable(user));
       this.aclLog.add(
         {
           reason: 'auth',
@@ -452,6 +464,7 @@ export class Server {
     this.stats.sample(this.clock.now());
     this.pause.check();
     this.blocking.checkTimeouts();
+    this.authWatch.tick(this.clock.now());
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       const now = this.clock.now();
