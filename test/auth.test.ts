@@ -109,9 +109,14 @@ test('passwords never reach MONITOR or the slow log: "(redacted)" as Redis shows
     assert.match(await mon.reply(), /^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "AUTH" "\(redacted\)"\r\n$/);
     await c.call('HELLO', '2', 'AUTH', 'default', 'sekret');
     assert.match(await mon.reply(), /^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "HELLO" "2" "AUTH" "\(redacted\)" "\(redacted\)"\r\n$/);
+    // Admin commands never reach MONITOR; the slow log shows them redacted.
+    await c.call('ACL', 'SETUSER', 'bob', 'on', '>bobs-secret', '~*');
+    await c.call('CONFIG', 'SET', 'maxclients', '100', 'requirepass', 'sekret2');
     const slow = await c.call('SLOWLOG', 'GET');
     assert.ok(slow.includes('(redacted)'));
-    assert.ok(!slow.includes('sekret') && !slow.includes('wrong'), 'no password in SLOWLOG GET');
+    assert.ok(slow.includes('$7\r\nSETUSER\r\n$10\r\n(redacted)\r\n$10\r\n(redacted)\r\n'));
+    assert.ok(slow.includes('$11\r\nrequirepass\r\n$10\r\n(redacted)\r\n'));
+    for (const secret of ['sekret', 'wrong', 'bobs-secret']) assert.ok(!slow.includes(secret), `no password in SLOWLOG GET: ${secret}`);
   } finally {
     mon.close();
     c.close();

@@ -199,7 +199,7 @@ const TABLE: ConfigDef[] = [
   s('ignore-warnings', '', true),
   s('logfile', '', false),
   s('masterauth', '', true, { sensitive: true }),
-  s('masteruser', '', true),
+  s('masteruser', '', true, { sensitive: true }),
   s('pidfile', '', false),
   s('proc-title-template', '{title} {listen-addr} {server-mode}', true),
   s('replica-announce-ip', '', true, { aliases: ['slave-announce-ip'] }),

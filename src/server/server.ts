@@ -2,6 +2,7 @@
 import { unlinkSync } from 'node:fs';
 import net from 'node:net';
 import type { Config } from '../config/config.js';
+import { CONFIG_TABLE } from '../config/schema.js';
 import { CommandTable } from '../commands/table.js';
 import type { Command } from '../commands/types.js';
 import { ALL_GROUPS } from '../commands/index.js';
@@ -563,8 +564,17 @@ const PROTECTED_MODE_DENIED =
 const REDACTED = '(redacted)';
 
 /** argv as the slow log and MONITOR may show it: AUTH's arguments and HELLO's AUTH pair hidden. */
+/** Configs whose values CONFIG SET hides from MONITOR and the slow log. */
+const SENSITIVE_CONFIGS = new Set(CONFIG_TABLE.filter((d) => d.sensitive).flatMap((d) => [d.name, ...(d.aliases ?? [])]));
+
 export function redactSecrets(cmd: Command, argv: string[]): string[] {
   if (cmd.fullName === 'auth') return argv.map((a, i) => (i === 0 ? a : REDACTED));
+  if (cmd.fullName === 'acl|setuser') return argv.map((a, i) => (i < 2 ? a : REDACTED));
+  if (cmd.fullName === 'config|set') {
+    const out = argv.slice();
+    for (let i = 2; i + 1 < out.length; i += 2) if (SENSITIVE_CONFIGS.has(out[i]!.toLowerCase())) out[i + 1] = REDACTED;
+    return out;
+  }
   if (cmd.fullName === 'hello') {
     const out = argv.slice();
     for (let i = 2; i < out.length; i++) {
