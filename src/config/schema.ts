@@ -262,8 +262,7 @@ const NO_EFFECT = new Set([
   'list-max-listpack-size', 'list-compress-depth', 'hll-sparse-max-bytes',
   'stream-node-max-bytes', 'stream-node-max-entries',
   // memory limits and eviction
-  'maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'maxmemory-eviction-tenacity', 'maxmemory-clients',
-  'lfu-log-factor', 'lfu-decay-time', 'client-output-buffer-limit',
+  'maxmemory-eviction-tenacity', 'maxmemory-clients', 'client-output-buffer-limit',
   // persistence (not read yet: delete these as the persistence layer reads them)
   'save', 'dbfilename', 'appendonly', 'appendfilename', 'appenddirname', 'appendfsync', 'no-appendfsync-on-rewrite',
   'auto-aof-rewrite-percentage', 'auto-aof-rewrite-min-size', 'aof-load-truncated', 'aof-use-rdb-preamble',

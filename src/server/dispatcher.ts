@@ -115,6 +115,20 @@ export class Dispatcher {
     // SECURITY: 6. ACL: the command (or subcommand) bit, then every key from the key specs against
     // the user's read/write patterns, then pub/sub channels. Queued commands are checked again at EXEC.
     if (!client.user.unrestricted && !this.aclAllows(client, cmd, argv, client.multi !== null ? 'multi' : 'toplevel')) return;
+    // 7. out of memory: above maxmemory, keys are evicted as the policy allows; if memory stays
+    // above, commands that may use more are refused (and, inside MULTI, everything but
+    // EXEC/DISCARD/QUIT/RESET, as queueing uses memory too).
+    if (server.memory.maxmemory > 0 && !server.memory.makeRoom()) {
+      const name = cmd.parent?.fullName ?? cmd.fullName;
+      const denyOom =
+        cmd.isDenyOom ||
+        (name === 'exec' && client.multi !== null && client.multi.some((q) => q.cmd.isDenyOom)) ||
+        (client.multi !== null && name !== 'exec' && name !== 'discard' && name !== 'quit' && name !== 'reset');
+      if (denyOom) {
+        this.reject(client, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
+        return;
+      }
+    }
     // Pub/sub context: a RESP2 client with subscriptions may only (un)subscribe, PING, QUIT, RESET.
     if (client.subs !== null && client.resp === 2 && !PUBSUB_CONTEXT_COMMANDS.has(cmd.fullName)) {
       this.reject(client, cmd, pubsubContextError(cmd.fullName));
@@ -127,13 +141,13 @@ export class Dispatcher {
         return;
       }
     }
-    // 7. client pause: postpone until unpaused
+    // 8. client pause: postpone until unpaused
     if (server.pause.blocks(cmd)) {
       client.blockedArgv = argv;
       server.pause.waiting.add(client);
       return;
     }
-    // 8. execute, then serve clients blocked on keys this command made ready
+    // 9. execute, then serve clients blocked on keys this command made ready
     this.call(client, cmd, argv);
     if (server.blocking.pending) server.blocking.handleReady();
   }

@@ -235,7 +235,7 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       `expired_stale_perc:${ks.expiredStalePerc.toFixed(2)}`,
       `expired_time_cap_reached_count:${ks.expiredTimeCapReached}`,
       'expire_cycle_cpu_milliseconds:0',
-      'evicted_keys:0',
+      `evicted_keys:${s.memory.evictedKeys}`,
       'evicted_clients:0',
       'total_eviction_exceeded_time:0',
       'current_eviction_exceeded_time:0',

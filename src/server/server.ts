@@ -23,6 +23,7 @@ import { ServerStats } from './stats.js';
 import { SlowLog } from './slowlog.js';
 import { PauseState } from './pause.js';
 import { Blocking } from './blocking.js';
+import { MemoryLimit } from './memory.js';
 
 export const REDOUBT_VERSION = '0.1.0';
 /** The Redis version whose behaviour Redoubt reproduces (INFO redis_version, HELLO version). */
@@ -47,6 +48,8 @@ export class Server {
   /** Clients blocked on keys (BLPOP, BZPOPMIN, ...). */
   readonly blocking: Blocking;
   readonly clients = new Map<number, Client>();
+  /** maxmemory and eviction. */
+  readonly memory: MemoryLimit;
   readonly monitors = new Set<Client>();
   readonly users = new Users();
   readonly aclLog = new AclLog();
@@ -91,6 +94,14 @@ export class Server {
       this.events.modified(db, key);
       this.events.notify(NOTIFY.expired, 'expired', key, db);
     };
+    this.memory = new MemoryLimit(this);
+    const applyMemory = () => {
+      this.ks.lfuLogFactor = config.num('lfu-log-factor');
+      this.ks.lfuDecayTime = config.num('lfu-decay-time');
+      this.memory.configure(config.num('maxmemory'), config.str('maxmemory-policy'), config.num('maxmemory-samples'));
+    };
+    applyMemory();
+    for (const name of ['maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'lfu-log-factor', 'lfu-decay-time']) config.onChange(name, applyMemory);
     this.table = new CommandTable(ALL_GROUPS);
     this.dispatcher = new Dispatcher(this);
     this.pubsub = new PubSub(this);
@@ -501,6 +512,7 @@ export class Server {
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
     this.blocking.close();
+    this.memory.close();
     for (const c of [...this.clients.values()]) {
       c.flush();
       c.close();

@@ -39,6 +39,14 @@ export class Db {
   avgTtl = 0;
   expireCursor: Iterator<[string, number]> | null = null;
   randomCursor: Iterator<string> | null = null;
+  /** Cursors of eviction sampling (sample()), over all keys and over volatile keys. */
+  sampleCursor: Iterator<string> | null = null;
+  volatileCursor: Iterator<string> | null = null;
+  /**
+   * Last access per key, for LRU/LFU eviction (store/evict.ts): milliseconds (LRU) or a packed
+   * LFU counter. Kept only while maxmemory-policy is an LRU or LFU policy; null otherwise.
+   */
+  access: Dict<number> | null = null;
 
   /** Keys sampled and found expired by the last activeExpire call (for expired_stale_perc). */
   lastSampled = 0;
@@ -84,6 +92,7 @@ export class Db {
   private removeExpired(key: string): void {
     this.data.delete(key);
     this.expires.delete(key);
+    if (this.access !== null) this.access.delete(key);
     this.ks.stats.expiredKeys++;
     this.ks.onExpired(this, key);
   }
@@ -93,14 +102,19 @@ export class Db {
     if (this.expires.size > 0) this.expireIfNeeded(key);
     const v = this.data.get(key);
     if (v === undefined) this.ks.stats.misses++;
-    else this.ks.stats.hits++;
+    else {
+      this.ks.stats.hits++;
+      if (this.access !== null) this.ks.touch(this.access, key);
+    }
     return v;
   }
 
   /** Value for a write command (or an internal look), expiring it first; no hit/miss accounting. */
   lookup(key: string): Value | undefined {
     if (this.expires.size > 0) this.expireIfNeeded(key);
-    return this.data.get(key);
+    const v = this.data.get(key);
+    if (v !== undefined && this.access !== null) this.ks.touch(this.access, key);
+    return v;
   }
 
   exists(key: string): boolean {
@@ -115,6 +129,7 @@ export class Db {
     }
     this.data.set(key, value);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    if (this.access !== null) this.ks.touch(this.access, key);
   }
 
   /** set() while "new" key events are on: a stale key is expired first, as Redis's lookup does. */
@@ -123,6 +138,7 @@ export class Db {
     const fresh = !this.data.has(key);
     this.data.set(key, value);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    if (this.access !== null) this.ks.touch(this.access, key);
     if (fresh) this.ks.onNewKey!(this, key);
   }
 
@@ -131,6 +147,7 @@ export class Db {
       if (this.expireIfNeeded(key)) return false;
       this.expires.delete(key);
     }
+    if (this.access !== null) this.access.delete(key);
     return this.data.delete(key);
   }
 
@@ -151,8 +168,11 @@ export class Db {
     const n = this.data.size;
     this.data.clear();
     this.expires.clear();
+    this.access?.clear();
     this.expireCursor = null;
     this.randomCursor = null;
+    this.sampleCursor = null;
+    this.volatileCursor = null;
     this.avgTtl = 0;
     return n;
   }
@@ -182,6 +202,39 @@ export class Db {
       if (!this.expireIfNeeded(key)) return key;
     }
     return null;
+  }
+
+  /**
+   * `n` keys drawn at random positions (as randomKey, without expiring them; a key may come twice),
+   * from all keys or from the volatile ones: eviction's samples.
+   */
+  sample(n: number, volatile: boolean): string[] {
+    const dict = volatile ? this.expires : this.data;
+    // A database no bigger than the sample is taken whole (as Redis's dictGetSomeKeys would).
+    if (dict.size <= n) return [...dict.keys()];
+    const out: string[] = [];
+    while (out.length < n) {
+      let skip = Math.floor(Math.random() * Math.min(dict.size, 64));
+      for (;;) {
+        let cur = volatile ? this.volatileCursor : this.sampleCursor;
+        if (cur === null) {
+          cur = dict.keys();
+          if (volatile) this.volatileCursor = cur;
+          else this.sampleCursor = cur;
+        }
+        const r = cur.next();
+        if (r.done) {
+          if (volatile) this.volatileCursor = null;
+          else this.sampleCursor = null;
+          continue;
+        }
+        if (skip-- === 0) {
+          out.push(r.value);
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -255,7 +308,7 @@ export class Keyspace {
   constructor(
     count: number,
     readonly clock: Clock,
-    shardMax = DEFAULT_SHARD_MAX,
+    private readonly shardMax = DEFAULT_SHARD_MAX,
   ) {
     this.dbs = Array.from({ length: count }, (_, i) => new Db(i, this, shardMax));
   }
@@ -277,6 +330,57 @@ export class Keyspace {
     [x.avgTtl, y.avgTtl] = [y.avgTtl, x.avgTtl];
     [x.expireCursor, y.expireCursor] = [y.expireCursor, x.expireCursor];
     [x.randomCursor, y.randomCursor] = [y.randomCursor, x.randomCursor];
+    [x.sampleCursor, y.sampleCursor] = [y.sampleCursor, x.sampleCursor];
+    [x.volatileCursor, y.volatileCursor] = [y.volatileCursor, x.volatileCursor];
+    [x.access, y.access] = [y.access, x.access];
+  }
+
+  /**
+   * Access tracking for eviction: 'lru' keeps each key's last access time, 'lfu' Redis's
+   * logarithmic access counter with decay; null drops the maps (the default: nothing tracked).
+   */
+  setAccessTracking(mode: 'lru' | 'lfu' | null): void {
+    if (mode === this.accessMode) return;
+    this.accessMode = mode;
+    for (const d of this.dbs) d.access = mode === null ? null : new Dict<number>(this.shardMax);
+  }
+
+  accessMode: 'lru' | 'lfu' | null = null;
+  /** lfu-log-factor and lfu-decay-time (minutes). */
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
+
+  /** Records an access to `key` in a database's access map. */
+  touch(access: Dict<number>, key: string): void {
+    if (this.accessMode === 'lru') {
+      access.set(key, this.clock.now());
+      return;
+    }
+    access.set(key, this.lfuIncr(access.get(key)));
+  }
+
+  /**
+   * LFU state packed as minutes * 256 + counter (0..255). New keys start at 5; the counter decays
+   * by one per lfu-decay-time minutes without access, and grows with probability
+   * 1 / ((counter - 5) * lfu-log-factor + 1), as Redis's.
+   */
+  private lfuIncr(state: number | undefined): number {
+    const minutes = Math.floor(this.clock.now() / 60_000);
+    let counter = state === undefined ? 5 : this.lfuCounter(state);
+    if (counter < 255) {
+      const base = Math.max(0, counter - 5);
+      if (Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++;
+    }
+    return minutes * 256 + counter;
+  }
+
+  /** The decayed LFU counter of a packed state. */
+  lfuCounter(state: number): number {
+    const counter = state % 256;
+    const minutes = Math.floor(state / 256);
+    if (this.lfuDecayTime <= 0) return counter;
+    const periods = Math.floor((Math.floor(this.clock.now() / 60_000) - minutes) / this.lfuDecayTime);
+    return Math.max(0, counter - periods);
   }
 
   flushAll(): number {

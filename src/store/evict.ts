@@ -1,0 +1,72 @@
+// Choosing keys to evict under maxmemory, by maxmemory-policy, as Redis approximates it: random
+// policies take a random key (databases in turn); the others sample `maxmemory-samples` keys in
+// every database and take the best candidate: the longest idle (LRU), the least used (LFU) or the
+// nearest expiry (TTL). `volatile-*` policies only consider keys with a TTL.
+import type { Db, Keyspace, Value } from './db.js';
+
+export type EvictionPolicy =
+  | 'noeviction'
+  | 'allkeys-random'
+  | 'volatile-random'
+  | 'allkeys-lru'
+  | 'volatile-lru'
+  | 'allkeys-lfu'
+  | 'volatile-lfu'
+  | 'volatile-ttl';
+
+/** The access tracking a policy needs. */
+export function trackingFor(policy: string): 'lru' | 'lfu' | null {
+  if (policy.endsWith('-lru')) return 'lru';
+  if (policy.endsWith('-lfu')) return 'lfu';
+  return null;
+}
+
+export class Evictor {
+  /** Next database for the random policies. */
+  private nextDb = 0;
+
+  constructor(private readonly ks: Keyspace) {}
+
+  /** The next victim, or null when the policy finds none (nothing evictable). */
+  pick(policy: EvictionPolicy, samples: number): { db: Db; key: string } | null {
+    if (policy === 'noeviction') return null;
+    const volatile = policy.startsWith('volatile-');
+    const dbs = this.ks.dbs;
+    if (policy.endsWith('-random')) {
+      for (let i = 0; i < dbs.length; i++) {
+        const db = dbs[this.nextDb]!;
+        this.nextDb = (this.nextDb + 1) % dbs.length;
+        const key = db.sample(1, volatile)[0];
+        if (key !== undefined) return { db, key };
+      }
+      return null;
+    }
+    let best: { db: Db; key: string } | null = null;
+    let bestScore = -Infinity;
+    const now = this.ks.clock.now();
+    for (const db of dbs) {
+      for (const key of db.sample(samples, volatile)) {
+        let score: number;
+        if (policy === 'volatile-ttl') score = -(db.expires.get(key) ?? Infinity);
+        else {
+          const seen = db.access?.get(key);
+          if (policy.endsWith('-lru')) score = seen === undefined ? Infinity : now - seen;
+          else score = 255 - (seen === undefined ? 0 : this.ks.lfuCounter(seen));
+        }
+        if (score > bestScore) {
+          bestScore = score;
+          best = { db, key };
+        }
+      }
+    }
+    return best;
+  }
+}
+
+/** A rough size in bytes of a key and its value, for the memory freed by evicting it. */
+export function approxBytes(key: string, v: Value): number {
+  const overhead = 64 + key.length;
+  if (typeof v === 'string') return overhead + v.length;
+  const n = 'length' in v ? (v as { length: number }).length : 'size' in v ? (v as { size: number }).size : 1;
+  return overhead + 64 * n;
+}
