@@ -11,6 +11,7 @@ import { CommandTable } from '../src/commands/table.js';
 import { ALL_GROUPS } from '../src/commands/index.js';
 import { hasKeys, keysOf } from '../src/commands/keyspecs.js';
 import { COMMAND_META } from '../src/commands/meta.js';
+import { catalog } from '../src/acl/catalog.js';
 import type { Command, CommandDocs } from '../src/commands/types.js';
 import { RawConn, differentialPair, freePort, haveRedis, redisCli, sameReplies, startServer, waitFor, type TestServer } from './helpers.js';
 
@@ -372,6 +373,24 @@ describe('generated ACL cases for every command in the table', () => {
       assert.equal(await c.call('LPUSH', 'l', 'v'), ':1\r\n');
       assert.match(await c.call('RPOPLPUSH', 'l', 'm'), /^-NOPERM/, 'RPOPLPUSH reads its source');
     });
+  });
+
+  it("the ACL check's plain-range fast path finds the same keys as the key specs", () => {
+    let n = 0;
+    for (const e of catalog.byId) {
+      const r = e.keyRange;
+      if (r === null) continue;
+      for (let argc = Math.abs(e.meta.arity); argc < Math.abs(e.meta.arity) + 6; argc++) {
+        const argv = Array.from({ length: argc }, (_, i) => (i === 0 ? e.fullName : `a${i}`));
+        const last = r.last >= 0 ? r.first + r.last : argc + r.last;
+        const fast: number[] = [];
+        if (last < argc && last >= r.first && r.first < argc) for (let i = r.first; i <= last; i += r.step) fast.push(i);
+        const slow = keysOf(e.meta, argv).map((k) => k.pos);
+        assert.deepEqual(fast, slow, `${e.fullName} argc ${argc}`);
+        n++;
+      }
+    }
+    assert.ok(n > 500);
   });
 
   it('covers every command of the ACL catalog the table implements', () => {

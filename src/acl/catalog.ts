@@ -5,6 +5,7 @@
 // commands Redis counts, so descriptions come out as Redis writes them.
 import { COMMAND_META } from '../commands/meta.js';
 import type { CommandMeta } from '../commands/types.js';
+import { type KeyRange, simpleKeyRange } from '../commands/keyspecs.js';
 
 /** Categories in Redis's order (ACL CAT, COMMAND INFO, description heuristics). */
 export const CATEGORIES = [
@@ -23,6 +24,8 @@ export interface CatalogEntry {
   parent: CatalogEntry | null;
   /** Subcommands of a container, in meta order; empty otherwise. */
   subs: CatalogEntry[];
+  /** Its keys when they form one plain range (the ACL check's fast path), else null. */
+  keyRange: KeyRange | null;
 }
 
 function categoryBits(meta: CommandMeta): number {
@@ -58,6 +61,7 @@ class Catalog {
       noAuth: meta.flags.includes('no_auth'),
       parent,
       subs: [],
+      keyRange: simpleKeyRange(meta),
     };
     this.byId.push(e);
     this.byName.set(meta.name, e);

@@ -259,8 +259,19 @@ export class Selector {
   check(e: CatalogEntry, argv: readonly string[]): { denial: Denial; pos: number } | null {
     if (!this.allowsCommand(e, argv)) return { denial: 'command', pos: 0 };
     if (!this.allKeys && e.meta.keySpecs.length > 0) {
-      for (const k of keysOf(e.meta, argv)) {
-        if (!this.allowsKey(argv[k.pos]!, accessOf(k.flags))) return { denial: 'key', pos: k.pos };
+      const r = e.keyRange;
+      if (r !== null) {
+        // One plain key range: the positions without building the key list (same result as keysOf).
+        const argc = argv.length;
+        const last = r.last >= 0 ? r.first + r.last : argc + r.last;
+        if (last < argc && last >= r.first && r.first < argc) {
+          const access = accessOf(r.flags);
+          for (let i = r.first; i <= last; i += r.step) if (!this.allowsKey(argv[i]!, access)) return { denial: 'key', pos: i };
+        }
+      } else {
+        for (const k of keysOf(e.meta, argv)) {
+          if (!this.allowsKey(argv[k.pos]!, accessOf(k.flags))) return { denial: 'key', pos: k.pos };
+        }
       }
     }
     if (!this.allChannels) {

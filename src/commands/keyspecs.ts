@@ -52,6 +52,28 @@ export function keysOf(cmd: Command | CommandMeta, argv: readonly string[]): Key
   return special === undefined ? [] : special(argv);
 }
 
+/**
+ * The key positions of commands with one plain key range (GET, SET without GET, DEL, MGET, MSET,
+ * HSET, ...): `first` index, `last` (>= 0: offset from first; < 0: from the end of argv) and
+ * `step`. Null for every other command, whose keys need keysOf. The ACL check's fast path.
+ */
+export interface KeyRange {
+  first: number;
+  last: number;
+  step: number;
+  flags: readonly string[];
+}
+
+export function simpleKeyRange(meta: CommandMeta): KeyRange | null {
+  if (meta.keySpecs.length !== 1 || SPECIAL.has(meta.name)) return null;
+  const spec = meta.keySpecs[0]!;
+  if (spec.flags.some((f) => f === 'not_key' || f === 'incomplete' || f === 'variable_flags')) return null;
+  const bs = spec.begin_search;
+  const fk = spec.find_keys;
+  if (bs.type !== 'index' || fk.type !== 'range' || fk.spec.limit !== 0) return null;
+  return { first: bs.spec.index, last: fk.spec.lastkey, step: fk.spec.keystep, flags: spec.flags };
+}
+
 /** Applies every key spec; null when one cannot be applied (Redis's invalid_spec). */
 function fromSpecs(specs: readonly KeySpec[], argv: readonly string[]): KeyRef[] | null {
   const argc = argv.length;
