@@ -417,10 +417,14 @@ test('OBJECT ENCODING REFCOUNT FREQ HELP and errors', { skip: SKIP }, async () =
   await same([['OBJECT', 'ENCODING', 'nope'], ['OBJECT', 'HELP']]);
   await setup([['HELLO', '2'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu']]);
   await same([['OBJECT', 'IDLETIME', 'v0'], ['OBJECT', 'IDLETIME', 'nope']]);
-  // Not tracked by Redoubt: a clear error (Redis replies with a counter here).
-  assert.match(await a.call('OBJECT', 'FREQ', 'v0'), /^-ERR OBJECT FREQ .* not implemented by Redoubt\r\n$/);
+  // The LFU counter of a new key, and after reads (log factor 0: one step per access).
+  await setup([['CONFIG', 'SET', 'lfu-log-factor', '0']]);
+  await same([['SET', 'f1', 'x'], ['OBJECT', 'FREQ', 'f1'], ['GET', 'f1'], ['GET', 'f1'], ['OBJECT', 'FREQ', 'f1']]);
+  await setup([['CONFIG', 'SET', 'lfu-log-factor', '10'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']]);
+  await same([['SET', 'i1', 'x'], ['OBJECT', 'IDLETIME', 'i1']]);
+  // Redoubt keeps access times only under an LRU policy, and says so under the others.
   await setup([['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']]);
-  assert.match(await a.call('OBJECT', 'IDLETIME', 'v0'), /^-ERR OBJECT IDLETIME .* not implemented by Redoubt\r\n$/);
+  assert.match(await a.call('OBJECT', 'IDLETIME', 'v0'), /^-ERR OBJECT IDLETIME without an LRU maxmemory-policy .* not implemented by Redoubt\r\n$/);
   // With maxmemory and an LRU policy Redis does not share integers.
   await setup([['CONFIG', 'SET', 'maxmemory', '1000000000'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']]);
   await same([['SET', 'n', '7'], ['OBJECT', 'REFCOUNT', 'n'], ['OBJECT', 'ENCODING', 'n']]);

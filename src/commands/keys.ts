@@ -244,7 +244,7 @@ const OBJECT_HELP = [
 
 /** OBJECT's key lookup: the value, or undefined after replying null. */
 function objectLookup(c: Client, db: Db, key: string): Value | undefined {
-  const v = db.lookupRead(key);
+  const v = db.lookupRead(key, false);
   if (v === undefined) c.out.nullBulk();
   return v;
 }
@@ -530,8 +530,7 @@ export const keysCommands: HandlerMap = {
     c.out.bulk(typeof v === 'string' ? stringEncoding(v) : v.encoding());
   },
 
-  // OBJECT FREQ key: with an LFU policy Redis reports a logarithmic access counter; Redoubt
-  // does not keep one (it would cost memory and time on every access), and says so.
+  // OBJECT FREQ key: the logarithmic access counter, kept while an LFU policy is configured.
   'object|freq'(c, argv, server) {
     if (objectLookup(c, c.db, argv[2]!) === undefined) return;
     if (!isLfu(server)) {
@@ -540,11 +539,13 @@ export const keysCommands: HandlerMap = {
       );
       return;
     }
-    c.out.error(err.notImplemented('OBJECT FREQ (access frequency tracking)'));
+    const state = c.db.access?.get(argv[2]!);
+    c.out.int(state === undefined ? 0 : server.ks.lfuCounter(state));
   },
 
-  // OBJECT IDLETIME key: Redoubt keeps no per-key access time (an extra field per key on every
-  // read), so outside LFU mode (where Redis refuses too) it replies with an error.
+  // OBJECT IDLETIME key: seconds since the last access. Redis tracks access times under every
+  // non-LFU policy; Redoubt keeps them (a map entry per key) only under an LRU policy and says so
+  // under the others.
   'object|idletime'(c, argv, server) {
     if (objectLookup(c, c.db, argv[2]!) === undefined) return;
     if (isLfu(server)) {
@@ -553,7 +554,12 @@ export const keysCommands: HandlerMap = {
       );
       return;
     }
-    c.out.error(err.notImplemented('OBJECT IDLETIME (per-key access time tracking)'));
+    const seen = server.ks.accessMode === 'lru' ? c.db.access?.get(argv[2]!) : undefined;
+    if (server.ks.accessMode !== 'lru') {
+      c.out.error(err.notImplemented('OBJECT IDLETIME without an LRU maxmemory-policy (access times are kept only under allkeys-lru and volatile-lru)'));
+      return;
+    }
+    c.out.int(seen === undefined ? 0 : Math.floor((server.clock.now() - seen) / 1000));
   },
 
   // OBJECT REFCOUNT key: Redis's shared integers 0..9999 report INT_MAX, everything else 1.

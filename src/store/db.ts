@@ -97,14 +97,17 @@ export class Db {
     this.ks.onExpired(this, key);
   }
 
-  /** Value for a read command; counts keyspace hits and misses. */
-  lookupRead(key: string): Value | undefined {
+  /**
+   * Value for a read command; counts keyspace hits and misses. `touch` false leaves the LRU/LFU
+   * access data alone (OBJECT, as Redis's LOOKUP_NOTOUCH).
+   */
+  lookupRead(key: string, touch = true): Value | undefined {
     if (this.expires.size > 0) this.expireIfNeeded(key);
     const v = this.data.get(key);
     if (v === undefined) this.ks.stats.misses++;
     else {
       this.ks.stats.hits++;
-      if (this.access !== null) this.ks.touch(this.access, key);
+      if (this.access !== null && touch) this.ks.touch(this.access, key);
     }
     return v;
   }
@@ -129,7 +132,7 @@ export class Db {
     }
     this.data.set(key, value);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
-    if (this.access !== null) this.ks.touch(this.access, key);
+    if (this.access !== null) this.ks.written(this.access, key);
   }
 
   /** set() while "new" key events are on: a stale key is expired first, as Redis's lookup does. */
@@ -138,7 +141,7 @@ export class Db {
     const fresh = !this.data.has(key);
     this.data.set(key, value);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
-    if (this.access !== null) this.ks.touch(this.access, key);
+    if (this.access !== null) this.ks.written(this.access, key);
     if (fresh) this.ks.onNewKey!(this, key);
   }
 
@@ -349,6 +352,15 @@ export class Keyspace {
   /** lfu-log-factor and lfu-decay-time (minutes). */
   lfuLogFactor = 10;
   lfuDecayTime = 1;
+
+  /**
+   * Records a stored value: a new access time (LRU); for LFU a new key starts at counter 5 and an
+   * overwritten one keeps its counter, as Redis's objects do.
+   */
+  written(access: Dict<number>, key: string): void {
+    if (this.accessMode === 'lru') access.set(key, this.clock.now());
+    else if (!access.has(key)) access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + 5);
+  }
 
   /** Records an access to `key` in a database's access map. */
   touch(access: Dict<number>, key: string): void {
