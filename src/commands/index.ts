@@ -4,6 +4,7 @@ import { aclCommands } from './acl.js';
 import { bitmapCommands } from './bitmap.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
+import { debugCommands } from './debug.js';
 import { hashCommands } from './hash.js';
 import { keysCommands } from './keys.js';
 import { listCommands } from './list.js';
@@ -20,6 +21,7 @@ export const ALL_GROUPS: HandlerMap[] = [
   bitmapCommands,
   configCommands,
   connectionCommands,
+  debugCommands,
   hashCommands,
   keysCommands,
   listCommands,

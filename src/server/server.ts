@@ -78,6 +78,8 @@ export class Server {
   /** Ports actually listened on (port 0 in tests picks a free one). */
   boundPorts: number[] = [];
   shuttingDown = false;
+  /** DEBUG SET-ACTIVE-EXPIRE 0 turns active expiry off (tests). */
+  activeExpireEnabled = true;
   /** Set by main: called after SHUTDOWN has closed everything, to exit the process. */
   onShutdown: (() => void) | null = null;
 
@@ -472,7 +474,7 @@ export class Server {
   cron(): void {
     const hz = Math.max(1, this.config.num('hz'));
     // Redis gives the slow expire cycle 25% of each cron period.
-    this.ks.activeExpireCycle((1000 / hz) * 0.25, this.config.num('active-expire-effort'));
+    if (this.activeExpireEnabled) this.ks.activeExpireCycle((1000 / hz) * 0.25, this.config.num('active-expire-effort'));
     this.stats.sample(this.clock.now());
     this.pause.check();
     this.blocking.checkTimeouts();
