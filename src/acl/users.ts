@@ -61,12 +61,7 @@ export class User {
 
   clone(name = this.name): User {
     const u = new User(name, false);
-    u.enabled = this.enabled;
-    u.nopass = this.nopass;
-    u.sanitize = this.sanitize;
-    u.passwords = [...this.passwords];
-    u.selectors = this.selectors.map((s) => s.clone());
-    u.refresh();
+    u.copyFrom(this);
     return u;
   }
 
