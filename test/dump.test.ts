@@ -9,7 +9,7 @@
 // ziplists) loaded by both, and corrupt payloads.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, differentialPair, sameReplies, rng, replyEnd } from './helpers.js';
+import { RawConn, haveRedis, differentialPair, sameReplies, rng, replyEnd, waitFor } from './helpers.js';
 import { fixtures, payload } from './rdb-fixtures.js';
 import { RDB_TYPE } from '../src/persistence/rdb/object.js';
 import { crc64 } from '../src/persistence/rdb/crc64.js';
@@ -336,6 +336,33 @@ describe('DUMP / RESTORE vs redis-server', { skip: SKIP }, () => {
     }
     assert.ok(seen.has('-ERR Bad dat'));
     assert.equal(await a.call('PING'), '+PONG\r\n');
+  });
+
+  it('RESTORE wakes a client blocked on the key and invalidates WATCH, as Redis', async () => {
+    for (const [port, c] of [
+      [pair.t.port, pair.a],
+      [pair.ref.port, pair.b],
+    ] as const) {
+      await c.call('FLUSHALL');
+      await c.call('RPUSH', 'src', 'first', 'second');
+      const p = bulkBytes(await c.call('DUMP', 'src'));
+      const blocked = await RawConn.connect(port);
+      const watcher = await RawConn.connect(port);
+      try {
+        blocked.send('BLPOP', 'q', '10');
+        await waitFor(async () => (await c.call('CLIENT', 'LIST')).includes('cmd=blpop'), 5000, 'the client to block');
+        assert.equal(await c.call('RESTORE', 'q', '0', p), '+OK\r\n');
+        assert.equal(await blocked.reply(), '*2\r\n$1\r\nq\r\n$5\r\nfirst\r\n', `port ${port}`);
+        await watcher.call('WATCH', 'q');
+        assert.equal(await c.call('RESTORE', 'q', '0', p, 'REPLACE'), '+OK\r\n');
+        await watcher.call('MULTI');
+        await watcher.call('PING');
+        assert.equal(await watcher.call('EXEC'), '*-1\r\n', `port ${port}`);
+      } finally {
+        blocked.close();
+        watcher.close();
+      }
+    }
   });
 
   it('a stream payload from redis-server is refused with a clear error', async () => {
