@@ -1,7 +1,10 @@
 // Generic key commands (DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX COPY MOVE,
-// the EXPIRE family, TTL family, PERSIST TOUCH OBJECT) and database commands (SWAPDB FLUSHDB
+// the EXPIRE family, TTL family, PERSIST TOUCH OBJECT DUMP RESTORE) and database commands (SWAPDB FLUSHDB
 // FLUSHALL DBSIZE), with redis-server 7.0.15's replies and errors.
 import { err } from '../errors.js';
+import { createDumpPayload, loadDumpPayload, verifyDumpPayload } from '../persistence/rdb/dump.js';
+import type { LoadLimits } from '../persistence/rdb/object.js';
+import { RdbError, RdbUnsupportedError } from '../persistence/rdb/reader.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
@@ -247,6 +250,121 @@ function objectLookup(c: Client, db: Db, key: string): Value | undefined {
   const v = db.lookupRead(key, false);
   if (v === undefined) c.out.nullBulk();
   return v;
+}
+
+/** The encoding limits a restored value is loaded under (the listpack / intset thresholds). */
+function loadLimits(server: Server): LoadLimits {
+  const cfg = server.config;
+  return {
+    hashMaxListpackEntries: cfg.num('hash-max-listpack-entries'),
+    hashMaxListpackValue: cfg.num('hash-max-listpack-value'),
+    zsetMaxListpackEntries: cfg.num('zset-max-listpack-entries'),
+    zsetMaxListpackValue: cfg.num('zset-max-listpack-value'),
+    setMaxIntsetEntries: cfg.num('set-max-intset-entries'),
+  };
+}
+
+/**
+ * RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
+ * Checks in Redis's order: options, an existing key (BUSYKEY), the TTL, the payload's version
+ * and checksum, then the value itself ("Bad data format"). A TTL already past (ABSTTL) creates
+ * nothing; with REPLACE the old key is deleted and a "del" event sent, as Redis does.
+ * IDLETIME and FREQ are validated as Redis validates them and then have no effect: Redoubt keeps
+ * no per-key access time or frequency (see OBJECT IDLETIME / FREQ).
+ * Deliberate differences: every container in the payload is checked completely (Redis does so
+ * only with sanitize-dump-payload yes), so some corrupt payloads Redis would load are refused;
+ * a stream payload is refused because Redoubt has no streams.
+ */
+function restoreCommand(c: Client, argv: string[], server: Server): void {
+  let replace = false;
+  let absttl = false;
+  let idle = false;
+  let freq = false;
+  for (let j = 4; j < argv.length; j++) {
+    const opt = argv[j]!;
+    const more = j + 1 < argv.length;
+    if (is(opt, 'replace')) {
+      replace = true;
+    } else if (is(opt, 'absttl')) {
+      absttl = true;
+    } else if (is(opt, 'idletime') && more && !freq) {
+      const v = parseBigInt(argv[++j]!);
+      if (v === null) {
+        c.out.error(err.notInteger());
+        return;
+      }
+      if (v < 0n) {
+        c.out.error('ERR Invalid IDLETIME value, must be >= 0');
+        return;
+      }
+      idle = true;
+    } else if (is(opt, 'freq') && more && !idle) {
+      const v = parseBigInt(argv[++j]!);
+      if (v === null) {
+        c.out.error(err.notInteger());
+        return;
+      }
+      if (v < 0n || v > 255n) {
+        c.out.error('ERR Invalid FREQ value, must be >= 0 and <= 255');
+        return;
+      }
+      freq = true;
+    } else {
+      c.out.error(err.syntax());
+      return;
+    }
+  }
+  const db = c.db;
+  const key = argv[1]!;
+  if (!replace && db.lookup(key) !== undefined) {
+    c.out.error('BUSYKEY Target key name already exists.');
+    return;
+  }
+  const ttlArg = parseBigInt(argv[2]!);
+  if (ttlArg === null) {
+    c.out.error(err.notInteger());
+    return;
+  }
+  if (ttlArg < 0n) {
+    c.out.error('ERR Invalid TTL value, must be >= 0');
+    return;
+  }
+  const payload = Buffer.from(argv[3]!, 'latin1');
+  if (!verifyDumpPayload(payload)) {
+    c.out.error('ERR DUMP payload version or checksum are wrong');
+    return;
+  }
+  let value: Value;
+  try {
+    value = loadDumpPayload(payload, loadLimits(server));
+  } catch (e) {
+    if (e instanceof RdbUnsupportedError) {
+      c.out.error(err.notImplemented(`RESTORE of a ${e.what} value`));
+      return;
+    }
+    if (e instanceof RdbError) {
+      c.out.error('ERR Bad data format');
+      return;
+    }
+    throw e;
+  }
+  const deleted = replace && db.delete(key);
+  const now = server.clock.now();
+  let ttl = Number(ttlArg);
+  if (ttl !== 0 && !absttl) ttl += now;
+  if (ttl !== 0 && ttl <= now) {
+    if (deleted) {
+      touched(server, db, key, 'del');
+      server.ks.stats.dirty++;
+    }
+    c.out.ok();
+    return;
+  }
+  db.set(key, value);
+  if (ttl !== 0) db.setExpire(key, ttl);
+  touched(server, db, key, 'restore');
+  server.ks.stats.dirty++;
+  c.out.ok();
 }
 
 export interface ScanOptions {
@@ -583,6 +701,29 @@ export const keysCommands: HandlerMap = {
     c.out.array(OBJECT_HELP.length);
     for (const line of OBJECT_HELP) c.out.simple(line);
   },
+
+  // DUMP key: the value in Redis 7.0's RDB form (persistence/rdb), version 10, with a CRC-64.
+  // Byte-identical to Redis's DUMP except where Redis's bytes depend on history Redoubt does
+  // not keep: hash-table order of big sets and hashes, quicklist node splits of lists not built
+  // by tail pushes, intsets Redis widened and never narrowed, and LZF output (its compressor
+  // can pick other matches).
+  dump(c, argv, server) {
+    const v = c.db.lookupRead(argv[1]!);
+    if (v === undefined) {
+      c.out.nullBulk();
+      return;
+    }
+    if (typeof v !== 'string' && v.type === 'stream') {
+      c.out.error(err.notImplemented('DUMP of a stream value'));
+      return;
+    }
+    const cfg = server.config;
+    const payload = createDumpPayload(v, { compress: cfg.bool('rdbcompression'), listMaxListpackSize: cfg.num('list-max-listpack-size') });
+    c.out.bulk(payload.toString('latin1'));
+  },
+
+  // RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
+  restore: restoreCommand,
 
   // SWAPDB index1 index2
   swapdb(c, argv, server) {
