@@ -672,6 +672,20 @@ describe('sorted-set commands vs redis-server', { skip: HAVE_REDIS ? false : 're
       ['COPY', 'n4', 'n4copy'],
       ['OBJECT', 'ENCODING', 'n4copy'],
       ['ZRANGE', 'n4copy', '0', '-1', 'WITHSCORES'],
+      // A new set starts as a listpack unless its first member is too long (or the limit is 0),
+      // whatever the size of the ZADD: -0 added before the conversion is kept as 0.
+      ['ZADD', 'nz', '-0', 'neg', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '-0', 'neg2'],
+      ['ZSCORE', 'nz', 'neg'],
+      ['ZSCORE', 'nz', 'neg2'],
+      ['OBJECT', 'ENCODING', 'nz'],
+      ['ZADD', 'lm', '-0', 'neg', '1', long],
+      ['ZSCORE', 'lm', 'neg'],
+      ['ZADD', 'lf', '1', long, '-0', 'neg'],
+      ['ZSCORE', 'lf', 'neg'],
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '0'],
+      ['ZADD', 'z0', '-0', 'neg'],
+      ['ZSCORE', 'z0', 'neg'],
+      ['OBJECT', 'ENCODING', 'z0'],
       ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
     ];
     await same([['FLUSHALL'], ...cmds]);

@@ -384,7 +384,6 @@ function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): 
     return;
   }
   const scores: number[] = new Array<number>(pairs);
-  let maxLen = 0;
   for (let j = 0; j < pairs; j++) {
     const s = parseScore(argv[i + 2 * j]!);
     if (s === null) {
@@ -392,8 +391,6 @@ function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): 
       return;
     }
     scores[j] = s;
-    const m = argv[i + 2 * j + 1]!;
-    if (m.length > maxLen) maxLen = m.length;
   }
   const db = c.db;
   let zs = getZset(c, key, true);
@@ -407,7 +404,9 @@ function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): 
       replyZadd(c, incr, processed, result, flags, added, updated);
       return;
     }
-    zs = new ZSet(pairs <= maxEntries(server) && maxLen <= maxValue(server));
+    // As Redis 7.0 does: a listpack unless the limit is 0 or the first member is too long,
+    // however many members follow (the loop converts when they pass the limits).
+    zs = new ZSet(maxEntries(server) > 0 && argv[i + 1]!.length <= maxValue(server));
     db.set(key, zs);
   }
   const me = zs.listpack ? maxEntries(server) : 0;
