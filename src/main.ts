@@ -96,6 +96,17 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (!loadUsers(server, loaded)) return 1;
+  // The dataset: the RDB snapshot in `dir` (whole or not at all).
+  if (!config.bool('appendonly')) {
+    const t0 = performance.now();
+    try {
+      const n = server.snapshots.load();
+      if (n !== null) log.notice(`DB loaded from disk: ${((performance.now() - t0) / 1000).toFixed(3)} seconds (${n} keys)`);
+    } catch (e) {
+      log.warning(`Fatal error loading the DB ${server.snapshots.file()}: ${(e as Error).message}. Exiting.`);
+      return 1;
+    }
+  }
   if (loaded.noEffect.length > 0) log.notice(`Accepted without effect in Redoubt: ${loaded.noEffect.join(', ')}`);
   log.notice(`Running mode=standalone, port=${config.num('port')}.`);
   log.notice('Server initialized');
@@ -120,6 +131,12 @@ async function main(argv: string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     log.warning(`Received ${sig} scheduling shutdown...`);
+    // A failed final save is reported and the server keeps running, as Redis does.
+    if (server.prepareShutdown() !== null) {
+      stopping = false;
+      log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+      return;
+    }
     void server.shutdown().then(
       () => process.exit(0),
       () => process.exit(1),

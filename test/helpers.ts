@@ -2,6 +2,9 @@
 // bytes, and a reference redis-server for differential tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { Config } from '../src/config/config.js';
@@ -21,6 +24,10 @@ export async function startServer(settings: Record<string, string> = {}, clock?:
   const config = new Config();
   config.set('port', '0');
   config.set('bind', '127.0.0.1');
+  // Files (snapshots, AOF) go to a directory of the test's own, never the working tree; no save
+  // points unless a test sets them.
+  config.set('dir', mkdtempSync(path.join(tmpdir(), 'redoubt-test-')));
+  config.set('save', '');
   for (const [k, v] of Object.entries(settings)) config.set(k, v);
   const log = new Logger();
   const logs: string[] = [];
@@ -197,7 +204,8 @@ export interface RefServer {
 /** Starts a reference redis-server 7.0.15 on a free loopback port (no persistence). */
 export async function startRedis(extra: string[] = []): Promise<RefServer> {
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extra], { stdio: 'ignore' });
+  const dir = mkdtempSync(path.join(tmpdir(), 'redis-ref-'));
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extra], { stdio: 'ignore' });
   await waitFor(async () => {
     try {
       const c = await RawConn.connect(port);

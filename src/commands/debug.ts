@@ -9,6 +9,9 @@ import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
 import { ZSet } from '../store/types/zset.js';
 import { err } from '../errors.js';
+import { writeValue } from '../persistence/rdb/object.js';
+import { RdbWriter } from '../persistence/rdb/writer.js';
+import { stringEncoding } from './keys.js';
 import { helpReply } from './connection.js';
 import type { HandlerMap } from './types.js';
 
@@ -23,6 +26,14 @@ const DEBUG_HELP = [
   '    unit tests to simulate Redis errors.',
   'LOG <message>',
   '    Write <message> to the server log.',
+  'OBJECT <key>',
+  '    Show low level info about `key` and associated value.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+  '    * MERGE: conflicting keys will be loaded from RDB.',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys will generate an error.',
+  '    * NOSAVE: the database will be loaded from an existing RDB file.',
   'SET-ACTIVE-EXPIRE <0|1>',
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
@@ -39,7 +50,7 @@ const NOT_OFFERED = new Set([
   'leak', 'loadaof', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic', 'populate',
   'protocol', 'restart', 'sdslen', 'segfault', 'quicklist-packed-threshold', 'set-skip-checksum-validation',
   'stringmatch-test', 'structsize', 'listpack', 'quicklist', 'client-eviction', 'pause-cron', 'replybuffer', 'clusterlink',
-  'jmap', 'object', 'reload', 'set-disable-deny-scripts', 'stringmatch-len',
+  'jmap', 'set-disable-deny-scripts', 'stringmatch-len',
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -127,6 +138,42 @@ export const debugCommands: HandlerMap = {
         if (v !== undefined) objectDigest(c.db, argv[j]!, v, d);
         c.out.simple(hex(d));
       }
+    } else if (sub === 'reload') {
+      let flush = true;
+      let save = true;
+      let merge = false;
+      for (let j = 2; j < argc; j++) {
+        const opt = argv[j]!.toLowerCase();
+        if (opt === 'merge') merge = true;
+        else if (opt === 'noflush') flush = false;
+        else if (opt === 'nosave') save = false;
+        else {
+          c.out.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+          return;
+        }
+      }
+      if (save && server.snapshots.saveSync() !== null) {
+        c.out.error('ERR');
+        return;
+      }
+      const e = server.snapshots.reload(flush, merge);
+      if (e === null) c.out.ok();
+      else c.out.error('ERR ' + e);
+    } else if (sub === 'object' && argc === 3) {
+      // Redis's fields; Redoubt has no object addresses or reference counts to show.
+      const key = argv[2]!;
+      const v = c.db.data.get(key);
+      if (v === undefined) {
+        c.out.error(err.noSuchKey());
+        return;
+      }
+      const w = new RdbWriter();
+      writeValue(w, v, server.snapshots.options());
+      const seen = server.ks.accessMode === 'lru' ? c.db.access?.get(key) : undefined;
+      const lru = seen === undefined ? 0 : Math.floor(seen / 1000) & 0xffffff;
+      const idle = seen === undefined ? 0 : Math.floor((server.clock.now() - seen) / 1000);
+      const encoding = typeof v === 'string' ? stringEncoding(v) : v.encoding();
+      c.out.simple(`Value at:0x0 refcount:1 encoding:${encoding} serializedlength:${w.length} lru:${lru} lru_seconds_idle:${idle}`);
     } else if (sub === 'sleep' && argc === 3) {
       // Stops the whole server, as Redis's nanosleep does.
       const ms = Math.max(0, Math.floor(parseFloat(argv[2]!) * 1000) || 0);

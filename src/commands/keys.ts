@@ -755,11 +755,16 @@ export const keysCommands: HandlerMap = {
     c.out.ok();
   },
 
-  // FLUSHALL [ASYNC|SYNC]
+  // FLUSHALL [ASYNC|SYNC]. With save points configured the (empty) snapshot is saved at once,
+  // as Redis does.
   flushall(c, argv, server) {
     if (!flushArgs(c, argv)) return;
     for (const db of server.ks.dbs) server.events.touchAllIn(db, null);
     server.ks.stats.dirty += server.ks.flushAll();
+    if (server.snapshots.hasSavePoints() && !server.snapshots.bgsaveInProgress) {
+      server.snapshots.saveSync();
+      server.ks.stats.dirty++;
+    }
     c.out.ok();
   },
 

@@ -391,9 +391,32 @@ export const serverCommands: HandlerMap = {
     c.out.bulk(String(Math.floor((ms % 1000) * 1000)));
   },
 
-  // LASTSAVE: the time of the last successful save (start-up time until persistence exists).
+  // LASTSAVE: the time of the last successful save (start-up time before the first).
   lastsave(c, _argv, server) {
     c.out.int(server.lastSave);
+  },
+
+  // SAVE: the snapshot, written now.
+  save(c, _argv, server) {
+    if (server.snapshots.bgsaveInProgress) {
+      c.out.error('ERR Background save already in progress');
+      return;
+    }
+    if (server.snapshots.saveSync() === null) c.out.ok();
+    else c.out.error('ERR');
+  },
+
+  // BGSAVE [SCHEDULE]: the snapshot taken now, written in the background.
+  bgsave(c, argv, server) {
+    if (argv.length > 2 || (argv.length === 2 && !is(argv[1], 'schedule'))) {
+      c.out.error(err.syntax());
+      return;
+    }
+    if (!server.snapshots.bgsave()) {
+      c.out.error('ERR Background save already in progress');
+      return;
+    }
+    c.out.simple('Background saving started');
   },
 
   // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. No reply on success: the connection closes.
@@ -402,11 +425,13 @@ export const serverCommands: HandlerMap = {
     let save = false;
     let other = false;
     let abort = false;
+    let force = false;
     for (let i = 1; i < argv.length; i++) {
       const a = argv[i]!;
       if (is(a, 'nosave')) nosave = true;
       else if (is(a, 'save')) save = true;
-      else if (is(a, 'now') || is(a, 'force')) other = true;
+      else if (is(a, 'now')) other = true;
+      else if (is(a, 'force')) other = force = true;
       else if (is(a, 'abort')) abort = true;
       else {
         c.out.error(err.syntax());
@@ -421,11 +446,10 @@ export const serverCommands: HandlerMap = {
       c.out.error('ERR No shutdown in progress.');
       return;
     }
-    if (save) {
-      c.out.error('ERR SHUTDOWN SAVE is not available: Redoubt has no persistence yet, nothing can be saved');
+    if (server.prepareShutdown({ save, nosave, force }) !== null) {
+      c.out.error('ERR Errors trying to SHUTDOWN. Check logs.');
       return;
     }
-    server.log.warning(`SHUTDOWN requested by ${c.addr}; Redoubt keeps no data on disk yet: the dataset is not saved`);
     void server.shutdown().then(() => server.onShutdown?.());
   },
 

@@ -129,6 +129,16 @@ export class Dispatcher {
         return;
       }
     }
+    // 7b. stop-writes-on-bgsave-error: while the last snapshot failed, no writes (Redis's MISCONF).
+    if (cmd.isWrite && server.snapshots.writesDenied()) {
+      this.reject(
+        client,
+        cmd,
+        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, " +
+          'because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.',
+      );
+      return;
+    }
     // Pub/sub context: a RESP2 client with subscriptions may only (un)subscribe, PING, QUIT, RESET.
     if (client.subs !== null && client.resp === 2 && !PUBSUB_CONTEXT_COMMANDS.has(cmd.fullName)) {
       this.reject(client, cmd, pubsubContextError(cmd.fullName));

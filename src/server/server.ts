@@ -24,6 +24,7 @@ import { SlowLog } from './slowlog.js';
 import { PauseState } from './pause.js';
 import { Blocking } from './blocking.js';
 import { MemoryLimit } from './memory.js';
+import { Snapshots } from '../persistence/rdb/snapshots.js';
 
 export const REDOUBT_VERSION = '0.1.0';
 /** The Redis version whose behaviour Redoubt reproduces (INFO redis_version, HELLO version). */
@@ -50,6 +51,8 @@ export class Server {
   readonly clients = new Map<number, Client>();
   /** maxmemory and eviction. */
   readonly memory: MemoryLimit;
+  /** RDB snapshots: SAVE, BGSAVE, save points, loading. */
+  readonly snapshots = new Snapshots(this);
   readonly monitors = new Set<Client>();
   readonly users = new Users();
   readonly aclLog = new AclLog();
@@ -479,6 +482,7 @@ export class Server {
     this.pause.check();
     this.blocking.checkTimeouts();
     this.authWatch.tick(this.clock.now());
+    this.snapshots.cron();
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       const now = this.clock.now();
@@ -489,6 +493,24 @@ export class Server {
         }
       }
     }
+  }
+
+  /**
+   * The persistence part of SHUTDOWN and SIGTERM: saves the snapshot when save points are
+   * configured or `save` asks for it (never with `nosave`). Returns the failure, or null; a
+   * failure stops the shutdown unless `force`.
+   */
+  prepareShutdown(opts: { save?: boolean; nosave?: boolean; force?: boolean } = {}): string | null {
+    if (opts.nosave || !(opts.save || this.snapshots.hasSavePoints())) return null;
+    this.log.warning('Saving the final RDB snapshot before exiting.');
+    const e = this.snapshots.saveSync();
+    if (e === null) return null;
+    if (opts.force) {
+      this.log.warning('Error trying to save the DB, exiting anyway (FORCE).');
+      return null;
+    }
+    this.log.warning("Error trying to save the DB, can't exit.");
+    return e;
   }
 
   /** SHUTDOWN and SIGTERM: stop accepting, flush replies, close, remove the pid file. */

@@ -89,8 +89,13 @@ export function objectType(v: Value): number {
 
 /** Writes the type byte and the value (rdbSaveObjectType + rdbSaveObject). */
 export function writeObject(w: RdbWriter, v: Value, opts: WriteOptions): void {
+  w.byte(objectType(v));
+  writeValue(w, v, opts);
+}
+
+/** Writes the value without its type byte (an RDB file puts the key in between). */
+export function writeValue(w: RdbWriter, v: Value, opts: WriteOptions): void {
   const type = objectType(v);
-  w.byte(type);
   const z = opts.compress;
   if (typeof v === 'string') {
     w.string(v, z);

@@ -1,0 +1,185 @@
+// RDB files (Redis 7.0, version 10): the whole dataset as "REDIS0010", auxiliary fields, then per
+// non-empty database SELECTDB and RESIZEDB followed by its keys (each with its expire time and,
+// under an LRU/LFU policy, its idle time or frequency), EOF and a CRC-64 of everything before it.
+// Parsing builds the complete dataset aside and throws an RdbError naming the offset on any
+// problem: a file is loaded whole or not at all.
+import type { Keyspace, Value } from '../../store/db.js';
+import { crc64 } from './crc64.js';
+import { RDB_VERSION, isObjectType, objectType, readObject, writeValue, type LoadLimits, type WriteOptions } from './object.js';
+import { RdbError, RdbReader, RdbUnsupportedError } from './reader.js';
+import { RdbWriter } from './writer.js';
+
+const OP_FUNCTION2 = 0xf5;
+const OP_FUNCTION = 0xf6;
+const OP_MODULE_AUX = 0xf7;
+const OP_IDLE = 0xf8;
+const OP_FREQ = 0xf9;
+const OP_AUX = 0xfa;
+const OP_RESIZEDB = 0xfb;
+const OP_EXPIRETIME_MS = 0xfc;
+const OP_EXPIRETIME = 0xfd;
+const OP_SELECTDB = 0xfe;
+const OP_EOF = 0xff;
+
+export interface SaveOptions extends WriteOptions {
+  /** rdbchecksum: write the CRC-64 (else eight zero bytes). */
+  checksum: boolean;
+  /** Server time in ms (the ctime field). */
+  now: number;
+  usedMem: number;
+  /** Written as the base of an AOF (aof-base 1). */
+  aofBase: boolean;
+  /** Per-key LRU idle seconds / LFU counter, when the policy tracks them. */
+  access: 'lru' | 'lfu' | null;
+  /** For the LFU counter and LRU idle time. */
+  lfuCounter: (state: number) => number;
+}
+
+/** The dataset as an RDB file. */
+export function serializeDataset(ks: Keyspace, o: SaveOptions): Buffer {
+  const w = new RdbWriter(1 << 16);
+  w.latin1(`REDIS${String(RDB_VERSION).padStart(4, '0')}`);
+  const aux = (k: string, v: string): void => {
+    w.byte(OP_AUX);
+    w.string(k, false);
+    w.string(v, false);
+  };
+  aux('redis-ver', '7.0.15');
+  aux('redis-bits', '64');
+  aux('ctime', String(Math.floor(o.now / 1000)));
+  aux('used-mem', String(o.usedMem));
+  aux('aof-base', o.aofBase ? '1' : '0');
+  for (const db of ks.dbs) {
+    if (db.size === 0) continue;
+    w.byte(OP_SELECTDB);
+    w.len(db.id);
+    w.byte(OP_RESIZEDB);
+    w.len(db.size);
+    w.len(db.expires.size);
+    for (const [key, value] of db.data.entries()) {
+      const at = db.expires.size > 0 ? db.expires.get(key) : undefined;
+      if (at !== undefined) {
+        w.byte(OP_EXPIRETIME_MS);
+        w.u64le(BigInt(at));
+      }
+      const seen = db.access?.get(key);
+      if (seen !== undefined && o.access === 'lru') {
+        w.byte(OP_IDLE);
+        w.len(Math.max(0, Math.floor((o.now - seen) / 1000)));
+      } else if (seen !== undefined && o.access === 'lfu') {
+        w.byte(OP_FREQ);
+        w.byte(o.lfuCounter(seen));
+      }
+      writeKeyValue(w, key, value, o);
+    }
+  }
+  w.byte(OP_EOF);
+  w.u64le(o.checksum ? crc64(w.view()) : 0n);
+  return w.take();
+}
+
+/** Type byte, key, value. */
+function writeKeyValue(w: RdbWriter, key: string, value: Value, o: WriteOptions): void {
+  w.byte(objectType(value));
+  w.string(key, o.compress);
+  writeValue(w, value, o);
+}
+
+export interface LoadedKey {
+  key: string;
+  value: Value;
+  /** Absolute expiry in ms. */
+  expireAt: number | undefined;
+}
+
+export interface LoadedDataset {
+  /** Keys per database index. */
+  dbs: Map<number, LoadedKey[]>;
+  /** Keys whose time had passed at load, not loaded (as Redis on a master). */
+  expired: number;
+  loaded: number;
+  aux: Map<string, string>;
+}
+
+/** Parses an RDB file completely. Throws RdbError (with the offset) on anything wrong. */
+export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount: number): LoadedDataset {
+  const r = new RdbReader(buf);
+  const magic = r.bytes(9, 'header').toString('latin1');
+  if (!magic.startsWith('REDIS')) r.fail('wrong signature trying to load DB from file', 0);
+  const version = Number(magic.slice(5));
+  if (!/^\d{4}$/.test(magic.slice(5)) || version < 1 || version > RDB_VERSION) r.fail(`can't handle RDB format version ${magic.slice(5)}`, 5);
+  const out: LoadedDataset = { dbs: new Map(), expired: 0, loaded: 0, aux: new Map() };
+  let db = 0;
+  let expireAt: number | undefined;
+  for (;;) {
+    const at = r.pos;
+    const op = r.byte();
+    if (op === OP_EOF) break;
+    switch (op) {
+      case OP_EXPIRETIME_MS:
+        expireAt = Number(r.bytes(8, 'expire time').readBigInt64LE(0));
+        continue;
+      case OP_EXPIRETIME:
+        expireAt = r.bytes(4, 'expire time').readInt32LE(0) * 1000;
+        continue;
+      case OP_IDLE:
+        r.len();
+        continue;
+      case OP_FREQ:
+        r.byte();
+        continue;
+      case OP_SELECTDB:
+        db = r.len();
+        if (db >= dbCount) r.fail(`FATAL: Data file was created with a Redis server configured to handle more than ${dbCount} databases`, at);
+        continue;
+      case OP_RESIZEDB:
+        r.len();
+        r.len();
+        continue;
+      case OP_AUX: {
+        const k = r.string();
+        out.aux.set(k, r.string());
+        continue;
+      }
+      case OP_MODULE_AUX:
+        throw new RdbUnsupportedError('module auxiliary data', at);
+      case OP_FUNCTION:
+      case OP_FUNCTION2:
+        throw new RdbUnsupportedError('function libraries (Redoubt has no scripting)', at);
+    }
+    if (!isObjectType(op)) r.fail(`unknown RDB type or opcode ${op}`, at);
+    r.pos = at;
+    const type = r.byte();
+    const key = r.string();
+    const value = readObject(r, type, lim);
+    const when = expireAt;
+    expireAt = undefined;
+    if (when !== undefined && when < now) {
+      out.expired++;
+      continue;
+    }
+    let list = out.dbs.get(db);
+    if (list === undefined) out.dbs.set(db, (list = []));
+    list.push({ key, value, expireAt: when });
+    out.loaded++;
+  }
+  // Version 5+ files end with a CRC-64 (zero when written with rdbchecksum no).
+  if (version >= 5) {
+    const end = r.pos;
+    const stored = r.bytes(8, 'checksum').readBigUInt64LE(0);
+    if (stored !== 0n && stored !== crc64(buf, 0n, 0, end)) throw new RdbError('Wrong RDB checksum', end);
+  }
+  return out;
+}
+
+/** Replaces the keyspace's contents with a parsed dataset. */
+export function installDataset(ks: Keyspace, data: LoadedDataset): void {
+  ks.flushAll();
+  for (const [i, keys] of data.dbs) {
+    const db = ks.dbs[i]!;
+    for (const k of keys) {
+      db.set(k.key, k.value);
+      if (k.expireAt !== undefined) db.setExpire(k.key, k.expireAt);
+    }
+  }
+}

@@ -1,0 +1,235 @@
+// RDB snapshots on disk: SAVE, BGSAVE, save points, loading at start-up, DEBUG RELOAD, saving at
+// shutdown. A file is written under a temporary name, fsynced and renamed over `dbfilename` in
+// `dir`, so a crash mid-save never damages the previous snapshot.
+//
+// Node has no fork(): BGSAVE takes its point-in-time copy by serializing the dataset within one
+// event-loop turn (no command runs meanwhile), then writes the file asynchronously while the
+// server goes on serving. The serialization itself is a pause proportional to the dataset.
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { open as openAsync, rename as renameAsync, unlink as unlinkAsync } from 'node:fs/promises';
+import path from 'node:path';
+import type { Server } from '../../server/server.js';
+import { usedMemory } from '../../server/stats.js';
+import type { LoadLimits } from './object.js';
+import { installDataset, parseRdbFile, serializeDataset, type SaveOptions } from './file.js';
+
+/** Redis's wait before retrying a failed automatic BGSAVE. */
+const BGSAVE_RETRY_MS = 5000;
+
+export class Snapshots {
+  bgsaveInProgress = false;
+  lastBgsaveOk = true;
+  /** Server time (ms) of the last save attempt, for the retry delay. */
+  lastTry = 0;
+  lastBgsaveSeconds = -1;
+  bgsaveStartedAt = -1;
+  saves = 0;
+  lastLoadLoaded = 0;
+  lastLoadExpired = 0;
+
+  constructor(private readonly server: Server) {}
+
+  /** dir/dbfilename. */
+  file(): string {
+    const cfg = this.server.config;
+    return path.resolve(cfg.str('dir'), cfg.str('dbfilename'));
+  }
+
+  options(aofBase = false): SaveOptions {
+    const s = this.server;
+    const cfg = s.config;
+    return {
+      compress: cfg.bool('rdbcompression'),
+      checksum: cfg.bool('rdbchecksum'),
+      listMaxListpackSize: cfg.num('list-max-listpack-size'),
+      now: s.clock.now(),
+      usedMem: usedMemory(),
+      aofBase,
+      access: s.ks.accessMode,
+      lfuCounter: (state) => s.ks.lfuCounter(state),
+    };
+  }
+
+  limits(): LoadLimits {
+    const cfg = this.server.config;
+    return {
+      hashMaxListpackEntries: cfg.num('hash-max-listpack-entries'),
+      hashMaxListpackValue: cfg.num('hash-max-listpack-value'),
+      zsetMaxListpackEntries: cfg.num('zset-max-listpack-entries'),
+      zsetMaxListpackValue: cfg.num('zset-max-listpack-value'),
+      setMaxIntsetEntries: cfg.num('set-max-intset-entries'),
+    };
+  }
+
+  /** SAVE (and shutdown, FLUSHALL, DEBUG RELOAD): writes the snapshot now. Null, or the error. */
+  saveSync(): string | null {
+    const s = this.server;
+    const dirtyBefore = s.ks.stats.dirty;
+    const target = this.file();
+    const tmp = path.join(path.dirname(target), `temp-${process.pid}.rdb`);
+    this.lastTry = s.clock.now();
+    try {
+      const data = serializeDataset(s.ks, this.options());
+      const fd = openSync(tmp, 'w', 0o644);
+      try {
+        writeSync(fd, data);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, target);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // not created
+      }
+      const msg = `Failed saving the DB: ${(e as Error).message}`;
+      s.log.warning(msg);
+      this.lastBgsaveOk = false;
+      return msg;
+    }
+    s.log.notice('DB saved on disk');
+    this.saved(dirtyBefore);
+    this.lastBgsaveOk = true;
+    return null;
+  }
+
+  private saved(dirtyBefore: number): void {
+    const s = this.server;
+    s.ks.stats.dirty -= dirtyBefore;
+    s.lastSave = Math.floor(s.clock.now() / 1000);
+    this.saves++;
+  }
+
+  /**
+   * BGSAVE: the snapshot is taken now (one event-loop turn), written in the background. Returns
+   * false when one is already running.
+   */
+  bgsave(): boolean {
+    if (this.bgsaveInProgress) return false;
+    const s = this.server;
+    const dirtyBefore = s.ks.stats.dirty;
+    const started = performance.now();
+    this.lastTry = s.clock.now();
+    this.bgsaveStartedAt = s.clock.now();
+    this.bgsaveInProgress = true;
+    const target = this.file();
+    const tmp = path.join(path.dirname(target), `temp-bg-${process.pid}.rdb`);
+    let data: Buffer;
+    try {
+      data = serializeDataset(s.ks, this.options());
+    } catch (e) {
+      this.finishBgsave(false, started, 0, `Background saving error: ${(e as Error).message}`);
+      return true;
+    }
+    s.log.notice(`Background saving started (${data.length} bytes snapshot)`);
+    void (async () => {
+      const fh = await openAsync(tmp, 'w', 0o644);
+      try {
+        await fh.write(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await renameAsync(tmp, target);
+    })().then(
+      () => this.finishBgsave(true, started, dirtyBefore, 'Background saving terminated with success'),
+      (e: unknown) => {
+        void unlinkAsync(tmp).catch(() => {});
+        this.finishBgsave(false, started, 0, `Background saving error: ${(e as Error).message}`);
+      },
+    );
+    return true;
+  }
+
+  private finishBgsave(ok: boolean, started: number, dirtyBefore: number, msg: string): void {
+    const s = this.server;
+    this.bgsaveInProgress = false;
+    this.bgsaveStartedAt = -1;
+    this.lastBgsaveSeconds = Math.round((performance.now() - started) / 1000);
+    this.lastBgsaveOk = ok;
+    if (ok) {
+      this.saved(dirtyBefore);
+      s.log.notice(msg);
+    } else s.log.warning(msg);
+  }
+
+  /** `save <seconds> <changes>` points, checked by cron. */
+  cron(): void {
+    const s = this.server;
+    if (this.bgsaveInProgress) return;
+    const points = s.config.str('save').split(' ').filter((x) => x !== '').map(Number);
+    const now = s.clock.now();
+    const dirty = s.ks.stats.dirty;
+    for (let i = 0; i + 1 < points.length; i += 2) {
+      const seconds = points[i]!;
+      const changes = points[i + 1]!;
+      if (dirty >= changes && now / 1000 - s.lastSave > seconds && (this.lastBgsaveOk || now - this.lastTry > BGSAVE_RETRY_MS)) {
+        s.log.notice(`${changes} changes in ${seconds} seconds. Saving...`);
+        this.bgsave();
+        return;
+      }
+    }
+  }
+
+  /** Whether save points are configured (SHUTDOWN saves then; FLUSHALL saves then). */
+  hasSavePoints(): boolean {
+    return this.server.config.str('save').trim() !== '';
+  }
+
+  /**
+   * stop-writes-on-bgsave-error: writes are refused while the last save failed and save points
+   * are configured (Redis's MISCONF).
+   */
+  writesDenied(): boolean {
+    return !this.lastBgsaveOk && this.hasSavePoints() && this.server.config.bool('stop-writes-on-bgsave-error');
+  }
+
+  /**
+   * DEBUG RELOAD's load: the file replaces the dataset (flush), or is added to it (NOFLUSH; a key
+   * present on both sides is an error unless MERGE, where the file wins). The file is parsed
+   * completely before anything changes. Returns null, or the error.
+   */
+  reload(flush: boolean, merge: boolean): string | null {
+    const s = this.server;
+    let data;
+    try {
+      data = parseRdbFile(readFileSync(this.file()), this.limits(), s.clock.now(), s.ks.dbs.length);
+    } catch (e) {
+      s.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
+      return 'Error trying to load the RDB dump';
+    }
+    if (flush) installDataset(s.ks, data);
+    else {
+      for (const [i, keys] of data.dbs) {
+        const db = s.ks.dbs[i]!;
+        if (!merge && keys.some((k) => db.data.has(k.key))) return 'Error trying to load the RDB dump: duplicate keys (use MERGE)';
+      }
+      for (const [i, keys] of data.dbs) {
+        const db = s.ks.dbs[i]!;
+        for (const k of keys) {
+          db.set(k.key, k.value);
+          if (k.expireAt !== undefined) db.setExpire(k.key, k.expireAt);
+        }
+      }
+    }
+    s.log.warning('DB reloaded by DEBUG RELOAD');
+    return null;
+  }
+
+  /**
+   * Loads the snapshot file into the keyspace, all or nothing. Returns null when there is no
+   * file, else the number of keys loaded; throws RdbError (naming the offset) when it is broken.
+   */
+  load(): number | null {
+    const file = this.file();
+    if (!existsSync(file)) return null;
+    const s = this.server;
+    const data = parseRdbFile(readFileSync(file), this.limits(), s.clock.now(), s.ks.dbs.length);
+    installDataset(s.ks, data);
+    this.lastLoadLoaded = data.loaded;
+    this.lastLoadExpired = data.expired;
+    return data.loaded;
+  }
+}
