@@ -151,6 +151,23 @@ describe('DUMP / RESTORE vs redis-server', { skip: SKIP }, () => {
     });
   }
 
+  it('RESTORE IDLETIME sets the idle time under an LRU policy, FREQ the counter under LFU, as Redis', async () => {
+    const { a, b } = pair;
+    await sameReplies(a, b, [['SET', 'lf', 'bar']]);
+    const enc = bulkBytes(await b.call('DUMP', 'lf'));
+    await sameReplies(a, b, [
+      ['DEL', 'lf'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+      ['RESTORE', 'lf', '0', enc, 'FREQ', '100'],
+      ['OBJECT', 'FREQ', 'lf'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'],
+      ['RESTORE', 'lr', '0', enc, 'IDLETIME', '1000'],
+      ['OBJECT', 'IDLETIME', 'lr'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+      ['DEL', 'lf', 'lr'],
+    ]);
+  });
+
   it('list-max-listpack-size 5 and -1: same quicklist nodes as Redis', async () => {
     for (const fill of ['5', '-1', '-5', '0']) {
       await forBoth([['FLUSHALL'], ['CONFIG', 'SET', 'rdbcompression', 'no'], ['CONFIG', 'SET', 'list-max-listpack-size', fill], ['RPUSH', 'l', ...Array.from({ length: 200 }, (_, i) => `v${i}${'.'.repeat(i % 60)}`)]]);

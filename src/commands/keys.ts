@@ -269,8 +269,8 @@ function loadLimits(server: Server): LoadLimits {
  * Checks in Redis's order: options, an existing key (BUSYKEY), the TTL, the payload's version
  * and checksum, then the value itself ("Bad data format"). A TTL already past (ABSTTL) creates
  * nothing; with REPLACE the old key is deleted and a "del" event sent, as Redis does.
- * IDLETIME and FREQ are validated as Redis validates them and then have no effect: Redoubt keeps
- * no per-key access time or frequency (see OBJECT IDLETIME / FREQ).
+ * IDLETIME and FREQ set the key's access data while an LRU / LFU policy keeps it (see OBJECT
+ * IDLETIME / FREQ); otherwise they are validated and have no effect.
  * Deliberate differences: every container in the payload is checked completely (Redis does so
  * only with sanitize-dump-payload yes), so some corrupt payloads Redis would load are refused;
  * a stream payload is refused because Redoubt has no streams.
@@ -280,6 +280,8 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   let absttl = false;
   let idle = false;
   let freq = false;
+  let idleSec: number | null = null;
+  let freqVal: number | null = null;
   for (let j = 4; j < argv.length; j++) {
     const opt = argv[j]!;
     const more = j + 1 < argv.length;
@@ -298,6 +300,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
         return;
       }
       idle = true;
+      idleSec = Number(v);
     } else if (is(opt, 'freq') && more && !idle) {
       const v = parseBigInt(argv[++j]!);
       if (v === null) {
@@ -309,6 +312,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
         return;
       }
       freq = true;
+      freqVal = Number(v);
     } else {
       c.out.error(err.syntax());
       return;
@@ -362,6 +366,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   }
   db.set(key, value);
   if (ttl !== 0) db.setExpire(key, ttl);
+  server.ks.setAccess(db, key, idleSec, freqVal);
   touched(server, db, key, 'restore');
   server.ks.stats.dirty++;
   c.out.ok();

@@ -362,6 +362,16 @@ export class Keyspace {
     else if (!access.has(key)) access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + 5);
   }
 
+  /**
+   * RESTORE IDLETIME/FREQ and the RDB file's IDLE/FREQ: sets a key's access data, as Redis's
+   * objectSetLRUOrLFU (the frequency under an LFU policy, else the idle time under LRU).
+   */
+  setAccess(db: Db, key: string, idleSec: number | null, freq: number | null): void {
+    if (db.access === null) return;
+    if (this.accessMode === 'lfu' && freq !== null) db.access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + freq);
+    else if (this.accessMode === 'lru' && idleSec !== null) db.access.set(key, this.clock.now() - idleSec * 1000);
+  }
+
   /** Records an access to `key` in a database's access map. */
   touch(access: Dict<number>, key: string): void {
     if (this.accessMode === 'lru') {

@@ -90,6 +90,9 @@ export interface LoadedKey {
   value: Value;
   /** Absolute expiry in ms. */
   expireAt: number | undefined;
+  /** The file's LRU idle seconds or LFU counter for the key, if any. */
+  idle: number | null;
+  freq: number | null;
 }
 
 export interface LoadedDataset {
@@ -111,6 +114,8 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
   const out: LoadedDataset = { dbs: new Map(), expired: 0, loaded: 0, aux: new Map() };
   let db = 0;
   let expireAt: number | undefined;
+  let idle: number | null = null;
+  let freq: number | null = null;
   for (;;) {
     const at = r.pos;
     const op = r.byte();
@@ -123,10 +128,10 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
         expireAt = r.bytes(4, 'expire time').readInt32LE(0) * 1000;
         continue;
       case OP_IDLE:
-        r.len();
+        idle = r.len();
         continue;
       case OP_FREQ:
-        r.byte();
+        freq = r.byte();
         continue;
       case OP_SELECTDB:
         db = r.len();
@@ -153,14 +158,17 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
     const key = r.string();
     const value = readObject(r, type, lim);
     const when = expireAt;
+    const keyIdle = idle;
+    const keyFreq = freq;
     expireAt = undefined;
+    idle = freq = null;
     if (when !== undefined && when < now) {
       out.expired++;
       continue;
     }
     let list = out.dbs.get(db);
     if (list === undefined) out.dbs.set(db, (list = []));
-    list.push({ key, value, expireAt: when });
+    list.push({ key, value, expireAt: when, idle: keyIdle, freq: keyFreq });
     out.loaded++;
   }
   // Version 5+ files end with a CRC-64 (zero when written with rdbchecksum no).
@@ -180,6 +188,7 @@ export function installDataset(ks: Keyspace, data: LoadedDataset): void {
     for (const k of keys) {
       db.set(k.key, k.value);
       if (k.expireAt !== undefined) db.setExpire(k.key, k.expireAt);
+      ks.setAccess(db, k.key, k.idle, k.freq);
     }
   }
 }
