@@ -396,6 +396,13 @@ export const serverCommands: HandlerMap = {
     c.out.int(server.lastSave);
   },
 
+  // BGREWRITEAOF: rewrites the AOF from the dataset. Deliberate difference: synchronous for now
+  // (the server stalls while the base is written); the reply is Redis's all the same.
+  bgrewriteaof(c, _argv, server) {
+    if (server.aof.rewrite()) c.out.simple('Background append only file rewriting started');
+    else c.out.error('ERR Background AOF rewriting failed. Check the logs for more information.');
+  },
+
   // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. No reply on success: the connection closes.
   shutdown(c, argv, server) {
     let nosave = false;
@@ -425,7 +432,15 @@ export const serverCommands: HandlerMap = {
       c.out.error('ERR SHUTDOWN SAVE is not available: Redoubt has no persistence yet, nothing can be saved');
       return;
     }
-    server.log.warning(`SHUTDOWN requested by ${c.addr}; Redoubt keeps no data on disk yet: the dataset is not saved`);
+    // The AOF is flushed and synced first; a failure is reported and the server keeps running.
+    try {
+      server.aof.shutdown();
+    } catch (e) {
+      server.log.warning(`Error flushing the AOF file on shutdown: ${(e as Error).message}`);
+      c.out.error('ERR Errors trying to SHUTDOWN. Check logs.');
+      return;
+    }
+    server.log.warning(`SHUTDOWN requested by ${c.addr}`);
     void server.shutdown().then(() => server.onShutdown?.());
   },
 

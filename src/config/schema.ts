@@ -264,8 +264,9 @@ const NO_EFFECT = new Set([
   // memory limits and eviction
   'maxmemory-eviction-tenacity', 'maxmemory-clients', 'client-output-buffer-limit',
   // persistence (not read yet: delete these as the persistence layer reads them)
-  'save', 'dbfilename', 'appendonly', 'appendfilename', 'appenddirname', 'appendfsync', 'no-appendfsync-on-rewrite',
-  'auto-aof-rewrite-percentage', 'auto-aof-rewrite-min-size', 'aof-load-truncated', 'aof-use-rdb-preamble',
+  'save', 'dbfilename', 'no-appendfsync-on-rewrite',
+  // the AOF base is written in command form until the RDB codec lands (persistence/aof/aof.ts)
+  'aof-use-rdb-preamble',
   'aof-timestamp-enabled', 'aof-rewrite-incremental-fsync', 'aof-disable-auto-gc', 'rdbcompression', 'rdbchecksum',
   'rdb-del-sync-files', 'rdb-save-incremental-fsync', 'stop-writes-on-bgsave-error', 'sanitize-dump-payload',
   'key-load-delay', 'rdb-key-save-delay', 'loading-process-events-interval-bytes',
