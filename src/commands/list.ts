@@ -104,7 +104,7 @@ function popRangeWithKey(c: Client, server: Server, db: Db, key: string, list: L
   for (let i = 0; i < n; i++) c.out.bulk(head ? list.popHead()! : list.popTail()!);
   removed(server, db, key, list, head, n);
   // LMPOP / BLMPOP propagate as LPOP/RPOP key count, as Redis does.
-  propagateAs(c, [head ? 'LPOP' : 'RPOP', key, String(count)]);
+  propagateAs(c, [head ? 'LPOP' : 'RPOP', key, String(n)]);
 }
 
 // LPUSH / RPUSH / LPUSHX / RPUSHX

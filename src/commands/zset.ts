@@ -710,7 +710,7 @@ export function zpopGeneric(c: Client, server: Server, keys: string[], max: bool
   deleteIfEmpty(server, db, key, zs);
   server.ks.stats.dirty += n;
   // ZMPOP / BZMPOP propagate as ZPOPMIN/ZPOPMAX key count, as Redis does.
-  if (nested) propagateAs(c, [max ? 'ZPOPMAX' : 'ZPOPMIN', key, String(count)]);
+  if (nested) propagateAs(c, [max ? 'ZPOPMAX' : 'ZPOPMIN', key, String(n)]);
   return true;
 }
 
