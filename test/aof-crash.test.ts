@@ -167,6 +167,24 @@ describe('AOF crash tests (SIGKILL at random moments)', () => {
     assert.equal(r.lostLate, 0);
   });
 
+  it('SIGTERM writes and syncs the AOF before exiting (appendfsync no)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-crash-'));
+    dirs.push(dir);
+    const child = await startChild(dir, 'no');
+    const c = await RawConn.connect(child.port);
+    assert.equal(await c.call('SET', 'term', 'ok'), '+OK\r\n');
+    c.close();
+    const exited = new Promise<number | null>((r) => child.proc.once('exit', (code) => r(code)));
+    child.proc.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(child.output(), /Calling fsync\(\) on the AOF file/);
+    const again = await startChild(dir, 'no');
+    const c2 = await RawConn.connect(again.port);
+    assert.equal(await c2.call('GET', 'term'), '$2\r\nok\r\n');
+    c2.close();
+    await kill(again.proc);
+  });
+
   it('appendfsync everysec: at most about one second of acknowledged writes is lost', async () => {
     const r = await crashCycles('everysec', 6, 6002);
     assert.ok(r.acked > 6);

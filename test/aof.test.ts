@@ -430,6 +430,53 @@ describe('AOF propagation, rewrite and configuration', () => {
     assert.ok(afterLoad.some((l) => l.includes('"after"')));
   });
 
+  it('propagates evictions and active expiry as DEL, or UNLINK under lazyfree', async () => {
+    const dir = tmp();
+    const clock = new ManualClock();
+    const t = await aofServer(dir, { hz: '1', 'lazyfree-lazy-eviction': 'yes' }, clock);
+    t.server.memory.measure = () => t.server.ks.dbs.reduce((n, db) => n + db.size, 0) * 100;
+    t.server.memory.measureIsExact = true;
+    const c = await RawConn.connect(t.port);
+    await c.call('SET', 'old', 'v', 'PX', '10');
+    clock.advance(100);
+    t.server.ks.activeExpireCycle(1000, 1);
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random');
+    await c.call('SET', 'a', '1');
+    await c.call('CONFIG', 'SET', 'maxmemory', '50');
+    await c.call('SET', 'b', '2');
+    c.close();
+    t.server.aof.flush();
+    const cmds = commands(incrFiles(dir)).filter((a) => a[0] !== 'CONFIG');
+    assert.deepEqual(cmds.slice(0, 4), [['SELECT', '0'], ['SET', 'old', 'v', 'PXAT', String(clock.now() - 90)], ['DEL', 'old'], ['SET', 'a', '1']]);
+    assert.deepEqual(cmds.slice(4), [['UNLINK', 'a'], ['SET', 'b', '2']]);
+  });
+
+  it('loads a Redis 6-style single appendonly.aof and converts it to the multi-part layout', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'appendonly.aof'), encodeCommand(['SELECT', '1']) + encodeCommand(['SET', 'legacy', 'yes']));
+    const t = await aofServer(dir);
+    const c = await RawConn.connect(t.port);
+    await c.call('SELECT', '1');
+    assert.equal(await c.call('GET', 'legacy'), '$3\r\nyes\r\n');
+    c.close();
+    assert.deepEqual(commands(readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.base.aof'))), [['SELECT', '1'], ['SET', 'legacy', 'yes']]);
+  });
+
+  it('rewrites automatically when the AOF has grown by auto-aof-rewrite-percentage past the min size', async () => {
+    const dir = tmp();
+    const t = await aofServer(dir, { 'auto-aof-rewrite-percentage': '100', 'auto-aof-rewrite-min-size': '1kb' });
+    const c = await RawConn.connect(t.port);
+    t.server.aof.cron();
+    assert.equal(t.server.aof.rewrites, 1, 'below the min size: no rewrite');
+    for (let i = 0; i < 40; i++) await c.call('SET', 'k', 'x'.repeat(40));
+    t.server.aof.cron();
+    assert.equal(t.server.aof.rewrites, 2);
+    assert.ok(t.logs.some((l) => /Starting automatic rewriting of AOF on \d+% growth/.test(l)));
+    assert.equal(await c.call('GET', 'k'), '$40\r\n' + 'x'.repeat(40) + '\r\n');
+    c.close();
+    assert.deepEqual(commands(readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.2.base.aof'))), [['SELECT', '0'], ['SET', 'k', 'x'.repeat(40)]]);
+  });
+
   it('CONFIG SET appendonly yes creates the AOF from the dataset; no stops appending', async () => {
     const dir = tmp();
     const t = await startServer({ dir });
