@@ -253,6 +253,8 @@ describe('AOF loading', () => {
     await assert.rejects(aofServer(dir), (e: unknown) => e instanceof AofLoadError && /Bad file format/.test(e.message) && e.message.includes(`${incr} at offset ${good.length}`));
     writeFileSync(incr, Buffer.concat([good, Buffer.from(encodeCommand(['NOSUCHCMD', 'x']))]));
     await assert.rejects(aofServer(dir), (e: unknown) => e instanceof AofLoadError && /Unknown command 'NOSUCHCMD'/.test(e.message));
+    writeFileSync(incr, Buffer.concat([good, Buffer.from(encodeCommand(['SELECT', '99']))]));
+    await assert.rejects(aofServer(dir), (e: unknown) => e instanceof AofLoadError && /Error replaying 'select'.* at offset \d+: ERR DB index is out of range/.test(e.message));
   });
 
   it('refuses an RDB base with a clear message, and reverts an unfinished MULTI', async () => {

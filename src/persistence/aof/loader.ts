@@ -77,7 +77,7 @@ export function loadFile(server: Server, file: string, opts: LoadOptions): LoadR
     }
     if (name === 'exec') {
       if (queued === null) throw new AofLoadError(`Bad file format reading the append only file ${file} at offset ${reader.start}: EXEC without MULTI; ${REDIS_CHECK_HINT}`);
-      for (const q of queued) run(server, client, q.cmd, q.argv);
+      for (const q of queued) run(server, client, q.cmd, q.argv, file, reader.start);
       commands += queued.length;
       queued = null;
       continue;
@@ -85,7 +85,7 @@ export function loadFile(server: Server, file: string, opts: LoadOptions): LoadR
     const cmd = resolve(server, argv, file, reader.start);
     if (queued !== null) queued.push({ cmd, argv });
     else {
-      run(server, client, cmd, argv);
+      run(server, client, cmd, argv, file, reader.start);
       commands++;
     }
   }
@@ -140,11 +140,21 @@ function resolve(server: Server, argv: string[], file: string, offset: number): 
   return cmd;
 }
 
-function run(server: Server, client: Client, cmd: Command, argv: string[]): void {
+/**
+ * Runs one command. An error reply means the file does not fit this server (a SELECT past
+ * `databases`, a value of another type): loading it anyway would put data in the wrong place, so
+ * start-up is refused (Redis ignores such replies; this is a deliberate difference).
+ */
+function run(server: Server, client: Client, cmd: Command, argv: string[], file: string, offset: number): void {
+  const errors = client.out.errors;
   try {
     cmd.handler(client, argv, server);
   } catch (e) {
-    throw new AofLoadError(`Internal error replaying '${cmd.fullName}' from the append only file: ${(e as Error).message}`);
+    throw new AofLoadError(`Internal error replaying '${cmd.fullName}' from the append only file ${file} at offset ${offset}: ${(e as Error).message}`);
+  }
+  if (client.out.errors !== errors) {
+    const reply = client.out.buf.toString('latin1', 0, client.out.len).split('\r\n').find((l) => l.startsWith('-')) ?? '';
+    throw new AofLoadError(`Error replaying '${cmd.fullName}' from the append only file ${file} at offset ${offset}: ${printable(reply.slice(1))}`);
   }
   client.out.len = 0;
   client.propagateAs = null;
