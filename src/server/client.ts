@@ -123,9 +123,10 @@ export class Client {
   /** Sends what the handlers wrote; once per event-loop turn. */
   flush(): void {
     if (this.closed) return;
-    // The AOF is written (and, with appendfsync always, synced) before any reply goes out.
+    // The AOF is written (and, with appendfsync always, synced) before any reply goes out;
+    // under "always" the replies wait for one sync shared by every client of this turn.
     const aof = this.server.aof;
-    if (aof.pendingBytes > 0) aof.flush();
+    if (aof.pendingBytes > 0 && aof.holdReplies(this)) return;
     if (this.out.len > 0) {
       this.pushKeep = null;
       const data = this.out.take();

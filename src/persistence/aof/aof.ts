@@ -27,6 +27,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { Server } from '../../server/server.js';
+import type { Client } from '../../server/client.js';
 import type { PropagatedOp } from '../../server/propagate.js';
 import type { Value } from '../../store/db.js';
 import type { ListValue } from '../../store/types/list.js';
@@ -243,6 +244,34 @@ export class Aof {
     }
   }
 
+  /**
+   * Called by Client.flush while writes are pending. Under appendfsync always the client's replies
+   * are held (returns true) until one write and sync for everything this event-loop turn produced
+   * (as Redis's beforeSleep does for all clients); otherwise the AOF is written now (returns false).
+   */
+  holdReplies(client: Client): boolean {
+    if (this.policy !== 'always' || !this.on) {
+      this.flush();
+      return false;
+    }
+    this.held.add(client);
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      setImmediate(this.commit);
+    }
+    return true;
+  }
+
+  private readonly held = new Set<Client>();
+  private commitScheduled = false;
+  private readonly commit = (): void => {
+    this.commitScheduled = false;
+    this.flush();
+    const clients = [...this.held];
+    this.held.clear();
+    for (const c of clients) c.flush();
+  };
+
   private select(db: number): string {
     if (db === this.selectedDb) return '';
     this.selectedDb = db;
@@ -344,6 +373,9 @@ export class Aof {
     this.fd = null;
     this.pending = [];
     this.pendingBytes = 0;
+    const clients = [...this.held];
+    this.held.clear();
+    for (const c of clients) c.flush();
   }
 
   /** SHUTDOWN and SIGTERM: everything pending written and synced; throws when that fails. */
