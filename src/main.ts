@@ -110,6 +110,16 @@ async function main(argv: string[]): Promise<number> {
   if (loaded.noEffect.length > 0) log.notice(`Accepted without effect in Redoubt: ${loaded.noEffect.join(', ')}`);
   log.notice(`Running mode=standalone, port=${config.num('port')}.`);
   log.notice('Server initialized');
+  // appendonly yes: the AOF is loaded (or created) before anything is served; a damaged AOF
+  // refuses start-up with the file and offset named, and nothing is served half-loaded.
+  if (config.bool('appendonly')) {
+    try {
+      server.aof.startup();
+    } catch (e) {
+      log.warning(`Fatal error loading the AOF: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   try {
     await server.listen();
   } catch (e) {

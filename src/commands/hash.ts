@@ -12,6 +12,7 @@ import { is, parseBigInt } from './args.js';
 import { parseScanOptions } from './keys.js';
 import { incrByFloatText, parseLongDouble } from './ldouble.js';
 import type { HandlerMap } from './types.js';
+import { propagateAs } from '../server/propagate.js';
 
 /** LONG_MAX / 2: HRANDFIELD WITHVALUES's count limit. */
 const HALF_LONG_MAX = (2n ** 63n - 1n) / 2n;
@@ -396,6 +397,7 @@ export const hashCommands: HandlerMap = {
     h.set(field, r, limits(server, h));
     written(server, db, key, h, 'hincrbyfloat', isNew);
     server.ks.stats.dirty++;
+    propagateAs(c, ['HSET', key, field, r]);
     c.out.bulk(r);
   },
 

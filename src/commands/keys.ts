@@ -13,6 +13,7 @@ import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
 import { parseCursor } from '../store/scan.js';
 import { is, parseBigInt, parseInteger } from './args.js';
 import type { HandlerMap } from './types.js';
+import { propagateAs } from '../server/propagate.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -153,12 +154,16 @@ function expireGeneric(c: Client, argv: string[], server: Server, relative: bool
       return;
     }
   }
+  // Propagated as DEL/UNLINK (a time already past) or PEXPIREAT with the absolute time and the
+  // same options, as Redis does.
   if (at <= now) {
     db.delete(key);
     touched(server, db, key, 'del');
+    propagateAs(c, [server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
   } else {
     db.setExpire(key, at);
     touched(server, db, key, 'expire');
+    if (cmd !== 'pexpireat') propagateAs(c, ['PEXPIREAT', key, String(at), ...argv.slice(3)]);
   }
   server.ks.stats.dirty++;
   c.out.int(1);

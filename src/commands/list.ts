@@ -13,6 +13,7 @@ import { ListValue } from '../store/types/list.js';
 import { is, parseBigInt, parseCount, parseInteger, parseMpopArgs } from './args.js';
 import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
+import { propagateAs } from '../server/propagate.js';
 
 const LLONG_MIN = -(2n ** 63n);
 
@@ -102,6 +103,8 @@ function popRangeWithKey(c: Client, server: Server, db: Db, key: string, list: L
   c.out.array(n);
   for (let i = 0; i < n; i++) c.out.bulk(head ? list.popHead()! : list.popTail()!);
   removed(server, db, key, list, head, n);
+  // LMPOP / BLMPOP propagate as LPOP/RPOP key count, as Redis does.
+  propagateAs(c, [head ? 'LPOP' : 'RPOP', key, String(n)]);
 }
 
 // LPUSH / RPUSH / LPUSHX / RPUSHX
@@ -206,7 +209,12 @@ function blmoveGeneric(c: Client, argv: string[], server: Server, fromHead: bool
   const list = listForWrite(c, db, src);
   if (list === null) return;
   if (list !== undefined) {
+    const dirty = server.ks.stats.dirty;
     moveOne(c, server, db, src, argv[2]!, list, fromHead, toHead);
+    // Propagated in the non-blocking form (LMOVE / RPOPLPUSH), as Redis does.
+    if (server.ks.stats.dirty !== dirty) {
+      propagateAs(c, argv.length === 6 ? ['LMOVE', src, argv[2]!, argv[3]!, argv[4]!] : ['RPOPLPUSH', src, argv[2]!]);
+    }
     return;
   }
   if (inTransaction(c)) {
@@ -238,6 +246,7 @@ function blockingPop(c: Client, argv: string[], server: Server, keys: string[], 
     c.out.bulk(key);
     c.out.bulk(head ? list.popHead()! : list.popTail()!);
     removed(server, db, key, list, head, 1);
+    propagateAs(c, [head ? 'LPOP' : 'RPOP', key]);
     return;
   }
   if (inTransaction(c)) {

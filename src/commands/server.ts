@@ -419,6 +419,13 @@ export const serverCommands: HandlerMap = {
     c.out.simple('Background saving started');
   },
 
+  // BGREWRITEAOF: rewrites the AOF from the dataset. Deliberate difference: synchronous for now
+  // (the server stalls while the base is written); the reply is Redis's all the same.
+  bgrewriteaof(c, _argv, server) {
+    if (server.aof.rewrite()) c.out.simple('Background append only file rewriting started');
+    else c.out.error('ERR Background AOF rewriting failed. Check the logs for more information.');
+  },
+
   // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. No reply on success: the connection closes.
   shutdown(c, argv, server) {
     let nosave = false;
@@ -450,6 +457,7 @@ export const serverCommands: HandlerMap = {
       c.out.error('ERR Errors trying to SHUTDOWN. Check logs.');
       return;
     }
+    server.log.warning(`SHUTDOWN requested by ${c.addr}`);
     void server.shutdown().then(() => server.onShutdown?.());
   },
 

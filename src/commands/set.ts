@@ -11,6 +11,7 @@ import { compareInts, isIntMember, SetValue } from '../store/types/set.js';
 import { is, parseBigInt } from './args.js';
 import { rangeCount, sampleSlots, scanCollection, scanCursorArg } from './hash.js';
 import type { HandlerMap } from './types.js';
+import { propagateAs } from '../server/propagate.js';
 
 function checkSet(c: Client, v: Value | undefined): SetValue | null | undefined {
   if (v === undefined) return null;
@@ -190,14 +191,17 @@ function spopCount(c: Client, argv: string[], server: Server): void {
     server.events.notify(NOTIFY.generic, 'del', key, db);
     server.events.modified(db, key);
     server.ks.stats.dirty += size;
+    propagateAs(c, [server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
     return;
   }
   const count = Number(v);
   c.out.set(count);
+  // Propagated as one SREM per member (inside MULTI/EXEC), as Redis 7.0 does.
   for (let i = 0; i < count; i++) {
     const m = s.random();
     s.remove(m);
     c.out.bulk(m);
+    propagateAs(c, ['SREM', key, m]);
   }
   server.events.modified(db, key);
   server.ks.stats.dirty += count;
@@ -325,6 +329,7 @@ export const setCommands: HandlerMap = {
     }
     const m = s.random();
     s.remove(m);
+    propagateAs(c, ['SREM', key, m]);
     server.events.notify(NOTIFY.set, 'spop', key, db);
     dropIfEmpty(server, db, key, s);
     c.out.bulk(m);

@@ -9,6 +9,7 @@ import type { Db } from '../store/db.js';
 import { parseBigInt, parseInteger } from './args.js';
 import { incrByFloatText } from './ldouble.js';
 import type { HandlerMap } from './types.js';
+import { propagateAs } from '../server/propagate.js';
 
 const WRONGTYPE = err.wrongType();
 const NOT_INTEGER = err.notInteger();
@@ -175,6 +176,8 @@ function setGeneric(c: Client, server: Server, flags: number, key: string, val: 
   if (expire !== null) {
     db.setExpire(key, at);
     server.events.notify(NOTIFY.generic, 'expire', key, db);
+    // Propagated with an absolute time, as Redis does (other options dropped): replay is deterministic.
+    if (!(flags & PXAT)) propagateAs(c, ['SET', key, val, 'PXAT', String(at)]);
   }
   if (!(flags & GET)) {
     if (cmd === 'setnx') c.out.int(1);
@@ -488,14 +491,20 @@ export const stringCommands: HandlerMap = {
       if (at < 0) return;
     }
     c.out.bulk(v);
+    // Propagated as DEL/UNLINK, PEXPIREAT or PERSIST, as Redis does.
     if (flags & (EXAT | PXAT) && at <= server.clock.now()) {
       db.delete(key);
       written(server, db, key, 'del', NOTIFY.generic);
+      propagateAs(c, [server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
     } else if (flags & ANY_EXPIRE) {
       db.setExpire(key, at);
       written(server, db, key, 'expire', NOTIFY.generic);
+      propagateAs(c, ['PEXPIREAT', key, String(at)]);
     } else if (flags & PERSIST) {
-      if (db.persist(key)) written(server, db, key, 'persist', NOTIFY.generic);
+      if (db.persist(key)) {
+        written(server, db, key, 'persist', NOTIFY.generic);
+        propagateAs(c, ['PERSIST', key]);
+      }
     }
   },
 
@@ -515,6 +524,7 @@ export const stringCommands: HandlerMap = {
     c.out.bulk(v);
     db.delete(key);
     written(server, db, key, 'del', NOTIFY.generic);
+    propagateAs(c, ['DEL', key]);
   },
 
   // MGET key [key ...]: nil for missing keys and non-strings.
@@ -642,6 +652,8 @@ export const stringCommands: HandlerMap = {
     }
     db.set(key, r, true);
     written(server, db, key, 'incrbyfloat');
+    // The result, not the increment, is propagated: float arithmetic may differ on replay.
+    propagateAs(c, ['SET', key, r, 'KEEPTTL']);
     c.out.bulk(r);
   },
 

@@ -21,6 +21,7 @@ import { ZSet, type LexBound } from '../store/types/zset.js';
 import { is, parseBigInt, parseInteger, parseMpopArgs } from './args.js';
 import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
+import { propagateAs } from '../server/propagate.js';
 
 const WRONGTYPE = err.wrongType();
 const SYNTAX = err.syntax();
@@ -707,6 +708,8 @@ export function zpopGeneric(c: Client, server: Server, keys: string[], max: bool
   changed(server, db, key, max ? 'zpopmax' : 'zpopmin');
   deleteIfEmpty(server, db, key, zs);
   server.ks.stats.dirty += n;
+  // ZMPOP / BZMPOP propagate as ZPOPMIN/ZPOPMAX key count, as Redis does.
+  if (nested) propagateAs(c, [max ? 'ZPOPMAX' : 'ZPOPMIN', key, String(n)]);
   return true;
 }
 
@@ -773,6 +776,7 @@ function bzpopGeneric(c: Client, argv: string[], server: Server, keys: string[],
     out.bulk(m);
     replyScore(out, score);
     changed(server, db, k, max ? 'zpopmax' : 'zpopmin');
+    propagateAs(c, [max ? 'ZPOPMAX' : 'ZPOPMIN', k]);
     deleteIfEmpty(server, db, k, zs);
     server.ks.stats.dirty++;
     return;

@@ -264,9 +264,10 @@ const NO_EFFECT = new Set([
   // memory limits and eviction
   'maxmemory-eviction-tenacity', 'maxmemory-clients', 'client-output-buffer-limit',
   // persistence (not read yet: delete these as the persistence layer reads them)
-  'appendonly', 'appendfilename', 'appenddirname', 'appendfsync', 'no-appendfsync-on-rewrite',
-  'auto-aof-rewrite-percentage', 'auto-aof-rewrite-min-size', 'aof-load-truncated', 'aof-use-rdb-preamble',
-  'aof-timestamp-enabled', 'aof-rewrite-incremental-fsync', 'aof-disable-auto-gc', 
+  'no-appendfsync-on-rewrite',
+  // the AOF base is written in command form (persistence/aof/aof.ts)
+  'aof-use-rdb-preamble',
+  'aof-timestamp-enabled', 'aof-rewrite-incremental-fsync', 'aof-disable-auto-gc',
   'rdb-del-sync-files', 'rdb-save-incremental-fsync', 'sanitize-dump-payload',
   'key-load-delay', 'rdb-key-save-delay', 'loading-process-events-interval-bytes',
   // security layers not wired yet: delete each as its layer reads it

@@ -185,6 +185,9 @@ export class Blocking {
     const errorsBefore = out.errors;
     const t0 = performance.now();
     this.servingKey = key;
+    const prop = server.propagator;
+    const dirtyBefore = server.ks.stats.dirty;
+    prop.depth++;
     try {
       st.cmd.handler(c, st.argv, server);
     } catch (e) {
@@ -193,7 +196,10 @@ export class Blocking {
       out.error(err.internal());
     } finally {
       this.servingKey = null;
+      prop.depth--;
     }
+    if (prop.sink !== null) prop.afterCall(c, st.cmd, st.argv, dirtyBefore);
+    else c.propagateAs = null;
     const usec = Math.round((performance.now() - t0) * 1000);
     if (this.states.has(c)) {
       // Blocked again (a handler found nothing after all): stays waiting, no reply.

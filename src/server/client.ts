@@ -54,6 +54,11 @@ export class Client {
   deferred = false;
   closeAfterReply = false;
   closed = false;
+  /**
+   * Set by a handler that must propagate (to the AOF) something other than its own argv
+   * (server/propagate.ts); read and cleared by the dispatcher's call path.
+   */
+  propagateAs: string[][] | null = null;
   /** Bytes read and written, for INFO stats. */
   netIn = 0;
 
@@ -118,6 +123,10 @@ export class Client {
   /** Sends what the handlers wrote; once per event-loop turn. */
   flush(): void {
     if (this.closed) return;
+    // The AOF is written (and, with appendfsync always, synced) before any reply goes out;
+    // under "always" the replies wait for one sync shared by every client of this turn.
+    const aof = this.server.aof;
+    if (aof.pendingBytes > 0 && aof.holdReplies(this)) return;
     if (this.out.len > 0) {
       this.pushKeep = null;
       const data = this.out.take();

@@ -222,6 +222,10 @@ export class Dispatcher {
     const mark = out.len;
     const errorsBefore = out.errors;
     const t0 = this.lastTime >= 0 ? this.lastTime : performance.now();
+    // Propagation (AOF): what changed the dataset is recorded after the handler (server/propagate.ts).
+    const prop = server.propagator;
+    const dirtyBefore = server.ks.stats.dirty;
+    prop.depth++;
     try {
       cmd.handler(client, argv, server);
     } catch (e) {
@@ -230,6 +234,9 @@ export class Dispatcher {
       out.len = mark;
       out.error(err.internal());
     }
+    prop.depth--;
+    if (prop.sink !== null) prop.afterCall(client, cmd, argv, dirtyBefore);
+    else client.propagateAs = null;
     const t1 = performance.now();
     this.lastTime = t1;
     const usec = Math.round((t1 - t0) * 1000);

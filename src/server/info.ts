@@ -178,6 +178,7 @@ const SECTION_BUILDERS: Record<string, Builder> = {
   },
 
   persistence(s) {
+    const aof = s.aof.infoFields();
     return [
       'loading:0',
       'async_loading:0',
@@ -197,18 +198,10 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       'rdb_last_cow_size:0',
       `rdb_last_load_keys_expired:${s.snapshots.lastLoadExpired}`,
       `rdb_last_load_keys_loaded:${s.snapshots.lastLoadLoaded}`,
-      `aof_enabled:${s.config.bool('appendonly') ? 1 : 0}`,
-      'aof_rewrite_in_progress:0',
-      'aof_rewrite_scheduled:0',
-      'aof_last_rewrite_time_sec:-1',
-      'aof_current_rewrite_time_sec:-1',
-      'aof_last_bgrewrite_status:ok',
-      'aof_rewrites:0',
-      'aof_rewrites_consecutive_failures:0',
-      'aof_last_write_status:ok',
-      'aof_last_cow_size:0',
+      ...aof.main,
       'module_fork_in_progress:0',
       'module_fork_last_cow_size:0',
+      ...aof.extra,
     ];
   },
 

@@ -73,6 +73,7 @@ export class MemoryLimit {
       const value = db.data.get(key);
       if (value !== undefined) this.freed += approxBytes(key, value);
       db.delete(key);
+      server.propagator.deleted(db, key, true);
       this.evictedKeys++;
       server.ks.stats.dirty++;
       server.events.modified(db, key);

@@ -25,6 +25,8 @@ import { PauseState } from './pause.js';
 import { Blocking } from './blocking.js';
 import { MemoryLimit } from './memory.js';
 import { Snapshots } from '../persistence/rdb/snapshots.js';
+import { Propagator } from './propagate.js';
+import { Aof } from '../persistence/aof/aof.js';
 
 export const REDOUBT_VERSION = '0.1.0';
 /** The Redis version whose behaviour Redoubt reproduces (INFO redis_version, HELLO version). */
@@ -53,6 +55,10 @@ export class Server {
   readonly memory: MemoryLimit;
   /** RDB snapshots: SAVE, BGSAVE, save points, loading. */
   readonly snapshots = new Snapshots(this);
+  /** What write commands leave for the AOF (server/propagate.ts). */
+  readonly propagator: Propagator;
+  /** The append-only file (persistence/aof). */
+  readonly aof: Aof;
   readonly monitors = new Set<Client>();
   readonly users = new Users();
   readonly aclLog = new AclLog();
@@ -95,10 +101,17 @@ export class Server {
     this.configFile = opts.configFile ?? null;
     this.ks = new Keyspace(config.num('databases'), this.clock);
     // Expired keys (lazy or active): WATCH invalidation and the "expired" keyspace event.
+    this.propagator = new Propagator(this.ks);
     this.ks.onExpired = (db, key) => {
+      this.propagator.deleted(db, key, false);
       this.events.modified(db, key);
       this.events.notify(NOTIFY.expired, 'expired', key, db);
     };
+    this.propagator.lazyExpire = config.bool('lazyfree-lazy-expire');
+    this.propagator.lazyEviction = config.bool('lazyfree-lazy-eviction');
+    config.onChange('lazyfree-lazy-expire', (v) => (this.propagator.lazyExpire = v as boolean));
+    config.onChange('lazyfree-lazy-eviction', (v) => (this.propagator.lazyEviction = v as boolean));
+    this.aof = new Aof(this);
     this.memory = new MemoryLimit(this);
     const applyMemory = () => {
       this.ks.lfuLogFactor = config.num('lfu-log-factor');
@@ -483,6 +496,7 @@ export class Server {
     this.blocking.checkTimeouts();
     this.authWatch.tick(this.clock.now());
     this.snapshots.cron();
+    this.aof.cron();
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       const now = this.clock.now();
@@ -496,11 +510,19 @@ export class Server {
   }
 
   /**
-   * The persistence part of SHUTDOWN and SIGTERM: saves the snapshot when save points are
-   * configured or `save` asks for it (never with `nosave`). Returns the failure, or null; a
-   * failure stops the shutdown unless `force`.
+   * The persistence part of SHUTDOWN and SIGTERM: flushes and syncs the AOF, then saves the
+   * snapshot when save points are configured or `save` asks for it (never with `nosave`).
+   * Returns the failure, or null; a failed save stops the shutdown unless `force`, a failed AOF
+   * sync always does.
    */
   prepareShutdown(opts: { save?: boolean; nosave?: boolean; force?: boolean } = {}): string | null {
+    try {
+      this.aof.shutdown();
+    } catch (e) {
+      const msg = `Error flushing the AOF file on shutdown: ${(e as Error).message}`;
+      this.log.warning(msg);
+      return msg;
+    }
     if (opts.nosave || !(opts.save || this.snapshots.hasSavePoints())) return null;
     this.log.warning('Saving the final RDB snapshot before exiting.');
     const e = this.snapshots.saveSync();
@@ -513,11 +535,22 @@ export class Server {
     return e;
   }
 
-  /** SHUTDOWN and SIGTERM: stop accepting, flush replies, close, remove the pid file. */
+  /**
+   * SHUTDOWN and SIGTERM (after prepareShutdown): flush and sync the AOF, stop accepting, flush replies, close, remove
+   * the pid file. When the AOF cannot be synced, throws (after logging) and nothing is closed:
+   * SHUTDOWN replies with an error, SIGTERM exits with status 1.
+   */
   async shutdown(): Promise<void> {
     if (this.shuttingDown) return;
-    this.shuttingDown = true;
     this.log.warning('User requested shutdown...');
+    try {
+      this.aof.shutdown();
+    } catch (e) {
+      this.log.warning(`Error flushing the AOF file on shutdown: ${(e as Error).message}`);
+      this.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+      throw e;
+    }
+    this.shuttingDown = true;
     const pidfile = this.config.str('pidfile');
     if (pidfile !== '') {
       try {
@@ -537,6 +570,7 @@ export class Server {
     this.cronTimer = null;
     this.blocking.close();
     this.memory.close();
+    if (this.aof.on) this.aof.stop();
     for (const c of [...this.clients.values()]) {
       c.flush();
       c.close();

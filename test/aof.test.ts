@@ -1,0 +1,534 @@
+// The append-only file: manifest parser/writer, the command reader, the loader against flipped
+// and cut bytes, propagation compared with redis-server 7.0.15's own AOF, cross-loading of AOF
+// directories in both directions, rewrite, CONFIG SET appendonly, INFO fields.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { ManifestError, formatManifest, parseManifest, splitArgs, type Manifest } from '../src/persistence/aof/manifest.js';
+import { AofReader, encodeCommand } from '../src/persistence/aof/format.js';
+import { AofLoadError } from '../src/persistence/aof/loader.js';
+import { ManualClock } from '../src/store/clock.js';
+import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
+
+const dirs: string[] = [];
+const servers: TestServer[] = [];
+const refs: RefServer[] = [];
+after(async () => {
+  for (const s of servers) await s.close();
+  for (const r of refs) await r.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tmp(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'redoubt-aof-'));
+  dirs.push(d);
+  return d;
+}
+
+/** An in-process server with the AOF on in `dir` (loaded at start as main.ts does). */
+async function aofServer(dir: string, extra: Record<string, string> = {}, clock?: ManualClock): Promise<TestServer> {
+  const t = await startServer({ dir, appendonly: 'yes', appendfsync: 'always', ...extra }, clock);
+  servers.push(t);
+  t.server.aof.startup();
+  return t;
+}
+
+/** Every command of an AOF file's bytes. */
+function commands(data: Buffer): string[][] {
+  const r = new AofReader(data);
+  const out: string[][] = [];
+  for (let a = r.next(); a !== null; a = r.next()) out.push(a);
+  assert.equal(r.stop.kind, 'end', `clean end: ${JSON.stringify(r.stop)}`);
+  return out;
+}
+
+function incrFiles(dir: string): Buffer {
+  const d = path.join(dir, 'appendonlydir');
+  const m = parseManifest(readFileSync(path.join(d, 'appendonly.aof.manifest'), 'latin1'));
+  return Buffer.concat(m.incrs.map((f) => readFileSync(path.join(d, f.name))));
+}
+
+/** The bulk strings of a flat RESP2 array reply. */
+function bulks(reply: string): string[] {
+  const out: string[] = [];
+  let pos = reply.indexOf('\r\n') + 2;
+  while (pos < reply.length) {
+    const eol = reply.indexOf('\r\n', pos);
+    const len = Number(reply.slice(pos + 1, eol));
+    if (len < 0) {
+      out.push('(nil)');
+      pos = eol + 2;
+      continue;
+    }
+    out.push(reply.slice(eol + 2, eol + 2 + len));
+    pos = eol + 2 + len + 2;
+  }
+  return out;
+}
+
+/** A canonical dump of databases 0..3: every key, its type, value and absolute expire time. */
+async function snapshot(port: number): Promise<string[]> {
+  const c = await RawConn.connect(port);
+  const out: string[] = [];
+  try {
+    for (let db = 0; db < 4; db++) {
+      await c.call('SELECT', String(db));
+      const keys = bulks(await c.call('KEYS', '*')).sort();
+      for (const k of keys) {
+        const type = (await c.call('TYPE', k)).trim();
+        let v: string;
+        if (type === '+string') v = await c.call('GET', k);
+        else if (type === '+list') v = JSON.stringify(bulks(await c.call('LRANGE', k, '0', '-1')));
+        else if (type === '+set') v = JSON.stringify(bulks(await c.call('SMEMBERS', k)).sort());
+        else if (type === '+zset') v = JSON.stringify(bulks(await c.call('ZRANGE', k, '0', '-1', 'WITHSCORES')));
+        else if (type === '+hash') {
+          const p = bulks(await c.call('HGETALL', k));
+          const pairs: string[] = [];
+          for (let i = 0; i < p.length; i += 2) pairs.push(JSON.stringify([p[i], p[i + 1]]));
+          v = JSON.stringify(pairs.sort());
+        } else v = '?';
+        const at = (await c.call('PEXPIRETIME', k)).trim();
+        out.push(`${db} ${JSON.stringify(k)} ${type} ${v} ${at}`);
+      }
+    }
+  } finally {
+    c.close();
+  }
+  return out;
+}
+
+/** Writes every data type, binary keys and values, TTLs, several databases. */
+async function populate(port: number, round: number): Promise<void> {
+  const c = await RawConn.connect(port);
+  const far = String(Date.now() + 3_600_000 + round);
+  const cmds: string[][] = [
+    ['SELECT', '0'],
+    ['SET', `str${round}`, 'plain'],
+    ['SET', `bin\x00\xff${round}`, '\r\n\x00\xfe\x80'],
+    ['SET', `ttl${round}`, 'v', 'EX', '1000'],
+    ['SET', `pxat${round}`, 'v', 'PXAT', far],
+    ['INCRBYFLOAT', `fl${round}`, '3.25'],
+    ['RPUSH', `list${round}`, 'a', 'b', '\x00c'],
+    ['LPUSH', `list${round}`, 'z'],
+    ['SADD', `set${round}`, 'x', 'y', '\xff'],
+    ['SADD', `iset${round}`, '1', '2', '300000'],
+    ['ZADD', `zs${round}`, '1.5', 'a', '-2', 'b', 'inf', 'c', '-inf', 'd', '0.1', 'e'],
+    ['HSET', `h${round}`, 'f1', 'v1', 'f\x002', 'v\xff'],
+    ['HINCRBYFLOAT', `h${round}`, 'n', '1.5'],
+    ['EXPIRE', `h${round}`, '5000'],
+    ['SELECT', '2'],
+    ['SET', `db2-${round}`, 'two'],
+    ['ZADD', `big${round}`, ...Array.from({ length: 300 }, (_, i) => [String(i * 0.5), `m${i}`]).flat()],
+    ['HSET', `bigh${round}`, ...Array.from({ length: 200 }, (_, i) => [`f${i}`, `v${i}`]).flat()],
+    ['RPUSH', `bigl${round}`, ...Array.from({ length: 200 }, (_, i) => `e${i}`)],
+    ['SADD', `bigs${round}`, ...Array.from({ length: 200 }, (_, i) => `s${i}`)],
+    ['PEXPIRE', `bigs${round}`, '9000000'],
+    ['SELECT', '3'],
+    ['MSET', `a${round}`, '1', `b${round}`, '2'],
+    ['DEL', `b${round}`],
+    ['RPUSH', `popme${round}`, '1', '2', '3'],
+    ['LPOP', `popme${round}`],
+    ['SET', `gone${round}`, 'x'],
+    ['GETDEL', `gone${round}`],
+  ];
+  try {
+    for (const cmd of cmds) {
+      const r = await c.call(...cmd);
+      assert.ok(!r.startsWith('-'), `${cmd.slice(0, 2).join(' ')}: ${r}`);
+    }
+  } finally {
+    c.close();
+  }
+}
+
+describe('AOF manifest', () => {
+  it("formats Redis's line format and parses it back", () => {
+    const m: Manifest = {
+      base: { name: 'appendonly.aof.3.base.aof', seq: 3, type: 'b' },
+      history: [{ name: 'appendonly.aof.2.incr.aof', seq: 2, type: 'h' }],
+      incrs: [
+        { name: 'appendonly.aof.3.incr.aof', seq: 3, type: 'i' },
+        { name: 'appendonly.aof.4.incr.aof', seq: 4, type: 'i' },
+      ],
+    };
+    const text = formatManifest(m);
+    assert.equal(
+      text,
+      'file appendonly.aof.3.base.aof seq 3 type b\nfile appendonly.aof.2.incr.aof seq 2 type h\n' +
+        'file appendonly.aof.3.incr.aof seq 3 type i\nfile appendonly.aof.4.incr.aof seq 4 type i\n',
+    );
+    assert.deepEqual(parseManifest(text), m);
+  });
+
+  it('quotes names that need it and reads quoted names', () => {
+    const m: Manifest = { base: { name: 'my file "x".aof.1.base.aof', seq: 1, type: 'b' }, incrs: [], history: [] };
+    const text = formatManifest(m);
+    assert.equal(text, 'file "my file \\"x\\".aof.1.base.aof" seq 1 type b\n');
+    assert.deepEqual(parseManifest(text), m);
+    assert.deepEqual(splitArgs(`a 'b c' "d\\x41\\n"`), ['a', 'b c', 'dA\n']);
+    assert.equal(splitArgs('"unbalanced'), null);
+  });
+
+  it('skips comments, ignores unknown keys and refuses what Redis refuses', () => {
+    assert.equal(parseManifest('# comment\nfile a.1.base.aof seq 1 type b extra 1\n').base?.name, 'a.1.base.aof');
+    const bad: [string, RegExp][] = [
+      ['', /empty AOF manifest/],
+      ['file a seq 1\n', /invalid format|Invalid AOF manifest/],
+      ['file a seq 1 type b\nfile b seq 2 type b\n', /duplicate base/],
+      ['file a seq 2 type i\nfile b seq 2 type i\n', /non-monotonic/],
+      ['file a seq 1 type x\n', /Unknown AOF file type/],
+      ['file a seq one type i\n', /bad seq/],
+      ['file ../etc/passwd seq 1 type i\n', /Invalid AOF file name/],
+    ];
+    for (const [text, re] of bad) assert.throws(() => parseManifest(text), (e: unknown) => e instanceof ManifestError && re.test(e.message), text);
+  });
+
+  it('never throws anything but ManifestError on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (s) => {
+        try {
+          parseManifest(s);
+        } catch (e) {
+          assert.ok(e instanceof ManifestError, String(e));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('AOF command reader', () => {
+  it('reads commands, skips annotations, and tells truncation from corruption', () => {
+    const data = Buffer.from('#TS:123\r\n' + encodeCommand(['SET', 'k', 'v\r\n']) + encodeCommand(['DEL', 'k']), 'latin1');
+    assert.deepEqual(commands(data), [['SET', 'k', 'v\r\n'], ['DEL', 'k']]);
+    const whole = encodeCommand(['SET', 'k', 'v']);
+    for (let cut = 1; cut < whole.length; cut++) {
+      const r = new AofReader(Buffer.from(whole.slice(0, cut), 'latin1'));
+      assert.equal(r.next(), null);
+      assert.deepEqual(r.stop, { kind: 'truncated', offset: 0 }, `cut at ${cut}`);
+    }
+    const r = new AofReader(Buffer.from(whole + 'GARBAGE\r\n', 'latin1'));
+    assert.deepEqual(r.next(), ['SET', 'k', 'v']);
+    assert.equal(r.next(), null);
+    assert.equal(r.stop.kind, 'corrupt');
+    assert.equal((r.stop as { offset: number }).offset, whole.length);
+  });
+});
+
+describe('AOF loading', () => {
+  it('loads a truncated last file by cutting it, with a warning naming the offset', async () => {
+    const dir = tmp();
+    const t = await aofServer(dir);
+    const c = await RawConn.connect(t.port);
+    await c.call('SET', 'a', '1');
+    await c.call('SET', 'b', '2');
+    c.close();
+    await t.close();
+    const incr = path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
+    const good = readFileSync(incr).length;
+    appendFileSync(incr, '*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1');
+    const t2 = await aofServer(dir);
+    assert.ok(t2.logs.some((l) => l.includes(`Truncating the AOF ${incr} at offset ${good}`)), t2.logs.join('\n'));
+    assert.equal(readFileSync(incr).length, good);
+    const c2 = await RawConn.connect(t2.port);
+    assert.equal(await c2.call('MGET', 'a', 'b', 'c'), '*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n');
+    c2.close();
+  });
+
+  it('refuses a truncated file with aof-load-truncated no, and a corrupt one, naming file and offset', async () => {
+    const dir = tmp();
+    const t = await aofServer(dir);
+    const c = await RawConn.connect(t.port);
+    await c.call('SET', 'a', '1');
+    c.close();
+    await t.close();
+    const incr = path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
+    const good = readFileSync(incr);
+    appendFileSync(incr, '*2\r\n$3\r\nDEL');
+    await assert.rejects(aofServer(dir, { 'aof-load-truncated': 'no' }), (e: unknown) => e instanceof AofLoadError && e.message.includes(`${incr} at offset ${good.length}`));
+    writeFileSync(incr, Buffer.concat([good, Buffer.from('+OK\r\n' + encodeCommand(['SET', 'x', 'y']))]));
+    await assert.rejects(aofServer(dir), (e: unknown) => e instanceof AofLoadError && /Bad file format/.test(e.message) && e.message.includes(`${incr} at offset ${good.length}`));
+    writeFileSync(incr, Buffer.concat([good, Buffer.from(encodeCommand(['NOSUCHCMD', 'x']))]));
+    await assert.rejects(aofServer(dir), (e: unknown) => e instanceof AofLoadError && /Unknown command 'NOSUCHCMD'/.test(e.message));
+    writeFileSync(incr, Buffer.concat([good, Buffer.from(encodeCommand(['SELECT', '99']))]));
+    await assert.rejects(aofServer(dir), (e: unknown) => e instanceof AofLoadError && /Error replaying 'select'.* at offset \d+: ERR DB index is out of range/.test(e.message));
+  });
+
+  it('refuses an RDB base with a clear message, and reverts an unfinished MULTI', async () => {
+    const dir = tmp();
+    const d = path.join(dir, 'appendonlydir');
+    mkdirSync(d);
+    writeFileSync(path.join(d, 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+    writeFileSync(path.join(d, 'appendonly.aof.1.base.rdb'), 'REDIS0010');
+    writeFileSync(path.join(d, 'appendonly.aof.1.incr.aof'), '');
+    await assert.rejects(aofServer(dir), (e: unknown) => e instanceof AofLoadError && /RDB base not supported yet/.test(e.message));
+    writeFileSync(path.join(d, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+    const body = encodeCommand(['SET', 'a', '1']);
+    writeFileSync(path.join(d, 'appendonly.aof.1.incr.aof'), body + encodeCommand(['MULTI']) + encodeCommand(['SET', 'b', '2']));
+    const t = await aofServer(dir);
+    assert.ok(t.logs.some((l) => l.includes('Revert incomplete MULTI/EXEC')));
+    const c = await RawConn.connect(t.port);
+    assert.equal(await c.call('MGET', 'a', 'b'), '*2\r\n$1\r\n1\r\n$-1\r\n');
+    c.close();
+    assert.equal(readFileSync(path.join(d, 'appendonly.aof.1.incr.aof'), 'latin1'), body);
+  });
+
+  it('flipped and cut bytes: a clear refusal or a load, never a crash', async () => {
+    const dir = tmp();
+    const t = await aofServer(dir);
+    await populate(t.port, 0);
+    await t.close();
+    const d = path.join(dir, 'appendonlydir');
+    const incr = path.join(d, 'appendonly.aof.1.incr.aof');
+    const original = readFileSync(incr);
+    const manifest = readFileSync(path.join(d, 'appendonly.aof.manifest'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: original.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        fc.nat({ max: original.length }),
+        fc.boolean(),
+        async (pos, xor, cut, doCut) => {
+          const bad = Buffer.from(original);
+          bad[pos] = bad[pos]! ^ xor;
+          writeFileSync(incr, doCut ? bad.subarray(0, cut) : bad);
+          writeFileSync(path.join(d, 'appendonly.aof.manifest'), manifest);
+          let s: TestServer | null = null;
+          try {
+            s = await aofServer(dir, { 'aof-load-truncated': doCut ? 'yes' : 'no' });
+          } catch (e) {
+            assert.ok(e instanceof AofLoadError, `not a load error: ${(e as Error).stack ?? String(e)}`);
+            assert.match(e.message, /append.?only file|AOF/);
+          } finally {
+            if (s !== null) await s.close();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('AOF propagation, rewrite and configuration', () => {
+  it('writes relative expires as absolute, and an expired key as DEL in a MULTI with the command', async () => {
+    const dir = tmp();
+    const clock = new ManualClock();
+    const t = await aofServer(dir, { hz: '1' }, clock);
+    const c = await RawConn.connect(t.port);
+    const now = clock.now();
+    await c.call('SET', 'k', 'v', 'PX', '100');
+    await c.call('EXPIRE', 'k', '10', 'NX');
+    await c.call('EXPIRE', 'k', '10');
+    clock.advance(20_000);
+    await c.call('INCR', 'k');
+    await c.call('GETEX', 'k', 'EXAT', '1');
+    await c.call('SET', 'n', '1');
+    await c.call('SETRANGE', 'n', '0', '');
+    c.close();
+    t.server.aof.flush();
+    assert.deepEqual(commands(incrFiles(dir)), [
+      ['SELECT', '0'],
+      ['SET', 'k', 'v', 'PXAT', String(now + 100)],
+      ['PEXPIREAT', 'k', String(now + 10_000)],
+      ['MULTI'],
+      ['DEL', 'k'],
+      ['INCR', 'k'],
+      ['EXEC'],
+      ['DEL', 'k'],
+      ['SET', 'n', '1'],
+    ]);
+  });
+
+  it('matches the commands redis-server 7.0.15 writes to its AOF', { skip: !haveRedis() && 'redis-server not installed' }, async () => {
+    const rdir = tmp();
+    const ref = await startRedis(['--dir', rdir, '--appendonly', 'yes', '--appendfsync', 'always', '--aof-use-rdb-preamble', 'no']);
+    refs.push(ref);
+    const t = await aofServer(tmp());
+    const script: string[][] = [
+      ['SET', 'a', '1'],
+      ['SET', 'b', '2', 'EX', '100'],
+      ['SETEX', 'c', '100', 'v'],
+      ['PSETEX', 'd', '100000', 'v'],
+      ['SET', 'e', 'v', 'GET', 'PX', '5000'],
+      ['GETEX', 'e', 'EX', '50'],
+      ['GETEX', 'e', 'PERSIST'],
+      ['EXPIRE', 'a', '100', 'NX'],
+      ['EXPIRE', 'nokey', '100'],
+      ['PEXPIRE', 'a', '-1'],
+      ['INCRBYFLOAT', 'f', '1e2'],
+      ['HINCRBYFLOAT', 'h', 'f', '1.5'],
+      ['SADD', 's', 'only'],
+      ['SPOP', 's'],
+      ['SADD', 's2', 'x', 'y'],
+      ['SPOP', 's2', '5'],
+      ['RPUSH', 'l', 'a', 'b', 'c', 'd'],
+      ['BLPOP', 'l', '0'],
+      ['BRPOP', 'l', '0'],
+      ['LMPOP', '1', 'l', 'RIGHT'],
+      ['RPUSH', 'l2', 'x', 'y'],
+      ['BLMPOP', '0', '1', 'l2', 'LEFT', 'COUNT', '5'],
+      ['RPUSH', 'l3', 'x', 'y'],
+      ['BLMOVE', 'l3', 'l4', 'left', 'right', '0'],
+      ['BRPOPLPUSH', 'l3', 'l4', '0'],
+      ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
+      ['BZPOPMIN', 'z', '0'],
+      ['BZMPOP', '0', '1', 'z', 'MAX', 'COUNT', '1'],
+      ['ZADD', 'z2', '1', 'a'],
+      ['ZMPOP', '1', 'z2', 'MIN', 'COUNT', '10'],
+      ['GETDEL', 'c'],
+      ['DEL', 'nothing'],
+      ['SELECT', '3'],
+      ['SET', 'x', 'y'],
+      ['MULTI'],
+      ['SET', 't1', '1'],
+      ['GET', 't1'],
+      ['EXEC'],
+      ['MULTI'],
+      ['SET', 't2', '1'],
+      ['SELECT', '1'],
+      ['SET', 't3', '1'],
+      ['EXEC'],
+      ['MULTI'],
+      ['GET', 'x'],
+      ['EXEC'],
+      ['FLUSHALL'],
+    ];
+    for (const port of [ref.port, t.port]) {
+      const c = await RawConn.connect(port);
+      for (const cmd of script) await c.call(...cmd);
+      c.close();
+    }
+    t.server.aof.flush();
+    const norm = (cmds: string[][]): string[][] => cmds.map((a) => a.map((x) => (/^\d{13}$/.test(x) ? 'TIME' : x)));
+    const mine = norm(commands(incrFiles(t.server.config.str('dir'))));
+    await waitFor(() => existsSync(path.join(rdir, 'appendonlydir', 'appendonly.aof.manifest')), 5000, 'redis AOF');
+    const theirs = norm(commands(incrFiles(rdir)));
+    assert.deepEqual(mine, theirs);
+  });
+
+  it('BGREWRITEAOF writes a new base and incr, replaces the manifest, removes the old files', async () => {
+    const dir = tmp();
+    const t = await aofServer(dir);
+    await populate(t.port, 1);
+    const before = await snapshot(t.port);
+    const c = await RawConn.connect(t.port);
+    assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+    assert.deepEqual(readdirSync(path.join(dir, 'appendonlydir')).sort(), ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+    assert.equal(readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1'), 'file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+    await c.call('SET', 'after', 'rewrite');
+    const info = await c.call('INFO', 'persistence');
+    assert.match(info, /aof_enabled:1\r\n/);
+    assert.match(info, /aof_rewrites:2\r\n/);
+    assert.match(info, /aof_last_bgrewrite_status:ok\r\n/);
+    assert.match(info, /aof_base_size:[1-9]\d*\r\n/);
+    c.close();
+    await t.close();
+    const t2 = await aofServer(dir);
+    const afterLoad = await snapshot(t2.port);
+    assert.deepEqual(afterLoad.filter((l) => !l.includes('"after"')), before);
+    assert.ok(afterLoad.some((l) => l.includes('"after"')));
+  });
+
+  it('propagates evictions and active expiry as DEL, or UNLINK under lazyfree', async () => {
+    const dir = tmp();
+    const clock = new ManualClock();
+    const t = await aofServer(dir, { hz: '1', 'lazyfree-lazy-eviction': 'yes' }, clock);
+    t.server.memory.measure = () => t.server.ks.dbs.reduce((n, db) => n + db.size, 0) * 100;
+    t.server.memory.measureIsExact = true;
+    const c = await RawConn.connect(t.port);
+    await c.call('SET', 'old', 'v', 'PX', '10');
+    clock.advance(100);
+    t.server.ks.activeExpireCycle(1000, 1);
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random');
+    await c.call('SET', 'a', '1');
+    await c.call('CONFIG', 'SET', 'maxmemory', '50');
+    await c.call('SET', 'b', '2');
+    c.close();
+    t.server.aof.flush();
+    const cmds = commands(incrFiles(dir)).filter((a) => a[0] !== 'CONFIG');
+    assert.deepEqual(cmds.slice(0, 4), [['SELECT', '0'], ['SET', 'old', 'v', 'PXAT', String(clock.now() - 90)], ['DEL', 'old'], ['SET', 'a', '1']]);
+    assert.deepEqual(cmds.slice(4), [['UNLINK', 'a'], ['SET', 'b', '2']]);
+  });
+
+  it('loads a Redis 6-style single appendonly.aof and converts it to the multi-part layout', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'appendonly.aof'), encodeCommand(['SELECT', '1']) + encodeCommand(['SET', 'legacy', 'yes']));
+    const t = await aofServer(dir);
+    const c = await RawConn.connect(t.port);
+    await c.call('SELECT', '1');
+    assert.equal(await c.call('GET', 'legacy'), '$3\r\nyes\r\n');
+    c.close();
+    assert.deepEqual(commands(readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.base.aof'))), [['SELECT', '1'], ['SET', 'legacy', 'yes']]);
+  });
+
+  it('rewrites automatically when the AOF has grown by auto-aof-rewrite-percentage past the min size', async () => {
+    const dir = tmp();
+    const t = await aofServer(dir, { 'auto-aof-rewrite-percentage': '100', 'auto-aof-rewrite-min-size': '1kb' });
+    const c = await RawConn.connect(t.port);
+    t.server.aof.cron();
+    assert.equal(t.server.aof.rewrites, 1, 'below the min size: no rewrite');
+    for (let i = 0; i < 40; i++) await c.call('SET', 'k', 'x'.repeat(40));
+    t.server.aof.cron();
+    assert.equal(t.server.aof.rewrites, 2);
+    assert.ok(t.logs.some((l) => /Starting automatic rewriting of AOF on \d+% growth/.test(l)));
+    assert.equal(await c.call('GET', 'k'), '$40\r\n' + 'x'.repeat(40) + '\r\n');
+    c.close();
+    assert.deepEqual(commands(readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.2.base.aof'))), [['SELECT', '0'], ['SET', 'k', 'x'.repeat(40)]]);
+  });
+
+  it('CONFIG SET appendonly yes creates the AOF from the dataset; no stops appending', async () => {
+    const dir = tmp();
+    const t = await startServer({ dir });
+    servers.push(t);
+    const c = await RawConn.connect(t.port);
+    await c.call('SET', 'before', '1');
+    assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+    await c.call('SET', 'during', '2');
+    assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+    await c.call('SET', 'after', '3');
+    assert.match(await c.call('INFO', 'persistence'), /aof_enabled:0\r\n/);
+    c.close();
+    const d = path.join(dir, 'appendonlydir');
+    const base = commands(readFileSync(path.join(d, 'appendonly.aof.1.base.aof')));
+    assert.deepEqual(base, [['SELECT', '0'], ['SET', 'before', '1']]);
+    assert.deepEqual(commands(readFileSync(path.join(d, 'appendonly.aof.1.incr.aof'))), [['SELECT', '0'], ['SET', 'during', '2']]);
+  });
+});
+
+describe('AOF directories move between Redoubt and redis-server 7.0.15', { skip: !haveRedis() && 'redis-server not installed' }, () => {
+  it('Redoubt writes, Redis loads (base and incremental files, every type, TTLs, several dbs)', async () => {
+    const dir = tmp();
+    const t = await aofServer(dir);
+    await populate(t.port, 1);
+    const c = await RawConn.connect(t.port);
+    await c.call('BGREWRITEAOF');
+    c.close();
+    await populate(t.port, 2);
+    const expected = await snapshot(t.port);
+    await t.close();
+    const ref = await startRedis(['--dir', dir, '--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
+    refs.push(ref);
+    assert.deepEqual(await snapshot(ref.port), expected);
+    assert.ok(expected.length > 20);
+  });
+
+  it('Redis writes, Redoubt loads', async () => {
+    const dir = tmp();
+    const ref = await startRedis(['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--aof-use-rdb-preamble', 'no']);
+    refs.push(ref);
+    await populate(ref.port, 1);
+    const c = await RawConn.connect(ref.port);
+    await c.call('BGREWRITEAOF');
+    await waitFor(async () => /aof_rewrite_in_progress:0\r\n/.test(await c.call('INFO', 'persistence')) && readdirSync(path.join(dir, 'appendonlydir')).some((f) => f.includes('.2.base.aof')), 10000, 'the rewrite');
+    c.close();
+    await populate(ref.port, 2);
+    const expected = await snapshot(ref.port);
+    await ref.close();
+    const t = await aofServer(dir);
+    assert.deepEqual(await snapshot(t.port), expected);
+    assert.ok(expected.length > 20);
+  });
+});
