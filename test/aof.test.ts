@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { ManifestError, formatManifest, parseManifest, splitArgs, type Manifest } from '../src/persistence/aof/manifest.js';
+import { parseRdbFile } from '../src/persistence/rdb/file.js';
 import { AofReader, encodeCommand } from '../src/persistence/aof/format.js';
 import { AofLoadError } from '../src/persistence/aof/loader.js';
 import { ManualClock } from '../src/store/clock.js';
@@ -30,7 +31,8 @@ function tmp(): string {
 
 /** An in-process server with the AOF on in `dir` (loaded at start as main.ts does). */
 async function aofServer(dir: string, extra: Record<string, string> = {}, clock?: ManualClock): Promise<TestServer> {
-  const t = await startServer({ dir, appendonly: 'yes', appendfsync: 'always', ...extra }, clock);
+  // Bases in command form, which the tests read back; the RDB form has its own test.
+  const t = await startServer({ dir, appendonly: 'yes', appendfsync: 'always', 'aof-use-rdb-preamble': 'no', ...extra }, clock);
   servers.push(t);
   t.server.aof.startup();
   return t;
@@ -257,14 +259,14 @@ describe('AOF loading', () => {
     await assert.rejects(aofServer(dir), (e: unknown) => e instanceof AofLoadError && /Error replaying 'select'.* at offset \d+: ERR DB index is out of range/.test(e.message));
   });
 
-  it('refuses an RDB base with a clear message, and reverts an unfinished MULTI', async () => {
+  it('refuses a broken RDB base with a clear message, and reverts an unfinished MULTI', async () => {
     const dir = tmp();
     const d = path.join(dir, 'appendonlydir');
     mkdirSync(d);
     writeFileSync(path.join(d, 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
     writeFileSync(path.join(d, 'appendonly.aof.1.base.rdb'), 'REDIS0010');
     writeFileSync(path.join(d, 'appendonly.aof.1.incr.aof'), '');
-    await assert.rejects(aofServer(dir), (e: unknown) => e instanceof AofLoadError && /RDB base not supported yet/.test(e.message));
+    await assert.rejects(aofServer(dir), (e: unknown) => e instanceof AofLoadError && /Bad RDB preamble in the append only file .*appendonly\.aof\.1\.base\.rdb: .* at offset \d+/.test(e.message));
     writeFileSync(path.join(d, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
     const body = encodeCommand(['SET', 'a', '1']);
     writeFileSync(path.join(d, 'appendonly.aof.1.incr.aof'), body + encodeCommand(['MULTI']) + encodeCommand(['SET', 'b', '2']));
@@ -492,8 +494,10 @@ describe('AOF propagation, rewrite and configuration', () => {
     assert.match(await c.call('INFO', 'persistence'), /aof_enabled:0\r\n/);
     c.close();
     const d = path.join(dir, 'appendonlydir');
-    const base = commands(readFileSync(path.join(d, 'appendonly.aof.1.base.aof')));
-    assert.deepEqual(base, [['SELECT', '0'], ['SET', 'before', '1']]);
+    // aof-use-rdb-preamble yes (the default): the base is an RDB snapshot of the dataset.
+    const base = parseRdbFile(readFileSync(path.join(d, 'appendonly.aof.1.base.rdb')), t.server.snapshots.limits(), Date.now(), 16);
+    assert.deepEqual([...base.dbs.get(0)!].map((k) => [k.key, k.value]), [['before', '1']]);
+    assert.equal(base.aux.get('aof-base'), '1');
     assert.deepEqual(commands(readFileSync(path.join(d, 'appendonly.aof.1.incr.aof'))), [['SELECT', '0'], ['SET', 'during', '2']]);
   });
 });
@@ -513,6 +517,32 @@ describe('AOF directories move between Redoubt and redis-server 7.0.15', { skip:
     refs.push(ref);
     assert.deepEqual(await snapshot(ref.port), expected);
     assert.ok(expected.length > 20);
+  });
+
+  it('with RDB bases (aof-use-rdb-preamble yes) both ways', async () => {
+    const dir = tmp();
+    const t = await aofServer(dir, { 'aof-use-rdb-preamble': 'yes' });
+    await populate(t.port, 1);
+    const c = await RawConn.connect(t.port);
+    await c.call('BGREWRITEAOF');
+    c.close();
+    assert.ok(readdirSync(path.join(dir, 'appendonlydir')).includes('appendonly.aof.2.base.rdb'));
+    await populate(t.port, 2);
+    const expected = await snapshot(t.port);
+    await t.close();
+    const ref = await startRedis(['--dir', dir, '--appendonly', 'yes', '--aof-use-rdb-preamble', 'yes']);
+    refs.push(ref);
+    assert.deepEqual(await snapshot(ref.port), expected);
+    // Redis rewrites (an RDB base of its own), then Redoubt loads Redis's directory.
+    const r = await RawConn.connect(ref.port);
+    await r.call('BGREWRITEAOF');
+    await waitFor(async () => /aof_rewrite_in_progress:0\r\n/.test(await r.call('INFO', 'persistence')) && readdirSync(path.join(dir, 'appendonlydir')).some((f) => f.includes('.3.base.rdb')), 10000, 'the rewrite');
+    r.close();
+    await populate(ref.port, 3);
+    const expected2 = await snapshot(ref.port);
+    await ref.close();
+    const t2 = await aofServer(dir);
+    assert.deepEqual(await snapshot(t2.port), expected2);
   });
 
   it('Redis writes, Redoubt loads', async () => {

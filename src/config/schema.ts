@@ -265,8 +265,6 @@ const NO_EFFECT = new Set([
   'maxmemory-eviction-tenacity', 'maxmemory-clients', 'client-output-buffer-limit',
   // persistence (not read yet: delete these as the persistence layer reads them)
   'no-appendfsync-on-rewrite',
-  // the AOF base is written in command form (persistence/aof/aof.ts)
-  'aof-use-rdb-preamble',
   'aof-timestamp-enabled', 'aof-rewrite-incremental-fsync', 'aof-disable-auto-gc',
   'rdb-del-sync-files', 'rdb-save-incremental-fsync', 'sanitize-dump-payload',
   'key-load-delay', 'rdb-key-save-delay', 'loading-process-events-interval-bytes',

@@ -4,12 +4,13 @@
 // says when they are synced: always (before the replies), everysec (about once a second, off the
 // event loop), no (left to the OS).
 //
-// Deliberate differences from Redis, for now:
-// - The base is always written in command form (`.base.aof`), even with aof-use-rdb-preamble yes,
-//   until Redoubt has an RDB codec; a `.base.rdb` found at start-up is refused ("RDB base not
-//   supported yet") rather than half-loaded.
+// The base is an RDB snapshot (`.base.rdb`) with aof-use-rdb-preamble yes, else commands
+// (`.base.aof`), as Redis writes them.
+//
+// Deliberate difference from Redis, for now:
 // - BGREWRITEAOF and the automatic rewrite run synchronously: the server stalls while the new base
 //   is written (the non-stalling snapshot is separate work).
+import { serializeDataset } from '../rdb/file.js';
 import {
   closeSync,
   existsSync,
@@ -170,9 +171,6 @@ export class Aof {
       const f = files[i]!;
       const p = path.join(this.dirPath, f.name);
       const isBase = f.type === 'b';
-      if (isBase && f.name.endsWith('.rdb')) {
-        throw new AofLoadError(`RDB base not supported yet: the AOF base ${p} is an RDB file; Redoubt loads AOF bases in command form only (aof-use-rdb-preamble no on the writing server)`);
-      }
       if (!existsSync(p)) throw new AofLoadError(`The AOF file ${p} listed in the manifest doesn't exist`);
       total += this.loadOne(p, isBase, i === files.length - 1);
       const size = statSync(p).size;
@@ -412,8 +410,9 @@ export class Aof {
       if (this.on) this.flush();
       mkdirSync(dir, { recursive: true });
       const baseSeq = (oldManifest.base?.seq ?? 0) + 1;
-      const baseName = `${this.prefix}.${baseSeq}.base.aof`;
-      const baseBytes = this.writeBase(tmpBase);
+      const rdbBase = server.config.bool('aof-use-rdb-preamble');
+      const baseName = `${this.prefix}.${baseSeq}.base.${rdbBase ? 'rdb' : 'aof'}`;
+      const baseBytes = rdbBase ? this.writeRdbBase(tmpBase) : this.writeBase(tmpBase);
       renameSync(tmpBase, path.join(dir, baseName));
       // With the AOF off (BGREWRITEAOF under appendonly no), Redis writes the base alone.
       const incrSeq = withIncr ? Math.max(this.incrSeq, oldManifest.incrs.reduce((a, f) => Math.max(a, f.seq), 0)) + 1 : this.incrSeq;
@@ -457,6 +456,19 @@ export class Aof {
   }
 
   /** Writes the dataset in command form to `file`, syncs it; returns its size. */
+  /** aof-use-rdb-preamble yes: the base is an RDB snapshot (aof-base 1), as Redis writes it. */
+  private writeRdbBase(file: string): number {
+    const data = serializeDataset(this.server.ks, this.server.snapshots.options(true));
+    const fd = openSync(file, 'w');
+    try {
+      writeAll(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return data.length;
+  }
+
   private writeBase(file: string): number {
     const fd = openSync(file, 'w');
     let size = 0;
@@ -591,9 +603,9 @@ function formatScore(x: number): string {
   return String(x);
 }
 
-function writeAll(fd: number, s: string): number {
+function writeAll(fd: number, s: string | Buffer): number {
   if (s.length === 0) return 0;
-  const data = Buffer.from(s, 'latin1');
+  const data = typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
   let off = 0;
   while (off < data.length) off += writeSync(fd, data, off, data.length - off);
   return data.length;

@@ -14,6 +14,8 @@ import { Client } from '../../server/client.js';
 import type { Server } from '../../server/server.js';
 import type { Command } from '../../commands/types.js';
 import { AofReader } from './format.js';
+import { installDataset, parseRdbFile } from '../rdb/file.js';
+import { RdbError } from '../rdb/reader.js';
 
 export class AofLoadError extends Error {}
 
@@ -56,8 +58,23 @@ export function loadFile(server: Server, file: string, opts: LoadOptions): LoadR
   } catch (e) {
     throw new AofLoadError(`Can't open the append-only file ${file}: ${(e as Error).message}`);
   }
+  // An RDB base (aof-use-rdb-preamble, or a Redis 6 single file with a preamble): the snapshot
+  // first, then any commands after it.
+  let rdbKeys = 0;
+  /** Bytes of the RDB preamble: command offsets are relative to what follows it. */
+  let preamble = 0;
   if (data.length >= 5 && data.toString('latin1', 0, 5) === 'REDIS') {
-    throw new AofLoadError(`RDB base not supported yet: ${file} starts with an RDB preamble; Redoubt loads AOF files in command form only`);
+    let ds;
+    try {
+      ds = parseRdbFile(data, server.snapshots.limits(), server.clock.now(), server.ks.dbs.length);
+    } catch (e) {
+      if (e instanceof RdbError) throw new AofLoadError(`Bad RDB preamble in the append only file ${file}: ${e.message}`);
+      throw e;
+    }
+    installDataset(server.ks, ds);
+    rdbKeys = ds.loaded;
+    preamble = ds.end;
+    data = data.subarray(ds.end);
   }
   const client = loadingClient(server);
   const reader = new AofReader(data);
@@ -91,13 +108,13 @@ export function loadFile(server: Server, file: string, opts: LoadOptions): LoadR
   }
   const stop = reader.stop;
   if (stop.kind === 'corrupt') {
-    throw new AofLoadError(`Bad file format reading the append only file ${file} at offset ${stop.offset} (${stop.reason}): ${REDIS_CHECK_HINT}`);
+    throw new AofLoadError(`Bad file format reading the append only file ${file} at offset ${preamble + stop.offset} (${stop.reason}): ${REDIS_CHECK_HINT}`);
   }
   let cutAt: number | null = null;
-  if (stop.kind === 'truncated') cutAt = queued !== null ? multiAt : stop.offset;
+  if (stop.kind === 'truncated') cutAt = preamble + (queued !== null ? multiAt : stop.offset);
   else if (queued !== null) {
     server.log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${file}`);
-    cutAt = multiAt;
+    cutAt = preamble + multiAt;
   }
   if (cutAt !== null) {
     if (!opts.allowTruncated || !opts.isLast) {
@@ -122,7 +139,7 @@ export function loadFile(server: Server, file: string, opts: LoadOptions): LoadR
     }
     server.log.warning(`AOF ${file} loaded anyway because aof-load-truncated is enabled`);
   }
-  return { commands, truncatedAt: cutAt };
+  return { commands: commands + rdbKeys, truncatedAt: cutAt };
 }
 
 function resolve(server: Server, argv: string[], file: string, offset: number): Command {

@@ -102,6 +102,8 @@ export interface LoadedDataset {
   expired: number;
   loaded: number;
   aux: Map<string, string>;
+  /** Offset just after the file (an AOF with an RDB preamble goes on with commands there). */
+  end: number;
 }
 
 /** Parses an RDB file completely. Throws RdbError (with the offset) on anything wrong. */
@@ -111,7 +113,7 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
   if (!magic.startsWith('REDIS')) r.fail('wrong signature trying to load DB from file', 0);
   const version = Number(magic.slice(5));
   if (!/^\d{4}$/.test(magic.slice(5)) || version < 1 || version > RDB_VERSION) r.fail(`can't handle RDB format version ${magic.slice(5)}`, 5);
-  const out: LoadedDataset = { dbs: new Map(), expired: 0, loaded: 0, aux: new Map() };
+  const out: LoadedDataset = { dbs: new Map(), expired: 0, loaded: 0, aux: new Map(), end: 0 };
   let db = 0;
   let expireAt: number | undefined;
   let idle: number | null = null;
@@ -177,6 +179,7 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
     const stored = r.bytes(8, 'checksum').readBigUInt64LE(0);
     if (stored !== 0n && stored !== crc64(buf, 0n, 0, end)) throw new RdbError('Wrong RDB checksum', end);
   }
+  out.end = r.pos;
   return out;
 }
 
