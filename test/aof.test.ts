@@ -9,6 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { ManifestError, formatManifest, parseManifest, splitArgs, type Manifest } from '../src/persistence/aof/manifest.js';
 import { parseRdbFile } from '../src/persistence/rdb/file.js';
+import { createDumpPayload } from '../src/persistence/rdb/dump.js';
 import { AofReader, encodeCommand } from '../src/persistence/aof/format.js';
 import { AofLoadError } from '../src/persistence/aof/loader.js';
 import { ManualClock } from '../src/store/clock.js';
@@ -314,6 +315,9 @@ describe('AOF loading', () => {
   });
 });
 
+/** DUMP of the string "v". */
+const DUMP_V = createDumpPayload('v', { compress: false, listMaxListpackSize: -2 }).toString('latin1');
+
 describe('AOF propagation, rewrite and configuration', () => {
   it('writes relative expires as absolute, and an expired key as DEL in a MULTI with the command', async () => {
     const dir = tmp();
@@ -381,6 +385,9 @@ describe('AOF propagation, rewrite and configuration', () => {
       ['ZADD', 'z2', '1', 'a'],
       ['ZMPOP', '1', 'z2', 'MIN', 'COUNT', '10'],
       ['GETDEL', 'c'],
+      ['RESTORE', 'r1', '100000', DUMP_V],
+      ['RESTORE', 'r2', '0', DUMP_V],
+      ['RESTORE', 'r1', '1', DUMP_V, 'REPLACE', 'ABSTTL'],
       ['DEL', 'nothing'],
       ['SELECT', '3'],
       ['SET', 'x', 'y'],

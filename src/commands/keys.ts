@@ -365,6 +365,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
     if (deleted) {
       touched(server, db, key, 'del');
       server.ks.stats.dirty++;
+      propagateAs(c, [server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
     }
     c.out.ok();
     return;
@@ -374,6 +375,13 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   server.ks.setAccess(db, key, idleSec, freqVal);
   touched(server, db, key, 'restore');
   server.ks.stats.dirty++;
+  // A relative TTL is written to the AOF as the absolute time (ABSTTL), as Redis propagates it.
+  if (ttl !== 0 && !absttl) {
+    const args = argv.slice();
+    args[2] = String(ttl);
+    args.push('ABSTTL');
+    propagateAs(c, args);
+  }
   c.out.ok();
 }
 

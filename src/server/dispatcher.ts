@@ -129,13 +129,16 @@ export class Dispatcher {
         return;
       }
     }
-    // 7b. stop-writes-on-bgsave-error: while the last snapshot failed, no writes (Redis's MISCONF).
-    if (cmd.isWrite && server.snapshots.writesDenied()) {
+    // 7b. Disk errors: while the last snapshot failed (stop-writes-on-bgsave-error) or the AOF
+    // cannot be written, no writes (Redis's MISCONF).
+    if (cmd.isWrite && (server.snapshots.writesDenied() || (server.aof.on && server.aof.lastWriteStatus === 'err'))) {
       this.reject(
         client,
         cmd,
-        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, " +
-          'because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.',
+        server.snapshots.writesDenied()
+          ? "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, " +
+              'because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.'
+          : `MISCONF Errors writing to the AOF file: ${server.aof.lastWriteError}`,
       );
       return;
     }

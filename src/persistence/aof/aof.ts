@@ -68,6 +68,8 @@ export class Aof {
   private fsyncInFlight = false;
   delayedFsync = 0;
   lastWriteStatus: 'ok' | 'err' = 'ok';
+  /** The last write error's message, for the MISCONF error writes get meanwhile. */
+  lastWriteError = '';
   lastBgrewriteStatus: 'ok' | 'err' = 'ok';
   rewrites = 0;
   rewritesConsecutiveFailures = 0;
@@ -303,6 +305,7 @@ export class Aof {
   private writeFailed(e: Error): void {
     const log = this.server.log;
     this.lastWriteStatus = 'err';
+    this.lastWriteError = e.message;
     if (this.policy === 'always') {
       log.warning(`Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting... (${e.message})`);
       process.exit(1);
