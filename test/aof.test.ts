@@ -418,6 +418,23 @@ describe('AOF propagation, rewrite and configuration', () => {
     assert.deepEqual(mine, theirs);
   });
 
+  it('DEBUG LOADAOF replaces the dataset with the AOF on disk, TTLs included', async () => {
+    const dir = tmp();
+    const t = await aofServer(dir, { 'enable-debug-command': 'yes', 'aof-use-rdb-preamble': 'yes' });
+    await populate(t.port, 1);
+    const c = await RawConn.connect(t.port);
+    try {
+      assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+      await populate(t.port, 2);
+      const digest = await c.call('DEBUG', 'DIGEST');
+      assert.equal(await c.call('DEBUG', 'LOADAOF'), '+OK\r\n');
+      assert.equal(await c.call('DEBUG', 'DIGEST'), digest);
+      assert.match(await c.call('TTL', 'ttl1'), /^:(99\d|1000)\r\n$/);
+    } finally {
+      c.close();
+    }
+  });
+
   it('BGREWRITEAOF writes a new base and incr, replaces the manifest, removes the old files', async () => {
     const dir = tmp();
     const t = await aofServer(dir);

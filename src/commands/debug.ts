@@ -28,6 +28,8 @@ const DEBUG_HELP = [
   '    Write <message> to the server log.',
   'OBJECT <key>',
   '    Show low level info about `key` and associated value.',
+  'LOADAOF',
+  '    Flush the AOF buffers on disk and reload the AOF in memory.',
   'RELOAD [option ...]',
   '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
   '    * MERGE: conflicting keys will be loaded from RDB.',
@@ -47,7 +49,7 @@ const DEBUG_HELP = [
 /** Redis 7.0's other DEBUG subcommands: known, but not offered by Redoubt. */
 const NOT_OFFERED = new Set([
   'aof-flush-sleep', 'assert', 'change-repl-id', 'config-rewrite-force-all', 'crash-and-recover', 'htstats', 'htstats-key',
-  'leak', 'loadaof', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic', 'populate',
+  'leak', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic', 'populate',
   'protocol', 'restart', 'sdslen', 'segfault', 'quicklist-packed-threshold', 'set-skip-checksum-validation',
   'stringmatch-test', 'structsize', 'listpack', 'quicklist', 'client-eviction', 'pause-cron', 'replybuffer', 'clusterlink',
   'jmap', 'set-disable-deny-scripts', 'stringmatch-len',
@@ -159,6 +161,18 @@ export const debugCommands: HandlerMap = {
       const e = server.snapshots.reload(flush, merge);
       if (e === null) c.out.ok();
       else c.out.error('ERR ' + e);
+    } else if (sub === 'loadaof') {
+      // The AOF on disk replaces the dataset (a failed load changes nothing and is reported).
+      try {
+        server.aof.reloadFromDisk();
+      } catch (e) {
+        server.log.warning(`DEBUG LOADAOF: ${(e as Error).message}`);
+        c.out.error(`ERR Error loading the AOF: ${(e as Error).message}`);
+        return;
+      }
+      server.ks.stats.dirty = 0;
+      server.log.warning('Append Only File loaded by DEBUG LOADAOF');
+      c.out.ok();
     } else if (sub === 'object' && argc === 3) {
       // Redis's fields; Redoubt has no object addresses or reference counts to show.
       const key = argv[2]!;

@@ -405,6 +405,28 @@ export class Keyspace {
     return Math.max(0, counter - periods);
   }
 
+  /**
+   * Moves every database's keys aside, leaving them empty (a load that may fail); `putContents`
+   * puts them back.
+   */
+  takeContents(): { data: Dict<Value>; expires: Dict<number> }[] {
+    return this.dbs.map((db) => {
+      const taken = { data: db.data, expires: db.expires };
+      db.data = new Dict<Value>(this.shardMax);
+      db.expires = new Dict<number>(this.shardMax);
+      db.expireCursor = db.randomCursor = db.sampleCursor = db.volatileCursor = null;
+      return taken;
+    });
+  }
+
+  putContents(taken: { data: Dict<Value>; expires: Dict<number> }[]): void {
+    this.dbs.forEach((db, i) => {
+      db.data = taken[i]!.data;
+      db.expires = taken[i]!.expires;
+      db.expireCursor = db.randomCursor = db.sampleCursor = db.volatileCursor = null;
+    });
+  }
+
   flushAll(): number {
     let n = 0;
     for (const d of this.dbs) n += d.flush();

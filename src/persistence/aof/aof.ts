@@ -118,6 +118,37 @@ export class Aof {
   // ---- start-up -------------------------------------------------------------------------------
 
   /**
+   * DEBUG LOADAOF: writes out what is pending, then replaces the dataset with what the AOF on disk
+   * holds. The files are replayed into a fresh keyspace first; on a load error the dataset is
+   * left as it was and the error is thrown.
+   */
+  reloadFromDisk(): void {
+    if (this.on) this.flush();
+    const text = readFileSync(this.manifestPath, 'latin1');
+    const m = parseManifest(text);
+    const ks = this.server.ks;
+    const saved = ks.takeContents();
+    const propagate = this.server.propagator.sink;
+    this.server.propagator.sink = null;
+    try {
+      this.loadManifestFiles(m);
+    } catch (e) {
+      // Put the old dataset back: a failed load changes nothing.
+      ks.putContents(saved);
+      throw e;
+    } finally {
+      this.server.propagator.sink = propagate;
+    }
+    this.baseSize = 0;
+    this.incrSize = 0;
+    for (const f of [...(m.base ? [m.base] : []), ...m.incrs]) {
+      const size = statSync(path.join(this.dirPath, f.name)).size;
+      if (f.type === 'b') this.baseSize = size;
+      else this.incrSize += size;
+    }
+  }
+
+  /**
    * With appendonly yes at start-up: loads the AOF (base, then incrementals) if there is one and
    * opens it for appending; creates it otherwise. Throws AofLoadError (nothing is served then).
    */
