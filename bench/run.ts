@@ -1,7 +1,8 @@
 // Side-by-side benchmark: Redoubt and redis-server 7.0.15 under redis-benchmark.
 // Each server is pinned to CPU 0, redis-benchmark to CPU 1. For each test (non-pipelined -c 50,
 // and pipelined -P 16) it reports requests/s and server CPU time per request (utime + stime from
-// /proc/<pid>/stat), then memory per key after loading N keys. Prints a Markdown table.
+// /proc/<pid>/stat), then the cost of the ACL check (the guide's restricted user against the
+// default user, GET/SET), then memory per key after loading N keys. Prints Markdown tables.
 //
 //   npm run bench -- [-n REQUESTS] [--quick] [--keys N]
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -235,6 +236,55 @@ async function benchOne(b: Bench, test: TestName, requests: number, pipeline: nu
   return { rps, cpuPerReq: (cpu1 - cpu0) / requests };
 }
 
+/** The guide's restricted user, benchmarked against the default user (the cost of the ACL check). */
+const ACL_USER = ['app_cache', 'StrongPassword123!'] as const;
+const ACL_RULES = ['on', `>${ACL_USER[1]}`, '~cache:*', '+@all', '-@dangerous'];
+const ACL_TESTS: [string, string[]][] = [
+  ['SET', ['SET', 'cache:__rand_int__', 'xxx']],
+  ['GET', ['GET', 'cache:__rand_int__']],
+];
+
+/** Server CPU µs per request of a custom command, as the default user or as ACL_USER. */
+async function benchAs(b: Bench, cmd: string[], requests: number, pipeline: number, asUser: boolean): Promise<number> {
+  const auth = asUser ? ['--user', ACL_USER[0], '-a', ACL_USER[1]] : [];
+  const cpu0 = cpuMicros(b.proc.pid!);
+  const r = await run([...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), ...auth, '-n', String(requests), '-r', '100000', '-c', '50', '-P', String(pipeline), '-q', ...cmd]);
+  const cpu1 = cpuMicros(b.proc.pid!);
+  if (r.code !== 0 || /ERR|NOPERM|NOAUTH|WRONGPASS/.test(r.stdout + r.stderr)) throw new Error(`redis-benchmark (ACL) failed against ${b.name}: ${(r.stdout + r.stderr).slice(-500)}`);
+  return (cpu1 - cpu0) / requests;
+}
+
+/**
+ * The ACL's cost: each test alternately as the default user and as ACL_USER, several rounds, the
+ * median of each. Returns table rows.
+ */
+async function aclCost(servers: Bench[], requests: number): Promise<string[]> {
+  const rows: string[] = [];
+  for (const b of servers) {
+    const set = await rawCall(b.port, ['ACL', 'SETUSER', ACL_USER[0], ...ACL_RULES]);
+    if (!set.startsWith('+OK')) throw new Error(`ACL SETUSER failed on ${b.name}: ${set}`);
+  }
+  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  for (const pipeline of [1, 16]) {
+    const n = pipeline > 1 ? requests * 10 : requests;
+    for (const [name, cmd] of ACL_TESTS) {
+      for (const b of servers) {
+        const plain: number[] = [];
+        const user: number[] = [];
+        for (let round = 0; round < 3; round++) {
+          plain.push(await benchAs(b, cmd, n, pipeline, false));
+          user.push(await benchAs(b, cmd, n, pipeline, true));
+        }
+        const p = median(plain);
+        const u = median(user);
+        rows.push(`| ${name}${pipeline > 1 ? ` -P ${pipeline}` : ''} | ${b.name} | ${fmt(p, 2)} | ${fmt(u, 2)} | ${fmt(((u - p) / p) * 100, 1)}% |`);
+        process.stderr.write(`${rows[rows.length - 1]}\n`);
+      }
+    }
+  }
+  return rows;
+}
+
 /** Loads `n` keys (key:NNNNNNNNNN -> 3-byte value, as redis-benchmark's defaults) with redis-cli --pipe. */
 function loadData(n: number): Buffer {
   const parts: string[] = [];
@@ -284,6 +334,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   const rows: string[] = [];
   let memRows: string[] = [];
+  let aclRows: string[] = [];
   try {
     redoubt = await startRedoubt();
     redis = await startRedis();
@@ -316,6 +367,7 @@ async function main(): Promise<void> {
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
     }
+    aclRows = await aclCost([redoubt, redis], opt.requests);
     await cleanup();
     redoubt = redis = null;
     const data = loadData(opt.keys);
@@ -335,6 +387,12 @@ async function main(): Promise<void> {
   console.log('| Test | Redoubt req/s | Redis req/s | Redoubt/Redis | Redoubt CPU µs/req | Redis CPU µs/req | Redoubt/Redis |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);
+  console.log('');
+  console.log(`The ACL's cost: the guide's user (${ACL_RULES.slice(2).join(' ')}) versus the default user, server CPU µs per request (median of 3), keys cache:<random>:`);
+  console.log('');
+  console.log('| Test | Server | default user | app_cache | difference |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const r of aclRows) console.log(r);
   console.log('');
   console.log(`Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key:`);
   console.log('');
