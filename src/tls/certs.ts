@@ -54,7 +54,8 @@ export function makeCa(opts: { days?: number; notBefore?: Date; cn?: string } = 
   validity(cert, opts.notBefore ?? new Date(Date.now() - 60_000), opts.days ?? 3650);
   const subject = [
     { shortName: 'O', value: 'Redoubt' },
-    { shortName: 'CN', value: opts.cn ?? 'Redoubt Certificate Authority' },
+    // A random tag keeps CAs made on different runs apart (same-name CAs in one bundle confuse verification).
+    { shortName: 'CN', value: opts.cn ?? `Redoubt Certificate Authority ${randomBytes(4).toString('hex')}` },
   ];
   cert.setSubject(subject);
   cert.setIssuer(subject);
