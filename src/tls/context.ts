@@ -15,7 +15,7 @@ export interface TlsMaterial {
   /** Options for a tls.Server (secure context plus client-certificate mode). */
   options: tls.TlsOptions;
   clientAuth: ClientAuth;
-  /** Every file read, with a digest of its content (auto-reload compares them). */
+  /** Every file read, with a digest of its content, and "dir:" + the CA directory with a digest of its listing (auto-reload compares them). */
   files: Map<string, string>;
   /** The server certificate's subject and expiry, for the log. */
   summary: string;
@@ -150,6 +150,8 @@ export function loadTlsMaterial(config: Config, now: number = Date.now()): TlsMa
     } catch (e) {
       throw new TlsConfigError(`tls-ca-cert-dir ${caDir}: cannot read the directory (${why(e)})`);
     }
+    // The listing too: a certificate added to the directory is a change auto-reload picks up.
+    files.set(DIR_PREFIX + caDir, digest(Buffer.from(names.join('\n'))));
     for (const n of names) {
       const f = path.join(caDir, n);
       try {
@@ -206,11 +208,14 @@ export function loadTlsMaterial(config: Config, now: number = Date.now()): TlsMa
   return { options, clientAuth, files, summary: `${cert.subject.replace(/\n/g, ', ')}, valid until ${when(to)}` };
 }
 
-/** True when a file of `m` has changed (or vanished) since it was read. */
+const DIR_PREFIX = 'dir:';
+
+/** True when a file of `m` has changed (or vanished), or the CA directory's listing has, since it was read. */
 export function materialChanged(m: TlsMaterial): boolean {
   for (const [f, d] of m.files) {
     try {
-      if (digest(readFileSync(f)) !== d) return true;
+      const now = f.startsWith(DIR_PREFIX) ? Buffer.from(readdirSync(f.slice(DIR_PREFIX.length)).sort().join('\n')) : readFileSync(f);
+      if (digest(now) !== d) return true;
     } catch {
       return true;
     }
