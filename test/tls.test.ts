@@ -14,6 +14,7 @@ import { createClient } from 'redis';
 import { freePort, RawConn, redisCli, startServer, waitFor, type TestServer } from './helpers.js';
 import { makeCa, makeLeaf, type KeyPairPem } from '../src/tls/certs.js';
 import { certificateCommonName } from '../src/tls/identity.js';
+import { SessionCache } from '../src/tls/endpoint.js';
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-tls-'));
@@ -620,5 +621,61 @@ describe('unix socket', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('TLS session resumption', () => {
+  /** Connects twice, the second time offering the first session; returns whether it was resumed. */
+  async function resumed(port: number, maxVersion: tls.SecureVersion): Promise<boolean> {
+    const once = (session?: Buffer) =>
+      new Promise<[Buffer | null, boolean]>((resolve, reject) => {
+        let got: Buffer | null = null;
+        const s = tls.connect({
+          host: '127.0.0.1',
+          port,
+          servername: 'localhost',
+          ca: readFileSync(f('ca.crt')),
+          cert: readFileSync(f('client.crt')),
+          key: readFileSync(f('client.key')),
+          maxVersion,
+          ...(session === undefined ? {} : { session }),
+        });
+        s.on('session', (x: Buffer) => (got = x));
+        s.once('error', reject);
+        s.once('secureConnect', () => {
+          const conn = RawConn.wrap(s);
+          // The reply arrives after the session ticket (TLS 1.3 sends it after the handshake).
+          void conn.call('PING').then(() => {
+            const reused = s.isSessionReused();
+            conn.close();
+            resolve([got, reused]);
+          }, reject);
+        });
+      });
+    const [session] = await once();
+    assert.ok(session !== null, 'the server offered a session');
+    return (await once(session!))[1];
+  }
+
+  for (const caching of ['yes', 'no']) {
+    it(`tls-session-caching ${caching}: sessions are ${caching === 'yes' ? '' : 'not '}resumed (TLS 1.2 and 1.3)`, async () => {
+      const t = await startTls({ 'tls-session-caching': caching });
+      try {
+        for (const v of ['TLSv1.2', 'TLSv1.3'] as const) assert.equal(await resumed(t.tlsPort, v), caching === 'yes', v);
+      } finally {
+        await t.close();
+      }
+    });
+  }
+
+  it('the session cache keeps at most tls-session-cache-size entries, each for tls-session-cache-timeout seconds', () => {
+    const c = new SessionCache(2, 10);
+    c.put(Buffer.from('a'), Buffer.from('1'), 0);
+    c.put(Buffer.from('b'), Buffer.from('2'), 0);
+    c.put(Buffer.from('c'), Buffer.from('3'), 0);
+    assert.equal(c.count, 2);
+    assert.equal(c.get(Buffer.from('a'), 1), null);
+    assert.equal(c.get(Buffer.from('c'), 1)?.toString(), '3');
+    assert.equal(c.get(Buffer.from('c'), 10_000), null);
   });
 });

@@ -104,6 +104,18 @@ export class AllowList {
     }
   }
 
+  /** From the server cron: reports folded counts whose interval has passed, and forgets quiet addresses. */
+  tick(now: number): void {
+    for (const [a, f] of this.folded) {
+      if (now - f.last < this.intervalMs) continue;
+      if (f.since > 0) {
+        this.log.warning(`Refused ${f.since} more connection(s) from ${a} in the last ${Math.round((now - f.last) / 1000)}s: not in allow-from`);
+        f.last = now;
+        f.since = 0;
+      } else this.folded.delete(a);
+    }
+  }
+
   /** Forgets quiet addresses (and, if still too many, all), reporting folded counts first. */
   private prune(now: number): void {
     for (const [a, f] of this.folded) {

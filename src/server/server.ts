@@ -151,7 +151,9 @@ export class Server {
     this.stats.latencyMonitorUsec = config.num('latency-monitor-threshold') * 1000;
     config.onChange('latency-monitor-threshold', (v) => (this.stats.latencyMonitorUsec = (v as number) * 1000));
     this.log.level = config.str('loglevel');
-    this.allowList = new AllowList(this.log);
+    // Refusals are folded over the same window as AUTH failures.
+    this.allowList = new AllowList(this.log, config.num('auth-failure-log-interval') * 1000);
+    config.onChange('auth-failure-log-interval', (v) => (this.allowList.intervalMs = (v as number) * 1000));
     this.allowList.set(config.str('allow-from'));
     config.onChange('allow-from', (v) => {
       this.allowList.set(v as string);
@@ -683,6 +685,7 @@ export class Server {
     this.pause.check();
     this.blocking.checkTimeouts();
     this.authWatch.tick(this.clock.now());
+    this.allowList.tick(this.clock.now());
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       const now = this.clock.now();
