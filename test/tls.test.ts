@@ -432,6 +432,35 @@ describe('reload', () => {
     }
   });
 
+  it('CONFIG SET of a tls-* file to its current path re-reads it, as Redis does', async () => {
+    copyFileSync(f('server.crt'), f('same.crt'));
+    copyFileSync(f('server.key'), f('same.key'));
+    const t = await startTls({ 'tls-cert-file': f('same.crt'), 'tls-key-file': f('same.key'), 'tls-ca-cert-file': f('both-ca.crt') });
+    try {
+      const first = await tlsConnect(t.tlsPort, { cert: 'client', ca: 'both-ca' });
+      const s1 = serial(first);
+      const conn = RawConn.wrap(first);
+      copyFileSync(f('srv2.crt'), f('same.crt'));
+      copyFileSync(f('srv2.key'), f('same.key'));
+      const before = await tlsConnect(t.tlsPort, { cert: 'client', ca: 'both-ca' });
+      assert.equal(serial(before), s1);
+      before.destroy();
+      assert.equal(await conn.call('CONFIG', 'SET', 'tls-cert-file', f('same.crt')), '+OK\r\n');
+      const now = await tlsConnect(t.tlsPort, { cert: 'client', ca: 'both-ca' });
+      assert.notEqual(serial(now), s1);
+      now.destroy();
+      // A broken file under the same path: refused, the context in use stays.
+      writeFileSync(f('same.key'), 'garbage');
+      assert.match(await conn.call('CONFIG', 'SET', 'tls-key-file', f('same.key')), /^-ERR CONFIG SET failed \(possibly related to argument 'tls-key-file'\) - Unable to update TLS configuration: tls-key-file .*same\.key: not a PEM private key/);
+      const still = await tlsConnect(t.tlsPort, { cert: 'client', ca: 'both-ca' });
+      assert.notEqual(serial(still), s1);
+      still.destroy();
+      conn.close();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('under load: clients pipelining INCR through repeated reloads lose no connection and no reply', async () => {
     const t = await startTls({ 'tls-ca-cert-file': f('both-ca.crt') });
     try {

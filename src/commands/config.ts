@@ -1,6 +1,6 @@
 // CONFIG GET / SET / RESETSTAT / REWRITE / HELP, reading the config table (src/config/schema.ts).
 import type { Client } from '../server/client.js';
-import { parseBindAddresses, type Server } from '../server/server.js';
+import { parseBindAddresses, TLS_CONTEXT_CONFIGS, type Server } from '../server/server.js';
 import { ConfigError, type ConfigValue } from '../config/config.js';
 import { rewriteConfigFile } from '../config/rewrite.js';
 import type { ConfigDef } from '../config/schema.js';
@@ -134,9 +134,23 @@ function configSet(client: Client, argv: string[], server: Server): void {
     if (fresh[k] !== config.get(name)) moves = true;
   }
   if (!moves) {
+    // As Redis: setting a tls-* directive to its current value re-reads the TLS files.
+    const tlsAt = defs.findIndex((d) => TLS_CONTEXT_CONFIGS.includes(d.name));
+    const tlsUnchanged = tlsAt >= 0 && defs.every((d, k) => !TLS_CONTEXT_CONFIGS.includes(d.name) || fresh[k] === config.get(d.name));
     const failed = applyValues(server, defs, fresh);
-    if (failed === null) client.out.ok();
-    else client.out.error(setFailed(argv[2 + 2 * failed.index]!, failed.message));
+    if (failed !== null) {
+      client.out.error(setFailed(argv[2 + 2 * failed.index]!, failed.message));
+      return;
+    }
+    if (tlsUnchanged) {
+      try {
+        server.reloadTls(true);
+      } catch (e) {
+        client.out.error(setFailed(argv[2 + 2 * tlsAt]!, (e as Error).message));
+        return;
+      }
+    }
+    client.out.ok();
     return;
   }
   // Deliberate difference: EXEC's reply cannot wait for the sockets, so Redoubt refuses there.

@@ -32,7 +32,7 @@ import { certificateCommonName, printableName } from '../tls/identity.js';
 export type Transport = 'tcp' | 'tls' | 'unix';
 
 /** The tls-* directives whose change rebuilds the TLS context. */
-const TLS_CONTEXT_CONFIGS = [
+export const TLS_CONTEXT_CONFIGS = [
   'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-auth-clients',
   'tls-protocols', 'tls-ciphers', 'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-session-caching',
   'tls-session-cache-timeout', 'tls-dh-params-file',
@@ -80,6 +80,7 @@ export class Server {
   private tlsReloadTimer: NodeJS.Timeout | null = null;
   /** The last auto-reload failure logged (logged once until it changes). */
   private tlsReloadError = '';
+  private tlsBuiltFrom = '';
   readonly tlsStats = { handshakeFailures: 0, certLogins: 0, certLoginRefused: 0 };
   /** allow-from: the client networks a connection may come from. */
   readonly allowList: AllowList;
@@ -178,9 +179,19 @@ export class Server {
     }
   }
 
-  /** Rebuilds the TLS context from the current config (no-op without a TLS port). Throws on bad material. */
-  reloadTls(): void {
-    if (this.tls === null) return;
+  /** The tls-* values the current TLS context was built from. */
+  private tlsSettings(): string {
+    return JSON.stringify(TLS_CONTEXT_CONFIGS.map((n) => this.config.get(n)));
+  }
+
+  /**
+   * Rebuilds the TLS context from the current config (no-op without a TLS port, or when the
+   * values are those of the context in use: a CONFIG SET of several tls-* directives rebuilds
+   * once, and its roll-back after a failure has nothing to rebuild). `force` re-reads the files
+   * anyway (CONFIG SET of a tls-* file to its current path, as Redis does). Throws on bad material.
+   */
+  reloadTls(force = false): void {
+    if (this.tls === null || (!force && this.tlsSettings() === this.tlsBuiltFrom)) return;
     let m: TlsMaterial;
     try {
       m = this.tlsMaterial();
@@ -189,6 +200,7 @@ export class Server {
       throw e;
     }
     this.tls.reload(m);
+    this.tlsBuiltFrom = this.tlsSettings();
     this.tlsReloadError = '';
     this.log.notice(`TLS configuration reloaded: ${m.summary}`);
   }
@@ -196,6 +208,7 @@ export class Server {
   private ensureTls(): TlsEndpoint {
     if (this.tls !== null) return this.tls;
     const m = this.tlsMaterial();
+    this.tlsBuiltFrom = this.tlsSettings();
     this.tls = new TlsEndpoint(
       m,
       { secure: (s, mat) => this.tlsAccepted(s, mat), failed: (e, s) => this.tlsFailed(e, s) },
