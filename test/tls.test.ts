@@ -11,7 +11,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { freePort, RawConn, redisCli, startServer, waitFor, type TestServer } from './helpers.js';
+import { freePort, haveRedis, RawConn, redisCli, startRedis, startServer, waitFor, type TestServer } from './helpers.js';
 import { makeCa, makeLeaf, type KeyPairPem } from '../src/tls/certs.js';
 import { certificateCommonName } from '../src/tls/identity.js';
 import { SessionCache } from '../src/tls/endpoint.js';
@@ -309,6 +309,45 @@ describe('mutual TLS', () => {
     const line = (await conn.call('CLIENT', 'LIST')).split('\r\n')[1]!;
     assert.match(line, /^id=\d+ addr=127\.0\.0\.1:\d+ laddr=127\.0\.0\.1:\d+ fd=-?\d+ name= age=\d+ idle=\d+ flags=N db=0 /);
     conn.close();
+  });
+});
+
+describe('against redis-server 7.0.15 started with the same TLS settings', { skip: !haveRedis() && 'redis-server not installed' }, () => {
+  it('CLIENT LIST and INFO show a TLS client with the same fields; the same TLS replies to the same commands', async () => {
+    const tlsPort = await freePort();
+    const ref = await startRedis(['--tls-port', String(tlsPort), '--tls-cert-file', f('server.crt'), '--tls-key-file', f('server.key'), '--tls-ca-cert-file', f('ca.crt')]);
+    const t = await startTls();
+    try {
+      await waitFor(() => tlsConnect(tlsPort).then((s) => (s.destroy(), true), () => false), 10_000, 'redis-server TLS port');
+      const a = RawConn.wrap(await tlsConnect(t.tlsPort));
+      const b = RawConn.wrap(await tlsConnect(tlsPort));
+      const keys = (r: string) => r.split('\r\n')[1]!.split(' ').map((kv) => kv.split('=')[0]).join(' ');
+      assert.equal(keys(await a.call('CLIENT', 'LIST')), keys(await b.call('CLIENT', 'LIST')));
+      const flags = (r: string) => /flags=(\S+)/.exec(r)?.[1];
+      assert.equal(flags(await a.call('CLIENT', 'INFO')), flags(await b.call('CLIENT', 'INFO')));
+      // Redis 7.0 has no TLS fields in INFO (Redoubt's own tls_* counters aside).
+      const names = (r: string) => r.split('\r\n').map((l) => l.split(':')[0]!).filter((k) => /tls|ssl/i.test(k) && !k.startsWith('tls_'));
+      assert.deepEqual(names(await a.call('INFO', 'everything')), names(await b.call('INFO', 'everything')));
+      for (const cmd of [
+        ['CONFIG', 'GET', 'tls-auth-clients'],
+        ['CONFIG', 'GET', 'tls-protocols'],
+        ['CONFIG', 'GET', 'tls-session-cache-size'],
+        ['CONFIG', 'SET', 'tls-auth-clients', 'maybe'],
+        ['CONFIG', 'SET', 'tls-session-caching', 'perhaps'],
+        ['CONFIG', 'SET', 'tls-protocols', 'TLSv1.2 TLSv1.3'],
+        ['CONFIG', 'GET', 'tls-protocols'],
+        ['CONFIG', 'SET', 'tls-auth-clients', 'optional'],
+        ['CONFIG', 'SET', 'unixsocketperm', '700'],
+        ['CONFIG', 'SET', 'unixsocket', '/tmp/x.sock'],
+      ]) {
+        assert.equal(await a.call(...cmd), await b.call(...cmd), cmd.join(' '));
+      }
+      a.close();
+      b.close();
+    } finally {
+      await t.close();
+      await ref.close();
+    }
   });
 });
 
