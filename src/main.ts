@@ -7,6 +7,7 @@ import { User, mergeSelectorArgs, ruleErrorText } from './acl/users.js';
 import { hasSpaces } from './acl/selector.js';
 import { loadAclFile } from './commands/acl.js';
 import { certsCommand } from './tls/certs.js';
+import { loadTlsMaterial, TlsConfigError } from './tls/context.js';
 
 const USAGE = `Usage: redoubt [/path/to/redis.conf] [options]
        redoubt -v or --version
@@ -64,6 +65,16 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (testOnly) {
+    // The TLS files are checked too (relative paths from `dir`, as the server reads them).
+    if (config.num('tls-port') !== 0) {
+      try {
+        process.chdir(config.str('dir'));
+        loadTlsMaterial(config);
+      } catch (e) {
+        process.stderr.write(`\n*** FATAL CONFIG FILE ERROR (Redoubt ${REDOUBT_VERSION}) ***\n${e instanceof TlsConfigError ? e.message : (e as Error).message}\n`);
+        return 1;
+      }
+    }
     process.stdout.write(loaded.file === null ? 'Configuration is OK\n' : `Configuration ${loaded.file} is OK\n`);
     return 0;
   }

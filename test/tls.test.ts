@@ -596,6 +596,18 @@ describe('bad TLS input refuses start-up, naming the file and the problem', () =
     }
   });
 
+  it('--test-config checks the TLS files too', async () => {
+    const conf = f('check.conf');
+    writeFileSync(conf, `port 0\ntls-port 6390\ntls-cert-file ${f('server.crt')}\ntls-key-file ${f('alice.key')}\ntls-ca-cert-file ${f('ca.crt')}\n`);
+    const bad = await run(['--test-config', conf]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /alice\.key does not match the certificate in tls-cert-file/);
+    writeFileSync(conf, `port 0\ntls-port 6390\ntls-cert-file ${f('server.crt')}\ntls-key-file ${f('server.key')}\ntls-ca-cert-file ${f('ca.crt')}\n`);
+    const good = await run(['--test-config', conf]);
+    assert.equal(good.code, 0, good.err);
+    assert.match(good.out, /is OK/);
+  });
+
   it('the redoubt binary refuses to start and says why', async () => {
     const port = await freePort();
     const r = await run(['--port', '0', '--tls-port', String(port), '--tls-cert-file', f('srv-expired.crt'), '--tls-key-file', f('srv-expired.key'), '--tls-ca-cert-file', f('ca.crt')]);
