@@ -6,11 +6,14 @@ import { Server, REDOUBT_VERSION, REDIS_VERSION } from './server/server.js';
 import { User, mergeSelectorArgs, ruleErrorText } from './acl/users.js';
 import { hasSpaces } from './acl/selector.js';
 import { loadAclFile } from './commands/acl.js';
+import { certsCommand } from './tls/certs.js';
+import { loadTlsMaterial, TlsConfigError } from './tls/context.js';
 
 const USAGE = `Usage: redoubt [/path/to/redis.conf] [options]
        redoubt -v or --version
        redoubt -h or --help
        redoubt --test-config /path/to/redis.conf [options]
+       redoubt certs <dir> [--host NAME-OR-IP ...] [--client NAME ...]
 
 Examples:
        redoubt                      (127.0.0.1:6379 and ::1, safe defaults)
@@ -32,6 +35,9 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--help' || argv[0] === '-h') {
     process.stdout.write(USAGE);
     return 0;
+  }
+  if (argv[0] === 'certs') {
+    return certsCommand(argv.slice(1), (t) => process.stdout.write(t), (t) => process.stderr.write(t));
   }
   const testOnly = argv[0] === '--test-config';
   if (testOnly && argv.length < 2) {
@@ -59,6 +65,16 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (testOnly) {
+    // The TLS files are checked too (relative paths from `dir`, as the server reads them).
+    if (config.num('tls-port') !== 0) {
+      try {
+        process.chdir(config.str('dir'));
+        loadTlsMaterial(config);
+      } catch (e) {
+        process.stderr.write(`\n*** FATAL CONFIG FILE ERROR (Redoubt ${REDOUBT_VERSION}) ***\n${e instanceof TlsConfigError ? e.message : (e as Error).message}\n`);
+        return 1;
+      }
+    }
     process.stdout.write(loaded.file === null ? 'Configuration is OK\n' : `Configuration ${loaded.file} is OK\n`);
     return 0;
   }
@@ -108,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (loaded.noEffect.length > 0) log.notice(`Accepted without effect in Redoubt: ${loaded.noEffect.join(', ')}`);
-  log.notice(`Running mode=standalone, port=${config.num('port')}.`);
+  log.notice(`Running mode=standalone, port=${config.num('port') !== 0 ? config.num('port') : config.num('tls-port')}.`);
   log.notice('Server initialized');
   // appendonly yes: the AOF is loaded (or created) before anything is served; a damaged AOF
   // refuses start-up with the file and offset named, and nothing is served half-loaded.
@@ -124,7 +140,8 @@ async function main(argv: string[]): Promise<number> {
     await server.listen();
   } catch (e) {
     log.warning((e as Error).message);
-    log.warning(`Failed listening on port ${config.num('port')} (tcp), aborting.`);
+    const tlsPort = config.num('tls-port');
+    log.warning(tlsPort !== 0 ? `Failed listening on port ${config.num('port')} (tcp) / ${tlsPort} (tls), aborting.` : `Failed listening on port ${config.num('port')} (tcp), aborting.`);
     return 1;
   }
   const pidfile = config.str('pidfile');
@@ -135,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
       log.warning(`Failed to write PID file: ${(e as Error).message}`);
     }
   }
-  log.notice('Ready to accept connections tcp');
+  log.notice(config.num('tls-port') !== 0 ? (config.num('port') !== 0 ? 'Ready to accept connections tcp and tls' : 'Ready to accept connections tls') : 'Ready to accept connections tcp');
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) return;

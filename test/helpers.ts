@@ -61,6 +61,11 @@ export class RawConn {
     for (const f of w) f();
   }
 
+  /** Wraps a connected socket (a TLS socket, a unix socket). */
+  static wrap(socket: net.Socket): RawConn {
+    return new RawConn(socket);
+  }
+
   static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawConn> {
     return new Promise((resolve, reject) => {
       const s = net.connect(localAddress ? { port, host, localAddress } : { port, host }, () => resolve(new RawConn(s)));

@@ -1,6 +1,6 @@
 // CONFIG GET / SET / RESETSTAT / REWRITE / HELP, reading the config table (src/config/schema.ts).
 import type { Client } from '../server/client.js';
-import { parseBindAddresses, type Server } from '../server/server.js';
+import { parseBindAddresses, TLS_CONTEXT_CONFIGS, type Server } from '../server/server.js';
 import { ConfigError, type ConfigValue } from '../config/config.js';
 import { rewriteConfigFile } from '../config/rewrite.js';
 import type { ConfigDef } from '../config/schema.js';
@@ -129,14 +129,28 @@ function configSet(client: Client, argv: string[], server: Server): void {
   let moves = false;
   for (let k = 0; k < defs.length; k++) {
     const name = defs[k]!.name;
-    if (name !== 'port' && name !== 'bind') continue;
+    if (name !== 'port' && name !== 'bind' && name !== 'tls-port') continue;
     if (first < 0) first = k;
     if (fresh[k] !== config.get(name)) moves = true;
   }
   if (!moves) {
+    // As Redis: setting a tls-* directive to its current value re-reads the TLS files.
+    const tlsAt = defs.findIndex((d) => TLS_CONTEXT_CONFIGS.includes(d.name));
+    const tlsUnchanged = tlsAt >= 0 && defs.every((d, k) => !TLS_CONTEXT_CONFIGS.includes(d.name) || fresh[k] === config.get(d.name));
     const failed = applyValues(server, defs, fresh);
-    if (failed === null) client.out.ok();
-    else client.out.error(setFailed(argv[2 + 2 * failed.index]!, failed.message));
+    if (failed !== null) {
+      client.out.error(setFailed(argv[2 + 2 * failed.index]!, failed.message));
+      return;
+    }
+    if (tlsUnchanged) {
+      try {
+        server.reloadTls(true);
+      } catch (e) {
+        client.out.error(setFailed(argv[2 + 2 * tlsAt]!, (e as Error).message));
+        return;
+      }
+    }
+    client.out.ok();
     return;
   }
   // Deliberate difference: EXEC's reply cannot wait for the sockets, so Redoubt refuses there.
@@ -188,23 +202,50 @@ async function applyWithListeners(server: Server, argv: string[], defs: ConfigDe
   const config = server.config;
   const oldBind = config.str('bind');
   const oldPort = effectivePort(server, config.num('port'), false);
+  const oldTlsPort = config.num('tls-port');
   let bind = oldBind;
   let port = oldPort;
+  let tlsPort = oldTlsPort;
   for (let k = 0; k < defs.length; k++) {
     if (defs[k]!.name === 'bind') bind = fresh[k] as string;
     if (defs[k]!.name === 'port') port = effectivePort(server, fresh[k] as number, true);
+    if (defs[k]!.name === 'tls-port') tlsPort = fresh[k] as number;
   }
   const name = defs[first]!.name;
+  const moveTcp = bind !== oldBind || port !== oldPort;
+  const moveTls = tlsPort !== oldTlsPort || (bind !== oldBind && tlsPort !== 0);
+  const failedText = (n: string, e: unknown) =>
+    n === 'port' || n === 'tls-port'
+      ? (e as Error).message.startsWith('Unable to update TLS configuration')
+        ? (e as Error).message
+        : 'Unable to listen on this port. Check server logs.'
+      : 'Failed to bind to specified addresses.';
   try {
-    await server.rebind(parseBindAddresses(bind), port);
+    if (moveTcp) await server.rebind(parseBindAddresses(bind), port, 'tcp');
   } catch (e) {
     server.log.warning(`CONFIG SET: could not move the listeners (${(e as Error).message}); the previous ${name} setting is kept.`);
-    return setFailed(argv[2 + 2 * first]!, name === 'port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.');
+    return setFailed(argv[2 + 2 * first]!, failedText(name, e));
+  }
+  // A TLS port opened together with its files (CONFIG SET tls-port 6380 tls-cert-file ...) reads
+  // the new files: those values are in place while the listeners open, and put back on failure.
+  const tlsDefs = defs.map((d, k) => [d, k] as const).filter(([d]) => d.name.startsWith('tls-') && d.name !== 'tls-port');
+  const tlsOld = tlsDefs.map(([d]) => config.get(d.name));
+  if (moveTls) for (const [d, k] of tlsDefs) config.setQuiet(d.name, fresh[k]!);
+  try {
+    if (moveTls) await server.rebind(parseBindAddresses(bind), tlsPort, 'tls');
+  } catch (e) {
+    tlsDefs.forEach(([d], j) => config.setQuiet(d.name, tlsOld[j]!));
+    server.log.warning(`CONFIG SET: could not move the TLS listeners (${(e as Error).message}); the previous settings are kept.`);
+    if (moveTcp) await server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp').catch(() => undefined);
+    const k = defs.findIndex((d) => d.name === 'tls-port');
+    const at = k >= 0 ? k : first;
+    return setFailed(argv[2 + 2 * at]!, failedText(defs[at]!.name, e));
   }
   const failed = applyValues(server, defs, fresh);
   if (failed === null) return null;
   try {
-    await server.rebind(parseBindAddresses(oldBind), oldPort);
+    if (moveTcp) await server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp');
+    if (moveTls) await server.rebind(parseBindAddresses(oldBind), oldTlsPort, 'tls');
   } catch (e) {
     server.log.warning(`CONFIG SET: could not restore the previous listeners: ${(e as Error).message}`);
   }

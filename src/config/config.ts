@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_TABLE, type ConfigDef } from './schema.js';
+import { parseAllowFrom } from '../security/allow-list.js';
 
 /** bool for yes/no, number for int/memory (a percentage is stored negated), string otherwise. */
 export type ConfigValue = string | number | boolean;
@@ -43,6 +44,8 @@ function parseStrictInt(s: string): bigint | null {
 const ENUM_SYNONYMS: Record<string, Record<string, string>> = {
   // "relative" is the same setting as "yes"; Redis prints the first name, "yes".
   'oom-score-adj': { relative: 'yes' },
+  // Printed as Valkey and Redis 8.6 spell it.
+  'tls-auth-clients-user': { cn: 'CN' },
 };
 
 /** Parses one directive's value; throws ConfigError with Redis's wording. `current` is the value now. */
@@ -249,6 +252,11 @@ const SPECIAL: Record<string, SpecialParser> = {
     }
     if (!st.isDirectory()) throw new ConfigError('Not a directory');
     return abs;
+  },
+  'allow-from'(raw) {
+    const r = parseAllowFrom(raw);
+    if (!r.ok) throw new ConfigError(r.error);
+    return r.value;
   },
   unixsocketperm(raw) {
     if (!/^[0-7]+$/.test(raw) || parseInt(raw, 8) > 0o777) throw new ConfigError("argument couldn't be parsed as an octal number");

@@ -113,11 +113,15 @@ const TABLE: ConfigDef[] = [
   e('supervised', 'no', ['upstart', 'systemd', 'auto', 'no'], false),
   e('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], false),
   e('tls-auth-clients', 'yes', ['no', 'yes', 'optional'], true),
+  // Redoubt's own (named as in Redis 8.6 and Valkey 9.0): log a client in as the ACL user its verified certificate's CN names.
+  e('tls-auth-clients-user', 'off', ['off', 'cn'], true, { own: true }),
   i('acllog-max-len', '128', 0n, 9223372036854775807n, true),
   // Redoubt's own (not in Redis 7.0): folding and spike warning of AUTH failures (security/auth-watch.ts).
   i('auth-failure-log-limit', '10', 0n, 2147483647n, true, { own: true }),
   i('auth-failure-log-interval', '60', 1n, 86400n, true, { own: true }),
   i('auth-failure-spike-threshold', '100', 0n, 2147483647n, true, { own: true }),
+  // Redoubt's own (Valkey's name): re-read changed TLS files every so many seconds (0: never).
+  i('tls-auto-reload-interval', '0', 0n, 86400n, true, { own: true }),
   i('active-defrag-cycle-max', '25', 1n, 99n, true),
   i('active-defrag-cycle-min', '1', 1n, 99n, true),
   i('active-defrag-max-scan-fields', '1000', 1n, 9223372036854775807n, true),
@@ -219,6 +223,8 @@ const TABLE: ConfigDef[] = [
   s('tls-key-file-pass', '', true, { sensitive: true }),
   s('tls-protocols', '', true),
   s('unixsocket', '', false),
+  // Redoubt's own: the client networks (addresses and CIDR blocks) a connection may come from.
+  x('allow-from', '', true, { own: true }),
   x('bind', '127.0.0.1 -::1', true),
   x('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', true),
   x('dir', './', true, { protected: true }),
@@ -256,7 +262,7 @@ const NO_EFFECT = new Set([
   'lazyfree-lazy-eviction', 'lazyfree-lazy-expire', 'lazyfree-lazy-server-del', 'lazyfree-lazy-user-del',
   'lazyfree-lazy-user-flush', 'activedefrag', 'active-defrag-ignore-bytes', 'active-defrag-threshold-lower',
   'active-defrag-threshold-upper', 'active-defrag-cycle-min', 'active-defrag-cycle-max', 'active-defrag-max-scan-fields',
-  'activerehashing', 'dynamic-hz', 'unixsocket', 'unixsocketperm',
+  'activerehashing', 'dynamic-hz',
   // value encodings: Redoubt's data structures have their own representation
   'zset-max-listpack-entries', 'zset-max-listpack-value',
   'list-max-listpack-size', 'list-compress-depth', 'hll-sparse-max-bytes',
@@ -268,11 +274,8 @@ const NO_EFFECT = new Set([
   'aof-timestamp-enabled', 'aof-rewrite-incremental-fsync', 'aof-disable-auto-gc',
   'rdb-del-sync-files', 'rdb-save-incremental-fsync', 'sanitize-dump-payload',
   'key-load-delay', 'rdb-key-save-delay', 'loading-process-events-interval-bytes',
-  // security layers not wired yet: delete each as its layer reads it
-  'tls-port', 'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-client-cert-file', 'tls-client-key-file',
-  'tls-client-key-file-pass', 'tls-dh-params-file', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-protocols', 'tls-ciphers',
-  'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-session-caching', 'tls-session-cache-size',
-  'tls-session-cache-timeout', 'tls-auth-clients',
+  // TLS for replication (Redoubt has no replication)
+  'tls-client-cert-file', 'tls-client-key-file', 'tls-client-key-file-pass',
   // other features not built (yet)
   'busy-reply-threshold', 'tracking-table-max-keys', 'shutdown-on-sigterm', 'shutdown-on-sigint',
 ]);

@@ -4,7 +4,7 @@ import { ProtocolError, RespParser } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import type { Command } from '../commands/types.js';
 import type { Db } from '../store/db.js';
-import type { Server } from './server.js';
+import type { Server, Transport } from './server.js';
 import { err } from '../errors.js';
 import type { WatchedKey } from './events.js';
 import type { Subscriptions } from './pubsub.js';
@@ -66,6 +66,8 @@ export class Client {
     readonly server: Server,
     readonly socket: Socket,
     id: number,
+    /** tcp, tls or unix (CLIENT LIST shows unix socket clients as Redis does: addr=path:0, flag U). */
+    readonly transport: Transport = 'tcp',
   ) {
     this.id = id;
     this.user = server.users.defaultUser;
@@ -73,8 +75,13 @@ export class Client {
     this.out = new ReplyWriter(server.stats);
     this.createdAt = server.clock.now();
     this.lastInteraction = this.createdAt;
-    this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
-    this.laddr = formatAddr(socket.localAddress, socket.localPort);
+    if (transport === 'unix') {
+      this.addr = `${server.config.str('unixsocket')}:0`;
+      this.laddr = this.addr;
+    } else {
+      this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
+      this.laddr = formatAddr(socket.localAddress, socket.localPort);
+    }
   }
 
   get db(): Db {

@@ -76,7 +76,7 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       `process_id:${process.pid}`,
       'process_supervised:no',
       `run_id:${s.runId}`,
-      `tcp_port:${s.boundPorts[0] ?? s.config.num('port')}`,
+      `tcp_port:${s.boundPorts[0] ?? (s.config.num('port') === 0 ? s.tlsBoundPorts[0] ?? 0 : s.config.num('port'))}`,
       `server_time_usec:${now * 1000}`,
       `uptime_in_seconds:${uptime}`,
       `uptime_in_days:${Math.floor(uptime / 86400)}`,
@@ -259,6 +259,11 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       `acl_access_denied_cmd:${s.aclLog.denied.cmd}`,
       `acl_access_denied_key:${s.aclLog.denied.key}`,
       `acl_access_denied_channel:${s.aclLog.denied.channel}`,
+      // Redoubt's own: the allow-from gate, TLS handshakes and certificate login.
+      `allowlist_rejected_connections:${s.allowList.rejected}`,
+      `tls_handshake_failures:${s.tlsStats.handshakeFailures}`,
+      `tls_cert_logins:${s.tlsStats.certLogins}`,
+      `tls_cert_login_refused:${s.tlsStats.certLoginRefused}`,
     ];
   },
 

@@ -1,6 +1,7 @@
 // Wires the parts: config, keyspace, command table, dispatcher, listeners, clients, cron.
-import { unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
+import type tls from 'node:tls';
 import type { Config } from '../config/config.js';
 import { CONFIG_TABLE } from '../config/schema.js';
 import { CommandTable } from '../commands/table.js';
@@ -27,6 +28,20 @@ import { MemoryLimit } from './memory.js';
 import { Snapshots } from '../persistence/rdb/snapshots.js';
 import { Propagator } from './propagate.js';
 import { Aof } from '../persistence/aof/aof.js';
+import { AllowList } from '../security/allow-list.js';
+import { loadTlsMaterial, materialChanged, TlsConfigError, type TlsMaterial } from '../tls/context.js';
+import { TlsEndpoint } from '../tls/endpoint.js';
+import { certificateCommonName, printableName } from '../tls/identity.js';
+
+/** How a connection reached the server. */
+export type Transport = 'tcp' | 'tls' | 'unix';
+
+/** The tls-* directives whose change rebuilds the TLS context. */
+export const TLS_CONTEXT_CONFIGS = [
+  'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-auth-clients',
+  'tls-protocols', 'tls-ciphers', 'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-session-caching',
+  'tls-session-cache-timeout', 'tls-dh-params-file',
+];
 
 export const REDOUBT_VERSION = '0.1.0';
 /** The Redis version whose behaviour Redoubt reproduces (INFO redis_version, HELLO version). */
@@ -71,8 +86,19 @@ export class Server {
   readonly startTime: number;
   readonly runId: string;
   private nextClientId = 1;
-  /** Open TCP listeners, each with the address and port it was opened on. */
+  /** Open listeners (TCP, TLS, unix socket), each with the address and port it was opened on. */
   private listeners: Listener[] = [];
+  /** The TLS side of the TLS listeners; null while there is no TLS port. */
+  tls: TlsEndpoint | null = null;
+  private tlsReloadTimer: NodeJS.Timeout | null = null;
+  /** The last auto-reload failure logged (logged once until it changes). */
+  private tlsReloadError = '';
+  private tlsBuiltFrom = '';
+  readonly tlsStats = { handshakeFailures: 0, certLogins: 0, certLoginRefused: 0 };
+  /** allow-from: the client networks a connection may come from. */
+  readonly allowList: AllowList;
+  /** TLS ports actually listened on. */
+  tlsBoundPorts: number[] = [];
   /** Set by close(): a rebind still under way must not leave listeners open. */
   private closing = false;
   private cronTimer: NodeJS.Timeout | null = null;
@@ -156,6 +182,100 @@ export class Server {
     this.stats.latencyMonitorUsec = config.num('latency-monitor-threshold') * 1000;
     config.onChange('latency-monitor-threshold', (v) => (this.stats.latencyMonitorUsec = (v as number) * 1000));
     this.log.level = config.str('loglevel');
+    // Refusals are folded over the same window as AUTH failures.
+    this.allowList = new AllowList(this.log, config.num('auth-failure-log-interval') * 1000);
+    config.onChange('auth-failure-log-interval', (v) => (this.allowList.intervalMs = (v as number) * 1000));
+    this.allowList.set(config.str('allow-from'));
+    config.onChange('allow-from', (v) => {
+      this.allowList.set(v as string);
+      this.log.notice(v === '' ? 'allow-from cleared: connections are accepted from any address bind allows' : `allow-from set: connections are accepted only from ${v as string}`);
+    });
+    // CONFIG SET of a tls-* directive rebuilds the TLS context; a failure throws, and CONFIG SET
+    // restores the previous values and replies with the reason.
+    for (const name of TLS_CONTEXT_CONFIGS) config.onChange(name, () => this.reloadTls());
+    config.onChange('tls-session-cache-size', (v) => {
+      if (this.tls !== null) this.tls.sessions.size = v as number;
+    });
+    config.onChange('tls-auto-reload-interval', () => this.startTlsAutoReload());
+  }
+
+  /** Reads and checks the TLS files; throws an Error naming the file and the problem. */
+  private tlsMaterial(): TlsMaterial {
+    try {
+      return loadTlsMaterial(this.config, Date.now());
+    } catch (e) {
+      if (e instanceof TlsConfigError) throw new Error(`Unable to update TLS configuration: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** The tls-* values the current TLS context was built from. */
+  private tlsSettings(): string {
+    return JSON.stringify(TLS_CONTEXT_CONFIGS.map((n) => this.config.get(n)));
+  }
+
+  /**
+   * Rebuilds the TLS context from the current config (no-op without a TLS port, or when the
+   * values are those of the context in use: a CONFIG SET of several tls-* directives rebuilds
+   * once, and its roll-back after a failure has nothing to rebuild). `force` re-reads the files
+   * anyway (CONFIG SET of a tls-* file to its current path, as Redis does). Throws on bad material.
+   */
+  reloadTls(force = false): void {
+    if (this.tls === null || (!force && this.tlsSettings() === this.tlsBuiltFrom)) return;
+    let m: TlsMaterial;
+    try {
+      m = this.tlsMaterial();
+    } catch (e) {
+      this.log.warning(`${(e as Error).message}. The previous TLS configuration stays in use.`);
+      throw e;
+    }
+    this.tls.reload(m);
+    this.tlsBuiltFrom = this.tlsSettings();
+    this.tlsReloadError = '';
+    this.log.notice(`TLS configuration reloaded: ${m.summary}`);
+  }
+
+  private ensureTls(): TlsEndpoint {
+    if (this.tls !== null) return this.tls;
+    const m = this.tlsMaterial();
+    this.tlsBuiltFrom = this.tlsSettings();
+    this.tls = new TlsEndpoint(
+      m,
+      { secure: (s, mat) => this.tlsAccepted(s, mat), failed: (e, s) => this.tlsFailed(e, s) },
+      this.config.num('tls-session-cache-size'),
+      () => Date.now(),
+    );
+    this.log.notice(`TLS: ${m.summary}; client certificates ${m.clientAuth === 'yes' ? 'required' : m.clientAuth === 'optional' ? 'optional' : 'not requested'}`);
+    this.startTlsAutoReload();
+    return this.tls;
+  }
+
+  /** tls-auto-reload-interval: checks the TLS files every so many seconds and reloads changed ones. */
+  private startTlsAutoReload(): void {
+    if (this.tlsReloadTimer !== null) clearInterval(this.tlsReloadTimer);
+    this.tlsReloadTimer = null;
+    const sec = this.config.num('tls-auto-reload-interval');
+    if (sec <= 0 || this.tls === null) return;
+    this.tlsReloadTimer = setInterval(() => this.autoReloadTls(), sec * 1000);
+    this.tlsReloadTimer.unref();
+  }
+
+  /** One auto-reload check: reloads when a TLS file changed; a bad new file is logged once and the old context kept. */
+  autoReloadTls(): boolean {
+    if (this.tls === null || !materialChanged(this.tls.current)) return false;
+    let m: TlsMaterial;
+    try {
+      m = this.tlsMaterial();
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (msg !== this.tlsReloadError) this.log.warning(`TLS auto-reload: ${msg}. The previous TLS configuration stays in use.`);
+      this.tlsReloadError = msg;
+      return false;
+    }
+    this.tls.reload(m);
+    this.tlsReloadError = '';
+    this.log.notice(`TLS auto-reload: changed files read, ${m.summary}`);
+    return true;
   }
 
   parserLimits(client: Client): ParserLimits {
@@ -178,24 +298,63 @@ export class Server {
   /** Opens the listeners. Rejects with a clear message when a required address cannot be bound. */
   async listen(): Promise<void> {
     const port = this.config.num('port');
-    if (port !== 0 || this.config.def('tls-port') === undefined || this.config.num('tls-port') === 0) {
-      let chosen = port;
-      for (const [addr, optional] of this.bindAddresses()) {
-        try {
-          const l = await this.listenOne(addr, chosen);
-          this.listeners.push(l);
-          chosen = l.port; // with port 0 (tests), every address shares the first free port
-          if (!this.boundPorts.includes(l.port)) this.boundPorts.push(l.port);
-        } catch (e) {
-          if (optional && isSkippable(e)) {
-            this.log.warning(`Could not create server TCP listening socket ${addr}:${chosen}: ${(e as Error).message} (optional address, skipped)`);
-            continue;
-          }
-          throw new Error(`Could not create server TCP listening socket ${addr}:${port}: ${(e as Error).message}`);
+    const tlsPort = this.config.num('tls-port');
+    // The TLS material is checked before any socket opens: bad files refuse start-up.
+    if (tlsPort !== 0) this.ensureTls();
+    if (port !== 0 || tlsPort === 0) await this.listenOn('tcp', port);
+    if (tlsPort !== 0) await this.listenOn('tls', tlsPort);
+    const unixsocket = this.config.str('unixsocket');
+    if (unixsocket !== '') await this.listenUnix(unixsocket);
+    if (this.allowList.text !== '') this.log.notice(`allow-from: connections are accepted only from ${this.allowList.text}`);
+    this.startCron();
+  }
+
+  private async listenOn(kind: 'tcp' | 'tls', port: number): Promise<void> {
+    const what = kind === 'tls' ? 'TLS' : 'TCP';
+    let chosen = port;
+    for (const [addr, optional] of this.bindAddresses()) {
+      try {
+        const l = await this.listenOne(addr, chosen, kind);
+        this.listeners.push(l);
+        chosen = l.port; // with port 0 (tests), every address shares the first free port
+        const bound = kind === 'tls' ? this.tlsBoundPorts : this.boundPorts;
+        if (!bound.includes(l.port)) bound.push(l.port);
+      } catch (e) {
+        if (optional && isSkippable(e)) {
+          this.log.warning(`Could not create server ${what} listening socket ${addr}:${chosen}: ${(e as Error).message} (optional address, skipped)`);
+          continue;
         }
+        throw new Error(`Could not create server ${what} listening socket ${addr}:${port}: ${(e as Error).message}`);
       }
     }
-    this.startCron();
+  }
+
+  /** unixsocket: a stale socket file is removed first; unixsocketperm sets its mode. */
+  private listenUnix(file: string): Promise<void> {
+    try {
+      if (lstatSync(file).isSocket()) unlinkSync(file);
+    } catch {
+      // no such file
+    }
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket, 'unix'));
+      srv.once('error', (e) => reject(new Error(`Failed opening Unix socket ${file}: ${e.message}`)));
+      srv.listen({ path: file, backlog: this.config.num('tcp-backlog') }, () => {
+        srv.removeAllListeners('error');
+        srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
+        const perm = parseInt(this.config.str('unixsocketperm'), 8);
+        try {
+          if (perm !== 0) chmodSync(file, perm);
+        } catch (e) {
+          srv.close();
+          reject(new Error(`Failed setting the permissions of Unix socket ${file}: ${(e as Error).message}`));
+          return;
+        }
+        this.listeners.push({ addr: file, port: 0, srv, kind: 'unix' });
+        this.log.notice(`The server is now ready to accept connections at ${file}`);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -207,19 +366,27 @@ export class Server {
    * listener on the same port (127.0.0.1 -> *), the old ones are closed first and reopened if the
    * new ones still cannot be opened.
    */
-  async rebind(addresses: readonly BindAddress[], port: number): Promise<void> {
+  async rebind(addresses: readonly BindAddress[], port: number, kind: 'tcp' | 'tls' = 'tcp'): Promise<void> {
     const wanted = port === 0 ? [] : addresses;
+    // A TLS port being opened needs good TLS material first.
+    if (kind === 'tls' && port !== 0) this.ensureTls();
+    const others = this.listeners.filter((x) => x.kind !== kind);
+    const mine = this.listeners.filter((x) => x.kind === kind);
+    const setBound = (p: number[]) => {
+      if (kind === 'tls') this.tlsBoundPorts = p;
+      else this.boundPorts = p;
+    };
     const kept: Listener[] = [];
     const missing: BindAddress[] = [];
     for (const a of wanted) {
-      const l = this.listeners.find((x) => x.addr === a[0] && x.port === port && !kept.includes(x));
+      const l = mine.find((x) => x.addr === a[0] && x.port === port && !kept.includes(x));
       if (l !== undefined) kept.push(l);
       else missing.push(a);
     }
-    const dropped = this.listeners.filter((l) => !kept.includes(l));
+    const dropped = mine.filter((l) => !kept.includes(l));
     let opened: Listener[];
     try {
-      opened = await this.openAll(missing, port);
+      opened = await this.openAll(missing, port, kind);
       if (this.closing) {
         await closeListeners(opened);
         throw new Error('server is shutting down');
@@ -230,7 +397,7 @@ export class Server {
       // The port may be held by one of our own listeners on an overlapping address.
       await closeListeners(dropped);
       try {
-        opened = await this.openAll(missing, port);
+        opened = await this.openAll(missing, port, kind);
       } catch (e2) {
         if (!this.closing) await this.reopen(dropped);
         throw e2;
@@ -240,20 +407,20 @@ export class Server {
         throw new Error('server is shutting down');
       }
       this.listeners = this.listeners.filter((l) => !dropped.includes(l)).concat(opened);
-      this.boundPorts = port === 0 ? [] : [port];
+      setBound(port === 0 ? [] : [port]);
       return;
     }
-    this.listeners = kept.concat(opened);
-    this.boundPorts = port === 0 ? [] : [port];
+    this.listeners = others.concat(kept, opened);
+    setBound(port === 0 ? [] : [port]);
     await closeListeners(dropped);
   }
 
   /** Opens listeners on every address, in order; all or none (optional addresses may be skipped). */
-  private async openAll(addresses: readonly BindAddress[], port: number): Promise<Listener[]> {
+  private async openAll(addresses: readonly BindAddress[], port: number, kind: 'tcp' | 'tls'): Promise<Listener[]> {
     const opened: Listener[] = [];
     for (const [addr, optional] of addresses) {
       try {
-        opened.push(await this.listenOne(addr, port));
+        opened.push(await this.listenOne(addr, port, kind));
       } catch (e) {
         if (optional && isSkippable(e)) {
           this.log.warning(`Could not create server TCP listening socket ${addr}:${port}: ${(e as Error).message} (optional address, skipped)`);
@@ -272,7 +439,7 @@ export class Server {
     const back: Listener[] = [];
     for (const l of closed) {
       try {
-        back.push(await this.listenOne(l.addr, l.port));
+        back.push(await this.listenOne(l.addr, l.port, l.kind === 'tls' ? 'tls' : 'tcp'));
       } catch (e) {
         this.log.warning(`Could not restore the listening socket ${l.addr}:${l.port}: ${(e as Error).message}`);
       }
@@ -280,38 +447,60 @@ export class Server {
     this.listeners = this.listeners.filter((l) => !closed.includes(l)).concat(back);
   }
 
-  private listenOne(addr: string, port: number): Promise<Listener> {
+  private listenOne(addr: string, port: number, kind: 'tcp' | 'tls'): Promise<Listener> {
     return new Promise((resolve, reject) => {
-      const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      // Paused: not a byte is read before the listener gate has admitted the connection.
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket, kind));
       srv.once('error', reject);
       srv.listen({ host: addr, port, backlog: this.config.num('tcp-backlog'), ipv6Only: addr.includes(':') }, () => {
         srv.removeListener('error', reject);
         srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
-        resolve({ addr, port: (srv.address() as net.AddressInfo).port, srv });
+        resolve({ addr, port: (srv.address() as net.AddressInfo).port, srv, kind });
       });
     });
   }
 
-  private accept(socket: net.Socket): void {
+  /** The listener gate: every accepted socket, before any byte of it is read. */
+  private accept(socket: net.Socket, kind: Transport): void {
+    // SECURITY: allow-from: a peer outside the allowed networks is closed before a byte is read
+    // (no TLS handshake, no reply), counted and logged (folded under a flood).
+    if (kind !== 'unix' && !this.allowList.allows(socket.remoteAddress)) {
+      this.allowList.refused(socket.remoteAddress, this.clock.now());
+      socket.destroy();
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    if (kind === 'tls') {
+      // The handshake runs first; tlsAccepted admits the client once it has completed.
+      this.tls!.handle(socket);
+      return;
+    }
+    this.admit(socket, kind);
+  }
+
+  private admit(socket: net.Socket, kind: Transport): Client | null {
     this.stats.totalConnections++;
     if (this.clients.size >= this.config.num('maxclients')) {
       this.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
-      return;
+      socket.resume(); // read (and drop) until the peer's FIN, so the socket closes
+      return null;
     }
-    // SECURITY: protected mode: with no password on the default user, only loopback clients.
-    if (this.config.bool('protected-mode') && this.users.defaultUser.nopass && !isLoopbackPeer(socket)) {
+    // SECURITY: protected mode: with no password on the default user, only loopback clients
+    // (a unix socket is local).
+    if (kind !== 'unix' && this.config.bool('protected-mode') && this.users.defaultUser.nopass && !isLoopbackPeer(socket)) {
       this.stats.rejectedConnections++;
       this.log.warning(`Refused connection from ${socket.remoteAddress}: protected mode is on and the default user has no password`);
       socket.end(PROTECTED_MODE_DENIED);
-      return;
+      socket.resume();
+      return null;
     }
-    const client = new Client(this, socket, this.nextClientId++);
+    const client = new Client(this, socket, this.nextClientId++, kind);
     client.authenticated = this.users.defaultLoginFree();
     this.clients.set(client.id, client);
-    socket.setNoDelay(true);
+    if (kind !== 'unix') socket.setNoDelay(true);
     const ka = this.config.num('tcp-keepalive');
-    if (ka > 0) socket.setKeepAlive(true, ka * 1000);
+    if (ka > 0 && kind !== 'unix') socket.setKeepAlive(true, ka * 1000);
     socket.on('data', (chunk: Buffer) => {
       try {
         client.onData(chunk);
@@ -326,6 +515,49 @@ export class Server {
       client.closed = true;
       this.unlinkClient(client);
     });
+    socket.resume();
+    return client;
+  }
+
+  /** A TLS handshake completed: client-certificate checks, then the client is admitted. */
+  private tlsAccepted(socket: tls.TLSSocket, m: TlsMaterial): void {
+    const peer = socket.getPeerCertificate();
+    const presented = peer !== null && typeof peer === 'object' && Object.keys(peer).length > 0;
+    // SECURITY: with tls-auth-clients optional a client may present no certificate, but one it
+    // presents must verify.
+    if (m.clientAuth !== 'no' && presented && !socket.authorized) {
+      this.tlsStats.handshakeFailures++;
+      this.log.verbose(`Error accepting a client connection: client certificate not verified (${String(socket.authorizationError)}) (addr=${socket.remoteAddress}:${socket.remotePort})`);
+      socket.destroy();
+      return;
+    }
+    const client = this.admit(socket, 'tls');
+    if (client === null || this.config.str('tls-auth-clients-user') !== 'CN' || !presented || !socket.authorized) return;
+    // SECURITY: certificate login. The CN of a verified certificate is read from the DER bytes; a
+    // name with NUL or control bytes is refused (never truncated), and only an existing enabled
+    // user is logged in. Anything else leaves the client unauthenticated (AUTH still works).
+    const cn = certificateCommonName(peer.raw);
+    if (!cn.ok) {
+      this.tlsStats.certLoginRefused++;
+      this.log.warning(`Certificate login refused for ${client.addr}: ${cn.reason}`);
+      return;
+    }
+    const u = this.users.get(cn.name);
+    if (u === undefined || !u.enabled) {
+      this.tlsStats.certLoginRefused++;
+      this.log.warning(`Certificate login refused for ${client.addr}: CN '${printableName(cn.name)}' ${u === undefined ? 'is no ACL user' : 'is a disabled ACL user'}`);
+      return;
+    }
+    client.user = u;
+    client.authenticated = true;
+    this.tlsStats.certLogins++;
+    this.log.verbose(`Certificate login: ${client.addr} is user '${printableName(cn.name)}'`);
+  }
+
+  private tlsFailed(e: Error, socket: tls.TLSSocket): void {
+    this.tlsStats.handshakeFailures++;
+    this.log.verbose(`Error accepting a client connection: ${e.message} (addr=${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0})`);
+    socket.destroy();
   }
 
   /**
@@ -401,7 +633,7 @@ export class Server {
    */
   allowsProtected(configName: string, client: Client): boolean {
     const v = this.config.str(configName);
-    return v === 'yes' || (v === 'local' && isLoopbackPeer(client.socket));
+    return v === 'yes' || (v === 'local' && (client.transport === 'unix' || isLoopbackPeer(client.socket)));
   }
 
   unlinkClient(client: Client): void {
@@ -465,6 +697,7 @@ export class Server {
     if (c.blockedArgv !== null) flags += 'b';
     if (c.watchDirty) flags += 'd';
     if (c.closeAfterReply) flags += 'c';
+    if (c.transport === 'unix') flags += 'U';
     if (c.noEvict) flags += 'e';
     if (flags === '') flags = 'N';
     // Redis still holds the running command in the query buffer: count it for the caller.
@@ -497,6 +730,7 @@ export class Server {
     this.authWatch.tick(this.clock.now());
     this.snapshots.cron();
     this.aof.cron();
+    this.allowList.tick(this.clock.now());
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       const now = this.clock.now();
@@ -576,7 +810,10 @@ export class Server {
       c.close();
       c.socket.destroy();
     }
+    if (this.tlsReloadTimer !== null) clearInterval(this.tlsReloadTimer);
+    this.tlsReloadTimer = null;
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.srv.close(() => r()))));
+    // net.Server removes its unix socket file on close.
     this.listeners = [];
   }
 }
@@ -585,9 +822,11 @@ export class Server {
 export type BindAddress = [string, boolean];
 
 interface Listener {
+  /** The bind address, or the unix socket's path. */
   addr: string;
   port: number;
   srv: net.Server;
+  kind: Transport;
 }
 
 /** The `bind` directive's words as addresses: "*" is 0.0.0.0, "::*" is ::, "-" marks optional. */
