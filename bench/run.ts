@@ -2,11 +2,12 @@
 // Each server is pinned to CPU 0, redis-benchmark to CPU 1. For each test (non-pipelined -c 50,
 // and pipelined -P 16) it reports requests/s and server CPU time per request (utime + stime from
 // /proc/<pid>/stat), then the cost of the ACL check (the guide's restricted user against the
-// default user, GET/SET), then memory per key after loading N keys. Prints Markdown tables.
+// default user, GET/SET), then TLS's cost on each server (cleartext against mutual TLS), then
+// memory per key after loading N keys. Prints Markdown tables.
 //
-//   npm run bench -- [-n REQUESTS] [--quick] [--keys N]
+//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--only commands,acl,tls,memory]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,13 +53,18 @@ type TestName = keyof typeof SPECS;
 const TESTS = Object.keys(SPECS) as TestName[];
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
+const SECTIONS = ['commands', 'acl', 'tls', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+
 interface Options {
   requests: number;
   keys: number;
+  /** The parts to run (--only), all by default. */
+  only: Set<Section>;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { requests: 100_000, keys: 1_000_000 };
+  const o: Options = { requests: 100_000, keys: 1_000_000, only: new Set(SECTIONS) };
   let quick = false;
   let requests: number | null = null;
   for (let i = 0; i < argv.length; i++) {
@@ -69,8 +75,12 @@ function parseOptions(argv: string[]): Options {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`${a} needs a positive integer`);
       if (a === '-n') requests = v;
       else o.keys = v;
+    } else if (a === '--only') {
+      const parts = (argv[++i] ?? '').split(',');
+      for (const p of parts) if (!(SECTIONS as readonly string[]).includes(p)) throw new Error(`--only takes ${SECTIONS.join(',')}`);
+      o.only = new Set(parts as Section[]);
     } else if (a === '-h' || a === '--help') {
-      console.log('usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--quick]');
+      console.log(`usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--quick] [--only ${SECTIONS.join(',')}]`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -285,6 +295,59 @@ async function aclCost(servers: Bench[], requests: number): Promise<string[]> {
   return rows;
 }
 
+/**
+ * TLS's cost on each server: SET and GET in cleartext and over mutual TLS (certificates from
+ * `redoubt certs`), server CPU µs per request. Returns table rows and the overheads.
+ */
+async function tlsCost(requests: number): Promise<{ rows: string[]; overhead: Map<string, number[]> }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'redoubt-bench-tls-'));
+  const certs = await run([process.execPath, path.join(ROOT, 'dist/src/main.js'), 'certs', dir, '--client', 'client']);
+  if (certs.code !== 0) throw new Error(`redoubt certs failed: ${certs.stderr}`);
+  const file = (f: string): string => path.join(dir, f);
+  const tlsArgs = (tlsPort: number): string[] => [
+    '--tls-port', String(tlsPort), '--tls-cert-file', file('server.crt'), '--tls-key-file', file('server.key'), '--tls-ca-cert-file', file('ca.crt'),
+  ];
+  const clientTls = ['--tls', '--cacert', file('ca.crt'), '--cert', file('client.crt'), '--key', file('client.key')];
+  const rows: string[] = [];
+  const overhead = new Map<string, number[]>();
+  for (const name of ['Redoubt', 'Redis']) {
+    const port = await freePort();
+    const tlsPort = await freePort();
+    const cmd =
+      name === 'Redoubt'
+        ? [...cpuSet(0), process.execPath, 'dist/src/main.js', '--port', String(port), '--save', '', ...tlsArgs(tlsPort)]
+        : [...cpuSet(0), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...tlsArgs(tlsPort)];
+    const b = await startServer(name, cmd);
+    try {
+      const cpuOf = async (tls: boolean, test: string, n: number, pipeline: number): Promise<number> => {
+        const cpu0 = cpuMicros(b.proc.pid!);
+        const r = await run([...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(tls ? tlsPort : port), ...(tls ? clientTls : []), '-n', String(n), '-c', '50', '-P', String(pipeline), '-q', '-t', test]);
+        const cpu1 = cpuMicros(b.proc.pid!);
+        if (r.code !== 0) throw new Error(`redis-benchmark (${tls ? 'TLS' : 'TCP'}) failed against ${name}: ${r.stderr.slice(-500)}`);
+        return (cpu1 - cpu0) / n;
+      };
+      // Warm-up, not measured.
+      await cpuOf(true, 'set', 10_000, 1);
+      await cpuOf(false, 'set', 10_000, 1);
+      const list: number[] = [];
+      for (const pipeline of [1, 16]) {
+        const n = pipeline > 1 ? requests * 10 : requests;
+        for (const test of ['set', 'get']) {
+          const tcp = await cpuOf(false, test, n, pipeline);
+          const tls = await cpuOf(true, test, n, pipeline);
+          list.push(tls - tcp);
+          rows.push(`| ${test.toUpperCase()}${pipeline > 1 ? ` -P ${pipeline}` : ''} | ${name} | ${fmt(tcp, 2)} | ${fmt(tls, 2)} | ${fmt(tls - tcp, 2)} |`);
+          process.stderr.write(`${rows[rows.length - 1]}\n`);
+        }
+      }
+      overhead.set(name, list);
+    } finally {
+      await stop(b);
+    }
+  }
+  return { rows, overhead };
+}
+
 /** Loads `n` keys (key:NNNNNNNNNN -> 3-byte value, as redis-benchmark's defaults) with redis-cli --pipe. */
 function loadData(n: number): Buffer {
   const parts: string[] = [];
@@ -335,12 +398,13 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   let memRows: string[] = [];
   let aclRows: string[] = [];
+  let tls: { rows: string[]; overhead: Map<string, number[]> } = { rows: [], overhead: new Map() };
   try {
     redoubt = await startRedoubt();
     redis = await startRedis();
     // Warm-up (not measured): lets V8 compile Redoubt's hot path before the first measured test.
     // redis-benchmark stops at the first error reply: warm up only what the server implements.
-    for (const b of [redoubt, redis]) {
+    for (const b of opt.only.has('commands') ? [redoubt, redis] : []) {
       for (const t of TESTS) {
         if (!(await supports(b, t))) continue;
         const r = await run([...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-n', String(Math.max(10_000, opt.requests / 4)), '-c', '50', '-q', ...SPECS[t].args]);
@@ -348,7 +412,7 @@ async function main(): Promise<void> {
       }
     }
     let turn = 0;
-    for (const pipeline of [1, 16]) {
+    for (const pipeline of opt.only.has('commands') ? [1, 16] : []) {
       for (const test of TESTS) {
         // Alternate which server goes first, so warm-up and thermal effects do not favour one.
         const order = turn++ % 2 === 0 ? [redoubt, redis] : [redis, redoubt];
@@ -367,12 +431,13 @@ async function main(): Promise<void> {
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
     }
-    aclRows = await aclCost([redoubt, redis], opt.requests);
+    if (opt.only.has('acl')) aclRows = await aclCost([redoubt, redis], opt.requests);
     await cleanup();
     redoubt = redis = null;
-    const data = loadData(opt.keys);
-    const ma = await memoryPerKey(startRedoubt, data, opt.keys);
-    const mr = await memoryPerKey(startRedis, data, opt.keys);
+    if (opt.only.has('tls')) tls = await tlsCost(opt.requests);
+    const data = opt.only.has('memory') ? loadData(opt.keys) : null;
+    const ma = data === null ? null : await memoryPerKey(startRedoubt, data, opt.keys);
+    const mr = data === null ? null : await memoryPerKey(startRedis, data, opt.keys);
     const cell = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : fmt(v, 1));
     const ratio = (x: number | null | undefined, y: number | null | undefined): string => (x === null || x === undefined || y === null || y === undefined ? 'n/a' : fmt(x / y, 2));
     memRows = [
@@ -393,6 +458,17 @@ async function main(): Promise<void> {
   console.log('| Test | Server | default user | app_cache | difference |');
   console.log('|---|---|---:|---:|---:|');
   for (const r of aclRows) console.log(r);
+  console.log('');
+  console.log('TLS: the same commands in cleartext and over mutual TLS, server CPU µs per request, and the difference:');
+  console.log('');
+  console.log('| Test | Server | TCP | TLS | TLS overhead |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const r of tls.rows) console.log(r);
+  const sum = (xs: number[] | undefined): number => (xs ?? []).reduce((a, b) => a + b, 0);
+  const ours = sum(tls.overhead.get('Redoubt'));
+  const theirs = sum(tls.overhead.get('Redis'));
+  console.log('');
+  console.log(`Total TLS overhead (sum over the four tests): Redoubt ${fmt(ours, 2)} µs, Redis ${fmt(theirs, 2)} µs (Redoubt/Redis ${theirs > 0 ? fmt(ours / theirs, 2) : 'n/a'}).`);
   console.log('');
   console.log(`Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key:`);
   console.log('');

@@ -12,6 +12,9 @@ import { ALL_GROUPS } from '../src/commands/index.js';
 import { hasKeys, keysOf } from '../src/commands/keyspecs.js';
 import { COMMAND_META } from '../src/commands/meta.js';
 import { catalog } from '../src/acl/catalog.js';
+import { KEY_READ, Selector } from '../src/acl/selector.js';
+import { globMatch } from '../src/store/glob.js';
+import fc from 'fast-check';
 import type { Command, CommandDocs } from '../src/commands/types.js';
 import { RawConn, differentialPair, freePort, haveRedis, redisCli, sameReplies, startServer, waitFor, type TestServer } from './helpers.js';
 
@@ -392,6 +395,19 @@ describe('generated ACL cases for every command in the table', () => {
       }
     }
     assert.ok(n > 500);
+  });
+
+  it('key patterns "<literal>*" checked as a prefix allow exactly what the glob matcher allows', () => {
+    const chars = fc.constantFrom('a', 'b', ':', '*', '?', '[', ']', '\\', '^', '-', '\x00', '\xff');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 6 }), fc.array(chars, { maxLength: 8 }), (pat, key) => {
+        const s = new Selector(false);
+        if (s.apply('%R~' + pat.join('') + '*') !== null) return;
+        const k = key.join('');
+        assert.equal(s.allowsKey(k, KEY_READ), globMatch(pat.join('') + '*', k), `${JSON.stringify(pat.join(''))}* vs ${JSON.stringify(k)}`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('covers every command of the ACL catalog the table implements', () => {

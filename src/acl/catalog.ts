@@ -26,6 +26,18 @@ export interface CatalogEntry {
   subs: CatalogEntry[];
   /** Its keys when they form one plain range (the ACL check's fast path), else null. */
   keyRange: KeyRange | null;
+  /** The read/write access of the keyRange's keys (selector.ts KEY_READ | KEY_WRITE). */
+  keyAccess: number;
+}
+
+/** Keyspec flags that make a key access a read (1) or a write (2). */
+export function keyAccessOf(flags: readonly string[]): number {
+  let f = 0;
+  for (const x of flags) {
+    if (x === 'access') f |= 1;
+    else if (x === 'insert' || x === 'delete' || x === 'update') f |= 2;
+  }
+  return f;
 }
 
 function categoryBits(meta: CommandMeta): number {
@@ -62,7 +74,9 @@ class Catalog {
       parent,
       subs: [],
       keyRange: simpleKeyRange(meta),
+      keyAccess: 0,
     };
+    if (e.keyRange !== null) e.keyAccess = keyAccessOf(e.keyRange.flags);
     this.byId.push(e);
     this.byName.set(meta.name, e);
     return e;

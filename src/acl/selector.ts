@@ -4,7 +4,7 @@
 import { splitArgs } from '../protocol/parser.js';
 import { globMatch } from '../store/glob.js';
 import { keysOf } from '../commands/keyspecs.js';
-import { CATEGORIES, type CatalogEntry, catalog } from './catalog.js';
+import { CATEGORIES, type CatalogEntry, catalog, keyAccessOf } from './catalog.js';
 
 /** Key pattern permissions. */
 export const KEY_READ = 1;
@@ -20,6 +20,15 @@ export type Denial = 'command' | 'key' | 'channel';
 export interface KeyPattern {
   pattern: string;
   flags: number;
+  /** The pattern is this literal prefix followed by one '*' (the common "cache:*"), else null. */
+  prefix: string | null;
+}
+
+/** A pattern's literal prefix when it is "<literal>*", else null (it needs the glob matcher). */
+function literalPrefix(pattern: string): string | null {
+  const body = pattern.slice(0, -1);
+  if (!pattern.endsWith('*') || /[*?[\\]/.test(body)) return null;
+  return body;
 }
 
 /** Redis's isspace() or NUL: not allowed in patterns and user names. */
@@ -33,16 +42,6 @@ export function hasSpaces(s: string): boolean {
 
 function eq(a: string, b: string): boolean {
   return a.length === b.length && a.toLowerCase() === b.toLowerCase();
-}
-
-/** Keyspec flags that make a key access a read or a write. */
-function accessOf(flags: readonly string[]): number {
-  let f = 0;
-  for (const x of flags) {
-    if (x === 'access') f |= KEY_READ;
-    else if (x === 'insert' || x === 'delete' || x === 'update') f |= KEY_WRITE;
-  }
-  return f;
 }
 
 /** Channel arguments of the pub/sub commands whose channels are checked (publish and subscribe). */
@@ -163,7 +162,7 @@ export class Selector {
       const pattern = op.slice(offset);
       if (hasSpaces(pattern)) return 'syntax';
       const existing = this.patterns.find((p) => p.pattern === pattern);
-      if (existing === undefined) this.patterns.push({ pattern, flags });
+      if (existing === undefined) this.patterns.push({ pattern, flags, prefix: literalPrefix(pattern) });
       else existing.flags |= flags;
       this.allKeys = false;
     } else if (op[0] === '&') {
@@ -229,7 +228,8 @@ export class Selector {
     if (this.allKeys) return true;
     for (const p of this.patterns) {
       if ((p.flags & access) !== access) continue;
-      if (globMatch(p.pattern, key, false)) return true;
+      // The glob matcher decides for the empty key (Redis's: it matches only an empty pattern).
+      if (p.prefix !== null && key.length > 0 ? key.startsWith(p.prefix) : globMatch(p.pattern, key, false)) return true;
     }
     return false;
   }
@@ -265,12 +265,12 @@ export class Selector {
         const argc = argv.length;
         const last = r.last >= 0 ? r.first + r.last : argc + r.last;
         if (last < argc && last >= r.first && r.first < argc) {
-          const access = accessOf(r.flags);
+          const access = e.keyAccess;
           for (let i = r.first; i <= last; i += r.step) if (!this.allowsKey(argv[i]!, access)) return { denial: 'key', pos: i };
         }
       } else {
         for (const k of keysOf(e.meta, argv)) {
-          if (!this.allowsKey(argv[k.pos]!, accessOf(k.flags))) return { denial: 'key', pos: k.pos };
+          if (!this.allowsKey(argv[k.pos]!, keyAccessOf(k.flags))) return { denial: 'key', pos: k.pos };
         }
       }
     }
