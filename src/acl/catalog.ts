@@ -28,7 +28,12 @@ export interface CatalogEntry {
   keyRange: KeyRange | null;
   /** The read/write access of the keyRange's keys (selector.ts KEY_READ | KEY_WRITE). */
   keyAccess: number;
+  hasKeySpecs: boolean;
+  /** PUBLISH, SPUBLISH, SUBSCRIBE, SSUBSCRIBE, PSUBSCRIBE: channels the ACL checks. */
+  hasChannels: boolean;
 }
+
+const CHANNEL_COMMANDS = new Set(['publish', 'spublish', 'subscribe', 'ssubscribe', 'psubscribe']);
 
 /** Keyspec flags that make a key access a read (1) or a write (2). */
 export function keyAccessOf(flags: readonly string[]): number {
@@ -75,6 +80,8 @@ class Catalog {
       subs: [],
       keyRange: simpleKeyRange(meta),
       keyAccess: 0,
+      hasKeySpecs: meta.keySpecs.length > 0,
+      hasChannels: CHANNEL_COMMANDS.has(meta.name),
     };
     if (e.keyRange !== null) e.keyAccess = keyAccessOf(e.keyRange.flags);
     this.byId.push(e);

@@ -258,14 +258,14 @@ export class Selector {
    */
   check(e: CatalogEntry, argv: readonly string[]): { denial: Denial; pos: number } | null {
     if (!this.allowsCommand(e, argv)) return { denial: 'command', pos: 0 };
-    if (!this.allKeys && e.meta.keySpecs.length > 0) {
+    if (!this.allKeys && e.hasKeySpecs) {
       const r = e.keyRange;
       if (r !== null) {
         // One plain key range: the positions without building the key list (same result as keysOf).
         const argc = argv.length;
         const last = r.last >= 0 ? r.first + r.last : argc + r.last;
         if (last < argc && last >= r.first && r.first < argc) {
-          const access = e.keyAccess;
+          const access = r.varFlags === null ? e.keyAccess : keyAccessOf(r.varFlags(argv));
           for (let i = r.first; i <= last; i += r.step) if (!this.allowsKey(argv[i]!, access)) return { denial: 'key', pos: i };
         }
       } else {
@@ -274,7 +274,7 @@ export class Selector {
         }
       }
     }
-    if (!this.allChannels) {
+    if (!this.allChannels && e.hasChannels) {
       const ch = channelsOf(e.fullName, argv.length);
       if (ch !== null) {
         for (let i = ch.from; i < ch.to; i++) {

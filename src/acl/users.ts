@@ -159,6 +159,7 @@ export class User {
    * highest argv position that no selector allowed (Redis's choice).
    */
   check(e: CatalogEntry, argv: readonly string[]): { denial: Denial; pos: number } | null {
+    if (this.selectors.length === 1) return this.root.check(e, argv);
     let worst: { denial: Denial; pos: number } | null = null;
     for (const s of this.selectors) {
       const r = s.check(e, argv);

@@ -62,16 +62,19 @@ export interface KeyRange {
   last: number;
   step: number;
   flags: readonly string[];
+  /** SET: the key's flags depend on the arguments (GET reads it too). */
+  varFlags: ((argv: readonly string[]) => readonly string[]) | null;
 }
 
 export function simpleKeyRange(meta: CommandMeta): KeyRange | null {
+  if (meta.name === 'set') return { first: 1, last: 0, step: 1, flags: OW_UPDATE, varFlags: (argv) => setKeys(argv)[0]!.flags };
   if (meta.keySpecs.length !== 1 || SPECIAL.has(meta.name)) return null;
   const spec = meta.keySpecs[0]!;
   if (spec.flags.some((f) => f === 'not_key' || f === 'incomplete' || f === 'variable_flags')) return null;
   const bs = spec.begin_search;
   const fk = spec.find_keys;
   if (bs.type !== 'index' || fk.type !== 'range' || fk.spec.limit !== 0) return null;
-  return { first: bs.spec.index, last: fk.spec.lastkey, step: fk.spec.keystep, flags: spec.flags };
+  return { first: bs.spec.index, last: fk.spec.lastkey, step: fk.spec.keystep, flags: spec.flags, varFlags: null };
 }
 
 /** Applies every key spec; null when one cannot be applied (Redis's invalid_spec). */
