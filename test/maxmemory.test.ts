@@ -69,6 +69,7 @@ describe('eviction policies', () => {
       assert.equal(await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'Ee'), '+OK\r\n');
       assert.match(await sub.call('SUBSCRIBE', '__keyevent@0__:evicted'), /subscribe/);
       assert.equal(await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random', 'maxmemory', '1000'), '+OK\r\n');
+      assert.equal(t.server.memory.evictedKeys, 10, 'CONFIG SET maxmemory evicts at once');
       assert.equal(await c.call('PING'), '+PONG\r\n');
       assert.equal(await c.call('DBSIZE'), ':10\r\n');
       assert.match(await c.call('INFO', 'stats'), /evicted_keys:10\r\n/);

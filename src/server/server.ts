@@ -146,6 +146,13 @@ export class Server {
     };
     applyMemory();
     for (const name of ['maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'lfu-log-factor', 'lfu-decay-time']) config.onChange(name, applyMemory);
+    // A lower maxmemory takes effect at once (as Redis's CONFIG SET maxmemory evicts right away).
+    config.onChange('maxmemory', () => {
+      if (this.memory.maxmemory > 0 && this.memory.used() > this.memory.maxmemory) {
+        this.log.warning('WARNING: the new maxmemory value set via CONFIG SET is smaller than the current memory usage. This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.');
+        this.memory.makeRoom();
+      }
+    });
     this.table = new CommandTable(ALL_GROUPS);
     this.dispatcher = new Dispatcher(this);
     this.pubsub = new PubSub(this);
@@ -728,6 +735,8 @@ export class Server {
     this.pause.check();
     this.blocking.checkTimeouts();
     this.authWatch.tick(this.clock.now());
+    // Eviction goes on while idle, as Redis's eviction time proc does.
+    if (this.memory.maxmemory > 0) this.memory.makeRoom();
     this.snapshots.cron();
     this.aof.cron();
     this.allowList.tick(this.clock.now());
