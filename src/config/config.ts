@@ -296,7 +296,8 @@ export class Config {
   }
 
   def(name: string): ConfigDef | undefined {
-    return this.defs.get(name.toLowerCase());
+    // Handlers read settings by their lower-case name on hot paths: try that before lower-casing.
+    return this.defs.get(name) ?? this.defs.get(name.toLowerCase());
   }
 
   get(name: string): ConfigValue {

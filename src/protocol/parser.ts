@@ -28,13 +28,19 @@ export interface ParserLimits {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Largest argument count whose argv array is allocated at its full size before the arguments arrive. */
+const PREALLOC_MAX = 1024;
+/** Placeholder between requests (next() sets a fresh array before any argument is stored). */
+const NO_ARGS: string[] = [];
 
 export class RespParser {
   private buf: Buffer = EMPTY;
   private pos = 0;
   /** Arguments still expected by the current multibulk, 0 when between commands. */
   private remaining = 0;
-  private argv: string[] = [];
+  private argv: string[] = NO_ARGS;
+  /** Arguments of the current multibulk stored in argv so far. */
+  private argc = 0;
   /** Length of the bulk being waited for, -1 when expecting a `$` line. */
   private bulkLen = -1;
   /** Dedicated buffer for a big bulk argument that arrives over several chunks. */
@@ -90,7 +96,9 @@ export class RespParser {
       this.remaining = n;
       // proto-max-bulk-len is read once per request (CONFIG SET applies from the next one).
       this.maxBulk = Math.min(this.limits.maxBulkLen, MAX_ARG_LEN);
-      this.argv = [];
+      // Sized up front (one exact allocation, no regrowth); an untrusted huge count grows as it fills.
+      this.argv = n <= PREALLOC_MAX ? new Array<string>(n) : [];
+      this.argc = 0;
       this.bulkLen = -1;
     }
     return this.multibulk();
@@ -101,7 +109,7 @@ export class RespParser {
     while (this.remaining > 0) {
       if (this.big !== null) {
         if (this.bigFilled < this.big.length) return null;
-        this.argv.push(this.big.toString('latin1', 0, this.big.length - 2));
+        this.argv[this.argc++] = this.big.toString('latin1', 0, this.big.length - 2);
         this.big = null;
         this.bigFilled = 0;
         this.bulkLen = -1;
@@ -141,20 +149,20 @@ export class RespParser {
       const argv = this.argv;
       const start = this.pos;
       const len = this.bulkLen;
-      if (argv.length === 0 && len === this.lastName.length && len <= 24 && sameBytes(buf, start, this.lastName)) {
+      if (this.argc === 0 && len === this.lastName.length && len <= 24 && sameBytes(buf, start, this.lastName)) {
         // Pipelines repeat the command name: reuse the string (and its cached hash).
-        argv.push(this.lastName);
+        argv[this.argc++] = this.lastName;
       } else {
         const arg = (buf as Latin1Slicer).latin1Slice(start, start + len);
-        if (argv.length === 0) this.lastName = arg;
-        argv.push(arg);
+        if (this.argc === 0) this.lastName = arg;
+        argv[this.argc++] = arg;
       }
       this.pos += this.bulkLen + 2;
       this.bulkLen = -1;
       this.remaining--;
     }
     const argv = this.argv;
-    this.argv = [];
+    this.argv = NO_ARGS;
     return argv;
   }
 

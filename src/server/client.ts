@@ -89,7 +89,9 @@ export class Client {
       return;
     }
     this.processInput();
-    this.flush();
+    // Replies go out once all sockets readable in this event-loop turn have been read, as Redis
+    // writes in beforeSleep: a burst of writes wakes a waiting peer once, not once per socket.
+    if (this.out.len > 0 || this.closeAfterReply) this.server.markPending(this);
   }
 
   /** Parses and runs commands until input runs out or the client blocks. */
@@ -112,7 +114,7 @@ export class Client {
     }
   }
 
-  /** Sends what the handlers wrote; once per event-loop turn. */
+  /** Sends what the handlers wrote; once per event-loop turn (Server.markPending). */
   flush(): void {
     if (this.closed) return;
     if (this.out.len > 0) {
