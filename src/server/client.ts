@@ -119,9 +119,11 @@ export class Client {
     if (this.closed) return;
     if (this.out.len > 0) {
       this.pushKeep = null;
-      const data = this.out.take();
+      const data = this.out.pending();
       this.server.stats.netOutput += data.length;
       this.socket.write(data);
+      // Nothing left queued: the write completed at once and the reply buffer can be reused.
+      this.out.sent(this.socket.writableLength === 0);
     }
     if (this.closeAfterReply) this.close();
   }
