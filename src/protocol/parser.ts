@@ -153,7 +153,7 @@ export class RespParser {
         // Pipelines repeat the command name: reuse the string (and its cached hash).
         argv[this.argc++] = this.lastName;
       } else {
-        const arg = (buf as Latin1Slicer).latin1Slice(start, start + len);
+        const arg = len <= SHORT_ARG ? shortLatin1(buf, start, len) : (buf as Latin1Slicer).latin1Slice(start, start + len);
         if (this.argc === 0) this.lastName = arg;
         argv[this.argc++] = arg;
       }
@@ -184,6 +184,13 @@ export class RespParser {
 }
 
 const EMPTY_CMD: string[] = [];
+/** Arguments this short are decoded in JavaScript: cheaper than a call into the native decoder. */
+const SHORT_ARG = 4;
+function shortLatin1(buf: Buffer, at: number, len: number): string {
+  let s = '';
+  for (let i = at; i < at + len; i++) s += String.fromCharCode(buf[i]!);
+  return s;
+}
 function sameBytes(buf: Buffer, at: number, s: string): boolean {
   for (let i = 0; i < s.length; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
   return true;
