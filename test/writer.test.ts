@@ -30,6 +30,7 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
     ['simple', (w) => w.simple('PONG'), '+PONG\r\n', '+PONG\r\n'],
     ['int', (w) => w.int(-42), ':-42\r\n', ':-42\r\n'],
     ['bigint', (w) => w.int(9223372036854775807n), ':9223372036854775807\r\n', ':9223372036854775807\r\n'],
+    ['intText', (w) => w.intText('-9007199254740991'), ':-9007199254740991\r\n', ':-9007199254740991\r\n'],
     ['bulk', (w) => w.bulk('hello'), '$5\r\nhello\r\n', '$5\r\nhello\r\n'],
     ['empty bulk', (w) => w.bulk(''), '$0\r\n\r\n', '$0\r\n\r\n'],
     ['binary bulk', (w) => w.bulk('\x00\r\n\xff'), '$4\r\n\x00\r\n\xff\r\n', '$4\r\n\x00\r\n\xff\r\n'],

@@ -105,6 +105,19 @@ export class ReplyWriter {
     else this.raw(':' + n + CRLF);
   }
 
+  /** An integer reply from its decimal text, for a caller that has the text already (INCR). */
+  intText(text: string): void {
+    const n = text.length;
+    this.ensure(n + 3);
+    const buf = this.buf;
+    let p = this.len;
+    buf[p++] = 0x3a; // ':'
+    for (let i = 0; i < n; i++) buf[p++] = text.charCodeAt(i);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
+  }
+
   /** A type byte, a safe integer and CRLF ("*3\r\n", ":-1\r\n"), written without building a string. */
   private header(type: number, n: number): void {
     if (!Number.isSafeInteger(n)) {
