@@ -184,13 +184,29 @@ export class RespParser {
 }
 
 const EMPTY_CMD: string[] = [];
-/** Arguments this short are decoded in JavaScript: cheaper than a call into the native decoder. */
+/**
+ * Arguments this short are decoded in JavaScript (cheaper than a call into the native decoder)
+ * and shared: a slot table keeps the last string seen for each short byte sequence, so repeated
+ * small values ("1", "OK", "xxx") are one string, as Redis shares small integer objects.
+ */
 const SHORT_ARG = 4;
+const SHORT_SLOTS = 1024; // a power of two; the slot is the top 10 bits of a multiplicative hash
+const shortKeys = new Float64Array(SHORT_SLOTS).fill(-1);
+const shortStrings = new Array<string>(SHORT_SLOTS).fill('');
+
 function shortLatin1(buf: Buffer, at: number, len: number): string {
+  let packed = 0;
+  for (let i = at; i < at + len; i++) packed = (packed << 8) | buf[i]!;
+  const key = len * 0x100000000 + (packed >>> 0); // exact: length and bytes
+  const slot = Math.imul(packed ^ len, 0x9e3779b1) >>> 22;
+  if (shortKeys[slot] === key) return shortStrings[slot]!;
   let s = '';
   for (let i = at; i < at + len; i++) s += String.fromCharCode(buf[i]!);
+  shortKeys[slot] = key;
+  shortStrings[slot] = s;
   return s;
 }
+
 function sameBytes(buf: Buffer, at: number, s: string): boolean {
   for (let i = 0; i < s.length; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
   return true;
