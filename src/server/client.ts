@@ -54,6 +54,8 @@ export class Client {
   closed = false;
   /** Bytes read and written, for INFO stats. */
   netIn = 0;
+  /** False once a socket write did not complete before returning (see flush). */
+  private writesComplete = true;
 
   constructor(
     readonly server: Server,
@@ -119,11 +121,16 @@ export class Client {
     if (this.closed) return;
     if (this.out.len > 0) {
       this.pushKeep = null;
-      const data = this.out.pending();
+      // While writes complete at once (plain TCP), write straight from the reply buffer and reuse
+      // it; once one does not (TLS writes complete later, or a slow reader), copy replies out.
+      const direct = this.writesComplete;
+      const data = direct ? this.out.pending() : this.out.take();
       this.server.stats.netOutput += data.length;
       this.socket.write(data);
-      // Nothing left queued: the write completed at once and the reply buffer can be reused.
-      this.out.sent(this.socket.writableLength === 0);
+      if (direct) {
+        this.writesComplete = this.socket.writableLength === 0;
+        this.out.sent(this.writesComplete);
+      }
     }
     if (this.closeAfterReply) this.close();
   }
