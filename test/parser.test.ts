@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ProtocolError, RespParser, splitArgs, INLINE_MAX, UNAUTH_MAX_ARGS, UNAUTH_MAX_BULK, type ParserLimits } from '../src/protocol/parser.js';
-import { RawConn, haveRedis, waitFor, differentialServers } from './helpers.js';
+import { RawConn, haveRedis, waitFor, differentialServers, rng } from './helpers.js';
 
 const OPEN: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, authRequired: false };
 
@@ -275,6 +275,22 @@ describe('RESP parser: properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('short arguments (decoded in JavaScript and shared through a slot table) keep every byte', () => {
+    // Every 1- and 2-byte value, then many 3- and 4-byte ones: slots are reused by different bytes.
+    const values: string[] = [];
+    for (let a = 0; a < 256; a++) {
+      values.push(String.fromCharCode(a));
+      for (let b = 0; b < 256; b += 3) values.push(String.fromCharCode(a, b));
+    }
+    const rand = rng(7);
+    for (let i = 0; i < 20_000; i++) {
+      const n = 3 + (i % 2);
+      values.push(String.fromCharCode(...Array.from({ length: n }, () => Math.floor(rand() * 256))));
+    }
+    const cmds = [...values, ...values.reverse()].map((v) => ['SET', v, '', v]);
+    assert.deepEqual(parseAll(Buffer.concat(cmds.map(multibulk))), cmds);
   });
 
   it('big arguments (over the 32 KiB threshold) split anywhere parse back', () => {

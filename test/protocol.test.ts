@@ -3,7 +3,7 @@
 // lengths, RESP3 reply shapes after HELLO 3, and isolation of a misbehaving client.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
 
 const HAVE_REDIS = haveRedis();
 const SKIP = HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped';
@@ -49,6 +49,29 @@ describe('protocol', () => {
       for (let i = 0; i < 1000; i++) req += i % 2 === 0 ? enc('ECHO', String(i)) : 'PING\r\n';
       const got = await replies(c, req, 1000);
       for (let i = 0; i < 1000; i++) assert.equal(got[i], i % 2 === 0 ? `$${String(i).length}\r\n${i}\r\n` : '+PONG\r\n');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('replies stay intact while the client does not read (socket writes that do not complete at once)', async () => {
+    const c = await RawConn.connect(ours.port);
+    try {
+      const big = 'b'.repeat(8 * 1024 * 1024);
+      assert.equal(await c.call('SET', 'slowreader:big', big), '+OK\r\n');
+      c.socket.pause();
+      const stats = ours.server.stats;
+      let expected = stats.commands;
+      // More than the loopback socket buffers hold: the server's write cannot complete at once,
+      // and the small replies after it are written, one event-loop turn each, behind it.
+      for (const args of [['GET', 'slowreader:big'], ...Array.from({ length: 40 }, (_, i) => ['ECHO', `reply-${i}`])]) {
+        c.send(...args);
+        expected++;
+        await waitFor(() => stats.commands >= expected, 5000, `${args[0]} processed`);
+      }
+      c.socket.resume();
+      assert.equal(await c.reply(), `$${big.length}\r\n${big}\r\n`);
+      for (let i = 0; i < 40; i++) assert.equal(await c.reply(), `$${`reply-${i}`.length}\r\nreply-${i}\r\n`);
     } finally {
       c.close();
     }

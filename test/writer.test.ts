@@ -30,6 +30,7 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
     ['simple', (w) => w.simple('PONG'), '+PONG\r\n', '+PONG\r\n'],
     ['int', (w) => w.int(-42), ':-42\r\n', ':-42\r\n'],
     ['bigint', (w) => w.int(9223372036854775807n), ':9223372036854775807\r\n', ':9223372036854775807\r\n'],
+    ['intText', (w) => w.intText('-9007199254740991'), ':-9007199254740991\r\n', ':-9007199254740991\r\n'],
     ['bulk', (w) => w.bulk('hello'), '$5\r\nhello\r\n', '$5\r\nhello\r\n'],
     ['empty bulk', (w) => w.bulk(''), '$0\r\n\r\n', '$0\r\n\r\n'],
     ['binary bulk', (w) => w.bulk('\x00\r\n\xff'), '$4\r\n\x00\r\n\xff\r\n', '$4\r\n\x00\r\n\xff\r\n'],
@@ -114,6 +115,47 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
     const copy = Buffer.from(big);
     w.bulk('c'.repeat(10_000));
     assert.ok(big.equals(copy));
+  });
+
+  it('integers and counts of any magnitude are written as decimal text', () => {
+    const values = [0, 7, -7, 10, 99, 100, -1000, 2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 60, 1e21];
+    for (const n of values) {
+      const { w } = writer();
+      w.int(n);
+      w.array(Math.abs(n));
+      assert.equal(bytes(w), `:${n}\r\n*${Math.abs(n)}\r\n`);
+    }
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (n) => {
+        const { w } = writer();
+        w.int(n);
+        return bytes(w) === `:${n}\r\n`;
+      }),
+    );
+  });
+
+  it('pending() is a view until sent(): a consumed buffer is reused, a kept one is left to its holder', () => {
+    const { w } = writer();
+    w.simple('first');
+    const a = w.pending();
+    assert.equal(a.toString('latin1'), '+first\r\n');
+    w.sent(false); // still held by the receiver: later writes must not change it
+    w.simple('other');
+    assert.equal(a.toString('latin1'), '+first\r\n');
+    const b = w.pending();
+    w.sent(true);
+    assert.equal(w.len, 0);
+    w.ok();
+    assert.equal(w.pending().toString('latin1'), '+OK\r\n');
+    assert.equal(b.buffer, w.pending().buffer, 'a consumed buffer is written again');
+    w.sent(true);
+    // A buffer that grew for a big reply is not kept after it was sent.
+    w.bulk('g'.repeat(100_000));
+    const big = w.pending();
+    w.sent(true);
+    w.ok();
+    assert.notEqual(w.pending().buffer, big.buffer);
+    assert.equal(bytes(w), '+OK\r\n');
   });
 
   it('lengths count bytes, not UTF-16 units of decoded text (latin1 in, latin1 out)', () => {

@@ -203,7 +203,7 @@ function incrDecr(c: Client, server: Server, key: string, by: number, byBig: big
       const text = String(r);
       db.set(key, text, true);
       written(server, db, key, 'incrby');
-      c.out.raw(':' + text + '\r\n');
+      c.out.intText(text);
       return;
     }
   }

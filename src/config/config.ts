@@ -289,6 +289,8 @@ export class Config {
   /** Canonical definitions, table order. */
   readonly table: readonly ConfigDef[];
   private readonly values = new Map<string, ConfigValue>();
+  /** The current value by every accepted name (canonical and aliases): one Map access per read. */
+  private readonly cells = new Map<string, { value: ConfigValue }>();
   private readonly defaults = new Map<string, ConfigValue>();
   private readonly listeners = new Map<string, ((v: ConfigValue) => void)[]>();
 
@@ -298,19 +300,28 @@ export class Config {
       this.defs.set(def.name, def);
       for (const a of def.aliases ?? []) this.defs.set(a, def);
       const v = parseValue(def, def.default);
+      const cell = { value: v };
+      this.cells.set(def.name, cell);
+      for (const a of def.aliases ?? []) this.cells.set(a, cell);
       this.values.set(def.name, v);
       this.defaults.set(def.name, v);
     }
   }
 
   def(name: string): ConfigDef | undefined {
-    return this.defs.get(name.toLowerCase());
+    // Handlers read settings by their lower-case name on hot paths: try that before lower-casing.
+    return this.defs.get(name) ?? this.defs.get(name.toLowerCase());
   }
 
   get(name: string): ConfigValue {
-    const def = this.def(name);
-    if (def === undefined) throw new Error(`unknown config ${name}`);
-    return this.values.get(def.name)!;
+    const cell = this.cells.get(name) ?? this.cells.get(name.toLowerCase());
+    if (cell === undefined) throw new Error(`unknown config ${name}`);
+    return cell.value;
+  }
+
+  private store(def: ConfigDef, v: ConfigValue): void {
+    this.values.set(def.name, v);
+    this.cells.get(def.name)!.value = v;
   }
 
   num(name: string): number {
@@ -350,13 +361,13 @@ export class Config {
   /** Sets a parsed value and tells listeners. Validation is the caller's (parse). */
   setValue(name: string, v: ConfigValue): void {
     const def = this.def(name)!;
-    this.values.set(def.name, v);
+    this.store(def, v);
     for (const l of this.listeners.get(def.name) ?? []) l(v);
   }
 
   /** Sets without telling listeners (CONFIG SET's first phase, start-up loading). */
   setQuiet(name: string, v: ConfigValue): void {
-    this.values.set(this.def(name)!.name, v);
+    this.store(this.def(name)!, v);
   }
 
   /** Tells the listeners of `name` its current value (CONFIG SET's apply phase). */

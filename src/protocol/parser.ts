@@ -28,13 +28,19 @@ export interface ParserLimits {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Largest argument count whose argv array is allocated at its full size before the arguments arrive. */
+const PREALLOC_MAX = 1024;
+/** Placeholder between requests (next() sets a fresh array before any argument is stored). */
+const NO_ARGS: string[] = [];
 
 export class RespParser {
   private buf: Buffer = EMPTY;
   private pos = 0;
   /** Arguments still expected by the current multibulk, 0 when between commands. */
   private remaining = 0;
-  private argv: string[] = [];
+  private argv: string[] = NO_ARGS;
+  /** Arguments of the current multibulk stored in argv so far. */
+  private argc = 0;
   /** Length of the bulk being waited for, -1 when expecting a `$` line. */
   private bulkLen = -1;
   /** Dedicated buffer for a big bulk argument that arrives over several chunks. */
@@ -90,7 +96,9 @@ export class RespParser {
       this.remaining = n;
       // proto-max-bulk-len is read once per request (CONFIG SET applies from the next one).
       this.maxBulk = Math.min(this.limits.maxBulkLen, MAX_ARG_LEN);
-      this.argv = [];
+      // Sized up front (one exact allocation, no regrowth); an untrusted huge count grows as it fills.
+      this.argv = n <= PREALLOC_MAX ? new Array<string>(n) : [];
+      this.argc = 0;
       this.bulkLen = -1;
     }
     return this.multibulk();
@@ -101,7 +109,7 @@ export class RespParser {
     while (this.remaining > 0) {
       if (this.big !== null) {
         if (this.bigFilled < this.big.length) return null;
-        this.argv.push(this.big.toString('latin1', 0, this.big.length - 2));
+        this.argv[this.argc++] = this.big.toString('latin1', 0, this.big.length - 2);
         this.big = null;
         this.bigFilled = 0;
         this.bulkLen = -1;
@@ -141,20 +149,20 @@ export class RespParser {
       const argv = this.argv;
       const start = this.pos;
       const len = this.bulkLen;
-      if (argv.length === 0 && len === this.lastName.length && len <= 24 && sameBytes(buf, start, this.lastName)) {
+      if (this.argc === 0 && len === this.lastName.length && len <= 24 && sameBytes(buf, start, this.lastName)) {
         // Pipelines repeat the command name: reuse the string (and its cached hash).
-        argv.push(this.lastName);
+        argv[this.argc++] = this.lastName;
       } else {
-        const arg = (buf as Latin1Slicer).latin1Slice(start, start + len);
-        if (argv.length === 0) this.lastName = arg;
-        argv.push(arg);
+        const arg = len <= SHORT_ARG ? shortLatin1(buf, start, len) : (buf as Latin1Slicer).latin1Slice(start, start + len);
+        if (this.argc === 0) this.lastName = arg;
+        argv[this.argc++] = arg;
       }
       this.pos += this.bulkLen + 2;
       this.bulkLen = -1;
       this.remaining--;
     }
     const argv = this.argv;
-    this.argv = [];
+    this.argv = NO_ARGS;
     return argv;
   }
 
@@ -176,6 +184,29 @@ export class RespParser {
 }
 
 const EMPTY_CMD: string[] = [];
+/**
+ * Arguments this short are decoded in JavaScript (cheaper than a call into the native decoder)
+ * and shared: a slot table keeps the last string seen for each short byte sequence, so repeated
+ * small values ("1", "OK", "xxx") are one string, as Redis shares small integer objects.
+ */
+const SHORT_ARG = 4;
+const SHORT_SLOTS = 1024; // a power of two; the slot is the top 10 bits of a multiplicative hash
+const shortKeys = new Float64Array(SHORT_SLOTS).fill(-1);
+const shortStrings = new Array<string>(SHORT_SLOTS).fill('');
+
+function shortLatin1(buf: Buffer, at: number, len: number): string {
+  let packed = 0;
+  for (let i = at; i < at + len; i++) packed = (packed << 8) | buf[i]!;
+  const key = len * 0x100000000 + (packed >>> 0); // exact: length and bytes
+  const slot = Math.imul(packed ^ len, 0x9e3779b1) >>> 22;
+  if (shortKeys[slot] === key) return shortStrings[slot]!;
+  let s = '';
+  for (let i = at; i < at + len; i++) s += String.fromCharCode(buf[i]!);
+  shortKeys[slot] = key;
+  shortStrings[slot] = s;
+  return s;
+}
+
 function sameBytes(buf: Buffer, at: number, s: string): boolean {
   for (let i = 0; i < s.length; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
   return true;

@@ -68,6 +68,21 @@ export class ReplyWriter {
     return out;
   }
 
+  /** The bytes written so far, as a view of the writer's buffer; call sent() once they are handed on. */
+  pending(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /**
+   * Empties the writer after pending() was handed on. `consumed`: the receiver is done with the
+   * bytes (a socket write that completed at once), so the buffer is reused unless it grew;
+   * otherwise the buffer now belongs to the receiver and the writer starts a fresh one.
+   */
+  sent(consumed: boolean): void {
+    this.len = 0;
+    if (!consumed || this.buf.length > INITIAL) this.buf = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
+  }
+
   ok(): void {
     this.raw('+OK\r\n');
   }
@@ -86,17 +101,64 @@ export class ReplyWriter {
   }
 
   int(n: number | bigint): void {
-    this.raw(':' + n + CRLF);
+    if (typeof n === 'number' && Number.isSafeInteger(n)) this.header(0x3a /* ':' */, n);
+    else this.raw(':' + n + CRLF);
+  }
+
+  /** An integer reply from its decimal text, for a caller that has the text already (INCR). */
+  intText(text: string): void {
+    const n = text.length;
+    this.ensure(n + 3);
+    const buf = this.buf;
+    let p = this.len;
+    buf[p++] = 0x3a; // ':'
+    for (let i = 0; i < n; i++) buf[p++] = text.charCodeAt(i);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
+  }
+
+  /** A type byte, a safe integer and CRLF ("*3\r\n", ":-1\r\n"), written without building a string. */
+  private header(type: number, n: number): void {
+    if (!Number.isSafeInteger(n)) {
+      this.raw(String.fromCharCode(type) + n + CRLF);
+      return;
+    }
+    this.ensure(24);
+    const buf = this.buf;
+    let p = this.len;
+    buf[p++] = type;
+    if (n < 0) {
+      buf[p++] = 0x2d;
+      n = -n;
+    }
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    p += digits;
+    for (let q = p; q > p - digits; ) {
+      const t = Math.floor(n / 10);
+      buf[--q] = 48 + (n - t * 10);
+      n = t;
+    }
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
   }
 
   bulk(s: string): void {
-    if (s.length < 1024) {
-      this.raw('$' + s.length + CRLF + s + CRLF);
+    const n = s.length;
+    this.header(0x24 /* '$' */, n);
+    this.ensure(n + 2);
+    const buf = this.buf;
+    let p = this.len;
+    if (n <= 32) {
+      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
     } else {
-      this.raw('$' + s.length + CRLF);
-      this.raw(s);
-      this.raw(CRLF);
+      p += buf.latin1Write(s, p);
     }
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
   }
 
   /** A bulk string, or the protocol's null for null. */
@@ -114,20 +176,21 @@ export class ReplyWriter {
   }
 
   array(n: number): void {
-    this.raw('*' + n + CRLF);
+    this.header(0x2a /* '*' */, n);
   }
 
   /** A map of n pairs: a flat array of 2n in RESP2. */
   map(n: number): void {
-    this.raw(this.resp === 2 ? '*' + 2 * n + CRLF : '%' + n + CRLF);
+    if (this.resp === 2) this.header(0x2a /* '*' */, 2 * n);
+    else this.header(0x25 /* '%' */, n);
   }
 
   set(n: number): void {
-    this.raw((this.resp === 2 ? '*' : '~') + n + CRLF);
+    this.header(this.resp === 2 ? 0x2a /* '*' */ : 0x7e /* '~' */, n);
   }
 
   push(n: number): void {
-    this.raw((this.resp === 2 ? '*' : '>') + n + CRLF);
+    this.header(this.resp === 2 ? 0x2a /* '*' */ : 0x3e /* '>' */, n);
   }
 
   bool(b: boolean): void {

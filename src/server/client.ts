@@ -61,6 +61,8 @@ export class Client {
   propagateAs: string[][] | null = null;
   /** Bytes read and written, for INFO stats. */
   netIn = 0;
+  /** False once a socket write did not complete before returning (see flush). */
+  private writesComplete = true;
 
   constructor(
     readonly server: Server,
@@ -104,7 +106,9 @@ export class Client {
       return;
     }
     this.processInput();
-    this.flush();
+    // Replies go out once all sockets readable in this event-loop turn have been read, as Redis
+    // writes in beforeSleep: a burst of writes wakes a waiting peer once, not once per socket.
+    if (this.out.len > 0 || this.closeAfterReply) this.server.markPending(this);
   }
 
   /** Parses and runs commands until input runs out or the client blocks. */
@@ -127,7 +131,7 @@ export class Client {
     }
   }
 
-  /** Sends what the handlers wrote; once per event-loop turn. */
+  /** Sends what the handlers wrote; once per event-loop turn (Server.markPending). */
   flush(): void {
     if (this.closed) return;
     // The AOF is written (and, with appendfsync always, synced) before any reply goes out;
@@ -136,9 +140,16 @@ export class Client {
     if (aof.pendingBytes > 0 && aof.holdReplies(this)) return;
     if (this.out.len > 0) {
       this.pushKeep = null;
-      const data = this.out.take();
+      // While writes complete at once (plain TCP), write straight from the reply buffer and reuse
+      // it; once one does not (TLS writes complete later, or a slow reader), copy replies out.
+      const direct = this.writesComplete;
+      const data = direct ? this.out.pending() : this.out.take();
       this.server.stats.netOutput += data.length;
       this.socket.write(data);
+      if (direct) {
+        this.writesComplete = this.socket.writableLength === 0;
+        this.out.sent(this.writesComplete);
+      }
     }
     if (this.closeAfterReply) this.close();
   }

@@ -286,15 +286,7 @@ export class Server {
   }
 
   parserLimits(client: Client): ParserLimits {
-    const get = () => this.maxBulkLen;
-    return {
-      get maxBulkLen() {
-        return get();
-      },
-      get authRequired() {
-        return !client.authenticated;
-      },
-    };
+    return new ClientParserLimits(this, client);
   }
 
   /** Bind addresses from the `bind` directive: [address, optional]. "-" marks an optional one. */
@@ -653,8 +645,9 @@ export class Server {
     if (client.watching.length > 0) this.events.unwatchAll(client);
   }
 
-  /** Marks a client whose reply was written outside its own turn; flushed before the loop idles. */
+  /** Marks a client with replies to send; flushed after this turn's I/O, before the loop idles. */
   markPending(client: Client): void {
+    if (client.closed) return;
     this.pendingFlush.add(client);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -664,9 +657,10 @@ export class Server {
 
   private flushPending(): void {
     this.flushScheduled = false;
-    const list = [...this.pendingFlush];
-    this.pendingFlush.clear();
-    for (const c of list) c.flush();
+    for (const c of this.pendingFlush) {
+      this.pendingFlush.delete(c);
+      c.flush();
+    }
   }
 
   /** After every executed command: slow log and MONITOR feed. */
@@ -946,4 +940,20 @@ export function reprArg(a: string): string {
     else out += '\\x' + c.toString(16).padStart(2, '0');
   }
   return out;
+}
+
+/** A connection's parser limits, read live (one class, so the parser's reads stay monomorphic). */
+class ClientParserLimits implements ParserLimits {
+  constructor(
+    private readonly server: Server,
+    private readonly client: Client,
+  ) {}
+
+  get maxBulkLen(): number {
+    return this.server.maxBulkLen;
+  }
+
+  get authRequired(): boolean {
+    return !this.client.authenticated;
+  }
 }
