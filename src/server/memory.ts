@@ -74,8 +74,9 @@ export class MemoryLimit {
       if (value !== undefined) this.freed += approxBytes(key, value);
       db.delete(key);
       server.propagator.deleted(db, key, true);
+      // Not a change the running command made (Redis does not count evictions as dirty): the
+      // deletion is propagated on its own.
       this.evictedKeys++;
-      server.ks.stats.dirty++;
       server.events.modified(db, key);
       server.events.notify(NOTIFY.evicted, 'evicted', key, db);
       if (this.used() <= this.maxmemory) return true;
