@@ -265,7 +265,7 @@ export class Selector {
         const argc = argv.length;
         const last = r.last >= 0 ? r.first + r.last : argc + r.last;
         if (last < argc && last >= r.first && r.first < argc) {
-          const access = r.varFlags === null ? e.keyAccess : keyAccessOf(r.varFlags(argv));
+          const access = r.varFlags === null ? e.keyAccess : r.varFlags(argv) === r.flags ? e.keyAccess : keyAccessOf(r.varFlags(argv));
           for (let i = r.first; i <= last; i += r.step) if (!this.allowsKey(argv[i]!, access)) return { denial: 'key', pos: i };
         }
       } else {

@@ -67,7 +67,7 @@ export interface KeyRange {
 }
 
 export function simpleKeyRange(meta: CommandMeta): KeyRange | null {
-  if (meta.name === 'set') return { first: 1, last: 0, step: 1, flags: OW_UPDATE, varFlags: (argv) => setKeys(argv)[0]!.flags };
+  if (meta.name === 'set') return { first: 1, last: 0, step: 1, flags: OW_UPDATE, varFlags: setKeyFlags };
   if (meta.keySpecs.length !== 1 || SPECIAL.has(meta.name)) return null;
   const spec = meta.keySpecs[0]!;
   if (spec.flags.some((f) => f === 'not_key' || f === 'incomplete' || f === 'variable_flags')) return null;
@@ -156,11 +156,15 @@ const SPECIAL = new Map<string, (argv: readonly string[]) => KeyRef[]>([
 ]);
 
 // SET: the key is read too when GET is given.
-function setKeys(argv: readonly string[]): KeyRef[] {
+function setKeyFlags(argv: readonly string[]): readonly string[] {
   for (let i = 3; i < argv.length; i++) {
-    if (argv[i]!.length === 3 && argv[i]!.toLowerCase() === 'get') return [{ pos: 1, flags: RW_ACCESS_UPDATE }];
+    if (argv[i]!.length === 3 && argv[i]!.toLowerCase() === 'get') return RW_ACCESS_UPDATE;
   }
-  return [{ pos: 1, flags: OW_UPDATE }];
+  return OW_UPDATE;
+}
+
+function setKeys(argv: readonly string[]): KeyRef[] {
+  return [{ pos: 1, flags: setKeyFlags(argv) }];
 }
 
 // BITFIELD: read-only when every operation is a GET.

@@ -18,6 +18,8 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
     allowBusy: flags.includes('allow_busy'),
     skipSlowlog: flags.includes('skip_slowlog'),
     skipMonitor: flags.includes('skip_monitor'),
+    // Redis's "protected" commands (the flag COMMAND INFO hides): refused unless a config allows them.
+    isProtected: meta.name === 'debug' || meta.name === 'module' || meta.name.startsWith('module|'),
     handler,
     subcommands: null,
     parent,

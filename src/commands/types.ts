@@ -60,6 +60,8 @@ export interface Command {
   allowBusy: boolean;
   skipSlowlog: boolean;
   skipMonitor: boolean;
+  /** DEBUG and MODULE: gated by enable-debug-command / enable-module-command. */
+  isProtected: boolean;
   handler: Handler;
   subcommands: Map<string, Command> | null;
   parent: Command | null;

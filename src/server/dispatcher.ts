@@ -93,7 +93,7 @@ export class Dispatcher {
     if (cmd === null) return;
     // SECURITY: 3. DEBUG and MODULE run only where enable-debug-command / enable-module-command
     // allow them ("local": loopback and unix-socket clients only).
-    const gate = PROTECTED_GATES[cmd.acl.parent?.fullName ?? cmd.fullName];
+    const gate = cmd.isProtected ? PROTECTED_GATES[cmd.acl.parent?.fullName ?? cmd.fullName] : undefined;
     if (gate !== undefined && !server.allowsProtected(gate.config, client)) {
       this.reject(
         client,
