@@ -404,6 +404,10 @@ describe('AOF propagation, rewrite and configuration', () => {
       ['GET', 'x'],
       ['EXEC'],
       ['FLUSHALL'],
+      ['FLUSHDB'],
+      ['SET', 'k', 'v'],
+      ['SAVE'],
+      ['DEL', 'k'],
     ];
     for (const port of [ref.port, t.port]) {
       const c = await RawConn.connect(port);

@@ -770,6 +770,8 @@ export const keysCommands: HandlerMap = {
     if (!flushArgs(c, argv)) return;
     server.events.touchAllIn(c.db, null);
     server.ks.stats.dirty += c.db.flush();
+    // Written to the AOF even when the database was already empty, as Redis forces it.
+    propagateAs(c, argv.slice());
     c.out.ok();
   },
 
@@ -783,6 +785,8 @@ export const keysCommands: HandlerMap = {
       server.snapshots.saveSync();
       server.ks.stats.dirty++;
     }
+    // Written to the AOF even when the databases were already empty, as Redis forces it.
+    propagateAs(c, argv.slice());
     c.out.ok();
   },
 

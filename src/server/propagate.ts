@@ -60,7 +60,8 @@ export class Propagator {
     if (override !== null) {
       client.propagateAs = null;
       for (const a of override) this.ops.push({ db: client.dbIndex, argv: a });
-    } else if (this.ks.stats.dirty !== dirtyBefore && cmd.fullName !== 'exec') {
+    } else if (this.ks.stats.dirty > dirtyBefore && cmd.fullName !== 'exec') {
+      // (A save lowers the counter: SAVE, DEBUG RELOAD and the like are not propagated.)
       this.ops.push({ db: client.dbIndex, argv });
     }
     if (this.depth === 0 && this.ops.length > 0) this.flushUnit();
