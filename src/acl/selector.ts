@@ -245,11 +245,7 @@ export class Selector {
    * identical ACL pattern.
    */
   allowsChannel(channel: string, isPattern: boolean): boolean {
-    if (this.allChannels) return true;
-    for (const p of this.channels) {
-      if (isPattern ? p === channel : globMatch(p, channel, false)) return true;
-    }
-    return false;
+    return this.allChannels || channelInList(this.channels, channel, isPattern);
   }
 
   /**
@@ -370,6 +366,17 @@ export class Selector {
     for (const e of catalog.top) visit(e);
     return rules.join(' ');
   }
+}
+
+/**
+ * Whether a list of ACL channel patterns admits a channel: a plain channel is glob-matched, a
+ * PSUBSCRIBE pattern only equals an identical ACL pattern (Redis's ACLCheckChannelAgainstList).
+ */
+export function channelInList(patterns: readonly string[], channel: string, isPattern: boolean): boolean {
+  for (const p of patterns) {
+    if (isPattern ? p === channel : globMatch(p, channel, false)) return true;
+  }
+  return false;
 }
 
 function patternString(p: KeyPattern): string {

@@ -3,7 +3,6 @@
 // FLUSHALL DBSIZE), with redis-server 7.0.15's replies and errors.
 import { err } from '../errors.js';
 import { createDumpPayload, loadDumpPayload, verifyDumpPayload } from '../persistence/rdb/dump.js';
-import type { LoadLimits } from '../persistence/rdb/object.js';
 import { RdbError, RdbUnsupportedError } from '../persistence/rdb/reader.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
@@ -257,18 +256,6 @@ function objectLookup(c: Client, db: Db, key: string): Value | undefined {
   return v;
 }
 
-/** The encoding limits a restored value is loaded under (the listpack / intset thresholds). */
-function loadLimits(server: Server): LoadLimits {
-  const cfg = server.config;
-  return {
-    hashMaxListpackEntries: cfg.num('hash-max-listpack-entries'),
-    hashMaxListpackValue: cfg.num('hash-max-listpack-value'),
-    zsetMaxListpackEntries: cfg.num('zset-max-listpack-entries'),
-    zsetMaxListpackValue: cfg.num('zset-max-listpack-value'),
-    setMaxIntsetEntries: cfg.num('set-max-intset-entries'),
-  };
-}
-
 /**
  * RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
  * Checks in Redis's order: options, an existing key (BUSYKEY), the TTL, the payload's version
@@ -345,7 +332,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   }
   let value: Value;
   try {
-    value = loadDumpPayload(payload, loadLimits(server));
+    value = loadDumpPayload(payload, server.snapshots.limits());
   } catch (e) {
     if (e instanceof RdbUnsupportedError) {
       c.out.error(err.notImplemented(`RESTORE of a ${e.what} value`));

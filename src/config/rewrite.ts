@@ -6,7 +6,7 @@
 // ACL users (or dropped when an aclfile holds the users), as Redis does.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { splitArgs } from '../protocol/parser.js';
+import { reprArg, splitArgs } from '../protocol/parser.js';
 import { type Config, OUTPUT_BUFFER_CLASSES } from './config.js';
 import type { ConfigDef } from './schema.js';
 
@@ -140,20 +140,7 @@ export function humanBytes(n: number): string {
 
 /** A string in double quotes with Redis's escapes (sdscatrepr). */
 export function repr(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    const c = s.charCodeAt(i);
-    if (ch === '\\' || ch === '"') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\x07') out += '\\a';
-    else if (ch === '\b') out += '\\b';
-    else if (c >= 32 && c < 127) out += ch;
-    else out += '\\x' + c.toString(16).padStart(2, '0');
-  }
-  return out + '"';
+  return `"${reprArg(s)}"`;
 }
 
 function writeAtomically(file: string, text: string): void {

@@ -320,3 +320,24 @@ export function splitArgs(line: string): string[] | null {
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
 }
+
+/**
+ * Redis's sdscatrepr without the surrounding quotes (MONITOR, CONFIG REWRITE, the AOF manifest):
+ * what splitArgs reads back inside double quotes.
+ */
+export function reprArg(a: string): string {
+  let out = '';
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    const ch = a[i]!;
+    if (ch === '\\' || ch === '"') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\x07') out += '\\a';
+    else if (ch === '\b') out += '\\b';
+    else if (c >= 32 && c < 127) out += ch;
+    else out += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out;
+}

@@ -7,13 +7,13 @@ import { CONFIG_TABLE } from '../config/schema.js';
 import { CommandTable } from '../commands/table.js';
 import type { Command } from '../commands/types.js';
 import { ALL_GROUPS } from '../commands/index.js';
-import type { ParserLimits } from '../protocol/parser.js';
+import { reprArg, type ParserLimits } from '../protocol/parser.js';
 import { systemClock, type Clock } from '../store/clock.js';
 import { Keyspace } from '../store/db.js';
 import { type User, Users } from '../acl/users.js';
 import { AclLog } from '../acl/log.js';
+import { channelInList } from '../acl/selector.js';
 import { AuthWatch } from '../security/auth-watch.js';
-import { globMatch } from '../store/glob.js';
 import { inTransaction } from '../commands/transactions.js';
 import { Client } from './client.js';
 import { KeyEvents, NOTIFY } from './events.js';
@@ -611,8 +611,7 @@ export class Server {
     const upcoming = next.selectors.flatMap((s) => s.channels);
     const kept = original.selectors.every((s) => !s.allChannels && s.channels.every((c) => upcoming.includes(c)));
     if (kept) return;
-    const allowed = (ch: string, isPattern: boolean): boolean =>
-      upcoming.some((p) => (isPattern ? p === ch : globMatch(p, ch, false)));
+    const allowed = (ch: string, isPattern: boolean): boolean => channelInList(upcoming, ch, isPattern);
     for (const c of [...this.clients.values()]) {
       if (c.user !== original || c.subs === null) continue;
       const subs = c.subs;
@@ -924,23 +923,6 @@ function randomHex(n: number): string {
   return s;
 }
 
-/** MONITOR's quoting of an argument (sdscatrepr without the surrounding quotes). */
-export function reprArg(a: string): string {
-  let out = '';
-  for (let i = 0; i < a.length; i++) {
-    const c = a.charCodeAt(i);
-    const ch = a[i]!;
-    if (ch === '\\' || ch === '"') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\x07') out += '\\a';
-    else if (ch === '\b') out += '\\b';
-    else if (c >= 32 && c < 127) out += ch;
-    else out += '\\x' + c.toString(16).padStart(2, '0');
-  }
-  return out;
-}
 
 /** A connection's parser limits, read live (one class, so the parser's reads stay monomorphic). */
 class ClientParserLimits implements ParserLimits {

@@ -1,6 +1,9 @@
 // The AOF manifest (appendonly.aof.manifest) of Redis 7.0's multi-part layout: one line per file,
 // `file <name> seq <n> type <b|h|i>`, base first, then history, then incremental files in
 // sequence order. Names that need it are quoted as Redis's sdscatrepr does.
+import { reprArg, splitArgs } from '../../protocol/parser.js';
+
+export { splitArgs };
 
 /** b: the base (an AOF or RDB snapshot); i: incremental; h: history (awaiting deletion). */
 export type AofFileType = 'b' | 'h' | 'i';
@@ -101,89 +104,6 @@ function needsQuote(s: string): boolean {
 }
 
 function quoteName(s: string): string {
-  if (!needsQuote(s)) return s;
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const ch = s[i]!;
-    if (ch === '\\' || ch === '"') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\x07') out += '\\a';
-    else if (ch === '\b') out += '\\b';
-    else if (c > 32 && c < 127) out += ch;
-    else if (c === 32) out += ' ';
-    else out += '\\x' + c.toString(16).padStart(2, '0');
-  }
-  return out + '"';
+  return needsQuote(s) ? `"${reprArg(s)}"` : s;
 }
 
-const HEX = /^[0-9a-fA-F]{2}$/;
-
-/**
- * Splits a line into words as Redis's sdssplitargs: spaces separate, "double quotes" take
- * escapes (\n \r \t \b \a \xHH), 'single quotes' take \' only. Null for unbalanced quotes or a
- * closing quote not followed by a space.
- */
-export function splitArgs(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  const n = line.length;
-  for (;;) {
-    while (i < n && isSpace(line[i]!)) i++;
-    if (i >= n) return out;
-    let cur = '';
-    let inDq = false;
-    let inSq = false;
-    for (;;) {
-      if (inDq) {
-        if (i >= n) return null;
-        const ch = line[i]!;
-        if (ch === '\\' && i + 3 < n && line[i + 1] === 'x' && HEX.test(line.slice(i + 2, i + 4))) {
-          cur += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
-          i += 3;
-        } else if (ch === '\\' && i + 1 < n) {
-          i++;
-          const e = line[i]!;
-          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
-        } else if (ch === '"') {
-          if (i + 1 < n && !isSpace(line[i + 1]!)) return null;
-          inDq = false;
-          i++;
-          break;
-        } else cur += ch;
-        i++;
-      } else if (inSq) {
-        if (i >= n) return null;
-        const ch = line[i]!;
-        if (ch === '\\' && i + 1 < n && line[i + 1] === "'") {
-          cur += "'";
-          i += 2;
-          continue;
-        }
-        if (ch === "'") {
-          if (i + 1 < n && !isSpace(line[i + 1]!)) return null;
-          inSq = false;
-          i++;
-          break;
-        }
-        cur += ch;
-        i++;
-      } else {
-        if (i >= n) break;
-        const ch = line[i]!;
-        if (isSpace(ch)) break;
-        if (ch === '"') inDq = true;
-        else if (ch === "'") inSq = true;
-        else cur += ch;
-        i++;
-      }
-    }
-    out.push(cur);
-  }
-}
-
-function isSpace(ch: string): boolean {
-  return ch === ' ' || ch === '\n' || ch === '\r' || ch === '\t' || ch === '\v' || ch === '\f';
-}

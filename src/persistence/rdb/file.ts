@@ -183,9 +183,9 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
   return out;
 }
 
-/** Replaces the keyspace's contents with a parsed dataset. */
-export function installDataset(ks: Keyspace, data: LoadedDataset): void {
-  ks.flushAll();
+/** Stores a parsed dataset: replacing the keyspace's contents, or over them (flush false). */
+export function installDataset(ks: Keyspace, data: LoadedDataset, flush = true): void {
+  if (flush) ks.flushAll();
   for (const [i, keys] of data.dbs) {
     const db = ks.dbs[i]!;
     for (const k of keys) {

@@ -50,6 +50,7 @@ export class Snapshots {
     };
   }
 
+  /** The encoding limits loaded values follow (the listpack / intset thresholds): RDB, RESTORE. */
   limits(): LoadLimits {
     const cfg = this.server.config;
     return {
@@ -200,20 +201,13 @@ export class Snapshots {
       s.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
       return 'Error trying to load the RDB dump';
     }
-    if (flush) installDataset(s.ks, data);
-    else {
+    if (!flush && !merge) {
       for (const [i, keys] of data.dbs) {
         const db = s.ks.dbs[i]!;
-        if (!merge && keys.some((k) => db.data.has(k.key))) return 'Error trying to load the RDB dump: duplicate keys (use MERGE)';
-      }
-      for (const [i, keys] of data.dbs) {
-        const db = s.ks.dbs[i]!;
-        for (const k of keys) {
-          db.set(k.key, k.value);
-          if (k.expireAt !== undefined) db.setExpire(k.key, k.expireAt);
-        }
+        if (keys.some((k) => db.data.has(k.key))) return 'Error trying to load the RDB dump: duplicate keys (use MERGE)';
       }
     }
+    installDataset(s.ks, data, flush);
     s.log.warning('DB reloaded by DEBUG RELOAD');
     return null;
   }
