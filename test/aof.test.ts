@@ -446,6 +446,7 @@ describe('AOF propagation, rewrite and configuration', () => {
     const before = await snapshot(t.port);
     const c = await RawConn.connect(t.port);
     assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+    await waitFor(async () => /aof_rewrite_in_progress:0\r\n/.test(await c.call('INFO', 'persistence')), 10000, 'the rewrite');
     assert.deepEqual(readdirSync(path.join(dir, 'appendonlydir')).sort(), ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
     assert.equal(readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1'), 'file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
     await c.call('SET', 'after', 'rewrite');
@@ -502,7 +503,7 @@ describe('AOF propagation, rewrite and configuration', () => {
     assert.equal(t.server.aof.rewrites, 1, 'below the min size: no rewrite');
     for (let i = 0; i < 40; i++) await c.call('SET', 'k', 'x'.repeat(40));
     t.server.aof.cron();
-    assert.equal(t.server.aof.rewrites, 2);
+    await waitFor(() => t.server.aof.rewrites === 2, 10000, 'the automatic rewrite');
     assert.ok(t.logs.some((l) => /Starting automatic rewriting of AOF on \d+% growth/.test(l)));
     assert.equal(await c.call('GET', 'k'), '$40\r\n' + 'x'.repeat(40) + '\r\n');
     c.close();
@@ -553,6 +554,7 @@ describe('AOF directories move between Redoubt and redis-server 7.0.15', { skip:
     await populate(t.port, 1);
     const c = await RawConn.connect(t.port);
     await c.call('BGREWRITEAOF');
+    await waitFor(async () => /aof_rewrite_in_progress:0\r\n/.test(await c.call('INFO', 'persistence')), 10000, 'the rewrite');
     c.close();
     assert.ok(readdirSync(path.join(dir, 'appendonlydir')).includes('appendonly.aof.2.base.rdb'));
     await populate(t.port, 2);

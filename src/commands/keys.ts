@@ -767,8 +767,10 @@ export const keysCommands: HandlerMap = {
   flushall(c, argv, server) {
     if (!flushArgs(c, argv)) return;
     for (const db of server.ks.dbs) server.events.touchAllIn(db, null);
+    // A BGSAVE in progress is abandoned, as Redis kills its child.
+    server.snapshots.abortBgsave();
     server.ks.stats.dirty += server.ks.flushAll();
-    if (server.snapshots.hasSavePoints() && !server.snapshots.bgsaveInProgress) {
+    if (server.snapshots.hasSavePoints()) {
       server.snapshots.saveSync();
       server.ks.stats.dirty++;
     }

@@ -412,18 +412,30 @@ export const serverCommands: HandlerMap = {
       c.out.error(err.syntax());
       return;
     }
-    if (!server.snapshots.bgsave()) {
+    if (server.snapshots.bgsaveInProgress) {
       c.out.error('ERR Background save already in progress');
       return;
     }
+    if (server.aof.rewriteInProgress) {
+      if (argv.length === 2) {
+        server.snapshots.bgsaveScheduled = true;
+        c.out.simple('Background saving scheduled');
+      } else {
+        c.out.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+      }
+      return;
+    }
+    server.snapshots.bgsave();
     c.out.simple('Background saving started');
   },
 
-  // BGREWRITEAOF: rewrites the AOF from the dataset. Deliberate difference: synchronous for now
-  // (the server stalls while the base is written); the reply is Redis's all the same.
+  // BGREWRITEAOF: a new base written in the background; scheduled while a BGSAVE runs.
   bgrewriteaof(c, _argv, server) {
-    if (server.aof.rewrite()) c.out.simple('Background append only file rewriting started');
-    else c.out.error('ERR Background AOF rewriting failed. Check the logs for more information.');
+    const r = server.aof.bgrewrite();
+    if (r === 'started') c.out.simple('Background append only file rewriting started');
+    else if (r === 'scheduled') c.out.simple('Background append only file rewriting scheduled');
+    else if (r === 'in-progress') c.out.error('ERR Background append only file rewriting already in progress');
+    else c.out.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
   },
 
   // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. No reply on success: the connection closes.

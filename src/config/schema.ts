@@ -273,7 +273,7 @@ const NO_EFFECT = new Set([
   'no-appendfsync-on-rewrite',
   'aof-timestamp-enabled', 'aof-rewrite-incremental-fsync', 'aof-disable-auto-gc',
   'rdb-del-sync-files', 'rdb-save-incremental-fsync', 'sanitize-dump-payload',
-  'key-load-delay', 'rdb-key-save-delay', 'loading-process-events-interval-bytes',
+  'key-load-delay', 'loading-process-events-interval-bytes',
   // TLS for replication (Redoubt has no replication)
   'tls-client-cert-file', 'tls-client-key-file', 'tls-client-key-file-pass',
   // other features not built (yet)

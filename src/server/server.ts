@@ -752,6 +752,7 @@ export class Server {
    * sync always does.
    */
   prepareShutdown(opts: { save?: boolean; nosave?: boolean; force?: boolean } = {}): string | null {
+    this.snapshots.abortBgsave();
     try {
       this.aof.shutdown();
     } catch (e) {

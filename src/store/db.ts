@@ -17,6 +17,15 @@ export interface TypedValue {
 
 export type Value = string | TypedValue;
 
+/**
+ * A point-in-time snapshot in progress (persistence/point-in-time.ts): every read or change of a
+ * key calls `preserve` first; whole-database changes call `complete` first.
+ */
+export interface SnapshotHook {
+  preserve(db: Db, key: string): void;
+  complete(): void;
+}
+
 export function typeName(v: Value): string {
   return typeof v === 'string' ? 'string' : v.type;
 }
@@ -90,6 +99,7 @@ export class Db {
   }
 
   private removeExpired(key: string): void {
+    if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     this.data.delete(key);
     this.expires.delete(key);
     if (this.access !== null) this.access.delete(key);
@@ -102,6 +112,7 @@ export class Db {
    * access data alone (OBJECT, as Redis's LOOKUP_NOTOUCH).
    */
   lookupRead(key: string, touch = true): Value | undefined {
+    if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     if (this.expires.size > 0) this.expireIfNeeded(key);
     const v = this.data.get(key);
     if (v === undefined) this.ks.stats.misses++;
@@ -114,6 +125,7 @@ export class Db {
 
   /** Value for a write command (or an internal look), expiring it first; no hit/miss accounting. */
   lookup(key: string): Value | undefined {
+    if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     if (this.expires.size > 0) this.expireIfNeeded(key);
     const v = this.data.get(key);
     if (v !== undefined && this.access !== null) this.ks.touch(this.access, key);
@@ -126,6 +138,7 @@ export class Db {
 
   /** Stores a value, dropping any TTL unless keepTtl. */
   set(key: string, value: Value, keepTtl = false): void {
+    if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     if (this.ks.onNewKey !== null) {
       this.setNotifyingNew(key, value, keepTtl);
       return;
@@ -146,6 +159,7 @@ export class Db {
   }
 
   delete(key: string): boolean {
+    if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     if (this.expires.size > 0) {
       if (this.expireIfNeeded(key)) return false;
       this.expires.delete(key);
@@ -160,14 +174,17 @@ export class Db {
   }
 
   setExpire(key: string, atMs: number): void {
+    if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     this.expires.set(key, atMs);
   }
 
   persist(key: string): boolean {
+    if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     return this.expires.delete(key);
   }
 
   flush(): number {
+    if (this.ks.cow !== null) this.ks.cow.complete();
     const n = this.data.size;
     this.data.clear();
     this.expires.clear();
@@ -302,6 +319,8 @@ export class Keyspace {
   onExpired: (db: Db, key: string) => void = () => {};
   /** Called after a key is added (the "new" keyspace event); null (the hot path's case) when off. */
   onNewKey: ((db: Db, key: string) => void) | null = null;
+  /** The point-in-time snapshot in progress, if any (persistence/point-in-time.ts). */
+  cow: SnapshotHook | null = null;
   /** Live iterators behind SCAN cursors (and HSCAN/SSCAN/ZSCAN: any owner may use it). */
   readonly scanCursors = new ScanCursors();
   /** Where active expiry resumes. */
@@ -326,6 +345,7 @@ export class Keyspace {
    * the index, and clients see the other contents at once.
    */
   swap(a: number, b: number): void {
+    if (this.cow !== null) this.cow.complete();
     const x = this.dbs[a]!;
     const y = this.dbs[b]!;
     [x.data, y.data] = [y.data, x.data];
@@ -410,6 +430,7 @@ export class Keyspace {
    * puts them back.
    */
   takeContents(): { data: Dict<Value>; expires: Dict<number> }[] {
+    if (this.cow !== null) this.cow.complete();
     return this.dbs.map((db) => {
       const taken = { data: db.data, expires: db.expires };
       db.data = new Dict<Value>(this.shardMax);

@@ -7,10 +7,11 @@
 // The base is an RDB snapshot (`.base.rdb`) with aof-use-rdb-preamble yes, else commands
 // (`.base.aof`), as Redis writes them.
 //
-// Deliberate difference from Redis, for now:
-// - BGREWRITEAOF and the automatic rewrite run synchronously: the server stalls while the new base
-//   is written (the non-stalling snapshot is separate work).
-import { serializeDataset } from '../rdb/file.js';
+// BGREWRITEAOF and the automatic rewrite write the new base in the background, as a point-in-time
+// snapshot (persistence/point-in-time.ts); writes meanwhile go to a new incremental file that the
+// manifest lists from the start. Turning the AOF on writes its first base at once.
+import { RdbEncoder } from '../rdb/file.js';
+import { encodeDataset, startSnapshot, type KeyEncoder, type PointInTime } from '../point-in-time.js';
 import {
   closeSync,
   existsSync,
@@ -30,7 +31,7 @@ import path from 'node:path';
 import type { Server } from '../../server/server.js';
 import type { Client } from '../../server/client.js';
 import type { PropagatedOp } from '../../server/propagate.js';
-import type { Value } from '../../store/db.js';
+import type { Db, Value } from '../../store/db.js';
 import type { ListValue } from '../../store/types/list.js';
 import type { HashValue } from '../../store/types/hash.js';
 import type { SetValue } from '../../store/types/set.js';
@@ -43,8 +44,6 @@ export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
 /** Elements per command in a rewritten base (Redis's AOF_REWRITE_ITEMS_PER_CMD). */
 const ITEMS_PER_CMD = 64;
-/** A rewrite writes its base in chunks of about this many bytes. */
-const WRITE_CHUNK = 1 << 20;
 
 export class Aof {
   /** True while the AOF is on (appendonly yes and the files are open). */
@@ -356,6 +355,7 @@ export class Aof {
 
   /** serverCron: everysec's fsync (in the thread pool, never twice at once) and the automatic rewrite. */
   cron(): void {
+    if (this.rewriteScheduled && this.rewriting === null && !this.server.snapshots.bgsaveInProgress) this.startRewrite();
     if (!this.on) return;
     if (this.pendingBytes > 0) this.flush();
     const now = Date.now();
@@ -374,12 +374,12 @@ export class Aof {
     }
     const pct = this.server.config.num('auto-aof-rewrite-percentage');
     const min = this.server.config.num('auto-aof-rewrite-min-size');
-    if (pct > 0 && this.currentSize > min) {
+    if (pct > 0 && this.currentSize > min && this.rewriting === null && !this.rewriteScheduled && !this.server.snapshots.bgsaveInProgress) {
       const base = this.rewriteBaseSize > 0 ? this.rewriteBaseSize : 1;
       const growth = Math.floor((this.currentSize * 100) / base) - 100;
       if (growth >= pct) {
         this.server.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`);
-        this.rewrite();
+        this.bgrewrite();
       }
     }
   }
@@ -389,13 +389,16 @@ export class Aof {
   /** appendonly yes at run time (or a first start): writes the dataset as a new base and turns on. */
   start(): void {
     if (this.on) return;
-    if (!this.rewrite(true)) throw new Error("AOF can't be turned on. Check server logs");
+    this.abortRewrite();
+    if (!this.rewriteNow()) throw new Error("AOF can't be turned on. Check server logs");
     this.on = true;
     this.server.propagator.sink = (ops) => this.feed(ops);
   }
 
   /** appendonly no: flushes, syncs and closes the file; nothing more is appended. */
   stop(): void {
+    this.abortRewrite();
+    this.rewriteScheduled = false;
     if (!this.on) return;
     this.server.propagator.sink = null;
     this.flush();
@@ -412,6 +415,7 @@ export class Aof {
 
   /** SHUTDOWN and SIGTERM: everything pending written and synced; throws when that fails. */
   shutdown(): void {
+    this.abortRewrite();
     if (!this.on || this.fd === null) return;
     const data = Buffer.from(this.pending.join(''), 'latin1');
     let off = 0;
@@ -424,115 +428,198 @@ export class Aof {
 
   // ---- rewrite ----------------------------------------------------------------------------------
 
+  /** The background rewrite in progress. */
+  private rewriting: { job: PointInTime; started: number; tmp: string; incrs: AofFileInfo[] } | null = null;
+  /** BGREWRITEAOF during a BGSAVE: started once the BGSAVE ends. */
+  rewriteScheduled = false;
+
+  get rewriteInProgress(): boolean {
+    return this.rewriting !== null;
+  }
+
+  /** Seconds the rewrite in progress has run, or -1. */
+  get currentRewriteSeconds(): number {
+    return this.rewriting === null ? -1 : Math.floor((performance.now() - this.rewriting.started) / 1000);
+  }
+
+  /** The encoder of a new base: an RDB (aof-use-rdb-preamble yes) or commands. */
+  private baseEncoder(): { encoder: KeyEncoder; ext: string } {
+    const server = this.server;
+    if (server.config.bool('aof-use-rdb-preamble')) return { encoder: new RdbEncoder(server.snapshots.options(true)), ext: 'rdb' };
+    return { encoder: new CommandEncoder(server.clock.now()), ext: 'aof' };
+  }
+
   /**
-   * BGREWRITEAOF (synchronous for now): the dataset as a new base, a new empty incremental file,
-   * the manifest replaced atomically (written to a temporary name, synced, renamed), then the
-   * old files removed. Returns false (logged, INFO aof_last_bgrewrite_status:err) on failure;
-   * the old AOF then stays in force.
+   * BGREWRITEAOF and the automatic rewrite. Scheduled while a BGSAVE runs (as Redis does while
+   * its RDB child runs), refused while a rewrite runs.
    */
-  rewrite(turningOn = false): boolean {
-    const withIncr = this.on || turningOn;
+  bgrewrite(): 'started' | 'scheduled' | 'in-progress' | 'failed' {
+    if (this.rewriting !== null) return 'in-progress';
+    if (this.server.snapshots.bgsaveInProgress) {
+      this.rewriteScheduled = true;
+      return 'scheduled';
+    }
+    return this.startRewrite() ? 'started' : 'failed';
+  }
+
+  /** A BGSAVE ended: a scheduled rewrite can start. */
+  snapshotFinished(): void {
+    if (this.rewriteScheduled && this.rewriting === null) this.startRewrite();
+  }
+
+  /**
+   * Starts a background rewrite: with the AOF on, later writes go to a new incremental file, listed
+   * in the manifest at once (a crash meanwhile loses nothing); the new base, the dataset as it is
+   * now, is written while the server goes on serving (persistence/point-in-time.ts).
+   */
+  private startRewrite(): boolean {
+    const server = this.server;
+    this.rewriteScheduled = false;
+    const tmp = path.join(this.dirPath, `temp-rewriteaof-bg-${process.pid}.aof`);
+    try {
+      mkdirSync(this.dirPath, { recursive: true });
+      let incrs: AofFileInfo[] = [];
+      if (this.on) {
+        this.flush();
+        const carried = this.incrSize;
+        const info = this.newIncr();
+        this.incrSize = carried;
+        this.incrCarried = carried;
+        incrs = [info];
+        this.manifest = { ...this.manifest, incrs: [...this.manifest.incrs, info] };
+        this.writeManifest(this.manifest);
+      }
+      const { encoder } = this.baseEncoder();
+      const run = startSnapshot(server.ks, encoder, tmp, server.config.num('rdb-key-save-delay'));
+      const rewriting = { job: run.job, started: performance.now(), tmp, incrs };
+      this.rewriting = rewriting;
+      run.done.then(
+        (size) => this.finishRewrite(rewriting, size),
+        (e: unknown) => this.rewriteFailed(rewriting, e as Error),
+      );
+      server.log.notice('Background append only file rewriting started');
+      return true;
+    } catch (e) {
+      this.unlinkQuiet(tmp);
+      this.lastBgrewriteStatus = 'err';
+      this.rewritesConsecutiveFailures++;
+      server.log.warning(`Can't start the background AOF rewrite: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  /** Incremental bytes written before the rewrite in progress switched files. */
+  private incrCarried = 0;
+
+  private finishRewrite(r: NonNullable<typeof this.rewriting>, size: number): void {
+    if (this.rewriting !== r) return;
+    this.rewriting = null;
+    try {
+      const baseName = this.nextBaseName();
+      renameSync(r.tmp, path.join(this.dirPath, baseName));
+      this.incrSize -= this.incrCarried;
+      this.incrCarried = 0;
+      this.installRewrite(baseName, size, r.incrs, r.started);
+    } catch (e) {
+      this.rewriteFailed(r, e as Error);
+    }
+    this.server.snapshots.rewriteFinished();
+  }
+
+  private rewriteFailed(r: NonNullable<typeof this.rewriting>, e: Error): void {
+    if (this.rewriting === r) this.rewriting = null;
+    this.unlinkQuiet(r.tmp);
+    this.incrCarried = 0;
+    this.lastBgrewriteStatus = 'err';
+    this.rewritesConsecutiveFailures++;
+    this.server.log.warning(`Background AOF rewrite failed: ${e.message}`);
+    this.server.snapshots.rewriteFinished();
+  }
+
+  /** Stops the rewrite in progress (appendonly no, shutdown); the AOF in force stays as it is. */
+  private abortRewrite(): void {
+    const r = this.rewriting;
+    if (r === null) return;
+    this.rewriting = null;
+    r.job.abort();
+    this.unlinkQuiet(r.tmp);
+    this.server.log.warning('Background AOF rewrite stopped');
+  }
+
+  private nextBaseName(): string {
+    const seq = (this.manifest.base?.seq ?? 0) + 1;
+    const ext = this.server.config.bool('aof-use-rdb-preamble') ? 'rdb' : 'aof';
+    return `${this.prefix}.${seq}.base.${ext}`;
+  }
+
+  /**
+   * Turning the AOF on: the dataset is written as a new base now, with a new empty incremental
+   * file, the manifest replaced atomically (written to a temporary name, synced, renamed), then
+   * the old files removed. Returns false (logged, INFO aof_last_bgrewrite_status:err) on
+   * failure; the old AOF then stays in force.
+   */
+  private rewriteNow(): boolean {
     const server = this.server;
     const started = performance.now();
     const dir = this.dirPath;
     const tmpBase = path.join(dir, `temp-rewriteaof-${process.pid}.aof`);
-    const oldManifest = this.manifest;
-    const oldFd = this.fd;
     let newFd: number | null = null;
-    let committed = false;
     try {
-      if (this.on) this.flush();
       mkdirSync(dir, { recursive: true });
-      const baseSeq = (oldManifest.base?.seq ?? 0) + 1;
-      const rdbBase = server.config.bool('aof-use-rdb-preamble');
-      const baseName = `${this.prefix}.${baseSeq}.base.${rdbBase ? 'rdb' : 'aof'}`;
-      const baseBytes = rdbBase ? this.writeRdbBase(tmpBase) : this.writeBase(tmpBase);
-      renameSync(tmpBase, path.join(dir, baseName));
-      // With the AOF off (BGREWRITEAOF under appendonly no), Redis writes the base alone.
-      const incrSeq = withIncr ? Math.max(this.incrSeq, oldManifest.incrs.reduce((a, f) => Math.max(a, f.seq), 0)) + 1 : this.incrSeq;
-      const incrName = withIncr ? `${this.prefix}.${incrSeq}.incr.aof` : '';
-      if (withIncr) {
-        newFd = openSync(path.join(dir, incrName), 'a');
-        fsyncSync(newFd);
+      const data = encodeDataset(server.ks, this.baseEncoder().encoder);
+      const fd = openSync(tmpBase, 'w');
+      try {
+        writeAll(fd, data);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
       }
-      const next: Manifest = { base: { name: baseName, seq: baseSeq, type: 'b' }, incrs: withIncr ? [{ name: incrName, seq: incrSeq, type: 'i' }] : [], history: [] };
-      this.writeManifest(next);
-      committed = true;
+      const baseName = this.nextBaseName();
+      renameSync(tmpBase, path.join(dir, baseName));
+      const incrSeq = Math.max(this.incrSeq, this.manifest.incrs.reduce((a, f) => Math.max(a, f.seq), 0)) + 1;
+      const incr: AofFileInfo = { name: `${this.prefix}.${incrSeq}.incr.aof`, seq: incrSeq, type: 'i' };
+      newFd = openSync(path.join(dir, incr.name), 'a');
+      fsyncSync(newFd);
       this.incrSeq = incrSeq;
-      this.manifest = next;
+      const oldFd = this.fd;
       this.fd = newFd;
       newFd = null;
+      if (oldFd !== null) closeSync(oldFd);
       this.selectedDb = -1;
       this.pending = [];
       this.pendingBytes = 0;
-      this.baseSize = baseBytes;
       this.incrSize = 0;
-      this.rewriteBaseSize = baseBytes;
-      if (oldFd !== null) closeSync(oldFd);
-      // The files the old manifest listed are no longer part of the AOF.
-      const keep = new Set([baseName, incrName]);
-      const old = [...(oldManifest.base ? [oldManifest.base] : []), ...oldManifest.incrs, ...oldManifest.history];
-      for (const f of old) if (!keep.has(f.name)) this.unlinkQuiet(path.join(dir, f.name));
-      this.rewrites++;
-      this.rewritesConsecutiveFailures = 0;
-      this.lastBgrewriteStatus = 'ok';
-      this.lastRewriteTimeSec = Math.floor((performance.now() - started) / 1000);
-      server.log.notice(`Background AOF rewrite finished successfully (synchronous: ${baseBytes} bytes of base written)`);
+      this.installRewrite(baseName, data.length, [incr], started);
       return true;
     } catch (e) {
       this.unlinkQuiet(tmpBase);
       if (newFd !== null) closeSync(newFd);
       this.lastBgrewriteStatus = 'err';
       this.rewritesConsecutiveFailures++;
-      server.log.warning(`AOF rewrite failed${committed ? ' after the new manifest was written' : ''}: ${(e as Error).message}`);
+      server.log.warning(`AOF rewrite failed: ${(e as Error).message}`);
       return false;
     }
   }
 
-  /** Writes the dataset in command form to `file`, syncs it; returns its size. */
-  /** aof-use-rdb-preamble yes: the base is an RDB snapshot (aof-base 1), as Redis writes it. */
-  private writeRdbBase(file: string): number {
-    const data = serializeDataset(this.server.ks, this.server.snapshots.options(true));
-    const fd = openSync(file, 'w');
-    try {
-      writeAll(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    return data.length;
-  }
-
-  private writeBase(file: string): number {
-    const fd = openSync(file, 'w');
-    let size = 0;
-    try {
-      let chunk = '';
-      const put = (argv: readonly string[]): void => {
-        chunk += encodeCommand(argv);
-        if (chunk.length >= WRITE_CHUNK) {
-          size += writeAll(fd, chunk);
-          chunk = '';
-        }
-      };
-      for (const db of this.server.ks.dbs) {
-        if (db.size === 0) continue;
-        put(['SELECT', String(db.id)]);
-        const now = this.server.clock.now();
-        for (const [key, value] of db.data.entries()) {
-          const at = db.getExpire(key);
-          // Keys already expired are left out, as Redis's rewrite does.
-          if (at !== undefined && at < now) continue;
-          emitValue(put, key, value);
-          if (at !== undefined) put(['PEXPIREAT', key, String(at)]);
-        }
-      }
-      size += writeAll(fd, chunk);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    return size;
+  /**
+   * The end of a rewrite: the manifest lists the new base and `incrs` (written to a temporary
+   * name, synced, renamed); the files it no longer lists are removed.
+   */
+  private installRewrite(baseName: string, baseBytes: number, incrs: AofFileInfo[], started: number): void {
+    const old = this.manifest;
+    const base: AofFileInfo = { name: baseName, seq: (old.base?.seq ?? 0) + 1, type: 'b' };
+    const next: Manifest = { base, incrs, history: [] };
+    this.writeManifest(next);
+    this.manifest = next;
+    const keep = new Set([baseName, ...incrs.map((f) => f.name)]);
+    for (const f of [...(old.base ? [old.base] : []), ...old.incrs, ...old.history]) if (!keep.has(f.name)) this.unlinkQuiet(path.join(this.dirPath, f.name));
+    this.baseSize = baseBytes;
+    this.rewriteBaseSize = this.currentSize;
+    this.rewrites++;
+    this.rewritesConsecutiveFailures = 0;
+    this.lastBgrewriteStatus = 'ok';
+    this.lastRewriteTimeSec = Math.floor((performance.now() - started) / 1000);
+    this.server.log.notice(`Background AOF rewrite finished successfully (${baseBytes} bytes of base written)`);
   }
 
   /** The manifest written to a temporary file, synced, renamed over the old one, directory synced. */
@@ -567,10 +654,10 @@ export class Aof {
   infoFields(): { main: string[]; extra: string[] } {
     const main = [
       `aof_enabled:${this.on ? 1 : 0}`,
-      'aof_rewrite_in_progress:0',
-      'aof_rewrite_scheduled:0',
+      `aof_rewrite_in_progress:${this.rewriting === null ? 0 : 1}`,
+      `aof_rewrite_scheduled:${this.rewriteScheduled ? 1 : 0}`,
       `aof_last_rewrite_time_sec:${this.lastRewriteTimeSec}`,
-      'aof_current_rewrite_time_sec:-1',
+      `aof_current_rewrite_time_sec:${this.currentRewriteSeconds}`,
       `aof_last_bgrewrite_status:${this.lastBgrewriteStatus}`,
       `aof_rewrites:${this.rewrites}`,
       `aof_rewrites_consecutive_failures:${this.rewritesConsecutiveFailures}`,
@@ -588,6 +675,46 @@ export class Aof {
         ]
       : [];
     return { main, extra };
+  }
+}
+
+/**
+ * An AOF base in command form (aof-use-rdb-preamble no), key by key (point-in-time.ts's
+ * KeyEncoder): SELECT, then per key its commands and PEXPIREAT. Keys whose time had passed at
+ * the start are left out, as Redis's rewrite does.
+ */
+class CommandEncoder implements KeyEncoder {
+  private parts: string[] = [];
+  buffered = 0;
+
+  constructor(private readonly now: number) {}
+
+  private readonly put = (argv: readonly string[]): void => {
+    const s = encodeCommand(argv);
+    this.parts.push(s);
+    this.buffered += s.length;
+  };
+
+  select(db: Db): void {
+    this.put(['SELECT', String(db.id)]);
+  }
+
+  key(db: Db, key: string, value: Value): void {
+    const at = db.getExpire(key);
+    if (at !== undefined && at < this.now) return;
+    emitValue(this.put, key, value);
+    if (at !== undefined) this.put(['PEXPIREAT', key, String(at)]);
+  }
+
+  take(): Buffer {
+    const out = Buffer.from(this.parts.join(''), 'latin1');
+    this.parts = [];
+    this.buffered = 0;
+    return out;
+  }
+
+  end(): Buffer {
+    return this.take();
   }
 }
 

@@ -3,8 +3,9 @@
 // under an LRU/LFU policy, its idle time or frequency), EOF and a CRC-64 of everything before it.
 // Parsing builds the complete dataset aside and throws an RdbError naming the offset on any
 // problem: a file is loaded whole or not at all.
-import type { Keyspace, Value } from '../../store/db.js';
+import type { Db, Keyspace, Value } from '../../store/db.js';
 import { crc64 } from './crc64.js';
+import { encodeDataset, type KeyEncoder } from '../point-in-time.js';
 import { RDB_VERSION, isObjectType, objectType, readObject, writeValue, type LoadLimits, type WriteOptions } from './object.js';
 import { RdbError, RdbReader, RdbUnsupportedError } from './reader.js';
 import { RdbWriter } from './writer.js';
@@ -35,47 +36,82 @@ export interface SaveOptions extends WriteOptions {
   lfuCounter: (state: number) => number;
 }
 
-/** The dataset as an RDB file. */
-export function serializeDataset(ks: Keyspace, o: SaveOptions): Buffer {
-  const w = new RdbWriter(1 << 16);
-  w.latin1(`REDIS${String(RDB_VERSION).padStart(4, '0')}`);
-  const aux = (k: string, v: string): void => {
-    w.byte(OP_AUX);
-    w.string(k, false);
-    w.string(v, false);
-  };
-  aux('redis-ver', '7.0.15');
-  aux('redis-bits', '64');
-  aux('ctime', String(Math.floor(o.now / 1000)));
-  aux('used-mem', String(o.usedMem));
-  aux('aof-base', o.aofBase ? '1' : '0');
-  for (const db of ks.dbs) {
-    if (db.size === 0) continue;
+/**
+ * An RDB file, key by key (point-in-time.ts's KeyEncoder): the header and auxiliary fields at
+ * construction, SELECTDB (and RESIZEDB, the first time) per database switch, each key with its
+ * expiry and access data, then EOF and the CRC-64, computed over the bytes as they are taken.
+ */
+export class RdbEncoder implements KeyEncoder {
+  private readonly w = new RdbWriter(1 << 16);
+  private crc = 0n;
+
+  constructor(private readonly o: SaveOptions) {
+    const w = this.w;
+    w.latin1(`REDIS${String(RDB_VERSION).padStart(4, '0')}`);
+    const aux = (k: string, v: string): void => {
+      w.byte(OP_AUX);
+      w.string(k, false);
+      w.string(v, false);
+    };
+    aux('redis-ver', '7.0.15');
+    aux('redis-bits', '64');
+    aux('ctime', String(Math.floor(o.now / 1000)));
+    aux('used-mem', String(o.usedMem));
+    aux('aof-base', o.aofBase ? '1' : '0');
+  }
+
+  select(db: Db, first: boolean): void {
+    const w = this.w;
     w.byte(OP_SELECTDB);
     w.len(db.id);
-    w.byte(OP_RESIZEDB);
-    w.len(db.size);
-    w.len(db.expires.size);
-    for (const [key, value] of db.data.entries()) {
-      const at = db.expires.size > 0 ? db.expires.get(key) : undefined;
-      if (at !== undefined) {
-        w.byte(OP_EXPIRETIME_MS);
-        w.u64le(BigInt(at));
-      }
-      const seen = db.access?.get(key);
-      if (seen !== undefined && o.access === 'lru') {
-        w.byte(OP_IDLE);
-        w.len(Math.max(0, Math.floor((o.now - seen) / 1000)));
-      } else if (seen !== undefined && o.access === 'lfu') {
-        w.byte(OP_FREQ);
-        w.byte(o.lfuCounter(seen));
-      }
-      writeKeyValue(w, key, value, o);
+    if (first) {
+      w.byte(OP_RESIZEDB);
+      w.len(db.size);
+      w.len(db.expires.size);
     }
   }
-  w.byte(OP_EOF);
-  w.u64le(o.checksum ? crc64(w.view()) : 0n);
-  return w.take();
+
+  key(db: Db, key: string, value: Value): void {
+    const w = this.w;
+    const o = this.o;
+    const at = db.expires.size > 0 ? db.expires.get(key) : undefined;
+    if (at !== undefined) {
+      w.byte(OP_EXPIRETIME_MS);
+      w.u64le(BigInt(at));
+    }
+    const seen = db.access?.get(key);
+    if (seen !== undefined && o.access === 'lru') {
+      w.byte(OP_IDLE);
+      w.len(Math.max(0, Math.floor((o.now - seen) / 1000)));
+    } else if (seen !== undefined && o.access === 'lfu') {
+      w.byte(OP_FREQ);
+      w.byte(o.lfuCounter(seen));
+    }
+    writeKeyValue(w, key, value, o);
+  }
+
+  get buffered(): number {
+    return this.w.length;
+  }
+
+  take(): Buffer {
+    const out = this.w.take();
+    if (this.o.checksum) this.crc = crc64(out, this.crc);
+    return out;
+  }
+
+  end(): Buffer {
+    const w = this.w;
+    w.byte(OP_EOF);
+    if (this.o.checksum) this.crc = crc64(w.view(), this.crc);
+    w.u64le(this.o.checksum ? this.crc : 0n);
+    return w.take();
+  }
+}
+
+/** The dataset as an RDB file, now (SAVE, DEBUG RELOAD, shutdown). */
+export function serializeDataset(ks: Keyspace, o: SaveOptions): Buffer {
+  return encodeDataset(ks, new RdbEncoder(o));
 }
 
 /** Type byte, key, value. */

@@ -2,16 +2,16 @@
 // shutdown. A file is written under a temporary name, fsynced and renamed over `dbfilename` in
 // `dir`, so a crash mid-save never damages the previous snapshot.
 //
-// Node has no fork(): BGSAVE takes its point-in-time copy by serializing the dataset within one
-// event-loop turn (no command runs meanwhile), then writes the file asynchronously while the
-// server goes on serving. The serialization itself is a pause proportional to the dataset.
+// Node has no fork(): BGSAVE takes its point-in-time copy in slices between event-loop turns,
+// keeping the old version of any key changed meanwhile (persistence/point-in-time.ts).
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { open as openAsync, rename as renameAsync, unlink as unlinkAsync } from 'node:fs/promises';
+import { rename as renameAsync, unlink as unlinkAsync } from 'node:fs/promises';
 import path from 'node:path';
 import type { Server } from '../../server/server.js';
 import { usedMemory } from '../../server/stats.js';
 import type { LoadLimits } from './object.js';
-import { installDataset, parseRdbFile, serializeDataset, type SaveOptions } from './file.js';
+import { RdbEncoder, installDataset, parseRdbFile, serializeDataset, type SaveOptions } from './file.js';
+import { startSnapshot, type PointInTime, type SnapshotRun } from '../point-in-time.js';
 
 /** Redis's wait before retrying a failed automatic BGSAVE. */
 const BGSAVE_RETRY_MS = 5000;
@@ -104,48 +104,74 @@ export class Snapshots {
   }
 
   /**
-   * BGSAVE: the snapshot is taken now (one event-loop turn), written in the background. Returns
-   * false when one is already running.
+   * BGSAVE: a point-in-time snapshot written while the server goes on serving
+   * (persistence/point-in-time.ts). Returns false when one is already running; the caller checks
+   * for an AOF rewrite first (one snapshot at a time, as Redis runs one child at a time).
    */
   bgsave(): boolean {
     if (this.bgsaveInProgress) return false;
     const s = this.server;
     const dirtyBefore = s.ks.stats.dirty;
     const started = performance.now();
+    this.bgsaveScheduled = false;
     this.lastTry = s.clock.now();
     this.bgsaveStartedAt = s.clock.now();
     this.bgsaveInProgress = true;
     const target = this.file();
-    const tmp = path.join(path.dirname(target), `temp-bg-${process.pid}.rdb`);
-    let data: Buffer;
+    const tmp = path.join(path.dirname(target), `temp-bg-${process.pid}-${++this.bgsaveSeq}.rdb`);
+    let run: SnapshotRun;
     try {
-      data = serializeDataset(s.ks, this.options());
+      run = startSnapshot(s.ks, new RdbEncoder(this.options()), tmp, s.config.num('rdb-key-save-delay'));
     } catch (e) {
       this.finishBgsave(false, started, 0, `Background saving error: ${(e as Error).message}`);
       return true;
     }
-    s.log.notice(`Background saving started (${data.length} bytes snapshot)`);
-    void (async () => {
-      const fh = await openAsync(tmp, 'w', 0o644);
-      try {
-        await fh.write(data);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await renameAsync(tmp, target);
-    })().then(
-      () => this.finishBgsave(true, started, dirtyBefore, 'Background saving terminated with success'),
-      (e: unknown) => {
-        void unlinkAsync(tmp).catch(() => {});
-        this.finishBgsave(false, started, 0, `Background saving error: ${(e as Error).message}`);
-      },
-    );
+    this.running = run.job;
+    s.log.notice('Background saving started');
+    const job = run.job;
+    run.done
+      .then(async () => {
+        // An abandoned save (abortBgsave) never replaces the file.
+        if (this.running !== job) throw new Error('abandoned');
+        await renameAsync(tmp, target);
+      })
+      .then(
+        () => this.finishBgsave(true, started, dirtyBefore, 'Background saving terminated with success'),
+        (e: unknown) => {
+          void unlinkAsync(tmp).catch(() => {});
+          if (this.running === job) this.finishBgsave(false, started, 0, `Background saving error: ${(e as Error).message}`);
+        },
+      );
     return true;
+  }
+
+  /** An AOF rewrite ended: a scheduled BGSAVE can start. */
+  rewriteFinished(): void {
+    if (this.bgsaveScheduled && !this.bgsaveInProgress) this.bgsave();
+  }
+
+  /** BGSAVE SCHEDULE while an AOF rewrite runs: started by cron once nothing else runs. */
+  bgsaveScheduled = false;
+  private running: PointInTime | null = null;
+  private bgsaveSeq = 0;
+
+  /**
+   * Stops a BGSAVE in progress and removes its temporary file (FLUSHALL, shutdown), as Redis kills
+   * its child; the last save status is left as it was.
+   */
+  abortBgsave(): void {
+    const job = this.running;
+    if (job === null) return;
+    job.abort();
+    this.running = null;
+    this.bgsaveInProgress = false;
+    this.bgsaveStartedAt = -1;
+    this.server.log.warning('Background saving stopped: the snapshot in progress was abandoned');
   }
 
   private finishBgsave(ok: boolean, started: number, dirtyBefore: number, msg: string): void {
     const s = this.server;
+    this.running = null;
     this.bgsaveInProgress = false;
     this.bgsaveStartedAt = -1;
     this.lastBgsaveSeconds = Math.round((performance.now() - started) / 1000);
@@ -154,12 +180,17 @@ export class Snapshots {
       this.saved(dirtyBefore);
       s.log.notice(msg);
     } else s.log.warning(msg);
+    s.aof.snapshotFinished();
   }
 
   /** `save <seconds> <changes>` points, checked by cron. */
   cron(): void {
     const s = this.server;
-    if (this.bgsaveInProgress) return;
+    if (this.bgsaveInProgress || s.ks.cow !== null) return;
+    if (this.bgsaveScheduled) {
+      this.bgsave();
+      return;
+    }
     const points = s.config.str('save').split(' ').filter((x) => x !== '').map(Number);
     const now = s.clock.now();
     const dirty = s.ks.stats.dirty;
