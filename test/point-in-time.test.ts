@@ -4,9 +4,11 @@
 // digest as Redis's) compares datasets.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { LARGE_VALUE, PointInTime } from '../src/persistence/point-in-time.js';
+import { RdbEncoder } from '../src/persistence/rdb/file.js';
 import { RawConn, haveRedis, rng, startRedis, startServer, waitFor, type TestServer } from './helpers.js';
 
 const KEYS = 400;
@@ -203,6 +205,79 @@ describe('point-in-time snapshots', () => {
       const saves = Number(await info(c, 'rdb_saves'));
       await waitFor(async () => Number(await info(c, 'rdb_saves')) === saves + 1, 20000, 'the scheduled BGSAVE');
       assert.equal(await info(c, 'aof_rewrites'), '2');
+    });
+  });
+
+  it('a large value is written in steps while other keys change; touching it finishes it first', async () => {
+    await withServer({}, async (t, c, dir) => {
+      const n = LARGE_VALUE * 2 + 100;
+      const members = (p: string): string[] => Array.from({ length: n }, (_, i) => `${p}${i}`);
+      for (const db of ['0', '2']) {
+        await c.call('SELECT', db);
+        await c.call('SADD', 'bigset', ...members('m'));
+        await c.call('HSET', 'bighash', ...members('f').flatMap((f, i) => [f, String(i)]));
+        await c.call('ZADD', 'bigzset', ...members('z').flatMap((m, i) => [String(i / 3), m]));
+        await c.call('RPUSH', 'biglist', ...members('e'));
+        await c.call('PEXPIRE', 'bighash', '99999999');
+        for (let i = 0; i < 300; i++) await c.call('SET', `small${i}`, String(i));
+      }
+      await c.call('SELECT', '0');
+      const digest = await c.call('DEBUG', 'DIGEST');
+      const ks = t.server.ks;
+      const encoder = new RdbEncoder(t.server.snapshots.options());
+      const job = new PointInTime(ks, encoder);
+      ks.cow = job;
+      const r = rng(7);
+      let steps = 0;
+      // A zero budget: each step writes one part of a large value, or a few small keys.
+      while (!job.step(0, Infinity)) {
+        steps++;
+        await c.call('SELECT', r() < 0.5 ? '0' : '2');
+        const big = ['bigset', 'bighash', 'bigzset', 'biglist'][Math.floor(r() * 4)]!;
+        const small = `small${Math.floor(r() * 300)}`;
+        const ops = [
+          ['SET', small, 'changed'],
+          ['DEL', small],
+          ['SET', `fresh${steps}`, 'x'],
+          ['SADD', big === 'bigset' ? big : 'other', 'added'],
+          ['SREM', 'bigset', `m${Math.floor(r() * n)}`],
+          ['HSET', 'bighash', 'f1', 'changed'],
+          ['ZADD', 'bigzset', '-5', 'z7'],
+          ['LPUSH', 'biglist', 'head'],
+          ['PERSIST', 'bighash'],
+        ];
+        // Most steps change small keys, some touch a large value while it may be half written.
+        const op = r() < 0.85 ? ops[Math.floor(r() * 3)]! : ops[3 + Math.floor(r() * 6)]!;
+        await c.call(...op);
+      }
+      assert.ok(steps > 20, `the walk took ${steps} steps`);
+      assert.equal(ks.cow, null);
+      writeFileSync(path.join(dir, 'dump.rdb'), Buffer.concat([encoder.take(), encoder.end()]));
+      assert.notEqual(await c.call('DEBUG', 'DIGEST'), digest);
+      assert.equal(await c.call('DEBUG', 'RELOAD', 'NOSAVE'), '+OK\r\n');
+      assert.equal(await c.call('DEBUG', 'DIGEST'), digest);
+    });
+  });
+
+  it('BGREWRITEAOF in command form writes large values as of the start too', async () => {
+    await withServer({ appendonly: 'yes', 'aof-use-rdb-preamble': 'no' }, async (_t, c) => {
+      const n = LARGE_VALUE * 2;
+      await c.call('SADD', 'bigset', ...Array.from({ length: n }, (_, i) => `m${i}`));
+      await c.call('ZADD', 'bigzset', ...Array.from({ length: n }, (_, i) => [String(i / 7), `z${i}`]).flat());
+      for (let i = 0; i < 200; i++) await c.call('SET', `small${i}`, String(i));
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '2000');
+      assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+      for (let i = 0; i < 50; i++) {
+        await c.call('SADD', 'bigset', `new${i}`);
+        await c.call('ZINCRBY', 'bigzset', '1', `z${i}`);
+        await c.call('DEL', `small${i * 3}`);
+      }
+      assert.equal(await info(c, 'aof_rewrite_in_progress'), '1');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+      await waitFor(async () => (await info(c, 'aof_rewrite_in_progress')) === '0', 20000, 'the rewrite');
+      const digest = await c.call('DEBUG', 'DIGEST');
+      assert.equal(await c.call('DEBUG', 'LOADAOF'), '+OK\r\n');
+      assert.equal(await c.call('DEBUG', 'DIGEST'), digest);
     });
   });
 });

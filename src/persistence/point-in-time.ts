@@ -8,10 +8,55 @@
 // operations (FLUSHDB, FLUSHALL, SWAPDB, DEBUG RELOAD) first `complete` the walk synchronously.
 // Each key is written exactly once, with the value, expiry and access data it had at the start.
 //
+// A large value (more than LARGE_VALUE elements) is written in steps across slices, into a buffer
+// of its own that joins the file when complete; other keys go on being written meanwhile. Only a
+// read or change of that very key makes the rest of it be written at once.
+//
 // What is written, and how, is the encoder's business: an RDB file (rdb/file.ts) or an AOF base
-// in command form (aof/aof.ts). One value is always written whole, within one slice.
+// in command form (aof/aof.ts).
 import { open } from 'node:fs/promises';
 import type { Db, Keyspace, SnapshotHook, Value } from '../store/db.js';
+import { STEP_ELEMENTS, elementCount } from './rdb/object.js';
+
+/** A key whose value is written in steps: `steps` writes it, `take` returns the bytes so far. */
+export interface KeySteps {
+  steps: Iterator<void>;
+  readonly buffered: number;
+  take(): Buffer;
+}
+
+/** Bytes waiting for the file, taken in pieces of a bounded size without copying large buffers. */
+export class ChunkQueue {
+  private readonly q: Buffer[] = [];
+  size = 0;
+
+  push(b: Buffer): void {
+    if (b.length === 0) return;
+    this.q.push(b);
+    this.size += b.length;
+  }
+
+  /** Up to `max` bytes, in order. */
+  take(max = Infinity): Buffer {
+    const parts: Buffer[] = [];
+    let n = 0;
+    while (this.q.length > 0 && n < max) {
+      const b = this.q[0]!;
+      const want = max - n;
+      if (b.length <= want) {
+        parts.push(b);
+        this.q.shift();
+        n += b.length;
+      } else {
+        parts.push(b.subarray(0, want));
+        this.q[0] = b.subarray(want);
+        n += want;
+      }
+    }
+    this.size -= n;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+  }
+}
 
 /** Turns keys into file bytes. Databases may be selected more than once, in any order. */
 export interface KeyEncoder {
@@ -19,18 +64,26 @@ export interface KeyEncoder {
   select(db: Db, first: boolean): void;
   /** One key, with its value and (read from `db`) its expiry and access data. */
   key(db: Db, key: string, value: Value): void;
+  /** The same, in steps, apart from the output; `append` adds the result once complete. */
+  keySteps(db: Db, key: string, value: Value): KeySteps;
+  append(bytes: Buffer): void;
   /** Bytes encoded and not yet taken. */
   readonly buffered: number;
-  /** Takes the bytes encoded so far. */
-  take(): Buffer;
+  /** Takes the bytes encoded so far, or the first `max` of them. */
+  take(max?: number): Buffer;
   /** Ends the output (EOF marker, checksum) and takes the rest. */
   end(): Buffer;
 }
 
 /** The walk runs this long (ms) per event-loop turn. */
 export const SLICE_MS = 1;
-/** Encoded bytes are handed to the file in chunks of about this size. */
-const CHUNK = 1 << 20;
+/**
+ * Encoded bytes go to the file in pieces of this size, one per event-loop turn (an RDB's
+ * checksum is computed over each piece as it is taken).
+ */
+const CHUNK = 1 << 18;
+/** Values with more elements than this are written in steps. */
+export const LARGE_VALUE = 8 * STEP_ELEMENTS;
 
 export class PointInTime implements SnapshotHook {
   /** Per database: keys already written or known absent at the start; null once finished. */
@@ -39,6 +92,8 @@ export class PointInTime implements SnapshotHook {
   private current = -1;
   private dbIndex = 0;
   private walk: Iterator<[string, Value]> | null = null;
+  /** The large value being written in steps. */
+  private large: { db: Db; key: string; steps: KeySteps; parts: Buffer[] } | null = null;
   /** Keys written so far (INFO, and the pace under rdb-key-save-delay). */
   keys = 0;
   /** True once every key is written (the file may still be being written out). */
@@ -55,6 +110,11 @@ export class PointInTime implements SnapshotHook {
 
   /** SnapshotHook: called before `key` in `db` is read or changed. */
   preserve(db: Db, key: string): void {
+    const large = this.large;
+    if (large !== null && large.key === key && large.db === db) {
+      this.stepLarge(Infinity);
+      return;
+    }
     const seen = this.seen[db.id];
     if (seen === null || seen === undefined || seen.has(key)) return;
     seen.add(key);
@@ -68,13 +128,34 @@ export class PointInTime implements SnapshotHook {
   }
 
   private emit(db: Db, key: string, v: Value): void {
-    if (this.current !== db.id) {
-      this.current = db.id;
-      this.encoder.select(db, !this.selected[db.id]);
-      this.selected[db.id] = true;
-    }
+    this.select(db);
     this.encoder.key(db, key, v);
     this.keys++;
+  }
+
+  private select(db: Db): void {
+    if (this.current === db.id) return;
+    this.current = db.id;
+    this.encoder.select(db, !this.selected[db.id]);
+    this.selected[db.id] = true;
+  }
+
+  /** Writes on the large value until `deadline`; true once it is complete (and appended). */
+  private stepLarge(deadline: number): boolean {
+    const large = this.large!;
+    const s = large.steps;
+    for (;;) {
+      if (s.steps.next().done === true) break;
+      // Taken in pieces, so that no buffer has to grow (and be copied) to the value's size.
+      if (s.buffered >= CHUNK) large.parts.push(s.take());
+      if (performance.now() > deadline) return false;
+    }
+    this.large = null;
+    this.select(large.db);
+    for (const p of large.parts) this.encoder.append(p);
+    this.encoder.append(s.take());
+    this.keys++;
+    return true;
   }
 
   /**
@@ -85,6 +166,7 @@ export class PointInTime implements SnapshotHook {
     if (this.walked) return true;
     const dbs = this.ks.dbs;
     const deadline = performance.now() + budgetMs;
+    if (this.large !== null && !this.stepLarge(deadline)) return false;
     const limit = this.keys + maxKeys;
     let n = 0;
     while (this.dbIndex < dbs.length) {
@@ -98,6 +180,11 @@ export class PointInTime implements SnapshotHook {
         const [key, v] = r.value;
         if (seen.has(key)) continue;
         seen.add(key);
+        if (typeof v !== 'string' && elementCount(v) > LARGE_VALUE) {
+          this.large = { db, key, steps: this.encoder.keySteps(db, key, v), parts: [] };
+          if (!this.stepLarge(deadline)) return false;
+          continue;
+        }
         this.emit(db, key, v);
         if ((++n & 31) === 0 && performance.now() > deadline) return false;
       }
@@ -117,6 +204,7 @@ export class PointInTime implements SnapshotHook {
   /** Stops the walk; what was encoded is dropped by the caller. */
   abort(): void {
     this.aborted = true;
+    this.large = null;
     this.finishWalk();
   }
 }
@@ -150,14 +238,19 @@ export function startSnapshot(ks: Keyspace, encoder: KeyEncoder, file: string, k
         } else finished = job.step(SLICE_MS, Infinity);
         if (finished) break;
         if (encoder.buffered >= CHUNK) {
-          const chunk = encoder.take();
+          const chunk = encoder.take(CHUNK);
           await fh.write(chunk);
           size += chunk.length;
         } else if (keyDelayUs >= 1000) await new Promise((r) => setTimeout(r, Math.min(1000, Math.floor(keyDelayUs / 1000))));
         else await new Promise((r) => setImmediate(r));
       }
       if (job.aborted) throw new Error('snapshot aborted');
-      const rest = Buffer.concat([encoder.take(), encoder.end()]);
+      while (encoder.buffered > 0) {
+        const chunk = encoder.take(CHUNK);
+        await fh.write(chunk);
+        size += chunk.length;
+      }
+      const rest = encoder.end();
       await fh.write(rest);
       size += rest.length;
       await fh.sync();

@@ -11,7 +11,7 @@
 // snapshot (persistence/point-in-time.ts); writes meanwhile go to a new incremental file that the
 // manifest lists from the start. Turning the AOF on writes its first base at once.
 import { RdbEncoder } from '../rdb/file.js';
-import { encodeDataset, startSnapshot, type KeyEncoder, type PointInTime } from '../point-in-time.js';
+import { ChunkQueue, encodeDataset, startSnapshot, type KeyEncoder, type KeySteps, type PointInTime } from '../point-in-time.js';
 import {
   closeSync,
   existsSync,
@@ -678,39 +678,76 @@ export class Aof {
   }
 }
 
+/** Commands in RESP form, collected as text and taken as bytes. */
+class TextParts {
+  private parts: string[] = [];
+  length = 0;
+
+  readonly put = (argv: readonly string[]): void => {
+    const s = encodeCommand(argv);
+    this.parts.push(s);
+    this.length += s.length;
+  };
+
+  take(): Buffer {
+    const out = Buffer.from(this.parts.join(''), 'latin1');
+    this.parts = [];
+    this.length = 0;
+    return out;
+  }
+}
+
 /**
  * An AOF base in command form (aof-use-rdb-preamble no), key by key (point-in-time.ts's
  * KeyEncoder): SELECT, then per key its commands and PEXPIREAT. Keys whose time had passed at
  * the start are left out, as Redis's rewrite does.
  */
 class CommandEncoder implements KeyEncoder {
-  private parts: string[] = [];
-  buffered = 0;
+  /** Commands not yet turned into bytes. */
+  private text = new TextParts();
+  private readonly queue = new ChunkQueue();
 
   constructor(private readonly now: number) {}
 
-  private readonly put = (argv: readonly string[]): void => {
-    const s = encodeCommand(argv);
-    this.parts.push(s);
-    this.buffered += s.length;
-  };
+  get buffered(): number {
+    return this.queue.size + this.text.length;
+  }
 
   select(db: Db): void {
-    this.put(['SELECT', String(db.id)]);
+    this.text.put(['SELECT', String(db.id)]);
   }
 
   key(db: Db, key: string, value: Value): void {
-    const at = db.getExpire(key);
-    if (at !== undefined && at < this.now) return;
-    emitValue(this.put, key, value);
-    if (at !== undefined) this.put(['PEXPIREAT', key, String(at)]);
+    const steps = this.commands(this.text.put, db, key, value);
+    while (steps.next().done !== true);
   }
 
-  take(): Buffer {
-    const out = Buffer.from(this.parts.join(''), 'latin1');
-    this.parts = [];
-    this.buffered = 0;
-    return out;
+  keySteps(db: Db, key: string, value: Value): KeySteps {
+    const text = new TextParts();
+    return {
+      steps: this.commands(text.put, db, key, value),
+      get buffered() {
+        return text.length;
+      },
+      take: () => text.take(),
+    };
+  }
+
+  private *commands(put: (argv: readonly string[]) => void, db: Db, key: string, value: Value): Generator<void, void, void> {
+    const at = db.getExpire(key);
+    if (at !== undefined && at < this.now) return;
+    yield* emitValue(put, key, value);
+    if (at !== undefined) put(['PEXPIREAT', key, String(at)]);
+  }
+
+  append(bytes: Buffer): void {
+    this.queue.push(this.text.take());
+    this.queue.push(bytes);
+  }
+
+  take(max = Infinity): Buffer {
+    this.queue.push(this.text.take());
+    return this.queue.take(max);
   }
 
   end(): Buffer {
@@ -719,39 +756,46 @@ class CommandEncoder implements KeyEncoder {
 }
 
 /** The commands that recreate one key (Redis's rewrite: RPUSH, SADD, ZADD, HMSET in batches). */
-function emitValue(put: (argv: readonly string[]) => void, key: string, value: Value): void {
+function* emitValue(put: (argv: readonly string[]) => void, key: string, value: Value): Generator<void, void, void> {
   if (typeof value === 'string') {
     put(['SET', key, value]);
     return;
   }
+  // Commands of ITEMS_PER_CMD elements; a yield every 16 commands.
+  const batches = function* (cmd: string, items: Iterable<string>, per: number): Generator<void, void, void> {
+    let batch = [cmd, key];
+    let n = 0;
+    for (const x of items) {
+      batch.push(x);
+      if (batch.length === 2 + per) {
+        put(batch);
+        batch = [cmd, key];
+        if (++n % 16 === 0) yield;
+      }
+    }
+    if (batch.length > 2) put(batch);
+  };
   switch (value.type) {
     case 'list': {
-      const items = (value as ListValue).toArray();
-      for (let i = 0; i < items.length; i += ITEMS_PER_CMD) put(['RPUSH', key, ...items.slice(i, i + ITEMS_PER_CMD)]);
+      const list = value as ListValue;
+      yield* batches('RPUSH', (function* () {
+        for (let i = 0; i < list.length; i++) yield list.at(i);
+      })(), ITEMS_PER_CMD);
       return;
     }
-    case 'set': {
-      const items = (value as SetValue).ordered();
-      for (let i = 0; i < items.length; i += ITEMS_PER_CMD) put(['SADD', key, ...items.slice(i, i + ITEMS_PER_CMD)]);
+    case 'set':
+      yield* batches('SADD', (value as SetValue).ordered(), ITEMS_PER_CMD);
       return;
-    }
-    case 'hash': {
-      const pairs = (value as HashValue).pairs();
-      for (let i = 0; i < pairs.length; i += ITEMS_PER_CMD * 2) put(['HMSET', key, ...pairs.slice(i, i + ITEMS_PER_CMD * 2)]);
+    case 'hash':
+      yield* batches('HMSET', (function* () {
+        for (const [f, v] of (value as HashValue).entries()) yield* [f, v];
+      })(), ITEMS_PER_CMD * 2);
       return;
-    }
-    case 'zset': {
-      let batch: string[] = ['ZADD', key];
-      (value as ZSet).tree.forEach((member, score) => {
-        batch.push(formatScore(score), member);
-        if (batch.length === 2 + ITEMS_PER_CMD * 2) {
-          put(batch);
-          batch = ['ZADD', key];
-        }
-      });
-      if (batch.length > 2) put(batch);
+    case 'zset':
+      yield* batches('ZADD', (function* () {
+        for (const [m, score] of (value as ZSet).tree.ascending()) yield* [formatScore(score), m];
+      })(), ITEMS_PER_CMD * 2);
       return;
-    }
     default:
       throw new Error(`the AOF rewrite cannot write a value of type ${value.type}`);
   }

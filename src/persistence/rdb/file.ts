@@ -5,8 +5,8 @@
 // problem: a file is loaded whole or not at all.
 import type { Db, Keyspace, Value } from '../../store/db.js';
 import { crc64 } from './crc64.js';
-import { encodeDataset, type KeyEncoder } from '../point-in-time.js';
-import { RDB_VERSION, isObjectType, objectType, readObject, writeValue, type LoadLimits, type WriteOptions } from './object.js';
+import { ChunkQueue, encodeDataset, type KeyEncoder, type KeySteps } from '../point-in-time.js';
+import { RDB_VERSION, isObjectType, objectType, readObject, writeValue, writeValueSteps, type LoadLimits, type WriteOptions } from './object.js';
 import { RdbError, RdbReader, RdbUnsupportedError } from './reader.js';
 import { RdbWriter } from './writer.js';
 
@@ -43,6 +43,8 @@ export interface SaveOptions extends WriteOptions {
  */
 export class RdbEncoder implements KeyEncoder {
   private readonly w = new RdbWriter(1 << 16);
+  /** Bytes before those in `w`. */
+  private readonly queue = new ChunkQueue();
   private crc = 0n;
 
   constructor(private readonly o: SaveOptions) {
@@ -72,7 +74,24 @@ export class RdbEncoder implements KeyEncoder {
   }
 
   key(db: Db, key: string, value: Value): void {
-    const w = this.w;
+    this.header(this.w, db, key, value);
+    writeValue(this.w, value, this.o);
+  }
+
+  keySteps(db: Db, key: string, value: Value): KeySteps {
+    const side = new RdbWriter(1 << 16);
+    this.header(side, db, key, value);
+    return {
+      steps: writeValueSteps(side, value, this.o),
+      get buffered() {
+        return side.length;
+      },
+      take: () => side.take(),
+    };
+  }
+
+  /** Expiry, access data, type byte and key name. */
+  private header(w: RdbWriter, db: Db, key: string, value: Value): void {
     const o = this.o;
     const at = db.expires.size > 0 ? db.expires.get(key) : undefined;
     if (at !== undefined) {
@@ -87,15 +106,22 @@ export class RdbEncoder implements KeyEncoder {
       w.byte(OP_FREQ);
       w.byte(o.lfuCounter(seen));
     }
-    writeKeyValue(w, key, value, o);
+    w.byte(objectType(value));
+    w.string(key, o.compress);
+  }
+
+  append(bytes: Buffer): void {
+    if (this.w.length > 0) this.queue.push(this.w.take());
+    this.queue.push(bytes);
   }
 
   get buffered(): number {
-    return this.w.length;
+    return this.queue.size + this.w.length;
   }
 
-  take(): Buffer {
-    const out = this.w.take();
+  take(max = Infinity): Buffer {
+    if (this.w.length > 0) this.queue.push(this.w.take());
+    const out = this.queue.take(max);
     if (this.o.checksum) this.crc = crc64(out, this.crc);
     return out;
   }
@@ -103,22 +129,16 @@ export class RdbEncoder implements KeyEncoder {
   end(): Buffer {
     const w = this.w;
     w.byte(OP_EOF);
-    if (this.o.checksum) this.crc = crc64(w.view(), this.crc);
-    w.u64le(this.o.checksum ? this.crc : 0n);
-    return w.take();
+    const body = this.take();
+    const tail = Buffer.alloc(8);
+    tail.writeBigUInt64LE(this.o.checksum ? this.crc : 0n);
+    return Buffer.concat([body, tail]);
   }
 }
 
 /** The dataset as an RDB file, now (SAVE, DEBUG RELOAD, shutdown). */
 export function serializeDataset(ks: Keyspace, o: SaveOptions): Buffer {
   return encodeDataset(ks, new RdbEncoder(o));
-}
-
-/** Type byte, key, value. */
-function writeKeyValue(w: RdbWriter, key: string, value: Value, o: WriteOptions): void {
-  w.byte(objectType(value));
-  w.string(key, o.compress);
-  writeValue(w, value, o);
 }
 
 export interface LoadedKey {

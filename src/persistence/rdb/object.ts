@@ -87,6 +87,14 @@ export function objectType(v: Value): number {
   throw new Error(`no RDB encoding for a ${v.type} value`);
 }
 
+/** How many elements a value holds (1 for a string). */
+export function elementCount(v: Value): number {
+  if (typeof v === 'string') return 1;
+  if (v instanceof ListValue) return v.length;
+  if (v instanceof SetValue || v instanceof HashValue || v instanceof ZSet) return v.size;
+  return 1;
+}
+
 /** Writes the type byte and the value (rdbSaveObjectType + rdbSaveObject). */
 export function writeObject(w: RdbWriter, v: Value, opts: WriteOptions): void {
   w.byte(objectType(v));
@@ -95,31 +103,50 @@ export function writeObject(w: RdbWriter, v: Value, opts: WriteOptions): void {
 
 /** Writes the value without its type byte (an RDB file puts the key in between). */
 export function writeValue(w: RdbWriter, v: Value, opts: WriteOptions): void {
+  const steps = writeValueSteps(w, v, opts);
+  while (steps.next().done !== true);
+}
+
+/** Elements written between two yields of writeValueSteps. */
+export const STEP_ELEMENTS = 1024;
+
+/**
+ * writeValue in steps: yields after every STEP_ELEMENTS elements, so that a large value can be
+ * written across event-loop turns (a point-in-time snapshot keeps the value unchanged meanwhile).
+ */
+export function* writeValueSteps(w: RdbWriter, v: Value, opts: WriteOptions): Generator<void, void, void> {
   const type = objectType(v);
   const z = opts.compress;
   if (typeof v === 'string') {
     w.string(v, z);
   } else if (v instanceof ListValue) {
-    writeQuicklist(w, v, opts);
+    yield* writeQuicklist(w, v, opts);
   } else if (v instanceof SetValue) {
     const members = v.ordered();
     if (type === RDB_TYPE.SET_INTSET) {
       w.blob(encodeIntset(members), z);
     } else {
       w.len(members.length);
-      for (const m of members) w.string(m, z);
+      for (let i = 0; i < members.length; i++) {
+        w.string(members[i]!, z);
+        if (i % STEP_ELEMENTS === STEP_ELEMENTS - 1) yield;
+      }
     }
   } else if (v instanceof HashValue) {
-    const pairs = v.pairs();
     if (type === RDB_TYPE.HASH_LISTPACK) {
-      w.blob(encodeListpack(pairs), z);
+      w.blob(encodeListpack(v.pairs()), z);
     } else {
-      w.len(pairs.length / 2);
-      for (const s of pairs) w.string(s, z);
+      w.len(v.size);
+      let i = 0;
+      for (const [f, value] of v.entries()) {
+        w.string(f, z);
+        w.string(value, z);
+        if (++i % STEP_ELEMENTS === 0) yield;
+      }
     }
   } else if (v instanceof ZSet) {
-    const [members, scores] = v.tree.toArrays();
     if (type === RDB_TYPE.ZSET_LISTPACK) {
+      const [members, scores] = v.tree.toArrays();
       const lp = new ListpackBuilder();
       for (let i = 0; i < members.length; i++) {
         lp.append(members[i]!);
@@ -128,10 +155,12 @@ export function writeValue(w: RdbWriter, v: Value, opts: WriteOptions): void {
       w.blob(lp.finish(), z);
     } else {
       // Highest first, so that a loader inserting in order always inserts at the head.
-      w.len(members.length);
-      for (let i = members.length - 1; i >= 0; i--) {
-        w.string(members[i]!, z);
-        w.binaryDouble(scores[i]!);
+      w.len(v.size);
+      let i = 0;
+      for (const [member, score] of v.tree.descending()) {
+        w.string(member, z);
+        w.binaryDouble(score);
+        if (++i % STEP_ELEMENTS === 0) yield;
       }
     }
   }
@@ -156,7 +185,7 @@ const SIZE_ESTIMATE_OVERHEAD = 8;
  * plus 8 stays within the byte limit (negative fill), or the node has fewer than `fill`
  * elements and stays within 8 KB (positive fill).
  */
-function writeQuicklist(w: RdbWriter, list: ListValue, opts: WriteOptions): void {
+function* writeQuicklist(w: RdbWriter, list: ListValue, opts: WriteOptions): Generator<void, void, void> {
   const fill = Math.max(-5, Math.min(32767, opts.listMaxListpackSize));
   const nodes: Buffer[] = [];
   let cur: ListpackBuilder | null = null;
@@ -174,12 +203,14 @@ function writeQuicklist(w: RdbWriter, list: ListValue, opts: WriteOptions): void
       cur = new ListpackBuilder();
     }
     cur!.append(s);
+    if (i % STEP_ELEMENTS === STEP_ELEMENTS - 1) yield;
   }
   if (cur !== null) nodes.push(cur.finish());
   w.len(nodes.length);
-  for (const lp of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
     w.len(QUICKLIST_NODE_PACKED);
-    w.blob(lp, opts.compress);
+    w.blob(nodes[i]!, opts.compress);
+    if (i % 64 === 63) yield;
   }
 }
 

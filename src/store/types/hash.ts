@@ -136,6 +136,18 @@ export class HashValue implements TypedValue {
     return out;
   }
 
+  /** Every field and value in the order of pairs(), lazily (the hash must not change meanwhile). */
+  *entries(): Generator<[string, string], void, void> {
+    if (this.flat !== null) {
+      const f = this.flat;
+      for (let i = 0; i < f.length; i += 2) yield [f[i]!, f[i + 1]!];
+      return;
+    }
+    const vals = this.m!.vals!;
+    const it = this.m!.entries();
+    for (let r = it.next(); r.done !== true; r = it.next()) yield [r.value[0], vals[r.value[1]]!];
+  }
+
   /** A uniformly random position in [0, size) for fieldAt/valueAt (the hash must not be empty). */
   randomIndex(): number {
     return Math.floor(Math.random() * this.size);

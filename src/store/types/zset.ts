@@ -456,6 +456,24 @@ export class ZTree {
     }
   }
 
+  /** Every element in order, lazily (the tree must not change meanwhile). */
+  *ascending(): Generator<[string, number], void, void> {
+    for (let l: Leaf | null = this.first; l !== null; l = l.next) {
+      const ms = l.members;
+      const ss = l.scores;
+      for (let i = 0; i < ms.length; i++) yield [ms[i]!, ss[i]!];
+    }
+  }
+
+  /** Every element from the highest down, lazily (the tree must not change meanwhile). */
+  *descending(): Generator<[string, number], void, void> {
+    for (let l: Leaf | null = this.last; l !== null; l = l.prev) {
+      const ms = l.members;
+      const ss = l.scores;
+      for (let i = ms.length - 1; i >= 0; i--) yield [ms[i]!, ss[i]!];
+    }
+  }
+
   /** Every element in order (for copies and tests). */
   toArrays(): [string[], number[]] {
     const ms: string[] = [];
