@@ -468,7 +468,7 @@ describe('ACL effects on connections', () => {
     }
   });
 
-  it('a disabled default user makes new connections authenticate; existing ones keep working', async () => {
+  it('a disabled default user makes new connections authenticate; the connection that disabled it keeps working', async () => {
     const admin = await RawConn.connect(t.port);
     try {
       assert.equal(await admin.call('ACL', 'SETUSER', 'default', 'off'), '+OK\r\n');
@@ -479,6 +479,48 @@ describe('ACL effects on connections', () => {
       assert.equal(await admin.call('ACL', 'SETUSER', 'default', 'on'), '+OK\r\n');
     } finally {
       admin.close();
+    }
+  });
+
+  it('a change that would refuse a login closes the other connections that used it; other changes close none', async () => {
+    const admin = await RawConn.connect(t.port);
+    const conns: RawConn[] = [];
+    const open = async (...auth: string[]): Promise<RawConn> => {
+      const c = await RawConn.connect(t.port);
+      conns.push(c);
+      if (auth.length > 0) assert.equal(await c.call('AUTH', ...auth), '+OK\r\n');
+      return c;
+    };
+    try {
+      assert.equal(await admin.call('ACL', 'SETUSER', 'ops', 'on', '>one', '>two', '+@all', '~*'), '+OK\r\n');
+      const withOne = await open('ops', 'one');
+      const withTwo = await open('ops', 'two');
+      // Permissions change: nobody is closed.
+      assert.equal(await admin.call('ACL', 'SETUSER', 'ops', '-debug', 'resetkeys', '~cache:*'), '+OK\r\n');
+      assert.equal(await withOne.call('PING'), '+PONG\r\n');
+      // Password "one" removed: only the connection that logged in with it is closed.
+      assert.equal(await admin.call('ACL', 'SETUSER', 'ops', '<one'), '+OK\r\n');
+      await withOne.waitClosed();
+      assert.equal(await withTwo.call('PING'), '+PONG\r\n');
+      // Disabled: every connection of the user, except the one making the change.
+      const self = await open('ops', 'two');
+      assert.equal(await self.call('ACL', 'SETUSER', 'ops', 'off'), '+OK\r\n');
+      await withTwo.waitClosed();
+      assert.equal(await self.call('PING'), '+PONG\r\n');
+      // The default user: connections let in without a password are closed once one is required.
+      const anon = await open();
+      assert.equal(await anon.call('PING'), '+PONG\r\n');
+      assert.equal(await admin.call('CONFIG', 'SET', 'requirepass', 'S3cret!pass'), '+OK\r\n');
+      await anon.waitClosed();
+      assert.equal(await admin.call('PING'), '+PONG\r\n');
+      const fresh = await open('S3cret!pass');
+      assert.equal(await admin.call('CONFIG', 'SET', 'requirepass', ''), '+OK\r\n');
+      assert.equal(await fresh.call('PING'), '+PONG\r\n', 'a password no longer needed keeps the login valid');
+      assert.ok(t.logs.some((l) => /its login is no longer valid/.test(l)));
+    } finally {
+      await admin.call('ACL', 'DELUSER', 'ops');
+      admin.close();
+      for (const c of conns) c.close();
     }
   });
 

@@ -134,7 +134,7 @@ export const aclCommands: HandlerMap = {
     }
     const existing = server.users.get(name);
     if (existing !== undefined) server.killRevokedSubscribers(existing, staged, c);
-    server.users.commit(staged);
+    server.closeStaleLogins(server.users.commit(staged), c);
     c.out.ok();
   },
 

@@ -150,6 +150,7 @@ function configSet(client: Client, argv: string[], server: Server): void {
         return;
       }
     }
+    if (defs.some((d) => d.name === 'requirepass')) server.closeStaleLogins(server.users.defaultUser, client);
     client.out.ok();
     return;
   }
@@ -161,7 +162,10 @@ function configSet(client: Client, argv: string[], server: Server): void {
   const cmd = server.table.byFullName('config|set');
   client.deferReply(
     serialized(server, () => applyWithListeners(server, argv, defs, fresh, first)).then((reply) => {
-      if (reply === null) return () => client.out.ok();
+      if (reply === null) {
+        if (defs.some((d) => d.name === 'requirepass')) server.closeStaleLogins(server.users.defaultUser, client);
+        return () => client.out.ok();
+      }
       if (cmd !== undefined) cmd.stats.failed++;
       return () => client.out.error(reply);
     }),

@@ -227,6 +227,7 @@ export const connectionCommands: HandlerMap = {
     // SECURITY: the connection is logged back in as the default user only if that needs no password.
     c.user = server.users.defaultUser;
     c.authenticated = server.users.defaultLoginFree();
+    c.credential = 'nopass';
     c.out.simple('RESET');
   },
 

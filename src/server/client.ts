@@ -26,6 +26,12 @@ export class Client {
   /** The ACL user this connection runs as (the default user until AUTH). */
   user: User;
   authenticated = true;
+  /**
+   * What logged this connection in: 'nopass' (no password was needed), 'cert' (certificate
+   * login) or the SHA-256 digest of the password given. A change of the user that would refuse
+   * it now logs the connection out (Server.closeStaleLogins).
+   */
+  credential = 'nopass';
   readonly createdAt: number;
   lastInteraction: number;
   readonly addr: string;

@@ -10,7 +10,7 @@ import { ALL_GROUPS } from '../commands/index.js';
 import { reprArg, type ParserLimits } from '../protocol/parser.js';
 import { systemClock, type Clock } from '../store/clock.js';
 import { Keyspace } from '../store/db.js';
-import { type User, Users } from '../acl/users.js';
+import { type User, Users, hashPassword } from '../acl/users.js';
 import { AclLog } from '../acl/log.js';
 import { channelInList } from '../acl/selector.js';
 import { AuthWatch } from '../security/auth-watch.js';
@@ -549,6 +549,7 @@ export class Server {
     }
     client.user = u;
     client.authenticated = true;
+    client.credential = 'cert';
     this.tlsStats.certLogins++;
     this.log.verbose(`Certificate login: ${client.addr} is user '${printableName(cn.name)}'`);
   }
@@ -584,7 +585,24 @@ export class Server {
     }
     client.authenticated = true;
     client.user = u;
+    client.credential = u.nopass ? 'nopass' : hashPassword(pass);
     return true;
+  }
+
+  /**
+   * SECURITY: after a user is changed (ACL SETUSER, requirepass), its other connections that the
+   * user would no longer let in are closed: the user was disabled, the password a connection gave
+   * was removed, or a password is now required where none was. The connection that made the
+   * change keeps its session (it may be fixing its own user), as Redis keeps all of them.
+   */
+  closeStaleLogins(u: User, current: Client | null): void {
+    for (const c of [...this.clients.values()]) {
+      if (c.user !== u || c === current || !c.authenticated) continue;
+      const valid = u.enabled && (c.credential === 'cert' || u.nopass || (c.credential !== 'nopass' && u.passwords.includes(c.credential)));
+      if (valid) continue;
+      this.log.notice(`Closing ${c.addr} (user '${printableName(u.name)}'): its login is no longer valid for the changed user`);
+      c.close();
+    }
   }
 
   /**
