@@ -31,6 +31,7 @@ import { Aof } from '../persistence/aof/aof.js';
 import { AllowList } from '../security/allow-list.js';
 import { loadTlsMaterial, materialChanged, TlsConfigError, type TlsMaterial } from '../tls/context.js';
 import { TlsEndpoint } from '../tls/endpoint.js';
+import { readIntoSharedBuffer } from './reads.js';
 import { certificateCommonName, printableName } from '../tls/identity.js';
 
 /** How a connection reached the server. */
@@ -500,7 +501,7 @@ export class Server {
     if (kind !== 'unix') socket.setNoDelay(true);
     const ka = this.config.num('tcp-keepalive');
     if (ka > 0 && kind !== 'unix') socket.setKeepAlive(true, ka * 1000);
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       try {
         client.onData(chunk);
       } catch (e) {
@@ -508,7 +509,14 @@ export class Server {
         this.log.warning(`Internal error serving ${client.addr}, closing it: ${(e as Error).stack ?? String(e)}`);
         client.close();
       }
+    };
+    // Reads land in one reused buffer where this Node allows it (no allocation per read, the
+    // stream machinery skipped); the parser copies out what it has not consumed yet.
+    const reused = readIntoSharedBuffer(socket, (view) => {
+      onData(view);
+      client.parser.release(view);
     });
+    if (!reused) socket.on('data', onData);
     socket.on('error', () => client.close());
     socket.on('close', () => {
       client.closed = true;
