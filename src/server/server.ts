@@ -528,8 +528,10 @@ export class Server {
 
   /** A TLS handshake completed: client-certificate checks, then the client is admitted. */
   private tlsAccepted(socket: tls.TLSSocket, m: TlsMaterial): void {
-    const peer = socket.getPeerCertificate();
-    const presented = peer !== null && typeof peer === 'object' && Object.keys(peer).length > 0;
+    // The certificate object itself: getPeerCertificate() would also build fingerprints and
+    // decoded fields nobody reads here, at each connection.
+    const peer = socket.getPeerX509Certificate();
+    const presented = peer !== undefined;
     // SECURITY: with tls-auth-clients optional a client may present no certificate, but one it
     // presents must verify.
     if (m.clientAuth !== 'no' && presented && !socket.authorized) {
@@ -539,7 +541,7 @@ export class Server {
       return;
     }
     const client = this.admit(socket, 'tls');
-    if (client === null || this.config.str('tls-auth-clients-user') !== 'CN' || !presented || !socket.authorized) return;
+    if (client === null || this.config.str('tls-auth-clients-user') !== 'CN' || peer === undefined || !socket.authorized) return;
     // SECURITY: certificate login. The CN of a verified certificate is read from the DER bytes; a
     // name with NUL or control bytes is refused (never truncated), and only an existing enabled
     // user is logged in. Anything else leaves the client unauthenticated (AUTH still works).
