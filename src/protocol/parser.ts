@@ -76,6 +76,20 @@ export class RespParser {
     }
   }
 
+  /**
+   * Called after feed() of a view of `reused` (a read buffer the next read overwrites): copies
+   * the bytes not parsed yet out of it, so the parser keeps nothing of it.
+   */
+  release(reused: Buffer): void {
+    if (this.pos >= this.buf.length) {
+      this.buf = EMPTY;
+      this.pos = 0;
+    } else if (this.buf.buffer === reused.buffer) {
+      this.buf = Buffer.from(this.buf.subarray(this.pos));
+      this.pos = 0;
+    }
+  }
+
   /** The next complete command, an empty array for an empty request, or null when more bytes are needed. */
   next(): string[] | null {
     if (this.remaining === 0 && this.big === null) {

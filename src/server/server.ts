@@ -31,6 +31,7 @@ import { Aof } from '../persistence/aof/aof.js';
 import { AllowList } from '../security/allow-list.js';
 import { loadTlsMaterial, materialChanged, TlsConfigError, type TlsMaterial } from '../tls/context.js';
 import { TlsEndpoint } from '../tls/endpoint.js';
+import { readIntoSharedBuffer } from './reads.js';
 import { certificateCommonName, printableName } from '../tls/identity.js';
 
 /** How a connection reached the server. */
@@ -500,7 +501,7 @@ export class Server {
     if (kind !== 'unix') socket.setNoDelay(true);
     const ka = this.config.num('tcp-keepalive');
     if (ka > 0 && kind !== 'unix') socket.setKeepAlive(true, ka * 1000);
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       try {
         client.onData(chunk);
       } catch (e) {
@@ -508,7 +509,14 @@ export class Server {
         this.log.warning(`Internal error serving ${client.addr}, closing it: ${(e as Error).stack ?? String(e)}`);
         client.close();
       }
+    };
+    // Reads land in one reused buffer where this Node allows it (no allocation per read, the
+    // stream machinery skipped); the parser copies out what it has not consumed yet.
+    const reused = readIntoSharedBuffer(socket, (view) => {
+      onData(view);
+      client.parser.release(view);
     });
+    if (!reused) socket.on('data', onData);
     socket.on('error', () => client.close());
     socket.on('close', () => {
       client.closed = true;
@@ -520,8 +528,10 @@ export class Server {
 
   /** A TLS handshake completed: client-certificate checks, then the client is admitted. */
   private tlsAccepted(socket: tls.TLSSocket, m: TlsMaterial): void {
-    const peer = socket.getPeerCertificate();
-    const presented = peer !== null && typeof peer === 'object' && Object.keys(peer).length > 0;
+    // The certificate object itself: getPeerCertificate() would also build fingerprints and
+    // decoded fields nobody reads here, at each connection.
+    const peer = socket.getPeerX509Certificate();
+    const presented = peer !== undefined;
     // SECURITY: with tls-auth-clients optional a client may present no certificate, but one it
     // presents must verify.
     if (m.clientAuth !== 'no' && presented && !socket.authorized) {
@@ -531,7 +541,7 @@ export class Server {
       return;
     }
     const client = this.admit(socket, 'tls');
-    if (client === null || this.config.str('tls-auth-clients-user') !== 'CN' || !presented || !socket.authorized) return;
+    if (client === null || this.config.str('tls-auth-clients-user') !== 'CN' || peer === undefined || !socket.authorized) return;
     // SECURITY: certificate login. The CN of a verified certificate is read from the DER bytes; a
     // name with NUL or control bytes is refused (never truncated), and only an existing enabled
     // user is logged in. Anything else leaves the client unauthenticated (AUTH still works).

@@ -1,0 +1,125 @@
+// Reads into one reused buffer (src/server/reads.ts): the parser keeps nothing of it between
+// reads, over TCP and TLS; and on this Node the mechanism is in effect for both.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { freePort, RawConn, startServer, waitFor, type TestServer } from './helpers.js';
+import { RespParser } from '../src/protocol/parser.js';
+import { makeCa, makeLeaf } from '../src/tls/certs.js';
+
+describe('RespParser.release', () => {
+  it('copies the unparsed bytes out of a reused read buffer', () => {
+    const p = new RespParser({ maxBulkLen: 512 * 1024 * 1024, authRequired: false });
+    const reused = Buffer.alloc(64);
+    const req = Buffer.from('*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*1\r\n$4\r\nPI');
+    req.copy(reused);
+    p.feed(reused.subarray(0, req.length));
+    assert.deepEqual(p.next(), ['GET', 'key']);
+    assert.equal(p.next(), null);
+    p.release(reused);
+    reused.fill(0x78); // the next read overwrites the buffer
+    const rest = Buffer.from('NG\r\n');
+    rest.copy(reused);
+    p.feed(reused.subarray(0, rest.length));
+    assert.deepEqual(p.next(), ['PING']);
+    p.release(reused);
+    assert.equal(p.pending, 0);
+  });
+});
+
+const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-reads-'));
+const f = (name: string): string => path.join(dir, name);
+let tcp: TestServer;
+let secure: TestServer;
+let caPem = '';
+
+before(async () => {
+  const ca = makeCa();
+  const srv = makeLeaf(ca, 'localhost', { hosts: ['localhost', '127.0.0.1'] });
+  caPem = ca.cert;
+  writeFileSync(f('ca.crt'), ca.cert);
+  writeFileSync(f('server.crt'), srv.cert);
+  writeFileSync(f('server.key'), srv.key, { mode: 0o600 });
+  tcp = await startServer();
+  secure = await startServer({
+    'tls-port': String(await freePort()),
+    'tls-cert-file': f('server.crt'),
+    'tls-key-file': f('server.key'),
+    'tls-ca-cert-file': f('ca.crt'),
+    'tls-auth-clients': 'no',
+  });
+});
+
+after(async () => {
+  await tcp.close();
+  await secure.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function tlsConn(t: TestServer): Promise<RawConn> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port: t.server.tlsBoundPorts[0]!, servername: 'localhost', ca: caPem });
+    s.once('secureConnect', () => resolve(RawConn.wrap(s)));
+    s.once('error', reject);
+  });
+}
+
+for (const kind of ['tcp', 'tls'] as const) {
+  describe(`reads over ${kind}`, () => {
+    const server = (): TestServer => (kind === 'tcp' ? tcp : secure);
+    const open = (): Promise<RawConn> => (kind === 'tcp' ? RawConn.connect(tcp.port) : tlsConn(secure));
+
+    it('reads into the reused buffer (no data events) on this Node', async () => {
+      const c = await open();
+      try {
+        assert.equal(await c.call('PING'), '+PONG\r\n');
+        const served = [...server().server.clients.values()].filter((x) => x.transport === kind);
+        assert.ok(served.length > 0);
+        for (const x of served) assert.equal(x.socket.listenerCount('data'), 0);
+      } finally {
+        c.close();
+      }
+    });
+
+    it('keeps a blocked client\'s pipelined requests while other reads reuse the buffer', async () => {
+      const a = await open();
+      const b = await open();
+      try {
+        const key = `rk-${kind}`;
+        // One write: a blocking pop, then two requests that wait in the parser until it is served,
+        // the last one cut in the middle.
+        a.write(`*3\r\n$5\r\nBLPOP\r\n$${key.length}\r\n${key}\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$2\r\nk`);
+        await waitFor(() => [...server().server.clients.values()].some((x) => x.blockedArgv !== null), 5000, 'client blocked');
+        // Other traffic overwrites the read buffer meanwhile.
+        for (let i = 0; i < 20; i++) assert.equal(await b.call('SET', `other${i}`, 'x'.repeat(200 + i)), '+OK\r\n');
+        a.write('2\r\n');
+        assert.equal(await b.call('RPUSH', key, 'v'), ':1\r\n');
+        assert.equal(await a.reply(), `*2\r\n$${key.length}\r\n${key}\r\n$1\r\nv\r\n`);
+        assert.equal(await a.reply(), '+OK\r\n');
+        assert.equal(await a.reply(), '$5\r\nhello\r\n');
+      } finally {
+        a.close();
+        b.close();
+      }
+    });
+
+    it('parses requests split at every byte', async () => {
+      const c = await open();
+      try {
+        const req = Buffer.from('*3\r\n$3\r\nSET\r\n$5\r\nsplit\r\n$6\r\nv\x00\xff\r\nz\r\n*2\r\n$3\r\nGET\r\n$5\r\nsplit\r\n', 'latin1');
+        for (let i = 0; i < req.length; i++) {
+          c.write(req.subarray(i, i + 1));
+          // Each byte its own read: wait until the server has taken it in.
+          if (i % 7 === 0) await waitFor(() => c.socket.writableLength === 0, 5000, 'byte sent');
+        }
+        assert.equal(await c.reply(), '+OK\r\n');
+        assert.equal(await c.reply(), '$6\r\nv\x00\xff\r\nz\r\n');
+      } finally {
+        c.close();
+      }
+    });
+  });
+}
