@@ -93,11 +93,13 @@ describe('point-in-time snapshots', () => {
     await withServer({}, async (t, c, dir) => {
       await populate(c);
       const digest = await c.call('DEBUG', 'DIGEST');
-      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '300');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
       assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
       await mutate(c, 1, 600);
       assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1', 'the writes landed while the snapshot ran');
       assert.notEqual(await c.call('DEBUG', 'DIGEST'), digest);
+      // The walk reads the delay as it goes: the rest is written at full speed.
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
       await waitFor(async () => (await info(c, 'rdb_bgsave_in_progress')) === '0', 20000, 'the BGSAVE');
       assert.equal(await info(c, 'rdb_last_bgsave_status'), 'ok');
       assert.deepEqual(readdirSync(dir), ['dump.rdb'], 'no temporary file left');
@@ -133,9 +135,10 @@ describe('point-in-time snapshots', () => {
     await withServer({}, async (_t, c) => {
       await populate(c);
       const digest = await c.call('DEBUG', 'DIGEST');
-      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '1000');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
       await c.call('BGSAVE');
       await mutate(c, 3, 50);
+      assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1');
       assert.equal(await c.call('SWAPDB', '0', '3'), '+OK\r\n');
       await c.call('SELECT', '3');
       assert.equal(await c.call('FLUSHDB'), '+OK\r\n');
@@ -148,7 +151,7 @@ describe('point-in-time snapshots', () => {
   it('FLUSHALL abandons a BGSAVE in progress, as Redis kills its child; no file is written', async () => {
     await withServer({}, async (t, c, dir) => {
       await populate(c);
-      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '1000');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
       await c.call('BGSAVE');
       assert.equal(await c.call('FLUSHALL'), '+OK\r\n');
       assert.equal(await info(c, 'rdb_bgsave_in_progress'), '0');
@@ -166,7 +169,7 @@ describe('point-in-time snapshots', () => {
     it(`BGREWRITEAOF (aof-use-rdb-preamble ${preamble}) writes the start as base; writes meanwhile go to the new incr file`, async () => {
       await withServer({ appendonly: 'yes', 'aof-use-rdb-preamble': preamble }, async (_t, c, dir) => {
         await populate(c);
-        await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '300');
+        await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
         assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
         assert.equal(await c.call('BGREWRITEAOF'), '-ERR Background append only file rewriting already in progress\r\n');
         const aofDir = path.join(dir, 'appendonlydir');
@@ -174,6 +177,7 @@ describe('point-in-time snapshots', () => {
         assert.equal(readFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'latin1'), `file appendonly.aof.1.base.${preamble === 'yes' ? 'rdb' : 'aof'} seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n`);
         await mutate(c, 4, 500);
         assert.equal(await info(c, 'aof_rewrite_in_progress'), '1', 'the writes landed while the rewrite ran');
+        await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
         await waitFor(async () => (await info(c, 'aof_rewrite_in_progress')) === '0', 20000, 'the rewrite');
         assert.equal(await info(c, 'aof_last_bgrewrite_status'), 'ok');
         const ext = preamble === 'yes' ? 'rdb' : 'aof';
@@ -188,20 +192,23 @@ describe('point-in-time snapshots', () => {
   it('one snapshot at a time: BGREWRITEAOF is scheduled during a BGSAVE, BGSAVE refused or scheduled during a rewrite', async () => {
     await withServer({ appendonly: 'yes' }, async (_t, c) => {
       await populate(c);
-      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '500');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
       assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
       assert.equal(await c.call('BGSAVE'), '-ERR Background save already in progress\r\n');
       assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting scheduled\r\n');
       assert.equal(await info(c, 'aof_rewrite_scheduled'), '1');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
       // The scheduled rewrite starts when the BGSAVE ends.
       await waitFor(async () => (await info(c, 'aof_rewrite_in_progress')) === '1', 20000, 'the scheduled rewrite');
       assert.equal(await info(c, 'rdb_bgsave_in_progress'), '0');
       assert.equal(await info(c, 'aof_rewrite_scheduled'), '0');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
       assert.equal(
         await c.call('BGSAVE'),
         "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n",
       );
       assert.equal(await c.call('BGSAVE', 'SCHEDULE'), '+Background saving scheduled\r\n');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
       const saves = Number(await info(c, 'rdb_saves'));
       await waitFor(async () => Number(await info(c, 'rdb_saves')) === saves + 1, 20000, 'the scheduled BGSAVE');
       assert.equal(await info(c, 'aof_rewrites'), '2');
@@ -265,7 +272,7 @@ describe('point-in-time snapshots', () => {
       await c.call('SADD', 'bigset', ...Array.from({ length: n }, (_, i) => `m${i}`));
       await c.call('ZADD', 'bigzset', ...Array.from({ length: n }, (_, i) => [String(i / 7), `z${i}`]).flat());
       for (let i = 0; i < 200; i++) await c.call('SET', `small${i}`, String(i));
-      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '2000');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '20000');
       assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
       for (let i = 0; i < 50; i++) {
         await c.call('SADD', 'bigset', `new${i}`);

@@ -217,10 +217,10 @@ export interface SnapshotRun {
 
 /**
  * Starts a point-in-time snapshot of `ks` into `file` (created, written, fsynced; renaming it is
- * the caller's business). `keyDelayUs` (rdb-key-save-delay) paces the walk to at most one key per
- * that many microseconds. Throws if another snapshot is running.
+ * the caller's business). `keyDelayUs` (rdb-key-save-delay, read as the walk goes) paces the
+ * walk to at most one key per that many microseconds. Throws if another snapshot is running.
  */
-export function startSnapshot(ks: Keyspace, encoder: KeyEncoder, file: string, keyDelayUs = 0): SnapshotRun {
+export function startSnapshot(ks: Keyspace, encoder: KeyEncoder, file: string, keyDelayUs: () => number = () => 0): SnapshotRun {
   if (ks.cow !== null) throw new Error('another snapshot is in progress');
   const job = new PointInTime(ks, encoder);
   ks.cow = job;
@@ -228,20 +228,27 @@ export function startSnapshot(ks: Keyspace, encoder: KeyEncoder, file: string, k
     const fh = await open(file, 'w', 0o644);
     let size = 0;
     try {
-      const started = performance.now();
+      // Keys the pace allows the walk to write now.
+      let credit = 1;
+      let last = performance.now();
       for (;;) {
         if (job.aborted) throw new Error('snapshot aborted');
+        const delay = keyDelayUs();
         let finished: boolean;
-        if (keyDelayUs > 0) {
-          const allowed = Math.floor(((performance.now() - started) * 1000) / keyDelayUs) + 1;
-          finished = job.step(SLICE_MS, Math.max(0, allowed - job.keys));
+        if (delay > 0) {
+          const now = performance.now();
+          credit += ((now - last) * 1000) / delay;
+          last = now;
+          const before = job.keys;
+          finished = job.step(SLICE_MS, Math.floor(credit));
+          credit -= job.keys - before;
         } else finished = job.step(SLICE_MS, Infinity);
         if (finished) break;
         if (encoder.buffered >= CHUNK) {
           const chunk = encoder.take(CHUNK);
           await fh.write(chunk);
           size += chunk.length;
-        } else if (keyDelayUs >= 1000) await new Promise((r) => setTimeout(r, Math.min(1000, Math.floor(keyDelayUs / 1000))));
+        } else if (delay >= 1000) await new Promise((r) => setTimeout(r, Math.min(1000, Math.floor(delay / 1000))));
         else await new Promise((r) => setImmediate(r));
       }
       if (job.aborted) throw new Error('snapshot aborted');

@@ -490,7 +490,7 @@ export class Aof {
         this.writeManifest(this.manifest);
       }
       const { encoder } = this.baseEncoder();
-      const run = startSnapshot(server.ks, encoder, tmp, server.config.num('rdb-key-save-delay'));
+      const run = startSnapshot(server.ks, encoder, tmp, () => server.config.num('rdb-key-save-delay'));
       const rewriting = { job: run.job, started: performance.now(), tmp, incrs };
       this.rewriting = rewriting;
       run.done.then(

@@ -121,7 +121,7 @@ export class Snapshots {
     const tmp = path.join(path.dirname(target), `temp-bg-${process.pid}-${++this.bgsaveSeq}.rdb`);
     let run: SnapshotRun;
     try {
-      run = startSnapshot(s.ks, new RdbEncoder(this.options()), tmp, s.config.num('rdb-key-save-delay'));
+      run = startSnapshot(s.ks, new RdbEncoder(this.options()), tmp, () => s.config.num('rdb-key-save-delay'));
     } catch (e) {
       this.finishBgsave(false, started, 0, `Background saving error: ${(e as Error).message}`);
       return true;
