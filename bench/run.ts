@@ -231,6 +231,11 @@ function run(cmd: string[], input?: Buffer): Promise<{ code: number | null; stdo
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     p.on('error', reject);
     p.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A child that exits without reading its input (redis-server --version) closes the pipe
+    // first: EPIPE there is not a failure, its exit code and output tell the rest.
+    p.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     p.stdin.end(input ?? Buffer.alloc(0));
   });
 }
@@ -422,6 +427,7 @@ async function startProbe(port: number, key: string): Promise<Probe> {
   let stderr = '';
   p.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
   p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  p.stdin.on('error', () => {}); // a probe that died is reported by stop() from its exit code
   const closed = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
   const deadline = Date.now() + 10_000;
   while (!stdout.startsWith('ready\n')) {
