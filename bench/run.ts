@@ -3,14 +3,17 @@
 // and pipelined -P 16) it reports requests/s and server CPU time per request (utime + stime from
 // /proc/<pid>/stat), then the cost of the ACL check (the guide's restricted user against the
 // default user, GET/SET), then TLS's cost on each server (cleartext against mutual TLS), then
-// memory per key after loading N keys. Prints Markdown tables.
+// memory per key after loading N keys, then the latency other clients see while a BGSAVE runs
+// under a GET/SET load (N keys), then building and deleting values of --big elements. Prints
+// Markdown tables.
 //
-//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--only commands,acl,tls,memory]
+//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,tls,memory,bgsave,bigkeys]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,40 +56,44 @@ type TestName = keyof typeof SPECS;
 const TESTS = Object.keys(SPECS) as TestName[];
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
-const SECTIONS = ['commands', 'acl', 'tls', 'memory'] as const;
+const SECTIONS = ['commands', 'acl', 'tls', 'memory', 'bgsave', 'bigkeys'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
   requests: number;
   keys: number;
+  /** Elements per value in the bigkeys section (--big). */
+  big: number;
   /** The parts to run (--only), all by default. */
   only: Set<Section>;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { requests: 100_000, keys: 1_000_000, only: new Set(SECTIONS) };
+  const o: Options = { requests: 100_000, keys: 1_000_000, big: 10_000_000, only: new Set(SECTIONS) };
   let quick = false;
   let requests: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') quick = true;
-    else if (a === '-n' || a === '--keys') {
+    else if (a === '-n' || a === '--keys' || a === '--big') {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v <= 0) throw new Error(`${a} needs a positive integer`);
       if (a === '-n') requests = v;
-      else o.keys = v;
+      else if (a === '--keys') o.keys = v;
+      else o.big = v;
     } else if (a === '--only') {
       const parts = (argv[++i] ?? '').split(',');
       for (const p of parts) if (!(SECTIONS as readonly string[]).includes(p)) throw new Error(`--only takes ${SECTIONS.join(',')}`);
       o.only = new Set(parts as Section[]);
     } else if (a === '-h' || a === '--help') {
-      console.log(`usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--quick] [--only ${SECTIONS.join(',')}]`);
+      console.log(`usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--big N (default 10000000)] [--quick] [--only ${SECTIONS.join(',')}]`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
   if (quick) {
     o.requests = 20_000;
     if (!argv.includes('--keys')) o.keys = 200_000;
+    if (!argv.includes('--big')) o.big = 1_000_000;
   }
   if (requests !== null) o.requests = requests;
   return o;
@@ -104,7 +111,7 @@ function freePort(): Promise<number> {
 }
 
 /** Sends one command on a fresh connection and returns the raw reply (first chunk is enough here). */
-function rawCall(port: number, argv: string[]): Promise<string> {
+function rawCall(port: number, argv: string[], timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () => {
       let req = `*${argv.length}\r\n`;
@@ -115,7 +122,7 @@ function rawCall(port: number, argv: string[]): Promise<string> {
     const timer = setTimeout(() => {
       s.destroy();
       reject(new Error(`no reply to ${argv[0]} on port ${port}`));
-    }, 10_000);
+    }, timeoutMs);
     s.on('data', (d) => {
       buf += d.toString('latin1');
       if (buf.endsWith('\r\n')) {
@@ -137,13 +144,24 @@ interface Bench {
   proc: ChildProcess;
 }
 
+/** Every process the bench started and that has not exited: stopped on SIGINT/SIGTERM. */
+const live = new Set<ChildProcess>();
+/** Temporary directories of the bgsave section, removed on SIGINT/SIGTERM too. */
+const tempDirs = new Set<string>();
+
+function track<T extends ChildProcess>(p: T): T {
+  live.add(p);
+  p.once('exit', () => live.delete(p));
+  return p;
+}
+
 function cpuSet(cpu: number): string[] {
   return os.cpus().length > cpu ? ['taskset', '-c', String(cpu)] : [];
 }
 
 async function startServer(name: string, cmd: string[]): Promise<Bench> {
   const [bin, ...args] = cmd as [string, ...string[]];
-  const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT });
+  const proc = track(spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT }));
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const port = Number(args[args.indexOf('--port') + 1]);
@@ -161,14 +179,14 @@ async function startServer(name: string, cmd: string[]): Promise<Bench> {
   return { name, port, proc };
 }
 
-async function startRedoubt(): Promise<Bench> {
+async function startRedoubt(extra: string[] = []): Promise<Bench> {
   const port = await freePort();
-  return startServer('Redoubt', [...cpuSet(0), process.execPath, 'dist/src/main.js', '--port', String(port), '--save', '']);
+  return startServer('Redoubt', [...cpuSet(0), process.execPath, 'dist/src/main.js', '--port', String(port), '--save', '', ...extra]);
 }
 
-async function startRedis(): Promise<Bench> {
+async function startRedis(extra: string[] = []): Promise<Bench> {
   const port = await freePort();
-  return startServer('Redis', [...cpuSet(0), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  return startServer('Redis', [...cpuSet(0), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra]);
 }
 
 function stop(b: Bench | null): Promise<void> {
@@ -206,13 +224,18 @@ async function usedMemory(port: number): Promise<number | null> {
 function run(cmd: string[], input?: Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const [bin, ...args] = cmd as [string, ...string[]];
-    const p = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = track(spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     p.on('error', reject);
     p.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A child that exits without reading its input (redis-server --version) closes the pipe
+    // first: EPIPE there is not a failure, its exit code and output tell the rest.
+    p.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     p.stdin.end(input ?? Buffer.alloc(0));
   });
 }
@@ -379,6 +402,287 @@ async function memoryPerKey(start: () => Promise<Bench>, data: Buffer, n: number
   }
 }
 
+/** Wall-clock time in ms since the epoch, sub-millisecond, comparable with the probe's sample times. */
+const now = (): number => performance.timeOrigin + performance.now();
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Samples {
+  /** Completion time of each round trip (ms since the epoch), ascending. */
+  ends: number[];
+  rtts: number[];
+}
+
+interface Probe {
+  /** Ends the probe and returns its samples. */
+  stop(): Promise<Samples>;
+  /** Kills the probe if it is still running (clean-up on error). */
+  kill(): void;
+}
+
+/** Starts bench/probe.ts (one GET of `key` at a time over one connection), pinned to CPU 1. */
+async function startProbe(port: number, key: string): Promise<Probe> {
+  const cmd = [...cpuSet(1), process.execPath, path.join(ROOT, 'dist/bench/probe.js'), String(port), key];
+  const p = track(spawn(cmd[0]!, cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] }));
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
+  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  p.stdin.on('error', () => {}); // a probe that died is reported by stop() from its exit code
+  const closed = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
+  const deadline = Date.now() + 10_000;
+  while (!stdout.startsWith('ready\n')) {
+    if (p.exitCode !== null || Date.now() > deadline) {
+      p.kill('SIGKILL');
+      throw new Error(`the latency probe did not start: ${stderr}`);
+    }
+    await delay(10);
+  }
+  return {
+    async stop() {
+      p.stdin.end();
+      const code = await closed;
+      const lines = stdout.split('\n');
+      const head = /^samples (\d+) errors (\d+)$/.exec(lines[1] ?? '');
+      if (code !== 0 || head === null) throw new Error(`the latency probe failed (${code}): ${stderr}`);
+      if (head[2] !== '0') throw new Error(`the latency probe got ${head[2]} error replies: ${stderr}`);
+      const s: Samples = { ends: [], rtts: [] };
+      for (const l of lines.slice(2, 2 + Number(head[1]))) {
+        const [end, rtt] = l.split(' ');
+        s.ends.push(Number(end));
+        s.rtts.push(Number(rtt));
+      }
+      return s;
+    },
+    kill() {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    },
+  };
+}
+
+interface Latency {
+  samples: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Latency of the round trips that completed within [from, to] (nearest-rank percentiles). */
+function latency(s: Samples, from: number, to: number): Latency {
+  const xs: number[] = [];
+  for (let i = 0; i < s.ends.length; i++) if (s.ends[i]! >= from && s.ends[i]! <= to) xs.push(s.rtts[i]!);
+  xs.sort((a, b) => a - b);
+  const rank = (q: number): number => (xs.length === 0 ? NaN : xs[Math.max(0, Math.ceil(q * xs.length) - 1)]!);
+  return { samples: xs.length, p50: rank(0.5), p99: rank(0.99), max: rank(1) };
+}
+
+async function infoField(port: number, section: string, field: string): Promise<string> {
+  const info = await rawCall(port, ['INFO', section], 120_000);
+  const m = new RegExp(`\\r\\n${field}:([^\\r]*)\\r\\n`).exec(info);
+  if (m === null) throw new Error(`INFO ${section} has no ${field}: ${info.slice(0, 300)}`);
+  return m[1]!;
+}
+
+/** Probing windows of the bgsave section: the baseline (GET/SET load, no snapshot) before the BGSAVE. */
+const BGSAVE_WARMUP_MS = 1000;
+const BGSAVE_BASELINE_MS = 3000;
+
+/**
+ * The latency other clients see while a snapshot is taken: `keys` keys loaded, redis-benchmark
+ * running SET/GET on them (random keys, -c 50, pinned to CPU 1), and the probe timing one GET at a
+ * time, first for a baseline window, then from BGSAVE until INFO shows it finished. Returns table rows.
+ */
+async function bgsaveLatency(start: (extra: string[]) => Promise<Bench>, data: Buffer, keys: number): Promise<string[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'redoubt-bench-bgsave-'));
+  tempDirs.add(dir);
+  let b: Bench | null = null;
+  let load: ChildProcess | null = null;
+  let probe: Probe | null = null;
+  try {
+    b = await start(['--dir', dir]);
+    const r = await run(['redis-cli', '-h', '127.0.0.1', '-p', String(b.port), '--pipe'], data);
+    if (r.code !== 0 || !r.stdout.includes(`errors: 0, replies: ${keys}`)) throw new Error(`loading keys into ${b.name} failed: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
+    let loadErr = '';
+    const bench = [...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-t', 'set,get', '-r', String(keys), '-c', '50', '-l', '-q'];
+    load = track(spawn(bench[0]!, bench.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] }));
+    load.stderr?.on('data', (d: Buffer) => (loadErr += d.toString()));
+    probe = await startProbe(b.port, 'key:' + '0'.padStart(12, '0'));
+    await delay(BGSAVE_WARMUP_MS);
+    const base0 = now();
+    await delay(BGSAVE_BASELINE_MS);
+    const base1 = now();
+    if ((await infoField(b.port, 'persistence', 'rdb_bgsave_in_progress')) !== '0') throw new Error(`${b.name}: a BGSAVE is already running`);
+    const t0 = now();
+    const reply = await rawCall(b.port, ['BGSAVE'], 120_000);
+    if (!reply.startsWith('+Background saving started')) throw new Error(`BGSAVE on ${b.name}: ${reply.trim()}`);
+    const replied = now();
+    const deadline = Date.now() + 600_000;
+    while ((await infoField(b.port, 'persistence', 'rdb_bgsave_in_progress')) !== '0') {
+      if (Date.now() > deadline) throw new Error(`BGSAVE on ${b.name} did not finish within 10 minutes`);
+      await delay(10);
+    }
+    const t1 = now();
+    const status = await infoField(b.port, 'persistence', 'rdb_last_bgsave_status');
+    if (status !== 'ok') throw new Error(`BGSAVE on ${b.name} failed: rdb_last_bgsave_status:${status}`);
+    if (load.exitCode !== null) throw new Error(`redis-benchmark against ${b.name} stopped early: ${loadErr.slice(-500)}`);
+    const samples = await probe.stop();
+    probe = null;
+    const row = (window: string, l: Latency, extra: string): string =>
+      `| ${window} | ${b!.name} | ${fmt(l.samples)} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.max, 2)} | ${extra} |`;
+    const rows = [
+      row('baseline', latency(samples, base0, base1), `${fmt(BGSAVE_BASELINE_MS)} ms window`),
+      row('BGSAVE', latency(samples, t0, t1), `${fmt(t1 - t0)} ms (reply after ${fmt(replied - t0, 1)} ms)`),
+    ];
+    for (const x of rows) process.stderr.write(`${x}\n`);
+    return rows;
+  } finally {
+    probe?.kill();
+    if (load !== null && load.exitCode === null && load.signalCode === null) {
+      const exited = new Promise((resolve) => load!.once('exit', resolve));
+      load.kill('SIGTERM');
+      await exited;
+    }
+    await stop(b);
+    rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
+  }
+}
+
+/**
+ * Sends every command of `commands` on one connection, at most `window` unanswered at a time.
+ * Every reply must be one line (integer, status): an error reply fails the run.
+ */
+function pipelined(port: number, commands: Iterable<string[]>, window = 64): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const it = commands[Symbol.iterator]();
+    const s = net.connect(port, '127.0.0.1');
+    let inflight = 0;
+    let done = false;
+    let rest = '';
+    const fail = (e: Error): void => {
+      s.destroy();
+      reject(e);
+    };
+    const fill = (): void => {
+      while (!done && inflight < window) {
+        const next = it.next();
+        if (next.done === true) {
+          done = true;
+          break;
+        }
+        const argv = next.value;
+        const parts = [`*${argv.length}\r\n`];
+        for (const a of argv) parts.push(`$${Buffer.byteLength(a, 'latin1')}\r\n`, a, '\r\n');
+        s.write(Buffer.from(parts.join(''), 'latin1'));
+        inflight++;
+      }
+      if (done && inflight === 0) {
+        s.end();
+        resolve();
+      }
+    };
+    s.on('connect', fill);
+    s.on('data', (d: Buffer) => {
+      const text = rest + d.toString('latin1');
+      const lines = text.split('\r\n');
+      rest = lines.pop()!;
+      for (const l of lines) {
+        if (l.startsWith('-')) return fail(new Error(`error reply while loading: ${l}`));
+        inflight--;
+      }
+      fill();
+    });
+    s.on('error', fail);
+  });
+}
+
+/** The bigkeys section's values: how each is built (1,000 elements per command) and counted. */
+const BIG_VALUES: { type: string; key: string; count: string; command: (from: number, to: number) => string[] }[] = [
+  { type: 'list', key: 'big:list', count: 'LLEN', command: (a, z) => ['RPUSH', 'big:list', ...range(a, z, (i) => [`element:${i}`])] },
+  { type: 'set', key: 'big:set', count: 'SCARD', command: (a, z) => ['SADD', 'big:set', ...range(a, z, (i) => [`member:${i}`])] },
+  { type: 'hash', key: 'big:hash', count: 'HLEN', command: (a, z) => ['HSET', 'big:hash', ...range(a, z, (i) => [`field:${i}`, String(i)])] },
+  { type: 'zset', key: 'big:zset', count: 'ZCARD', command: (a, z) => ['ZADD', 'big:zset', ...range(a, z, (i) => [String(i), `member:${i}`])] },
+];
+const BIG_BATCH = 1000;
+/** How long the probe keeps running after a DEL/FLUSHALL replied (Node collects the garbage later). */
+const BIG_AFTER_MS = 1000;
+
+function range(from: number, to: number, f: (i: number) => string[]): string[] {
+  const out: string[] = [];
+  for (let i = from; i < to; i++) out.push(...f(i));
+  return out;
+}
+
+function* batches(n: number, command: (from: number, to: number) => string[]): Generator<string[]> {
+  for (let i = 0; i < n; i += BIG_BATCH) yield command(i, Math.min(n, i + BIG_BATCH));
+}
+
+/** Builds one value of `n` elements and checks its size; returns the load time (ms) and RSS growth. */
+async function buildBig(b: Bench, v: (typeof BIG_VALUES)[number], n: number): Promise<{ ms: number; rss: number }> {
+  const rss0 = rssBytes(b.proc.pid!);
+  const t0 = now();
+  await pipelined(b.port, batches(n, v.command));
+  const ms = now() - t0;
+  const rss1 = rssBytes(b.proc.pid!);
+  const count = await rawCall(b.port, [v.count, v.key]);
+  if (count !== `:${n}\r\n`) throw new Error(`${b.name}: ${v.count} ${v.key} replied ${JSON.stringify(count)}, expected :${n}`);
+  return { ms, rss: rss1 - rss0 };
+}
+
+/**
+ * Values of `n` elements: building each (time, RSS growth), then, with the probe running, DEL of
+ * each and FLUSHALL ASYNC of a rebuilt one: the reply time and the probe's latency from the
+ * command until BIG_AFTER_MS after its reply. Returns rows of the build table and the delete table.
+ */
+async function bigKeys(start: () => Promise<Bench>, n: number): Promise<{ build: string[]; del: string[] }> {
+  const build: string[] = [];
+  const del: string[] = [];
+  let b: Bench | null = null;
+  let probe: Probe | null = null;
+  try {
+    b = await start();
+    for (const v of BIG_VALUES) {
+      const r = await buildBig(b, v, n);
+      build.push(`| ${v.type} | ${b.name} | ${fmt(r.ms / 1000, 2)} | ${fmt(r.rss / 1048576, 1)} | ${fmt(r.rss / n, 1)} |`);
+      process.stderr.write(`${build[build.length - 1]}\n`);
+    }
+    const rebuilt = BIG_VALUES[1]!;
+    const probeKey = 'bench:probe';
+    if (!(await rawCall(b.port, ['SET', probeKey, 'xxx'])).startsWith('+OK')) throw new Error(`SET on ${b.name} failed`);
+    probe = await startProbe(b.port, probeKey);
+    const base0 = now();
+    await delay(BIG_AFTER_MS);
+    const windows: { label: string; t0: number; t1: number; reply: number }[] = [{ label: 'none (baseline)', t0: base0, t1: now(), reply: NaN }];
+    const timed = async (label: string, argv: string[], expect: string): Promise<void> => {
+      const t0 = now();
+      const reply = await rawCall(b!.port, argv, 600_000);
+      const t1 = now();
+      if (reply !== expect) throw new Error(`${argv.join(' ')} on ${b!.name} replied ${JSON.stringify(reply)}`);
+      await delay(BIG_AFTER_MS);
+      windows.push({ label, t0, t1: t1 + BIG_AFTER_MS, reply: t1 - t0 });
+    };
+    for (const v of BIG_VALUES) await timed(`DEL ${v.type}`, ['DEL', v.key], ':1\r\n');
+    // The probe pauses while the value is rebuilt, so that the build does not count in any window.
+    const first = await probe.stop();
+    probe = null;
+    const rb = await buildBig(b, rebuilt, n);
+    process.stderr.write(`(${rebuilt.type} rebuilt on ${b.name} in ${fmt(rb.ms / 1000, 2)} s)\n`);
+    probe = await startProbe(b.port, probeKey);
+    await timed(`FLUSHALL ASYNC (${rebuilt.type})`, ['FLUSHALL', 'ASYNC'], '+OK\r\n');
+    const second = await probe.stop();
+    probe = null;
+    const samples: Samples = { ends: [...first.ends, ...second.ends], rtts: [...first.rtts, ...second.rtts] };
+    for (const w of windows) {
+      const l = latency(samples, w.t0, w.t1);
+      del.push(`| ${w.label} | ${b.name} | ${Number.isNaN(w.reply) ? 'n/a' : fmt(w.reply, 1)} | ${fmt(l.samples)} | ${fmt(l.p99, 2)} | ${fmt(l.max, 2)} |`);
+      process.stderr.write(`${del[del.length - 1]}\n`);
+    }
+    return { build, del };
+  } finally {
+    probe?.kill();
+    await stop(b);
+  }
+}
+
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 async function main(): Promise<void> {
@@ -391,7 +695,15 @@ async function main(): Promise<void> {
     await Promise.all([stop(redoubt), stop(redis)]);
   };
   const onSignal = () => {
-    void cleanup().then(() => process.exit(130));
+    const all = [...live];
+    const exited = all.map((p) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve()))));
+    for (const p of all) p.kill('SIGTERM');
+    const t = setTimeout(() => all.forEach((p) => p.kill('SIGKILL')), 5000);
+    void Promise.all(exited).then(() => {
+      clearTimeout(t);
+      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+      process.exit(130);
+    });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -399,6 +711,9 @@ async function main(): Promise<void> {
   let memRows: string[] = [];
   let aclRows: string[] = [];
   let tls: { rows: string[]; overhead: Map<string, number[]> } = { rows: [], overhead: new Map() };
+  const bgsaveRows: string[] = [];
+  const bigBuildRows: string[] = [];
+  const bigDelRows: string[] = [];
   try {
     redoubt = await startRedoubt();
     redis = await startRedis();
@@ -435,46 +750,93 @@ async function main(): Promise<void> {
     await cleanup();
     redoubt = redis = null;
     if (opt.only.has('tls')) tls = await tlsCost(opt.requests);
-    const data = opt.only.has('memory') ? loadData(opt.keys) : null;
-    const ma = data === null ? null : await memoryPerKey(startRedoubt, data, opt.keys);
-    const mr = data === null ? null : await memoryPerKey(startRedis, data, opt.keys);
+    const data = opt.only.has('memory') || opt.only.has('bgsave') ? loadData(opt.keys) : null;
+    const ma = data === null || !opt.only.has('memory') ? null : await memoryPerKey(startRedoubt, data, opt.keys);
+    const mr = data === null || !opt.only.has('memory') ? null : await memoryPerKey(startRedis, data, opt.keys);
     const cell = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : fmt(v, 1));
     const ratio = (x: number | null | undefined, y: number | null | undefined): string => (x === null || x === undefined || y === null || y === undefined ? 'n/a' : fmt(x / y, 2));
     memRows = [
       `| RSS delta per key | ${cell(ma?.rssPerKey)} | ${cell(mr?.rssPerKey)} | ${ratio(ma?.rssPerKey, mr?.rssPerKey)} |`,
       `| used_memory delta per key | ${cell(ma?.usedPerKey)} | ${cell(mr?.usedPerKey)} | ${ratio(ma?.usedPerKey, mr?.usedPerKey)} |`,
     ];
+    if (data !== null && opt.only.has('bgsave')) {
+      for (const start of [startRedoubt, startRedis]) bgsaveRows.push(...(await bgsaveLatency(start, data, opt.keys)));
+    }
+    if (opt.only.has('bigkeys')) {
+      for (const start of [startRedoubt, startRedis]) {
+        const r = await bigKeys(() => start(), opt.big);
+        bigBuildRows.push(...r.build);
+        bigDelRows.push(...r.del);
+      }
+    }
   } finally {
     await cleanup();
   }
   console.log(`Redoubt vs ${version.stdout.trim().split(' ').slice(0, 3).join(' ')}; redis-benchmark -c 50, ${fmt(opt.requests)} requests per test (${fmt(opt.requests * 10)} with -P 16); servers on CPU 0, redis-benchmark on CPU 1 (${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}).`);
-  console.log('');
-  console.log('| Test | Redoubt req/s | Redis req/s | Redoubt/Redis | Redoubt CPU µs/req | Redis CPU µs/req | Redoubt/Redis |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(r);
-  console.log('');
-  console.log(`The ACL's cost: the guide's user (${ACL_RULES.slice(2).join(' ')}) versus the default user, server CPU µs per request (median of 3), keys cache:<random>:`);
-  console.log('');
-  console.log('| Test | Server | default user | app_cache | difference |');
-  console.log('|---|---|---:|---:|---:|');
-  for (const r of aclRows) console.log(r);
-  console.log('');
-  console.log('TLS: the same commands in cleartext and over mutual TLS, server CPU µs per request, and the difference:');
-  console.log('');
-  console.log('| Test | Server | TCP | TLS | TLS overhead |');
-  console.log('|---|---|---:|---:|---:|');
-  for (const r of tls.rows) console.log(r);
-  const sum = (xs: number[] | undefined): number => (xs ?? []).reduce((a, b) => a + b, 0);
-  const ours = sum(tls.overhead.get('Redoubt'));
-  const theirs = sum(tls.overhead.get('Redis'));
-  console.log('');
-  console.log(`Total TLS overhead (sum over the four tests): Redoubt ${fmt(ours, 2)} µs, Redis ${fmt(theirs, 2)} µs (Redoubt/Redis ${theirs > 0 ? fmt(ours / theirs, 2) : 'n/a'}).`);
-  console.log('');
-  console.log(`Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key:`);
-  console.log('');
-  console.log('| Memory | Redoubt | Redis | Redoubt/Redis |');
-  console.log('|---|---:|---:|---:|');
-  for (const r of memRows) console.log(r);
+  // Only the sections that ran: a partial run (--only) prints no empty tables.
+  if (opt.only.has('commands')) {
+    console.log('');
+    console.log('| Test | Redoubt req/s | Redis req/s | Redoubt/Redis | Redoubt CPU µs/req | Redis CPU µs/req | Redoubt/Redis |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const r of rows) console.log(r);
+  }
+  if (opt.only.has('acl')) {
+    console.log('');
+    console.log(`The ACL's cost: the guide's user (${ACL_RULES.slice(2).join(' ')}) versus the default user, server CPU µs per request (median of 3), keys cache:<random>:`);
+    console.log('');
+    console.log('| Test | Server | default user | app_cache | difference |');
+    console.log('|---|---|---:|---:|---:|');
+    for (const r of aclRows) console.log(r);
+  }
+  if (opt.only.has('tls')) {
+    console.log('');
+    console.log('TLS: the same commands in cleartext and over mutual TLS, server CPU µs per request, and the difference:');
+    console.log('');
+    console.log('| Test | Server | TCP | TLS | TLS overhead |');
+    console.log('|---|---|---:|---:|---:|');
+    for (const r of tls.rows) console.log(r);
+    const sum = (xs: number[] | undefined): number => (xs ?? []).reduce((a, b) => a + b, 0);
+    const ours = sum(tls.overhead.get('Redoubt'));
+    const theirs = sum(tls.overhead.get('Redis'));
+    console.log('');
+    console.log(`Total TLS overhead (sum over the four tests): Redoubt ${fmt(ours, 2)} µs, Redis ${fmt(theirs, 2)} µs (Redoubt/Redis ${theirs > 0 ? fmt(ours / theirs, 2) : 'n/a'}).`);
+  }
+  if (opt.only.has('memory')) {
+    console.log('');
+    console.log(`Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key:`);
+    console.log('');
+    console.log('| Memory | Redoubt | Redis | Redoubt/Redis |');
+    console.log('|---|---:|---:|---:|');
+    for (const r of memRows) console.log(r);
+  }
+  if (opt.only.has('bgsave')) {
+    console.log('');
+    console.log(
+      `BGSAVE under load: ${fmt(opt.keys)} keys, redis-benchmark -t set,get -r ${fmt(opt.keys)} -c 50 running throughout; a probe sends one GET at a time on one connection. ` +
+        `Probe round trips in ms, in a ${fmt(BGSAVE_BASELINE_MS)} ms window without a snapshot (baseline) and from BGSAVE until INFO shows rdb_bgsave_in_progress:0:`,
+    );
+    console.log('');
+    console.log('| Window | Server | probe samples | p50 ms | p99 ms | max ms | duration |');
+    console.log('|---|---|---:|---:|---:|---:|---:|');
+    for (const r of bgsaveRows) console.log(r);
+  }
+  if (opt.only.has('bigkeys')) {
+    console.log('');
+    console.log(`Values of ${fmt(opt.big)} elements, built with pipelined RPUSH/SADD/HSET/ZADD of ${fmt(BIG_BATCH)} elements each over one connection:`);
+    console.log('');
+    console.log('| Value | Server | load s | RSS growth MiB | RSS bytes/element |');
+    console.log('|---|---|---:|---:|---:|');
+    for (const r of bigBuildRows) console.log(r);
+    console.log('');
+    console.log(
+      `Deleting them while a probe sends one GET at a time: the command's reply time, and the probe's round trips (ms) from the command until ${fmt(BIG_AFTER_MS)} ms after its reply ` +
+        `(Redis with its default lazyfree-lazy-user-del no; FLUSHALL ASYNC after rebuilding the ${BIG_VALUES[1]!.type}):`,
+    );
+    console.log('');
+    console.log('| Command | Server | reply ms | probe samples | probe p99 ms | probe max ms |');
+    console.log('|---|---|---:|---:|---:|---:|');
+    for (const r of bigDelRows) console.log(r);
+  }
 }
 
 main().catch((e: unknown) => {
