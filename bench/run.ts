@@ -181,7 +181,7 @@ async function startServer(name: string, cmd: string[]): Promise<Bench> {
 
 async function startRedoubt(extra: string[] = []): Promise<Bench> {
   const port = await freePort();
-  return startServer('Redoubt', [...cpuSet(0), process.execPath, 'dist/src/main.js', '--port', String(port), '--save', '', ...extra]);
+  return startServer('Redoubt', [...cpuSet(0), process.execPath, '--max-old-space-size=65536', 'dist/src/main.js', '--port', String(port), '--save', '', ...extra]);
 }
 
 async function startRedis(extra: string[] = []): Promise<Bench> {
@@ -338,7 +338,7 @@ async function tlsCost(requests: number): Promise<{ rows: string[]; overhead: Ma
     const tlsPort = await freePort();
     const cmd =
       name === 'Redoubt'
-        ? [...cpuSet(0), process.execPath, 'dist/src/main.js', '--port', String(port), '--save', '', ...tlsArgs(tlsPort)]
+        ? [...cpuSet(0), process.execPath, '--max-old-space-size=65536', 'dist/src/main.js', '--port', String(port), '--save', '', ...tlsArgs(tlsPort)]
         : [...cpuSet(0), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...tlsArgs(tlsPort)];
     const b = await startServer(name, cmd);
     try {

@@ -1,6 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=65536
 // redoubt [config-file] [--directive value ...]: starts the server as redis-server does.
 import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { loadConfig, ConfigFileError, type LoadedConfig } from './config/loader.js';
 import { Server, REDOUBT_VERSION, REDIS_VERSION } from './server/server.js';
 import { User, mergeSelectorArgs, ruleErrorText } from './acl/users.js';
@@ -104,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
   } else {
     log.notice('Configuration loaded');
   }
+  warnHeapLimit(server);
   // Redis works in `dir` (RDB, AOF and relative paths are resolved there).
   try {
     process.chdir(config.str('dir'));
@@ -207,6 +210,23 @@ function checkUserLines(loaded: LoadedConfig): void {
       if (e !== null && e !== 'unknown') throw new ConfigFileError(`Error in user declaration '${op}': ${ruleErrorText(e)}`, origin);
     }
   }
+}
+
+/**
+ * The dataset lives in V8's heap, whose limit Node sets at start (about 4 GB by default, whatever
+ * the machine has); past it the process dies. `npm start` and the `redoubt` command raise it
+ * (--max-old-space-size); started otherwise, a limit below the machine's memory (or below
+ * maxmemory) is worth a warning, as Redis warns about overcommit_memory.
+ */
+function warnHeapLimit(server: Server): void {
+  const limitMb = Math.floor(getHeapStatistics().heap_size_limit / (1 << 20));
+  const totalMb = Math.floor(totalmem() / (1 << 20));
+  const maxmemoryMb = Math.floor(server.config.num('maxmemory') / (1 << 20));
+  if (limitMb >= totalMb * 0.9 && limitMb > maxmemoryMb) return;
+  server.log.warning(
+    `WARNING Node's heap limit is ${limitMb} MB (this machine has ${totalMb} MB${maxmemoryMb > 0 ? `, maxmemory is ${maxmemoryMb} MB` : ''}): ` +
+      'a dataset larger than that ends the process. Start Redoubt with `node --max-old-space-size=<MB>` (npm start and the redoubt command set 65536).',
+  );
 }
 
 /** Creates the users of the config file, or loads the aclfile (never both). Returns false on failure (logged). */

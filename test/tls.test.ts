@@ -28,7 +28,8 @@ function put(name: string, p: KeyPairPem): void {
 
 function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The test's own directory as the working directory: snapshots (dir ./) never land in the tree.
+    const p = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -189,7 +190,7 @@ describe("the guide's step 3, verbatim, with redis-cli", () => {
         '',
       ].join('\n'),
     );
-    proc = spawn(process.execPath, [MAIN, conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = spawn(process.execPath, [MAIN, conf], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
     proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     await waitFor(() => /Ready to accept connections/.test(log) || proc!.exitCode !== null, 10_000, 'start-up');
