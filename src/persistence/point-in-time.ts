@@ -1,7 +1,7 @@
 // Point-in-time snapshots without fork(): BGSAVE and the AOF rewrite write the dataset as it was
 // when they started, while the server goes on serving and changing it.
 //
-// The dataset is walked in slices of about a millisecond between event-loop turns. Meanwhile
+// The dataset is walked in slices of a quarter of a millisecond between event-loop turns. Meanwhile
 // every Db method that reads or changes a key first calls `preserve` (store/db.ts): a key the
 // walk has not reached yet is written out right then, as it still is, and the walk skips it
 // later. A key created after the start is marked the same way and never written. Whole-database
@@ -76,7 +76,7 @@ export interface KeyEncoder {
 }
 
 /** The walk runs this long (ms) per event-loop turn. */
-export const SLICE_MS = 1;
+export const SLICE_MS = 0.25;
 /**
  * Encoded bytes go to the file in pieces of this size, one per event-loop turn (an RDB's
  * checksum is computed over each piece as it is taken).
