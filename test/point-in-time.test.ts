@@ -197,21 +197,22 @@ describe('point-in-time snapshots', () => {
       assert.equal(await c.call('BGSAVE'), '-ERR Background save already in progress\r\n');
       assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting scheduled\r\n');
       assert.equal(await info(c, 'aof_rewrite_scheduled'), '1');
+      // The scheduled rewrite runs once the BGSAVE ends.
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
-      // The scheduled rewrite starts when the BGSAVE ends.
-      await waitFor(async () => (await info(c, 'aof_rewrite_in_progress')) === '1', 20000, 'the scheduled rewrite');
+      await waitFor(async () => (await info(c, 'aof_rewrites')) === '2', 20000, 'the scheduled rewrite');
       assert.equal(await info(c, 'rdb_bgsave_in_progress'), '0');
       assert.equal(await info(c, 'aof_rewrite_scheduled'), '0');
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
+      assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
       assert.equal(
         await c.call('BGSAVE'),
         "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n",
       );
+      const saves = Number(await info(c, 'rdb_saves'));
       assert.equal(await c.call('BGSAVE', 'SCHEDULE'), '+Background saving scheduled\r\n');
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
-      const saves = Number(await info(c, 'rdb_saves'));
       await waitFor(async () => Number(await info(c, 'rdb_saves')) === saves + 1, 20000, 'the scheduled BGSAVE');
-      assert.equal(await info(c, 'aof_rewrites'), '2');
+      assert.equal(await info(c, 'aof_rewrites'), '3');
     });
   });
 
