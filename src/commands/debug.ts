@@ -9,7 +9,8 @@ import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
 import { ZSet } from '../store/types/zset.js';
 import { err } from '../errors.js';
-import { writeValue } from '../persistence/rdb/object.js';
+import { QUICKLIST_PACKED_THRESHOLD, QUICKLIST_PACKED_THRESHOLD_MAX, writeValue } from '../persistence/rdb/object.js';
+import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { stringEncoding } from './keys.js';
 import { helpReply } from './connection.js';
@@ -40,6 +41,9 @@ const DEBUG_HELP = [
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
   '    default.',
+  'QUICKLIST-PACKED-THRESHOLD <size>',
+  '    Sets the threshold for elements to be inserted as plain vs packed nodes',
+  '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
   'HELP',
@@ -50,7 +54,7 @@ const DEBUG_HELP = [
 const NOT_OFFERED = new Set([
   'aof-flush-sleep', 'assert', 'change-repl-id', 'config-rewrite-force-all', 'crash-and-recover', 'htstats', 'htstats-key',
   'leak', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic', 'populate',
-  'protocol', 'restart', 'sdslen', 'segfault', 'quicklist-packed-threshold', 'set-skip-checksum-validation',
+  'protocol', 'restart', 'sdslen', 'segfault', 'set-skip-checksum-validation',
   'stringmatch-test', 'structsize', 'listpack', 'quicklist', 'client-eviction', 'pause-cron', 'replybuffer', 'clusterlink',
   'jmap', 'set-disable-deny-scripts', 'stringmatch-len',
 ]);
@@ -182,7 +186,7 @@ export const debugCommands: HandlerMap = {
         return;
       }
       const w = new RdbWriter();
-      writeValue(w, v, server.snapshots.options());
+      writeValue(w, v, { ...server.snapshots.options(), listPackedThreshold: server.quicklistPackedThreshold });
       const seen = server.ks.accessMode === 'lru' ? c.db.access?.get(key) : undefined;
       const lru = seen === undefined ? 0 : Math.floor(seen / 1000) & 0xffffff;
       const idle = seen === undefined ? 0 : Math.floor((server.clock.now() - seen) / 1000);
@@ -192,6 +196,16 @@ export const debugCommands: HandlerMap = {
       // Stops the whole server, as Redis's nanosleep does.
       const ms = Math.max(0, Math.floor(parseFloat(argv[2]!) * 1000) || 0);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      c.out.ok();
+    } else if (sub === 'quicklist-packed-threshold' && argc === 3) {
+      // A size as config memory values are written; 0 restores the default. Decides which list
+      // elements DUMP (and DEBUG OBJECT's serializedlength) write as plain quicklist nodes.
+      const sz = parseMemoryBig(argv[2]!);
+      if (sz === null || sz > BigInt(QUICKLIST_PACKED_THRESHOLD_MAX)) {
+        c.out.error('ERR argument must be a memory value bigger than 1 and smaller than 4gb');
+        return;
+      }
+      server.quicklistPackedThreshold = sz === 0n ? QUICKLIST_PACKED_THRESHOLD : Number(sz);
       c.out.ok();
     } else if (sub === 'set-active-expire' && argc === 3) {
       server.activeExpireEnabled = parseInt(argv[2]!, 10) !== 0;
