@@ -9,7 +9,8 @@ import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
 import { ZSet } from '../store/types/zset.js';
 import { err } from '../errors.js';
-import { QUICKLIST_PACKED_THRESHOLD, QUICKLIST_PACKED_THRESHOLD_MAX, writeValue } from '../persistence/rdb/object.js';
+import { QUICKLIST_PACKED_THRESHOLD, QUICKLIST_PACKED_THRESHOLD_MAX, writeValue, zsetListpack } from '../persistence/rdb/object.js';
+import { encodeListpack, listpackRepr } from '../persistence/rdb/listpack.js';
 import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { stringEncoding } from './keys.js';
@@ -46,6 +47,8 @@ const DEBUG_HELP = [
   '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
+  'LISTPACK <key>',
+  '    Show low level info about the listpack encoding of <key>.',
   'HELP',
   '    Prints this help.',
 ];
@@ -55,7 +58,7 @@ const NOT_OFFERED = new Set([
   'aof-flush-sleep', 'assert', 'change-repl-id', 'config-rewrite-force-all', 'crash-and-recover', 'htstats', 'htstats-key',
   'leak', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic', 'populate',
   'protocol', 'restart', 'sdslen', 'segfault', 'set-skip-checksum-validation',
-  'stringmatch-test', 'structsize', 'listpack', 'quicklist', 'client-eviction', 'pause-cron', 'replybuffer', 'clusterlink',
+  'stringmatch-test', 'structsize', 'quicklist', 'client-eviction', 'pause-cron', 'replybuffer', 'clusterlink',
   'jmap', 'set-disable-deny-scripts', 'stringmatch-len',
 ]);
 
@@ -192,6 +195,23 @@ export const debugCommands: HandlerMap = {
       const idle = seen === undefined ? 0 : Math.floor((server.clock.now() - seen) / 1000);
       const encoding = typeof v === 'string' ? stringEncoding(v) : v.encoding();
       c.out.simple(`Value at:0x0 refcount:1 encoding:${encoding} serializedlength:${w.length} lru:${lru} lru_seconds_idle:${idle}`);
+    } else if (sub === 'listpack' && argc === 3) {
+      // The listpack of a small hash or sorted set, printed where the log goes (stdout unless
+      // logfile is set; Redis prints to stdout whatever logfile says). Lists are quicklists in 7.0.
+      const v = c.db.data.get(argv[2]!);
+      if (v === undefined) {
+        c.out.error(err.noSuchKey());
+        return;
+      }
+      let lp: Buffer | null = null;
+      if (v instanceof HashValue && v.listpack) lp = encodeListpack(v.pairs());
+      else if (v instanceof ZSet && v.listpack) lp = zsetListpack(v);
+      if (lp === null) {
+        c.out.error('ERR Not a listpack encoded object.');
+        return;
+      }
+      server.log.raw(listpackRepr(lp));
+      c.out.simple('Listpack structure printed on stdout');
     } else if (sub === 'sleep' && argc === 3) {
       // Stops the whole server, as Redis's nanosleep does.
       const ms = Math.max(0, Math.floor(parseFloat(argv[2]!) * 1000) || 0);

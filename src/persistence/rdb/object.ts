@@ -131,12 +131,7 @@ export function writeValue(w: RdbWriter, v: Value, opts: WriteOptions): void {
   } else if (v instanceof ZSet) {
     const [members, scores] = v.tree.toArrays();
     if (type === RDB_TYPE.ZSET_LISTPACK) {
-      const lp = new ListpackBuilder();
-      for (let i = 0; i < members.length; i++) {
-        lp.append(members[i]!);
-        lp.append(scoreText(scores[i]!));
-      }
-      w.blob(lp.finish(), z);
+      w.blob(zsetListpack(v), z);
     } else {
       // Highest first, so that a loader inserting in order always inserts at the head.
       w.len(members.length);
@@ -146,6 +141,17 @@ export function writeValue(w: RdbWriter, v: Value, opts: WriteOptions): void {
       }
     }
   }
+}
+
+/** A small sorted set as the listpack Redis keeps it in: member, score, ... by rank. */
+export function zsetListpack(z: ZSet): Buffer {
+  const [members, scores] = z.tree.toArrays();
+  const lp = new ListpackBuilder();
+  for (let i = 0; i < members.length; i++) {
+    lp.append(members[i]!);
+    lp.append(scoreText(scores[i]!));
+  }
+  return lp.finish();
 }
 
 /** A score as a listpack zset holds it: integers (below 2^52) plainly, else "%.17g". */
