@@ -1,8 +1,13 @@
 // DEBUG: refused unless enable-debug-command allows it; DIGEST and DIGEST-VALUE equal redis-server's
-// for the same dataset; SLEEP, SET-ACTIVE-EXPIRE, LOG, ERROR.
+// for the same dataset; SLEEP, SET-ACTIVE-EXPIRE, LOG, ERROR; QUICKLIST-PACKED-THRESHOLD (plain list
+// nodes in DUMP payloads) and LISTPACK (the structure printed) as redis-server's.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, closePair, haveRedis, sameReplies, startRedis, startServer, waitFor, type Pair } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { RawConn, closePair, freePort, haveRedis, sameReplies, startRedis, startServer, waitFor, type Pair } from './helpers.js';
 
 describe('DEBUG against redis-server', { skip: !haveRedis() && 'redis-server not installed' }, () => {
   const p: Partial<Pair> = {};
@@ -56,6 +61,119 @@ describe('DEBUG against redis-server', { skip: !haveRedis() && 'redis-server not
       ['DEBUG', 'NOSUCH'],
       ['DEBUG', 'DIGEST', 'x'],
     ]);
+  });
+
+  it('QUICKLIST-PACKED-THRESHOLD replies as Redis and decides which list elements DUMP writes as plain nodes', async () => {
+    const a = p.a!;
+    const b = p.b!;
+    await sameReplies(a, b, [
+      ['FLUSHALL'],
+      ...['1b', '1B', '0b', '', '100', '1k', '3gb', '4293918720'].map((v) => ['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', v]),
+      ...['4293918721', '4gb', '5gb', 'abc', '-1', '+1', ' 1', '1.5k', '1 '].map((v) => ['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', v]),
+      ['DEBUG', 'QUICKLIST-PACKED-THRESHOLD'],
+      ['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '1', '2'],
+      // Elements of 5 bytes and more are plain nodes; the packed ones around them split there.
+      ['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '5b'],
+      ['RPUSH', 'l', 'aa', 'bbbb', 'ccccc', 'dd', 'eeeeeeeeee', 'f', 'g\xff\x00hij', 'k'],
+      ['DUMP', 'l'],
+      // Plain nodes as RDB strings: integers encoded (LZF output is compared by loading below:
+      // compressors may choose other matches).
+      ['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '1b'],
+      ['RPUSH', 'n', '12345', '-7', '4294967296', 'x'.repeat(100), 'y'],
+      ['CONFIG', 'SET', 'rdbcompression', 'no'],
+      ['DUMP', 'n'],
+      ['CONFIG', 'SET', 'rdbcompression', 'yes'],
+      // Count-limited nodes: a plain node closes the packed node before it.
+      ['CONFIG', 'SET', 'list-max-listpack-size', '2'],
+      ['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '3b'],
+      ['RPUSH', 'c', 'a', 'b', 'c', 'ddd', 'e', 'ff', 'g', 'hhhh', 'iiii', 'j', 'kkk', 'lll', 'mmm'],
+      ['DUMP', 'c'],
+      ['LRANGE', 'c', '0', '-1'],
+    ]);
+    // DEBUG OBJECT's serializedlength follows the threshold as the payload does (compared under
+    // the settings the list was built with: Redis lays nodes out as elements arrive).
+    const serialized = async (c: RawConn, key: string): Promise<string> => /serializedlength:(\d+)/.exec(await c.call('DEBUG', 'OBJECT', key))?.[1] ?? 'none';
+    const withPlain = await serialized(a, 'c');
+    assert.equal(withPlain, await serialized(b, 'c'));
+    await sameReplies(a, b, [
+      // 0 restores the default: everything packed again.
+      ['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '0'],
+      ['RPUSH', 'c2', 'a', 'b', 'c', 'ddd', 'e', 'ff', 'g', 'hhhh', 'iiii', 'j', 'kkk', 'lll', 'mmm'],
+      ['DUMP', 'c2'],
+    ]);
+    const packed = await serialized(a, 'c2');
+    assert.equal(packed, await serialized(b, 'c2'));
+    assert.notEqual(withPlain, packed, 'plain nodes change the serialized length');
+    await sameReplies(a, b, [['CONFIG', 'SET', 'list-max-listpack-size', '-2']]);
+    // Payloads with plain nodes (LZF-compressed ones too) load both ways.
+    await sameReplies(a, b, [['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '1b'], ['RPUSH', 'r', 'one', '2', 'three', 'x'.repeat(40)]]);
+    const payloadOf = (reply: string): Buffer => Buffer.from(reply.slice(reply.indexOf('\r\n') + 2, -2), 'latin1');
+    const theirs = payloadOf(await b.call('DUMP', 'r'));
+    const ours = payloadOf(await a.call('DUMP', 'r'));
+    for (const pl of [theirs, ours]) {
+      assert.equal(pl[0], 18, 'QUICKLIST_2');
+      assert.equal(pl[1], 4, 'four nodes');
+      assert.equal(pl[2], 1, 'the first node is plain');
+    }
+    assert.equal(await a.call('RESTORE', 'from-redis', '0', theirs), '+OK\r\n');
+    assert.equal(await b.call('RESTORE', 'from-redoubt', '0', ours), '+OK\r\n');
+    await sameReplies(a, b, [['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '0']]);
+    const want = await b.call('LRANGE', 'r', '0', '-1');
+    assert.equal(await a.call('LRANGE', 'from-redis', '0', '-1'), want);
+    assert.equal(await b.call('LRANGE', 'from-redoubt', '0', '-1'), want);
+  });
+});
+
+describe('DEBUG LISTPACK against redis-server', { skip: !haveRedis() && 'redis-server not installed' }, () => {
+  it('replies as Redis and prints the structure Redis prints (addresses aside)', async () => {
+    // This redis-server's standard output is read: it flushes it when it exits.
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'redis-ref-'));
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--enable-debug-command', 'yes'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let printed = '';
+    proc.stdout.setEncoding('latin1').on('data', (d: string) => (printed += d));
+    const t = await startServer({ 'enable-debug-command': 'yes' });
+    let a: RawConn | undefined;
+    let b: RawConn | undefined;
+    try {
+      await waitFor(async () => {
+        try {
+          (await RawConn.connect(port)).close();
+          return true;
+        } catch {
+          return false;
+        }
+      }, 10000, 'redis-server to start');
+      a = await RawConn.connect(t.port);
+      b = await RawConn.connect(port);
+      await sameReplies(a, b, [
+        ['CONFIG', 'SET', 'hash-max-listpack-value', '100000'],
+        ['HSET', 'h', 'a', '-5', 'b', '1000', 'c', 'x'.repeat(70), 'd', '40000', 'e', '-300', 'f', '3000000000', 'g', 'y'.repeat(5000), 'h', '\x00\xff'],
+        ['ZADD', 'z', '1.5', 'm', '2', 'n', '-inf', 'o', '0.1', 'p'],
+        ['DEBUG', 'LISTPACK', 'h'],
+        ['DEBUG', 'LISTPACK', 'z'],
+        ['RPUSH', 'l', 'a'],
+        ['SET', 's', 'v'],
+        ['HSET', 'big', 'f', 'v'.repeat(200000)],
+        ['DEBUG', 'LISTPACK', 'l'],
+        ['DEBUG', 'LISTPACK', 's'],
+        ['DEBUG', 'LISTPACK', 'big'],
+        ['DEBUG', 'LISTPACK', 'missing'],
+        ['DEBUG', 'LISTPACK'],
+        ['DEBUG', 'LISTPACK', 'h', 'x'],
+      ]);
+      b.send('SHUTDOWN', 'NOSAVE');
+      await waitFor(() => proc.exitCode !== null, 10000, 'redis-server to exit (flushing its standard output)');
+      const structures = (text: string): string[] => [...text.replace(/\taddr: 0x[0-9a-f]+,\n/g, '').matchAll(/\{total bytes[^]*?\{end\}\n/g)].map((m) => m[0]);
+      const theirs = structures(printed);
+      assert.equal(theirs.length, 2, 'redis-server printed two listpacks');
+      assert.deepEqual(structures(t.logs.join('\n') + '\n'), theirs);
+    } finally {
+      a?.close();
+      b?.close();
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      await t.close();
+    }
   });
 });
 

@@ -9,7 +9,9 @@ import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
 import { ZSet } from '../store/types/zset.js';
 import { err } from '../errors.js';
-import { writeValue } from '../persistence/rdb/object.js';
+import { QUICKLIST_PACKED_THRESHOLD, QUICKLIST_PACKED_THRESHOLD_MAX, writeValue, zsetListpack } from '../persistence/rdb/object.js';
+import { encodeListpack, listpackRepr } from '../persistence/rdb/listpack.js';
+import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { stringEncoding } from './keys.js';
 import { helpReply } from './connection.js';
@@ -40,8 +42,13 @@ const DEBUG_HELP = [
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
   '    default.',
+  'QUICKLIST-PACKED-THRESHOLD <size>',
+  '    Sets the threshold for elements to be inserted as plain vs packed nodes',
+  '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
+  'LISTPACK <key>',
+  '    Show low level info about the listpack encoding of <key>.',
   'HELP',
   '    Prints this help.',
 ];
@@ -50,8 +57,8 @@ const DEBUG_HELP = [
 const NOT_OFFERED = new Set([
   'aof-flush-sleep', 'assert', 'change-repl-id', 'config-rewrite-force-all', 'crash-and-recover', 'htstats', 'htstats-key',
   'leak', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic', 'populate',
-  'protocol', 'restart', 'sdslen', 'segfault', 'quicklist-packed-threshold', 'set-skip-checksum-validation',
-  'stringmatch-test', 'structsize', 'listpack', 'quicklist', 'client-eviction', 'pause-cron', 'replybuffer', 'clusterlink',
+  'protocol', 'restart', 'sdslen', 'segfault', 'set-skip-checksum-validation',
+  'stringmatch-test', 'structsize', 'quicklist', 'client-eviction', 'pause-cron', 'replybuffer', 'clusterlink',
   'jmap', 'set-disable-deny-scripts', 'stringmatch-len',
 ]);
 
@@ -188,10 +195,37 @@ export const debugCommands: HandlerMap = {
       const idle = seen === undefined ? 0 : Math.floor((server.clock.now() - seen) / 1000);
       const encoding = typeof v === 'string' ? stringEncoding(v) : v.encoding();
       c.out.simple(`Value at:0x0 refcount:1 encoding:${encoding} serializedlength:${w.length} lru:${lru} lru_seconds_idle:${idle}`);
+    } else if (sub === 'listpack' && argc === 3) {
+      // The listpack of a small hash or sorted set, printed where the log goes (stdout unless
+      // logfile is set; Redis prints to stdout whatever logfile says). Lists are quicklists in 7.0.
+      const v = c.db.data.get(argv[2]!);
+      if (v === undefined) {
+        c.out.error(err.noSuchKey());
+        return;
+      }
+      let lp: Buffer | null = null;
+      if (v instanceof HashValue && v.listpack) lp = encodeListpack(v.pairs());
+      else if (v instanceof ZSet && v.listpack) lp = zsetListpack(v);
+      if (lp === null) {
+        c.out.error('ERR Not a listpack encoded object.');
+        return;
+      }
+      server.log.raw(listpackRepr(lp));
+      c.out.simple('Listpack structure printed on stdout');
     } else if (sub === 'sleep' && argc === 3) {
       // Stops the whole server, as Redis's nanosleep does.
       const ms = Math.max(0, Math.floor(parseFloat(argv[2]!) * 1000) || 0);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      c.out.ok();
+    } else if (sub === 'quicklist-packed-threshold' && argc === 3) {
+      // A size as config memory values are written; 0 restores the default. Decides which list
+      // elements DUMP (and DEBUG OBJECT's serializedlength) write as plain quicklist nodes.
+      const sz = parseMemoryBig(argv[2]!);
+      if (sz === null || sz > BigInt(QUICKLIST_PACKED_THRESHOLD_MAX)) {
+        c.out.error('ERR argument must be a memory value bigger than 1 and smaller than 4gb');
+        return;
+      }
+      server.quicklistPackedThreshold = sz === 0n ? QUICKLIST_PACKED_THRESHOLD : Number(sz);
       c.out.ok();
     } else if (sub === 'set-active-expire' && argc === 3) {
       server.activeExpireEnabled = parseInt(argv[2]!, 10) !== 0;

@@ -723,7 +723,11 @@ export const keysCommands: HandlerMap = {
       return;
     }
     const cfg = server.config;
-    const payload = createDumpPayload(v, { compress: cfg.bool('rdbcompression'), listMaxListpackSize: cfg.num('list-max-listpack-size') });
+    const payload = createDumpPayload(v, {
+      compress: cfg.bool('rdbcompression'),
+      listMaxListpackSize: cfg.num('list-max-listpack-size'),
+      listPackedThreshold: server.quicklistPackedThreshold,
+    });
     c.out.bulk(payload.toString('latin1'));
   },
 

@@ -26,6 +26,7 @@ import { PauseState } from './pause.js';
 import { Blocking } from './blocking.js';
 import { MemoryLimit } from './memory.js';
 import { Snapshots } from '../persistence/rdb/snapshots.js';
+import { QUICKLIST_PACKED_THRESHOLD } from '../persistence/rdb/object.js';
 import { Propagator } from './propagate.js';
 import { Aof } from '../persistence/aof/aof.js';
 import { AllowList } from '../security/allow-list.js';
@@ -116,6 +117,8 @@ export class Server {
   shuttingDown = false;
   /** DEBUG SET-ACTIVE-EXPIRE 0 turns active expiry off (tests). */
   activeExpireEnabled = true;
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD: list elements this long or longer are written as plain nodes. */
+  quicklistPackedThreshold = QUICKLIST_PACKED_THRESHOLD;
   /** Set by main: called after SHUTDOWN has closed everything, to exit the process. */
   onShutdown: (() => void) | null = null;
 

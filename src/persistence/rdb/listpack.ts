@@ -127,12 +127,23 @@ export function encodeListpack(items: readonly string[]): Buffer {
   return b.finish();
 }
 
+/** Where one listpack entry lies: its offset, header, encoding + data, and back-length sizes. */
+export interface ListpackEntry {
+  offset: number;
+  hdrlen: number;
+  /** Header plus data (what the back-length records). */
+  entry: number;
+  backlen: number;
+  value: string;
+}
+
 /**
  * Every element of a listpack (integers as decimal strings), after checking its whole
  * structure: header size, each entry's bounds and back-length, the count and the end byte.
- * `base` is the listpack's offset in the payload, for error messages.
+ * `base` is the listpack's offset in the payload, for error messages. `visit`, when given,
+ * sees where each entry lies.
  */
-export function decodeListpack(lp: Buffer, base: number): string[] {
+export function decodeListpack(lp: Buffer, base: number, visit?: (e: ListpackEntry) => void): string[] {
   const bad = (what: string, at: number): never => {
     throw new RdbError(`corrupt listpack: ${what}`, base + at);
   };
@@ -191,10 +202,44 @@ export function decodeListpack(lp: Buffer, base: number): string[] {
       if ((k < bl - 1) !== ((x & 128) !== 0)) bad('invalid back-length', p + entry);
     }
     if (back !== entry) bad('back-length does not match the entry', p + entry);
+    if (visit) visit({ offset: p, hdrlen: b === 0xf0 ? 5 : (b & 0xf0) === 0xe0 ? 2 : 1, entry, backlen: bl, value: v });
     out.push(v);
     p += entry + bl;
   }
   if (p !== last) bad('entries run past the end', p);
   if (declared !== LP_COUNT_UNKNOWN && declared !== out.length) bad(`count ${declared} does not match ${out.length} entries`, 4);
   return out;
+}
+
+/**
+ * A listpack's structure as text, in the layout of Redis's DEBUG LISTPACK (lpRepr): the header,
+ * then per entry its index, offset, sizes, bytes in hex and value (cut at 40 characters). Redis
+ * also prints each entry's memory address; Redoubt has none to print.
+ */
+export function listpackRepr(lp: Buffer): string {
+  const lines: string[] = [];
+  let index = 0;
+  const entries: ListpackEntry[] = [];
+  decodeListpack(lp, 0, (e) => entries.push(e));
+  lines.push(`{total bytes ${lp.length}} {num entries ${lp.readUInt16LE(4)}}`);
+  for (const e of entries) {
+    const size = e.entry + e.backlen;
+    let hex = '';
+    for (let k = 0; k < size; k++) hex += lp[e.offset + k]!.toString(16).padStart(2, '0') + '|';
+    const shown = e.value.length > 40 ? e.value.slice(0, 40) + '...' : e.value;
+    lines.push(
+      '{',
+      `\tindex: ${String(index++).padStart(2)},`,
+      `\toffset: ${e.offset},`,
+      `\thdr+entrylen+backlen: ${String(size).padStart(2)},`,
+      `\thdrlen: ${String(e.hdrlen).padStart(3)},`,
+      `\tbacklen: ${String(e.backlen).padStart(2)},`,
+      `\tpayload: ${size - e.hdrlen - e.backlen}`,
+      `\tbytes: ${hex}`,
+      `\t[str]${shown}`,
+      '}',
+    );
+  }
+  lines.push('{end}', '');
+  return lines.join('\n');
 }

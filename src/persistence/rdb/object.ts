@@ -4,7 +4,8 @@
 // Written:
 //   string   STRING
 //   list     QUICKLIST_2: nodes of listpacks, split as Redis's quicklist splits a list pushed
-//            from the tail under list-max-listpack-size
+//            from the tail under list-max-listpack-size; an element at or above the packed
+//            threshold (DEBUG QUICKLIST-PACKED-THRESHOLD) is a plain node of its own
 //   set      INTSET while Redis keeps an intset (all integers, at most set-max-intset-entries),
 //            else SET
 //   hash     LISTPACK while Redis keeps a listpack (hash-max-listpack-*), else HASH
@@ -67,7 +68,17 @@ export interface WriteOptions {
   compress: boolean;
   /** list-max-listpack-size: how many elements (> 0) or bytes (-1..-5) per quicklist node. */
   listMaxListpackSize: number;
+  /**
+   * Elements this long or longer are written as plain quicklist nodes (one element, stored as a
+   * string) rather than inside a listpack. QUICKLIST_PACKED_THRESHOLD when absent.
+   */
+  listPackedThreshold?: number;
 }
+
+/** Redis's default packed threshold (1 GB): in practice every element is packed. */
+export const QUICKLIST_PACKED_THRESHOLD = 1 << 30;
+/** The highest threshold DEBUG QUICKLIST-PACKED-THRESHOLD accepts (4 GB less 1 MB). */
+export const QUICKLIST_PACKED_THRESHOLD_MAX = 2 ** 32 - 2 ** 20;
 
 export interface LoadLimits {
   hashMaxListpackEntries: number;
@@ -146,13 +157,7 @@ export function* writeValueSteps(w: RdbWriter, v: Value, opts: WriteOptions): Ge
     }
   } else if (v instanceof ZSet) {
     if (type === RDB_TYPE.ZSET_LISTPACK) {
-      const [members, scores] = v.tree.toArrays();
-      const lp = new ListpackBuilder();
-      for (let i = 0; i < members.length; i++) {
-        lp.append(members[i]!);
-        lp.append(scoreText(scores[i]!));
-      }
-      w.blob(lp.finish(), z);
+      w.blob(zsetListpack(v), z);
     } else {
       // Highest first, so that a loader inserting in order always inserts at the head.
       w.len(v.size);
@@ -164,6 +169,17 @@ export function* writeValueSteps(w: RdbWriter, v: Value, opts: WriteOptions): Ge
       }
     }
   }
+}
+
+/** A small sorted set as the listpack Redis keeps it in: member, score, ... by rank. */
+export function zsetListpack(z: ZSet): Buffer {
+  const [members, scores] = z.tree.toArrays();
+  const lp = new ListpackBuilder();
+  for (let i = 0; i < members.length; i++) {
+    lp.append(members[i]!);
+    lp.append(scoreText(scores[i]!));
+  }
+  return lp.finish();
 }
 
 /** A score as a listpack zset holds it: integers (below 2^52) plainly, else "%.17g". */
@@ -179,37 +195,66 @@ const SIZE_SAFETY_LIMIT = 8192;
 /** What Redis adds to an element's length when estimating the node's growth. */
 const SIZE_ESTIMATE_OVERHEAD = 8;
 
+/** One quicklist node as written: a listpack (packed) or a single element (plain). */
+export type QuicklistNode = { plain: false; listpack: Buffer; count: number } | { plain: true; element: string };
+
 /**
- * A list as quicklist nodes, each a listpack, split as quicklistPushTail splits a list built
- * from the tail: an element joins the last node while the node's size plus the element's length
- * plus 8 stays within the byte limit (negative fill), or the node has fewer than `fill`
- * elements and stays within 8 KB (positive fill).
+ * A list as quicklist nodes, split as quicklistPushTail splits a list built from the tail: an
+ * element at or above the packed threshold becomes a plain node of its own (and no element joins
+ * a plain node); any other element joins the last listpack node while the node's size plus the
+ * element's length plus 8 stays within the byte limit (negative fill), or the node has fewer than
+ * `fill` elements and stays within 8 KB (positive fill).
  */
-function* writeQuicklist(w: RdbWriter, list: ListValue, opts: WriteOptions): Generator<void, void, void> {
+export function quicklistNodes(list: ListValue, opts: WriteOptions): QuicklistNode[] {
+  const nodes: QuicklistNode[] = [];
+  const steps = buildQuicklistNodes(list, opts, nodes);
+  while (steps.next().done !== true);
+  return nodes;
+}
+
+/** quicklistNodes in steps (a yield every STEP_ELEMENTS elements), into `nodes`. */
+function* buildQuicklistNodes(list: ListValue, opts: WriteOptions, nodes: QuicklistNode[]): Generator<void, void, void> {
   const fill = Math.max(-5, Math.min(32767, opts.listMaxListpackSize));
-  const nodes: Buffer[] = [];
+  const threshold = opts.listPackedThreshold ?? QUICKLIST_PACKED_THRESHOLD;
   let cur: ListpackBuilder | null = null;
   const n = list.length;
   for (let i = 0; i < n; i++) {
     const s = list.at(i);
+    const plain = s.length >= threshold;
     let fits = false;
-    if (cur !== null) {
+    if (cur !== null && !plain) {
       const next = cur.bytes + s.length + SIZE_ESTIMATE_OVERHEAD;
       if (fill < 0) fits = next <= NODE_BYTES[-fill - 1]!;
       else fits = next <= SIZE_SAFETY_LIMIT && cur.count < fill;
     }
-    if (!fits) {
-      if (cur !== null) nodes.push(cur.finish());
-      cur = new ListpackBuilder();
+    if (!fits && cur !== null) {
+      nodes.push({ plain: false, count: cur.count, listpack: cur.finish() });
+      cur = null;
     }
-    cur!.append(s);
     if (i % STEP_ELEMENTS === STEP_ELEMENTS - 1) yield;
+    if (plain) {
+      nodes.push({ plain: true, element: s });
+      continue;
+    }
+    cur ??= new ListpackBuilder();
+    cur.append(s);
   }
-  if (cur !== null) nodes.push(cur.finish());
+  if (cur !== null) nodes.push({ plain: false, count: cur.count, listpack: cur.finish() });
+}
+
+function* writeQuicklist(w: RdbWriter, list: ListValue, opts: WriteOptions): Generator<void, void, void> {
+  const nodes: QuicklistNode[] = [];
+  yield* buildQuicklistNodes(list, opts, nodes);
   w.len(nodes.length);
   for (let i = 0; i < nodes.length; i++) {
-    w.len(QUICKLIST_NODE_PACKED);
-    w.blob(nodes[i]!, opts.compress);
+    const node = nodes[i]!;
+    if (node.plain) {
+      w.len(QUICKLIST_NODE_PLAIN);
+      w.string(node.element, opts.compress);
+    } else {
+      w.len(QUICKLIST_NODE_PACKED);
+      w.blob(node.listpack, opts.compress);
+    }
     if (i % 64 === 63) yield;
   }
 }

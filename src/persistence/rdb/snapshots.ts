@@ -42,6 +42,7 @@ export class Snapshots {
       compress: cfg.bool('rdbcompression'),
       checksum: cfg.bool('rdbchecksum'),
       listMaxListpackSize: cfg.num('list-max-listpack-size'),
+      listPackedThreshold: s.quicklistPackedThreshold,
       now: s.clock.now(),
       usedMem: usedMemory(),
       aofBase,
