@@ -685,6 +685,14 @@ async function bigKeys(start: () => Promise<Bench>, n: number): Promise<{ build:
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** A Markdown table: the header, its alignment row (the first `left` columns left-aligned), the rows. */
+function printTable(header: string, rows: readonly string[], left: number): void {
+  const cols = header.split('|').length - 2;
+  console.log(header);
+  console.log('|' + Array.from({ length: cols }, (_, i) => (i < left ? '---' : '---:')).join('|') + '|');
+  for (const r of rows) console.log(r);
+}
+
 async function main(): Promise<void> {
   const opt = parseOptions(process.argv.slice(2));
   if (os.cpus().length < 2) console.warn('warning: fewer than 2 CPUs; servers and redis-benchmark share CPU 0');
@@ -776,25 +784,19 @@ async function main(): Promise<void> {
   // Only the sections that ran: a partial run (--only) prints no empty tables.
   if (opt.only.has('commands')) {
     console.log('');
-    console.log('| Test | Redoubt req/s | Redis req/s | Redoubt/Redis | Redoubt CPU µs/req | Redis CPU µs/req | Redoubt/Redis |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
-    for (const r of rows) console.log(r);
+    printTable('| Test | Redoubt req/s | Redis req/s | Redoubt/Redis | Redoubt CPU µs/req | Redis CPU µs/req | Redoubt/Redis |', rows, 1);
   }
   if (opt.only.has('acl')) {
     console.log('');
     console.log(`The ACL's cost: the guide's user (${ACL_RULES.slice(2).join(' ')}) versus the default user, server CPU µs per request (median of 3), keys cache:<random>:`);
     console.log('');
-    console.log('| Test | Server | default user | app_cache | difference |');
-    console.log('|---|---|---:|---:|---:|');
-    for (const r of aclRows) console.log(r);
+    printTable('| Test | Server | default user | app_cache | difference |', aclRows, 2);
   }
   if (opt.only.has('tls')) {
     console.log('');
     console.log('TLS: the same commands in cleartext and over mutual TLS, server CPU µs per request, and the difference:');
     console.log('');
-    console.log('| Test | Server | TCP | TLS | TLS overhead |');
-    console.log('|---|---|---:|---:|---:|');
-    for (const r of tls.rows) console.log(r);
+    printTable('| Test | Server | TCP | TLS | TLS overhead |', tls.rows, 2);
     const sum = (xs: number[] | undefined): number => (xs ?? []).reduce((a, b) => a + b, 0);
     const ours = sum(tls.overhead.get('Redoubt'));
     const theirs = sum(tls.overhead.get('Redis'));
@@ -805,9 +807,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key:`);
     console.log('');
-    console.log('| Memory | Redoubt | Redis | Redoubt/Redis |');
-    console.log('|---|---:|---:|---:|');
-    for (const r of memRows) console.log(r);
+    printTable('| Memory | Redoubt | Redis | Redoubt/Redis |', memRows, 1);
   }
   if (opt.only.has('bgsave')) {
     console.log('');
@@ -816,26 +816,20 @@ async function main(): Promise<void> {
         `Probe round trips in ms, in a ${fmt(BGSAVE_BASELINE_MS)} ms window without a snapshot (baseline) and from BGSAVE until INFO shows rdb_bgsave_in_progress:0:`,
     );
     console.log('');
-    console.log('| Window | Server | probe samples | p50 ms | p99 ms | max ms | duration |');
-    console.log('|---|---|---:|---:|---:|---:|---:|');
-    for (const r of bgsaveRows) console.log(r);
+    printTable('| Window | Server | probe samples | p50 ms | p99 ms | max ms | duration |', bgsaveRows, 2);
   }
   if (opt.only.has('bigkeys')) {
     console.log('');
     console.log(`Values of ${fmt(opt.big)} elements, built with pipelined RPUSH/SADD/HSET/ZADD of ${fmt(BIG_BATCH)} elements each over one connection:`);
     console.log('');
-    console.log('| Value | Server | load s | RSS growth MiB | RSS bytes/element |');
-    console.log('|---|---|---:|---:|---:|');
-    for (const r of bigBuildRows) console.log(r);
+    printTable('| Value | Server | load s | RSS growth MiB | RSS bytes/element |', bigBuildRows, 2);
     console.log('');
     console.log(
       `Deleting them while a probe sends one GET at a time: the command's reply time, and the probe's round trips (ms) from the command until ${fmt(BIG_AFTER_MS)} ms after its reply ` +
         `(Redis with its default lazyfree-lazy-user-del no; FLUSHALL ASYNC after rebuilding the ${BIG_VALUES[1]!.type}):`,
     );
     console.log('');
-    console.log('| Command | Server | reply ms | probe samples | probe p99 ms | probe max ms |');
-    console.log('|---|---|---:|---:|---:|---:|');
-    for (const r of bigDelRows) console.log(r);
+    printTable('| Command | Server | reply ms | probe samples | probe p99 ms | probe max ms |', bigDelRows, 2);
   }
 }
 
