@@ -11,7 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RawConn, freePort, rng, waitFor } from './helpers.js';
+import { RawConn, freePort, rng, waitAccepting, waitFor } from './helpers.js';
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 const dirs: string[] = [];
@@ -44,20 +44,7 @@ async function startChild(dir: string, fsync: string): Promise<Child> {
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(
-    async () => {
-      if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}): ${out}`);
-      try {
-        const c = await RawConn.connect(port);
-        c.close();
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    15000,
-    'the server to accept connections',
-  );
+  await waitAccepting(port, proc, 15000, 'the server to accept connections', () => out);
   return { proc, port, output: () => out };
 }
 

@@ -206,20 +206,33 @@ export interface RefServer {
   close(): Promise<void>;
 }
 
+/**
+ * Polls until `port` accepts a connection; throws at once if `proc` exits first (with `output()`,
+ * when given, in the message).
+ */
+export async function waitAccepting(port: number, proc: ChildProcess, timeoutMs: number, what: string, output: () => string = () => ''): Promise<void> {
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}): ${output()}`);
+      try {
+        const c = await RawConn.connect(port);
+        c.close();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    timeoutMs,
+    what,
+  );
+}
+
 /** Starts a reference redis-server 7.0.15 on a free loopback port (no persistence). */
 export async function startRedis(extra: string[] = []): Promise<RefServer> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-ref-'));
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extra], { stdio: 'ignore' });
-  await waitFor(async () => {
-    try {
-      const c = await RawConn.connect(port);
-      c.close();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 10000, 'redis-server to start');
+  await waitAccepting(port, proc, 10000, 'redis-server to start');
   return {
     port,
     proc,

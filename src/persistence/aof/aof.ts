@@ -429,7 +429,7 @@ export class Aof {
   // ---- rewrite ----------------------------------------------------------------------------------
 
   /** The background rewrite in progress. */
-  private rewriting: { job: PointInTime; started: number; tmp: string; incrs: AofFileInfo[] } | null = null;
+  private rewriting: { job: PointInTime; started: number; tmp: string; incrs: AofFileInfo[]; ext: string } | null = null;
   /** BGREWRITEAOF during a BGSAVE: started once the BGSAVE ends. */
   rewriteScheduled = false;
 
@@ -489,9 +489,9 @@ export class Aof {
         this.manifest = { ...this.manifest, incrs: [...this.manifest.incrs, info] };
         this.writeManifest(this.manifest);
       }
-      const { encoder } = this.baseEncoder();
+      const { encoder, ext } = this.baseEncoder();
       const run = startSnapshot(server.ks, encoder, tmp, () => server.config.num('rdb-key-save-delay'));
-      const rewriting = { job: run.job, started: performance.now(), tmp, incrs };
+      const rewriting = { job: run.job, started: performance.now(), tmp, incrs, ext };
       this.rewriting = rewriting;
       run.done.then(
         (size) => this.finishRewrite(rewriting, size),
@@ -515,11 +515,11 @@ export class Aof {
     if (this.rewriting !== r) return;
     this.rewriting = null;
     try {
-      const baseName = this.nextBaseName();
-      renameSync(r.tmp, path.join(this.dirPath, baseName));
+      const base = this.nextBase(r.ext);
+      renameSync(r.tmp, path.join(this.dirPath, base.name));
       this.incrSize -= this.incrCarried;
       this.incrCarried = 0;
-      this.installRewrite(baseName, size, r.incrs, r.started);
+      this.installRewrite(base, size, r.incrs, r.started);
     } catch (e) {
       this.rewriteFailed(r, e as Error);
     }
@@ -546,10 +546,10 @@ export class Aof {
     this.server.log.warning('Background AOF rewrite stopped');
   }
 
-  private nextBaseName(): string {
+  /** The next base file (`ext`: rdb or aof, as its encoder writes it). */
+  private nextBase(ext: string): AofFileInfo {
     const seq = (this.manifest.base?.seq ?? 0) + 1;
-    const ext = this.server.config.bool('aof-use-rdb-preamble') ? 'rdb' : 'aof';
-    return `${this.prefix}.${seq}.base.${ext}`;
+    return { name: `${this.prefix}.${seq}.base.${ext}`, seq, type: 'b' };
   }
 
   /**
@@ -566,7 +566,8 @@ export class Aof {
     let newFd: number | null = null;
     try {
       mkdirSync(dir, { recursive: true });
-      const data = encodeDataset(server.ks, this.baseEncoder().encoder);
+      const { encoder, ext } = this.baseEncoder();
+      const data = encodeDataset(server.ks, encoder);
       const fd = openSync(tmpBase, 'w');
       try {
         writeAll(fd, data);
@@ -574,8 +575,8 @@ export class Aof {
       } finally {
         closeSync(fd);
       }
-      const baseName = this.nextBaseName();
-      renameSync(tmpBase, path.join(dir, baseName));
+      const base = this.nextBase(ext);
+      renameSync(tmpBase, path.join(dir, base.name));
       const incrSeq = Math.max(this.incrSeq, this.manifest.incrs.reduce((a, f) => Math.max(a, f.seq), 0)) + 1;
       const incr: AofFileInfo = { name: `${this.prefix}.${incrSeq}.incr.aof`, seq: incrSeq, type: 'i' };
       newFd = openSync(path.join(dir, incr.name), 'a');
@@ -589,7 +590,7 @@ export class Aof {
       this.pending = [];
       this.pendingBytes = 0;
       this.incrSize = 0;
-      this.installRewrite(baseName, data.length, [incr], started);
+      this.installRewrite(base, data.length, [incr], started);
       return true;
     } catch (e) {
       this.unlinkQuiet(tmpBase);
@@ -605,13 +606,12 @@ export class Aof {
    * The end of a rewrite: the manifest lists the new base and `incrs` (written to a temporary
    * name, synced, renamed); the files it no longer lists are removed.
    */
-  private installRewrite(baseName: string, baseBytes: number, incrs: AofFileInfo[], started: number): void {
+  private installRewrite(base: AofFileInfo, baseBytes: number, incrs: AofFileInfo[], started: number): void {
     const old = this.manifest;
-    const base: AofFileInfo = { name: baseName, seq: (old.base?.seq ?? 0) + 1, type: 'b' };
     const next: Manifest = { base, incrs, history: [] };
     this.writeManifest(next);
     this.manifest = next;
-    const keep = new Set([baseName, ...incrs.map((f) => f.name)]);
+    const keep = new Set([base.name, ...incrs.map((f) => f.name)]);
     for (const f of [...(old.base ? [old.base] : []), ...old.incrs, ...old.history]) if (!keep.has(f.name)) this.unlinkQuiet(path.join(this.dirPath, f.name));
     this.baseSize = baseBytes;
     this.rewriteBaseSize = this.currentSize;
