@@ -49,6 +49,26 @@ test('a spike raises one warning, again only after a calm window', () => {
   assert.equal(spikes(), 2, 'a new spike after a calm window warns again');
 });
 
+test('a quiet window with no failures at all re-arms the spike warning', () => {
+  for (const cron of [true, false]) {
+    const { w, lines } = watch(0, 10, 50);
+    const spikes = () => lines.filter((l) => l.includes('Possible password-guessing attack')).length;
+    const burst = (from: number) => {
+      for (let i = 0; i < 60; i++) w.failure(from + i * 100, '203.0.113.7:40000', 'default');
+    };
+    burst(0);
+    assert.equal(spikes(), 1);
+    // The window [0, 10 s) ends; a pause shorter than a window is not a quiet window.
+    if (cron) w.tick(10_000);
+    burst(15_000);
+    assert.equal(spikes(), 1, `${cron ? 'cron' : 'no cron'}: a pause shorter than a window keeps the warning raised`);
+    // The window [15 s, 25 s) ends; nothing happens during [25 s, 35 s).
+    if (cron) for (let t = 25_000; t <= 40_000; t += 1000) w.tick(t);
+    burst(40_000);
+    assert.equal(spikes(), 2, `${cron ? 'cron' : 'no cron'}: a new attack after a quiet window warns again`);
+  }
+});
+
 test('the server folds AUTH failures by its config directives and never logs the password', async () => {
   const t = await startServer({ requirepass: 'right', 'auth-failure-log-limit': '2', 'auth-failure-spike-threshold': '5' });
   const c = await RawConn.connect(t.port);

@@ -27,6 +27,8 @@ export class AuthWatch {
   /** All failures of this window by source, for the spike warning. */
   private bySource = new Map<string, number>();
   private spikeRaised = false;
+  /** When the last window with failures ended (ms); spikeRaised implies one has ended or is open. */
+  private lastWindowEnd = -1;
 
   constructor(
     private readonly log: Logger,
@@ -61,9 +63,19 @@ export class AuthWatch {
     }
   }
 
-  /** Ends the window when its time is over (called by cron and on each failure). */
+  /**
+   * Ends the window when its time is over, and re-arms the spike warning after a quiet window
+   * (called by cron and on each failure).
+   */
   tick(now: number): void {
-    if (this.windowStart < 0 || now - this.windowStart < this.settings.intervalSec * 1000) return;
+    const interval = this.settings.intervalSec * 1000;
+    if (this.windowStart >= 0 && now - this.windowStart >= interval) this.endWindow(this.windowStart + interval);
+    // SECURITY: a whole window without any failure is the calmest window there is: it ends the
+    // spike, so the next attack is reported again.
+    if (this.spikeRaised && this.windowStart < 0 && now - this.lastWindowEnd >= interval) this.spikeRaised = false;
+  }
+
+  private endWindow(end: number): void {
     const folded = [...this.foldedBySource.values()].reduce((a, b) => a + b, 0);
     if (folded > 0) {
       this.log.warning(
@@ -73,8 +85,9 @@ export class AuthWatch {
     }
     const threshold = this.settings.spikeThreshold;
     // The warning stays raised while whole windows keep reaching the threshold; a calmer window
-    // ends the spike, so a later one is reported again.
+    // (or a window with no failure at all, see tick) ends the spike, so a later one is reported again.
     this.spikeRaised = this.spikeRaised && threshold > 0 && this.inWindow >= threshold;
+    this.lastWindowEnd = end;
     this.windowStart = -1;
     this.inWindow = 0;
     this.logged = 0;
