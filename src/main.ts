@@ -61,8 +61,9 @@ async function main(argv: string[]): Promise<number> {
   const server = new Server(config, { configFile: loaded.file });
   // rename-command is checked against the command table before anything starts.
   for (const r of loaded.renames) {
-    if (!server.table.rename(r.from, r.to)) {
-      fatalConfig(new ConfigFileError('No such command in rename-command', r.origin));
+    const renamed = server.table.rename(r.from, r.to);
+    if (renamed !== 'ok') {
+      fatalConfig(new ConfigFileError(renamed === 'no-such-command' ? 'No such command in rename-command' : 'Target command name already exists', r.origin));
       return 1;
     }
   }

@@ -36,6 +36,8 @@ export class CommandTable {
   private readonly byName = new Map<string, Command>();
   /** Original names, for COMMAND INFO and ACL, whatever they are called now. */
   readonly all = new Map<string, Command>();
+  /** Redis 7.0 command names Redoubt does not implement (they cannot be renamed or be a target). */
+  private readonly unimplemented = new Set<string>();
 
   constructor(groups: HandlerMap[]) {
     const handlers = new Map<string, Handler>();
@@ -50,7 +52,10 @@ export class CommandTable {
       const subs = meta.subcommands ?? [];
       if (subs.length > 0) {
         const implemented = subs.filter((s) => handlers.has(s.name));
-        if (implemented.length === 0) continue;
+        if (implemented.length === 0) {
+          this.unimplemented.add(meta.name);
+          continue;
+        }
         // A container may have its own handler for the bare name (COMMAND with no subcommand).
         const own = handlers.get(meta.name);
         if (own !== undefined) used.add(meta.name);
@@ -63,7 +68,10 @@ export class CommandTable {
         this.add(cmd);
       } else {
         const h = handlers.get(meta.name);
-        if (h === undefined) continue;
+        if (h === undefined) {
+          this.unimplemented.add(meta.name);
+          continue;
+        }
         used.add(meta.name);
         this.add(build(meta, h, null));
       }
@@ -89,14 +97,22 @@ export class CommandTable {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
-  /** rename-command: "" removes the command for everyone. Returns false for an unknown command. */
-  rename(from: string, to: string): boolean {
+  /**
+   * rename-command, as Redis applies it: the command is looked up by its current name (any case),
+   * removed under that name, then added under `to` unless `to` is "" (removed for everyone). The
+   * target must not name a command that exists at that point (any case), nor a Redis command that
+   * Redoubt does not implement: a client sending that name must not silently get another command.
+   */
+  rename(from: string, to: string): 'ok' | 'no-such-command' | 'target-exists' {
     const cmd = this.byName.get(from.toLowerCase());
-    if (cmd === undefined) return false;
+    if (cmd === undefined) return 'no-such-command';
+    const target = to.toLowerCase();
+    // SECURITY: `rename-command GET FLUSHALL` would make FLUSHALL run GET; refuse it as Redis does.
+    if (to !== '' && target !== from.toLowerCase() && (this.byName.has(target) || this.unimplemented.has(target))) return 'target-exists';
     this.byName.delete(from.toLowerCase());
     this.byName.delete(from.toUpperCase());
     if (to !== '') this.setName(to, cmd);
-    return true;
+    return 'ok';
   }
 
   /** Every top-level command, with its subcommands when asked. */

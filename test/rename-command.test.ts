@@ -1,0 +1,65 @@
+// rename-command: a target that names an existing command refuses start-up, as Redis 7.0.15 does
+// ("Target command name already exists" after the file:line and the line), from a config file
+// and from the command line; the rename rules Redis allows still work.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CommandTable } from '../src/commands/table.js';
+import { ALL_GROUPS } from '../src/commands/index.js';
+import { freePort } from './helpers.js';
+
+const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-rename-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the program; a program that wrongly starts is killed by the timeout (status null). */
+function run(args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 15000, killSignal: 'SIGKILL' });
+  return { status: r.status, stderr: r.stderr };
+}
+
+describe('rename-command', () => {
+  it('follows Redis: a target naming an existing command (any case) is refused, itself and removed names are not', () => {
+    const t = new CommandTable(ALL_GROUPS);
+    const get = t.lookup('get')!;
+    assert.equal(t.rename('get', 'FlushAll'), 'target-exists');
+    assert.equal(t.lookup('FLUSHALL')!.fullName, 'flushall', 'a refused rename changes nothing');
+    assert.equal(t.lookup('GET'), get);
+    // A Redis command Redoubt does not implement still owns its name.
+    assert.equal(t.rename('get', 'xadd'), 'target-exists');
+    assert.equal(t.rename('nosuch', 'x'), 'no-such-command');
+    assert.equal(t.rename('get', 'GET'), 'ok');
+    assert.equal(t.lookup('get'), get);
+    assert.equal(t.rename('flushall', ''), 'ok');
+    assert.equal(t.rename('get', 'flushall'), 'ok', 'a removed name is free');
+    assert.equal(t.lookup('FLUSHALL'), get);
+    assert.equal(t.lookup('get'), undefined);
+    assert.equal(t.rename('set', 'get'), 'ok', 'a renamed-away name is free');
+    assert.equal(t.rename('flushall', 'g2'), 'ok', 'looked up by its current name');
+    assert.equal(t.lookup('g2'), get);
+    assert.equal(t.rename('del', 'G2'), 'target-exists');
+  });
+
+  it('refuses to start with rename-command GET FLUSHALL in a config file, naming file:line', () => {
+    const file = path.join(dir, 'get-flushall.conf');
+    writeFileSync(file, 'port 0\n\nrename-command get flushall\n');
+    const r = run(['--test-config', file]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(
+      r.stderr.includes(`*** FATAL CONFIG FILE ERROR`) &&
+        r.stderr.includes(`Reading the configuration file, at ${file}:3\n>>> 'rename-command get flushall'\nTarget command name already exists\n`),
+      r.stderr,
+    );
+  });
+
+  it('refuses to start with --rename-command get flushall on the command line', async () => {
+    const port = await freePort();
+    const r = run(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--rename-command', 'get', 'flushall']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(r.stderr.includes(`>>> 'rename-command "get" "flushall"'\nTarget command name already exists\n`), r.stderr);
+  });
+});
