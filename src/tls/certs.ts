@@ -1,7 +1,7 @@
 // `redoubt certs <dir>`: a CA, a server certificate and client certificates for people who have
 // none yet. Keys come from Node's crypto (RSA 2048); the X.509 structures from node-forge.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -106,10 +106,46 @@ export function makeLeaf(
   return { cert: forge.pki.certificateToPem(cert), key: k.pem };
 }
 
-/** Writes a private key readable by the owner only (mode 0600, also when the file existed). */
-function writeKey(file: string, pem: string): void {
-  writeFileSync(file, pem, { mode: 0o600 });
-  chmodSync(file, 0o600);
+/**
+ * Replaces `file` with `text` without ever changing the existing file: the text goes to a fresh
+ * file in the same directory, which is then renamed over `file`. A process holding the old file
+ * open keeps reading the old contents, a symbolic link at `file` is replaced rather than written
+ * through, and a crash leaves the old file or the new one, never half of one.
+ */
+export function replaceFile(file: string, text: string, mode: number, exactMode: boolean): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  // SECURITY: O_EXCL: a new file of our own (never an existing file or a planted link), created
+  // with the final mode so a key is never readable by others, not even for a moment.
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    try {
+      // The umask may only have narrowed the mode; keys get exactly 0600 whatever it is.
+      if (exactMode) fchmodSync(fd, mode);
+      const data = Buffer.from(text, 'latin1');
+      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already renamed or gone
+    }
+    throw e;
+  }
+  try {
+    const d = openSync(path.dirname(file), 'r');
+    try {
+      fsyncSync(d);
+    } finally {
+      closeSync(d);
+    }
+  } catch {
+    // Best effort: some file systems do not sync directories.
+  }
 }
 
 /** A client name must be usable as a file name and as an ACL user name. */
@@ -132,8 +168,9 @@ export function writeCerts(dir: string, opts: CertOptions): string[] {
   const put = (name: string, pair: KeyPairPem) => {
     const crt = path.join(dir, `${name}.crt`);
     const key = path.join(dir, `${name}.key`);
-    writeFileSync(crt, pair.cert, { mode: 0o644 });
-    writeKey(key, pair.key);
+    replaceFile(crt, pair.cert, 0o644, false);
+    // SECURITY: a private key is readable by its owner only (mode 0600).
+    replaceFile(key, pair.key, 0o600, true);
     written.push(crt, key);
   };
   const nb = opts.notBefore;
@@ -154,7 +191,8 @@ Writes into <dir>:
                             (default: localhost and 127.0.0.1)
   NAME.crt, NAME.key        a client certificate per --client NAME (its CN is NAME, the ACL
                             user it logs in as with tls-auth-clients-user CN)
-Private keys are written with mode 0600. Existing files of those names are replaced.
+Private keys are written with mode 0600. Existing files of those names are replaced: each new
+file is written beside them and renamed over the old one, never written into it.
 `;
 
 /** `redoubt certs ...`: returns the exit code. */
