@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AllowList, parseAllowFrom } from '../src/security/allow-list.js';
 import { Logger } from '../src/server/log.js';
+import { ConfigFileError, loadConfigText } from '../src/config/loader.js';
 
 function list(value: string, intervalMs = 60_000): { a: AllowList; lines: string[] } {
   const log = new Logger();
@@ -55,4 +56,42 @@ test('a flood of refusals is logged as one line per address, then one folded cou
   a.tick(200_000);
   a.refused('10.9.9.9', 200_001);
   assert.match(lines[lines.length - 1]!, /Refused connection from 10\.9\.9\.9: not in allow-from/);
+});
+
+test('an IPv6 entry covering IPv4-mapped addresses is refused unless the IPv4 entries admit them; families match apart', () => {
+  const broad = (e: string) =>
+    `allow-from entry '${e}' covers the IPv4-mapped addresses ::ffff:0:0/96, but IPv4 clients are admitted by IPv4 entries only: ` +
+    `write '0.0.0.0/0 ${e}' if both IPv4 and IPv6 clients are meant, or list the IPv4 blocks to admit`;
+  assert.deepEqual(parseAllowFrom('::/0'), { ok: false, error: broad('::/0') });
+  assert.deepEqual(parseAllowFrom('10.0.0.0/8 ::/0'), { ok: false, error: broad('::/0') }, 'IPv4 entries must admit all of it');
+  assert.deepEqual(parseAllowFrom('fd00::/8 ::/80'), { ok: false, error: broad('::/80') });
+  assert.deepEqual(parseAllowFrom('::ffff:10.0.0.0/104'), {
+    ok: false,
+    error: "allow-from entry '::ffff:10.0.0.0/104' is an IPv4-mapped block, but IPv4 clients are admitted by IPv4 entries only: write it as '10.0.0.0/8'",
+  });
+  assert.deepEqual(parseAllowFrom('::ffff:10.1.2.3'), {
+    ok: false,
+    error: "allow-from entry '::ffff:10.1.2.3' is an IPv4-mapped block, but IPv4 clients are admitted by IPv4 entries only: write it as '10.1.2.3'",
+  });
+  for (const good of ['0.0.0.0/0 ::/0', '::/0 0.0.0.0/1 128.0.0.0/1', '::/81', '8000::/1', '10.0.0.0/8 ::ffff:10.0.0.0/104', '::1 fd00::/8']) {
+    assert.equal(parseAllowFrom(good).ok, true, good);
+  }
+  assert.throws(() => list('::/0'), /'::\/0' covers the IPv4-mapped addresses/);
+  // A config file names the line.
+  assert.throws(() => loadConfigText('port 7000\nallow-from ::/0\n', 'redoubt.conf'), (e: unknown) => {
+    assert.ok(e instanceof ConfigFileError);
+    assert.equal(e.report(), `Reading the configuration file, at redoubt.conf:2\n>>> 'allow-from ::/0'\n${broad('::/0')}`);
+    return true;
+  });
+
+  // Both spelled out: every client of both families.
+  const all = list('0.0.0.0/0 ::/0').a;
+  for (const peer of ['203.0.113.9', '::ffff:203.0.113.9', '2001:db8::1', '::1']) assert.equal(all.allows(peer), true, peer);
+  // An IPv6 block never admits an IPv4 client, however it arrives.
+  const v6 = list('10.0.0.0/8 ::/81').a;
+  assert.equal(v6.allows('::1'), true);
+  assert.equal(v6.allows('10.1.1.1'), true);
+  assert.equal(v6.allows('::ffff:10.1.1.1'), true);
+  assert.equal(v6.allows('11.1.1.1'), false);
+  assert.equal(v6.allows('::ffff:11.1.1.1'), false);
 });
