@@ -5,9 +5,9 @@
 // Redis's order (db.c getKeysFromCommandWithSpecs): when the command has key specs and none of them
 // is marked variable_flags, the specs are used; a spec that cannot be applied to this argv (keyword
 // past the end, numkeys out of range, an "unknown" or "incomplete" spec) makes the whole extraction
-// fall back to the command's own key-finding routine. The few commands that need one are handled
-// below (SORT, MIGRATE, SET and BITFIELD flags); for every other command the fallback finds no keys,
-// which is also what Redis's routines answer for the same malformed argv.
+// fall back to the command's own key-finding routine. The commands that have one are handled
+// below (SORT, MIGRATE, SET and BITFIELD flags, and the numkeys commands, whose routine reads
+// numkeys with atoi); for every other command the fallback finds no keys, as in Redis.
 import type { Command, CommandMeta, KeySpec } from './types.js';
 
 export interface KeyRef {
@@ -125,10 +125,11 @@ function fromSpecs(specs: readonly KeySpec[], argv: readonly string[]): KeyRef[]
       step = fk.spec.keystep;
       const idx = first + fk.spec.keynumidx;
       if (fk.spec.keynumidx >= argc || idx >= argc) return null;
-      const n = parseLong(argv[idx]!);
-      if (n === null || n < 0) return null;
+      const n = parseLongLong(argv[idx]!);
+      if (n === null || n < 0n) return null;
       first += fk.spec.firstkey;
-      last = first + n - 1;
+      // Redis casts the count to an int: 4294967298 names 2 keys.
+      last = first + Number(BigInt.asIntN(32, n)) - 1;
     } else {
       return null;
     }
@@ -139,11 +140,11 @@ function fromSpecs(specs: readonly KeySpec[], argv: readonly string[]): KeyRef[]
   return out;
 }
 
-/** A C long as strtol-with-checks reads it (string2l): strict decimal. */
-function parseLong(s: string): number | null {
+/** A C long long as Redis's string2ll reads it: strict decimal, no sign but "-", no leading zero. */
+function parseLongLong(s: string): bigint | null {
   if (!/^(0|-?[1-9][0-9]{0,18})$/.test(s)) return null;
-  const n = Number(s);
-  return Number.isSafeInteger(n) ? n : null;
+  const n = BigInt(s);
+  return n > LONG_MAX || n < -LONG_MAX - 1n ? null : n;
 }
 
 /** Commands whose keys the specs alone do not describe (Redis's getkeys procedures). */
@@ -153,7 +154,60 @@ const SPECIAL = new Map<string, (argv: readonly string[]) => KeyRef[]>([
   ['sort', (argv) => sortKeys(argv, false)],
   ['sort_ro', (argv) => sortKeys(argv, true)],
   ['migrate', migrateKeys],
+  // The numkeys commands: their routine is used when the keynum spec cannot be applied (numkeys
+  // written "02", "+2", " 2", "2abc", or out of range).
+  ...(['zunion', 'zinter', 'zdiff', 'zintercard', 'sintercard', 'lmpop', 'zmpop'] as const).map((n) => [n, numkeysKeys(0, 1, 2)] as const),
+  ...(['zunionstore', 'zinterstore', 'zdiffstore'] as const).map((n) => [n, numkeysKeys(1, 2, 3)] as const),
+  ...(['blmpop', 'bzmpop', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'] as const).map((n) => [n, numkeysKeys(0, 2, 3)] as const),
 ]);
+
+const NO_FLAGS: readonly string[] = [];
+
+/**
+ * The routine Redis falls back to for a numkeys command whose keynum spec failed: numkeys is read
+ * with C's atoi, so "02", "+2", " 2" and "2abc" all mean 2; from 1 to the number of arguments left
+ * it names that many keys from `first` on, then the destination at `store` (0: none), all with no
+ * access flags (any key pattern that matches the key admits it, whatever its %R / %W).
+ */
+function numkeysKeys(store: number, count: number, first: number): (argv: readonly string[]) => KeyRef[] {
+  return (argv) => {
+    const raw = argv[count];
+    if (raw === undefined) return [];
+    const num = atoi(raw);
+    // SECURITY: the keys a malformed numkeys names are still checked against the ACL key patterns
+    // (a denial is NOPERM and an ACL LOG entry, before the handler refuses the number).
+    if (num < 1 || num > argv.length - first) return [];
+    const keys: KeyRef[] = [];
+    for (let i = 0; i < num; i++) keys.push({ pos: first + i, flags: NO_FLAGS });
+    if (store > 0) keys.push({ pos: store, flags: NO_FLAGS });
+    return keys;
+  };
+}
+
+const LONG_MAX = (1n << 63n) - 1n;
+
+/**
+ * C's atoi as glibc computes it, (int)strtol(s, NULL, 10): leading white space, an optional sign,
+ * then digits up to the first non-digit (none: 0); clamped to a 64-bit long, then cut to 32 bits.
+ */
+export function atoi(s: string): number {
+  let i = 0;
+  while (i < s.length && ' \t\n\v\f\r'.includes(s[i]!)) i++;
+  let neg = false;
+  if (s[i] === '+' || s[i] === '-') {
+    neg = s[i] === '-';
+    i++;
+  }
+  let v = 0n;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    if (v <= LONG_MAX) v = v * 10n + BigInt(c - 48);
+  }
+  if (neg) v = v > LONG_MAX + 1n ? -(LONG_MAX + 1n) : -v;
+  else if (v > LONG_MAX) v = LONG_MAX;
+  return Number(BigInt.asIntN(32, v));
+}
 
 // SET: the key is read too when GET is given.
 function setKeyFlags(argv: readonly string[]): readonly string[] {
