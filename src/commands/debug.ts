@@ -230,6 +230,11 @@ export const debugCommands: HandlerMap = {
     } else if (sub === 'set-active-expire' && argc === 3) {
       server.activeExpireEnabled = parseInt(argv[2]!, 10) !== 0;
       c.out.ok();
+    } else if (sub === 'replybuffer' && argc === 4 && argv[2]!.toLowerCase() === 'resizing') {
+      // DEBUG REPLYBUFFER RESIZING 0|1: whether a reply buffer grown by a big reply goes back to
+      // its initial size once sent (Redoubt's form of Redis's reply buffer resizing).
+      server.replyBufferResizing = parseInt(argv[3]!, 10) !== 0;
+      c.out.ok();
     } else if (sub === 'log' && argc === 3) {
       server.log.warning(`DEBUG LOG: ${argv[2]!}`);
       c.out.ok();

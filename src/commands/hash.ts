@@ -181,7 +181,11 @@ function hrandfieldCount(c: Client, key: string, count: number, withValues: bool
     // Repetitions allowed: independent uniform picks.
     const n = -count;
     arrayOf(n);
-    for (let j = 0; j < n; j++) pair(h.randomIndex());
+    for (let j = 0; j < n; j++) {
+      // A client past its output limit is closed: stop building a reply it will never get.
+      if ((j & 1023) === 1023 && c.outputLimitReached()) return;
+      pair(h.randomIndex());
+    }
     return;
   }
   const size = h.size;

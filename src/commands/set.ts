@@ -221,7 +221,11 @@ function srandmemberCount(c: Client, argv: string[]): void {
   if (count < 0) {
     const n = -count;
     out.array(n);
-    for (let i = 0; i < n; i++) out.bulk(s.random());
+    for (let i = 0; i < n; i++) {
+      // A client past its output limit is closed: stop building a reply it will never get.
+      if ((i & 1023) === 1023 && c.outputLimitReached()) return;
+      out.bulk(s.random());
+    }
     return;
   }
   if (count >= s.size) {

@@ -990,12 +990,21 @@ function zrandmemberWithCount(c: Client, zs: ZSet | null, count: number, withSco
   const members: string[] = [];
   const scores: number[] | null = withScores ? [] : null;
   if (count < 0) {
+    // Written as picked: a client past its output limit stops the run (it is being closed).
     const k = -count;
+    const resp2Pairs = withScores && out.resp === 2;
+    out.array(resp2Pairs ? 2 * k : k);
     for (let i = 0; i < k; i++) {
+      if ((i & 1023) === 1023 && c.outputLimitReached()) return;
       const r = Math.floor(Math.random() * n);
-      members.push(tree.memberAt(r));
-      if (scores !== null) scores.push(tree.scoreAt(r));
+      if (!withScores) out.bulk(tree.memberAt(r));
+      else {
+        if (!resp2Pairs) out.array(2);
+        out.bulk(tree.memberAt(r));
+        replyScore(out, tree.scoreAt(r));
+      }
     }
+    return;
   } else if (count >= n) {
     // The whole set, highest first (Redis walks it from the tail).
     tree.collect(n - 1, n, true, members, scores);

@@ -50,12 +50,19 @@ export class RespParser {
   private maxBulk = MAX_ARG_LEN;
   /** The previous command's name, reused when the next request repeats it. */
   private lastName = '';
+  /** Bytes of the arguments of the current request decoded so far (CLIENT LIST argv-mem). */
+  argvBytes = 0;
 
   constructor(private readonly limits: ParserLimits) {}
 
   /** Bytes received and not yet parsed (the query buffer). */
   get pending(): number {
     return this.buf.length - this.pos + this.bigFilled;
+  }
+
+  /** Bytes the parser holds: its buffer, and a big argument's buffer (qbuf plus qbuf-free). */
+  get allocated(): number {
+    return this.buf.length + (this.big === null ? 0 : this.big.length);
   }
 
   feed(chunk: Buffer): void {
@@ -124,6 +131,7 @@ export class RespParser {
       if (this.big !== null) {
         if (this.bigFilled < this.big.length) return null;
         this.argv[this.argc++] = this.big.toString('latin1', 0, this.big.length - 2);
+        this.argvBytes += this.big.length - 2;
         this.big = null;
         this.bigFilled = 0;
         this.bulkLen = -1;
@@ -172,11 +180,13 @@ export class RespParser {
         argv[this.argc++] = arg;
       }
       this.pos += this.bulkLen + 2;
+      this.argvBytes += len;
       this.bulkLen = -1;
       this.remaining--;
     }
     const argv = this.argv;
     this.argv = NO_ARGS;
+    this.argvBytes = 0;
     return argv;
   }
 

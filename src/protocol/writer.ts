@@ -75,12 +75,12 @@ export class ReplyWriter {
 
   /**
    * Empties the writer after pending() was handed on. `consumed`: the receiver is done with the
-   * bytes (a socket write that completed at once), so the buffer is reused unless it grew;
-   * otherwise the buffer now belongs to the receiver and the writer starts a fresh one.
+   * bytes (a socket write that completed at once), so the buffer is reused unless it grew (and
+   * `shrink`); otherwise the buffer now belongs to the receiver and the writer starts a fresh one.
    */
-  sent(consumed: boolean): void {
+  sent(consumed: boolean, shrink = true): void {
     this.len = 0;
-    if (!consumed || this.buf.length > INITIAL) this.buf = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
+    if (!consumed || (shrink && this.buf.length > INITIAL)) this.buf = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
   }
 
   ok(): void {

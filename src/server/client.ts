@@ -6,6 +6,7 @@ import type { Command } from '../commands/types.js';
 import type { Db } from '../store/db.js';
 import type { Server, Transport } from './server.js';
 import { err } from '../errors.js';
+import { REPLY_BUFFER } from './client-limits.js';
 import type { WatchedKey } from './events.js';
 import type { Subscriptions } from './pubsub.js';
 import type { User } from '../acl/users.js';
@@ -60,6 +61,14 @@ export class Client {
   deferred = false;
   closeAfterReply = false;
   closed = false;
+  /** Set when the client must go as soon as the running command returns (limits, eviction). */
+  closingAsap = false;
+  /** This client's memory as last added to the server's total (server/client-limits.ts). */
+  memAccounted = 0;
+  /** Bytes of the arguments queued in MULTI. */
+  multiBytes = 0;
+  /** When the output first stayed above its class's soft limit (ms), 0 when below. */
+  softLimitSince = 0;
   /**
    * Set by a handler that must propagate (to the AOF) something other than its own argv
    * (server/propagate.ts); read and cleared by the dispatcher's call path.
@@ -101,17 +110,27 @@ export class Client {
   }
 
   onData(chunk: Buffer): void {
+    // Input that arrives for a client being closed is dropped unread.
+    if (this.closingAsap) return;
     this.netIn += chunk.length;
     this.server.stats.netInput += chunk.length;
     this.lastInteraction = this.server.clock.now();
-    this.parser.feed(chunk);
-    if (this.parser.pending > this.server.queryBufferLimit) {
-      // SECURITY: a client may not pile up unbounded unparsed input.
-      this.server.log.warning(`Closing client that reached max query buffer length: ${this.describe()}`);
-      this.close();
-      return;
+    const parser = this.parser;
+    parser.feed(chunk);
+    const limits = this.server.clientLimits;
+    if (parser.pending > REPLY_BUFFER) {
+      if (parser.pending + parser.argvBytes > this.server.queryBufferLimit) {
+        // SECURITY: a client may not pile up unbounded unparsed input.
+        this.server.log.warning(`Closing client that reached max query buffer length: ${this.describe()}`);
+        this.close();
+        return;
+      }
+      // A big request being read counts before it runs (maxmemory-clients).
+      limits.update(this);
+      if (this.closingAsap) return;
     }
     this.processInput();
+    limits.update(this);
     // Replies go out once all sockets readable in this event-loop turn have been read, as Redis
     // writes in beforeSleep: a burst of writes wakes a waiting peer once, not once per socket.
     if (this.out.len > 0 || this.closeAfterReply) this.server.markPending(this);
@@ -120,7 +139,7 @@ export class Client {
   /** Parses and runs commands until input runs out or the client blocks. */
   processInput(): void {
     this.server.dispatcher.startBatch();
-    while (this.blockedArgv === null && !this.deferred && !this.closeAfterReply && !this.closed) {
+    while (this.blockedArgv === null && !this.deferred && !this.closeAfterReply && !this.closed && !this.closingAsap) {
       let argv: string[] | null;
       try {
         argv = this.parser.next();
@@ -134,17 +153,32 @@ export class Client {
       if (argv === null) break;
       if (argv.length === 0) continue;
       this.server.dispatcher.run(this, argv);
+      // SECURITY: replies past the client's output limit (or, before login, past a few KB) close
+      // it before more of its input runs.
+      if (this.out.len > REPLY_BUFFER) this.server.clientLimits.enforceOutput(this);
     }
   }
 
   /** Sends what the handlers wrote; once per event-loop turn (Server.markPending). */
   flush(): void {
     if (this.closed) return;
+    if (this.closingAsap) {
+      // Output limit or client eviction: what it was not sent yet is dropped.
+      this.close();
+      return;
+    }
     // The AOF is written (and, with appendfsync always, synced) before any reply goes out;
     // under "always" the replies wait for one sync shared by every client of this turn.
     const aof = this.server.aof;
     if (aof.pendingBytes > 0 && aof.holdReplies(this)) return;
     if (this.out.len > 0) {
+      // SECURITY: a client that does not read its replies may not make the server hold them
+      // without bound (client-output-buffer-limit; before login, a few KB).
+      const limits = this.server.clientLimits;
+      if (this.out.len + this.socket.writableLength >= limits.checkFloor(this) && limits.enforceOutput(this)) {
+        this.close();
+        return;
+      }
       this.pushKeep = null;
       // While writes complete at once (plain TCP), write straight from the reply buffer and reuse
       // it; once one does not (TLS writes complete later, or a slow reader), copy replies out.
@@ -154,10 +188,20 @@ export class Client {
       this.socket.write(data);
       if (direct) {
         this.writesComplete = this.socket.writableLength === 0;
-        this.out.sent(this.writesComplete);
+        this.out.sent(this.writesComplete, this.server.replyBufferResizing);
       }
     }
     if (this.closeAfterReply) this.close();
+    else this.server.clientLimits.update(this);
+  }
+
+  /**
+   * For handlers whose reply can be huge (HRANDFIELD with a large negative count and the like):
+   * true once the client has passed its output limit and is being closed, so the handler stops
+   * building a reply nobody will receive. Cheap enough to call every few hundred elements.
+   */
+  outputLimitReached(): boolean {
+    return this.closingAsap || this.server.clientLimits.enforceOutput(this);
   }
 
   /** Resumes a client that was waiting (pause ended, key became ready). */
@@ -202,9 +246,23 @@ export class Client {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.end();
-    this.socket.destroySoon?.();
+    if (this.closingAsap) this.socket.destroy();
+    else {
+      this.socket.end();
+      this.socket.destroySoon?.();
+    }
     this.server.unlinkClient(this);
+  }
+
+  /**
+   * Closes the client once the running command has returned, without sending what it has not been
+   * sent yet (output limits, client eviction). Its memory leaves the total at once.
+   */
+  closeAsap(): void {
+    if (this.closed || this.closingAsap) return;
+    this.closingAsap = true;
+    this.server.clientLimits.forget(this);
+    this.server.markPending(this);
   }
 
   /** "id=3 addr=127.0.0.1:5555 laddr=... fd=... name=..." as CLIENT LIST shows one client. */

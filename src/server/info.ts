@@ -3,7 +3,7 @@
 // that feature unused reports, so tools that parse INFO keep working.
 import os from 'node:os';
 import { REDIS_VERSION, REDOUBT_VERSION, type Server } from './server.js';
-import { usedMemory } from './stats.js';
+import { processMemory } from './memory.js';
 
 /** Sections in Redis's output order, with the header each prints. */
 const SECTIONS: [name: string, title: string][] = [
@@ -111,15 +111,14 @@ const SECTION_BUILDERS: Record<string, Builder> = {
   },
 
   memory(s) {
-    const mu = process.memoryUsage();
-    const used = mu.heapUsed + mu.external;
-    s.stats.sampleMemory();
+    const mu = processMemory();
+    const used = s.memory.used();
+    s.stats.sampleMemory(used);
     const peak = Math.max(s.stats.peakMemory, used);
     const startup = s.stats.startupMemory;
-    let clientMem = 0;
-    for (const c of s.clients.values()) clientMem += c.out.buf.length + c.parser.pending;
-    const overhead = Math.min(used, startup + clientMem);
-    const dataset = used - overhead;
+    const clientMem = s.clientLimits.total;
+    const dataset = s.memory.dataset();
+    const overhead = Math.max(0, used - dataset);
     const sysmem = os.totalmem();
     const maxmemory = s.config.num('maxmemory');
     return [
@@ -134,6 +133,9 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       `used_memory_startup:${startup}`,
       `used_memory_dataset:${dataset}`,
       `used_memory_dataset_perc:${pct(dataset, used - startup)}`,
+      `used_memory_v8_heap:${mu.heapUsed}`,
+      `used_memory_v8_heap_human:${human(mu.heapUsed)}`,
+      `used_memory_v8_external:${mu.external}`,
       `allocator_allocated:${mu.heapUsed}`,
       `allocator_active:${mu.heapTotal}`,
       `allocator_resident:${mu.rss}`,
@@ -229,7 +231,7 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       `expired_time_cap_reached_count:${ks.expiredTimeCapReached}`,
       'expire_cycle_cpu_milliseconds:0',
       `evicted_keys:${s.memory.evictedKeys}`,
-      'evicted_clients:0',
+      `evicted_clients:${s.clientLimits.evictedClients}`,
       'total_eviction_exceeded_time:0',
       'current_eviction_exceeded_time:0',
       `keyspace_hits:${ks.hits}`,
@@ -264,6 +266,8 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       `tls_handshake_failures:${s.tlsStats.handshakeFailures}`,
       `tls_cert_logins:${s.tlsStats.certLogins}`,
       `tls_cert_login_refused:${s.tlsStats.certLoginRefused}`,
+      `client_output_buffer_limit_disconnections:${s.clientLimits.outputDisconnections}`,
+      `protected_mode_rejected_connections:${st.protectedModeRejections}`,
     ];
   },
 
@@ -386,7 +390,5 @@ function ratio(a: number, b: number): string {
 
 /** Used memory right now (INFO used_memory), refreshing the peak. */
 export function currentMemory(server: Server): number {
-  const m = usedMemory();
-  if (m > server.stats.peakMemory) server.stats.peakMemory = m;
-  return m;
+  return server.stats.sampleMemory(server.memory.used());
 }

@@ -2,34 +2,26 @@
 // maxmemory-policy says (store/evict.ts); when that is not possible the dispatcher refuses
 // commands that may grow memory with Redis's OOM error.
 //
-// Used memory is V8's heap plus external memory. The heap only shrinks when the garbage collector
-// runs, so the bytes an eviction frees are estimated (approxBytes) and subtracted until the next
-// major collection is observed. This is an approximation of Redis's exact allocator accounting.
-import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { type EvictionPolicy, Evictor, approxBytes, trackingFor } from '../store/evict.js';
+// Used memory is Redoubt's own count, not a reading of V8's heap: what the dataset holds (keys,
+// values by their encoding, expires: Keyspace.datasetBytes) plus what the clients hold (buffers,
+// queued commands, subscriptions: ClientLimits.total). Both change exactly when data or buffers
+// change, so whether a write is refused or a key evicted never depends on when V8 collects.
+// V8's heap and the process RSS are reported beside it (processMemory).
+import { type EvictionPolicy, Evictor, trackingFor } from '../store/evict.js';
+import { getHeapStatistics } from 'node:v8';
 import { NOTIFY } from './events.js';
 import type { Server } from './server.js';
-import { usedMemory } from './stats.js';
 
 /** Keys evicted at most per command; the rest waits for the next command (as Redis's time limit). */
 const MAX_EVICTIONS_PER_CALL = 1000;
-/** How long a memory reading is reused, in milliseconds. */
-const SAMPLE_MS = 5;
 
 export class MemoryLimit {
   maxmemory = 0;
   policy: EvictionPolicy = 'noeviction';
   samples = 5;
   evictedKeys = 0;
-  /** The memory reading, injectable for tests. */
-  measure: () => number = usedMemory;
-  /** Set by tests whose `measure` follows the dataset exactly: read it each time, no estimates. */
-  measureIsExact = false;
-  private reading = 0;
-  private readAt = -Infinity;
-  /** Bytes estimated freed by evictions since the last major garbage collection. */
-  private freed = 0;
-  private gcObserver: PerformanceObserver | null = null;
+  /** Replaces the accounting in tests that drive memory by hand; null: the accounted count. */
+  measure: (() => number) | null = null;
   private readonly evictor: Evictor;
 
   constructor(private readonly server: Server) {
@@ -46,15 +38,15 @@ export class MemoryLimit {
     this.server.ks.setAccessTracking(trackingFor(policy));
   }
 
-  /** Used memory as the limit sees it. */
+  /** The dataset's share of used memory. */
+  dataset(): number {
+    return this.server.ks.datasetBytes();
+  }
+
+  /** Used memory (INFO used_memory): the dataset plus the clients. */
   used(): number {
-    if (this.measureIsExact) return this.measure();
-    const now = performance.now();
-    if (now - this.readAt > SAMPLE_MS) {
-      this.reading = this.measure();
-      this.readAt = now;
-    }
-    return Math.max(0, this.reading - this.freed);
+    if (this.measure !== null) return this.measure();
+    return this.server.ks.datasetBytes() + this.server.clientLimits.total;
   }
 
   /**
@@ -64,14 +56,11 @@ export class MemoryLimit {
   makeRoom(): boolean {
     if (this.used() <= this.maxmemory) return true;
     if (this.policy === 'noeviction') return false;
-    this.watchGc();
     const server = this.server;
     for (let n = 0; n < MAX_EVICTIONS_PER_CALL; n++) {
       const victim = this.evictor.pick(this.policy, this.samples);
       if (victim === null) return false;
       const { db, key } = victim;
-      const value = db.data.get(key);
-      if (value !== undefined) this.freed += approxBytes(key, value);
       db.delete(key);
       server.propagator.deleted(db, key, true);
       // Not a change the running command made (Redis does not count evictions as dirty): the
@@ -84,23 +73,29 @@ export class MemoryLimit {
     // Time's up for this command; it runs, eviction continues with the next one (as Redis does).
     return true;
   }
+}
 
-  /** The estimate of freed bytes holds until a major collection returns them to the heap. */
-  private watchGc(): void {
-    if (this.gcObserver !== null) return;
-    this.gcObserver = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
-          this.freed = 0;
-          this.readAt = -Infinity;
-        }
-      }
-    });
-    this.gcObserver.observe({ entryTypes: ['gc'] });
-  }
+export interface ProcessMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
 
-  close(): void {
-    this.gcObserver?.disconnect();
-    this.gcObserver = null;
+let lastRss = 0;
+
+/**
+ * V8's heap and the process RSS, for reports beside the accounted used memory. Reading RSS opens
+ * a /proc file: when the process is out of file descriptors (EMFILE) the last RSS reading is
+ * used instead of an exception ending the process (the heap figures need no file).
+ */
+export function processMemory(): ProcessMemory {
+  try {
+    const m = process.memoryUsage();
+    lastRss = m.rss;
+    return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+  } catch {
+    const h = getHeapStatistics();
+    return { rss: lastRss, heapUsed: h.used_heap_size, heapTotal: h.total_heap_size, external: h.external_memory };
   }
 }

@@ -25,6 +25,8 @@ import { SlowLog } from './slowlog.js';
 import { PauseState } from './pause.js';
 import { Blocking } from './blocking.js';
 import { MemoryLimit } from './memory.js';
+import { ClientLimits, REPLY_BUFFER } from './client-limits.js';
+import { RESERVED_FDS, clientsAllowed, openFileCount, openFilesLimit } from './fd-limit.js';
 import { Snapshots } from '../persistence/rdb/snapshots.js';
 import { QUICKLIST_PACKED_THRESHOLD } from '../persistence/rdb/object.js';
 import { Propagator } from './propagate.js';
@@ -70,6 +72,8 @@ export class Server {
   readonly clients = new Map<number, Client>();
   /** maxmemory and eviction. */
   readonly memory: MemoryLimit;
+  /** Client memory, output-buffer limits and client eviction. */
+  readonly clientLimits = new ClientLimits(this);
   /** RDB snapshots: SAVE, BGSAVE, save points, loading. */
   readonly snapshots = new Snapshots(this);
   /** What write commands leave for the AOF (server/propagate.ts). */
@@ -115,6 +119,8 @@ export class Server {
   /** Ports actually listened on (port 0 in tests picks a free one). */
   boundPorts: number[] = [];
   shuttingDown = false;
+  /** DEBUG REPLYBUFFER RESIZING 0 keeps reply buffers at the size a big reply grew them to. */
+  replyBufferResizing = true;
   /** DEBUG SET-ACTIVE-EXPIRE 0 turns active expiry off (tests). */
   activeExpireEnabled = true;
   /** DEBUG QUICKLIST-PACKED-THRESHOLD: list elements this long or longer are written as plain nodes. */
@@ -156,6 +162,20 @@ export class Server {
         this.log.warning('WARNING: the new maxmemory value set via CONFIG SET is smaller than the current memory usage. This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.');
         this.memory.makeRoom();
       }
+    });
+    this.clientLimits.configureOutput(config.str('client-output-buffer-limit'));
+    config.onChange('client-output-buffer-limit', (v) => this.clientLimits.configureOutput(v as string));
+    const applyClientEviction = () => {
+      this.clientLimits.configureEviction(config.num('maxmemory-clients'), config.num('maxmemory'));
+      this.clientLimits.evict();
+    };
+    applyClientEviction();
+    config.onChange('maxmemory-clients', applyClientEviction);
+    config.onChange('maxmemory', applyClientEviction);
+    config.onChange('maxclients', (v) => {
+      if (this.fdLimit === null) return;
+      const allowed = clientsAllowed(this.fdLimit, this.fdsAtStart);
+      if ((v as number) > allowed) throw new Error(`The operating system is not able to handle the specified number of clients, try with ${allowed}`);
     });
     this.table = new CommandTable(ALL_GROUPS);
     this.dispatcher = new Dispatcher(this);
@@ -299,7 +319,35 @@ export class Server {
   }
 
   /** Opens the listeners. Rejects with a clear message when a required address cannot be bound. */
+  /** Descriptors the process may open (ulimit -n) and those open before any client, read at listen(). */
+  private fdLimit: number | null = null;
+  private fdsAtStart = 0;
+  /** Open TLS connections, and those of them admitted as clients: the rest are in their handshake. */
+  private tlsOpen = 0;
+  private tlsClients = 0;
+
+  /**
+   * As Redis at start-up: maxclients is lowered to what the open-files limit allows after the
+   * descriptors already open and a reserve, with Redis's log lines. CONFIG SET maxclients is then
+   * refused above that number.
+   */
+  private fitMaxClients(): void {
+    this.fdLimit = openFilesLimit();
+    this.fdsAtStart = openFileCount();
+    if (this.fdLimit === null) return;
+    const wanted = this.config.num('maxclients');
+    const allowed = clientsAllowed(this.fdLimit, this.fdsAtStart);
+    if (wanted <= allowed) return;
+    this.log.warning(`You requested maxclients of ${wanted} requiring at least ${wanted + this.fdsAtStart + RESERVED_FDS} max file descriptors.`);
+    this.log.warning(`Server can't set maximum open files to ${wanted + this.fdsAtStart + RESERVED_FDS}: the hard limit is ${this.fdLimit}.`);
+    this.log.warning(
+      `Current maximum open files is ${this.fdLimit}. maxclients has been reduced to ${allowed} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.`,
+    );
+    this.config.setQuiet('maxclients', allowed);
+  }
+
   async listen(): Promise<void> {
+    this.fitMaxClients();
     const port = this.config.num('port');
     const tlsPort = this.config.num('tls-port');
     // The TLS material is checked before any socket opens: bad files refuse start-up.
@@ -474,6 +522,16 @@ export class Server {
     }
     socket.on('error', () => socket.destroy());
     if (kind === 'tls') {
+      // SECURITY: a connection in its TLS handshake holds a descriptor like a client: it counts
+      // against maxclients, and past it the handshake is not even started.
+      if (this.clients.size + this.tlsOpen - this.tlsClients >= this.config.num('maxclients')) {
+        this.stats.totalConnections++;
+        this.stats.rejectedConnections++;
+        socket.destroy();
+        return;
+      }
+      this.tlsOpen++;
+      socket.once('close', () => this.tlsOpen--);
       // The handshake runs first; tlsAccepted admits the client once it has completed.
       this.tls!.handle(socket);
       return;
@@ -481,24 +539,33 @@ export class Server {
     this.admit(socket, kind);
   }
 
+  /** Sends a refusal and closes at once: the descriptor is not held until the peer closes. */
+  private refuse(socket: net.Socket, text: string): void {
+    socket.write(text, () => socket.destroy());
+    // A peer that never reads cannot hold the socket either: the text is tiny, but if it cannot
+    // be handed to the kernel at once the socket goes anyway.
+    if (socket.writableLength > 0) socket.destroy();
+  }
+
   private admit(socket: net.Socket, kind: Transport): Client | null {
     this.stats.totalConnections++;
-    if (this.clients.size >= this.config.num('maxclients')) {
+    const handshaking = kind === 'tls' ? this.tlsOpen - this.tlsClients - 1 : this.tlsOpen - this.tlsClients;
+    if (this.clients.size + handshaking >= this.config.num('maxclients')) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
-      socket.resume(); // read (and drop) until the peer's FIN, so the socket closes
+      this.refuse(socket, '-ERR max number of clients reached\r\n');
       return null;
     }
     // SECURITY: protected mode: with no password on the default user, only loopback clients
-    // (a unix socket is local).
+    // (a unix socket is local). Refusals are counted, not logged one line each (a flood of them
+    // would make the log the attack).
     if (kind !== 'unix' && this.config.bool('protected-mode') && this.users.defaultUser.nopass && !isLoopbackPeer(socket)) {
       this.stats.rejectedConnections++;
-      this.log.warning(`Refused connection from ${socket.remoteAddress}: protected mode is on and the default user has no password`);
-      socket.end(PROTECTED_MODE_DENIED);
-      socket.resume();
+      this.stats.protectedModeRejections++;
+      this.refuse(socket, PROTECTED_MODE_DENIED);
       return null;
     }
     const client = new Client(this, socket, this.nextClientId++, kind);
+    if (kind === 'tls') this.tlsClients++;
     client.authenticated = this.users.defaultLoginFree();
     this.clients.set(client.id, client);
     if (kind !== 'unix') socket.setNoDelay(true);
@@ -539,7 +606,7 @@ export class Server {
     // presents must verify.
     if (m.clientAuth !== 'no' && presented && !socket.authorized) {
       this.tlsStats.handshakeFailures++;
-      this.log.verbose(`Error accepting a client connection: client certificate not verified (${String(socket.authorizationError)}) (addr=${socket.remoteAddress}:${socket.remotePort})`);
+      this.warnFolded(`Error accepting a client connection: client certificate not verified (${String(socket.authorizationError)}) (addr=${peerOf(socket)})`);
       socket.destroy();
       return;
     }
@@ -567,9 +634,36 @@ export class Server {
     this.log.verbose(`Certificate login: ${client.addr} is user '${printableName(cn.name)}'`);
   }
 
+  /** Refused client certificates logged in the current window, and those left out of the log. */
+  private certWarnings = { windowStart: -Infinity, logged: 0, suppressed: 0 };
+
+  /**
+   * A warning that an attacker can trigger at will (a refused client certificate): the first ten
+   * of each auth-failure-log-interval are logged, the rest counted into one line at the next.
+   */
+  private warnFolded(line: string): void {
+    const w = this.certWarnings;
+    const now = this.clock.now();
+    if (now - w.windowStart >= this.config.num('auth-failure-log-interval') * 1000) {
+      if (w.suppressed > 0) this.log.warning(`${w.suppressed} more refused client certificates were not logged one by one`);
+      w.windowStart = now;
+      w.logged = 0;
+      w.suppressed = 0;
+    }
+    if (w.logged < 10) {
+      w.logged++;
+      this.log.warning(line);
+    } else w.suppressed++;
+  }
+
   private tlsFailed(e: Error, socket: tls.TLSSocket): void {
     this.tlsStats.handshakeFailures++;
-    this.log.verbose(`Error accepting a client connection: ${e.message} (addr=${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0})`);
+    // A refused client certificate is worth a warning (someone holds a key we do not trust); other
+    // handshake failures (scanners, plain-text clients) stay at verbose.
+    const certRefused = /certificate|CERT/.test(e.message) || /CERT/.test(String((e as NodeJS.ErrnoException).code ?? ''));
+    const line = `Error accepting a client connection: ${e.message} (addr=${peerOf(socket)})`;
+    if (certRefused) this.warnFolded(line);
+    else this.log.verbose(line);
     socket.destroy();
   }
 
@@ -667,6 +761,8 @@ export class Server {
 
   unlinkClient(client: Client): void {
     if (!this.clients.delete(client.id)) return;
+    if (client.transport === 'tls') this.tlsClients--;
+    this.clientLimits.forget(client);
     this.monitors.delete(client);
     this.pause.waiting.delete(client);
     this.blocking.disconnected(client);
@@ -678,6 +774,9 @@ export class Server {
   /** Marks a client with replies to send; flushed after this turn's I/O, before the loop idles. */
   markPending(client: Client): void {
     if (client.closed) return;
+    // SECURITY: replies written to a client outside its own turn (pub/sub, MONITOR) count against
+    // its output limit as they are written.
+    if (client.out.len > REPLY_BUFFER && !client.closingAsap) this.clientLimits.enforceOutput(client);
     this.pendingFlush.add(client);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -731,15 +830,15 @@ export class Server {
     if (c.transport === 'unix') flags += 'U';
     if (c.noEvict) flags += 'e';
     if (flags === '') flags = 'N';
+    if (c.closingAsap) flags += 'A';
     // Redis still holds the running command in the query buffer: count it for the caller.
-    const qbuf = c.parser.pending + (currentArgv === null ? 0 : requestBytes(currentArgv));
-    const omem = c.socket.writableLength;
+    const m = this.clientLimits.memory(c, currentArgv);
     return (
       `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name}` +
       ` age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags}` +
-      ` db=${c.dbIndex} sub=${c.subs?.channels.size ?? 0} psub=${c.subs?.patterns.size ?? 0} ssub=${c.subs?.shard.size ?? 0} multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 argv-mem=0` +
-      ` multi-mem=0 rbs=${c.out.buf.length} rbp=${c.out.len} obl=0 oll=0 omem=${omem} tot-mem=${c.out.buf.length + qbuf + omem}` +
-      ` events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 resp=${c.resp}`
+      ` db=${c.dbIndex} sub=${c.subs?.channels.size ?? 0} psub=${c.subs?.patterns.size ?? 0} ssub=${c.subs?.shard.size ?? 0} multi=${c.multi === null ? -1 : c.multi.length} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${m.argvMem}` +
+      ` multi-mem=${m.multiMem} rbs=${m.rbs} rbp=${m.rbp} obl=${Math.min(c.out.len, REPLY_BUFFER)} oll=${c.socket.writableLength > 0 || c.out.len > REPLY_BUFFER ? 1 : 0} omem=${m.omem} tot-mem=${m.totMem}` +
+      ` events=r${c.out.len > 0 || c.socket.writableLength > 0 ? 'w' : ''} cmd=${c.lastCommand} user=${c.user.name} redir=-1 resp=${c.resp}`
     );
   }
 
@@ -755,7 +854,7 @@ export class Server {
     const hz = Math.max(1, this.config.num('hz'));
     // Redis gives the slow expire cycle 25% of each cron period.
     if (this.activeExpireEnabled) this.ks.activeExpireCycle((1000 / hz) * 0.25, this.config.num('active-expire-effort'));
-    this.stats.sample(this.clock.now());
+    this.stats.sample(this.clock.now(), this.memory.used());
     this.pause.check();
     this.blocking.checkTimeouts();
     this.authWatch.tick(this.clock.now());
@@ -764,6 +863,7 @@ export class Server {
     this.snapshots.cron();
     this.aof.cron();
     this.allowList.tick(this.clock.now());
+    this.clientLimits.cron(this.clients.size / hz);
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       const now = this.clock.now();
@@ -837,7 +937,6 @@ export class Server {
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
     this.blocking.close();
-    this.memory.close();
     if (this.aof.on) this.aof.stop();
     for (const c of [...this.clients.values()]) {
       c.flush();
@@ -931,17 +1030,21 @@ export function redactSecrets(cmd: Command, argv: string[]): string[] {
   return argv;
 }
 
+/**
+ * "address:port" of a TLS connection's peer. Once a failed handshake has torn the TLS socket down
+ * it no longer knows its peer; the TCP socket under it read the address when it was accepted.
+ */
+function peerOf(socket: tls.TLSSocket): string {
+  const parent = (socket as unknown as { _parent?: net.Socket | null })._parent ?? null;
+  const host = socket.remoteAddress ?? parent?.remoteAddress ?? '?';
+  const port = socket.remotePort ?? parent?.remotePort ?? 0;
+  return `${host.startsWith('::ffff:') ? host.slice(7) : host}:${port}`;
+}
+
 /** Redis counts only 127.0.0.1 and ::1 as local for protected mode (127.0.0.2 is "outside"). */
 function isLoopbackPeer(socket: net.Socket): boolean {
   const a = socket.remoteAddress ?? '';
   return a === '127.0.0.1' || a === '::1' || a === '::ffff:127.0.0.1';
-}
-
-/** Size of argv as a multibulk request. */
-function requestBytes(argv: string[]): number {
-  let n = 3 + String(argv.length).length;
-  for (const a of argv) n += 5 + String(a.length).length + a.length;
-  return n;
 }
 
 /** A user name as it may appear in a log line: control bytes escaped. */

@@ -19,16 +19,13 @@ export class ServerStats implements ErrorSink {
   /** latency-monitor-threshold in microseconds; 0 disables the monitor. */
   latencyMonitorUsec = 0;
   readonly latencyEvents = new Map<string, LatencyEvent>();
-  /** Memory (heap + external) at start-up and its peak, sampled by cron and INFO. */
-  readonly startupMemory: number;
+  /** Accounted used memory at start-up (nothing: no keys, no clients) and its peak, sampled by cron and INFO. */
+  readonly startupMemory = 0;
   peakMemory = 0;
+  /** Connections refused by protected mode (counted, not logged one by one). */
+  protectedModeRejections = 0;
   /** Errors replied for reasons that are not the client's (INFO unexpected_error_replies). */
   unexpectedErrors = 0;
-
-  constructor() {
-    this.startupMemory = usedMemory();
-    this.peakMemory = this.startupMemory;
-  }
 
   /** Called after each executed command with its duration. */
   recordCall(cmd: Command, usec: number, clock: { now(): number }): void {
@@ -65,8 +62,7 @@ export class ServerStats implements ErrorSink {
   }
 
   /** Refreshes the memory peak; returns the current used memory. */
-  sampleMemory(): number {
-    const m = usedMemory();
+  sampleMemory(m: number): number {
     if (m > this.peakMemory) this.peakMemory = m;
     return m;
   }
@@ -87,7 +83,7 @@ export class ServerStats implements ErrorSink {
   }
 
   /** Called from cron: samples rates about every 100 ms. */
-  sample(now: number): void {
+  sample(now: number, usedMemory: number): void {
     if (now - this.lastSampleTime < 100) return;
     const dt = (now - this.lastSampleTime) / 1000;
     if (this.lastSampleTime !== 0 && dt > 0) {
@@ -96,7 +92,7 @@ export class ServerStats implements ErrorSink {
       push(this.outSamples, (this.netOutput - this.lastOut) / dt / 1024);
     }
     this.lastSampleTime = now;
-    this.sampleMemory();
+    this.sampleMemory(usedMemory);
     this.lastCommands = this.commands;
     this.lastIn = this.netInput;
     this.lastOut = this.netOutput;
@@ -142,12 +138,6 @@ function avg(a: number[]): number {
   let s = 0;
   for (const v of a) s += v;
   return s / a.length;
-}
-
-/** Memory the process uses for data: V8 heap plus memory held outside it (Buffers). */
-export function usedMemory(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
 }
 
 /** Redis keeps 160 latency samples per event. */

@@ -8,7 +8,6 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, u
 import { rename as renameAsync, unlink as unlinkAsync } from 'node:fs/promises';
 import path from 'node:path';
 import type { Server } from '../../server/server.js';
-import { usedMemory } from '../../server/stats.js';
 import type { LoadLimits } from './object.js';
 import { RdbEncoder, installDataset, parseRdbFile, serializeDataset, type SaveOptions } from './file.js';
 import { startSnapshot, type PointInTime, type SnapshotRun } from '../point-in-time.js';
@@ -44,7 +43,7 @@ export class Snapshots {
       listMaxListpackSize: cfg.num('list-max-listpack-size'),
       listPackedThreshold: s.quicklistPackedThreshold,
       now: s.clock.now(),
-      usedMem: usedMemory(),
+      usedMem: s.memory.used(),
       aofBase,
       access: s.ks.accessMode,
       lfuCounter: (state) => s.ks.lfuCounter(state),
