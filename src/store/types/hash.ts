@@ -9,6 +9,17 @@
 import type { TypedValue } from '../db.js';
 import type { ScanSource } from '../scan.js';
 import { KeyIndex } from './set.js';
+import { DICT_ENTRY, DICT_HEADER, LISTPACK_HEADER, OBJ_HEADER, listpackEntryBytes, sdsBytes } from '../memsize.js';
+
+/** A field's and its value's bytes in a listpack. */
+function packedBytes(field: string, value: string): number {
+  return listpackEntryBytes(field.length) + listpackEntryBytes(value.length);
+}
+
+/** A field's and its value's bytes in a hash table (entry overhead apart). */
+function tableBytes(field: string, value: string): number {
+  return sdsBytes(field.length) + sdsBytes(value.length);
+}
 
 /** The listpack limits (hash-max-listpack-entries / hash-max-listpack-value). */
 export interface HashLimits {
@@ -30,6 +41,20 @@ export class HashValue implements TypedValue {
   private m: KeyIndex | null = null;
   /** Still a listpack (OBJECT ENCODING); never goes back once false. */
   listpack = true;
+  /**
+   * The fields' and values' bytes in each encoding (memBytes picks by `listpack`), kept by every
+   * mutation; a conversion then costs nothing to account.
+   */
+  private packed = 0;
+  private table = 0;
+  /** The memBytes() last added to its database's count (store/db.ts). */
+  accountedBytes = 0;
+
+  /** Estimated bytes: a listpack of the pairs, or a hash table of sds pairs. */
+  memBytes(): number {
+    if (this.listpack) return OBJ_HEADER + LISTPACK_HEADER + this.packed;
+    return OBJ_HEADER + DICT_HEADER + this.size * DICT_ENTRY + this.table;
+  }
 
   encoding(): string {
     return this.listpack ? 'listpack' : 'hashtable';
@@ -70,6 +95,7 @@ export class HashValue implements TypedValue {
     if (this.flat !== null) {
       const i = this.find(field);
       if (i >= 0) {
+        this.resized(field, this.flat[i + 1]!, value);
         this.flat[i + 1] = value;
         return false;
       }
@@ -84,13 +110,24 @@ export class HashValue implements TypedValue {
     } else {
       isNew = this.bigSet(field, value);
     }
+    if (isNew) {
+      this.packed += packedBytes(field, value);
+      this.table += tableBytes(field, value);
+    }
     if (this.listpack && lim !== null && this.size > lim.entries) this.listpack = false;
     return isNew;
+  }
+
+  /** Accounts a field's value changing from `old` to `value`. */
+  private resized(field: string, old: string, value: string): void {
+    this.packed += packedBytes(field, value) - packedBytes(field, old);
+    this.table += tableBytes(field, value) - tableBytes(field, old);
   }
 
   private bigSet(field: string, value: string): boolean {
     const i = this.m!.slot(field);
     if (i !== undefined) {
+      this.resized(field, this.m!.vals![i]!, value);
       this.m!.vals![i] = value;
       return false;
     }
@@ -117,10 +154,20 @@ export class HashValue implements TypedValue {
     if (this.flat !== null) {
       const i = this.find(field);
       if (i < 0) return false;
+      this.removed(field, this.flat[i + 1]!);
       this.flat.splice(i, 2);
       return true;
     }
-    return this.m!.remove(field) >= 0;
+    const i = this.m!.slot(field);
+    if (i === undefined) return false;
+    this.removed(field, this.m!.vals![i]!);
+    this.m!.remove(field);
+    return true;
+  }
+
+  private removed(field: string, value: string): void {
+    this.packed -= packedBytes(field, value);
+    this.table -= tableBytes(field, value);
   }
 
   /**
@@ -171,6 +218,8 @@ export class HashValue implements TypedValue {
   copy(): HashValue {
     const c = new HashValue();
     c.listpack = this.listpack;
+    c.packed = this.packed;
+    c.table = this.table;
     if (this.flat !== null) {
       c.flat = this.flat.slice();
     } else {

@@ -2,6 +2,7 @@
 // (amortised), index access is O(1), and middle edits (LINSERT, LREM) shift the shorter side.
 // Redis 7.0 stores every list as a quicklist, so that is the encoding reported.
 import type { TypedValue } from '../db.js';
+import { OBJ_HEADER, QUICKLIST_HEADER, QUICKLIST_NODE, QUICKLIST_NODE_BYTES, listpackEntryBytes } from '../memsize.js';
 
 const MIN_CAPACITY = 8;
 
@@ -12,6 +13,10 @@ export class ListValue implements TypedValue {
   private mask: number;
   private head = 0;
   private len = 0;
+  /** Packed bytes of the elements (their listpack entries), kept by every mutation. */
+  private packed = 0;
+  /** The memBytes() last added to its database's count (store/db.ts). */
+  accountedBytes = 0;
 
   constructor(capacity = MIN_CAPACITY) {
     let cap = MIN_CAPACITY;
@@ -28,10 +33,20 @@ export class ListValue implements TypedValue {
     return this.len;
   }
 
+  /**
+   * Estimated bytes as a quicklist: header, the elements' listpack entries, and one node per
+   * 8 kB of them (list-max-listpack-size -2).
+   */
+  memBytes(): number {
+    const p = this.packed;
+    return OBJ_HEADER + QUICKLIST_HEADER + p + QUICKLIST_NODE * Math.ceil(p / QUICKLIST_NODE_BYTES);
+  }
+
   copy(): ListValue {
     const out = new ListValue(this.len);
     for (let i = 0; i < this.len; i++) out.buf[i] = this.buf[(this.head + i) & this.mask];
     out.len = this.len;
+    out.packed = this.packed;
     return out;
   }
 
@@ -63,12 +78,14 @@ export class ListValue implements TypedValue {
     this.head = (this.head - 1) & this.mask;
     this.buf[this.head] = v;
     this.len++;
+    this.packed += listpackEntryBytes(v.length);
   }
 
   pushTail(v: string): void {
     if (this.len === this.buf.length) this.grow();
     this.buf[(this.head + this.len) & this.mask] = v;
     this.len++;
+    this.packed += listpackEntryBytes(v.length);
   }
 
   popHead(): string | undefined {
@@ -77,6 +94,7 @@ export class ListValue implements TypedValue {
     this.buf[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
     this.len--;
+    this.packed -= listpackEntryBytes(v!.length);
     this.maybeShrink();
     return v;
   }
@@ -87,6 +105,7 @@ export class ListValue implements TypedValue {
     const v = this.buf[i];
     this.buf[i] = undefined;
     this.len--;
+    this.packed -= listpackEntryBytes(v!.length);
     this.maybeShrink();
     return v;
   }
@@ -97,7 +116,9 @@ export class ListValue implements TypedValue {
   }
 
   setAt(i: number, v: string): void {
-    this.buf[(this.head + i) & this.mask] = v;
+    const at = (this.head + i) & this.mask;
+    this.packed += listpackEntryBytes(v.length) - listpackEntryBytes(this.buf[at]!.length);
+    this.buf[at] = v;
   }
 
   /** Index of the first element equal to v, from the head, or -1. */
@@ -121,6 +142,7 @@ export class ListValue implements TypedValue {
     }
     this.buf[(this.head + i) & m] = v;
     this.len++;
+    this.packed += listpackEntryBytes(v.length);
   }
 
   /** Removes `n` elements from the head and `m` from the tail. */
@@ -130,11 +152,21 @@ export class ListValue implements TypedValue {
       return;
     }
     const mask = this.mask;
-    for (let k = 0; k < fromHead; k++) this.buf[(this.head + k) & mask] = undefined;
+    let freed = 0;
+    for (let k = 0; k < fromHead; k++) {
+      const at = (this.head + k) & mask;
+      freed += listpackEntryBytes(this.buf[at]!.length);
+      this.buf[at] = undefined;
+    }
     this.head = (this.head + fromHead) & mask;
     this.len -= fromHead;
-    for (let k = 0; k < fromTail; k++) this.buf[(this.head + this.len - 1 - k) & mask] = undefined;
+    for (let k = 0; k < fromTail; k++) {
+      const at = (this.head + this.len - 1 - k) & mask;
+      freed += listpackEntryBytes(this.buf[at]!.length);
+      this.buf[at] = undefined;
+    }
     this.len -= fromTail;
+    this.packed -= freed;
     this.maybeShrink();
   }
 
@@ -143,6 +175,7 @@ export class ListValue implements TypedValue {
     this.mask = MIN_CAPACITY - 1;
     this.head = 0;
     this.len = 0;
+    this.packed = 0;
   }
 
   /**
@@ -183,7 +216,10 @@ export class ListValue implements TypedValue {
       this.head = (this.head + drop) & m;
       this.len = n - drop;
     }
-    if (removed > 0) this.maybeShrink();
+    if (removed > 0) {
+      this.packed -= removed * listpackEntryBytes(v.length);
+      this.maybeShrink();
+    }
     return removed;
   }
 

@@ -9,6 +9,7 @@
 import { DEFAULT_SHARD_MAX, Dict } from '../dict.js';
 import type { TypedValue } from '../db.js';
 import type { ScanSource } from '../scan.js';
+import { DICT_ENTRY, DICT_HEADER, INTSET_HEADER, OBJ_HEADER, intWidth, sdsBytes } from '../memsize.js';
 
 export class KeyIndex {
   /** Size at which the Map index becomes a Dict (injectable for tests). */
@@ -151,6 +152,32 @@ export class SetValue implements TypedValue {
   intset = true;
   /** Big layout: members sorted ascending, cached while intset. */
   private sorted: string[] | null = null;
+  /** The members' sds bytes (hash-table encoding), kept by every mutation. */
+  private table = 0;
+  /** While an intset: how many members need 4 and 8 bytes (the widest decides the width). */
+  private wide4 = 0;
+  private wide8 = 0;
+  /** The memBytes() last added to its database's count (store/db.ts). */
+  accountedBytes = 0;
+
+  /**
+   * Estimated bytes: an intset of members as wide as the widest present, or a hash table of
+   * sds members. (Redis never narrows an intset; here removing the widest member gives its
+   * bytes back, so an add and a remove cancel out exactly.)
+   */
+  memBytes(): number {
+    if (this.intset) return OBJ_HEADER + INTSET_HEADER + this.size * (this.wide8 > 0 ? 8 : this.wide4 > 0 ? 4 : 2);
+    return OBJ_HEADER + DICT_HEADER + this.size * DICT_ENTRY + this.table;
+  }
+
+  /** Accounts a member coming in (dir 1) or going out (dir -1). */
+  private counted(k: string, dir: 1 | -1): void {
+    this.table += dir * sdsBytes(k.length);
+    if (!this.intset) return;
+    const w = intWidth(k);
+    if (w === 4) this.wide4 += dir;
+    else if (w === 8) this.wide8 += dir;
+  }
 
   encoding(): string {
     return this.intset ? 'intset' : 'hashtable';
@@ -214,6 +241,7 @@ export class SetValue implements TypedValue {
       this.intset = false;
       this.sorted = null;
     }
+    this.counted(k, 1);
     return true;
   }
 
@@ -230,10 +258,12 @@ export class SetValue implements TypedValue {
       const i = this.find(k);
       if (i < 0) return false;
       this.flat.splice(i, 1);
+      this.counted(k, -1);
       return true;
     }
     if (this.m!.remove(k) < 0) return false;
     this.sorted = null;
+    this.counted(k, -1);
     return true;
   }
 
@@ -271,6 +301,9 @@ export class SetValue implements TypedValue {
   copy(): SetValue {
     const c = new SetValue();
     c.intset = this.intset;
+    c.table = this.table;
+    c.wide4 = this.wide4;
+    c.wide8 = this.wide8;
     if (this.flat !== null) {
       c.flat = this.flat.slice();
     } else {

@@ -8,6 +8,7 @@
 // unused) with the strict invariant: every key in child i-1 < sep[i] <= every key in child i.
 import type { TypedValue } from '../db.js';
 import { Dict } from '../dict.js';
+import { DICT_ENTRY, LISTPACK_HEADER, LISTPACK_SCORE, OBJ_HEADER, SKIPLIST_HEADER, SKIPLIST_NODE, listpackEntryBytes, sdsBytes } from '../memsize.js';
 
 const LEAF_MAX = 64;
 const INNER_MAX = 64;
@@ -540,11 +541,17 @@ export class ZSet implements TypedValue {
   tree: ZTree;
   /** OBJECT ENCODING: Redis's listpack while small, skiplist once it grew past the limits. */
   listpack: boolean;
+  /** The members' bytes in each encoding (memBytes picks by `listpack`), kept by every mutation. */
+  private packed = 0;
+  private table = 0;
+  /** The memBytes() last added to its database's count (store/db.ts). */
+  accountedBytes = 0;
 
   constructor(listpack = true, tree?: ZTree, dict?: Dict<number> | null) {
     this.listpack = listpack;
     this.tree = tree ?? new ZTree();
     this.dict = dict ?? null;
+    if (tree !== undefined) tree.forEach((m) => this.counted(m, 1));
   }
 
   /** On the prototype, not in every value. */
@@ -561,6 +568,21 @@ export class ZSet implements TypedValue {
       for (let i = 0; i < members.length; i++) d.set(members[i]!, scores[i]!);
     }
     return new ZSet(listpack, ZTree.fromSorted(members, scores), d);
+  }
+
+  /**
+   * Estimated bytes: a listpack of member and score entries, or the skiplist with its dict (an
+   * entry, a node and an sds per member). A score costs the same whatever its value.
+   */
+  memBytes(): number {
+    if (this.listpack) return OBJ_HEADER + LISTPACK_HEADER + this.tree.size * LISTPACK_SCORE + this.packed;
+    return OBJ_HEADER + SKIPLIST_HEADER + this.tree.size * (DICT_ENTRY + SKIPLIST_NODE) + this.table;
+  }
+
+  /** Accounts a member coming in (dir 1) or going out (dir -1). */
+  private counted(m: string, dir: 1 | -1): void {
+    this.packed += dir * listpackEntryBytes(m.length);
+    this.table += dir * sdsBytes(m.length);
   }
 
   encoding(): string {
@@ -592,6 +614,7 @@ export class ZSet implements TypedValue {
       this.dict = d;
     }
     this.tree.insert(score, member);
+    this.counted(member, 1);
   }
 
   /** Changes the score of a present member. */
@@ -610,6 +633,7 @@ export class ZSet implements TypedValue {
     if (s === undefined) return false;
     if (this.dict !== null) this.dict.delete(member);
     this.tree.delete(s, member);
+    this.counted(member, -1);
     return true;
   }
 
