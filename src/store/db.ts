@@ -1,6 +1,7 @@
 // The keyspace: 16 (configurable) databases of binary-safe keys with expiry, lazy and active.
 import type { Clock } from './clock.js';
 import { DEFAULT_SHARD_MAX, Dict } from './dict.js';
+import { EXPIRE_ENTRY, OBJ_HEADER, keyBytes, stringBytes } from './memsize.js';
 import { ScanCursors, type ScanSource } from './scan.js';
 
 /** A non-string value (lists, hashes, sets, sorted sets). Strings are stored as plain latin1 strings. */
@@ -9,6 +10,18 @@ export interface TypedValue {
   /** OBJECT ENCODING name. */
   encoding(): string;
   /**
+   * Estimated bytes of the value in its current encoding (store/memsize.ts), O(1): kept by the
+   * value's own mutations, so adding then removing an element returns it to the same number.
+   * Every value type implements it; it is optional only for tests' stand-in values, which are
+   * counted as a bare object header (typedBytes).
+   */
+  memBytes?(): number;
+  /**
+   * The memBytes() last added to a database's `used` (0 or absent: never accounted). Only Db sets
+   * it: a value changed in place is folded in by Db.reaccount.
+   */
+  accountedBytes?: number;
+  /**
    * An independent deep copy, for COPY. Every value type should implement it; COPY replies
    * "not implemented" for a type that does not.
    */
@@ -16,6 +29,30 @@ export interface TypedValue {
 }
 
 export type Value = string | TypedValue;
+
+/**
+ * What a key costs in memory accounting: its table entry and string, its value (a string by its
+ * length, a typed value by its current memBytes) and its expires entry if it has a TTL. MEMORY
+ * USAGE reports it; Db.used is the sum of it over the keys (with typed values as last accounted).
+ */
+export function entryBytes(key: string, value: Value, hasTtl: boolean): number {
+  return keyBytes(key) + (typeof value === 'string' ? stringBytes(value) : typedBytes(value)) + (hasTtl ? EXPIRE_ENTRY : 0);
+}
+
+/** A typed value's current memBytes (a bare object header for a stand-in without one). */
+function typedBytes(v: TypedValue): number {
+  return v.memBytes !== undefined ? v.memBytes() : OBJ_HEADER;
+}
+
+/** A value's part of its key's cost as accounted: strings by length, typed values as last accounted. */
+function accountedValueBytes(v: Value): number {
+  if (typeof v === 'string') return stringBytes(v);
+  // A value not accounted anywhere yet takes its current size. One that is (a RENAME or MOVE sets
+  // it under the new key before deleting the old one) keeps its figure, so the delete takes back
+  // exactly what was added; reaccount then brings it up to date.
+  if (v.accountedBytes === undefined || v.accountedBytes === 0) v.accountedBytes = typedBytes(v);
+  return v.accountedBytes;
+}
 
 /**
  * A point-in-time snapshot in progress (persistence/point-in-time.ts): every read or change of a
@@ -61,6 +98,13 @@ export class Db {
   lastSampled = 0;
   lastExpired = 0;
 
+  /**
+   * Accounted bytes of this database's keys: the sum of entryBytes over them, each typed value
+   * counted at its accountedBytes. Kept by every change here; reaccount folds in typed values
+   * changed in place. recount() recomputes it from scratch.
+   */
+  used = 0;
+
   constructor(
     public id: number,
     private readonly ks: Keyspace,
@@ -100,8 +144,12 @@ export class Db {
 
   private removeExpired(key: string): void {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
-    this.data.delete(key);
-    this.expires.delete(key);
+    const v = this.data.get(key);
+    if (v !== undefined) {
+      this.data.delete(key);
+      this.used -= keyBytes(key) + accountedValueBytes(v);
+    }
+    if (this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
     if (this.access !== null) this.access.delete(key);
     this.ks.stats.expiredKeys++;
     this.ks.onExpired(this, key);
@@ -118,6 +166,7 @@ export class Db {
     if (v === undefined) this.ks.stats.misses++;
     else {
       this.ks.stats.hits++;
+      if (typeof v !== 'string') this.ks.typedTouched = true;
       if (this.access !== null && touch) this.ks.touch(this.access, key);
     }
     return v;
@@ -128,7 +177,10 @@ export class Db {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     if (this.expires.size > 0) this.expireIfNeeded(key);
     const v = this.data.get(key);
-    if (v !== undefined && this.access !== null) this.ks.touch(this.access, key);
+    if (v !== undefined) {
+      if (typeof v !== 'string') this.ks.typedTouched = true;
+      if (this.access !== null) this.ks.touch(this.access, key);
+    }
     return v;
   }
 
@@ -143,17 +195,27 @@ export class Db {
       this.setNotifyingNew(key, value, keepTtl);
       return;
     }
+    this.account(key, this.data.get(key), value);
     this.data.set(key, value);
-    if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
     if (this.access !== null) this.ks.written(this.access, key);
+  }
+
+  /** Accounts `value` replacing `old` (undefined: a new key) under `key`. */
+  private account(key: string, old: Value | undefined, value: Value): void {
+    if (typeof value !== 'string') this.ks.typedTouched = true;
+    if (old === undefined) this.used += keyBytes(key) + accountedValueBytes(value);
+    else if (old !== value) this.used += accountedValueBytes(value) - accountedValueBytes(old);
   }
 
   /** set() while "new" key events are on: a stale key is expired first, as Redis's lookup does. */
   private setNotifyingNew(key: string, value: Value, keepTtl: boolean): void {
     if (this.expires.size > 0) this.expireIfNeeded(key);
-    const fresh = !this.data.has(key);
+    const old = this.data.get(key);
+    const fresh = old === undefined;
+    this.account(key, old, value);
     this.data.set(key, value);
-    if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
     if (this.access !== null) this.ks.written(this.access, key);
     if (fresh) this.ks.onNewKey!(this, key);
   }
@@ -162,10 +224,47 @@ export class Db {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     if (this.expires.size > 0) {
       if (this.expireIfNeeded(key)) return false;
-      this.expires.delete(key);
+      if (this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
     }
     if (this.access !== null) this.access.delete(key);
-    return this.data.delete(key);
+    const v = this.data.get(key);
+    if (v === undefined) return false;
+    this.data.delete(key);
+    this.used -= keyBytes(key) + accountedValueBytes(v);
+    return true;
+  }
+
+  /**
+   * Folds the size change of the typed value at `key`, changed in place since it was last
+   * accounted, into `used`. One lookup; nothing for strings or missing keys.
+   */
+  reaccount(key: string): void {
+    const v = this.data.get(key);
+    if (v === undefined || typeof v === 'string') return;
+    const now = typedBytes(v);
+    const was = v.accountedBytes ?? 0;
+    if (now === was) return;
+    this.used += now - was;
+    v.accountedBytes = now;
+  }
+
+  /**
+   * reaccount for the keys of a request (`refs`: argv positions, as the command's key specs
+   * give them), after a write command ran. Clears Keyspace.typedTouched.
+   */
+  reaccountKeys(argv: readonly string[], refs: readonly { pos: number }[]): void {
+    this.ks.typedTouched = false;
+    for (const r of refs) this.reaccount(argv[r.pos]!);
+  }
+
+  /**
+   * `used` recomputed from scratch with every typed value at its current memBytes (tests, DEBUG):
+   * equal to `used` whenever every value changed in place has been reaccounted.
+   */
+  recount(): number {
+    let n = this.expires.size * EXPIRE_ENTRY;
+    for (const [key, v] of this.data.entries()) n += entryBytes(key, v, false);
+    return n;
   }
 
   /** Absolute expiry in ms, or undefined for a persistent key. */
@@ -175,12 +274,15 @@ export class Db {
 
   setExpire(key: string, atMs: number): void {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
+    if (!this.expires.has(key)) this.used += EXPIRE_ENTRY;
     this.expires.set(key, atMs);
   }
 
   persist(key: string): boolean {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
-    return this.expires.delete(key);
+    if (!this.expires.delete(key)) return false;
+    this.used -= EXPIRE_ENTRY;
+    return true;
   }
 
   flush(): number {
@@ -194,6 +296,7 @@ export class Db {
     this.sampleCursor = null;
     this.volatileCursor = null;
     this.avgTtl = 0;
+    this.used = 0;
     return n;
   }
 
@@ -312,6 +415,13 @@ export class Db {
   }
 }
 
+/** A database's contents moved aside by Keyspace.takeContents. */
+export interface TakenContents {
+  data: Dict<Value>;
+  expires: Dict<number>;
+  used: number;
+}
+
 export class Keyspace {
   readonly dbs: Db[];
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, dirty: 0 };
@@ -325,6 +435,12 @@ export class Keyspace {
   readonly scanCursors = new ScanCursors();
   /** Where active expiry resumes. */
   private nextDb = 0;
+  /**
+   * Set when a typed value was looked up or stored: a write command may have changed it in place,
+   * so the dispatcher reaccounts its keys (Db.reaccountKeys clears it). Commands that only touch
+   * strings leave it false and pay nothing more.
+   */
+  typedTouched = false;
 
   /** shardMax (keys per chained Map) is injectable for tests; the default is near V8's limit. */
   constructor(
@@ -356,6 +472,14 @@ export class Keyspace {
     [x.sampleCursor, y.sampleCursor] = [y.sampleCursor, x.sampleCursor];
     [x.volatileCursor, y.volatileCursor] = [y.volatileCursor, x.volatileCursor];
     [x.access, y.access] = [y.access, x.access];
+    [x.used, y.used] = [y.used, x.used];
+  }
+
+  /** Accounted bytes of the whole dataset: the sum of the databases' `used`. */
+  datasetBytes(): number {
+    let n = 0;
+    for (const d of this.dbs) n += d.used;
+    return n;
   }
 
   /**
@@ -429,21 +553,23 @@ export class Keyspace {
    * Moves every database's keys aside, leaving them empty (a load that may fail); `putContents`
    * puts them back.
    */
-  takeContents(): { data: Dict<Value>; expires: Dict<number> }[] {
+  takeContents(): TakenContents[] {
     if (this.cow !== null) this.cow.complete();
     return this.dbs.map((db) => {
-      const taken = { data: db.data, expires: db.expires };
+      const taken = { data: db.data, expires: db.expires, used: db.used };
       db.data = new Dict<Value>(this.shardMax);
       db.expires = new Dict<number>(this.shardMax);
+      db.used = 0;
       db.expireCursor = db.randomCursor = db.sampleCursor = db.volatileCursor = null;
       return taken;
     });
   }
 
-  putContents(taken: { data: Dict<Value>; expires: Dict<number> }[]): void {
+  putContents(taken: TakenContents[]): void {
     this.dbs.forEach((db, i) => {
       db.data = taken[i]!.data;
       db.expires = taken[i]!.expires;
+      db.used = taken[i]!.used;
       db.expireCursor = db.randomCursor = db.sampleCursor = db.volatileCursor = null;
     });
   }
