@@ -13,6 +13,7 @@
 import { err } from '../errors.js';
 import type { Command } from '../commands/types.js';
 import { parseFloatArg } from '../commands/args.js';
+import { keysOf } from '../commands/keyspecs.js';
 import type { Db } from '../store/db.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
@@ -198,6 +199,8 @@ export class Blocking {
       this.servingKey = null;
       prop.depth--;
     }
+    // Memory accounting: the values the served command changed in place (dispatcher.call does the same).
+    if (st.cmd.isWrite) c.db.reaccountKeys(st.argv, keysOf(st.cmd, st.argv));
     if (prop.sink !== null) prop.afterCall(c, st.cmd, st.argv, dirtyBefore);
     else c.propagateAs = null;
     const usec = Math.round((performance.now() - t0) * 1000);

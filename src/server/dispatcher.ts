@@ -2,6 +2,7 @@
 // in Redis's processCommand order. Handlers never check arity, authentication or permissions.
 import { performance } from 'node:perf_hooks';
 import { err } from '../errors.js';
+import { keysOf } from '../commands/keyspecs.js';
 import type { Command } from '../commands/types.js';
 import type { Client } from './client.js';
 import { PUBSUB_CONTEXT_COMMANDS, dropReplies, pubsubContextError } from './pubsub.js';
@@ -238,6 +239,9 @@ export class Dispatcher {
       out.len = mark;
       out.error(err.internal());
     }
+    // Memory accounting: typed values a write changed in place are folded into the db's count
+    // (nothing to do when the command touched only strings).
+    if (server.ks.typedTouched && cmd.isWrite) client.db.reaccountKeys(argv, keysOf(cmd, argv));
     prop.depth--;
     if (prop.sink !== null) prop.afterCall(client, cmd, argv, dirtyBefore);
     else client.propagateAs = null;
