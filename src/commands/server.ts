@@ -6,7 +6,7 @@ import type { Client } from '../server/client.js';
 import { infoString, selectSections, human } from '../server/info.js';
 import type { Server } from '../server/server.js';
 import { usedMemory } from '../server/stats.js';
-import type { Value } from '../store/db.js';
+import { entryBytes } from '../store/db.js';
 import { globMatch } from '../store/glob.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import { is, parseInteger } from './args.js';
@@ -227,28 +227,6 @@ const MEMORY_HELP = [
   'HELP',
   '    Print this help.',
 ];
-
-/** V8 strings: a header of about 16 bytes plus one byte per latin1 character, rounded to 8. */
-function stringBytes(s: string): number {
-  return 16 + ((s.length + 7) & ~7);
-}
-
-/**
- * An honest estimate of the memory a key takes in Redoubt: the key string, the value, and the hash
- * table entries (keyspace, and expires when it has a TTL). Value types that know their size better
- * may provide `memoryUsage(samples)`.
- */
-function keyMemory(key: string, value: Value, hasTtl: boolean, samples: number): number {
-  const ENTRY = 24; // a V8 Map entry: key, value and chain slots
-  let n = ENTRY + stringBytes(key) + (hasTtl ? ENTRY + 16 : 0);
-  if (typeof value === 'string') {
-    n += stringBytes(value);
-  } else {
-    const sized = value as unknown as { memoryUsage?: (samples: number) => number };
-    n += typeof sized.memoryUsage === 'function' ? sized.memoryUsage(samples) : 64;
-  }
-  return n;
-}
 
 function latencyGraph(name: string, samples: { time: number; latency: number }[], nowSec: number): string {
   const max = Math.max(...samples.map((s) => s.latency));
@@ -630,17 +608,16 @@ export const serverCommands: HandlerMap = {
     helpReply(c, LATENCY_HELP);
   },
 
-  // MEMORY USAGE key [SAMPLES count]
+  // MEMORY USAGE key [SAMPLES count]: what the memory accounting counts for the key (store/db.ts
+  // entryBytes: the key, its value in its current encoding, its expires entry). Exact, so SAMPLES
+  // is checked and otherwise ignored. The figures are Redoubt's estimates, not Redis's.
   'memory|usage'(c, argv) {
-    let samples = 5;
     for (let i = 3; i < argv.length; i++) {
       if (is(argv[i], 'samples') && i + 1 < argv.length) {
-        const n = parseInteger(argv[i + 1]!);
-        if (n === null) {
+        if (parseInteger(argv[i + 1]!) === null) {
           c.out.error(err.notInteger());
           return;
         }
-        samples = n === 0 ? Infinity : n;
         i++;
       } else {
         c.out.error(err.syntax());
@@ -653,7 +630,7 @@ export const serverCommands: HandlerMap = {
       c.out.nullBulk();
       return;
     }
-    c.out.int(keyMemory(key, v, c.db.getExpire(key) !== undefined, samples));
+    c.out.int(entryBytes(key, v, c.db.getExpire(key) !== undefined));
   },
 
   // MEMORY STATS
