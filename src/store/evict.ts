@@ -2,7 +2,7 @@
 // policies take a random key (databases in turn); the others sample `maxmemory-samples` keys in
 // every database and take the best candidate: the longest idle (LRU), the least used (LFU) or the
 // nearest expiry (TTL). `volatile-*` policies only consider keys with a TTL.
-import type { Db, Keyspace, Value } from './db.js';
+import type { Db, Keyspace } from './db.js';
 
 export type EvictionPolicy =
   | 'noeviction'
@@ -61,12 +61,4 @@ export class Evictor {
     }
     return best;
   }
-}
-
-/** A rough size in bytes of a key and its value, for the memory freed by evicting it. */
-export function approxBytes(key: string, v: Value): number {
-  const overhead = 64 + key.length;
-  if (typeof v === 'string') return overhead + v.length;
-  const n = 'length' in v ? (v as { length: number }).length : 'size' in v ? (v as { size: number }).size : 1;
-  return overhead + 64 * n;
 }
