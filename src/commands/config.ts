@@ -286,6 +286,10 @@ function configResetstat(client: Client, _argv: string[], server: Server): void 
   ks.expiredKeys = 0;
   ks.expiredStalePerc = 0;
   ks.expiredTimeCapReached = 0;
+  server.memory.evictedKeys = 0;
+  server.clientLimits.evictedClients = 0;
+  server.clientLimits.outputDisconnections = 0;
+  server.stats.protectedModeRejections = 0;
   client.out.ok();
 }
 

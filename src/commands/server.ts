@@ -5,7 +5,7 @@ import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { infoString, selectSections, human } from '../server/info.js';
 import type { Server } from '../server/server.js';
-import { usedMemory } from '../server/stats.js';
+import { processMemory } from '../server/memory.js';
 import { entryBytes } from '../store/db.js';
 import { globMatch } from '../store/glob.js';
 import type { ReplyWriter } from '../protocol/writer.js';
@@ -635,13 +635,12 @@ export const serverCommands: HandlerMap = {
 
   // MEMORY STATS
   'memory|stats'(c, _argv, server) {
-    const mu = process.memoryUsage();
-    const used = mu.heapUsed + mu.external;
-    server.stats.sampleMemory();
+    const mu = processMemory();
+    const used = server.memory.used();
+    server.stats.sampleMemory(used);
     const peak = Math.max(server.stats.peakMemory, used);
     const startup = server.stats.startupMemory;
-    let clients = 0;
-    for (const cl of server.clients.values()) clients += cl.out.buf.length + cl.parser.pending;
+    const clients = server.clientLimits.total;
     let keys = 0;
     const dbs: [number, number, number][] = [];
     for (const db of server.ks.dbs) {
@@ -713,11 +712,11 @@ export const serverCommands: HandlerMap = {
 
   // MEMORY DOCTOR
   'memory|doctor'(c, _argv, server) {
-    const used = usedMemory();
-    const rss = process.memoryUsage.rss();
+    const used = server.memory.used();
+    const rss = processMemory().rss;
     let keys = 0;
     for (const db of server.ks.dbs) keys += db.size;
-    let text = `Memory report: ${human(used)} used by data and the heap, ${human(rss)} resident, ${keys} keys.\n`;
+    let text = `Memory report: ${human(used)} used by the dataset and the clients, ${human(rss)} resident, ${keys} keys.\n`;
     if (used < 5 * 1024 * 1024) text += 'This instance holds very little data: there is nothing to diagnose.\n';
     else if (rss / used > 1.5) text += `Resident memory is ${(rss / used).toFixed(2)} times the used memory: V8 keeps freed heap pages for reuse after a peak (peak ${human(server.stats.peakMemory)}).\n`;
     else text += 'No memory problems found.\n';

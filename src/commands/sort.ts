@@ -288,7 +288,11 @@ function sortGeneric(c: Client, argv: string[], server: Server, readonly: boolea
     sortby = null;
   }
   // Redis converts a sorted set to its skiplist encoding for SORT.
-  if (type === 'zset') (src as ZSet).listpack = false;
+  if (type === 'zset' && (src as ZSet).listpack) {
+    (src as ZSet).listpack = false;
+    // A conversion made by a read (SORT_RO) is not reaccounted by the dispatcher.
+    db.reaccount(argv[1]!);
+  }
 
   const len = src === undefined ? 0 : type === 'list' ? (src as ListValue).length : type === 'set' ? (src as SetValue).size : (src as ZSet).size;
   let start = limitStart < 0 ? 0 : limitStart;

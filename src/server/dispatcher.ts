@@ -7,6 +7,7 @@ import type { Command } from '../commands/types.js';
 import type { Client } from './client.js';
 import { PUBSUB_CONTEXT_COMMANDS, dropReplies, pubsubContextError } from './pubsub.js';
 import type { Server } from './server.js';
+import { queuedBytes } from './client-limits.js';
 
 /** Commands refused unless a config allows them (Redis's "protected" commands). */
 const PROTECTED_GATES: Record<string, { name: string; config: string } | undefined> = {
@@ -151,6 +152,8 @@ export class Dispatcher {
     }
     if (client.multi !== null) {
       if (!MULTI_PASSTHROUGH.has(cmd.parent?.fullName ?? cmd.fullName)) {
+        // multiBytes counts the current queue only: it restarts with the first queued command.
+        client.multiBytes = (client.multi.length === 0 ? 0 : client.multiBytes) + queuedBytes(argv);
         client.multi.push({ cmd, argv });
         this.reply(client, () => client.out.raw('+QUEUED\r\n'));
         return;

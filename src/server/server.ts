@@ -587,6 +587,7 @@ export class Server {
       client.parser.release(view);
     });
     if (!reused) socket.on('data', onData);
+    this.clientLimits.update(client);
     socket.on('error', () => client.close());
     socket.on('close', () => {
       client.closed = true;

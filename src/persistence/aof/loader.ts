@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import { Client } from '../../server/client.js';
 import type { Server } from '../../server/server.js';
 import type { Command } from '../../commands/types.js';
+import { keysOf } from '../../commands/keyspecs.js';
 import { AofReader } from './format.js';
 import { installDataset, parseRdbFile } from '../rdb/file.js';
 import { RdbError } from '../rdb/reader.js';
@@ -166,6 +167,8 @@ function run(server: Server, client: Client, cmd: Command, argv: string[], file:
   const errors = client.out.errors;
   try {
     cmd.handler(client, argv, server);
+    // Memory accounting, as the dispatcher's call does: values the command changed in place.
+    if (cmd.isWrite) client.db.reaccountKeys(argv, keysOf(cmd, argv));
   } catch (e) {
     throw new AofLoadError(`Internal error replaying '${cmd.fullName}' from the append only file ${file} at offset ${offset}: ${(e as Error).message}`);
   }
