@@ -60,9 +60,12 @@ export class RespParser {
     return this.buf.length - this.pos + this.bigFilled;
   }
 
-  /** Bytes the parser holds: its buffer, and a big argument's buffer (qbuf plus qbuf-free). */
+  /**
+   * Bytes the parser holds (qbuf plus qbuf-free): what it has not parsed (a copy it owns once the
+   * read has returned), and a big argument's whole buffer.
+   */
   get allocated(): number {
-    return this.buf.length + (this.big === null ? 0 : this.big.length);
+    return this.buf.length - this.pos + (this.big === null ? 0 : this.big.length);
   }
 
   feed(chunk: Buffer): void {

@@ -99,7 +99,9 @@ export class ClientLimits {
     const rbs = c.out.buf.length;
     let subs = 0;
     if (c.subs !== null) subs = (c.subs.channels.size + c.subs.patterns.size + c.subs.shard.size) * SUB_ENTRY;
-    const totMem = CLIENT_BASE + qbuf + qbufFree + argvMem + multiMem + omem + rbs + subs;
+    // The reply buffer's bytes are its allocation (rbs), however much of it is in use; replies
+    // handed to the socket and not yet taken by the kernel are held beside it.
+    const totMem = CLIENT_BASE + qbuf + qbufFree + argvMem + multiMem + rbs + c.socket.writableLength + subs;
     return { qbuf, qbufFree, argvMem, multiMem, rbs, rbp: c.out.len, omem, totMem };
   }
 

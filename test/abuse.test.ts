@@ -1,0 +1,203 @@
+// Attacks against a real Redoubt process, as an outsider would make them: a client that floods
+// without reading (before login), more connections than file descriptors, a subscriber that never
+// reads, and a crowd of refused connections. Each must leave the server answering and the data in
+// place.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RawConn, freePort, waitAccepting, waitFor } from './helpers.js';
+
+const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
+const procs: ChildProcess[] = [];
+const sockets: net.Socket[] = [];
+
+after(() => {
+  for (const s of sockets) s.destroy();
+  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+});
+
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  output: () => string;
+}
+
+/** Starts Redoubt as its own process; `ulimit` (a number) runs it under `ulimit -n`. */
+async function startChild(args: string[], ulimit?: number): Promise<Child> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-abuse-'));
+  const argv = [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...args];
+  const proc =
+    ulimit === undefined
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -n ${ulimit} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(proc);
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  await waitAccepting(port, proc, 15000, 'the server to accept connections', () => out);
+  return { proc, port, output: () => out };
+}
+
+async function stop(c: Child): Promise<void> {
+  if (c.proc.exitCode !== null) return;
+  const exited = new Promise((r) => c.proc.once('exit', r));
+  c.proc.kill('SIGKILL');
+  await exited;
+}
+
+function infoField(text: string, key: string): number {
+  const m = new RegExp(`\\r\\n${key}:(\\d+)`).exec(text);
+  assert.ok(m, key);
+  return Number(m[1]);
+}
+
+/** A connection that writes `chunk` whenever its socket has room and never reads; counts what it sent. */
+function flooder(port: number, chunk: Buffer): { sock: net.Socket; sent: () => number; closed: () => boolean } {
+  const sock = net.connect({ port, host: '127.0.0.1' });
+  sockets.push(sock);
+  sock.on('error', () => {});
+  sock.pause();
+  let sent = 0;
+  let closed = false;
+  sock.on('close', () => (closed = true));
+  const pump = (): void => {
+    while (!closed && sock.write(chunk)) sent += chunk.length;
+    if (!closed) sent += chunk.length;
+  };
+  sock.on('connect', pump);
+  sock.on('drain', pump);
+  return { sock, sent: () => sent, closed: () => closed };
+}
+
+describe('attacks against a real process', () => {
+  it('an unauthenticated client flooding without reading is dropped; no key is evicted', async () => {
+    const s = await startChild(['--requirepass', 'pw', '--maxmemory', '150mb', '--maxmemory-policy', 'allkeys-lru']);
+    const ctl = await RawConn.connect(s.port);
+    try {
+      assert.equal(await ctl.call('AUTH', 'pw'), '+OK\r\n');
+      let batch = '';
+      for (let i = 0; i < 20000; i++) batch += `SET key:${i} ${'v'.repeat(100)}\r\n`;
+      ctl.write(batch);
+      await waitFor(() => ctl.buffered.length >= 20000 * 5, 10000, 'the keys to be written');
+      ctl.close();
+      const ctl2 = await RawConn.connect(s.port);
+      assert.equal(await ctl2.call('AUTH', 'pw'), '+OK\r\n');
+      const before = await ctl2.call('INFO', 'memory');
+      const f = flooder(s.port, Buffer.from('PING\r\n'.repeat(10000)));
+      await waitFor(() => f.closed(), 30000, 'the flooding client to be dropped');
+      assert.equal(await ctl2.call('DBSIZE'), ':20000\r\n');
+      const stats = await ctl2.call('INFO', 'everything');
+      assert.equal(infoField(stats, 'evicted_keys'), 0);
+      assert.ok(infoField(stats, 'client_output_buffer_limit_disconnections') >= 1);
+      // What it made the server hold is gone with it.
+      assert.ok(infoField(stats, 'used_memory') <= infoField(before, 'used_memory') + 64 * 1024, stats);
+      ctl2.close();
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it('400 connections under ulimit -n 300 leave the server answering', async () => {
+    const s = await startChild([], 300);
+    const ctl = await RawConn.connect(s.port);
+    const conns: net.Socket[] = [];
+    try {
+      assert.match(s.output(), /maxclients has been reduced to \d+ to compensate for low ulimit/);
+      const max = Number(/maxclients:(\d+)/.exec(await ctl.call('INFO', 'clients'))![1]);
+      assert.ok(max < 300, `maxclients ${max}`);
+      let refused = 0;
+      let closedByServer = 0;
+      for (let i = 0; i < 400; i++) {
+        const sock = net.connect({ port: s.port, host: '127.0.0.1' });
+        sockets.push(sock);
+        conns.push(sock);
+        sock.on('error', () => {});
+        sock.on('data', (d) => {
+          if (d.toString().startsWith('-ERR max number of clients reached')) refused++;
+        });
+        sock.on('close', () => closedByServer++);
+      }
+      // Everything past maxclients is refused and closed by the server (the test closes nothing).
+      await waitFor(() => refused + 1 >= 400 - max && closedByServer >= refused, 20000, `refusals (${refused}, ${closedByServer} closed)`);
+      assert.equal(await ctl.call('PING'), '+PONG\r\n');
+      assert.equal(s.proc.exitCode, null);
+      for (const c of conns) c.destroy();
+      await waitFor(async () => Number(/connected_clients:(\d+)/.exec(await ctl.call('INFO', 'clients'))![1]) === 1, 10000, 'the connections to go');
+      const again = await RawConn.connect(s.port);
+      assert.equal(await again.call('PING'), '+PONG\r\n');
+      again.close();
+      // A save still finds a descriptor (the reserve).
+      assert.equal(await ctl.call('SAVE'), '+OK\r\n');
+    } finally {
+      ctl.close();
+      await stop(s);
+    }
+  });
+
+  it('a subscriber that never reads is disconnected at the default pubsub limit', async () => {
+    const s = await startChild([]);
+    const ctl = await RawConn.connect(s.port);
+    try {
+      const sub = net.connect({ port: s.port, host: '127.0.0.1' });
+      sockets.push(sub);
+      sub.on('error', () => {});
+      sub.write('SUBSCRIBE news\r\n');
+      await new Promise((r) => sub.once('data', r));
+      // It never reads again (so it would not even notice being closed: the server's side is checked).
+      sub.pause();
+      const subscribed = async (): Promise<boolean> => (await ctl.call('CLIENT', 'LIST')).includes(' flags=P ');
+      assert.equal(await subscribed(), true);
+      const msg = 'm'.repeat(64 * 1024);
+      let published = 0;
+      await waitFor(async () => {
+        for (let i = 0; i < 20; i++) ctl.send('PUBLISH', 'news', msg);
+        for (let i = 0; i < 20; i++) await ctl.reply();
+        published += 20;
+        return !(await subscribed());
+      }, 60000, 'the subscriber to be dropped');
+      // The default hard limit is 32 MB: the server dropped it after about that much plus what
+      // the kernel's buffers took, not after hundreds of MB.
+      assert.ok(published * msg.length < 128 * 1024 * 1024, `published ${published}`);
+      const stats = await ctl.call('INFO', 'everything');
+      assert.ok(infoField(stats, 'client_output_buffer_limit_disconnections') >= 1);
+      assert.ok(infoField(stats, 'mem_clients_normal') < 1024 * 1024);
+    } finally {
+      ctl.close();
+      await stop(s);
+    }
+  });
+
+  it('protected-mode refusals are closed at once, counted, and not logged one by one', async () => {
+    // 127.0.0.2 is not "local" for protected mode (Redis's rule): it stands for an outside address.
+    const s = await startChild(['--protected-mode', 'yes']);
+    const ctl = await RawConn.connect(s.port);
+    try {
+      const n = 50;
+      let denied = 0;
+      let closed = 0;
+      for (let i = 0; i < n; i++) {
+        const sock = net.connect({ port: s.port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+        sockets.push(sock);
+        sock.on('error', () => {});
+        sock.on('data', (d) => {
+          if (d.toString().startsWith('-DENIED')) denied++;
+        });
+        sock.on('close', () => closed++);
+      }
+      await waitFor(() => closed === n, 10000, `the refused connections to be closed (${closed})`);
+      assert.equal(denied, n);
+      const stats = await ctl.call('INFO', 'everything');
+      assert.equal(infoField(stats, 'protected_mode_rejected_connections'), n);
+      assert.doesNotMatch(s.output(), /Refused connection from/);
+    } finally {
+      ctl.close();
+      await stop(s);
+    }
+  });
+});
