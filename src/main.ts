@@ -177,6 +177,14 @@ async function main(argv: string[]): Promise<number> {
   server.onShutdown = () => process.exit(0);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A bug that escapes every handler ends the process, as an assertion ends Redis; the report goes
+  // to the log (not only to stderr, which a service manager may drop) before it exits.
+  process.on('uncaughtException', (e) => {
+    const report = `=== REDOUBT BUG REPORT START ===\n${e.stack ?? String(e)}\n=== REDOUBT BUG REPORT END ===`;
+    log.warning(report);
+    if (log.file !== '') process.stderr.write(report + '\n');
+    process.exit(1);
+  });
   process.on('exit', () => {
     // Server.shutdown removes the pid file; this covers exits that skip it.
     if (pidfile !== '' && !server.shuttingDown) {

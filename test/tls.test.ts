@@ -284,6 +284,10 @@ describe('mutual TLS', () => {
     await refused(t.tlsPort, { cert: 'future' });
     await refused(t.tlsPort, {});
     await waitFor(async () => Number(await info(conn, 'tls_handshake_failures')) >= before + 4, 5000, 'handshake failures counted');
+    // Refused certificates are warnings that name the source address.
+    const refusals = t.logs.filter((l) => l.includes(' # Error accepting a client connection'));
+    assert.ok(refusals.length >= 3, t.logs.join('\n'));
+    for (const l of refusals) assert.match(l, /\(addr=127\.0\.0\.1:\d+\)$/);
     conn.close();
   });
 

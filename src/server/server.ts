@@ -392,7 +392,7 @@ export class Server {
       srv.once('error', (e) => reject(new Error(`Failed opening Unix socket ${file}: ${e.message}`)));
       srv.listen({ path: file, backlog: this.config.num('tcp-backlog') }, () => {
         srv.removeAllListeners('error');
-        srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
+        srv.on('error', (e) => this.warnFolded('listener', `Listener error: ${e.message}`));
         const perm = parseInt(this.config.str('unixsocketperm'), 8);
         try {
           if (perm !== 0) chmodSync(file, perm);
@@ -505,7 +505,7 @@ export class Server {
       srv.once('error', reject);
       srv.listen({ host: addr, port, backlog: this.config.num('tcp-backlog'), ipv6Only: addr.includes(':') }, () => {
         srv.removeListener('error', reject);
-        srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
+        srv.on('error', (e) => this.warnFolded('listener', `Listener error: ${e.message}`));
         resolve({ addr, port: (srv.address() as net.AddressInfo).port, srv, kind });
       });
     });
@@ -607,7 +607,7 @@ export class Server {
     // presents must verify.
     if (m.clientAuth !== 'no' && presented && !socket.authorized) {
       this.tlsStats.handshakeFailures++;
-      this.warnFolded(`Error accepting a client connection: client certificate not verified (${String(socket.authorizationError)}) (addr=${peerOf(socket)})`);
+      this.warnFolded('client certificate', `Error accepting a client connection: client certificate not verified (${String(socket.authorizationError)}) (addr=${peerOf(socket)})`);
       socket.destroy();
       return;
     }
@@ -635,18 +635,23 @@ export class Server {
     this.log.verbose(`Certificate login: ${client.addr} is user '${printableName(cn.name)}'`);
   }
 
-  /** Refused client certificates logged in the current window, and those left out of the log. */
-  private certWarnings = { windowStart: -Infinity, logged: 0, suppressed: 0 };
+  /** Per kind of folded warning: the current window, lines logged in it, and those left out. */
+  private foldedWarnings = new Map<string, { windowStart: number; logged: number; suppressed: number }>();
 
   /**
-   * A warning that an attacker can trigger at will (a refused client certificate): the first ten
-   * of each auth-failure-log-interval are logged, the rest counted into one line at the next.
+   * A warning that an attacker can trigger at will (a refused client certificate, accept failing
+   * for want of descriptors): the first ten of each auth-failure-log-interval are logged, the rest
+   * counted into one line at the next.
    */
-  private warnFolded(line: string): void {
-    const w = this.certWarnings;
+  private warnFolded(kind: string, line: string): void {
+    let w = this.foldedWarnings.get(kind);
+    if (w === undefined) {
+      w = { windowStart: -Infinity, logged: 0, suppressed: 0 };
+      this.foldedWarnings.set(kind, w);
+    }
     const now = this.clock.now();
     if (now - w.windowStart >= this.config.num('auth-failure-log-interval') * 1000) {
-      if (w.suppressed > 0) this.log.warning(`${w.suppressed} more refused client certificates were not logged one by one`);
+      if (w.suppressed > 0) this.log.warning(`${w.suppressed} more warnings of this kind (${kind}) were not logged one by one`);
       w.windowStart = now;
       w.logged = 0;
       w.suppressed = 0;
@@ -661,9 +666,13 @@ export class Server {
     this.tlsStats.handshakeFailures++;
     // A refused client certificate is worth a warning (someone holds a key we do not trust); other
     // handshake failures (scanners, plain-text clients) stay at verbose.
-    const certRefused = /certificate|CERT/.test(e.message) || /CERT/.test(String((e as NodeJS.ErrnoException).code ?? ''));
-    const line = `Error accepting a client connection: ${e.message} (addr=${peerOf(socket)})`;
-    if (certRefused) this.warnFolded(line);
+    // With TLS 1.3 the error is often only "socket hang up"; the socket still knows why it did not
+    // verify the certificate the client presented.
+    const why = (socket as tls.TLSSocket & { authorizationError?: Error | string | null }).authorizationError;
+    const certRefused = (why !== undefined && why !== null) || /certificate|CERT/.test(e.message);
+    const reason = e.message.trim() + (why !== undefined && why !== null ? ` (client certificate: ${String(why)})` : '');
+    const line = `Error accepting a client connection: ${reason} (addr=${peerOf(socket)})`;
+    if (certRefused) this.warnFolded('client certificate', line);
     else this.log.verbose(line);
     socket.destroy();
   }
