@@ -4,12 +4,13 @@
 // /proc/<pid>/stat), then the cost of the ACL check (the guide's restricted user against the
 // default user, GET/SET), then TLS's cost on each server (cleartext against mutual TLS), then
 // memory per key after loading N keys, then the latency other clients see while a BGSAVE runs
-// under a GET/SET load (N keys), then building and deleting values of --big elements. Prints
-// Markdown tables.
+// under a GET/SET load (N keys), then building and deleting values of --big elements, then SET/GET
+// throughput, RSS and disconnections while clients that never read abuse a server with requirepass
+// (bench/abuse.ts). Prints Markdown tables.
 //
-//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,tls,memory,bgsave,bigkeys]
+//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,tls,memory,bgsave,bigkeys,abuse]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,7 +57,7 @@ type TestName = keyof typeof SPECS;
 const TESTS = Object.keys(SPECS) as TestName[];
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
-const SECTIONS = ['commands', 'acl', 'tls', 'memory', 'bgsave', 'bigkeys'] as const;
+const SECTIONS = ['commands', 'acl', 'tls', 'memory', 'bgsave', 'bigkeys', 'abuse'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -169,7 +170,8 @@ async function startServer(name: string, cmd: string[]): Promise<Bench> {
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}: ${stderr}`);
     try {
-      if ((await rawCall(port, ['PING'])).startsWith('+PONG')) break;
+      // With requirepass set (the abuse section), NOAUTH is the answer of a server that is up.
+      if (/^(\+PONG|-NOAUTH)/.test(await rawCall(port, ['PING']))) break;
     } catch {
       // not listening yet
     }
@@ -683,6 +685,305 @@ async function bigKeys(start: () => Promise<Bench>, n: number): Promise<{ build:
   }
 }
 
+/** The abuse section: requirepass (strangers lack it) and the user the benchmark logs in as. */
+const ABUSE_PASS = 'abuse-bench-requirepass';
+const ABUSE_USER = ['bench', 'abuse-bench-user-pass'] as const;
+const ABUSE_ATTACKERS = 20;
+const ABUSE_SUBSCRIBERS = 20;
+/** How long the attack runs before redis-benchmark starts (buffers fill, limits are reached). */
+const ABUSE_WARMUP_MS = 2000;
+/** Time limits of each redis-benchmark run (SET, GET) without and with the attack. */
+const ABUSE_BASELINE_MS = 30_000;
+const ABUSE_ATTACKED_MS = 10_000;
+/** The server's RSS at which the attack is cut short, so that the bench cannot exhaust the machine. */
+const ABUSE_RSS_CAP = 4 * 1024 ** 3;
+const ABUSE_SAMPLE_MS = 20;
+
+/** End of the RESP2 reply that starts at `at` in `buf`, or -1 while it is incomplete. */
+function replyEnd(buf: Buffer, at: number): number {
+  const eol = buf.indexOf('\r\n', at);
+  if (eol < 0) return -1;
+  const n = Number(buf.toString('latin1', at + 1, eol));
+  if (buf[at] === 0x24 /* $ */) return n < 0 ? eol + 2 : buf.length >= eol + 4 + n ? eol + 4 + n : -1;
+  if (buf[at] !== 0x2a /* * */) return eol + 2;
+  let p = eol + 2;
+  for (let i = 0; i < n && p >= 0; i++) p = replyEnd(buf, p);
+  return p;
+}
+
+/** AUTH as `user`, then one command, on a fresh connection: the command's raw reply. */
+function callAs(port: number, user: string, pass: string, argv: string[], timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let buf = Buffer.alloc(0);
+    const finish = (e: Error | null, reply = ''): void => {
+      clearTimeout(timer);
+      s.destroy();
+      if (e === null) resolve(reply);
+      else reject(e);
+    };
+    const timer = setTimeout(() => finish(new Error(`no reply to ${argv[0]} within ${timeoutMs} ms`)), timeoutMs);
+    s.on('connect', () => {
+      const parts: string[] = [];
+      for (const cmd of [['AUTH', user, pass], argv]) {
+        parts.push(`*${cmd.length}\r\n`);
+        for (const a of cmd) parts.push(`$${Buffer.byteLength(a, 'latin1')}\r\n`, a, '\r\n');
+      }
+      s.write(Buffer.from(parts.join(''), 'latin1'));
+    });
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const auth = replyEnd(buf, 0);
+      if (auth < 0) return;
+      if (buf.toString('latin1', 0, auth) !== '+OK\r\n') return finish(new Error(`AUTH ${user}: ${buf.toString('latin1', 0, auth).trim()}`));
+      const end = replyEnd(buf, auth);
+      if (end >= 0) finish(null, buf.toString('latin1', auth, end));
+    });
+    s.on('error', (e) => finish(e));
+    s.on('close', () => finish(new Error('connection closed before the reply')));
+  });
+}
+
+interface Limited {
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; killed: string | null }>;
+  /** Stops the process (SIGKILL); `why` is reported as `killed`. */
+  kill(why: string): void;
+}
+
+/** Runs a command, killed after `ms` (reported as 'partial'), or earlier by kill(). */
+function runLimited(cmd: string[], ms: number): Limited {
+  const [bin, ...args] = cmd as [string, ...string[]];
+  const p = track(spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let stdout = '';
+  let stderr = '';
+  let killed: string | null = null;
+  p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const kill = (why: string): void => {
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    killed ??= why;
+    p.kill('SIGKILL');
+  };
+  const timer = setTimeout(() => kill('partial'), ms);
+  const done = new Promise<Awaited<Limited['done']>>((resolve) => {
+    p.on('error', (e) => (stderr += String(e)));
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, killed });
+    });
+  });
+  return { done, kill };
+}
+
+/** Requests per second of one test, and why it is partial or missing ('' when it completed). */
+interface Rate {
+  rps: number | null;
+  note: string;
+}
+
+/**
+ * redis-benchmark -t `test` as ABUSE_USER, stopped after `limitMs`; `started` gets the run, so that
+ * it can be cut short. A run that was stopped reports the overall rate of its last progress line
+ * (redis-benchmark prints one every 250 ms).
+ */
+async function abuseRate(b: Bench, test: 'SET' | 'GET', requests: number, limitMs: number, started: (l: Limited) => void = () => {}): Promise<Rate> {
+  const l = runLimited(
+    [...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '--user', ABUSE_USER[0], '-a', ABUSE_USER[1], '-n', String(requests), '-c', '50', '-q', '-t', test.toLowerCase()],
+    limitMs,
+  );
+  started(l);
+  const r = await l.done;
+  let rps: number | null = null;
+  let final = false;
+  for (const line of r.stdout.split(/[\r\n]/)) {
+    const done = new RegExp(`^${test}: ([\\d.]+) requests per second`).exec(line);
+    const progress = new RegExp(`^${test}: rps=\\S+ \\(overall: ([\\d.]+)\\)`).exec(line);
+    if (done !== null) [rps, final] = [Number(done[1]), true];
+    else if (progress !== null) rps = Number(progress[1]);
+  }
+  // Killed before anything completed, it printed no rate ("overall: -nan"): none in that time.
+  if (r.killed !== null) return { rps: rps ?? 0, note: r.killed };
+  if (r.code !== 0 || !final) {
+    // A server that died resets redis-benchmark's connections: its exit may be seen a moment later.
+    const exited = (): boolean => b.proc.exitCode !== null || b.proc.signalCode !== null;
+    for (let i = 0; i < 50 && !exited(); i++) await delay(10);
+    if (exited()) return { rps, note: 'server exited' };
+    process.stderr.write(`redis-benchmark -t ${test} against ${b.name} failed (${r.code ?? r.signal}): ${(r.stdout + r.stderr).trim().slice(-300)}\n`);
+    return { rps: final ? rps : null, note: 'failed' };
+  }
+  return { rps, note: '' };
+}
+
+interface AbuseCounts {
+  attackers: { connections: number; drops: number; failed: number; bytes: number };
+  subscribers: { connections: number; drops: number; failed: number };
+  publisher: { connections: number; drops: number; failed: number; published: number; errors: number };
+}
+
+interface Attack {
+  /** Tells the child to stop (closes its stdin); stop() then collects its counts. */
+  end(): void;
+  /** Ends the attack and returns its counts. */
+  stop(): Promise<AbuseCounts>;
+  /** Kills the child if it is still running (clean-up on error). */
+  kill(): void;
+}
+
+/** Starts bench/abuse.ts against `port`, pinned to CPU 1 with redis-benchmark. */
+async function startAttack(port: number): Promise<Attack> {
+  const cmd = [...cpuSet(1), process.execPath, path.join(ROOT, 'dist/bench/abuse.js'), String(port), ...ABUSE_USER, String(ABUSE_ATTACKERS), String(ABUSE_SUBSCRIBERS)];
+  const p = track(spawn(cmd[0]!, cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] }));
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
+  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  p.stdin.on('error', () => {}); // a child that died is reported by stop() from its exit code
+  const closed = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
+  const kill = (): void => {
+    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  };
+  const deadline = Date.now() + 10_000;
+  while (!stdout.startsWith('ready\n')) {
+    if (p.exitCode !== null || Date.now() > deadline) {
+      kill();
+      throw new Error(`the abuse clients did not start: ${stderr}`);
+    }
+    await delay(10);
+  }
+  return {
+    end() {
+      p.stdin.end();
+    },
+    async stop() {
+      p.stdin.end();
+      const t = setTimeout(kill, 10_000);
+      const code = await closed;
+      clearTimeout(t);
+      const last = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !last.startsWith('{')) throw new Error(`the abuse clients failed (${code}): ${stderr}`);
+      return JSON.parse(last) as AbuseCounts;
+    },
+    kill,
+  };
+}
+
+/** INFO stats total_net_input_bytes (as ABUSE_USER), or null when the server does not answer in 5 s. */
+async function netInput(port: number): Promise<number | null> {
+  const info = await callAs(port, ...ABUSE_USER, ['INFO', 'stats'], 5000).catch(() => '');
+  const m = /\r\ntotal_net_input_bytes:(\d+)\r\n/.exec(info);
+  return m === null ? null : Number(m[1]);
+}
+
+/**
+ * One server under abuse: started with requirepass, SET/GET as ABUSE_USER without an attack, then
+ * again while the attackers, the silent subscribers and the publisher run; its RSS sampled
+ * throughout the attack (and its VmHWM, reset before it), then PING. A server that dies or stops
+ * answering is reported in the row, not thrown. Returns the table row.
+ */
+async function abuseOne(start: (extra: string[]) => Promise<Bench>, requests: number): Promise<string> {
+  let b: Bench | null = null;
+  // Set from callbacks: the attack, the running redis-benchmark, timers, the server's exit listener.
+  const st: { attack: Attack | null; load: Limited | null; sampler: NodeJS.Timeout | null; warmup: NodeJS.Timeout | null; onExit: (() => void) | null } = {
+    attack: null,
+    load: null,
+    sampler: null,
+    warmup: null,
+    onExit: null,
+  };
+  try {
+    b = await start(['--requirepass', ABUSE_PASS]);
+    const srv = b;
+    const pid = srv.proc.pid!;
+    const acl = await callAs(srv.port, 'default', ABUSE_PASS, ['ACL', 'SETUSER', ABUSE_USER[0], 'reset', 'on', `>${ABUSE_USER[1]}`, '~*', '&*', '+@all']);
+    if (acl !== '+OK\r\n') throw new Error(`ACL SETUSER on ${srv.name}: ${acl.trim()}`);
+    const stranger = await rawCall(srv.port, ['PING']);
+    if (!stranger.startsWith('-NOAUTH')) throw new Error(`${srv.name} answers PING without AUTH: ${stranger.trim()}`);
+    let gone: string | null = null;
+    const exited = new Promise<void>((resolve) => {
+      st.onExit = () => {
+        gone = `exited (${srv.proc.signalCode ?? `code ${srv.proc.exitCode}`})`;
+        st.load?.kill('server exited');
+        resolve();
+      };
+      srv.proc.once('exit', st.onExit);
+    });
+    // Warm-up (not measured), then the baseline.
+    for (const t of ['SET', 'GET'] as const) await abuseRate(srv, t, Math.min(requests, 20_000), ABUSE_ATTACKED_MS);
+    const base = { set: await abuseRate(srv, 'SET', requests, ABUSE_BASELINE_MS), get: await abuseRate(srv, 'GET', requests, ABUSE_BASELINE_MS) };
+    // /proc/<pid> disappears when the server dies: NaN then, reported as n/a.
+    const orNaN = (f: () => number): number => {
+      try {
+        return f();
+      } catch {
+        return NaN;
+      }
+    };
+    const rss0 = orNaN(() => rssBytes(pid));
+    let peak = rss0;
+    let hwmReset = true;
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5'); // resets VmHWM to the current RSS
+    } catch {
+      hwmReset = false;
+    }
+    let capped = false;
+    const seen = (rss: number): void => {
+      if (!Number.isNaN(rss)) peak = Number.isNaN(peak) ? rss : Math.max(peak, rss);
+    };
+    st.sampler = setInterval(() => {
+      seen(orNaN(() => rssBytes(pid)));
+      if (peak > ABUSE_RSS_CAP && !capped) {
+        capped = true;
+        st.load?.kill('RSS cap');
+        st.attack?.end();
+      }
+    }, ABUSE_SAMPLE_MS);
+    const input0 = await netInput(srv.port);
+    st.attack = await startAttack(srv.port);
+    await Promise.race([exited, new Promise<void>((r) => (st.warmup = setTimeout(r, ABUSE_WARMUP_MS)))]);
+    clearTimeout(st.warmup ?? undefined);
+    const cpu0 = orNaN(() => cpuMicros(pid));
+    const t0 = now();
+    const attacked = async (test: 'SET' | 'GET'): Promise<Rate> =>
+      gone !== null || capped ? { rps: null, note: gone !== null ? 'server exited' : 'RSS cap' } : abuseRate(srv, test, requests, ABUSE_ATTACKED_MS, (l) => (st.load = l));
+    const hit = { set: await attacked('SET'), get: await attacked('GET') };
+    st.load = null;
+    const cpu = ((orNaN(() => cpuMicros(pid)) - cpu0) / ((now() - t0) * 1000)) * 100;
+    let ping: string;
+    if (gone !== null) ping = `no: ${gone}`;
+    else {
+      const p0 = now();
+      ping = await callAs(srv.port, ...ABUSE_USER, ['PING'], 5000).then(
+        (r) => (r === '+PONG\r\n' ? `yes (${fmt(now() - p0, 1)} ms)` : `no: ${r.trim()}`),
+        (e: unknown) => `no: ${(e as Error).message}`,
+      );
+    }
+    const input1 = gone === null ? await netInput(srv.port) : null;
+    const counts = await st.attack.stop();
+    st.attack = null;
+    clearInterval(st.sampler);
+    st.sampler = null;
+    if (hwmReset) seen(orNaN(() => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? NaN) * 1024));
+    if (counts.publisher.errors > 0) process.stderr.write(`(${srv.name}: the publisher got ${counts.publisher.errors} error replies)\n`);
+    const cell = (r: Rate): string => (r.rps === null ? r.note || 'n/a' : fmt(r.rps) + (r.note ? ` (${r.note})` : ''));
+    const mib = (n: number): string => (Number.isNaN(n) ? 'n/a' : fmt(n / 1048576, 1));
+    const row =
+      `| ${srv.name} | ${cell(base.set)} | ${cell(hit.set)} | ${cell(base.get)} | ${cell(hit.get)} | ${Number.isNaN(cpu) ? 'n/a' : fmt(cpu)} | ` +
+      `${mib(rss0)} | ${mib(peak)}${capped ? ' (cap)' : ''} | ${fmt(counts.attackers.drops)} | ${mib(counts.attackers.bytes)} | ` +
+      `${input0 === null || input1 === null ? 'n/a' : mib(input1 - input0)} | ` +
+      `${fmt(counts.subscribers.drops)} | ${fmt(counts.publisher.published)} | ${ping} |`;
+    process.stderr.write(`${row}\n`);
+    return row;
+  } finally {
+    st.load?.kill('error');
+    st.attack?.kill();
+    if (st.sampler !== null) clearInterval(st.sampler);
+    if (st.warmup !== null) clearTimeout(st.warmup);
+    if (b !== null && st.onExit !== null) b.proc.off('exit', st.onExit);
+    await stop(b);
+  }
+}
+
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** A Markdown table: the header, its alignment row (the first `left` columns left-aligned), the rows. */
@@ -722,6 +1023,7 @@ async function main(): Promise<void> {
   const bgsaveRows: string[] = [];
   const bigBuildRows: string[] = [];
   const bigDelRows: string[] = [];
+  const abuseRows: string[] = [];
   try {
     redoubt = await startRedoubt();
     redis = await startRedis();
@@ -777,6 +1079,9 @@ async function main(): Promise<void> {
         bigDelRows.push(...r.del);
       }
     }
+    if (opt.only.has('abuse')) {
+      for (const start of [startRedoubt, startRedis]) abuseRows.push(await abuseOne(start, opt.requests * 2));
+    }
   } finally {
     await cleanup();
   }
@@ -830,6 +1135,24 @@ async function main(): Promise<void> {
     );
     console.log('');
     printTable('| Command | Server | reply ms | probe samples | probe p99 ms | probe max ms |', bigDelRows, 2);
+  }
+  if (opt.only.has('abuse')) {
+    console.log('');
+    console.log(
+      `Abuse: each server started with requirepass; redis-benchmark -t set, then -t get, -n ${fmt(opt.requests * 2)} -c 50 as an ACL user, first alone (after a warm-up), ` +
+        `then while ${ABUSE_ATTACKERS} unauthenticated clients write PING without ever reading (reconnecting when dropped), ${ABUSE_SUBSCRIBERS} logged-in subscribers ` +
+        `never read and one client PUBLISHes 1 KB messages to their channel (bench/abuse.ts, pinned to CPU 1 with redis-benchmark; the attack runs ${fmt(ABUSE_WARMUP_MS)} ms first). ` +
+        `An attacked run is stopped after ${fmt(ABUSE_ATTACKED_MS / 1000)} s and then reports redis-benchmark's overall rate so far (partial). Server CPU: % of one core during the attacked runs. ` +
+        `RSS peak: VmRSS every ${fmt(ABUSE_SAMPLE_MS)} ms and VmHWM (reset before the attack); the attack is cut short at ${fmt(ABUSE_RSS_CAP / 1024 ** 3)} GiB (cap). ` +
+        `Attacker MiB written: what the kernel accepted from the attackers, read by the server or not; server MiB read: total_net_input_bytes over the attack, all clients ` +
+        `(the publisher's 1,068 bytes per message included). PING: as the user, after the attacked runs, with the attack still on:`,
+    );
+    console.log('');
+    printTable(
+      '| Server | SET req/s | SET req/s attacked | GET req/s | GET req/s attacked | server CPU % attacked | RSS before MiB | RSS peak attacked MiB | attacker drops | attacker MiB written | server MiB read | subscriber drops | messages published | PING at the end |',
+      abuseRows,
+      1,
+    );
   }
 }
 
