@@ -268,7 +268,7 @@ const NO_EFFECT = new Set([
   'list-max-listpack-size', 'list-compress-depth', 'hll-sparse-max-bytes',
   'stream-node-max-bytes', 'stream-node-max-entries',
   // memory limits and eviction
-  'maxmemory-eviction-tenacity', 'maxmemory-clients', 'client-output-buffer-limit',
+  'maxmemory-eviction-tenacity',
   // persistence (not read yet: delete these as the persistence layer reads them)
   'no-appendfsync-on-rewrite',
   'aof-timestamp-enabled', 'aof-rewrite-incremental-fsync', 'aof-disable-auto-gc',
