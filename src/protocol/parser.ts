@@ -100,6 +100,18 @@ export class RespParser {
     }
   }
 
+  /** Forgets everything not parsed yet (a client being closed: its input is dropped unread). */
+  discard(): void {
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.big = null;
+    this.bigFilled = 0;
+    this.remaining = 0;
+    this.bulkLen = -1;
+    this.argv = NO_ARGS;
+    this.argvBytes = 0;
+  }
+
   /** The next complete command, an empty array for an empty request, or null when more bytes are needed. */
   next(): string[] | null {
     if (this.remaining === 0 && this.big === null) {

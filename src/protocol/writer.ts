@@ -12,6 +12,8 @@ const CRLF = '\r\n';
 const INITIAL = 16 * 1024;
 /** Replies up to this size are copied out at flush; bigger ones hand the buffer over. */
 const COPY_MAX = 4096;
+/** The largest buffer take() starts anew with. */
+const TAKE_NEXT_MAX = 1 << 20;
 
 interface Latin1Buffer extends Buffer {
   latin1Write(s: string, offset: number): number;
@@ -64,7 +66,10 @@ export class ReplyWriter {
       return out;
     }
     const out = this.buf.subarray(0, n);
-    this.buf = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
+    // The buffer goes with the bytes. A client that gets this much per turn (a subscriber to a busy
+    // channel, a slow reader) will likely get as much next turn: start the next buffer at that
+    // size (up to 1 MiB) instead of growing it again by doubling and copying.
+    this.buf = Buffer.allocUnsafe(Math.min(Math.max(INITIAL, this.buf.length), TAKE_NEXT_MAX)) as Latin1Buffer;
     return out;
   }
 

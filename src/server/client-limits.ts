@@ -160,7 +160,8 @@ export class ClientLimits {
     if (this.outputBytes(c) < this.checkFloor(c) && c.softLimitSince === 0) return false;
     if (!this.outputOverLimit(c, this.server.clock.now())) return false;
     this.outputDisconnections++;
-    this.server.log.warning(`Client ${c.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    // Folded: a flood of clients that do not read must not turn into a flood of log lines.
+    this.server.warnFolded('output buffer limit', () => `Client ${c.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
     c.closeAsap();
     return true;
   }
@@ -210,7 +211,7 @@ export class ClientLimits {
       if (c.softLimitSince !== 0 || this.outputBytes(c) >= this.checkFloor(c)) {
         if (this.outputOverLimit(c, now)) {
           this.outputDisconnections++;
-          this.server.log.warning(`Client ${c.describe()} closed for overcoming of output buffer limits.`);
+          this.server.warnFolded('output buffer limit', () => `Client ${c.describe()} closed for overcoming of output buffer limits.`);
           c.closingAsap = true;
           this.forget(c);
           c.close();

@@ -261,6 +261,9 @@ export class Client {
   closeAsap(): void {
     if (this.closed || this.closingAsap) return;
     this.closingAsap = true;
+    // Stop reading now: a flood keeps arriving until the socket is closed, and reading it (libuv
+    // reads a ready socket several times per turn) is work for nothing.
+    this.socket.pause();
     this.server.clientLimits.forget(this);
     this.server.markPending(this);
   }

@@ -584,7 +584,9 @@ export class Server {
     // stream machinery skipped); the parser copies out what it has not consumed yet.
     const reused = readIntoSharedBuffer(socket, (view) => {
       onData(view);
-      client.parser.release(view);
+      // A client being closed keeps none of its input (no copy of a flood's unparsed rest).
+      if (client.closingAsap) client.parser.discard();
+      else client.parser.release(view);
     });
     if (!reused) socket.on('data', onData);
     this.clientLimits.update(client);
@@ -640,10 +642,11 @@ export class Server {
 
   /**
    * A warning that an attacker can trigger at will (a refused client certificate, accept failing
-   * for want of descriptors): the first ten of each auth-failure-log-interval are logged, the rest
-   * counted into one line at the next.
+   * for want of descriptors, a client dropped for its output): the first ten of each
+   * auth-failure-log-interval are logged, the rest counted into one line at the next. `line` may
+   * be a function, called only when the line is logged.
    */
-  private warnFolded(kind: string, line: string): void {
+  warnFolded(kind: string, line: string | (() => string)): void {
     let w = this.foldedWarnings.get(kind);
     if (w === undefined) {
       w = { windowStart: -Infinity, logged: 0, suppressed: 0 };
@@ -658,7 +661,7 @@ export class Server {
     }
     if (w.logged < 10) {
       w.logged++;
-      this.log.warning(line);
+      this.log.warning(typeof line === 'string' ? line : line());
     } else w.suppressed++;
   }
 
