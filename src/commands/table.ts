@@ -12,6 +12,7 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
     acl: catalog.lookup(meta.name)!,
     isWrite: flags.includes('write'),
     isDenyOom: flags.includes('denyoom'),
+    mayReplicate: flags.includes('write') || flags.includes('may_replicate'),
     noAuth: flags.includes('no_auth'),
     noMulti: flags.includes('no_multi'),
     isAdmin: flags.includes('admin'),

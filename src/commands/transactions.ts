@@ -53,7 +53,7 @@ export const transactionsCommands: HandlerMap = {
       for (const q of queue) {
         // SECURITY: permissions may have changed since the command was queued: check them again.
         if (!c.user.unrestricted && !dispatcher.aclAllows(c, q.cmd, q.argv, 'multi', true)) continue;
-        dispatcher.call(c, q.cmd, q.argv);
+        dispatcher.call(c, q.cmd, q.argv, 'exec');
         if (c.closed) return;
       }
     } finally {

@@ -54,6 +54,8 @@ export interface Command {
   /** Parsed flags for the hot path. */
   isWrite: boolean;
   isDenyOom: boolean;
+  /** Writes, or may lead to a write being propagated (EVAL, PUBLISH-like commands): paused by CLIENT PAUSE WRITE. */
+  mayReplicate: boolean;
   noAuth: boolean;
   noMulti: boolean;
   isAdmin: boolean;

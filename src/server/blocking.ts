@@ -13,7 +13,6 @@
 import { err } from '../errors.js';
 import type { Command } from '../commands/types.js';
 import { parseFloatArg } from '../commands/args.js';
-import { keysOf } from '../commands/keyspecs.js';
 import type { Db } from '../store/db.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
@@ -176,40 +175,29 @@ export class Blocking {
     }
   }
 
-  /** Re-runs a blocked client's command for the key that became ready; counts it once. */
+  /**
+   * Re-runs a blocked client's command for the key that became ready, through the dispatcher's one
+   * call path (origin 'unblocked'), which counts it once with the time it already ran.
+   */
   private serve(st: BlockState, key: string): void {
     const c = st.client;
-    const server = this.server;
     this.remove(st);
-    const out = c.out;
-    const mark = out.len;
-    const errorsBefore = out.errors;
-    const t0 = performance.now();
     this.servingKey = key;
-    const prop = server.propagator;
-    const dirtyBefore = server.ks.stats.dirty;
-    prop.depth++;
     try {
-      st.cmd.handler(c, st.argv, server);
-    } catch (e) {
-      server.log.warning(`Internal error in '${st.cmd.fullName}': ${(e as Error).stack ?? String(e)}`);
-      out.len = mark;
-      out.error(err.internal());
+      this.server.dispatcher.call(c, st.cmd, st.argv, 'unblocked', st.usec);
     } finally {
       this.servingKey = null;
-      prop.depth--;
     }
-    // Memory accounting: the values the served command changed in place (dispatcher.call does the same).
-    if (st.cmd.isWrite) c.db.reaccountKeys(st.argv, keysOf(st.cmd, st.argv));
-    if (prop.sink !== null) prop.afterCall(c, st.cmd, st.argv, dirtyBefore);
-    else c.propagateAs = null;
-    const usec = Math.round((performance.now() - t0) * 1000);
-    if (this.states.has(c)) {
-      // Blocked again (a handler found nothing after all): stays waiting, no reply.
-      this.states.get(c)!.usec += usec + st.usec;
-      return;
-    }
-    this.finish(st, usec, out.errors !== errorsBefore, mark);
+    // Blocked again (a handler found nothing after all): stays waiting, no reply.
+    if (this.states.has(c)) return;
+    this.server.markPending(c);
+    this.unblocked.push(c);
+  }
+
+  /** Time a blocked command ran before blocking (again): added to what it is counted for when it replies. */
+  addUsec(c: Client, usec: number): void {
+    const st = this.states.get(c);
+    if (st !== undefined) st.usec += usec;
   }
 
   /** Stats for a blocked command that has now replied (served, timed out or unblocked). */

@@ -118,23 +118,33 @@ export class Dispatcher {
     // SECURITY: 6. ACL: the command (or subcommand) bit, then every key from the key specs against
     // the user's read/write patterns, then pub/sub channels. Queued commands are checked again at EXEC.
     if (!client.user.unrestricted && !this.aclAllows(client, cmd, argv, client.multi !== null ? 'multi' : 'toplevel')) return;
+    // The command's effective flags, worked out once: EXEC writes, may run out of memory or may
+    // replicate when a command in its queue does (Redis's mstate flags).
+    const name = cmd.parent?.fullName ?? cmd.fullName;
+    const queue = name === 'exec' ? client.multi : null;
+    let isWrite = cmd.isWrite;
+    let denyOom = cmd.isDenyOom;
+    let mayReplicate = cmd.mayReplicate;
+    if (queue !== null) {
+      for (const q of queue) {
+        isWrite ||= q.cmd.isWrite;
+        denyOom ||= q.cmd.isDenyOom;
+        mayReplicate ||= q.cmd.mayReplicate;
+      }
+    }
     // 7. out of memory: above maxmemory, keys are evicted as the policy allows; if memory stays
     // above, commands that may use more are refused (and, inside MULTI, everything but
     // EXEC/DISCARD/QUIT/RESET, as queueing uses memory too).
     if (server.memory.maxmemory > 0 && !server.memory.makeRoom()) {
-      const name = cmd.parent?.fullName ?? cmd.fullName;
-      const denyOom =
-        cmd.isDenyOom ||
-        (name === 'exec' && client.multi !== null && client.multi.some((q) => q.cmd.isDenyOom)) ||
-        (client.multi !== null && name !== 'exec' && name !== 'discard' && name !== 'quit' && name !== 'reset');
-      if (denyOom) {
+      const refuse = denyOom || (client.multi !== null && name !== 'exec' && name !== 'discard' && name !== 'quit' && name !== 'reset');
+      if (refuse) {
         this.reject(client, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
         return;
       }
     }
     // 7b. Disk errors: while the last snapshot failed (stop-writes-on-bgsave-error) or the AOF
-    // cannot be written, no writes (Redis's MISCONF).
-    if (cmd.isWrite && (server.snapshots.writesDenied() || (server.aof.on && server.aof.lastWriteStatus === 'err'))) {
+    // cannot be written, no writes, and no PING either (Redis's MISCONF: a health check sees it).
+    if ((isWrite || name === 'ping') && (server.snapshots.writesDenied() || (server.aof.on && server.aof.lastWriteStatus === 'err'))) {
       this.reject(
         client,
         cmd,
@@ -150,19 +160,18 @@ export class Dispatcher {
       this.reject(client, cmd, pubsubContextError(cmd.fullName));
       return;
     }
-    if (client.multi !== null) {
-      if (!MULTI_PASSTHROUGH.has(cmd.parent?.fullName ?? cmd.fullName)) {
-        // multiBytes counts the current queue only: it restarts with the first queued command.
-        client.multiBytes = (client.multi.length === 0 ? 0 : client.multiBytes) + queuedBytes(argv);
-        client.multi.push({ cmd, argv });
-        this.reply(client, () => client.out.raw('+QUEUED\r\n'));
-        return;
-      }
-    }
-    // 8. client pause: postpone until unpaused
-    if (server.pause.blocks(cmd)) {
+    // 8. client pause: postponed until unpaused, before queueing (a write queued in MULTI waits
+    // too, and EXEC of a queue that writes).
+    if (server.pause.blocks(mayReplicate)) {
       client.blockedArgv = argv;
       server.pause.waiting.add(client);
+      return;
+    }
+    if (client.multi !== null && !MULTI_PASSTHROUGH.has(name)) {
+      // multiBytes counts the current queue only: it restarts with the first queued command.
+      client.multiBytes = (client.multi.length === 0 ? 0 : client.multiBytes) + queuedBytes(argv);
+      client.multi.push({ cmd, argv });
+      this.reply(client, () => client.out.raw('+QUEUED\r\n'));
       return;
     }
     // 9. execute, then serve clients blocked on keys this command made ready
@@ -223,43 +232,59 @@ export class Dispatcher {
     this.lastTime = -1;
   }
 
-  /** Executes a resolved command: the handler, then stats, slow log and monitors. */
-  call(client: Client, cmd: Command, argv: string[]): void {
+  /**
+   * Executes a resolved command: the handler, then memory accounting, propagation, stats, slow log
+   * and MONITOR. The one way into a handler, whatever the origin:
+   * - 'client': a client's request (dispatcher.run), after every gate;
+   * - 'exec': a command of EXEC's queue (its gates were checked for EXEC as a whole);
+   * - 'unblocked': a blocked command served because its key became ready; `priorUsec` is the time
+   *   it already ran before it blocked, so that stats and the slow log see its whole duration once;
+   * - 'aof': a command replayed from the append-only file: no propagation, stats or MONITOR (as
+   *   Redis's loading client), and an exception reaches the loader, which refuses the file.
+   */
+  call(client: Client, cmd: Command, argv: string[], origin: CallOrigin = 'client', priorUsec = 0): void {
     const server = this.server;
     const out = client.out;
     const mark = out.len;
     const errorsBefore = out.errors;
-    const t0 = this.lastTime >= 0 ? this.lastTime : performance.now();
+    const t0 = origin === 'client' && this.lastTime >= 0 ? this.lastTime : performance.now();
     // Propagation (AOF): what changed the dataset is recorded after the handler (server/propagate.ts).
     const prop = server.propagator;
+    const replay = origin === 'aof';
     const dirtyBefore = server.ks.stats.dirty;
-    prop.depth++;
+    if (!replay) prop.depth++;
     try {
       cmd.handler(client, argv, server);
     } catch (e) {
+      if (replay) throw e;
       // Any exception here is a bug: log it, never send a stack trace.
       server.log.warning(`Internal error in '${cmd.fullName}': ${(e as Error).stack ?? String(e)}`);
       out.len = mark;
       out.error(err.internal());
+    } finally {
+      if (!replay) prop.depth--;
     }
     // Memory accounting: typed values a write changed in place are folded into the db's count
     // (nothing to do when the command touched only strings).
-    if (server.ks.typedTouched && cmd.isWrite) client.db.reaccountKeys(argv, keysOf(cmd, argv));
-    prop.depth--;
-    if (prop.sink !== null) prop.afterCall(client, cmd, argv, dirtyBefore);
+    if (cmd.isWrite && (replay || server.ks.typedTouched)) client.db.reaccountKeys(argv, keysOf(cmd, argv));
+    if (!replay && prop.sink !== null) prop.afterCall(client, cmd, argv, dirtyBefore);
     else client.propagateAs = null;
+    if (replay) return;
     const t1 = performance.now();
-    this.lastTime = t1;
-    const usec = Math.round((t1 - t0) * 1000);
-    const stats = cmd.stats;
-    // A command that blocked is counted once, when it replies (blocking.ts).
-    if (client.blockedArgv === null) {
-      stats.calls++;
-      stats.usec += usec;
-      if (out.errors !== errorsBefore) stats.failed++;
-      server.stats.commands++;
-    }
+    if (origin === 'client') this.lastTime = t1;
+    const usec = Math.round((t1 - t0) * 1000) + priorUsec;
     client.lastCommand = cmd.fullName;
+    if (client.blockedArgv !== null) {
+      // It blocked (again): counted once, when it replies; MONITOR saw it the first time.
+      server.blocking.addUsec(client, usec);
+      if (origin !== 'unblocked') server.afterCall(client, cmd, argv, usec, false);
+      return;
+    }
+    const stats = cmd.stats;
+    stats.calls++;
+    stats.usec += usec;
+    if (out.errors !== errorsBefore) stats.failed++;
+    server.stats.commands++;
     // Dropped replies keep the pub/sub pushes (dropReplies), as Redis sends those regardless.
     if (client.skipNext) {
       dropReplies(client, mark);
@@ -272,6 +297,9 @@ export class Dispatcher {
       client.replyMode = 'on';
       client.skipNext = true;
     }
-    server.afterCall(client, cmd, argv, usec);
+    server.afterCall(client, cmd, argv, usec, true, origin !== 'unblocked');
   }
 }
+
+/** Where a command comes from (Dispatcher.call). */
+export type CallOrigin = 'client' | 'exec' | 'unblocked' | 'aof';

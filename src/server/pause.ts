@@ -1,5 +1,4 @@
 // CLIENT PAUSE / UNPAUSE: postpone all commands, or only writes, until a deadline.
-import type { Command } from '../commands/types.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 
@@ -10,16 +9,26 @@ export class PauseState {
 
   constructor(private readonly server: Server) {}
 
-  /** True when this command must wait. */
-  blocks(cmd: Command): boolean {
+  /**
+   * True when a command must wait: every command under PAUSE ALL; under PAUSE WRITE one that
+   * writes or may replicate (`mayReplicate`: the dispatcher's effective flag, EXEC's queue included).
+   */
+  blocks(mayReplicate: boolean): boolean {
     if (this.mode === null) return false;
     if (this.server.clock.now() >= this.until) {
       this.end();
       return false;
     }
-    if (this.mode === 'all') return true;
-    const flags = cmd.meta.flags;
-    return cmd.isWrite || flags.includes('may_replicate');
+    return this.mode === 'all' || mayReplicate;
+  }
+
+  /**
+   * While clients are paused keys do not expire (Redis 7.0): a key past its time reads as gone but
+   * is not deleted, so that the dataset does not change under a pause (a failover waits on it).
+   */
+  get holdsExpiry(): boolean {
+    // No side effect here (it is asked from inside handlers): cron ends an elapsed pause.
+    return this.mode !== null && this.server.clock.now() < this.until;
   }
 
   /** A new pause never weakens or shortens an active one (as Redis). */

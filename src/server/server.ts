@@ -181,6 +181,8 @@ export class Server {
     this.dispatcher = new Dispatcher(this);
     this.pubsub = new PubSub(this);
     this.pause = new PauseState(this);
+    // Redis 7.0: while clients are paused keys do not expire (the dataset stays as it is).
+    this.ks.expiryHeld = () => this.pause.holdsExpiry;
     this.blocking = new Blocking(this);
     this.events.onModified = (db, key) => this.blocking.signalKeyAsReady(db, key);
     this.events.onTouchAll = (db) => this.blocking.signalAllIn(db);
@@ -805,17 +807,21 @@ export class Server {
     }
   }
 
-  /** After every executed command: slow log and MONITOR feed. */
-  afterCall(client: Client, cmd: Command, argv: string[], usec: number): void {
-    this.stats.recordCall(cmd, usec, this.clock);
+  /**
+   * After an executed command (Dispatcher.call): latency stats and the slow log when it has
+   * completed (`completed`; a command that blocked is recorded once, when it replies), and the
+   * MONITOR feed (`monitor`; once per command, when it first runs).
+   */
+  afterCall(client: Client, cmd: Command, argv: string[], usec: number, completed: boolean, monitor = true): void {
+    if (completed) this.stats.recordCall(cmd, usec, this.clock);
     const threshold = this.slowlogThreshold;
-    const logSlow = threshold >= 0 && usec >= threshold && !cmd.skipSlowlog;
-    const monitor = this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin;
-    if (!logSlow && !monitor) return;
+    const logSlow = completed && threshold >= 0 && usec >= threshold && !cmd.skipSlowlog;
+    const feed = monitor && this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin;
+    if (!logSlow && !feed) return;
     // SECURITY: passwords never reach the slow log or MONITOR (as Redis: "(redacted)").
     const shown = redactSecrets(cmd, argv);
     if (logSlow) this.slowlog.add(this, client, shown, usec);
-    if (monitor) this.feedMonitors(client, shown);
+    if (feed) this.feedMonitors(client, shown);
   }
 
   private feedMonitors(client: Client, argv: string[]): void {

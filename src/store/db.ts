@@ -125,7 +125,7 @@ export class Db {
    * is expired once the clock is past its time: at exactly its time it still exists (TTL 0).
    */
   isExpired(key: string): boolean {
-    if (this.expires.size === 0) return false;
+    if (this.expires.size === 0 || this.ks.loading) return false;
     const at = this.expires.get(key);
     return at !== undefined && at < this.ks.clock.now();
   }
@@ -134,10 +134,14 @@ export class Db {
     return this.data.size;
   }
 
-  /** Deletes the key if its time has passed; true when it is (now) gone. */
+  /**
+   * Deletes the key if its time has passed; true when it is (now) gone. While expiry is held
+   * (clients paused) a key past its time is reported gone but stays, to be deleted afterwards.
+   */
   expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key);
-    if (at === undefined || at >= this.ks.clock.now()) return false;
+    if (at === undefined || at >= this.ks.clock.now() || this.ks.loading) return false;
+    if (this.ks.expiryHeld()) return true;
     this.removeExpired(key);
     return true;
   }
@@ -161,8 +165,7 @@ export class Db {
    */
   lookupRead(key: string, touch = true): Value | undefined {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
-    if (this.expires.size > 0) this.expireIfNeeded(key);
-    const v = this.data.get(key);
+    const v = this.expires.size > 0 && this.expireIfNeeded(key) ? undefined : this.data.get(key);
     if (v === undefined) this.ks.stats.misses++;
     else {
       this.ks.stats.hits++;
@@ -175,8 +178,7 @@ export class Db {
   /** Value for a write command (or an internal look), expiring it first; no hit/miss accounting. */
   lookup(key: string): Value | undefined {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
-    if (this.expires.size > 0) this.expireIfNeeded(key);
-    const v = this.data.get(key);
+    const v = this.expires.size > 0 && this.expireIfNeeded(key) ? undefined : this.data.get(key);
     if (v !== undefined) {
       if (typeof v !== 'string') this.ks.typedTouched = true;
       if (this.access !== null) this.ks.touch(this.access, key);
@@ -425,8 +427,15 @@ export interface TakenContents {
 export class Keyspace {
   readonly dbs: Db[];
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, dirty: 0 };
+  /**
+   * True while a file is replayed (AOF loading): nothing expires, as in Redis, so a key whose time
+   * has passed still takes the rest of the file's commands; it expires once loading is over.
+   */
+  loading = false;
   /** Called for every key removed by expiry (notifications, WATCH, AOF hook in). */
   onExpired: (db: Db, key: string) => void = () => {};
+  /** True while keys must not be deleted for expiry (clients paused): they read as gone and stay. */
+  expiryHeld: () => boolean = () => false;
   /** Called after a key is added (the "new" keyspace event); null (the hot path's case) when off. */
   onNewKey: ((db: Db, key: string) => void) | null = null;
   /** The point-in-time snapshot in progress, if any (persistence/point-in-time.ts). */
@@ -582,6 +591,7 @@ export class Keyspace {
 
   /** Runs active expiry for up to budgetMs of real time across databases. */
   activeExpireCycle(budgetMs: number, effort: number): void {
+    if (this.expiryHeld()) return;
     const deadline = performance.now() + budgetMs;
     let sampled = 0;
     let expired = 0;
