@@ -1,6 +1,8 @@
 // CONFIG GET / SET / RESETSTAT / REWRITE / HELP, reading the config table (src/config/schema.ts).
 import type { Client } from '../server/client.js';
-import { parseBindAddresses, TLS_CONTEXT_CONFIGS, type Server } from '../server/server.js';
+import type { Server } from '../server/server.js';
+import { parseBindAddresses } from '../server/bind.js';
+import { TLS_CONTEXT_CONFIGS } from '../tls/context.js';
 import { ConfigError, type ConfigValue } from '../config/config.js';
 import { rewriteConfigFile } from '../config/rewrite.js';
 import type { ConfigDef } from '../config/schema.js';

@@ -1,7 +1,7 @@
 // Connection commands: PING ECHO QUIT SELECT HELLO RESET and the CLIENT family.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
-import { REDIS_VERSION } from '../server/server.js';
+import { REDIS_VERSION } from '../version.js';
 import { is, parseInteger } from './args.js';
 import type { HandlerMap } from './types.js';
 

@@ -2,7 +2,8 @@
 // Redoubt does not have (forks, jemalloc, replication links) report the values an idle Redis with
 // that feature unused reports, so tools that parse INFO keep working.
 import os from 'node:os';
-import { REDIS_VERSION, REDOUBT_VERSION, type Server } from './server.js';
+import type { Server } from './server.js';
+import { REDIS_VERSION, REDOUBT_VERSION } from '../version.js';
 import { processMemory } from './memory.js';
 
 /** Sections in Redis's output order, with the header each prints. */

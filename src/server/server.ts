@@ -32,7 +32,8 @@ import { QUICKLIST_PACKED_THRESHOLD } from '../persistence/rdb/object.js';
 import { Propagator } from './propagate.js';
 import { Aof } from '../persistence/aof/aof.js';
 import { AllowList } from '../security/allow-list.js';
-import { loadTlsMaterial, materialChanged, TlsConfigError, type TlsMaterial } from '../tls/context.js';
+import { loadTlsMaterial, materialChanged, TLS_CONTEXT_CONFIGS, TlsConfigError, type TlsMaterial } from '../tls/context.js';
+import { type BindAddress, parseBindAddresses } from './bind.js';
 import { TlsEndpoint } from '../tls/endpoint.js';
 import { readIntoSharedBuffer } from './reads.js';
 import { certificateCommonName, printableName } from '../tls/identity.js';
@@ -40,16 +41,6 @@ import { certificateCommonName, printableName } from '../tls/identity.js';
 /** How a connection reached the server. */
 export type Transport = 'tcp' | 'tls' | 'unix';
 
-/** The tls-* directives whose change rebuilds the TLS context. */
-export const TLS_CONTEXT_CONFIGS = [
-  'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-auth-clients',
-  'tls-protocols', 'tls-ciphers', 'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-session-caching',
-  'tls-session-cache-timeout', 'tls-dh-params-file',
-];
-
-export const REDOUBT_VERSION = '0.1.0';
-/** The Redis version whose behaviour Redoubt reproduces (INFO redis_version, HELLO version). */
-export const REDIS_VERSION = '7.0.15';
 
 export interface ServerOptions {
   clock?: Clock;
@@ -970,29 +961,12 @@ export class Server {
   }
 }
 
-/** A bind address and whether it is optional ("-" prefix: skipped when the host lacks it). */
-export type BindAddress = [string, boolean];
-
 interface Listener {
   /** The bind address, or the unix socket's path. */
   addr: string;
   port: number;
   srv: net.Server;
   kind: Transport;
-}
-
-/** The `bind` directive's words as addresses: "*" is 0.0.0.0, "::*" is ::, "-" marks optional. */
-export function parseBindAddresses(bind: string): BindAddress[] {
-  return bind
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((a): BindAddress => {
-      const optional = a.startsWith('-');
-      let addr = optional ? a.slice(1) : a;
-      if (addr === '*') addr = '0.0.0.0';
-      if (addr === '::*') addr = '::';
-      return [addr, optional];
-    });
 }
 
 /** An optional bind address is skipped when the host has no such address or family. */

@@ -7,6 +7,13 @@ import path from 'node:path';
 import tls from 'node:tls';
 import type { Config } from '../config/config.js';
 
+/** The tls-* directives whose change rebuilds the TLS context. */
+export const TLS_CONTEXT_CONFIGS = [
+  'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-auth-clients',
+  'tls-protocols', 'tls-ciphers', 'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-session-caching',
+  'tls-session-cache-timeout', 'tls-dh-params-file',
+];
+
 export class TlsConfigError extends Error {}
 
 export type ClientAuth = 'yes' | 'no' | 'optional';
