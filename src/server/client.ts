@@ -270,7 +270,38 @@ export class Client {
 
   /** "id=3 addr=127.0.0.1:5555 laddr=... fd=... name=..." as CLIENT LIST shows one client. */
   describe(): string {
-    return this.server.clientInfo(this);
+    return this.info(null);
+  }
+
+  /**
+   * This client's CLIENT LIST line, as Redis 7.0 writes it. `currentArgv`: the command running now
+   * when the client describes itself (Redis still holds it in the query buffer: it is counted).
+   */
+  info(currentArgv: string[] | null): string {
+    const now = this.server.clock.now();
+    let flags = '';
+    if (this.monitor) flags += 'O';
+    if (this.subs !== null) flags += 'P';
+    if (this.multi !== null) flags += 'x';
+    if (this.blockedArgv !== null) flags += 'b';
+    if (this.watchDirty) flags += 'd';
+    if (this.closeAfterReply) flags += 'c';
+    if (this.closingAsap) flags += 'A';
+    if (this.transport === 'unix') flags += 'U';
+    if (this.noEvict) flags += 'e';
+    if (flags === '') flags = 'N';
+    const m = this.server.clientLimits.memory(this, currentArgv);
+    const out = this.out;
+    const pendingInSocket = this.socket.writableLength;
+    const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    return (
+      `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${fd} name=${this.name}` +
+      ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)} flags=${flags}` +
+      ` db=${this.dbIndex} sub=${this.subs?.channels.size ?? 0} psub=${this.subs?.patterns.size ?? 0} ssub=${this.subs?.shard.size ?? 0}` +
+      ` multi=${this.multi === null ? -1 : this.multi.length} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${m.argvMem}` +
+      ` multi-mem=${m.multiMem} rbs=${m.rbs} rbp=${m.rbp} obl=${Math.min(out.len, REPLY_BUFFER)} oll=${pendingInSocket > 0 || out.len > REPLY_BUFFER ? 1 : 0}` +
+      ` omem=${m.omem} tot-mem=${m.totMem} events=r${out.len > 0 || pendingInSocket > 0 ? 'w' : ''} cmd=${this.lastCommand} user=${this.user.name} redir=-1 resp=${this.resp}`
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 // Wires the parts: config, keyspace, command table, dispatcher, listeners, clients, cron.
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import net from 'node:net';
 import type tls from 'node:tls';
 import type { Config } from '../config/config.js';
@@ -34,12 +34,13 @@ import { Aof } from '../persistence/aof/aof.js';
 import { AllowList } from '../security/allow-list.js';
 import { loadTlsMaterial, materialChanged, TLS_CONTEXT_CONFIGS, TlsConfigError, type TlsMaterial } from '../tls/context.js';
 import { type BindAddress, parseBindAddresses } from './bind.js';
+import { Listeners, type ListenerHost, type Transport } from './listeners.js';
+
+export type { Transport } from './listeners.js';
 import { TlsEndpoint } from '../tls/endpoint.js';
 import { readIntoSharedBuffer } from './reads.js';
 import { certificateCommonName, printableName } from '../tls/identity.js';
 
-/** How a connection reached the server. */
-export type Transport = 'tcp' | 'tls' | 'unix';
 
 
 export interface ServerOptions {
@@ -49,7 +50,7 @@ export interface ServerOptions {
   configFile?: string | null;
 }
 
-export class Server {
+export class Server implements ListenerHost {
   readonly clock: Clock;
   readonly log: Logger;
   readonly ks: Keyspace;
@@ -83,8 +84,8 @@ export class Server {
   readonly startTime: number;
   readonly runId: string;
   private nextClientId = 1;
-  /** Open listeners (TCP, TLS, unix socket), each with the address and port it was opened on. */
-  private listeners: Listener[] = [];
+  /** The listening sockets (TCP, TLS, unix socket). */
+  private readonly listeners = new Listeners(this);
   /** The TLS side of the TLS listeners; null while there is no TLS port. */
   tls: TlsEndpoint | null = null;
   private tlsReloadTimer: NodeJS.Timeout | null = null;
@@ -94,10 +95,6 @@ export class Server {
   readonly tlsStats = { handshakeFailures: 0, certLogins: 0, certLoginRefused: 0 };
   /** allow-from: the client networks a connection may come from. */
   readonly allowList: AllowList;
-  /** TLS ports actually listened on. */
-  tlsBoundPorts: number[] = [];
-  /** Set by close(): a rebind still under way must not leave listeners open. */
-  private closing = false;
   private cronTimer: NodeJS.Timeout | null = null;
   /** Clients with replies written outside their own input turn (pub/sub, unblocking). */
   private pendingFlush = new Set<Client>();
@@ -108,7 +105,14 @@ export class Server {
   slowlogThreshold: number;
   lastSave: number;
   /** Ports actually listened on (port 0 in tests picks a free one). */
-  boundPorts: number[] = [];
+  get boundPorts(): number[] {
+    return this.listeners.boundPorts;
+  }
+
+  /** TLS ports actually listened on. */
+  get tlsBoundPorts(): number[] {
+    return this.listeners.tlsBoundPorts;
+  }
   shuttingDown = false;
   /** DEBUG REPLYBUFFER RESIZING 0 keeps reply buffers at the size a big reply grew them to. */
   replyBufferResizing = true;
@@ -259,7 +263,7 @@ export class Server {
     this.log.notice(`TLS configuration reloaded: ${m.summary}`);
   }
 
-  private ensureTls(): TlsEndpoint {
+  ensureTls(): TlsEndpoint {
     if (this.tls !== null) return this.tls;
     const m = this.tlsMaterial();
     this.tlsBuiltFrom = this.tlsSettings();
@@ -345,167 +349,24 @@ export class Server {
     const tlsPort = this.config.num('tls-port');
     // The TLS material is checked before any socket opens: bad files refuse start-up.
     if (tlsPort !== 0) this.ensureTls();
-    if (port !== 0 || tlsPort === 0) await this.listenOn('tcp', port);
-    if (tlsPort !== 0) await this.listenOn('tls', tlsPort);
+    if (port !== 0 || tlsPort === 0) await this.listeners.listenOn('tcp', port);
+    if (tlsPort !== 0) await this.listeners.listenOn('tls', tlsPort);
     const unixsocket = this.config.str('unixsocket');
-    if (unixsocket !== '') await this.listenUnix(unixsocket);
+    if (unixsocket !== '') await this.listeners.listenUnix(unixsocket);
     if (this.allowList.text !== '') this.log.notice(`allow-from: connections are accepted only from ${this.allowList.text}`);
     this.startCron();
   }
 
-  private async listenOn(kind: 'tcp' | 'tls', port: number): Promise<void> {
-    const what = kind === 'tls' ? 'TLS' : 'TCP';
-    let chosen = port;
-    for (const [addr, optional] of this.bindAddresses()) {
-      try {
-        const l = await this.listenOne(addr, chosen, kind);
-        this.listeners.push(l);
-        chosen = l.port; // with port 0 (tests), every address shares the first free port
-        const bound = kind === 'tls' ? this.tlsBoundPorts : this.boundPorts;
-        if (!bound.includes(l.port)) bound.push(l.port);
-      } catch (e) {
-        if (optional && isSkippable(e)) {
-          this.log.warning(`Could not create server ${what} listening socket ${addr}:${chosen}: ${(e as Error).message} (optional address, skipped)`);
-          continue;
-        }
-        throw new Error(`Could not create server ${what} listening socket ${addr}:${port}: ${(e as Error).message}`);
-      }
-    }
-  }
-
-  /** unixsocket: a stale socket file is removed first; unixsocketperm sets its mode. */
-  private listenUnix(file: string): Promise<void> {
-    try {
-      if (lstatSync(file).isSocket()) unlinkSync(file);
-    } catch {
-      // no such file
-    }
-    return new Promise((resolve, reject) => {
-      const srv = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket, 'unix'));
-      srv.once('error', (e) => reject(new Error(`Failed opening Unix socket ${file}: ${e.message}`)));
-      srv.listen({ path: file, backlog: this.config.num('tcp-backlog') }, () => {
-        srv.removeAllListeners('error');
-        srv.on('error', (e) => this.warnFolded('listener', `Listener error: ${e.message}`));
-        const perm = parseInt(this.config.str('unixsocketperm'), 8);
-        try {
-          if (perm !== 0) chmodSync(file, perm);
-        } catch (e) {
-          srv.close();
-          reject(new Error(`Failed setting the permissions of Unix socket ${file}: ${(e as Error).message}`));
-          return;
-        }
-        this.listeners.push({ addr: file, port: 0, srv, kind: 'unix' });
-        this.log.notice(`The server is now ready to accept connections at ${file}`);
-        resolve();
-      });
-    });
-  }
-
   /**
-   * CONFIG SET port / bind: listens on `addresses` at `port` (0: no TCP listener, as in Redis).
-   * Listeners already open on a wanted address and port are kept; the missing ones are opened
-   * first, and only when all of them are open are the unwanted old ones closed (their accepted
-   * connections stay open). On failure every new listener is closed again, the old ones keep
-   * serving, and the promise rejects with the first error. Where a new address overlaps an old
-   * listener on the same port (127.0.0.1 -> *), the old ones are closed first and reopened if the
-   * new ones still cannot be opened.
+   * CONFIG SET port / bind / tls-port: listens on `addresses` at `port` (Listeners.rebind: the new
+   * listeners open before the old ones close; on failure the old ones keep serving).
    */
-  async rebind(addresses: readonly BindAddress[], port: number, kind: 'tcp' | 'tls' = 'tcp'): Promise<void> {
-    const wanted = port === 0 ? [] : addresses;
-    // A TLS port being opened needs good TLS material first.
-    if (kind === 'tls' && port !== 0) this.ensureTls();
-    const others = this.listeners.filter((x) => x.kind !== kind);
-    const mine = this.listeners.filter((x) => x.kind === kind);
-    const setBound = (p: number[]) => {
-      if (kind === 'tls') this.tlsBoundPorts = p;
-      else this.boundPorts = p;
-    };
-    const kept: Listener[] = [];
-    const missing: BindAddress[] = [];
-    for (const a of wanted) {
-      const l = mine.find((x) => x.addr === a[0] && x.port === port && !kept.includes(x));
-      if (l !== undefined) kept.push(l);
-      else missing.push(a);
-    }
-    const dropped = mine.filter((l) => !kept.includes(l));
-    let opened: Listener[];
-    try {
-      opened = await this.openAll(missing, port, kind);
-      if (this.closing) {
-        await closeListeners(opened);
-        throw new Error('server is shutting down');
-      }
-    } catch (e) {
-      const overlap = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && dropped.some((l) => l.port === port);
-      if (!overlap) throw e;
-      // The port may be held by one of our own listeners on an overlapping address.
-      await closeListeners(dropped);
-      try {
-        opened = await this.openAll(missing, port, kind);
-      } catch (e2) {
-        if (!this.closing) await this.reopen(dropped);
-        throw e2;
-      }
-      if (this.closing) {
-        await closeListeners(opened);
-        throw new Error('server is shutting down');
-      }
-      this.listeners = this.listeners.filter((l) => !dropped.includes(l)).concat(opened);
-      setBound(port === 0 ? [] : [port]);
-      return;
-    }
-    this.listeners = others.concat(kept, opened);
-    setBound(port === 0 ? [] : [port]);
-    await closeListeners(dropped);
-  }
-
-  /** Opens listeners on every address, in order; all or none (optional addresses may be skipped). */
-  private async openAll(addresses: readonly BindAddress[], port: number, kind: 'tcp' | 'tls'): Promise<Listener[]> {
-    const opened: Listener[] = [];
-    for (const [addr, optional] of addresses) {
-      try {
-        opened.push(await this.listenOne(addr, port, kind));
-      } catch (e) {
-        if (optional && isSkippable(e)) {
-          this.log.warning(`Could not create server TCP listening socket ${addr}:${port}: ${(e as Error).message} (optional address, skipped)`);
-          continue;
-        }
-        this.log.warning(`Could not create server TCP listening socket ${addr}:${port}: ${(e as Error).message}`);
-        await closeListeners(opened);
-        throw e;
-      }
-    }
-    return opened;
-  }
-
-  /** Reopens listeners closed for a rebind that then failed; logs what cannot be reopened. */
-  private async reopen(closed: readonly Listener[]): Promise<void> {
-    const back: Listener[] = [];
-    for (const l of closed) {
-      try {
-        back.push(await this.listenOne(l.addr, l.port, l.kind === 'tls' ? 'tls' : 'tcp'));
-      } catch (e) {
-        this.log.warning(`Could not restore the listening socket ${l.addr}:${l.port}: ${(e as Error).message}`);
-      }
-    }
-    this.listeners = this.listeners.filter((l) => !closed.includes(l)).concat(back);
-  }
-
-  private listenOne(addr: string, port: number, kind: 'tcp' | 'tls'): Promise<Listener> {
-    return new Promise((resolve, reject) => {
-      // Paused: not a byte is read before the listener gate has admitted the connection.
-      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket, kind));
-      srv.once('error', reject);
-      srv.listen({ host: addr, port, backlog: this.config.num('tcp-backlog'), ipv6Only: addr.includes(':') }, () => {
-        srv.removeListener('error', reject);
-        srv.on('error', (e) => this.warnFolded('listener', `Listener error: ${e.message}`));
-        resolve({ addr, port: (srv.address() as net.AddressInfo).port, srv, kind });
-      });
-    });
+  rebind(addresses: readonly BindAddress[], port: number, kind: 'tcp' | 'tls' = 'tcp'): Promise<void> {
+    return this.listeners.rebind(addresses, port, kind);
   }
 
   /** The listener gate: every accepted socket, before any byte of it is read. */
-  private accept(socket: net.Socket, kind: Transport): void {
+  accept(socket: net.Socket, kind: Transport): void {
     // SECURITY: allow-from: a peer outside the allowed networks is closed before a byte is read
     // (no TLS handshake, no reply), counted and logged (folded under a flood).
     if (kind !== 'unix' && !this.allowList.allows(socket.remoteAddress)) {
@@ -827,29 +688,9 @@ export class Server {
     }
   }
 
-  /** One CLIENT LIST line. */
+  /** One CLIENT LIST line (Client.info). */
   clientInfo(c: Client, currentArgv: string[] | null = null): string {
-    const now = this.clock.now();
-    let flags = '';
-    if (c.monitor) flags += 'O';
-    if (c.subs !== null) flags += 'P';
-    if (c.multi !== null) flags += 'x';
-    if (c.blockedArgv !== null) flags += 'b';
-    if (c.watchDirty) flags += 'd';
-    if (c.closeAfterReply) flags += 'c';
-    if (c.transport === 'unix') flags += 'U';
-    if (c.noEvict) flags += 'e';
-    if (flags === '') flags = 'N';
-    if (c.closingAsap) flags += 'A';
-    // Redis still holds the running command in the query buffer: count it for the caller.
-    const m = this.clientLimits.memory(c, currentArgv);
-    return (
-      `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name}` +
-      ` age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags}` +
-      ` db=${c.dbIndex} sub=${c.subs?.channels.size ?? 0} psub=${c.subs?.patterns.size ?? 0} ssub=${c.subs?.shard.size ?? 0} multi=${c.multi === null ? -1 : c.multi.length} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${m.argvMem}` +
-      ` multi-mem=${m.multiMem} rbs=${m.rbs} rbp=${m.rbp} obl=${Math.min(c.out.len, REPLY_BUFFER)} oll=${c.socket.writableLength > 0 || c.out.len > REPLY_BUFFER ? 1 : 0} omem=${m.omem} tot-mem=${m.totMem}` +
-      ` events=r${c.out.len > 0 || c.socket.writableLength > 0 ? 'w' : ''} cmd=${c.lastCommand} user=${c.user.name} redir=-1 resp=${c.resp}`
-    );
+    return c.info(currentArgv);
   }
 
   /** Runs serverCron at `hz`: active expiry, client timeouts, pause expiry, stats sampling. */
@@ -943,7 +784,7 @@ export class Server {
 
   /** Stops listening and closes every client. */
   async close(): Promise<void> {
-    this.closing = true;
+    this.listeners.closing = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
     this.blocking.close();
@@ -955,34 +796,8 @@ export class Server {
     }
     if (this.tlsReloadTimer !== null) clearInterval(this.tlsReloadTimer);
     this.tlsReloadTimer = null;
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.srv.close(() => r()))));
-    // net.Server removes its unix socket file on close.
-    this.listeners = [];
+    await this.listeners.closeAll();
   }
-}
-
-interface Listener {
-  /** The bind address, or the unix socket's path. */
-  addr: string;
-  port: number;
-  srv: net.Server;
-  kind: Transport;
-}
-
-/** An optional bind address is skipped when the host has no such address or family. */
-function isSkippable(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EINVAL';
-}
-
-/**
- * Stops accepting on each listener. Connections it accepted stay open (net.Server's close
- * callback would wait for them, so only the listening handle is awaited: one loop turn).
- */
-async function closeListeners(list: readonly Listener[]): Promise<void> {
-  if (list.length === 0) return;
-  for (const l of list) l.srv.close();
-  await new Promise<void>((r) => setImmediate(r));
 }
 
 const PROTECTED_MODE_DENIED =
