@@ -3,16 +3,17 @@
 // directories in both directions, rewrite, CONFIG SET appendonly, INFO fields.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, appendFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { ManifestError, formatManifest, parseManifest, splitArgs, type Manifest } from '../src/persistence/aof/manifest.js';
-import { parseRdbFile } from '../src/persistence/rdb/file.js';
+import { parseRdbFile, serializeDataset } from '../src/persistence/rdb/file.js';
 import { createDumpPayload } from '../src/persistence/rdb/dump.js';
 import { AofReader, encodeCommand } from '../src/persistence/aof/format.js';
 import { AofLoadError } from '../src/persistence/aof/loader.js';
 import { ManualClock } from '../src/store/clock.js';
+import { Keyspace } from '../src/store/db.js';
 import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
 
 const dirs: string[] = [];
@@ -20,7 +21,9 @@ const servers: TestServer[] = [];
 const refs: RefServer[] = [];
 after(async () => {
   for (const s of servers) await s.close();
-  for (const r of refs) await r.close();
+  // RefServer.close waits for an exit that already happened when called twice (a process killed
+  // by a signal has no exit code): close only the ones still running.
+  for (const r of refs) if (r.proc.exitCode === null && r.proc.signalCode === null) await r.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -483,17 +486,6 @@ describe('AOF propagation, rewrite and configuration', () => {
     assert.deepEqual(cmds.slice(4), [['UNLINK', 'a'], ['SET', 'b', '2']]);
   });
 
-  it('loads a Redis 6-style single appendonly.aof and converts it to the multi-part layout', async () => {
-    const dir = tmp();
-    writeFileSync(path.join(dir, 'appendonly.aof'), encodeCommand(['SELECT', '1']) + encodeCommand(['SET', 'legacy', 'yes']));
-    const t = await aofServer(dir);
-    const c = await RawConn.connect(t.port);
-    await c.call('SELECT', '1');
-    assert.equal(await c.call('GET', 'legacy'), '$3\r\nyes\r\n');
-    c.close();
-    assert.deepEqual(commands(readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.base.aof'))), [['SELECT', '1'], ['SET', 'legacy', 'yes']]);
-  });
-
   it('rewrites automatically when the AOF has grown by auto-aof-rewrite-percentage past the min size', async () => {
     const dir = tmp();
     const t = await aofServer(dir, { 'auto-aof-rewrite-percentage': '100', 'auto-aof-rewrite-min-size': '1kb' });
@@ -589,5 +581,377 @@ describe('AOF directories move between Redoubt and redis-server 7.0.15', { skip:
     const t = await aofServer(dir);
     assert.deepEqual(await snapshot(t.port), expected);
     assert.ok(expected.length > 20);
+  });
+});
+
+/** An AOF directory in `dir`: a manifest listing `files` (name, type) in order, and their bytes. */
+function writeAofDir(dir: string, files: [string, 'b' | 'i', string | Buffer][]): void {
+  const d = path.join(dir, 'appendonlydir');
+  mkdirSync(d, { recursive: true });
+  let manifest = '';
+  for (const [name, type, bytes] of files) {
+    manifest += `file ${name} seq 1 type ${type}\n`;
+    writeFileSync(path.join(d, name), typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+  }
+  writeFileSync(path.join(d, 'appendonly.aof.manifest'), manifest);
+}
+
+/** A copy of `dir` for a second server (each server changes the directory it loads). */
+function copyDir(dir: string): string {
+  const d = tmp();
+  cpSync(dir, d, { recursive: true });
+  return d;
+}
+
+/**
+ * Waits until a redis-server has loaded its data: it listens before it loads, and it creates its
+ * AOF files before it serves the first command.
+ */
+async function loaded(port: number): Promise<void> {
+  const c = await RawConn.connect(port);
+  try {
+    await waitFor(async () => /\r\nloading:0\r\n/.test(await c.call('INFO', 'persistence')), 10000, 'redis-server to load');
+  } finally {
+    c.close();
+  }
+}
+
+/** The annotation lines of a command-form AOF file (checked: well formed, between commands) and has them only at command boundaries, well formed. */
+function annotations(data: Buffer): { lines: string[]; rest: string } {
+  const text = data.toString('latin1');
+  const lines: string[] = [];
+  let rest = '';
+  const r = new AofReader(data);
+  let pos = 0;
+  for (let a = r.next(); a !== null; a = r.next()) {
+    for (const l of text.slice(pos, r.start).split(/(?<=\r\n)/)) if (l !== '') lines.push(l);
+    rest += encodeCommand(a);
+    pos = r.pos;
+  }
+  for (const l of text.slice(pos).split(/(?<=\r\n)/)) if (l !== '') lines.push(l);
+  assert.equal(r.stop.kind, 'end');
+  for (const l of lines) assert.match(l, /^#TS:\d{10}\r\n$/);
+  return { lines, rest };
+}
+
+describe('Loading an AOF: nothing expires until the whole AOF is replayed', () => {
+  /**
+   * Keys whose time passes somewhere in the file and that later commands still use: an expired
+   * key of the RDB base, PEXPIREAT / EXPIREAT / EXPIRE / GETEX to a past time, RESTORE with a past
+   * ABSTTL, inside and outside MULTI. Redis keeps each key until loading is over.
+   */
+  function scenario(dir: string): void {
+    const clock = new ManualClock(Date.now());
+    const ks = new Keyspace(16, clock);
+    ks.db(0).set('old', 'v');
+    ks.db(0).setExpire('old', 1000);
+    ks.db(0).set('kept', 'k');
+    const base = serializeDataset(ks, {
+      compress: false,
+      checksum: true,
+      listMaxListpackSize: -2,
+      now: clock.now(),
+      usedMem: 0,
+      aofBase: true,
+      access: null,
+      lfuCounter: () => 0,
+    });
+    const cmds: string[][] = [
+      ['SELECT', '0'],
+      // Redis's own test (tests/integration/aof.tcl, "AOF+EXPIRE"): the list is gone after loading.
+      ['RPUSH', 'list', 'foo'],
+      ['PEXPIREAT', 'list', '1000'],
+      ['RPUSH', 'list', 'bar'],
+      ['SET', 'a', '1'],
+      ['PEXPIREAT', 'a', '1000'],
+      ['RENAME', 'a', 'b'],
+      ['PERSIST', 'b'],
+      ['SET', 'e', 'v'],
+      ['EXPIRE', 'e', '-1'],
+      ['PERSIST', 'e'],
+      ['SET', 'x', 'v'],
+      ['EXPIREAT', 'x', '1', 'XX'],
+      ['APPEND', 'x', 'w'],
+      ['SET', 'y', 'v'],
+      ['PEXPIRE', 'y', '100000'],
+      ['EXPIREAT', 'y', '1', 'LT'],
+      ['APPEND', 'y', 'w'],
+      ['SET', 'g', 'v'],
+      ['GETEX', 'g', 'PXAT', '1000'],
+      ['PERSIST', 'g'],
+      ['RESTORE', 'r', '1000', DUMP_V, 'ABSTTL'],
+      ['PERSIST', 'r'],
+      ['APPEND', 'old', 'x'],
+      ['PERSIST', 'old'],
+      ['SET', 's', 'v', 'PXAT', '1000'],
+      ['APPEND', 's', 'w'],
+      ['MULTI'],
+      ['RPUSH', 'm', 'x'],
+      ['PEXPIREAT', 'm', '1000'],
+      ['RPUSH', 'm', 'y'],
+      ['EXEC'],
+      ['PERSIST', 'm'],
+      ['SELECT', '2'],
+      ['SADD', 'set2', 'a'],
+      ['PEXPIREAT', 'set2', '1000'],
+      ['SADD', 'set2', 'b'],
+      ['SET', 'kept2', 'yes'],
+    ];
+    writeAofDir(dir, [
+      ['appendonly.aof.1.base.rdb', 'b', base],
+      ['appendonly.aof.1.incr.aof', 'i', cmds.map(encodeCommand).join('')],
+    ]);
+  }
+
+  const expected = [
+    '0 "b" +string $1\r\n1\r\n :-1',
+    '0 "e" +string $1\r\nv\r\n :-1',
+    '0 "g" +string $1\r\nv\r\n :-1',
+    '0 "kept" +string $1\r\nk\r\n :-1',
+    '0 "m" +list ["x","y"] :-1',
+    '0 "old" +string $2\r\nvx\r\n :-1',
+    '0 "r" +string $1\r\nv\r\n :-1',
+    // EXPIREAT ... XX on a key without a time sets nothing.
+    '0 "x" +string $2\r\nvw\r\n :-1',
+    '2 "kept2" +string $3\r\nyes\r\n :-1',
+  ];
+
+  it('keeps a key whose time has passed for the rest of the file, and expires it afterwards', async () => {
+    const dir = tmp();
+    scenario(dir);
+    const t = await aofServer(dir);
+    assert.deepEqual(await snapshot(t.port), expected);
+    assert.equal(t.server.ks.loading, false);
+    const c = await RawConn.connect(t.port);
+    assert.equal(await c.call('LLEN', 'list'), ':0\r\n');
+    assert.equal(await c.call('EXISTS', 'y', 's', 'set2'), ':0\r\n');
+    c.close();
+  });
+
+  it('DEBUG LOADAOF replays the same way', async () => {
+    const dir = tmp();
+    scenario(dir);
+    const t = await aofServer(dir, { 'enable-debug-command': 'yes' });
+    const c = await RawConn.connect(t.port);
+    assert.equal(await c.call('DEBUG', 'LOADAOF'), '+OK\r\n');
+    c.close();
+    assert.deepEqual(await snapshot(t.port), expected);
+  });
+
+  it('ends as redis-server 7.0.15 ends on the same files', { skip: !haveRedis() && 'redis-server not installed' }, async () => {
+    const dir = tmp();
+    scenario(dir);
+    const rdir = copyDir(dir);
+    const t = await aofServer(dir);
+    const ref = await startRedis(['--dir', rdir, '--appendonly', 'yes']);
+    refs.push(ref);
+    await loaded(ref.port);
+    const theirs = await snapshot(ref.port);
+    assert.deepEqual(theirs, expected);
+    assert.deepEqual(await snapshot(t.port), theirs);
+  });
+});
+
+describe('aof-timestamp-enabled', () => {
+  it('writes #TS:<unix seconds> before the first command of each second, and at the top of a command-form base', async () => {
+    const dir = tmp();
+    const clock = new ManualClock(1_700_000_000_000);
+    const t = await aofServer(dir, { 'aof-timestamp-enabled': 'yes' }, clock);
+    const d = path.join(dir, 'appendonlydir');
+    // The first base, written by the server at start-up: its annotation counts as written.
+    assert.equal(readFileSync(path.join(d, 'appendonly.aof.1.base.aof'), 'latin1'), '#TS:1700000000\r\n');
+    const c = await RawConn.connect(t.port);
+    await c.call('SET', 'a', '1');
+    clock.advance(1500);
+    await c.call('SET', 'b', '1');
+    await c.call('MULTI');
+    await c.call('SET', 'c', '1');
+    await c.call('SELECT', '2');
+    await c.call('SET', 'd', '1');
+    await c.call('EXEC');
+    await c.call('SELECT', '0');
+    clock.advance(1000);
+    await c.call('SELECT', '3');
+    await c.call('SET', 'f', '1');
+    await c.call('GET', 'f');
+    assert.equal(
+      readFileSync(path.join(d, 'appendonly.aof.1.incr.aof'), 'latin1'),
+      encodeCommand(['SELECT', '0']) +
+        encodeCommand(['SET', 'a', '1']) +
+        '#TS:1700000001\r\n' +
+        encodeCommand(['SET', 'b', '1']) +
+        encodeCommand(['MULTI']) +
+        encodeCommand(['SET', 'c', '1']) +
+        encodeCommand(['SELECT', '2']) +
+        encodeCommand(['SET', 'd', '1']) +
+        encodeCommand(['EXEC']) +
+        '#TS:1700000002\r\n' +
+        encodeCommand(['SELECT', '3']) +
+        encodeCommand(['SET', 'f', '1']),
+    );
+    // A rewrite's base starts with the time it started; the server's own last annotation is
+    // unchanged (Redis writes the base in a child), so a write in the same second gets none.
+    clock.advance(200);
+    assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+    await waitFor(async () => /aof_rewrite_in_progress:0\r\n/.test(await c.call('INFO', 'persistence')), 10000, 'the rewrite');
+    assert.match(readFileSync(path.join(d, 'appendonly.aof.2.base.aof'), 'latin1'), /^#TS:1700000002\r\n\*2\r\n\$6\r\nSELECT\r\n/);
+    await c.call('SET', 'g', '1');
+    clock.advance(1000);
+    await c.call('CONFIG', 'SET', 'aof-timestamp-enabled', 'no');
+    await c.call('SET', 'h', '1');
+    await c.call('CONFIG', 'SET', 'aof-timestamp-enabled', 'yes');
+    await c.call('SET', 'i', '1');
+    c.close();
+    assert.equal(
+      readFileSync(path.join(d, 'appendonly.aof.2.incr.aof'), 'latin1'),
+      encodeCommand(['SELECT', '3']) +
+        encodeCommand(['SET', 'g', '1']) +
+        encodeCommand(['SET', 'h', '1']) +
+        '#TS:1700000003\r\n' +
+        encodeCommand(['SET', 'i', '1']),
+    );
+    // The annotated files load back.
+    const keys = await snapshot(t.port);
+    await t.close();
+    const t2 = await aofServer(dir);
+    assert.deepEqual(await snapshot(t2.port), keys);
+    assert.equal(keys.length, 8);
+  });
+
+  it('no annotation in an RDB base, and none when the directive is off', async () => {
+    const dir = tmp();
+    const clock = new ManualClock(1_700_000_000_000);
+    const t = await aofServer(dir, { 'aof-timestamp-enabled': 'yes', 'aof-use-rdb-preamble': 'yes' }, clock);
+    const d = path.join(dir, 'appendonlydir');
+    assert.match(readFileSync(path.join(d, 'appendonly.aof.1.base.rdb'), 'latin1'), /^REDIS0010/);
+    const c = await RawConn.connect(t.port);
+    await c.call('SET', 'a', '1');
+    c.close();
+    assert.equal(readFileSync(path.join(d, 'appendonly.aof.1.incr.aof'), 'latin1'), '#TS:1700000000\r\n' + encodeCommand(['SELECT', '0']) + encodeCommand(['SET', 'a', '1']));
+    const dir2 = tmp();
+    const t2 = await aofServer(dir2, {}, clock);
+    const c2 = await RawConn.connect(t2.port);
+    await c2.call('SET', 'a', '1');
+    c2.close();
+    assert.equal(readFileSync(path.join(dir2, 'appendonlydir', 'appendonly.aof.1.base.aof'), 'latin1'), '');
+    assert.equal(readFileSync(path.join(dir2, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1'), encodeCommand(['SELECT', '0']) + encodeCommand(['SET', 'a', '1']));
+  });
+
+  it('writes the files redis-server 7.0.15 writes, and each loads the other\'s', { skip: !haveRedis() && 'redis-server not installed' }, async () => {
+    const rdir = tmp();
+    const ref = await startRedis(['--dir', rdir, '--appendonly', 'yes', '--appendfsync', 'always', '--aof-use-rdb-preamble', 'no', '--aof-timestamp-enabled', 'yes']);
+    refs.push(ref);
+    const dir = tmp();
+    const t = await aofServer(dir, { 'aof-timestamp-enabled': 'yes' });
+    for (const port of [ref.port, t.port]) await populate(port, 1);
+    const files = (d: string): Buffer[] => ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof'].map((f) => readFileSync(path.join(d, 'appendonlydir', f)));
+    const [rBase, rIncr] = files(rdir);
+    const [mBase, mIncr] = files(dir);
+    // Which commands an annotation precedes depends on when the seconds turn: the annotations are
+    // compared by form and place, the commands without them.
+    assert.equal(annotations(rBase!).lines.length, 1);
+    assert.equal(annotations(mBase!).lines.length, 1);
+    assert.match(rBase!.toString('latin1'), /^#TS:\d{10}\r\n$/);
+    assert.match(mBase!.toString('latin1'), /^#TS:\d{10}\r\n$/);
+    const norm = (s: string): string => s.replace(/\$13\r\n\d{13}\r\n/g, 'TIME');
+    assert.equal(norm(annotations(mIncr!).rest), norm(annotations(rIncr!).rest));
+    const mine = await snapshot(t.port);
+    const theirs = await snapshot(ref.port);
+    await t.close();
+    const t2 = await aofServer(rdir);
+    assert.deepEqual(await snapshot(t2.port), theirs);
+    const ref2 = await startRedis(['--dir', dir, '--appendonly', 'yes']);
+    refs.push(ref2);
+    await loaded(ref2.port);
+    assert.deepEqual(await snapshot(ref2.port), mine);
+  });
+});
+
+describe('Upgrading a Redis 6 single appendonly.aof', () => {
+  const OLD = encodeCommand(['SELECT', '1']) + encodeCommand(['SET', 'legacy', 'yes']) + encodeCommand(['RPUSH', 'l', 'a', 'b']);
+
+  /** What an upgraded directory holds: the files of `dir` and of its AOF directory, the manifest. */
+  function layout(dir: string): { root: string[]; aof: string[]; manifest: string; base: string } {
+    const d = path.join(dir, 'appendonlydir');
+    return {
+      root: readdirSync(dir).filter((f) => f !== 'log').sort(),
+      aof: readdirSync(d).sort(),
+      manifest: readFileSync(path.join(d, 'appendonly.aof.manifest'), 'latin1'),
+      base: readFileSync(path.join(d, 'appendonly.aof'), 'latin1'),
+    };
+  }
+
+  it('moves the file into the AOF directory as the base and adds an incremental file', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'appendonly.aof'), OLD);
+    const t = await aofServer(dir);
+    assert.ok(t.logs.some((l) => l.endsWith('* Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir).')), t.logs.join('\n'));
+    assert.ok(t.logs.some((l) => l.endsWith('* Creating AOF incr file appendonly.aof.1.incr.aof on server start')));
+    assert.deepEqual(layout(dir), {
+      root: ['appendonlydir'],
+      aof: ['appendonly.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest'],
+      manifest: 'file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n',
+      base: OLD,
+    });
+    const c = await RawConn.connect(t.port);
+    await c.call('SELECT', '1');
+    assert.equal(await c.call('GET', 'legacy'), '$3\r\nyes\r\n');
+    await c.call('SET', 'new', '1');
+    // The next base is seq 2; the old file goes with the rewrite.
+    assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+    await waitFor(async () => /aof_rewrite_in_progress:0\r\n/.test(await c.call('INFO', 'persistence')), 10000, 'the rewrite');
+    c.close();
+    assert.deepEqual(readdirSync(path.join(dir, 'appendonlydir')).sort(), ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+  });
+
+  it('finishes an upgrade interrupted before the move; leaves a stray file alone once the AOF directory is in use', async () => {
+    const dir = tmp();
+    mkdirSync(path.join(dir, 'appendonlydir'));
+    writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof seq 1 type b\n');
+    writeFileSync(path.join(dir, 'appendonly.aof'), OLD);
+    const t = await aofServer(dir);
+    assert.equal(layout(dir).base, OLD);
+    assert.deepEqual(layout(dir).root, ['appendonlydir']);
+    await t.close();
+    writeFileSync(path.join(dir, 'appendonly.aof'), encodeCommand(['SET', 'stray', '1']));
+    const t2 = await aofServer(dir);
+    assert.deepEqual(layout(dir).root, ['appendonly.aof', 'appendonlydir']);
+    const c = await RawConn.connect(t2.port);
+    assert.equal(await c.call('EXISTS', 'stray'), ':0\r\n');
+    c.close();
+  });
+
+  it('leaves the directory as redis-server 7.0.15 leaves it', { skip: !haveRedis() && 'redis-server not installed' }, async () => {
+    for (const setup of [
+      (d: string) => writeFileSync(path.join(d, 'appendonly.aof'), OLD),
+      (d: string) => {
+        // An old file with an RDB preamble, and an AOF directory without a manifest.
+        const ks = new Keyspace(16, new ManualClock());
+        ks.db(0).set('pre', 'amble');
+        const rdb = serializeDataset(ks, { compress: false, checksum: true, listMaxListpackSize: -2, now: Date.now(), usedMem: 0, aofBase: true, access: null, lfuCounter: () => 0 });
+        writeFileSync(path.join(d, 'appendonly.aof'), Buffer.concat([rdb, Buffer.from(OLD, 'latin1')]));
+        mkdirSync(path.join(d, 'appendonlydir'));
+      },
+      (d: string) => {
+        // Interrupted between the manifest and the move.
+        writeFileSync(path.join(d, 'appendonly.aof'), OLD);
+        mkdirSync(path.join(d, 'appendonlydir'));
+        writeFileSync(path.join(d, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof seq 1 type b\n');
+      },
+    ]) {
+      const dir = tmp();
+      setup(dir);
+      const rdir = copyDir(dir);
+      const ref = await startRedis(['--dir', rdir, '--appendonly', 'yes', '--logfile', path.join(rdir, 'log')]);
+      refs.push(ref);
+      await loaded(ref.port);
+      const t = await aofServer(dir);
+      const theirs = layout(rdir);
+      assert.deepEqual(layout(dir), theirs);
+      assert.deepEqual(await snapshot(t.port), await snapshot(ref.port));
+      const line = 'Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir).';
+      assert.ok(readFileSync(path.join(rdir, 'log'), 'latin1').includes(line));
+      assert.ok(t.logs.some((l) => l.endsWith(line)));
+    }
   });
 });

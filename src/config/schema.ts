@@ -271,7 +271,7 @@ const NO_EFFECT = new Set([
   'maxmemory-eviction-tenacity',
   // persistence (not read yet: delete these as the persistence layer reads them)
   'no-appendfsync-on-rewrite',
-  'aof-timestamp-enabled', 'aof-rewrite-incremental-fsync', 'aof-disable-auto-gc',
+  'aof-rewrite-incremental-fsync', 'aof-disable-auto-gc',
   'rdb-del-sync-files', 'rdb-save-incremental-fsync', 'sanitize-dump-payload',
   'key-load-delay', 'loading-process-events-interval-bytes',
   // TLS for replication (Redoubt has no replication)

@@ -10,6 +10,14 @@
 // BGREWRITEAOF and the automatic rewrite write the new base in the background, as a point-in-time
 // snapshot (persistence/point-in-time.ts); writes meanwhile go to a new incremental file that the
 // manifest lists from the start. Turning the AOF on writes its first base at once.
+//
+// aof-timestamp-enabled yes: a `#TS:<unix seconds>` annotation line goes before the first command
+// written in each new second, and at the top of a base in command form, as Redis 7.0 writes them
+// (redis-check-aof --truncate-to-timestamp uses them; loading skips them).
+//
+// A Redis 6 single file (`appendonly.aof` in `dir`, no manifest) is upgraded as Redis 7.0 does it:
+// the AOF directory is created, a manifest listing the old file as the base is written, the file is
+// moved into the directory under its own name, and an incremental file is created beside it.
 import { RdbEncoder } from '../rdb/file.js';
 import { ChunkQueue, encodeDataset, startSnapshot, type KeyEncoder, type KeySteps, type PointInTime } from '../point-in-time.js';
 import {
@@ -74,6 +82,10 @@ export class Aof {
   rewritesConsecutiveFailures = 0;
   lastRewriteTimeSec = -1;
   private flushScheduled = false;
+  /** aof-timestamp-enabled. */
+  private timestamps = false;
+  /** Unix second of the last `#TS:` annotation written to the incremental files (0: none yet). */
+  private curTimestamp = 0;
   private readonly flushSoon = (): void => {
     this.flushScheduled = false;
     if (this.pendingBytes > 0) this.flush();
@@ -85,6 +97,10 @@ export class Aof {
     config.onChange('appendfsync', (v) => {
       this.policy = v as FsyncPolicy;
       if (this.on && this.fd !== null && this.policy === 'always') this.syncNow();
+    });
+    this.timestamps = config.bool('aof-timestamp-enabled');
+    config.onChange('aof-timestamp-enabled', (v) => {
+      this.timestamps = v === true;
     });
     config.onChange('appendonly', (v) => {
       if (v === true) this.start();
@@ -149,12 +165,12 @@ export class Aof {
 
   /**
    * With appendonly yes at start-up: loads the AOF (base, then incrementals) if there is one and
-   * opens it for appending; creates it otherwise. Throws AofLoadError (nothing is served then).
+   * opens it for appending; creates it otherwise. A Redis 6 single file is upgraded first
+   * (upgradeOldStyle). Throws AofLoadError (nothing is served then).
    */
   startup(): void {
-    const log = this.server.log;
     const mpath = this.manifestPath;
-    const oldStyle = path.resolve(this.server.config.str('dir'), this.prefix);
+    let m: Manifest | null = null;
     if (existsSync(mpath)) {
       let text: string;
       try {
@@ -162,13 +178,15 @@ export class Aof {
       } catch (e) {
         throw new AofLoadError(`Can't read the AOF manifest ${mpath}: ${(e as Error).message}`);
       }
-      let m: Manifest;
       try {
         m = parseManifest(text);
       } catch (e) {
         if (e instanceof ManifestError) throw new AofLoadError(`${e.message} in ${mpath}`);
         throw e;
       }
+    }
+    if (this.oldStyleToUpgrade(m)) m = this.upgradeOldStyle(m);
+    if (m !== null && (m.base !== null || m.incrs.length > 0)) {
       this.loadManifestFiles(m);
       this.manifest = m;
       this.incrSeq = m.incrs.reduce((a, f) => Math.max(a, f.seq), 0);
@@ -179,15 +197,54 @@ export class Aof {
       this.server.propagator.sink = (ops) => this.feed(ops);
       return;
     }
-    if (existsSync(oldStyle) && statSync(oldStyle).isFile()) {
-      // A Redis 6-style single AOF: loaded as a base, then written out in the multi-part layout
-      // by a rewrite. The old file is left where it is (Redoubt never reads it again once the
-      // manifest exists).
-      log.notice(`Loading the old-style AOF ${oldStyle} and converting it to the multi-part layout in ${this.dirPath}`);
-      this.loadOne(oldStyle, true, false);
-      this.server.ks.stats.dirty = 0;
+    // No AOF yet (a manifest listing only history files counts as none, as in Redis): the first
+    // base is written from the dataset; the files the manifest listed are removed with it.
+    if (m !== null) this.manifest = m;
+    this.start(true);
+  }
+
+  /**
+   * Whether `appendfilename` in `dir` is a Redis 6 single AOF to upgrade, by Redis 7.0's rules:
+   * the file exists and there is no AOF directory, or no manifest (or one listing neither a base
+   * nor an incremental file), or a manifest listing only that file as the base while the file is
+   * not in the directory yet (an upgrade interrupted between writing the manifest and moving the
+   * file).
+   */
+  private oldStyleToUpgrade(m: Manifest | null): boolean {
+    const old = path.resolve(this.server.config.str('dir'), this.prefix);
+    if (!isFile(old)) return false;
+    if (!existsSync(this.dirPath) || m === null || (m.base === null && m.incrs.length === 0)) return true;
+    return m.base !== null && m.incrs.length === 0 && m.base.name === this.prefix && !existsSync(path.join(this.dirPath, this.prefix));
+  }
+
+  /**
+   * The upgrade of a Redis 6 single AOF, in Redis 7.0's order (each step safe to repeat after a
+   * crash): the AOF directory is created; a manifest listing the old file, under its own name, as
+   * the base (seq 1) is written; the file is moved into the directory. Loading then goes on as
+   * for any manifest, and an incremental file is created beside the base.
+   */
+  private upgradeOldStyle(m: Manifest | null): Manifest {
+    const dir = this.dirPath;
+    const old = path.resolve(this.server.config.str('dir'), this.prefix);
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new AofLoadError(`Can't open or create append-only dir ${this.server.config.str('appenddirname')}: ${(e as Error).message}`);
     }
-    this.start();
+    const next: Manifest = { base: { name: this.prefix, seq: 1, type: 'b' }, incrs: [], history: m?.history ?? [] };
+    try {
+      this.writeManifest(next);
+    } catch (e) {
+      throw new AofLoadError(`Can't write the AOF manifest ${this.manifestPath}: ${(e as Error).message}`);
+    }
+    try {
+      renameSync(old, path.join(dir, this.prefix));
+    } catch (e) {
+      throw new AofLoadError(`Error trying to move the old AOF file ${this.prefix} into dir ${this.server.config.str('appenddirname')}: ${(e as Error).message}`);
+    }
+    syncDir(path.dirname(old));
+    this.server.log.notice(`Successfully migrated an old-style AOF file (${this.prefix}) into the AOF directory (${this.server.config.str('appenddirname')}).`);
+    return next;
   }
 
   /** Loads every file of a manifest, base first; the last file may be truncated (aof-load-truncated). */
@@ -204,7 +261,9 @@ export class Aof {
       const p = path.join(this.dirPath, f.name);
       const isBase = f.type === 'b';
       if (!existsSync(p)) throw new AofLoadError(`The AOF file ${p} listed in the manifest doesn't exist`);
+      const t0 = performance.now();
       total += this.loadOne(p, isBase, i === files.length - 1);
+      server.log.notice(`DB loaded from ${isBase ? 'base' : 'incr'} file ${f.name}: ${((performance.now() - t0) / 1000).toFixed(3)} seconds`);
       const size = statSync(p).size;
       if (isBase) this.baseSize = size;
       else this.incrSize += size;
@@ -225,6 +284,7 @@ export class Aof {
       const info = this.newIncr();
       this.manifest = { ...this.manifest, incrs: [info] };
       this.writeManifest(this.manifest);
+      this.server.log.notice(`Creating AOF incr file ${info.name} on server start`);
       return;
     }
     this.fd = openSync(path.join(this.dirPath, last.name), 'a');
@@ -256,6 +316,14 @@ export class Aof {
   feed(ops: readonly PropagatedOp[]): void {
     if (!this.on) return;
     let s = '';
+    if (this.timestamps) {
+      // Before the unit's first command (and its SELECT), once per second, as Redis does.
+      const sec = Math.floor(this.server.clock.now() / 1000);
+      if (this.curTimestamp < sec) {
+        this.curTimestamp = sec;
+        s = timestampLine(sec);
+      }
+    }
     if (ops.length === 1) {
       const op = ops[0]!;
       s += this.select(op.db) + encodeCommand(op.argv);
@@ -386,11 +454,14 @@ export class Aof {
 
   // ---- on, off, shutdown ------------------------------------------------------------------------
 
-  /** appendonly yes at run time (or a first start): writes the dataset as a new base and turns on. */
-  start(): void {
+  /**
+   * appendonly yes at run time (or a first start, `atStartup`): writes the dataset as a new base
+   * and turns on.
+   */
+  start(atStartup = false): void {
     if (this.on) return;
     this.abortRewrite();
-    if (!this.rewriteNow()) throw new Error("AOF can't be turned on. Check server logs");
+    if (!this.rewriteNow(atStartup)) throw new Error("AOF can't be turned on. Check server logs");
     this.on = true;
     this.server.propagator.sink = (ops) => this.feed(ops);
   }
@@ -446,7 +517,7 @@ export class Aof {
   private baseEncoder(): { encoder: KeyEncoder; ext: string } {
     const server = this.server;
     if (server.config.bool('aof-use-rdb-preamble')) return { encoder: new RdbEncoder(server.snapshots.options(true)), ext: 'rdb' };
-    return { encoder: new CommandEncoder(server.clock.now()), ext: 'aof' };
+    return { encoder: new CommandEncoder(server.clock.now(), this.timestamps), ext: 'aof' };
   }
 
   /**
@@ -558,7 +629,7 @@ export class Aof {
    * the old files removed. Returns false (logged, INFO aof_last_bgrewrite_status:err) on
    * failure; the old AOF then stays in force.
    */
-  private rewriteNow(): boolean {
+  private rewriteNow(atStartup: boolean): boolean {
     const server = this.server;
     const started = performance.now();
     const dir = this.dirPath;
@@ -568,6 +639,10 @@ export class Aof {
       mkdirSync(dir, { recursive: true });
       const { encoder, ext } = this.baseEncoder();
       const data = encodeDataset(server.ks, encoder);
+      // Redis writes the first base at start-up in the server process itself, so the annotation
+      // at its top counts as the last one written: a write in the same second gets none. At run
+      // time the base is written by a child process, whose annotation the server never sees.
+      if (atStartup && encoder instanceof CommandEncoder && encoder.timestamp !== null) this.curTimestamp = encoder.timestamp;
       const fd = openSync(tmpBase, 'w');
       try {
         writeAll(fd, data);
@@ -684,10 +759,13 @@ class TextParts {
   length = 0;
 
   readonly put = (argv: readonly string[]): void => {
-    const s = encodeCommand(argv);
+    this.raw(encodeCommand(argv));
+  };
+
+  raw(s: string): void {
     this.parts.push(s);
     this.length += s.length;
-  };
+  }
 
   take(): Buffer {
     const out = Buffer.from(this.parts.join(''), 'latin1');
@@ -699,15 +777,24 @@ class TextParts {
 
 /**
  * An AOF base in command form (aof-use-rdb-preamble no), key by key (point-in-time.ts's
- * KeyEncoder): SELECT, then per key its commands and PEXPIREAT. Keys whose time had passed at
- * the start are left out, as Redis's rewrite does.
+ * KeyEncoder): with aof-timestamp-enabled a `#TS:` annotation of the start time first, then per
+ * database SELECT, then per key its commands and PEXPIREAT. Keys whose time had passed at the
+ * start are left out, as Redis's rewrite does.
  */
 class CommandEncoder implements KeyEncoder {
   /** Commands not yet turned into bytes. */
   private text = new TextParts();
   private readonly queue = new ChunkQueue();
+  /** The unix second annotated at the top, or null (aof-timestamp-enabled no). */
+  readonly timestamp: number | null;
 
-  constructor(private readonly now: number) {}
+  constructor(
+    private readonly now: number,
+    timestamps: boolean,
+  ) {
+    this.timestamp = timestamps ? Math.floor(now / 1000) : null;
+    if (this.timestamp !== null) this.text.raw(timestampLine(this.timestamp));
+  }
 
   get buffered(): number {
     return this.queue.size + this.text.length;
@@ -806,6 +893,19 @@ function formatScore(x: number): string {
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   return String(x);
+}
+
+/** Redis's timestamp annotation line. */
+function timestampLine(sec: number): string {
+  return `#TS:${sec}\r\n`;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function writeAll(fd: number, s: string | Buffer): number {

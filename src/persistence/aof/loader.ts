@@ -8,15 +8,19 @@
 // - bytes that are not a command, an unknown command or a wrong argument count refuse start-up
 //   with a message naming the file and the offset.
 // Start-up stops at the first error, before any client is served: the server never half-loads.
+//
+// Nothing expires while a file is replayed (Keyspace.loading), as in Redis: a key whose time has
+// passed (an expired key in the RDB preamble, a PEXPIREAT to a past time) keeps taking the file's
+// later commands, and expires once loading is over.
 import { closeSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Client } from '../../server/client.js';
 import type { Server } from '../../server/server.js';
 import type { Command } from '../../commands/types.js';
-import { keysOf } from '../../commands/keyspecs.js';
 import { AofReader } from './format.js';
-import { installDataset, parseRdbFile } from '../rdb/file.js';
+import { installDataset } from '../rdb/file.js';
 import { RdbError } from '../rdb/reader.js';
+import { parseLogged } from '../rdb/snapshots.js';
 
 export class AofLoadError extends Error {}
 
@@ -53,6 +57,17 @@ const REDIS_CHECK_HINT = 'make a backup of your AOF file, then use ./redis-check
 
 /** Loads one AOF file into the server's keyspace; throws AofLoadError when it must not start. */
 export function loadFile(server: Server, file: string, opts: LoadOptions): LoadResult {
+  const ks = server.ks;
+  const wasLoading = ks.loading;
+  ks.loading = true;
+  try {
+    return replayFile(server, file, opts);
+  } finally {
+    ks.loading = wasLoading;
+  }
+}
+
+function replayFile(server: Server, file: string, opts: LoadOptions): LoadResult {
   let data: Buffer;
   try {
     data = readFileSync(file);
@@ -67,12 +82,14 @@ export function loadFile(server: Server, file: string, opts: LoadOptions): LoadR
   if (data.length >= 5 && data.toString('latin1', 0, 5) === 'REDIS') {
     let ds;
     try {
-      ds = parseRdbFile(data, server.snapshots.limits(), server.clock.now(), server.ks.dbs.length);
+      // Keys already expired are kept: the commands that follow may still change them.
+      ds = parseLogged(server, data, true);
     } catch (e) {
       if (e instanceof RdbError) throw new AofLoadError(`Bad RDB preamble in the append only file ${file}: ${e.message}`);
       throw e;
     }
     installDataset(server.ks, ds);
+    server.log.notice(`Done loading RDB, keys loaded: ${ds.loaded}, keys expired: ${ds.expired}.`);
     rdbKeys = ds.loaded;
     preamble = ds.end;
     data = data.subarray(ds.end);
@@ -95,7 +112,7 @@ export function loadFile(server: Server, file: string, opts: LoadOptions): LoadR
     }
     if (name === 'exec') {
       if (queued === null) throw new AofLoadError(`Bad file format reading the append only file ${file} at offset ${reader.start}: EXEC without MULTI; ${REDIS_CHECK_HINT}`);
-      for (const q of queued) run(server, client, q.cmd, q.argv, file, reader.start);
+      for (const q of queued) replay(server, client, q.cmd, q.argv, file, reader.start);
       commands += queued.length;
       queued = null;
       continue;
@@ -103,7 +120,7 @@ export function loadFile(server: Server, file: string, opts: LoadOptions): LoadR
     const cmd = resolve(server, argv, file, reader.start);
     if (queued !== null) queued.push({ cmd, argv });
     else {
-      run(server, client, cmd, argv, file, reader.start);
+      replay(server, client, cmd, argv, file, reader.start);
       commands++;
     }
   }
@@ -159,6 +176,75 @@ function resolve(server: Server, argv: string[], file: string, offset: number): 
 }
 
 /**
+ * Runs one command as Redis runs it while loading. Three commands delete a key (or do not create
+ * it) when the time they give has already passed: the EXPIRE family, GETEX EXAT/PXAT and RESTORE
+ * ... ABSTTL. While loading, Redis sets that time instead (its "already expired" check is off),
+ * so the key stays for the rest of the file. Here the handler runs as it is and the key is put
+ * back with its time (EXPIRE family, GETEX), or RESTORE runs without the TTL and the time is set
+ * after it.
+ */
+function replay(server: Server, client: Client, cmd: Command, argv: string[], file: string, offset: number): void {
+  const name = cmd.fullName;
+  if (name === 'restore') {
+    const at = pastAbsTtl(server, argv);
+    if (at === null) run(server, client, cmd, argv, file, offset);
+    else {
+      const noTtl = argv.slice();
+      noTtl[2] = '0';
+      run(server, client, cmd, noTtl, file, offset);
+      if (client.db.data.has(argv[1]!)) client.db.setExpire(argv[1]!, at);
+    }
+    return;
+  }
+  const expiry = name === 'expire' || name === 'pexpire' || name === 'expireat' || name === 'pexpireat' || name === 'getex';
+  const key = argv[1]!;
+  const db = client.db;
+  const before = expiry ? db.data.get(key) : undefined;
+  run(server, client, cmd, argv, file, offset);
+  if (before === undefined || db.data.has(key)) return;
+  // The command removed the key: only its "time already passed" path does that.
+  const at = name === 'getex' ? getexTime(argv) : expireTime(server, name, argv[2]!);
+  if (at === null) return;
+  db.set(key, before);
+  db.setExpire(key, at);
+}
+
+/** The absolute time (ms) an EXPIRE-family command sets; null if it does not parse. */
+function expireTime(server: Server, name: string, arg: string): number | null {
+  if (!/^-?\d{1,19}$/.test(arg)) return null;
+  let t = BigInt(arg);
+  if (name === 'expire' || name === 'expireat') t *= 1000n;
+  if (name === 'expire' || name === 'pexpire') t += BigInt(server.clock.now());
+  return Number(t);
+}
+
+/** GETEX's EXAT/PXAT time (ms); null without one. */
+function getexTime(argv: readonly string[]): number | null {
+  for (let i = 2; i + 1 < argv.length; i++) {
+    const opt = argv[i]!.toLowerCase();
+    if ((opt === 'exat' || opt === 'pxat') && /^\d{1,19}$/.test(argv[i + 1]!)) {
+      const t = BigInt(argv[i + 1]!);
+      return Number(opt === 'exat' ? t * 1000n : t);
+    }
+  }
+  return null;
+}
+
+/** RESTORE's absolute TTL (ABSTTL) when it has already passed; null otherwise. */
+function pastAbsTtl(server: Server, argv: readonly string[]): number | null {
+  const ttl = argv[2]!;
+  if (!/^\d{1,19}$/.test(ttl)) return null;
+  let absttl = false;
+  for (let i = 4; i < argv.length; i++) {
+    const opt = argv[i]!.toLowerCase();
+    if (opt === 'absttl') absttl = true;
+    else if (opt === 'idletime' || opt === 'freq') i++;
+  }
+  const at = Number(ttl);
+  return absttl && at > 0 && at <= server.clock.now() ? at : null;
+}
+
+/**
  * Runs one command. An error reply means the file does not fit this server (a SELECT past
  * `databases`, a value of another type): loading it anyway would put data in the wrong place, so
  * start-up is refused (Redis ignores such replies; this is a deliberate difference).
@@ -166,9 +252,8 @@ function resolve(server: Server, argv: string[], file: string, offset: number): 
 function run(server: Server, client: Client, cmd: Command, argv: string[], file: string, offset: number): void {
   const errors = client.out.errors;
   try {
-    cmd.handler(client, argv, server);
-    // Memory accounting, as the dispatcher's call does: values the command changed in place.
-    if (cmd.isWrite) client.db.reaccountKeys(argv, keysOf(cmd, argv));
+    // The dispatcher's one call path, as a replay: no propagation, stats or MONITOR.
+    server.dispatcher.call(client, cmd, argv, 'aof');
   } catch (e) {
     throw new AofLoadError(`Internal error replaying '${cmd.fullName}' from the append only file ${file} at offset ${offset}: ${(e as Error).message}`);
   }

@@ -7,7 +7,7 @@ import type { Db, Keyspace, Value } from '../../store/db.js';
 import { crc64 } from './crc64.js';
 import { ChunkQueue, encodeDataset, type KeyEncoder, type KeySteps } from '../point-in-time.js';
 import { RDB_VERSION, isObjectType, objectType, readObject, writeValue, writeValueSteps, type LoadLimits, type WriteOptions } from './object.js';
-import { RdbError, RdbReader, RdbUnsupportedError } from './reader.js';
+import { RdbChecksumError, RdbReader, RdbUnsupportedError } from './reader.js';
 import { RdbWriter } from './writer.js';
 
 const OP_FUNCTION2 = 0xf5;
@@ -160,16 +160,35 @@ export interface LoadedDataset {
   aux: Map<string, string>;
   /** Offset just after the file (an AOF with an RDB preamble goes on with commands there). */
   end: number;
+  /** The file was written with rdbchecksum no (its CRC-64 is zero): nothing was checked. */
+  checksumDisabled: boolean;
 }
 
-/** Parses an RDB file completely. Throws RdbError (with the offset) on anything wrong. */
-export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount: number): LoadedDataset {
+export interface ParseOptions {
+  /**
+   * Keep keys whose time has passed (an AOF's RDB preamble: the commands after it may still
+   * change them, and Redis keeps them while it loads). Otherwise they are left out, as Redis
+   * does for a snapshot it loads as a master.
+   */
+  keepExpired?: boolean;
+  /** rdbchecksum: compare the file's CRC-64 (true unless set to false). */
+  verifyChecksum?: boolean;
+}
+
+/**
+ * Parses an RDB file completely. Throws RdbError (with the offset) on anything wrong; the
+ * messages of the failures Redis reports in its own words are Redis's (reader.ts, rdbErrorLog).
+ */
+export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount: number, opts: ParseOptions = {}): LoadedDataset {
   const r = new RdbReader(buf);
   const magic = r.bytes(9, 'header').toString('latin1');
-  if (!magic.startsWith('REDIS')) r.fail('wrong signature trying to load DB from file', 0);
-  const version = Number(magic.slice(5));
-  if (!/^\d{4}$/.test(magic.slice(5)) || version < 1 || version > RDB_VERSION) r.fail(`can't handle RDB format version ${magic.slice(5)}`, 5);
-  const out: LoadedDataset = { dbs: new Map(), expired: 0, loaded: 0, aux: new Map(), end: 0 };
+  if (!magic.startsWith('REDIS')) r.fail('Wrong signature trying to load DB from file', 0, 'fatal');
+  // Four digits, as every RDB file has (Redis reads them with atoi, so it would take "001x" as
+  // version 1 and skip the checksum: Redoubt refuses that instead).
+  const raw = magic.slice(5);
+  const version = /^\d{4}$/.test(raw) ? Number(raw) : -1;
+  if (version < 1 || version > RDB_VERSION) r.fail(`Can't handle RDB format version ${version < 0 ? JSON.stringify(raw) : version}`, 5, 'fatal');
+  const out: LoadedDataset = { dbs: new Map(), expired: 0, loaded: 0, aux: new Map(), end: 0, checksumDisabled: false };
   let db = 0;
   let expireAt: number | undefined;
   let idle: number | null = null;
@@ -193,7 +212,7 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
         continue;
       case OP_SELECTDB:
         db = r.len();
-        if (db >= dbCount) r.fail(`FATAL: Data file was created with a Redis server configured to handle more than ${dbCount} databases`, at);
+        if (db >= dbCount) r.fail(`FATAL: Data file was created with a Redis server configured to handle more than ${dbCount} databases. Exiting`, at, 'fatal');
         continue;
       case OP_RESIZEDB:
         r.len();
@@ -210,7 +229,7 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
       case OP_FUNCTION2:
         throw new RdbUnsupportedError('function libraries (Redoubt has no scripting)', at);
     }
-    if (!isObjectType(op)) r.fail(`unknown RDB type or opcode ${op}`, at);
+    if (!isObjectType(op)) r.fail(`Unknown RDB encoding type ${op}`, at);
     r.pos = at;
     const type = r.byte();
     const key = r.string();
@@ -220,7 +239,7 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
     const keyFreq = freq;
     expireAt = undefined;
     idle = freq = null;
-    if (when !== undefined && when < now) {
+    if (when !== undefined && when < now && opts.keepExpired !== true) {
       out.expired++;
       continue;
     }
@@ -233,7 +252,13 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
   if (version >= 5) {
     const end = r.pos;
     const stored = r.bytes(8, 'checksum').readBigUInt64LE(0);
-    if (stored !== 0n && stored !== crc64(buf, 0n, 0, end)) throw new RdbError('Wrong RDB checksum', end);
+    if (opts.verifyChecksum !== false) {
+      if (stored === 0n) out.checksumDisabled = true;
+      else {
+        const expected = crc64(buf, 0n, 0, end);
+        if (stored !== expected) throw new RdbChecksumError(expected, stored, end);
+      }
+    }
   }
   out.end = r.pos;
   return out;

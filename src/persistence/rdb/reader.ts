@@ -3,13 +3,37 @@
 import { lzfDecompress } from './lzf.js';
 import { RDB_ENCVAL, RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_INT8, RDB_ENC_LZF } from './writer.js';
 
+/**
+ * What kind of failure an RdbError is, which decides how start-up reports it (rdbErrorLog):
+ * - `eof`: the data ends before what it announces (a truncated file);
+ * - `corrupt`: bytes that cannot be what the format puts there;
+ * - `checksum`: the CRC-64 at the end does not match (RdbChecksumError);
+ * - `fatal`: the file cannot be used at all, with a message Redis logs as is (signature,
+ *   version, a database index past `databases`) or a value Redoubt cannot hold.
+ */
+export type RdbErrorKind = 'eof' | 'corrupt' | 'checksum' | 'fatal';
+
 export class RdbError extends Error {
   constructor(
-    message: string,
+    /** The message without the offset. */
+    readonly reason: string,
     readonly offset: number,
+    readonly kind: RdbErrorKind = 'corrupt',
   ) {
-    super(`${message} at offset ${offset}`);
+    super(`${reason} at offset ${offset}`);
     this.name = 'RdbError';
+  }
+}
+
+/** The CRC-64 stored at the end of the file differs from the one computed over it. */
+export class RdbChecksumError extends RdbError {
+  constructor(
+    readonly expected: bigint,
+    readonly stored: bigint,
+    offset: number,
+  ) {
+    super('Wrong RDB checksum', offset, 'checksum');
+    this.name = 'RdbChecksumError';
   }
 }
 
@@ -19,8 +43,34 @@ export class RdbUnsupportedError extends RdbError {
     readonly what: string,
     offset: number,
   ) {
-    super(`${what} values are not supported`, offset);
+    super(`${what} values are not supported`, offset, 'fatal');
     this.name = 'RdbUnsupportedError';
+  }
+}
+
+/**
+ * The warning lines that report a file that cannot be loaded, with the key phrases redis-server
+ * 7.0.15 logs for the same failure (log watchers and scripts grep for them):
+ * a truncated file: "Short read or OOM loading DB. Unrecoverable error, aborting now." then
+ * "Internal error in RDB reading offset N ... -> Unexpected EOF reading RDB file"; a checksum
+ * mismatch: "Wrong RDB checksum expected: (hex) but got (hex). Aborting now." then "... -> RDB CRC
+ * error"; other corruption: "Internal error in RDB reading offset N ... -> reason". Redis names
+ * its own source line after the offset ("function at rdb.c:L"); Redoubt leaves that part out and
+ * gives the file offset where the problem is (Redis gives the bytes loaded at its last progress
+ * update, often 0).
+ */
+export function rdbErrorLog(e: RdbError): string[] {
+  const internal = (reason: string): string => `Internal error in RDB reading offset ${e.offset} -> ${reason}`;
+  if (e instanceof RdbChecksumError) {
+    return [`Wrong RDB checksum expected: (${e.expected.toString(16)}) but got (${e.stored.toString(16)}). Aborting now.`, internal('RDB CRC error')];
+  }
+  switch (e.kind) {
+    case 'eof':
+      return ['Short read or OOM loading DB. Unrecoverable error, aborting now.', internal('Unexpected EOF reading RDB file')];
+    case 'fatal':
+      return [e.reason];
+    default:
+      return [internal(e.reason)];
   }
 }
 
@@ -46,12 +96,12 @@ export class RdbReader {
     return this.end - this.pos;
   }
 
-  fail(message: string, at = this.pos): never {
-    throw new RdbError(message, at);
+  fail(message: string, at = this.pos, kind: RdbErrorKind = 'corrupt'): never {
+    throw new RdbError(message, at, kind);
   }
 
   private need(n: number, what: string): void {
-    if (n > this.end - this.pos) this.fail(`truncated ${what}: ${n} bytes needed, ${this.end - this.pos} left`);
+    if (n > this.end - this.pos) this.fail(`truncated ${what}: ${n} bytes needed, ${this.end - this.pos} left`, this.pos, 'eof');
   }
 
   byte(): number {
@@ -104,7 +154,8 @@ export class RdbReader {
   count(minBytes: number, what: string): number {
     const at = this.pos;
     const n = this.len();
-    if (n * minBytes > this.remaining) this.fail(`${what} count ${n} exceeds the data left`, at);
+    // Redis would read on and meet the end of the file: reported as a short read.
+    if (n * minBytes > this.remaining) this.fail(`${what} count ${n} exceeds the data left`, at, 'eof');
     return n;
   }
 

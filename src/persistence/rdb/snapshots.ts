@@ -9,7 +9,8 @@ import { rename as renameAsync, unlink as unlinkAsync } from 'node:fs/promises';
 import path from 'node:path';
 import type { Server } from '../../server/server.js';
 import type { LoadLimits } from './object.js';
-import { RdbEncoder, installDataset, parseRdbFile, serializeDataset, type SaveOptions } from './file.js';
+import { RdbEncoder, installDataset, parseRdbFile, serializeDataset, type LoadedDataset, type SaveOptions } from './file.js';
+import { RdbError, rdbErrorLog } from './reader.js';
 import { startSnapshot, type PointInTime, type SnapshotRun } from '../point-in-time.js';
 
 /** Redis's wait before retrying a failed automatic BGSAVE. */
@@ -227,7 +228,7 @@ export class Snapshots {
     const s = this.server;
     let data;
     try {
-      data = parseRdbFile(readFileSync(this.file()), this.limits(), s.clock.now(), s.ks.dbs.length);
+      data = parseRdbFile(readFileSync(this.file()), this.limits(), s.clock.now(), s.ks.dbs.length, { verifyChecksum: s.config.bool('rdbchecksum') });
     } catch (e) {
       s.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
       return 'Error trying to load the RDB dump';
@@ -245,16 +246,36 @@ export class Snapshots {
 
   /**
    * Loads the snapshot file into the keyspace, all or nothing. Returns null when there is no
-   * file, else the number of keys loaded; throws RdbError (naming the offset) when it is broken.
+   * file, else the number of keys loaded; throws RdbError (naming the offset) when it is broken,
+   * after logging the failure in Redis's words (rdbErrorLog).
    */
   load(): number | null {
     const file = this.file();
     if (!existsSync(file)) return null;
     const s = this.server;
-    const data = parseRdbFile(readFileSync(file), this.limits(), s.clock.now(), s.ks.dbs.length);
+    const data = parseLogged(s, readFileSync(file));
     installDataset(s.ks, data);
     this.lastLoadLoaded = data.loaded;
     this.lastLoadExpired = data.expired;
+    s.log.notice(`Done loading RDB, keys loaded: ${data.loaded}, keys expired: ${data.expired}.`);
     return data.loaded;
   }
+}
+
+/**
+ * Parses a whole RDB file read at start-up (the snapshot, an AOF's RDB base), reporting what
+ * Redis reports: a file written with rdbchecksum no, and a file that cannot be loaded, with
+ * Redis's key phrases (the RdbError is thrown on after that).
+ */
+export function parseLogged(s: Server, data: Buffer, keepExpired = false): LoadedDataset {
+  const verifyChecksum = s.config.bool('rdbchecksum');
+  let ds: LoadedDataset;
+  try {
+    ds = parseRdbFile(data, s.snapshots.limits(), s.clock.now(), s.ks.dbs.length, { keepExpired, verifyChecksum });
+  } catch (e) {
+    if (e instanceof RdbError) for (const line of rdbErrorLog(e)) s.log.warning(line);
+    throw e;
+  }
+  if (ds.checksumDisabled) s.log.warning('RDB file was saved with checksum disabled: no check performed.');
+  return ds;
 }
