@@ -238,7 +238,8 @@ export async function startRedis(extra: string[] = []): Promise<RefServer> {
     proc,
     close: () =>
       new Promise<void>((r) => {
-        if (proc.exitCode !== null) return r();
+        // Gone already (an exit code, or killed by a signal): a second close returns at once.
+        if (proc.exitCode !== null || proc.signalCode !== null) return r();
         proc.once('exit', () => r());
         proc.kill('SIGKILL');
       }),
