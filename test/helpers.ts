@@ -233,6 +233,13 @@ export async function startRedis(extra: string[] = []): Promise<RefServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-ref-'));
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extra], { stdio: 'ignore' });
   await waitAccepting(port, proc, 10000, 'redis-server to start');
+  // redis-server accepts connections while it still loads its files: wait until it has.
+  const c = await RawConn.connect(port);
+  try {
+    await waitFor(async () => /\r\nloading:0\r\n/.test(await c.call('INFO', 'persistence')), 10000, 'redis-server to load its data');
+  } finally {
+    c.close();
+  }
   return {
     port,
     proc,
