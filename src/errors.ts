@@ -37,6 +37,13 @@ export const err = {
   countPositive: () => 'ERR count should be greater than 0',
   /** CLIENT UNBLOCK <id> ERROR, as the unblocked client's reply. */
   unblocked: () => 'UNBLOCKED client unblocked via CLIENT UNBLOCK',
+  /** EVALSHA / EVALSHA_RO of a digest no script has: with no scripting engine, every digest. */
+  noScript: () => 'NOSCRIPT No matching script. Please use EVAL.',
+  numkeysNegative: () => "ERR Number of keys can't be negative",
+  numkeysTooMany: () => "ERR Number of keys can't be greater than number of args",
+  /** MODULE LOAD / LOADEX where enable-module-command allows it: Redoubt loads no modules. */
+  moduleLoad: () => 'ERR Error loading the extension. Please check the server logs.',
+  moduleUnloadMissing: () => 'ERR Error unloading module: no such module with that name',
   /** SECURITY: Redoubt has no scripting engine: EVAL, FCALL, SCRIPT and FUNCTION (except FLUSH) answer this. */
   noScripting: (cmd: string) => `ERR ${cmd.toUpperCase()} is not available: Redoubt has no scripting engine (Lua scripts and functions are disabled by design)`,
 };

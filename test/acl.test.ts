@@ -292,8 +292,8 @@ describe('generated ACL cases for every command in the table', () => {
   const commands = [...table.commands(true)].filter((c) => c.subcommands === null || c.meta.arity === -1 || c.fullName === 'command');
 
   before(async () => {
-    // DEBUG's own gate is open, so the ACL check is what refuses it.
-    t = await startServer({ 'enable-debug-command': 'yes' });
+    // DEBUG's and MODULE's own gates are open, so the ACL check is what refuses them.
+    t = await startServer({ 'enable-debug-command': 'yes', 'enable-module-command': 'yes' });
   });
   after(() => t.close());
 

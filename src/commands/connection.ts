@@ -238,7 +238,6 @@ export const connectionCommands: HandlerMap = {
 
   // CLIENT INFO
   'client|info'(c, argv, server) {
-    c.lastCommand = 'client|info';
     c.out.verbatim(server.clientInfo(c, argv) + '\n');
   },
 
@@ -266,7 +265,6 @@ export const connectionCommands: HandlerMap = {
       c.out.error(err.syntax());
       return;
     }
-    c.lastCommand = 'client|list';
     let text = '';
     for (const other of server.clients.values()) {
       if (type !== null && clientType(other) !== type) continue;

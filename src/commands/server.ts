@@ -1,11 +1,13 @@
 // Server and introspection commands: COMMAND, INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG,
-// LATENCY, MEMORY, WAIT; FUNCTION FLUSH; and the scripting commands, which Redoubt refuses.
+// LATENCY, MEMORY, MODULE, LOLWUT, WAIT; FUNCTION FLUSH; and the scripting commands, which Redoubt
+// refuses.
 import v8 from 'node:v8';
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { infoString, selectSections, human } from '../server/info.js';
 import type { Server } from '../server/server.js';
 import { processMemory } from '../server/memory.js';
+import { REDOUBT_VERSION } from '../version.js';
 import { entryBytes } from '../store/db.js';
 import { globMatch } from '../store/glob.js';
 import type { ReplyWriter } from '../protocol/writer.js';
@@ -228,6 +230,20 @@ const MEMORY_HELP = [
   '    Print this help.',
 ];
 
+const MODULE_HELP = [
+  'MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'LIST',
+  '    The loaded modules: none, Redoubt does not load modules.',
+  'LOAD <path> [<arg> ...]',
+  '    Refused: Redoubt does not load modules (and only where enable-module-command allows MODULE LOAD).',
+  'LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]',
+  '    Refused, as LOAD.',
+  'UNLOAD <name>',
+  '    Fails: no module is loaded.',
+  'HELP',
+  '    Print this help.',
+];
+
 function latencyGraph(name: string, samples: { time: number; latency: number }[], nowSec: number): string {
   const max = Math.max(...samples.map((s) => s.latency));
   const min = Math.min(...samples.map((s) => s.latency));
@@ -260,6 +276,33 @@ function latencyGraph(name: string, samples: { time: number; latency: number }[]
 function scriptingRefused(name: string) {
   return (c: Client) => c.out.error(err.noScripting(name));
 }
+
+/**
+ * EVALSHA / EVALSHA_RO sha1 numkeys [key ...] [arg ...]: no script is ever cached, so every digest
+ * is unknown. Checked in Redis's order: a digest that is not 40 characters is unknown at once;
+ * for one that is, numkeys is checked first.
+ */
+function evalshaCommand(c: Client, argv: string[]): void {
+  if (argv[1]!.length === 40) {
+    const n = parseInteger(argv[2]!);
+    if (n === null) {
+      c.out.error(err.notInteger());
+      return;
+    }
+    if (n > argv.length - 3) {
+      c.out.error(err.numkeysTooMany());
+      return;
+    }
+    if (n < 0) {
+      c.out.error(err.numkeysNegative());
+      return;
+    }
+  }
+  c.out.error(err.noScript());
+}
+
+/** LOLWUT VERSION 5 and 6 take this many integer options (Redis checks them before drawing). */
+const LOLWUT_OPTIONS: Record<number, number | undefined> = { 5: 3, 6: 2 };
 
 function parseTimeout(c: Client, arg: string): number | null {
   const t = parseInteger(arg);
@@ -663,7 +706,7 @@ export const serverCommands: HandlerMap = {
       ['lua.caches', 0],
       ['functions.caches', 0],
     ];
-    out.map(ints.length + dbs.length + 15);
+    out.map(ints.length + dbs.length + 17);
     for (const [k, v] of ints) {
       out.bulk(k);
       out.int(v);
@@ -682,12 +725,15 @@ export const serverCommands: HandlerMap = {
     out.int(overhead);
     out.bulk('keys.count');
     out.int(keys);
+    // Redis's figures over the memory used since start-up, taken as 1 byte when there is none
+    // (so never negative).
+    const net = used > startup ? used - startup : 1;
     out.bulk('keys.bytes-per-key');
-    out.int(keys === 0 ? 0 : Math.floor((used - startup) / keys));
+    out.int(keys === 0 ? 0 : Math.floor(net / keys));
     out.bulk('dataset.bytes');
     out.int(dataset);
     out.bulk('dataset.percentage');
-    out.double(used - startup <= 0 ? 0 : (dataset * 100) / (used - startup));
+    out.double((dataset * 100) / net);
     out.bulk('peak.percentage');
     out.double(peak === 0 ? 0 : (used * 100) / peak);
     out.bulk('allocator.allocated');
@@ -704,6 +750,12 @@ export const serverCommands: HandlerMap = {
     out.double(mu.heapTotal === 0 ? 0 : mu.rss / mu.heapTotal);
     out.bulk('allocator-rss.bytes');
     out.int(mu.rss - mu.heapTotal);
+    // The process RSS beyond the allocator's resident memory: the "allocator" here is the
+    // process (V8 and Node's native buffers), so nothing, as INFO's rss_overhead_* say.
+    out.bulk('rss-overhead.ratio');
+    out.double(1);
+    out.bulk('rss-overhead.bytes');
+    out.int(0);
     out.bulk('fragmentation');
     out.double(used === 0 ? 0 : mu.rss / used);
     out.bulk('fragmentation.bytes');
@@ -743,6 +795,55 @@ export const serverCommands: HandlerMap = {
     helpReply(c, MEMORY_HELP);
   },
 
+  // MODULE LIST: no module is ever loaded. Runs whatever enable-module-command says, as in Redis.
+  'module|list'(c) {
+    c.out.array(0);
+  },
+
+  'module|help'(c) {
+    helpReply(c, MODULE_HELP);
+  },
+
+  // SECURITY: MODULE LOAD / LOADEX / UNLOAD reach here only where enable-module-command allows
+  // them (the dispatcher's gate, as Redis's protected commands). Redoubt never loads native code:
+  // LOAD fails as Redis's does for a library it cannot load, with the reason in the log.
+  'module|load'(c, argv, server) {
+    server.log.warning(`Module ${argv[2]!} failed to load: Redoubt does not load modules`);
+    c.out.error(err.moduleLoad());
+  },
+
+  'module|loadex'(c, argv, server) {
+    server.log.warning(`Module ${argv[2]!} failed to load: Redoubt does not load modules`);
+    c.out.error(err.moduleLoad());
+  },
+
+  'module|unload'(c) {
+    c.out.error(err.moduleUnloadMissing());
+  },
+
+  // LOLWUT [VERSION version [option ...]]: Redis draws generative art for versions 5 and 6 and
+  // otherwise prints "Redis ver. <version>". Deliberate difference: Redoubt prints its own version
+  // line in that shape ("Redoubt ver. 0.1.0") for every version, without the art, which is
+  // Redis's own work. The arguments are checked as Redis checks them: VERSION's value and the
+  // options of versions 5 and 6 must be integers; anything else is ignored.
+  lolwut(c, argv) {
+    if (argv.length >= 3 && is(argv[1], 'version')) {
+      const v = parseInteger(argv[2]!);
+      if (v === null) {
+        c.out.error(err.notInteger());
+        return;
+      }
+      const options = LOLWUT_OPTIONS[v] ?? 0;
+      for (let i = 3; i < argv.length && i < 3 + options; i++) {
+        if (parseInteger(argv[i]!) === null) {
+          c.out.error(err.notInteger());
+          return;
+        }
+      }
+    }
+    c.out.verbatim(`Redoubt ver. ${REDOUBT_VERSION}\n`);
+  },
+
   // WAIT numreplicas timeout: no replicas, so 0 at once, as Redis answers without replicas.
   wait(c, argv) {
     if (parseInteger(argv[1]!) === null) {
@@ -766,11 +867,12 @@ export const serverCommands: HandlerMap = {
     c.out.ok();
   },
 
-  // SECURITY: no scripting engine; every way in answers with the same clear error.
+  // SECURITY: no scripting engine; every way in answers with the same clear error, except
+  // EVALSHA, which answers as Redis does for a script it does not have (it never runs anything).
   eval: scriptingRefused('eval'),
-  evalsha: scriptingRefused('evalsha'),
+  evalsha: evalshaCommand,
   eval_ro: scriptingRefused('eval_ro'),
-  evalsha_ro: scriptingRefused('evalsha_ro'),
+  evalsha_ro: evalshaCommand,
   fcall: scriptingRefused('fcall'),
   fcall_ro: scriptingRefused('fcall_ro'),
   'script|debug': scriptingRefused('script debug'),

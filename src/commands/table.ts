@@ -19,8 +19,9 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
     allowBusy: flags.includes('allow_busy'),
     skipSlowlog: flags.includes('skip_slowlog'),
     skipMonitor: flags.includes('skip_monitor'),
-    // Redis's "protected" commands (the flag COMMAND INFO hides): refused unless a config allows them.
-    isProtected: meta.name === 'debug' || meta.name === 'module' || meta.name.startsWith('module|'),
+    // Redis's "protected" commands (the flag COMMAND INFO hides): refused unless a config allows
+    // them. MODULE LIST and MODULE HELP are not protected: they run whatever the config says.
+    isProtected: meta.name === 'debug' || meta.name === 'module|load' || meta.name === 'module|loadex' || meta.name === 'module|unload',
     handler,
     subcommands: null,
     parent,

@@ -49,15 +49,22 @@ export const transactionsCommands: HandlerMap = {
     const dispatcher = server.dispatcher;
     const outer = executing;
     executing = c;
+    // INFO commandstats as Redis counts them: EXEC fails only for an error after its last queued
+    // command ran (a NOPERM at EXEC time); a queued command's error is that command's own. The
+    // dispatcher counts EXEC failed for any error under it, so that count is taken back here.
+    const errorsAtStart = c.out.errors;
+    let errorsAfterLast = errorsAtStart;
     try {
       for (const q of queue) {
         // SECURITY: permissions may have changed since the command was queued: check them again.
         if (!c.user.unrestricted && !dispatcher.aclAllows(c, q.cmd, q.argv, 'multi', true)) continue;
         dispatcher.call(c, q.cmd, q.argv, 'exec');
+        errorsAfterLast = c.out.errors;
         if (c.closed) return;
       }
     } finally {
       executing = outer;
+      if (c.out.errors === errorsAfterLast && errorsAfterLast !== errorsAtStart) server.table.byFullName('exec')!.stats.failed--;
     }
   },
 

@@ -70,6 +70,8 @@ function commandLineLines(rest: string[]): Origin[] {
   const out: Origin[] = [];
   let cur: string[] | null = null;
   const flush = () => {
+    // A bare --save means --save "" (no save points), as Redis reads it.
+    if (cur && cur.length === 1 && cur[0]!.toLowerCase() === 'save') cur.push('""');
     if (cur) out.push({ text: cur.join(' '), where: 'command line' });
   };
   for (const a of rest) {
@@ -119,13 +121,20 @@ function applyLines(lines: Origin[], file: string | null): LoadedConfig {
       }
       if (DEPRECATED_DIRECTIVES.has(name)) continue;
       const def = config.def(name);
-      if (def === undefined || argv.length < 2) throw new ConfigError('Bad directive or wrong number of arguments');
+      // A bare `save` line is accepted (below), as Redis accepts it.
+      if (def === undefined || (argv.length < 2 && def.name !== 'save')) throw new ConfigError('Bad directive or wrong number of arguments');
       if (def.noEffect) noEffect.add(def.name);
       const raw = argv.slice(1).join(' ');
       if (def.name === 'save') {
         // Each save line adds its points; the first replaces the default; `save ""` clears them.
+        // A bare `save` adds nothing: as the first line it leaves no save points, after others
+        // it keeps theirs (Redis 7.0.15's reading).
         const prev = seen.has('save') ? config.str('save') : '';
         seen.add('save');
+        if (argv.length === 1) {
+          config.setQuiet('save', prev);
+          continue;
+        }
         const add = config.parse('save', raw);
         config.setQuiet('save', add === '' ? '' : prev === '' ? add : `${prev} ${add}`);
         continue;

@@ -28,7 +28,11 @@ export class Dispatcher {
     const name = argv[0]!;
     const table = this.server.table;
     let cmd = table.lookup(name);
+    // As Redis, the connection's last command (CLIENT LIST / CLIENT INFO / ACL LOG cmd=) is what
+    // the lookup found, set before any check: a command refused for its arity, by ACL or queued in
+    // MULTI shows its name; one that is not found (command or subcommand) shows NULL.
     if (cmd === undefined) {
+      client.lastCommand = 'NULL';
       this.reject(client, null, err.unknownCommand(name, argv.slice(1)));
       return null;
     }
@@ -36,11 +40,14 @@ export class Dispatcher {
     if (cmd.subcommands !== null && argv.length > 1) {
       const sub = cmd.subcommands.get(argv[1]!.toLowerCase());
       if (sub === undefined) {
-        this.reject(client, cmd, err.unknownSubcommand(argv[1]!, name));
+        // Not counted as a rejected call of the container: Redis found no command.
+        client.lastCommand = 'NULL';
+        this.reject(client, null, err.unknownSubcommand(argv[1]!, name));
         return null;
       }
       cmd = sub;
     }
+    client.lastCommand = cmd.fullName;
     const arity = cmd.meta.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
       this.reject(client, cmd, err.wrongArity(cmd.fullName));
