@@ -1,6 +1,6 @@
 // Fidelity details compared with redis-server 7.0.15: the connection's cmd= (CLIENT LIST, CLIENT
-// INFO, ACL LOG), EXEC's failed_calls, MEMORY STATS's shape, MODULE and LOLWUT, EVALSHA of an
-// unknown script, and a bare `save` line.
+// INFO, ACL LOG), EXEC's failed_calls, MEMORY STATS's shape, MODULE and LOLWUT, OBJECT IDLETIME
+// and FREQ under every maxmemory-policy, EVALSHA of an unknown script, and a bare `save` line.
 // Where the servers legitimately differ (addresses, sizes, timings, LOLWUT's art) the comparison
 // says what it relaxes.
 import { after, before, describe, it } from 'node:test';
@@ -374,6 +374,46 @@ describe('LOLWUT', { skip: SKIP }, () => {
       assert.equal(x, ourLine(2));
     }
   });
+});
+
+describe('OBJECT IDLETIME and FREQ under every maxmemory-policy', { skip: SKIP }, () => {
+  const pair = differentialPair();
+  // Redoubt keeps access data only under LRU and LFU policies (README: the memory a key costs);
+  // under the others OBJECT IDLETIME is refused with its own error. That is the one relaxation.
+  const tracked = ['allkeys-lru', 'volatile-lru', 'allkeys-lfu', 'volatile-lfu'];
+  const untracked = ['noeviction', 'allkeys-random', 'volatile-random', 'volatile-ttl'];
+
+  for (const policy of tracked) {
+    it(policy, async () => {
+      await sameReplies(pair.a, pair.b, [
+        ['FLUSHALL'],
+        ['CONFIG', 'SET', 'maxmemory-policy', policy],
+        ['SET', 'k', 'v'],
+        ['OBJECT', 'IDLETIME', 'k'],
+        ['OBJECT', 'FREQ', 'k'],
+        ['OBJECT', 'IDLETIME', 'nokey'],
+        ['OBJECT', 'FREQ', 'nokey'],
+        ['TOUCH', 'k', 'nokey'],
+        ['OBJECT', 'IDLETIME', 'k'],
+      ]);
+    });
+  }
+
+  for (const policy of untracked) {
+    it(`${policy}: FREQ as Redis; IDLETIME refused (Redis answers the idle time)`, async () => {
+      await sameReplies(pair.a, pair.b, [
+        ['FLUSHALL'],
+        ['CONFIG', 'SET', 'maxmemory-policy', policy],
+        ['SET', 'k', 'v'],
+        ['OBJECT', 'FREQ', 'k'],
+        ['OBJECT', 'IDLETIME', 'nokey'],
+        ['OBJECT', 'FREQ', 'nokey'],
+        ['TOUCH', 'k', 'nokey'],
+      ]);
+      assert.equal(await pair.b.call('OBJECT', 'IDLETIME', 'k'), ':0\r\n');
+      assert.match(await pair.a.call('OBJECT', 'IDLETIME', 'k'), /^-ERR OBJECT IDLETIME without an LRU maxmemory-policy .* not implemented by Redoubt\r\n$/);
+    });
+  }
 });
 
 describe('EVALSHA of an unknown script', { skip: SKIP }, () => {

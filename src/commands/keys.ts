@@ -636,7 +636,8 @@ export const keysCommands: HandlerMap = {
     }
   },
 
-  // TOUCH key [key ...]: Redoubt keeps no access times, so this only counts existing keys.
+  // TOUCH key [key ...]: counts the existing keys; each counts as an access (the LRU/LFU data kept
+  // under those policies).
   touch(c, argv) {
     const db = c.db;
     let n = 0;
