@@ -280,7 +280,6 @@ export class Dispatcher {
     const t1 = performance.now();
     if (origin === 'client') this.lastTime = t1;
     const usec = Math.round((t1 - t0) * 1000) + priorUsec;
-    client.lastCommand = cmd.fullName;
     if (client.blockedArgv !== null) {
       // It blocked (again): counted once, when it replies; MONITOR saw it the first time.
       server.blocking.addUsec(client, usec);
