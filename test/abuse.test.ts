@@ -4,51 +4,30 @@
 // place.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { RawConn, freePort, waitAccepting, waitFor } from './helpers.js';
+import { type ChildServer, RawConn, startRedoubtProcess, waitFor } from './helpers.js';
 
-const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
-const procs: ChildProcess[] = [];
+const procs: ChildServer[] = [];
 const sockets: net.Socket[] = [];
 
-after(() => {
+after(async () => {
   for (const s of sockets) s.destroy();
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  for (const p of procs) await p.kill();
 });
 
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  output: () => string;
-}
-
-/** Starts Redoubt as its own process; `ulimit` (a number) runs it under `ulimit -n`. */
-async function startChild(args: string[], ulimit?: number): Promise<Child> {
-  const port = await freePort();
+/** Starts Redoubt as its own process (files in a directory of its own); `ulimit`: under `ulimit -n`. */
+async function startChild(args: string[], ulimit?: number): Promise<ChildServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-abuse-'));
-  const argv = [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...args];
-  const proc =
-    ulimit === undefined
-      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('bash', ['-c', `ulimit -n ${ulimit} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitAccepting(port, proc, 15000, 'the server to accept connections', () => out);
-  return { proc, port, output: () => out };
+  const child = await startRedoubtProcess(['--dir', dir, '--save', '', ...args], ulimit === undefined ? {} : { ulimit });
+  procs.push(child);
+  return child;
 }
 
-async function stop(c: Child): Promise<void> {
-  if (c.proc.exitCode !== null) return;
-  const exited = new Promise((r) => c.proc.once('exit', r));
-  c.proc.kill('SIGKILL');
-  await exited;
+async function stop(c: ChildServer): Promise<void> {
+  await c.kill();
 }
 
 function infoField(text: string, key: string): number {

@@ -5,47 +5,24 @@
 // the OS's page cache); the test still allows the documented "about one second".
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { RawConn, freePort, rng, waitAccepting, waitFor } from './helpers.js';
+import { type ChildServer, RawConn, rng, startRedoubtProcess, waitFor } from './helpers.js';
 
-const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 const dirs: string[] = [];
-const procs: ChildProcess[] = [];
+const procs: ChildServer[] = [];
 
 after(async () => {
-  for (const p of procs) await kill(p);
+  for (const p of procs) await p.kill();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function kill(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
-  await gone;
-}
-
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  output: () => string;
-}
-
-async function startChild(dir: string, fsync: string): Promise<Child> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', fsync], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitAccepting(port, proc, 15000, 'the server to accept connections', () => out);
-  return { proc, port, output: () => out };
+async function startChild(dir: string, fsync: string): Promise<ChildServer> {
+  const child = await startRedoubtProcess(['--dir', dir, '--appendonly', 'yes', '--appendfsync', fsync]);
+  procs.push(child);
+  return child;
 }
 
 /**
@@ -143,7 +120,7 @@ async function crashCycles(fsync: string, cycles: number, seed: number): Promise
     for (const i of lost) maxLossMs = Math.max(maxLossMs, h.killedAt - h.acked[i]!);
     lostLate += lost.length;
   }
-  await kill(child.proc);
+  await child.kill();
   return { lostLate, acked: total, maxLossMs };
 }
 
@@ -169,7 +146,7 @@ describe('AOF crash tests (SIGKILL at random moments)', () => {
     const c2 = await RawConn.connect(again.port);
     assert.equal(await c2.call('GET', 'term'), '$2\r\nok\r\n');
     c2.close();
-    await kill(again.proc);
+    await again.kill();
   });
 
   it('appendfsync everysec: at most about one second of acknowledged writes is lost', async () => {

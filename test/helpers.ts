@@ -5,6 +5,7 @@ import net from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { Config } from '../src/config/config.js';
@@ -225,6 +226,46 @@ export async function waitAccepting(port: number, proc: ChildProcess, timeoutMs:
     timeoutMs,
     what,
   );
+}
+
+/** Redoubt as a process of its own (crash and attack tests): its port and what it printed. */
+export interface ChildServer {
+  proc: ChildProcess;
+  port: number;
+  output: () => string;
+  /** SIGKILL (if it still runs), resolved once it has exited. */
+  kill(): Promise<void>;
+}
+
+const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
+
+/**
+ * Starts `node dist/src/main.js --port <free> --bind 127.0.0.1 ...args` and waits until it
+ * accepts connections. `ulimit`: run it under `ulimit -n <n>`. The caller stops it (kill()).
+ */
+export async function startRedoubtProcess(args: string[], opts: { ulimit?: number } = {}): Promise<ChildServer> {
+  const port = await freePort();
+  const argv = [MAIN, '--port', String(port), '--bind', '127.0.0.1', ...args];
+  const proc =
+    opts.ulimit === undefined
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -n ${opts.ulimit} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const kill = async (): Promise<void> => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await gone;
+  };
+  try {
+    await waitAccepting(port, proc, 15000, 'the server to accept connections', () => out);
+  } catch (e) {
+    await kill();
+    throw e;
+  }
+  return { proc, port, output: () => out, kill };
 }
 
 /** Starts a reference redis-server 7.0.15 on a free loopback port (no persistence). */
