@@ -75,6 +75,33 @@ describe('client memory in CLIENT LIST', () => {
   });
 });
 
+describe('INFO memory and MEMORY STATS', () => {
+  it('split used memory the same way: the dataset, and the clients as overhead', async () => {
+    const t = await startServer();
+    const c = await RawConn.connect(t.port);
+    try {
+      for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v'.repeat(100));
+      // One command reads both, so nothing changes between them.
+      c.send('MULTI');
+      c.send('INFO', 'memory');
+      c.send('MEMORY', 'STATS');
+      c.send('EXEC');
+      for (let i = 0; i < 3; i++) await c.reply();
+      const exec = await c.reply();
+      const num = (re: RegExp): number => Number(re.exec(exec)![1]);
+      const dataset = num(/used_memory_dataset:(\d+)/);
+      const overhead = num(/used_memory_overhead:(\d+)/);
+      assert.ok(dataset > 50 * 100, exec);
+      assert.equal(num(/\$13\r\ndataset\.bytes\r\n:(\d+)/), dataset);
+      assert.equal(num(/\$14\r\noverhead\.total\r\n:(\d+)/), overhead);
+      assert.equal(num(/\$15\r\ntotal\.allocated\r\n:(\d+)/), num(/used_memory:(\d+)/));
+    } finally {
+      c.close();
+      await t.close();
+    }
+  });
+});
+
 describe('client-output-buffer-limit', () => {
   it('closes a client whose reply passes the hard limit, sending none of it', async () => {
     const t = await startServer({ 'client-output-buffer-limit': 'normal 100000 0 0' });

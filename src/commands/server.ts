@@ -691,8 +691,10 @@ export const serverCommands: HandlerMap = {
       keys += db.size;
       dbs.push([db.id, db.size * 24, db.expires.size * 24]);
     }
-    const overhead = Math.min(used, startup + clients + dbs.reduce((a, [, m, e]) => a + m + e, 0));
-    const dataset = used - overhead;
+    // The same split as INFO memory: the dataset is the accounted keys and values, the rest of
+    // used memory (clients) is overhead.
+    const dataset = server.memory.dataset();
+    const overhead = Math.max(0, used - dataset);
     const out = c.out;
     const ints: [string, number][] = [
       ['peak.allocated', peak],
