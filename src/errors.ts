@@ -46,5 +46,147 @@ export const err = {
   moduleUnloadMissing: () => 'ERR Error unloading module: no such module with that name',
   /** SECURITY: Redoubt has no scripting engine: EVAL, FCALL, SCRIPT and FUNCTION (except FLUSH) answer this. */
   noScripting: (cmd: string) => `ERR ${cmd.toUpperCase()} is not available: Redoubt has no scripting engine (Lua scripts and functions are disabled by design)`,
+  /** Any other reply text given without its code (ACL SETUSER's reason, a protocol error, ...). */
+  message: (msg: string) => 'ERR ' + msg,
+  invalidCursor: () => 'ERR invalid cursor',
+  valueOutOfRange: () => 'ERR value is out of range',
+  outOfRangeInt32: () => 'ERR value is out of range, value must between -2147483648 and 2147483647',
+  outOfRangeInt64: () => 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+  stringTooLong: () => 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
+  incrNaN: () => 'ERR increment would produce NaN or Infinity',
+  limitNegative: () => "ERR LIMIT can't be negative",
+  wrongPass: () => 'WRONGPASS invalid username-password pair or user is disabled.',
+  // dispatcher
+  /** A refused EXEC: the refusal's text (its ERR code dropped) after Redis's EXECABORT prefix. */
+  execAbortBecause: (msg: string) => 'EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg),
+  protectedCommand: (name: string, option: string) =>
+    `ERR ${name} command not allowed. If the ${option} option is set to "local", you can run it from a local connection, ` +
+    'otherwise you need to set this option in the configuration file, and then restart the server.',
+  noAuth: () => 'NOAUTH Authentication required.',
+  notInMulti: () => 'ERR Command not allowed inside a transaction',
+  oom: () => "OOM command not allowed when used memory > 'maxmemory'.",
+  misconfRdb: () =>
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, " +
+    'because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.',
+  misconfAof: (error: string) => `MISCONF Errors writing to the AOF file: ${error}`,
+  aclChangedAtExec: (reason: string) =>
+    'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
+    `This command is no longer allowed for the following reason: ${reason}`,
+  noPermCommand: (name: string) => `NOPERM this user has no permissions to run the '${name}' command`,
+  noPermKey: () => 'NOPERM this user has no permissions to access one of the keys used as arguments',
+  noPermChannel: () => 'NOPERM this user has no permissions to access one of the channels used as arguments',
+  pubsubContext: (fullName: string) =>
+    `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+  // transactions
+  execWithoutMulti: () => 'ERR EXEC without MULTI',
+  execAbort: () => 'EXECABORT Transaction discarded because of previous errors.',
+  discardWithoutMulti: () => 'ERR DISCARD without MULTI',
+  watchInsideMulti: () => 'ERR WATCH inside MULTI is not allowed',
+  // lists
+  rankZero: () => "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+  countNegative: () => "ERR COUNT can't be negative",
+  maxlenNegative: () => "ERR MAXLEN can't be negative",
+  // sorted sets
+  scoreNaN: () => 'ERR resulting score is not a number (NaN)',
+  minMaxNotFloat: () => 'ERR min or max is not a float',
+  minMaxNotLex: () => 'ERR min or max not valid string range item',
+  xxNxIncompatible: () => 'ERR XX and NX options at the same time are not compatible',
+  gtLtNxIncompatible: () => 'ERR GT, LT, and/or NX options at the same time are not compatible',
+  incrSinglePair: () => 'ERR INCR option supports a single increment-element pair',
+  limitNeedsByscoreOrBylex: () => 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX',
+  withscoresWithBylex: () => 'ERR syntax error, WITHSCORES not supported in combination with BYLEX',
+  needsInputKey: (cmd: string) => `ERR at least 1 input key is needed for '${cmd}' command`,
+  weightNotFloat: () => 'ERR weight value is not a float',
+  // DEBUG
+  reloadOptions: () => 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.',
+  aofLoad: (msg: string) => `ERR Error loading the AOF: ${msg}`,
+  notListpack: () => 'ERR Not a listpack encoded object.',
+  memoryValueRange: () => 'ERR argument must be a memory value bigger than 1 and smaller than 4gb',
+  // strings
+  lcsNotStrings: () => 'ERR The specified keys must contain string values',
+  lcsLenAndIdx: () => 'ERR If you want both the length and indexes, please just use IDX.',
+  lcsTooBig: () => 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
+  lcsAllocFailed: () => 'ERR Insufficient memory, failed allocating transient memory for LCS',
+  decrOverflow: () => 'ERR decrement would overflow',
+  offsetOutOfRange: () => 'ERR offset is out of range',
+  // pub/sub
+  ssubscribeDenyBlocking: () => "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client",
+  // CONFIG
+  configSetFailed: (arg: string, reason: string) => `ERR CONFIG SET failed (possibly related to argument '${arg}') - ${reason}`,
+  configSetUnknown: (arg: string) => `ERR Unknown option or number of arguments for CONFIG SET - '${arg}'`,
+  noConfigFile: () => 'ERR The server is running without a config file',
+  configRewrite: (msg: string) => `ERR Rewriting config file: ${msg}`,
+  // ACL and AUTH
+  noAclFile: () =>
+    'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command ' +
+    'and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.',
+  authNoPassword: () => 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+  usernameChars: () => "ERR Usernames can't contain spaces or null characters",
+  defaultUserUndeletable: () => "ERR The 'default' user cannot be removed",
+  unknownCategory: (name: string) => `ERR Unknown category '${name}'`,
+  genpassBits: (max: number) => `ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to ${max}`,
+  userNotFound: (name: string) => `ERR User '${name}' not found`,
+  commandNotFound: (name: string) => `ERR Command '${name}' not found`,
+  aclSaveFailed: () => 'ERR There was an error trying to save the ACLs. Please check the server logs for more information',
+  // keys
+  unsupportedOption: (opt: string) => `ERR Unsupported option ${opt}`,
+  nxXxGtLtIncompatible: () => 'ERR NX and XX, GT or LT options at the same time are not compatible',
+  gtLtIncompatible: () => 'ERR GT and LT options at the same time are not compatible',
+  invalidIdletime: () => 'ERR Invalid IDLETIME value, must be >= 0',
+  invalidFreq: () => 'ERR Invalid FREQ value, must be >= 0 and <= 255',
+  invalidTtl: () => 'ERR Invalid TTL value, must be >= 0',
+  dumpPayload: () => 'ERR DUMP payload version or checksum are wrong',
+  badDataFormat: () => 'ERR Bad data format',
+  lfuNotSelected: () =>
+    'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  lfuSelected: () =>
+    'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  invalidFirstDb: () => 'ERR invalid first DB index',
+  invalidSecondDb: () => 'ERR invalid second DB index',
+  // server
+  invalidCommandSpecified: () => 'ERR Invalid command specified',
+  noKeyArguments: () => 'ERR The command has no key arguments',
+  invalidArgCount: () => 'ERR Invalid number of arguments specified for command',
+  invalidArguments: () => 'ERR Invalid arguments specified for command',
+  bgsaveInProgress: () => 'ERR Background save already in progress',
+  bgsaveChildActive: () =>
+    "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+  aofRewriteInProgress: () => 'ERR Background append only file rewriting already in progress',
+  aofRewriteFailed: () => "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
+  noShutdown: () => 'ERR No shutdown in progress.',
+  shutdownFailed: () => 'ERR Errors trying to SHUTDOWN. Check logs.',
+  monitorDenyBlocking: () => "ERR MONITOR isn't allowed for DENY BLOCKING client",
+  countAtLeastMinusOne: () => 'ERR count should be greater than or equal to -1',
+  noLatencySamples: (event: string) => `ERR No samples available for event '${event}'`,
+  functionFlushMode: () => 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option',
+  // connections and CLIENT
+  badClientName: () => 'ERR Client names cannot contain spaces, newlines or special characters.',
+  protocolVersion: () => 'ERR Protocol version is not an integer or out of range',
+  helloOption: (opt: string) => `ERR Syntax error in HELLO option '${opt}'`,
+  helloNoAuth: () =>
+    'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> ' +
+    'option can be used to authenticate the client and select the RESP protocol version at the same time',
+  unknownClientType: (type: string) => `ERR Unknown client type '${type}'`,
+  invalidClientId: () => 'ERR Invalid client ID',
+  noSuchClient: () => 'ERR No such client',
+  clientIdPositive: () => 'ERR client-id should be greater than 0',
+  noSuchUser: (name: string) => `ERR No such user '${name}'`,
+  pauseMode: () => 'ERR CLIENT PAUSE mode must be WRITE or ALL',
+  unblockReason: () => 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR',
+  // hashes
+  hashNotInteger: () => 'ERR hash value is not an integer',
+  valueNaN: () => 'ERR value is NaN or Infinity',
+  hashNotFloat: () => 'ERR hash value is not a float',
+  // SORT
+  sortDenied: (option: 'BY' | 'GET') => `ERR ${option} option of SORT denied due to insufficient ACL permissions.`,
+  sortNotDouble: () => "ERR One or more scores can't be converted into double",
+  // bitmaps
+  bitOffset: () => 'ERR bit offset is not an integer or out of range',
+  bitfieldType: () => 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.',
+  overflowType: () => 'ERR Invalid OVERFLOW type specified',
+  bitfieldRoGet: () => 'ERR BITFIELD_RO only supports the GET subcommand',
+  bitNotInteger: () => 'ERR bit is not an integer or out of range',
+  bitArgument: () => 'ERR The bit argument must be 1 or 0.',
+  bitopNot: () => 'ERR BITOP NOT must be called with a single source key.',
 };
 

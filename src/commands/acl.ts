@@ -44,9 +44,7 @@ const ACL_HELP = [
   '    Prints this help.',
 ];
 
-const NO_ACL_FILE =
-  'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command ' +
-  'and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.';
+const NO_ACL_FILE = err.noAclFile();
 
 const GENPASS_MAX_BITS = 4096;
 
@@ -113,23 +111,23 @@ export const aclCommands: HandlerMap = {
     const user = argv.length === 3 ? argv[1]! : 'default';
     const pass = argv[argv.length - 1]!;
     if (argv.length === 2 && server.users.defaultUser.nopass) {
-      c.out.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
+      c.out.error(err.authNoPassword());
       return;
     }
     if (server.authenticate(c, user, pass, argv[0]!)) c.out.ok();
-    else c.out.error('WRONGPASS invalid username-password pair or user is disabled.');
+    else c.out.error(err.wrongPass());
   },
 
   // ACL SETUSER username [rule ...]: all rules apply, or none.
   'acl|setuser'(c, argv, server) {
     const name = argv[2]!;
     if (hasSpaces(name)) {
-      c.out.error("ERR Usernames can't contain spaces or null characters");
+      c.out.error(err.usernameChars());
       return;
     }
     const staged = server.users.stage(name, argv.slice(3));
     if (typeof staged === 'string') {
-      c.out.error('ERR ' + staged);
+      c.out.error(err.message(staged));
       return;
     }
     const existing = server.users.get(name);
@@ -142,7 +140,7 @@ export const aclCommands: HandlerMap = {
   'acl|deluser'(c, argv, server) {
     for (let j = 2; j < argv.length; j++) {
       if (argv[j] === 'default') {
-        c.out.error("ERR The 'default' user cannot be removed");
+        c.out.error(err.defaultUserUndeletable());
         return;
       }
     }
@@ -207,7 +205,7 @@ export const aclCommands: HandlerMap = {
     }
     const bit = catalog.categoryBit(argv[2]!);
     if (bit === 0) {
-      c.out.error(`ERR Unknown category '${argv[2]!.slice(0, 128)}'`);
+      c.out.error(err.unknownCategory(argv[2]!.slice(0, 128)));
       return;
     }
     c.out.bulks(categoryCommands(bit));
@@ -229,7 +227,7 @@ export const aclCommands: HandlerMap = {
       bits = n;
     }
     if (bits <= 0 || bits > GENPASS_MAX_BITS) {
-      c.out.error(`ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to ${GENPASS_MAX_BITS}`);
+      c.out.error(err.genpassBits(GENPASS_MAX_BITS));
       return;
     }
     const chars = Math.floor((bits + 3) / 4);
@@ -282,7 +280,7 @@ export const aclCommands: HandlerMap = {
   'acl|dryrun'(c, argv, server) {
     const u = server.users.get(argv[2]!);
     if (u === undefined) {
-      c.out.error(`ERR User '${argv[2]!}' not found`);
+      c.out.error(err.userNotFound(argv[2]!));
       return;
     }
     const args = argv.slice(3);
@@ -291,7 +289,7 @@ export const aclCommands: HandlerMap = {
     let entry = live?.acl ?? (server.table.byFullName(args[0]!.toLowerCase()) === undefined ? catalog.lookup(args[0]!) : undefined);
     if (entry !== undefined && entry.subs.length > 0 && args.length > 1) entry = catalog.lookup(`${entry.fullName}|${args[1]!}`);
     if (entry === undefined || args[0]!.includes('|')) {
-      c.out.error(`ERR Command '${args[0]!}' not found`);
+      c.out.error(err.commandNotFound(args[0]!));
       return;
     }
     const arity = entry.meta.arity;
@@ -316,7 +314,7 @@ export const aclCommands: HandlerMap = {
     }
     const errors = loadAclFile(server, c);
     if (errors === null) c.out.ok();
-    else c.out.error('ERR ' + errors);
+    else c.out.error(err.message(errors));
   },
 
   // ACL SAVE
@@ -326,7 +324,7 @@ export const aclCommands: HandlerMap = {
       return;
     }
     if (saveAclFile(server)) c.out.ok();
-    else c.out.error('ERR There was an error trying to save the ACLs. Please check the server logs for more information');
+    else c.out.error(err.aclSaveFailed());
   },
 
   // ACL HELP

@@ -11,9 +11,9 @@ import type { HandlerMap } from './types.js';
 const WRONGTYPE = err.wrongType();
 const NOT_INTEGER = err.notInteger();
 const SYNTAX = err.syntax();
-const BAD_OFFSET = 'ERR bit offset is not an integer or out of range';
-const BAD_BITFIELD_TYPE = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
-const TOO_BIG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
+const BAD_OFFSET = err.bitOffset();
+const BAD_BITFIELD_TYPE = err.bitfieldType();
+const TOO_BIG = err.stringTooLong();
 
 /** Set bits in each byte value. */
 const POPCOUNT = new Uint8Array(256);
@@ -180,7 +180,7 @@ function bitfield(c: Client, argv: string[], server: Server, readonlyCommand: bo
       else if (is(t, 'sat')) overflow = OW_SAT;
       else if (is(t, 'fail')) overflow = OW_FAIL;
       else {
-        c.out.error('ERR Invalid OVERFLOW type specified');
+        c.out.error(err.overflowType());
         return;
       }
       continue;
@@ -233,7 +233,7 @@ function bitfield(c: Client, argv: string[], server: Server, readonlyCommand: bo
     return;
   }
   if (readonlyCommand) {
-    out.error('ERR BITFIELD_RO only supports the GET subcommand');
+    out.error(err.bitfieldRoGet());
     return;
   }
   const v = db.lookup(key);
@@ -287,7 +287,7 @@ export const bitmapCommands: HandlerMap = {
     if (off < 0) return;
     const on = parseInteger(argv[3]!);
     if (on !== 0 && on !== 1) {
-      c.out.error('ERR bit is not an integer or out of range');
+      c.out.error(err.bitNotInteger());
       return;
     }
     const db = c.db;
@@ -391,7 +391,7 @@ export const bitmapCommands: HandlerMap = {
       return;
     }
     if (bit !== 0 && bit !== 1) {
-      c.out.error('ERR The bit argument must be 1 or 0.');
+      c.out.error(err.bitArgument());
       return;
     }
     const v = c.db.lookupRead(argv[1]!);
@@ -457,7 +457,7 @@ export const bitmapCommands: HandlerMap = {
       return;
     }
     if (opName === 'not' && argv.length !== 4) {
-      c.out.error('ERR BITOP NOT must be called with a single source key.');
+      c.out.error(err.bitopNot());
       return;
     }
     const db = c.db;

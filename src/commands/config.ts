@@ -25,7 +25,7 @@ const HELP = [
   '    Prints this help.',
 ];
 
-const setFailed = (arg: string, reason: string) => `ERR CONFIG SET failed (possibly related to argument '${arg}') - ${reason}`;
+const setFailed = err.configSetFailed;
 
 /** Redis counts a client as local for enable-*=local when it comes from 127.0.0.1 or ::1. */
 function isLocalClient(client: Client): boolean {
@@ -94,7 +94,7 @@ function configSet(client: Client, argv: string[], server: Server): void {
     const arg = argv[i]!;
     const def = config.def(arg);
     if (def === undefined) {
-      client.out.error(`ERR Unknown option or number of arguments for CONFIG SET - '${arg}'`);
+      client.out.error(err.configSetUnknown(arg));
       return;
     }
     if (!def.mutable) {
@@ -298,14 +298,14 @@ function configResetstat(client: Client, _argv: string[], server: Server): void 
 // CONFIG REWRITE: see src/config/rewrite.ts.
 function configRewrite(client: Client, _argv: string[], server: Server): void {
   if (server.configFile === null) {
-    client.out.error('ERR The server is running without a config file');
+    client.out.error(err.noConfigFile());
     return;
   }
   try {
     rewriteConfigFile(server.config, server.configFile, server.config.str('aclfile') === '' ? server.users.sorted().map((u) => `user ${u.name} ${u.describe()}`) : []);
   } catch (e) {
     server.log.warning(`CONFIG REWRITE failed: ${(e as Error).message}`);
-    client.out.error(`ERR Rewriting config file: ${(e as Error).message}`);
+    client.out.error(err.configRewrite((e as Error).message));
     return;
   }
   server.log.notice('CONFIG REWRITE executed with success.');

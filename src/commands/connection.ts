@@ -5,7 +5,7 @@ import { REDIS_VERSION } from '../version.js';
 import { is, parseInteger } from './args.js';
 import type { HandlerMap } from './types.js';
 
-const BAD_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+const BAD_CLIENT_NAME = err.badClientName();
 
 /** A client name may hold only printable ASCII without spaces ('!' to '~'). */
 function validName(name: string): boolean {
@@ -160,7 +160,7 @@ export const connectionCommands: HandlerMap = {
     if (argv.length >= 2) {
       const v = parseInteger(argv[1]!);
       if (v === null) {
-        c.out.error('ERR Protocol version is not an integer or out of range');
+        c.out.error(err.protocolVersion());
         return;
       }
       if (v < 2 || v > 3) {
@@ -187,20 +187,17 @@ export const connectionCommands: HandlerMap = {
         }
         j++;
       } else {
-        c.out.error(`ERR Syntax error in HELLO option '${opt}'`);
+        c.out.error(err.helloOption(opt));
         return;
       }
     }
     // SECURITY: HELLO AUTH goes through the same authentication (and failure logging) as AUTH.
     if (user !== null && pass !== null && !server.authenticate(c, user, pass, argv[0]!)) {
-      c.out.error('WRONGPASS invalid username-password pair or user is disabled.');
+      c.out.error(err.wrongPass());
       return;
     }
     if (!c.authenticated) {
-      c.out.error(
-        'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> ' +
-          'option can be used to authenticate the client and select the RESP protocol version at the same time',
-      );
+      c.out.error(err.helloNoAuth());
       return;
     }
     if (name !== null) c.name = name;
@@ -248,7 +245,7 @@ export const connectionCommands: HandlerMap = {
     if (argv.length === 4 && is(argv[2], 'type')) {
       type = parseClientType(argv[3]!);
       if (type === null) {
-        c.out.error(`ERR Unknown client type '${argv[3]!}'`);
+        c.out.error(err.unknownClientType(argv[3]!));
         return;
       }
     } else if (argv.length > 3 && is(argv[2], 'id')) {
@@ -256,7 +253,7 @@ export const connectionCommands: HandlerMap = {
       for (let j = 3; j < argv.length; j++) {
         const id = parseInteger(argv[j]!);
         if (id === null) {
-          c.out.error('ERR Invalid client ID');
+          c.out.error(err.invalidClientId());
           return;
         }
         ids.add(id);
@@ -302,7 +299,7 @@ export const connectionCommands: HandlerMap = {
           return;
         }
       }
-      c.out.error('ERR No such client');
+      c.out.error(err.noSuchClient());
       return;
     }
     if (argv.length % 2 !== 0) {
@@ -321,19 +318,19 @@ export const connectionCommands: HandlerMap = {
       if (is(opt, 'id')) {
         const n = parseInteger(val);
         if (n === null || n <= 0) {
-          c.out.error('ERR client-id should be greater than 0');
+          c.out.error(err.clientIdPositive());
           return;
         }
         id = n;
       } else if (is(opt, 'type')) {
         type = parseClientType(val);
         if (type === null) {
-          c.out.error(`ERR Unknown client type '${val}'`);
+          c.out.error(err.unknownClientType(val));
           return;
         }
       } else if (is(opt, 'user')) {
         if (!server.users.users.has(val)) {
-          c.out.error(`ERR No such user '${val}'`);
+          c.out.error(err.noSuchUser(val));
           return;
         }
         user = val;
@@ -371,18 +368,18 @@ export const connectionCommands: HandlerMap = {
   'client|pause'(c, argv, server) {
     const timeout = parseInteger(argv[2]!);
     if (timeout === null) {
-      c.out.error('ERR timeout is not an integer or out of range');
+      c.out.error(err.timeoutNotInteger());
       return;
     }
     if (timeout < 0) {
-      c.out.error('ERR timeout is negative');
+      c.out.error(err.timeoutNegative());
       return;
     }
     let mode: 'write' | 'all' = 'all';
     if (argv.length === 4) {
       if (is(argv[3], 'write')) mode = 'write';
       else if (!is(argv[3], 'all')) {
-        c.out.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+        c.out.error(err.pauseMode());
         return;
       }
     } else if (argv.length > 4) {
@@ -460,7 +457,7 @@ export const connectionCommands: HandlerMap = {
     if (argv.length === 4) {
       if (is(argv[3], 'error')) withError = true;
       else if (!is(argv[3], 'timeout')) {
-        c.out.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+        c.out.error(err.unblockReason());
         return;
       }
     }

@@ -157,7 +157,7 @@ export const debugCommands: HandlerMap = {
         else if (opt === 'noflush') flush = false;
         else if (opt === 'nosave') save = false;
         else {
-          c.out.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+          c.out.error(err.reloadOptions());
           return;
         }
       }
@@ -167,14 +167,14 @@ export const debugCommands: HandlerMap = {
       }
       const e = server.snapshots.reload(flush, merge);
       if (e === null) c.out.ok();
-      else c.out.error('ERR ' + e);
+      else c.out.error(err.message(e));
     } else if (sub === 'loadaof') {
       // The AOF on disk replaces the dataset (a failed load changes nothing and is reported).
       try {
         server.aof.reloadFromDisk();
       } catch (e) {
         server.log.warning(`DEBUG LOADAOF: ${(e as Error).message}`);
-        c.out.error(`ERR Error loading the AOF: ${(e as Error).message}`);
+        c.out.error(err.aofLoad((e as Error).message));
         return;
       }
       server.ks.stats.dirty = 0;
@@ -207,7 +207,7 @@ export const debugCommands: HandlerMap = {
       if (v instanceof HashValue && v.listpack) lp = encodeListpack(v.pairs());
       else if (v instanceof ZSet && v.listpack) lp = zsetListpack(v);
       if (lp === null) {
-        c.out.error('ERR Not a listpack encoded object.');
+        c.out.error(err.notListpack());
         return;
       }
       server.log.raw(listpackRepr(lp));
@@ -222,7 +222,7 @@ export const debugCommands: HandlerMap = {
       // elements DUMP (and DEBUG OBJECT's serializedlength) write as plain quicklist nodes.
       const sz = parseMemoryBig(argv[2]!);
       if (sz === null || sz > BigInt(QUICKLIST_PACKED_THRESHOLD_MAX)) {
-        c.out.error('ERR argument must be a memory value bigger than 1 and smaller than 4gb');
+        c.out.error(err.memoryValueRange());
         return;
       }
       server.quicklistPackedThreshold = sz === 0n ? QUICKLIST_PACKED_THRESHOLD : Number(sz);

@@ -143,7 +143,7 @@ export function scanCollection(c: Client, argv: string[], server: Server, cursor
 /** The cursor argument, or null after replying "invalid cursor". */
 export function scanCursorArg(c: Client, arg: string): bigint | null {
   const cursor = parseCursor(arg);
-  if (cursor === null) c.out.error('ERR invalid cursor');
+  if (cursor === null) c.out.error(err.invalidCursor());
   return cursor;
 }
 
@@ -155,7 +155,7 @@ export function rangeCount(c: Client, arg: string): number | null {
     return null;
   }
   if (v === INT64_MIN) {
-    c.out.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+    c.out.error(err.outOfRangeInt64());
     return null;
   }
   return Number(v);
@@ -354,7 +354,7 @@ export const hashCommands: HandlerMap = {
     if (cur !== undefined) {
       const v = parseBigInt(cur);
       if (v === null) {
-        c.out.error('ERR hash value is not an integer');
+        c.out.error(err.hashNotInteger());
         return;
       }
       base = v;
@@ -380,7 +380,7 @@ export const hashCommands: HandlerMap = {
       return;
     }
     if (typeof incr === 'number') {
-      c.out.error('ERR value is NaN or Infinity');
+      c.out.error(err.valueNaN());
       return;
     }
     const db = c.db;
@@ -390,11 +390,11 @@ export const hashCommands: HandlerMap = {
     const field = argv[2]!;
     const r = incrByFloatText(h.get(field) ?? '0', incrArg);
     if (r === 'value' || r === 'incr') {
-      c.out.error('ERR hash value is not a float');
+      c.out.error(err.hashNotFloat());
       return;
     }
     if (r === 'nan') {
-      c.out.error('ERR increment would produce NaN or Infinity');
+      c.out.error(err.incrNaN());
       return;
     }
     const isNew = h.size === 0;
@@ -417,7 +417,7 @@ export const hashCommands: HandlerMap = {
       const withValues = argv.length === 4;
       const big = withValues ? parseBigInt(argv[2]!)! : 0n;
       if (big < -HALF_LONG_MAX || big > HALF_LONG_MAX) {
-        c.out.error('ERR value is out of range');
+        c.out.error(err.valueOutOfRange());
         return;
       }
       hrandfieldCount(c, argv[1]!, count, withValues);

@@ -46,7 +46,7 @@ function intArg(c: Client, arg: string, msg?: string): number | null {
     return null;
   }
   if (v < INT32_MIN || v > INT32_MAX) {
-    c.out.error(msg ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
+    c.out.error(msg ?? err.outOfRangeInt32());
     return null;
   }
   return v;
@@ -95,16 +95,16 @@ function expireGeneric(c: Client, argv: string[], server: Server, relative: bool
     else if (is(opt, 'gt')) gt = true;
     else if (is(opt, 'lt')) lt = true;
     else {
-      c.out.error(`ERR Unsupported option ${opt}`);
+      c.out.error(err.unsupportedOption(opt));
       return;
     }
   }
   if (nx && (xx || gt || lt)) {
-    c.out.error('ERR NX and XX, GT or LT options at the same time are not compatible');
+    c.out.error(err.nxXxGtLtIncompatible());
     return;
   }
   if (gt && lt) {
-    c.out.error('ERR GT and LT options at the same time are not compatible');
+    c.out.error(err.gtLtIncompatible());
     return;
   }
   let when = parseBigInt(argv[2]!);
@@ -288,7 +288,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
         return;
       }
       if (v < 0n) {
-        c.out.error('ERR Invalid IDLETIME value, must be >= 0');
+        c.out.error(err.invalidIdletime());
         return;
       }
       idle = true;
@@ -300,7 +300,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
         return;
       }
       if (v < 0n || v > 255n) {
-        c.out.error('ERR Invalid FREQ value, must be >= 0 and <= 255');
+        c.out.error(err.invalidFreq());
         return;
       }
       freq = true;
@@ -322,12 +322,12 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
     return;
   }
   if (ttlArg < 0n) {
-    c.out.error('ERR Invalid TTL value, must be >= 0');
+    c.out.error(err.invalidTtl());
     return;
   }
   const payload = Buffer.from(argv[3]!, 'latin1');
   if (!verifyDumpPayload(payload)) {
-    c.out.error('ERR DUMP payload version or checksum are wrong');
+    c.out.error(err.dumpPayload());
     return;
   }
   let value: Value;
@@ -339,7 +339,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
       return;
     }
     if (e instanceof RdbError) {
-      c.out.error('ERR Bad data format');
+      c.out.error(err.badDataFormat());
       return;
     }
     throw e;
@@ -456,7 +456,7 @@ export const keysCommands: HandlerMap = {
   scan(c, argv, server) {
     const cursor = parseCursor(argv[1]!);
     if (cursor === null) {
-      c.out.error('ERR invalid cursor');
+      c.out.error(err.invalidCursor());
       return;
     }
     const opts = parseScanOptions(c, argv, 2, true);
@@ -658,9 +658,7 @@ export const keysCommands: HandlerMap = {
   'object|freq'(c, argv, server) {
     if (objectLookup(c, c.db, argv[2]!) === undefined) return;
     if (!isLfu(server)) {
-      c.out.error(
-        'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-      );
+      c.out.error(err.lfuNotSelected());
       return;
     }
     const state = c.db.access?.get(argv[2]!);
@@ -673,9 +671,7 @@ export const keysCommands: HandlerMap = {
   'object|idletime'(c, argv, server) {
     if (objectLookup(c, c.db, argv[2]!) === undefined) return;
     if (isLfu(server)) {
-      c.out.error(
-        'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-      );
+      c.out.error(err.lfuSelected());
       return;
     }
     const seen = server.ks.accessMode === 'lru' ? c.db.access?.get(argv[2]!) : undefined;
@@ -737,9 +733,9 @@ export const keysCommands: HandlerMap = {
 
   // SWAPDB index1 index2
   swapdb(c, argv, server) {
-    const a = intArg(c, argv[1]!, 'ERR invalid first DB index');
+    const a = intArg(c, argv[1]!, err.invalidFirstDb());
     if (a === null) return;
-    const b = intArg(c, argv[2]!, 'ERR invalid second DB index');
+    const b = intArg(c, argv[2]!, err.invalidSecondDb());
     if (b === null) return;
     const n = server.ks.dbs.length;
     if (a < 0 || a >= n || b < 0 || b >= n) {

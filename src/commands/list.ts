@@ -481,19 +481,19 @@ export const listCommands: HandlerMap = {
           return;
         }
         if (r === 0n) {
-          c.out.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+          c.out.error(err.rankZero());
           return;
         }
         rankMin = r === LLONG_MIN;
         rank = Number(r);
       } else if (is(opt, 'count') && more) {
         j++;
-        const n = parseCount(c, argv[j]!, 0, "ERR COUNT can't be negative");
+        const n = parseCount(c, argv[j]!, 0, err.countNegative());
         if (n === null) return;
         count = n;
       } else if (is(opt, 'maxlen') && more) {
         j++;
-        const n = parseCount(c, argv[j]!, 0, "ERR MAXLEN can't be negative");
+        const n = parseCount(c, argv[j]!, 0, err.maxlenNegative());
         if (n === null) return;
         maxlen = n;
       } else {

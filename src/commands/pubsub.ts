@@ -82,7 +82,7 @@ export const pubsubCommands: HandlerMap = {
   // Refused inside EXEC, as Redis does (unlike SUBSCRIBE, kept there for backward compatibility).
   ssubscribe(c, argv, server) {
     if (inTransaction(c)) {
-      c.out.error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+      c.out.error(err.ssubscribeDenyBlocking());
       return;
     }
     subscribeGeneric(c, argv, server, SHARD);

@@ -124,21 +124,21 @@ function getKeys(c: Client, argv: string[], server: Server, withFlags: boolean):
   let cmd = server.table.lookup(req[0]!);
   if (cmd !== undefined && cmd.subcommands !== null && req.length > 1) cmd = cmd.subcommands.get(req[1]!.toLowerCase());
   if (cmd === undefined) {
-    c.out.error('ERR Invalid command specified');
+    c.out.error(err.invalidCommandSpecified());
     return;
   }
   if (!hasKeys(cmd)) {
-    c.out.error('ERR The command has no key arguments');
+    c.out.error(err.noKeyArguments());
     return;
   }
   const arity = cmd.meta.arity;
   if ((arity > 0 && req.length !== arity) || req.length < -arity) {
-    c.out.error('ERR Invalid number of arguments specified for command');
+    c.out.error(err.invalidArgCount());
     return;
   }
   const keys = keysOf(cmd, req);
   if (keys.length === 0 && !cmd.meta.flags.includes('no_mandatory_keys')) {
-    c.out.error('ERR Invalid arguments specified for command');
+    c.out.error(err.invalidArguments());
     return;
   }
   c.out.array(keys.length);
@@ -420,7 +420,7 @@ export const serverCommands: HandlerMap = {
   // SAVE: the snapshot, written now.
   save(c, _argv, server) {
     if (server.snapshots.bgsaveInProgress) {
-      c.out.error('ERR Background save already in progress');
+      c.out.error(err.bgsaveInProgress());
       return;
     }
     if (server.snapshots.saveSync() === null) c.out.ok();
@@ -434,7 +434,7 @@ export const serverCommands: HandlerMap = {
       return;
     }
     if (server.snapshots.bgsaveInProgress) {
-      c.out.error('ERR Background save already in progress');
+      c.out.error(err.bgsaveInProgress());
       return;
     }
     if (server.aof.rewriteInProgress) {
@@ -442,7 +442,7 @@ export const serverCommands: HandlerMap = {
         server.snapshots.bgsaveScheduled = true;
         c.out.simple('Background saving scheduled');
       } else {
-        c.out.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+        c.out.error(err.bgsaveChildActive());
       }
       return;
     }
@@ -455,8 +455,8 @@ export const serverCommands: HandlerMap = {
     const r = server.aof.bgrewrite();
     if (r === 'started') c.out.simple('Background append only file rewriting started');
     else if (r === 'scheduled') c.out.simple('Background append only file rewriting scheduled');
-    else if (r === 'in-progress') c.out.error('ERR Background append only file rewriting already in progress');
-    else c.out.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
+    else if (r === 'in-progress') c.out.error(err.aofRewriteInProgress());
+    else c.out.error(err.aofRewriteFailed());
   },
 
   // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. No reply on success: the connection closes.
@@ -483,11 +483,11 @@ export const serverCommands: HandlerMap = {
       return;
     }
     if (abort) {
-      c.out.error('ERR No shutdown in progress.');
+      c.out.error(err.noShutdown());
       return;
     }
     if (server.prepareShutdown({ save, nosave, force }) !== null) {
-      c.out.error('ERR Errors trying to SHUTDOWN. Check logs.');
+      c.out.error(err.shutdownFailed());
       return;
     }
     server.log.warning(`SHUTDOWN requested by ${c.addr}`);
@@ -497,7 +497,7 @@ export const serverCommands: HandlerMap = {
   // MONITOR: stream every command run by other clients.
   monitor(c, _argv, server) {
     if (inTransaction(c)) {
-      c.out.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+      c.out.error(err.monitorDenyBlocking());
       return;
     }
     c.monitor = true;
@@ -511,7 +511,7 @@ export const serverCommands: HandlerMap = {
     if (argv.length === 3) {
       const n = parseInteger(argv[2]!);
       if (n === null || n < -1) {
-        c.out.error('ERR count should be greater than or equal to -1');
+        c.out.error(err.countAtLeastMinusOne());
         return;
       }
       count = n === -1 ? Infinity : n;
@@ -586,7 +586,7 @@ export const serverCommands: HandlerMap = {
     const name = argv[2]!;
     const e = server.stats.latencyEvents.get(name);
     if (e === undefined || e.samples.length === 0) {
-      c.out.error(`ERR No samples available for event '${name}'`);
+      c.out.error(err.noLatencySamples(name));
       return;
     }
     c.out.verbatim(latencyGraph(name, e.samples, Math.floor(server.clock.now() / 1000)));
@@ -863,7 +863,7 @@ export const serverCommands: HandlerMap = {
       return;
     }
     if (argv.length === 3 && !is(argv[2], 'async') && !is(argv[2], 'sync')) {
-      c.out.error('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
+      c.out.error(err.functionFlushMode());
       return;
     }
     c.out.ok();

@@ -172,7 +172,7 @@ function sunionDiffGeneric(c: Client, server: Server, argv: string[], from: numb
 function spopCount(c: Client, argv: string[], server: Server): void {
   const v = parseBigInt(argv[2]!);
   if (v === null || v < 0n) {
-    c.out.error('ERR value is out of range, must be positive');
+    c.out.error(err.mustBePositive());
     return;
   }
   const db = c.db;
@@ -405,11 +405,11 @@ export const setCommands: HandlerMap = {
   sintercard(c, argv, server) {
     const nk = parseBigInt(argv[1]!);
     if (nk === null || nk < 1n) {
-      c.out.error('ERR numkeys should be greater than 0');
+      c.out.error(err.numkeysPositive());
       return;
     }
     if (nk > BigInt(argv.length - 2)) {
-      c.out.error("ERR Number of keys can't be greater than number of args");
+      c.out.error(err.numkeysTooMany());
       return;
     }
     const numkeys = Number(nk);
@@ -419,7 +419,7 @@ export const setCommands: HandlerMap = {
         j++;
         const l = parseBigInt(argv[j]!);
         if (l === null || l < 0n) {
-          c.out.error("ERR LIMIT can't be negative");
+          c.out.error(err.limitNegative());
           return;
         }
         limit = Number(l);

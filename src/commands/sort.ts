@@ -259,12 +259,12 @@ function sortGeneric(c: Client, argv: string[], server: Server, readonly: boolea
       const star = sortby.indexOf('*');
       if (star < 0 || star >= cLength(sortby)) dontsort = true;
       else if (!mayReadAnyKey(c, argv, readonly)) {
-        c.out.error('ERR BY option of SORT denied due to insufficient ACL permissions.');
+        c.out.error(err.sortDenied('BY'));
         return;
       }
     } else if (is(a, 'get') && left >= 1) {
       if (!mayReadAnyKey(c, argv, readonly)) {
-        c.out.error('ERR GET option of SORT denied due to insufficient ACL permissions.');
+        c.out.error(err.sortDenied('GET'));
         return;
       }
       (gets ??= []).push(argv[++j]!);
@@ -365,7 +365,7 @@ function sortGeneric(c: Client, argv: string[], server: Server, readonly: boolea
   const n = end - start + 1;
   const outputLen = gets === null ? n : gets.length * n;
   if (badScore) {
-    c.out.error("ERR One or more scores can't be converted into double");
+    c.out.error(err.sortNotDouble());
     return;
   }
   if (store === null) {

@@ -25,7 +25,7 @@ export const MAX_STRING_LENGTH = 0x1fffffe8;
  */
 export function checkStringLength(c: Client, server: Server, total: number): boolean {
   if (total > server.maxBulkLen || total > MAX_STRING_LENGTH) {
-    c.out.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+    c.out.error(err.stringTooLong());
     return false;
   }
   return true;
@@ -276,7 +276,7 @@ function lcs(c: Client, argv: string[], server: Server): void {
   const va = db.lookupRead(argv[1]!);
   const vb = db.lookupRead(argv[2]!);
   if ((va !== undefined && typeof va !== 'string') || (vb !== undefined && typeof vb !== 'string')) {
-    c.out.error('ERR The specified keys must contain string values');
+    c.out.error(err.lcsNotStrings());
     return;
   }
   const a = (va as string | undefined) ?? '';
@@ -303,7 +303,7 @@ function lcs(c: Client, argv: string[], server: Server): void {
     }
   }
   if (getIdx && getLen) {
-    c.out.error('ERR If you want both the length and indexes, please just use IDX.');
+    c.out.error(err.lcsLenAndIdx());
     return;
   }
   const alen = a.length;
@@ -312,14 +312,14 @@ function lcs(c: Client, argv: string[], server: Server): void {
   const cells = (alen + 1) * w;
   // Redis refuses a table (4 bytes a cell) bigger than proto-max-bulk-len.
   if (cells * 4 > server.maxBulkLen) {
-    c.out.error('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+    c.out.error(err.lcsTooBig());
     return;
   }
   let table: Uint32Array;
   try {
     table = new Uint32Array(cells);
   } catch {
-    c.out.error('ERR Insufficient memory, failed allocating transient memory for LCS');
+    c.out.error(err.lcsAllocFailed());
     return;
   }
   // table[i * w + j] = LCS length of a[0..i) and b[0..j)
@@ -627,7 +627,7 @@ export const stringCommands: HandlerMap = {
     const by = parseIncrement(c, argv[2]!);
     if (by === undefined) return;
     if (typeof by === 'number') incrDecr(c, server, argv[1]!, -by, null);
-    else if (by === INT64_MIN) c.out.error('ERR decrement would overflow');
+    else if (by === INT64_MIN) c.out.error(err.decrOverflow());
     else incrDecr(c, server, argv[1]!, 0, -by);
   },
 
@@ -647,7 +647,7 @@ export const stringCommands: HandlerMap = {
       return;
     }
     if (r === 'nan') {
-      c.out.error('ERR increment would produce NaN or Infinity');
+      c.out.error(err.incrNaN());
       return;
     }
     db.set(key, r, true);
@@ -675,7 +675,7 @@ export const stringCommands: HandlerMap = {
       return;
     }
     if (offset < 0) {
-      c.out.error('ERR offset is out of range');
+      c.out.error(err.offsetOutOfRange());
       return;
     }
     const db = c.db;

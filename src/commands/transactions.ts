@@ -28,7 +28,7 @@ export const transactionsCommands: HandlerMap = {
   exec(c, _argv, server) {
     const queue = c.multi;
     if (queue === null) {
-      c.out.error('ERR EXEC without MULTI');
+      c.out.error(err.execWithoutMulti());
       return;
     }
     const dirty = c.multiDirty;
@@ -38,7 +38,7 @@ export const transactionsCommands: HandlerMap = {
     c.multiDirty = false;
     if (c.watching.length > 0 || c.watchDirty) server.events.unwatchAll(c);
     if (dirty) {
-      c.out.error('EXECABORT Transaction discarded because of previous errors.');
+      c.out.error(err.execAbort());
       return;
     }
     if (changed) {
@@ -71,7 +71,7 @@ export const transactionsCommands: HandlerMap = {
   // DISCARD: also forgets the WATCHed keys.
   discard(c, _argv, server) {
     if (c.multi === null) {
-      c.out.error('ERR DISCARD without MULTI');
+      c.out.error(err.discardWithoutMulti());
       return;
     }
     c.multi = null;
@@ -83,7 +83,7 @@ export const transactionsCommands: HandlerMap = {
   // WATCH key [key ...]: EXEC fails if one of them changes (or expires) before it.
   watch(c, argv, server) {
     if (c.multi !== null) {
-      c.out.error('ERR WATCH inside MULTI is not allowed');
+      c.out.error(err.watchInsideMulti());
       return;
     }
     const db = c.db;

@@ -27,9 +27,9 @@ const WRONGTYPE = err.wrongType();
 const SYNTAX = err.syntax();
 const NOT_INTEGER = err.notInteger();
 const NOT_FLOAT = err.notFloat();
-const NAN_SCORE = 'ERR resulting score is not a number (NaN)';
-const MINMAX_FLOAT = 'ERR min or max is not a float';
-const MINMAX_LEX = 'ERR min or max not valid string range item';
+const NAN_SCORE = err.scoreNaN();
+const MINMAX_FLOAT = err.minMaxNotFloat();
+const MINMAX_LEX = err.minMaxNotLex();
 
 // ---------------------------------------------------------------------------------------------
 // Number parsing as Redis does it (glibc strtod underneath).
@@ -372,16 +372,16 @@ function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): 
   }
   const pairs = nargs / 2;
   if (flags & F_NX && flags & F_XX) {
-    c.out.error('ERR XX and NX options at the same time are not compatible');
+    c.out.error(err.xxNxIncompatible());
     return;
   }
   if ((flags & F_GT && flags & F_NX) || (flags & F_LT && flags & F_NX) || (flags & F_GT && flags & F_LT)) {
-    c.out.error('ERR GT, LT, and/or NX options at the same time are not compatible');
+    c.out.error(err.gtLtNxIncompatible());
     return;
   }
   const incr = (flags & F_INCR) !== 0;
   if (incr && pairs > 1) {
-    c.out.error('ERR INCR option supports a single increment-element pair');
+    c.out.error(err.incrSinglePair());
     return;
   }
   const scores: number[] = new Array<number>(pairs);
@@ -502,11 +502,11 @@ function zrangeGeneric(c: Client, argv: string[], server: Server, keyIdx: number
   if (rev === null) rev = false;
   if (type === AUTO) type = RANK;
   if (limitGiven && type === RANK) {
-    c.out.error('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX');
+    c.out.error(err.limitNeedsByscoreOrBylex());
     return;
   }
   if (withScores && type === LEX) {
-    c.out.error('ERR syntax error, WITHSCORES not supported in combination with BYLEX');
+    c.out.error(err.withscoresWithBylex());
     return;
   }
   if (rev && type !== RANK) {
@@ -849,7 +849,7 @@ function zsetOp(c: Client, argv: string[], server: Server, dst: string | null, n
   const nk = longArg(c, argv[nkIdx]!);
   if (nk === null) return;
   if (nk < 1) {
-    c.out.error(`ERR at least 1 input key is needed for '${argv[0]!.toLowerCase()}' command`);
+    c.out.error(err.needsInputKey(argv[0]!.toLowerCase()));
     return;
   }
   if (nk > argv.length - (nkIdx + 1)) {
@@ -882,7 +882,7 @@ function zsetOp(c: Client, argv: string[], server: Server, dst: string | null, n
       for (let i = 0; i < nk; i++, j++, remaining--) {
         const w = parseScore(argv[j]!);
         if (w === null) {
-          c.out.error('ERR weight value is not a float');
+          c.out.error(err.weightNotFloat());
           return;
         }
         srcs[i]!.weight = w;
@@ -905,7 +905,7 @@ function zsetOp(c: Client, argv: string[], server: Server, dst: string | null, n
     } else if (cardOnly && remaining >= 2 && is(a, 'limit')) {
       const v = parseInteger(argv[j + 1]!);
       if (v === null || v < 0) {
-        c.out.error("ERR LIMIT can't be negative");
+        c.out.error(err.limitNegative());
         return;
       }
       limit = v;
@@ -1237,7 +1237,7 @@ export const zsetCommands: HandlerMap = {
       }
       const l = Number(big);
       if (big < -(2n ** 63n - 1n)) {
-        c.out.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+        c.out.error(err.outOfRangeInt64());
         return;
       }
       let withScores = false;
@@ -1247,7 +1247,7 @@ export const zsetCommands: HandlerMap = {
       } else if (argv.length === 4) {
         withScores = true;
         if (big < -4611686018427387903n || big > 4611686018427387903n) {
-          c.out.error('ERR value is out of range');
+          c.out.error(err.valueOutOfRange());
           return;
         }
       }
@@ -1306,7 +1306,7 @@ export const zsetCommands: HandlerMap = {
   zscan(c, argv, server) {
     const cursor = parseCursor(argv[2]!);
     if (cursor === null) {
-      c.out.error('ERR invalid cursor');
+      c.out.error(err.invalidCursor());
       return;
     }
     const zs = getZset(c, argv[1]!, false);

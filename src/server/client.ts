@@ -146,7 +146,7 @@ export class Client {
       } catch (e) {
         if (!(e instanceof ProtocolError)) throw e;
         this.server.log.verbose(`${e.message} from client: ${this.describe()}`);
-        this.out.error('ERR ' + e.message);
+        this.out.error(err.message(e.message));
         this.closeAfterReply = true;
         break;
       }

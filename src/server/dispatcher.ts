@@ -64,7 +64,7 @@ export class Dispatcher {
       client.multi = null;
       client.multiDirty = false;
       if (client.watching.length > 0 || client.watchDirty) this.server.events.unwatchAll(client);
-      msg = 'EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg);
+      msg = err.execAbortBecause(msg);
     } else if (client.multi !== null) client.multiDirty = true;
     this.reply(client, () => client.out.error(msg));
   }
@@ -107,19 +107,18 @@ export class Dispatcher {
       this.reject(
         client,
         cmd,
-        `ERR ${gate.name} command not allowed. If the ${gate.config} option is set to "local", you can run it from a local connection, ` +
-          'otherwise you need to set this option in the configuration file, and then restart the server.',
+        err.protectedCommand(gate.name, gate.config),
       );
       return;
     }
     // SECURITY: 4. authentication: until AUTH succeeds only no-auth commands (AUTH, HELLO, QUIT) run.
     if (!client.authenticated && !cmd.noAuth) {
-      this.reject(client, cmd, 'NOAUTH Authentication required.');
+      this.reject(client, cmd, err.noAuth());
       return;
     }
     // 5. MULTI
     if (client.multi !== null && cmd.noMulti) {
-      this.reject(client, cmd, 'ERR Command not allowed inside a transaction');
+      this.reject(client, cmd, err.notInMulti());
       return;
     }
     // SECURITY: 6. ACL: the command (or subcommand) bit, then every key from the key specs against
@@ -145,7 +144,7 @@ export class Dispatcher {
     if (server.memory.maxmemory > 0 && !server.memory.makeRoom()) {
       const refuse = denyOom || (client.multi !== null && name !== 'exec' && name !== 'discard' && name !== 'quit' && name !== 'reset');
       if (refuse) {
-        this.reject(client, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
+        this.reject(client, cmd, err.oom());
         return;
       }
     }
@@ -156,9 +155,8 @@ export class Dispatcher {
         client,
         cmd,
         server.snapshots.writesDenied()
-          ? "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, " +
-              'because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.'
-          : `MISCONF Errors writing to the AOF file: ${server.aof.lastWriteError}`,
+          ? err.misconfRdb()
+          : err.misconfAof(server.aof.lastWriteError),
       );
       return;
     }
@@ -212,18 +210,15 @@ export class Dispatcher {
           : denied.denial === 'key'
             ? 'no permission to touch the specified keys'
             : 'no permission to access one of the channels used as arguments';
-      client.out.error(
-        'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
-          `This command is no longer allowed for the following reason: ${reason}`,
-      );
+      client.out.error(err.aclChangedAtExec(reason));
       return false;
     }
     const msg =
       denied.denial === 'command'
-        ? `NOPERM this user has no permissions to run the '${cmd.fullName}' command`
+        ? err.noPermCommand(cmd.fullName)
         : denied.denial === 'key'
-          ? 'NOPERM this user has no permissions to access one of the keys used as arguments'
-          : 'NOPERM this user has no permissions to access one of the channels used as arguments';
+          ? err.noPermKey()
+          : err.noPermChannel();
     this.reject(client, cmd, msg);
     return false;
   }

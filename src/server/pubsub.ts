@@ -4,6 +4,7 @@
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 import { NOTIFY, parseNotifyFlags } from './events.js';
+import { err } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { globMatch } from '../store/glob.js';
 
@@ -49,7 +50,7 @@ export const PUBSUB_CONTEXT_COMMANDS: ReadonlySet<string> = new Set([
 ]);
 
 export function pubsubContextError(fullName: string): string {
-  return `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`;
+  return err.pubsubContext(fullName);
 }
 
 /**
