@@ -155,7 +155,7 @@ function expireGeneric(c: Client, argv: string[], server: Server, relative: bool
   }
   // Propagated as DEL/UNLINK (a time already past) or PEXPIREAT with the absolute time and the
   // same options, as Redis does.
-  if (at <= now) {
+  if (server.ks.alreadyExpired(at)) {
     db.delete(key);
     touched(server, db, key, 'del');
     propagateAs(c, [server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
@@ -348,7 +348,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   const now = server.clock.now();
   let ttl = Number(ttlArg);
   if (ttl !== 0 && !absttl) ttl += now;
-  if (ttl !== 0 && ttl <= now) {
+  if (ttl !== 0 && server.ks.alreadyExpired(ttl)) {
     if (deleted) {
       touched(server, db, key, 'del');
       server.ks.stats.dirty++;

@@ -492,7 +492,7 @@ export const stringCommands: HandlerMap = {
     }
     c.out.bulk(v);
     // Propagated as DEL/UNLINK, PEXPIREAT or PERSIST, as Redis does.
-    if (flags & (EXAT | PXAT) && at <= server.clock.now()) {
+    if (flags & (EXAT | PXAT) && server.ks.alreadyExpired(at)) {
       db.delete(key);
       written(server, db, key, 'del', NOTIFY.generic);
       propagateAs(c, [server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);

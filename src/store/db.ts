@@ -432,6 +432,15 @@ export class Keyspace {
    * has passed still takes the rest of the file's commands; it expires once loading is over.
    */
   loading = false;
+
+  /**
+   * Whether a time a command gives (EXPIRE family, GETEX, RESTORE ... ABSTTL) has already passed,
+   * so the command deletes the key instead of setting the time (Redis's checkAlreadyExpired).
+   * Never while loading: a replayed file keeps the key for the commands that follow.
+   */
+  alreadyExpired(at: number): boolean {
+    return !this.loading && at <= this.clock.now();
+  }
   /** Called for every key removed by expiry (notifications, WATCH, AOF hook in). */
   onExpired: (db: Db, key: string) => void = () => {};
   /** True while keys must not be deleted for expiry (clients paused): they read as gone and stay. */

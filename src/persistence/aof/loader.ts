@@ -112,7 +112,7 @@ function replayFile(server: Server, file: string, opts: LoadOptions): LoadResult
     }
     if (name === 'exec') {
       if (queued === null) throw new AofLoadError(`Bad file format reading the append only file ${file} at offset ${reader.start}: EXEC without MULTI; ${REDIS_CHECK_HINT}`);
-      for (const q of queued) replay(server, client, q.cmd, q.argv, file, reader.start);
+      for (const q of queued) run(server, client, q.cmd, q.argv, file, reader.start);
       commands += queued.length;
       queued = null;
       continue;
@@ -120,7 +120,7 @@ function replayFile(server: Server, file: string, opts: LoadOptions): LoadResult
     const cmd = resolve(server, argv, file, reader.start);
     if (queued !== null) queued.push({ cmd, argv });
     else {
-      replay(server, client, cmd, argv, file, reader.start);
+      run(server, client, cmd, argv, file, reader.start);
       commands++;
     }
   }
@@ -173,75 +173,6 @@ function resolve(server: Server, argv: string[], file: string, offset: number): 
     throw new AofLoadError(`Wrong number of arguments for '${cmd.fullName}' reading the append only file ${file} at offset ${offset}`);
   }
   return cmd;
-}
-
-/**
- * Runs one command as Redis runs it while loading. Three commands delete a key (or do not create
- * it) when the time they give has already passed: the EXPIRE family, GETEX EXAT/PXAT and RESTORE
- * ... ABSTTL. While loading, Redis sets that time instead (its "already expired" check is off),
- * so the key stays for the rest of the file. Here the handler runs as it is and the key is put
- * back with its time (EXPIRE family, GETEX), or RESTORE runs without the TTL and the time is set
- * after it.
- */
-function replay(server: Server, client: Client, cmd: Command, argv: string[], file: string, offset: number): void {
-  const name = cmd.fullName;
-  if (name === 'restore') {
-    const at = pastAbsTtl(server, argv);
-    if (at === null) run(server, client, cmd, argv, file, offset);
-    else {
-      const noTtl = argv.slice();
-      noTtl[2] = '0';
-      run(server, client, cmd, noTtl, file, offset);
-      if (client.db.data.has(argv[1]!)) client.db.setExpire(argv[1]!, at);
-    }
-    return;
-  }
-  const expiry = name === 'expire' || name === 'pexpire' || name === 'expireat' || name === 'pexpireat' || name === 'getex';
-  const key = argv[1]!;
-  const db = client.db;
-  const before = expiry ? db.data.get(key) : undefined;
-  run(server, client, cmd, argv, file, offset);
-  if (before === undefined || db.data.has(key)) return;
-  // The command removed the key: only its "time already passed" path does that.
-  const at = name === 'getex' ? getexTime(argv) : expireTime(server, name, argv[2]!);
-  if (at === null) return;
-  db.set(key, before);
-  db.setExpire(key, at);
-}
-
-/** The absolute time (ms) an EXPIRE-family command sets; null if it does not parse. */
-function expireTime(server: Server, name: string, arg: string): number | null {
-  if (!/^-?\d{1,19}$/.test(arg)) return null;
-  let t = BigInt(arg);
-  if (name === 'expire' || name === 'expireat') t *= 1000n;
-  if (name === 'expire' || name === 'pexpire') t += BigInt(server.clock.now());
-  return Number(t);
-}
-
-/** GETEX's EXAT/PXAT time (ms); null without one. */
-function getexTime(argv: readonly string[]): number | null {
-  for (let i = 2; i + 1 < argv.length; i++) {
-    const opt = argv[i]!.toLowerCase();
-    if ((opt === 'exat' || opt === 'pxat') && /^\d{1,19}$/.test(argv[i + 1]!)) {
-      const t = BigInt(argv[i + 1]!);
-      return Number(opt === 'exat' ? t * 1000n : t);
-    }
-  }
-  return null;
-}
-
-/** RESTORE's absolute TTL (ABSTTL) when it has already passed; null otherwise. */
-function pastAbsTtl(server: Server, argv: readonly string[]): number | null {
-  const ttl = argv[2]!;
-  if (!/^\d{1,19}$/.test(ttl)) return null;
-  let absttl = false;
-  for (let i = 4; i < argv.length; i++) {
-    const opt = argv[i]!.toLowerCase();
-    if (opt === 'absttl') absttl = true;
-    else if (opt === 'idletime' || opt === 'freq') i++;
-  }
-  const at = Number(ttl);
-  return absttl && at > 0 && at <= server.clock.now() ? at : null;
 }
 
 /**
