@@ -1,21 +1,9 @@
 // Fails when src/ has a runtime import cycle (part of `npm run lint`). Type-only imports do not
 // count: they vanish at run time. Lower layers must not import the layers above them, and
 // main.ts wires the parts, so a cycle means a dependency points the wrong way.
-import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'src');
-
-function sources(dir) {
-  const out = [];
-  for (const name of fs.readdirSync(dir)) {
-    const p = path.join(dir, name);
-    if (fs.statSync(p).isDirectory()) out.push(...sources(p));
-    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
+import { parsedSources, root } from './src-files.mjs';
 
 /** True when an import declaration brings in nothing but types. */
 function typeOnlyImport(decl) {
@@ -30,8 +18,7 @@ function typeOnlyImport(decl) {
 }
 
 const graph = new Map();
-for (const file of sources(root)) {
-  const sf = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
+for (const { file, sf } of parsedSources()) {
   const deps = [];
   for (const st of sf.statements) {
     let spec = null;

@@ -2,28 +2,16 @@
 // src/errors.ts (part of `npm run lint`): errors.ts holds every error reply, so each text is
 // written once and can be checked against Redis in one place. Comments do not count; string
 // literals, no-substitution template literals and template heads do.
-import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { parsedSources, root } from './src-files.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'src');
 const allowed = path.join(root, 'errors.ts');
 const PREFIXES = ['ERR ', 'NOPERM ', 'WRONGTYPE ', 'NOAUTH ', 'OOM ', 'MISCONF ', 'EXECABORT ', 'WRONGPASS ', 'BUSY ', 'NOSCRIPT '];
 
-function sources(dir) {
-  const out = [];
-  for (const name of fs.readdirSync(dir)) {
-    const p = path.join(dir, name);
-    if (fs.statSync(p).isDirectory()) out.push(...sources(p));
-    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
-
 const found = [];
-for (const file of sources(root)) {
+for (const { file, sf } of parsedSources()) {
   if (file === allowed) continue;
-  const sf = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const visit = (node) => {
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node)) {
       const text = node.text;
