@@ -195,7 +195,6 @@ export class ClientLimits {
    * share of the clients so that all are seen about once a second: `perCall` of them, at least 5.
    */
   cron(perCall: number): void {
-    const now = this.server.clock.now();
     const clients = this.server.clients;
     let n = Math.min(clients.size, Math.max(5, Math.ceil(perCall)));
     while (n-- > 0) {
@@ -208,17 +207,7 @@ export class ClientLimits {
       }
       const c = next.value;
       if (c.closed || c.closingAsap) continue;
-      if (c.softLimitSince !== 0 || this.outputBytes(c) >= this.checkFloor(c)) {
-        if (this.outputOverLimit(c, now)) {
-          this.outputDisconnections++;
-          this.server.warnFolded('output buffer limit', () => `Client ${c.describe()} closed for overcoming of output buffer limits.`);
-          c.closingAsap = true;
-          this.forget(c);
-          c.close();
-          continue;
-        }
-      }
-      this.update(c);
+      if (!this.enforceOutput(c)) this.update(c);
     }
   }
 }

@@ -174,8 +174,7 @@ export class Client {
     if (this.out.len > 0) {
       // SECURITY: a client that does not read its replies may not make the server hold them
       // without bound (client-output-buffer-limit; before login, a few KB).
-      const limits = this.server.clientLimits;
-      if (this.out.len + this.socket.writableLength >= limits.checkFloor(this) && limits.enforceOutput(this)) {
+      if (this.server.clientLimits.enforceOutput(this)) {
         this.close();
         return;
       }
