@@ -82,6 +82,42 @@ describe('attacks against a real process', () => {
     }
   });
 
+  it('clients declaring huge arguments are evicted under maxmemory-clients; no key is evicted', async () => {
+    const s = await startChild(['--maxmemory', '200mb', '--maxmemory-policy', 'allkeys-lru', '--maxmemory-clients', '50mb']);
+    const ctl = await RawConn.connect(s.port);
+    const attackers: net.Socket[] = [];
+    try {
+      assert.equal(await ctl.call('CLIENT', 'NO-EVICT', 'on'), '+OK\r\n');
+      let batch = '';
+      for (let i = 0; i < 10000; i++) batch += `SET key:${i} ${'v'.repeat(100)}\r\n`;
+      ctl.write(batch);
+      await waitFor(() => ctl.buffered.length >= 10000 * 5, 10000, 'the keys to be written');
+      ctl.close();
+      const ctl2 = await RawConn.connect(s.port);
+      // Each declares a 100 MB argument and sends a little of it: the server reserves the whole
+      // argument, which counts as that client's memory.
+      let closed = 0;
+      for (let i = 0; i < 10; i++) {
+        const sock = net.connect({ port: s.port, host: '127.0.0.1' });
+        sockets.push(sock);
+        attackers.push(sock);
+        sock.on('error', () => {});
+        sock.on('close', () => closed++);
+        sock.write(`*2\r\n$3\r\nGET\r\n$100000000\r\n${'x'.repeat(64 * 1024)}`);
+      }
+      await waitFor(async () => Number(/evicted_clients:(\d+)/.exec(await ctl2.call('INFO', 'stats'))![1]) >= 10, 20000, 'the attackers to be evicted');
+      await waitFor(() => closed === 10, 10000, 'the attackers to see their connections closed');
+      assert.equal(await ctl2.call('DBSIZE'), ':10000\r\n');
+      const stats = await ctl2.call('INFO', 'everything');
+      assert.equal(infoField(stats, 'evicted_keys'), 0);
+      assert.ok(infoField(stats, 'mem_clients_normal') < 1024 * 1024, stats);
+      ctl2.close();
+    } finally {
+      for (const a of attackers) a.destroy();
+      await stop(s);
+    }
+  });
+
   it('400 connections under ulimit -n 300 leave the server answering', async () => {
     const s = await startChild([], 300);
     const ctl = await RawConn.connect(s.port);
