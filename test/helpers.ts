@@ -331,10 +331,10 @@ function opened<K extends keyof Pair>(p: Partial<Pair>, k: K): Pair[K] {
  * Registers before/after hooks in the current describe that start an in-process Redoubt (`t`)
  * and a reference redis-server (`ref`), and stop them afterwards.
  */
-export function differentialServers(): { readonly t: TestServer; readonly ref: RefServer } {
+export function differentialServers(config: Record<string, string> = {}): { readonly t: TestServer; readonly ref: RefServer } {
   const p: Partial<Pair> = {};
   before(async () => {
-    p.t = await startServer();
+    p.t = await startServer(config);
     p.ref = await startRedis();
   });
   after(() => closePair(p));

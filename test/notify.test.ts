@@ -16,6 +16,10 @@ async function events(port: number, flags: string, cmds: string[][]): Promise<st
   const c = await RawConn.connect(port);
   const s = await RawConn.connect(port);
   try {
+    // Keys a command list leaves expired-but-present must not be reclaimed by an active expiry
+    // cycle mid-run: its timing differs between the two servers, so it is off while they run.
+    assert.equal(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), '+OK\r\n');
+    await c.call('FLUSHALL');
     const log: string[] = [];
     log.push(await c.call('CONFIG', 'SET', 'notify-keyspace-events', flags));
     log.push(await s.call('PSUBSCRIBE', '*'));
@@ -27,6 +31,7 @@ async function events(port: number, flags: string, cmds: string[][]): Promise<st
       log.push(m);
     }
     log.push(await c.call('CONFIG', 'SET', 'notify-keyspace-events', ''));
+    await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
     return log;
   } finally {
     c.close();
@@ -35,11 +40,11 @@ async function events(port: number, flags: string, cmds: string[][]): Promise<st
 }
 
 describe('differential: keyspace notifications', { skip: SKIP }, () => {
-  const servers = differentialServers();
+  const servers = differentialServers({ 'enable-debug-command': 'yes' });
 
   async function same(flags: string, cmds: string[][]): Promise<void> {
-    const x = await events(servers.t.port, flags, [['FLUSHALL'], ...cmds]);
-    const y = await events(servers.ref.port, flags, [['FLUSHALL'], ...cmds]);
+    const x = await events(servers.t.port, flags, cmds);
+    const y = await events(servers.ref.port, flags, cmds);
     assert.deepEqual(x, y);
   }
 
