@@ -157,7 +157,6 @@ async function main(argv: string[]): Promise<number> {
       log.warning(`Failed to write PID file: ${(e as Error).message}`);
     }
   }
-  log.notice(config.num('tls-port') !== 0 ? (config.num('port') !== 0 ? 'Ready to accept connections tcp and tls' : 'Ready to accept connections tls') : 'Ready to accept connections tcp');
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) return;
@@ -178,6 +177,9 @@ async function main(argv: string[]): Promise<number> {
   server.onShutdown = () => process.exit(0);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // "Ready" only once the signal handlers are in: a supervisor that signals as soon as it reads
+  // the line must not meet the default action (immediate death, no shutdown).
+  log.notice(config.num('tls-port') !== 0 ? (config.num('port') !== 0 ? 'Ready to accept connections tcp and tls' : 'Ready to accept connections tls') : 'Ready to accept connections tcp');
   // A bug that escapes every handler ends the process, as an assertion ends Redis; the report goes
   // to the log (not only to stderr, which a service manager may drop) before it exits.
   process.on('uncaughtException', (e) => {
