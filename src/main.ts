@@ -5,6 +5,7 @@ import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { loadConfig, ConfigFileError, type LoadedConfig } from './config/loader.js';
 import { Server } from './server/server.js';
+import { buildCommandTable } from './commands/index.js';
 import { REDOUBT_VERSION, REDIS_VERSION } from './version.js';
 import { User, mergeSelectorArgs, ruleErrorText } from './acl/users.js';
 import { hasSpaces } from './acl/selector.js';
@@ -59,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const { config } = loaded;
-  const server = new Server(config, { configFile: loaded.file });
+  const server = new Server(config, { configFile: loaded.file, table: buildCommandTable() });
   // rename-command is checked against the command table before anything starts.
   for (const r of loaded.renames) {
     const renamed = server.table.rename(r.from, r.to);

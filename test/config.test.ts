@@ -11,6 +11,7 @@ import { rewriteConfigText } from '../src/config/rewrite.js';
 import { CONFIG_TABLE } from '../src/config/schema.js';
 import { Logger } from '../src/server/log.js';
 import { Server } from '../src/server/server.js';
+import { buildCommandTable } from '../src/commands/index.js';
 import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
 
 const HAVE_REDIS = haveRedis();
@@ -458,7 +459,7 @@ describe('CONFIG REWRITE', () => {
     const loaded = loadConfig([file, '--port', '0', '--bind', '127.0.0.1']);
     const log = new Logger();
     log.file = '/dev/null';
-    const server = new Server(loaded.config, { configFile: loaded.file, log });
+    const server = new Server(loaded.config, { configFile: loaded.file, log, table: buildCommandTable() });
     await server.listen();
     const c = await RawConn.connect(server.boundPorts[0]!);
     try {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config/loader.js';
 import { Logger } from '../src/server/log.js';
 import { Server } from '../src/server/server.js';
+import { buildCommandTable } from '../src/commands/index.js';
 import { REDOUBT_VERSION } from '../src/version.js';
 import { RawConn, closePair, differentialPair, freePort, haveRedis, sameReplies, startRedis, startServer, waitAccepting, type Pair } from './helpers.js';
 
@@ -480,7 +481,7 @@ describe('a bare `save` line in a config file', { skip: SKIP }, () => {
     const log = new Logger();
     log.file = '/dev/null';
     log.sink = () => {};
-    const server = new Server(config, { log });
+    const server = new Server(config, { log, table: buildCommandTable() });
     await server.listen();
     try {
       const c = await RawConn.connect(server.boundPorts[0]!);

@@ -11,6 +11,7 @@ import { after, before } from 'node:test';
 import { Config } from '../src/config/config.js';
 import { Logger } from '../src/server/log.js';
 import { Server } from '../src/server/server.js';
+import { buildCommandTable } from '../src/commands/index.js';
 import type { Clock } from '../src/store/clock.js';
 
 export interface TestServer {
@@ -34,7 +35,7 @@ export async function startServer(settings: Record<string, string> = {}, clock?:
   const logs: string[] = [];
   log.file = '/dev/null';
   log.sink = (l) => logs.push(l);
-  const server = new Server(config, clock ? { clock, log } : { log });
+  const server = new Server(config, clock ? { clock, log, table: buildCommandTable() } : { log, table: buildCommandTable() });
   await server.listen();
   return { server, port: server.boundPorts[0]!, logs, close: () => server.close() };
 }

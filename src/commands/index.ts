@@ -1,5 +1,7 @@
-// Every command group. The command table joins these handlers with the metadata in meta.ts.
+// Every command group. The command table joins these handlers with the metadata in meta.ts;
+// main.ts builds it here and injects it into the server, which imports no command module.
 import type { HandlerMap } from './types.js';
+import { CommandTable } from './table.js';
 import { aclCommands } from './acl.js';
 import { bitmapCommands } from './bitmap.js';
 import { configCommands } from './config.js';
@@ -33,3 +35,8 @@ export const ALL_GROUPS: HandlerMap[] = [
   transactionsCommands,
   zsetCommands,
 ];
+
+/** A fresh command table of every group (main.ts builds one and gives it to the server). */
+export function buildCommandTable(): CommandTable {
+  return new CommandTable(ALL_GROUPS);
+}

@@ -4,9 +4,8 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import type { Config } from '../config/config.js';
 import { CONFIG_TABLE } from '../config/schema.js';
-import { CommandTable } from '../commands/table.js';
+import type { CommandTable } from '../commands/table.js';
 import type { Command } from '../commands/types.js';
-import { ALL_GROUPS } from '../commands/index.js';
 import { reprArg, type ParserLimits } from '../protocol/parser.js';
 import { systemClock, type Clock } from '../store/clock.js';
 import { Keyspace } from '../store/db.js';
@@ -44,6 +43,8 @@ import { certificateCommonName, printableName } from '../tls/identity.js';
 
 
 export interface ServerOptions {
+  /** The command table (built by main.ts from every command group; the server does not import them). */
+  table: CommandTable;
   clock?: Clock;
   log?: Logger;
   /** Path of the config file, for INFO config_file and CONFIG REWRITE. */
@@ -125,7 +126,7 @@ export class Server implements ListenerHost {
 
   constructor(
     readonly config: Config,
-    opts: ServerOptions = {},
+    opts: ServerOptions,
   ) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? new Logger();
@@ -172,7 +173,7 @@ export class Server implements ListenerHost {
       const allowed = clientsAllowed(this.fdLimit, this.fdsAtStart);
       if ((v as number) > allowed) throw new Error(`The operating system is not able to handle the specified number of clients, try with ${allowed}`);
     });
-    this.table = new CommandTable(ALL_GROUPS);
+    this.table = opts.table;
     this.dispatcher = new Dispatcher(this);
     this.pubsub = new PubSub(this);
     this.pause = new PauseState(this);
