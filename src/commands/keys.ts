@@ -8,7 +8,7 @@ import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import { typeName, type Db, type Value } from '../store/db.js';
-import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
+import { globMatch } from '../store/glob.js';
 import { parseCursor } from '../store/scan.js';
 import { is, parseBigInt, parseInteger } from './args.js';
 import type { HandlerMap } from './types.js';
@@ -50,16 +50,6 @@ function intArg(c: Client, arg: string, msg?: string): number | null {
     return null;
   }
   return v;
-}
-
-/** A pattern for KEYS / SCAN MATCH, or null after replying (SECURITY: length cap). */
-function patternOk(c: Client, pat: string): boolean {
-  // SECURITY: glob patterns are capped (SECURITY.md "limits"); Redis has no such cap.
-  if (pat.length > GLOB_MAX_PATTERN) {
-    c.out.error(err.patternTooLong(GLOB_MAX_PATTERN));
-    return false;
-  }
-  return true;
 }
 
 /** After a generic write: WATCH invalidation and the keyspace event Redis sends. */
@@ -412,7 +402,6 @@ export function parseScanOptions(c: Client, argv: string[], start: number, allow
       return null;
     }
   }
-  if (o.pat !== null && !patternOk(c, o.pat)) return null;
   return o;
 }
 
@@ -440,7 +429,6 @@ export const keysCommands: HandlerMap = {
   // KEYS pattern: expired keys are left out (and left for expiry to remove).
   keys(c, argv) {
     const pat = argv[1]!;
-    if (!patternOk(c, pat)) return;
     const db = c.db;
     const all = pat === '*';
     const found: string[] = [];

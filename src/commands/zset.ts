@@ -14,7 +14,7 @@ import { formatDouble, type ReplyWriter } from '../protocol/writer.js';
 import type { Server } from '../server/server.js';
 import { timeoutDeadline } from '../server/blocking.js';
 import type { Db, Value } from '../store/db.js';
-import { GLOB_MAX_PATTERN, globMatch } from '../store/glob.js';
+import { globMatch } from '../store/glob.js';
 import { parseCursor } from '../store/scan.js';
 import type { SetValue } from '../store/types/set.js';
 import { ZSet, type LexBound } from '../store/types/zset.js';
@@ -1339,11 +1339,6 @@ export const zsetCommands: HandlerMap = {
         c.out.error(SYNTAX);
         return;
       }
-    }
-    // SECURITY: glob patterns are capped (SECURITY.md "limits"); Redis has no such cap.
-    if (pat !== null && pat.length > GLOB_MAX_PATTERN) {
-      c.out.error(err.patternTooLong(GLOB_MAX_PATTERN));
-      return;
     }
     const found: string[] = [];
     const scores: number[] = [];

@@ -8,9 +8,19 @@
 //   sort below 0x00 ("[a-\xff]" is the range \xff..a);
 // - `\x` inside a class compares case-sensitively even with nocase;
 // - an unterminated class extends to the end of the pattern; "[a-]" is the range a..].
+//
+// Caps, applied here so that every caller (KEYS, the SCAN family, pub/sub patterns, PUBSUB
+// CHANNELS, CONFIG GET, COMMAND LIST FILTERBY PATTERN, ACL key and channel patterns) gets them;
+// a pattern past a cap matches nothing, it is not an error:
+// - Redis's: matching gives up (no match) on reaching the 1001st `*` group that is not at the end
+//   of the pattern (stringmatchlen's nesting limit; a trailing `*` still matches);
+// - Redoubt's own (SECURITY, a deliberate difference): a pattern longer than GLOB_MAX_PATTERN
+//   matches nothing, which bounds the matcher's work at GLOB_MAX_PATTERN steps per string byte.
 
-/** Patterns longer than this are refused before matching (SECURITY.md "limits"). */
+/** Patterns longer than this match nothing (Redoubt's limit; Redis has none). */
 export const GLOB_MAX_PATTERN = 64 * 1024;
+/** The most `*` groups matching may pass before giving up (Redis's nesting limit). */
+export const GLOB_MAX_STARS = 1000;
 
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
@@ -67,17 +77,22 @@ function matchClass(pat: string, p: number, ch: number, nocase: boolean): [numbe
 export function globMatch(pat: string, str: string, nocase = false): boolean {
   const plen = pat.length;
   const slen = str.length;
+  // SECURITY: the length cap bounds the work of every caller (see the module comment).
+  if (plen > GLOB_MAX_PATTERN) return false;
   if (slen === 0) return plen === 0;
   let p = 0;
   let s = 0;
   let starP = -1; // pattern index just after the last '*'
   let starS = 0; // string index that '*' is currently extended to
+  let stars = 0; // '*' groups passed (a mismatch only ever resumes after the last one)
   while (s < slen || p < plen) {
     if (p < plen) {
       const c = pat.charCodeAt(p);
       if (c === 42 /* * */) {
         while (p < plen && pat.charCodeAt(p) === 42) p++;
         if (p === plen) return true;
+        // SECURITY: Redis's nesting limit, as it applies it: no match past it.
+        if (++stars > GLOB_MAX_STARS) return false;
         starP = p;
         starS = s;
         continue;
