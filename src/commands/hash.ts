@@ -5,12 +5,10 @@ import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import type { Db, Value } from '../store/db.js';
-import { globMatch } from '../store/glob.js';
-import { parseCursor, type ScanSource } from '../store/scan.js';
 import { HashValue, type HashLimits } from '../store/types/hash.js';
 import { is, parseBigInt } from './args.js';
-import { parseScanOptions } from './keys.js';
 import { incrByFloatText, parseLongDouble } from './ldouble.js';
+import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
 import type { HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
@@ -101,50 +99,6 @@ function replyAll(c: Client, h: HashValue | null, fields: boolean, values: boole
     if (fields) out.bulk(all[i]!);
     if (values) out.bulk(all[i + 1]!);
   }
-}
-
-/** What HSCAN/SSCAN walk: a collection and how to reply with one of its elements. */
-export interface ScanTarget {
-  /**
-   * Returned whole in one call with cursor 0: small encodings (listpack, intset), as Redis
-   * does, and small values in Redoubt's flat layout (SCAN allows it; the cursor differs).
-   */
-  whole: boolean;
-  /** Every element in reply order (used when whole). */
-  all(): Iterable<string>;
-  source(): ScanSource<string>;
-  /** Writes an element's reply items into out (the value follows the field for a hash); false when it is gone. */
-  emit(member: string, out: string[]): boolean;
-}
-
-/**
- * HSCAN / SSCAN key cursor [MATCH pattern] [COUNT count]. The key was found by the caller; the
- * cursor was checked first, as Redis does. Cursors of big collections come from store/scan.ts
- * (live iterators), not Redis's bucket cursors: the guarantees are the same, the numbers differ.
- */
-export function scanCollection(c: Client, argv: string[], server: Server, cursor: bigint, t: ScanTarget): void {
-  const opts = parseScanOptions(c, argv, 3, false);
-  if (opts === null) return;
-  const { count, pat } = opts;
-  const found: string[] = [];
-  let next = '0';
-  if (t.whole) {
-    for (const m of t.all()) if (pat === null || globMatch(pat, m)) t.emit(m, found);
-  } else {
-    next = server.ks.scanCursors.scan(t.source(), cursor, count, (m) => {
-      if (pat === null || globMatch(pat, m)) t.emit(m, found);
-    });
-  }
-  c.out.array(2);
-  c.out.bulk(next);
-  c.out.bulks(found);
-}
-
-/** The cursor argument, or null after replying "invalid cursor". */
-export function scanCursorArg(c: Client, arg: string): bigint | null {
-  const cursor = parseCursor(arg);
-  if (cursor === null) c.out.error(err.invalidCursor());
-  return cursor;
 }
 
 /** A count argument in [-LONG_MAX, LONG_MAX] (getRangeLongFromObjectOrReply); null after replying. */
@@ -428,32 +382,29 @@ export const hashCommands: HandlerMap = {
     c.out.bulkOrNull(h === null ? null : h.fieldAt(h.randomIndex()));
   },
 
-  // HSCAN key cursor [MATCH pattern] [COUNT count]: a listpack hash is returned whole.
+  // HSCAN key cursor [MATCH pattern] [COUNT count]: a listpack hash is returned whole
+  // (commands/scan.ts).
   hscan(c, argv, server) {
     const cursor = scanCursorArg(c, argv[2]!);
     if (cursor === null) return;
     const h = readHash(c, argv[1]!);
     if (h === undefined) return;
     if (h === null) {
-      c.out.array(2);
-      c.out.bulk('0');
-      c.out.array(0);
+      emptyScan(c);
       return;
     }
-    scanCollection(c, argv, server, cursor, {
-      whole: h.listpack || h.small,
-      all: () => {
-        const all = h.pairs();
-        const fields: string[] = [];
-        for (let i = 0; i < all.length; i += 2) fields.push(all[i]!);
-        return fields;
-      },
+    scanGeneric(c, argv, server, cursor, false, {
+      whole:
+        h.listpack || h.small
+          ? (visit) => {
+              const all = h.pairs();
+              for (let i = 0; i < all.length; i += 2) visit(all[i]!, all[i + 1]!);
+            }
+          : null,
       source: () => h.scanSource(),
       emit(f, out) {
         const v = h.get(f);
-        if (v === undefined) return false;
-        out.push(f, v);
-        return true;
+        if (v !== undefined) out.push(f, v);
       },
     });
   },

@@ -9,8 +9,8 @@ import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import { typeName, type Db, type Value } from '../store/db.js';
 import { globMatch } from '../store/glob.js';
-import { parseCursor } from '../store/scan.js';
 import { is, parseBigInt, parseInteger } from './args.js';
+import { scanCursorArg, scanGeneric } from './scan.js';
 import type { HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
@@ -362,49 +362,6 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   c.out.ok();
 }
 
-export interface ScanOptions {
-  count: number;
-  /** null: match everything. */
-  pat: string | null;
-  type: string | null;
-}
-
-/**
- * SCAN-family options from argv[start]: COUNT n, MATCH pattern and (SCAN only) TYPE t, with
- * Redis's errors. Null after replying an error.
- */
-export function parseScanOptions(c: Client, argv: string[], start: number, allowType: boolean): ScanOptions | null {
-  const o: ScanOptions = { count: 10, pat: null, type: null };
-  for (let i = start; i < argv.length; i += 2) {
-    const opt = argv[i]!;
-    const val = argv[i + 1];
-    if (val === undefined) {
-      c.out.error(err.syntax());
-      return null;
-    }
-    if (is(opt, 'count')) {
-      const n = parseInteger(val);
-      if (n === null) {
-        c.out.error(err.notInteger());
-        return null;
-      }
-      if (n < 1) {
-        c.out.error(err.syntax());
-        return null;
-      }
-      o.count = n;
-    } else if (is(opt, 'match')) {
-      o.pat = val === '*' ? null : val;
-    } else if (allowType && is(opt, 'type')) {
-      o.type = val.toLowerCase();
-    } else {
-      c.out.error(err.syntax());
-      return null;
-    }
-  }
-  return o;
-}
-
 export const keysCommands: HandlerMap = {
   // DEL key [key ...]
   del: delKeys,
@@ -438,30 +395,21 @@ export const keysCommands: HandlerMap = {
     c.out.bulks(found);
   },
 
-  // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-  // Cursors come from store/scan.ts (live iterators with a fallback), not Redis's bucket
-  // cursors: the guarantees are the same, the numbers differ.
+  // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] (commands/scan.ts)
   scan(c, argv, server) {
-    const cursor = parseCursor(argv[1]!);
-    if (cursor === null) {
-      c.out.error(err.invalidCursor());
-      return;
-    }
-    const opts = parseScanOptions(c, argv, 2, true);
-    if (opts === null) return;
-    const { count, pat, type } = opts;
+    const cursor = scanCursorArg(c, argv[1]!);
+    if (cursor === null) return;
     const db = c.db;
-    const found: string[] = [];
-    const next = server.ks.scanCursors.scan(db.scanSource(), cursor, count, (k) => {
-      if (pat !== null && !globMatch(pat, k)) return;
-      const v = db.lookup(k); // expires the key if its time has passed
-      if (v === undefined) return;
-      if (type !== null && typeName(v) !== type) return;
-      found.push(k);
+    scanGeneric(c, argv, server, cursor, true, {
+      whole: null,
+      source: () => db.scanSource(),
+      emit(k, out, opts) {
+        const v = db.lookup(k); // expires the key if its time has passed
+        if (v === undefined) return;
+        if (opts.type !== null && typeName(v) !== opts.type) return;
+        out.push(k);
+      },
     });
-    c.out.array(2);
-    c.out.bulk(next);
-    c.out.bulks(found);
   },
 
   // RANDOMKEY

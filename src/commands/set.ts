@@ -9,7 +9,8 @@ import type { Server } from '../server/server.js';
 import type { Db, Value } from '../store/db.js';
 import { compareInts, isIntMember, SetValue } from '../store/types/set.js';
 import { is, parseBigInt } from './args.js';
-import { rangeCount, sampleSlots, scanCollection, scanCursorArg } from './hash.js';
+import { rangeCount, sampleSlots } from './hash.js';
+import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
 import type { HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
@@ -456,25 +457,27 @@ export const setCommands: HandlerMap = {
     sunionDiffGeneric(c, server, argv, 2, argv[1]!, true);
   },
 
-  // SSCAN key cursor [MATCH pattern] [COUNT count]: an intset is returned whole, ascending.
+  // SSCAN key cursor [MATCH pattern] [COUNT count]: an intset is returned whole, ascending
+  // (commands/scan.ts).
   sscan(c, argv, server) {
     const cursor = scanCursorArg(c, argv[2]!);
     if (cursor === null) return;
     const s = readSet(c, argv[1]!);
     if (s === undefined) return;
     if (s === null) {
-      c.out.array(2);
-      c.out.bulk('0');
-      c.out.array(0);
+      emptyScan(c);
       return;
     }
-    scanCollection(c, argv, server, cursor, {
-      whole: s.intset || s.small,
-      all: () => s.ordered(),
+    scanGeneric(c, argv, server, cursor, false, {
+      whole:
+        s.intset || s.small
+          ? (visit) => {
+              for (const m of s.ordered()) visit(m);
+            }
+          : null,
       source: () => s.scanSource(),
       emit(m, out) {
         out.push(m);
-        return true;
       },
     });
   },

@@ -14,11 +14,10 @@ import { formatDouble, type ReplyWriter } from '../protocol/writer.js';
 import type { Server } from '../server/server.js';
 import { timeoutDeadline } from '../server/blocking.js';
 import type { Db, Value } from '../store/db.js';
-import { globMatch } from '../store/glob.js';
-import { parseCursor } from '../store/scan.js';
 import type { SetValue } from '../store/types/set.js';
 import { ZSet, type LexBound } from '../store/types/zset.js';
 import { is, parseBigInt, parseInteger, parseMpopArgs } from './args.js';
+import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
 import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
@@ -1300,72 +1299,26 @@ export const zsetCommands: HandlerMap = {
     zsetOp(c, argv, server, null, 1, OP_INTER, true);
   },
 
-  // ZSCAN key cursor [MATCH pattern] [COUNT count]
+  // ZSCAN key cursor [MATCH pattern] [COUNT count] (commands/scan.ts)
   // A small (listpack) set is returned whole with cursor 0, as Redis does; a big one is walked
   // with store/scan.ts cursors over its member dict.
   zscan(c, argv, server) {
-    const cursor = parseCursor(argv[2]!);
-    if (cursor === null) {
-      c.out.error(err.invalidCursor());
-      return;
-    }
+    const cursor = scanCursorArg(c, argv[2]!);
+    if (cursor === null) return;
     const zs = getZset(c, argv[1]!, false);
     if (zs === undefined) return;
     if (zs === null) {
-      c.out.array(2);
-      c.out.bulk('0');
-      c.out.array(0);
+      emptyScan(c);
       return;
     }
-    let count = 10;
-    let pat: string | null = null;
-    for (let i = 3; i < argv.length; i++) {
-      const opt = argv[i]!;
-      const more = argv.length - i - 1;
-      if (is(opt, 'count') && more >= 1) {
-        const n = longArg(c, argv[i + 1]!);
-        if (n === null) return;
-        if (n < 1) {
-          c.out.error(SYNTAX);
-          return;
-        }
-        count = n;
-        i++;
-      } else if (is(opt, 'match') && more >= 1) {
-        pat = argv[i + 1]!;
-        if (pat === '*') pat = null;
-        i++;
-      } else {
-        c.out.error(SYNTAX);
-        return;
-      }
-    }
-    const found: string[] = [];
-    const scores: number[] = [];
-    let next = '0';
-    if (zs.listpack || zs.dict === null) {
-      zs.tree.forEach((m, s) => {
-        if (pat !== null && !globMatch(pat, m)) return;
-        found.push(m);
-        scores.push(s);
-      });
-    } else {
-      const dict = zs.dict;
-      next = server.ks.scanCursors.scan({ owner: dict, open: () => dict.keys(), removals: dict.removals }, cursor, count, (m: string) => {
-        if (pat !== null && !globMatch(pat, m)) return;
-        const s = dict.get(m);
-        if (s === undefined) return;
-        found.push(m);
-        scores.push(s);
-      });
-    }
-    const out = c.out;
-    out.array(2);
-    out.bulk(next);
-    out.array(found.length * 2);
-    for (let i = 0; i < found.length; i++) {
-      out.bulk(found[i]!);
-      out.bulk(formatDouble(scores[i]!)); // a bulk string in both protocols
-    }
+    const dict = zs.listpack ? null : zs.dict;
+    scanGeneric(c, argv, server, cursor, false, {
+      whole: dict === null ? (visit) => zs.tree.forEach(visit) : null,
+      source: () => ({ owner: dict!, open: () => dict!.keys(), removals: dict!.removals }),
+      emit(m, out) {
+        const s = dict!.get(m);
+        if (s !== undefined) out.push(m, formatDouble(s)); // a bulk string in both protocols
+      },
+    });
   },
 };

@@ -73,6 +73,8 @@ export class Aof {
   private rewriteBaseSize = 0;
   private lastFsync = 0;
   private fsyncInFlight = false;
+  /** everysec's background sync (node:fs fdatasync); a seam for tests that observe the calls. */
+  backgroundSync: (fd: number, done: (e: NodeJS.ErrnoException | null) => void) => void = fdatasync;
   delayedFsync = 0;
   lastWriteStatus: 'ok' | 'err' = 'ok';
   /** The last write error's message, for the MISCONF error writes get meanwhile. */
@@ -434,7 +436,7 @@ export class Aof {
         this.fsyncInFlight = true;
         const fd = this.fd;
         this.lastFsync = now;
-        fdatasync(fd, (e) => {
+        this.backgroundSync(fd, (e) => {
           this.fsyncInFlight = false;
           if (e !== null && fd === this.fd) this.writeFailed(e);
         });
