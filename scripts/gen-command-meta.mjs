@@ -2,7 +2,8 @@
 // Regenerates src/commands/meta.ts from a running redis-server 7.0.15 (the oracle):
 //   node scripts/gen-command-meta.mjs PORT
 // Only facts are taken (arity, flags, ACL categories, key specs, tips, subcommands, and the
-// syntax part of COMMAND DOCS: group, since, arguments). No summaries or other prose.
+// syntax part of COMMAND DOCS: group, since, doc_flags, deprecated_since, arguments). No
+// summaries, complexity texts, history or replaced_by: those are prose.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
@@ -17,6 +18,8 @@ function info(c) {
 }
 function docs(d) {
   const out = { group: d.group, since: d.since };
+  if (d.doc_flags) out.doc_flags = d.doc_flags;
+  if (d.deprecated_since) out.deprecated_since = d.deprecated_since;
   if (d.arguments) out.arguments = d.arguments;
   if (d.subcommands) out.subcommands = Object.fromEntries(Object.entries(d.subcommands).map(([k, v]) => [k, docs(v)]));
   return out;

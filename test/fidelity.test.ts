@@ -511,3 +511,50 @@ describe('a bare `save` line in a config file', { skip: SKIP }, () => {
     });
   }
 });
+
+describe('COMMAND DOCS facts', { skip: SKIP }, () => {
+  const pair = differentialPair();
+  const PROSE = new Set(['summary', 'complexity', 'replaced_by', 'history']);
+  /** A docs map (flat key/value array) without Redis's prose fields, subcommands included. */
+  const facts = (m: Resp[]): Resp[] => {
+    const out: Resp[] = [];
+    for (let i = 0; i < m.length; i += 2) {
+      const k = m[i] as string;
+      if (PROSE.has(k)) continue;
+      if (k === 'subcommands') {
+        const subs = m[i + 1] as Resp[];
+        const sorted: [string, Resp[]][] = [];
+        for (let j = 0; j < subs.length; j += 2) sorted.push([subs[j] as string, facts(subs[j + 1] as Resp[])]);
+        sorted.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+        out.push(k, sorted.flat());
+      } else {
+        out.push(k, m[i + 1] as Resp);
+      }
+    }
+    return out;
+  };
+
+  it('doc_flags and deprecated_since as Redis gives them, in its order, with the prose left out', async () => {
+    const { a, b } = pair;
+    for (const name of ['getset', 'rpoplpush', 'zrangebyscore', 'debug', 'get', 'object', 'hmset']) {
+      const [x, y] = [parse(await a.call('COMMAND', 'DOCS', name)) as Resp[], parse(await b.call('COMMAND', 'DOCS', name)) as Resp[]];
+      assert.ok(Array.isArray(x[1]) && Array.isArray(y[1]), `${name}: ${JSON.stringify([x, y])}`);
+      assert.deepEqual(facts(x[1] as Resp[]), facts(y[1] as Resp[]), name);
+    }
+    const getset = parse(await a.call('COMMAND', 'DOCS', 'getset')) as Resp[];
+    const d = getset[1] as Resp[];
+    assert.deepEqual(d.slice(4, 8), ['doc_flags', ['deprecated'], 'deprecated_since', '6.2.0']);
+  });
+
+  it('RESP3: doc_flags is a set of simple strings, as Redis sends it', async () => {
+    const { a, b } = pair;
+    const x = await a.call('HELLO', '3');
+    const y = await b.call('HELLO', '3');
+    assert.ok(x.startsWith('%') && y.startsWith('%'));
+    const flags = '$9\r\ndoc_flags\r\n~1\r\n+syscmd\r\n';
+    assert.ok((await b.call('COMMAND', 'DOCS', 'debug')).includes(flags));
+    assert.ok((await a.call('COMMAND', 'DOCS', 'debug')).includes(flags));
+    await a.call('HELLO', '2');
+    await b.call('HELLO', '2');
+  });
+});

@@ -68,15 +68,25 @@ function writeKeySpec(out: ReplyWriter, ks: KeySpec): void {
   }
 }
 
-/** COMMAND DOCS for one command: only the facts meta.ts keeps (group, since, arguments). */
+/** COMMAND DOCS for one command: only the facts meta.ts keeps (group, since, doc flags, deprecation, arguments). */
 function writeDocs(out: ReplyWriter, docs: CommandDocs | undefined): void {
   const d = docs ?? { group: 'generic', since: '1.0.0' };
   const subs = d.subcommands === undefined ? [] : Object.entries(d.subcommands);
-  out.map(2 + (d.arguments !== undefined ? 1 : 0) + (subs.length > 0 ? 1 : 0));
+  const fields = 2 + (d.doc_flags !== undefined ? 1 : 0) + (d.deprecated_since !== undefined ? 1 : 0);
+  out.map(fields + (d.arguments !== undefined ? 1 : 0) + (subs.length > 0 ? 1 : 0));
   out.bulk('since');
   out.bulk(d.since);
   out.bulk('group');
   out.bulk(d.group);
+  if (d.doc_flags !== undefined) {
+    out.bulk('doc_flags');
+    out.set(d.doc_flags.length);
+    for (const f of d.doc_flags) out.simple(f);
+  }
+  if (d.deprecated_since !== undefined) {
+    out.bulk('deprecated_since');
+    out.bulk(d.deprecated_since);
+  }
   if (d.arguments !== undefined) {
     out.bulk('arguments');
     writeDocArgs(out, d.arguments);

@@ -31,6 +31,9 @@ export interface CommandMeta {
 export interface CommandDocs {
   group: string;
   since: string;
+  /** "deprecated", "syscmd". */
+  doc_flags?: string[];
+  deprecated_since?: string;
   arguments?: unknown[];
   subcommands?: Record<string, CommandDocs>;
 }
