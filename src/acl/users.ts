@@ -234,13 +234,36 @@ export function mergeSelectorArgs(args: readonly string[]): string[] | { unmatch
   return open >= 0 ? { unmatched: open } : out;
 }
 
+/**
+ * Told of each change of the user set as it is made (the server closes the sessions the change
+ * invalidates: acl/sessions.ts). `by` is the connection whose command made the change, null for none.
+ */
+export interface UserListener {
+  /** An existing user is about to take `next`'s rules (ACL SETUSER). */
+  changing(user: User, next: User, by: unknown): void;
+  /** A user's rules changed (ACL SETUSER). */
+  changed(user: User, by: unknown): void;
+  /** A user was deleted (ACL DELUSER) or replaced (ACL LOAD). */
+  removed(user: User, by: unknown): void;
+}
+
 export class Users {
+  /**
+   * By name. Changes go through commit, delete and replaceAll, which tell the listener; main.ts
+   * (start-up users, before any connection) and CLIENT KILL USER still reach the map itself.
+   */
   readonly users = new Map<string, User>();
   /** `acl-pubsub-default allchannels`: new users and `reset` get &*. */
   allChannelsDefault = false;
+  private listener: UserListener | null = null;
 
   constructor() {
     this.users.set('default', Users.makeDefault());
+  }
+
+  /** Sets the one listener told of user changes. */
+  listen(listener: UserListener): void {
+    this.listener = listener;
   }
 
   static makeDefault(): User {
@@ -259,6 +282,10 @@ export class Users {
 
   get(name: string): User | undefined {
     return this.users.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.users.has(name);
   }
 
   /** Users in Redis's order (byte order of the names). */
@@ -305,15 +332,30 @@ export class Users {
     return u;
   }
 
-  /** Makes a staged user live: an existing user object is updated in place (clients hold it). */
-  commit(staged: User): User {
+  /**
+   * Makes a staged user live: an existing user object is updated in place (clients hold it). `by`
+   * is the connection committing it (see UserListener).
+   */
+  commit(staged: User, by: unknown = null): User {
     const existing = this.users.get(staged.name);
     if (existing === undefined) {
       this.users.set(staged.name, staged);
+      this.listener?.changed(staged, by);
       return staged;
     }
+    this.listener?.changing(existing, staged, by);
     existing.copyFrom(staged);
+    this.listener?.changed(existing, by);
     return existing;
+  }
+
+  /** Deletes a user (ACL DELUSER; never the default user); false when there is none by that name. */
+  delete(name: string, by: unknown = null): boolean {
+    const u = this.users.get(name);
+    if (u === undefined || u === this.defaultUser) return false;
+    this.users.delete(name);
+    this.listener?.removed(u, by);
+    return true;
   }
 
   /**
@@ -368,10 +410,10 @@ export class Users {
 
   /**
    * Replaces the user set (ACL LOAD, aclfile at start-up). The default user object is kept and
-   * takes the new rules (a file without it gets a fresh default user). Returns the users removed
-   * or replaced, whose clients the caller disconnects.
+   * takes the new rules (a file without it gets a fresh default user). The users removed or
+   * replaced are reported to the listener as removed.
    */
-  replaceAll(next: Map<string, User>): User[] {
+  replaceAll(next: Map<string, User>, by: unknown = null): void {
     const gone: User[] = [];
     const def = this.defaultUser;
     def.copyFrom(next.get('default') ?? Users.makeDefault());
@@ -379,7 +421,7 @@ export class Users {
     this.users.clear();
     this.users.set('default', def);
     for (const [name, u] of next) if (name !== 'default') this.users.set(name, u);
-    return gone;
+    for (const u of gone) this.listener?.removed(u, by);
   }
 
   /** The ACL file text: "user <name> <rules>" per user, in byte order of the names. */

@@ -9,7 +9,6 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { err } from '../errors.js';
 import { is, parseInteger } from './args.js';
-import { helpReply } from './connection.js';
 import type { HandlerMap } from './types.js';
 
 const ACL_HELP = [
@@ -78,7 +77,7 @@ export function loadAclFile(server: Server, current: Client | null): string | nu
   }
   const parsed = server.users.parseFile(text, file);
   if (typeof parsed === 'string') return parsed;
-  for (const u of server.users.replaceAll(parsed)) server.disconnectUser(u, current);
+  server.users.replaceAll(parsed, current);
   return null;
 }
 
@@ -130,9 +129,7 @@ export const aclCommands: HandlerMap = {
       c.out.error(err.message(staged));
       return;
     }
-    const existing = server.users.get(name);
-    if (existing !== undefined) server.killRevokedSubscribers(existing, staged, c);
-    server.closeStaleLogins(server.users.commit(staged), c);
+    server.users.commit(staged, c);
     c.out.ok();
   },
 
@@ -146,11 +143,7 @@ export const aclCommands: HandlerMap = {
     }
     let deleted = 0;
     for (let j = 2; j < argv.length; j++) {
-      const u = server.users.get(argv[j]!);
-      if (u === undefined) continue;
-      server.users.users.delete(u.name);
-      server.disconnectUser(u, c);
-      deleted++;
+      if (server.users.delete(argv[j]!, c)) deleted++;
     }
     c.out.int(deleted);
   },
@@ -329,6 +322,6 @@ export const aclCommands: HandlerMap = {
 
   // ACL HELP
   'acl|help'(c) {
-    helpReply(c, ACL_HELP);
+    c.out.simples(ACL_HELP);
   },
 };

@@ -146,13 +146,13 @@ function configSet(client: Client, argv: string[], server: Server): void {
     }
     if (tlsUnchanged) {
       try {
-        server.reloadTls(true);
+        server.tls.reload(true);
       } catch (e) {
         client.out.error(setFailed(argv[2 + 2 * tlsAt]!, (e as Error).message));
         return;
       }
     }
-    if (defs.some((d) => d.name === 'requirepass')) server.closeStaleLogins(server.users.defaultUser, client);
+    if (defs.some((d) => d.name === 'requirepass')) server.sessions.closeStaleLogins(server.users.defaultUser, client);
     client.out.ok();
     return;
   }
@@ -165,7 +165,7 @@ function configSet(client: Client, argv: string[], server: Server): void {
   client.deferReply(
     serialized(server, () => applyWithListeners(server, argv, defs, fresh, first)).then((reply) => {
       if (reply === null) {
-        if (defs.some((d) => d.name === 'requirepass')) server.closeStaleLogins(server.users.defaultUser, client);
+        if (defs.some((d) => d.name === 'requirepass')) server.sessions.closeStaleLogins(server.users.defaultUser, client);
         return () => client.out.ok();
       }
       if (cmd !== undefined) cmd.stats.failed++;
@@ -313,8 +313,7 @@ function configRewrite(client: Client, _argv: string[], server: Server): void {
 }
 
 function configHelp(client: Client): void {
-  client.out.array(HELP.length);
-  for (const l of HELP) client.out.simple(l);
+  client.out.simples(HELP);
 }
 
 export const configCommands: HandlerMap = {

@@ -8,6 +8,7 @@
 // blocks inside it) reads as admitting IPv4 clients too, so it is refused unless the IPv4 entries
 // already admit all of them: `allow-from ::/0` is an error, `allow-from 0.0.0.0/0 ::/0` is not.
 import net from 'node:net';
+import type { Config } from '../config/config.js';
 import type { Logger } from '../server/log.js';
 
 /** Checks and normalizes an allow-from value; returns the error text, or the value as stored. */
@@ -142,6 +143,21 @@ export class AllowList {
     private readonly log: Logger,
     public intervalMs = 60_000,
   ) {}
+
+  /**
+   * The list of allow-from, kept current as it changes (each change logged); refusals are folded
+   * over auth-failure-log-interval, the window of AUTH failures.
+   */
+  static configured(log: Logger, config: Config): AllowList {
+    const a = new AllowList(log, config.num('auth-failure-log-interval') * 1000);
+    config.onChange('auth-failure-log-interval', (v) => (a.intervalMs = (v as number) * 1000));
+    a.set(config.str('allow-from'));
+    config.onChange('allow-from', (v) => {
+      a.set(v as string);
+      log.notice(v === '' ? 'allow-from cleared: connections are accepted from any address bind allows' : `allow-from set: connections are accepted only from ${v as string}`);
+    });
+    return a;
+  }
 
   set(value: string): void {
     const parsed = parseAllowFrom(value);

@@ -4,6 +4,7 @@
 // `auth-failure-log-interval` seconds; further failures are folded into one summary line at the end
 // of the window. When a window holds `auth-failure-spike-threshold` failures or more, one clear
 // warning names the top sources; it is raised again only after a quiet window.
+import type { Config } from '../config/config.js';
 import type { Logger } from '../server/log.js';
 
 export interface AuthWatchSettings {
@@ -34,6 +35,19 @@ export class AuthWatch {
     private readonly log: Logger,
     readonly settings: AuthWatchSettings,
   ) {}
+
+  /** An AuthWatch on the auth-failure-* directives, kept current as they change. */
+  static configured(log: Logger, config: Config): AuthWatch {
+    const settings = {
+      logLimit: config.num('auth-failure-log-limit'),
+      intervalSec: config.num('auth-failure-log-interval'),
+      spikeThreshold: config.num('auth-failure-spike-threshold'),
+    };
+    config.onChange('auth-failure-log-limit', (v) => (settings.logLimit = v as number));
+    config.onChange('auth-failure-log-interval', (v) => (settings.intervalSec = v as number));
+    config.onChange('auth-failure-spike-threshold', (v) => (settings.spikeThreshold = v as number));
+    return new AuthWatch(log, settings);
+  }
 
   /**
    * Records one failed authentication at `now` (ms) from `addr` ("ip:port") for `user` (already

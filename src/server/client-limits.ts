@@ -58,7 +58,19 @@ export class ClientLimits {
   /** Clients closed for their output buffer (INFO client_output_buffer_limit_disconnections). */
   outputDisconnections = 0;
 
-  constructor(private readonly server: Server) {}
+  /** Follows client-output-buffer-limit, maxmemory-clients and maxmemory (a lower limit evicts at once). */
+  constructor(private readonly server: Server) {
+    const config = server.config;
+    this.configureOutput(config.str('client-output-buffer-limit'));
+    config.onChange('client-output-buffer-limit', (v) => this.configureOutput(v as string));
+    const applyEviction = (): void => {
+      this.configureEviction(config.num('maxmemory-clients'), config.num('maxmemory'));
+      this.evict();
+    };
+    applyEviction();
+    config.onChange('maxmemory-clients', applyEviction);
+    config.onChange('maxmemory', applyEviction);
+  }
 
   /** client-output-buffer-limit's value: "normal h s secs slave h s secs pubsub h s secs". */
   configureOutput(value: string): void {

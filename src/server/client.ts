@@ -30,7 +30,7 @@ export class Client {
   /**
    * What logged this connection in: 'nopass' (no password was needed), 'cert' (certificate
    * login) or the SHA-256 digest of the password given. A change of the user that would refuse
-   * it now logs the connection out (Server.closeStaleLogins).
+   * it now logs the connection out (UserSessions.closeStaleLogins, acl/sessions.ts).
    */
   credential = 'nopass';
   readonly createdAt: number;

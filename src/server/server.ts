@@ -9,9 +9,9 @@ import type { Command } from '../commands/types.js';
 import { reprArg, type ParserLimits } from '../protocol/parser.js';
 import { systemClock, type Clock } from '../store/clock.js';
 import { Keyspace } from '../store/db.js';
-import { type User, Users, hashPassword } from '../acl/users.js';
+import { Users, hashPassword } from '../acl/users.js';
 import { AclLog } from '../acl/log.js';
-import { channelInList } from '../acl/selector.js';
+import { UserSessions } from '../acl/sessions.js';
 import { AuthWatch } from '../security/auth-watch.js';
 import { inTransaction } from '../commands/transactions.js';
 import { Client } from './client.js';
@@ -31,12 +31,12 @@ import { QUICKLIST_PACKED_THRESHOLD } from '../persistence/rdb/object.js';
 import { Propagator } from './propagate.js';
 import { Aof } from '../persistence/aof/aof.js';
 import { AllowList } from '../security/allow-list.js';
-import { loadTlsMaterial, materialChanged, TLS_CONTEXT_CONFIGS, TlsConfigError, type TlsMaterial } from '../tls/context.js';
+import type { TlsMaterial } from '../tls/context.js';
+import { TlsReloader } from '../tls/reloader.js';
 import { type BindAddress, parseBindAddresses } from './bind.js';
 import { Listeners, type ListenerHost, type Transport } from './listeners.js';
 
 export type { Transport } from './listeners.js';
-import { TlsEndpoint } from '../tls/endpoint.js';
 import { readIntoSharedBuffer } from './reads.js';
 import { certificateCommonName, printableName } from '../tls/identity.js';
 
@@ -57,8 +57,8 @@ export class Server implements ListenerHost {
   readonly ks: Keyspace;
   readonly table: CommandTable;
   readonly dispatcher: Dispatcher;
-  readonly stats = new ServerStats();
-  readonly slowlog = new SlowLog();
+  readonly stats: ServerStats;
+  readonly slowlog: SlowLog;
   readonly pause: PauseState;
   /** Clients blocked on keys (BLPOP, BZPOPMIN, ...). */
   readonly blocking: Blocking;
@@ -66,7 +66,7 @@ export class Server implements ListenerHost {
   /** maxmemory and eviction. */
   readonly memory: MemoryLimit;
   /** Client memory, output-buffer limits and client eviction. */
-  readonly clientLimits = new ClientLimits(this);
+  readonly clientLimits: ClientLimits;
   /** RDB snapshots: SAVE, BGSAVE, save points, loading. */
   readonly snapshots = new Snapshots(this);
   /** What write commands leave for the AOF (server/propagate.ts). */
@@ -75,6 +75,8 @@ export class Server implements ListenerHost {
   readonly aof: Aof;
   readonly monitors = new Set<Client>();
   readonly users = new Users();
+  /** Closes the sessions a change of the user set invalidates (told by `users`). */
+  readonly sessions = new UserSessions(this);
   readonly aclLog = new AclLog();
   readonly authWatch: AuthWatch;
   /** WATCH invalidation and keyspace notifications. */
@@ -87,12 +89,8 @@ export class Server implements ListenerHost {
   private nextClientId = 1;
   /** The listening sockets (TCP, TLS, unix socket). */
   private readonly listeners = new Listeners(this);
-  /** The TLS side of the TLS listeners; null while there is no TLS port. */
-  tls: TlsEndpoint | null = null;
-  private tlsReloadTimer: NodeJS.Timeout | null = null;
-  /** The last auto-reload failure logged (logged once until it changes). */
-  private tlsReloadError = '';
-  private tlsBuiltFrom = '';
+  /** The TLS side of the TLS listeners (its endpoint null while there is no TLS port) and its reloads. */
+  readonly tls: TlsReloader;
   readonly tlsStats = { handshakeFailures: 0, certLogins: 0, certLoginRefused: 0 };
   /** allow-from: the client networks a connection may come from. */
   readonly allowList: AllowList;
@@ -103,7 +101,6 @@ export class Server implements ListenerHost {
   /** Hot-path copies of config values, kept current by config listeners. */
   maxBulkLen: number;
   queryBufferLimit: number;
-  slowlogThreshold: number;
   lastSave: number;
   /** Ports actually listened on (port 0 in tests picks a free one). */
   get boundPorts(): number[] {
@@ -131,6 +128,8 @@ export class Server implements ListenerHost {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? new Logger();
     this.configFile = opts.configFile ?? null;
+    this.stats = new ServerStats(config);
+    this.slowlog = new SlowLog(config);
     this.ks = new Keyspace(config.num('databases'), this.clock);
     // Expired keys (lazy or active): WATCH invalidation and the "expired" keyspace event.
     this.propagator = new Propagator(this.ks);
@@ -159,15 +158,7 @@ export class Server implements ListenerHost {
         this.memory.makeRoom();
       }
     });
-    this.clientLimits.configureOutput(config.str('client-output-buffer-limit'));
-    config.onChange('client-output-buffer-limit', (v) => this.clientLimits.configureOutput(v as string));
-    const applyClientEviction = () => {
-      this.clientLimits.configureEviction(config.num('maxmemory-clients'), config.num('maxmemory'));
-      this.clientLimits.evict();
-    };
-    applyClientEviction();
-    config.onChange('maxmemory-clients', applyClientEviction);
-    config.onChange('maxmemory', applyClientEviction);
+    this.clientLimits = new ClientLimits(this);
     config.onChange('maxclients', (v) => {
       if (this.fdLimit === null) return;
       const allowed = clientsAllowed(this.fdLimit, this.fdsAtStart);
@@ -187,124 +178,31 @@ export class Server implements ListenerHost {
     this.runId = randomHex(40);
     this.maxBulkLen = config.num('proto-max-bulk-len');
     this.queryBufferLimit = config.num('client-query-buffer-limit');
-    this.slowlogThreshold = config.num('slowlog-log-slower-than');
-    config.onChange('slowlog-log-slower-than', (v) => (this.slowlogThreshold = v as number));
     config.onChange('proto-max-bulk-len', (v) => (this.maxBulkLen = v as number));
     config.onChange('client-query-buffer-limit', (v) => (this.queryBufferLimit = v as number));
-    const watch = {
-      logLimit: config.num('auth-failure-log-limit'),
-      intervalSec: config.num('auth-failure-log-interval'),
-      spikeThreshold: config.num('auth-failure-spike-threshold'),
-    };
-    this.authWatch = new AuthWatch(this.log, watch);
-    config.onChange('auth-failure-log-limit', (v) => (watch.logLimit = v as number));
-    config.onChange('auth-failure-log-interval', (v) => (watch.intervalSec = v as number));
-    config.onChange('auth-failure-spike-threshold', (v) => (watch.spikeThreshold = v as number));
+    this.authWatch = AuthWatch.configured(this.log, config);
+    this.users.listen(this.sessions);
+    // The user store does not read the config: its two settings are wired here. (A requirepass
+    // change is checked against open sessions by CONFIG SET once every value of it has applied.)
     this.users.allChannelsDefault = config.str('acl-pubsub-default') === 'allchannels';
     config.onChange('acl-pubsub-default', (v) => (this.users.allChannelsDefault = v === 'allchannels'));
     this.users.setRequirePass(config.str('requirepass'));
     config.onChange('requirepass', (v) => this.users.setRequirePass(v as string));
     config.onChange('loglevel', (v) => (this.log.level = v as string));
     config.onChange('hz', () => this.startCron());
-    this.stats.latencyTracking = config.bool('latency-tracking');
-    config.onChange('latency-tracking', (v) => (this.stats.latencyTracking = v as boolean));
-    this.stats.latencyMonitorUsec = config.num('latency-monitor-threshold') * 1000;
-    config.onChange('latency-monitor-threshold', (v) => (this.stats.latencyMonitorUsec = (v as number) * 1000));
     this.log.level = config.str('loglevel');
-    // Refusals are folded over the same window as AUTH failures.
-    this.allowList = new AllowList(this.log, config.num('auth-failure-log-interval') * 1000);
-    config.onChange('auth-failure-log-interval', (v) => (this.allowList.intervalMs = (v as number) * 1000));
-    this.allowList.set(config.str('allow-from'));
-    config.onChange('allow-from', (v) => {
-      this.allowList.set(v as string);
-      this.log.notice(v === '' ? 'allow-from cleared: connections are accepted from any address bind allows' : `allow-from set: connections are accepted only from ${v as string}`);
-    });
-    // CONFIG SET of a tls-* directive rebuilds the TLS context; a failure throws, and CONFIG SET
-    // restores the previous values and replies with the reason.
-    for (const name of TLS_CONTEXT_CONFIGS) config.onChange(name, () => this.reloadTls());
-    config.onChange('tls-session-cache-size', (v) => {
-      if (this.tls !== null) this.tls.sessions.size = v as number;
-    });
-    config.onChange('tls-auto-reload-interval', () => this.startTlsAutoReload());
+    this.allowList = AllowList.configured(this.log, config);
+    this.tls = new TlsReloader(config, this.log, { secure: (s, m) => this.tlsAccepted(s, m), failed: (e, s) => this.tlsFailed(e, s) });
   }
 
-  /** Reads and checks the TLS files; throws an Error naming the file and the problem. */
-  private tlsMaterial(): TlsMaterial {
-    try {
-      return loadTlsMaterial(this.config, Date.now());
-    } catch (e) {
-      if (e instanceof TlsConfigError) throw new Error(`Unable to update TLS configuration: ${e.message}`);
-      throw e;
-    }
+  /** slowlog-log-slower-than as the slow log follows it. */
+  get slowlogThreshold(): number {
+    return this.slowlog.threshold;
   }
 
-  /** The tls-* values the current TLS context was built from. */
-  private tlsSettings(): string {
-    return JSON.stringify(TLS_CONTEXT_CONFIGS.map((n) => this.config.get(n)));
-  }
-
-  /**
-   * Rebuilds the TLS context from the current config (no-op without a TLS port, or when the
-   * values are those of the context in use: a CONFIG SET of several tls-* directives rebuilds
-   * once, and its roll-back after a failure has nothing to rebuild). `force` re-reads the files
-   * anyway (CONFIG SET of a tls-* file to its current path, as Redis does). Throws on bad material.
-   */
-  reloadTls(force = false): void {
-    if (this.tls === null || (!force && this.tlsSettings() === this.tlsBuiltFrom)) return;
-    let m: TlsMaterial;
-    try {
-      m = this.tlsMaterial();
-    } catch (e) {
-      this.log.warning(`${(e as Error).message}. The previous TLS configuration stays in use.`);
-      throw e;
-    }
-    this.tls.reload(m);
-    this.tlsBuiltFrom = this.tlsSettings();
-    this.tlsReloadError = '';
-    this.log.notice(`TLS configuration reloaded: ${m.summary}`);
-  }
-
-  ensureTls(): TlsEndpoint {
-    if (this.tls !== null) return this.tls;
-    const m = this.tlsMaterial();
-    this.tlsBuiltFrom = this.tlsSettings();
-    this.tls = new TlsEndpoint(
-      m,
-      { secure: (s, mat) => this.tlsAccepted(s, mat), failed: (e, s) => this.tlsFailed(e, s) },
-      this.config.num('tls-session-cache-size'),
-      () => Date.now(),
-    );
-    this.log.notice(`TLS: ${m.summary}; client certificates ${m.clientAuth === 'yes' ? 'required' : m.clientAuth === 'optional' ? 'optional' : 'not requested'}`);
-    this.startTlsAutoReload();
-    return this.tls;
-  }
-
-  /** tls-auto-reload-interval: checks the TLS files every so many seconds and reloads changed ones. */
-  private startTlsAutoReload(): void {
-    if (this.tlsReloadTimer !== null) clearInterval(this.tlsReloadTimer);
-    this.tlsReloadTimer = null;
-    const sec = this.config.num('tls-auto-reload-interval');
-    if (sec <= 0 || this.tls === null) return;
-    this.tlsReloadTimer = setInterval(() => this.autoReloadTls(), sec * 1000);
-    this.tlsReloadTimer.unref();
-  }
-
-  /** One auto-reload check: reloads when a TLS file changed; a bad new file is logged once and the old context kept. */
-  autoReloadTls(): boolean {
-    if (this.tls === null || !materialChanged(this.tls.current)) return false;
-    let m: TlsMaterial;
-    try {
-      m = this.tlsMaterial();
-    } catch (e) {
-      const msg = (e as Error).message;
-      if (msg !== this.tlsReloadError) this.log.warning(`TLS auto-reload: ${msg}. The previous TLS configuration stays in use.`);
-      this.tlsReloadError = msg;
-      return false;
-    }
-    this.tls.reload(m);
-    this.tlsReloadError = '';
-    this.log.notice(`TLS auto-reload: changed files read, ${m.summary}`);
-    return true;
+  /** The TLS endpoint for the first TLS listener (Listeners asks for it); throws on bad material. */
+  ensureTls(): void {
+    this.tls.ensure();
   }
 
   parserLimits(client: Client): ParserLimits {
@@ -349,7 +247,7 @@ export class Server implements ListenerHost {
     const port = this.config.num('port');
     const tlsPort = this.config.num('tls-port');
     // The TLS material is checked before any socket opens: bad files refuse start-up.
-    if (tlsPort !== 0) this.ensureTls();
+    if (tlsPort !== 0) this.tls.ensure();
     if (port !== 0 || tlsPort === 0) await this.listeners.listenOn('tcp', port);
     if (tlsPort !== 0) await this.listeners.listenOn('tls', tlsPort);
     const unixsocket = this.config.str('unixsocket');
@@ -388,7 +286,7 @@ export class Server implements ListenerHost {
       this.tlsOpen++;
       socket.once('close', () => this.tlsOpen--);
       // The handshake runs first; tlsAccepted admits the client once it has completed.
-      this.tls!.handle(socket);
+      this.tls.endpoint!.handle(socket);
       return;
     }
     this.admit(socket, kind);
@@ -565,60 +463,6 @@ export class Server implements ListenerHost {
   }
 
   /**
-   * SECURITY: after a user is changed (ACL SETUSER, requirepass), its other connections that the
-   * user would no longer let in are closed: the user was disabled, the password a connection gave
-   * was removed, or a password is now required where none was. The connection that made the
-   * change keeps its session (it may be fixing its own user), as Redis keeps all of them.
-   */
-  closeStaleLogins(u: User, current: Client | null): void {
-    for (const c of [...this.clients.values()]) {
-      if (c.user !== u || c === current || !c.authenticated) continue;
-      const valid = u.enabled && (c.credential === 'cert' || u.nopass || (c.credential !== 'nopass' && u.passwords.includes(c.credential)));
-      if (valid) continue;
-      this.log.notice(`Closing ${c.addr} (user '${printableName(u.name)}'): its login is no longer valid for the changed user`);
-      c.close();
-    }
-  }
-
-  /**
-   * SECURITY: a deleted (or replaced) user's connections are logged out and closed; the one running
-   * the command gets its reply first.
-   */
-  disconnectUser(u: User, current: Client | null): void {
-    for (const c of [...this.clients.values()]) {
-      if (c.user !== u) continue;
-      c.user = this.users.defaultUser;
-      c.authenticated = false;
-      if (c === current) c.closeAfterReply = true;
-      else c.close();
-    }
-  }
-
-  /**
-   * SECURITY: after ACL SETUSER, the user's subscribers whose channels or patterns the new rules no
-   * longer allow are disconnected (Redis's rule: nothing happens when the new channel list keeps
-   * every old one, or allows all channels).
-   */
-  killRevokedSubscribers(original: User, next: User, current: Client | null): void {
-    if (next.selectors.some((s) => s.allChannels)) return;
-    const upcoming = next.selectors.flatMap((s) => s.channels);
-    const kept = original.selectors.every((s) => !s.allChannels && s.channels.every((c) => upcoming.includes(c)));
-    if (kept) return;
-    const allowed = (ch: string, isPattern: boolean): boolean => channelInList(upcoming, ch, isPattern);
-    for (const c of [...this.clients.values()]) {
-      if (c.user !== original || c.subs === null) continue;
-      const subs = c.subs;
-      let kill = false;
-      for (const p of subs.patterns) if (!allowed(p, true)) kill = true;
-      for (const ch of subs.channels) if (!allowed(ch, false)) kill = true;
-      for (const ch of subs.shard) if (!allowed(ch, false)) kill = true;
-      if (!kill) continue;
-      if (c === current) c.closeAfterReply = true;
-      else c.close();
-    }
-  }
-
-  /**
    * enable-debug-command and the like, and enable-protected-configs: "yes" always, "local" for
    * loopback (and unix socket) clients only, "no" never.
    */
@@ -667,7 +511,7 @@ export class Server implements ListenerHost {
    */
   afterCall(client: Client, cmd: Command, argv: string[], usec: number, completed: boolean, monitor = true): void {
     if (completed) this.stats.recordCall(cmd, usec, this.clock);
-    const threshold = this.slowlogThreshold;
+    const threshold = this.slowlog.threshold;
     const logSlow = completed && threshold >= 0 && usec >= threshold && !cmd.skipSlowlog;
     const feed = monitor && this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin;
     if (!logSlow && !feed) return;
@@ -795,8 +639,7 @@ export class Server implements ListenerHost {
       c.close();
       c.socket.destroy();
     }
-    if (this.tlsReloadTimer !== null) clearInterval(this.tlsReloadTimer);
-    this.tlsReloadTimer = null;
+    this.tls.stop();
     await this.listeners.closeAll();
   }
 }

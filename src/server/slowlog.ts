@@ -1,4 +1,5 @@
 // SLOWLOG: commands slower than slowlog-log-slower-than microseconds.
+import type { Config } from '../config/config.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 
@@ -18,6 +19,13 @@ const MAX_ARGLEN = 128;
 export class SlowLog {
   entries: SlowLogEntry[] = [];
   private nextId = 0;
+  /** slowlog-log-slower-than (microseconds; negative: nothing is logged), kept current. */
+  threshold: number;
+
+  constructor(config: Config) {
+    this.threshold = config.num('slowlog-log-slower-than');
+    config.onChange('slowlog-log-slower-than', (v) => (this.threshold = v as number));
+  }
 
   add(server: Server, client: Client, argv: string[], usec: number): void {
     const args: string[] = [];

@@ -1,6 +1,7 @@
 // Server-wide counters for INFO stats and errorstats, per-command latency histograms (INFO
 // latencystats, LATENCY HISTOGRAM) and the latency monitor (LATENCY LATEST/HISTORY/GRAPH).
 import type { Command } from '../commands/types.js';
+import type { Config } from '../config/config.js';
 import type { ErrorSink } from '../protocol/writer.js';
 
 const SAMPLES = 16;
@@ -26,6 +27,14 @@ export class ServerStats implements ErrorSink {
   protectedModeRejections = 0;
   /** Errors replied for reasons that are not the client's (INFO unexpected_error_replies). */
   unexpectedErrors = 0;
+
+  /** Follows latency-tracking and latency-monitor-threshold. */
+  constructor(config: Config) {
+    this.latencyTracking = config.bool('latency-tracking');
+    config.onChange('latency-tracking', (v) => (this.latencyTracking = v as boolean));
+    this.latencyMonitorUsec = config.num('latency-monitor-threshold') * 1000;
+    config.onChange('latency-monitor-threshold', (v) => (this.latencyMonitorUsec = (v as number) * 1000));
+  }
 
   /** Called after each executed command with its duration. */
   recordCall(cmd: Command, usec: number, clock: { now(): number }): void {
