@@ -9,6 +9,7 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { err } from '../errors.js';
 import { is, parseInteger } from './args.js';
+import { helpReply } from './connection.js';
 import type { HandlerMap } from './types.js';
 
 const ACL_HELP = [
@@ -322,6 +323,6 @@ export const aclCommands: HandlerMap = {
 
   // ACL HELP
   'acl|help'(c) {
-    c.out.simples(ACL_HELP);
+    helpReply(c, ACL_HELP);
   },
 };

@@ -313,7 +313,8 @@ function configRewrite(client: Client, _argv: string[], server: Server): void {
 }
 
 function configHelp(client: Client): void {
-  client.out.simples(HELP);
+  client.out.array(HELP.length);
+  for (const l of HELP) client.out.simple(l);
 }
 
 export const configCommands: HandlerMap = {
