@@ -9,7 +9,6 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { err } from '../errors.js';
 import { is, parseInteger } from './args.js';
-import { helpReply } from './connection.js';
 import type { HandlerMap } from './types.js';
 
 const ACL_HELP = [
@@ -323,6 +322,6 @@ export const aclCommands: HandlerMap = {
 
   // ACL HELP
   'acl|help'(c) {
-    helpReply(c, ACL_HELP);
+    c.out.simples(ACL_HELP);
   },
 };

@@ -313,8 +313,7 @@ function configRewrite(client: Client, _argv: string[], server: Server): void {
 }
 
 function configHelp(client: Client): void {
-  client.out.array(HELP.length);
-  for (const l of HELP) client.out.simple(l);
+  client.out.simples(HELP);
 }
 
 export const configCommands: HandlerMap = {

@@ -107,12 +107,6 @@ const CLIENT_HELP = [
   '    Print this help.',
 ];
 
-/** Writes a HELP reply: an array of simple strings. */
-export function helpReply(c: Client, lines: readonly string[]): void {
-  c.out.array(lines.length);
-  for (const l of lines) c.out.simple(l);
-}
-
 export const connectionCommands: HandlerMap = {
   // PING [message]. Subscribed clients in RESP2 get the array ["pong", message or ""].
   ping(c, argv) {
@@ -425,7 +419,7 @@ export const connectionCommands: HandlerMap = {
 
   // CLIENT HELP
   'client|help'(c) {
-    helpReply(c, CLIENT_HELP);
+    c.out.simples(CLIENT_HELP);
   },
 
   // Client-side caching and unblocking are not implemented yet.

@@ -14,7 +14,6 @@ import { encodeListpack, listpackRepr } from '../persistence/rdb/listpack.js';
 import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { stringEncoding } from './keys.js';
-import { helpReply } from './connection.js';
 import type { HandlerMap } from './types.js';
 
 const DEBUG_HELP = [
@@ -121,7 +120,7 @@ export const debugCommands: HandlerMap = {
     const sub = argv[1]!.toLowerCase();
     const argc = argv.length;
     if (sub === 'help' && argc === 2) {
-      helpReply(c, DEBUG_HELP);
+      c.out.simples(DEBUG_HELP);
     } else if (sub === 'digest' && argc === 2) {
       // The whole dataset: per db (non-empty), the db number, then key+value digests xored.
       const final = Buffer.alloc(20);

@@ -636,8 +636,7 @@ export const keysCommands: HandlerMap = {
 
   // OBJECT HELP
   'object|help'(c) {
-    c.out.array(OBJECT_HELP.length);
-    for (const line of OBJECT_HELP) c.out.simple(line);
+    c.out.simples(OBJECT_HELP);
   },
 
   // DUMP key: the value in Redis 7.0's RDB form (persistence/rdb), version 10, with a CRC-64.

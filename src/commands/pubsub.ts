@@ -6,7 +6,6 @@ import type { Client } from '../server/client.js';
 import { CHANNEL, PATTERN, SHARD, type SubKind } from '../server/pubsub.js';
 import type { Server } from '../server/server.js';
 import { globMatch } from '../store/glob.js';
-import { helpReply } from './connection.js';
 import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
 
@@ -130,6 +129,6 @@ export const pubsubCommands: HandlerMap = {
 
   // PUBSUB HELP
   'pubsub|help'(c) {
-    helpReply(c, PUBSUB_HELP);
+    c.out.simples(PUBSUB_HELP);
   },
 };

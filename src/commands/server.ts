@@ -12,7 +12,6 @@ import { entryBytes } from '../store/db.js';
 import { globMatch } from '../store/glob.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import { is, parseInteger } from './args.js';
-import { helpReply } from './connection.js';
 import { inTransaction } from './transactions.js';
 import { hasKeys, keysOf } from './keyspecs.js';
 import type { Command, CommandDocs, CommandMeta, HandlerMap, KeySpec } from './types.js';
@@ -406,7 +405,7 @@ export const serverCommands: HandlerMap = {
   },
 
   'command|help'(c) {
-    helpReply(c, COMMAND_HELP);
+    c.out.simples(COMMAND_HELP);
   },
 
   // INFO [section ...]: a verbatim string in RESP3.
@@ -549,7 +548,7 @@ export const serverCommands: HandlerMap = {
   },
 
   'slowlog|help'(c) {
-    helpReply(c, SLOWLOG_HELP);
+    c.out.simples(SLOWLOG_HELP);
   },
 
   // LATENCY LATEST
@@ -658,7 +657,7 @@ export const serverCommands: HandlerMap = {
   },
 
   'latency|help'(c) {
-    helpReply(c, LATENCY_HELP);
+    c.out.simples(LATENCY_HELP);
   },
 
   // MEMORY USAGE key [SAMPLES count]: what the memory accounting counts for the key (store/db.ts
@@ -804,7 +803,7 @@ export const serverCommands: HandlerMap = {
   },
 
   'memory|help'(c) {
-    helpReply(c, MEMORY_HELP);
+    c.out.simples(MEMORY_HELP);
   },
 
   // MODULE LIST: no module is ever loaded. Runs whatever enable-module-command says, as in Redis.
@@ -813,7 +812,7 @@ export const serverCommands: HandlerMap = {
   },
 
   'module|help'(c) {
-    helpReply(c, MODULE_HELP);
+    c.out.simples(MODULE_HELP);
   },
 
   // SECURITY: MODULE LOAD / LOADEX / UNLOAD reach here only where enable-module-command allows

@@ -226,6 +226,12 @@ export class ReplyWriter {
     this.array(items.length);
     for (const s of items) this.bulk(s);
   }
+
+  /** An array of simple strings: the reply of every HELP subcommand. */
+  simples(items: readonly string[]): void {
+    this.array(items.length);
+    for (const s of items) this.simple(s);
+  }
 }
 
 /** C's printf("%.17g") for a double, with Redis's inf/-inf/nan spellings. */
