@@ -5,7 +5,7 @@ import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import { is, parseBigInt, parseInteger } from './args.js';
-import { MAX_STRING_LENGTH, written } from './string.js';
+import { MAX_STRING_LENGTH } from './string.js';
 import type { HandlerMap } from './types.js';
 
 const WRONGTYPE = err.wrongType();
@@ -275,8 +275,7 @@ function bitfield(c: Client, argv: string[], server: Server, readonlyCommand: bo
   }
   if (grown || changes > 0) db.set(key, buf.toString('latin1'), true);
   if (changes > 0) {
-    server.ks.stats.dirty += changes - 1;
-    written(server, db, key, 'setbit');
+    server.events.written(db, key, NOTIFY.string, 'setbit', changes);
   }
 }
 
@@ -314,7 +313,7 @@ export const bitmapCommands: HandlerMap = {
     if (grown || was !== on) {
       const nb = on ? old | mask : old & ~mask;
       db.set(key, s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1), true);
-      written(server, db, key, 'setbit');
+      server.events.written(db, key, NOTIFY.string, 'setbit');
     }
     c.out.int(was);
   },
@@ -475,7 +474,7 @@ export const bitmapCommands: HandlerMap = {
     }
     const dest = argv[2]!;
     if (maxlen === 0) {
-      if (db.delete(dest)) written(server, db, dest, 'del', NOTIFY.generic);
+      if (db.delete(dest)) server.events.written(db, dest, NOTIFY.generic, 'del');
       c.out.int(0);
       return;
     }
@@ -498,7 +497,7 @@ export const bitmapCommands: HandlerMap = {
       }
     }
     db.set(dest, res.toString('latin1'));
-    written(server, db, dest, 'set');
+    server.events.written(db, dest, NOTIFY.string, 'set');
     c.out.int(maxlen);
   },
 

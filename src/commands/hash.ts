@@ -2,6 +2,7 @@
 // HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN), with redis-server 7.0.15's replies and errors.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
+import { encodingLimits } from '../server/encoding-limits.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import type { Db, Value } from '../store/db.js';
@@ -39,30 +40,27 @@ function writeHash(c: Client, db: Db, key: string): HashValue | undefined {
   return undefined;
 }
 
-const LIMITS: HashLimits = { entries: 0, value: 0 };
-
 /** Current listpack limits, or null when the hash is already a hashtable. */
 function limits(server: Server, h: HashValue): HashLimits | null {
   if (!h.listpack) return null;
-  LIMITS.entries = Number(server.config.num('hash-max-listpack-entries'));
-  LIMITS.value = Number(server.config.num('hash-max-listpack-value'));
-  return LIMITS;
+  const lim = encodingLimits(server);
+  return { entries: lim.hashMaxListpackEntries, value: lim.hashMaxListpackValue };
 }
 
-/** After a write to key: store a new hash, or delete an emptied one; WATCH and notifications. */
-function written(server: Server, db: Db, key: string, h: HashValue, event: string, isNew: boolean): void {
+/**
+ * After `dirty` changes to the hash at key: stores a new hash, or deletes an emptied one (with
+ * its "del" event), then the write's bookkeeping.
+ */
+function stored(server: Server, db: Db, key: string, h: HashValue, event: string, isNew: boolean, dirty: number): void {
   if (h.size === 0) {
-    if (!isNew) {
-      db.delete(key);
-      server.events.modified(db, key);
-      server.events.notify(NOTIFY.hash, event, key, db);
-      server.events.notify(NOTIFY.generic, 'del', key, db);
-    }
+    if (isNew) return;
+    db.delete(key);
+    server.events.written(db, key, NOTIFY.hash, event, dirty);
+    server.events.notify(NOTIFY.generic, 'del', key, db);
     return;
   }
   if (isNew) db.set(key, h);
-  server.events.modified(db, key);
-  server.events.notify(NOTIFY.hash, event, key, db);
+  server.events.written(db, key, NOTIFY.hash, event, dirty);
 }
 
 function hsetGeneric(c: Client, argv: string[], server: Server, cmd: string): void {
@@ -78,8 +76,7 @@ function hsetGeneric(c: Client, argv: string[], server: Server, cmd: string): vo
   const lim = limits(server, h);
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) if (h.set(argv[i]!, argv[i + 1]!, lim)) created++;
-  written(server, db, key, h, 'hset', isNew);
-  server.ks.stats.dirty += (argv.length - 2) / 2;
+  stored(server, db, key, h, 'hset', isNew, (argv.length - 2) / 2);
   if (cmd === 'hset') c.out.int(created);
   else c.out.ok();
 }
@@ -208,8 +205,7 @@ export const hashCommands: HandlerMap = {
     }
     const isNew = h.size === 0;
     h.set(field, argv[3]!, limits(server, h));
-    written(server, db, key, h, 'hset', isNew);
-    server.ks.stats.dirty++;
+    stored(server, db, key, h, 'hset', isNew, 1);
     c.out.int(1);
   },
 
@@ -246,8 +242,7 @@ export const hashCommands: HandlerMap = {
       }
     }
     if (n > 0) {
-      written(server, db, key, h, 'hdel', false);
-      server.ks.stats.dirty += n;
+      stored(server, db, key, h, 'hdel', false, n);
     }
     c.out.int(n);
   },
@@ -320,8 +315,7 @@ export const hashCommands: HandlerMap = {
     }
     const isNew = h.size === 0;
     h.set(field, sum.toString(), limits(server, h));
-    written(server, db, key, h, 'hincrby', isNew);
-    server.ks.stats.dirty++;
+    stored(server, db, key, h, 'hincrby', isNew, 1);
     c.out.int(sum);
   },
 
@@ -353,8 +347,7 @@ export const hashCommands: HandlerMap = {
     }
     const isNew = h.size === 0;
     h.set(field, r, limits(server, h));
-    written(server, db, key, h, 'hincrbyfloat', isNew);
-    server.ks.stats.dirty++;
+    stored(server, db, key, h, 'hincrbyfloat', isNew, 1);
     propagateAs(c, ['HSET', key, field, r]);
     c.out.bulk(r);
   },

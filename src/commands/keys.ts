@@ -5,6 +5,7 @@ import { err } from '../errors.js';
 import { createDumpPayload, loadDumpPayload, verifyDumpPayload } from '../persistence/rdb/dump.js';
 import { RdbError, RdbUnsupportedError } from '../persistence/rdb/reader.js';
 import type { Client } from '../server/client.js';
+import { encodingLimits } from '../server/encoding-limits.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import { typeName, type Db, type Value } from '../store/db.js';
@@ -52,12 +53,6 @@ function intArg(c: Client, arg: string, msg?: string): number | null {
   return v;
 }
 
-/** After a generic write: WATCH invalidation and the keyspace event Redis sends. */
-function touched(server: Server, db: Db, key: string, event: string): void {
-  server.events.modified(db, key);
-  server.events.notify(NOTIFY.generic, event, key, db);
-}
-
 function delKeys(c: Client, argv: string[], server: Server): void {
   const db = c.db;
   let n = 0;
@@ -65,10 +60,9 @@ function delKeys(c: Client, argv: string[], server: Server): void {
     const key = argv[i]!;
     if (db.delete(key)) {
       n++;
-      touched(server, db, key, 'del');
+      server.events.written(db, key, NOTIFY.generic, 'del');
     }
   }
-  server.ks.stats.dirty += n;
   c.out.int(n);
 }
 
@@ -147,14 +141,13 @@ function expireGeneric(c: Client, argv: string[], server: Server, relative: bool
   // same options, as Redis does.
   if (server.ks.alreadyExpired(at)) {
     db.delete(key);
-    touched(server, db, key, 'del');
+    server.events.written(db, key, NOTIFY.generic, 'del');
     propagateAs(c, [server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
   } else {
     db.setExpire(key, at);
-    touched(server, db, key, 'expire');
+    server.events.written(db, key, NOTIFY.generic, 'expire');
     if (cmd !== 'pexpireat') propagateAs(c, ['PEXPIREAT', key, String(at), ...argv.slice(3)]);
   }
-  server.ks.stats.dirty++;
   c.out.int(1);
 }
 
@@ -202,9 +195,8 @@ function renameGeneric(c: Client, argv: string[], server: Server, nx: boolean): 
   db.set(dst, v);
   if (at !== undefined) db.setExpire(dst, at);
   db.delete(src);
-  touched(server, db, src, 'rename_from');
-  touched(server, db, dst, 'rename_to');
-  server.ks.stats.dirty++;
+  server.events.written(db, src, NOTIFY.generic, 'rename_from', 0);
+  server.events.written(db, dst, NOTIFY.generic, 'rename_to');
   if (nx) c.out.int(1);
   else c.out.ok();
 }
@@ -322,7 +314,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   }
   let value: Value;
   try {
-    value = loadDumpPayload(payload, server.snapshots.limits());
+    value = loadDumpPayload(payload, encodingLimits(server));
   } catch (e) {
     if (e instanceof RdbUnsupportedError) {
       c.out.error(err.notImplemented(`RESTORE of a ${e.what} value`));
@@ -340,8 +332,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   if (ttl !== 0 && !absttl) ttl += now;
   if (ttl !== 0 && server.ks.alreadyExpired(ttl)) {
     if (deleted) {
-      touched(server, db, key, 'del');
-      server.ks.stats.dirty++;
+      server.events.written(db, key, NOTIFY.generic, 'del');
       propagateAs(c, [server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
     }
     c.out.ok();
@@ -350,8 +341,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   db.set(key, value);
   if (ttl !== 0) db.setExpire(key, ttl);
   server.ks.setAccess(db, key, idleSec, freqVal);
-  touched(server, db, key, 'restore');
-  server.ks.stats.dirty++;
+  server.events.written(db, key, NOTIFY.generic, 'restore');
   // A relative TTL is written to the AOF as the absolute time (ABSTTL), as Redis propagates it.
   if (ttl !== 0 && !absttl) {
     const args = argv.slice();
@@ -478,8 +468,7 @@ export const keysCommands: HandlerMap = {
     to.delete(dst);
     to.set(dst, copy);
     if (at !== undefined) to.setExpire(dst, at);
-    touched(server, to, dst, 'copy_to');
-    server.ks.stats.dirty++;
+    server.events.written(to, dst, NOTIFY.generic, 'copy_to');
     c.out.int(1);
   },
 
@@ -511,9 +500,8 @@ export const keysCommands: HandlerMap = {
     to.set(key, v);
     if (at !== undefined) to.setExpire(key, at);
     from.delete(key);
-    touched(server, from, key, 'move_from');
-    touched(server, to, key, 'move_to');
-    server.ks.stats.dirty++;
+    server.events.written(from, key, NOTIFY.generic, 'move_from', 0);
+    server.events.written(to, key, NOTIFY.generic, 'move_to');
     c.out.int(1);
   },
 
@@ -564,8 +552,7 @@ export const keysCommands: HandlerMap = {
     const db = c.db;
     const key = argv[1]!;
     if (db.lookup(key) !== undefined && db.persist(key)) {
-      touched(server, db, key, 'persist');
-      server.ks.stats.dirty++;
+      server.events.written(db, key, NOTIFY.generic, 'persist');
       c.out.int(1);
     } else {
       c.out.int(0);
@@ -654,10 +641,9 @@ export const keysCommands: HandlerMap = {
       c.out.error(err.notImplemented('DUMP of a stream value'));
       return;
     }
-    const cfg = server.config;
     const payload = createDumpPayload(v, {
-      compress: cfg.bool('rdbcompression'),
-      listMaxListpackSize: cfg.num('list-max-listpack-size'),
+      compress: server.config.bool('rdbcompression'),
+      listMaxListpackSize: encodingLimits(server).listMaxListpackSize,
       listPackedThreshold: server.quicklistPackedThreshold,
     });
     c.out.bulk(payload.toString('latin1'));
@@ -680,19 +666,20 @@ export const keysCommands: HandlerMap = {
     if (a !== b) {
       const x = server.ks.db(a);
       const y = server.ks.db(b);
-      server.events.touchAllIn(x, y);
-      server.events.touchAllIn(y, x);
+      server.events.touchAllIn(x, y, 1);
+      server.events.touchAllIn(y, x, 0);
       server.ks.swap(a, b);
+    } else {
+      server.ks.stats.dirty++; // nothing changes, yet Redis counts (and propagates) it
     }
-    server.ks.stats.dirty++;
     c.out.ok();
   },
 
   // FLUSHDB [ASYNC|SYNC]: both free synchronously (the garbage collector reclaims the memory).
   flushdb(c, argv, server) {
     if (!flushArgs(c, argv)) return;
-    server.events.touchAllIn(c.db, null);
-    server.ks.stats.dirty += c.db.flush();
+    server.events.touchAllIn(c.db, null, c.db.size);
+    c.db.flush();
     // Written to the AOF even when the database was already empty, as Redis forces it.
     propagateAs(c, argv.slice());
     c.out.ok();
@@ -702,13 +689,13 @@ export const keysCommands: HandlerMap = {
   // as Redis does.
   flushall(c, argv, server) {
     if (!flushArgs(c, argv)) return;
-    for (const db of server.ks.dbs) server.events.touchAllIn(db, null);
+    for (const db of server.ks.dbs) server.events.touchAllIn(db, null, db.size);
     // A BGSAVE in progress is abandoned, as Redis kills its child.
     server.snapshots.abortBgsave();
-    server.ks.stats.dirty += server.ks.flushAll();
+    server.ks.flushAll();
     if (server.snapshots.hasSavePoints()) {
       server.snapshots.saveSync();
-      server.ks.stats.dirty++;
+      server.ks.stats.dirty++; // the save reset the counter: FLUSHALL itself still counts
     }
     // Written to the AOF even when the databases were already empty, as Redis forces it.
     propagateAs(c, argv.slice());

@@ -47,26 +47,7 @@ function parseWhere(c: Client, arg: string): boolean | null {
   return null;
 }
 
-/** Events, WATCH, blocked clients and dirty after elements were added to a list. */
-function pushed(server: Server, db: Db, key: string, head: boolean, n: number): void {
-  server.events.modified(db, key);
-  server.events.notify(NOTIFY.list, head ? 'lpush' : 'rpush', key, db);
-  server.blocking.signalKeyAsReady(db, key);
-  server.ks.stats.dirty += n;
-}
-
-/** Redis's listElementsRemoved: pop event, delete an emptied list, WATCH, dirty. */
-function removed(server: Server, db: Db, key: string, list: ListValue, head: boolean, n: number): void {
-  server.events.notify(NOTIFY.list, head ? 'lpop' : 'rpop', key, db);
-  if (list.length === 0) {
-    db.delete(key);
-    server.events.notify(NOTIFY.generic, 'del', key, db);
-  }
-  server.events.modified(db, key);
-  server.ks.stats.dirty += n;
-}
-
-/** Deletes an emptied list with its "del" event. */
+/** Deletes an emptied list with its "del" event (after the write's own event). */
 function deleteIfEmpty(server: Server, db: Db, key: string, list: ListValue): void {
   if (list.length !== 0) return;
   db.delete(key);
@@ -102,7 +83,8 @@ function popRangeWithKey(c: Client, server: Server, db: Db, key: string, list: L
   c.out.bulk(key);
   c.out.array(n);
   for (let i = 0; i < n; i++) c.out.bulk(head ? list.popHead()! : list.popTail()!);
-  removed(server, db, key, list, head, n);
+  server.events.written(db, key, NOTIFY.list, head ? 'lpop' : 'rpop', n);
+  deleteIfEmpty(server, db, key, list);
   // LMPOP / BLMPOP propagate as LPOP/RPOP key count, as Redis does.
   propagateAs(c, [head ? 'LPOP' : 'RPOP', key, String(n)]);
 }
@@ -125,7 +107,7 @@ function pushCommand(c: Client, argv: string[], server: Server, head: boolean, o
   if (head) for (let i = 2; i < argv.length; i++) list.pushHead(argv[i]!);
   else for (let i = 2; i < argv.length; i++) list.pushTail(argv[i]!);
   c.out.int(list.length);
-  pushed(server, db, key, head, n);
+  server.events.written(db, key, NOTIFY.list, head ? 'lpush' : 'rpush', n);
 }
 
 // LPOP / RPOP key [count]
@@ -156,13 +138,15 @@ function popCommand(c: Client, argv: string[], server: Server, head: boolean): v
   }
   if (!hasCount) {
     c.out.bulk(head ? list.popHead()! : list.popTail()!);
-    removed(server, db, key, list, head, 1);
+    server.events.written(db, key, NOTIFY.list, head ? 'lpop' : 'rpop');
+    deleteIfEmpty(server, db, key, list);
     return;
   }
   const n = Math.min(count, list.length);
   c.out.array(n);
   for (let i = 0; i < n; i++) c.out.bulk(head ? list.popHead()! : list.popTail()!);
-  removed(server, db, key, list, head, n);
+  server.events.written(db, key, NOTIFY.list, head ? 'lpop' : 'rpop', n);
+  deleteIfEmpty(server, db, key, list);
 }
 
 /**
@@ -177,16 +161,13 @@ function moveOne(c: Client, server: Server, db: Db, src: string, dst: string, li
     target = new ListValue();
     db.set(dst, target);
   }
-  server.events.modified(db, dst);
   if (toHead) target.pushHead(value);
   else target.pushTail(value);
-  server.events.notify(NOTIFY.list, toHead ? 'lpush' : 'rpush', dst, db);
-  server.blocking.signalKeyAsReady(db, dst);
+  // One change, counted once (on the source).
+  server.events.written(db, dst, NOTIFY.list, toHead ? 'lpush' : 'rpush', 0);
   c.out.bulk(value);
-  server.events.notify(NOTIFY.list, fromHead ? 'lpop' : 'rpop', src, db);
+  server.events.written(db, src, NOTIFY.list, fromHead ? 'lpop' : 'rpop');
   deleteIfEmpty(server, db, src, list);
-  server.events.modified(db, src);
-  server.ks.stats.dirty++;
 }
 
 function lmoveGeneric(c: Client, server: Server, src: string, dst: string, fromHead: boolean, toHead: boolean): void {
@@ -245,7 +226,8 @@ function blockingPop(c: Client, argv: string[], server: Server, keys: string[], 
     c.out.array(2);
     c.out.bulk(key);
     c.out.bulk(head ? list.popHead()! : list.popTail()!);
-    removed(server, db, key, list, head, 1);
+    server.events.written(db, key, NOTIFY.list, head ? 'lpop' : 'rpop');
+    deleteIfEmpty(server, db, key, list);
     propagateAs(c, [head ? 'LPOP' : 'RPOP', key]);
     return;
   }
@@ -350,9 +332,7 @@ export const listCommands: HandlerMap = {
     }
     list.setAt(i, argv[3]!);
     c.out.ok();
-    server.events.modified(db, key);
-    server.events.notify(NOTIFY.list, 'lset', key, db);
-    server.ks.stats.dirty++;
+    server.events.written(db, key, NOTIFY.list, 'lset');
   },
 
   // LRANGE key start stop: indexes are parsed before the key is looked up.
@@ -403,10 +383,8 @@ export const listCommands: HandlerMap = {
       rtrim = len - end - 1;
     }
     list.trim(ltrim, rtrim);
-    server.events.notify(NOTIFY.list, 'ltrim', key, db);
+    server.events.written(db, key, NOTIFY.list, 'ltrim', ltrim + rtrim);
     deleteIfEmpty(server, db, key, list);
-    server.events.modified(db, key);
-    server.ks.stats.dirty += ltrim + rtrim;
     c.out.ok();
   },
 
@@ -426,11 +404,7 @@ export const listCommands: HandlerMap = {
       return;
     }
     const n = list.remove(argv[3]!, Math.abs(count), count < 0);
-    if (n > 0) {
-      server.events.modified(db, key);
-      server.events.notify(NOTIFY.list, 'lrem', key, db);
-      server.ks.stats.dirty += n;
-    }
+    if (n > 0) server.events.written(db, key, NOTIFY.list, 'lrem', n);
     deleteIfEmpty(server, db, key, list);
     c.out.int(n);
   },
@@ -458,9 +432,7 @@ export const listCommands: HandlerMap = {
       return;
     }
     list.insertAt(after ? at + 1 : at, argv[4]!);
-    server.events.modified(db, key);
-    server.events.notify(NOTIFY.list, 'linsert', key, db);
-    server.ks.stats.dirty++;
+    server.events.written(db, key, NOTIFY.list, 'linsert');
     c.out.int(list.length);
   },
 

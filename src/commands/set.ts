@@ -4,6 +4,7 @@
 // integers), so does Redoubt's; hashtable order is unspecified in both.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
+import { encodingLimits } from '../server/encoding-limits.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import type { Db, Value } from '../store/db.js';
@@ -26,10 +27,6 @@ function readSet(c: Client, key: string): SetValue | null | undefined {
   return checkSet(c, c.db.lookupRead(key));
 }
 
-function maxIntset(server: Server): number {
-  return Number(server.config.num('set-max-intset-entries'));
-}
-
 /** Removes an emptied set, with Redis's notifications. */
 function dropIfEmpty(server: Server, db: Db, key: string, s: SetValue): void {
   if (s.size > 0) return;
@@ -43,7 +40,7 @@ function dropIfEmpty(server: Server, db: Db, key: string, s: SetValue): void {
  */
 function builtOrder(s: SetValue, server: Server): readonly string[] {
   const keys = s.ordered();
-  if (s.intset || keys.length > maxIntset(server)) return keys;
+  if (s.intset || keys.length > encodingLimits(server).setMaxIntsetEntries) return keys;
   for (const k of keys) if (!isIntMember(k)) return keys;
   return keys.slice().sort(compareInts);
 }
@@ -59,17 +56,11 @@ function store(c: Client, server: Server, dst: string, result: SetValue, event: 
   const db = c.db;
   if (result.size > 0) {
     db.set(dst, result);
-    server.events.modified(db, dst);
-    server.events.notify(NOTIFY.set, event, dst, db);
-    server.ks.stats.dirty++;
+    server.events.written(db, dst, NOTIFY.set, event);
     c.out.int(result.size);
     return;
   }
-  if (db.delete(dst)) {
-    server.ks.stats.dirty++;
-    server.events.modified(db, dst);
-    server.events.notify(NOTIFY.generic, 'del', dst, db);
-  }
+  if (db.delete(dst)) server.events.written(db, dst, NOTIFY.generic, 'del');
   c.out.int(0);
 }
 
@@ -138,7 +129,7 @@ function sinterGeneric(c: Client, server: Server, argv: string[], from: number, 
     return;
   }
   const result = new SetValue();
-  const max = maxIntset(server);
+  const max = encodingLimits(server).setMaxIntsetEntries;
   for (const m of out) result.add(m, max);
   store(c, server, dst, result, 'sinterstore');
 }
@@ -148,7 +139,7 @@ function sunionDiffGeneric(c: Client, server: Server, argv: string[], from: numb
   const sets = lookupSets(c, argv, from, argv.length, dst !== null);
   if (sets === undefined) return;
   const result = new SetValue();
-  const max = maxIntset(server);
+  const max = encodingLimits(server).setMaxIntsetEntries;
   if (!diff) {
     for (const s of sets) if (s !== null) for (const m of s.ordered()) result.add(m, max);
   } else if (sets[0]) {
@@ -185,17 +176,16 @@ function spopCount(c: Client, argv: string[], server: Server): void {
     return;
   }
   const size = s.size;
-  server.events.notify(NOTIFY.set, 'spop', key, db);
   if (v >= BigInt(size)) {
+    server.events.written(db, key, NOTIFY.set, 'spop', size);
     replySet(c, builtOrder(s, server));
     db.delete(key);
     server.events.notify(NOTIFY.generic, 'del', key, db);
-    server.events.modified(db, key);
-    server.ks.stats.dirty += size;
     propagateAs(c, [server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
     return;
   }
   const count = Number(v);
+  server.events.written(db, key, NOTIFY.set, 'spop', count);
   c.out.set(count);
   // Propagated as one SREM per member (inside MULTI/EXEC), as Redis 7.0 does.
   for (let i = 0; i < count; i++) {
@@ -204,8 +194,6 @@ function spopCount(c: Client, argv: string[], server: Server): void {
     c.out.bulk(m);
     propagateAs(c, ['SREM', key, m]);
   }
-  server.events.modified(db, key);
-  server.ks.stats.dirty += count;
 }
 
 /** SRANDMEMBER key count */
@@ -250,14 +238,10 @@ export const setCommands: HandlerMap = {
       s = new SetValue();
       db.set(key, s);
     }
-    const max = s.intset ? maxIntset(server) : 0;
+    const max = s.intset ? encodingLimits(server).setMaxIntsetEntries : 0;
     let added = 0;
     for (let i = 2; i < argv.length; i++) if (s.add(argv[i]!, max)) added++;
-    if (added > 0) {
-      server.events.modified(db, key);
-      server.events.notify(NOTIFY.set, 'sadd', key, db);
-      server.ks.stats.dirty += added;
-    }
+    if (added > 0) server.events.written(db, key, NOTIFY.set, 'sadd', added);
     c.out.int(added);
   },
 
@@ -279,10 +263,8 @@ export const setCommands: HandlerMap = {
       }
     }
     if (n > 0) {
-      server.events.modified(db, key);
-      server.events.notify(NOTIFY.set, 'srem', key, db);
+      server.events.written(db, key, NOTIFY.set, 'srem', n);
       dropIfEmpty(server, db, key, s);
-      server.ks.stats.dirty += n;
     }
     c.out.int(n);
   },
@@ -335,11 +317,9 @@ export const setCommands: HandlerMap = {
     const m = s.random();
     s.remove(m);
     propagateAs(c, ['SREM', key, m]);
-    server.events.notify(NOTIFY.set, 'spop', key, db);
+    server.events.written(db, key, NOTIFY.set, 'spop');
     dropIfEmpty(server, db, key, s);
     c.out.bulk(m);
-    server.events.modified(db, key);
-    server.ks.stats.dirty++;
   },
 
   // SRANDMEMBER key [count]
@@ -381,19 +361,13 @@ export const setCommands: HandlerMap = {
       c.out.int(0);
       return;
     }
-    server.events.notify(NOTIFY.set, 'srem', srcKey, db);
+    server.events.written(db, srcKey, NOTIFY.set, 'srem');
     dropIfEmpty(server, db, srcKey, src!);
     if (dst === null) {
       dst = new SetValue();
       db.set(dstKey, dst);
     }
-    server.events.modified(db, srcKey);
-    server.ks.stats.dirty++;
-    if (dst.add(member, dst.intset ? maxIntset(server) : 0)) {
-      server.ks.stats.dirty++;
-      server.events.modified(db, dstKey);
-      server.events.notify(NOTIFY.set, 'sadd', dstKey, db);
-    }
+    if (dst.add(member, dst.intset ? encodingLimits(server).setMaxIntsetEntries : 0)) server.events.written(db, dstKey, NOTIFY.set, 'sadd');
     c.out.int(1);
   },
 

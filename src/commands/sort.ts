@@ -393,13 +393,9 @@ function sortGeneric(c: Client, argv: string[], server: Server, readonly: boolea
   }
   if (outputLen > 0) {
     db.set(store, out);
-    server.events.modified(db, store);
-    server.events.notify(NOTIFY.list, 'sortstore', store, db);
-    server.ks.stats.dirty += outputLen;
+    server.events.written(db, store, NOTIFY.list, 'sortstore', outputLen);
   } else if (db.delete(store)) {
-    server.events.modified(db, store);
-    server.events.notify(NOTIFY.generic, 'del', store, db);
-    server.ks.stats.dirty++;
+    server.events.written(db, store, NOTIFY.generic, 'del');
   }
   c.out.int(outputLen);
 }

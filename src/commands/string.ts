@@ -5,7 +5,6 @@ import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
-import type { Db } from '../store/db.js';
 import { parseBigInt, parseInteger } from './args.js';
 import { incrByFloatText } from './ldouble.js';
 import type { HandlerMap } from './types.js';
@@ -29,13 +28,6 @@ export function checkStringLength(c: Client, server: Server, total: number): boo
     return false;
   }
   return true;
-}
-
-/** After a write: WATCH invalidation and the keyspace notification Redis sends. */
-export function written(server: Server, db: Db, key: string, event: string, cls: number = NOTIFY.string): void {
-  server.ks.stats.dirty++;
-  server.events.modified(db, key);
-  server.events.notify(cls, event, key, db);
 }
 
 /**
@@ -172,7 +164,7 @@ function setGeneric(c: Client, server: Server, flags: number, key: string, val: 
     return;
   }
   db.set(key, val, (flags & KEEPTTL) !== 0);
-  written(server, db, key, 'set');
+  server.events.written(db, key, NOTIFY.string, 'set');
   if (expire !== null) {
     db.setExpire(key, at);
     server.events.notify(NOTIFY.generic, 'expire', key, db);
@@ -202,7 +194,7 @@ function incrDecr(c: Client, server: Server, key: string, by: number, byBig: big
     if (r <= Number.MAX_SAFE_INTEGER && r >= Number.MIN_SAFE_INTEGER) {
       const text = String(r);
       db.set(key, text, true);
-      written(server, db, key, 'incrby');
+      server.events.written(db, key, NOTIFY.string, 'incrby');
       c.out.intText(text);
       return;
     }
@@ -219,7 +211,7 @@ function incrDecr(c: Client, server: Server, key: string, by: number, byBig: big
     return;
   }
   db.set(key, r.toString(), true);
-  written(server, db, key, 'incrby');
+  server.events.written(db, key, NOTIFY.string, 'incrby');
   c.out.int(r);
 }
 
@@ -424,7 +416,7 @@ export const stringCommands: HandlerMap = {
       const db = c.db;
       const key = argv[1]!;
       db.set(key, argv[2]!);
-      written(server, db, key, 'set');
+      server.events.written(db, key, NOTIFY.string, 'set');
       c.out.ok();
       return;
     }
@@ -464,7 +456,7 @@ export const stringCommands: HandlerMap = {
       return;
     }
     db.set(key, argv[2]!);
-    written(server, db, key, 'set');
+    server.events.written(db, key, NOTIFY.string, 'set');
   },
 
   // GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]
@@ -494,15 +486,15 @@ export const stringCommands: HandlerMap = {
     // Propagated as DEL/UNLINK, PEXPIREAT or PERSIST, as Redis does.
     if (flags & (EXAT | PXAT) && server.ks.alreadyExpired(at)) {
       db.delete(key);
-      written(server, db, key, 'del', NOTIFY.generic);
+      server.events.written(db, key, NOTIFY.generic, 'del');
       propagateAs(c, [server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
     } else if (flags & ANY_EXPIRE) {
       db.setExpire(key, at);
-      written(server, db, key, 'expire', NOTIFY.generic);
+      server.events.written(db, key, NOTIFY.generic, 'expire');
       propagateAs(c, ['PEXPIREAT', key, String(at)]);
     } else if (flags & PERSIST) {
       if (db.persist(key)) {
-        written(server, db, key, 'persist', NOTIFY.generic);
+        server.events.written(db, key, NOTIFY.generic, 'persist');
         propagateAs(c, ['PERSIST', key]);
       }
     }
@@ -523,7 +515,7 @@ export const stringCommands: HandlerMap = {
     }
     c.out.bulk(v);
     db.delete(key);
-    written(server, db, key, 'del', NOTIFY.generic);
+    server.events.written(db, key, NOTIFY.generic, 'del');
     propagateAs(c, ['DEL', key]);
   },
 
@@ -548,7 +540,7 @@ export const stringCommands: HandlerMap = {
     const db = c.db;
     for (let i = 1; i < argv.length; i += 2) {
       db.set(argv[i]!, argv[i + 1]!);
-      written(server, db, argv[i]!, 'set');
+      server.events.written(db, argv[i]!, NOTIFY.string, 'set');
     }
     c.out.ok();
   },
@@ -568,7 +560,7 @@ export const stringCommands: HandlerMap = {
     }
     for (let i = 1; i < argv.length; i += 2) {
       db.set(argv[i]!, argv[i + 1]!);
-      written(server, db, argv[i]!, 'set');
+      server.events.written(db, argv[i]!, NOTIFY.string, 'set');
     }
     c.out.int(1);
   },
@@ -592,7 +584,7 @@ export const stringCommands: HandlerMap = {
       if (!checkStringLength(c, server, total)) return;
       db.set(key, v + add, true);
     }
-    written(server, db, key, 'append');
+    server.events.written(db, key, NOTIFY.string, 'append');
     c.out.int(total);
   },
 
@@ -651,7 +643,7 @@ export const stringCommands: HandlerMap = {
       return;
     }
     db.set(key, r, true);
-    written(server, db, key, 'incrbyfloat');
+    server.events.written(db, key, NOTIFY.string, 'incrbyfloat');
     // The result, not the increment, is propagated: float arithmetic may differ on replay.
     propagateAs(c, ['SET', key, r, 'KEEPTTL']);
     c.out.bulk(r);
@@ -689,7 +681,7 @@ export const stringCommands: HandlerMap = {
       }
       if (!checkStringLength(c, server, offset + val.length)) return;
       db.set(key, '\0'.repeat(offset) + val);
-      written(server, db, key, 'setrange');
+      server.events.written(db, key, NOTIFY.string, 'setrange');
       c.out.int(offset + val.length);
       return;
     }
@@ -706,7 +698,7 @@ export const stringCommands: HandlerMap = {
     if (offset >= v.length) next = v + '\0'.repeat(offset - v.length) + val;
     else next = v.slice(0, offset) + val + v.slice(offset + val.length);
     db.set(key, next, true);
-    written(server, db, key, 'setrange');
+    server.events.written(db, key, NOTIFY.string, 'setrange');
     c.out.int(next.length);
   },
 

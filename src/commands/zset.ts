@@ -9,6 +9,7 @@
 // other numbers); ZRANDMEMBER's random choices differ.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
+import { encodingLimits } from '../server/encoding-limits.js';
 import { NOTIFY } from '../server/events.js';
 import { formatDouble, type ReplyWriter } from '../protocol/writer.js';
 import type { Server } from '../server/server.js';
@@ -245,44 +246,12 @@ function getZset(c: Client, key: string, write: boolean): ZSet | null | undefine
   return v as ZSet;
 }
 
-function changed(server: Server, db: Db, key: string, event: string): void {
-  server.events.modified(db, key);
-  server.events.notify(NOTIFY.zset, event, key, db);
-}
-
-/** Deletes a key whose set became empty, with Redis's "del" event. */
+/** Deletes a key whose set became empty, with Redis's "del" event (after the write's own event). */
 function deleteIfEmpty(server: Server, db: Db, key: string, zs: ZSet): void {
   if (zs.size === 0) {
     db.delete(key);
     server.events.notify(NOTIFY.generic, 'del', key, db);
   }
-}
-
-/** zset-max-listpack-entries / -value per server, kept current by config listeners. */
-interface Limits {
-  entries: number;
-  value: number;
-}
-const limitsOf = new WeakMap<Server, Limits>();
-
-function limits(server: Server): Limits {
-  let l = limitsOf.get(server);
-  if (l === undefined) {
-    const lim: Limits = { entries: server.config.num('zset-max-listpack-entries'), value: server.config.num('zset-max-listpack-value') };
-    server.config.onChange('zset-max-listpack-entries', (v) => (lim.entries = v as number));
-    server.config.onChange('zset-max-listpack-value', (v) => (lim.value = v as number));
-    limitsOf.set(server, lim);
-    l = lim;
-  }
-  return l;
-}
-
-function maxEntries(server: Server): number {
-  return limits(server).entries;
-}
-
-function maxValue(server: Server): number {
-  return limits(server).value;
 }
 
 /** A score as a double reply; integral scores (most of them) skip the general %.17g formatting. */
@@ -324,18 +293,14 @@ function storeResult(c: Client, server: Server, dst: string, members: string[], 
   if (members.length > 0) {
     let maxLen = 0;
     for (const m of members) if (m.length > maxLen) maxLen = m.length;
-    const listpack = members.length <= maxEntries(server) && maxLen <= maxValue(server);
+    const lim = encodingLimits(server);
+    const listpack = members.length <= lim.zsetMaxListpackEntries && maxLen <= lim.zsetMaxListpackValue;
     db.set(dst, ZSet.fromSorted(members, scores, listpack));
     c.out.int(members.length);
-    changed(server, db, dst, event);
-    server.ks.stats.dirty++;
+    server.events.written(db, dst, NOTIFY.zset, event);
   } else {
     c.out.int(0);
-    if (db.delete(dst)) {
-      server.events.modified(db, dst);
-      server.events.notify(NOTIFY.generic, 'del', dst, db);
-      server.ks.stats.dirty++;
-    }
+    if (db.delete(dst)) server.events.written(db, dst, NOTIFY.generic, 'del');
   }
 }
 
@@ -399,6 +364,7 @@ function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): 
   let updated = 0;
   let processed = 0;
   let result = 0;
+  const lim = encodingLimits(server);
   if (zs === null) {
     if (flags & F_XX) {
       replyZadd(c, incr, processed, result, flags, added, updated);
@@ -406,11 +372,11 @@ function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): 
     }
     // As Redis 7.0 does: a listpack unless the limit is 0 or the first member is too long,
     // however many members follow (the loop converts when they pass the limits).
-    zs = new ZSet(maxEntries(server) > 0 && argv[i + 1]!.length <= maxValue(server));
+    zs = new ZSet(lim.zsetMaxListpackEntries > 0 && argv[i + 1]!.length <= lim.zsetMaxListpackValue);
     db.set(key, zs);
   }
-  const me = zs.listpack ? maxEntries(server) : 0;
-  const mv = zs.listpack ? maxValue(server) : 0;
+  const me = zs.listpack ? lim.zsetMaxListpackEntries : 0;
+  const mv = zs.listpack ? lim.zsetMaxListpackValue : 0;
   let failed = false;
   for (let j = 0; j < pairs; j++) {
     let score = scores[j]!;
@@ -443,10 +409,7 @@ function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): 
     }
   }
   if (!failed) replyZadd(c, incr, processed, result, flags, added, updated);
-  if (added + updated > 0) {
-    changed(server, db, key, incr ? 'zincr' : 'zadd');
-    server.ks.stats.dirty += added + updated;
-  }
+  if (added + updated > 0) server.events.written(db, key, NOTIFY.zset, incr ? 'zincr' : 'zadd', added + updated);
   if (zs.size === 0) db.delete(key);
 }
 
@@ -648,9 +611,8 @@ function zremrangeGeneric(c: Client, argv: string[], server: Server, type: numbe
   tree.collect(lo, count, false, members, null);
   for (const m of members) zs.remove(m);
   const db = c.db;
-  changed(server, db, key, type === RANK ? 'zremrangebyrank' : type === SCORE ? 'zremrangebyscore' : 'zremrangebylex');
+  server.events.written(db, key, NOTIFY.zset, type === RANK ? 'zremrangebyrank' : type === SCORE ? 'zremrangebyscore' : 'zremrangebylex', members.length);
   deleteIfEmpty(server, db, key, zs);
-  server.ks.stats.dirty += members.length;
   c.out.int(members.length);
 }
 
@@ -704,9 +666,8 @@ export function zpopGeneric(c: Client, server: Server, keys: string[], max: bool
     }
   }
   const db = c.db;
-  changed(server, db, key, max ? 'zpopmax' : 'zpopmin');
+  server.events.written(db, key, NOTIFY.zset, max ? 'zpopmax' : 'zpopmin', n);
   deleteIfEmpty(server, db, key, zs);
-  server.ks.stats.dirty += n;
   // ZMPOP / BZMPOP propagate as ZPOPMIN/ZPOPMAX key count, as Redis does.
   if (nested) propagateAs(c, [max ? 'ZPOPMAX' : 'ZPOPMIN', key, String(n)]);
   return true;
@@ -774,10 +735,9 @@ function bzpopGeneric(c: Client, argv: string[], server: Server, keys: string[],
     out.bulk(k);
     out.bulk(m);
     replyScore(out, score);
-    changed(server, db, k, max ? 'zpopmax' : 'zpopmin');
+    server.events.written(db, k, NOTIFY.zset, max ? 'zpopmax' : 'zpopmin');
     propagateAs(c, [max ? 'ZPOPMAX' : 'ZPOPMIN', k]);
     deleteIfEmpty(server, db, k, zs);
-    server.ks.stats.dirty++;
     return;
   }
   // Inside MULTI/EXEC a blocking command cannot wait: it replies as on timeout.
@@ -1051,9 +1011,8 @@ export const zsetCommands: HandlerMap = {
     }
     if (n > 0) {
       const db = c.db;
-      changed(server, db, key, 'zrem');
+      server.events.written(db, key, NOTIFY.zset, 'zrem', n);
       deleteIfEmpty(server, db, key, zs);
-      server.ks.stats.dirty += n;
     }
     c.out.int(n);
   },

@@ -1,7 +1,10 @@
-// What happens around a write: WATCH invalidation (Redis's signalModifiedKey) and keyspace
-// notifications (notifyKeyspaceEvent). Every command that changes a key calls
-// `server.events.modified(db, key)`, and `server.events.notify(cls, event, key, db)` with the
-// event name Redis uses.
+// What happens around a write, in one place: WATCH invalidation (Redis's signalModifiedKey),
+// the keyspace notification (notifyKeyspaceEvent) and the dirty counter (server.dirty, INFO
+// rdb_changes_since_last_save, which the dispatcher also reads to decide what to propagate).
+// Every command that changes a key calls `server.events.written(db, key, cls, event, dirty)`
+// once for that key, after the change; a second event for the same change (the "del" of an
+// emptied key) is `notify`. FLUSHDB, FLUSHALL and SWAPDB call `touchAllIn` before the change.
+// Changes a command does not make (expiry, eviction) call `modified` and `notify`: not dirty.
 import type { Db } from '../store/db.js';
 import type { Client } from './client.js';
 
@@ -112,21 +115,27 @@ export class KeyEvents {
     }
   }
 
-  /** Every WATCHed key of a database counts as changed. */
-  modifiedAll(db: Db): void {
-    const keys = this.watched.get(db);
-    if (keys === undefined) return;
-    for (const list of keys.values()) for (const wk of list) wk.client.watchDirty = true;
+  /**
+   * A command changed `key` (called after the change, the key's value already stored or deleted):
+   * WATCH invalidation and blocked clients (modified), the keyspace event `event` of class `cls`,
+   * and `dirty` changes counted (Redis counts one per element added, removed or updated by most
+   * commands; 0 for the second key of a change counted once, as RENAME's destination).
+   */
+  written(db: Db, key: string, cls: number, event: string, dirty = 1): void {
+    db.stats.dirty += dirty;
+    this.modified(db, key);
+    this.notify(cls, event, key, db);
   }
 
   /**
    * FLUSHDB / FLUSHALL / SWAPDB (Redis's touchAllWatchedKeysInDb), called before the change:
-   * `db` is emptied and its contents replaced by those of `other` (null for a flush). A WATCHed
-   * key present before or after counts as changed, except: a key stale at WATCH time that is
-   * now gone (or replaced by another stale key), and a missing key replaced by a stale one
-   * (which then counts as stale-at-WATCH).
+   * `db` is emptied and its contents replaced by those of `other` (null for a flush), `dirty`
+   * changes counted. A WATCHed key present before or after counts as changed, except: a key
+   * stale at WATCH time that is now gone (or replaced by another stale key), and a missing key
+   * replaced by a stale one (which then counts as stale-at-WATCH).
    */
-  touchAllIn(db: Db, other: Db | null): void {
+  touchAllIn(db: Db, other: Db | null, dirty: number): void {
+    db.stats.dirty += dirty;
     if (this.onTouchAll !== null) this.onTouchAll(db);
     const keys = this.watched.get(db);
     if (keys === undefined) return;

@@ -77,6 +77,26 @@ export interface KeyspaceStats {
   dirty: number;
 }
 
+/**
+ * The thresholds that decide a value's encoding, in one place: the keyspace's `limits`, kept
+ * current from the configuration by server/encoding-limits.ts (which binds it) and read by the
+ * type commands and DUMP / RESTORE. Named as the RDB loader's LoadLimits, which it satisfies.
+ */
+export class EncodingLimits {
+  /** hash-max-listpack-entries / hash-max-listpack-value. */
+  hashMaxListpackEntries = 512;
+  hashMaxListpackValue = 64;
+  /** zset-max-listpack-entries / zset-max-listpack-value. */
+  zsetMaxListpackEntries = 128;
+  zsetMaxListpackValue = 64;
+  /** set-max-intset-entries. */
+  setMaxIntsetEntries = 512;
+  /** list-max-listpack-size: elements (> 0) or bytes (-1..-5) per quicklist node. */
+  listMaxListpackSize = -2;
+  /** Set once server/encoding-limits.ts follows the configuration. */
+  bound = false;
+}
+
 export class Db {
   /** Not readonly only so SWAPDB can exchange contents (Keyspace.swap); do not keep references. */
   data: Dict<Value>;
@@ -132,6 +152,11 @@ export class Db {
 
   get size(): number {
     return this.data.size;
+  }
+
+  /** The keyspace's counters: server/events.ts counts a write's changes in `dirty`. */
+  get stats(): KeyspaceStats {
+    return this.ks.stats;
   }
 
   /**
@@ -427,6 +452,8 @@ export interface TakenContents {
 export class Keyspace {
   readonly dbs: Db[];
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, dirty: 0 };
+  /** The encoding thresholds (read through server/encoding-limits.ts's encodingLimits). */
+  readonly limits = new EncodingLimits();
   /**
    * True while a file is replayed (AOF loading): nothing expires, as in Redis, so a key whose time
    * has passed still takes the rest of the file's commands; it expires once loading is over.
