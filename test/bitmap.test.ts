@@ -2,7 +2,7 @@
 // including seeded fuzzing of ranges and BITFIELD overflow handling, and write counting.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { haveRedis, differentialPair, sameReplies, rng } from './helpers.js';
+import { haveRedis, differentialPair, sameReplies, rng, infoField } from './helpers.js';
 
 type Cmd = (string | Buffer)[];
 
@@ -19,10 +19,8 @@ describe('bitmap commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
     await pair.b.call('LPUSH', key, 'x');
   }
 
-  async function redisDirty(): Promise<number> {
-    const info = await pair.b.call('INFO', 'persistence');
-    return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-  }
+  /** Redis's write counter. */
+  const redisDirty = async (): Promise<number> => Number(await infoField(pair.b, 'rdb_changes_since_last_save', 'persistence'));
 
   const randBytes = (r: () => number, n: number): Buffer => Buffer.from(Array.from({ length: n }, () => (r() < 0.3 ? (r() < 0.5 ? 0 : 255) : Math.floor(r() * 256))));
 

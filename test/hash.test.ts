@@ -4,79 +4,24 @@
 // the Map limit, SCAN over a big hash).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, replyEnd, differentialPair } from './helpers.js';
+import { RawConn, bulkStrings, differentialPair, haveRedis, infoField, replyItems, sameReplies, sortedReply, type DiffCmd, type Normalized } from './helpers.js';
 import { HashValue } from '../src/store/types/hash.js';
 import { KeyIndex } from '../src/store/types/set.js';
 import { parseNotifyFlags } from '../src/server/events.js';
 
 type Cmd = (string | Buffer)[];
+
 /** A command whose reply is compared after sorting its elements (groups of `n`: 2 for field/value pairs). */
-interface Unordered {
-  sort: number;
-  cmd: Cmd;
-}
+const unordered = (n: number, cmd: Cmd): Normalized => ({ cmd, normalize: (r) => sortedReply(r, n) });
 
 const HAVE_REDIS = haveRedis();
-
-/** The items of an aggregate reply, as raw bytes each. */
-function items(raw: string): { head: string; items: string[] } {
-  const b = Buffer.from(raw, 'latin1');
-  const nl = b.indexOf('\r\n');
-  const type = raw[0]!;
-  let n = Number(raw.slice(1, nl));
-  if (type === '%') n *= 2;
-  const out: string[] = [];
-  let p = nl + 2;
-  for (let i = 0; i < n; i++) {
-    const e = replyEnd(b, p);
-    out.push(raw.slice(p, e));
-    p = e;
-  }
-  return { head: raw.slice(0, nl + 2), items: out };
-}
-
-/** The reply with its elements (or groups of n elements) sorted. */
-function sorted(raw: string, n: number): string {
-  if (!'*~%'.includes(raw[0]!) || raw.startsWith('*-1')) return raw;
-  const { head, items: it } = items(raw);
-  const groups: string[] = [];
-  for (let i = 0; i < it.length; i += n) groups.push(it.slice(i, i + n).join(''));
-  groups.sort();
-  return head + groups.join('');
-}
-
-/** Decodes a flat array of bulk strings. */
-function bulks(raw: string): string[] {
-  return items(raw).items.map((x) => {
-    const nl = x.indexOf('\r\n');
-    return x.slice(nl + 2, x.length - 2);
-  });
-}
 
 describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
   const pair = differentialPair();
 
   /** Sends every command to both servers and requires identical reply bytes (sorted where asked). */
-  async function same(cmds: (Cmd | Unordered)[]): Promise<string[]> {
-    const out: string[] = [];
-    for (const x of cmds) {
-      const c = Array.isArray(x) ? x : x.cmd;
-      let ra = await pair.a.call(...c);
-      let rb = await pair.b.call(...c);
-      if (!Array.isArray(x)) {
-        ra = sorted(ra, x.sort);
-        rb = sorted(rb, x.sort);
-      }
-      assert.equal(ra, rb, `reply to ${JSON.stringify(c.map((v) => v.toString().slice(0, 80)))}`);
-      out.push(ra);
-    }
-    return out;
-  }
-
-  async function redisDirty(): Promise<number> {
-    const info = await pair.b.call('INFO', 'persistence');
-    return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-  }
+  const same = (cmds: DiffCmd[]): Promise<string[]> => sameReplies(pair.a, pair.b, cmds);
+  const redisDirty = async (): Promise<number> => Number(await infoField(pair.b, 'rdb_changes_since_last_save', 'persistence'));
 
   test('HSET HGET HMGET HMSET HSETNX HDEL HEXISTS HLEN HSTRLEN: replies, errors, wrong type', async () => {
     const bin = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -111,9 +56,9 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
       ['HGET', 'h', ''],
       ['HSTRLEN', 'h', bin],
       // The 256-byte value made the hash a hashtable: its order is Redis's own.
-      { sort: 1, cmd: ['HKEYS', 'h'] },
-      { sort: 1, cmd: ['HVALS', 'h'] },
-      { sort: 2, cmd: ['HGETALL', 'h'] },
+      unordered(1, ['HKEYS', 'h']),
+      unordered(1, ['HVALS', 'h']),
+      unordered(2, ['HGETALL', 'h']),
       ['HGETALL', 'nokey'],
       ['HKEYS', 'nokey'],
       ['HVALS', 'nokey'],
@@ -174,7 +119,7 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
       ]);
       // Negative counts: pairs as 2-element arrays.
       const r = await pair.a.call('HRANDFIELD', 'h3', '-5', 'WITHVALUES');
-      const { head, items: it } = items(r);
+      const { head, items: it } = replyItems(r);
       assert.equal(head, '*5\r\n');
       for (const x of it) assert.match(x, /^\*2\r\n\$2\r\nf[12]\r\n\$2\r\nv[12]\r\n$|^\*2\r\n\$2\r\nfl\r\n\$3\r\n1\.5\r\n$/);
     } finally {
@@ -260,21 +205,21 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
     // Random parts: right shape, members of the hash, distinct for positive counts.
     const fields = new Set(['a', 'b', 'c', 'd']);
     for (const n of [1, 2, 3]) {
-      const got = bulks(await pair.a.call('HRANDFIELD', 'hr', String(n)));
+      const got = bulkStrings(await pair.a.call('HRANDFIELD', 'hr', String(n)));
       assert.equal(got.length, n);
       assert.equal(new Set(got).size, n);
       for (const f of got) assert.ok(fields.has(f));
-      const wv = bulks(await pair.a.call('HRANDFIELD', 'hr', String(n), 'WITHVALUES'));
+      const wv = bulkStrings(await pair.a.call('HRANDFIELD', 'hr', String(n), 'WITHVALUES'));
       assert.equal(wv.length, 2 * n);
       for (let i = 0; i < wv.length; i += 2) assert.equal(wv[i + 1], String(wv[i]!.charCodeAt(0) - 96));
     }
-    const neg = bulks(await pair.a.call('HRANDFIELD', 'hr', '-20'));
+    const neg = bulkStrings(await pair.a.call('HRANDFIELD', 'hr', '-20'));
     assert.equal(neg.length, 20);
     for (const f of neg) assert.ok(fields.has(f));
     const one = await pair.a.call('HRANDFIELD', 'hr');
     assert.match(one, /^\$1\r\n[abcd]\r\n$/);
     // Roughly uniform: every field shows up in 400 draws.
-    const seen = new Set(bulks(await pair.a.call('HRANDFIELD', 'hr', '-400')));
+    const seen = new Set(bulkStrings(await pair.a.call('HRANDFIELD', 'hr', '-400')));
     assert.equal(seen.size, 4);
   });
 
@@ -307,16 +252,16 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
     let calls = 0;
     do {
       const r = await pair.a.call('HSCAN', 'hbig', cursor, 'COUNT', '37');
-      const { items: top } = items(r);
-      cursor = bulks('*1\r\n' + top[0]!)[0]!;
-      const kv = bulks(top[1]!);
+      const { items: top } = replyItems(r);
+      cursor = bulkStrings('*1\r\n' + top[0]!)[0]!;
+      const kv = bulkStrings(top[1]!);
       for (let i = 0; i < kv.length; i += 2) got.set(kv[i]!, kv[i + 1]!);
       calls++;
       if (calls === 5) await pair.a.call('HDEL', 'hbig', 'f999', 'f0'); // removals meanwhile
     } while (cursor !== '0');
     for (let i = 1; i < 999; i++) assert.equal(got.get('f' + i), 'v' + i);
     assert.ok(calls > 20);
-    const m = bulks(items(await pair.a.call('HSCAN', 'hbig', '0', 'MATCH', 'f99*', 'COUNT', '10000')).items[1]!);
+    const m = bulkStrings(replyItems(await pair.a.call('HSCAN', 'hbig', '0', 'MATCH', 'f99*', 'COUNT', '10000')).items[1]!);
     assert.deepEqual(m.filter((_, i) => i % 2 === 0).sort(), ['f99', 'f990', 'f991', 'f992', 'f993', 'f994', 'f995', 'f996', 'f997', 'f998']);
   });
 
@@ -351,8 +296,8 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
       ['HSETNX', 'e6', 'abcd', 'x'],
       ['OBJECT', 'ENCODING', 'e6'],
       ['CONFIG', 'SET', 'hash-max-listpack-value', '64'],
-      { sort: 2, cmd: ['HGETALL', 'e5'] },
-      { sort: 1, cmd: ['HKEYS', 'e1'] },
+      unordered(2, ['HGETALL', 'e5']),
+      unordered(1, ['HKEYS', 'e1']),
       ['DEL', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6'],
     ]);
   });
@@ -410,8 +355,8 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
       await pair.b.call('PUBLISH', '__keyspace@0__:end', 'end');
       const want: string[] = [];
       for (;;) {
-        const { items: it } = items(await sub.reply());
-        const [, , ch, msg] = bulks('*4\r\n' + it.join(''));
+        const { items: it } = replyItems(await sub.reply());
+        const [, , ch, msg] = bulkStrings('*4\r\n' + it.join(''));
         if (ch === '__keyspace@0__:end') break;
         want.push(`${ch} ${msg}`);
       }

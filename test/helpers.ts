@@ -2,7 +2,7 @@
 // bytes, and a reference redis-server for differential tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -229,52 +229,124 @@ export async function waitAccepting(port: number, proc: ChildProcess, timeoutMs:
   );
 }
 
-/** Redoubt as a process of its own (crash and attack tests): its port and what it printed. */
-export interface ChildServer {
+/** A program run as a child process of a test, its output collected. */
+export interface Proc {
   proc: ChildProcess;
-  port: number;
-  output: () => string;
-  /** SIGKILL (if it still runs), resolved once it has exited. */
-  kill(): Promise<void>;
+  /** What it printed so far: standard output and error, in arrival order. */
+  output(): string;
+  stdout(): string;
+  stderr(): string;
+  /** Its exit code (null when a signal ended it), once it has exited. */
+  exited: Promise<number | null>;
+  /** Resolved once it has exited and its output is complete. */
+  closed: Promise<void>;
+  /** Sends `signal` (SIGKILL by default) if it still runs; resolved once it has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
+/** Processes still running; the file's `after` hook kills them (a test stops what it starts, even when it fails). */
+const running = new Set<Proc>();
+after(async () => {
+  for (const p of running) await p.kill();
+});
+
+/** Starts `cmd args` (working directory `cwd`), collecting what it prints. */
+export function spawnProcess(cmd: string, args: string[], opts: { cwd?: string } = {}): Proc {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) });
+  let out = '';
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    stdout += d.toString();
+  });
+  proc.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  // 'close': its output is complete too (a child it forked may hold the pipes open longer).
+  const closed = new Promise<void>((r) => proc.once('close', () => r()));
+  const p: Proc = {
+    proc,
+    output: () => out,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    closed,
+    kill: async (signal = 'SIGKILL') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      await exited;
+    },
+  };
+  proc.once('error', () => undefined);
+  running.add(p);
+  void exited.then(() => running.delete(p));
+  return p;
+}
+
+/** Runs a program to its end (SIGKILL after `timeoutMs`); its exit code (null: killed) and output. */
+export async function runProcess(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; out: string; stdout: string; stderr: string }> {
+  const p = spawnProcess(cmd, args, opts);
+  const timer = setTimeout(() => p.proc.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+  await p.closed;
+  const code = await p.exited;
+  clearTimeout(timer);
+  return { code, out: p.output(), stdout: p.stdout(), stderr: p.stderr() };
+}
+
+/** The program: dist/src/main.js. */
+export const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
+
+/** Runs `node dist/src/main.js ...args` to its end (options as runProcess). */
+export function runRedoubt(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): ReturnType<typeof runProcess> {
+  return runProcess(process.execPath, [MAIN, ...args], opts);
+}
+
+/**
+ * Starts `node dist/src/main.js ...args` and waits until it prints "Ready to accept connections" or
+ * exits (a refused start-up: see `exited`). `logfile`: read that file instead of its output.
+ */
+export async function spawnRedoubt(args: string[], opts: { cwd?: string; logfile?: string; timeoutMs?: number } = {}): Promise<Proc & { log(): string }> {
+  const p = spawnProcess(process.execPath, [MAIN, ...args], opts);
+  const file = opts.logfile;
+  const log = file === undefined ? p.output : () => (existsSync(file) ? readFileSync(file, 'latin1') : '');
+  await waitFor(() => log().includes('Ready to accept connections') || p.proc.exitCode !== null, opts.timeoutMs ?? 15_000, `start-up; log: ${log()} output: ${p.output()}`);
+  return { ...p, log };
+}
+
+/** Redoubt as a process of its own (crash and attack tests): its port and what it printed. */
+export interface ChildServer extends Proc {
+  port: number;
+}
 
 /**
  * Starts `node dist/src/main.js --port <free> --bind 127.0.0.1 ...args` and waits until it
- * accepts connections. `ulimit`: run it under `ulimit -n <n>`. The caller stops it (kill()).
+ * accepts connections. `ulimit`: run it under `ulimit -n <n>`. Stopped by kill() (or at the end of the file).
  */
 export async function startRedoubtProcess(args: string[], opts: { ulimit?: number } = {}): Promise<ChildServer> {
   const port = await freePort();
   const argv = [MAIN, '--port', String(port), '--bind', '127.0.0.1', ...args];
-  const proc =
+  const p =
     opts.ulimit === undefined
-      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('bash', ['-c', `ulimit -n ${opts.ulimit} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const kill = async (): Promise<void> => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const gone = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGKILL');
-    await gone;
-  };
+      ? spawnProcess(process.execPath, argv)
+      : spawnProcess('bash', ['-c', `ulimit -n ${opts.ulimit} && exec "$0" "$@"`, process.execPath, ...argv]);
   try {
-    await waitAccepting(port, proc, 15000, 'the server to accept connections', () => out);
+    await waitAccepting(port, p.proc, 15000, 'the server to accept connections', p.output);
   } catch (e) {
-    await kill();
+    await p.kill();
     throw e;
   }
-  return { proc, port, output: () => out, kill };
+  return { ...p, port };
 }
 
 /** Starts a reference redis-server 7.0.15 on a free loopback port (no persistence). */
 export async function startRedis(extra: string[] = []): Promise<RefServer> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-ref-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extra], { stdio: 'ignore' });
-  await waitAccepting(port, proc, 10000, 'redis-server to start');
+  const p = spawnProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extra]);
+  const proc = p.proc;
+  await waitAccepting(port, proc, 10000, 'redis-server to start', p.output);
   // redis-server accepts connections while it still loads its files: wait until it has.
   const c = await RawConn.connect(port);
   try {
@@ -285,13 +357,8 @@ export async function startRedis(extra: string[] = []): Promise<RefServer> {
   return {
     port,
     proc,
-    close: () =>
-      new Promise<void>((r) => {
-        // Gone already (an exit code, or killed by a signal): a second close returns at once.
-        if (proc.exitCode !== null || proc.signalCode !== null) return r();
-        proc.once('exit', () => r());
-        proc.kill('SIGKILL');
-      }),
+    // Gone already (an exit code, or killed by a signal): a second close returns at once.
+    close: () => p.kill(),
   };
 }
 
@@ -363,23 +430,77 @@ export function differentialPair(): { readonly a: RawConn; readonly b: RawConn; 
   };
 }
 
+/** A command whose two replies are compared after `normalize` (e.g. sortedReply, for an order Redis leaves to its hash table). */
+export interface Normalized {
+  cmd: readonly (string | Buffer)[];
+  normalize: (reply: string) => string;
+}
+
+/** A differential step: a command whose replies must be identical bytes, or a Normalized one. */
+export type DiffCmd = readonly (string | Buffer)[] | Normalized;
+
 /**
- * Sends every command to both connections (pipelined) and requires identical reply bytes;
- * returns the replies. `note` is appended to the failure message.
+ * The scenario runner for one connection per server: sends every command to both (pipelined) and
+ * requires identical reply bytes (after `normalize` where given); returns the (normalized) replies.
+ * `note` is appended to the failure message. scenario.ts runs steps over several connections.
  */
-export async function sameReplies(x: RawConn, y: RawConn, cmds: readonly (readonly (string | Buffer)[])[], note = ''): Promise<string[]> {
+export async function sameReplies(x: RawConn, y: RawConn, cmds: readonly DiffCmd[], note = ''): Promise<string[]> {
+  const argv = (c: DiffCmd): readonly (string | Buffer)[] => ('cmd' in c ? c.cmd : c);
   for (const c of cmds) {
-    x.send(...c);
-    y.send(...c);
+    x.send(...argv(c));
+    y.send(...argv(c));
   }
   const out: string[] = [];
   for (const c of cmds) {
-    const ra = await x.reply();
-    const rb = await y.reply();
-    assert.equal(ra, rb, `reply to ${JSON.stringify(c.map((v) => v.toString().slice(0, 80)))}${note}`);
+    let ra = await x.reply();
+    let rb = await y.reply();
+    if ('normalize' in c) {
+      ra = c.normalize(ra);
+      rb = c.normalize(rb);
+    }
+    assert.equal(ra, rb, `reply to ${JSON.stringify(argv(c).map((v) => v.toString().slice(0, 80)))}${note}`);
     out.push(ra);
   }
   return out;
+}
+
+/** The elements of an aggregate reply (a map's keys and values each count), as raw bytes each. */
+export function replyItems(raw: string): { head: string; items: string[] } {
+  const b = Buffer.from(raw, 'latin1');
+  const nl = b.indexOf('\r\n');
+  let n = Number(raw.slice(1, nl));
+  if (raw[0] === '%') n *= 2;
+  const out: string[] = [];
+  let p = nl + 2;
+  for (let i = 0; i < n; i++) {
+    const e = replyEnd(b, p);
+    out.push(raw.slice(p, e));
+    p = e;
+  }
+  return { head: raw.slice(0, nl + 2), items: out };
+}
+
+/** An array, set or map reply with its elements in groups of `n` (2: field/value pairs) sorted; other replies unchanged. */
+export function sortedReply(raw: string, n = 1): string {
+  if (!'*~%'.includes(raw[0]!) || raw.startsWith('*-1')) return raw;
+  const { head, items } = replyItems(raw);
+  const groups: string[] = [];
+  for (let i = 0; i < items.length; i += n) groups.push(items.slice(i, i + n).join(''));
+  return head + groups.sort().join('');
+}
+
+/** The strings of a flat array (or set) reply of bulk strings; a null one reads '(nil)'. */
+export function bulkStrings(raw: string): string[] {
+  assert.ok('*~>'.includes(raw[0]!), `not an array reply: ${raw.slice(0, 80)}`);
+  return replyItems(raw).items.map((x) => (x.startsWith('$-1') ? '(nil)' : x.slice(x.indexOf('\r\n') + 2, x.length - 2)));
+}
+
+/** One field of the server's INFO (`section`: all sections by default); throws when absent. */
+export async function infoField(c: RawConn, field: string, section = 'everything'): Promise<string> {
+  const info = await c.call('INFO', section);
+  const m = new RegExp(`(?:^|\\r\\n|\\n)${field}:([^\\r\\n]*)`).exec(info);
+  if (m === null) throw new Error(`INFO has no field ${field}`);
+  return m[1]!;
 }
 
 /** A small seeded PRNG, so randomised tests reproduce. */

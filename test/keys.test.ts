@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseNotifyFlags } from '../src/server/events.js';
 import type { Client } from '../src/server/client.js';
-import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, both, bulkStrings, haveRedis, sameReplies, sortedReply, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
 
 const HAVE = haveRedis();
 const SKIP = HAVE ? false : 'redis-server not installed: differential keyspace tests skipped';
@@ -34,42 +34,21 @@ type Cmd = (string | Buffer)[];
 
 /** Runs each command on both servers; replies must be identical bytes. */
 async function same(cmds: Cmd[]): Promise<void> {
-  for (const c of cmds) {
-    const [x, y] = [await a.call(...c), await b.call(...c)];
-    assert.equal(x, y, `${c.map(String).join(' ')}: Redoubt ${JSON.stringify(x)} vs Redis ${JSON.stringify(y)}`);
-  }
+  await sameReplies(a, b, cmds);
 }
 
 /** Runs on both servers, ignoring the replies (setup). */
 async function setup(cmds: Cmd[]): Promise<void> {
-  for (const c of cmds) {
-    const [x, y] = [await a.call(...c), await b.call(...c)];
+  const replies = await both(a, b, cmds);
+  cmds.forEach((c, i) => {
+    const [x, y] = replies[i]!;
     assert.ok(!x.startsWith('-') && !y.startsWith('-'), `setup ${c.join(' ')}: ${x} / ${y}`);
-  }
-}
-
-/** The bulk strings of a flat RESP array reply. */
-function bulks(reply: string): string[] {
-  const out: string[] = [];
-  let p = reply.indexOf('\r\n') + 2;
-  assert.equal(reply[0], '*', reply);
-  while (p < reply.length) {
-    const nl = reply.indexOf('\r\n', p);
-    const len = Number(reply.slice(p + 1, nl));
-    out.push(reply.slice(nl + 2, nl + 2 + len));
-    p = nl + 2 + len + 2;
-  }
-  return out;
+  });
 }
 
 /** Replies compared as sets (KEYS). */
 async function sameSorted(cmd: Cmd): Promise<void> {
-  const [x, y] = [await a.call(...cmd), await b.call(...cmd)];
-  if (x.startsWith('-') || y.startsWith('-')) {
-    assert.equal(x, y, cmd.join(' '));
-    return;
-  }
-  assert.deepEqual(bulks(x).sort(), bulks(y).sort(), `${cmd.map(String).join(' ')}`);
+  await sameReplies(a, b, [{ cmd, normalize: (r) => sortedReply(r) }]);
 }
 
 async function fresh(): Promise<void> {
@@ -147,11 +126,11 @@ test('SCAN: cursor and option errors as Redis; a full scan returns the same keys
       let cursor = '0';
       for (let i = 0; i < 10000; i++) {
         const r = await c.call('SCAN', cursor, ...opts);
-        const items = bulks(r);
+        const items = bulkStrings(r);
         cursor = items[0]!;
         // the reply is *2 [cursor] [*n items]: flatten the nested array
         const nested = r.slice(r.indexOf('\r\n', r.indexOf('\r\n', r.indexOf('\r\n') + 2) + 2) + 2);
-        for (const k of bulks(nested)) seen.add(k);
+        for (const k of bulkStrings(nested)) seen.add(k);
         if (cursor === '0') break;
       }
       return [...seen].sort();
@@ -169,9 +148,9 @@ test('SCAN returns every key present for the whole scan, under concurrent writes
   let step = 0;
   do {
     const r = await a.call('SCAN', cursor, 'COUNT', '13');
-    cursor = bulks(r)[0]!;
+    cursor = bulkStrings(r)[0]!;
     const nested = r.slice(r.indexOf('\r\n', r.indexOf('\r\n', r.indexOf('\r\n') + 2) + 2) + 2);
-    for (const k of bulks(nested)) seen.add(k);
+    for (const k of bulkStrings(nested)) seen.add(k);
     // Writes between calls: new keys, deletions of other new keys, rewrites of stable keys.
     await a.call('SET', `new:${step}`, '1');
     await a.call('DEL', `new:${step - 3}`);
@@ -188,9 +167,9 @@ test('SCAN returns every key present for the whole scan, under concurrent writes
   do {
     ours.server.ks.scanCursors.clear();
     const r = await a.call('SCAN', cursor, 'COUNT', '17');
-    cursor = bulks(r)[0]!;
+    cursor = bulkStrings(r)[0]!;
     const nested = r.slice(r.indexOf('\r\n', r.indexOf('\r\n', r.indexOf('\r\n') + 2) + 2) + 2);
-    for (const k of bulks(nested)) seen2.add(k);
+    for (const k of bulkStrings(nested)) seen2.add(k);
     await a.call('DEL', `stable:${(step * 11) % 250}`, `new:${step}`);
     await a.call('SET', `later:${step}`, '1');
     step++;

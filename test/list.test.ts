@@ -3,7 +3,7 @@
 // keyspace events, write counting and a seeded random command fuzz.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, waitFor, differentialPair, sameReplies, rng } from './helpers.js';
+import { RawConn, haveRedis, waitFor, differentialPair, sameReplies, rng, infoField } from './helpers.js';
 import { ListValue } from '../src/store/types/list.js';
 import { parseTimeoutMs } from '../src/server/blocking.js';
 
@@ -136,10 +136,8 @@ describe('list commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
 
   const same = (cmds: Cmd[], x = pair.a, y = pair.b): Promise<string[]> => sameReplies(x, y, cmds);
 
-  async function redisDirty(): Promise<number> {
-    const info = await pair.b.call('INFO', 'persistence');
-    return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-  }
+  /** Redis's write counter. */
+  const redisDirty = async (): Promise<number> => Number(await infoField(pair.b, 'rdb_changes_since_last_save', 'persistence'));
 
   const setup: Cmd[] = [
     ['FLUSHALL'],

@@ -3,75 +3,23 @@
 // keyspace notifications and WATCH, encodings, randomness, and unit tests of the value type.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, replyEnd, differentialPair } from './helpers.js';
+import { RawConn, bulkStrings, differentialPair, haveRedis, infoField, replyItems, sameReplies, sortedReply, type DiffCmd, type Normalized } from './helpers.js';
 import { KeyIndex, SetValue, compareInts, isIntMember } from '../src/store/types/set.js';
 import { parseNotifyFlags } from '../src/server/events.js';
 
 type Cmd = (string | Buffer)[];
 /** A command whose reply is compared after sorting its elements. */
-interface Unordered {
-  sort: true;
-  cmd: Cmd;
-  /** The reply is random (SPOP): only its first line is compared. */
-  random?: boolean;
-}
-const U = (...cmd: string[]): Unordered => ({ sort: true, cmd });
-const R = (...cmd: string[]): Unordered => ({ sort: true, cmd, random: true });
+const U = (...cmd: string[]): Normalized => ({ cmd, normalize: (r) => sortedReply(r) });
+/** The reply is random (SPOP): only its first line is compared. */
+const R = (...cmd: string[]): Normalized => ({ cmd, normalize: (r) => r.slice(0, r.indexOf('\r\n')) });
 
 const HAVE_REDIS = haveRedis();
-
-function items(raw: string): { head: string; items: string[] } {
-  const b = Buffer.from(raw, 'latin1');
-  const nl = b.indexOf('\r\n');
-  let n = Number(raw.slice(1, nl));
-  if (raw[0] === '%') n *= 2;
-  const out: string[] = [];
-  let p = nl + 2;
-  for (let i = 0; i < n; i++) {
-    const e = replyEnd(b, p);
-    out.push(raw.slice(p, e));
-    p = e;
-  }
-  return { head: raw.slice(0, nl + 2), items: out };
-}
-
-function sorted(raw: string): string {
-  if (!'*~'.includes(raw[0]!) || raw.startsWith('*-1')) return raw;
-  const { head, items: it } = items(raw);
-  return head + it.sort().join('');
-}
-
-function bulks(raw: string): string[] {
-  return items(raw).items.map((x) => x.slice(x.indexOf('\r\n') + 2, x.length - 2));
-}
 
 describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
   const pair = differentialPair();
 
-  async function same(cmds: (Cmd | Unordered)[]): Promise<string[]> {
-    const out: string[] = [];
-    for (const x of cmds) {
-      const c = Array.isArray(x) ? x : x.cmd;
-      let ra = await pair.a.call(...c);
-      let rb = await pair.b.call(...c);
-      if (!Array.isArray(x)) {
-        ra = sorted(ra);
-        rb = sorted(rb);
-        if (x.random === true) {
-          ra = ra.slice(0, ra.indexOf('\r\n'));
-          rb = rb.slice(0, rb.indexOf('\r\n'));
-        }
-      }
-      assert.equal(ra, rb, `reply to ${JSON.stringify(c.map((v) => v.toString().slice(0, 80)))}`);
-      out.push(ra);
-    }
-    return out;
-  }
-
-  async function redisDirty(): Promise<number> {
-    const info = await pair.b.call('INFO', 'persistence');
-    return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-  }
+  const same = (cmds: DiffCmd[]): Promise<string[]> => sameReplies(pair.a, pair.b, cmds);
+  const redisDirty = async (): Promise<number> => Number(await infoField(pair.b, 'rdb_changes_since_last_save', 'persistence'));
 
   test('SADD SREM SCARD SISMEMBER SMISMEMBER SMEMBERS: replies, errors, wrong type, intset order', async () => {
     const bin = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -152,19 +100,19 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
     const members = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'];
     await same([['SADD', 'r', ...members]]);
     for (const n of [1, 3, 5, 9]) {
-      const got = bulks(await pair.a.call('SRANDMEMBER', 'r', String(n)));
+      const got = bulkStrings(await pair.a.call('SRANDMEMBER', 'r', String(n)));
       assert.equal(got.length, n);
       assert.equal(new Set(got).size, n);
       for (const m of got) assert.ok(members.includes(m));
     }
-    const neg = bulks(await pair.a.call('SRANDMEMBER', 'r', '-1000'));
+    const neg = bulkStrings(await pair.a.call('SRANDMEMBER', 'r', '-1000'));
     assert.equal(neg.length, 1000);
     assert.equal(new Set(neg).size, 10);
-    const popped = bulks(await pair.a.call('SPOP', 'r', '3'));
+    const popped = bulkStrings(await pair.a.call('SPOP', 'r', '3'));
     assert.equal(new Set(popped).size, 3);
     assert.equal(await pair.a.call('SCARD', 'r'), ':7\r\n');
     for (const m of popped) assert.equal(await pair.a.call('SISMEMBER', 'r', m), ':0\r\n');
-    const one = bulks('*1\r\n' + (await pair.a.call('SPOP', 'r')))[0]!;
+    const one = bulkStrings('*1\r\n' + (await pair.a.call('SPOP', 'r')))[0]!;
     assert.ok(members.includes(one) && !popped.includes(one));
     await pair.a.call('DEL', 'r');
     await pair.b.call('DEL', 'r');
@@ -308,9 +256,9 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
     const got = new Set<string>();
     let calls = 0;
     do {
-      const { items: top } = items(await pair.a.call('SSCAN', 'sbig', cursor, 'COUNT', '50'));
-      cursor = bulks('*1\r\n' + top[0]!)[0]!;
-      for (const m of bulks(top[1]!)) got.add(m);
+      const { items: top } = replyItems(await pair.a.call('SSCAN', 'sbig', cursor, 'COUNT', '50'));
+      cursor = bulkStrings('*1\r\n' + top[0]!)[0]!;
+      for (const m of bulkStrings(top[1]!)) got.add(m);
       if (++calls === 3) {
         await pair.a.call('SREM', 'sbig', 'm0', 'm1999');
         await pair.a.call('SADD', 'sbig', 'extra');
@@ -464,8 +412,8 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
       await pair.b.call('PUBLISH', '__keyspace@0__:end', 'end');
       const want: string[] = [];
       for (;;) {
-        const { items: it } = items(await sub.reply());
-        const [, , ch, msg] = bulks('*4\r\n' + it.join(''));
+        const { items: it } = replyItems(await sub.reply());
+        const [, , ch, msg] = bulkStrings('*4\r\n' + it.join(''));
         if (ch === '__keyspace@0__:end') break;
         want.push(`${ch} ${msg}`);
       }
@@ -493,7 +441,7 @@ describe('set commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
       ] as [string[], string][]) {
         await same([['DEL', 'sw', 'sw2'], ['SADD', 'sw', 'a']]);
         await same([['WATCH', watched]]);
-        assert.equal(sorted(await a2.call(...write)), sorted(await b2.call(...write)), write.join(' '));
+        assert.equal(sortedReply(await a2.call(...write)), sortedReply(await b2.call(...write)), write.join(' '));
         await same([['MULTI'], ['SISMEMBER', 'sw', 'a'], ['EXEC']]);
       }
     } finally {

@@ -4,7 +4,7 @@
 // blocked clients, keyspace hits, and a seeded random comparison.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, waitFor, differentialPair, sameReplies, rng } from './helpers.js';
+import { RawConn, haveRedis, waitFor, differentialPair, sameReplies, rng, infoField } from './helpers.js';
 import { patternKey, sortScore } from '../src/commands/sort.js';
 
 type Cmd = string[];
@@ -214,10 +214,8 @@ describe('SORT vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not 
     }
   });
 
-  async function redisDirty(): Promise<number> {
-    const info = await pair.b.call('INFO', 'persistence');
-    return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-  }
+  /** Redis's write counter. */
+  const redisDirty = async (): Promise<number> => Number(await infoField(pair.b, 'rdb_changes_since_last_save', 'persistence'));
 
   test('write counting (dirty) as Redis counts it', async () => {
     await same([['FLUSHALL'], ['RPUSH', 'src', '3', '1', '2'], ['SET', 'dst0', 'x']]);

@@ -2,7 +2,7 @@
 // driven by a ManualClock, write counting, and unit tests of the long double arithmetic.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, startServer, differentialPair, sameReplies, rng } from './helpers.js';
+import { RawConn, haveRedis, startServer, differentialPair, sameReplies, rng, infoField } from './helpers.js';
 import { ManualClock } from '../src/store/clock.js';
 import { parseNotifyFlags } from '../src/server/events.js';
 import { addLongDouble, formatLongDouble, incrByFloatText, parseLongDouble, type LongDouble } from '../src/commands/ldouble.js';
@@ -23,11 +23,8 @@ describe('string commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
     await pair.b.call('LPUSH', key, 'x');
   }
 
-  /** Redis's write counter (rdb_changes_since_last_save). */
-  async function redisDirty(): Promise<number> {
-    const info = await pair.b.call('INFO', 'persistence');
-    return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-  }
+  /** Redis's write counter. */
+  const redisDirty = async (): Promise<number> => Number(await infoField(pair.b, 'rdb_changes_since_last_save', 'persistence'));
 
   test('GET and SET: plain, empty, binary and big values, missing keys', async () => {
     const bin = Buffer.from(Array.from({ length: 256 }, (_, i) => i));

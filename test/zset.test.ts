@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer, rng, sameReplies } from './helpers.js';
+import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer, rng, sameReplies, infoField } from './helpers.js';
 import { ZSet, ZTree } from '../src/store/types/zset.js';
 import { parseScore } from '../src/commands/zset.js';
 
@@ -223,10 +223,8 @@ describe('sorted-set commands vs redis-server', { skip: HAVE_REDIS ? false : 're
     await same([['FLUSHALL'], ...setup, ...cmds], true);
   }
 
-  async function redisDirty(): Promise<number> {
-    const info = await b.call('INFO', 'persistence');
-    return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-  }
+  /** Redis's write counter. */
+  const redisDirty = async (): Promise<number> => Number(await infoField(b, 'rdb_changes_since_last_save', 'persistence'));
 
   const base: Cmd[] = [
     ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'],
