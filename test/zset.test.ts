@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer, rng, sameReplies, infoField } from './helpers.js';
 import { ZSet, ZTree } from '../src/store/types/zset.js';
-import { parseScore } from '../src/commands/zset.js';
+import { parseDouble, strtod, type StrtodEnd } from '../src/commands/strtod.js';
 
 type Cmd = (string | Buffer)[];
 
@@ -168,16 +168,40 @@ describe('ZTree / ZSet against a sorted array', () => {
     assert.equal(c.encoding(), 'skiplist');
   });
 
-  test('parseScore follows strtod and getDoubleFromObject', () => {
-    assert.equal(parseScore('1.5'), 1.5);
-    assert.equal(parseScore('0x10'), 16);
-    assert.equal(parseScore('0x1.8p1'), 3);
-    assert.equal(parseScore('-inf'), -Infinity);
-    assert.equal(parseScore('+Infinity'), Infinity);
-    assert.equal(parseScore('.5'), 0.5);
-    assert.equal(parseScore('5.'), 5);
-    assert.equal(parseScore('1e-310'), 1e-310);
-    for (const bad of ['', ' 1', '1 ', 'nan', '1e999', '1e-999', 'abc', '1e', '0x', '-', '.', '1\u00002']) assert.equal(parseScore(bad), null, JSON.stringify(bad));
+  test('parseDouble follows strtod and getDoubleFromObject', () => {
+    assert.equal(parseDouble('1.5'), 1.5);
+    assert.equal(parseDouble('0x10'), 16);
+    assert.equal(parseDouble('0x1.8p1'), 3);
+    assert.equal(parseDouble('-inf'), -Infinity);
+    assert.equal(parseDouble('+Infinity'), Infinity);
+    assert.equal(parseDouble('.5'), 0.5);
+    assert.equal(parseDouble('5.'), 5);
+    assert.equal(parseDouble('1e-310'), 1e-310);
+    for (const bad of ['', ' 1', '1 ', 'nan', '1e999', '1e-999', 'abc', '1e', '0x', '-', '.', '1\u00002']) assert.equal(parseDouble(bad), null, JSON.stringify(bad));
+  });
+
+  test('strtod reports where it stopped and ERANGE in the caller\'s object, keeping nothing between calls', () => {
+    const cases: [string, number, number, number, boolean][] = [
+      // input, start, value, end, range
+      ['  1.5xyz', 0, 1.5, 5, false],
+      ['(2.5', 1, 2.5, 4, false],
+      ['abc', 0, 0, 0, false],
+      ['-', 0, 0, 0, false],
+      ['0x', 0, 0, 1, false],
+      ['0x1p4z', 0, 16, 5, false],
+      ['nan(abc)x', 0, NaN, 8, false],
+      ['-Infinityx', 0, -Infinity, 9, false],
+      ['1e999', 0, Infinity, 5, true],
+      ['1e-999', 0, 0, 6, true],
+      ['5e', 0, 5, 1, false],
+    ];
+    const a: StrtodEnd = { end: -1, range: true };
+    const b: StrtodEnd = { end: -1, range: true };
+    for (const [s, i, v, end, range] of cases) {
+      assert.equal(strtod(s, i, a), v, s);
+      assert.equal(strtod('7', 0, b), 7); // another caller's call in between changes nothing in a
+      assert.deepEqual(a, { end, range }, s);
+    }
   });
 });
 

@@ -19,6 +19,7 @@ import type { SetValue } from '../store/types/set.js';
 import { ZSet, type LexBound } from '../store/types/zset.js';
 import { is, parseBigInt, parseInteger, parseMpopArgs } from './args.js';
 import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
+import { parseDouble, strtod, type StrtodEnd } from './strtod.js';
 import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
@@ -32,159 +33,7 @@ const MINMAX_FLOAT = err.minMaxNotFloat();
 const MINMAX_LEX = err.minMaxNotLex();
 
 // ---------------------------------------------------------------------------------------------
-// Number parsing as Redis does it (glibc strtod underneath).
-
-/** End index and range error of the last strtod call. */
-let strtodEnd = 0;
-let strtodRange = false;
-
-function isSpace(ch: number): boolean {
-  return ch === 32 || (ch >= 9 && ch <= 13);
-}
-
-function hexDigit(ch: number): number {
-  if (ch >= 48 && ch <= 57) return ch - 48;
-  if (ch >= 97 && ch <= 102) return ch - 87;
-  if (ch >= 65 && ch <= 70) return ch - 55;
-  return -1;
-}
-
-function matchWord(s: string, i: number, w: string): boolean {
-  if (s.length - i < w.length) return false;
-  return s.slice(i, i + w.length).toLowerCase() === w;
-}
-
-/**
- * C's strtod on s from index i (glibc: leading spaces, sign, decimal, hex floats, inf,
- * infinity, nan). Sets strtodEnd (i when nothing was parsed) and strtodRange (ERANGE).
- */
-function strtod(s: string, i: number): number {
-  const start = i;
-  strtodRange = false;
-  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
-  let neg = false;
-  const sc = s.charCodeAt(i);
-  if (sc === 43 || sc === 45) {
-    neg = sc === 45;
-    i++;
-  }
-  if (matchWord(s, i, 'inf')) {
-    strtodEnd = matchWord(s, i, 'infinity') ? i + 8 : i + 3;
-    return neg ? -Infinity : Infinity;
-  }
-  if (matchWord(s, i, 'nan')) {
-    i += 3;
-    if (s.charCodeAt(i) === 40) {
-      let j = i + 1;
-      while (j < s.length && /[0-9A-Za-z_]/.test(s[j]!)) j++;
-      if (s.charCodeAt(j) === 41) i = j + 1;
-    }
-    strtodEnd = i;
-    return NaN;
-  }
-  // Hex float: 0x, hex digits with an optional point, optional binary exponent.
-  if (s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 32) === 120) {
-    let j = i + 2;
-    let mant = 0n;
-    let digits = 0;
-    let nonzero = false;
-    let exp = 0;
-    while (hexDigit(s.charCodeAt(j)) >= 0) {
-      const d = hexDigit(s.charCodeAt(j));
-      mant = mant * 16n + BigInt(d);
-      if (d !== 0) nonzero = true;
-      digits++;
-      j++;
-    }
-    if (s.charCodeAt(j) === 46) {
-      j++;
-      while (hexDigit(s.charCodeAt(j)) >= 0) {
-        const d = hexDigit(s.charCodeAt(j));
-        mant = mant * 16n + BigInt(d);
-        if (d !== 0) nonzero = true;
-        exp -= 4;
-        digits++;
-        j++;
-      }
-    }
-    if (digits > 0) {
-      if ((s.charCodeAt(j) | 32) === 112) {
-        let k = j + 1;
-        let eneg = false;
-        if (s.charCodeAt(k) === 43 || s.charCodeAt(k) === 45) {
-          eneg = s.charCodeAt(k) === 45;
-          k++;
-        }
-        if (s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) {
-          let e = 0;
-          while (s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) {
-            if (e < 100000) e = e * 10 + (s.charCodeAt(k) - 48);
-            k++;
-          }
-          exp += eneg ? -e : e;
-          j = k;
-        }
-      }
-      strtodEnd = j;
-      let v = Number(mant) * Math.pow(2, exp);
-      if (!Number.isFinite(v) || (v === 0 && nonzero)) {
-        // Split the scaling so that intermediate results stay representable.
-        v = Number(mant) * Math.pow(2, exp / 2) * Math.pow(2, exp - exp / 2);
-      }
-      if (v === Infinity || (v === 0 && nonzero)) strtodRange = true;
-      return neg ? -v : v;
-    }
-    // "0x" alone: the 0 is the number.
-    strtodEnd = i + 1;
-    return neg ? -0 : 0;
-  }
-  const numStart = i;
-  let mantDigits = 0;
-  let nonzero = false;
-  while (s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) {
-    if (s.charCodeAt(i) !== 48) nonzero = true;
-    i++;
-    mantDigits++;
-  }
-  if (s.charCodeAt(i) === 46) {
-    let j = i + 1;
-    let frac = 0;
-    while (s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) {
-      if (s.charCodeAt(j) !== 48) nonzero = true;
-      j++;
-      frac++;
-    }
-    if (mantDigits + frac > 0) {
-      i = j;
-      mantDigits += frac;
-    }
-  }
-  if (mantDigits === 0) {
-    strtodEnd = start;
-    return 0;
-  }
-  if ((s.charCodeAt(i) | 32) === 101) {
-    let k = i + 1;
-    if (s.charCodeAt(k) === 43 || s.charCodeAt(k) === 45) k++;
-    if (s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) {
-      while (s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) k++;
-      i = k;
-    }
-  }
-  strtodEnd = i;
-  const v = Number(s.slice(numStart, i));
-  if (v === Infinity || (v === 0 && nonzero)) strtodRange = true;
-  return neg ? -v : v;
-}
-
-/** Redis's getDoubleFromObject: a whole-string double, no leading space, no overflow, no NaN; null when invalid. */
-export function parseScore(s: string): number | null {
-  if (s.length === 0 || isSpace(s.charCodeAt(0))) return null;
-  const v = strtod(s, 0);
-  if (strtodEnd !== s.length || Number.isNaN(v)) return null;
-  if (strtodRange && (v === Infinity || v === -Infinity || v === 0)) return null;
-  return v;
-}
+// Score ranges as Redis parses them (strtod.ts underneath).
 
 /** A parsed score range (zslParseRange). */
 interface ScoreRange {
@@ -197,8 +46,9 @@ interface ScoreRange {
 /** One end of a score range: "(x" exclusive, else inclusive; strtod must reach the end (or a NUL). */
 function parseRangeItem(s: string, out: ScoreRange, isMin: boolean): boolean {
   const ex = s.charCodeAt(0) === 40;
-  const v = strtod(s, ex ? 1 : 0);
-  if ((strtodEnd < s.length && s.charCodeAt(strtodEnd) !== 0) || Number.isNaN(v)) return false;
+  const end: StrtodEnd = { end: 0, range: false };
+  const v = strtod(s, ex ? 1 : 0, end);
+  if ((end.end < s.length && s.charCodeAt(end.end) !== 0) || Number.isNaN(v)) return false;
   if (isMin) {
     out.min = v;
     out.minex = ex;
@@ -350,7 +200,7 @@ function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): 
   }
   const scores: number[] = new Array<number>(pairs);
   for (let j = 0; j < pairs; j++) {
-    const s = parseScore(argv[i + 2 * j]!);
+    const s = parseDouble(argv[i + 2 * j]!);
     if (s === null) {
       c.out.error(NOT_FLOAT);
       return;
@@ -839,7 +689,7 @@ function zsetOp(c: Client, argv: string[], server: Server, dst: string | null, n
       j++;
       remaining--;
       for (let i = 0; i < nk; i++, j++, remaining--) {
-        const w = parseScore(argv[j]!);
+        const w = parseDouble(argv[j]!);
         if (w === null) {
           c.out.error(err.weightNotFloat());
           return;
