@@ -3,16 +3,12 @@
 // --test-config.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { RawConn, freePort, waitFor } from './helpers.js';
+import { RawConn, freePort, runRedoubt, spawnRedoubt, type Proc } from './helpers.js';
 
-const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 const dirs: string[] = [];
-const procs: ChildProcess[] = [];
 
 function tmp(): string {
   const d = mkdtempSync(path.join(tmpdir(), 'redoubt-life-'));
@@ -20,46 +16,20 @@ function tmp(): string {
   return d;
 }
 
-after(async () => {
-  for (const p of procs) {
-    if (p.exitCode === null && p.signalCode === null) {
-      const gone = new Promise((r) => p.once('exit', r));
-      p.kill('SIGKILL');
-      await gone;
-    }
-  }
+after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 20000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-interface Started {
-  proc: ChildProcess;
-  port: number;
-  log: () => string;
-  exited: Promise<number | null>;
-}
-
 /** Starts the program with a config file and waits for "Ready to accept connections" in its log. */
-async function start(conf: string, extra: string[] = []): Promise<Started> {
+async function start(conf: string, extra: string[] = []): Promise<Proc & { port: number; log(): string }> {
   const dir = tmp();
   const port = await freePort();
   const logfile = path.join(dir, 'redoubt.log');
   const file = path.join(dir, 'redoubt.conf');
   writeFileSync(file, `port ${port}\nbind 127.0.0.1\nsave ""\nlogfile ${logfile}\n${conf}`);
-  const proc = spawn(process.execPath, [MAIN, file, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(proc);
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  proc.stdout!.resume();
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  const log = () => (existsSync(logfile) ? readFileSync(logfile, 'utf8') : '');
-  await waitFor(() => log().includes('Ready to accept connections') || proc.exitCode !== null, 15000, `start-up; log: ${log()} stderr: ${stderr}`);
-  assert.ok(log().includes('Ready to accept connections'), `did not start: ${stderr}`);
-  return { proc, port, log, exited };
+  const s = await spawnRedoubt([file, ...extra], { logfile });
+  assert.ok(s.log().includes('Ready to accept connections'), `did not start: ${s.stderr()}`);
+  return { ...s, port };
 }
 
 describe('life cycle', () => {
@@ -96,46 +66,46 @@ describe('life cycle', () => {
     assert.ok(s.log().startsWith(first));
   });
 
-  it('prints the version and the usage', () => {
-    const v = run(['--version']);
-    assert.equal(v.status, 0);
+  it('prints the version and the usage', async () => {
+    const v = (await runRedoubt(['--version']));
+    assert.equal(v.code, 0);
     assert.match(v.stdout, /^Redoubt server v=\S+ redis_version=7\.0\.15/);
-    assert.equal(run(['-v']).stdout, v.stdout);
-    const h = run(['--help']);
-    assert.equal(h.status, 0);
+    assert.equal((await runRedoubt(['-v'])).stdout, v.stdout);
+    const h = (await runRedoubt(['--help']));
+    assert.equal(h.code, 0);
     assert.match(h.stdout, /^Usage: redoubt \[\/path\/to\/redis\.conf\] \[options\]/);
     assert.match(h.stdout, /--test-config/);
   });
 
-  it('--test-config validates a file without starting', () => {
+  it('--test-config validates a file without starting', async () => {
     const dir = tmp();
     const good = path.join(dir, 'good.conf');
     writeFileSync(good, 'port 7000\nhz 20\nrename-command KEYS ""\n');
-    const ok = run(['--test-config', good]);
-    assert.equal(ok.status, 0, ok.stderr);
+    const ok = (await runRedoubt(['--test-config', good]));
+    assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /is OK/);
     const bad = path.join(dir, 'bad.conf');
     writeFileSync(bad, 'port 7000\nmaxmemory lots\n');
-    const r = run(['--test-config', bad]);
-    assert.equal(r.status, 1);
+    const r = (await runRedoubt(['--test-config', bad]));
+    assert.equal(r.code, 1);
     assert.ok(r.stderr.includes(`*** FATAL CONFIG FILE ERROR`), r.stderr);
     assert.ok(r.stderr.includes(`${bad}:2\n>>> 'maxmemory lots'\nargument must be a memory value`), r.stderr);
     writeFileSync(bad, 'rename-command NOSUCH other\n');
-    assert.match(run(['--test-config', bad]).stderr, /:1\n>>> 'rename-command NOSUCH other'\nNo such command in rename-command/);
-    if (existsSync('/etc/redis/redis.conf')) assert.equal(run(['--test-config', '/etc/redis/redis.conf']).status, 0);
+    assert.match((await runRedoubt(['--test-config', bad])).stderr, /:1\n>>> 'rename-command NOSUCH other'\nNo such command in rename-command/);
+    if (existsSync('/etc/redis/redis.conf')) assert.equal((await runRedoubt(['--test-config', '/etc/redis/redis.conf'])).code, 0);
   });
 
   it('refuses daemonize yes, a bad directive, and a port in use, clearly', async () => {
-    const d = run(['--daemonize', 'yes', '--port', '0']);
-    assert.equal(d.status, 1);
+    const d = (await runRedoubt(['--daemonize', 'yes', '--port', '0']));
+    assert.equal(d.code, 1);
     assert.match(d.stderr, /daemonize yes" is not supported/);
-    const b = run(['--no-such-directive', '1']);
-    assert.equal(b.status, 1);
+    const b = (await runRedoubt(['--no-such-directive', '1']));
+    assert.equal(b.code, 1);
     assert.match(b.stderr, />>> 'no-such-directive "1"'\nBad directive or wrong number of arguments/);
     const s = await start('');
     try {
-      const r = run(['--port', String(s.port), '--bind', '127.0.0.1', '--save', '']);
-      assert.equal(r.status, 1);
+      const r = (await runRedoubt(['--port', String(s.port), '--bind', '127.0.0.1', '--save', '']));
+      assert.equal(r.code, 1);
       assert.match(r.stdout, /Failed listening on port \d+ \(tcp\), aborting/);
     } finally {
       s.proc.kill('SIGTERM');

@@ -3,24 +3,18 @@
 // and from the command line; the rename rules Redis allows still work.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CommandTable } from '../src/commands/table.js';
 import { ALL_GROUPS } from '../src/commands/index.js';
-import { freePort } from './helpers.js';
+import { freePort, runRedoubt } from './helpers.js';
 
-const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-rename-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the program; a program that wrongly starts is killed by the timeout (status null). */
-function run(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 15000, killSignal: 'SIGKILL' });
-  return { status: r.status, stderr: r.stderr };
-}
+/** Runs the program; a program that wrongly starts is killed by the timeout (code null). */
+const run = (args: string[]): ReturnType<typeof runRedoubt> => runRedoubt(args, { timeoutMs: 15000 });
 
 describe('rename-command', () => {
   it('follows Redis: a target naming an existing command (any case) is refused, itself and removed names are not', () => {
@@ -44,11 +38,11 @@ describe('rename-command', () => {
     assert.equal(t.rename('del', 'G2'), 'target-exists');
   });
 
-  it('refuses to start with rename-command GET FLUSHALL in a config file, naming file:line', () => {
+  it('refuses to start with rename-command GET FLUSHALL in a config file, naming file:line', async () => {
     const file = path.join(dir, 'get-flushall.conf');
     writeFileSync(file, 'port 0\n\nrename-command get flushall\n');
-    const r = run(['--test-config', file]);
-    assert.equal(r.status, 1, r.stderr);
+    const r = await run(['--test-config', file]);
+    assert.equal(r.code, 1, r.stderr);
     assert.ok(
       r.stderr.includes(`*** FATAL CONFIG FILE ERROR`) &&
         r.stderr.includes(`Reading the configuration file, at ${file}:3\n>>> 'rename-command get flushall'\nTarget command name already exists\n`),
@@ -58,8 +52,8 @@ describe('rename-command', () => {
 
   it('refuses to start with --rename-command get flushall on the command line', async () => {
     const port = await freePort();
-    const r = run(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--rename-command', 'get', 'flushall']);
-    assert.equal(r.status, 1, r.stderr);
+    const r = await run(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--rename-command', 'get', 'flushall']);
+    assert.equal(r.code, 1, r.stderr);
     assert.ok(r.stderr.includes(`>>> 'rename-command "get" "flushall"'\nTarget command name already exists\n`), r.stderr);
   });
 });
