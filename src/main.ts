@@ -262,8 +262,8 @@ function loadUsers(server: Server, loaded: LoadedConfig): boolean {
     }
     let u = users.get(name);
     if (u === undefined) {
-      u = new User(name, users.allChannelsDefault);
-      users.users.set(name, u);
+      // Before any connection: the user is live at once, its rules applied to it in place.
+      u = users.commit(new User(name, users.allChannelsDefault));
     } else u.apply('reset', users.allChannelsDefault);
     for (const op of mergeSelectorArgs(args.slice(1)) as string[]) {
       const e = u.apply(op, users.allChannelsDefault);

@@ -248,11 +248,8 @@ export interface UserListener {
 }
 
 export class Users {
-  /**
-   * By name. Changes go through commit, delete and replaceAll, which tell the listener; main.ts
-   * (start-up users, before any connection) and CLIENT KILL USER still reach the map itself.
-   */
-  readonly users = new Map<string, User>();
+  /** By name. Private: changes go through commit, delete and replaceAll, which tell the listener. */
+  private readonly users = new Map<string, User>();
   /** `acl-pubsub-default allchannels`: new users and `reset` get &*. */
   allChannelsDefault = false;
   private listener: UserListener | null = null;

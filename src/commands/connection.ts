@@ -323,7 +323,7 @@ export const connectionCommands: HandlerMap = {
           return;
         }
       } else if (is(opt, 'user')) {
-        if (!server.users.users.has(val)) {
+        if (!server.users.has(val)) {
           c.out.error(err.noSuchUser(val));
           return;
         }
