@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { CommandTable } from '../src/commands/table.js';
 import { ALL_GROUPS } from '../src/commands/index.js';
 import { hasKeys, keysOf } from '../src/commands/keyspecs.js';
@@ -16,7 +15,7 @@ import { KEY_READ, Selector } from '../src/acl/selector.js';
 import { globMatch } from '../src/store/glob.js';
 import fc from 'fast-check';
 import type { Command, CommandDocs } from '../src/commands/types.js';
-import { RawConn, differentialPair, freePort, haveRedis, redisCli, sameReplies, startServer, waitFor, type TestServer } from './helpers.js';
+import { RawConn, differentialPair, freePort, haveRedis, redisCli, runRedoubt, sameReplies, spawnRedoubt, startServer, type TestServer } from './helpers.js';
 
 /** The bulk strings of a flat array reply, sorted (for replies whose order Redis leaves to its hash seed). */
 function sortedItems(raw: string): string[] {
@@ -603,14 +602,7 @@ describe('ACL files and config', () => {
 
   it('user lines in the config file create users; a bad line refuses start-up; aclfile and user lines are exclusive', async () => {
     const conf = path.join(dir, 'redoubt.conf');
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const p = spawn(process.execPath, [path.resolve('dist/src/main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-        p.stderr.on('data', (b: Buffer) => (out += b.toString()));
-        p.on('close', (code) => resolve({ code, out }));
-      });
+    const run = (args: string[]) => runRedoubt(args);
     writeFileSync(conf, 'port 0\nuser bob on badop\n');
     let r = await run(['--test-config', conf]);
     assert.equal(r.code, 1);
@@ -632,11 +624,9 @@ describe('ACL files and config', () => {
     const conf = path.join(dir, 'rewrite.conf');
     writeFileSync(conf, 'user default on nopass ~* +@all -flushdb\n');
     const port = await freePort();
-    const p = spawn(process.execPath, [path.resolve('dist/src/main.js'), conf, '--port', String(port), '--save', '', '--bind', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const p = await spawnRedoubt([conf, '--port', String(port), '--save', '', '--bind', '127.0.0.1']);
     try {
-      await waitFor(() => out.includes('Ready to accept connections'), 10000, 'server start');
+      assert.match(p.output(), /Ready to accept connections/);
       const c = await RawConn.connect(port);
       try {
         assert.equal(await c.call('FLUSHDB'), "-NOPERM this user has no permissions to run the 'flushdb' command\r\n");
@@ -649,7 +639,7 @@ describe('ACL files and config', () => {
         c.close();
       }
     } finally {
-      p.kill('SIGKILL');
+      await p.kill();
     }
   });
 });
