@@ -189,6 +189,42 @@ describe('differential: pub/sub', { skip: SKIP }, () => {
     ]);
   });
 
+  it('glob caps: PSUBSCRIBE delivery, PUNSUBSCRIBE and PUBSUB CHANNELS with patterns past 1000 star groups, promptly, as Redis', async () => {
+    const long = 'a'.repeat(2000) + 'b';
+    const p1000 = 'a*'.repeat(1000) + 'b'; // matches long
+    const p1001 = 'a*'.repeat(1001) + 'b'; // past Redis's nesting cap: matches nothing
+    const trailing = 'a*'.repeat(1001); // a trailing star group still matches
+    const slow = 'a*'.repeat(100) + 'c'; // backtracks over the whole of a long channel
+    const t0 = performance.now();
+    // One pattern per connection: Redis delivers to one client's patterns in hash order.
+    await same([
+      { on: 'a', cmd: ['PSUBSCRIBE', p1000], replies: 1 },
+      { on: 'c', cmd: ['PSUBSCRIBE', p1001], replies: 1 },
+      { on: 'd', cmd: ['PSUBSCRIBE', trailing], replies: 1 },
+      { on: 'e', cmd: ['PSUBSCRIBE', slow, p1001], replies: 2 },
+      { on: 'b', cmd: ['SUBSCRIBE', long, 'ab'], replies: 2 },
+      ['p', 'PUBLISH', long, 'm1'],
+      { on: 'a', read: 1 },
+      { on: 'd', read: 1 },
+      { on: 'b', read: 1 },
+      ['p', 'PUBLISH', 'a'.repeat(500) + 'c', 'm2'],
+      { on: 'e', read: 1 },
+      ['p', 'PUBSUB', 'CHANNELS', p1000],
+      ['p', 'PUBSUB', 'CHANNELS', p1001],
+      ['p', 'PUBSUB', 'CHANNELS', trailing],
+      ['p', 'PUBSUB', 'CHANNELS', slow],
+      ['p', 'PUBSUB', 'NUMPAT'],
+      { on: 'e', cmd: ['PUNSUBSCRIBE', p1001, slow], replies: 2 },
+      { on: 'd', cmd: ['PUNSUBSCRIBE', 'a*'.repeat(1002)], replies: 1 },
+      ['p', 'PUBSUB', 'NUMPAT'],
+      ['p', 'PUBLISH', long, 'm3'],
+      { on: 'a', read: 1 },
+      { on: 'd', read: 1 },
+      { on: 'b', read: 1 },
+    ]);
+    assert.ok(performance.now() - t0 < 5000, 'took too long');
+  });
+
   it('PUBSUB errors and HELP', async () => {
     await same([
       ['a', 'PUBSUB', 'HELP'],

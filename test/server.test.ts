@@ -128,6 +128,13 @@ describe('differential: server commands', { skip: SKIP }, () => {
     assert.match(await a.call('COMMAND', 'HELP'), /^\*\d+\r\n\+COMMAND <subcommand>/);
   });
 
+  it('COMMAND LIST FILTERBY PATTERN past the glob caps answers promptly, as Redis', async () => {
+    const t0 = performance.now();
+    const pats = ['a*'.repeat(1001) + 'b', '*?'.repeat(1200), '*' + 'e*'.repeat(100) + 'z', 'C*L*I*E*N*T*|*G*E*T*N*' + '*'.repeat(3000), '?'.repeat(5) + '*|*'.repeat(1001)];
+    for (const [x, y] of await both(a, b, pats.map((p) => ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', p]))) assert.equal(x, y);
+    assert.ok(performance.now() - t0 < 2000, 'took too long');
+  });
+
   it('WAIT, FUNCTION FLUSH, SHUTDOWN argument errors, SLOWLOG/LATENCY/MEMORY errors equal Redis', async () => {
     for (const [x, y] of await both(a, b, [
       ['WAIT', '0', '0'], ['WAIT', 'a', '0'], ['WAIT', '0', 'a'], ['WAIT', '0', '-1'], ['WAIT', 'a', 'b'], ['WAIT', '1', '10'],
