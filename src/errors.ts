@@ -25,7 +25,6 @@ export const err = {
   multiNested: () => 'ERR MULTI calls can not be nested',
   sameObject: () => 'ERR source and destination objects are the same',
   /** Redoubt's own limit (SECURITY.md "limits"); Redis has none. */
-  patternTooLong: (max: number) => `ERR glob-style pattern too long (more than ${max} bytes)`,
   /** Redis's reply for a known subcommand given the wrong arguments ("... for 'PAUSE'. Try CLIENT HELP."). */
   subcommandSyntax: (sub: string, cmd: string) => `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`,
   timeoutNotInteger: () => 'ERR timeout is not an integer or out of range',

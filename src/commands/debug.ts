@@ -9,7 +9,8 @@ import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
 import { ZSet } from '../store/types/zset.js';
 import { err } from '../errors.js';
-import { QUICKLIST_PACKED_THRESHOLD, QUICKLIST_PACKED_THRESHOLD_MAX, writeValue, zsetListpack } from '../persistence/rdb/object.js';
+import { writeValue, zsetListpack } from '../persistence/rdb/object.js';
+import { QUICKLIST_PACKED_THRESHOLD, QUICKLIST_PACKED_THRESHOLD_MAX } from '../store/types/list.js';
 import { encodeListpack, listpackRepr } from '../persistence/rdb/listpack.js';
 import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
@@ -224,7 +225,7 @@ export const debugCommands: HandlerMap = {
         c.out.error(err.memoryValueRange());
         return;
       }
-      server.quicklistPackedThreshold = sz === 0n ? QUICKLIST_PACKED_THRESHOLD : Number(sz);
+      server.ks.limits.listPackedThreshold = sz === 0n ? QUICKLIST_PACKED_THRESHOLD : Number(sz);
       c.out.ok();
     } else if (sub === 'set-active-expire' && argc === 3) {
       server.activeExpireEnabled = parseInt(argv[2]!, 10) !== 0;

@@ -2,7 +2,6 @@
 // HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN), with redis-server 7.0.15's replies and errors.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
-import { encodingLimits } from '../server/encoding-limits.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import type { Db, Value } from '../store/db.js';
@@ -43,7 +42,7 @@ function writeHash(c: Client, db: Db, key: string): HashValue | undefined {
 /** Current listpack limits, or null when the hash is already a hashtable. */
 function limits(server: Server, h: HashValue): HashLimits | null {
   if (!h.listpack) return null;
-  const lim = encodingLimits(server);
+  const lim = server.ks.limits;
   return { entries: lim.hashMaxListpackEntries, value: lim.hashMaxListpackValue };
 }
 

@@ -5,7 +5,6 @@ import { err } from '../errors.js';
 import { createDumpPayload, loadDumpPayload, verifyDumpPayload } from '../persistence/rdb/dump.js';
 import { RdbError, RdbUnsupportedError } from '../persistence/rdb/reader.js';
 import type { Client } from '../server/client.js';
-import { encodingLimits } from '../server/encoding-limits.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import { typeName, type Db, type Value } from '../store/db.js';
@@ -314,7 +313,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   }
   let value: Value;
   try {
-    value = loadDumpPayload(payload, encodingLimits(server));
+    value = loadDumpPayload(payload, server.ks.limits);
   } catch (e) {
     if (e instanceof RdbUnsupportedError) {
       c.out.error(err.notImplemented(`RESTORE of a ${e.what} value`));
@@ -643,8 +642,8 @@ export const keysCommands: HandlerMap = {
     }
     const payload = createDumpPayload(v, {
       compress: server.config.bool('rdbcompression'),
-      listMaxListpackSize: encodingLimits(server).listMaxListpackSize,
-      listPackedThreshold: server.quicklistPackedThreshold,
+      listMaxListpackSize: server.ks.limits.listMaxListpackSize,
+      listPackedThreshold: server.ks.limits.listPackedThreshold,
     });
     c.out.bulk(payload.toString('latin1'));
   },

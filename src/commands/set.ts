@@ -4,7 +4,6 @@
 // integers), so does Redoubt's; hashtable order is unspecified in both.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
-import { encodingLimits } from '../server/encoding-limits.js';
 import { NOTIFY } from '../server/events.js';
 import type { Server } from '../server/server.js';
 import type { Db, Value } from '../store/db.js';
@@ -40,7 +39,7 @@ function dropIfEmpty(server: Server, db: Db, key: string, s: SetValue): void {
  */
 function builtOrder(s: SetValue, server: Server): readonly string[] {
   const keys = s.ordered();
-  if (s.intset || keys.length > encodingLimits(server).setMaxIntsetEntries) return keys;
+  if (s.intset || keys.length > server.ks.limits.setMaxIntsetEntries) return keys;
   for (const k of keys) if (!isIntMember(k)) return keys;
   return keys.slice().sort(compareInts);
 }
@@ -129,7 +128,7 @@ function sinterGeneric(c: Client, server: Server, argv: string[], from: number, 
     return;
   }
   const result = new SetValue();
-  const max = encodingLimits(server).setMaxIntsetEntries;
+  const max = server.ks.limits.setMaxIntsetEntries;
   for (const m of out) result.add(m, max);
   store(c, server, dst, result, 'sinterstore');
 }
@@ -139,7 +138,7 @@ function sunionDiffGeneric(c: Client, server: Server, argv: string[], from: numb
   const sets = lookupSets(c, argv, from, argv.length, dst !== null);
   if (sets === undefined) return;
   const result = new SetValue();
-  const max = encodingLimits(server).setMaxIntsetEntries;
+  const max = server.ks.limits.setMaxIntsetEntries;
   if (!diff) {
     for (const s of sets) if (s !== null) for (const m of s.ordered()) result.add(m, max);
   } else if (sets[0]) {
@@ -238,7 +237,7 @@ export const setCommands: HandlerMap = {
       s = new SetValue();
       db.set(key, s);
     }
-    const max = s.intset ? encodingLimits(server).setMaxIntsetEntries : 0;
+    const max = s.intset ? server.ks.limits.setMaxIntsetEntries : 0;
     let added = 0;
     for (let i = 2; i < argv.length; i++) if (s.add(argv[i]!, max)) added++;
     if (added > 0) server.events.written(db, key, NOTIFY.set, 'sadd', added);
@@ -367,7 +366,7 @@ export const setCommands: HandlerMap = {
       dst = new SetValue();
       db.set(dstKey, dst);
     }
-    if (dst.add(member, dst.intset ? encodingLimits(server).setMaxIntsetEntries : 0)) server.events.written(db, dstKey, NOTIFY.set, 'sadd');
+    if (dst.add(member, dst.intset ? server.ks.limits.setMaxIntsetEntries : 0)) server.events.written(db, dstKey, NOTIFY.set, 'sadd');
     c.out.int(1);
   },
 

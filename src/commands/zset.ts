@@ -9,7 +9,6 @@
 // other numbers); ZRANDMEMBER's random choices differ.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
-import { encodingLimits } from '../server/encoding-limits.js';
 import { NOTIFY } from '../server/events.js';
 import { formatDouble, type ReplyWriter } from '../protocol/writer.js';
 import type { Server } from '../server/server.js';
@@ -143,7 +142,7 @@ function storeResult(c: Client, server: Server, dst: string, members: string[], 
   if (members.length > 0) {
     let maxLen = 0;
     for (const m of members) if (m.length > maxLen) maxLen = m.length;
-    const lim = encodingLimits(server);
+    const lim = server.ks.limits;
     const listpack = members.length <= lim.zsetMaxListpackEntries && maxLen <= lim.zsetMaxListpackValue;
     db.set(dst, ZSet.fromSorted(members, scores, listpack));
     c.out.int(members.length);
@@ -214,7 +213,7 @@ function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): 
   let updated = 0;
   let processed = 0;
   let result = 0;
-  const lim = encodingLimits(server);
+  const lim = server.ks.limits;
   if (zs === null) {
     if (flags & F_XX) {
       replyZadd(c, incr, processed, result, flags, added, updated);

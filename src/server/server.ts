@@ -9,6 +9,7 @@ import type { Command } from '../commands/types.js';
 import { reprArg, type ParserLimits } from '../protocol/parser.js';
 import { systemClock, type Clock } from '../store/clock.js';
 import { Keyspace } from '../store/db.js';
+import { bindEncodingLimits } from './encoding-limits.js';
 import { Users, hashPassword } from '../acl/users.js';
 import { AclLog } from '../acl/log.js';
 import { UserSessions } from '../acl/sessions.js';
@@ -27,7 +28,6 @@ import { MemoryLimit } from './memory.js';
 import { ClientLimits, REPLY_BUFFER } from './client-limits.js';
 import { RESERVED_FDS, clientsAllowed, openFileCount, openFilesLimit } from './fd-limit.js';
 import { Snapshots } from '../persistence/rdb/snapshots.js';
-import { QUICKLIST_PACKED_THRESHOLD } from '../persistence/rdb/object.js';
 import { Propagator } from './propagate.js';
 import { Aof } from '../persistence/aof/aof.js';
 import { AllowList } from '../security/allow-list.js';
@@ -116,8 +116,6 @@ export class Server implements ListenerHost {
   replyBufferResizing = true;
   /** DEBUG SET-ACTIVE-EXPIRE 0 turns active expiry off (tests). */
   activeExpireEnabled = true;
-  /** DEBUG QUICKLIST-PACKED-THRESHOLD: list elements this long or longer are written as plain nodes. */
-  quicklistPackedThreshold = QUICKLIST_PACKED_THRESHOLD;
   /** Set by main: called after SHUTDOWN has closed everything, to exit the process. */
   onShutdown: (() => void) | null = null;
 
@@ -131,6 +129,7 @@ export class Server implements ListenerHost {
     this.stats = new ServerStats(config);
     this.slowlog = new SlowLog(config);
     this.ks = new Keyspace(config.num('databases'), this.clock);
+    bindEncodingLimits(config, this.ks.limits);
     // Expired keys (lazy or active): WATCH invalidation and the "expired" keyspace event.
     this.propagator = new Propagator(this.ks);
     this.ks.onExpired = (db, key) => {

@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import { DEFAULT_SHARD_MAX, Dict } from './dict.js';
 import { EXPIRE_ENTRY, OBJ_HEADER, keyBytes, stringBytes } from './memsize.js';
 import { ScanCursors, type ScanSource } from './scan.js';
+import { QUICKLIST_PACKED_THRESHOLD } from './types/list.js';
 
 /** A non-string value (lists, hashes, sets, sorted sets). Strings are stored as plain latin1 strings. */
 export interface TypedValue {
@@ -93,8 +94,11 @@ export class EncodingLimits {
   setMaxIntsetEntries = 512;
   /** list-max-listpack-size: elements (> 0) or bytes (-1..-5) per quicklist node. */
   listMaxListpackSize = -2;
-  /** Set once server/encoding-limits.ts follows the configuration. */
-  bound = false;
+  /**
+   * Elements at least this long are saved as their own (plain) quicklist node in RDB files and
+   * DUMP payloads (DEBUG QUICKLIST-PACKED-THRESHOLD).
+   */
+  listPackedThreshold = QUICKLIST_PACKED_THRESHOLD;
 }
 
 export class Db {
@@ -452,7 +456,7 @@ export interface TakenContents {
 export class Keyspace {
   readonly dbs: Db[];
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, dirty: 0 };
-  /** The encoding thresholds (read through server/encoding-limits.ts's encodingLimits). */
+  /** The encoding thresholds, kept current from the configuration by server/encoding-limits.ts. */
   readonly limits = new EncodingLimits();
   /**
    * True while a file is replayed (AOF loading): nothing expires, as in Redis, so a key whose time

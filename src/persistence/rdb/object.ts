@@ -20,7 +20,7 @@
 // are refused.
 import type { Value } from '../../store/db.js';
 import { HashValue } from '../../store/types/hash.js';
-import { ListValue } from '../../store/types/list.js';
+import { ListValue, QUICKLIST_PACKED_THRESHOLD } from '../../store/types/list.js';
 import { SetValue } from '../../store/types/set.js';
 import { ZSet } from '../../store/types/zset.js';
 import { formatDouble } from '../../protocol/writer.js';
@@ -75,10 +75,6 @@ export interface WriteOptions {
   listPackedThreshold?: number;
 }
 
-/** Redis's default packed threshold (1 GB): in practice every element is packed. */
-export const QUICKLIST_PACKED_THRESHOLD = 1 << 30;
-/** The highest threshold DEBUG QUICKLIST-PACKED-THRESHOLD accepts (4 GB less 1 MB). */
-export const QUICKLIST_PACKED_THRESHOLD_MAX = 2 ** 32 - 2 ** 20;
 
 export interface LoadLimits {
   hashMaxListpackEntries: number;

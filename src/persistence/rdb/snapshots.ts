@@ -41,8 +41,8 @@ export class Snapshots {
     return {
       compress: cfg.bool('rdbcompression'),
       checksum: cfg.bool('rdbchecksum'),
-      listMaxListpackSize: cfg.num('list-max-listpack-size'),
-      listPackedThreshold: s.quicklistPackedThreshold,
+      listMaxListpackSize: s.ks.limits.listMaxListpackSize,
+      listPackedThreshold: s.ks.limits.listPackedThreshold,
       now: s.clock.now(),
       usedMem: s.memory.used(),
       aofBase,
@@ -53,14 +53,7 @@ export class Snapshots {
 
   /** The encoding limits loaded values follow (the listpack / intset thresholds): RDB, RESTORE. */
   limits(): LoadLimits {
-    const cfg = this.server.config;
-    return {
-      hashMaxListpackEntries: cfg.num('hash-max-listpack-entries'),
-      hashMaxListpackValue: cfg.num('hash-max-listpack-value'),
-      zsetMaxListpackEntries: cfg.num('zset-max-listpack-entries'),
-      zsetMaxListpackValue: cfg.num('zset-max-listpack-value'),
-      setMaxIntsetEntries: cfg.num('set-max-intset-entries'),
-    };
+    return this.server.ks.limits;
   }
 
   /** SAVE (and shutdown, FLUSHALL, DEBUG RELOAD): writes the snapshot now. Null, or the error. */

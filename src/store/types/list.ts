@@ -4,6 +4,11 @@
 import type { TypedValue } from '../db.js';
 import { OBJ_HEADER, QUICKLIST_HEADER, QUICKLIST_NODE, QUICKLIST_NODE_BYTES, listpackEntryBytes } from '../memsize.js';
 
+/** Redis's default packed threshold (1 GB): in practice every element is packed. */
+export const QUICKLIST_PACKED_THRESHOLD = 1 << 30;
+/** The highest threshold DEBUG QUICKLIST-PACKED-THRESHOLD accepts (4 GB less 1 MB). */
+export const QUICKLIST_PACKED_THRESHOLD_MAX = 2 ** 32 - 2 ** 20;
+
 const MIN_CAPACITY = 8;
 
 export class ListValue implements TypedValue {
