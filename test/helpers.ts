@@ -489,6 +489,11 @@ export function sortedReply(raw: string, n = 1): string {
   return head + groups.sort().join('');
 }
 
+/** A HELLO reply with its client id, which differs between two servers, read as ID. */
+export function hideClientId(raw: string): string {
+  return raw.replace(/\$2\r\nid\r\n:\d+\r\n/g, '$2\r\nid\r\n:ID\r\n');
+}
+
 /** The strings of a flat array (or set) reply of bulk strings; a null one reads '(nil)'. */
 export function bulkStrings(raw: string): string[] {
   assert.ok('*~>'.includes(raw[0]!), `not an array reply: ${raw.slice(0, 80)}`);
