@@ -6,46 +6,38 @@ import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../src/store/clock.js';
 import { RawConn, haveRedis, startServer, type TestServer, differentialServers } from './helpers.js';
+import { sameScenario, type Step } from './scenario.js';
 
 const HAVE_REDIS = haveRedis();
 const SKIP = HAVE_REDIS ? false : 'redis-server not installed: differential notification tests skipped';
 const END = 'zz-end-of-events';
 
-/** Runs commands with a PSUBSCRIBE * subscriber; returns the replies and the messages seen. */
-async function events(port: number, flags: string, cmds: string[][]): Promise<string[]> {
-  const c = await RawConn.connect(port);
-  const s = await RawConn.connect(port);
-  try {
+/**
+ * The steps of one run: `cmds` on connection c with notifications set to `flags`, a PSUBSCRIBE *
+ * subscriber s, whose messages are read up to a marker message.
+ */
+function events(flags: string, cmds: string[][]): Step[] {
+  return [
     // Keys a command list leaves expired-but-present must not be reclaimed by an active expiry
     // cycle mid-run: its timing differs between the two servers, so it is off while they run.
-    assert.equal(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), '+OK\r\n');
-    await c.call('FLUSHALL');
-    const log: string[] = [];
-    log.push(await c.call('CONFIG', 'SET', 'notify-keyspace-events', flags));
-    log.push(await s.call('PSUBSCRIBE', '*'));
-    for (const cmd of cmds) log.push(`${cmd.join(' ')} -> ${await c.call(...cmd)}`);
-    await c.call('PUBLISH', END, 'x');
-    for (;;) {
-      const m = await s.reply();
-      if (m.includes(END)) break;
-      log.push(m);
-    }
-    log.push(await c.call('CONFIG', 'SET', 'notify-keyspace-events', ''));
-    await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
-    return log;
-  } finally {
-    c.close();
-    s.close();
-  }
+    ['c', 'DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+    ['c', 'FLUSHALL'],
+    ['c', 'CONFIG', 'SET', 'notify-keyspace-events', flags],
+    ['s', 'PSUBSCRIBE', '*'],
+    ...cmds.map((cmd) => ['c', ...cmd]),
+    ['c', 'PUBLISH', END, 'x'],
+    { on: 's', readUntil: END },
+    ['c', 'CONFIG', 'SET', 'notify-keyspace-events', ''],
+    ['c', 'DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
+  ];
 }
 
 describe('differential: keyspace notifications', { skip: SKIP }, () => {
   const servers = differentialServers({ 'enable-debug-command': 'yes' });
 
   async function same(flags: string, cmds: string[][]): Promise<void> {
-    const x = await events(servers.t.port, flags, cmds);
-    const y = await events(servers.ref.port, flags, cmds);
-    assert.deepEqual(x, y);
+    const log = await sameScenario(servers.t.port, servers.ref.port, events(flags, cmds));
+    assert.equal(log[0], `c DEBUG SET-ACTIVE-EXPIRE 0 -> ${JSON.stringify('+OK\r\n')}`);
   }
 
   const STRING_CMDS = [
@@ -92,23 +84,11 @@ describe('differential: keyspace notifications', { skip: SKIP }, () => {
 
   it('CONFIG SET/GET notify-keyspace-events as Redis prints it', async () => {
     const vals = ['gKE', '$lshzxeKE', 'KA', 'EA', 'AKE', 'gn', 'nE', 'Em', 'm', 'xe', 'g$lshzxetd', 'tdK', '', 'Q', 'AQ'];
-    for (const port of [servers.t.port, servers.ref.port]) {
-      const c = await RawConn.connect(port);
-      try {
-        const out: string[] = [];
-        for (const v of vals) {
-          out.push(await c.call('CONFIG', 'SET', 'notify-keyspace-events', v));
-          out.push(await c.call('CONFIG', 'GET', 'notify-keyspace-events'));
-        }
-        await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-        if (port === servers.t.port) ourCfg = out;
-        else assert.deepEqual(ourCfg, out);
-      } finally {
-        c.close();
-      }
-    }
+    await sameScenario(servers.t.port, servers.ref.port, [
+      ...vals.flatMap((v) => [['c', 'CONFIG', 'SET', 'notify-keyspace-events', v], ['c', 'CONFIG', 'GET', 'notify-keyspace-events']]),
+      ['c', 'CONFIG', 'SET', 'notify-keyspace-events', ''],
+    ]);
   });
-  let ourCfg: string[] = [];
 });
 
 describe('expired events (ManualClock)', () => {
