@@ -3,10 +3,9 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import type { Server } from '../server/server.js';
 import { is, parseBigInt, parseInteger } from './args.js';
 import { MAX_STRING_LENGTH } from './string.js';
-import type { HandlerMap } from './types.js';
+import type { DataContext, HandlerMap } from './types.js';
 
 const WRONGTYPE = err.wrongType();
 const NOT_INTEGER = err.notInteger();
@@ -23,7 +22,7 @@ for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
  * A bit offset argument (Redis's getBitOffsetFromArgument): a non-negative integer whose byte is
  * below proto-max-bulk-len; with `bits`, "#n" means n * bits. Returns -1 after replying the error.
  */
-function bitOffset(c: Client, server: Server, arg: string, bits: number): number {
+function bitOffset(c: Client, server: DataContext, arg: string, bits: number): number {
   const hash = bits > 0 && arg.charCodeAt(0) === 35;
   const text = hash ? arg.slice(1) : arg;
   let v: bigint | number | null = text.length <= 15 ? parseInteger(text) : parseBigInt(text);
@@ -162,7 +161,7 @@ function fitBitfield(value: bigint, incr: bigint, signed: boolean, bits: number,
 }
 
 /** BITFIELD / BITFIELD_RO */
-function bitfield(c: Client, argv: string[], server: Server, readonlyCommand: boolean): void {
+function bitfield(c: Client, argv: string[], server: DataContext, readonlyCommand: boolean): void {
   const ops: BitfieldOp[] = [];
   let overflow = OW_WRAP;
   let readonly = true;
@@ -279,7 +278,7 @@ function bitfield(c: Client, argv: string[], server: Server, readonlyCommand: bo
   }
 }
 
-export const bitmapCommands: HandlerMap = {
+export const bitmapCommands: HandlerMap<DataContext> = {
   // SETBIT key offset value: the bit's previous value.
   setbit(c, argv, server) {
     const off = bitOffset(c, server, argv[2]!, 0);

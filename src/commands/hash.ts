@@ -3,13 +3,12 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import type { Server } from '../server/server.js';
 import type { Db, Value } from '../store/db.js';
 import { HashValue, type HashLimits } from '../store/types/hash.js';
 import { is, parseBigInt } from './args.js';
 import { incrByFloatText, parseLongDouble } from './ldouble.js';
 import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
-import type { HandlerMap } from './types.js';
+import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
 /** LONG_MAX / 2: HRANDFIELD WITHVALUES's count limit. */
@@ -40,7 +39,7 @@ function writeHash(c: Client, db: Db, key: string): HashValue | undefined {
 }
 
 /** Current listpack limits, or null when the hash is already a hashtable. */
-function limits(server: Server, h: HashValue): HashLimits | null {
+function limits(server: DataContext, h: HashValue): HashLimits | null {
   if (!h.listpack) return null;
   const lim = server.ks.limits;
   return { entries: lim.hashMaxListpackEntries, value: lim.hashMaxListpackValue };
@@ -50,7 +49,7 @@ function limits(server: Server, h: HashValue): HashLimits | null {
  * After `dirty` changes to the hash at key: stores a new hash, or deletes an emptied one (with
  * its "del" event), then the write's bookkeeping.
  */
-function stored(server: Server, db: Db, key: string, h: HashValue, event: string, isNew: boolean, dirty: number): void {
+function stored(server: DataContext, db: Db, key: string, h: HashValue, event: string, isNew: boolean, dirty: number): void {
   if (h.size === 0) {
     if (isNew) return;
     db.delete(key);
@@ -62,7 +61,7 @@ function stored(server: Server, db: Db, key: string, h: HashValue, event: string
   server.events.written(db, key, NOTIFY.hash, event, dirty);
 }
 
-function hsetGeneric(c: Client, argv: string[], server: Server, cmd: string): void {
+function hsetGeneric(c: Client, argv: string[], server: DataContext, cmd: string): void {
   if (argv.length % 2 === 1) {
     c.out.error(err.wrongArity(cmd));
     return;
@@ -180,7 +179,7 @@ export function sampleSlots(size: number, count: number): number[] {
   return picked;
 }
 
-export const hashCommands: HandlerMap = {
+export const hashCommands: HandlerMap<DataContext> = {
   // HSET key field value [field value ...]: the number of new fields.
   hset(c, argv, server) {
     hsetGeneric(c, argv, server, 'hset');

@@ -6,12 +6,11 @@ import { createDumpPayload, loadDumpPayload, verifyDumpPayload } from '../persis
 import { RdbError, RdbUnsupportedError } from '../persistence/rdb/reader.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import type { Server } from '../server/server.js';
 import { typeName, type Db, type Value } from '../store/db.js';
 import { globMatch } from '../store/glob.js';
 import { is, parseBigInt, parseInteger } from './args.js';
 import { scanCursorArg, scanGeneric } from './scan.js';
-import type { HandlerMap } from './types.js';
+import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
@@ -28,12 +27,12 @@ export function stringEncoding(s: string): 'int' | 'embstr' | 'raw' {
   return s.length <= 44 ? 'embstr' : 'raw';
 }
 
-function isLfu(server: Server): boolean {
+function isLfu(server: DataContext): boolean {
   return server.config.str('maxmemory-policy').endsWith('-lfu');
 }
 
 /** Whether Redis would use its shared integer objects (off with maxmemory and an LRU/LFU policy). */
-function sharedIntegersOn(server: Server): boolean {
+function sharedIntegersOn(server: DataContext): boolean {
   const p = server.config.str('maxmemory-policy');
   return server.config.num('maxmemory') === 0 || !(p.endsWith('-lru') || p.endsWith('-lfu'));
 }
@@ -52,7 +51,7 @@ function intArg(c: Client, arg: string, msg?: string): number | null {
   return v;
 }
 
-function delKeys(c: Client, argv: string[], server: Server): void {
+function delKeys(c: Client, argv: string[], server: DataContext): void {
   const db = c.db;
   let n = 0;
   for (let i = 1; i < argv.length; i++) {
@@ -66,7 +65,7 @@ function delKeys(c: Client, argv: string[], server: Server): void {
 }
 
 /** EXPIRE PEXPIRE EXPIREAT PEXPIREAT key time [NX|XX|GT|LT ...] */
-function expireGeneric(c: Client, argv: string[], server: Server, relative: boolean, seconds: boolean): void {
+function expireGeneric(c: Client, argv: string[], server: DataContext, relative: boolean, seconds: boolean): void {
   let nx = false;
   let xx = false;
   let gt = false;
@@ -151,7 +150,7 @@ function expireGeneric(c: Client, argv: string[], server: Server, relative: bool
 }
 
 /** TTL PTTL EXPIRETIME PEXPIRETIME */
-function ttlGeneric(c: Client, argv: string[], server: Server, ms: boolean, absolute: boolean): void {
+function ttlGeneric(c: Client, argv: string[], server: DataContext, ms: boolean, absolute: boolean): void {
   const db = c.db;
   const key = argv[1]!;
   if (db.lookupRead(key) === undefined) {
@@ -169,7 +168,7 @@ function ttlGeneric(c: Client, argv: string[], server: Server, ms: boolean, abso
 }
 
 /** RENAME / RENAMENX */
-function renameGeneric(c: Client, argv: string[], server: Server, nx: boolean): void {
+function renameGeneric(c: Client, argv: string[], server: DataContext, nx: boolean): void {
   const db = c.db;
   const src = argv[1]!;
   const dst = argv[2]!;
@@ -206,12 +205,6 @@ function copyValue(v: Value): Value | null {
 }
 
 /** Checks a flush command's optional ASYNC|SYNC; false after replying with a syntax error. */
-function flushArgs(c: Client, argv: string[]): boolean {
-  if (argv.length === 1 || (argv.length === 2 && (is(argv[1], 'sync') || is(argv[1], 'async')))) return true;
-  c.out.error(err.syntax());
-  return false;
-}
-
 const OBJECT_HELP = [
   'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'ENCODING <key>',
@@ -248,7 +241,7 @@ function objectLookup(c: Client, db: Db, key: string): Value | undefined {
  * only with sanitize-dump-payload yes), so some corrupt payloads Redis would load are refused;
  * a stream payload is refused because Redoubt has no streams.
  */
-function restoreCommand(c: Client, argv: string[], server: Server): void {
+function restoreCommand(c: Client, argv: string[], server: DataContext): void {
   let replace = false;
   let absttl = false;
   let idle = false;
@@ -351,7 +344,7 @@ function restoreCommand(c: Client, argv: string[], server: Server): void {
   c.out.ok();
 }
 
-export const keysCommands: HandlerMap = {
+export const keysCommands: HandlerMap<DataContext> = {
   // DEL key [key ...]
   del: delKeys,
 
@@ -671,33 +664,6 @@ export const keysCommands: HandlerMap = {
     } else {
       server.ks.stats.dirty++; // nothing changes, yet Redis counts (and propagates) it
     }
-    c.out.ok();
-  },
-
-  // FLUSHDB [ASYNC|SYNC]: both free synchronously (the garbage collector reclaims the memory).
-  flushdb(c, argv, server) {
-    if (!flushArgs(c, argv)) return;
-    server.events.touchAllIn(c.db, null, c.db.size);
-    c.db.flush();
-    // Written to the AOF even when the database was already empty, as Redis forces it.
-    propagateAs(c, argv.slice());
-    c.out.ok();
-  },
-
-  // FLUSHALL [ASYNC|SYNC]. With save points configured the (empty) snapshot is saved at once,
-  // as Redis does.
-  flushall(c, argv, server) {
-    if (!flushArgs(c, argv)) return;
-    for (const db of server.ks.dbs) server.events.touchAllIn(db, null, db.size);
-    // A BGSAVE in progress is abandoned, as Redis kills its child.
-    server.snapshots.abortBgsave();
-    server.ks.flushAll();
-    if (server.snapshots.hasSavePoints()) {
-      server.snapshots.saveSync();
-      server.ks.stats.dirty++; // the save reset the counter: FLUSHALL itself still counts
-    }
-    // Written to the AOF even when the databases were already empty, as Redis forces it.
-    propagateAs(c, argv.slice());
     c.out.ok();
   },
 

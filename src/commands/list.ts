@@ -7,12 +7,11 @@ import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { timeoutDeadline } from '../server/blocking.js';
 import { NOTIFY } from '../server/events.js';
-import type { Server } from '../server/server.js';
 import type { Db } from '../store/db.js';
 import { ListValue } from '../store/types/list.js';
 import { is, parseBigInt, parseCount, parseInteger, parseMpopArgs } from './args.js';
 import { inTransaction } from './transactions.js';
-import type { HandlerMap } from './types.js';
+import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
 const LLONG_MIN = -(2n ** 63n);
@@ -48,7 +47,7 @@ function parseWhere(c: Client, arg: string): boolean | null {
 }
 
 /** Deletes an emptied list with its "del" event (after the write's own event). */
-function deleteIfEmpty(server: Server, db: Db, key: string, list: ListValue): void {
+function deleteIfEmpty(server: DataContext, db: Db, key: string, list: ListValue): void {
   if (list.length !== 0) return;
   db.delete(key);
   server.events.notify(NOTIFY.generic, 'del', key, db);
@@ -77,7 +76,7 @@ function addRangeReply(c: Client, list: ListValue, start: number, end: number): 
 }
 
 /** Pops up to count elements from one end, replying [key, [elements]] (LMPOP, BLMPOP). */
-function popRangeWithKey(c: Client, server: Server, db: Db, key: string, list: ListValue, head: boolean, count: number): void {
+function popRangeWithKey(c: Client, server: DataContext, db: Db, key: string, list: ListValue, head: boolean, count: number): void {
   const n = Math.min(count, list.length);
   c.out.array(2);
   c.out.bulk(key);
@@ -90,7 +89,7 @@ function popRangeWithKey(c: Client, server: Server, db: Db, key: string, list: L
 }
 
 // LPUSH / RPUSH / LPUSHX / RPUSHX
-function pushCommand(c: Client, argv: string[], server: Server, head: boolean, onlyExisting: boolean): void {
+function pushCommand(c: Client, argv: string[], server: DataContext, head: boolean, onlyExisting: boolean): void {
   const db = c.db;
   const key = argv[1]!;
   let list = listForWrite(c, db, key);
@@ -111,7 +110,7 @@ function pushCommand(c: Client, argv: string[], server: Server, head: boolean, o
 }
 
 // LPOP / RPOP key [count]
-function popCommand(c: Client, argv: string[], server: Server, head: boolean): void {
+function popCommand(c: Client, argv: string[], server: DataContext, head: boolean): void {
   if (argv.length > 3) {
     c.out.error(err.wrongArity(head ? 'lpop' : 'rpop'));
     return;
@@ -153,7 +152,7 @@ function popCommand(c: Client, argv: string[], server: Server, head: boolean): v
  * LMOVE's work once the source is known to be a non-empty list: checks the destination type,
  * moves one element and replies with it.
  */
-function moveOne(c: Client, server: Server, db: Db, src: string, dst: string, list: ListValue, fromHead: boolean, toHead: boolean): void {
+function moveOne(c: Client, server: DataContext, db: Db, src: string, dst: string, list: ListValue, fromHead: boolean, toHead: boolean): void {
   let target = listForWrite(c, db, dst);
   if (target === null) return;
   const value = fromHead ? list.popHead()! : list.popTail()!;
@@ -170,7 +169,7 @@ function moveOne(c: Client, server: Server, db: Db, src: string, dst: string, li
   deleteIfEmpty(server, db, src, list);
 }
 
-function lmoveGeneric(c: Client, server: Server, src: string, dst: string, fromHead: boolean, toHead: boolean): void {
+function lmoveGeneric(c: Client, server: DataContext, src: string, dst: string, fromHead: boolean, toHead: boolean): void {
   const db = c.db;
   const list = listForWrite(c, db, src);
   if (list === null) return;
@@ -182,7 +181,7 @@ function lmoveGeneric(c: Client, server: Server, src: string, dst: string, fromH
 }
 
 /** BLMOVE / BRPOPLPUSH after the directions are parsed. */
-function blmoveGeneric(c: Client, argv: string[], server: Server, fromHead: boolean, toHead: boolean, timeoutArg: string): void {
+function blmoveGeneric(c: Client, argv: string[], server: DataContext, fromHead: boolean, toHead: boolean, timeoutArg: string): void {
   const deadline = timeoutDeadline(c, timeoutArg, server);
   if (deadline === null) return;
   const db = c.db;
@@ -209,7 +208,7 @@ function blmoveGeneric(c: Client, argv: string[], server: Server, fromHead: bool
  * BLPOP / BRPOP / BLMPOP: pops from the first non-empty list among keys (count -1: one element,
  * replied as [key, element]; otherwise [key, [elements]]), or blocks.
  */
-function blockingPop(c: Client, argv: string[], server: Server, keys: string[], head: boolean, timeoutArg: string, count: number): void {
+function blockingPop(c: Client, argv: string[], server: DataContext, keys: string[], head: boolean, timeoutArg: string, count: number): void {
   const deadline = timeoutDeadline(c, timeoutArg, server);
   if (deadline === null) return;
   const db = c.db;
@@ -239,7 +238,7 @@ function blockingPop(c: Client, argv: string[], server: Server, keys: string[], 
 }
 
 /** LMPOP / BLMPOP: numkeys key [key ...] LEFT|RIGHT [COUNT count], numkeys at argv[idx]. */
-function lmpopGeneric(c: Client, argv: string[], server: Server, idx: number, blocking: boolean): void {
+function lmpopGeneric(c: Client, argv: string[], server: DataContext, idx: number, blocking: boolean): void {
   const p = parseMpopArgs(c, argv, idx, ['left', 'right']);
   if (p === null) return;
   const { keys, first: head, count } = p;
@@ -258,7 +257,7 @@ function lmpopGeneric(c: Client, argv: string[], server: Server, idx: number, bl
   c.out.nullArray();
 }
 
-export const listCommands: HandlerMap = {
+export const listCommands: HandlerMap<DataContext> = {
   // LPUSH key element [element ...]
   lpush(c, argv, server) {
     pushCommand(c, argv, server, true, false);

@@ -4,16 +4,15 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { CHANNEL, PATTERN, SHARD, type SubKind } from '../server/pubsub.js';
-import type { Server } from '../server/server.js';
 import { globMatch } from '../store/glob.js';
 import { inTransaction } from './transactions.js';
-import type { HandlerMap } from './types.js';
+import type { PubSubContext, HandlerMap } from './types.js';
 
-function subscribeGeneric(c: Client, argv: string[], server: Server, kind: SubKind): void {
+function subscribeGeneric(c: Client, argv: string[], server: PubSubContext, kind: SubKind): void {
   for (let j = 1; j < argv.length; j++) server.pubsub.subscribe(c, kind, argv[j]!);
 }
 
-function unsubscribeGeneric(c: Client, argv: string[], server: Server, kind: SubKind): void {
+function unsubscribeGeneric(c: Client, argv: string[], server: PubSubContext, kind: SubKind): void {
   if (argv.length === 1) server.pubsub.unsubscribeAll(c, kind, true);
   else for (let j = 1; j < argv.length; j++) server.pubsub.unsubscribe(c, kind, argv[j]!, true);
 }
@@ -56,7 +55,7 @@ const PUBSUB_HELP = [
   '    Prints this help.',
 ];
 
-export const pubsubCommands: HandlerMap = {
+export const pubsubCommands: HandlerMap<PubSubContext> = {
   // SUBSCRIBE channel [channel ...]
   subscribe(c, argv, server) {
     subscribeGeneric(c, argv, server, CHANNEL);

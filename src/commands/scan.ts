@@ -3,10 +3,10 @@
 // and TYPE for SCAN), the MATCH filter and the reply [next cursor, elements]. Each command gives
 // what it walks as a ScanTarget. Cursors come from store/scan.ts (live iterators with a
 // fallback), not Redis's bucket cursors: the guarantees are the same, the numbers differ.
+import type { DataContext } from './types.js';
 import { err } from '../errors.js';
 import { formatDouble } from '../protocol/writer.js';
 import type { Client } from '../server/client.js';
-import type { Server } from '../server/server.js';
 import { globMatch } from '../store/glob.js';
 import { parseCursor, type ScanSource } from '../store/scan.js';
 import { is, parseInteger } from './args.js';
@@ -93,7 +93,7 @@ function parseScanOptions(c: Client, argv: string[], first: number, allowType: b
  * and the cursor checked first, as Redis does): parses the options, walks up to COUNT elements
  * of t from cursor (all of them when t.whole), keeps those MATCH admits, and replies.
  */
-export function scanGeneric(c: Client, argv: string[], server: Server, cursor: bigint, keyspace: boolean, t: ScanTarget): void {
+export function scanGeneric(c: Client, argv: string[], server: DataContext, cursor: bigint, keyspace: boolean, t: ScanTarget): void {
   const opts = parseScanOptions(c, argv, keyspace ? 2 : 3, keyspace);
   if (opts === null) return;
   const pat = opts.pat;

@@ -7,6 +7,7 @@ import type { Client } from '../server/client.js';
 import { infoString, selectSections, human } from '../server/info.js';
 import type { Server } from '../server/server.js';
 import { processMemory } from '../server/memory.js';
+import { propagateAs } from '../server/propagate.js';
 import { REDOUBT_VERSION } from '../version.js';
 import { entryBytes } from '../store/db.js';
 import { globMatch } from '../store/glob.js';
@@ -326,7 +327,41 @@ function parseTimeout(c: Client, arg: string): number | null {
   return t;
 }
 
+/** FLUSHDB / FLUSHALL arguments: nothing, ASYNC or SYNC. */
+function flushArgs(c: Client, argv: string[]): boolean {
+  if (argv.length === 1 || (argv.length === 2 && (is(argv[1], 'sync') || is(argv[1], 'async')))) return true;
+  c.out.error(err.syntax());
+  return false;
+}
+
 export const serverCommands: HandlerMap = {
+  // FLUSHDB [ASYNC|SYNC]: both free synchronously (the garbage collector reclaims the memory).
+  flushdb(c, argv, server) {
+    if (!flushArgs(c, argv)) return;
+    server.events.touchAllIn(c.db, null, c.db.size);
+    c.db.flush();
+    // Written to the AOF even when the database was already empty, as Redis forces it.
+    propagateAs(c, argv.slice());
+    c.out.ok();
+  },
+
+  // FLUSHALL [ASYNC|SYNC]. With save points configured the (empty) snapshot is saved at once,
+  // as Redis does.
+  flushall(c, argv, server) {
+    if (!flushArgs(c, argv)) return;
+    for (const db of server.ks.dbs) server.events.touchAllIn(db, null, db.size);
+    // A BGSAVE in progress is abandoned, as Redis kills its child.
+    server.snapshots.abortBgsave();
+    server.ks.flushAll();
+    if (server.snapshots.hasSavePoints()) {
+      server.snapshots.saveSync();
+      server.ks.stats.dirty++; // the save reset the counter: FLUSHALL itself still counts
+    }
+    // Written to the AOF even when the databases were already empty, as Redis forces it.
+    propagateAs(c, argv.slice());
+    c.out.ok();
+  },
+
   // COMMAND: COMMAND INFO of every implemented command.
   command(c, _argv, server) {
     const cmds = [...server.table.commands()];

@@ -5,13 +5,12 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import type { Server } from '../server/server.js';
 import type { Db, Value } from '../store/db.js';
 import { compareInts, isIntMember, SetValue } from '../store/types/set.js';
 import { is, parseBigInt } from './args.js';
 import { rangeCount, sampleSlots } from './hash.js';
 import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
-import type { HandlerMap } from './types.js';
+import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
 function checkSet(c: Client, v: Value | undefined): SetValue | null | undefined {
@@ -27,7 +26,7 @@ function readSet(c: Client, key: string): SetValue | null | undefined {
 }
 
 /** Removes an emptied set, with Redis's notifications. */
-function dropIfEmpty(server: Server, db: Db, key: string, s: SetValue): void {
+function dropIfEmpty(server: DataContext, db: Db, key: string, s: SetValue): void {
   if (s.size > 0) return;
   db.delete(key);
   server.events.notify(NOTIFY.generic, 'del', key, db);
@@ -37,7 +36,7 @@ function dropIfEmpty(server: Server, db: Db, key: string, s: SetValue): void {
  * The members in the order of a set Redis builds by adding them one by one (SPOP's whole-set
  * reply, SUNION...): ascending when that set would be an intset.
  */
-function builtOrder(s: SetValue, server: Server): readonly string[] {
+function builtOrder(s: SetValue, server: DataContext): readonly string[] {
   const keys = s.ordered();
   if (s.intset || keys.length > server.ks.limits.setMaxIntsetEntries) return keys;
   for (const k of keys) if (!isIntMember(k)) return keys;
@@ -51,7 +50,7 @@ function replySet(c: Client, members: readonly string[]): void {
 }
 
 /** Stores a computed set at dst (or deletes dst for an empty result) and replies its size. */
-function store(c: Client, server: Server, dst: string, result: SetValue, event: string): void {
+function store(c: Client, server: DataContext, dst: string, result: SetValue, event: string): void {
   const db = c.db;
   if (result.size > 0) {
     db.set(dst, result);
@@ -79,7 +78,7 @@ function lookupSets(c: Client, argv: string[], from: number, to: number, write: 
 }
 
 /** SINTER, SMEMBERS, SINTERSTORE, SINTERCARD. limit 0: no limit (SINTERCARD only). */
-function sinterGeneric(c: Client, server: Server, argv: string[], from: number, to: number, dst: string | null, cardOnly: boolean, limit: number): void {
+function sinterGeneric(c: Client, server: DataContext, argv: string[], from: number, to: number, dst: string | null, cardOnly: boolean, limit: number): void {
   const found = lookupSets(c, argv, from, to, dst !== null);
   if (found === undefined) return;
   const sets: SetValue[] = [];
@@ -134,7 +133,7 @@ function sinterGeneric(c: Client, server: Server, argv: string[], from: number, 
 }
 
 /** SUNION, SDIFF and their STORE forms. */
-function sunionDiffGeneric(c: Client, server: Server, argv: string[], from: number, dst: string | null, diff: boolean): void {
+function sunionDiffGeneric(c: Client, server: DataContext, argv: string[], from: number, dst: string | null, diff: boolean): void {
   const sets = lookupSets(c, argv, from, argv.length, dst !== null);
   if (sets === undefined) return;
   const result = new SetValue();
@@ -160,7 +159,7 @@ function sunionDiffGeneric(c: Client, server: Server, argv: string[], from: numb
 }
 
 /** SPOP key count */
-function spopCount(c: Client, argv: string[], server: Server): void {
+function spopCount(c: Client, argv: string[], server: DataContext): void {
   const v = parseBigInt(argv[2]!);
   if (v === null || v < 0n) {
     c.out.error(err.mustBePositive());
@@ -226,7 +225,7 @@ function srandmemberCount(c: Client, argv: string[]): void {
   for (const i of sampleSlots(s.size, count)) out.bulk(s.memberAt(i));
 }
 
-export const setCommands: HandlerMap = {
+export const setCommands: HandlerMap<DataContext> = {
   // SADD key member [member ...]: the number added.
   sadd(c, argv, server) {
     const db = c.db;

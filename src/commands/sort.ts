@@ -16,14 +16,13 @@ import { KEY_READ } from '../acl/selector.js';
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import type { Server } from '../server/server.js';
 import type { Db } from '../store/db.js';
 import type { HashValue } from '../store/types/hash.js';
 import { ListValue } from '../store/types/list.js';
 import type { SetValue } from '../store/types/set.js';
 import type { ZSet } from '../store/types/zset.js';
 import { is, parseInteger } from './args.js';
-import type { HandlerMap } from './types.js';
+import type { DataContext, HandlerMap } from './types.js';
 
 /** One element being sorted: the element, its numeric score and its ALPHA BY value. */
 interface SortItem {
@@ -226,7 +225,7 @@ function item(v: string): SortItem {
   return { v, score: 0, cmp: null };
 }
 
-function sortGeneric(c: Client, argv: string[], server: Server, readonly: boolean): void {
+function sortGeneric(c: Client, argv: string[], server: DataContext, readonly: boolean): void {
   const db = c.db;
   let desc = false;
   let alpha = false;
@@ -400,7 +399,7 @@ function sortGeneric(c: Client, argv: string[], server: Server, readonly: boolea
   c.out.int(outputLen);
 }
 
-export const sortCommands: HandlerMap = {
+export const sortCommands: HandlerMap<DataContext> = {
   // SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE destination]
   sort(c, argv, server) {
     sortGeneric(c, argv, server, false);

@@ -4,10 +4,9 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import type { Server } from '../server/server.js';
 import { parseBigInt, parseInteger } from './args.js';
 import { incrByFloatText } from './ldouble.js';
-import type { HandlerMap } from './types.js';
+import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
 const WRONGTYPE = err.wrongType();
@@ -22,7 +21,7 @@ export const MAX_STRING_LENGTH = 0x1fffffe8;
  * Redis's checkStringLength: false (after replying) when a string would grow past
  * proto-max-bulk-len. Deliberate difference: also refused past V8's string limit (2^29 - 24).
  */
-export function checkStringLength(c: Client, server: Server, total: number): boolean {
+export function checkStringLength(c: Client, server: DataContext, total: number): boolean {
   if (total > server.maxBulkLen || total > MAX_STRING_LENGTH) {
     c.out.error(err.stringTooLong());
     return false;
@@ -103,7 +102,7 @@ function parseExtended(argv: string[], from: number, isSet: boolean): number {
  * Redis's checks: not positive, seconds that overflow when multiplied, or a relative time that
  * overflows when the current time is added.
  */
-function expireAt(c: Client, server: Server, arg: string, seconds: boolean, relative: boolean, cmd: string): number {
+function expireAt(c: Client, server: DataContext, arg: string, seconds: boolean, relative: boolean, cmd: string): number {
   if (arg.length <= 12) {
     let v = parseInteger(arg);
     if (v === null) {
@@ -136,7 +135,7 @@ function expireAt(c: Client, server: Server, arg: string, seconds: boolean, rela
 }
 
 /** SET's general path (SET with options, SETNX, SETEX, PSETEX). */
-function setGeneric(c: Client, server: Server, flags: number, key: string, val: string, expire: string | null, seconds: boolean, cmd: string): void {
+function setGeneric(c: Client, server: DataContext, flags: number, key: string, val: string, expire: string | null, seconds: boolean, cmd: string): void {
   let at = 0;
   if (expire !== null) {
     at = expireAt(c, server, expire, seconds, (flags & (EX | PX)) !== 0, cmd);
@@ -178,7 +177,7 @@ function setGeneric(c: Client, server: Server, flags: number, key: string, val: 
 }
 
 /** INCR/DECR/INCRBY/DECRBY on a key, by a safe integer (by) or, when byBig is set, an int64. */
-function incrDecr(c: Client, server: Server, key: string, by: number, byBig: bigint | null): void {
+function incrDecr(c: Client, server: DataContext, key: string, by: number, byBig: bigint | null): void {
   const db = c.db;
   const v = db.lookup(key);
   let cur = 0;
@@ -263,7 +262,7 @@ function getrange(c: Client, argv: string[]): void {
 }
 
 /** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] */
-function lcs(c: Client, argv: string[], server: Server): void {
+function lcs(c: Client, argv: string[], server: DataContext): void {
   const db = c.db;
   const va = db.lookupRead(argv[1]!);
   const vb = db.lookupRead(argv[2]!);
@@ -401,7 +400,7 @@ function fromCodes(codes: number[]): string {
   return s;
 }
 
-export const stringCommands: HandlerMap = {
+export const stringCommands: HandlerMap<DataContext> = {
   // GET key
   get(c, argv) {
     const v = c.db.lookupRead(argv[1]!);

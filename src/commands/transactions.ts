@@ -3,7 +3,7 @@
 // in server/events.ts; every write path marks their watchers dirty, and EXEC then replies null.
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
-import type { HandlerMap } from './types.js';
+import type { TransactionContext, HandlerMap } from './types.js';
 
 /** The client whose EXEC is running, if any (commands that may not run inside EXEC check it). */
 let executing: Client | null = null;
@@ -12,7 +12,7 @@ export function inTransaction(c: Client): boolean {
   return executing === c;
 }
 
-export const transactionsCommands: HandlerMap = {
+export const transactionsCommands: HandlerMap<TransactionContext> = {
   // MULTI
   multi(c) {
     if (c.multi !== null) {

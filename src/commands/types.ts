@@ -2,6 +2,14 @@
 // generated from redis-server 7.0.15; handlers come from the command-group modules.
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
+import type { Config } from '../config/config.js';
+import type { Keyspace } from '../store/db.js';
+import type { Clock } from '../store/clock.js';
+import type { KeyEvents } from '../server/events.js';
+import type { Blocking } from '../server/blocking.js';
+import type { PubSub } from '../server/pubsub.js';
+import type { Dispatcher } from '../server/dispatcher.js';
+import type { CommandTable } from './table.js';
 import type { CatalogEntry } from '../acl/catalog.js';
 
 export interface KeySpec {
@@ -38,8 +46,39 @@ export interface CommandDocs {
   subcommands?: Record<string, CommandDocs>;
 }
 
-/** A handler writes its reply to client.out. It never checks arity, auth or permissions. */
-export type Handler = (client: Client, argv: string[], server: Server) => void;
+/**
+ * What a data command may touch (strings, lists, hashes, sets, sorted sets, bitmaps, keys, sort,
+ * scan): the keyspace, key events (notifications, WATCH, blocked clients woken), the clock, its
+ * limits, the blocking registry, and the configuration to read. The server satisfies it; a data
+ * handler sees nothing else of it.
+ */
+export interface DataContext {
+  readonly ks: Keyspace;
+  readonly events: KeyEvents;
+  readonly clock: Clock;
+  readonly config: Pick<Config, 'str' | 'num' | 'bool'>;
+  readonly blocking: Blocking;
+  /** proto-max-bulk-len: the longest string a command may build. */
+  readonly maxBulkLen: number;
+}
+
+/** Pub/sub commands: the channel registry. */
+export interface PubSubContext {
+  readonly pubsub: PubSub;
+}
+
+/** MULTI/EXEC/WATCH: the data context plus the table and the dispatcher EXEC runs its queue through. */
+export interface TransactionContext extends DataContext {
+  readonly table: CommandTable;
+  readonly dispatcher: Dispatcher;
+}
+
+/**
+ * A handler writes its reply to client.out. It never checks arity, auth or permissions. `C` is
+ * what it may touch: server and connection commands get the whole server (the admin context),
+ * the others one of the narrow contexts above.
+ */
+export type Handler<C = Server> = (client: Client, argv: string[], server: C) => void;
 
 export interface CommandStats {
   calls: number;
@@ -74,4 +113,4 @@ export interface Command {
 }
 
 /** What a command-group module exports: handlers keyed by full name ("get", "client|list"). */
-export type HandlerMap = Record<string, Handler>;
+export type HandlerMap<C = Server> = Record<string, Handler<C>>;

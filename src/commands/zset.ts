@@ -11,7 +11,6 @@ import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
 import { formatDouble, type ReplyWriter } from '../protocol/writer.js';
-import type { Server } from '../server/server.js';
 import { timeoutDeadline } from '../server/blocking.js';
 import type { Db, Value } from '../store/db.js';
 import type { SetValue } from '../store/types/set.js';
@@ -20,7 +19,7 @@ import { is, parseBigInt, parseInteger, parseMpopArgs } from './args.js';
 import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
 import { parseDouble, strtod, type StrtodEnd } from './strtod.js';
 import { inTransaction } from './transactions.js';
-import type { HandlerMap } from './types.js';
+import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
 const WRONGTYPE = err.wrongType();
@@ -96,7 +95,7 @@ function getZset(c: Client, key: string, write: boolean): ZSet | null | undefine
 }
 
 /** Deletes a key whose set became empty, with Redis's "del" event (after the write's own event). */
-function deleteIfEmpty(server: Server, db: Db, key: string, zs: ZSet): void {
+function deleteIfEmpty(server: DataContext, db: Db, key: string, zs: ZSet): void {
   if (zs.size === 0) {
     db.delete(key);
     server.events.notify(NOTIFY.generic, 'del', key, db);
@@ -137,7 +136,7 @@ function replyElements(c: Client, members: string[], scores: number[] | null): v
 }
 
 /** Stores a result built from sorted arrays at dst (or deletes dst when empty); replies the count. */
-function storeResult(c: Client, server: Server, dst: string, members: string[], scores: number[], event: string): void {
+function storeResult(c: Client, server: DataContext, dst: string, members: string[], scores: number[], event: string): void {
   const db = c.db;
   if (members.length > 0) {
     let maxLen = 0;
@@ -163,7 +162,7 @@ const F_LT = 8;
 const F_CH = 16;
 const F_INCR = 32;
 
-function zaddGeneric(c: Client, argv: string[], server: Server, flags: number): void {
+function zaddGeneric(c: Client, argv: string[], server: DataContext, flags: number): void {
   const key = argv[1]!;
   let i = 2;
   for (; i < argv.length; i++) {
@@ -282,7 +281,7 @@ const AUTO = -1;
  * Redis's zrangeGenericCommand: `keyIdx` is where the source key is (the range follows it),
  * `type` and `rev` fixed by the command or AUTO (-1 / null) for ZRANGE and ZRANGESTORE.
  */
-function zrangeGeneric(c: Client, argv: string[], server: Server, keyIdx: number, dst: string | null, type: number, rev: boolean | null): void {
+function zrangeGeneric(c: Client, argv: string[], server: DataContext, keyIdx: number, dst: string | null, type: number, rev: boolean | null): void {
   let minIdx = keyIdx + 1;
   let maxIdx = keyIdx + 2;
   let withScores = false;
@@ -398,7 +397,7 @@ function zrangeGeneric(c: Client, argv: string[], server: Server, keyIdx: number
 // ---------------------------------------------------------------------------------------------
 // ZREMRANGEBY*
 
-function zremrangeGeneric(c: Client, argv: string[], server: Server, type: number): void {
+function zremrangeGeneric(c: Client, argv: string[], server: DataContext, type: number): void {
   const key = argv[1]!;
   let start = 0;
   let end = 0;
@@ -473,7 +472,7 @@ function zremrangeGeneric(c: Client, argv: string[], server: Server, type: numbe
  * reply shape of ZPOPMIN/ZPOPMAX; `nested` is ZMPOP's [key, [[member, score], ...]].
  * Returns false when nothing was popped (and replied).
  */
-export function zpopGeneric(c: Client, server: Server, keys: string[], max: boolean, count: number, countGiven: boolean, nested: boolean): boolean {
+export function zpopGeneric(c: Client, server: DataContext, keys: string[], max: boolean, count: number, countGiven: boolean, nested: boolean): boolean {
   let zs: ZSet | null = null;
   let key = '';
   for (const k of keys) {
@@ -522,7 +521,7 @@ export function zpopGeneric(c: Client, server: Server, keys: string[], max: bool
   return true;
 }
 
-function zpopCommand(c: Client, argv: string[], server: Server, max: boolean): void {
+function zpopCommand(c: Client, argv: string[], server: DataContext, max: boolean): void {
   if (argv.length > 3) {
     c.out.error(SYNTAX);
     return;
@@ -559,7 +558,7 @@ export function parseMpop(c: Client, argv: string[], idx: number): { keys: strin
  * ready when the blocking layer re-runs the command), else reply as on timeout inside a
  * transaction, else block. BZPOPMIN/BZPOPMAX reply [key, member, score]; BZMPOP as ZMPOP.
  */
-function bzpopGeneric(c: Client, argv: string[], server: Server, keys: string[], max: boolean, count: number, mpop: boolean, deadline: number): void {
+function bzpopGeneric(c: Client, argv: string[], server: DataContext, keys: string[], max: boolean, count: number, mpop: boolean, deadline: number): void {
   const serving = server.blocking.servingKey;
   const look = serving !== null ? [serving] : keys;
   const db = c.db;
@@ -597,7 +596,7 @@ function bzpopGeneric(c: Client, argv: string[], server: Server, keys: string[],
   server.blocking.block(c, argv, 'zset', keys, deadline);
 }
 
-function bzpopCommand(c: Client, argv: string[], server: Server, max: boolean): void {
+function bzpopCommand(c: Client, argv: string[], server: DataContext, max: boolean): void {
   const deadline = timeoutDeadline(c, argv[argv.length - 1]!, server);
   if (deadline === null) return;
   bzpopGeneric(c, argv, server, argv.slice(1, -1), max, 1, false, deadline);
@@ -653,7 +652,7 @@ function weighted(score: number, weight: number): number {
 }
 
 /** Redis's zunionInterDiffGenericCommand; numkeys at argv[nkIdx]. */
-function zsetOp(c: Client, argv: string[], server: Server, dst: string | null, nkIdx: number, op: number, cardOnly: boolean): void {
+function zsetOp(c: Client, argv: string[], server: DataContext, dst: string | null, nkIdx: number, op: number, cardOnly: boolean): void {
   const nk = longArg(c, argv[nkIdx]!);
   if (nk === null) return;
   if (nk < 1) {
@@ -833,7 +832,7 @@ function zrandmemberWithCount(c: Client, zs: ZSet | null, count: number, withSco
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
-export const zsetCommands: HandlerMap = {
+export const zsetCommands: HandlerMap<DataContext> = {
   // ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]
   zadd(c, argv, server) {
     zaddGeneric(c, argv, server, 0);

@@ -14,6 +14,7 @@ import { err } from '../errors.js';
 import type { Command } from '../commands/types.js';
 import { parseFloatArg } from '../commands/args.js';
 import type { Db } from '../store/db.js';
+import type { Clock } from '../store/clock.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 
@@ -419,7 +420,7 @@ export function parseTimeoutMs(arg: string): number | string {
  * Parses a timeout argument into an absolute deadline (0: none) for `block`, or writes the
  * error reply and returns null.
  */
-export function timeoutDeadline(c: Client, arg: string, server: Server): number | null {
+export function timeoutDeadline(c: Client, arg: string, server: { readonly clock: Clock }): number | null {
   const ms = parseTimeoutMs(arg);
   if (typeof ms === 'string') {
     c.out.error(ms);
