@@ -2,7 +2,6 @@
 // redis-server 7.0.15 in both directions (checked with DEBUG DIGEST), corrupt and truncated files.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +9,7 @@ import fc from 'fast-check';
 import { parseRdbFile } from '../src/persistence/rdb/file.js';
 import { RdbError } from '../src/persistence/rdb/reader.js';
 import { ManualClock } from '../src/store/clock.js';
-import { RawConn, freePort, haveRedis, startRedis, startServer, waitFor } from './helpers.js';
+import { RawConn, freePort, haveRedis, spawnRedoubt, startRedis, startServer, waitFor } from './helpers.js';
 
 const big = Array.from({ length: 300 }, (_, i) => String(i));
 /** Every type and encoding, TTLs, binary data, several databases. */
@@ -203,14 +202,9 @@ describe('snapshots in Redoubt', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-rdb-'));
     const run = async (args: string[], work: (c: RawConn) => Promise<void>): Promise<{ code: number | null; out: string }> => {
       const port = await freePort();
-      const p = spawn(process.execPath, [path.resolve('dist/src/main.js'), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      p.stderr.on('data', (b: Buffer) => (out += b.toString()));
-      const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+      const p = await spawnRedoubt(['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], { timeoutMs: 10000 });
       try {
-        await waitFor(() => out.includes('Ready to accept connections') || p.exitCode !== null, 10000, 'start-up');
-        if (p.exitCode === null) {
+        if (p.proc.exitCode === null) {
           const c = await RawConn.connect(port);
           try {
             await work(c);
@@ -218,9 +212,11 @@ describe('snapshots in Redoubt', () => {
             c.close();
           }
         }
-        return { code: await exited, out };
+        const code = await p.exited;
+        await p.closed;
+        return { code, out: p.output() };
       } finally {
-        p.kill('SIGKILL');
+        await p.kill();
       }
     };
     let r = await run(['--save', '3600 1'], async (c) => {

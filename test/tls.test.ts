@@ -2,7 +2,6 @@
 // gate and unix sockets. Certificates come from `redoubt certs` and from src/tls/certs.ts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, X509Certificate as X509 } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -11,12 +10,11 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { freePort, haveRedis, RawConn, redisCli, startRedis, startServer, waitFor, type TestServer } from './helpers.js';
+import { freePort, haveRedis, infoField, RawConn, redisCli, runRedoubt, spawnRedoubt, startRedis, startServer, waitFor, type Proc, type TestServer } from './helpers.js';
 import { makeCa, makeLeaf, type KeyPairPem } from '../src/tls/certs.js';
 import { certificateCommonName } from '../src/tls/identity.js';
 import { SessionCache } from '../src/tls/endpoint.js';
 
-const MAIN = path.resolve(import.meta.dirname, '../src/main.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-tls-'));
 const f = (name: string) => path.join(dir, name);
 
@@ -26,18 +24,8 @@ function put(name: string, p: KeyPairPem): void {
   writeFileSync(f(`${name}.key`), p.key, { mode: 0o600 });
 }
 
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    // The test's own directory as the working directory: snapshots (dir ./) never land in the tree.
-    const p = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+/** The program run to its end in the test's own directory: snapshots (dir ./) never land in the tree. */
+const run = (args: string[]) => runRedoubt(args, { cwd: dir });
 
 type Ca = ReturnType<typeof makeCa>;
 let ca: Ca;
@@ -45,7 +33,7 @@ let ca: Ca;
 before(async () => {
   // The certificates a user would make: redoubt certs <dir> --client client --client alice ...
   const r = await run(['certs', dir, '--client', 'client', '--client', 'alice', '--client', 'carol', '--client', 'bob']);
-  assert.equal(r.code, 0, r.err);
+  assert.equal(r.code, 0, r.stderr);
   // A second CA in this process, for certificates with special properties.
   ca = makeCa();
   put('ca2', ca);
@@ -128,9 +116,7 @@ async function refused(port: number, c: ClientCert): Promise<void> {
   await assert.rejects(conn.reply(), /connection closed/);
 }
 
-function info(conn: RawConn, field: string): Promise<string> {
-  return conn.call('INFO', 'stats').then((r) => /\r\n/.test(r) ? (new RegExp(`${field}:(\\S+)`).exec(r)?.[1] ?? '') : '');
-}
+const info = (conn: RawConn, field: string): Promise<string> => infoField(conn, field, 'stats');
 
 describe('redoubt certs', () => {
   it('writes a CA, a server certificate for localhost and 127.0.0.1, and client certificates; keys are 0600', () => {
@@ -150,14 +136,14 @@ describe('redoubt certs', () => {
     const d = mkdtempSync(path.join(tmpdir(), 'redoubt-certs-'));
     try {
       const r = await run(['certs', d, '--host', 'redis.internal', '--host', '10.0.5.15', '--host', '::1']);
-      assert.equal(r.code, 0, r.err);
+      assert.equal(r.code, 0, r.stderr);
       const c = new X509(readFileSync(path.join(d, 'server.crt')));
       assert.match(c.subjectAltName ?? '', /DNS:redis\.internal/);
       assert.match(c.subjectAltName ?? '', /IP Address:10\.0\.5\.15/);
       assert.match(c.subjectAltName ?? '', /IP Address:0:0:0:0:0:0:0:1|IP Address:::1/);
       const bad = await run(['certs', d, '--client', '../evil']);
       assert.equal(bad.code, 1);
-      assert.match(bad.err, /invalid client name/);
+      assert.match(bad.stderr, /invalid client name/);
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
@@ -165,9 +151,8 @@ describe('redoubt certs', () => {
 });
 
 describe("the guide's step 3, verbatim, with redis-cli", () => {
-  let proc: ChildProcess | null = null;
+  let proc: Proc | undefined;
   let port = 0;
-  let log = '';
   before(async () => {
     port = await freePort();
     const conf = f('step3.conf');
@@ -190,18 +175,11 @@ describe("the guide's step 3, verbatim, with redis-cli", () => {
         '',
       ].join('\n'),
     );
-    proc = spawn(process.execPath, [MAIN, conf], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
-    proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await waitFor(() => /Ready to accept connections/.test(log) || proc!.exitCode !== null, 10_000, 'start-up');
-    assert.match(log, /Ready to accept connections tls\b/, log);
+    proc = await spawnRedoubt([conf], { cwd: dir, timeoutMs: 10_000 });
+    assert.match(proc.output(), /Ready to accept connections tls\b/, proc.output());
   });
   after(async () => {
-    if (proc !== null && proc.exitCode === null) {
-      const done = new Promise((r) => proc!.once('exit', r));
-      proc.kill('SIGTERM');
-      await done;
-    }
+    await proc?.kill('SIGTERM');
   });
 
   it('redis-cli --tls --cacert ca.crt --cert client.crt --key client.key ping answers PONG', async () => {
@@ -606,18 +584,18 @@ describe('bad TLS input refuses start-up, naming the file and the problem', () =
     writeFileSync(conf, `port 0\ntls-port 6390\ntls-cert-file ${f('server.crt')}\ntls-key-file ${f('alice.key')}\ntls-ca-cert-file ${f('ca.crt')}\n`);
     const bad = await run(['--test-config', conf]);
     assert.equal(bad.code, 1);
-    assert.match(bad.err, /alice\.key does not match the certificate in tls-cert-file/);
+    assert.match(bad.stderr, /alice\.key does not match the certificate in tls-cert-file/);
     writeFileSync(conf, `port 0\ntls-port 6390\ntls-cert-file ${f('server.crt')}\ntls-key-file ${f('server.key')}\ntls-ca-cert-file ${f('ca.crt')}\n`);
     const good = await run(['--test-config', conf]);
-    assert.equal(good.code, 0, good.err);
-    assert.match(good.out, /is OK/);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /is OK/);
   });
 
   it('the redoubt binary refuses to start and says why', async () => {
     const port = await freePort();
     const r = await run(['--port', '0', '--tls-port', String(port), '--tls-cert-file', f('srv-expired.crt'), '--tls-key-file', f('srv-expired.key'), '--tls-ca-cert-file', f('ca.crt')]);
     assert.equal(r.code, 1);
-    assert.match(r.out + r.err, /srv-expired\.crt: the certificate expired on/);
+    assert.match(r.stdout + r.stderr, /srv-expired\.crt: the certificate expired on/);
   });
 });
 
