@@ -3,11 +3,7 @@
 // nodes in DUMP payloads) and LISTPACK (the structure printed) as redis-server's.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { RawConn, closePair, freePort, haveRedis, sameReplies, startRedis, startServer, waitFor, type Pair } from './helpers.js';
+import { RawConn, closePair, haveRedis, sameReplies, startRedis, startServer, waitFor, type Pair } from './helpers.js';
 
 describe('DEBUG against redis-server', { skip: !haveRedis() && 'redis-server not installed' }, () => {
   const p: Partial<Pair> = {};
@@ -127,25 +123,13 @@ describe('DEBUG against redis-server', { skip: !haveRedis() && 'redis-server not
 describe('DEBUG LISTPACK against redis-server', { skip: !haveRedis() && 'redis-server not installed' }, () => {
   it('replies as Redis and prints the structure Redis prints (addresses aside)', async () => {
     // This redis-server's standard output is read: it flushes it when it exits.
-    const port = await freePort();
-    const dir = mkdtempSync(path.join(tmpdir(), 'redis-ref-'));
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--enable-debug-command', 'yes'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let printed = '';
-    proc.stdout.setEncoding('latin1').on('data', (d: string) => (printed += d));
+    const ref = await startRedis();
     const t = await startServer({ 'enable-debug-command': 'yes' });
     let a: RawConn | undefined;
     let b: RawConn | undefined;
     try {
-      await waitFor(async () => {
-        try {
-          (await RawConn.connect(port)).close();
-          return true;
-        } catch {
-          return false;
-        }
-      }, 10000, 'redis-server to start');
       a = await RawConn.connect(t.port);
-      b = await RawConn.connect(port);
+      b = await RawConn.connect(ref.port);
       await sameReplies(a, b, [
         ['CONFIG', 'SET', 'hash-max-listpack-value', '100000'],
         ['HSET', 'h', 'a', '-5', 'b', '1000', 'c', 'x'.repeat(70), 'd', '40000', 'e', '-300', 'f', '3000000000', 'g', 'y'.repeat(5000), 'h', '\x00\xff'],
@@ -163,15 +147,16 @@ describe('DEBUG LISTPACK against redis-server', { skip: !haveRedis() && 'redis-s
         ['DEBUG', 'LISTPACK', 'h', 'x'],
       ]);
       b.send('SHUTDOWN', 'NOSAVE');
-      await waitFor(() => proc.exitCode !== null, 10000, 'redis-server to exit (flushing its standard output)');
+      await waitFor(() => ref.proc.exitCode !== null, 10000, 'redis-server to exit (flushing its standard output)');
+      await ref.closed;
       const structures = (text: string): string[] => [...text.replace(/\taddr: 0x[0-9a-f]+,\n/g, '').matchAll(/\{total bytes[^]*?\{end\}\n/g)].map((m) => m[0]);
-      const theirs = structures(printed);
+      const theirs = structures(ref.output());
       assert.equal(theirs.length, 2, 'redis-server printed two listpacks');
       assert.deepEqual(structures(t.logs.join('\n') + '\n'), theirs);
     } finally {
       a?.close();
       b?.close();
-      if (proc.exitCode === null) proc.kill('SIGKILL');
+      await ref.close();
       await t.close();
     }
   });

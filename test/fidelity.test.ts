@@ -5,7 +5,6 @@
 // says what it relaxes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,51 +13,14 @@ import { Logger } from '../src/server/log.js';
 import { Server } from '../src/server/server.js';
 import { buildCommandTable } from '../src/commands/index.js';
 import { REDOUBT_VERSION } from '../src/version.js';
-import { RawConn, closePair, differentialPair, freePort, haveRedis, sameReplies, startRedis, startServer, waitAccepting, type Pair } from './helpers.js';
+import { RawConn, closePair, differentialPair, haveRedis, parseReply, sameReplies, startRedis, startServer, type Pair, type Resp } from './helpers.js';
 
 const HAVE_REDIS = haveRedis();
 const SKIP = HAVE_REDIS ? false : 'redis-server not installed: differential fidelity tests skipped';
 
-type Resp = string | number | null | Resp[] | { error: string };
-
-/** Parses one RESP2 reply (the subset these tests meet). */
-function parse(reply: string): Resp {
-  let p = 0;
-  const line = (): string => {
-    const nl = reply.indexOf('\r\n', p);
-    const s = reply.slice(p, nl);
-    p = nl + 2;
-    return s;
-  };
-  const one = (): Resp => {
-    const l = line();
-    const type = l[0];
-    const rest = l.slice(1);
-    if (type === '+') return rest;
-    if (type === '-') return { error: rest };
-    if (type === ':') return Number(rest);
-    if (type === '$') {
-      const n = Number(rest);
-      if (n < 0) return null;
-      const s = reply.slice(p, p + n);
-      p += n + 2;
-      return s;
-    }
-    if (type === '*') {
-      const n = Number(rest);
-      if (n < 0) return null;
-      const out: Resp[] = [];
-      for (let i = 0; i < n; i++) out.push(one());
-      return out;
-    }
-    throw new Error(`unexpected reply ${JSON.stringify(l)}`);
-  };
-  return one();
-}
-
 /** The cmd= field of the CLIENT LIST line of the connection named `name`. */
 async function cmdField(observer: RawConn, name: string): Promise<string> {
-  const list = parse(await observer.call('CLIENT', 'LIST')) as string;
+  const list = parseReply(await observer.call('CLIENT', 'LIST')) as string;
   const line = list.split('\n').find((l) => l.includes(` name=${name} `));
   assert.ok(line !== undefined, `no client named ${name} in ${list}`);
   return / cmd=(\S+)/.exec(line)![1]!;
@@ -115,7 +77,7 @@ describe('cmd= in CLIENT LIST, CLIENT INFO and ACL LOG', { skip: SKIP }, () => {
   });
 
   it('CLIENT INFO shows itself, also right after an unknown command', async () => {
-    const own = async (c: RawConn) => / cmd=(\S+)/.exec(parse(await c.call('CLIENT', 'INFO')) as string)![1];
+    const own = async (c: RawConn) => / cmd=(\S+)/.exec(parseReply(await c.call('CLIENT', 'INFO')) as string)![1];
     for (const before of [[], [['NOSUCH']]]) {
       await sameReplies(ours.x, theirs.x, before);
       const [a, b] = [await own(ours.x), await own(theirs.x)];
@@ -139,7 +101,7 @@ describe('cmd= in CLIENT LIST, CLIENT INFO and ACL LOG', { skip: SKIP }, () => {
     await step([['DISCARD'], ['AUTH', 'default', 'x']], 'auth');
     // Each entry: reason, context, object and the client-info cmd= (newest first).
     const entries = async (c: RawConn) =>
-      (parse(await c.call('ACL', 'LOG')) as Resp[][]).map((e) => {
+      (parseReply(await c.call('ACL', 'LOG')) as Resp[][]).map((e) => {
         const m = new Map<string, Resp>();
         for (let i = 0; i < e.length; i += 2) m.set(e[i] as string, e[i + 1]!);
         return [m.get('reason'), m.get('context'), m.get('object'), / cmd=(\S+)/.exec(m.get('client-info') as string)![1]];
@@ -155,7 +117,7 @@ describe('cmd= in CLIENT LIST, CLIENT INFO and ACL LOG', { skip: SKIP }, () => {
   });
 
   it('an unknown subcommand is not a rejected call of its container (INFO commandstats)', async () => {
-    const stats = async (c: RawConn) => (parse(await c.call('INFO', 'commandstats')) as string).split('\r\n').filter((l) => l.startsWith('cmdstat_client'));
+    const stats = async (c: RawConn) => (parseReply(await c.call('INFO', 'commandstats')) as string).split('\r\n').filter((l) => l.startsWith('cmdstat_client'));
     await sameReplies(ours.x, theirs.x, [['CONFIG', 'RESETSTAT'], ['CLIENT', 'NOSUCH']]);
     assert.deepEqual(await stats(ours.x), await stats(theirs.x));
   });
@@ -163,7 +125,7 @@ describe('cmd= in CLIENT LIST, CLIENT INFO and ACL LOG', { skip: SKIP }, () => {
 
 /** INFO commandstats lines of the named commands, without the timings (which differ). */
 async function cmdstats(c: RawConn, names: string[]): Promise<string[]> {
-  const text = parse(await c.call('INFO', 'commandstats')) as string;
+  const text = parseReply(await c.call('INFO', 'commandstats')) as string;
   return text
     .split('\r\n')
     .filter((l) => names.some((n) => l.startsWith(`cmdstat_${n}:`)))
@@ -254,7 +216,7 @@ describe('MEMORY STATS', { skip: SKIP }, () => {
     const [x, y] = [await a.call('MEMORY', 'STATS'), await b.call('MEMORY', 'STATS')];
     assert.deepEqual(memoryStatsShape(x), memoryStatsShape(y));
     assert.ok(memoryStatsShape(y).includes('rss-overhead.ratio: $'));
-    const stats = parse(x) as Resp[];
+    const stats = parseReply(x) as Resp[];
     const at = (k: string) => stats[stats.indexOf(k) + 1];
     assert.ok((at('keys.bytes-per-key') as number) >= 0);
     assert.equal(at('keys.count'), 2);
@@ -263,7 +225,7 @@ describe('MEMORY STATS', { skip: SKIP }, () => {
   it('keys.bytes-per-key is never negative, and 0 without keys', async () => {
     const { a } = pair;
     await a.call('FLUSHALL');
-    const stats = parse(await a.call('MEMORY', 'STATS')) as Resp[];
+    const stats = parseReply(await a.call('MEMORY', 'STATS')) as Resp[];
     assert.equal(stats[stats.indexOf('keys.bytes-per-key') + 1], 0);
   });
 });
@@ -300,7 +262,7 @@ describe('MODULE', { skip: SKIP }, () => {
   });
 
   it('HELP lists the same subcommands with the same syntax (the descriptions are Redoubt\'s own)', async () => {
-    const [x, y] = [parse(await pair.a.call('MODULE', 'HELP')) as string[], parse(await pair.b.call('MODULE', 'HELP')) as string[]];
+    const [x, y] = [parseReply(await pair.a.call('MODULE', 'HELP')) as string[], parseReply(await pair.b.call('MODULE', 'HELP')) as string[]];
     assert.equal(x.length, y.length);
     assert.deepEqual(
       x.filter((_, i) => i % 2 === 1),
@@ -456,16 +418,14 @@ describe('a bare `save` line in a config file', { skip: SKIP }, () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'redis-fid-'));
     const file = path.join(dir, 'redis.conf');
     writeFileSync(file, text);
-    const port = await freePort();
-    const proc = spawn('redis-server', [file, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...extra], { stdio: 'ignore' });
+    const ref = await startRedis(extra, { configFile: file });
     try {
-      await waitAccepting(port, proc, 10000, 'redis-server to start');
-      const c = await RawConn.connect(port);
+      const c = await RawConn.connect(ref.port);
       const r = await c.call('CONFIG', 'GET', 'save');
       c.close();
       return r;
     } finally {
-      proc.kill('SIGKILL');
+      await ref.close();
     }
   }
 
@@ -537,11 +497,11 @@ describe('COMMAND DOCS facts', { skip: SKIP }, () => {
   it('doc_flags and deprecated_since as Redis gives them, in its order, with the prose left out', async () => {
     const { a, b } = pair;
     for (const name of ['getset', 'rpoplpush', 'zrangebyscore', 'debug', 'get', 'object', 'hmset']) {
-      const [x, y] = [parse(await a.call('COMMAND', 'DOCS', name)) as Resp[], parse(await b.call('COMMAND', 'DOCS', name)) as Resp[]];
+      const [x, y] = [parseReply(await a.call('COMMAND', 'DOCS', name)) as Resp[], parseReply(await b.call('COMMAND', 'DOCS', name)) as Resp[]];
       assert.ok(Array.isArray(x[1]) && Array.isArray(y[1]), `${name}: ${JSON.stringify([x, y])}`);
       assert.deepEqual(facts(x[1] as Resp[]), facts(y[1] as Resp[]), name);
     }
-    const getset = parse(await a.call('COMMAND', 'DOCS', 'getset')) as Resp[];
+    const getset = parseReply(await a.call('COMMAND', 'DOCS', 'getset')) as Resp[];
     const d = getset[1] as Resp[];
     assert.deepEqual(d.slice(4, 8), ['doc_flags', ['deprecated'], 'deprecated_since', '6.2.0']);
   });

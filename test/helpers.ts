@@ -205,6 +205,10 @@ export function haveRedis(): boolean {
 export interface RefServer {
   port: number;
   proc: ChildProcess;
+  /** What it printed so far, byte for byte (latin1). */
+  output(): string;
+  /** Resolved once it has exited and its output is complete. */
+  closed: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -250,19 +254,19 @@ after(async () => {
   for (const p of running) await p.kill();
 });
 
-/** Starts `cmd args` (working directory `cwd`), collecting what it prints. */
-export function spawnProcess(cmd: string, args: string[], opts: { cwd?: string } = {}): Proc {
+/** Starts `cmd args` (working directory `cwd`), collecting what it prints (decoded as `encoding`, utf8 by default). */
+export function spawnProcess(cmd: string, args: string[], opts: { cwd?: string; encoding?: BufferEncoding } = {}): Proc {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) });
   let out = '';
   let stdout = '';
   let stderr = '';
   proc.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    stdout += d.toString();
+    out += d.toString(opts.encoding);
+    stdout += d.toString(opts.encoding);
   });
   proc.stderr!.on('data', (d: Buffer) => {
-    out += d.toString();
-    stderr += d.toString();
+    out += d.toString(opts.encoding);
+    stderr += d.toString(opts.encoding);
   });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   // 'close': its output is complete too (a child it forked may hold the pipes open longer).
@@ -340,11 +344,18 @@ export async function startRedoubtProcess(args: string[], opts: { ulimit?: numbe
   return { ...p, port };
 }
 
-/** Starts a reference redis-server 7.0.15 on a free loopback port (no persistence). */
-export async function startRedis(extra: string[] = []): Promise<RefServer> {
+/**
+ * Starts a reference redis-server 7.0.15 on a free loopback port (no persistence, DEBUG enabled),
+ * `extra` arguments last. `configFile`: started from that file, whose save lines (or Redis's
+ * default ones) are then kept: no --save ''.
+ */
+export async function startRedis(extra: string[] = [], opts: { configFile?: string } = {}): Promise<RefServer> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-ref-'));
-  const p = spawnProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...extra]);
+  const file = opts.configFile;
+  const args = [...(file === undefined ? [] : [file]), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir];
+  if (file === undefined) args.push('--save', '');
+  const p = spawnProcess('redis-server', [...args, '--appendonly', 'no', '--enable-debug-command', 'yes', ...extra], { encoding: 'latin1' });
   const proc = p.proc;
   await waitAccepting(port, proc, 10000, 'redis-server to start', p.output);
   // redis-server accepts connections while it still loads its files: wait until it has.
@@ -357,6 +368,8 @@ export async function startRedis(extra: string[] = []): Promise<RefServer> {
   return {
     port,
     proc,
+    output: p.output,
+    closed: p.closed,
     // Gone already (an exit code, or killed by a signal): a second close returns at once.
     close: () => p.kill(),
   };
@@ -494,10 +507,69 @@ export function hideClientId(raw: string): string {
   return raw.replace(/\$2\r\nid\r\n:\d+\r\n/g, '$2\r\nid\r\n:ID\r\n');
 }
 
-/** The strings of a flat array (or set) reply of bulk strings; a null one reads '(nil)'. */
+/** The strings of a flat array (set, push, or map: key, value, ...) reply of bulk strings; a null one reads '(nil)'. */
 export function bulkStrings(raw: string): string[] {
-  assert.ok('*~>'.includes(raw[0]!), `not an array reply: ${raw.slice(0, 80)}`);
+  assert.ok('*~>%'.includes(raw[0]!), `not an array reply: ${raw.slice(0, 80)}`);
   return replyItems(raw).items.map((x) => (x.startsWith('$-1') ? '(nil)' : x.slice(x.indexOf('\r\n') + 2, x.length - 2)));
+}
+
+/**
+ * A reply decoded for field access: simple, bulk and verbatim strings (its text) as strings,
+ * integers and doubles as numbers, big numbers as their digits, booleans, nulls as null, errors
+ * as { error }, arrays, sets, pushes and maps (flat: key, value, ...) as arrays; attributes skipped.
+ */
+export type Resp = string | number | boolean | null | Resp[] | { error: string };
+
+/** Decodes one RESP2 or RESP3 reply (nested ones too); throws on a type it does not know. */
+export function parseReply(raw: string): Resp {
+  let p = 0;
+  const line = (): string => {
+    const nl = raw.indexOf('\r\n', p);
+    if (nl < 0) throw new Error(`incomplete reply ${JSON.stringify(raw.slice(0, 80))}`);
+    const s = raw.slice(p, nl);
+    p = nl + 2;
+    return s;
+  };
+  const blob = (n: number): string => {
+    const s = raw.slice(p, p + n);
+    p += n + 2;
+    return s;
+  };
+  const one = (): Resp => {
+    const l = line();
+    const t = l[0]!;
+    const rest = l.slice(1);
+    switch (t) {
+      case '+': case '(':
+        return rest;
+      case '-':
+        return { error: rest };
+      case ':':
+        return Number(rest);
+      case ',':
+        return rest === 'inf' ? Infinity : rest === '-inf' ? -Infinity : Number(rest);
+      case '#':
+        return rest === 't';
+      case '_':
+        return null;
+      case '$': case '=': case '!': {
+        const n = Number(rest);
+        if (n < 0) return null;
+        const s = blob(n);
+        return t === '$' ? s : t === '=' ? s.slice(4) : { error: s };
+      }
+      case '*': case '~': case '>': case '%': case '|': {
+        const n = Number(rest) * ('%|'.includes(t) ? 2 : 1);
+        if (n < 0) return null;
+        const out: Resp[] = [];
+        for (let i = 0; i < n; i++) out.push(one());
+        return t === '|' ? one() : out;
+      }
+      default:
+        throw new Error(`unexpected reply ${JSON.stringify(l)}`);
+    }
+  };
+  return one();
 }
 
 /** One field of the server's INFO (`section`: all sections by default); throws when absent. */
