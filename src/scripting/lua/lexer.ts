@@ -180,7 +180,10 @@ export class Lexer {
   }
 
   private errorNear(msg: string, near: string | null): LuaError {
-    return near === null ? this.error(msg) : this.error(`${msg} near '${near}'`);
+    if (near === null) return this.error(msg);
+    // Lua formats the token as a C string: it ends at a NUL byte.
+    const nul = near.indexOf('\0');
+    return this.error(`${msg} near '${nul < 0 ? near : near.slice(0, nul)}'`);
   }
 
   private ch(p: number): number {
