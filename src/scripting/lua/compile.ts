@@ -17,7 +17,7 @@ export interface CompileOptions {
   name?: string;
 }
 
-const HELPERS = ['R', 'G', 'LN', 'SRC', 'LT', 'LF', 'E', 'EMPTY', 'TICK', 'ENTER', 'MF', 'POW', 'APP', 'MAXD'] as const;
+const HELPERS = ['R', 'G', 'LN', 'SRC', 'LT', 'LF', 'LC', 'E', 'EMPTY', 'TICK', 'ENTER', 'MF', 'POW', 'APP', 'MAXD'] as const;
 
 /** Compiles a chunk to a Lua function whose globals live in `env`. */
 export function compile(chunk: Chunk, env: LuaTable, opts: CompileOptions = {}): LuaFunction {
@@ -30,6 +30,7 @@ export function compile(chunk: Chunk, env: LuaTable, opts: CompileOptions = {}):
     R.srcs,
     LuaTable,
     LuaFunction,
+    R.LuaClosure,
     env,
     R.EMPTY,
     R.tick,
@@ -39,7 +40,7 @@ export function compile(chunk: Chunk, env: LuaTable, opts: CompileOptions = {}):
     R.append,
     R.MAX_DEPTH,
   );
-  return LuaFunction.resumable(opts.name ?? 'main', body as unknown as LuaFunction['body'] & object);
+  return new R.LuaClosure(opts.name ?? 'main', null, body as unknown as LuaFunction['body']);
 }
 
 /** The JavaScript source of a chunk (the body of the factory function). */
@@ -329,7 +330,7 @@ class Compiler {
   // ---- expressions ----
 
   private closure(fn: FunctionBody): string {
-    return `LF.resumable(${str(fn.name)}, ${this.fn(fn, this.f)})`;
+    return `new LC(${str(fn.name)}, null, ${this.fn(fn, this.f)})`;
   }
 
   /** An expression's code if reading it twice is safe, else a temp assigned first. */
@@ -451,7 +452,8 @@ class Compiler {
     if (e.op === 'not') return `!${this.cond(e.operand)}`;
     const d = descCode(e.operand);
     if (e.op === '-') {
-      if (e.operand.kind === 'Number') return num(-e.operand.value);
+      // 5.1 folds a negated literal; -0 folds to 0 (as redis-server prints it).
+      if (e.operand.kind === 'Number') return num(-e.operand.value === 0 ? 0 : -e.operand.value);
       const { pre, a } = this.operands(e.operand, { kind: 'Nil', line: e.line });
       return `(${pre}typeof ${a} === 'number' ? -${a} : (yield* R.arith('unm', ${a}, ${a}, ${e.line}, ${d}, ${d})))`;
     }

@@ -50,7 +50,14 @@ export class LuaCoroutine extends LuaUserdata {
 }
 
 /** The coroutine running now, or null for the main script. */
-export const coroutines = { current: null as LuaCoroutine | null };
+export const coroutines = {
+  current: null as LuaCoroutine | null,
+  /** How many pcalls / metamethod calls the running coroutine is inside: 5.1 cannot yield across them. */
+  boundaries: 0,
+};
+
+/** A function compiled from Lua source (coroutine.create takes only these). */
+export class LuaClosure extends LuaFunction {}
 
 /** type() of a value (luaType, with coroutines as "thread"). */
 export function typeName(v: LuaValue): string {
@@ -93,7 +100,9 @@ function described(v: LuaValue, desc: string | null): string {
 export function toLuaError(e: unknown): LuaError {
   if (e instanceof LuaError) {
     if (located.has(e) || e.uncatchable || typeof e.value !== 'string') return e;
-    return locatedError(where(state.d) + e.value);
+    const pos = where(state.d);
+    // A native called straight from a host frame (pcall(string.rep)) has no name in 5.1's message.
+    return locatedError(pos === '' ? e.value.replace(/^(bad argument #\d+ to )'[^']*'/, "$1'?'") : pos + e.value);
   }
   if (e instanceof RangeError && /call stack/i.test(e.message)) {
     let d = Math.min(state.d, lines.length - 1);
@@ -158,6 +167,7 @@ export class LuaRun {
   finished = false;
   private readonly gen: LuaGenerator;
   private depth = 0;
+  private boundaries = 0;
   private savedLines: number[] = [];
   private savedSrcs: string[] = [];
 
@@ -180,8 +190,11 @@ export class LuaRun {
     const prevD = state.d;
     const prevN = state.n;
     const prevCo = coroutines.current;
+    const prevBoundaries = coroutines.boundaries;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the run the budget check reports to
     currentRun = this;
     coroutines.current = null;
+    coroutines.boundaries = this.boundaries;
     state.d = this.depth;
     state.n = this.killed ? -1 : this.quantum;
     for (let i = 0; i < this.savedLines.length; i++) {
@@ -196,6 +209,7 @@ export class LuaRun {
           throw locatedError('attempt to yield across metamethod/C-call boundary');
         }
         this.depth = state.d;
+        this.boundaries = coroutines.boundaries;
         this.savedLines = Array.from(lines.subarray(1, state.d + 1));
         this.savedSrcs = srcs.slice(1, state.d + 1);
         return undefined;
@@ -208,6 +222,7 @@ export class LuaRun {
     } finally {
       currentRun = prevRun;
       coroutines.current = prevCo;
+      coroutines.boundaries = prevBoundaries;
       state.d = prevD;
       state.n = prevN;
     }
@@ -307,7 +322,12 @@ function metaOf(v: LuaValue, event: string): LuaValue {
 /** Calls a metamethod from runtime code running on `line` of the current Lua frame. */
 function* callMeta(h: LuaValue, args: LuaValue[], line: number): LuaGenerator {
   if (line > 0 && state.d > 0) lines[state.d] = line;
-  return yield* call(h, args);
+  coroutines.boundaries++;
+  try {
+    return yield* call(h, args);
+  } finally {
+    coroutines.boundaries--;
+  }
 }
 
 // ---- indexing ----

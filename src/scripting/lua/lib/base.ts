@@ -146,9 +146,9 @@ function toNumberBase(s: string, base: number): number | undefined {
     if (d >= base) return undefined;
     v = v * base + d;
   }
-  if (v > 18446744073709551615) v = 18446744073709551615;
-  // strtoul negates in unsigned arithmetic.
-  if (m[1] === '-' && v !== 0) v = 18446744073709551616 - v;
+  // ULONG_MAX (2^64 - 1) is 2^64 as a double; strtoul negates in unsigned arithmetic.
+  if (v > 2 ** 64) v = 2 ** 64;
+  if (m[1] === '-' && v !== 0) v = 2 ** 64 - v;
   return v;
 }
 
@@ -205,6 +205,8 @@ function* resume(co: R.LuaCoroutine, args: LuaValue[]): LuaGenerator {
     R.srcs[base + 1 + i] = co.savedSrcs[i]!;
   }
   state.d = base + co.savedLines.length;
+  const boundaries = R.coroutines.boundaries;
+  R.coroutines.boundaries = 0;
   if (prev !== null) prev.status = 'normal';
   co.status = 'running';
   R.coroutines.current = co;
@@ -224,7 +226,10 @@ function* resume(co: R.LuaCoroutine, args: LuaValue[]): LuaGenerator {
       }
       // A budget suspension: the driver resumes the whole stack later.
       R.coroutines.current = prev;
+      const inner = R.coroutines.boundaries;
+      R.coroutines.boundaries = boundaries;
       yield undefined;
+      R.coroutines.boundaries = inner;
       R.coroutines.current = co;
     }
   } catch (e) {
@@ -234,6 +239,7 @@ function* resume(co: R.LuaCoroutine, args: LuaValue[]): LuaGenerator {
     return [false, err.value];
   } finally {
     state.d = base;
+    R.coroutines.boundaries = boundaries;
     R.coroutines.current = prev;
     if (prev !== null) prev.status = 'running';
   }
@@ -244,14 +250,14 @@ export function coroutineLibrary(): LuaTable {
   const fn = (name: string, f: (args: LuaValue[]) => LuaResults): void => lib.set(name, LuaFunction.native(name, f));
   const gen = (name: string, f: (args: LuaValue[]) => LuaGenerator): void => lib.set(name, LuaFunction.resumable(name, f));
   fn('create', (args) => {
-    if (!(args[0] instanceof LuaFunction)) throw argError(0, 'create', 'Lua function expected');
+    if (!(args[0] instanceof R.LuaClosure)) throw argError(0, 'create', 'Lua function expected');
     return [new R.LuaCoroutine(args[0])];
   });
   gen('resume', (args) => resume(checkCo(args, 'resume'), args.slice(1)));
   fn('running', () => [R.coroutines.current ?? undefined]);
   fn('status', (args) => [checkCo(args, 'status').status]);
   fn('wrap', (args) => {
-    if (!(args[0] instanceof LuaFunction)) throw argError(0, 'wrap', 'Lua function expected');
+    if (!(args[0] instanceof R.LuaClosure)) throw argError(0, 'wrap', 'Lua function expected');
     const co = new R.LuaCoroutine(args[0]);
     return [
       LuaFunction.resumable('?', function* (a) {
@@ -262,7 +268,7 @@ export function coroutineLibrary(): LuaTable {
     ];
   });
   gen('yield', function* (args) {
-    if (R.coroutines.current === null) throw new LuaError('attempt to yield across metamethod/C-call boundary');
+    if (R.coroutines.current === null || R.coroutines.boundaries > 0) throw new LuaError('attempt to yield across metamethod/C-call boundary');
     const r = yield new CoroutineYield(args);
     return r ?? EMPTY;
   });
@@ -280,6 +286,8 @@ function* protectedCall(f: LuaValue, args: LuaValue[]): Generator<LuaYield, { ok
     throw new LuaError('stack overflow');
   }
   lines[state.d] = 0;
+  // 5.1 cannot yield across a pcall.
+  R.coroutines.boundaries++;
   try {
     const r = yield* call(f, args);
     state.d = base;
@@ -289,6 +297,8 @@ function* protectedCall(f: LuaValue, args: LuaValue[]): Generator<LuaYield, { ok
     state.d = base;
     if (err.uncatchable) throw err;
     return { ok: false, values: [err.value] };
+  } finally {
+    R.coroutines.boundaries--;
   }
 }
 
@@ -333,9 +343,9 @@ export function openBase(env: LuaTable): void {
     const n = args[0];
     if (n === '#') return [args.length - 1];
     let i = checkInt(args, 0, 'select');
-    if (i < 0) i = args.length - 1 + i;
-    else if (i > 0 && i > args.length - 1) return EMPTY;
-    if (i < 0 || i === 0) throw argError(0, 'select', 'index out of range');
+    if (i < 0) i = args.length + i;
+    else if (i > args.length) i = args.length;
+    if (i < 1) throw argError(0, 'select', 'index out of range');
     return args.slice(i);
   });
 
