@@ -22,6 +22,8 @@ const INT_MAX = 2147483647;
 /** Lua stack slots a C function may use (LUAI_MAXCSTACK), as the limits above are derived. */
 const ENCODE_SLOTS = 7997;
 const DECODE_SLOTS = 7998;
+/** Past this (Redis's largest bulk string) an encoding fails as Lua fails out of memory. */
+const MAX_OUTPUT = 512 * 1024 * 1024;
 
 interface Config {
   encodeMaxDepth: number;
@@ -57,7 +59,6 @@ for (let c = 0; c < 0x20; c++) ESCAPES[c] = '\\u' + c.toString(16).padStart(4, '
 ESCAPES[0x7f] = '\\u007f';
 Object.assign(ESCAPES, { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 0x22: '\\"', 0x5c: '\\\\', 0x2f: '\\/' });
 // Characters the regexp may meet: control characters, DEL, '"', '\' and '/'.
-// eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /[\x00-\x1f\x7f"\\/]/g;
 
 function escapeString(s: string): string {
@@ -86,7 +87,7 @@ function arrayLength(cfg: Config, t: LuaTable): number {
   }
   if (t.hash !== null) {
     for (const k of t.hash.keys()) {
-      if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) return -1;
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > INT_MAX) return -1;
       if (k > max) max = k;
       items++;
     }
@@ -99,8 +100,10 @@ function arrayLength(cfg: Config, t: LuaTable): number {
 }
 
 interface EncodeFrame {
-  /** Array elements (a hole is undefined) or object entries, in order. */
-  items: LuaValue[] | [LuaValue, LuaValue][];
+  t: LuaTable;
+  len: number;
+  /** Object entries, in order (arrays read t.get(i) as they go). */
+  items: [LuaValue, LuaValue][];
   isObj: boolean;
   i: number;
   depth: number;
@@ -109,7 +112,14 @@ interface EncodeFrame {
 
 /** Encodes iteratively (an explicit stack), so deep tables cannot overflow the host stack. */
 function encode(cfg: Config, root: LuaValue): string {
-  const out: string[] = [];
+  const parts: string[] = [];
+  let size = 0;
+  const out = {
+    push(x: string): void {
+      parts.push(x);
+      size += x.length;
+    },
+  };
   const stack: EncodeFrame[] = [];
   const emit = (v: LuaValue, depth: number, slots: number): void => {
     switch (typeof v) {
@@ -135,38 +145,38 @@ function encode(cfg: Config, root: LuaValue): string {
     if (depth > cfg.encodeMaxDepth || slots >= ENCODE_SLOTS) throw new LuaError(`Cannot serialise, excessive nesting (${depth})`);
     const len = arrayLength(cfg, v);
     if (len > 0) {
-      const items: LuaValue[] = [];
-      for (let i = 1; i <= len; i++) items.push(v.get(i));
-      stack.push({ items, isObj: false, i: 0, depth, slots });
+      stack.push({ t: v, len, items: [], isObj: false, i: 0, depth, slots });
       out.push('[');
       return;
     }
     const items: [LuaValue, LuaValue][] = [];
     for (let i = 0; i < v.arr.length; i++) if (v.arr[i] !== undefined) items.push([i + 1, v.arr[i]]);
     if (v.hash !== null) for (const e of v.hash) items.push(e);
-    stack.push({ items, isObj: true, i: 0, depth, slots });
+    stack.push({ t: v, len: items.length, items, isObj: true, i: 0, depth, slots });
     out.push('{');
   };
   emit(root, 0, 0);
   for (let f = stack[stack.length - 1]; f !== undefined; f = stack[stack.length - 1]) {
-    if (f.i >= f.items.length) {
+    if (size > MAX_OUTPUT) throw new LuaError('not enough memory');
+    if (f.i >= f.len) {
       out.push(f.isObj ? '}' : ']');
       stack.pop();
       continue;
     }
     if (f.i > 0) out.push(',');
     if (!f.isObj) {
-      emit((f.items as LuaValue[])[f.i++], f.depth, f.slots + 1);
+      emit(f.t.get(++f.i), f.depth, f.slots + 1);
       continue;
     }
-    const [k, val] = (f.items as [LuaValue, LuaValue][])[f.i++]!;
+    const [k, val] = f.items[f.i++]!;
     if (typeof k === 'string') out.push(escapeString(k));
     else if (typeof k === 'number') out.push('"' + encodeNumber(cfg, k) + '"');
     else throw new LuaError(`Cannot serialise ${luaType(k)}: table key must be a number or string`);
     out.push(':');
     emit(val, f.depth, f.slots + 2);
   }
-  return out.join('');
+  if (size > MAX_OUTPUT) throw new LuaError('not enough memory');
+  return parts.join('');
 }
 
 // ---- decode ----

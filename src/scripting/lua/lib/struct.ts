@@ -176,7 +176,8 @@ function pack(args: LuaValue[]): LuaResults {
         const i = arg++;
         const s = dataString(args, i);
         const size = item.size === 0 ? s.length : item.size;
-        if (s.length < size) throw argError(i + 1, 'pack', 'string too short');
+        // Redis names the argument after the string.
+        if (s.length < size) throw argError(i + 2, 'pack', 'string too short');
         put(s.slice(0, size));
         break;
       }
