@@ -38,13 +38,37 @@ export const err = {
   unblocked: () => 'UNBLOCKED client unblocked via CLIENT UNBLOCK',
   /** EVALSHA / EVALSHA_RO of a digest no script has: with no scripting engine, every digest. */
   noScript: () => 'NOSCRIPT No matching script. Please use EVAL.',
+  scriptCompile: (msg: string) => `ERR Error compiling script (new function): ${msg}`,
+  shebangEngine: (engine: string) => `ERR Unexpected engine in script shebang: ${engine}`,
+  shebangOption: (opt: string) => `ERR Unknown lua shebang option: ${opt}`,
+  shebangFlag: (flag: string) => `ERR Unexpected flag in script shebang: ${flag}`,
+  scriptReplyArguments: () => 'ERR wrong number or type of arguments',
+  luaStackLimit: () => 'ERR reached lua stack limit',
+  scriptFlushOption: () => 'ERR SCRIPT FLUSH only support SYNC|ASYNC option',
+  notBusy: () => 'NOTBUSY No scripts in execution right now.',
+  unkillable: () =>
+    'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+  busyScript: () => 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.',
+  scriptKilled: () => 'ERR Script killed by user with SCRIPT KILL...',
+  scriptUnknownCommand: () => 'ERR Unknown Redis command called from script',
+  scriptWrongArity: () => 'ERR Wrong number of args calling Redis command from script',
+  scriptForbidden: () => 'ERR This Redis command is not allowed from script',
+  scriptNoPerm: (denial: 'command' | 'key' | 'channel') =>
+    denial === 'command'
+      ? "ERR The user executing the script can't run this command or subcommand"
+      : denial === 'key'
+        ? "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments"
+        : "ERR The user executing the script can't publish to the channel mentioned in the command",
+  scriptReadOnly: () => 'ERR Write commands are not allowed from read-only scripts.',
+  scriptNoArguments: () => 'ERR Please specify at least one argument for this redis lib call',
+  scriptBadArguments: () => 'ERR Lua redis lib command arguments must be strings or integers',
   numkeysNegative: () => "ERR Number of keys can't be negative",
   numkeysTooMany: () => "ERR Number of keys can't be greater than number of args",
   /** MODULE LOAD / LOADEX where enable-module-command allows it: Redoubt loads no modules. */
   moduleLoad: () => 'ERR Error loading the extension. Please check the server logs.',
   moduleUnloadMissing: () => 'ERR Error unloading module: no such module with that name',
   /** SECURITY: Redoubt has no scripting engine: EVAL, FCALL, SCRIPT and FUNCTION (except FLUSH) answer this. */
-  noScripting: (cmd: string) => `ERR ${cmd.toUpperCase()} is not available: Redoubt has no scripting engine (Lua scripts and functions are disabled by design)`,
+  noScripting: (cmd: string) => `ERR ${cmd.toUpperCase()} is not available yet: Redoubt's script engine runs EVAL and EVALSHA; Redis functions are not implemented`,
   /** Any other reply text given without its code (ACL SETUSER's reason, a protocol error, ...). */
   message: (msg: string) => 'ERR ' + msg,
   invalidCursor: () => 'ERR invalid cursor',

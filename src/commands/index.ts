@@ -12,6 +12,7 @@ import { keysCommands } from './keys.js';
 import { listCommands } from './list.js';
 import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
+import { scriptingCommands } from './scripting.js';
 import { setCommands } from './set.js';
 import { sortCommands } from './sort.js';
 import { stringCommands } from './string.js';
@@ -29,6 +30,7 @@ export const ALL_GROUPS: HandlerMap[] = [
   listCommands,
   pubsubCommands,
   serverCommands,
+  scriptingCommands,
   setCommands,
   sortCommands,
   stringCommands,

@@ -287,30 +287,6 @@ function scriptingRefused(name: string) {
   return (c: Client) => c.out.error(err.noScripting(name));
 }
 
-/**
- * EVALSHA / EVALSHA_RO sha1 numkeys [key ...] [arg ...]: no script is ever cached, so every digest
- * is unknown. Checked in Redis's order: a digest that is not 40 characters is unknown at once;
- * for one that is, numkeys is checked first.
- */
-function evalshaCommand(c: Client, argv: string[]): void {
-  if (argv[1]!.length === 40) {
-    const n = parseInteger(argv[2]!);
-    if (n === null) {
-      c.out.error(err.notInteger());
-      return;
-    }
-    if (n > argv.length - 3) {
-      c.out.error(err.numkeysTooMany());
-      return;
-    }
-    if (n < 0) {
-      c.out.error(err.numkeysNegative());
-      return;
-    }
-  }
-  c.out.error(err.noScript());
-}
-
 /** LOLWUT VERSION 5 and 6 take this many integer options (Redis checks them before drawing). */
 const LOLWUT_OPTIONS: Record<number, number | undefined> = { 5: 3, 6: 2 };
 
@@ -915,18 +891,8 @@ export const serverCommands: HandlerMap = {
 
   // SECURITY: no scripting engine; every way in answers with the same clear error, except
   // EVALSHA, which answers as Redis does for a script it does not have (it never runs anything).
-  eval: scriptingRefused('eval'),
-  evalsha: evalshaCommand,
-  eval_ro: scriptingRefused('eval_ro'),
-  evalsha_ro: evalshaCommand,
   fcall: scriptingRefused('fcall'),
   fcall_ro: scriptingRefused('fcall_ro'),
-  'script|debug': scriptingRefused('script debug'),
-  'script|exists': scriptingRefused('script exists'),
-  'script|flush': scriptingRefused('script flush'),
-  'script|kill': scriptingRefused('script kill'),
-  'script|load': scriptingRefused('script load'),
-  'script|help': scriptingRefused('script help'),
   'function|delete': scriptingRefused('function delete'),
   'function|dump': scriptingRefused('function dump'),
   'function|kill': scriptingRefused('function kill'),

@@ -15,6 +15,7 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
     mayReplicate: flags.includes('write') || flags.includes('may_replicate'),
     noAuth: flags.includes('no_auth'),
     noMulti: flags.includes('no_multi'),
+    noScript: flags.includes('noscript'),
     isAdmin: flags.includes('admin'),
     allowBusy: flags.includes('allow_busy'),
     skipSlowlog: flags.includes('skip_slowlog'),

@@ -9,7 +9,8 @@ import type { TransactionContext, HandlerMap } from './types.js';
 let executing: Client | null = null;
 
 export function inTransaction(c: Client): boolean {
-  return executing === c;
+  // A script's commands cannot block either (Redis runs them as in a transaction).
+  return executing === c || c.isScript;
 }
 
 export const transactionsCommands: HandlerMap<TransactionContext> = {

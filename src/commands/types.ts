@@ -100,6 +100,8 @@ export interface Command {
   mayReplicate: boolean;
   noAuth: boolean;
   noMulti: boolean;
+  /** Refused from scripts (redis.call). */
+  noScript: boolean;
   isAdmin: boolean;
   allowBusy: boolean;
   skipSlowlog: boolean;

@@ -55,6 +55,8 @@ export class Client {
   skipNext = false;
   monitor = false;
   noEvict = false;
+  /** The client a script's redis.call runs as (never blocks; MONITOR shows it as "lua"). */
+  isScript = false;
   /** Set while the client waits (CLIENT PAUSE, blocking commands); input is not processed. */
   blockedArgv: string[] | null = null;
   /** Set while a reply comes later (deferReply); input is not processed. */
@@ -99,6 +101,22 @@ export class Client {
       this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
       this.laddr = formatAddr(socket.localAddress, socket.localPort);
     }
+  }
+
+  /** A client without a connection: AOF replay and scripts. Replies are written, never sent. */
+  static detached(server: Server): Client {
+    const socket = {
+      remoteAddress: undefined,
+      remotePort: undefined,
+      localAddress: undefined,
+      localPort: undefined,
+      writableLength: 0,
+      write: () => true,
+      end: () => undefined,
+      destroy: () => undefined,
+      destroySoon: () => undefined,
+    };
+    return new Client(server, socket as unknown as Socket, 0);
   }
 
   get db(): Db {

@@ -8,6 +8,7 @@ import type { Client } from './client.js';
 import { PUBSUB_CONTEXT_COMMANDS, dropReplies, pubsubContextError } from './pubsub.js';
 import type { Server } from './server.js';
 import { queuedBytes } from './client-limits.js';
+import type { RunningScript } from '../scripting/engine.js';
 
 /** Commands refused unless a config allows them (Redis's "protected" commands). */
 const PROTECTED_GATES: Record<string, { name: string; config: string } | undefined> = {
@@ -114,6 +115,12 @@ export class Dispatcher {
     // SECURITY: 4. authentication: until AUTH succeeds only no-auth commands (AUTH, HELLO, QUIT) run.
     if (!client.authenticated && !cmd.noAuth) {
       this.reject(client, cmd, err.noAuth());
+      return;
+    }
+    // A script past busy-reply-threshold holds the server: only allow-busy commands run (SCRIPT
+    // KILL, SHUTDOWN NOSAVE, AUTH, ...), as Redis answers everything else BUSY.
+    if (server.scripts.running !== null && server.scripts.running.caller !== client && !cmd.allowBusy && !busyAllows(cmd, argv)) {
+      this.reject(client, cmd, err.busyScript());
       return;
     }
     // 5. MULTI
@@ -224,6 +231,57 @@ export class Dispatcher {
   }
 
   /**
+   * redis.call / redis.pcall: a command from the running script, checked as Redis checks a
+   * script's command (lookup, arity, the noscript flag, ACL with context "lua", read-only
+   * scripts, MISCONF, OOM), then run by call() as the script's client. Returns the bytes of the
+   * command's reply, or the error text of a refusal.
+   */
+  scriptCall(script: RunningScript, argv: string[]): Buffer | { error: string } {
+    const server = this.server;
+    const sc = script.client;
+    const table = server.table;
+    let cmd = table.lookup(argv[0]!);
+    if (cmd !== undefined && cmd.subcommands !== null && argv.length > 1) cmd = cmd.subcommands.get(argv[1]!.toLowerCase());
+    if (cmd === undefined) return { error: err.scriptUnknownCommand() };
+    const arity = cmd.meta.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return { error: err.scriptWrongArity() };
+    if (cmd.noScript) return { error: err.scriptForbidden() };
+    // SECURITY: the caller's ACL user runs the script's commands; denials are logged with context "lua".
+    if (!sc.user.unrestricted) {
+      const denied = sc.user.check(cmd.acl, argv);
+      if (denied !== null) {
+        server.aclLog.add(
+          {
+            reason: denied.denial,
+            context: 'lua',
+            object: denied.denial === 'command' ? cmd.fullName : argv[denied.pos]!,
+            username: sc.user.name,
+            ctime: server.clock.now(),
+            clientInfo: server.clientInfo(script.caller),
+          },
+          server.config.num('acllog-max-len'),
+        );
+        return { error: err.scriptNoPerm(denied.denial) };
+      }
+    }
+    if (cmd.isWrite) {
+      if (script.readOnly) return { error: err.scriptReadOnly() };
+      if (server.snapshots.writesDenied()) return { error: err.misconfRdb() };
+      if (server.aof.on && server.aof.lastWriteStatus === 'err') return { error: err.misconfAof(server.aof.lastWriteError) };
+    }
+    // OOM: a command that may use more memory is refused above maxmemory unless the script
+    // declared allow-oom (a script without a shebang is checked at each such command).
+    if (cmd.isDenyOom && !script.flags.allowOom && server.memory.maxmemory > 0 && !server.memory.makeRoom()) return { error: err.oom() };
+    if (cmd.isWrite) script.wrote = true;
+    const out = sc.out;
+    out.len = 0;
+    this.call(sc, cmd, argv, 'script');
+    const reply = Buffer.from(out.pending());
+    out.len = 0;
+    return reply;
+  }
+
+  /**
    * End time of the previous command in this input batch, -1 at the start of a batch. Chaining
    * saves one clock read per command; a command's time then includes parsing its own request.
    */
@@ -298,9 +356,15 @@ export class Dispatcher {
       client.replyMode = 'on';
       client.skipNext = true;
     }
-    server.afterCall(client, cmd, argv, usec, true, origin !== 'unblocked');
+    server.afterCall(client, cmd, argv, usec, true, origin !== 'unblocked', origin !== 'script');
   }
 }
 
 /** Where a command comes from (Dispatcher.call). */
-export type CallOrigin = 'client' | 'exec' | 'unblocked' | 'aof';
+export type CallOrigin = 'client' | 'exec' | 'unblocked' | 'aof' | 'script';
+
+/** SHUTDOWN runs during a busy script only with NOSAVE, as in Redis. */
+function busyAllows(cmd: Command, argv: string[]): boolean {
+  if (cmd.fullName !== 'shutdown') return true;
+  return argv.some((a) => a.toLowerCase() === 'nosave');
+}

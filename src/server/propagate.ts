@@ -32,6 +32,9 @@ export function propagateNothing(c: Client): void {
   c.propagateAs = [];
 }
 
+/** Commands whose effects are the commands they run (EXEC's queue, a script's redis.calls). */
+const PROPAGATES_ITS_CALLS = new Set(['exec', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
 export class Propagator {
   /** Where units go; null when nothing consumes them (appendonly no): recording is skipped. */
   sink: PropagationSink | null = null;
@@ -60,7 +63,7 @@ export class Propagator {
     if (override !== null) {
       client.propagateAs = null;
       for (const a of override) this.ops.push({ db: client.dbIndex, argv: a });
-    } else if (this.ks.stats.dirty > dirtyBefore && cmd.fullName !== 'exec') {
+    } else if (this.ks.stats.dirty > dirtyBefore && !PROPAGATES_ITS_CALLS.has(cmd.parent?.fullName ?? cmd.fullName)) {
       // (A save lowers the counter: SAVE, DEBUG RELOAD and the like are not propagated.)
       this.ops.push({ db: client.dbIndex, argv });
     }

@@ -18,6 +18,7 @@ import { inTransaction } from '../commands/transactions.js';
 import { Client } from './client.js';
 import { KeyEvents, NOTIFY } from './events.js';
 import { Dispatcher } from './dispatcher.js';
+import { ScriptEngine } from '../scripting/engine.js';
 import { PubSub } from './pubsub.js';
 import { Logger } from './log.js';
 import { ServerStats } from './stats.js';
@@ -57,6 +58,8 @@ export class Server implements ListenerHost {
   readonly ks: Keyspace;
   readonly table: CommandTable;
   readonly dispatcher: Dispatcher;
+  /** The script cache and the running script (EVAL, SCRIPT). */
+  readonly scripts: ScriptEngine;
   readonly stats: ServerStats;
   readonly slowlog: SlowLog;
   readonly pause: PauseState;
@@ -165,6 +168,7 @@ export class Server implements ListenerHost {
     });
     this.table = opts.table;
     this.dispatcher = new Dispatcher(this);
+    this.scripts = new ScriptEngine(this);
     this.pubsub = new PubSub(this);
     this.pause = new PauseState(this);
     // Redis 7.0: while clients are paused keys do not expire (the dataset stays as it is).
@@ -508,10 +512,10 @@ export class Server implements ListenerHost {
    * completed (`completed`; a command that blocked is recorded once, when it replies), and the
    * MONITOR feed (`monitor`; once per command, when it first runs).
    */
-  afterCall(client: Client, cmd: Command, argv: string[], usec: number, completed: boolean, monitor = true): void {
+  afterCall(client: Client, cmd: Command, argv: string[], usec: number, completed: boolean, monitor = true, slowlog = true): void {
     if (completed) this.stats.recordCall(cmd, usec, this.clock);
     const threshold = this.slowlog.threshold;
-    const logSlow = completed && threshold >= 0 && usec >= threshold && !cmd.skipSlowlog;
+    const logSlow = slowlog && completed && threshold >= 0 && usec >= threshold && !cmd.skipSlowlog;
     const feed = monitor && this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin;
     if (!logSlow && !feed) return;
     // SECURITY: passwords never reach the slow log or MONITOR (as Redis: "(redacted)").
@@ -524,7 +528,7 @@ export class Server implements ListenerHost {
     const now = this.clock.now();
     const ts = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')}`;
     const args = argv.map((a) => '"' + reprArg(a) + '"').join(' ');
-    const line = `${ts} [${client.dbIndex} ${client.addr}] ${args}`;
+    const line = `${ts} [${client.dbIndex} ${client.isScript ? 'lua' : client.addr}] ${args}`;
     for (const m of this.monitors) {
       if (m === client) continue;
       m.out.simple(line);
@@ -547,15 +551,18 @@ export class Server implements ListenerHost {
 
   cron(): void {
     const hz = Math.max(1, this.config.num('hz'));
+    // While a script runs (suspended past busy-reply-threshold) the dataset is the script's: no
+    // active expiry, eviction or snapshot starts until it ends, as in Redis.
+    const scriptRunning = this.scripts.running !== null;
     // Redis gives the slow expire cycle 25% of each cron period.
-    if (this.activeExpireEnabled) this.ks.activeExpireCycle((1000 / hz) * 0.25, this.config.num('active-expire-effort'));
+    if (this.activeExpireEnabled && !scriptRunning) this.ks.activeExpireCycle((1000 / hz) * 0.25, this.config.num('active-expire-effort'));
     this.stats.sample(this.clock.now(), this.memory.used());
     this.pause.check();
     this.blocking.checkTimeouts();
     this.authWatch.tick(this.clock.now());
     // Eviction goes on while idle, as Redis's eviction time proc does.
-    if (this.memory.maxmemory > 0) this.memory.makeRoom();
-    this.snapshots.cron();
+    if (this.memory.maxmemory > 0 && !scriptRunning) this.memory.makeRoom();
+    if (!scriptRunning) this.snapshots.cron();
     this.aof.cron();
     this.allowList.tick(this.clock.now());
     this.clientLimits.cron(this.clients.size / hz);

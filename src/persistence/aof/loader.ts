@@ -13,7 +13,6 @@
 // passed (an expired key in the RDB preamble, a PEXPIREAT to a past time) keeps taking the file's
 // later commands, and expires once loading is over.
 import { closeSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { Client } from '../../server/client.js';
 import type { Server } from '../../server/server.js';
 import type { Command } from '../../commands/types.js';
@@ -39,18 +38,7 @@ export interface LoadResult {
 
 /** A client for replaying commands: no socket, replies dropped. */
 export function loadingClient(server: Server): Client {
-  const fakeSocket = {
-    remoteAddress: undefined,
-    remotePort: undefined,
-    localAddress: undefined,
-    localPort: undefined,
-    writableLength: 0,
-    write: () => true,
-    end: () => undefined,
-    destroy: () => undefined,
-    destroySoon: () => undefined,
-  };
-  return new Client(server, fakeSocket as unknown as Socket, 0);
+  return Client.detached(server);
 }
 
 const REDIS_CHECK_HINT = 'make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>';

@@ -1,0 +1,310 @@
+// The script engine: the script cache (EVAL, EVALSHA, SCRIPT LOAD), the globals scripts see, and
+// running a script as Redis 7.0 runs it: KEYS and ARGV set, redis.call through the dispatcher's
+// one path, the result converted to a reply, errors reported with the script's digest and line.
+//
+// Runaway scripts: the Lua runtime asks onBudget() every few thousand steps. Past
+// busy-reply-threshold the script is suspended at that point and resumed on a later turn of the
+// event loop, again and again until it ends: in between, other clients are answered BUSY
+// (the dispatcher) and SCRIPT KILL / SHUTDOWN NOSAVE are served.
+import { createHash } from 'node:crypto';
+import { err } from '../errors.js';
+import { Client } from '../server/client.js';
+import type { Server } from '../server/server.js';
+import { luaToReply } from './convert.js';
+import { buildGlobals } from './globals.js';
+import { compile } from './lua/compile.js';
+import { parse } from './lua/parser.js';
+import { LuaRun, lines, state } from './lua/runtime.js';
+import { LuaError, LuaTable, type LuaFunction, type LuaValue } from './lua/value.js';
+
+/** Shebang flags (`#!lua flags=...`); a script without a shebang has `declared` false. */
+export interface ScriptFlags {
+  declared: boolean;
+  noWrites: boolean;
+  allowOom: boolean;
+  allowStale: boolean;
+  noCluster: boolean;
+  allowCrossSlotKeys: boolean;
+}
+
+export interface CachedScript {
+  sha: string;
+  body: string;
+  fn: LuaFunction;
+  flags: ScriptFlags;
+}
+
+/** The script running now (redis.call reads it). */
+export interface RunningScript {
+  readonly caller: Client;
+  /** The client redis.call runs commands as: the caller's user, its own db and protocol. */
+  readonly client: Client;
+  readonly sha: string;
+  readonly readOnly: boolean;
+  readonly flags: ScriptFlags;
+  readonly startedAt: number;
+  /** A write command ran: SCRIPT KILL is refused (UNKILLABLE). */
+  wrote: boolean;
+  /** Past busy-reply-threshold: other clients are answered BUSY. */
+  busy: boolean;
+  /** redis.setresp: the protocol of the replies redis.call reads. */
+  resp: 2 | 3;
+  /** The line of the last redis.call (for "on @user_script:N" when it raised). */
+  line: number;
+  /** redis.set_repl: where the script's writes are propagated (REPL_ALL: 3). */
+  repl: number;
+  readonly run: LuaRun;
+}
+
+const SHA_RE = /^[0-9a-f]{40}$/;
+
+export class ScriptEngine {
+  private readonly cache = new Map<string, CachedScript>();
+  /** Bytes of the bodies in the cache (INFO used_memory_scripts_eval). */
+  cacheBytes = 0;
+  private globals: LuaTable | null = null;
+  running: RunningScript | null = null;
+  private scriptClient: Client | null = null;
+
+  constructor(private readonly server: Server) {}
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  static sha1(body: string): string {
+    return createHash('sha1').update(body, 'latin1').digest('hex');
+  }
+
+  private env(): LuaTable {
+    return (this.globals ??= buildGlobals(this));
+  }
+
+  has(sha: string): boolean {
+    return this.cache.has(sha.toLowerCase());
+  }
+
+  lookup(sha: string): CachedScript | undefined {
+    return this.cache.get(sha.toLowerCase());
+  }
+
+  /** SCRIPT FLUSH. */
+  flush(): void {
+    this.cache.clear();
+    this.cacheBytes = 0;
+  }
+
+  /** Compiles and caches a script body (EVAL, SCRIPT LOAD); an error text when it does not compile. */
+  load(body: string): CachedScript | string {
+    const sha = ScriptEngine.sha1(body);
+    const cached = this.cache.get(sha);
+    if (cached !== undefined) return cached;
+    const shebang = parseShebang(body);
+    if (typeof shebang === 'string') return shebang;
+    // The shebang line stays a (blank) line, so that line numbers are the script's own.
+    const source = shebang.declared ? body.slice(body.indexOf('\n') === -1 ? body.length : body.indexOf('\n')) : body;
+    let fn: LuaFunction;
+    try {
+      fn = compile(parse(source, 'user_script'), this.env(), { name: 'user_script' });
+    } catch (e) {
+      if (!(e instanceof LuaError)) throw e;
+      return err.scriptCompile(typeof e.value === 'string' ? e.value : 'error');
+    }
+    const script = { sha, body, fn, flags: shebang };
+    this.cache.set(sha, script);
+    this.cacheBytes += body.length;
+    return script;
+  }
+
+  /**
+   * Runs a script for `caller` and writes its reply. KEYS and ARGV are its arguments; `readOnly`
+   * for EVAL_RO / EVALSHA_RO and `no-writes` scripts.
+   */
+  run(caller: Client, script: CachedScript, keys: string[], args: string[], readOnly: boolean): void {
+    const env = this.env();
+    env.set('KEYS', stringArray(keys));
+    env.set('ARGV', stringArray(args));
+    const client = (this.scriptClient ??= Client.detached(this.server));
+    client.isScript = true;
+    client.user = caller.user;
+    client.dbIndex = caller.dbIndex;
+    client.out.resp = 2;
+    const threshold = this.server.config.num('busy-reply-threshold');
+    const running: RunningScript = {
+      caller,
+      client,
+      sha: script.sha,
+      readOnly: readOnly || script.flags.noWrites,
+      flags: script.flags,
+      startedAt: this.server.clock.now(),
+      wrote: false,
+      busy: false,
+      resp: 2,
+      line: 0,
+      repl: 3,
+      run: new LuaRun(script.fn, [], {
+        quantum: 10_000,
+        killMessage: err.scriptKilled().slice(4),
+        onBudget: () => {
+          if (running.busy) return 'suspend';
+          if (threshold <= 0 || this.server.clock.now() - running.startedAt < threshold) return 'continue';
+          running.busy = true;
+          this.server.log.warning(
+            `Slow script detected: still in execution after ${this.server.clock.now() - running.startedAt} milliseconds. You can try killing the script using the SCRIPT KILL command. Script SHA1 is: ${script.sha}`,
+          );
+          return 'suspend';
+        },
+      }),
+    };
+    this.running = running;
+    const outcome = this.step(running);
+    if (outcome === 'suspended') {
+      // Past the threshold: the reply comes when the script ends; the server answers BUSY meanwhile.
+      caller.deferReply(
+        new Promise((resolve) => {
+          const resume = (): void => {
+            const o = this.step(running);
+            if (o === 'suspended') setImmediate(resume);
+            else resolve(() => this.finish(running, o));
+          };
+          setImmediate(resume);
+        }),
+      );
+      return;
+    }
+    this.finish(running, outcome);
+  }
+
+  /** Runs the script until it ends or suspends. */
+  private step(running: RunningScript): 'suspended' | { results: LuaValue[] } | { error: LuaError } {
+    try {
+      const r = running.run.step();
+      return r === undefined ? 'suspended' : { results: r };
+    } catch (e) {
+      if (!(e instanceof LuaError)) throw e;
+      return { error: e };
+    }
+  }
+
+  private finish(running: RunningScript, outcome: { results: LuaValue[] } | { error: LuaError }): void {
+    this.running = null;
+    const out = running.caller.out;
+    if ('results' in outcome) {
+      luaToReply(out, outcome.results[0]);
+      return;
+    }
+    out.error(this.errorReply(running, outcome.error));
+  }
+
+  /** What EVAL replies for an error the script raised: the message, its digest and its line. */
+  private errorReply(running: RunningScript, e: LuaError): string {
+    const v = e.value;
+    let msg: string;
+    let line = running.line;
+    if (v instanceof LuaTable && typeof v.get('err') === 'string') {
+      msg = v.get('err') as string;
+    } else {
+      const text = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : 'Unknown error';
+      const at = /^user_script:(\d+): /.exec(text);
+      if (at !== null) line = Number(at[1]);
+      msg = err.message(text);
+    }
+    return `${msg} script: ${running.sha}, on @user_script:${line}.`;
+  }
+
+  /** The line the running Lua code is on (for errors raised by redis.call). */
+  currentLine(): number {
+    return lines[state.d] ?? 0;
+  }
+
+  /** redis.call: the command through the dispatcher's one path (its bytes, or a refusal). */
+  dispatch(running: RunningScript, argv: string[]): Buffer | { error: string } {
+    return this.server.dispatcher.scriptCall(running, argv);
+  }
+
+  /** redis.log: levels 0..3 are Redis's debug, verbose, notice, warning. */
+  log(level: number, text: string): void {
+    const log = this.server.log;
+    if (level === 0) log.debug(text);
+    else if (level === 1) log.verbose(text);
+    else if (level === 2) log.notice(text);
+    else log.warning(text);
+  }
+
+  /** redis.acl_check_cmd(command, ...): whether the script's user may run it. */
+  aclCheck(args: LuaValue[]): boolean {
+    const r = this.running;
+    if (r === null || args.length === 0) throw scriptError('Please specify at least one argument for this redis lib call');
+    const argv = args.map((a) => (typeof a === 'string' ? a : typeof a === 'number' ? String(a) : null));
+    if (argv.some((a) => a === null)) throw scriptError('Lua redis lib command arguments must be strings or integers');
+    const strs = argv as string[];
+    let cmd = this.server.table.lookup(strs[0]!);
+    if (cmd !== undefined && cmd.subcommands !== null && strs.length > 1) cmd = cmd.subcommands.get(strs[1]!.toLowerCase());
+    if (cmd === undefined) throw scriptError('Invalid command passed to redis.acl_check_cmd()');
+    return r.client.user.unrestricted || r.client.user.check(cmd.acl, strs) === null;
+  }
+
+  /** SCRIPT KILL: null when killed, else the error to reply. */
+  kill(): string | null {
+    const r = this.running;
+    if (r === null || !r.busy) return err.notBusy();
+    if (r.wrote) return err.unkillable();
+    r.run.kill();
+    return null;
+  }
+}
+
+/** An error raised by the bridge as Redis raises its own (an error table: no position). */
+function scriptError(msg: string): LuaError {
+  const t = new LuaTable();
+  t.set('err', err.message(msg));
+  return new LuaError(t);
+}
+
+/** A Lua array of strings (KEYS, ARGV). */
+function stringArray(items: string[]): LuaTable {
+  const t = new LuaTable();
+  for (let i = 0; i < items.length; i++) t.arr.push(items[i]);
+  return t;
+}
+
+/** `#!lua flags=a,b` on the first line: the flags, or the error Redis replies. */
+function parseShebang(body: string): ScriptFlags | string {
+  const flags: ScriptFlags = { declared: false, noWrites: false, allowOom: false, allowStale: false, noCluster: false, allowCrossSlotKeys: false };
+  if (!body.startsWith('#!')) return flags;
+  flags.declared = true;
+  const nl = body.indexOf('\n');
+  const line = nl === -1 ? body : body.slice(0, nl);
+  const parts = line.split(' ').filter((p) => p !== '');
+  if (parts[0] !== '#!lua') return err.shebangEngine(parts[0] ?? line);
+  for (const opt of parts.slice(1)) {
+    if (!opt.startsWith('flags=')) return err.shebangOption(opt);
+    for (const f of opt.slice(6).split(',')) {
+      if (f === '') continue;
+      switch (f) {
+        case 'no-writes':
+          flags.noWrites = true;
+          break;
+        case 'allow-oom':
+          flags.allowOom = true;
+          break;
+        case 'allow-stale':
+          flags.allowStale = true;
+          break;
+        case 'no-cluster':
+          flags.noCluster = true;
+          break;
+        case 'allow-cross-slot-keys':
+          flags.allowCrossSlotKeys = true;
+          break;
+        default:
+          return err.shebangFlag(f);
+      }
+    }
+  }
+  return flags;
+}
+
+export function isSha(s: string): boolean {
+  return s.length === 40 && SHA_RE.test(s.toLowerCase());
+}
