@@ -4,37 +4,14 @@
 // place.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { type ChildServer, RawConn, startRedoubtProcess, waitFor } from './helpers.js';
+import { RawConn, infoValue, startRedoubtProcess, waitFor } from './helpers.js';
 
-const procs: ChildServer[] = [];
 const sockets: net.Socket[] = [];
 
-after(async () => {
+after(() => {
   for (const s of sockets) s.destroy();
-  for (const p of procs) await p.kill();
 });
-
-/** Starts Redoubt as its own process (files in a directory of its own); `ulimit`: under `ulimit -n`. */
-async function startChild(args: string[], ulimit?: number): Promise<ChildServer> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-abuse-'));
-  const child = await startRedoubtProcess(['--dir', dir, '--save', '', ...args], ulimit === undefined ? {} : { ulimit });
-  procs.push(child);
-  return child;
-}
-
-async function stop(c: ChildServer): Promise<void> {
-  await c.kill();
-}
-
-function infoField(text: string, key: string): number {
-  const m = new RegExp(`\\r\\n${key}:(\\d+)`).exec(text);
-  assert.ok(m, key);
-  return Number(m[1]);
-}
 
 /** A connection that writes `chunk` whenever its socket has room and never reads; counts what it sent. */
 function flooder(port: number, chunk: Buffer): { sock: net.Socket; sent: () => number; closed: () => boolean } {
@@ -56,7 +33,7 @@ function flooder(port: number, chunk: Buffer): { sock: net.Socket; sent: () => n
 
 describe('attacks against a real process', () => {
   it('an unauthenticated client flooding without reading is dropped; no key is evicted', async () => {
-    const s = await startChild(['--requirepass', 'pw', '--maxmemory', '150mb', '--maxmemory-policy', 'allkeys-lru']);
+    const s = await startRedoubtProcess(['--save', '', '--requirepass', 'pw', '--maxmemory', '150mb', '--maxmemory-policy', 'allkeys-lru']);
     const ctl = await RawConn.connect(s.port);
     try {
       assert.equal(await ctl.call('AUTH', 'pw'), '+OK\r\n');
@@ -72,18 +49,18 @@ describe('attacks against a real process', () => {
       await waitFor(() => f.closed(), 30000, 'the flooding client to be dropped');
       assert.equal(await ctl2.call('DBSIZE'), ':20000\r\n');
       const stats = await ctl2.call('INFO', 'everything');
-      assert.equal(infoField(stats, 'evicted_keys'), 0);
-      assert.ok(infoField(stats, 'client_output_buffer_limit_disconnections') >= 1);
+      assert.equal(Number(infoValue(stats, 'evicted_keys')), 0);
+      assert.ok(Number(infoValue(stats, 'client_output_buffer_limit_disconnections')) >= 1);
       // What it made the server hold is gone with it.
-      assert.ok(infoField(stats, 'used_memory') <= infoField(before, 'used_memory') + 64 * 1024, stats);
+      assert.ok(Number(infoValue(stats, 'used_memory')) <= Number(infoValue(before, 'used_memory')) + 64 * 1024, stats);
       ctl2.close();
     } finally {
-      await stop(s);
+      await s.kill();
     }
   });
 
   it('clients declaring huge arguments are evicted under maxmemory-clients; no key is evicted', async () => {
-    const s = await startChild(['--maxmemory', '200mb', '--maxmemory-policy', 'allkeys-lru', '--maxmemory-clients', '50mb']);
+    const s = await startRedoubtProcess(['--save', '', '--maxmemory', '200mb', '--maxmemory-policy', 'allkeys-lru', '--maxmemory-clients', '50mb']);
     const ctl = await RawConn.connect(s.port);
     const attackers: net.Socket[] = [];
     try {
@@ -109,17 +86,17 @@ describe('attacks against a real process', () => {
       await waitFor(() => closed === 10, 10000, 'the attackers to see their connections closed');
       assert.equal(await ctl2.call('DBSIZE'), ':10000\r\n');
       const stats = await ctl2.call('INFO', 'everything');
-      assert.equal(infoField(stats, 'evicted_keys'), 0);
-      assert.ok(infoField(stats, 'mem_clients_normal') < 1024 * 1024, stats);
+      assert.equal(Number(infoValue(stats, 'evicted_keys')), 0);
+      assert.ok(Number(infoValue(stats, 'mem_clients_normal')) < 1024 * 1024, stats);
       ctl2.close();
     } finally {
       for (const a of attackers) a.destroy();
-      await stop(s);
+      await s.kill();
     }
   });
 
   it('400 connections under ulimit -n 300 leave the server answering', async () => {
-    const s = await startChild([], 300);
+    const s = await startRedoubtProcess(['--save', ''], { ulimit: 300 });
     const ctl = await RawConn.connect(s.port);
     const conns: net.Socket[] = [];
     try {
@@ -151,12 +128,12 @@ describe('attacks against a real process', () => {
       assert.equal(await ctl.call('SAVE'), '+OK\r\n');
     } finally {
       ctl.close();
-      await stop(s);
+      await s.kill();
     }
   });
 
   it('a subscriber that never reads is disconnected at the default pubsub limit', async () => {
-    const s = await startChild([]);
+    const s = await startRedoubtProcess(['--save', '']);
     const ctl = await RawConn.connect(s.port);
     try {
       const sub = net.connect({ port: s.port, host: '127.0.0.1' });
@@ -180,17 +157,17 @@ describe('attacks against a real process', () => {
       // the kernel's buffers took, not after hundreds of MB.
       assert.ok(published * msg.length < 128 * 1024 * 1024, `published ${published}`);
       const stats = await ctl.call('INFO', 'everything');
-      assert.ok(infoField(stats, 'client_output_buffer_limit_disconnections') >= 1);
-      assert.ok(infoField(stats, 'mem_clients_normal') < 1024 * 1024);
+      assert.ok(Number(infoValue(stats, 'client_output_buffer_limit_disconnections')) >= 1);
+      assert.ok(Number(infoValue(stats, 'mem_clients_normal')) < 1024 * 1024);
     } finally {
       ctl.close();
-      await stop(s);
+      await s.kill();
     }
   });
 
   it('protected-mode refusals are closed at once, counted, and not logged one by one', async () => {
     // 127.0.0.2 is not "local" for protected mode (Redis's rule): it stands for an outside address.
-    const s = await startChild(['--protected-mode', 'yes']);
+    const s = await startRedoubtProcess(['--save', '', '--protected-mode', 'yes']);
     const ctl = await RawConn.connect(s.port);
     try {
       const n = 50;
@@ -208,11 +185,11 @@ describe('attacks against a real process', () => {
       await waitFor(() => closed === n, 10000, `the refused connections to be closed (${closed})`);
       assert.equal(denied, n);
       const stats = await ctl.call('INFO', 'everything');
-      assert.equal(infoField(stats, 'protected_mode_rejected_connections'), n);
+      assert.equal(Number(infoValue(stats, 'protected_mode_rejected_connections')), n);
       assert.doesNotMatch(s.output(), /Refused connection from/);
     } finally {
       ctl.close();
-      await stop(s);
+      await s.kill();
     }
   });
 });

@@ -13,21 +13,14 @@ import { fstatSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type ChildServer, RawConn, rng, startRedoubtProcess, startServer, waitFor } from './helpers.js';
+import { RawConn, rng, startRedoubtProcess, startServer, waitFor } from './helpers.js';
 
 const dirs: string[] = [];
-const procs: ChildServer[] = [];
 
-after(async () => {
-  for (const p of procs) await p.kill();
+after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function startChild(dir: string, fsync: string): Promise<ChildServer> {
-  const child = await startRedoubtProcess(['--dir', dir, '--appendonly', 'yes', '--appendfsync', fsync]);
-  procs.push(child);
-  return child;
-}
 
 /**
  * Writes SET <prefix><i> <i> with up to `window` requests in flight until the connection dies;
@@ -95,7 +88,7 @@ async function crashCycles(fsync: string, cycles: number, seed: number): Promise
   let total = 0;
   let maxLossMs = 0;
   for (let cycle = 0; cycle < cycles; cycle++) {
-    const child = await startChild(dir, fsync);
+    const child = await startRedoubtProcess(['--appendonly', 'yes', '--appendfsync', fsync], { dir });
     // Everything acknowledged in earlier lives must be there after this restart.
     for (const h of history) {
       const lost: number[] = [];
@@ -115,7 +108,7 @@ async function crashCycles(fsync: string, cycles: number, seed: number): Promise
     history.push({ prefix, acked: w.acked.slice(), killedAt });
   }
   // One last restart checks the last cycle's writes.
-  const child = await startChild(dir, fsync);
+  const child = await startRedoubtProcess(['--appendonly', 'yes', '--appendfsync', fsync], { dir });
   let lostLate = 0;
   for (const h of history) {
     const lost: number[] = [];
@@ -138,7 +131,7 @@ describe('AOF crash tests (SIGKILL at random moments)', () => {
   it('SIGTERM writes and syncs the AOF before exiting (appendfsync no)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-crash-'));
     dirs.push(dir);
-    const child = await startChild(dir, 'no');
+    const child = await startRedoubtProcess(['--appendonly', 'yes', '--appendfsync', 'no'], { dir });
     const c = await RawConn.connect(child.port);
     assert.equal(await c.call('SET', 'term', 'ok'), '+OK\r\n');
     c.close();
@@ -146,7 +139,7 @@ describe('AOF crash tests (SIGKILL at random moments)', () => {
     child.proc.kill('SIGTERM');
     assert.equal(await exited, 0);
     assert.match(child.output(), /Calling fsync\(\) on the AOF file/);
-    const again = await startChild(dir, 'no');
+    const again = await startRedoubtProcess(['--appendonly', 'yes', '--appendfsync', 'no'], { dir });
     const c2 = await RawConn.connect(again.port);
     assert.equal(await c2.call('GET', 'term'), '$2\r\nok\r\n');
     c2.close();

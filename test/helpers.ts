@@ -325,12 +325,14 @@ export interface ChildServer extends Proc {
 }
 
 /**
- * Starts `node dist/src/main.js --port <free> --bind 127.0.0.1 ...args` and waits until it
- * accepts connections. `ulimit`: run it under `ulimit -n <n>`. Stopped by kill() (or at the end of the file).
+ * Starts `node dist/src/main.js --port <free> --bind 127.0.0.1 --dir <dir> ...args` and waits
+ * until it accepts connections. `dir`: its files' directory (by default a fresh one, never the
+ * working tree). `ulimit`: run it under `ulimit -n <n>`. Stopped by kill() (or at the end of the file).
  */
-export async function startRedoubtProcess(args: string[], opts: { ulimit?: number } = {}): Promise<ChildServer> {
+export async function startRedoubtProcess(args: string[], opts: { ulimit?: number; dir?: string } = {}): Promise<ChildServer> {
   const port = await freePort();
-  const argv = [MAIN, '--port', String(port), '--bind', '127.0.0.1', ...args];
+  const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), 'redoubt-child-'));
+  const argv = [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args];
   const p =
     opts.ulimit === undefined
       ? spawnProcess(process.execPath, argv)
@@ -572,12 +574,16 @@ export function parseReply(raw: string): Resp {
   return one();
 }
 
-/** One field of the server's INFO (`section`: all sections by default); throws when absent. */
-export async function infoField(c: RawConn, field: string, section = 'everything'): Promise<string> {
-  const info = await c.call('INFO', section);
+/** One field of an INFO reply already read (several fields of one moment); throws when absent. */
+export function infoValue(info: string, field: string): string {
   const m = new RegExp(`(?:^|\\r\\n|\\n)${field}:([^\\r\\n]*)`).exec(info);
   if (m === null) throw new Error(`INFO has no field ${field}`);
   return m[1]!;
+}
+
+/** One field of the server's INFO (`section`: all sections by default); throws when absent. */
+export async function infoField(c: RawConn, field: string, section = 'everything'): Promise<string> {
+  return infoValue(await c.call('INFO', section), field);
 }
 
 /** A small seeded PRNG, so randomised tests reproduce. */

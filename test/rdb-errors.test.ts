@@ -5,28 +5,18 @@
 // hold every line Redis logs about the file, so that tools grepping for Redis's words find them.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { serializeDataset } from '../src/persistence/rdb/file.js';
 import { RdbChecksumError, RdbError, rdbErrorLog } from '../src/persistence/rdb/reader.js';
 import { ManualClock } from '../src/store/clock.js';
 import { Keyspace } from '../src/store/db.js';
-import { freePort, haveRedis, waitFor } from './helpers.js';
+import { MAIN, freePort, haveRedis, spawnProcess, waitFor } from './helpers.js';
 
-const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
 const dirs: string[] = [];
-const procs: ChildProcess[] = [];
 
-after(async () => {
-  for (const p of procs) {
-    if (p.exitCode !== null || p.signalCode !== null) continue;
-    const gone = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
-    await gone;
-  }
+after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -52,19 +42,21 @@ async function outcome(cmd: string[], rdb: Buffer, extra: string[]): Promise<Out
   writeFileSync(path.join(dir, 'dump.rdb'), rdb);
   const log = path.join(dir, 'log');
   const port = await freePort();
-  const p = spawn(cmd[0]!, [...cmd.slice(1), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', log, '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
-  procs.push(p);
-  const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+  const p = spawnProcess(cmd[0]!, [...cmd.slice(1), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', log, '--save', '', '--appendonly', 'no', ...extra]);
   const text = (): string => (existsSync(log) ? readFileSync(log, 'latin1') : '');
-  await waitFor(() => p.exitCode !== null || text().includes('Ready to accept connections'), 15000, `${path.basename(cmd[cmd.length - 1]!)} to start or stop`);
-  let code: number | null = null;
-  if (p.exitCode !== null || p.signalCode !== null) code = await exited;
-  const lines: string[] = [];
-  for (const l of text().split('\n')) {
-    const m = /^\d+:[A-Z] \d\d \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} ([#*.-]) (.*)$/.exec(l);
-    if (m !== null) lines.push(`${m[1]} ${m[2]}`);
+  try {
+    await waitFor(() => p.proc.exitCode !== null || text().includes('Ready to accept connections'), 15000, `${path.basename(cmd[cmd.length - 1]!)} to start or stop`);
+    let code: number | null = null;
+    if (p.proc.exitCode !== null || p.proc.signalCode !== null) code = await p.exited;
+    const lines: string[] = [];
+    for (const l of text().split('\n')) {
+      const m = /^\d+:[A-Z] \d\d \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} ([#*.-]) (.*)$/.exec(l);
+      if (m !== null) lines.push(`${m[1]} ${m[2]}`);
+    }
+    return { code, lines };
+  } finally {
+    await p.kill(); // a server still serving has told all it had to
   }
-  return { code, lines };
 }
 
 /** Redis names its source line after the offset, and its offset is where its progress report was. */
