@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { RawConn, startServer, waitFor } from './helpers.js';
+import { RawConn, infoField, startServer, waitFor } from './helpers.js';
 import { REPLY_BUFFER, UNAUTH_OUTPUT_MAX } from '../src/server/client-limits.js';
 
 /** One field of a CLIENT LIST line. */
@@ -16,13 +16,6 @@ function field(line: string, name: string): number {
 async function clientLine(conn: RawConn, clientName: string): Promise<string | undefined> {
   const list = await conn.call('CLIENT', 'LIST');
   return list.split('\n').find((l) => l.includes(` name=${clientName} `));
-}
-
-async function info(conn: RawConn, key: string): Promise<number> {
-  const text = await conn.call('INFO', 'everything');
-  const m = new RegExp(`\\r\\n${key}:(\\d+)`).exec(text);
-  assert.ok(m, key);
-  return Number(m[1]);
 }
 
 describe('client memory in CLIENT LIST', () => {
@@ -62,12 +55,12 @@ describe('client memory in CLIENT LIST', () => {
     const t = await startServer();
     const ctl = await RawConn.connect(t.port);
     try {
-      const before = await info(ctl, 'used_memory');
+      const before = Number(await infoField(ctl, 'used_memory'));
       const c = await RawConn.connect(t.port);
       c.write(`*2\r\n$3\r\nGET\r\n$500000\r\n${'k'.repeat(100000)}`);
-      await waitFor(async () => (await info(ctl, 'used_memory')) >= before + 500000, 5000, 'the request in used_memory');
+      await waitFor(async () => Number(await infoField(ctl, 'used_memory')) >= before + 500000, 5000, 'the request in used_memory');
       c.close();
-      await waitFor(async () => (await info(ctl, 'used_memory')) <= before, 5000, 'the client memory to be given back');
+      await waitFor(async () => Number(await infoField(ctl, 'used_memory')) <= before, 5000, 'the client memory to be given back');
     } finally {
       ctl.close();
       await t.close();
@@ -114,7 +107,7 @@ describe('client-output-buffer-limit', () => {
       await c.waitClosed();
       assert.equal(c.buffered.length, 0);
       assert.equal(await clientLine(ctl, 'greedy'), undefined);
-      assert.equal(await info(ctl, 'client_output_buffer_limit_disconnections'), 1);
+      assert.equal(Number(await infoField(ctl, 'client_output_buffer_limit_disconnections')), 1);
       // Smaller replies are fine.
       assert.match(await ctl.call('LRANGE', 'big', '0', '9'), /^\*10\r\n/);
     } finally {
@@ -224,7 +217,7 @@ describe('the output limit before login', () => {
       // The server held at most a reply buffer and 1 KB for it beyond what the kernel took.
       assert.ok(REPLY_BUFFER + UNAUTH_OUTPUT_MAX < 20000);
       assert.ok(sent < 64 << 20, `dropped after ${sent} bytes`);
-      assert.ok((await info(ctl, 'client_output_buffer_limit_disconnections')) >= 1);
+      assert.ok(Number(await infoField(ctl, 'client_output_buffer_limit_disconnections')) >= 1);
       assert.equal(await ctl.call('PING'), '+PONG\r\n');
     } finally {
       ctl.close();
@@ -249,17 +242,17 @@ describe('maxmemory-clients', () => {
         c.write(`*2\r\n$${n}\r\n${'v'.repeat(n)}\r\n`); // a complete first argument, held as argv
         await waitFor(async () => field((await clientLine(ctl, `c${i}`))!, 'argv-mem') === n, 5000, 'the argument');
       }
-      const total = await info(ctl, 'mem_clients_normal');
+      const total = Number(await infoField(ctl, 'mem_clients_normal'));
       // Room for everything but the largest client: it alone goes.
       assert.equal(await ctl.call('CONFIG', 'SET', 'maxmemory-clients', String(total - 700000)), '+OK\r\n');
       await waitFor(() => clients[3]!.closed, 5000, 'the largest client to be evicted');
       for (const i of [0, 1, 2]) assert.notEqual(await clientLine(ctl, `c${i}`), undefined);
-      assert.equal(await info(ctl, 'evicted_clients'), 1);
+      assert.equal(Number(await infoField(ctl, 'evicted_clients')), 1);
       // A limit below everything evicts every client that may be evicted, never control.
       assert.equal(await ctl.call('CONFIG', 'SET', 'maxmemory-clients', '1'), '+OK\r\n');
       await waitFor(() => clients.every((c) => c.closed), 5000, 'all evictable clients to go');
       assert.equal(await ctl.call('PING'), '+PONG\r\n');
-      assert.equal(await info(ctl, 'evicted_clients'), 4);
+      assert.equal(Number(await infoField(ctl, 'evicted_clients')), 4);
     } finally {
       for (const c of clients) c.close();
       ctl.close();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LARGE_VALUE, PointInTime } from '../src/persistence/point-in-time.js';
 import { RdbEncoder } from '../src/persistence/rdb/file.js';
-import { RawConn, haveRedis, rng, startRedis, startServer, waitFor, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, infoField, rng, startRedis, startServer, waitFor, type TestServer } from './helpers.js';
 
 const KEYS = 400;
 
@@ -69,12 +69,6 @@ async function mutate(c: RawConn, seed: number, count: number): Promise<void> {
   await c.call('SELECT', '0');
 }
 
-async function info(c: RawConn, field: string): Promise<string> {
-  const m = new RegExp(`${field}:(.*)\r\n`).exec(await c.call('INFO', 'persistence'));
-  assert.ok(m, field);
-  return m[1]!;
-}
-
 async function withServer(settings: Record<string, string>, body: (t: TestServer, c: RawConn, dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-pit-'));
   const t = await startServer({ dir, 'enable-debug-command': 'yes', ...settings });
@@ -96,12 +90,12 @@ describe('point-in-time snapshots', () => {
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
       assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
       await mutate(c, 1, 600);
-      assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1', 'the writes landed while the snapshot ran');
+      assert.equal(await infoField(c, 'rdb_bgsave_in_progress', 'persistence'), '1', 'the writes landed while the snapshot ran');
       assert.notEqual(await c.call('DEBUG', 'DIGEST'), digest);
       // The walk reads the delay as it goes: the rest is written at full speed.
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
-      await waitFor(async () => (await info(c, 'rdb_bgsave_in_progress')) === '0', 20000, 'the BGSAVE');
-      assert.equal(await info(c, 'rdb_last_bgsave_status'), 'ok');
+      await waitFor(async () => (await infoField(c, 'rdb_bgsave_in_progress', 'persistence')) === '0', 20000, 'the BGSAVE');
+      assert.equal(await infoField(c, 'rdb_last_bgsave_status', 'persistence'), 'ok');
       assert.deepEqual(readdirSync(dir), ['dump.rdb'], 'no temporary file left');
       assert.equal(await c.call('DEBUG', 'RELOAD', 'NOSAVE'), '+OK\r\n');
       assert.equal(await c.call('DEBUG', 'DIGEST'), digest);
@@ -118,7 +112,7 @@ describe('point-in-time snapshots', () => {
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '200');
       await c.call('BGSAVE');
       await mutate(c, 2, 400);
-      await waitFor(async () => (await info(c, 'rdb_bgsave_in_progress')) === '0', 20000, 'the BGSAVE');
+      await waitFor(async () => (await infoField(c, 'rdb_bgsave_in_progress', 'persistence')) === '0', 20000, 'the BGSAVE');
       copyFileSync(path.join(dir, 'dump.rdb'), path.join(refDir, 'dump.rdb'));
     });
     const ref = await startRedis(['--dir', refDir]);
@@ -138,11 +132,11 @@ describe('point-in-time snapshots', () => {
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
       await c.call('BGSAVE');
       await mutate(c, 3, 50);
-      assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1');
+      assert.equal(await infoField(c, 'rdb_bgsave_in_progress', 'persistence'), '1');
       assert.equal(await c.call('SWAPDB', '0', '3'), '+OK\r\n');
       await c.call('SELECT', '3');
       assert.equal(await c.call('FLUSHDB'), '+OK\r\n');
-      await waitFor(async () => (await info(c, 'rdb_bgsave_in_progress')) === '0', 20000, 'the BGSAVE');
+      await waitFor(async () => (await infoField(c, 'rdb_bgsave_in_progress', 'persistence')) === '0', 20000, 'the BGSAVE');
       assert.equal(await c.call('DEBUG', 'RELOAD', 'NOSAVE'), '+OK\r\n');
       assert.equal(await c.call('DEBUG', 'DIGEST'), digest);
     });
@@ -154,10 +148,10 @@ describe('point-in-time snapshots', () => {
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
       await c.call('BGSAVE');
       assert.equal(await c.call('FLUSHALL'), '+OK\r\n');
-      assert.equal(await info(c, 'rdb_bgsave_in_progress'), '0');
+      assert.equal(await infoField(c, 'rdb_bgsave_in_progress', 'persistence'), '0');
       assert.equal(t.server.ks.cow, null);
       await waitFor(() => readdirSync(dir).length === 0, 5000, 'the temporary file removed');
-      assert.equal(await info(c, 'rdb_last_bgsave_status'), 'ok');
+      assert.equal(await infoField(c, 'rdb_last_bgsave_status', 'persistence'), 'ok');
       // A new BGSAVE can start at once and writes the (empty) dataset.
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
       assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
@@ -176,10 +170,10 @@ describe('point-in-time snapshots', () => {
         // The manifest lists the new incr file from the start: a crash now loses nothing.
         assert.equal(readFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'latin1'), `file appendonly.aof.1.base.${preamble === 'yes' ? 'rdb' : 'aof'} seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n`);
         await mutate(c, 4, 500);
-        assert.equal(await info(c, 'aof_rewrite_in_progress'), '1', 'the writes landed while the rewrite ran');
+        assert.equal(await infoField(c, 'aof_rewrite_in_progress', 'persistence'), '1', 'the writes landed while the rewrite ran');
         await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
-        await waitFor(async () => (await info(c, 'aof_rewrite_in_progress')) === '0', 20000, 'the rewrite');
-        assert.equal(await info(c, 'aof_last_bgrewrite_status'), 'ok');
+        await waitFor(async () => (await infoField(c, 'aof_rewrite_in_progress', 'persistence')) === '0', 20000, 'the rewrite');
+        assert.equal(await infoField(c, 'aof_last_bgrewrite_status', 'persistence'), 'ok');
         const ext = preamble === 'yes' ? 'rdb' : 'aof';
         assert.deepEqual(readdirSync(aofDir).sort(), [`appendonly.aof.2.base.${ext}`, 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
         const digest = await c.call('DEBUG', 'DIGEST');
@@ -196,23 +190,23 @@ describe('point-in-time snapshots', () => {
       assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
       assert.equal(await c.call('BGSAVE'), '-ERR Background save already in progress\r\n');
       assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting scheduled\r\n');
-      assert.equal(await info(c, 'aof_rewrite_scheduled'), '1');
+      assert.equal(await infoField(c, 'aof_rewrite_scheduled', 'persistence'), '1');
       // The scheduled rewrite runs once the BGSAVE ends.
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
-      await waitFor(async () => (await info(c, 'aof_rewrites')) === '2', 20000, 'the scheduled rewrite');
-      assert.equal(await info(c, 'rdb_bgsave_in_progress'), '0');
-      assert.equal(await info(c, 'aof_rewrite_scheduled'), '0');
+      await waitFor(async () => (await infoField(c, 'aof_rewrites', 'persistence')) === '2', 20000, 'the scheduled rewrite');
+      assert.equal(await infoField(c, 'rdb_bgsave_in_progress', 'persistence'), '0');
+      assert.equal(await infoField(c, 'aof_rewrite_scheduled', 'persistence'), '0');
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
       assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
       assert.equal(
         await c.call('BGSAVE'),
         "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n",
       );
-      const saves = Number(await info(c, 'rdb_saves'));
+      const saves = Number(await infoField(c, 'rdb_saves', 'persistence'));
       assert.equal(await c.call('BGSAVE', 'SCHEDULE'), '+Background saving scheduled\r\n');
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
-      await waitFor(async () => Number(await info(c, 'rdb_saves')) === saves + 1, 20000, 'the scheduled BGSAVE');
-      assert.equal(await info(c, 'aof_rewrites'), '3');
+      await waitFor(async () => Number(await infoField(c, 'rdb_saves', 'persistence')) === saves + 1, 20000, 'the scheduled BGSAVE');
+      assert.equal(await infoField(c, 'aof_rewrites', 'persistence'), '3');
     });
   });
 
@@ -280,9 +274,9 @@ describe('point-in-time snapshots', () => {
         await c.call('ZINCRBY', 'bigzset', '1', `z${i}`);
         await c.call('DEL', `small${i * 3}`);
       }
-      assert.equal(await info(c, 'aof_rewrite_in_progress'), '1');
+      assert.equal(await infoField(c, 'aof_rewrite_in_progress', 'persistence'), '1');
       await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
-      await waitFor(async () => (await info(c, 'aof_rewrite_in_progress')) === '0', 20000, 'the rewrite');
+      await waitFor(async () => (await infoField(c, 'aof_rewrite_in_progress', 'persistence')) === '0', 20000, 'the rewrite');
       const digest = await c.call('DEBUG', 'DIGEST');
       assert.equal(await c.call('DEBUG', 'LOADAOF'), '+OK\r\n');
       assert.equal(await c.call('DEBUG', 'DIGEST'), digest);
