@@ -15,52 +15,11 @@ import { KEY_READ, Selector } from '../src/acl/selector.js';
 import { globMatch } from '../src/store/glob.js';
 import fc from 'fast-check';
 import type { Command, CommandDocs } from '../src/commands/types.js';
-import { RawConn, differentialPair, freePort, haveRedis, redisCli, runRedoubt, sameReplies, spawnRedoubt, startServer, type TestServer } from './helpers.js';
-
-/** The bulk strings of a flat array reply, sorted (for replies whose order Redis leaves to its hash seed). */
-function sortedItems(raw: string): string[] {
-  const lines = raw.split('\r\n');
-  const out: string[] = [];
-  for (let i = 1; i < lines.length - 1; i += 2) out.push(lines[i + 1]!);
-  return out.sort();
-}
+import { RawConn, bulkStrings, differentialPair, freePort, haveRedis, parseReply, redisCli, runRedoubt, sameReplies, spawnRedoubt, startServer, type TestServer } from './helpers.js';
 
 /** Rule tokens as a sorted multiset: single-command rules come out in hash order on Redis. */
 function tokens(rules: string): string[] {
   return rules.split(' ').sort();
-}
-
-/** A flat RESP array of bulks/ints/nested maps, decoded loosely for field access. */
-function decode(raw: string): unknown {
-  let pos = 0;
-  const line = (): string => {
-    const end = raw.indexOf('\r\n', pos);
-    const l = raw.slice(pos, end);
-    pos = end + 2;
-    return l;
-  };
-  const value = (): unknown => {
-    const l = line();
-    const t = l[0];
-    const rest = l.slice(1);
-    if (t === '+' || t === '-') return rest;
-    if (t === ':') return Number(rest);
-    if (t === '$') {
-      const n = Number(rest);
-      if (n < 0) return null;
-      const s = raw.slice(pos, pos + n);
-      pos += n + 2;
-      return s;
-    }
-    if (t === '*' || t === '%' || t === '~') {
-      const n = Number(rest) * (t === '%' ? 2 : 1);
-      const a: unknown[] = [];
-      for (let i = 0; i < n; i++) a.push(value());
-      return a;
-    }
-    throw new Error(`unexpected reply line ${l}`);
-  };
-  return value();
 }
 
 function field(flat: unknown, name: string): unknown {
@@ -128,23 +87,23 @@ describe('ACL against redis-server', { skip: !haveRedis() && 'redis-server not i
       const x = await d.a.call('ACL', 'SETUSER', 'desc', 'reset', ...rules);
       const y = await d.b.call('ACL', 'SETUSER', 'desc', 'reset', ...rules);
       assert.equal(x, y);
-      const ours = field(decode(await d.a.call('ACL', 'GETUSER', 'desc')), 'commands') as string;
-      const theirs = field(decode(await d.b.call('ACL', 'GETUSER', 'desc')), 'commands') as string;
+      const ours = field(parseReply(await d.a.call('ACL', 'GETUSER', 'desc')), 'commands') as string;
+      const theirs = field(parseReply(await d.b.call('ACL', 'GETUSER', 'desc')), 'commands') as string;
       assert.deepEqual(tokens(ours), tokens(theirs), rules.join(' '));
     }
     // Every category alone comes back as written, from either side.
-    for (const cat of decode(await d.b.call('ACL', 'CAT')) as string[]) {
+    for (const cat of parseReply(await d.b.call('ACL', 'CAT')) as string[]) {
       for (const [start, op] of [['+@all', '-'], ['-@all', '+']] as const) {
         await d.a.call('ACL', 'SETUSER', 'desc', 'reset', start, `${op}@${cat}`);
-        assert.equal(field(decode(await d.a.call('ACL', 'GETUSER', 'desc')), 'commands'), `${start} ${op}@${cat}`);
+        assert.equal(field(parseReply(await d.a.call('ACL', 'GETUSER', 'desc')), 'commands'), `${start} ${op}@${cat}`);
       }
     }
   });
 
   it('ACL CAT lists the same categories, and for each the same commands and subcommands', async () => {
     await sameReplies(d.a, d.b, [['ACL', 'CAT'], ['ACL', 'CAT', 'NON_EXISTS'], ['ACL', 'CAT', 'a', 'b']]);
-    for (const cat of decode(await d.b.call('ACL', 'CAT')) as string[]) {
-      assert.deepEqual(sortedItems(await d.a.call('ACL', 'CAT', cat)), sortedItems(await d.b.call('ACL', 'CAT', cat)), `@${cat}`);
+    for (const cat of parseReply(await d.b.call('ACL', 'CAT')) as string[]) {
+      assert.deepEqual(bulkStrings(await d.a.call('ACL', 'CAT', cat)).sort(), bulkStrings(await d.b.call('ACL', 'CAT', cat)).sort(), `@${cat}`);
     }
   });
 
@@ -186,8 +145,8 @@ describe('ACL against redis-server', { skip: !haveRedis() && 'redis-server not i
       ['ACL', 'NOSUCH'],
     ]);
     for (const bits of ['1', '5', '8', '255', '256', '4096']) {
-      const ours = decode(await d.a.call('ACL', 'GENPASS', bits)) as string;
-      const theirs = decode(await d.b.call('ACL', 'GENPASS', bits)) as string;
+      const ours = parseReply(await d.a.call('ACL', 'GENPASS', bits)) as string;
+      const theirs = parseReply(await d.b.call('ACL', 'GENPASS', bits)) as string;
       assert.equal(ours.length, theirs.length, `GENPASS ${bits}`);
       assert.match(ours, /^[0-9a-f]*$/);
     }
@@ -220,14 +179,14 @@ describe('ACL against redis-server', { skip: !haveRedis() && 'redis-server not i
       // Revoked between queueing and EXEC: refused at EXEC with Redis's text.
       await sameReplies(d.a, d.b, [['ACL', 'SETUSER', 'antirez', '-incr']]);
       await sameReplies(ua, ub, [['EXEC'], ['SUBSCRIBE', 'allowed', 'nope']]);
-      const ours = decode(await d.a.call('ACL', 'LOG')) as unknown[][];
-      const theirs = decode(await d.b.call('ACL', 'LOG')) as unknown[][];
+      const ours = parseReply(await d.a.call('ACL', 'LOG')) as unknown[][];
+      const theirs = parseReply(await d.b.call('ACL', 'LOG')) as unknown[][];
       const strip = (e: unknown[]) => ['count', 'reason', 'context', 'object', 'username'].map((f) => field(e, f));
       assert.deepEqual(ours.map(strip), theirs.map(strip));
       assert.match(field(ours[0], 'client-info') as string, /^id=\d+ addr=127\.0\.0\.1:\d+ .* user=antirez /);
       assert.match(String(field(ours[0], 'age-seconds')), /^\d+(\.\d+)?(e-\d+)?$/);
       await sameReplies(d.a, d.b, [['ACL', 'LOG', '-1']]);
-      assert.equal((decode(await d.a.call('ACL', 'LOG', '2')) as unknown[]).length, 2);
+      assert.equal((parseReply(await d.a.call('ACL', 'LOG', '2')) as unknown[]).length, 2);
     } finally {
       ua.close();
       ub.close();
@@ -357,7 +316,7 @@ describe('generated ACL cases for every command in the table', () => {
           const keys = keysOf(cmd, argv);
           if (keys.length === 0) continue;
           const writes = keys.some((k) => k.flags.some((f) => f === 'insert' || f === 'delete' || f === 'update'));
-          const dry = decode(await admin.call('ACL', 'DRYRUN', 'gen', ...argv));
+          const dry = parseReply(await admin.call('ACL', 'DRYRUN', 'gen', ...argv));
           if (writes) {
             assert.equal(await c.call(...argv), '-NOPERM this user has no permissions to access one of the keys used as arguments\r\n', argv.join(' '));
             assert.match(String(dry), /^This user has no permissions to access the '.*' key$/, argv.join(' '));
@@ -573,7 +532,7 @@ describe('ACL files and config', () => {
     const c = await RawConn.connect(t.port);
     try {
       assert.equal(await c.call('ACL', 'LOAD'), '+OK\r\n');
-      assert.deepEqual(sortedItems(await c.call('ACL', 'USERS')), ['alice', 'bob', 'default']);
+      assert.deepEqual(bulkStrings(await c.call('ACL', 'USERS')).sort(), ['alice', 'bob', 'default']);
       assert.equal(await c.call('ACL', 'SETUSER', 'carol', 'on', '>c', '~c*', '+get'), '+OK\r\n');
       assert.equal(await c.call('ACL', 'SAVE'), '+OK\r\n');
       const saved = readFileSync(file, 'latin1');
@@ -587,7 +546,7 @@ describe('ACL files and config', () => {
       assert.match(e, /WARNING: Duplicate user 'alice' found on line 6\. /);
       assert.match(e, /:7 should start with user keyword followed by the username\. /);
       assert.match(e, /WARNING: ACL errors detected, no change to the previously active ACL rules was performed\r\n$/);
-      assert.deepEqual(sortedItems(await c.call('ACL', 'USERS')), ['alice', 'bob', 'carol', 'default']);
+      assert.deepEqual(bulkStrings(await c.call('ACL', 'USERS')).sort(), ['alice', 'bob', 'carol', 'default']);
       // Loading replaces the users: their connections are closed.
       const alice = await RawConn.connect(t.port);
       assert.equal(await alice.call('AUTH', 'alice', 'alice'), '+OK\r\n');

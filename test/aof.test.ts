@@ -14,7 +14,7 @@ import { AofReader, encodeCommand } from '../src/persistence/aof/format.js';
 import { AofLoadError } from '../src/persistence/aof/loader.js';
 import { ManualClock } from '../src/store/clock.js';
 import { Keyspace } from '../src/store/db.js';
-import { RawConn, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, bulkStrings, haveRedis, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
 
 const dirs: string[] = [];
 const servers: TestServer[] = [];
@@ -57,24 +57,6 @@ function incrFiles(dir: string): Buffer {
   return Buffer.concat(m.incrs.map((f) => readFileSync(path.join(d, f.name))));
 }
 
-/** The bulk strings of a flat RESP2 array reply. */
-function bulks(reply: string): string[] {
-  const out: string[] = [];
-  let pos = reply.indexOf('\r\n') + 2;
-  while (pos < reply.length) {
-    const eol = reply.indexOf('\r\n', pos);
-    const len = Number(reply.slice(pos + 1, eol));
-    if (len < 0) {
-      out.push('(nil)');
-      pos = eol + 2;
-      continue;
-    }
-    out.push(reply.slice(eol + 2, eol + 2 + len));
-    pos = eol + 2 + len + 2;
-  }
-  return out;
-}
-
 /** A canonical dump of databases 0..3: every key, its type, value and absolute expire time. */
 async function snapshot(port: number): Promise<string[]> {
   const c = await RawConn.connect(port);
@@ -82,16 +64,16 @@ async function snapshot(port: number): Promise<string[]> {
   try {
     for (let db = 0; db < 4; db++) {
       await c.call('SELECT', String(db));
-      const keys = bulks(await c.call('KEYS', '*')).sort();
+      const keys = bulkStrings(await c.call('KEYS', '*')).sort();
       for (const k of keys) {
         const type = (await c.call('TYPE', k)).trim();
         let v: string;
         if (type === '+string') v = await c.call('GET', k);
-        else if (type === '+list') v = JSON.stringify(bulks(await c.call('LRANGE', k, '0', '-1')));
-        else if (type === '+set') v = JSON.stringify(bulks(await c.call('SMEMBERS', k)).sort());
-        else if (type === '+zset') v = JSON.stringify(bulks(await c.call('ZRANGE', k, '0', '-1', 'WITHSCORES')));
+        else if (type === '+list') v = JSON.stringify(bulkStrings(await c.call('LRANGE', k, '0', '-1')));
+        else if (type === '+set') v = JSON.stringify(bulkStrings(await c.call('SMEMBERS', k)).sort());
+        else if (type === '+zset') v = JSON.stringify(bulkStrings(await c.call('ZRANGE', k, '0', '-1', 'WITHSCORES')));
         else if (type === '+hash') {
-          const p = bulks(await c.call('HGETALL', k));
+          const p = bulkStrings(await c.call('HGETALL', k));
           const pairs: string[] = [];
           for (let i = 0; i < p.length; i += 2) pairs.push(JSON.stringify([p[i], p[i + 1]]));
           v = JSON.stringify(pairs.sort());

@@ -12,27 +12,14 @@ import { CONFIG_TABLE } from '../src/config/schema.js';
 import { Logger } from '../src/server/log.js';
 import { Server } from '../src/server/server.js';
 import { buildCommandTable } from '../src/commands/index.js';
-import { RawConn, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, bulkStrings, haveRedis, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
 
 const HAVE_REDIS = haveRedis();
 const SKIP = HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped';
 
-/** A RESP2 flat array of bulk strings into a JS array. */
-function bulks(reply: string): string[] {
-  const out: string[] = [];
-  const b = Buffer.from(reply, 'latin1');
-  let p = b.indexOf('\r\n') + 2;
-  while (p < b.length) {
-    const nl = b.indexOf('\r\n', p);
-    const n = Number(b.toString('latin1', p + 1, nl));
-    out.push(b.toString('latin1', nl + 2, nl + 2 + n));
-    p = nl + 2 + n + 2;
-  }
-  return out;
-}
-
+/** A CONFIG GET reply as a map. */
 function pairs(reply: string): Map<string, string> {
-  const a = bulks(reply);
+  const a = bulkStrings(reply);
   const m = new Map<string, string>();
   for (let i = 0; i < a.length; i += 2) m.set(a[i]!, a[i + 1]!);
   return m;
@@ -314,7 +301,7 @@ describe('CONFIG command', () => {
   });
 
   it('CONFIG GET takes several patterns, case-insensitively, each match once, aliases included', async () => {
-    const res = bulks(await a.call('CONFIG', 'GET', 'maxmemory', 'MAXMEMORY*', 'bind', '*of'));
+    const res = bulkStrings(await a.call('CONFIG', 'GET', 'maxmemory', 'MAXMEMORY*', 'bind', '*of'));
     const m = pairs(await a.call('CONFIG', 'GET', 'maxmemory', 'MAXMEMORY*', 'bind', '*of'));
     assert.equal(m.size * 2, res.length);
     for (const k of ['slaveof', 'replicaof', 'maxmemory', 'maxmemory-samples', 'maxmemory-clients', 'bind']) assert.ok(m.has(k), k);

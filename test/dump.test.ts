@@ -9,7 +9,7 @@
 // ziplists) loaded by both, and corrupt payloads.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, differentialPair, sameReplies, rng, replyEnd, waitFor } from './helpers.js';
+import { RawConn, haveRedis, differentialPair, parseReply, sameReplies, rng, sortedReply, waitFor } from './helpers.js';
 import { fixtures, payload } from './rdb-fixtures.js';
 import { RDB_TYPE } from '../src/persistence/rdb/object.js';
 import { crc64 } from '../src/persistence/rdb/crc64.js';
@@ -34,25 +34,7 @@ interface Scenario {
 /** The payload bytes of a bulk reply. */
 function bulkBytes(reply: string): Buffer {
   assert.equal(reply[0], '$', `not a bulk reply: ${reply.slice(0, 80)}`);
-  const nl = reply.indexOf('\r\n');
-  return Buffer.from(reply.slice(nl + 2, reply.length - 2), 'latin1');
-}
-
-/** A multi-bulk reply with its elements sorted (groups of n). */
-function sortedReply(raw: string, n: number): string {
-  const b = Buffer.from(raw, 'latin1');
-  const nl = raw.indexOf('\r\n');
-  const count = Number(raw.slice(1, nl));
-  const items: string[] = [];
-  let p = nl + 2;
-  for (let i = 0; i < count; i++) {
-    const e = replyEnd(b, p);
-    items.push(raw.slice(p, e));
-    p = e;
-  }
-  const groups: string[] = [];
-  for (let i = 0; i < items.length; i += n) groups.push(items.slice(i, i + n).join(''));
-  return raw.slice(0, nl + 2) + groups.sort().join('');
+  return Buffer.from(parseReply(reply) as string, 'latin1');
 }
 
 /** What a value reads back as: its contents (sorted where Redis's order is its hash table's), size, encoding, TTL. */
