@@ -160,12 +160,17 @@ export class ScriptEngine {
     const outcome = this.step(running);
     if (outcome === 'suspended') {
       // Past the threshold: the reply comes when the script ends; the server answers BUSY meanwhile.
+      // What the script writes from now on stays in the unit EVAL opened (one MULTI/EXEC).
+      this.server.propagator.hold();
       caller.deferReply(
         new Promise((resolve) => {
           const resume = (): void => {
             const o = this.step(running);
             if (o === 'suspended') setImmediate(resume);
-            else resolve(() => this.finish(running, o));
+            else {
+              resolve(() => this.finish(running, o));
+              this.server.propagator.release();
+            }
           };
           setImmediate(resume);
         }),

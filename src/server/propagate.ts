@@ -70,6 +70,19 @@ export class Propagator {
     if (this.depth === 0 && this.ops.length > 0) this.flushUnit();
   }
 
+  /**
+   * Keeps the current unit open across turns of the event loop (a script suspended past
+   * busy-reply-threshold: its writes stay one unit); release() closes it.
+   */
+  hold(): void {
+    this.depth++;
+  }
+
+  release(): void {
+    this.depth--;
+    if (this.depth === 0 && this.ops.length > 0) this.flushUnit();
+  }
+
   private flushUnit(): void {
     const ops = this.ops;
     this.ops = [];

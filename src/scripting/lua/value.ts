@@ -63,7 +63,7 @@ export class LuaError extends Error {
 }
 
 /** Lua's type() names. */
-export function luaType(v: LuaValue): 'nil' | 'boolean' | 'number' | 'string' | 'table' | 'function' | 'userdata' {
+export function luaType(v: LuaValue): 'nil' | 'boolean' | 'number' | 'string' | 'table' | 'function' | 'userdata' | 'thread' {
   if (v === undefined) return 'nil';
   switch (typeof v) {
     case 'boolean':
@@ -73,7 +73,8 @@ export function luaType(v: LuaValue): 'nil' | 'boolean' | 'number' | 'string' | 
     case 'string':
       return 'string';
     default:
-      return v instanceof LuaTable ? 'table' : v instanceof LuaFunction ? 'function' : 'userdata';
+      // Coroutines (runtime.ts LuaCoroutine) are userdata labelled "thread".
+      return v instanceof LuaTable ? 'table' : v instanceof LuaFunction ? 'function' : v.label === 'thread' ? 'thread' : 'userdata';
   }
 }
 
@@ -166,7 +167,7 @@ export function formatG(n: number, precision: number): string {
   if (Number.isNaN(n)) return '-nan';
   if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
   const p = precision === 0 ? 1 : precision;
-  const exp = n.toExponential(p - 1); // "d.ddde+X", rounded to p significant digits
+  const exp = toExponentialEven(n, p - 1); // "d.ddde+X", rounded to p significant digits
   const e = Number(exp.slice(exp.indexOf('e') + 1));
   if (e < -4 || e >= p) {
     let mant = exp.slice(0, exp.indexOf('e'));
@@ -175,9 +176,11 @@ export function formatG(n: number, precision: number): string {
     const digits = String(Math.abs(e)).padStart(2, '0');
     return `${mant}e${sign}${digits}`;
   }
-  let fixed = n.toFixed(Math.max(0, p - 1 - e));
-  if (fixed.includes('.')) fixed = fixed.replace(/0+$/, '').replace(/\.$/, '');
-  return fixed;
+  // Fixed notation from the same correctly rounded digits: the point goes after digit e + 1.
+  const digits = exp.slice(exp[0] === '-' ? 1 : 0, exp.indexOf('e')).replace('.', '');
+  let fixed = e >= 0 ? `${digits.slice(0, e + 1)}.${digits.slice(e + 1)}` : `0.${'0'.repeat(-e - 1)}${digits}`;
+  fixed = fixed.replace(/0+$/, '').replace(/\.$/, '');
+  return n < 0 ? `-${fixed}` : fixed;
 }
 
 /**
@@ -189,4 +192,24 @@ export function* call(f: LuaValue, args: LuaValue[]): LuaGenerator {
   const handler = f instanceof LuaTable ? f.metatable?.get('__call') : undefined;
   if (handler !== undefined) return yield* call(handler, [f, ...args]);
   throw new LuaError(`attempt to call a ${luaType(f)} value`);
+}
+
+/**
+ * Number.prototype.toExponential, except that an exact tie rounds to even as C's printf does
+ * (JavaScript rounds it up: 123456789012345 to 14 digits is 1.2345678901234e+14 in C).
+ */
+function toExponentialEven(n: number, fractionDigits: number): string {
+  const quick = n.toExponential(fractionDigits);
+  if (fractionDigits >= 99) return quick;
+  // The exact decimal expansion, as far as 100 digits show it: a tie is a 5 then only zeros.
+  const exact = Math.abs(n).toExponential(100);
+  const e = exact.indexOf('e');
+  const digits = exact[0]! + exact.slice(2, e);
+  const cut = fractionDigits + 1;
+  if (digits[cut] !== '5' || !/^0*$/.test(digits.slice(cut + 1))) return quick;
+  const last = Number(digits[cut - 1]);
+  if (last % 2 === 1) return quick; // rounding up lands on even: JavaScript's answer is C's
+  const kept = digits.slice(0, cut);
+  const mant = fractionDigits === 0 ? kept : `${kept[0]}.${kept.slice(1)}`;
+  return `${n < 0 ? '-' : ''}${mant}${exact.slice(e)}`;
 }
