@@ -221,9 +221,11 @@ export function luaToReply(out: ReplyWriter, v: LuaValue, depth = 0): void {
 /** How deep a returned table may nest (Redis: its Lua stack limit). */
 const LUA_REPLY_MAX_DEPTH = 1000;
 
-function truncate(n: number): number {
-  if (!Number.isFinite(n)) return n > 0 ? Number.MAX_SAFE_INTEGER : Number.isNaN(n) ? 0 : -Number.MAX_SAFE_INTEGER;
-  return Math.trunc(n) || 0;
+/** C's (long long) cast of a double on x86-64: out of range (and NaN) is LLONG_MIN. */
+function truncate(n: number): number | bigint {
+  if (!(n > -9223372036854775808 && n < 9223372036854775808)) return -9223372036854775808n;
+  const t = Math.trunc(n) || 0;
+  return Number.isSafeInteger(t) ? t : BigInt(t);
 }
 
 /** A table's key/value pairs in traversal order (array part, then hash part). */

@@ -205,7 +205,7 @@ export class ScriptEngine {
   private errorReply(running: RunningScript, e: LuaError): string {
     const v = e.value;
     let msg: string;
-    let line = running.line;
+    let line = running.run.errorLine || running.line;
     if (v instanceof LuaTable && typeof v.get('err') === 'string') {
       msg = v.get('err') as string;
     } else {

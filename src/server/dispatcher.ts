@@ -119,7 +119,7 @@ export class Dispatcher {
     }
     // A script past busy-reply-threshold holds the server: only allow-busy commands run (SCRIPT
     // KILL, SHUTDOWN NOSAVE, AUTH, ...), as Redis answers everything else BUSY.
-    if (server.scripts.running !== null && server.scripts.running.caller !== client && !cmd.allowBusy && !busyAllows(cmd, argv)) {
+    if (server.scripts.running?.busy === true && server.scripts.running.caller !== client && !busyAllows(cmd, argv)) {
       this.reject(client, cmd, err.busyScript());
       return;
     }
@@ -363,8 +363,8 @@ export class Dispatcher {
 /** Where a command comes from (Dispatcher.call). */
 export type CallOrigin = 'client' | 'exec' | 'unblocked' | 'aof' | 'script';
 
-/** SHUTDOWN runs during a busy script only with NOSAVE, as in Redis. */
+/** While a script is busy: allow-busy commands only, and SHUTDOWN only with NOSAVE, as in Redis. */
 function busyAllows(cmd: Command, argv: string[]): boolean {
-  if (cmd.fullName !== 'shutdown') return true;
-  return argv.some((a) => a.toLowerCase() === 'nosave');
+  if (!cmd.allowBusy) return false;
+  return cmd.fullName !== 'shutdown' || argv.some((a) => a.toLowerCase() === 'nosave');
 }

@@ -156,11 +156,11 @@ class Compiler {
       case 'Do':
         return `{\n${this.block(s.body)}\n}`;
       case 'While':
-        return `while (${this.cond(s.cond)}) {\nif (--G.n < 0) yield* TICK();\n${this.block(s.body)}\n}`;
+        return `while (${this.cond(s.cond)}) {\nif (--G.n < 0) yield* TICK(${s.line});\n${this.block(s.body)}\n}`;
       case 'Repeat': {
         // The condition is inside the body's block: it sees the body's locals.
         const body = this.block(s.body);
-        return `for (;;) {\nif (--G.n < 0) yield* TICK();\n${body}\nif (${this.cond(s.cond)}) break;\n}`;
+        return `for (;;) {\nif (--G.n < 0) yield* TICK(${s.line});\n${body}\nif (${this.cond(s.cond)}) break;\n}`;
       }
       case 'If': {
         let code = '';
@@ -306,7 +306,7 @@ class Compiler {
       condCode = `(${st} > 0 ? ${i} <= ${lim} : ${i} >= ${lim})`;
     }
     const body = this.block(s.body);
-    return `${code}\nfor (; ${condCode}; ${i} += ${stepCode}) {\nif (--G.n < 0) yield* TICK();\nlet L${s.decl.id} = ${i};\n${body}\n}`;
+    return `${code}\nfor (; ${condCode}; ${i} += ${stepCode}) {\nif (--G.n < 0) yield* TICK(${s.line});\nlet L${s.decl.id} = ${i};\n${body}\n}`;
   }
 
   private genericFor(s: Extract<Stat, { kind: 'GenericFor' }>): string {
@@ -321,7 +321,7 @@ class Compiler {
     const body = this.block(s.body);
     return (
       `${init} = ${this.list(s.exprs)}; ${f} = ${init}[0]; ${st} = ${init}[1]; ${ctl} = ${init}[2];\n` +
-      `for (;;) {\nif (--G.n < 0) yield* TICK();\n` +
+      `for (;;) {\nif (--G.n < 0) yield* TICK(${s.line});\n` +
       `LN[G.d] = ${line}; ${r} = ${f} instanceof LF ? (${f}.native !== null ? ${f}.native([${st}, ${ctl}]) : (yield* ${f}.body([${st}, ${ctl}]))) : (yield* R.callSlow(${f}, [${st}, ${ctl}], ${line}, null));\n` +
       `let ${decls};\nif (L${first} === void 0) break;\n${ctl} = L${first};\n${body}\n}`
     );

@@ -128,7 +128,9 @@ export interface RunOptions {
 let currentRun: LuaRun | null = null;
 
 /** The budget check's slow path (generated code: `if (--G.n < 0) yield* TICK()`). */
-export function* tick(): Generator<undefined, void, unknown> {
+export function* tick(line = 0): Generator<undefined, void, unknown> {
+  // A loop's budget check: the frame is on the loop's line (a kill reports it).
+  if (line > 0) lines[state.d] = line;
   const run = currentRun;
   if (run === null) {
     state.n = 1 << 30;
@@ -165,6 +167,8 @@ export class LuaRun {
   readonly quantum: number;
   killed = false;
   finished = false;
+  /** The line the innermost Lua frame was on when the script raised its error (0: unknown). */
+  errorLine = 0;
   private readonly gen: LuaGenerator;
   private depth = 0;
   private boundaries = 0;
@@ -218,6 +222,9 @@ export class LuaRun {
       return r.value;
     } catch (e) {
       this.finished = true;
+      let d = Math.min(state.d, lines.length - 1);
+      while (d > 0 && lines[d]! <= 0) d--;
+      this.errorLine = d > 0 ? lines[d]! : 0;
       throw toLuaError(e);
     } finally {
       currentRun = prevRun;

@@ -1,0 +1,236 @@
+// Scripting (EVAL, EVALSHA, SCRIPT): replies compared byte for byte with redis-server 7.0.15 for
+// the language, the libraries, the redis.* API and its errors; scripts from the ecosystem (a
+// Redlock unlock, a token-bucket rate limiter, a cmsgpack + cjson job script); every escape
+// route of the sandbox; a runaway script answered BUSY to others and killed; propagation.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { RawConn, differentialPair, haveRedis, sameReplies, startRedoubtProcess, startServer, waitFor, type TestServer } from './helpers.js';
+
+const HAVE_REDIS = haveRedis();
+const SKIP = HAVE_REDIS ? false : 'redis-server not installed: differential scripting tests skipped';
+
+const evals = (scripts: string[]): string[][] => scripts.map((s) => ['EVAL', s, '0']);
+
+describe('scripts compared with redis-server', { skip: SKIP }, () => {
+  const pair = differentialPair();
+  before(async () => {
+    await sameReplies(pair.a, pair.b, [['FLUSHALL'], ['SCRIPT', 'FLUSH']]);
+  });
+
+  it('return values and their conversion to replies', async () => {
+    await sameReplies(
+      pair.a,
+      pair.b,
+      evals([
+        'return 1', 'return -7', 'return 3.99', 'return -3.99', 'return 1e20', 'return 0/0', 'return "x"', 'return true', 'return false', 'return nil',
+        'return {1, 2, {3, "x"}, nil, 4}', "return {err = 'bad'}", "return {ok = 'fine'}", "return {err = 5}", "return {1, {err = 'e'}}",
+        "return redis.error_reply('x')", "return redis.error_reply('MY x')", "return redis.error_reply('-abc def')", "return redis.status_reply('a\\nb')",
+        'return {}', 'return {1, 2, 3, foo = "bar"}', 'return tostring(10/2)', 'return tostring(123456789012345)', 'return tostring(1e15)',
+        'return 2^53', 'return {0.5, 1.5, -0.5}',
+      ]),
+    );
+  });
+
+  it('KEYS, ARGV and numkeys', async () => {
+    await sameReplies(pair.a, pair.b, [
+      ['EVAL', 'return {KEYS[1], KEYS[2], ARGV[1], #KEYS, #ARGV}', '2', 'k1', 'k2', 'a1'],
+      ['EVAL', 'return 1', '-1'], ['EVAL', 'return 1', '5'], ['EVAL', 'return 1', 'x'],
+      ['EVAL', 'return ARGV', '0', 'a', 'b'],
+    ]);
+  });
+
+  it('redis.call and redis.pcall: replies as Lua values, and their errors', async () => {
+    await sameReplies(pair.a, pair.b, [
+      ['EVAL', "return redis.call('set', KEYS[1], ARGV[1])", '1', 'k', 'v'],
+      ['EVAL', "return redis.call('get', KEYS[1])", '1', 'k'],
+      ['EVAL', "return redis.call('get', 'nosuchkey')", '0'],
+      ['EVAL', "return type(redis.call('get', 'nosuchkey'))", '0'],
+      ['EVAL', "redis.call('rpush', 'l', 'a', 'b', 'c') return redis.call('lrange', 'l', 0, -1)", '0'],
+      ['EVAL', "return redis.call('incr', 'k')", '0'],
+      ['EVAL', "return redis.pcall('incr', 'k')", '0'],
+      ['EVAL', "return redis.call('nosuch')", '0'],
+      ['EVAL', "return redis.pcall('nosuch')", '0'],
+      ['EVAL', "return redis.call('get')", '0'],
+      ['EVAL', "return redis.call()", '0'],
+      ['EVAL', "return redis.call('get', {})", '0'],
+      ['EVAL', "return redis.call('eval', 'return 1', 0)", '0'],
+      ['EVAL', "local ok, e = pcall(redis.call, 'nosuch') return {ok and 1 or 0, e}", '0'],
+      ['EVAL', "local ok, e = pcall(function() error({err = 'x'}) end) return e", '0'],
+      ['EVAL', "return redis.call('set', 'n', 1.5)", '0'],
+      ['EVAL', "return redis.call('get', 'n')", '0'],
+      ['EVAL', "return redis.call('hset', 'h', 'f', 'v')", '0'],
+      ['EVAL', "return redis.call('hgetall', 'h')", '0'],
+      ['EVAL', "return redis.call('ping')", '0'],
+      ['EVAL', "return redis.call('select', 1)", '0'],
+      ['EVAL', "return redis.call('blpop', 'nolist', 0)", '0'],
+    ]);
+  });
+
+  it('errors raised by scripts: their digest and line', async () => {
+    await sameReplies(
+      pair.a,
+      pair.b,
+      evals([
+        "error('x')", "error({err = 'WRONGTYPE x'})", "error({err = 'x'})", 'local t = nil; return t.x', 'return 1 + {}', 'local x = 5 x()', 'return y', 'x = 5',
+        '\n\nerror("third line")', 'string.foo = 1', "rawset(_G, 'x', 1)", 'redis.call = nil', 'return redis.log(9, "x")', 'return redis.setresp(4)',
+        'return redis.sha1hex()', 'return redis.error_reply()', 'return redis.status_reply(1)', 'syntax error here', 'return (',
+      ]),
+    );
+  });
+
+  it('shebang flags, EVAL_RO and EVALSHA', async () => {
+    await sameReplies(pair.a, pair.b, [
+      ['EVAL', "#!lua\nerror('x')", '0'],
+      ['EVAL', "#!lua flags=no-writes\nreturn redis.call('set', 'a', 'b')", '0'],
+      ['EVAL', '#!lua flags=bad\nreturn 1', '0'],
+      ['EVAL', '#!luax\nreturn 1', '0'],
+      ['EVAL', '#!lua name=x\nreturn 1', '0'],
+      ['EVAL_RO', "return redis.call('set', 'a', 'b')", '0'],
+      ['EVAL_RO', "return redis.call('get', 'a')", '0'],
+      ['SCRIPT', 'LOAD', 'return ARGV[1]'],
+      ['EVALSHA', '098e0f0d1448c0a81dafe820f66d460eb09263da', '0', 'hi'],
+      ['EVALSHA', '098E0F0D1448C0A81DAFE820F66D460EB09263DA', '0', 'hi'],
+      ['EVALSHA_RO', '098e0f0d1448c0a81dafe820f66d460eb09263da', '0', 'ro'],
+      ['EVALSHA', 'nosuch', '0'],
+      ['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', 'x'],
+      ['SCRIPT', 'EXISTS', '098e0f0d1448c0a81dafe820f66d460eb09263da', 'ffffffffffffffffffffffffffffffffffffffff', 'x'],
+      ['SCRIPT', 'FLUSH', 'x'], ['SCRIPT', 'FLUSH', 'ASYNC'],
+      ['SCRIPT', 'EXISTS', '098e0f0d1448c0a81dafe820f66d460eb09263da'],
+      ['SCRIPT', 'KILL'],
+      ['SCRIPT', 'LOAD', 'return &'],
+    ]);
+  });
+
+  it('the libraries: string, table, math, cjson, cmsgpack, bit, struct', async () => {
+    await sameReplies(
+      pair.a,
+      pair.b,
+      evals([
+        "return string.format('%5.2f|%d|%s|%q|%x', 3.14159, 3.9, 'a', 'a\\nb', 255)", "return ('x'):rep(3)", "return string.gsub('hello world', 'o', '0')",
+        "return {string.find('hello', 'l+')}", "return string.match('key:42', '(%a+):(%d+)')", 'local t = {3, 1, 2} table.sort(t) return t',
+        "return table.concat({1, 2, 3}, ',')", 'return math.floor(3.7)', "return cjson.encode({1, 2, {a = 3}})", "return cjson.decode('[1,2,{\"a\":3}]')[3].a",
+        "return cmsgpack.unpack(cmsgpack.pack({1, 2, 'x'}))", "return {string.byte(cmsgpack.pack(1, 'a', true), 1, -1)}", 'return bit.band(0xff, 0x0f)',
+        "return bit.tohex(65535)", "return struct.pack('>I2', 258)", "return {struct.unpack('>I2', struct.pack('>I2', 258))}", 'return type(cjson.null)',
+        'return {math.huge > 0, math.pi > 3}', 'return select("#", 1, 2, 3)', 'return {unpack({1, 2, 3})}', 'return tonumber("0x10")', 'return tonumber("  12  ")',
+      ]),
+    );
+  });
+
+  it('ecosystem scripts: Redlock unlock, a token-bucket limiter, a cmsgpack + cjson job script', async () => {
+    const unlock = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+    const bucket = [
+      'local key, rate, capacity, now, requested = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])',
+      "local data = redis.call('hmget', key, 'tokens', 'ts')",
+      'local tokens = tonumber(data[1]) or capacity',
+      'local ts = tonumber(data[2]) or now',
+      'tokens = math.min(capacity, tokens + (now - ts) * rate)',
+      'local allowed = tokens >= requested',
+      'if allowed then tokens = tokens - requested end',
+      "redis.call('hset', key, 'tokens', tokens, 'ts', now)",
+      "redis.call('pexpire', key, math.ceil(capacity / rate * 1000))",
+      'return {allowed and 1 or 0, tostring(tokens)}',
+    ].join('\n');
+    const job = [
+      "local job = {id = redis.call('incr', KEYS[1]), name = ARGV[1], data = cjson.decode(ARGV[2]), attempts = 0}",
+      "redis.call('hset', KEYS[2] .. job.id, 'packed', cmsgpack.pack(job.id, job.name, job.data.n), 'json', cjson.encode(job.data))",
+      "local id, name, n = cmsgpack.unpack(redis.call('hget', KEYS[2] .. job.id, 'packed'))",
+      "return {id, name, n, redis.call('hget', KEYS[2] .. job.id, 'json')}",
+    ].join('\n');
+    await sameReplies(pair.a, pair.b, [
+      ['SET', 'lock', 'token-1'],
+      ['EVAL', unlock, '1', 'lock', 'token-2'],
+      ['EVAL', unlock, '1', 'lock', 'token-1'],
+      ['EXISTS', 'lock'],
+      ['EVAL', bucket, '1', 'bucket', '2', '10', '1000', '3'],
+      ['EVAL', bucket, '1', 'bucket', '2', '10', '1001', '5'],
+      ['EVAL', bucket, '1', 'bucket', '2', '10', '1002', '5'],
+      ['EVAL', bucket, '1', 'bucket', '2', '10', '1010', '1'],
+      ['HGETALL', 'bucket'],
+      ['EVAL', job, '2', 'jobid', 'job:', 'email', '{"n":7}'],
+      ['EVAL', job, '2', 'jobid', 'job:', 'sms', '{"n":8.5}'],
+    ]);
+  });
+
+  it('no way out: every escape route is refused as Redis refuses it', async () => {
+    await sameReplies(
+      pair.a,
+      pair.b,
+      evals([
+        'return os', 'return io', 'return package', "return require('os')", "return dofile('/etc/passwd')", "return loadfile('/etc/passwd')", 'return debug',
+        'return print', 'return module', 'return getfenv', 'return setfenv', 'return newproxy',
+        "return loadstring('\\27Lua')", "return type(loadstring('return 1'))", "return loadstring('return 1')()", 'return getmetatable(_G)',
+        "return getmetatable('').__index == string", "getmetatable('').__index = {}", 'setmetatable(_G, nil)', 'return rawget(_G, "os")',
+        "local t = {} for k in pairs(_G) do if k ~= '__redis__err__handler' then t[#t + 1] = k end end table.sort(t) return t", 'return _G._G == _G', "return pcall(function() return os.execute('id') end)",
+        'return collectgarbage("count") > 0',
+      ]),
+    );
+  });
+
+  it('string.dump refuses (Redoubt has no bytecode; Redis returns Lua 5.1 bytecode, which nothing can load back)', async () => {
+    assert.match(await pair.a.call('EVAL', 'return string.dump(function() end)', '0'), /^-ERR user_script:1: unable to dump given function script: /);
+    assert.match(await pair.b.call('EVAL', 'return type(string.dump(function() end))', '0'), /^\$6\r\nstring\r\n$/);
+  });
+
+  it('state does not leak between EVAL calls', async () => {
+    await sameReplies(
+      pair.a,
+      pair.b,
+      evals(['local x = 1 return x', 'return x', 'a = 1', 'return a', "return pcall(function() string.x = 1 end)", 'return string.x']),
+    );
+  });
+});
+
+describe('runaway scripts', () => {
+  let t: TestServer;
+  let a: RawConn;
+  let b: RawConn;
+  before(async () => {
+    t = await startServer({ 'busy-reply-threshold': '20' });
+    a = await RawConn.connect(t.port);
+    b = await RawConn.connect(t.port);
+  });
+  after(async () => {
+    a?.close();
+    b?.close();
+    await t?.close();
+  });
+
+  it('past busy-reply-threshold others get BUSY, SCRIPT KILL stops a script that did not write', async () => {
+    a.send('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
+    let reply = '';
+    await waitFor(async () => (reply = await b.call('PING')).startsWith('-BUSY'), 10000, 'BUSY while the script runs');
+    assert.equal(reply, '-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n');
+    assert.equal(await b.call('SCRIPT', 'KILL'), '+OK\r\n');
+    assert.match(await a.reply(), /^-ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.\r\n$/);
+    assert.equal(await b.call('PING'), '+PONG\r\n');
+    assert.equal(await a.call('PING'), '+PONG\r\n');
+    assert.equal(await b.call('SCRIPT', 'KILL'), '-NOTBUSY No scripts in execution right now.\r\n');
+  });
+
+  it('a script that wrote cannot be killed (UNKILLABLE); one that ends replies normally', async () => {
+    a.send('EVAL', "redis.call('set', 'w', '1') local i = 0 while i < 3e7 do i = i + 1 end return i", '0');
+    await waitFor(async () => (await b.call('PING')).startsWith('-BUSY'), 10000, 'BUSY while the script runs');
+    assert.match(await b.call('SCRIPT', 'KILL'), /^-UNKILLABLE Sorry the script already executed write commands/);
+    assert.equal(await a.reply(), ':30000000\r\n');
+    assert.equal(await b.call('GET', 'w'), '$1\r\n1\r\n');
+  });
+});
+
+describe('SHUTDOWN NOSAVE during a runaway script (real process)', () => {
+  it('stops the server', async () => {
+    const s = await startRedoubtProcess(['--busy-reply-threshold', '20', '--save', '']);
+    const a = await RawConn.connect(s.port);
+    const b = await RawConn.connect(s.port);
+    try {
+      a.send('EVAL', "redis.call('set', 'w', '1') while true do end", '0');
+      await waitFor(async () => (await b.call('PING')).startsWith('-BUSY'), 10000, 'BUSY while the script runs');
+      assert.match(await b.call('SHUTDOWN'), /^-BUSY/);
+      b.send('SHUTDOWN', 'NOSAVE');
+      await waitFor(() => s.proc.exitCode !== null, 10000, 'the process to exit');
+    } finally {
+      a.close();
+      b.close();
+      await s.kill();
+    }
+  });
+});
