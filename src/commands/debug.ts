@@ -28,6 +28,9 @@ const DEBUG_HELP = [
   '    unit tests to simulate Redis errors.',
   'LOG <message>',
   '    Write <message> to the server log.',
+  'PROTOCOL <type>',
+  '    Reply one value of a RESP type: string, integer, double, bignum, null, array, set, map,',
+  '    attrib, push, verbatim, true or false.',
   'OBJECT <key>',
   '    Show low level info about `key` and associated value.',
   'LOADAOF',
@@ -42,6 +45,8 @@ const DEBUG_HELP = [
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
   '    default.',
+  'SET-DISABLE-DENY-SCRIPTS <0|1>',
+  '    1: scripts may call commands flagged noscript (for tests); 0: they are refused again.',
   'QUICKLIST-PACKED-THRESHOLD <size>',
   '    Sets the threshold for elements to be inserted as plain vs packed nodes',
   '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
@@ -57,9 +62,9 @@ const DEBUG_HELP = [
 const NOT_OFFERED = new Set([
   'aof-flush-sleep', 'assert', 'change-repl-id', 'config-rewrite-force-all', 'crash-and-recover', 'htstats', 'htstats-key',
   'leak', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic', 'populate',
-  'protocol', 'restart', 'sdslen', 'segfault', 'set-skip-checksum-validation',
+  'restart', 'sdslen', 'segfault', 'set-skip-checksum-validation',
   'stringmatch-test', 'structsize', 'quicklist', 'client-eviction', 'pause-cron', 'replybuffer', 'clusterlink',
-  'jmap', 'set-disable-deny-scripts', 'stringmatch-len',
+  'jmap', 'stringmatch-len',
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -113,6 +118,71 @@ function objectDigest(db: Db, key: string, v: Value, digest: Buffer): void {
 
 function hex(d: Buffer): string {
   return d.toString('hex');
+}
+
+/** DEBUG PROTOCOL <type>: one reply of each RESP type, as Redis sends them (tests of clients and scripts). */
+function debugProtocol(c: Client, type: string): void {
+  const out = c.out;
+  switch (type) {
+    case 'string':
+      out.bulk('Hello World');
+      return;
+    case 'integer':
+      out.int(12345);
+      return;
+    case 'double':
+      out.double(3.141);
+      return;
+    case 'bignum':
+      out.bigNumber('1234567999999999999999999999999999999');
+      return;
+    case 'null':
+      out.nullBulk();
+      return;
+    case 'array':
+    case 'set':
+      if (type === 'array') out.array(3);
+      else out.set(3);
+      for (let i = 0; i < 3; i++) out.int(i);
+      return;
+    case 'map':
+      out.map(3);
+      for (let i = 0; i < 3; i++) {
+        out.int(i);
+        out.bool(i === 1);
+      }
+      return;
+    case 'attrib':
+      // RESP3 attributes come before the reply they describe; RESP2 clients get the reply alone.
+      if (out.resp === 3) {
+        out.raw('|1\r\n');
+        out.bulk('key-popularity');
+        out.array(2);
+        out.bulk('key:123');
+        out.int(90);
+      }
+      out.bulk('Some real reply following the attribute');
+      return;
+    case 'push':
+      if (out.resp === 2) {
+        out.error(err.resp2NotSupported());
+        return;
+      }
+      out.push(2);
+      out.bulk('server-cpu-usage');
+      out.int(42);
+      out.bulk('Some real reply following the push reply');
+      return;
+    case 'verbatim':
+      out.verbatim('This is a verbatim\nstring');
+      return;
+    case 'true':
+    case 'false':
+      out.bool(type === 'true');
+      return;
+    default:
+      out.error(err.debugProtocolType());
+  }
 }
 
 export const debugCommands: HandlerMap = {
@@ -226,6 +296,11 @@ export const debugCommands: HandlerMap = {
         return;
       }
       server.ks.limits.listPackedThreshold = sz === 0n ? QUICKLIST_PACKED_THRESHOLD : Number(sz);
+      c.out.ok();
+    } else if (sub === 'protocol' && argc === 3) {
+      debugProtocol(c, argv[2]!.toLowerCase());
+    } else if (sub === 'set-disable-deny-scripts' && argc === 3) {
+      server.dispatcher.denyScriptsDisabled = parseInt(argv[2]!, 10) !== 0;
       c.out.ok();
     } else if (sub === 'set-active-expire' && argc === 3) {
       server.activeExpireEnabled = parseInt(argv[2]!, 10) !== 0;

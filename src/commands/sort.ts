@@ -280,8 +280,9 @@ function sortGeneric(c: Client, argv: string[], server: DataContext, readonly: b
   }
   const type = src === undefined ? 'list' : src.type;
 
-  // A set has no order of its own: sorted ALPHA when stored, whatever BY said.
-  if (dontsort && type === 'set' && store !== null) {
+  // A set has no order of its own: sorted ALPHA when stored or read by a script (whose result
+  // must not depend on the set's internal order), whatever BY said.
+  if (dontsort && type === 'set' && (store !== null || c.isScript)) {
     dontsort = false;
     alpha = true;
     sortby = null;

@@ -96,6 +96,18 @@ export class CommandTable {
   }
 
   /** Looks a command up by the name a client sent, in any case. */
+  /**
+   * Redis's facts about a command Redoubt does not implement (a subcommand's when `sub` names
+   * one): a script calling it is refused as Redis would refuse it (noscript) before "unknown".
+   */
+  missingMeta(name: string, sub: string | undefined): CommandMeta | undefined {
+    const lower = name.toLowerCase();
+    if (!this.unimplemented.has(lower)) return undefined;
+    const meta = COMMAND_META.find((m) => m.name === lower);
+    if (sub === undefined || meta?.subcommands === undefined) return meta;
+    return meta.subcommands.find((s) => s.name === `${lower}|${sub.toLowerCase()}`) ?? meta;
+  }
+
   lookup(name: string): Command | undefined {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
   }

@@ -96,11 +96,15 @@ export class ReplyWriter {
     this.raw('+' + s + CRLF);
   }
 
-  /** An error reply; `msg` starts with its code ("ERR ...", "WRONGTYPE ..."). Newlines become spaces. */
-  error(msg: string): void {
+  /**
+   * An error reply; `msg` starts with its code ("ERR ...", "WRONGTYPE ..."). Newlines become
+   * spaces. `counted`: INFO errorstats already counted it (a script passing on the error a
+   * redis.call got), so it is not counted again.
+   */
+  error(msg: string, counted = false): void {
     if (msg.includes('\r') || msg.includes('\n')) msg = msg.replace(/[\r\n]/g, ' ');
     const sp = msg.indexOf(' ');
-    this.sink.countError(sp < 0 ? msg : msg.slice(0, sp));
+    if (!counted) this.sink.countError(sp < 0 ? msg : msg.slice(0, sp));
     this.errors++;
     this.raw('-' + msg + CRLF);
   }

@@ -9,6 +9,12 @@ import { LuaTable, LuaUserdata, type LuaValue } from './lua/value.js';
 
 const CR = 13;
 
+/**
+ * Error tables made from a failed redis.call / redis.pcall: INFO errorstats counted that error
+ * when it happened, so a script returning or raising it does not count it again (as Redis).
+ */
+export const countedErrors = new WeakSet<LuaTable>();
+
 /** Reads one reply from `buf` at `pos`; returns the Lua value and the position after it. */
 export class ReplyReader {
   pos = 0;
@@ -40,8 +46,12 @@ export class ReplyReader {
     switch (type) {
       case 0x2b: // + status
         return this.field('ok', text);
-      case 0x2d: // - error
-        return this.field('err', text);
+      case 0x2d: {
+        // - error (counted when the command replied it)
+        const t = this.field('err', text);
+        countedErrors.add(t);
+        return t;
+      }
       case 0x3a: // : integer
         return Number(text);
       case 0x24: {
@@ -88,6 +98,12 @@ export class ReplyReader {
       }
       case 0x5f: // _ null
         return undefined;
+      case 0x7c: {
+        // | attribute: read and dropped; the reply it describes follows
+        const n = Number(text);
+        for (let i = 0; i < 2 * n; i++) this.read();
+        return this.read();
+      }
       case 0x23: // # boolean
         return text === 't';
       case 0x2c: {
@@ -168,7 +184,7 @@ export function luaToReply(out: ReplyWriter, v: LuaValue, depth = 0): void {
   }
   const error = v.get('err');
   if (typeof error === 'string') {
-    out.error(error);
+    out.error(error, countedErrors.has(v));
     return;
   }
   const ok = v.get('ok');
@@ -183,7 +199,7 @@ export function luaToReply(out: ReplyWriter, v: LuaValue, depth = 0): void {
   }
   const big = v.get('big_number');
   if (typeof big === 'string') {
-    out.bigNumber(big);
+    out.bigNumber(big.replace(/[\r\n]/g, ' '));
     return;
   }
   const map = v.get('map');

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { err } from '../errors.js';
 import { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
-import { luaToReply } from './convert.js';
+import { countedErrors, luaToReply } from './convert.js';
 import { buildGlobals } from './globals.js';
 import { compile } from './lua/compile.js';
 import { parse } from './lua/parser.js';
@@ -57,6 +57,8 @@ export interface RunningScript {
 }
 
 const SHA_RE = /^[0-9a-f]{40}$/;
+/** What a cache entry costs beside its body (digest, entry, compiled function's handle). */
+const SCRIPT_ENTRY_BYTES = 144;
 
 export class ScriptEngine {
   private readonly cache = new Map<string, CachedScript>();
@@ -88,6 +90,17 @@ export class ScriptEngine {
     return this.cache.get(sha.toLowerCase());
   }
 
+  /**
+   * The flags a script declared (its shebang) for the dispatcher's gates, or null when it declared
+   * none or is unknown: EVAL's body, EVALSHA's cached script.
+   */
+  declaredFlags(name: string, argv: string[]): ScriptFlags | null {
+    let flags: ScriptFlags | string | undefined;
+    if (name === 'eval' || name === 'eval_ro') flags = parseShebang(argv[1] ?? '');
+    else if (name === 'evalsha' || name === 'evalsha_ro') flags = this.lookup(argv[1] ?? '')?.flags;
+    return flags === undefined || typeof flags === 'string' || !flags.declared ? null : flags;
+  }
+
   /** SCRIPT FLUSH. */
   flush(): void {
     this.cache.clear();
@@ -112,7 +125,7 @@ export class ScriptEngine {
     }
     const script = { sha, body, fn, flags: shebang };
     this.cache.set(sha, script);
-    this.cacheBytes += body.length;
+    this.cacheBytes += body.length + SCRIPT_ENTRY_BYTES;
     return script;
   }
 
@@ -157,6 +170,7 @@ export class ScriptEngine {
       }),
     };
     this.running = running;
+    this.server.ks.frozenNow = running.startedAt;
     const outcome = this.step(running);
     if (outcome === 'suspended') {
       // Past the threshold: the reply comes when the script ends; the server answers BUSY meanwhile.
@@ -180,25 +194,33 @@ export class ScriptEngine {
     this.finish(running, outcome);
   }
 
-  /** Runs the script until it ends or suspends. */
+  /**
+   * Runs the script until it ends or suspends. Anything but a Lua error escaping it is a bug:
+   * logged, and the script ends with an internal error (the server never stays "running").
+   */
   private step(running: RunningScript): 'suspended' | { results: LuaValue[] } | { error: LuaError } {
     try {
       const r = running.run.step();
       return r === undefined ? 'suspended' : { results: r };
     } catch (e) {
-      if (!(e instanceof LuaError)) throw e;
-      return { error: e };
+      if (e instanceof LuaError) return { error: e };
+      this.server.log.warning(`Internal error in script ${running.sha}: ${(e as Error).stack ?? String(e)}`);
+      const t = new LuaTable();
+      t.set('err', err.internal());
+      return { error: new LuaError(t) };
     }
   }
 
   private finish(running: RunningScript, outcome: { results: LuaValue[] } | { error: LuaError }): void {
     this.running = null;
+    this.server.ks.frozenNow = null;
     const out = running.caller.out;
     if ('results' in outcome) {
       luaToReply(out, outcome.results[0]);
       return;
     }
-    out.error(this.errorReply(running, outcome.error));
+    const v = outcome.error.value;
+    out.error(this.errorReply(running, outcome.error), v instanceof LuaTable && countedErrors.has(v));
   }
 
   /** What EVAL replies for an error the script raised: the message, its digest and its line. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { err } from '../errors.js';
 import type { ScriptEngine } from './engine.js';
-import { replyToLua } from './convert.js';
+import { countedErrors, replyToLua } from './convert.js';
 import { openBase } from './lua/lib/base.js';
 import { bitLibrary } from './lua/lib/bit.js';
 import { cjsonLibrary } from './lua/lib/cjson.js';
@@ -16,7 +16,7 @@ import { stringLibrary } from './lua/lib/string.js';
 import { structLibrary } from './lua/lib/struct.js';
 import { tableLibrary } from './lua/lib/table.js';
 import { setStringMetatable } from './lua/runtime.js';
-import { LuaError, LuaFunction, LuaTable, call, numberToString, type LuaGenerator, type LuaValue } from './lua/value.js';
+import { LuaError, LuaFunction, LuaTable, call, formatG, numberToString, type LuaGenerator, type LuaValue } from './lua/value.js';
 import { REDIS_VERSION } from '../version.js';
 
 const LOG_LEVELS = ['LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING'] as const;
@@ -162,6 +162,7 @@ function redisCall(engine: ScriptEngine, args: LuaValue[], raise: boolean): LuaV
   running.line = engine.currentLine();
   const fail = (msg: string): LuaValue => {
     const t = errTable(msg);
+    countedErrors.add(t);
     if (raise) throw new LuaError(t);
     return t;
   };
@@ -170,7 +171,7 @@ function redisCall(engine: ScriptEngine, args: LuaValue[], raise: boolean): LuaV
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (typeof a === 'string') argv[i] = a;
-    else if (typeof a === 'number') argv[i] = numberToString(a);
+    else if (typeof a === 'number') argv[i] = formatG(a, 17);
     else return fail(err.scriptBadArguments());
   }
   const reply = engine.dispatch(running, argv);

@@ -16,11 +16,16 @@ const PROTECTED_GATES: Record<string, { name: string; config: string } | undefin
   module: { name: 'MODULE', config: 'enable-module-command' },
 };
 
+/** Commands that run a script, whose declared flags decide its gates. */
+const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro']);
+
 /** Commands that run (not queue) inside MULTI. */
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 export class Dispatcher {
   private crossProtocolAttempts = 0;
+  /** DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call noscript commands (Redis's test hook). */
+  denyScriptsDisabled = false;
   private crossProtocolLoggedAt = -Infinity;
   constructor(private readonly server: Server) {}
 
@@ -145,6 +150,13 @@ export class Dispatcher {
         mayReplicate ||= q.cmd.mayReplicate;
       }
     }
+    // A script that declared its flags (#!lua flags=...) is gated by them, as Redis does: it
+    // writes unless no-writes, and is refused above maxmemory unless allow-oom or no-writes.
+    const declared = cmd.parent === null && SCRIPT_RUNNERS.has(name) ? server.scripts.declaredFlags(name, argv) : null;
+    if (declared !== null) {
+      isWrite = !declared.noWrites;
+      denyOom = !declared.allowOom && !declared.noWrites;
+    }
     // 7. out of memory: above maxmemory, keys are evicted as the policy allows; if memory stays
     // above, commands that may use more are refused (and, inside MULTI, everything but
     // EXEC/DISCARD/QUIT/RESET, as queueing uses memory too).
@@ -240,12 +252,23 @@ export class Dispatcher {
     const server = this.server;
     const sc = script.client;
     const table = server.table;
+    // A refusal counts as Redis counts it: INFO errorstats, and the command's rejected_calls.
+    const refuse = (cmd: Command | undefined, error: string): { error: string } => {
+      if (cmd !== undefined) cmd.stats.rejected++;
+      const sp = error.indexOf(' ');
+      server.stats.countError(sp < 0 ? error : error.slice(0, sp));
+      return { error };
+    };
     let cmd = table.lookup(argv[0]!);
     if (cmd !== undefined && cmd.subcommands !== null && argv.length > 1) cmd = cmd.subcommands.get(argv[1]!.toLowerCase());
-    if (cmd === undefined) return { error: err.scriptUnknownCommand() };
+    if (cmd === undefined) {
+      const missing = table.missingMeta(argv[0]!, argv[1]);
+      return refuse(undefined, missing?.flags.includes('noscript') === true && !this.denyScriptsDisabled ? err.scriptForbidden() : err.scriptUnknownCommand());
+    }
     const arity = cmd.meta.arity;
-    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return { error: err.scriptWrongArity() };
-    if (cmd.noScript) return { error: err.scriptForbidden() };
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return refuse(cmd, err.scriptWrongArity());
+    // DEBUG SET-DISABLE-DENY-SCRIPTS 1 lifts this one rule (Redis's test hook).
+    if (cmd.noScript && !this.denyScriptsDisabled) return refuse(cmd, err.scriptForbidden());
     // SECURITY: the caller's ACL user runs the script's commands; denials are logged with context "lua".
     if (!sc.user.unrestricted) {
       const denied = sc.user.check(cmd.acl, argv);
@@ -261,17 +284,17 @@ export class Dispatcher {
           },
           server.config.num('acllog-max-len'),
         );
-        return { error: err.scriptNoPerm(denied.denial) };
+        return refuse(cmd, err.scriptNoPerm(denied.denial));
       }
     }
     if (cmd.isWrite) {
-      if (script.readOnly) return { error: err.scriptReadOnly() };
-      if (server.snapshots.writesDenied()) return { error: err.misconfRdb() };
-      if (server.aof.on && server.aof.lastWriteStatus === 'err') return { error: err.misconfAof(server.aof.lastWriteError) };
+      if (script.readOnly) return refuse(cmd, err.scriptReadOnly());
+      if (server.snapshots.writesDenied()) return refuse(cmd, err.misconfRdb());
+      if (server.aof.on && server.aof.lastWriteStatus === 'err') return refuse(cmd, err.misconfAof(server.aof.lastWriteError));
     }
     // OOM: a command that may use more memory is refused above maxmemory unless the script
     // declared allow-oom (a script without a shebang is checked at each such command).
-    if (cmd.isDenyOom && !script.flags.allowOom && server.memory.maxmemory > 0 && !server.memory.makeRoom()) return { error: err.oom() };
+    if (cmd.isDenyOom && !script.flags.allowOom && server.memory.maxmemory > 0 && !server.memory.makeRoom()) return refuse(cmd, err.oom());
     if (cmd.isWrite) script.wrote = true;
     const out = sc.out;
     out.len = 0;

@@ -151,7 +151,7 @@ export class Db {
   isExpired(key: string): boolean {
     if (this.expires.size === 0 || this.ks.loading) return false;
     const at = this.expires.get(key);
-    return at !== undefined && at < this.ks.clock.now();
+    return at !== undefined && at < this.ks.expiryNow();
   }
 
   get size(): number {
@@ -169,7 +169,7 @@ export class Db {
    */
   expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key);
-    if (at === undefined || at >= this.ks.clock.now() || this.ks.loading) return false;
+    if (at === undefined || at >= this.ks.expiryNow() || this.ks.loading) return false;
     if (this.ks.expiryHeld()) return true;
     this.removeExpired(key);
     return true;
@@ -469,6 +469,17 @@ export class Keyspace {
    * so the command deletes the key instead of setting the time (Redis's checkAlreadyExpired).
    * Never while loading: a replayed file keeps the key for the commands that follow.
    */
+  /**
+   * While a script runs, keys expire as of the moment it started (Redis 7.0 freezes the time a
+   * script sees): a key does not vanish between two of its commands. Null otherwise.
+   */
+  frozenNow: number | null = null;
+
+  /** The time key expiry is judged by: the script's start while one runs, else the clock. */
+  expiryNow(): number {
+    return this.frozenNow ?? this.clock.now();
+  }
+
   alreadyExpired(at: number): boolean {
     return !this.loading && at <= this.clock.now();
   }

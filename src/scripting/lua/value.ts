@@ -166,21 +166,19 @@ export function numberToString(n: number): string {
 export function formatG(n: number, precision: number): string {
   if (Number.isNaN(n)) return '-nan';
   if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  const sign = n < 0 || Object.is(n, -0) ? '-' : '';
   const p = precision === 0 ? 1 : precision;
-  const exp = toExponentialEven(n, p - 1); // "d.ddde+X", rounded to p significant digits
+  const exp = toExponentialEven(Math.abs(n), p - 1); // "d.ddde+X", rounded to p significant digits
   const e = Number(exp.slice(exp.indexOf('e') + 1));
   if (e < -4 || e >= p) {
     let mant = exp.slice(0, exp.indexOf('e'));
     if (mant.includes('.')) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
-    const sign = e < 0 ? '-' : '+';
-    const digits = String(Math.abs(e)).padStart(2, '0');
-    return `${mant}e${sign}${digits}`;
+    return `${sign}${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
   }
   // Fixed notation from the same correctly rounded digits: the point goes after digit e + 1.
-  const digits = exp.slice(exp[0] === '-' ? 1 : 0, exp.indexOf('e')).replace('.', '');
-  let fixed = e >= 0 ? `${digits.slice(0, e + 1)}.${digits.slice(e + 1)}` : `0.${'0'.repeat(-e - 1)}${digits}`;
-  fixed = fixed.replace(/0+$/, '').replace(/\.$/, '');
-  return n < 0 ? `-${fixed}` : fixed;
+  const digits = exp.slice(0, exp.indexOf('e')).replace('.', '');
+  const fixed = e >= 0 ? `${digits.slice(0, e + 1)}.${digits.slice(e + 1)}` : `0.${'0'.repeat(-e - 1)}${digits}`;
+  return sign + fixed.replace(/0+$/, '').replace(/\.$/, '');
 }
 
 /**
