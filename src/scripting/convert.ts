@@ -154,7 +154,7 @@ export function replyToLua(buf: Buffer, resp3: boolean): LuaValue {
  * (RESP3); a table with `err` is an error, with `ok` a status, RESP3's `map`, `set`, `double`,
  * `big_number` and `verbatim_string` their types; any other table an array up to its first nil.
  */
-export function luaToReply(out: ReplyWriter, v: LuaValue, depth = 0): void {
+export function luaToReply(out: ReplyWriter, v: LuaValue, luaResp: 2 | 3 = 2, depth = 0): void {
   switch (typeof v) {
     case 'undefined':
       out.nullBulk();
@@ -166,7 +166,9 @@ export function luaToReply(out: ReplyWriter, v: LuaValue, depth = 0): void {
       out.bulk(v);
       return;
     case 'boolean':
-      if (out.resp === 3) out.bool(v);
+      // The script's protocol decides (redis.setresp): RESP2 Lua has true as 1 and false as null;
+      // RESP3 Lua has booleans (1 / 0 to a RESP2 caller).
+      if (luaResp === 3) out.bool(v);
       else if (v) out.int(1);
       else out.nullBulk();
       return;
@@ -207,8 +209,8 @@ export function luaToReply(out: ReplyWriter, v: LuaValue, depth = 0): void {
     const entries = pairsOf(map);
     out.map(entries.length);
     for (const [k, val] of entries) {
-      luaToReply(out, k, depth + 1);
-      luaToReply(out, val, depth + 1);
+      luaToReply(out, k, luaResp, depth + 1);
+      luaToReply(out, val, luaResp, depth + 1);
     }
     return;
   }
@@ -216,7 +218,7 @@ export function luaToReply(out: ReplyWriter, v: LuaValue, depth = 0): void {
   if (set instanceof LuaTable) {
     const entries = pairsOf(set);
     out.set(entries.length);
-    for (const [k] of entries) luaToReply(out, k, depth + 1);
+    for (const [k] of entries) luaToReply(out, k, luaResp, depth + 1);
     return;
   }
   const verb = v.get('verbatim_string');
@@ -231,7 +233,7 @@ export function luaToReply(out: ReplyWriter, v: LuaValue, depth = 0): void {
   let n = 0;
   while (v.get(n + 1) !== undefined) n++;
   out.array(n);
-  for (let i = 1; i <= n; i++) luaToReply(out, v.get(i), depth + 1);
+  for (let i = 1; i <= n; i++) luaToReply(out, v.get(i), luaResp, depth + 1);
 }
 
 /** How deep a returned table may nest (Redis: its Lua stack limit). */

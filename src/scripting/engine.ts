@@ -216,7 +216,7 @@ export class ScriptEngine {
     this.server.ks.frozenNow = null;
     const out = running.caller.out;
     if ('results' in outcome) {
-      luaToReply(out, outcome.results[0]);
+      luaToReply(out, outcome.results[0], running.resp);
       return;
     }
     const v = outcome.error.value;
