@@ -46,6 +46,7 @@ export const err = {
   luaStackLimit: () => 'ERR reached lua stack limit',
   resp2NotSupported: () => 'ERR RESP2 is not supported by this command',
   debugProtocolType: () => 'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
+  scriptMaxMemory: (limit: number) => `ERR Script used more than script-max-memory (${limit} bytes) and was stopped`,
   scriptFlushOption: () => 'ERR SCRIPT FLUSH only support SYNC|ASYNC option',
   notBusy: () => 'NOTBUSY No scripts in execution right now.',
   unkillable: () =>

@@ -234,3 +234,35 @@ describe('SHUTDOWN NOSAVE during a runaway script (real process)', () => {
     }
   });
 });
+
+describe('script-max-memory (beyond Redis)', () => {
+  let t: TestServer;
+  let c: RawConn;
+  before(async () => {
+    t = await startServer({ 'script-max-memory': '32mb' });
+    c = await RawConn.connect(t.port);
+  });
+  after(async () => {
+    c?.close();
+    await t?.close();
+  });
+
+  it('a script filling a table is stopped past the cap; the server and its data stay', async () => {
+    assert.equal(await c.call('SET', 'keep', 'me'), '+OK\r\n');
+    const reply = await c.call('EVAL', "local t = {} while true do t[#t + 1] = string.rep('x', 1000) .. #t end", '0');
+    assert.match(reply, /^-ERR Script used more than script-max-memory \(33554432 bytes\) and was stopped script: [0-9a-f]{40}, on @user_script:1\.\r\n$/);
+    assert.equal(await c.call('GET', 'keep'), '$2\r\nme\r\n');
+    assert.equal(await c.call('EVAL', 'return 1', '0'), ':1\r\n');
+  });
+
+  it('pcall cannot catch the cap', async () => {
+    const reply = await c.call('EVAL', "local ok = pcall(function() local t = {} while true do t[#t + 1] = string.rep('y', 1000) .. #t end end) return 'caught'", '0');
+    assert.match(reply, /^-ERR Script used more than script-max-memory/);
+  });
+
+  it('one string longer than the cap, or than the host can hold, is "not enough memory"', async () => {
+    assert.match(await c.call('EVAL', "return string.rep('x', 64 * 1024 * 1024)", '0'), /^-ERR user_script:1: not enough memory script: /);
+    assert.match(await c.call('EVAL', "local s = 'x' while true do s = s .. s end", '0'), /^-ERR user_script:1: not enough memory script: |^-ERR Script used more than script-max-memory/);
+    assert.equal(await c.call('PING'), '+PONG\r\n');
+  });
+});

@@ -186,6 +186,7 @@ const TABLE: ConfigDef[] = [
   m('maxmemory', '0', 0n, ULLMAX, true),
   m('maxmemory-clients', '0', 0n, LLMAX, true, { percent: true }),
   m('proto-max-bulk-len', '536870912', 1048576n, LLMAX, true),
+  m('script-max-memory', '536870912', 0n, LLMAX, true, { own: true }),
   m('repl-backlog-size', '1048576', 1n, LLMAX, true),
   m('stream-node-max-bytes', '4096', 0n, LLMAX, true),
   m('zset-max-listpack-value', '64', 0n, LLMAX, true, { aliases: ['zset-max-ziplist-value'] }),

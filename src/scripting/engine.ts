@@ -7,6 +7,7 @@
 // event loop, again and again until it ends: in between, other clients are answered BUSY
 // (the dispatcher) and SCRIPT KILL / SHUTDOWN NOSAVE are served.
 import { createHash } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import { err } from '../errors.js';
 import { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
@@ -14,7 +15,7 @@ import { countedErrors, luaToReply } from './convert.js';
 import { buildGlobals } from './globals.js';
 import { compile } from './lua/compile.js';
 import { parse } from './lua/parser.js';
-import { LuaRun, lines, state } from './lua/runtime.js';
+import { LuaRun, limits, lines, state } from './lua/runtime.js';
 import { LuaError, LuaTable, type LuaFunction, type LuaValue } from './lua/value.js';
 
 /** Shebang flags (`#!lua flags=...`); a script without a shebang has `declared` false. */
@@ -143,6 +144,11 @@ export class ScriptEngine {
     client.dbIndex = caller.dbIndex;
     client.out.resp = 2;
     const threshold = this.server.config.num('busy-reply-threshold');
+    // script-max-memory (Redoubt's own): the heap may grow this much while the script runs,
+    // checked at every budget quantum, and no single string may be longer.
+    const cap = this.server.config.num('script-max-memory');
+    const heapAtStart = cap > 0 ? getHeapStatistics().used_heap_size : 0;
+    limits.memory = cap > 0 ? cap : Infinity;
     const running: RunningScript = {
       caller,
       client,
@@ -159,6 +165,10 @@ export class ScriptEngine {
         quantum: 10_000,
         killMessage: err.scriptKilled().slice(4),
         onBudget: () => {
+          if (cap > 0 && getHeapStatistics().used_heap_size - heapAtStart > cap) {
+            running.run.killMessage = err.scriptMaxMemory(cap).slice(4);
+            return 'kill';
+          }
           if (running.busy) return 'suspend';
           if (threshold <= 0 || this.server.clock.now() - running.startedAt < threshold) return 'continue';
           running.busy = true;

@@ -32,6 +32,9 @@ export const MAX_DEPTH = 16000;
  */
 export const state = { d: 0, n: 1 << 30 };
 
+/** The running script's memory cap (script-max-memory): no single string may be longer. */
+export const limits = { memory: Infinity };
+
 /** lines[d]: the line the frame at depth d is executing a call on (0: a host frame, no position). */
 export const lines = new Int32Array(MAX_DEPTH + 8);
 /** srcs[d]: the chunk name of the Lua function at depth d. */
@@ -104,6 +107,10 @@ export function toLuaError(e: unknown): LuaError {
     // A native called straight from a host frame (pcall(string.rep)) has no name in 5.1's message.
     return locatedError(pos === '' ? e.value.replace(/^(bad argument #\d+ to )'[^']*'/, "$1'?'") : pos + e.value);
   }
+  if (e instanceof RangeError && /string length/i.test(e.message)) {
+    // A string past what the host can hold: Lua's allocation failure.
+    return locatedError(where(state.d) + 'not enough memory');
+  }
   if (e instanceof RangeError && /call stack/i.test(e.message)) {
     let d = Math.min(state.d, lines.length - 1);
     while (d > 0 && lines[d]! <= 0) d--;
@@ -143,7 +150,7 @@ export function* tick(line = 0): Generator<undefined, void, unknown> {
   }
   if (action === 'kill') {
     run.killed = true;
-    throw new LuaError(run.opts.killMessage ?? 'Script killed by user with SCRIPT KILL...', true);
+    throw new LuaError(run.killMessage, true);
   }
   state.n = run.quantum;
 }
@@ -169,6 +176,8 @@ export class LuaRun {
   finished = false;
   /** The line the innermost Lua frame was on when the script raised its error (0: unknown). */
   errorLine = 0;
+  /** What a kill raises (SCRIPT KILL, or the driver's reason: the memory cap). */
+  killMessage: string;
   private readonly gen: LuaGenerator;
   private depth = 0;
   private boundaries = 0;
@@ -181,6 +190,7 @@ export class LuaRun {
     readonly opts: RunOptions = {},
   ) {
     this.quantum = opts.quantum ?? 100_000;
+    this.killMessage = opts.killMessage ?? 'Script killed by user with SCRIPT KILL...';
     this.gen = call(fn, args);
   }
 

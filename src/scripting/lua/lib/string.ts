@@ -3,6 +3,7 @@
 // reference manual (C locale classes), with a matcher that keeps its backtracking on a heap stack
 // so no pattern can exhaust the JavaScript stack. Also the argument helpers that the table and math
 // libraries share (luaL_check* as 5.1 words their errors).
+import { limits } from '../runtime.js';
 import { LuaError, LuaFunction, LuaTable, call, luaType, numberToString, type LuaGenerator, type LuaResults, type LuaValue, type LuaYield } from '../value.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -912,7 +913,7 @@ export function stringLibrary(): LuaTable {
     const s = checkString(args, 0, 'rep');
     const n = checkInt(args, 1, 'rep');
     if (n <= 0 || s.length === 0) return [''];
-    if (s.length * n > MAX_STRING) throw notEnoughMemory();
+    if (s.length * n > Math.min(MAX_STRING, limits.memory)) throw notEnoughMemory();
     return [s.repeat(n)];
   });
 
