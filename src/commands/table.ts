@@ -12,7 +12,7 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
     acl: catalog.lookup(meta.name)!,
     isWrite: flags.includes('write'),
     isDenyOom: flags.includes('denyoom'),
-    mayReplicate: flags.includes('write') || flags.includes('may_replicate'),
+    mayReplicate: flags.includes('write') || flags.includes('may_replicate') || MAY_REPLICATE.has(meta.name),
     noAuth: flags.includes('no_auth'),
     noMulti: flags.includes('no_multi'),
     noScript: flags.includes('noscript'),
@@ -29,6 +29,12 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
     stats: { calls: 0, usec: 0, rejected: 0, failed: 0 },
   };
 }
+
+/**
+ * Commands Redis 7.0.15 defines as may-replicate (its command definitions), a flag COMMAND INFO
+ * does not show: paused by CLIENT PAUSE WRITE, refused in read-only scripts.
+ */
+const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'pfcount', 'publish', 'spublish']);
 
 const noHandler: Handler = () => {
   throw new Error('container command called without a subcommand');

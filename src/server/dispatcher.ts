@@ -287,8 +287,10 @@ export class Dispatcher {
         return refuse(cmd, err.scriptNoPerm(denied.denial));
       }
     }
+    // A read-only script may not write, nor run what may replicate (PUBLISH): Redis's rule, which
+    // keeps read-only scripts runnable during CLIENT PAUSE WRITE.
+    if (script.readOnly && cmd.mayReplicate) return refuse(cmd, err.scriptReadOnly());
     if (cmd.isWrite) {
-      if (script.readOnly) return refuse(cmd, err.scriptReadOnly());
       if (server.snapshots.writesDenied()) return refuse(cmd, err.misconfRdb());
       if (server.aof.on && server.aof.lastWriteStatus === 'err') return refuse(cmd, err.misconfAof(server.aof.lastWriteError));
     }

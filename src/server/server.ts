@@ -524,6 +524,11 @@ export class Server implements ListenerHost {
     if (feed) this.feedMonitors(client, shown);
   }
 
+  /** MONITOR sees a script's EVAL before the commands it runs (EVAL itself skips the feed after it). */
+  feedMonitorsNow(client: Client, argv: string[]): void {
+    if (this.monitors.size > 0) this.feedMonitors(client, argv);
+  }
+
   private feedMonitors(client: Client, argv: string[]): void {
     const now = this.clock.now();
     const ts = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')}`;
