@@ -9,6 +9,7 @@
 // (bench/abuse.ts). Prints Markdown tables.
 //
 //   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,tls,memory,bgsave,bigkeys,abuse]
+import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -29,6 +30,10 @@ interface TestSpec {
   setup?: string[][];
 }
 const ZRANGE_MEMBERS = Array.from({ length: 100 }, (_, i) => [String(i), `member:${String(i).padStart(3, '0')}`]).flat();
+/** The EVALSHA test's script and its digest (SCRIPT LOAD replies it). */
+const RATE_SCRIPT = "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], 60) return n";
+const RATE_SHA = createHash('sha1').update(RATE_SCRIPT).digest('hex');
+
 const SPECS = {
   SET: { args: ['-t', 'set'], csv: 'SET', probes: [['SET', '__bench_probe', 'x']] },
   GET: { args: ['-t', 'get'], csv: 'GET', probes: [['GET', '__bench_probe']] },
@@ -51,6 +56,13 @@ const SPECS = {
     csv: 'LRANGE',
     probes: [['LRANGE', 'bench:list', '0', '0']],
     setup: [['DEL', 'bench:list'], ['RPUSH', 'bench:list', ...Array.from({ length: 100 }, () => 'xxx')]],
+  },
+  // A small script as rate limiters and counters use them: INCR then EXPIRE, called by digest.
+  EVALSHA: {
+    args: ['EVALSHA', RATE_SHA, '1', 'bench:rate:__rand_int__'],
+    csv: 'EVALSHA',
+    probes: [['EVALSHA', RATE_SHA, '1', '__bench_probe_rate']],
+    setup: [['SCRIPT', 'LOAD', RATE_SCRIPT]],
   },
 } satisfies Record<string, TestSpec>;
 type TestName = keyof typeof SPECS;

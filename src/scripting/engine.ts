@@ -147,7 +147,8 @@ export class ScriptEngine {
     // script-max-memory (Redoubt's own): the heap may grow this much while the script runs,
     // checked at every budget quantum, and no single string may be longer.
     const cap = this.server.config.num('script-max-memory');
-    const heapAtStart = cap > 0 ? getHeapStatistics().used_heap_size : 0;
+    // The baseline is taken at the first budget check: a short script never pays for it.
+    let heapAtStart = -1;
     limits.memory = cap > 0 ? cap : Infinity;
     const running: RunningScript = {
       caller,
@@ -165,7 +166,8 @@ export class ScriptEngine {
         quantum: 10_000,
         killMessage: err.scriptKilled().slice(4),
         onBudget: () => {
-          if (cap > 0 && getHeapStatistics().used_heap_size - heapAtStart > cap) {
+          if (cap > 0 && heapAtStart < 0) heapAtStart = getHeapStatistics().used_heap_size;
+          else if (cap > 0 && getHeapStatistics().used_heap_size - heapAtStart > cap) {
             running.run.killMessage = err.scriptMaxMemory(cap).slice(4);
             return 'kill';
           }

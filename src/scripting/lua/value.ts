@@ -168,6 +168,8 @@ export function formatG(n: number, precision: number): string {
   if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
   const sign = n < 0 || Object.is(n, -0) ? '-' : '';
   const p = precision === 0 ? 1 : precision;
+  // An integer with at most p digits prints as itself (the common case: redis.call('EXPIRE', k, 60)).
+  if (Number.isInteger(n) && Math.abs(n) < 10 ** p && Math.abs(n) < 1e21) return sign + String(Math.abs(n));
   const exp = toExponentialEven(Math.abs(n), p - 1); // "d.ddde+X", rounded to p significant digits
   const e = Number(exp.slice(exp.indexOf('e') + 1));
   if (e < -4 || e >= p) {
