@@ -1,6 +1,7 @@
 // Lua 5.1 tokens. The lexer scans one character code at a time (no regex per character); names,
 // numbers and strings without escapes are single slices of the source. Errors are worded as Lua
 // 5.1 words them ("user_script:1: malformed number near '1e'"), checked against redis-server.
+import { str2number } from './number.js';
 import { LuaError } from './value.js';
 
 // Token codes: a single-character token is its character code (0..255); the rest follow.
@@ -72,18 +73,6 @@ function cls(c: number): number {
 const NL = 10;
 const CR = 13;
 const EOZ = -1;
-
-/**
- * A numeral's text as Lua 5.1's conversion (C strtod, then strtoul for hex) accepts it: decimal
- * with optional fraction and exponent, or hex with an optional binary exponent; null when malformed.
- */
-function toNumber(s: string): number | null {
-  if (/^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(s)) return Number(s);
-  const m = /^0[xX]([0-9a-fA-F]+)(?:[pP](\d+))?$/.exec(s);
-  if (!m) return null;
-  const v = parseInt(m[1]!, 16);
-  return m[2] === undefined ? v : v * Math.pow(2, Number(m[2]));
-}
 
 /** A token's data, current or looked-ahead. */
 interface Tok {
@@ -340,8 +329,9 @@ export class Lexer {
     while (e < this.len && cls(src.charCodeAt(e)) & (C_ALPHA | C_DIGIT)) e++;
     this.pos = e;
     const text = src.slice(start, e);
-    const v = toNumber(text);
-    if (v === null) throw this.errorNear('malformed number', text);
+    // Lua 5.1 converts a numeral as it converts a string (luaO_str2d).
+    const v = str2number(text);
+    if (v === undefined) throw this.errorNear('malformed number', text);
     tk.t = T_NUMBER;
     tk.n = v;
     tk.start = start;

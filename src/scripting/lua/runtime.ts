@@ -18,6 +18,7 @@ import {
   type LuaResults,
   type LuaValue,
 } from './value.js';
+import { str2number } from './number.js';
 
 /** The shared empty result list (frozen: callers must not mutate results). */
 export const EMPTY: LuaResults = Object.freeze([]) as unknown as LuaResults;
@@ -256,35 +257,6 @@ export function runScript(fn: LuaValue, args: LuaValue[], opts: RunOptions = {})
 }
 
 // ---- numbers and strings ----
-
-const WS = '[ \\t\\n\\v\\f\\r]*';
-const DEC_RE = new RegExp(`^${WS}([+-]?(?:\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+(?:[eE][+-]?\\d+)?))${WS}$`);
-const HEX_RE = new RegExp(`^${WS}([+-]?)0[xX]([0-9a-fA-F]*)(?:\\.([0-9a-fA-F]*))?(?:[pP]([+-]?\\d+))?${WS}$`);
-const SPECIAL_RE = new RegExp(`^${WS}([+-]?)(inf|infinity|nan(?:\\([0-9a-zA-Z_]*\\))?)${WS}$`, 'i');
-
-/** A string as a number by Lua 5.1's rules (C strtod, hex included), or undefined. */
-export function str2number(s: string): number | undefined {
-  const nul = s.indexOf('\0');
-  if (nul >= 0) s = s.slice(0, nul);
-  let m = DEC_RE.exec(s);
-  if (m !== null) return Number(m[1]!);
-  m = HEX_RE.exec(s);
-  if (m !== null) {
-    const int = m[2]!;
-    const frac = m[3] ?? '';
-    if (int === '' && frac === '') return undefined;
-    let v = int === '' ? 0 : parseInt(int, 16);
-    for (let i = 0; i < frac.length; i++) v += parseInt(frac[i]!, 16) / 16 ** (i + 1);
-    if (m[4] !== undefined) v *= 2 ** Number(m[4]);
-    return m[1] === '-' ? -v : v;
-  }
-  m = SPECIAL_RE.exec(s);
-  if (m !== null) {
-    const v = m[2]!.toLowerCase().startsWith('inf') ? Infinity : NaN;
-    return m[1] === '-' ? -v : v;
-  }
-  return undefined;
-}
 
 /** A value as a number for arithmetic (numbers, and strings that convert), or undefined. */
 export function toNumber(v: LuaValue): number | undefined {

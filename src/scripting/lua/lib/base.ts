@@ -5,6 +5,7 @@
 
 import { compile } from '../compile.js';
 import { parse } from '../parser.js';
+import { str2number } from '../number.js';
 import * as R from '../runtime.js';
 import {
   call,
@@ -17,43 +18,9 @@ import {
   type LuaYield,
   type LuaValue,
 } from '../value.js';
+import { argError, checkAny, checkInt, checkString, checkTable, optInt, typeError } from './args.js';
 
 const { EMPTY, state, lines, typeName } = R;
-
-function argError(i: number, fname: string, msg: string): LuaError {
-  return new LuaError(`bad argument #${i + 1} to '${fname}' (${msg})`);
-}
-
-function typeError(args: LuaValue[], i: number, fname: string, expected: string): LuaError {
-  return argError(i, fname, `${expected} expected, got ${i >= args.length ? 'no value' : typeName(args[i])}`);
-}
-
-function checkAny(args: LuaValue[], i: number, fname: string): void {
-  if (i >= args.length) throw argError(i, fname, 'value expected');
-}
-
-function checkTable(args: LuaValue[], i: number, fname: string): LuaTable {
-  const v = args[i];
-  if (!(v instanceof LuaTable)) throw typeError(args, i, fname, 'table');
-  return v;
-}
-
-function checkInt(args: LuaValue[], i: number, fname: string): number {
-  const n = R.toNumber(args[i]);
-  if (n === undefined) throw typeError(args, i, fname, 'number');
-  return Math.trunc(n);
-}
-
-function optInt(args: LuaValue[], i: number, fname: string, def: number): number {
-  return args[i] === undefined ? def : checkInt(args, i, fname);
-}
-
-function checkString(args: LuaValue[], i: number, fname: string): string {
-  const v = args[i];
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return R.rawToString(v);
-  throw typeError(args, i, fname, 'string');
-}
 
 const truthy = (v: LuaValue): boolean => v !== undefined && v !== false;
 
@@ -419,7 +386,7 @@ export function openBase(env: LuaTable): void {
     const v = args[0];
     if (base === 10) {
       checkAny(args, 0, 'tonumber');
-      return [typeof v === 'string' ? R.str2number(v) : typeof v === 'number' ? v : undefined];
+      return [typeof v === 'string' ? str2number(v) : typeof v === 'number' ? v : undefined];
     }
     const s = checkString(args, 0, 'tonumber');
     if (base < 2 || base > 36) throw argError(1, 'tonumber', 'base out of range');

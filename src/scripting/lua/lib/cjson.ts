@@ -12,8 +12,9 @@
 // Redis's C implementation runs out of Lua stack (8000 slots) before it runs out of its depth
 // limit when the limit is raised: a nested array costs one slot, an object two. The same
 // stack budget is applied here, so deep input fails as it does there instead of overflowing.
+import { strtod, toInt } from '../number.js';
 import { formatG, LuaError, LuaFunction, LuaTable, LuaUserdata, luaType, type LuaResults, type LuaValue } from '../value.js';
-import { argError, checkNumber, checkString, strtod, toInt64 } from './bit.js';
+import { argError, checkNumber, checkString } from './args.js';
 
 /** cjson.null: the one light userdata Lua scripts can see (a NULL pointer in Redis). */
 export const cjsonNull = new LuaUserdata('(nil)');
@@ -395,19 +396,14 @@ class Decoder {
 
 // ---- settings ----
 
-/** lua_tointeger then a cast to C int, as the setters read their numbers. */
-function toCInt(n: number): number {
-  return Number(BigInt.asIntN(32, BigInt(toInt64(n))));
-}
-
 function tooMany(args: LuaValue[], max: number, name: string): void {
-  if (args.length > max) throw argError(max + 1, name, 'found too many arguments');
+  if (args.length > max) throw argError(max, name, 'found too many arguments');
 }
 
-function intSetting(args: LuaValue[], i: number, name: string, min: number, max: number, argNo = i + 1): number | undefined {
+function intSetting(args: LuaValue[], i: number, name: string, min: number, max: number, at = i): number | undefined {
   if (args[i] === undefined) return undefined;
-  const v = toCInt(checkNumber(args, i, name));
-  if (v < min || v > max) throw argError(argNo, name, `expected integer between ${min} and ${max}`);
+  const v = toInt(checkNumber(args, i, name)); // lua_tointeger, then a cast to C int
+  if (v < min || v > max) throw argError(at, name, `expected integer between ${min} and ${max}`);
   return v;
 }
 
@@ -419,7 +415,7 @@ function optionSetting(args: LuaValue[], i: number, name: string, allowNull: boo
   if (s === 'on') return true;
   if (s === 'off') return false;
   if (allowNull && s === 'null') return 'null';
-  throw argError(i + 1, name, `invalid option '${s}'`);
+  throw argError(i, name, `invalid option '${s}'`);
 }
 
 export function cjsonLibrary(): LuaTable {
@@ -428,11 +424,11 @@ export function cjsonLibrary(): LuaTable {
   const def = (name: string, fn: (args: LuaValue[]) => LuaResults): void => t.set(name, LuaFunction.native(name, fn));
 
   def('encode', (args) => {
-    if (args.length !== 1) throw argError(1, 'encode', 'expected 1 argument');
+    if (args.length !== 1) throw argError(0, 'encode', 'expected 1 argument');
     return [encode(cfg, args[0])];
   });
   def('decode', (args) => {
-    if (args.length !== 1) throw argError(1, 'decode', 'expected 1 argument');
+    if (args.length !== 1) throw argError(0, 'decode', 'expected 1 argument');
     return [new Decoder(checkString(args, 0, 'decode'), cfg).document()];
   });
   const depthSetter = (name: string, key: 'encodeMaxDepth' | 'decodeMaxDepth'): void =>
@@ -455,8 +451,8 @@ export function cjsonLibrary(): LuaTable {
     tooMany(args, 3, name);
     const convert = optionSetting(args, 0, name, false);
     // Redis reports a bad ratio or safe count as argument #1.
-    const ratio = intSetting(args, 1, name, 0, INT_MAX, 1);
-    const safe = intSetting(args, 2, name, 0, INT_MAX, 1);
+    const ratio = intSetting(args, 1, name, 0, INT_MAX, 0);
+    const safe = intSetting(args, 2, name, 0, INT_MAX, 0);
     if (convert !== undefined) cfg.sparseConvert = convert === true;
     if (ratio !== undefined) cfg.sparseRatio = ratio;
     if (safe !== undefined) cfg.sparseSafe = safe;

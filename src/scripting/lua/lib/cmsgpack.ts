@@ -10,8 +10,9 @@
 // bin and ext formats are "Bad data format in input." as in Redis. Lengths declared in headers
 // are never trusted: a string's bytes must be present, and containers are filled element by
 // element, so a huge declared count fails at the end of the input.
+import { toInt } from '../number.js';
 import { LuaError, LuaFunction, LuaTable, type LuaResults, type LuaValue } from '../value.js';
-import { argError, checkInteger, checkString } from './bit.js';
+import { argError, checkInteger, checkString, optInteger } from './args.js';
 
 const MAX_NESTING = 16;
 /** The Lua stack Redis's C code has (LUAI_MAXCSTACK): each open container costs two slots. */
@@ -123,7 +124,7 @@ function packValue(v: LuaValue, level: number, out: string[]): void {
 }
 
 function pack(args: LuaValue[]): LuaResults {
-  if (args.length === 0) throw argError(0, 'pack', 'MessagePack pack needs input.');
+  if (args.length === 0) throw argError(-1, 'pack', 'MessagePack pack needs input.'); // Redis says #0
   const out: string[] = [];
   for (const a of args) packValue(a, 0, out);
   return [out.join('')];
@@ -264,15 +265,10 @@ class Decoder {
   }
 }
 
-/** A C int as printf's %d shows it. */
-function cInt(n: number): number {
-  return Number(BigInt.asIntN(32, BigInt(n)));
-}
-
 function unpackFull(args: LuaValue[], s: string, limit: number, offset: number): LuaResults {
   const len = s.length;
-  if (offset < 0 || limit < 0) throw new LuaError(`Invalid request to unpack with offset of ${cInt(offset)} and limit of ${cInt(len)}.`);
-  if (offset > len) throw new LuaError(`Start offset ${cInt(offset)} greater than input length ${cInt(len)}.`);
+  if (offset < 0 || limit < 0) throw new LuaError(`Invalid request to unpack with offset of ${toInt(offset)} and limit of ${toInt(len)}.`);
+  if (offset > len) throw new LuaError(`Start offset ${toInt(offset)} greater than input length ${toInt(len)}.`);
   const all = limit === 0 && offset === 0;
   const out: LuaValue[] = [];
   const d = new Decoder(s, offset, 0);
@@ -296,7 +292,7 @@ export function cmsgpackLibrary(): LuaTable {
     'unpack_one',
     LuaFunction.native('unpack_one', (args) => {
       const s = checkString(args, 0, 'unpack_one');
-      return unpackFull(args, s, 1, checkInteger(args, 1, 'unpack_one', 0));
+      return unpackFull(args, s, 1, optInteger(args, 1, 'unpack_one', 0));
     }),
   );
   t.set(
@@ -304,7 +300,7 @@ export function cmsgpackLibrary(): LuaTable {
     LuaFunction.native('unpack_limit', (args) => {
       const s = checkString(args, 0, 'unpack_limit');
       const limit = checkInteger(args, 1, 'unpack_limit');
-      return unpackFull(args, s, limit, checkInteger(args, 2, 'unpack_limit', 0));
+      return unpackFull(args, s, limit, optInteger(args, 2, 'unpack_limit', 0));
     }),
   );
   t.set('_NAME', 'cmsgpack');

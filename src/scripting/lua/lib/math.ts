@@ -4,7 +4,7 @@
 // lrand48's initial state, randomseed(n) sets it, and it is NOT reset between scripts (observed:
 // the same EVAL twice gives different numbers, continuing one sequence).
 import { LuaError, LuaFunction, LuaTable, type LuaResults, type LuaValue } from '../value.js';
-import { argError, checkInt, checkNumber } from './string.js';
+import { argError, checkInt, checkNumber } from './args.js';
 
 const A = 0x5deece66dn;
 const C = 0xbn;

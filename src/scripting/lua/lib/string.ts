@@ -1,115 +1,11 @@
 // Lua 5.1's string library as Redis 7.0.15 runs it: byte, char, dump, find, format, gfind,
 // gmatch, gsub, len, lower, match, rep, reverse, sub, upper; Lua patterns written from the
 // reference manual (C locale classes), with a matcher that keeps its backtracking on a heap stack
-// so no pattern can exhaust the JavaScript stack. Also the argument helpers that the table and math
-// libraries share (luaL_check* as 5.1 words their errors).
+// so no pattern can exhaust the JavaScript stack.
+import { toInteger, toInt } from '../number.js';
 import { limits } from '../runtime.js';
 import { LuaError, LuaFunction, LuaTable, call, luaType, numberToString, type LuaGenerator, type LuaResults, type LuaValue, type LuaYield } from '../value.js';
-
-// ---------------------------------------------------------------------------------------------
-// Arguments (args[i] is argument #i+1; an index past args.length is "no value", as in 5.1)
-
-export function argError(i: number, fname: string, msg: string): LuaError {
-  return new LuaError(`bad argument #${i + 1} to '${fname}' (${msg})`);
-}
-
-export function typeError(args: LuaValue[], i: number, fname: string, expected: string): LuaError {
-  const got = i >= args.length ? 'no value' : luaType(args[i]);
-  return argError(i, fname, `${expected} expected, got ${got}`);
-}
-
-const SPACE = /^[ \t\n\v\f\r]*$/;
-const DECIMAL = /^[ \t\n\v\f\r]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[ \t\n\v\f\r]*$/;
-const HEX = /^[ \t\n\v\f\r]*([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?[ \t\n\v\f\r]*$/;
-const INF_NAN = /^[ \t\n\v\f\r]*([+-]?)(inf|infinity|nan(?:\([0-9a-zA-Z_]*\))?)[ \t\n\v\f\r]*$/i;
-
-/**
- * A string as Lua 5.1 reads it as a number (C's strtod in the C locale, then only trailing white
- * space): "10", " 0x1A ", "1e3", ".5", "inf", "nan"; undefined when it is not one. C sees the
- * string up to its first NUL byte.
- */
-export function strToNumber(str: string): number | undefined {
-  const nul = str.indexOf('\0');
-  if (nul >= 0) str = str.slice(0, nul);
-  if (SPACE.test(str)) return undefined;
-  let m = DECIMAL.exec(str);
-  if (m !== null) return Number(m[1]);
-  m = HEX.exec(str);
-  if (m !== null) {
-    const int = m[2] ?? '';
-    const frac = m[3] ?? '';
-    if (int === '' && frac === '') return undefined;
-    let v = 0;
-    for (const c of int + frac) v = v * 16 + parseInt(c, 16);
-    v *= Math.pow(2, Number(m[4] ?? '0') - 4 * frac.length);
-    return m[1] === '-' ? -v : v;
-  }
-  m = INF_NAN.exec(str);
-  if (m !== null) return m[2]!.toLowerCase().startsWith('inf') ? (m[1] === '-' ? -Infinity : Infinity) : NaN;
-  return undefined;
-}
-
-/** C's (ptrdiff_t) cast of a double on x86-64: truncation; NaN and out of range give -2^63. */
-export function toInteger(d: number): number {
-  if (Number.isNaN(d) || d >= 9223372036854775808 || d < -9223372036854775808) return -9223372036854775808;
-  return Math.trunc(d);
-}
-
-/** luaL_checkint: the ptrdiff_t value cast again to a 32-bit int (its low 32 bits). */
-export function toInt(d: number): number {
-  const n = toInteger(d);
-  if (n >= -2147483648 && n <= 2147483647) return n;
-  return Number(BigInt.asIntN(32, BigInt(n)));
-}
-
-export function checkString(args: LuaValue[], i: number, fname: string): string {
-  const v = args[i];
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return numberToString(v);
-  throw typeError(args, i, fname, 'string');
-}
-
-export function optString(args: LuaValue[], i: number, fname: string, def: string): string {
-  return args[i] === undefined ? def : checkString(args, i, fname);
-}
-
-export function checkNumber(args: LuaValue[], i: number, fname: string): number {
-  const v = args[i];
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') {
-    const n = strToNumber(v);
-    if (n !== undefined) return n;
-  }
-  throw typeError(args, i, fname, 'number');
-}
-
-export function optNumber(args: LuaValue[], i: number, fname: string, def: number): number {
-  return args[i] === undefined ? def : checkNumber(args, i, fname);
-}
-
-/** luaL_checkinteger (ptrdiff_t). */
-export function checkInteger(args: LuaValue[], i: number, fname: string): number {
-  return toInteger(checkNumber(args, i, fname));
-}
-
-export function optInteger(args: LuaValue[], i: number, fname: string, def: number): number {
-  return args[i] === undefined ? def : checkInteger(args, i, fname);
-}
-
-/** luaL_checkint (int). */
-export function checkInt(args: LuaValue[], i: number, fname: string): number {
-  return toInt(checkNumber(args, i, fname));
-}
-
-export function optInt(args: LuaValue[], i: number, fname: string, def: number): number {
-  return args[i] === undefined ? def : checkInt(args, i, fname);
-}
-
-export function checkTable(args: LuaValue[], i: number, fname: string): LuaTable {
-  const v = args[i];
-  if (v instanceof LuaTable) return v;
-  throw typeError(args, i, fname, 'table');
-}
+import { argError, typeError, checkString, checkNumber, checkInteger, optInteger, checkInt } from './args.js';
 
 /** Strings longer than this cannot be built (V8's limit): 5.1 would fail to allocate. */
 const MAX_STRING = 0x1fffffe8;

@@ -7,8 +7,9 @@
 // 'T' size_t; 'i[n]'/'I[n]' an n-byte int (default 4, at most 32); 'f' float; 'd' double;
 // 's' zero-terminated string; 'c[n]' n bytes (default 1; 'c0': the whole string when packing,
 // the previous unpacked number as the size when unpacking). The format ends at a NUL byte.
+import { str2number } from '../number.js';
 import { LuaError, LuaFunction, LuaTable, luaType, numberToString, type LuaResults, type LuaValue } from '../value.js';
-import { argError, checkInteger, checkString, stringToNumber } from './bit.js';
+import { argError, checkString, optInteger } from './args.js';
 
 const MAXINTSIZE = 32;
 const MAXALIGN = 8;
@@ -116,7 +117,7 @@ function toU64(n: number): bigint {
 
 function badOption(fname: string): (opt: string) => never {
   return (opt) => {
-    throw argError(1, fname, `invalid format option '${opt}'`);
+    throw argError(0, fname, `invalid format option '${opt}'`);
   };
 }
 
@@ -125,17 +126,17 @@ function dataNumber(args: LuaValue[], i: number): number {
   const v = args[i];
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {
-    const n = stringToNumber(v);
+    const n = str2number(v);
     if (n !== undefined) return n;
   }
-  throw argError(i + 1, 'pack', `number expected, got ${luaType(v)}`);
+  throw argError(i, 'pack', `number expected, got ${luaType(v)}`);
 }
 
 function dataString(args: LuaValue[], i: number): string {
   const v = args[i];
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return numberToString(v);
-  throw argError(i + 1, 'pack', `string expected, got ${luaType(v)}`);
+  throw argError(i, 'pack', `string expected, got ${luaType(v)}`);
 }
 
 const scratch = new DataView(new ArrayBuffer(8));
@@ -177,7 +178,7 @@ function pack(args: LuaValue[]): LuaResults {
         const s = dataString(args, i);
         const size = item.size === 0 ? s.length : item.size;
         // Redis names the argument after the string.
-        if (s.length < size) throw argError(i + 2, 'pack', 'string too short');
+        if (s.length < size) throw argError(i + 1, 'pack', 'string too short');
         put(s.slice(0, size));
         break;
       }
@@ -210,14 +211,14 @@ function readInt(data: string, p: number, size: number, little: boolean, signed:
 function unpack(args: LuaValue[]): LuaResults {
   const f = new Format(checkString(args, 0, 'unpack'));
   const data = checkString(args, 1, 'unpack');
-  const start = checkInteger(args, 2, 'unpack', 1);
-  if (start === 0) throw argError(3, 'unpack', 'offset must be 1 or greater');
+  const start = optInteger(args, 2, 'unpack', 1);
+  if (start === 0) throw argError(2, 'unpack', 'offset must be 1 or greater');
   // A negative offset is a huge size_t in C: every item is then past the end.
   let p = start < 0 ? Infinity : start - 1;
   const bad = badOption('unpack');
   const res: LuaValue[] = [];
   const need = (size: number): void => {
-    if (!(p + size <= data.length)) throw argError(2, 'unpack', 'data string too short');
+    if (!(p + size <= data.length)) throw argError(1, 'unpack', 'data string too short');
   };
   for (let item = f.next(bad); item !== null; item = f.next(bad)) {
     p += f.padding(p, item);
@@ -242,7 +243,7 @@ function unpack(args: LuaValue[]): LuaResults {
         let size = item.size;
         if (size === 0) {
           const prev = res.length > 0 ? res[res.length - 1] : undefined;
-          const n = typeof prev === 'number' ? prev : typeof prev === 'string' ? stringToNumber(prev) : undefined;
+          const n = typeof prev === 'number' ? prev : typeof prev === 'string' ? str2number(prev) : undefined;
           if (n === undefined) throw new LuaError("format 'c0' needs a previous size");
           res.pop();
           size = n >= 0 ? Math.trunc(n) : Infinity;
@@ -266,7 +267,7 @@ function size(args: LuaValue[]): LuaResults {
   let total = 0;
   for (let item = f.next(() => {}); item !== null; item = f.next(() => {})) {
     if (item.opt === 's' || (item.opt === 'c' && item.size === 0)) {
-      throw argError(1, 'size', `option '${item.opt === 's' ? 's' : 'c0'}' has no fixed size`);
+      throw argError(0, 'size', `option '${item.opt === 's' ? 's' : 'c0'}' has no fixed size`);
     }
     total += f.padding(total, item) + item.size;
   }

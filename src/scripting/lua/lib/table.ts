@@ -2,7 +2,7 @@
 // remove, setn, sort. Element access is raw (no metamethods), as 5.1's rawgeti/rawseti; writes to a
 // table Redis marks read-only fail as Redis's Lua does.
 import { LuaError, LuaFunction, LuaTable, call, luaType, numberToString, type LuaGenerator, type LuaResults, type LuaValue, type LuaYield } from '../value.js';
-import { checkInt, checkTable, optInt, optString, typeError } from './string.js';
+import { checkInt, checkTable, optInt, optString, typeError } from './args.js';
 
 /** Strings longer than this cannot be built (V8's limit). */
 const MAX_STRING = 0x1fffffe8;
