@@ -445,6 +445,23 @@ export function differentialPair(): { readonly a: RawConn; readonly b: RawConn; 
   };
 }
 
+/**
+ * Registers before/after hooks in the current describe that start a reference redis-server with
+ * one raw connection to it (`conn`), and stop both afterwards.
+ */
+export function referenceRedis(): { readonly conn: RawConn; readonly ref: RefServer } {
+  const p: Partial<Pair> = {};
+  before(async () => {
+    p.ref = await startRedis();
+    p.b = await RawConn.connect(p.ref.port);
+  });
+  after(() => closePair(p));
+  return {
+    get conn() { return opened(p, 'b'); },
+    get ref() { return opened(p, 'ref'); },
+  };
+}
+
 /** A command whose two replies are compared after `normalize` (e.g. sortedReply, for an order Redis leaves to its hash table). */
 export interface Normalized {
   cmd: readonly (string | Buffer)[];

@@ -1,12 +1,12 @@
 // The Lua 5.1 parser (src/scripting/lua/parser.ts): tree shapes, precedence, name resolution,
 // error messages and limits as redis-server 7.0.15 words and counts them (pinned here, and
 // compared live with redis-server's SCRIPT LOAD when it is installed), and random input.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from '../src/scripting/lua/parser.js';
 import type { Chunk, Expr, Stat } from '../src/scripting/lua/ast.js';
 import { LuaError } from '../src/scripting/lua/value.js';
-import { RawConn, haveRedis, rng, startRedis, type RefServer } from './helpers.js';
+import { haveRedis, referenceRedis, rng } from './helpers.js';
 
 /** The message parse() throws, or 'OK'. */
 function compile(src: string): string {
@@ -586,21 +586,12 @@ end
 const HAVE_REDIS = haveRedis();
 
 describe('Lua parser vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
-  let ref: RefServer | undefined;
-  let conn: RawConn | undefined;
-  before(async () => {
-    ref = await startRedis();
-    conn = await RawConn.connect(ref.port);
-  });
-  after(async () => {
-    conn?.close();
-    await ref?.close();
-  });
+  const redis = referenceRedis();
 
   const PREFIX = '-ERR Error compiling script (new function): ';
   /** What redis-server says of a source (SCRIPT LOAD compiles without running): 'OK' or the message. */
   async function redisCompile(src: string): Promise<string> {
-    const reply = await conn!.call('SCRIPT', 'LOAD', src);
+    const reply = await redis.conn.call('SCRIPT', 'LOAD', src);
     if (reply.startsWith('$')) return 'OK';
     assert.ok(reply.startsWith(PREFIX), reply);
     return reply.slice(PREFIX.length, -2);

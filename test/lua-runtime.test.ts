@@ -1,7 +1,7 @@
 // The Lua engine's compiler, runtime and base library (src/scripting/lua): semantics and error
 // messages as Lua 5.1 in redis-server 7.0.15 has them (a differential run over snippets asks a live
 // redis-server when there is one), the budget driver (suspend, kill), stack overflow and speed.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from '../src/scripting/lua/compile.js';
 import { parse } from '../src/scripting/lua/parser.js';
@@ -10,7 +10,7 @@ import { stringLibrary } from '../src/scripting/lua/lib/string.js';
 import { openBase } from '../src/scripting/lua/lib/base.js';
 import { LuaError, LuaTable, type LuaResults, type LuaValue } from '../src/scripting/lua/value.js';
 import type { Chunk } from '../src/scripting/lua/ast.js';
-import { haveRedis, parseReply, RawConn, startRedis, type RefServer } from './helpers.js';
+import { haveRedis, parseReply, referenceRedis } from './helpers.js';
 
 function newEnv(): LuaTable {
   const env = new LuaTable();
@@ -48,6 +48,11 @@ const SNIPPETS: string[] = [
   "1 + 2, 10 / 4, 7 % 3, -7 % 3, 7 % -3, 5.5 % 2, 2 ^ 10, -2 ^ 2, 1 / 0, -1 / 0, 0 / 0 ~= 0 / 0",
   "'10' + 1, '0x10' + 0, ' 5 ' * 2, 10 .. 1, 1e15 .. '', 2^53 .. '', 1e100, 0.1 + 0.2",
   "'3' * '4', -'2', 10 - '2.5', '1e2' / 4",
+  // string to number as C's strtod: hex exponents, subnormals, long mantissas, a NUL ends the string
+  "tonumber('0x0p99999'), tonumber('0x3p-1076') > 0, tonumber('0x100p-1080') > 0, 0x0p99999, tonumber('0x1.' .. string.rep('0', 300))",
+  "tonumber('0x1.0000000000000800000000001p0') > 1, tonumber('1\\0x'), '2\\0x' * 2, string.rep('a', '2\\0x')",
+  // luaL_checkint: the double cast to ptrdiff_t, then to int
+  "select(2^32 + 2, 'a', 'b', 'c'), pcall(select, 0/0, 'a'), unpack({1, 2, 3}, 1, 2^32 + 1), tonumber('10', 2^32 + 16)",
   // comparison, equality, logic
   "1 < 2, 'a' < 'b', 'abc' < 'abd', 'Z' < 'a', '' < 'a', 1 == 1.0, '1' == 1, nil == false",
   "1 and 2, nil and 1, false or 'x', nil or false, 1 or error('no'), not nil, not 0",
@@ -293,23 +298,14 @@ describe('Lua runtime: budget driver', () => {
 });
 
 describe('Lua runtime: snippets against redis-server 7.0.15', { skip: !haveRedis() }, () => {
-  let ref: RefServer;
-  let c: RawConn;
-  before(async () => {
-    ref = await startRedis();
-    c = await RawConn.connect(ref.port);
-  });
-  after(async () => {
-    c?.close();
-    await ref?.close();
-  });
+  const redis = referenceRedis();
 
   const norm = (s: string): string => s.replace(/0x[0-9a-f]+/g, '0xADDR');
 
   for (const snippet of SNIPPETS) {
     it(snippet, async () => {
       const script = `${SER}return S(${snippet})`;
-      const want = parseReply(await c.call('EVAL', script, '0'));
+      const want = parseReply(await redis.conn.call('EVAL', script, '0'));
       let got: string;
       try {
         got = String(run(script)[0]);
