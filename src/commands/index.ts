@@ -7,6 +7,7 @@ import { bitmapCommands } from './bitmap.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
 import { debugCommands } from './debug.js';
+import { functionsCommands } from './functions.js';
 import { hashCommands } from './hash.js';
 import { keysCommands } from './keys.js';
 import { listCommands } from './list.js';
@@ -25,6 +26,7 @@ export const ALL_GROUPS: HandlerMap[] = [
   configCommands,
   connectionCommands,
   debugCommands,
+  functionsCommands,
   hashCommands,
   keysCommands,
   listCommands,

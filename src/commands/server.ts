@@ -1,6 +1,5 @@
 // Server and introspection commands: COMMAND, INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG,
-// LATENCY, MEMORY, MODULE, LOLWUT, WAIT; FUNCTION FLUSH; and the scripting commands, which Redoubt
-// refuses.
+// LATENCY, MEMORY, MODULE, LOLWUT, WAIT.
 import v8 from 'node:v8';
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
@@ -282,10 +281,6 @@ function latencyGraph(name: string, samples: { time: number; latency: number }[]
 
 // ---------------------------------------------------------------------------------------------
 // Handlers
-
-function scriptingRefused(name: string) {
-  return (c: Client) => c.out.error(err.noScripting(name));
-}
 
 /** LOLWUT VERSION 5 and 6 take this many integer options (Redis checks them before drawing). */
 const LOLWUT_OPTIONS: Record<number, number | undefined> = { 5: 3, 6: 2 };
@@ -875,32 +870,6 @@ export const serverCommands: HandlerMap = {
     if (parseTimeout(c, argv[2]!) === null) return;
     c.out.int(0);
   },
-
-  // FUNCTION FLUSH [ASYNC|SYNC]: there are no functions, so there is nothing to flush.
-  'function|flush'(c, argv) {
-    if (argv.length > 3) {
-      c.out.error(err.subcommandSyntax(argv[1]!, 'function'));
-      return;
-    }
-    if (argv.length === 3 && !is(argv[2], 'async') && !is(argv[2], 'sync')) {
-      c.out.error(err.functionFlushMode());
-      return;
-    }
-    c.out.ok();
-  },
-
-  // SECURITY: no scripting engine; every way in answers with the same clear error, except
-  // EVALSHA, which answers as Redis does for a script it does not have (it never runs anything).
-  fcall: scriptingRefused('fcall'),
-  fcall_ro: scriptingRefused('fcall_ro'),
-  'function|delete': scriptingRefused('function delete'),
-  'function|dump': scriptingRefused('function dump'),
-  'function|kill': scriptingRefused('function kill'),
-  'function|list': scriptingRefused('function list'),
-  'function|load': scriptingRefused('function load'),
-  'function|restore': scriptingRefused('function restore'),
-  'function|stats': scriptingRefused('function stats'),
-  'function|help': scriptingRefused('function help'),
 };
 
 /** The docs of a command, from its own meta or (for a subcommand) its parent's. */

@@ -14,6 +14,7 @@ import type { Server } from '../server/server.js';
 import { countedErrors, luaToReply } from './convert.js';
 import { buildGlobals } from './globals.js';
 import { compile } from './lua/compile.js';
+import { FunctionLibraries } from './functions.js';
 import { parse } from './lua/parser.js';
 import { LuaRun, limits, lines, state } from './lua/runtime.js';
 import { LuaError, LuaTable, type LuaFunction, type LuaValue } from './lua/value.js';
@@ -70,6 +71,13 @@ export class ScriptEngine {
   private scriptClient: Client | null = null;
 
   constructor(private readonly server: Server) {}
+
+  private libraries: FunctionLibraries | null = null;
+
+  /** Redis functions (FUNCTION LOAD, FCALL): the library registry and runner (functions.ts). */
+  get functions(): FunctionLibraries {
+    return (this.libraries ??= new FunctionLibraries(this.server, this));
+  }
 
   get size(): number {
     return this.cache.size;

@@ -1,4 +1,5 @@
-// RDB files (Redis 7.0, version 10): the whole dataset as "REDIS0010", auxiliary fields, then per
+// RDB files (Redis 7.0, version 10): the whole dataset as "REDIS0010", auxiliary fields, the
+// function libraries (each one's code after RDB_OPCODE_FUNCTION2), then per
 // non-empty database SELECTDB and RESIZEDB followed by its keys (each with its expire time and,
 // under an LRU/LFU policy, its idle time or frequency), EOF and a CRC-64 of everything before it.
 // Parsing builds the complete dataset aside and throws an RdbError naming the offset on any
@@ -34,6 +35,8 @@ export interface SaveOptions extends WriteOptions {
   access: 'lru' | 'lfu' | null;
   /** For the LFU counter and LRU idle time. */
   lfuCounter: (state: number) => number;
+  /** The function libraries' code, saved after the auxiliary fields (RDB_OPCODE_FUNCTION2). */
+  functions?: readonly string[];
 }
 
 /**
@@ -60,6 +63,10 @@ export class RdbEncoder implements KeyEncoder {
     aux('ctime', String(Math.floor(o.now / 1000)));
     aux('used-mem', String(o.usedMem));
     aux('aof-base', o.aofBase ? '1' : '0');
+    for (const code of o.functions ?? []) {
+      w.byte(OP_FUNCTION2);
+      w.string(code, o.compress);
+    }
   }
 
   select(db: Db, first: boolean): void {
@@ -162,6 +169,8 @@ export interface LoadedDataset {
   end: number;
   /** The file was written with rdbchecksum no (its CRC-64 is zero): nothing was checked. */
   checksumDisabled: boolean;
+  /** The function libraries' code (RDB_OPCODE_FUNCTION2), in file order. */
+  functions: string[];
 }
 
 export interface ParseOptions {
@@ -188,7 +197,7 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
   const raw = magic.slice(5);
   const version = /^\d{4}$/.test(raw) ? Number(raw) : -1;
   if (version < 1 || version > RDB_VERSION) r.fail(`Can't handle RDB format version ${version < 0 ? JSON.stringify(raw) : version}`, 5, 'fatal');
-  const out: LoadedDataset = { dbs: new Map(), expired: 0, loaded: 0, aux: new Map(), end: 0, checksumDisabled: false };
+  const out: LoadedDataset = { dbs: new Map(), expired: 0, loaded: 0, aux: new Map(), end: 0, checksumDisabled: false, functions: [] };
   let db = 0;
   let expireAt: number | undefined;
   let idle: number | null = null;
@@ -225,9 +234,12 @@ export function parseRdbFile(buf: Buffer, lim: LoadLimits, now: number, dbCount:
       }
       case OP_MODULE_AUX:
         throw new RdbUnsupportedError('module auxiliary data', at);
-      case OP_FUNCTION:
       case OP_FUNCTION2:
-        throw new RdbUnsupportedError('function libraries (Redoubt has no scripting)', at);
+        out.functions.push(r.string());
+        continue;
+      case OP_FUNCTION:
+        // The 7.0 release candidates' form, which Redis 7.0.15 refuses too.
+        throw new RdbUnsupportedError('pre-release function libraries', at);
     }
     if (!isObjectType(op)) r.fail(`Unknown RDB encoding type ${op}`, at);
     r.pos = at;

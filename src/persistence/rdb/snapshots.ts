@@ -48,6 +48,7 @@ export class Snapshots {
       aofBase,
       access: s.ks.accessMode,
       lfuCounter: (state) => s.ks.lfuCounter(state),
+      functions: s.scripts.functions.codes(),
     };
   }
 
@@ -232,6 +233,12 @@ export class Snapshots {
         if (keys.some((k) => db.data.has(k.key))) return 'Error trying to load the RDB dump: duplicate keys (use MERGE)';
       }
     }
+    try {
+      s.scripts.functions.replaceAll(data.functions, flush);
+    } catch (e) {
+      s.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
+      return 'Error trying to load the RDB dump';
+    }
     installDataset(s.ks, data, flush);
     s.log.warning('DB reloaded by DEBUG RELOAD');
     return null;
@@ -258,7 +265,9 @@ export class Snapshots {
 /**
  * Parses a whole RDB file read at start-up (the snapshot, an AOF's RDB base), reporting what
  * Redis reports: a file written with rdbchecksum no, and a file that cannot be loaded, with
- * Redis's key phrases (the RdbError is thrown on after that).
+ * Redis's key phrases (the RdbError is thrown on after that). The file's function libraries are
+ * compiled and put in place of the current ones here (a library that does not load fails the
+ * file, as in Redis); the caller installs the keys.
  */
 export function parseLogged(s: Server, data: Buffer, keepExpired = false): LoadedDataset {
   const verifyChecksum = s.config.bool('rdbchecksum');
@@ -270,5 +279,12 @@ export function parseLogged(s: Server, data: Buffer, keepExpired = false): Loade
     throw e;
   }
   if (ds.checksumDisabled) s.log.warning('RDB file was saved with checksum disabled: no check performed.');
+  try {
+    s.scripts.functions.replaceAll(ds.functions);
+  } catch (e) {
+    const failure = new RdbError((e as Error).message, ds.end, 'fatal');
+    for (const line of rdbErrorLog(failure)) s.log.warning(line);
+    throw failure;
+  }
   return ds;
 }
