@@ -291,6 +291,14 @@ export class ScriptEngine {
     return r.client.user.unrestricted || r.client.user.check(cmd.acl, strs) === null;
   }
 
+  /**
+   * The server is closing: the running script (killable or not) is stopped at its next budget
+   * check, so that nothing keeps resuming it after the server has gone.
+   */
+  abort(): void {
+    this.running?.run.kill();
+  }
+
   /** SCRIPT KILL: null when killed, else the error to reply. */
   kill(): string | null {
     const r = this.running;

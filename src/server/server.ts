@@ -643,6 +643,7 @@ export class Server implements ListenerHost {
     this.listeners.closing = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
+    this.scripts.abort();
     this.blocking.close();
     if (this.aof.on) this.aof.stop();
     for (const c of [...this.clients.values()]) {
