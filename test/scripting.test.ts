@@ -216,6 +216,22 @@ describe('runaway scripts', () => {
   });
 });
 
+describe('a long script inside EXEC', () => {
+  it('is not suspended past busy-reply-threshold: EXEC replies in order', async () => {
+    const t = await startServer({ 'busy-reply-threshold': '10' });
+    const a = await RawConn.connect(t.port);
+    try {
+      assert.equal(await a.call('MULTI'), '+OK\r\n');
+      assert.equal(await a.call('EVAL', 'local i = 0 while i < 2e7 do i = i + 1 end return i', '0'), '+QUEUED\r\n');
+      assert.equal(await a.call('PING'), '+QUEUED\r\n');
+      assert.equal(await a.call('EXEC'), '*2\r\n:20000000\r\n+PONG\r\n');
+    } finally {
+      a.close();
+      await t.close();
+    }
+  });
+});
+
 describe('SHUTDOWN NOSAVE during a runaway script (real process)', () => {
   it('stops the server', async () => {
     const s = await startRedoubtProcess(['--busy-reply-threshold', '20', '--save', '']);

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { err } from '../errors.js';
 import { Client } from '../server/client.js';
+import { inTransaction } from '../commands/transactions.js';
 import type { Server } from '../server/server.js';
 import { countedErrors, luaToReply } from './convert.js';
 import { buildGlobals } from './globals.js';
@@ -152,6 +153,7 @@ export class ScriptEngine {
     client.dbIndex = caller.dbIndex;
     client.out.resp = 2;
     const threshold = this.server.config.num('busy-reply-threshold');
+    const inExec = inTransaction(caller);
     // script-max-memory (Redoubt's own): the heap may grow this much while the script runs,
     // checked at every budget quantum, and no single string may be longer.
     const cap = this.server.config.num('script-max-memory');
@@ -181,6 +183,9 @@ export class ScriptEngine {
           }
           if (running.busy) return 'suspend';
           if (threshold <= 0 || this.server.clock.now() - running.startedAt < threshold) return 'continue';
+          // Inside EXEC the script cannot be suspended: EXEC's replies must stay in order. It runs
+          // on (script-max-memory still applies), as a known limitation: it cannot be killed.
+          if (inExec) return 'continue';
           running.busy = true;
           this.server.log.warning(
             `Slow script detected: still in execution after ${this.server.clock.now() - running.startedAt} milliseconds. You can try killing the script using the SCRIPT KILL command. Script SHA1 is: ${script.sha}`,
