@@ -308,6 +308,8 @@ export class ScriptEngine {
   kill(): string | null {
     const r = this.running;
     if (r === null || !r.busy) return err.notBusy();
+    // A function is stopped by FUNCTION KILL only (functions.ts), as Redis answers.
+    if (this.libraries?.current?.running === r) return err.busyFunction();
     if (r.wrote) return err.unkillable();
     r.run.kill();
     return null;
