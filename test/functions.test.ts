@@ -312,6 +312,17 @@ describe('functions in the AOF', () => {
       t = await aofServer({ 'aof-use-rdb-preamble': 'yes' });
       c = await RawConn.connect(t.port);
       assert.equal(await c.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'ratelimit', 'WITHCODE').then((r) => (parseReply(r) as unknown[][])[0]![7]), LIMITER);
+      // A rewrite in command form starts its base with FUNCTION LOAD, as Redis's: nothing is lost.
+      assert.equal(await c.call('CONFIG', 'SET', 'aof-use-rdb-preamble', 'no'), '+OK\r\n');
+      assert.match(await c.call('BGREWRITEAOF'), /^\+/);
+      await waitFor(async () => (await infoField(c, 'aof_rewrite_in_progress')) === '0' && (await infoField(c, 'aof_rewrite_scheduled')) === '0', 10000, 'the rewrite');
+      const base = readdirSync(path.join(dir, 'appendonlydir')).find((f) => f.endsWith('.base.aof'))!;
+      assert.ok(readFileSync(path.join(dir, 'appendonlydir', base), 'latin1').startsWith('*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n'));
+      c.close();
+      await t.close();
+      t = await aofServer();
+      c = await RawConn.connect(t.port);
+      assert.equal(await c.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'ratelimit', 'WITHCODE').then((r) => (parseReply(r) as unknown[][])[0]![7]), LIMITER);
     } finally {
       c.close();
       await t.close();

@@ -519,7 +519,7 @@ export class Aof {
   private baseEncoder(): { encoder: KeyEncoder; ext: string } {
     const server = this.server;
     if (server.config.bool('aof-use-rdb-preamble')) return { encoder: new RdbEncoder(server.snapshots.options(true)), ext: 'rdb' };
-    return { encoder: new CommandEncoder(server.clock.now(), this.timestamps), ext: 'aof' };
+    return { encoder: new CommandEncoder(server.clock.now(), this.timestamps, server.scripts.functions.codes()), ext: 'aof' };
   }
 
   /**
@@ -793,9 +793,12 @@ class CommandEncoder implements KeyEncoder {
   constructor(
     private readonly now: number,
     timestamps: boolean,
+    /** The function libraries' code: a base in command form starts by loading them, as Redis's. */
+    functions: readonly string[] = [],
   ) {
     this.timestamp = timestamps ? Math.floor(now / 1000) : null;
     if (this.timestamp !== null) this.text.raw(timestampLine(this.timestamp));
+    for (const code of functions) this.text.put(['FUNCTION', 'LOAD', code]);
   }
 
   get buffered(): number {
