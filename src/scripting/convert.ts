@@ -258,3 +258,10 @@ function pairsOf(t: LuaTable): [LuaValue, LuaValue][] {
 export function isUserdata(v: LuaValue): v is LuaUserdata {
   return v instanceof LuaUserdata;
 }
+
+/** A Lua array of strings (KEYS and ARGV; a function's keys and arguments). */
+export function stringArray(items: string[]): LuaTable {
+  const t = new LuaTable();
+  for (let i = 0; i < items.length; i++) t.arr.push(items[i]);
+  return t;
+}

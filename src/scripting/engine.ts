@@ -12,13 +12,13 @@ import { err } from '../errors.js';
 import { Client } from '../server/client.js';
 import { inTransaction } from '../commands/transactions.js';
 import type { Server } from '../server/server.js';
-import { countedErrors, luaToReply } from './convert.js';
+import { countedErrors, luaToReply, stringArray } from './convert.js';
 import { buildGlobals } from './globals.js';
 import { compile } from './lua/compile.js';
 import { FunctionLibraries } from './functions.js';
 import { parse } from './lua/parser.js';
 import { LuaRun, limits, lines, state } from './lua/runtime.js';
-import { LuaError, LuaTable, type LuaFunction, type LuaValue } from './lua/value.js';
+import { LuaError, LuaTable, numberToString, type LuaFunction, type LuaValue } from './lua/value.js';
 
 /** Shebang flags (`#!lua flags=...`); a script without a shebang has `declared` false. */
 export interface ScriptFlags {
@@ -37,12 +37,28 @@ export interface CachedScript {
   flags: ScriptFlags;
 }
 
+/** What execute() runs: an EVAL script or a function. */
+export interface ScriptTarget {
+  fn: LuaFunction;
+  args: LuaValue[];
+  /** The script's digest (EVAL) or the function's name (FCALL): errors and the slow-script log name it. */
+  id: string;
+  chunk: 'user_script' | 'user_function';
+  flags: ScriptFlags;
+  /** What stops it: named in the slow-script log line. */
+  killCommand: 'SCRIPT KILL' | 'FUNCTION KILL';
+  onStart?: (running: RunningScript) => void;
+  onEnd?: () => void;
+}
+
 /** The script running now (redis.call reads it). */
 export interface RunningScript {
   readonly caller: Client;
   /** The client redis.call runs commands as: the caller's user, its own db and protocol. */
   readonly client: Client;
   readonly sha: string;
+  /** 'user_script' (EVAL) or 'user_function' (FCALL): the chunk name in its errors. */
+  readonly chunk: 'user_script' | 'user_function';
   readonly readOnly: boolean;
   readonly flags: ScriptFlags;
   readonly startedAt: number;
@@ -147,6 +163,15 @@ export class ScriptEngine {
     const env = this.env();
     env.set('KEYS', stringArray(keys));
     env.set('ARGV', stringArray(args));
+    this.execute(caller, { fn: script.fn, args: [], id: script.sha, chunk: 'user_script', flags: script.flags, killCommand: 'SCRIPT KILL' }, readOnly);
+  }
+
+  /**
+   * Runs a script or a function (FCALL, functions.ts) for `caller` and writes its reply: the one
+   * way scripts run. Past busy-reply-threshold it is suspended between turns of the event loop
+   * (not inside EXEC); script-max-memory stops it; keys expire as of its start while it runs.
+   */
+  execute(caller: Client, target: ScriptTarget, readOnly: boolean): void {
     const client = (this.scriptClient ??= Client.detached(this.server));
     client.isScript = true;
     client.user = caller.user;
@@ -163,16 +188,17 @@ export class ScriptEngine {
     const running: RunningScript = {
       caller,
       client,
-      sha: script.sha,
-      readOnly: readOnly || script.flags.noWrites,
-      flags: script.flags,
+      sha: target.id,
+      chunk: target.chunk,
+      readOnly: readOnly || target.flags.noWrites,
+      flags: target.flags,
       startedAt: this.server.clock.now(),
       wrote: false,
       busy: false,
       resp: 2,
       line: 0,
       repl: 3,
-      run: new LuaRun(script.fn, [], {
+      run: new LuaRun(target.fn, target.args, {
         quantum: 10_000,
         killMessage: err.scriptKilled().slice(4),
         onBudget: () => {
@@ -187,14 +213,16 @@ export class ScriptEngine {
           // on (script-max-memory still applies), as a known limitation: it cannot be killed.
           if (inExec) return 'continue';
           running.busy = true;
+          const what = target.chunk === 'user_script' ? `Script SHA1 is: ${target.id}` : `Function name: ${target.id}`;
           this.server.log.warning(
-            `Slow script detected: still in execution after ${this.server.clock.now() - running.startedAt} milliseconds. You can try killing the script using the SCRIPT KILL command. Script SHA1 is: ${script.sha}`,
+            `Slow script detected: still in execution after ${this.server.clock.now() - running.startedAt} milliseconds. You can try killing the script using the ${target.killCommand} command. ${what}`,
           );
           return 'suspend';
         },
       }),
     };
     this.running = running;
+    target.onStart?.(running);
     this.server.ks.frozenNow = running.startedAt;
     const outcome = this.step(running);
     if (outcome === 'suspended') {
@@ -207,7 +235,7 @@ export class ScriptEngine {
             const o = this.step(running);
             if (o === 'suspended') setImmediate(resume);
             else {
-              resolve(() => this.finish(running, o));
+              resolve(() => this.finish(running, o, target));
               this.server.propagator.release();
             }
           };
@@ -216,7 +244,7 @@ export class ScriptEngine {
       );
       return;
     }
-    this.finish(running, outcome);
+    this.finish(running, outcome, target);
   }
 
   /**
@@ -236,9 +264,10 @@ export class ScriptEngine {
     }
   }
 
-  private finish(running: RunningScript, outcome: { results: LuaValue[] } | { error: LuaError }): void {
+  private finish(running: RunningScript, outcome: { results: LuaValue[] } | { error: LuaError }, target: ScriptTarget): void {
     this.running = null;
     this.server.ks.frozenNow = null;
+    target.onEnd?.();
     const out = running.caller.out;
     if ('results' in outcome) {
       luaToReply(out, outcome.results[0], running.resp);
@@ -248,7 +277,7 @@ export class ScriptEngine {
     out.error(this.errorReply(running, outcome.error), v instanceof LuaTable && countedErrors.has(v));
   }
 
-  /** What EVAL replies for an error the script raised: the message, its digest and its line. */
+  /** What EVAL / FCALL reply for an error the script raised: the message, its digest or name, its line. */
   private errorReply(running: RunningScript, e: LuaError): string {
     const v = e.value;
     let msg: string;
@@ -256,12 +285,12 @@ export class ScriptEngine {
     if (v instanceof LuaTable && typeof v.get('err') === 'string') {
       msg = v.get('err') as string;
     } else {
-      const text = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : 'Unknown error';
-      const at = /^user_script:(\d+): /.exec(text);
+      const text = typeof v === 'string' ? v : typeof v === 'number' ? numberToString(v) : 'Unknown error';
+      const at = /^user_(?:script|function):(\d+): /.exec(text);
       if (at !== null) line = Number(at[1]);
       msg = err.message(text);
     }
-    return `${msg} script: ${running.sha}, on @user_script:${line}.`;
+    return `${msg} script: ${running.sha}, on @${running.chunk}:${line}.`;
   }
 
   /** The line the running Lua code is on (for errors raised by redis.call). */
@@ -323,12 +352,6 @@ function scriptError(msg: string): LuaError {
   return new LuaError(t);
 }
 
-/** A Lua array of strings (KEYS, ARGV). */
-function stringArray(items: string[]): LuaTable {
-  const t = new LuaTable();
-  for (let i = 0; i < items.length; i++) t.arr.push(items[i]);
-  return t;
-}
 
 /** `#!lua flags=a,b` on the first line: the flags, or the error Redis replies. */
 function parseShebang(body: string): ScriptFlags | string {

@@ -17,8 +17,8 @@ import { RdbError, RdbReader } from '../persistence/rdb/reader.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { verifyDumpPayload } from '../persistence/rdb/dump.js';
 import type { ReplyWriter } from '../protocol/writer.js';
-import { luaToReply } from './convert.js';
 import type { RunningScript, ScriptEngine, ScriptFlags } from './engine.js';
+import { stringArray } from './convert.js';
 import { buildGlobals } from './globals.js';
 import { compile } from './lua/compile.js';
 import { parse } from './lua/parser.js';
@@ -380,83 +380,20 @@ export class FunctionLibraries {
    * path (redis.call via the dispatcher, busy handling, FUNCTION KILL).
    */
   run(caller: Client, fn: LibFunction, argv: string[], keys: string[], args: string[], readOnly: boolean): void {
-    const server = this.server;
-    const engine = this.engine;
-    const client = (this.client ??= Client.detached(server));
-    client.isScript = true;
-    client.user = caller.user;
-    client.dbIndex = caller.dbIndex;
-    client.out.resp = 2;
-    const threshold = server.config.num('busy-reply-threshold');
-    const running: RunningScript = {
+    this.engine.execute(
       caller,
-      client,
-      sha: fn.name,
-      readOnly: readOnly || fn.flags.noWrites,
-      flags: fn.flags,
-      startedAt: server.clock.now(),
-      wrote: false,
-      busy: false,
-      resp: 2,
-      line: 0,
-      repl: 3,
-      run: new LuaRun(fn.fn, [stringArray(keys), stringArray(args)], {
-        quantum: 10_000,
-        killMessage: err.scriptKilled().slice(4),
-        onBudget: () => {
-          if (running.busy) return 'suspend';
-          if (threshold <= 0 || server.clock.now() - running.startedAt < threshold) return 'continue';
-          running.busy = true;
-          server.log.warning(
-            `Slow script detected: still in execution after ${server.clock.now() - running.startedAt} milliseconds. You can try killing the script using the FUNCTION KILL command. Function name: ${fn.name}`,
-          );
-          return 'suspend';
-        },
-      }),
-    };
-    engine.running = running;
-    this.current = { running, fn, argv };
-    const outcome = step(running);
-    if (outcome === 'suspended') {
-      server.propagator.hold();
-      caller.deferReply(
-        new Promise((resolve) => {
-          const resume = (): void => {
-            const o = step(running);
-            if (o === 'suspended') setImmediate(resume);
-            else {
-              resolve(() => this.finish(running, fn, o));
-              server.propagator.release();
-            }
-          };
-          setImmediate(resume);
-        }),
-      );
-      return;
-    }
-    this.finish(running, fn, outcome);
-  }
-
-  private finish(running: RunningScript, fn: LibFunction, outcome: { results: LuaValue[] } | { error: LuaError }): void {
-    this.engine.running = null;
-    this.current = null;
-    const out = running.caller.out;
-    if ('results' in outcome) {
-      luaToReply(out, outcome.results[0]);
-      return;
-    }
-    const v = outcome.error.value;
-    let msg: string;
-    let line = running.run.errorLine || running.line;
-    if (v instanceof LuaTable && typeof v.get('err') === 'string') {
-      msg = v.get('err') as string;
-    } else {
-      const text = typeof v === 'string' ? v : typeof v === 'number' ? numberToString(v) : 'Unknown error';
-      const at = /^user_function:(\d+): /.exec(text);
-      if (at !== null) line = Number(at[1]);
-      msg = err.message(text);
-    }
-    out.error(`${msg} script: ${fn.name}, on @user_function:${line}.`);
+      {
+        fn: fn.fn,
+        args: [stringArray(keys), stringArray(args)],
+        id: fn.name,
+        chunk: 'user_function',
+        flags: fn.flags,
+        killCommand: 'FUNCTION KILL',
+        onStart: (running) => (this.current = { running, fn, argv }),
+        onEnd: () => (this.current = null),
+      },
+      readOnly,
+    );
   }
 
   /** FUNCTION KILL: null when killed, else the error to reply. */
@@ -521,20 +458,3 @@ export class FunctionLibraries {
   }
 }
 
-/** Runs the function until it ends or suspends. */
-function step(running: RunningScript): 'suspended' | { results: LuaValue[] } | { error: LuaError } {
-  try {
-    const r = running.run.step();
-    return r === undefined ? 'suspended' : { results: r };
-  } catch (e) {
-    if (!(e instanceof LuaError)) throw e;
-    return { error: e };
-  }
-}
-
-/** A Lua array of strings (the keys and arguments a function receives). */
-function stringArray(items: string[]): LuaTable {
-  const t = new LuaTable();
-  for (let i = 0; i < items.length; i++) t.arr.push(items[i]);
-  return t;
-}

@@ -124,8 +124,9 @@ export class Dispatcher {
     }
     // A script past busy-reply-threshold holds the server: only allow-busy commands run (SCRIPT
     // KILL, SHUTDOWN NOSAVE, AUTH, ...), as Redis answers everything else BUSY.
-    if (server.scripts.running?.busy === true && server.scripts.running.caller !== client && !busyAllows(cmd, argv)) {
-      this.reject(client, cmd, err.busyScript());
+    const busy = server.scripts.running;
+    if (busy?.busy === true && busy.caller !== client && !busyAllows(cmd, argv)) {
+      this.reject(client, cmd, busy.chunk === 'user_function' ? err.busyFunction() : err.busyScript());
       return;
     }
     // 5. MULTI
