@@ -227,6 +227,22 @@ describe('functions compared with redis-server', { skip: SKIP }, () => {
   });
 });
 
+describe('function names are case-insensitive', { skip: SKIP }, () => {
+  const pair = differentialPair();
+  it('FCALL finds a function whatever the case; a name differing only in case is taken', async () => {
+    await sameReplies(pair.a, pair.b, [
+      ['FUNCTION', 'FLUSH'],
+      ['FUNCTION', 'LOAD', "#!lua name=caselib\nredis.register_function('Abc', function() return 1 end)"],
+      ['FCALL', 'ABC', '0'],
+      ['FCALL', 'abc', '0'],
+      ['FCALL_RO', 'aBc', '0'],
+      ['FUNCTION', 'LOAD', "#!lua name=caselib2\nredis.register_function('abc', function() return 2 end)"],
+      ['FUNCTION', 'LOAD', "#!lua name=caselib3\nredis.register_function('x', function() return 2 end)\nredis.register_function('X', function() return 3 end)"],
+      ['FUNCTION', 'FLUSH'],
+    ]);
+  });
+});
+
 describe('runaway functions', () => {
   let t: TestServer;
   let a: RawConn;

@@ -62,7 +62,7 @@ function changed(server: Server): void {
 function fcallCommand(readOnly: boolean) {
   return (c: Client, argv: string[], server: Server): void => {
     const fns = server.scripts.functions;
-    const fn = fns.functions.get(argv[1]!);
+    const fn = fns.functions.get(argv[1]!.toLowerCase());
     if (fn === undefined) {
       c.out.error(err.functionNotFound());
       return;

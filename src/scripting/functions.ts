@@ -203,7 +203,7 @@ export class FunctionLibraries {
       }
       for (const lib of libs) {
         for (const f of lib.functions.keys()) {
-          const other = this.functions.get(f);
+          const other = this.functions.get(f.toLowerCase());
           if (other !== undefined && !replaced.has(other.library.name)) return err.functionExists(f);
         }
       }
@@ -219,7 +219,8 @@ export class FunctionLibraries {
     for (const name of replaced) this.delete(name);
     for (const lib of libs) {
       this.libraries.set(lib.name, lib);
-      for (const f of lib.functions.values()) this.functions.set(f.name, f);
+      // FCALL finds a function whatever the case of its name, as Redis's function table does.
+      for (const f of lib.functions.values()) this.functions.set(f.name.toLowerCase(), f);
     }
     return null;
   }
@@ -228,7 +229,7 @@ export class FunctionLibraries {
   delete(name: string): boolean {
     const lib = this.libraries.get(name);
     if (lib === undefined) return false;
-    for (const f of lib.functions.keys()) this.functions.delete(f);
+    for (const f of lib.functions.keys()) this.functions.delete(f.toLowerCase());
     this.libraries.delete(name);
     return true;
   }
