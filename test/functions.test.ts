@@ -243,6 +243,24 @@ describe('function names are case-insensitive', { skip: SKIP }, () => {
   });
 });
 
+describe('functions above maxmemory', { skip: SKIP }, () => {
+  const pair = differentialPair();
+  it('a function without no-writes or allow-oom is refused with OOM; no-writes and allow-oom ones run', async () => {
+    const code = [
+      '#!lua name=oomlib',
+      "redis.register_function('plain', function() return 1 end)",
+      "redis.register_function{function_name='ro', callback=function() return 2 end, flags={'no-writes'}}",
+      "redis.register_function{function_name='oomok', callback=function() return 3 end, flags={'allow-oom'}}",
+    ].join('\n');
+    await sameReplies(pair.a, pair.b, [['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', code], ['CONFIG', 'SET', 'maxmemory', '1']]);
+    try {
+      await sameReplies(pair.a, pair.b, [['FCALL', 'plain', '0'], ['FCALL', 'ro', '0'], ['FCALL_RO', 'ro', '0'], ['FCALL', 'oomok', '0']]);
+    } finally {
+      await sameReplies(pair.a, pair.b, [['CONFIG', 'SET', 'maxmemory', '0'], ['FUNCTION', 'FLUSH']]);
+    }
+  });
+});
+
 describe('runaway functions', () => {
   let t: TestServer;
   let a: RawConn;

@@ -118,12 +118,14 @@ export class ScriptEngine {
 
   /**
    * The flags a script declared (its shebang) for the dispatcher's gates, or null when it declared
-   * none or is unknown: EVAL's body, EVALSHA's cached script.
+   * none or is unknown: EVAL's body, EVALSHA's cached script, FCALL's function.
    */
   declaredFlags(name: string, argv: string[]): ScriptFlags | null {
     let flags: ScriptFlags | string | undefined;
     if (name === 'eval' || name === 'eval_ro') flags = parseShebang(argv[1] ?? '');
     else if (name === 'evalsha' || name === 'evalsha_ro') flags = this.lookup(argv[1] ?? '')?.flags;
+    // A function always declares its flags (none: it writes and is refused above maxmemory).
+    else if (name === 'fcall' || name === 'fcall_ro') flags = this.functions.functions.get((argv[1] ?? '').toLowerCase())?.flags;
     return flags === undefined || typeof flags === 'string' || !flags.declared ? null : flags;
   }
 

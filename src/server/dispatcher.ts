@@ -17,7 +17,7 @@ const PROTECTED_GATES: Record<string, { name: string; config: string } | undefin
 };
 
 /** Commands that run a script, whose declared flags decide its gates. */
-const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro']);
+const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 /** Commands that run (not queue) inside MULTI. */
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
