@@ -5,7 +5,7 @@
 // reply buffer. Lua -> Redis (what a script returns): written to the caller's reply writer.
 import { err } from '../errors.js';
 import type { ReplyWriter } from '../protocol/writer.js';
-import { LuaTable, LuaUserdata, type LuaValue } from './lua/value.js';
+import { LuaError, LuaTable, LuaUserdata, type LuaValue } from './lua/value.js';
 
 const CR = 13;
 
@@ -264,4 +264,19 @@ export function stringArray(items: string[]): LuaTable {
   const t = new LuaTable();
   for (let i = 0; i < items.length; i++) t.arr.push(items[i]);
   return t;
+}
+
+/** {err = msg}: how a Redis error is a Lua value (redis.pcall's result, redis.error_reply's). */
+export function errorTable(msg: string): LuaTable {
+  const t = new LuaTable();
+  t.set('err', msg);
+  return t;
+}
+
+/**
+ * An error the bridge raises as Redis raises its own: an error table, so it carries no
+ * "user_script:N:" position and reaches the reply as "<msg> script: ...".
+ */
+export function raisedError(msg: string): LuaError {
+  return new LuaError(errorTable(msg));
 }

@@ -12,7 +12,10 @@ import { err } from '../errors.js';
 import { Client } from '../server/client.js';
 import { inTransaction } from '../commands/transactions.js';
 import type { Server } from '../server/server.js';
-import { countedErrors, luaToReply, stringArray } from './convert.js';
+import { countedErrors, luaToReply, raisedError, stringArray } from './convert.js';
+import { scriptFlags, setScriptFlag, type ScriptFlags } from './flags.js';
+
+export type { ScriptFlags } from './flags.js';
 import { buildGlobals } from './globals.js';
 import { compile } from './lua/compile.js';
 import { FunctionLibraries } from './functions.js';
@@ -21,14 +24,6 @@ import { LuaRun, limits, lines, state } from './lua/runtime.js';
 import { LuaError, LuaTable, numberToString, type LuaFunction, type LuaValue } from './lua/value.js';
 
 /** Shebang flags (`#!lua flags=...`); a script without a shebang has `declared` false. */
-export interface ScriptFlags {
-  declared: boolean;
-  noWrites: boolean;
-  allowOom: boolean;
-  allowStale: boolean;
-  noCluster: boolean;
-  allowCrossSlotKeys: boolean;
-}
 
 export interface CachedScript {
   sha: string;
@@ -260,9 +255,7 @@ export class ScriptEngine {
     } catch (e) {
       if (e instanceof LuaError) return { error: e };
       this.server.log.warning(`Internal error in script ${running.sha}: ${(e as Error).stack ?? String(e)}`);
-      const t = new LuaTable();
-      t.set('err', err.internal());
-      return { error: new LuaError(t) };
+      return { error: raisedError(err.internal()) };
     }
   }
 
@@ -317,13 +310,13 @@ export class ScriptEngine {
   /** redis.acl_check_cmd(command, ...): whether the script's user may run it. */
   aclCheck(args: LuaValue[]): boolean {
     const r = this.running;
-    if (r === null || args.length === 0) throw scriptError('Please specify at least one argument for this redis lib call');
+    if (r === null || args.length === 0) throw raisedError(err.scriptNoArguments());
     const argv = args.map((a) => (typeof a === 'string' ? a : typeof a === 'number' ? String(a) : null));
-    if (argv.some((a) => a === null)) throw scriptError('Lua redis lib command arguments must be strings or integers');
+    if (argv.some((a) => a === null)) throw raisedError(err.scriptBadArguments());
     const strs = argv as string[];
     let cmd = this.server.table.lookup(strs[0]!);
     if (cmd !== undefined && cmd.subcommands !== null && strs.length > 1) cmd = cmd.subcommands.get(strs[1]!.toLowerCase());
-    if (cmd === undefined) throw scriptError('Invalid command passed to redis.acl_check_cmd()');
+    if (cmd === undefined) throw raisedError(err.message('Invalid command passed to redis.acl_check_cmd()'));
     return r.client.user.unrestricted || r.client.user.check(cmd.acl, strs) === null;
   }
 
@@ -347,17 +340,11 @@ export class ScriptEngine {
   }
 }
 
-/** An error raised by the bridge as Redis raises its own (an error table: no position). */
-function scriptError(msg: string): LuaError {
-  const t = new LuaTable();
-  t.set('err', err.message(msg));
-  return new LuaError(t);
-}
 
 
 /** `#!lua flags=a,b` on the first line: the flags, or the error Redis replies. */
 function parseShebang(body: string): ScriptFlags | string {
-  const flags: ScriptFlags = { declared: false, noWrites: false, allowOom: false, allowStale: false, noCluster: false, allowCrossSlotKeys: false };
+  const flags = scriptFlags(false);
   if (!body.startsWith('#!')) return flags;
   flags.declared = true;
   const nl = body.indexOf('\n');
@@ -367,26 +354,7 @@ function parseShebang(body: string): ScriptFlags | string {
   for (const opt of parts.slice(1)) {
     if (!opt.startsWith('flags=')) return err.shebangOption(opt);
     for (const f of opt.slice(6).split(',')) {
-      if (f === '') continue;
-      switch (f) {
-        case 'no-writes':
-          flags.noWrites = true;
-          break;
-        case 'allow-oom':
-          flags.allowOom = true;
-          break;
-        case 'allow-stale':
-          flags.allowStale = true;
-          break;
-        case 'no-cluster':
-          flags.noCluster = true;
-          break;
-        case 'allow-cross-slot-keys':
-          flags.allowCrossSlotKeys = true;
-          break;
-        default:
-          return err.shebangFlag(f);
-      }
+      if (f !== '' && !setScriptFlag(flags, f)) return err.shebangFlag(f);
     }
   }
   return flags;

@@ -18,8 +18,9 @@ import { RdbWriter } from '../persistence/rdb/writer.js';
 import { verifyDumpPayload } from '../persistence/rdb/dump.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import type { RunningScript, ScriptEngine, ScriptFlags } from './engine.js';
-import { stringArray } from './convert.js';
-import { buildGlobals } from './globals.js';
+import { raisedError, stringArray } from './convert.js';
+import { scriptFlags, setScriptFlag } from './flags.js';
+import { buildGlobals, guarded } from './globals.js';
 import { compile } from './lua/compile.js';
 import { parse } from './lua/parser.js';
 import { LuaRun } from './lua/runtime.js';
@@ -62,27 +63,6 @@ function luaErrorText(e: LuaError): string {
   return err.message(typeof v === 'string' ? v : typeof v === 'number' ? numberToString(v) : 'Unknown error');
 }
 
-/** An error raised by redis.register_function (an error table: no position, as Redis's). */
-function registerError(msg: string): LuaError {
-  const t = new LuaTable();
-  t.set('err', msg);
-  return new LuaError(t);
-}
-
-/** A table whose every missing key is "nonexistent global variable" (Redis's error metatable). */
-function guarded(t: LuaTable): LuaTable {
-  const meta = new LuaTable();
-  meta.set(
-    '__index',
-    LuaFunction.native('__index', (args) => {
-      throw new LuaError(`Script attempted to access nonexistent global variable '${typeof args[1] === 'string' ? args[1] : '?'}'`);
-    }),
-  );
-  meta.readonly = true;
-  t.metatable = meta;
-  t.readonly = true;
-  return t;
-}
 
 /** Reads the shebang line: the library name, or the error to reply. */
 export function libraryName(code: string): string | { error: string } {
@@ -313,67 +293,46 @@ export class FunctionLibraries {
   /** redis.register_function(name, callback) or redis.register_function{...}. */
   private register(args: LuaValue[]): void {
     const lib = this.loading;
-    if (lib === null) throw registerError(err.registerOutsideLoad());
+    if (lib === null) throw raisedError(err.registerOutsideLoad());
     let name: string | null = null;
     let callback: LuaValue;
     let description: string | null = null;
-    const flags: ScriptFlags = { declared: true, noWrites: false, allowOom: false, allowStale: false, noCluster: false, allowCrossSlotKeys: false };
+    const flags = scriptFlags(true);
     const asString = (v: LuaValue): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? numberToString(v) : null);
     if (args.length === 1) {
       const t = args[0];
-      if (!(t instanceof LuaTable)) throw registerError(err.registerSingleArg());
+      if (!(t instanceof LuaTable)) throw raisedError(err.registerSingleArg());
       const entries: [LuaValue, LuaValue][] = [];
       for (let i = 0; i < t.arr.length; i++) if (t.arr[i] !== undefined) entries.push([i + 1, t.arr[i]]);
       if (t.hash !== null) for (const [k, v] of t.hash) entries.push([k, v]);
       for (const [k, v] of entries) {
         if (k === 'function_name') {
           name = asString(v);
-          if (name === null) throw registerError(err.registerNameNotString());
+          if (name === null) throw raisedError(err.registerNameNotString());
         } else if (k === 'callback') {
-          if (!(v instanceof LuaFunction)) throw registerError(err.registerCallbackNotFunction());
+          if (!(v instanceof LuaFunction)) throw raisedError(err.registerCallbackNotFunction());
           callback = v;
         } else if (k === 'description') {
           description = asString(v);
-          if (description === null) throw registerError(err.registerDescriptionNotString());
+          if (description === null) throw raisedError(err.registerDescriptionNotString());
         } else if (k === 'flags') {
-          if (!(v instanceof LuaTable)) throw registerError(err.registerFlagsNotTable());
-          for (const f of v.arr) this.setFlag(flags, f);
-          if (v.hash !== null) for (const f of v.hash.values()) this.setFlag(flags, f);
-        } else throw registerError(err.registerUnknownArg());
+          if (!(v instanceof LuaTable)) throw raisedError(err.registerFlagsNotTable());
+          for (const f of [...v.arr, ...(v.hash?.values() ?? [])]) {
+            if (!setScriptFlag(flags, f)) throw raisedError(err.registerUnknownFlag());
+          }
+        } else throw raisedError(err.registerUnknownArg());
       }
-      if (name === null) throw registerError(err.registerNoName());
-      if (callback === undefined) throw registerError(err.registerNoCallback());
+      if (name === null) throw raisedError(err.registerNoName());
+      if (callback === undefined) throw raisedError(err.registerNoCallback());
     } else if (args.length === 2) {
       name = asString(args[0]);
-      if (name === null) throw registerError(err.registerFirstArg());
+      if (name === null) throw raisedError(err.registerFirstArg());
       callback = args[1];
-      if (!(callback instanceof LuaFunction)) throw registerError(err.registerNotFunction());
-    } else throw registerError(err.registerWrongArgs());
-    if (!NAME_RE.test(name)) throw registerError(err.libraryName());
-    if (lib.functions.has(name)) throw registerError(err.registerDuplicate());
+      if (!(callback instanceof LuaFunction)) throw raisedError(err.registerNotFunction());
+    } else throw raisedError(err.registerWrongArgs());
+    if (!NAME_RE.test(name)) throw raisedError(err.libraryName());
+    if (lib.functions.has(name)) throw raisedError(err.registerDuplicate());
     lib.functions.set(name, { name, description, flags, fn: callback as LuaFunction, library: lib.lib });
-  }
-
-  private setFlag(flags: ScriptFlags, f: LuaValue): void {
-    switch (f) {
-      case 'no-writes':
-        flags.noWrites = true;
-        return;
-      case 'allow-oom':
-        flags.allowOom = true;
-        return;
-      case 'allow-stale':
-        flags.allowStale = true;
-        return;
-      case 'no-cluster':
-        flags.noCluster = true;
-        return;
-      case 'allow-cross-slot-keys':
-        flags.allowCrossSlotKeys = true;
-        return;
-      default:
-        throw registerError(err.registerUnknownFlag());
-    }
   }
 
   /**

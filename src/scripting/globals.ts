@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { err } from '../errors.js';
 import type { ScriptEngine } from './engine.js';
-import { countedErrors, replyToLua } from './convert.js';
+import { countedErrors, errorTable, raisedError, replyToLua } from './convert.js';
 import { openBase } from './lua/lib/base.js';
 import { bitLibrary } from './lua/lib/bit.js';
 import { cjsonLibrary } from './lua/lib/cjson.js';
@@ -50,20 +50,28 @@ export function buildGlobals(engine: ScriptEngine): LuaTable {
       return r;
     }),
   );
-  const guard = new LuaTable();
-  guard.set(
-    '__index',
-    LuaFunction.native('__index', (args) => {
-      throw new LuaError(`Script attempted to access nonexistent global variable '${typeof args[1] === 'string' ? args[1] : '?'}'`);
-    }),
-  );
-  env.metatable = guard;
-  for (const t of [env, guard, stringMeta]) t.readonly = true;
+  guarded(env);
+  stringMeta.readonly = true;
   for (const name of ['string', 'table', 'math', 'bit', 'struct', 'cjson', 'cmsgpack', 'redis', 'coroutine']) {
     const lib = env.get(name);
     if (lib instanceof LuaTable) lib.readonly = true;
   }
   return env;
+}
+
+/** A table whose every missing key is "nonexistent global variable" (Redis's error metatable). */
+export function guarded(t: LuaTable): LuaTable {
+  const meta = new LuaTable();
+  meta.set(
+    '__index',
+    LuaFunction.native('__index', (args) => {
+      throw new LuaError(`Script attempted to access nonexistent global variable '${typeof args[1] === 'string' ? args[1] : '?'}'`);
+    }),
+  );
+  meta.readonly = true;
+  t.metatable = meta;
+  t.readonly = true;
+  return t;
 }
 
 /** The redis table: call, pcall and the helpers Redis 7.0 gives scripts. */
@@ -74,25 +82,25 @@ function redisLibrary(engine: ScriptEngine): LuaTable {
   fn('pcall', (args) => [redisCall(engine, args, false)]);
   // With wrong arguments these two return (not raise) an error, as Redis's do.
   fn('error_reply', (args) => {
-    if (args.length !== 1 || typeof args[0] !== 'string') return [errTable(err.scriptReplyArguments())];
-    return [errorTable(args[0])];
+    if (args.length !== 1 || typeof args[0] !== 'string') return [errorTable(err.scriptReplyArguments())];
+    return [errorReplyTable(args[0])];
   });
   fn('status_reply', (args) => {
-    if (args.length !== 1 || typeof args[0] !== 'string') return [errTable(err.scriptReplyArguments())];
+    if (args.length !== 1 || typeof args[0] !== 'string') return [errorTable(err.scriptReplyArguments())];
     const t = new LuaTable();
     t.set('ok', args[0]);
     return [t];
   });
   fn('sha1hex', (args) => {
-    if (args.length !== 1) throw raised('wrong number of arguments');
+    if (args.length !== 1) throw raisedError(err.message('wrong number of arguments'));
     const s = typeof args[0] === 'number' ? numberToString(args[0]) : typeof args[0] === 'string' ? args[0] : '';
     return [createHash('sha1').update(s, 'latin1').digest('hex')];
   });
   fn('log', (args) => {
-    if (args.length < 2) throw raised('redis.log() requires two arguments or more.');
+    if (args.length < 2) throw raisedError(err.message('redis.log() requires two arguments or more.'));
     const level = args[0];
-    if (typeof level !== 'number') throw raised('First argument must be a number (log level).');
-    if (level < 0 || level > 3) throw raised('Invalid debug level.');
+    if (typeof level !== 'number') throw raisedError(err.message('First argument must be a number (log level).'));
+    if (level < 0 || level > 3) throw raisedError(err.message('Invalid debug level.'));
     const text = args
       .slice(1)
       .map((a) => (typeof a === 'number' ? numberToString(a) : typeof a === 'string' ? a : ''))
@@ -101,9 +109,9 @@ function redisLibrary(engine: ScriptEngine): LuaTable {
     return [];
   });
   fn('setresp', (args) => {
-    if (args.length !== 1) throw raised('redis.setresp() requires one argument.');
+    if (args.length !== 1) throw raisedError(err.message('redis.setresp() requires one argument.'));
     const v = args[0];
-    if (v !== 2 && v !== 3) throw raised('RESP version must be 2 or 3.');
+    if (v !== 2 && v !== 3) throw raisedError(err.message('RESP version must be 2 or 3.'));
     const r = engine.running;
     if (r !== null) {
       r.resp = v;
@@ -112,9 +120,9 @@ function redisLibrary(engine: ScriptEngine): LuaTable {
     return [];
   });
   fn('set_repl', (args) => {
-    if (args.length !== 1) throw raised('redis.set_repl() requires one argument.');
+    if (args.length !== 1) throw raisedError(err.message('redis.set_repl() requires one argument.'));
     const v = args[0];
-    if (typeof v !== 'number' || v < 0 || v > 3 || !Number.isInteger(v)) throw raised('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+    if (typeof v !== 'number' || v < 0 || v > 3 || !Number.isInteger(v)) throw raisedError(err.message('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.'));
     if (engine.running !== null) engine.running.repl = v;
     return [];
   });
@@ -135,24 +143,10 @@ function redisLibrary(engine: ScriptEngine): LuaTable {
 }
 
 /** {err = msg} as redis.error_reply makes it: a leading "-" dropped, "ERR " added to a bare word. */
-function errorTable(msg: string): LuaTable {
+function errorReplyTable(msg: string): LuaTable {
   if (msg.startsWith('-')) msg = msg.slice(1);
   else if (!msg.includes(' ')) msg = err.message(msg);
-  return errTable(msg);
-}
-
-function errTable(msg: string): LuaTable {
-  const t = new LuaTable();
-  t.set('err', msg);
-  return t;
-}
-
-/**
- * An error raised by the redis library: an error table, so that it carries no "user_script:N:"
- * position and reaches the reply as "ERR <msg> script: ...", as Redis raises its own.
- */
-function raised(msg: string): LuaError {
-  return new LuaError(errTable(err.message(msg)));
+  return errorTable(msg);
 }
 
 /** redis.call / redis.pcall: raises (call) or returns (pcall) an error table on failure. */
@@ -161,7 +155,7 @@ function redisCall(engine: ScriptEngine, args: LuaValue[], raise: boolean): LuaV
   if (running === null) throw new LuaError('redis.call() can only be called inside a script invocation');
   running.line = engine.currentLine();
   const fail = (msg: string): LuaValue => {
-    const t = errTable(msg);
+    const t = errorTable(msg);
     countedErrors.add(t);
     if (raise) throw new LuaError(t);
     return t;
