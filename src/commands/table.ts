@@ -16,6 +16,7 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
     noAuth: flags.includes('no_auth'),
     noMulti: flags.includes('no_multi'),
     noScript: flags.includes('noscript'),
+    runsScript: SCRIPT_RUNNERS.has(meta.name),
     isAdmin: flags.includes('admin'),
     allowBusy: flags.includes('allow_busy'),
     skipSlowlog: flags.includes('skip_slowlog'),
@@ -35,6 +36,9 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
  * does not show: paused by CLIENT PAUSE WRITE, refused in read-only scripts.
  */
 const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'pfcount', 'publish', 'spublish']);
+
+/** Commands that run a script or function, gated by its declared flags (Dispatcher.run). */
+const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 const noHandler: Handler = () => {
   throw new Error('container command called without a subcommand');

@@ -102,6 +102,8 @@ export interface Command {
   noMulti: boolean;
   /** Refused from scripts (redis.call). */
   noScript: boolean;
+  /** EVAL, EVALSHA, FCALL and their _RO forms: the script's declared flags gate them. */
+  runsScript: boolean;
   isAdmin: boolean;
   allowBusy: boolean;
   skipSlowlog: boolean;

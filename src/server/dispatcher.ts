@@ -16,9 +16,6 @@ const PROTECTED_GATES: Record<string, { name: string; config: string } | undefin
   module: { name: 'MODULE', config: 'enable-module-command' },
 };
 
-/** Commands that run a script, whose declared flags decide its gates. */
-const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
-
 /** Commands that run (not queue) inside MULTI. */
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
@@ -153,7 +150,7 @@ export class Dispatcher {
     }
     // A script that declared its flags (#!lua flags=...) is gated by them, as Redis does: it
     // writes unless no-writes, and is refused above maxmemory unless allow-oom or no-writes.
-    const declared = cmd.parent === null && SCRIPT_RUNNERS.has(name) ? server.scripts.declaredFlags(name, argv) : null;
+    const declared = cmd.runsScript ? server.scripts.declaredFlags(name, argv) : null;
     if (declared !== null) {
       isWrite = !declared.noWrites;
       denyOom = !declared.allowOom && !declared.noWrites;
