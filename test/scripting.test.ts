@@ -4,6 +4,7 @@
 // route of the sandbox; a runaway script answered BUSY to others and killed; propagation.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { RawConn, differentialPair, haveRedis, sameReplies, startRedoubtProcess, startServer, waitFor, type TestServer } from './helpers.js';
 
 const HAVE_REDIS = haveRedis();
@@ -282,3 +283,26 @@ describe('script-max-memory (beyond Redis)', () => {
     assert.equal(await c.call('PING'), '+PONG\r\n');
   });
 });
+
+describe('script-max-memory against a real process', () => {
+  it('a stranger\'s table-filling EVAL is stopped; the process stays small and keeps serving', async () => {
+    const s = await startRedoubtProcess(['--script-max-memory', '64mb', '--save', '']);
+    const c = await RawConn.connect(s.port);
+    try {
+      const rss = (): number => Number(readFileSync(`/proc/${s.proc.pid}/statm`, 'utf8').split(' ')[1]) * 4096;
+      assert.equal(await c.call('SET', 'keep', 'me'), '+OK\r\n');
+      const before = rss();
+      const reply = await c.call('EVAL', "local t = {} while true do t[#t + 1] = string.rep('z', 4096) .. #t end", '0');
+      assert.match(reply, /^-ERR Script used more than script-max-memory \(67108864 bytes\) and was stopped script: /);
+      // Without the cap the loop grows until the process dies; with it, growth stays near the cap.
+      assert.ok(rss() - before < 512 * 1024 * 1024, `RSS grew by ${rss() - before} bytes`);
+      assert.equal(await c.call('GET', 'keep'), '$2\r\nme\r\n');
+      assert.equal(await c.call('EVAL', 'return 1', '0'), ':1\r\n');
+      assert.equal(s.proc.exitCode, null);
+    } finally {
+      c.close();
+      await s.kill();
+    }
+  });
+});
+
