@@ -3,7 +3,7 @@
 // and pipelined -P 16) it reports requests/s and server CPU time per request (utime + stime from
 // /proc/<pid>/stat), then the cost of the ACL check (the guide's restricted user against the
 // default user, GET/SET), then TLS's cost on each server (cleartext against mutual TLS), then
-// memory per key after loading N keys, then the latency other clients see while a BGSAVE runs
+// memory per key after loading N keys and per entry of an N-entry stream, then the latency other clients see while a BGSAVE runs
 // under a GET/SET load (N keys), then building and deleting values of --big elements, then SET/GET
 // throughput, RSS and disconnections while clients that never read abuse a server with requirepass
 // (bench/abuse.ts). Prints Markdown tables.
@@ -34,6 +34,9 @@ const ZRANGE_MEMBERS = Array.from({ length: 100 }, (_, i) => [String(i), `member
 const RATE_SCRIPT = "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], 60) return n";
 const RATE_SHA = createHash('sha1').update(RATE_SCRIPT).digest('hex');
 
+/** 1,000 points on a grid around (15, 37) for the GEOSEARCH test (lon, lat, member triples). */
+const GEO_POINTS = Array.from({ length: 1000 }, (_, i) => [(13 + (i % 40) * 0.1).toFixed(4), (35 + Math.floor(i / 40) * 0.16).toFixed(4), `place:${i}`]).flat();
+
 const SPECS = {
   SET: { args: ['-t', 'set'], csv: 'SET', probes: [['SET', '__bench_probe', 'x']] },
   GET: { args: ['-t', 'get'], csv: 'GET', probes: [['GET', '__bench_probe']] },
@@ -63,6 +66,43 @@ const SPECS = {
     csv: 'EVALSHA',
     probes: [['EVALSHA', RATE_SHA, '1', '__bench_probe_rate']],
     setup: [['SCRIPT', 'LOAD', RATE_SCRIPT]],
+  },
+  // The stream, HyperLogLog and geo families (issue 14's measure).
+  XADD: {
+    args: ['XADD', 'bench:stream', '*', 'field', '__rand_int__'],
+    csv: 'XADD',
+    probes: [['XADD', '__bench_probe_x', '*', 'f', 'v']],
+    setup: [['DEL', 'bench:stream']],
+  },
+  XRANGE_100: {
+    args: ['XRANGE', 'bench:xrange', '-', '+', 'COUNT', '100'],
+    csv: 'XRANGE',
+    probes: [['XRANGE', 'bench:xrange', '-', '+', 'COUNT', '1']],
+    setup: [['DEL', 'bench:xrange'], ...Array.from({ length: 100 }, (_, i) => ['XADD', 'bench:xrange', `1-${i + 1}`, 'field', `value:${i}`])],
+  },
+  PFADD: {
+    args: ['PFADD', 'bench:hll', 'element:__rand_int__'],
+    csv: 'PFADD',
+    probes: [['PFADD', '__bench_probe_hll', 'x']],
+    setup: [['DEL', 'bench:hll']],
+  },
+  PFCOUNT: {
+    args: ['PFCOUNT', 'bench:hllcount'],
+    csv: 'PFCOUNT',
+    probes: [['PFCOUNT', 'bench:hllcount']],
+    setup: [['DEL', 'bench:hllcount'], ['PFADD', 'bench:hllcount', ...Array.from({ length: 5000 }, (_, i) => `element:${i}`)]],
+  },
+  GEOADD: {
+    args: ['GEOADD', 'bench:geoadd', '13.361389', '38.115556', 'member:__rand_int__'],
+    csv: 'GEOADD',
+    probes: [['GEOADD', '__bench_probe_geo', '13.361389', '38.115556', 'x']],
+    setup: [['DEL', 'bench:geoadd']],
+  },
+  GEOSEARCH: {
+    args: ['GEOSEARCH', 'bench:geo', 'FROMLONLAT', '15', '37', 'BYRADIUS', '100', 'km', 'ASC', 'COUNT', '10'],
+    csv: 'GEOSEARCH',
+    probes: [['GEOSEARCH', 'bench:geo', 'FROMLONLAT', '15', '37', 'BYRADIUS', '1', 'km']],
+    setup: [['DEL', 'bench:geo'], ['GEOADD', 'bench:geo', ...GEO_POINTS]],
   },
 } satisfies Record<string, TestSpec>;
 type TestName = keyof typeof SPECS;
@@ -400,10 +440,21 @@ interface Memory {
   usedPerKey: number | null;
 }
 
-async function memoryPerKey(start: () => Promise<Bench>, data: Buffer, n: number): Promise<Memory | null> {
+/** `n` entries appended to one stream (XADD bench:memstream * field <n> value xxx), as loadData. */
+function loadStream(n: number): Buffer {
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = String(i);
+    parts.push(`*7\r\n$4\r\nXADD\r\n$15\r\nbench:memstream\r\n$1\r\n*\r\n$5\r\nfield\r\n$${v.length}\r\n${v}\r\n$5\r\nvalue\r\n$3\r\nxxx\r\n`);
+  }
+  return Buffer.from(parts.join(''), 'latin1');
+}
+
+/** Memory growth per request of `data` (n requests); null when the server refuses `probe`. */
+async function memoryPerKey(start: () => Promise<Bench>, data: Buffer, n: number, probe: string[] = ['SET', '__bench_probe', 'x']): Promise<Memory | null> {
   const b = await start();
   try {
-    if ((await rawCall(b.port, ['SET', '__bench_probe', 'x'])).startsWith('-')) return null;
+    if ((await rawCall(b.port, probe)).startsWith('-')) return null;
     const rss0 = rssBytes(b.proc.pid!);
     const used0 = await usedMemory(b.port);
     const r = await run(['redis-cli', '-h', '127.0.0.1', '-p', String(b.port), '--pipe'], data);
@@ -1081,6 +1132,16 @@ async function main(): Promise<void> {
       `| RSS delta per key | ${cell(ma?.rssPerKey)} | ${cell(mr?.rssPerKey)} | ${ratio(ma?.rssPerKey, mr?.rssPerKey)} |`,
       `| used_memory delta per key | ${cell(ma?.usedPerKey)} | ${cell(mr?.usedPerKey)} | ${ratio(ma?.usedPerKey, mr?.usedPerKey)} |`,
     ];
+    if (opt.only.has('memory')) {
+      const stream = loadStream(opt.keys);
+      const probe = ['XADD', '__bench_probe_x', '*', 'f', 'v'];
+      const sa = await memoryPerKey(startRedoubt, stream, opt.keys, probe);
+      const sr = await memoryPerKey(startRedis, stream, opt.keys, probe);
+      memRows.push(
+        `| stream RSS delta per entry | ${cell(sa?.rssPerKey)} | ${cell(sr?.rssPerKey)} | ${ratio(sa?.rssPerKey, sr?.rssPerKey)} |`,
+        `| stream used_memory delta per entry | ${cell(sa?.usedPerKey)} | ${cell(sr?.usedPerKey)} | ${ratio(sa?.usedPerKey, sr?.usedPerKey)} |`,
+      );
+    }
     if (data !== null && opt.only.has('bgsave')) {
       for (const start of [startRedoubt, startRedis]) bgsaveRows.push(...(await bgsaveLatency(start, data, opt.keys)));
     }
@@ -1122,7 +1183,7 @@ async function main(): Promise<void> {
   }
   if (opt.only.has('memory')) {
     console.log('');
-    console.log(`Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key:`);
+    console.log(`Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key; then of one stream of ${fmt(opt.keys)} entries (XADD * field <i> value xxx), bytes per entry:`);
     console.log('');
     printTable('| Memory | Redoubt | Redis | Redoubt/Redis |', memRows, 1);
   }
