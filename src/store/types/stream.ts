@@ -1,0 +1,718 @@
+// Stream values (XADD, XRANGE, consumer groups...): Redis 7.0's stream, compactly.
+//
+// IDs. A stream ID is two unsigned 64-bit numbers, ms-seq. Here it is a StreamID: a string of 32
+// lower-case hex digits (16 for ms, 16 for seq), so that ID order is plain string order (`<`,
+// `===`) over the whole 64-bit range, and an ID is a cheap Map key. makeId / idText / idMs /
+// idSeq / parseIdText convert; arithmetic uses numbers below 2^53 and BigInt above.
+//
+// Entries. Entries are grouped in nodes, as Redis groups them in listpacks under a radix tree: a
+// node holds at most stream-node-max-entries entries and about stream-node-max-bytes bytes
+// (limits passed to append()). A node packs its entries into one Buffer:
+//   flags byte (1: deleted, 2: same fields as the node's master fields), ms - master ms (varint),
+//   seq (varint), then unless flag 2: field count (varint) and the field names (varint length +
+//   bytes); then the values (varint length + bytes).
+// The master fields are the field names of the node's first entry. Nodes are kept in an array
+// sorted by ID and searched by binary search. An entry whose ms or seq part is 2^53 or more is
+// kept alone in its own node (its ID in `first`), so deltas are always exact numbers.
+// XDEL marks an entry deleted in place; a node with no live entry left is removed.
+//
+// Consumer groups: StreamGroup (last delivered ID, entries read, pending entries list, consumers),
+// StreamConsumer (name, seen time, its own pending entries), PendingEntry (ID, owner, delivery
+// time, delivery count). PEL indexes keep IDs in order.
+//
+// For persistence (RDB / DUMP / RESTORE): iterate entries with forEach(MIN_ID, MAX_ID, false, fn),
+// groups with `groups` (a Map; sortedGroups() for name order), a group's `pel.forEach`, its
+// consumers with `consumers` / sortedConsumers(), and rebuild with StreamValue.fromParts().
+import type { TypedValue } from '../db.js';
+import { OBJ_HEADER, sdsBytes } from '../memsize.js';
+
+/** An ID: 32 hex digits, ms then seq. String order is ID order. */
+export type StreamID = string;
+
+const ZERO16 = '0000000000000000';
+const MAX16 = 'ffffffffffffffff';
+/** 2^53 as 16 hex digits: parts below it are exact numbers. */
+const SAFE16 = '0020000000000000';
+const SAFE = 2 ** 53;
+
+export const MIN_ID: StreamID = ZERO16 + ZERO16;
+export const MAX_ID: StreamID = MAX16 + MAX16;
+
+function partHex(p: number | bigint): string {
+  return p.toString(16).padStart(16, '0');
+}
+
+/** An ID from its parts (numbers must be safe integers; bigints up to 2^64 - 1). */
+export function makeId(ms: number | bigint, seq: number | bigint): StreamID {
+  return partHex(ms) + partHex(seq);
+}
+
+function partText(h: string): string {
+  return h < SAFE16 ? String(parseInt(h, 16)) : BigInt('0x' + h).toString();
+}
+
+/** "ms-seq" in decimal, as replies show an ID. */
+export function idText(id: StreamID): string {
+  return partText(id.slice(0, 16)) + '-' + partText(id.slice(16));
+}
+
+export function idMs(id: StreamID): bigint {
+  return BigInt('0x' + id.slice(0, 16));
+}
+
+export function idSeq(id: StreamID): bigint {
+  return BigInt('0x' + id.slice(16));
+}
+
+/** The ms part as a number when it is below 2^53, else -1. */
+export function idMsNumber(id: StreamID): number {
+  const h = id.slice(0, 16);
+  return h < SAFE16 ? parseInt(h, 16) : -1;
+}
+
+const U64_RE = /^[0-9]+$/;
+const U64_MAX = 2n ** 64n - 1n;
+
+/** An unsigned 64-bit decimal part (Redis's string2ull: digits only), or null. */
+export function parseU64(s: string): string | null {
+  if (!U64_RE.test(s) || s.length > 20) return null;
+  if (s.length <= 15) return partHex(Number(s));
+  const v = BigInt(s);
+  return v > U64_MAX ? null : partHex(v);
+}
+
+/** The next ID, or null after the largest. */
+export function idIncr(id: StreamID): StreamID | null {
+  const seq = id.slice(16);
+  if (seq < SAFE16) {
+    const n = parseInt(seq, 16) + 1;
+    return id.slice(0, 16) + partHex(n);
+  }
+  if (seq !== MAX16) return id.slice(0, 16) + partHex(BigInt('0x' + seq) + 1n);
+  const ms = id.slice(0, 16);
+  if (ms === MAX16) return null;
+  return partHex(BigInt('0x' + ms) + 1n) + ZERO16;
+}
+
+/** The previous ID, or null before the smallest. */
+export function idDecr(id: StreamID): StreamID | null {
+  const seq = id.slice(16);
+  if (seq !== ZERO16) return id.slice(0, 16) + partHex(BigInt('0x' + seq) - 1n);
+  const ms = id.slice(0, 16);
+  if (ms === ZERO16) return null;
+  return partHex(BigInt('0x' + ms) - 1n) + MAX16;
+}
+
+// ---- varints and the node buffer ----
+
+function varintLen(n: number): number {
+  let l = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    l++;
+  }
+  return l;
+}
+
+function putVarint(buf: Buffer, off: number, n: number): number {
+  while (n >= 128) {
+    buf[off++] = (n % 128) | 128;
+    n = Math.floor(n / 128);
+  }
+  buf[off++] = n;
+  return off;
+}
+
+/** Reads a varint at `pos.o`, advancing it. */
+function getVarint(buf: Buffer, pos: { o: number }): number {
+  let n = 0;
+  let mul = 1;
+  let o = pos.o;
+  for (;;) {
+    const b = buf[o++]!;
+    n += (b & 127) * mul;
+    if (b < 128) break;
+    mul *= 128;
+  }
+  pos.o = o;
+  return n;
+}
+
+const F_DELETED = 1;
+const F_SAME = 2;
+/** Bytes a node costs besides its buffer (Redis: the radix tree node and listpack header). */
+const NODE_OVERHEAD = 48;
+/** A stream's own structure (Redis's stream struct and radix tree header). */
+const STREAM_HEADER = 64;
+const GROUP_BYTES = 96;
+const CONSUMER_BYTES = 64;
+const PEL_ENTRY_BYTES = 64;
+
+/** One node: entries with IDs >= `first`, packed in `buf[0..len)`. */
+class StreamNode {
+  /** The master ID (the node's first entry, even once deleted). */
+  first: StreamID;
+  /** The last entry's ID (even once deleted). */
+  last: StreamID;
+  /** Master ms, or -1 for a node holding one entry with a part >= 2^53. */
+  ms: number;
+  fields: string[];
+  buf: Buffer;
+  len = 0;
+  /** Live entries, and entries including deleted ones. */
+  live = 0;
+  total = 0;
+
+  constructor(first: StreamID, ms: number, fields: string[], cap: number) {
+    this.first = first;
+    this.last = first;
+    this.ms = ms;
+    this.fields = fields;
+    this.buf = Buffer.allocUnsafeSlow(cap);
+  }
+
+  /** Releases spare capacity (a node no longer appended to). */
+  shrink(): void {
+    if (this.buf.length > this.len) {
+      const b = Buffer.allocUnsafeSlow(this.len);
+      this.buf.copy(b, 0, 0, this.len);
+      this.buf = b;
+    }
+  }
+}
+
+/** Packed bytes of an entry. */
+function entrySize(dms: number, seq: number, fields: readonly string[], same: boolean): number {
+  const nf = fields.length >> 1;
+  let size = 1 + varintLen(dms) + varintLen(seq);
+  if (!same) {
+    size += varintLen(nf);
+    for (let i = 0; i < nf; i++) size += varintLen(fields[2 * i]!.length) + fields[2 * i]!.length;
+  }
+  for (let i = 0; i < nf; i++) size += varintLen(fields[2 * i + 1]!.length) + fields[2 * i + 1]!.length;
+  return size;
+}
+
+/** Calls fn(offsetOfFlags, id, fields) for each entry of a node, deleted ones included when `all`. */
+function decodeNode(node: StreamNode, all: boolean, fn: (off: number, id: StreamID, fields: string[]) => boolean | void): boolean {
+  const buf = node.buf;
+  const pos = { o: 0 };
+  while (pos.o < node.len) {
+    const off = pos.o;
+    const flags = buf[pos.o++]!;
+    const dms = getVarint(buf, pos);
+    const seq = getVarint(buf, pos);
+    let names: string[];
+    if (flags & F_SAME) names = node.fields;
+    else {
+      const n = getVarint(buf, pos);
+      names = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        const l = getVarint(buf, pos);
+        names[i] = buf.toString('latin1', pos.o, pos.o + l);
+        pos.o += l;
+      }
+    }
+    const fields = new Array<string>(names.length * 2);
+    for (let i = 0; i < names.length; i++) {
+      const l = getVarint(buf, pos);
+      fields[2 * i] = names[i]!;
+      fields[2 * i + 1] = buf.toString('latin1', pos.o, pos.o + l);
+      pos.o += l;
+    }
+    if (!all && flags & F_DELETED) continue;
+    const id = node.ms < 0 ? node.first : makeId(node.ms + dms, seq);
+    if (fn(off, id, fields) === false) return false;
+  }
+  return true;
+}
+
+/** Pending entries by ID, iterable in ID order (a Map plus a lazily cleaned sorted key array). */
+export class PelIndex {
+  private readonly m = new Map<StreamID, PendingEntry>();
+  private keys: StreamID[] = [];
+  private stale = 0;
+
+  get size(): number {
+    return this.m.size;
+  }
+
+  get(id: StreamID): PendingEntry | undefined {
+    return this.m.get(id);
+  }
+
+  set(id: StreamID, e: PendingEntry): void {
+    if (this.m.has(id)) {
+      this.m.set(id, e);
+      return;
+    }
+    this.m.set(id, e);
+    const k = this.keys;
+    if (k.length === 0 || k[k.length - 1]! < id) k.push(id);
+    else {
+      const i = lowerBound(k, id);
+      if (k[i] === id) return; // a stale key comes back to life
+      k.splice(i, 0, id);
+    }
+  }
+
+  delete(id: StreamID): boolean {
+    if (!this.m.delete(id)) return false;
+    if (++this.stale > 32 && this.stale > this.keys.length >> 1) {
+      this.keys = this.keys.filter((x) => this.m.has(x));
+      this.stale = 0;
+    }
+    return true;
+  }
+
+  /** Visits entries with start <= id <= end in ID order (reverse when `rev`) until fn returns false. */
+  forEach(start: StreamID, end: StreamID, fn: (e: PendingEntry) => boolean | void, rev = false): void {
+    const k = this.keys;
+    if (!rev) {
+      for (let i = lowerBound(k, start); i < k.length; i++) {
+        const id = k[i]!;
+        if (id > end) break;
+        const e = this.m.get(id);
+        if (e !== undefined && fn(e) === false) return;
+      }
+    } else {
+      for (let i = lowerBound(k, end + '\x01') - 1; i >= 0; i--) {
+        const id = k[i]!;
+        if (id < start) break;
+        const e = this.m.get(id);
+        if (e !== undefined && fn(e) === false) return;
+      }
+    }
+  }
+
+  /** The smallest and largest pending IDs (undefined when empty). */
+  first(): StreamID | undefined {
+    let r: StreamID | undefined;
+    this.forEach(MIN_ID, MAX_ID, (e) => {
+      r = e.id;
+      return false;
+    });
+    return r;
+  }
+
+  last(): StreamID | undefined {
+    let r: StreamID | undefined;
+    this.forEach(MIN_ID, MAX_ID, (e) => {
+      r = e.id;
+      return false;
+    }, true);
+    return r;
+  }
+}
+
+function lowerBound(a: readonly string[], x: string): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A pending entry: delivered to `consumer`, not acknowledged yet. */
+export interface PendingEntry {
+  id: StreamID;
+  consumer: StreamConsumer;
+  /** Last delivery, ms since the epoch. */
+  deliveryTime: number;
+  deliveryCount: number;
+}
+
+export class StreamConsumer {
+  readonly pel = new PelIndex();
+  constructor(
+    public readonly name: string,
+    /** Last time the consumer was seen (ms since the epoch). Redis 7.0 has no active-time. */
+    public seenTime: number,
+  ) {}
+}
+
+/** Redis's SCG_INVALID_ENTRIES_READ: the group's read counter is unknown. */
+export const INVALID_ENTRIES_READ = -1;
+
+export class StreamGroup {
+  readonly pel = new PelIndex();
+  readonly consumers = new Map<string, StreamConsumer>();
+  constructor(
+    public readonly name: string,
+    /** The last ID delivered to the group. */
+    public lastId: StreamID,
+    /** Entries read by the group (logical counter), INVALID_ENTRIES_READ when unknown. */
+    public entriesRead: number,
+  ) {}
+
+  /** Consumers in name order (byte order), as Redis's radix tree lists them. */
+  sortedConsumers(): StreamConsumer[] {
+    return [...this.consumers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Creates a consumer; null when it exists. */
+  createConsumer(name: string, now: number): StreamConsumer | null {
+    if (this.consumers.has(name)) return null;
+    const c = new StreamConsumer(name, now);
+    this.consumers.set(name, c);
+    return c;
+  }
+
+  /** Deletes a consumer and its pending entries; the number of pending entries it had, -1 when absent. */
+  deleteConsumer(name: string): number {
+    const c = this.consumers.get(name);
+    if (c === undefined) return -1;
+    const n = c.pel.size;
+    c.pel.forEach(MIN_ID, MAX_ID, (e) => {
+      this.pel.delete(e.id);
+    });
+    this.consumers.delete(name);
+    return n;
+  }
+}
+
+/** Node size limits (stream-node-max-entries / stream-node-max-bytes; 0: no limit). */
+export interface StreamNodeLimits {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+/** The parts a stream is rebuilt from (RDB loading, RESTORE). */
+export interface StreamParts {
+  /** Entries in ID order: [id, [field, value, ...]]. */
+  entries: Iterable<readonly [StreamID, readonly string[]]>;
+  lastId: StreamID;
+  maxDeletedId: StreamID;
+  entriesAdded: number;
+  groups: Iterable<{
+    name: string;
+    lastId: StreamID;
+    entriesRead: number;
+    /** The group's pending entries; `consumer` names one of `consumers`. */
+    pel: Iterable<{ id: StreamID; consumer: string; deliveryTime: number; deliveryCount: number }>;
+    consumers: Iterable<{ name: string; seenTime: number }>;
+  }>;
+}
+
+export class StreamValue implements TypedValue {
+  get type(): 'stream' {
+    return 'stream';
+  }
+
+  private nodes: StreamNode[] = [];
+  /** Live entries. */
+  length = 0;
+  /** The largest ID ever added (or set by XSETID). */
+  lastId: StreamID = MIN_ID;
+  /** The largest ID deleted by XDEL (or set by XSETID). */
+  maxDeletedId: StreamID = MIN_ID;
+  /** Entries ever added. */
+  entriesAdded = 0;
+  /** Consumer groups by name (sortedGroups() for name order). */
+  readonly groups = new Map<string, StreamGroup>();
+  /** Sum of the nodes' packed bytes and overheads. */
+  private nodeBytes = 0;
+  accountedBytes = 0;
+
+  encoding(): string {
+    return 'stream';
+  }
+
+  memBytes(): number {
+    let n = OBJ_HEADER + STREAM_HEADER + this.nodeBytes;
+    for (const g of this.groups.values()) {
+      n += GROUP_BYTES + sdsBytes(g.name.length) + g.pel.size * PEL_ENTRY_BYTES;
+      for (const c of g.consumers.values()) n += CONSUMER_BYTES + sdsBytes(c.name.length);
+    }
+    return n;
+  }
+
+  /** Nodes (for tests and XINFO STREAM FULL's radix-tree-nodes). */
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  sortedGroups(): StreamGroup[] {
+    return [...this.groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The first live entry's ID (MIN_ID when empty). */
+  firstId(): StreamID {
+    let r = MIN_ID;
+    this.forEach(MIN_ID, MAX_ID, false, (id) => {
+      r = id;
+      return false;
+    });
+    return r;
+  }
+
+  /** The last live entry's ID (MIN_ID when empty). */
+  lastEntryId(): StreamID {
+    let r = MIN_ID;
+    this.forEach(MIN_ID, MAX_ID, true, (id) => {
+      r = id;
+      return false;
+    });
+    return r;
+  }
+
+  /**
+   * Appends an entry (id must be greater than lastId; the caller checks), `fields` flat
+   * [f, v, ...]. Updates lastId and entriesAdded.
+   */
+  append(id: StreamID, fields: readonly string[], lim: StreamNodeLimits): void {
+    const nf = fields.length >> 1;
+    const msHex = id.slice(0, 16);
+    const seqHex = id.slice(16);
+    const small = msHex < SAFE16 && seqHex < SAFE16;
+    const ms = small ? parseInt(msHex, 16) : -1;
+    const seq = small ? parseInt(seqHex, 16) : 0;
+    let node = this.nodes[this.nodes.length - 1];
+    if (
+      node !== undefined &&
+      (node.ms < 0 || !small || (lim.maxEntries > 0 && node.total >= lim.maxEntries) || (lim.maxBytes > 0 && node.len >= lim.maxBytes))
+    ) {
+      node = undefined;
+    }
+    let same = false;
+    let size = 0;
+    if (node !== undefined) {
+      same = node.fields.length === nf;
+      for (let i = 0; same && i < nf; i++) if (node.fields[i] !== fields[2 * i]) same = false;
+      size = entrySize(ms - node.ms, seq, fields, same);
+      // Would pass stream-node-max-bytes: the entry starts a new node.
+      if (lim.maxBytes > 0 && node.len + size > lim.maxBytes) node = undefined;
+    }
+    if (node === undefined) {
+      const prev = this.nodes[this.nodes.length - 1];
+      if (prev !== undefined) prev.shrink();
+      const names = new Array<string>(nf);
+      for (let i = 0; i < nf; i++) names[i] = fields[2 * i]!;
+      same = true;
+      size = entrySize(0, small ? seq : 0, fields, true);
+      node = new StreamNode(id, ms, names, Math.max(size, lim.maxBytes > 0 ? Math.min(lim.maxBytes, 256) : 256));
+      this.nodes.push(node);
+      this.nodeBytes += NODE_OVERHEAD;
+    }
+    if (node.len + size > node.buf.length) {
+      const cap = Math.max(node.len + size, node.buf.length * 2);
+      const b = Buffer.allocUnsafeSlow(lim.maxBytes > 0 ? Math.max(node.len + size, Math.min(cap, lim.maxBytes)) : cap);
+      node.buf.copy(b, 0, 0, node.len);
+      node.buf = b;
+    }
+    const buf = node.buf;
+    let o = node.len;
+    buf[o++] = same ? F_SAME : 0;
+    o = putVarint(buf, o, node.ms < 0 ? 0 : ms - node.ms);
+    o = putVarint(buf, o, node.ms < 0 ? 0 : seq);
+    if (!same) {
+      o = putVarint(buf, o, nf);
+      for (let i = 0; i < nf; i++) {
+        const f = fields[2 * i]!;
+        o = putVarint(buf, o, f.length);
+        o += buf.write(f, o, 'latin1');
+      }
+    }
+    for (let i = 0; i < nf; i++) {
+      const v = fields[2 * i + 1]!;
+      o = putVarint(buf, o, v.length);
+      o += buf.write(v, o, 'latin1');
+    }
+    this.nodeBytes += o - node.len;
+    node.len = o;
+    node.live++;
+    node.total++;
+    node.last = id;
+    this.length++;
+    this.lastId = id;
+    this.entriesAdded++;
+  }
+
+  /** Index of the last node whose first ID is <= id (0 when none). */
+  private nodeIndex(id: StreamID): number {
+    const n = this.nodes;
+    let lo = 0;
+    let hi = n.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (n[mid]!.first <= id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 ? lo - 1 : 0;
+  }
+
+  /**
+   * Visits live entries with start <= id <= end, in ID order or reversed, until fn returns
+   * false. `fields` is flat [f, v, ...] and fresh for each entry.
+   */
+  forEach(start: StreamID, end: StreamID, rev: boolean, fn: (id: StreamID, fields: string[]) => boolean | void): void {
+    if (start > end || this.length === 0) return;
+    const nodes = this.nodes;
+    if (!rev) {
+      for (let i = this.nodeIndex(start); i < nodes.length; i++) {
+        const node = nodes[i]!;
+        if (node.first > end) return;
+        if (node.last < start || node.live === 0) continue;
+        const ok = decodeNode(node, false, (_o, id, f) => {
+          if (id < start) return true;
+          if (id > end) return false;
+          return fn(id, f);
+        });
+        if (!ok) return;
+      }
+    } else {
+      for (let i = this.nodeIndex(end); i >= 0; i--) {
+        const node = nodes[i]!;
+        if (node.last < start) return;
+        if (node.first > end || node.live === 0) continue;
+        const ids: StreamID[] = [];
+        const fs: string[][] = [];
+        decodeNode(node, false, (_o, id, f) => {
+          if (id > end) return false;
+          if (id >= start) {
+            ids.push(id);
+            fs.push(f);
+          }
+          return true;
+        });
+        for (let j = ids.length - 1; j >= 0; j--) if (fn(ids[j]!, fs[j]!) === false) return;
+      }
+    }
+  }
+
+  /** The entry's fields, or undefined when there is no live entry with that ID. */
+  get(id: StreamID): string[] | undefined {
+    let r: string[] | undefined;
+    this.forEach(id, id, false, (_id, f) => {
+      r = f;
+      return false;
+    });
+    return r;
+  }
+
+  /** Marks an entry deleted (XDEL); false when absent. Does not touch maxDeletedId. */
+  delete(id: StreamID): boolean {
+    if (this.length === 0) return false;
+    const i = this.nodeIndex(id);
+    const node = this.nodes[i]!;
+    if (node.first > id || node.last < id) return false;
+    let found = false;
+    decodeNode(node, false, (off, eid) => {
+      if (eid < id) return true;
+      if (eid === id) {
+        node.buf[off]! |= F_DELETED;
+        found = true;
+      }
+      return false;
+    });
+    if (!found) return false;
+    node.live--;
+    this.length--;
+    if (node.live === 0) this.removeNode(i);
+    return true;
+  }
+
+  private removeNode(i: number): void {
+    const node = this.nodes[i]!;
+    this.nodes.splice(i, 1);
+    this.nodeBytes -= NODE_OVERHEAD + node.len;
+    this.length -= node.live;
+  }
+
+  /**
+   * Trims from the oldest entry (XTRIM, XADD's MAXLEN / MINID): MAXLEN keeps at most `threshold`
+   * entries (a number), MINID drops entries below `threshold` (an ID). `approx` only removes
+   * whole nodes; `limit` > 0 caps the entries removed (approx only). Returns the entries removed.
+   */
+  trim(strategy: 'maxlen' | 'minid', threshold: number | StreamID, approx: boolean, limit: number): number {
+    let removed = 0;
+    const nodes = this.nodes;
+    while (nodes.length > 0) {
+      if (strategy === 'maxlen' && this.length <= (threshold as number)) break;
+      const node = nodes[0]!;
+      if (limit > 0 && removed + node.total > limit) break;
+      // Whole node removable?
+      const whole =
+        strategy === 'maxlen' ? this.length - node.live >= (threshold as number) : node.last < (threshold as StreamID);
+      if (whole) {
+        removed += node.live;
+        this.removeNode(0);
+        continue;
+      }
+      if (approx) break;
+      // Exact: mark entries deleted one by one.
+      decodeNode(node, false, (off, id) => {
+        if (strategy === 'maxlen' ? this.length <= (threshold as number) : id >= (threshold as StreamID)) return false;
+        node.buf[off]! |= F_DELETED;
+        node.live--;
+        this.length--;
+        removed++;
+        return true;
+      });
+      if (node.live === 0) this.removeNode(0);
+      break;
+    }
+    return removed;
+  }
+
+  /** An independent deep copy (COPY). */
+  copy(): StreamValue {
+    const s = new StreamValue();
+    for (const n of this.nodes) {
+      const m = new StreamNode(n.first, n.ms, n.fields, n.len);
+      n.buf.copy(m.buf, 0, 0, n.len);
+      m.last = n.last;
+      m.len = n.len;
+      m.live = n.live;
+      m.total = n.total;
+      s.nodes.push(m);
+    }
+    s.nodeBytes = this.nodeBytes;
+    s.length = this.length;
+    s.lastId = this.lastId;
+    s.maxDeletedId = this.maxDeletedId;
+    s.entriesAdded = this.entriesAdded;
+    for (const g of this.groups.values()) {
+      const ng = new StreamGroup(g.name, g.lastId, g.entriesRead);
+      for (const c of g.consumers.values()) ng.consumers.set(c.name, new StreamConsumer(c.name, c.seenTime));
+      g.pel.forEach(MIN_ID, MAX_ID, (e) => {
+        const owner = ng.consumers.get(e.consumer.name)!;
+        const ne: PendingEntry = { id: e.id, consumer: owner, deliveryTime: e.deliveryTime, deliveryCount: e.deliveryCount };
+        ng.pel.set(e.id, ne);
+        owner.pel.set(e.id, ne);
+      });
+      s.groups.set(g.name, ng);
+    }
+    return s;
+  }
+
+  /** Builds a stream from its parts (RDB loading, RESTORE). */
+  static fromParts(p: StreamParts, lim: StreamNodeLimits): StreamValue {
+    const s = new StreamValue();
+    for (const [id, fields] of p.entries) s.append(id, fields, lim);
+    s.lastId = p.lastId;
+    s.maxDeletedId = p.maxDeletedId;
+    s.entriesAdded = p.entriesAdded;
+    for (const g of p.groups) {
+      const ng = new StreamGroup(g.name, g.lastId, g.entriesRead);
+      for (const c of g.consumers) ng.consumers.set(c.name, new StreamConsumer(c.name, c.seenTime));
+      for (const e of g.pel) {
+        let owner = ng.consumers.get(e.consumer);
+        if (owner === undefined) ng.consumers.set(e.consumer, (owner = new StreamConsumer(e.consumer, e.deliveryTime)));
+        const ne: PendingEntry = { id: e.id, consumer: owner, deliveryTime: e.deliveryTime, deliveryCount: e.deliveryCount };
+        ng.pel.set(e.id, ne);
+        owner.pel.set(e.id, ne);
+      }
+      s.groups.set(g.name, ng);
+    }
+    return s;
+  }
+}
+
+/** True when `n` fits the small-number path (exported for tests). */
+export function isSafePart(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0 && n < SAFE;
+}
