@@ -254,5 +254,19 @@ export const err = {
   bitNotInteger: () => 'ERR bit is not an integer or out of range',
   bitArgument: () => 'ERR The bit argument must be 1 or 0.',
   bitopNot: () => 'ERR BITOP NOT must be called with a single source key.',
+  // geo (src/commands/geo.ts)
+  geoInvalidPair: (lon: string, lat: string) => `ERR invalid longitude,latitude pair ${lon},${lat}`,
+  geoUnit: () => 'ERR unsupported unit provided. please use M, KM, FT, MI',
+  geoNeedRadius: () => 'ERR need numeric radius',
+  geoRadiusNegative: () => 'ERR radius cannot be negative',
+  geoNeedWidth: () => 'ERR need numeric width',
+  geoNeedHeight: () => 'ERR need numeric height',
+  geoBoxNegative: () => 'ERR height or width cannot be negative',
+  geoMemberDecode: () => 'ERR could not decode requested zset member',
+  geoStoreWith: (what: string) => `ERR ${what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`,
+  geoFrom: (cmd: string) => `ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${cmd}`,
+  geoBy: (cmd: string) => `ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmd}`,
+  geoAnyNeedsCount: () => 'ERR the ANY argument requires COUNT argument',
+  geoCount: () => 'ERR COUNT must be > 0',
 };
 

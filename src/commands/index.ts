@@ -8,6 +8,7 @@ import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
 import { debugCommands } from './debug.js';
 import { functionsCommands } from './functions.js';
+import { geoCommands } from './geo.js';
 import { hashCommands } from './hash.js';
 import { keysCommands } from './keys.js';
 import { listCommands } from './list.js';
@@ -27,6 +28,7 @@ export const ALL_GROUPS: HandlerMap[] = [
   connectionCommands,
   debugCommands,
   functionsCommands,
+  geoCommands,
   hashCommands,
   keysCommands,
   listCommands,

@@ -83,8 +83,8 @@ function longArg(c: Client, s: string, msg = NOT_INTEGER): number | null {
 // ---------------------------------------------------------------------------------------------
 // Lookups, events, replies.
 
-/** The zset at key: null when absent, undefined after replying WRONGTYPE. */
-function getZset(c: Client, key: string, write: boolean): ZSet | null | undefined {
+/** The zset at key: null when absent, undefined after replying WRONGTYPE. (geo.ts uses it too.) */
+export function getZset(c: Client, key: string, write: boolean): ZSet | null | undefined {
   const v = write ? c.db.lookup(key) : c.db.lookupRead(key);
   if (v === undefined) return null;
   if (typeof v === 'string' || v.type !== 'zset') {
@@ -135,8 +135,11 @@ function replyElements(c: Client, members: string[], scores: number[] | null): v
   }
 }
 
-/** Stores a result built from sorted arrays at dst (or deletes dst when empty); replies the count. */
-function storeResult(c: Client, server: DataContext, dst: string, members: string[], scores: number[], event: string): void {
+/**
+ * Stores a result built from sorted arrays at dst (or deletes dst when empty); replies the count.
+ * `dirty`: the changes counted for a stored result (geo.ts: one per element, as Redis).
+ */
+export function storeResult(c: Client, server: DataContext, dst: string, members: string[], scores: number[], event: string, dirty = 1): void {
   const db = c.db;
   if (members.length > 0) {
     let maxLen = 0;
@@ -145,7 +148,7 @@ function storeResult(c: Client, server: DataContext, dst: string, members: strin
     const listpack = members.length <= lim.zsetMaxListpackEntries && maxLen <= lim.zsetMaxListpackValue;
     db.set(dst, ZSet.fromSorted(members, scores, listpack));
     c.out.int(members.length);
-    server.events.written(db, dst, NOTIFY.zset, event);
+    server.events.written(db, dst, NOTIFY.zset, event, dirty);
   } else {
     c.out.int(0);
     if (db.delete(dst)) server.events.written(db, dst, NOTIFY.generic, 'del');
@@ -162,7 +165,8 @@ const F_LT = 8;
 const F_CH = 16;
 const F_INCR = 32;
 
-function zaddGeneric(c: Client, argv: string[], server: DataContext, flags: number): void {
+/** ZADD's work (GEOADD runs it with the ZADD arguments it builds, as Redis does). */
+export function zaddGeneric(c: Client, argv: string[], server: DataContext, flags: number): void {
   const key = argv[1]!;
   let i = 2;
   for (; i < argv.length; i++) {

@@ -1,0 +1,359 @@
+// Geohash arithmetic for the geo commands, with the numbers Redis 7.0.15 uses: 52-bit scores
+// interleaving a 26-bit latitude cell index (even bits) with a 26-bit longitude cell index (odd
+// bits) over longitude -180..180 and latitude -85.05112878..85.05112878 (Web Mercator's range),
+// cell centres as decoded coordinates, haversine distances on a sphere of radius
+// 6372797.560856 m, and the choice of the 3x3 block of cells a radius or box search scans.
+//
+// A cell is kept as its two indexes (lat, lon) and step (bits per coordinate) rather than as the
+// interleaved word: moving to a neighbour is then index arithmetic modulo 2^step, the same as the
+// interleaved carry tricks. An index may equal 2^step for a coordinate exactly on the upper edge of
+// the range (the encoding does not clamp it); such a cell is kept as is, as Redis keeps its bits.
+
+export const GEO_STEP_MAX = 26;
+export const GEO_LAT_MIN = -85.05112878;
+export const GEO_LAT_MAX = 85.05112878;
+export const GEO_LONG_MIN = -180;
+export const GEO_LONG_MAX = 180;
+export const EARTH_RADIUS_IN_METERS = 6372797.560856;
+const MERCATOR_MAX = 20037726.37;
+const D_R = Math.PI / 180.0;
+const TWO32 = 4294967296;
+
+/** A geohash cell: latitude and longitude indexes at `step` bits each; `zero` is Redis's GZERO (skipped). */
+export interface Cell {
+  lat: number;
+  lon: number;
+  step: number;
+  zero: boolean;
+}
+
+/** A cell's extent in degrees. */
+export interface Area {
+  latMin: number;
+  latMax: number;
+  lonMin: number;
+  lonMax: number;
+}
+
+/**
+ * Encodes a coordinate into a cell at `step` over the latitude range [latMin, latMax] (the
+ * longitude range is always -180..180). Null when outside the geo limits (the same limits for
+ * the standard -90..90 geohash: Redis checks the Mercator ones whatever the range).
+ */
+export function encode(lon: number, lat: number, step: number, latMin = GEO_LAT_MIN, latMax = GEO_LAT_MAX): Cell | null {
+  if (lon > 180 || lon < -180 || lat > GEO_LAT_MAX || lat < GEO_LAT_MIN) return null;
+  let latOff = (lat - latMin) / (latMax - latMin);
+  let lonOff = (lon - GEO_LONG_MIN) / (GEO_LONG_MAX - GEO_LONG_MIN);
+  const scale = 2 ** step;
+  latOff *= scale;
+  lonOff *= scale;
+  // C's conversion to uint32_t: truncation (the offsets are never negative here).
+  return { lat: Math.trunc(latOff) >>> 0, lon: Math.trunc(lonOff) >>> 0, step, zero: false };
+}
+
+/** Spreads the low 16 bits of v to the even bit positions of a 32-bit word. */
+function spread(v: number): number {
+  v &= 0xffff;
+  v = (v | (v << 8)) & 0x00ff00ff;
+  v = (v | (v << 4)) & 0x0f0f0f0f;
+  v = (v | (v << 2)) & 0x33333333;
+  v = (v | (v << 1)) & 0x55555555;
+  return v;
+}
+
+/** The inverse of spread: the even bits of a 32-bit word as a 16-bit number. */
+function squash(v: number): number {
+  v &= 0x55555555;
+  v = (v | (v >>> 1)) & 0x33333333;
+  v = (v | (v >>> 2)) & 0x0f0f0f0f;
+  v = (v | (v >>> 4)) & 0x00ff00ff;
+  v = (v | (v >>> 8)) & 0x0000ffff;
+  return v;
+}
+
+/** The interleaved word of two 32-bit indexes as [high 32 bits, low 32 bits]. */
+function interleave(lat: number, lon: number): [number, number] {
+  const lo = (spread(lat) | (spread(lon) << 1)) >>> 0;
+  const hi = (spread(lat >>> 16) | (spread(lon >>> 16) << 1)) >>> 0;
+  return [hi, lo];
+}
+
+/** The 52-bit score of a cell (its word shifted to 52 bits), as a double (exact below 2^53). */
+export function cellScore(c: Cell): number {
+  const [hi, lo] = interleave(c.lat, c.lon);
+  return (hi * TWO32 + lo) * 2 ** (52 - c.step * 2);
+}
+
+/** The score text GEOADD hands to ZADD: the 52-bit word as a decimal integer. */
+export function scoreText(c: Cell): string {
+  const [hi, lo] = interleave(c.lat, c.lon);
+  if (hi < 0x200000) return String(hi * TWO32 + lo);
+  return ((BigInt(hi) << 32n) | BigInt(lo)).toString(); // an index on the upper edge: past 2^53
+}
+
+/** The step-26 cell a score stands for (C's conversion of the double to uint64_t). */
+export function scoreCell(score: number): Cell {
+  let hi: number;
+  let lo: number;
+  if (score >= 0 && score < 18446744073709551616) {
+    const t = Math.trunc(score);
+    hi = Math.floor(t / TWO32);
+    lo = t - hi * TWO32;
+  } else if (score < 0 && score > -9223372036854775808) {
+    const w = BigInt.asUintN(64, BigInt(Math.trunc(score)));
+    hi = Number(w >> 32n);
+    lo = Number(w & 0xffffffffn);
+  } else {
+    hi = 0x80000000; // x86-64's answer to an out-of-range conversion
+    lo = 0;
+  }
+  hi >>>= 0;
+  lo >>>= 0;
+  return {
+    lat: (squash(lo) | (squash(hi) << 16)) >>> 0,
+    lon: (squash(lo >>> 1) | (squash(hi >>> 1) << 16)) >>> 0,
+    step: GEO_STEP_MAX,
+    zero: false,
+  };
+}
+
+/** A cell's extent over the Mercator ranges. */
+export function cellArea(c: Cell): Area {
+  const scale = 2 ** c.step;
+  const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
+  const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
+  return {
+    latMin: GEO_LAT_MIN + (c.lat / scale) * latScale,
+    latMax: GEO_LAT_MIN + ((c.lat + 1) / scale) * latScale,
+    lonMin: GEO_LONG_MIN + (c.lon / scale) * lonScale,
+    lonMax: GEO_LONG_MIN + ((c.lon + 1) / scale) * lonScale,
+  };
+}
+
+/** The coordinates of a score: its cell's centre, clamped to the geo limits. [lon, lat] in `out`. */
+export function decodeScore(score: number, out: number[]): void {
+  const a = cellArea(scoreCell(score));
+  let lon = (a.lonMin + a.lonMax) / 2;
+  if (lon > GEO_LONG_MAX) lon = GEO_LONG_MAX;
+  if (lon < GEO_LONG_MIN) lon = GEO_LONG_MIN;
+  let lat = (a.latMin + a.latMax) / 2;
+  if (lat > GEO_LAT_MAX) lat = GEO_LAT_MAX;
+  if (lat < GEO_LAT_MIN) lat = GEO_LAT_MIN;
+  out[0] = lon;
+  out[1] = lat;
+}
+
+const ALPHABET = '0123456789bcdefghjkmnpqrstuvwxyz';
+
+/** GEOHASH's 11-character string of a score: its centre re-encoded over latitude -90..90. */
+export function geohashString(score: number): string {
+  const xy = [0, 0];
+  decodeScore(score, xy);
+  const c = encode(xy[0]!, xy[1]!, GEO_STEP_MAX, -90, 90)!;
+  const [hi, lo] = interleave(c.lat, c.lon);
+  // 52 bits: ten 5-bit characters from the top, then a '0' (the format has 55 bits).
+  const top = hi & 0xfffff; // bits 32..51
+  let s = '';
+  for (let i = 0; i < 10; i++) {
+    const shift = 52 - (i + 1) * 5; // the character's lowest bit
+    let idx: number;
+    if (shift >= 32) idx = (top >>> (shift - 32)) & 0x1f;
+    else if (shift + 5 <= 32) idx = (lo >>> shift) & 0x1f;
+    else idx = ((lo >>> shift) | (top << (32 - shift))) & 0x1f;
+    s += ALPHABET[idx];
+  }
+  return s + '0';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distances
+
+function degRad(d: number): number {
+  return d * D_R;
+}
+
+function radDeg(r: number): number {
+  return r / D_R;
+}
+
+/** The distance along a meridian between two latitudes. */
+export function latDistance(lat1: number, lat2: number): number {
+  return EARTH_RADIUS_IN_METERS * Math.abs(degRad(lat2) - degRad(lat1));
+}
+
+/** The haversine distance in meters (a meridian's length when the longitudes are the same). */
+export function distance(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  const lon1r = degRad(lon1);
+  const lon2r = degRad(lon2);
+  const v = Math.sin((lon2r - lon1r) / 2);
+  if (v === 0) return latDistance(lat1, lat2);
+  const lat1r = degRad(lat1);
+  const lat2r = degRad(lat2);
+  const u = Math.sin((lat2r - lat1r) / 2);
+  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
+  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search areas
+
+/** A search shape: centre, meters per unit, and a radius or a box (in units). */
+export interface Shape {
+  lon: number;
+  lat: number;
+  conversion: number;
+  /** 'radius': radius set; 'box': width and height set. */
+  type: 'radius' | 'box';
+  radius: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The distance from the shape's centre to (lon, lat) when the point is inside the shape (a
+ * circle: at most the radius; a box: within half the height along the meridian and half the width
+ * along the point's parallel), else -1.
+ */
+export function distanceIfInShape(s: Shape, lon: number, lat: number): number {
+  if (s.type === 'radius') {
+    const d = distance(s.lon, s.lat, lon, lat);
+    return d > s.radius * s.conversion ? -1 : d;
+  }
+  const heightM = s.height * s.conversion;
+  const widthM = s.width * s.conversion;
+  if (latDistance(lat, s.lat) > heightM / 2) return -1;
+  if (distance(lon, lat, s.lon, lat) > widthM / 2) return -1;
+  return distance(s.lon, s.lat, lon, lat);
+}
+
+/** How many bits per coordinate cells should have for a search of this size at this latitude. */
+export function estimateSteps(rangeMeters: number, lat: number): number {
+  if (rangeMeters === 0) return 26;
+  let step = 1;
+  while (rangeMeters < MERCATOR_MAX) {
+    rangeMeters *= 2;
+    step++;
+  }
+  step -= 2; // so that the range fits in most cases
+  // Cells narrow towards the poles.
+  if (lat > 66 || lat < -66) {
+    step--;
+    if (lat > 80 || lat < -80) step--;
+  }
+  if (step < 1) step = 1;
+  if (step > 26) step = 26;
+  return step;
+}
+
+function moved(c: Cell, dLon: number, dLat: number): Cell {
+  const mask = 2 ** c.step - 1;
+  return {
+    lat: dLat === 0 ? c.lat : (c.lat + dLat) & mask,
+    lon: dLon === 0 ? c.lon : (c.lon + dLon) & mask,
+    step: c.step,
+    zero: false,
+  };
+}
+
+/**
+ * The cells a search scans, in Redis's order: the centre's cell, then north, south, east, west,
+ * north-east, north-west, south-east, south-west; cells that cannot hold a match are marked zero.
+ */
+export function searchCells(s: Shape): Cell[] {
+  const halfH = s.conversion * (s.type === 'radius' ? s.radius : s.height / 2);
+  const halfW = s.conversion * (s.type === 'radius' ? s.radius : s.width / 2);
+  const latDelta = radDeg(halfH / EARTH_RADIUS_IN_METERS);
+  const lonDeltaTop = radDeg(halfW / EARTH_RADIUS_IN_METERS / Math.cos(degRad(s.lat + latDelta)));
+  const lonDeltaBottom = radDeg(halfW / EARTH_RADIUS_IN_METERS / Math.cos(degRad(s.lat - latDelta)));
+  const south = s.lat < 0;
+  const minLon = south ? s.lon - lonDeltaBottom : s.lon - lonDeltaTop;
+  const maxLon = south ? s.lon + lonDeltaBottom : s.lon + lonDeltaTop;
+  const minLat = s.lat - latDelta;
+  const maxLat = s.lat + latDelta;
+
+  let radiusM = s.type === 'radius' ? s.radius : Math.sqrt((s.width / 2) * (s.width / 2) + (s.height / 2) * (s.height / 2));
+  radiusM *= s.conversion;
+  let steps = estimateSteps(radiusM, s.lat);
+  let hash = encode(s.lon, s.lat, steps)!;
+  let n = neighbours(hash);
+  // A step too coarse at the edges of the covered area: one step coarser still.
+  const north = cellArea(n[1]!);
+  const southA = cellArea(n[2]!);
+  const east = cellArea(n[3]!);
+  const west = cellArea(n[4]!);
+  const decrease = north.latMax < maxLat || southA.latMin > minLat || east.lonMax < maxLon || west.lonMin > minLon;
+  if (steps > 1 && decrease) {
+    steps--;
+    hash = encode(s.lon, s.lat, steps)!;
+    n = neighbours(hash);
+  }
+  if (steps >= 2) {
+    const area = cellArea(hash);
+    const zero = (i: number): void => {
+      n[i]!.zero = true;
+    };
+    if (area.latMin < minLat) [2, 8, 7].forEach(zero);
+    if (area.latMax > maxLat) [1, 5, 6].forEach(zero);
+    if (area.lonMin < minLon) [4, 8, 6].forEach(zero);
+    if (area.lonMax > maxLon) [3, 7, 5].forEach(zero);
+  }
+  return n;
+}
+
+/** [cell, N, S, E, W, NE, NW, SE, SW]. */
+function neighbours(h: Cell): Cell[] {
+  return [h, moved(h, 0, 1), moved(h, 0, -1), moved(h, 1, 0), moved(h, -1, 0), moved(h, 1, 1), moved(h, -1, 1), moved(h, 1, -1), moved(h, -1, -1)];
+}
+
+/** The score range [min, max) of the points inside a cell. */
+export function cellScoreRange(c: Cell): [number, number] {
+  const min = cellScore(c);
+  const [hi, lo] = interleave(c.lat, c.lon);
+  const max = (hi * TWO32 + lo + 1) * 2 ** (52 - c.step * 2);
+  return [min, max];
+}
+
+/** Two cells the same (Redis compares their words and steps). */
+export function sameCell(a: Cell, b: Cell): boolean {
+  return a.lat === b.lat && a.lon === b.lon && a.step === b.step;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Number formatting as C's printf does (glibc: the exact value, ties to even).
+
+/**
+ * printf("%.<f>f") of a double: toFixed is exact but rounds a tie away from zero; glibc rounds
+ * it to even. A double is a tie at f decimals only when it is an odd multiple of 2^-(f+1).
+ */
+export function fixed(x: number, f: number): string {
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (Number.isNaN(x)) return x < 0 ? '-nan' : 'nan';
+  const neg = x < 0 || Object.is(x, -0);
+  const a = Math.abs(x);
+  let s: string;
+  if (a >= 1e21) {
+    s = BigInt(a).toString() + (f > 0 ? '.' + '0'.repeat(f) : '');
+  } else {
+    s = a.toFixed(f);
+    const t = a * 2 ** (f + 1);
+    if (Number.isInteger(t) && t % 2 === 1 && t < 2 ** 53) {
+      // A tie: toFixed rounded up; keep it only if that made the last digit even.
+      const last = s.charCodeAt(s.length - 1) - 48;
+      if (last % 2 === 1) s = s.slice(0, -1) + String(last - 1);
+    }
+  }
+  return neg ? '-' + s : s;
+}
+
+/** Redis's human long double form of a double: "%.17Lf" without trailing zeros (and no "-0"). */
+export function human(x: number): string {
+  let s = fixed(x, 17);
+  if (s.indexOf('.') >= 0) {
+    let end = s.length;
+    while (s.charCodeAt(end - 1) === 48) end--;
+    if (s.charCodeAt(end - 1) === 46) end--;
+    s = s.slice(0, end);
+  }
+  return s === '-0' ? '0' : s;
+}
