@@ -268,5 +268,13 @@ export const err = {
   geoBy: (cmd: string) => `ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmd}`,
   geoAnyNeedsCount: () => 'ERR the ANY argument requires COUNT argument',
   geoCount: () => 'ERR COUNT must be > 0',
+  // HyperLogLog (PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST)
+  notHll: () => 'WRONGTYPE Key is not a valid HyperLogLog string value.',
+  invalidHll: () => 'INVALIDOBJ Corrupted HLL object detected',
+  pfdebugNoKey: () => 'ERR The specified key does not exist',
+  hllNotSparse: () => 'ERR HLL encoding is not sparse',
+  pfdebugUnknown: (sub: string) => `ERR Unknown PFDEBUG subcommand '${sub}'`,
+  /** PFSELFTEST's failure (Redoubt's own checks; Redis words its own differently). */
+  hllTestFailed: (what: string) => `TESTFAILED ${what}`,
 };
 

@@ -10,6 +10,7 @@ import { debugCommands } from './debug.js';
 import { functionsCommands } from './functions.js';
 import { geoCommands } from './geo.js';
 import { hashCommands } from './hash.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 import { keysCommands } from './keys.js';
 import { listCommands } from './list.js';
 import { pubsubCommands } from './pubsub.js';
@@ -30,6 +31,7 @@ export const ALL_GROUPS: HandlerMap[] = [
   functionsCommands,
   geoCommands,
   hashCommands,
+  hyperloglogCommands,
   keysCommands,
   listCommands,
   pubsubCommands,
