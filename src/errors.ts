@@ -254,6 +254,69 @@ export const err = {
   bitNotInteger: () => 'ERR bit is not an integer or out of range',
   bitArgument: () => 'ERR The bit argument must be 1 or 0.',
   bitopNot: () => 'ERR BITOP NOT must be called with a single source key.',
+  // HyperLogLog (PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST)
+  notHll: () => 'WRONGTYPE Key is not a valid HyperLogLog string value.',
+  invalidHll: () => 'INVALIDOBJ Corrupted HLL object detected',
+  pfdebugNoKey: () => 'ERR The specified key does not exist',
+  hllNotSparse: () => 'ERR HLL encoding is not sparse',
+  pfdebugUnknown: (sub: string) => `ERR Unknown PFDEBUG subcommand '${sub}'`,
+  /** PFSELFTEST's failure (Redoubt's own checks; Redis words its own differently). */
+  hllTestFailed: (what: string) => `TESTFAILED ${what}`,
+  // streams (src/commands/stream.ts)
+  streamInvalidId: () => 'ERR Invalid stream ID specified as stream command argument',
+  streamIdZero: () => 'ERR The ID specified in XADD must be greater than 0-0',
+  streamIdTooSmall: () => 'ERR The ID specified in XADD is equal or smaller than the target stream top item',
+  streamExhausted: () => 'ERR The stream has exhausted the last possible ID, unable to add more items',
+  streamMaxlenMinid: () => 'ERR syntax error, MAXLEN and MINID options at the same time are not compatible',
+  streamMaxlenNegative: () => 'ERR The MAXLEN argument must be >= 0.',
+  streamLimitNegative: () => 'ERR The LIMIT argument must be >= 0.',
+  streamLimitNoStrategy: () => 'ERR syntax error, LIMIT cannot be used without specifying a trimming strategy',
+  streamLimitNoApprox: () => 'ERR syntax error, LIMIT cannot be used without the special ~ option',
+  streamInvalidStart: () => 'ERR invalid start ID for the interval',
+  streamInvalidEnd: () => 'ERR invalid end ID for the interval',
+  xreadUnbalanced: () => "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
+  xreadGroupOption: () => 'ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.',
+  xreadNoackOption: () => 'ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.',
+  xreadgroupMissingGroup: () => 'ERR Missing GROUP option for XREADGROUP',
+  xreadgroupNoGroup: (key: string, group: string) => `NOGROUP No such key '${key}' or consumer group '${group}' in XREADGROUP with GROUP option`,
+  xreadgroupDollar: () =>
+    'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.',
+  xreadGreater: () => 'ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.',
+  xgroupNoKey: () =>
+    'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.',
+  xgroupNoGroup: (group: string, key: string) => `NOGROUP No such consumer group '${group}' for key name '${key}'`,
+  busyGroup: () => 'BUSYGROUP Consumer Group name already exists',
+  entriesReadValue: () => 'ERR value for ENTRIESREAD must be positive or -1',
+  xsetidMaxDeleted: () => 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
+  xsetidSmaller: () => 'ERR The ID specified in XSETID is smaller than the target stream top item',
+  xsetidEntriesAddedNegative: () => 'ERR entries_added must be positive',
+  xsetidEntriesAdded: () => 'ERR The entries_added specified in XSETID is smaller than the target stream length',
+  noKeyOrGroup: (key: string, group: string) => `NOGROUP No such key '${key}' or consumer group '${group}'`,
+  xclaimMinIdle: () => 'ERR Invalid min-idle-time argument for XCLAIM',
+  xclaimIdle: () => 'ERR Invalid IDLE option argument for XCLAIM',
+  xclaimTime: () => 'ERR Invalid TIME option argument for XCLAIM',
+  xclaimRetryCount: () => 'ERR Invalid RETRYCOUNT option argument for XCLAIM',
+  xclaimOption: (opt: string) => `ERR Unrecognized XCLAIM option '${opt}'`,
+  xautoclaimCount: () => 'ERR COUNT must be > 0',
+  blockedGroupGone: () => 'NOGROUP the consumer group this client was blocked on no longer exists',
+  blockedStreamGone: () => 'UNBLOCKED the stream key no longer exists',
+  // client-side caching (CLIENT TRACKING / CACHING)
+  trackingRedirectTwice: () => 'ERR A client can only redirect to a single other client',
+  trackingRedirectMissing: () => 'ERR The client ID you want redirect to does not exist',
+  trackingPrefixNeedsBcast: () => 'ERR PREFIX option requires BCAST mode to be enabled',
+  trackingBcastSwitch: () =>
+    "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+  trackingOptBcast: () => 'ERR OPTIN and OPTOUT are not compatible with BCAST',
+  trackingOptBoth: () => "ERR You can't specify both OPTIN mode and OPTOUT mode",
+  trackingOptSwitch: () =>
+    "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
+  trackingPrefixExisting: (p: string, other: string) =>
+    `ERR Prefix '${p}' overlaps with an existing prefix '${other}'. Prefixes for a single client must not overlap.`,
+  trackingPrefixProvided: (p: string, other: string) =>
+    `ERR Prefix '${p}' overlaps with another provided prefix '${other}'. Prefixes for a single client must not overlap.`,
+  cachingNeedsTracking: () => 'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled',
+  cachingYesNeedsOptin: () => 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.',
+  cachingNoNeedsOptout: () => 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.',
   // geo (src/commands/geo.ts)
   geoInvalidPair: (lon: string, lat: string) => `ERR invalid longitude,latitude pair ${lon},${lat}`,
   geoUnit: () => 'ERR unsupported unit provided. please use M, KM, FT, MI',
@@ -268,13 +331,5 @@ export const err = {
   geoBy: (cmd: string) => `ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmd}`,
   geoAnyNeedsCount: () => 'ERR the ANY argument requires COUNT argument',
   geoCount: () => 'ERR COUNT must be > 0',
-  // HyperLogLog (PFADD, PFCOUNT, PFMERGE, PFDEBUG, PFSELFTEST)
-  notHll: () => 'WRONGTYPE Key is not a valid HyperLogLog string value.',
-  invalidHll: () => 'INVALIDOBJ Corrupted HLL object detected',
-  pfdebugNoKey: () => 'ERR The specified key does not exist',
-  hllNotSparse: () => 'ERR HLL encoding is not sparse',
-  pfdebugUnknown: (sub: string) => `ERR Unknown PFDEBUG subcommand '${sub}'`,
-  /** PFSELFTEST's failure (Redoubt's own checks; Redis words its own differently). */
-  hllTestFailed: (what: string) => `TESTFAILED ${what}`,
 };
 

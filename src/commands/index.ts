@@ -18,6 +18,7 @@ import { serverCommands } from './server.js';
 import { scriptingCommands } from './scripting.js';
 import { setCommands } from './set.js';
 import { sortCommands } from './sort.js';
+import { streamCommands } from './stream.js';
 import { stringCommands } from './string.js';
 import { transactionsCommands } from './transactions.js';
 import { zsetCommands } from './zset.js';
@@ -39,6 +40,7 @@ export const ALL_GROUPS: HandlerMap[] = [
   scriptingCommands,
   setCommands,
   sortCommands,
+  streamCommands,
   stringCommands,
   transactionsCommands,
   zsetCommands,

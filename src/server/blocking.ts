@@ -40,6 +40,8 @@ interface BlockState {
 export class Blocking {
   /** While a blocked client's command is re-run because a key became ready: that key. */
   servingKey: string | null = null;
+  /** The state of the client being served (its deadline is kept if it blocks again). */
+  private reblock: BlockState | null = null;
   private readonly states = new Map<Client, BlockState>();
   /** db -> key -> clients blocked on it, in blocking order. */
   private readonly byDb = new Map<Db, Map<string, Set<Client>>>();
@@ -105,6 +107,8 @@ export class Blocking {
   block(client: Client, argv: string[], kind: BlockKind, keys: readonly string[], deadline: number): void {
     const cmd = this.server.table.lookup(argv[0]!);
     if (cmd === undefined) throw new Error('block: unknown command');
+    // A served command that waits again keeps its original deadline.
+    if (this.reblock !== null && this.reblock.client === client) deadline = this.reblock.deadline;
     const db = client.db;
     const distinct = [...new Set(keys)];
     const st: BlockState = { client, cmd, argv, kind, db, keys: distinct, deadline, heapIndex: -1, usec: 0 };
@@ -167,6 +171,12 @@ export class Blocking {
       const st = this.states.get(c);
       if (st === undefined || !waiting.has(c)) continue;
       const v = db.lookup(key);
+      // Stream readers are re-run whatever the key holds now: XREADGROUP answers an error when
+      // its stream or group is gone (as Redis 7.0 does), XREAD waits again.
+      if (st.kind === 'stream') {
+        this.serve(st, key);
+        continue;
+      }
       if (v === undefined) return;
       if (typeof v === 'string' || v.type !== st.kind) {
         // A value of another kind serves nobody waiting for this kind; others may still match.
@@ -184,10 +194,12 @@ export class Blocking {
     const c = st.client;
     this.remove(st);
     this.servingKey = key;
+    this.reblock = st;
     try {
       this.server.dispatcher.call(c, st.cmd, st.argv, 'unblocked', st.usec);
     } finally {
       this.servingKey = null;
+      this.reblock = null;
     }
     // Blocked again (a handler found nothing after all): stays waiting, no reply.
     if (this.states.has(c)) return;
