@@ -62,9 +62,9 @@ function killClient(self: Client, target: Client): void {
 const CLIENT_HELP = [
   'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'CACHING (YES|NO)',
-  '    Not implemented in Redoubt (client-side caching).',
+  '    In OPTIN (YES) or OPTOUT (NO) tracking: whether the next command\'s keys are tracked.',
   'GETREDIR',
-  '    Not implemented in Redoubt (client-side caching).',
+  '    The id invalidations are redirected to (0: none, -1: tracking off).',
   'GETNAME',
   '    The name of this connection, or nil.',
   'ID',
@@ -98,9 +98,9 @@ const CLIENT_HELP = [
   '    Unblock the specified blocked client.',
   'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
   '         [OPTIN] [OPTOUT] [NOLOOP]',
-  '    Not implemented in Redoubt (client-side caching).',
+  '    Turn client-side caching invalidation messages on or off for this connection.',
   'TRACKINGINFO',
-  '    Not implemented in Redoubt (client-side caching).',
+  '    This connection\'s tracking flags, redirect id and prefixes.',
   'NO-EVICT (ON|OFF)',
   '    Exempt this connection from client eviction.',
   'HELP',
@@ -205,6 +205,7 @@ export const connectionCommands: HandlerMap = {
     c.multiDirty = false;
     server.events.unwatchAll(c);
     server.pubsub.dropClient(c);
+    server.tracking.disable(c);
     if (c.monitor) {
       c.monitor = false;
       server.monitors.delete(c);
@@ -422,18 +423,126 @@ export const connectionCommands: HandlerMap = {
     c.out.simples(CLIENT_HELP);
   },
 
-  // Client-side caching and unblocking are not implemented yet.
-  'client|tracking'(c) {
-    c.out.error(err.notImplemented('CLIENT TRACKING (client-side caching)'));
+  // CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP]
+  // (server/tracking.ts). Deliberate difference: Redis 7.0.15 answers an error and then OK (two
+  // replies, tracking enabled) when two PREFIXes other than the first overlap; Redoubt answers the
+  // error only and leaves tracking as it was, as Redis does for the first PREFIX.
+  'client|tracking'(c, argv, server) {
+    let redirect = 0;
+    const opts = { bcast: false, optin: false, optout: false, noloop: false };
+    const prefixes: string[] = [];
+    for (let j = 3; j < argv.length; j++) {
+      const opt = argv[j]!;
+      const more = j < argv.length - 1;
+      if (is(opt, 'redirect') && more) {
+        j++;
+        if (redirect !== 0) {
+          c.out.error(err.trackingRedirectTwice());
+          return;
+        }
+        const id = parseInteger(argv[j]!);
+        if (id === null) {
+          c.out.error(err.notInteger());
+          return;
+        }
+        // The client must exist now (it may go later: the redirect is then broken).
+        if (!server.clients.has(id)) {
+          c.out.error(err.trackingRedirectMissing());
+          return;
+        }
+        redirect = id;
+      } else if (is(opt, 'bcast')) opts.bcast = true;
+      else if (is(opt, 'optin')) opts.optin = true;
+      else if (is(opt, 'optout')) opts.optout = true;
+      else if (is(opt, 'noloop')) opts.noloop = true;
+      else if (is(opt, 'prefix') && more) prefixes.push(argv[++j]!);
+      else {
+        c.out.error(err.syntax());
+        return;
+      }
+    }
+    if (is(argv[2], 'on')) {
+      const t = c.tracking;
+      let refusal: string | null = null;
+      if (!opts.bcast && prefixes.length > 0) refusal = err.trackingPrefixNeedsBcast();
+      else if (t !== null && t.bcast !== opts.bcast) refusal = err.trackingBcastSwitch();
+      else if (opts.bcast && (opts.optin || opts.optout)) refusal = err.trackingOptBcast();
+      else if (opts.optin && opts.optout) refusal = err.trackingOptBoth();
+      else if (t !== null && ((opts.optin && t.optout) || (opts.optout && t.optin))) refusal = err.trackingOptSwitch();
+      else if (opts.bcast) {
+        const col = server.tracking.prefixCollision(c, prefixes);
+        if (col !== null) refusal = col.existing ? err.trackingPrefixExisting(col.prefix, col.other) : err.trackingPrefixProvided(col.prefix, col.other);
+      }
+      if (refusal !== null) {
+        c.out.error(refusal);
+        return;
+      }
+      server.tracking.enable(c, redirect, opts, prefixes);
+    } else if (is(argv[2], 'off')) {
+      server.tracking.disable(c);
+    } else {
+      c.out.error(err.syntax());
+      return;
+    }
+    c.out.ok();
   },
-  'client|caching'(c) {
-    c.out.error(err.notImplemented('CLIENT CACHING (client-side caching)'));
+
+  // CLIENT CACHING YES|NO: for the next command (or transaction) only, in OPTIN / OPTOUT mode.
+  'client|caching'(c, argv) {
+    const t = c.tracking;
+    if (t === null) {
+      c.out.error(err.cachingNeedsTracking());
+      return;
+    }
+    if (is(argv[2], 'yes')) {
+      if (!t.optin) {
+        c.out.error(err.cachingYesNeedsOptin());
+        return;
+      }
+    } else if (is(argv[2], 'no')) {
+      if (!t.optout) {
+        c.out.error(err.cachingNoNeedsOptout());
+        return;
+      }
+    } else {
+      c.out.error(err.syntax());
+      return;
+    }
+    t.caching = true;
+    c.out.ok();
   },
+
+  // CLIENT GETREDIR: the REDIRECT id, 0 without one, -1 when tracking is off.
   'client|getredir'(c) {
-    c.out.error(err.notImplemented('CLIENT GETREDIR (client-side caching)'));
+    c.out.int(c.tracking === null ? -1 : c.tracking.redirect);
   },
+
+  // CLIENT TRACKINGINFO: flags (a set), redirect, prefixes (in byte order).
   'client|trackinginfo'(c) {
-    c.out.error(err.notImplemented('CLIENT TRACKINGINFO (client-side caching)'));
+    const t = c.tracking;
+    const out = c.out;
+    out.map(3);
+    out.bulk('flags');
+    if (t === null) {
+      out.set(1);
+      out.bulk('off');
+    } else {
+      const flags = ['on'];
+      if (t.bcast) flags.push('bcast');
+      if (t.optin) flags.push('optin');
+      if (t.optin && t.caching) flags.push('caching-yes');
+      if (t.optout) flags.push('optout');
+      if (t.optout && t.caching) flags.push('caching-no');
+      if (t.noloop) flags.push('noloop');
+      if (t.brokenRedirect) flags.push('broken_redirect');
+      out.set(flags.length);
+      for (const f of flags) out.bulk(f);
+    }
+    out.bulk('redirect');
+    out.int(t === null ? -1 : t.redirect);
+    out.bulk('prefixes');
+    const prefixes = t?.prefixes === null || t === null ? [] : [...t.prefixes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    out.bulks(prefixes);
   },
   // CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends the wait of a client blocked on keys (blocking.ts).
   // A client postponed by CLIENT PAUSE is not blocked on keys: 0 (redis-server 7.0.15 crashes).

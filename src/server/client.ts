@@ -9,6 +9,7 @@ import { err } from '../errors.js';
 import { REPLY_BUFFER } from './client-limits.js';
 import type { WatchedKey } from './events.js';
 import type { Subscriptions } from './pubsub.js';
+import type { TrackingState } from './tracking.js';
 import type { User } from '../acl/users.js';
 
 export interface QueuedCommand {
@@ -46,6 +47,8 @@ export class Client {
   watchDirty = false;
   /** Pub/sub subscriptions (server/pubsub.ts); null when none, which the dispatcher checks. */
   subs: Subscriptions | null = null;
+  /** CLIENT TRACKING options (server/tracking.ts); null while tracking is off. */
+  tracking: TrackingState | null = null;
   /** Offsets [start, end, ...] in `out` of pushes that CLIENT REPLY OFF/SKIP must not drop. */
   pushKeep: number[] | null = null;
   /** A queued command was refused: EXEC will abort. */
@@ -301,6 +304,12 @@ export class Client {
     if (this.subs !== null) flags += 'P';
     if (this.multi !== null) flags += 'x';
     if (this.blockedArgv !== null) flags += 'b';
+    const t = this.tracking;
+    if (t !== null) {
+      flags += 't';
+      if (t.brokenRedirect) flags += 'R';
+      if (t.bcast) flags += 'B';
+    }
     if (this.watchDirty) flags += 'd';
     if (this.closeAfterReply) flags += 'c';
     if (this.closingAsap) flags += 'A';
@@ -317,7 +326,7 @@ export class Client {
       ` db=${this.dbIndex} sub=${this.subs?.channels.size ?? 0} psub=${this.subs?.patterns.size ?? 0} ssub=${this.subs?.shard.size ?? 0}` +
       ` multi=${this.multi === null ? -1 : this.multi.length} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${m.argvMem}` +
       ` multi-mem=${m.multiMem} rbs=${m.rbs} rbp=${m.rbp} obl=${Math.min(out.len, REPLY_BUFFER)} oll=${pendingInSocket > 0 || out.len > REPLY_BUFFER ? 1 : 0}` +
-      ` omem=${m.omem} tot-mem=${m.totMem} events=r${out.len > 0 || pendingInSocket > 0 ? 'w' : ''} cmd=${this.lastCommand} user=${this.user.name} redir=-1 resp=${this.resp}`
+      ` omem=${m.omem} tot-mem=${m.totMem} events=r${out.len > 0 || pendingInSocket > 0 ? 'w' : ''} cmd=${this.lastCommand} user=${this.user.name} redir=${t === null ? -1 : t.redirect} resp=${this.resp}`
     );
   }
 }

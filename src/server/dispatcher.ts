@@ -165,6 +165,8 @@ export class Dispatcher {
         return;
       }
     }
+    // Client-side caching: keep the tracking table within tracking-table-max-keys.
+    if (server.tracking.clients > 0) server.tracking.limit();
     // 7b. Disk errors: while the last snapshot failed (stop-writes-on-bgsave-error) or the AOF
     // cannot be written, no writes, and no PING either (Redis's MISCONF: a health check sees it).
     if ((isWrite || name === 'ping') && (server.snapshots.writesDenied() || (server.aof.on && server.aof.lastWriteStatus === 'err'))) {
@@ -335,6 +337,11 @@ export class Dispatcher {
     const prop = server.propagator;
     const replay = origin === 'aof';
     const dirtyBefore = server.ks.stats.dirty;
+    // Client-side caching: the one check a command pays while no client tracks keys.
+    const tracking = server.tracking;
+    const tracked = tracking.on && !replay;
+    const top = tracked && prop.depth === 0;
+    if (tracked) tracking.enter(client, cmd, argv, top, origin === 'script');
     if (!replay) prop.depth++;
     try {
       cmd.handler(client, argv, server);
@@ -360,6 +367,7 @@ export class Dispatcher {
       // It blocked (again): counted once, when it replies; MONITOR saw it the first time.
       server.blocking.addUsec(client, usec);
       if (origin !== 'unblocked') server.afterCall(client, cmd, argv, usec, false);
+      if (tracked) tracking.leave(client, cmd, top, origin === 'unblocked');
       return;
     }
     const stats = cmd.stats;
@@ -379,6 +387,8 @@ export class Dispatcher {
       client.replyMode = 'on';
       client.skipNext = true;
     }
+    // Keys a read-only command fetched are remembered; held invalidations follow the reply.
+    if (tracked) tracking.leave(client, cmd, top, origin === 'unblocked');
     server.afterCall(client, cmd, argv, usec, true, origin !== 'unblocked', origin !== 'script');
   }
 }

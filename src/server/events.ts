@@ -4,9 +4,11 @@
 // Every command that changes a key calls `server.events.written(db, key, cls, event, dirty)`
 // once for that key, after the change; a second event for the same change (the "del" of an
 // emptied key) is `notify`. FLUSHDB, FLUSHALL and SWAPDB call `touchAllIn` before the change.
-// Changes a command does not make (expiry, eviction) call `modified` and `notify`: not dirty.
+// Changes a command does not make (expiry, eviction) call `modified` and `notify`: not dirty
+// (expiry passes byCommand false: a NOLOOP client in BCAST mode is told of it).
 import type { Db } from '../store/db.js';
 import type { Client } from './client.js';
+import type { Tracking } from './tracking.js';
 
 /** Event classes, as letters in notify-keyspace-events. */
 export const NOTIFY = {
@@ -84,6 +86,8 @@ export class KeyEvents {
   /** Also told of every modified key, and of FLUSHDB/SWAPDB: the blocking layer signals waiters. */
   onModified: ((db: Db, key: string) => void) | null = null;
   onTouchAll: ((db: Db) => void) | null = null;
+  /** Client-side caching: every modified key and every flush invalidates (server/tracking.ts). */
+  tracking: Tracking | null = null;
   /** WATCHed keys: db -> key -> who watches it (in WATCH order). */
   private readonly watched = new Map<Db, Map<string, WatchedKey[]>>();
 
@@ -99,8 +103,10 @@ export class KeyEvents {
    * WATCHers' transactions will fail (Redis's touchWatchedKey). A key that was already stale
    * when WATCHed and is now gone did not logically change.
    */
-  modified(db: Db, key: string): void {
+  modified(db: Db, key: string, byCommand = true): void {
     if (this.onModified !== null) this.onModified(db, key);
+    const tracking = this.tracking;
+    if (tracking !== null && tracking.on) tracking.invalidate(key, byCommand);
     if (this.watched.size === 0) return;
     const list = this.watched.get(db)?.get(key);
     if (list === undefined) return;
@@ -137,6 +143,7 @@ export class KeyEvents {
   touchAllIn(db: Db, other: Db | null, dirty: number): void {
     db.stats.dirty += dirty;
     if (this.onTouchAll !== null) this.onTouchAll(db);
+    if (other === null && this.tracking !== null && this.tracking.on) this.tracking.flushed();
     const keys = this.watched.get(db);
     if (keys === undefined) return;
     for (const [key, list] of keys) {

@@ -20,6 +20,7 @@ import { KeyEvents, NOTIFY } from './events.js';
 import { Dispatcher } from './dispatcher.js';
 import { ScriptEngine } from '../scripting/engine.js';
 import { PubSub } from './pubsub.js';
+import { Tracking } from './tracking.js';
 import { Logger } from './log.js';
 import { ServerStats } from './stats.js';
 import { SlowLog } from './slowlog.js';
@@ -86,6 +87,8 @@ export class Server implements ListenerHost {
   readonly events = new KeyEvents();
   /** Pub/Sub subscriptions and delivery (also carries keyspace notifications). */
   readonly pubsub: PubSub;
+  /** Client-side caching: remembered keys, BCAST prefixes, invalidation messages. */
+  readonly tracking: Tracking;
   readonly configFile: string | null;
   readonly startTime: number;
   readonly runId: string;
@@ -137,7 +140,7 @@ export class Server implements ListenerHost {
     this.propagator = new Propagator(this.ks);
     this.ks.onExpired = (db, key) => {
       this.propagator.deleted(db, key, false);
-      this.events.modified(db, key);
+      this.events.modified(db, key, false);
       this.events.notify(NOTIFY.expired, 'expired', key, db);
     };
     this.propagator.lazyExpire = config.bool('lazyfree-lazy-expire');
@@ -170,6 +173,10 @@ export class Server implements ListenerHost {
     this.dispatcher = new Dispatcher(this);
     this.scripts = new ScriptEngine(this);
     this.pubsub = new PubSub(this);
+    this.tracking = new Tracking(this);
+    this.events.tracking = this.tracking;
+    this.tracking.maxKeys = config.num('tracking-table-max-keys');
+    config.onChange('tracking-table-max-keys', (v) => (this.tracking.maxKeys = v as number));
     this.pause = new PauseState(this);
     // Redis 7.0: while clients are paused keys do not expire (the dataset stays as it is).
     this.ks.expiryHeld = () => this.pause.holdsExpiry;
@@ -484,6 +491,7 @@ export class Server implements ListenerHost {
     this.pendingFlush.delete(client);
     this.pubsub.dropClient(client);
     if (client.watching.length > 0) this.events.unwatchAll(client);
+    if (client.tracking !== null) this.tracking.disable(client);
   }
 
   /** Marks a client with replies to send; flushed after this turn's I/O, before the loop idles. */
@@ -493,6 +501,11 @@ export class Server implements ListenerHost {
     // its output limit as they are written.
     if (client.out.len > REPLY_BUFFER && !client.closingAsap) this.clientLimits.enforceOutput(client);
     this.pendingFlush.add(client);
+    this.scheduleFlush();
+  }
+
+  /** Runs flushPending once this turn's I/O has been handled (Redis's beforeSleep). */
+  scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flushPending());
@@ -501,6 +514,8 @@ export class Server implements ListenerHost {
 
   private flushPending(): void {
     this.flushScheduled = false;
+    // BCAST invalidations collected during the turn's commands (Redis sends them in beforeSleep).
+    this.tracking.broadcast();
     for (const c of this.pendingFlush) {
       this.pendingFlush.delete(c);
       c.flush();
@@ -567,6 +582,7 @@ export class Server implements ListenerHost {
     this.authWatch.tick(this.clock.now());
     // Eviction goes on while idle, as Redis's eviction time proc does.
     if (this.memory.maxmemory > 0 && !scriptRunning) this.memory.makeRoom();
+    if (this.tracking.clients > 0) this.tracking.limit();
     if (!scriptRunning) this.snapshots.cron();
     this.aof.cron();
     this.allowList.tick(this.clock.now());
