@@ -1414,7 +1414,11 @@ function rangeGeneric(c: Client, argv: string[], rev: boolean): void {
   }
   const s = getStream(c, argv[1]!, false);
   if (s === undefined) return;
-  if (s === null || count === 0) {
+  if (count === 0) {
+    c.out.nullArray();
+    return;
+  }
+  if (s === null) {
     c.out.array(0);
     return;
   }

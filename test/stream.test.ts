@@ -1,0 +1,188 @@
+// Streams: differential tests against redis-server 7.0.15 (identical reply bytes, explicit IDs so
+// replies are deterministic), blocking XREAD / XREADGROUP, and unit tests of the value type
+// (64-bit IDs, node limits, trimming, copy).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RawConn, differentialPair, haveRedis, sameReplies, startServer, waitFor, type DiffCmd, type TestServer } from './helpers.js';
+import { MAX_ID, MIN_ID, StreamValue, idIncr, idText, makeId, parseU64 } from '../src/store/types/stream.js';
+
+const HAVE_REDIS = haveRedis();
+
+describe('stream commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
+  const pair = differentialPair();
+  const same = (cmds: DiffCmd[]): Promise<string[]> => sameReplies(pair.a, pair.b, cmds);
+
+  test('XADD XLEN XRANGE XREVRANGE XDEL XTRIM: replies and errors', async () => {
+    await same([
+      ['DEL', 's', 'str'],
+      ['SET', 'str', 'x'],
+      ['XADD', 'str', '1-1', 'a', 'b'],
+      ['XADD', 's', '1-1', 'a', '1'],
+      ['XADD', 's', '1-1', 'a', '1'],
+      ['XADD', 's', '0-0', 'a', '1'],
+      ['XADD', 's', '1-*', 'b', '2'],
+      ['XADD', 's', '5', 'c', '3', 'd', '4'],
+      ['XADD', 's', 'abc', 'c', '3'],
+      ['XADD', 's', '6-1', 'c'],
+      ['XADD', 's', 'MAXLEN', '-1', '7-1', 'c', '3'],
+      ['XADD', 's', 'MAXLEN', '3', 'MINID', '1', '7-1', 'c', '3'],
+      ['XADD', 's', 'LIMIT', '3', '7-1', 'c', '3'],
+      ['XADD', 's', 'MAXLEN', '3', 'LIMIT', '3', '7-1', 'c', '3'],
+      ['XADD', 'nos', 'NOMKSTREAM', '1-1', 'a', 'b'],
+      ['EXISTS', 'nos'],
+      ['XADD', 's', '18446744073709551615-18446744073709551615', 'x', 'y'],
+      ['XADD', 's', '*', 'x', 'y'],
+      ['XLEN', 's'],
+      ['XLEN', 'missing'],
+      ['XRANGE', 's', '-', '+'],
+      ['XRANGE', 's', '(1-1', '+', 'COUNT', '2'],
+      ['XRANGE', 's', '(18446744073709551615-18446744073709551615', '+'],
+      ['XRANGE', 's', '-', '+', 'COUNT', '0'],
+      ['XRANGE', 's', '-', '+', 'COUNT'],
+      ['XREVRANGE', 's', '+', '-', 'COUNT', '2'],
+      ['XREVRANGE', 's', '5', '(1-2'],
+      ['XRANGE', 'str', '-', '+'],
+      ['XDEL', 's', '1-2', '1-2', '99-0'],
+      ['XDEL', 's', 'bad'],
+      ['XTRIM', 's', 'MAXLEN', '1'],
+      ['XTRIM', 's', 'FOO', '1'],
+      ['XTRIM', 's', 'MAXLEN', '=', '1', 'LIMIT', '10'],
+      ['XRANGE', 's', '-', '+'],
+      ['TYPE', 's'],
+      ['OBJECT', 'ENCODING', 's'],
+    ]);
+  });
+
+  test('consumer groups: XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XINFO, XSETID', async () => {
+    await same([
+      ['DEL', 'g'],
+      ['XGROUP', 'CREATE', 'g', 'grp', '$'],
+      ['XGROUP', 'CREATE', 'g', 'grp', '$', 'MKSTREAM'],
+      ['XGROUP', 'CREATE', 'g', 'grp', '$'],
+      ['XADD', 'g', '1-1', 'a', '1'],
+      ['XADD', 'g', '2-1', 'b', '2'],
+      ['XADD', 'g', '3-1', 'c', '3'],
+      ['XREADGROUP', 'GROUP', 'grp', 'alice', 'COUNT', '2', 'STREAMS', 'g', '>'],
+      ['XREADGROUP', 'GROUP', 'nogrp', 'alice', 'STREAMS', 'g', '>'],
+      ['XREADGROUP', 'GROUP', 'grp', 'alice', 'STREAMS', 'g', '$'],
+      ['XREAD', 'STREAMS', 'g', '>'],
+      ['XREADGROUP', 'GROUP', 'grp', 'alice', 'STREAMS', 'g', '0'],
+      ['XPENDING', 'g', 'grp'],
+      ['XPENDING', 'g', 'grp', '-', '+', '10', 'bob'],
+      ['XPENDING', 'g', 'nogrp'],
+      ['XACK', 'g', 'grp', '1-1', '9-9'],
+      ['XACK', 'g', 'grp', 'bad'],
+      ['XCLAIM', 'g', 'grp', 'bob', '0', '2-1', 'JUSTID'],
+      ['XCLAIM', 'g', 'grp', 'bob', '0', '2-1', 'BOGUS'],
+      ['XCLAIM', 'g', 'grp', 'bob', 'x', '2-1'],
+      ['XAUTOCLAIM', 'g', 'grp', 'bob', '0', '0', 'COUNT', '0'],
+      ['XAUTOCLAIM', 'g', 'grp', 'carol', '0', '0', 'JUSTID'],
+      ['XGROUP', 'CREATECONSUMER', 'g', 'grp', 'dave'],
+      ['XGROUP', 'CREATECONSUMER', 'g', 'grp', 'dave'],
+      ['XGROUP', 'DELCONSUMER', 'g', 'grp', 'carol'],
+      ['XINFO', 'GROUPS', 'g'],
+      ['XGROUP', 'SETID', 'g', 'grp', '0', 'ENTRIESREAD', '-2'],
+      ['XGROUP', 'SETID', 'g', 'grp', '1-1', 'ENTRIESREAD', '1'],
+      ['XINFO', 'GROUPS', 'g'],
+      ['XINFO', 'STREAM', 'g'],
+      ['XINFO', 'STREAM', 'nokey'],
+      ['XINFO', 'CONSUMERS', 'g', 'nogrp'],
+      ['XSETID', 'g', '1-1'],
+      ['XSETID', 'g', '9-9', 'ENTRIESADDED', '1'],
+      ['XSETID', 'g', '9-9', 'ENTRIESADDED', '7', 'MAXDELETEDID', '2-2'],
+      ['XINFO', 'STREAM', 'g'],
+      ['XGROUP', 'DESTROY', 'g', 'grp'],
+      ['XGROUP', 'DESTROY', 'g', 'grp'],
+    ]);
+  });
+});
+
+describe('blocking XREAD / XREADGROUP', () => {
+  let t: TestServer;
+  const conns: RawConn[] = [];
+  const conn = async (): Promise<RawConn> => {
+    const c = await RawConn.connect(t.port);
+    conns.push(c);
+    return c;
+  };
+  test('setup', async () => {
+    t = await startServer();
+  });
+
+  test('XREAD BLOCK is served by XADD after $ (only newer entries), and times out with a null array', async () => {
+    const a = await conn();
+    const b = await conn();
+    await a.call('XADD', 'bs', '1-1', 'old', 'x');
+    b.send('XREAD', 'BLOCK', '0', 'STREAMS', 'bs', '$');
+    await waitFor(() => t.server.blocking.count === 1);
+    assert.equal(await a.call('XADD', 'bs', '2-1', 'new', 'y'), '$3\r\n2-1\r\n');
+    assert.equal(await b.reply(), '*1\r\n*2\r\n$2\r\nbs\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$3\r\nnew\r\n$1\r\ny\r\n');
+    assert.equal(await b.call('XREAD', 'BLOCK', '10', 'STREAMS', 'bs', '$'), '*-1\r\n');
+  });
+
+  test('XREADGROUP BLOCK is unblocked with an error by DEL and by XGROUP DESTROY', async () => {
+    const a = await conn();
+    const b = await conn();
+    await a.call('XGROUP', 'CREATE', 'bg', 'grp', '$', 'MKSTREAM');
+    b.send('XREADGROUP', 'GROUP', 'grp', 'c1', 'BLOCK', '0', 'STREAMS', 'bg', '>');
+    await waitFor(() => t.server.blocking.count === 1);
+    await a.call('DEL', 'bg');
+    assert.match(await b.reply(), /^-UNBLOCKED the stream key no longer exists/);
+    await a.call('XGROUP', 'CREATE', 'bg', 'grp', '$', 'MKSTREAM');
+    b.send('XREADGROUP', 'GROUP', 'grp', 'c1', 'BLOCK', '0', 'STREAMS', 'bg', '>');
+    await waitFor(() => t.server.blocking.count === 1);
+    await a.call('XGROUP', 'DESTROY', 'bg', 'grp');
+    assert.match(await b.reply(), /^-NOGROUP the consumer group this client was blocked on no longer exists/);
+  });
+
+  test('teardown', async () => {
+    for (const c of conns) c.close();
+    await t.close();
+  });
+});
+
+describe('StreamValue', () => {
+  const lim = { maxEntries: 100, maxBytes: 4096 };
+
+  test('IDs cover the full 64-bit range in order', () => {
+    const max = parseU64('18446744073709551615')!;
+    assert.equal(max + max, MAX_ID);
+    assert.equal(idText(MAX_ID), '18446744073709551615-18446744073709551615');
+    assert.equal(idIncr(MAX_ID), null);
+    assert.equal(idText(idIncr(makeId(5, 2 ** 53 - 1))!), '5-9007199254740992');
+    assert.ok(makeId(2 ** 53, 0) > makeId(2 ** 53 - 1, 5));
+    assert.equal(parseU64('18446744073709551616'), null);
+  });
+
+  test('nodes follow stream-node-max-entries; ranges, delete, trim and copy', () => {
+    const s = new StreamValue();
+    for (let i = 1; i <= 250; i++) s.append(makeId(i, 0), ['f', String(i)], { maxEntries: 10, maxBytes: 0 });
+    assert.equal(s.nodeCount, 25);
+    const seen: string[] = [];
+    s.forEach(makeId(9, 0), makeId(12, 0), true, (id) => {
+      seen.push(idText(id));
+    });
+    assert.deepEqual(seen, ['12-0', '11-0', '10-0', '9-0']);
+    assert.ok(s.delete(makeId(10, 0)));
+    assert.equal(s.get(makeId(10, 0)), undefined);
+    assert.equal(s.trim('maxlen', 200, true, 0), 49); // whole nodes only
+    assert.equal(s.trim('maxlen', 195, false, 0), 5);
+    assert.equal(idText(s.firstId()), '56-0');
+    const c = s.copy();
+    s.trim('minid', MAX_ID, false, 0);
+    assert.equal(s.length, 0);
+    assert.equal(c.length, 195);
+    assert.deepEqual(c.get(makeId(250, 0)), ['f', '250']);
+    assert.equal(c.firstId() > MIN_ID, true);
+  });
+
+  test('stream-node-max-bytes splits nodes; big IDs get their own node', () => {
+    const s = new StreamValue();
+    for (let i = 1; i <= 50; i++) s.append(makeId(i, 0), ['field', 'x'.repeat(100)], { maxEntries: 0, maxBytes: 500 });
+    assert.ok(s.nodeCount >= 10);
+    s.append(makeId(2n ** 60n, 1n), ['a', 'b'], lim);
+    s.append(makeId(2n ** 60n, 2n), ['a', 'c'], lim);
+    assert.deepEqual(s.get(makeId(2n ** 60n, 2n)), ['a', 'c']);
+    assert.equal(s.length, 52);
+  });
+});
