@@ -314,7 +314,8 @@ export class Tracking {
     // The null of a flush is written in the tracking client's protocol, even when redirected.
     const nullText = c.resp === 2 ? '$-1\r\n' : '_\r\n';
     let to = c;
-    if (t.redirect !== 0) {
+    const redirected = t.redirect !== 0;
+    if (redirected) {
       const r = this.server.clients.get(t.redirect);
       if (r === undefined) {
         t.brokenRedirect = true;
@@ -335,7 +336,7 @@ export class Tracking {
     if (to.resp === 3) {
       out.push(2);
       out.bulk('invalidate');
-    } else if (to !== c && to.subs !== null) {
+    } else if (redirected && to.subs !== null) {
       out.array(3);
       out.bulk('message');
       out.bulk(INVALIDATE_CHANNEL);
