@@ -166,6 +166,140 @@ export function geohashString(score: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Correctly rounded sin, cos and asin. redis-server calls glibc's, which round correctly in
+// practice; V8's (fdlibm) are off by one unit in the last place for a few percent of arguments,
+// which shows in stored distances (STOREDIST) and at the edge of a radius. These compute in
+// double-double arithmetic (about 106 bits) and round once.
+
+const SPLITTER = 134217729; // 2^27 + 1
+/** Scratch for the double-double helpers: [hi, lo]. */
+const T = [0, 0];
+
+/** a * b exactly, as T = [hi, lo]. */
+function twoProd(a: number, b: number): void {
+  const p = a * b;
+  let t = SPLITTER * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  T[0] = p;
+  T[1] = ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/** (ah, al) * (bh, bl) as T. */
+function ddMul(ah: number, al: number, bh: number, bl: number): void {
+  twoProd(ah, bh);
+  const lo = T[1]! + (ah * bl + al * bh);
+  const hi = T[0]!;
+  const s = hi + lo;
+  T[1] = lo - (s - hi);
+  T[0] = s;
+}
+
+/** (ah, al) + (bh, bl) as T. */
+function ddAdd(ah: number, al: number, bh: number, bl: number): void {
+  const s = ah + bh;
+  const bb = s - ah;
+  let e = ah - (s - bb) + (bh - bb);
+  e += al + bl;
+  const h = s + e;
+  T[1] = e - (h - s);
+  T[0] = h;
+}
+
+/** 1/n! for n = 0..30 as double-doubles [hi, lo]. */
+const INV_FACT: [number, number][] = [];
+{
+  let f = 1; // n! (exact up to 22!, close enough beyond: those terms are tiny)
+  for (let n = 0; n <= 30; n++) {
+    if (n > 0) f *= n;
+    const q = 1 / f;
+    twoProd(q, f);
+    const rem = 1 - T[0]! - T[1]!;
+    INV_FACT.push([q, rem / f]);
+  }
+}
+
+// pi/2 in three parts (33 + 33 + 53 bits) and a fourth for the last bits.
+const PIO2_1 = 1.5707963267341256;
+const PIO2_2 = 6.077100506303966e-11;
+const PIO2_3 = 2.0222662487111665e-21;
+const PIO2_3T = 8.4784276603689e-32;
+
+/**
+ * sin (odd) or cos (even) of the double-double r, |r| <= pi/4, by its Taylor series; as T. The
+ * terms past r^6 are below 2^-10 of the result and are summed in plain doubles; the others in
+ * double-double.
+ */
+function taylor(rh: number, rl: number, odd: boolean): void {
+  ddMul(rh, rl, rh, rl);
+  const r2h = T[0]!;
+  const r2l = T[1]!;
+  // Coefficient of r^n: (-1)^(n/2) / n!.
+  let n = odd ? 29 : 30;
+  let p = 0;
+  for (; n >= 7; n -= 2) p = p * r2h + (((n >> 1) & 1) === 1 ? -INV_FACT[n]![0] : INV_FACT[n]![0]);
+  let ah = p;
+  let al = 0;
+  for (; n >= 0; n -= 2) {
+    ddMul(ah, al, r2h, r2l);
+    const f = INV_FACT[n]!;
+    if (((n >> 1) & 1) === 1) ddAdd(T[0]!, T[1]!, -f[0], -f[1]);
+    else ddAdd(T[0]!, T[1]!, f[0], f[1]);
+    ah = T[0]!;
+    al = T[1]!;
+  }
+  if (odd) ddMul(ah, al, rh, rl);
+  else {
+    T[0] = ah;
+    T[1] = al;
+  }
+}
+
+/** sin(x) (cos(x) when `cos`) as a double-double in T, for |x| up to a few times pi. */
+function sinCosDD(x: number, cos: boolean): void {
+  const k = Math.round(x * (2 / Math.PI));
+  // r = x - k * pi/2, exactly enough: k * PIO2_1 and k * PIO2_2 are exact for small k.
+  ddAdd(x - k * PIO2_1, 0, -k * PIO2_2, 0);
+  ddAdd(T[0]!, T[1]!, -k * PIO2_3, -k * PIO2_3T);
+  const rh = T[0]!;
+  const rl = T[1]!;
+  const q = ((cos ? k + 1 : k) % 4 + 4) % 4;
+  // sin(r + q pi/2): q = 0: sin r; 1: cos r; 2: -sin r; 3: -cos r.
+  taylor(rh, rl, (q & 1) === 0);
+  if (q >= 2) {
+    T[0] = -T[0]!;
+    T[1] = -T[1]!;
+  }
+}
+
+export function sin(x: number): number {
+  if (x === 0 || !Number.isFinite(x) || Math.abs(x) > 100) return Math.sin(x);
+  sinCosDD(x, false);
+  return T[0]! + T[1]!;
+}
+
+export function cos(x: number): number {
+  if (!Number.isFinite(x) || Math.abs(x) > 100) return Math.cos(x);
+  sinCosDD(x, true);
+  return T[0]! + T[1]!;
+}
+
+/** asin by one Newton step from V8's value, in double-double. */
+export function asin(x: number): number {
+  const y0 = Math.asin(x);
+  if (x === 0 || !(Math.abs(x) < 1)) return y0;
+  sinCosDD(y0, false);
+  ddAdd(T[0]!, T[1]!, -x, 0); // sin(y0) - x, small
+  const diff = T[0]! + T[1]!;
+  sinCosDD(y0, true);
+  const d = diff / (T[0]! + T[1]!);
+  return y0 - d;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Distances
 
 function degRad(d: number): number {
@@ -185,13 +319,13 @@ export function latDistance(lat1: number, lat2: number): number {
 export function distance(lon1: number, lat1: number, lon2: number, lat2: number): number {
   const lon1r = degRad(lon1);
   const lon2r = degRad(lon2);
-  const v = Math.sin((lon2r - lon1r) / 2);
+  const v = sin((lon2r - lon1r) / 2);
   if (v === 0) return latDistance(lat1, lat2);
   const lat1r = degRad(lat1);
   const lat2r = degRad(lat2);
-  const u = Math.sin((lat2r - lat1r) / 2);
-  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
-  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+  const u = sin((lat2r - lat1r) / 2);
+  const a = u * u + cos(lat1r) * cos(lat2r) * v * v;
+  return 2.0 * EARTH_RADIUS_IN_METERS * asin(Math.sqrt(a));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,8 +397,8 @@ export function searchCells(s: Shape): Cell[] {
   const halfH = s.conversion * (s.type === 'radius' ? s.radius : s.height / 2);
   const halfW = s.conversion * (s.type === 'radius' ? s.radius : s.width / 2);
   const latDelta = radDeg(halfH / EARTH_RADIUS_IN_METERS);
-  const lonDeltaTop = radDeg(halfW / EARTH_RADIUS_IN_METERS / Math.cos(degRad(s.lat + latDelta)));
-  const lonDeltaBottom = radDeg(halfW / EARTH_RADIUS_IN_METERS / Math.cos(degRad(s.lat - latDelta)));
+  const lonDeltaTop = radDeg(halfW / EARTH_RADIUS_IN_METERS / cos(degRad(s.lat + latDelta)));
+  const lonDeltaBottom = radDeg(halfW / EARTH_RADIUS_IN_METERS / cos(degRad(s.lat - latDelta)));
   const south = s.lat < 0;
   const minLon = south ? s.lon - lonDeltaBottom : s.lon - lonDeltaTop;
   const maxLon = south ? s.lon + lonDeltaBottom : s.lon + lonDeltaTop;
