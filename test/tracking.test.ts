@@ -241,6 +241,39 @@ describe('client-side caching (CLIENT TRACKING)', () => {
     assert.equal(log[6], PUSH('b'));
   });
 
+  it('tracking turned on inside MULTI tracks the transaction\'s reads; CLIENT CACHING is used up by a refused command', async () => {
+    const log = await same(async (_p, log, open) => {
+      const c = await open(3);
+      const w = await open();
+      await c.call('MULTI');
+      await c.call('CLIENT', 'TRACKING', 'on');
+      await c.call('GET', 'q');
+      await c.call('SET', 'q', '2');
+      log.push(await c.call('EXEC'));
+      log.push(await c.reply()); // its own write, after EXEC's reply
+      await c.call('GET', 'q');
+      await w.call('SET', 'q', '1');
+      log.push(await c.call('PING'));
+      log.push(await c.reply());
+      await c.call('CLIENT', 'TRACKING', 'off');
+      await c.call('CLIENT', 'TRACKING', 'on', 'OPTIN');
+      await c.call('CLIENT', 'CACHING', 'yes');
+      log.push(await c.call('NOSUCHCMD'));
+      await c.call('GET', 'o'); // not tracked: CACHING went with the refused command
+      await c.call('CLIENT', 'CACHING', 'yes');
+      await c.call('CLIENT', 'TRACKINGINFO'); // CLIENT subcommands keep it
+      await c.call('GET', 'o2');
+      await w.call('MSET', 'o', '1', 'o2', '1');
+      log.push(await c.call('PING'));
+      log.push(await c.reply());
+    });
+    assert.equal(log[0], '*3\r\n+OK\r\n_\r\n+OK\r\n');
+    assert.equal(log[1], PUSH('q'));
+    assert.equal(log[2], PUSH('q'));
+    assert.equal(log[5], PUSH('o2'));
+    assert.equal(log[6], '+PONG\r\n');
+  });
+
   it('expiry (active and lazy) invalidates; BCAST NOLOOP is told of an expiry after its own write', async () => {
     const log = await same(async (_p, log, open) => {
       const c = await open(3);

@@ -62,6 +62,9 @@ export class Dispatcher {
   /** A refusal before execution: counts it and marks a MULTI as doomed. */
   private reject(client: Client, cmd: Command | null, msg: string): void {
     if (cmd !== null) cmd.stats.rejected++;
+    // CLIENT CACHING covers the next command even when that one is refused (outside MULTI).
+    const t = client.tracking;
+    if (t !== null && t.caching && client.multi === null && (cmd === null || (cmd.parent ?? cmd).fullName !== 'client')) t.caching = false;
     if (cmd !== null && cmd.fullName === 'exec') {
       // As Redis: a refused EXEC (arity, NOAUTH, ...) aborts and discards the transaction, if any.
       client.multi = null;
@@ -337,11 +340,10 @@ export class Dispatcher {
     const prop = server.propagator;
     const replay = origin === 'aof';
     const dirtyBefore = server.ks.stats.dirty;
-    // Client-side caching: the one check a command pays while no client tracks keys.
+    // Client-side caching: while no client tracks keys, a command pays this check and one after.
     const tracking = server.tracking;
-    const tracked = tracking.on && !replay;
-    const top = tracked && prop.depth === 0;
-    if (tracked) tracking.enter(client, cmd, argv, top, origin === 'script');
+    const top = prop.depth === 0 && !replay;
+    if (tracking.on && !replay) tracking.enter(client, cmd, argv, top, origin === 'script');
     if (!replay) prop.depth++;
     try {
       cmd.handler(client, argv, server);
@@ -367,7 +369,7 @@ export class Dispatcher {
       // It blocked (again): counted once, when it replies; MONITOR saw it the first time.
       server.blocking.addUsec(client, usec);
       if (origin !== 'unblocked') server.afterCall(client, cmd, argv, usec, false);
-      if (tracked) tracking.leave(client, cmd, top, origin === 'unblocked');
+      if (tracking.on) tracking.leave(client, cmd, top, origin === 'unblocked');
       return;
     }
     const stats = cmd.stats;
@@ -388,7 +390,7 @@ export class Dispatcher {
       client.skipNext = true;
     }
     // Keys a read-only command fetched are remembered; held invalidations follow the reply.
-    if (tracked) tracking.leave(client, cmd, top, origin === 'unblocked');
+    if (tracking.on) tracking.leave(client, cmd, top, origin === 'unblocked');
     server.afterCall(client, cmd, argv, usec, true, origin !== 'unblocked', origin !== 'script');
   }
 }

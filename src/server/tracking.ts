@@ -88,6 +88,8 @@ export class Tracking {
       this.clients++;
       t = c.tracking = { redirect: 0, bcast: false, optin: false, optout: false, noloop: false, caching: false, brokenRedirect: false, prefixes: null };
     }
+    // Turned on by the running command (perhaps inside EXEC): it is the client being served.
+    this.current ??= c;
     t.redirect = redirect;
     t.brokenRedirect = false;
     t.bcast = opts.bcast;
@@ -155,7 +157,7 @@ export class Tracking {
   }
 
   /**
-   * Dispatcher.call, after the handler (only while `on` was true before it): a read-only command
+   * Dispatcher.call, after the handler (only while `on`): a read-only command
    * remembers the keys of the running client's command (a script's: the EVAL's declared keys, as
    * Redis 7.0); at the top level, the held invalidations follow the reply.
    */
