@@ -23,6 +23,7 @@ import {
   invalidateCache,
   isHllString,
   rawCount,
+  readHll,
   setCachedCard,
   sparseToDense,
 } from '../store/hll.js';
@@ -71,20 +72,20 @@ function pfadd(c: Client, argv: string[], server: DataContext): void {
   let result: string | null = null;
   if (s.charCodeAt(4) === HLL_DENSE) {
     // Dense: read registers from the string; copy it only when one changes.
-    let b: Buffer | null = null;
+    let b: Buffer | null = null; // the scratch copy, once a register changes
     for (let j = 2; j < argv.length; j++) {
       const hv = hllHash(argv[j]!);
       const index = hv & (HLL_REGISTERS - 1);
       const count = hv >>> 14;
       const old = b === null ? denseGetStr(s, index) : denseGet(b, HLL_HDR_SIZE, index);
       if (count <= old) continue;
-      b ??= Buffer.from(s, 'latin1');
+      b ??= readHll(s);
       denseSet(b, HLL_HDR_SIZE, index, count);
       updated++;
     }
     if (b !== null) {
       invalidateCache(b);
-      result = b.toString('latin1');
+      result = b.toString('latin1', 0, s.length);
     } else if (updated > 0) result = s;
   } else {
     const h = HllBuf.from(s);
@@ -130,8 +131,7 @@ function pfcount(c: Client, argv: string[], server: DataContext): void {
       if (v === undefined) continue;
       const s = hllOrReply(c, v);
       if (s === null) return;
-      const b = Buffer.from(s, 'latin1');
-      if (!hllMerge(max, b, b.length)) {
+      if (!hllMerge(max, readHll(s), s.length)) {
         c.out.error(INVALID);
         return;
       }
@@ -152,14 +152,14 @@ function pfcount(c: Client, argv: string[], server: DataContext): void {
     c.out.intText(cached);
     return;
   }
-  const b = Buffer.from(s, 'latin1');
-  const card = hllCount(b, b.length);
+  const b = readHll(s);
+  const card = hllCount(b, s.length);
   if (card < 0) {
     c.out.error(INVALID);
     return;
   }
   setCachedCard(b, card);
-  db.set(key, b.toString('latin1'), true);
+  db.set(key, b.toString('latin1', 0, s.length), true);
   db.stats.dirty++;
   server.events.modified(db, key);
   c.out.int(card);
@@ -179,8 +179,7 @@ function pfmerge(c: Client, argv: string[], server: DataContext): void {
     const s = hllOrReply(c, v);
     if (s === null) return;
     if (s.charCodeAt(4) === HLL_DENSE) useDense = true;
-    const b = Buffer.from(s, 'latin1');
-    if (!hllMerge(max, b, b.length)) {
+    if (!hllMerge(max, readHll(s), s.length)) {
       c.out.error(INVALID);
       return;
     }
@@ -239,8 +238,7 @@ function pfdebug(c: Client, argv: string[]): void {
       c.out.error(err.hllNotSparse());
       return;
     }
-    const b = Buffer.from(s, 'latin1');
-    c.out.bulk(decodeSparse(b, b.length));
+    c.out.bulk(decodeSparse(readHll(s), s.length));
   } else if (sub === 'encoding') {
     c.out.simple(s.charCodeAt(4) === HLL_DENSE ? 'dense' : 'sparse');
   } else {
@@ -264,8 +262,8 @@ function pfselftest(c: Client): void {
       }
     }
   }
-  const sparse = HllBuf.from(emptyHll());
-  const dense = HllBuf.from(emptyHll());
+  const sparse = HllBuf.copy(emptyHll());
+  const dense = HllBuf.copy(emptyHll());
   sparseToDense(dense);
   const relErr = 1.04 / Math.sqrt(HLL_REGISTERS);
   let check = 10;

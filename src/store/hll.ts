@@ -30,9 +30,10 @@ const CARD_TOP = 15;
 
 // ---- MurmurHash64A on 32-bit halves ----
 
-const M_HI = 0xc6a4a793;
-const M_LO = 0x5bd1e995;
-const SEED = 0xadc83b19;
+const M_HI = 0xc6a4a793 | 0;
+const M_LO = 0x5bd1e995 | 0;
+const SEED = 0xadc83b19 | 0;
+// The product of mulM, as signed 32-bit halves (small integers to V8: no number boxing).
 let mulHi = 0;
 let mulLo = 0;
 
@@ -45,8 +46,8 @@ function mulM(aHi: number, aLo: number): void {
   const p10 = a1 * 0xe995;
   const p11 = a1 * 0x5bd1;
   const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  mulLo = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
-  mulHi = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(aHi, M_LO) + Math.imul(aLo, M_HI)) >>> 0;
+  mulLo = ((mid & 0xffff) << 16) | (p00 & 0xffff);
+  mulHi = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(aHi, M_LO) + Math.imul(aLo, M_HI)) | 0;
 }
 
 /**
@@ -57,17 +58,15 @@ export function hllHash(s: string): number {
   const len = s.length;
   mulM(0, len);
   let hHi = mulHi;
-  let hLo = (mulLo ^ SEED) >>> 0;
+  let hLo = mulLo ^ SEED;
   const blocks = len - (len & 7);
   for (let i = 0; i < blocks; i += 8) {
-    const kLo = (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) >>> 0;
-    const kHi = (s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24)) >>> 0;
+    const kLo = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
+    const kHi = s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24);
     mulM(kHi, kLo);
     const tHi = mulHi;
-    mulM(tHi, (mulLo ^ (tHi >>> 15)) >>> 0);
-    hHi ^= mulHi;
-    hLo ^= mulLo;
-    mulM(hHi >>> 0, hLo >>> 0);
+    mulM(tHi, mulLo ^ (tHi >>> 15));
+    mulM(hHi ^ mulHi, hLo ^ mulLo);
     hHi = mulHi;
     hLo = mulLo;
   }
@@ -78,14 +77,13 @@ export function hllHash(s: string): number {
       if (j >= 4) hHi ^= c << (8 * (j - 4));
       else hLo ^= c << (8 * j);
     }
-    mulM(hHi >>> 0, hLo >>> 0);
+    mulM(hHi, hLo);
     hHi = mulHi;
     hLo = mulLo;
   }
-  hLo = (hLo ^ (hHi >>> 15)) >>> 0;
-  mulM(hHi, hLo);
+  mulM(hHi, hLo ^ (hHi >>> 15));
   hHi = mulHi;
-  hLo = (mulLo ^ (mulHi >>> 15)) >>> 0;
+  hLo = mulLo ^ (mulHi >>> 15);
   const index = hLo & REG_MASK;
   const w = hLo >>> HLL_P;
   let count: number;
@@ -165,6 +163,20 @@ export function denseSet(b: Uint8Array, off: number, pos: number, val: number): 
 
 // ---- a mutable HLL ----
 
+const WORK = Buffer.alloc(HLL_DENSE_SIZE + 1024);
+const READ = Buffer.alloc(HLL_DENSE_SIZE + 8);
+
+/**
+ * The bytes of an HLL string to read (count, merge, decode), in a scratch buffer reused by the
+ * next call; s.length of them are the value, followed by a zero byte.
+ */
+export function readHll(s: string): Buffer {
+  const b = s.length + 1 <= READ.length ? READ : Buffer.alloc(s.length + 1);
+  b.write(s, 0, 'latin1');
+  b[s.length] = 0;
+  return b;
+}
+
 /**
  * A HyperLogLog being changed: `b` holds `n` bytes of value, with spare room after them and a
  * zero byte at `n` (a truncated XZERO opcode reads it, as Redis reads its string's terminator).
@@ -175,7 +187,20 @@ export class HllBuf {
     public n: number,
   ) {}
 
+  /**
+   * The HLL of a string, in a scratch buffer shared by every call (allocating 12 KB per command
+   * costs more than the command): one HllBuf at a time, used before the next call.
+   */
   static from(s: string): HllBuf {
+    const n = s.length;
+    const b = n + 8 <= WORK.length ? WORK : Buffer.alloc(n + 8);
+    b.write(s, 0, 'latin1');
+    b[n] = 0;
+    return new HllBuf(b, n);
+  }
+
+  /** An HllBuf of its own (not the scratch buffer). */
+  static copy(s: string): HllBuf {
     const b = Buffer.alloc(s.length + 8);
     b.write(s, 0, 'latin1');
     return new HllBuf(b, s.length);
@@ -355,10 +380,19 @@ export function sparseToDense(h: HllBuf): boolean {
  * Histogram of register values of a valid HLL in `b` (n bytes), or null when its sparse code
  * does not cover exactly the 16384 registers.
  */
-function histogram(b: Uint8Array, n: number): Float64Array | null {
-  const histo = new Float64Array(64);
+function histogram(b: Uint8Array, n: number): Int32Array | null {
+  const histo = new Int32Array(64);
   if (b[4] === HLL_DENSE) {
-    for (let i = 0; i < HLL_REGISTERS; i++) histo[denseGet(b, HLL_HDR_SIZE, i)]!++;
+    // Four 6-bit registers in every three bytes.
+    for (let p = HLL_HDR_SIZE; p < HLL_DENSE_SIZE; p += 3) {
+      const b0 = b[p]!;
+      const b1 = b[p + 1]!;
+      const b2 = b[p + 2]!;
+      histo[b0 & 63]!++;
+      histo[((b0 >> 6) | (b1 << 2)) & 63]!++;
+      histo[((b1 >> 4) | (b2 << 4)) & 63]!++;
+      histo[b2 >> 2]!++;
+    }
     return histo;
   }
   let p = HLL_HDR_SIZE;
@@ -418,7 +452,7 @@ function tau(x: number): number {
 const ALPHA_INF = 0.7213475204444817;
 
 /** Ertl's improved estimator over a register histogram. */
-function estimate(histo: Float64Array): number {
+function estimate(histo: Int32Array): number {
   const m = HLL_REGISTERS;
   let z = m * tau((m - histo[HLL_Q + 1]!) / m);
   for (let j = HLL_Q; j >= 1; j--) {
@@ -437,7 +471,7 @@ export function hllCount(b: Uint8Array, n: number): number {
 
 /** The estimated cardinality of raw registers (one byte each). */
 export function rawCount(regs: Uint8Array): number {
-  const histo = new Float64Array(64);
+  const histo = new Int32Array(64);
   for (let i = 0; i < HLL_REGISTERS; i++) histo[regs[i]!]!++;
   return estimate(histo);
 }
@@ -445,9 +479,19 @@ export function rawCount(regs: Uint8Array): number {
 /** Raises each of `max` (one byte per register) to the HLL's register; false when corrupt. */
 export function hllMerge(max: Uint8Array, b: Uint8Array, n: number): boolean {
   if (b[4] === HLL_DENSE) {
-    for (let i = 0; i < HLL_REGISTERS; i++) {
-      const v = denseGet(b, HLL_HDR_SIZE, i);
-      if (v > max[i]!) max[i] = v;
+    // Four 6-bit registers in every three bytes.
+    for (let p = HLL_HDR_SIZE, i = 0; p < HLL_DENSE_SIZE; p += 3, i += 4) {
+      const b0 = b[p]!;
+      const b1 = b[p + 1]!;
+      const b2 = b[p + 2]!;
+      const r0 = b0 & 63;
+      const r1 = ((b0 >> 6) | (b1 << 2)) & 63;
+      const r2 = ((b1 >> 4) | (b2 << 4)) & 63;
+      const r3 = b2 >> 2;
+      if (r0 > max[i]!) max[i] = r0;
+      if (r1 > max[i + 1]!) max[i + 1] = r1;
+      if (r2 > max[i + 2]!) max[i + 2] = r2;
+      if (r3 > max[i + 3]!) max[i + 3] = r3;
     }
     return true;
   }
