@@ -21,7 +21,7 @@ import type { Value } from '../src/store/db.js';
 import { encodeZiplist, encodeZipmap, fixtures } from './rdb-fixtures.js';
 import { rng } from './helpers.js';
 
-const LIMITS: LoadLimits = { hashMaxListpackEntries: 128, hashMaxListpackValue: 64, zsetMaxListpackEntries: 128, zsetMaxListpackValue: 64, setMaxIntsetEntries: 512 };
+const LIMITS: LoadLimits = { hashMaxListpackEntries: 128, hashMaxListpackValue: 64, zsetMaxListpackEntries: 128, zsetMaxListpackValue: 64, setMaxIntsetEntries: 512, streamNodeMaxEntries: 100, streamNodeMaxBytes: 4096 };
 const OPTS = { compress: true, listMaxListpackSize: -2 };
 
 const latin1 = (b: Buffer): string => b.toString('latin1');
@@ -302,7 +302,7 @@ describe('values', () => {
     refused((w) => (w.byte(RDB_TYPE.LIST_QUICKLIST_2), w.len(1), w.len(3), w.string('a', false)), /container 3/);
     refused((w) => (w.byte(RDB_TYPE.LIST_QUICKLIST_2), w.len(1), w.len(2), w.blob(encodeListpack([]), false)), /empty value/);
     refused((w) => (w.byte(RDB_TYPE.HASH_LISTPACK), w.blob(encodeListpack(['a', '1', 'b']), false)), /odd number/);
-    refused((w) => (w.byte(RDB_TYPE.STREAM_LISTPACKS), w.len(0)), /stream values are not supported/);
+    refused((w) => (w.byte(RDB_TYPE.STREAM_LISTPACKS), w.len(0), w.len(1)), /stream length 1 does not match its 0 entries/);
     refused((w) => (w.byte(RDB_TYPE.MODULE_2), w.len(0)), /unsupported value type 7/);
     refused((w) => (w.byte(RDB_TYPE.LIST), w.len(1000)), /count 1000 exceeds the data left/);
     // A zset listpack out of order is put in order.

@@ -180,7 +180,7 @@ describe('snapshots in Redoubt', () => {
       await t.close();
     }
     const good = readFileSync(path.join(dir, 'dump.rdb'));
-    const lim = { hashMaxListpackEntries: 128, hashMaxListpackValue: 64, zsetMaxListpackEntries: 128, zsetMaxListpackValue: 64, setMaxIntsetEntries: 512 };
+    const lim = { hashMaxListpackEntries: 128, hashMaxListpackValue: 64, zsetMaxListpackEntries: 128, zsetMaxListpackValue: 64, setMaxIntsetEntries: 512, streamNodeMaxEntries: 100, streamNodeMaxBytes: 4096 };
     assert.equal(parseRdbFile(good, lim, Date.now(), 16).loaded, 18);
     fc.assert(
       fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, x) => {

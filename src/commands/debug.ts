@@ -8,6 +8,7 @@ import { HashValue } from '../store/types/hash.js';
 import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
 import { ZSet } from '../store/types/zset.js';
+import { MAX_ID, MIN_ID, StreamValue, idText } from '../store/types/stream.js';
 import { err } from '../errors.js';
 import { writeValue, zsetListpack } from '../persistence/rdb/object.js';
 import { QUICKLIST_PACKED_THRESHOLD, QUICKLIST_PACKED_THRESHOLD_MAX } from '../store/types/list.js';
@@ -112,6 +113,12 @@ function objectDigest(db: Db, key: string, v: Value, digest: Buffer): void {
       mixDigest(ele, bytes(p[i + 1]!));
       xorDigest(digest, ele);
     }
+  } else if (v instanceof StreamValue) {
+    // Entries only (groups are not part of it), each as its ID "ms.seq" then its fields and values.
+    v.forEach(MIN_ID, MAX_ID, false, (id, fields) => {
+      mixDigest(digest, bytes(idText(id).replace('-', '.')));
+      for (const f of fields) mixDigest(digest, bytes(f));
+    });
   } else throw new Error(`DEBUG DIGEST: no digest for type ${v.type}`);
   if (db.getExpire(key) !== undefined) xorDigest(digest, bytes('!!expire!!'));
 }

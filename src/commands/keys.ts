@@ -3,7 +3,7 @@
 // FLUSHALL DBSIZE), with redis-server 7.0.15's replies and errors.
 import { err } from '../errors.js';
 import { createDumpPayload, loadDumpPayload, verifyDumpPayload } from '../persistence/rdb/dump.js';
-import { RdbError, RdbUnsupportedError } from '../persistence/rdb/reader.js';
+import { RdbError } from '../persistence/rdb/reader.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
 import { typeName, type Db, type Value } from '../store/db.js';
@@ -308,10 +308,6 @@ function restoreCommand(c: Client, argv: string[], server: DataContext): void {
   try {
     value = loadDumpPayload(payload, server.ks.limits);
   } catch (e) {
-    if (e instanceof RdbUnsupportedError) {
-      c.out.error(err.notImplemented(`RESTORE of a ${e.what} value`));
-      return;
-    }
     if (e instanceof RdbError) {
       c.out.error(err.badDataFormat());
       return;
@@ -629,14 +625,12 @@ export const keysCommands: HandlerMap<DataContext> = {
       c.out.nullBulk();
       return;
     }
-    if (typeof v !== 'string' && v.type === 'stream') {
-      c.out.error(err.notImplemented('DUMP of a stream value'));
-      return;
-    }
     const payload = createDumpPayload(v, {
       compress: server.config.bool('rdbcompression'),
       listMaxListpackSize: server.ks.limits.listMaxListpackSize,
       listPackedThreshold: server.ks.limits.listPackedThreshold,
+      streamNodeMaxEntries: server.ks.limits.streamNodeMaxEntries,
+      streamNodeMaxBytes: server.ks.limits.streamNodeMaxBytes,
     });
     c.out.bulk(payload.toString('latin1'));
   },

@@ -99,6 +99,9 @@ export class EncodingLimits {
    * DUMP payloads (DEBUG QUICKLIST-PACKED-THRESHOLD).
    */
   listPackedThreshold = QUICKLIST_PACKED_THRESHOLD;
+  /** stream-node-max-entries / stream-node-max-bytes: entries and bytes per stream node. */
+  streamNodeMaxEntries = 100;
+  streamNodeMaxBytes = 4096;
 }
 
 export class Db {

@@ -44,6 +44,7 @@ import type { ListValue } from '../../store/types/list.js';
 import type { HashValue } from '../../store/types/hash.js';
 import type { SetValue } from '../../store/types/set.js';
 import type { ZSet } from '../../store/types/zset.js';
+import { MAX_ID, MIN_ID, idText, type StreamID, type StreamValue } from '../../store/types/stream.js';
 import { encodeCommand } from './format.js';
 import { type AofFileInfo, type Manifest, emptyManifest, formatManifest, parseManifest, ManifestError } from './manifest.js';
 import { AofLoadError, loadFile } from './loader.js';
@@ -888,8 +889,47 @@ function* emitValue(put: (argv: readonly string[]) => void, key: string, value: 
         for (const [m, score] of (value as ZSet).tree.ascending()) yield* [formatScore(score), m];
       })(), ITEMS_PER_CMD * 2);
       return;
+    case 'stream':
+      yield* emitStream(put, key, value as StreamValue);
+      return;
     default:
       throw new Error(`the AOF rewrite cannot write a value of type ${value.type}`);
+  }
+}
+
+/**
+ * A stream as Redis 7.0 rewrites it: an XADD per entry (an empty stream as XADD MAXLEN 0 of a
+ * 0-1 entry), XSETID with the last ID, entries added and max deleted ID, then per group (name
+ * order) XGROUP CREATE with its entries read, and per consumer (name order) an XCLAIM ... FORCE
+ * of each of its pending entries, or XGROUP CREATECONSUMER when it has none.
+ */
+function* emitStream(put: (argv: readonly string[]) => void, key: string, s: StreamValue): Generator<void, void, void> {
+  if (s.length === 0) {
+    put(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
+  } else {
+    const entries: [StreamID, string[]][] = [];
+    s.forEach(MIN_ID, MAX_ID, false, (id, fields) => {
+      entries.push([id, fields]);
+    });
+    for (let i = 0; i < entries.length; i++) {
+      const [id, fields] = entries[i]!;
+      put(['XADD', key, idText(id), ...fields]);
+      if (i % ITEMS_PER_CMD === ITEMS_PER_CMD - 1) yield;
+    }
+  }
+  put(['XSETID', key, idText(s.lastId), 'ENTRIESADDED', String(s.entriesAdded), 'MAXDELETEDID', idText(s.maxDeletedId)]);
+  for (const g of s.sortedGroups()) {
+    put(['XGROUP', 'CREATE', key, g.name, idText(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
+    for (const c of g.sortedConsumers()) {
+      if (c.pel.size === 0) {
+        put(['XGROUP', 'CREATECONSUMER', key, g.name, c.name]);
+        continue;
+      }
+      c.pel.forEach(MIN_ID, MAX_ID, (e) => {
+        put(['XCLAIM', key, g.name, c.name, '0', idText(e.id), 'TIME', String(e.deliveryTime), 'RETRYCOUNT', String(e.deliveryCount), 'JUSTID', 'FORCE']);
+      });
+    }
+    yield;
   }
 }
 

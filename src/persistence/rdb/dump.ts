@@ -26,8 +26,8 @@ export function verifyDumpPayload(p: Buffer): boolean {
 }
 
 /**
- * The value in a verified payload. Throws RdbError (RdbUnsupportedError for streams) when the
- * data is malformed. As Redis does, the value is read from the whole payload: bytes left
+ * The value in a verified payload. Throws RdbError when the data is malformed (or a module
+ * value). As Redis does, the value is read from the whole payload: bytes left
  * between the value and the footer are ignored, and a value may run into the footer's bytes.
  */
 export function loadDumpPayload(p: Buffer, lim: LoadLimits): Value {

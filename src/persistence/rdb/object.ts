@@ -1,5 +1,5 @@
 // One value in RDB form (Redis 7.0.15, RDB version 10): the type byte and the body. Writes the
-// encodings Redis 7.0 writes; reads every encoding Redis 7.0 loads except streams and modules.
+// encodings Redis 7.0 writes; reads every encoding Redis 7.0 loads except modules.
 //
 // Written:
 //   string   STRING
@@ -23,12 +23,14 @@ import { HashValue } from '../../store/types/hash.js';
 import { ListValue, QUICKLIST_PACKED_THRESHOLD } from '../../store/types/list.js';
 import { SetValue } from '../../store/types/set.js';
 import { ZSet } from '../../store/types/zset.js';
+import { StreamValue } from '../../store/types/stream.js';
 import { formatDouble } from '../../protocol/writer.js';
 import { decodeIntset, encodeIntset } from './intset.js';
 import { ListpackBuilder, decodeListpack, encodeListpack } from './listpack.js';
-import { RdbError, RdbReader, RdbUnsupportedError, parseDoubleText } from './reader.js';
+import { RdbError, RdbReader, parseDoubleText } from './reader.js';
 import type { RdbWriter } from './writer.js';
 import { decodeZiplist, decodeZipmap } from './ziplist.js';
+import { readStream, writeStream } from './stream.js';
 
 export const RDB_VERSION = 10;
 
@@ -73,6 +75,9 @@ export interface WriteOptions {
    * string) rather than inside a listpack. QUICKLIST_PACKED_THRESHOLD when absent.
    */
   listPackedThreshold?: number;
+  /** stream-node-max-entries / stream-node-max-bytes: how streams are cut into nodes (100 / 4096 when absent). */
+  streamNodeMaxEntries?: number;
+  streamNodeMaxBytes?: number;
 }
 
 
@@ -82,6 +87,9 @@ export interface LoadLimits {
   zsetMaxListpackEntries: number;
   zsetMaxListpackValue: number;
   setMaxIntsetEntries: number;
+  /** stream-node-max-entries / stream-node-max-bytes: the nodes a loaded stream is kept in. */
+  streamNodeMaxEntries: number;
+  streamNodeMaxBytes: number;
 }
 
 /** The type byte Redis writes for a value (rdbSaveObjectType). */
@@ -91,6 +99,7 @@ export function objectType(v: Value): number {
   if (v instanceof SetValue) return v.intset ? RDB_TYPE.SET_INTSET : RDB_TYPE.SET;
   if (v instanceof HashValue) return v.listpack ? RDB_TYPE.HASH_LISTPACK : RDB_TYPE.HASH;
   if (v instanceof ZSet) return v.listpack ? RDB_TYPE.ZSET_LISTPACK : RDB_TYPE.ZSET_2;
+  if (v instanceof StreamValue) return RDB_TYPE.STREAM_LISTPACKS_2;
   throw new Error(`no RDB encoding for a ${v.type} value`);
 }
 
@@ -99,6 +108,7 @@ export function elementCount(v: Value): number {
   if (typeof v === 'string') return 1;
   if (v instanceof ListValue) return v.length;
   if (v instanceof SetValue || v instanceof HashValue || v instanceof ZSet) return v.size;
+  if (v instanceof StreamValue) return v.length;
   return 1;
 }
 
@@ -164,6 +174,8 @@ export function* writeValueSteps(w: RdbWriter, v: Value, opts: WriteOptions): Ge
         if (++i % STEP_ELEMENTS === 0) yield;
       }
     }
+  } else if (v instanceof StreamValue) {
+    yield* writeStream(w, v, { maxEntries: opts.streamNodeMaxEntries ?? 100, maxBytes: opts.streamNodeMaxBytes ?? 4096 }, z);
   }
 }
 
@@ -413,7 +425,7 @@ export function readObject(r: RdbReader, type: number, lim: LoadLimits): Value {
 
     case RDB_TYPE.STREAM_LISTPACKS:
     case RDB_TYPE.STREAM_LISTPACKS_2:
-      throw new RdbUnsupportedError('stream', start - 1);
+      return readStream(r, type === RDB_TYPE.STREAM_LISTPACKS_2, { maxEntries: lim.streamNodeMaxEntries, maxBytes: lim.streamNodeMaxBytes });
 
     default:
       // Module values (and anything else): Redoubt has no modules.

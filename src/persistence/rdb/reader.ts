@@ -147,6 +147,21 @@ export class RdbReader {
     return l.value;
   }
 
+  /** A plain length of up to 64 bits (stream IDs and counters). */
+  lenBig(): bigint {
+    const at = this.pos;
+    if (this.remaining > 0 && this.buf[this.pos] === 0x81) {
+      this.pos++;
+      this.need(8, 'length');
+      const v = this.buf.readBigUInt64BE(this.pos);
+      this.pos += 8;
+      return v;
+    }
+    const l = this.lenOrEncoding();
+    if (l.encoded) this.fail('encoded value where a length was expected', at);
+    return BigInt(l.value);
+  }
+
   /**
    * A count of items that each take at least `minBytes` bytes: checked against what is left,
    * so a corrupt count cannot make the loader allocate or loop far past the input.

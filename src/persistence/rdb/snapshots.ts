@@ -43,6 +43,8 @@ export class Snapshots {
       checksum: cfg.bool('rdbchecksum'),
       listMaxListpackSize: s.ks.limits.listMaxListpackSize,
       listPackedThreshold: s.ks.limits.listPackedThreshold,
+      streamNodeMaxEntries: s.ks.limits.streamNodeMaxEntries,
+      streamNodeMaxBytes: s.ks.limits.streamNodeMaxBytes,
       now: s.clock.now(),
       usedMem: s.memory.used(),
       aofBase,

@@ -115,6 +115,18 @@ export class RdbWriter {
     }
   }
 
+  /** An RDB length of up to 64 bits (stream IDs and counters). */
+  lenBig(n: bigint): void {
+    if (n <= 0xffffffffn) {
+      this.len(Number(n));
+    } else {
+      this.ensure(9);
+      this.buf[this.pos++] = RDB_64BITLEN;
+      this.buf.writeBigUInt64BE(BigInt.asUintN(64, n), this.pos);
+      this.pos += 8;
+    }
+  }
+
   /**
    * A string as Redis's rdbSaveRawString writes it: up to 11 bytes holding a canonical 32-bit
    * integer as INT8/16/32; else, when compress is on and it is over 20 bytes, LZF if that saves

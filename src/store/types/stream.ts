@@ -716,3 +716,21 @@ export class StreamValue implements TypedValue {
 export function isSafePart(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0 && n < SAFE;
 }
+
+/**
+ * The logical read counter (entries-read) of `id` in `s` as Redis 7.0 estimates it, or
+ * INVALID_ENTRIES_READ when it cannot be known (groups created without ENTRIESREAD, groups
+ * loaded from the older RDB stream type, lag).
+ */
+export function estimateEntriesRead(s: StreamValue, id: StreamID): number {
+  if (s.entriesAdded === 0) return 0;
+  if (s.length === 0 && id <= s.lastId) return s.entriesAdded;
+  if (id === s.lastId) return s.entriesAdded;
+  if (id > s.lastId) return INVALID_ENTRIES_READ;
+  const first = s.firstId();
+  if (s.maxDeletedId === MIN_ID || s.maxDeletedId < first) {
+    if (id < first) return s.entriesAdded - s.length;
+    if (id === first) return s.entriesAdded - s.length + 1;
+  }
+  return INVALID_ENTRIES_READ;
+}
