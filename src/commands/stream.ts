@@ -14,6 +14,7 @@ import {
   MAX_ID,
   MIN_ID,
   StreamValue,
+  estimateEntriesRead,
   idDecr,
   idIncr,
   idText,
@@ -43,7 +44,7 @@ function getStream(c: Client, key: string, write: boolean): StreamValue | null |
 }
 
 function nodeLimits(server: DataContext): StreamNodeLimits {
-  return { maxEntries: server.config.num('stream-node-max-entries'), maxBytes: server.config.num('stream-node-max-bytes') };
+  return { maxEntries: server.ks.limits.streamNodeMaxEntries, maxBytes: server.ks.limits.streamNodeMaxBytes };
 }
 
 /** A signed 64-bit integer argument, or null after replying `msg` (default: not an integer). */
@@ -232,7 +233,7 @@ function parseTrimArgs(c: Client, argv: string[], server: DataContext, xadd: boo
       return null;
     }
   } else if (a.approx) {
-    a.limit = 100 * server.config.num('stream-node-max-entries');
+    a.limit = 100 * server.ks.limits.streamNodeMaxEntries;
     if (a.limit <= 0 || a.limit > 1000000) a.limit = 10000;
   } else a.limit = 0;
   return a;
@@ -259,25 +260,11 @@ function hasTombstones(s: StreamValue, start: StreamID | null, end: StreamID | n
   return (start ?? MIN_ID) <= s.maxDeletedId && s.maxDeletedId <= (end ?? MAX_ID);
 }
 
-/** The logical read counter of `id`, or INVALID_ENTRIES_READ when it cannot be known. */
-function estimateDistance(s: StreamValue, id: StreamID): number {
-  if (s.entriesAdded === 0) return 0;
-  if (s.length === 0 && id <= s.lastId) return s.entriesAdded;
-  if (id === s.lastId) return s.entriesAdded;
-  if (id > s.lastId) return INVALID_ENTRIES_READ;
-  const first = s.firstId();
-  if (s.maxDeletedId === MIN_ID || s.maxDeletedId < first) {
-    if (id < first) return s.entriesAdded - s.length;
-    if (id === first) return s.entriesAdded - s.length + 1;
-  }
-  return INVALID_ENTRIES_READ;
-}
-
 function replyLag(c: Client, s: StreamValue, g: StreamGroup): void {
   if (s.entriesAdded === 0) c.out.int(0);
   else if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstones(s, g.lastId, null)) c.out.int(s.entriesAdded - g.entriesRead);
   else {
-    const read = estimateDistance(s, g.lastId);
+    const read = estimateEntriesRead(s, g.lastId);
     if (read !== INVALID_ENTRIES_READ) c.out.int(s.entriesAdded - read);
     else c.out.nullBulk();
   }
@@ -494,7 +481,7 @@ function xreadGeneric(c: Client, argv: string[], server: DataContext, group: boo
         replyEntry(c, id, f);
         if (id > g.lastId) {
           if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstones(s, id, null)) g.entriesRead++;
-          else if (s.entriesAdded !== 0) g.entriesRead = estimateDistance(s, id);
+          else if (s.entriesAdded !== 0) g.entriesRead = estimateEntriesRead(s, id);
           g.lastId = id;
           moved = true;
         }
@@ -1176,8 +1163,15 @@ export const streamCommands: HandlerMap<DataContext> = {
       g.lastId = lastId;
       movedLast = true;
     }
-    const [consumer] = consumerOf(server, db, key, g, argv[3]!, now);
-    consumer.seenTime = now;
+    // The consumer is looked up (created, seen) only when an entry is claimed, as Redis does.
+    let claimer: StreamConsumer | null = null;
+    const claimant = (): StreamConsumer => {
+      if (claimer === null) {
+        claimer = consumerOf(server, db, key, g, argv[3]!, now)[0];
+        claimer.seenTime = now;
+      }
+      return claimer;
+    };
     const claimed: [StreamID, string[] | null][] = [];
     let propagated = false;
     for (const id of ids) {
@@ -1193,12 +1187,14 @@ export const streamCommands: HandlerMap<DataContext> = {
         continue;
       }
       if (force && e === undefined) {
-        e = { id, consumer, deliveryTime: now, deliveryCount: 0 };
+        const owner = claimant();
+        e = { id, consumer: owner, deliveryTime: now, deliveryCount: 0 };
         g.pel.set(id, e);
-        consumer.pel.set(id, e);
+        owner.pel.set(id, e);
       }
       if (e === undefined) continue;
       if (minIdleMs > 0 && now - e.deliveryTime < minIdleMs) continue;
+      const consumer = claimant();
       if (e.consumer !== consumer) {
         e.consumer.pel.delete(id);
         e.consumer = consumer;
@@ -1258,8 +1254,8 @@ export const streamCommands: HandlerMap<DataContext> = {
     }
     const db = c.db;
     const now = server.clock.now();
-    const [consumer] = consumerOf(server, db, key, g, argv[3]!, now);
-    consumer.seenTime = now;
+    // The consumer is looked up (created, seen) only when an entry is claimed, as Redis does.
+    let claimer: StreamConsumer | null = null;
     let attempts = count * 10;
     const claimed: [StreamID, string[] | null][] = [];
     const deleted: StreamID[] = [];
@@ -1284,6 +1280,11 @@ export const streamCommands: HandlerMap<DataContext> = {
         continue;
       }
       if (minIdleMs > 0 && now - e.deliveryTime < minIdleMs) continue;
+      if (claimer === null) {
+        claimer = consumerOf(server, db, key, g, argv[3]!, now)[0];
+        claimer.seenTime = now;
+      }
+      const consumer: StreamConsumer = claimer;
       if (e.consumer !== consumer) {
         e.consumer.pel.delete(e.id);
         e.consumer = consumer;
