@@ -115,13 +115,20 @@ const SORT_DESC = 2;
 interface GeoPoint {
   member: string;
   score: number;
+  /** Meters: exact (as Redis computes it) or rough (store/geohash.ts: within a tolerance). */
   dist: number;
+  exact: boolean;
   lon: number;
   lat: number;
+  /** Position in scan order (sorts are stable, as glibc's qsort). */
+  idx: number;
 }
 
-/** The points of zs inside the shape, cell by cell as Redis scans them; at most `limit` (0: all). */
-function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number): GeoPoint[] {
+/**
+ * The points of zs inside the shape, cell by cell as Redis scans them; at most `limit` (0: all).
+ * `exact`: every distance is Redis's (else some may be rough: see GeoPoint).
+ */
+function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number, exact: boolean): GeoPoint[] {
   const cells = gh.searchCells(shape);
   const out: GeoPoint[] = [];
   const tree = zs.tree;
@@ -145,8 +152,8 @@ function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number): GeoPoint[] {
       for (let j = 0; j < members.length; j++) {
         const score = scores[j]!;
         gh.decodeScore(score, xy);
-        const d = gh.distanceIfInShape(shape, xy[0]!, xy[1]!);
-        if (d >= 0) out.push({ member: members[j]!, score, dist: d, lon: xy[0]!, lat: xy[1]! });
+        const d = gh.distanceIfInShape(shape, xy[0]!, xy[1]!, exact);
+        if (d >= 0) out.push({ member: members[j]!, score, dist: d, exact: gh.lastDistance.exact, lon: xy[0]!, lat: xy[1]!, idx: out.length });
         if (limit > 0 && out.length >= limit) break;
       }
     }
@@ -155,12 +162,35 @@ function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number): GeoPoint[] {
   return out;
 }
 
+/** Orders points by distance, stably; rough distances too close to a neighbour's are made exact first. */
+function sortPoints(shape: gh.Shape, points: GeoPoint[], desc: boolean): void {
+  const cmp = desc
+    ? (x: GeoPoint, y: GeoPoint): number => (x.dist > y.dist ? -1 : x.dist < y.dist ? 1 : x.idx - y.idx)
+    : (x: GeoPoint, y: GeoPoint): number => (x.dist < y.dist ? -1 : x.dist > y.dist ? 1 : x.idx - y.idx);
+  points.sort(cmp);
+  let fixed = false;
+  for (let i = 1; i < points.length; i++) {
+    const p = points[i - 1]!;
+    const q = points[i]!;
+    if ((!p.exact || !q.exact) && gh.roughlyEqual(p.dist, q.dist)) {
+      for (const x of [p, q]) {
+        if (!x.exact) {
+          x.dist = gh.exactDistance(shape, x.lon, x.lat);
+          x.exact = true;
+        }
+      }
+      fixed = true;
+    }
+  }
+  if (fixed) points.sort(cmp);
+}
+
 /** Redis's georadiusGeneric: the source key at argv[srcIdx]. */
 function searchGeneric(c: Client, argv: string[], server: DataContext, srcIdx: number, flags: number): void {
   const db = c.db;
   const zs = getZset(c, argv[srcIdx]!, false);
   if (zs === undefined) return;
-  const shape: gh.Shape = { lon: 0, lat: 0, conversion: 1, type: 'radius', radius: 0, width: 0, height: 0 };
+  const shape: gh.Shape = { lon: 0, lat: 0, conversion: 1, type: 'radius', radius: 0, width: 0, height: 0, cosLat: NaN };
   let storeKey: string | null = null;
   let storeDist = false;
   let base: number;
@@ -324,14 +354,14 @@ function searchGeneric(c: Client, argv: string[], server: DataContext, srcIdx: n
   // COUNT needs an order (the nearest N), unless ANY takes the first N found.
   if (count !== 0 && sort === SORT_NONE && !any) sort = SORT_ASC;
 
-  const points = pointsInShape(zs, shape, any ? count : 0);
+  // Stored distances are exact; rough ones are made exact where they could sort or print otherwise.
+  const points = pointsInShape(zs, shape, any ? count : 0, storeDist);
   if (points.length === 0 && storeKey === null) {
     c.out.array(0);
     return;
   }
   const returned = count === 0 || points.length < count ? points.length : count;
-  if (sort === SORT_ASC) points.sort((x, y) => (x.dist < y.dist ? -1 : x.dist > y.dist ? 1 : 0));
-  else if (sort === SORT_DESC) points.sort((x, y) => (x.dist > y.dist ? -1 : x.dist < y.dist ? 1 : 0));
+  if (sort !== SORT_NONE) sortPoints(shape, points, sort === SORT_DESC);
 
   if (storeKey === null) {
     const out = c.out;
@@ -341,7 +371,10 @@ function searchGeneric(c: Client, argv: string[], server: DataContext, srcIdx: n
       const p = points[i]!;
       if (opts > 0) out.array(opts + 1);
       out.bulk(p.member);
-      if (withDist) out.bulk(gh.fixed(p.dist / shape.conversion, 4));
+      if (withDist) {
+        if (!p.exact && gh.roughlyHalfway(p.dist / shape.conversion, 4)) p.dist = gh.exactDistance(shape, p.lon, p.lat);
+        out.bulk(gh.fixed(p.dist / shape.conversion, 4));
+      }
       if (withHash) out.int(Math.trunc(p.score));
       if (withCoord) {
         out.array(2);

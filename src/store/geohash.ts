@@ -132,15 +132,35 @@ export function cellArea(c: Cell): Area {
 
 /** The coordinates of a score: its cell's centre, clamped to the geo limits. [lon, lat] in `out`. */
 export function decodeScore(score: number, out: number[]): void {
-  const a = cellArea(scoreCell(score));
-  let lon = (a.lonMin + a.lonMax) / 2;
-  if (lon > GEO_LONG_MAX) lon = GEO_LONG_MAX;
-  if (lon < GEO_LONG_MIN) lon = GEO_LONG_MIN;
-  let lat = (a.latMin + a.latMax) / 2;
-  if (lat > GEO_LAT_MAX) lat = GEO_LAT_MAX;
-  if (lat < GEO_LAT_MIN) lat = GEO_LAT_MIN;
-  out[0] = lon;
-  out[1] = lat;
+  let lat: number;
+  let lon: number;
+  if (score >= 0 && score < 4503599627370496) {
+    // The common case (GEOADD's scores), without allocating.
+    const hi = Math.floor(score / TWO32) >>> 0;
+    const lo = (score - hi * TWO32) >>> 0;
+    lat = (squash(lo) | (squash(hi) << 16)) >>> 0;
+    lon = (squash(lo >>> 1) | (squash(hi >>> 1) << 16)) >>> 0;
+  } else {
+    const c = scoreCell(score);
+    lat = c.lat;
+    lon = c.lon;
+  }
+  // The same operations as cellArea, at step 26.
+  const scale = 67108864;
+  const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
+  const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
+  const latMin = GEO_LAT_MIN + (lat / scale) * latScale;
+  const latMax = GEO_LAT_MIN + ((lat + 1) / scale) * latScale;
+  const lonMin = GEO_LONG_MIN + (lon / scale) * lonScale;
+  const lonMax = GEO_LONG_MIN + ((lon + 1) / scale) * lonScale;
+  let x = (lonMin + lonMax) / 2;
+  if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
+  if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
+  let y = (latMin + latMax) / 2;
+  if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
+  if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
+  out[0] = x;
+  out[1] = y;
 }
 
 const ALPHABET = '0123456789bcdefghjkmnpqrstuvwxyz';
@@ -261,11 +281,15 @@ function taylor(rh: number, rl: number, odd: boolean): void {
 /** sin(x) (cos(x) when `cos`) as a double-double in T, for |x| up to a few times pi. */
 function sinCosDD(x: number, cos: boolean): void {
   const k = Math.round(x * (2 / Math.PI));
-  // r = x - k * pi/2, exactly enough: k * PIO2_1 and k * PIO2_2 are exact for small k.
-  ddAdd(x - k * PIO2_1, 0, -k * PIO2_2, 0);
-  ddAdd(T[0]!, T[1]!, -k * PIO2_3, -k * PIO2_3T);
-  const rh = T[0]!;
-  const rl = T[1]!;
+  let rh = x;
+  let rl = 0;
+  if (k !== 0) {
+    // r = x - k * pi/2, exactly enough: k * PIO2_1 and k * PIO2_2 are exact for small k.
+    ddAdd(x - k * PIO2_1, 0, -k * PIO2_2, 0);
+    ddAdd(T[0]!, T[1]!, -k * PIO2_3, -k * PIO2_3T);
+    rh = T[0]!;
+    rl = T[1]!;
+  }
   const q = ((cos ? k + 1 : k) % 4 + 4) % 4;
   // sin(r + q pi/2): q = 0: sin r; 1: cos r; 2: -sin r; 3: -cos r.
   taylor(rh, rl, (q & 1) === 0);
@@ -292,11 +316,8 @@ export function asin(x: number): number {
   const y0 = Math.asin(x);
   if (x === 0 || !(Math.abs(x) < 1)) return y0;
   sinCosDD(y0, false);
-  ddAdd(T[0]!, T[1]!, -x, 0); // sin(y0) - x, small
-  const diff = T[0]! + T[1]!;
-  sinCosDD(y0, true);
-  const d = diff / (T[0]! + T[1]!);
-  return y0 - d;
+  ddAdd(T[0]!, T[1]!, -x, 0); // sin(y0) - x, tiny: the divisor needs no extra precision
+  return y0 - (T[0]! + T[1]!) / Math.cos(y0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,6 +338,11 @@ export function latDistance(lat1: number, lat2: number): number {
 
 /** The haversine distance in meters (a meridian's length when the longitudes are the same). */
 export function distance(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  return distanceCos(lon1, lat1, lon2, lat2, NaN, NaN);
+}
+
+/** distance() given cos of either latitude (in radians) when already known (NaN: not known). */
+function distanceCos(lon1: number, lat1: number, lon2: number, lat2: number, cos1: number, cos2: number): number {
   const lon1r = degRad(lon1);
   const lon2r = degRad(lon2);
   const v = sin((lon2r - lon1r) / 2);
@@ -324,7 +350,9 @@ export function distance(lon1: number, lat1: number, lon2: number, lat2: number)
   const lat1r = degRad(lat1);
   const lat2r = degRad(lat2);
   const u = sin((lat2r - lat1r) / 2);
-  const a = u * u + cos(lat1r) * cos(lat2r) * v * v;
+  if (Number.isNaN(cos1)) cos1 = cos(lat1r);
+  if (Number.isNaN(cos2)) cos2 = lat2 === lat1 ? cos1 : cos(lat2r);
+  const a = u * u + cos1 * cos2 * v * v;
   return 2.0 * EARTH_RADIUS_IN_METERS * asin(Math.sqrt(a));
 }
 
@@ -341,23 +369,97 @@ export interface Shape {
   radius: number;
   width: number;
   height: number;
+  /** cos of the centre's latitude, once computed (NaN before). */
+  cosLat: number;
+}
+
+/** The haversine distance with V8's Math functions: within a few ulps of `distance`, much cheaper. */
+function roughDistance(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  const v = Math.sin((lon2 - lon1) * (D_R / 2));
+  const u = Math.sin((lat2 - lat1) * (D_R / 2));
+  const a = u * u + Math.cos(lat1 * D_R) * Math.cos(lat2 * D_R) * v * v;
+  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+}
+
+/**
+ * How far a rough distance may be from the exact one, with a wide safety factor: a few ulps in
+ * practice. Past FAR (close to antipodal points, where asin amplifies errors) the rough one is
+ * not used.
+ */
+function tolerance(d: number): number {
+  return 1e-9 * d + 1e-6;
+}
+const FAR = 19e6;
+
+/** True when a rough distance is surely beyond `limit` meters (the exact one is then too). */
+function surelyBeyond(rough: number, limit: number): boolean {
+  return rough > limit + tolerance(rough);
+}
+
+/** True when a rough distance is surely within `limit` meters. */
+function surelyWithin(rough: number, limit: number): boolean {
+  return rough < limit - tolerance(rough) && rough < FAR;
+}
+
+/** Two distances, one of them rough, that might compare otherwise exactly. */
+export function roughlyEqual(a: number, b: number): boolean {
+  return Math.abs(a - b) <= tolerance(Math.max(a, b));
+}
+
+/** A rough distance (in units) whose printf("%.<decimals>f") might differ from the exact one's. */
+export function roughlyHalfway(d: number, decimals: number): boolean {
+  const q = d * 10 ** decimals;
+  const frac = q - Math.floor(q);
+  return Math.abs(frac - 0.5) <= tolerance(d) * 10 ** decimals + 1e-6 || d >= FAR;
+}
+
+/** Set by distanceIfInShape: whether the distance it returned is exact (else rough). */
+export const lastDistance = { exact: true };
+
+/** The exact distance from the shape's centre to (lon, lat). */
+export function exactDistance(s: Shape, lon: number, lat: number): number {
+  if (Number.isNaN(s.cosLat)) s.cosLat = cos(degRad(s.lat));
+  return distanceCos(s.lon, s.lat, lon, lat, s.cosLat, NaN);
 }
 
 /**
  * The distance from the shape's centre to (lon, lat) when the point is inside the shape (a
  * circle: at most the radius; a box: within half the height along the meridian and half the width
- * along the point's parallel), else -1.
+ * along the point's parallel), else -1. A cheap rough distance settles the points clearly outside
+ * or inside; the exact one decides the others. Unless `exact`, the distance returned may be the
+ * rough one (lastDistance.exact tells).
  */
-export function distanceIfInShape(s: Shape, lon: number, lat: number): number {
+export function distanceIfInShape(s: Shape, lon: number, lat: number, exact: boolean): number {
   if (s.type === 'radius') {
-    const d = distance(s.lon, s.lat, lon, lat);
-    return d > s.radius * s.conversion ? -1 : d;
+    const r = s.radius * s.conversion;
+    const rough = roughDistance(s.lon, s.lat, lon, lat);
+    if (surelyBeyond(rough, r)) return -1;
+    if (!exact && surelyWithin(rough, r)) {
+      lastDistance.exact = false;
+      return rough;
+    }
+    const d = exactDistance(s, lon, lat);
+    lastDistance.exact = true;
+    return d > r ? -1 : d;
   }
   const heightM = s.height * s.conversion;
-  const widthM = s.width * s.conversion;
+  const halfW = (s.width * s.conversion) / 2;
   if (latDistance(lat, s.lat) > heightM / 2) return -1;
-  if (distance(lon, lat, s.lon, lat) > widthM / 2) return -1;
-  return distance(s.lon, s.lat, lon, lat);
+  const roughW = roughDistance(lon, lat, s.lon, lat);
+  if (surelyBeyond(roughW, halfW)) return -1;
+  if (!surelyWithin(roughW, halfW)) {
+    const c = cos(degRad(lat));
+    if (distanceCos(lon, lat, s.lon, lat, c, c) > halfW) return -1;
+  }
+  if (!exact) {
+    const rough = roughDistance(s.lon, s.lat, lon, lat);
+    if (rough < FAR) {
+      lastDistance.exact = false;
+      return rough;
+    }
+  }
+  lastDistance.exact = true;
+  return exactDistance(s, lon, lat);
 }
 
 /** How many bits per coordinate cells should have for a search of this size at this latitude. */
@@ -423,13 +525,10 @@ export function searchCells(s: Shape): Cell[] {
   }
   if (steps >= 2) {
     const area = cellArea(hash);
-    const zero = (i: number): void => {
-      n[i]!.zero = true;
-    };
-    if (area.latMin < minLat) [2, 8, 7].forEach(zero);
-    if (area.latMax > maxLat) [1, 5, 6].forEach(zero);
-    if (area.lonMin < minLon) [4, 8, 6].forEach(zero);
-    if (area.lonMax > maxLon) [3, 7, 5].forEach(zero);
+    if (area.latMin < minLat) n[2]!.zero = n[8]!.zero = n[7]!.zero = true; // S, SW, SE
+    if (area.latMax > maxLat) n[1]!.zero = n[5]!.zero = n[6]!.zero = true; // N, NE, NW
+    if (area.lonMin < minLon) n[4]!.zero = n[8]!.zero = n[6]!.zero = true; // W, SW, NW
+    if (area.lonMax > maxLon) n[3]!.zero = n[7]!.zero = n[5]!.zero = true; // E, SE, NE
   }
   return n;
 }
