@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RawConn, differentialPair, haveRedis, rng, sameReplies, startRedis, startServer, type DiffCmd, type Normalized } from './helpers.js';
+import { RawConn, differentialPair, haveRedis, infoField, rng, sameReplies, startRedis, startServer, type DiffCmd, type Normalized } from './helpers.js';
 import { sameScenario, type Step } from './scenario.js';
 import { parseManifest } from '../src/persistence/aof/manifest.js';
 import { AofReader } from '../src/persistence/aof/format.js';
@@ -388,6 +388,18 @@ describe('geo keyspace notifications and propagation vs redis-server', { skip: H
     try {
       const scenario: Step[] = [['s', 'PSUBSCRIBE', '__key*__:*'], ...steps.map((s) => ['w', ...s]), { on: 's', readUntil: 'marker' }];
       await sameScenario(t.port, ref.port, scenario);
+      // The same changes counted (ZADD's per element, one per stored element, one per deletion).
+      const changes = async (port: number): Promise<string> => {
+        const c = await RawConn.connect(port);
+        try {
+          return await infoField(c, 'rdb_changes_since_last_save', 'persistence');
+        } finally {
+          c.close();
+        }
+      };
+      const ours = await changes(t.port);
+      assert.equal(ours, await changes(ref.port));
+      assert.ok(Number(ours) > 10, `changes counted: ${ours}`);
     } finally {
       await t.close();
       await ref.close();
