@@ -106,9 +106,13 @@ describe('geo commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-ser
       ['GEODIST', 'nokey', 'a', 'b'],
       // Plain sorted-set scores decode too (negative, fractional, huge).
       ['ZADD', 'z', '-5', 'neg', '1.5', 'frac', '9007199254740993', 'big', '0', 'zero', '4503599627370495', 'top'],
-      ['GEOPOS', 'z', 'frac', 'zero', 'big', 'top'],
-      ['GEOHASH', 'z', 'frac', 'zero', 'big', 'top'],
+      ['ZADD', 'z', '1e300', 'huge', 'inf', 'pinf', '-inf', 'ninf', '-1e300', 'nhuge', '18446744073709551615', 'u64', '-9223372036854775808', 'i64'],
+      ['GEOPOS', 'z', 'frac', 'zero', 'big', 'top', 'neg', 'huge', 'pinf', 'ninf', 'nhuge', 'u64', 'i64'],
+      ['GEOHASH', 'z', 'frac', 'zero', 'big', 'top', 'neg', 'huge', 'pinf', 'ninf', 'nhuge', 'u64', 'i64'],
       ['GEODIST', 'z', 'frac', 'top'],
+      ['GEODIST', 'z', 'huge', 'ninf', 'km'],
+      ['GEOSEARCH', 'z', 'FROMMEMBER', 'huge', 'BYBOX', '50000', '50000', 'km', 'DESC', 'WITHHASH', 'WITHCOORD'],
+      ['GEOSEARCH', 'z', 'FROMMEMBER', 'neg', 'BYRADIUS', '30000', 'km', 'ASC', 'WITHDIST', 'WITHHASH'],
     ];
     await same(cmds);
     await same([HELLO3, ...cmds.slice(10), HELLO2]);

@@ -375,7 +375,8 @@ function searchGeneric(c: Client, argv: string[], server: DataContext, srcIdx: n
         if (!p.exact && gh.roughlyHalfway(p.dist / shape.conversion, 4)) p.dist = gh.exactDistance(shape, p.lon, p.lat);
         out.bulk(gh.fixed(p.dist / shape.conversion, 4));
       }
-      if (withHash) out.int(Math.trunc(p.score));
+      // C's (long long) of the score: out of range, INT64_MIN on x86-64.
+      if (withHash) out.int(Math.abs(p.score) < 9223372036854775808 ? Math.trunc(p.score) : -9223372036854775808n);
       if (withCoord) {
         out.array(2);
         replyCoord(out, p.lon);

@@ -104,7 +104,8 @@ export function scoreCell(score: number): Cell {
     hi = Number(w >> 32n);
     lo = Number(w & 0xffffffffn);
   } else {
-    hi = 0x80000000; // x86-64's answer to an out-of-range conversion
+    // What x86-64 code makes of an out-of-range conversion: 0 above, 2^63 below.
+    hi = score > 0 ? 0 : 0x80000000;
     lo = 0;
   }
   hi >>>= 0;
