@@ -383,6 +383,12 @@ describe('geo keyspace notifications and propagation vs redis-server', { skip: H
     ['GEORADIUS', 'nokey', '0', '0', '1', 'm', 'STORE', 'other'],
     ['GEOSEARCH', 'g', 'FROMLONLAT', '15', '37', 'BYRADIUS', '200', 'km'],
     ['GEORADIUS_RO', 'g', '15', '37', '200', 'km'],
+    // Inside a transaction and a script.
+    ['MULTI'],
+    ['GEOADD', 'g', 'CH', '2', '2', 'Palermo', '3', '3', 'x'],
+    ['GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '2', '2', 'BYRADIUS', '500', 'km', 'STOREDIST'],
+    ['EXEC'],
+    ['EVAL', "redis.call('geoadd', KEYS[1], 4, 4, 'y'); return redis.call('georadius', KEYS[1], 4, 4, 1000, 'km', 'store', KEYS[2])", '2', 'g', 'dst'],
     ['SET', 'marker', 'done'],
   ];
 
