@@ -137,8 +137,10 @@ export class Tracking {
     for (let i = 0; i < prefixes.length; i++) {
       const p = prefixes[i]!;
       if (mine !== null) {
-        const sorted = [...mine].sort(byteOrder);
-        for (const m of sorted) if (prefixesOverlap(m, p)) return { prefix: p, other: m, existing: true };
+        // Redis names the first overlapping one in byte order; one pass, no sort.
+        let first: string | null = null;
+        for (const m of mine) if (prefixesOverlap(m, p) && (first === null || m < first)) first = m;
+        if (first !== null) return { prefix: p, other: first, existing: true };
       }
       for (let j = i + 1; j < prefixes.length; j++) {
         if (prefixesOverlap(p, prefixes[j]!)) return { prefix: p, other: prefixes[j]!, existing: false };
