@@ -516,6 +516,14 @@ describe('client-side caching (CLIENT TRACKING)', () => {
       await c.call('SET', 'k', '1'); // forgets the key
       await waitFor(() => t.server.tracking.clients === 0, 5000, 'no tracking client');
       assert.equal(t.server.tracking.on, false);
+      assert.equal(t.server.tracking.current, null);
+      // On again: its own change still follows its reply (no stale running client left behind).
+      await c.call('HELLO', '3');
+      await c.call('CLIENT', 'TRACKING', 'on');
+      await c.call('GET', 'k');
+      assert.equal(await c.call('SET', 'k', '2'), '+OK\r\n');
+      assert.equal(await c.reply(), PUSH('k'));
+      await c.call('CLIENT', 'TRACKING', 'off');
     } finally {
       c.close();
     }

@@ -79,6 +79,13 @@ export class Tracking {
 
   private refresh(): void {
     this.on = this.clients > 0 || this.table.size > 0 || this.prefixes.size > 0;
+    if (!this.on) {
+      // The dispatcher stops calling leave(): nothing of the running command may linger.
+      this.current = null;
+      this.curCmd = null;
+      this.curArgv = null;
+      this.pending = [];
+    }
   }
 
   /** CLIENT TRACKING ON (options already checked). BCAST prefixes add to those the client has. */
