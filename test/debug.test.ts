@@ -1,8 +1,10 @@
 // DEBUG: refused unless enable-debug-command allows it; DIGEST and DIGEST-VALUE equal redis-server's
-// for the same dataset; SLEEP, SET-ACTIVE-EXPIRE, LOG, ERROR; QUICKLIST-PACKED-THRESHOLD (plain list
-// nodes in DUMP payloads) and LISTPACK (the structure printed) as redis-server's.
+// for the same dataset (streams included); SLEEP, SET-ACTIVE-EXPIRE, PAUSE-CRON, LOG, ERROR;
+// QUICKLIST-PACKED-THRESHOLD (plain list nodes in DUMP payloads) and LISTPACK (the structure
+// printed) as redis-server's.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { ManualClock } from '../src/store/clock.js';
 import { RawConn, closePair, haveRedis, sameReplies, startRedis, startServer, waitFor, type Pair } from './helpers.js';
 
 describe('DEBUG against redis-server', { skip: !haveRedis() && 'redis-server not installed' }, () => {
@@ -34,11 +36,15 @@ describe('DEBUG against redis-server', { skip: !haveRedis() && 'redis-server not
       ['HSET', 'h', 'f1', 'v1', 'f2', '2'],
       ['HSET', 'hbig', ...big.flatMap((x) => ['f' + x, 'v' + x])],
       ['SET', 'ttl', 'v', 'EX', '1000'],
+      ['XADD', 'st', '1-1', 'a', '1', 'b', '2'],
+      ['XADD', 'st', '2-5', 'a', 'x'],
+      ['XADD', 'st', '18446744073709551615-0', 'long', '\x00\xff'],
+      ['XGROUP', 'CREATE', 'st', 'g', '0'],
       ['SELECT', '3'],
       ['SET', 's', 'other db'],
       ['SELECT', '0'],
       ['DEBUG', 'DIGEST'],
-      ['DEBUG', 'DIGEST-VALUE', 's', 'n', 'bin', 'l', 'lbig', 'iset', 'set', 'sbig', 'z', 'zbig', 'h', 'hbig', 'ttl', 'missing'],
+      ['DEBUG', 'DIGEST-VALUE', 's', 'n', 'bin', 'l', 'lbig', 'iset', 'set', 'sbig', 'z', 'zbig', 'h', 'hbig', 'ttl', 'st', 'missing'],
       ['DEBUG', 'DIGEST-VALUE'],
       ['PERSIST', 'ttl'],
       ['DEBUG', 'DIGEST-VALUE', 'ttl'],
@@ -204,6 +210,26 @@ describe('DEBUG in Redoubt', () => {
       assert.ok(t.server.stats.commands > cycles);
       assert.equal(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1'), '+OK\r\n');
       await waitFor(() => !db.data.has('k'), 2000, 'active expiry to remove the key');
+    } finally {
+      c.close();
+      await t.close();
+    }
+  });
+
+  it('PAUSE-CRON 1 stops the periodic tasks until PAUSE-CRON 0', async () => {
+    const clock = new ManualClock();
+    const t = await startServer({ 'enable-debug-command': 'yes' }, clock);
+    const c = await RawConn.connect(t.port);
+    try {
+      assert.equal(await c.call('DEBUG', 'PAUSE-CRON', '1'), '+OK\r\n');
+      assert.equal(await c.call('SET', 'k', 'v', 'PX', '10'), '+OK\r\n');
+      clock.advance(100);
+      const db = t.server.ks.dbs[0]!;
+      for (let i = 0; i < 5; i++) t.server.cron();
+      assert.equal(db.data.has('k'), true, 'no active expiry while the cron is paused');
+      assert.equal(await c.call('DEBUG', 'PAUSE-CRON', '0'), '+OK\r\n');
+      t.server.cron();
+      assert.equal(db.data.has('k'), false, 'the cron expires the key again');
     } finally {
       c.close();
       await t.close();

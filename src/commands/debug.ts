@@ -29,6 +29,8 @@ const DEBUG_HELP = [
   '    unit tests to simulate Redis errors.',
   'LOG <message>',
   '    Write <message> to the server log.',
+  'PAUSE-CRON <0|1>',
+  '    Stop (1) or resume (0) the periodic tasks: active expiry, timeouts, eviction, save points.',
   'PROTOCOL <type>',
   '    Reply one value of a RESP type: string, integer, double, bignum, null, array, set, map,',
   '    attrib, push, verbatim, true or false.',
@@ -64,7 +66,7 @@ const NOT_OFFERED = new Set([
   'aof-flush-sleep', 'assert', 'change-repl-id', 'config-rewrite-force-all', 'crash-and-recover', 'htstats', 'htstats-key',
   'leak', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic', 'populate',
   'restart', 'sdslen', 'segfault', 'set-skip-checksum-validation',
-  'stringmatch-test', 'structsize', 'quicklist', 'client-eviction', 'pause-cron', 'replybuffer', 'clusterlink',
+  'stringmatch-test', 'structsize', 'quicklist', 'client-eviction', 'replybuffer', 'clusterlink',
   'jmap', 'stringmatch-len',
 ]);
 
@@ -308,6 +310,11 @@ export const debugCommands: HandlerMap = {
       debugProtocol(c, argv[2]!.toLowerCase());
     } else if (sub === 'set-disable-deny-scripts' && argc === 3) {
       server.dispatcher.denyScriptsDisabled = parseInt(argv[2]!, 10) !== 0;
+      c.out.ok();
+    } else if (sub === 'pause-cron' && argc === 3) {
+      // A testing aid: the periodic tasks (active expiry, timeouts, eviction, tracking-table
+      // trimming, save points...) stop until DEBUG PAUSE-CRON 0.
+      server.cronPaused = parseInt(argv[2]!, 10) !== 0;
       c.out.ok();
     } else if (sub === 'set-active-expire' && argc === 3) {
       server.activeExpireEnabled = parseInt(argv[2]!, 10) !== 0;

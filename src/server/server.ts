@@ -101,6 +101,8 @@ export class Server implements ListenerHost {
   /** allow-from: the client networks a connection may come from. */
   readonly allowList: AllowList;
   private cronTimer: NodeJS.Timeout | null = null;
+  /** DEBUG PAUSE-CRON: the periodic tasks are stopped. */
+  cronPaused = false;
   /** Clients with replies written outside their own input turn (pub/sub, unblocking). */
   private pendingFlush = new Set<Client>();
   private flushScheduled = false;
@@ -570,6 +572,7 @@ export class Server implements ListenerHost {
   }
 
   cron(): void {
+    if (this.cronPaused) return;
     const hz = Math.max(1, this.config.num('hz'));
     // While a script runs (suspended past busy-reply-threshold) the dataset is the script's: no
     // active expiry, eviction or snapshot starts until it ends, as in Redis.
