@@ -52,6 +52,38 @@ describe('DEBUG against redis-server', { skip: !haveRedis() && 'redis-server not
     ]);
   });
 
+  it('RELOAD and LOADAOF empty the dataset as a flush: WATCH fails, tracking clients get a flush invalidation', async () => {
+    const seen: string[][] = [];
+    for (const port of [p.t!.port, p.ref!.port]) {
+      const [a, b, w] = [await RawConn.connect(port), await RawConn.connect(port), await RawConn.connect(port)];
+      const got: string[] = [];
+      try {
+        await b.call('SET', 'k', 'v');
+        await b.call('SAVE');
+        await a.call('HELLO', '3');
+        await a.call('CLIENT', 'TRACKING', 'ON');
+        await a.call('GET', 'k');
+        await w.call('WATCH', 'k');
+        await w.call('MULTI');
+        await w.call('PING');
+        got.push(await b.call('DEBUG', 'RELOAD'), await w.call('EXEC'), await a.call('PING'), await a.call('PING'));
+        await a.call('GET', 'k');
+        assert.equal(await b.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+        await waitFor(async () => /aof_rewrite_in_progress:0[\s\S]*aof_rewrite_scheduled:0/.test(await b.call('INFO', 'persistence')), 5000, 'the first rewrite');
+        await w.call('WATCH', 'k');
+        await w.call('MULTI');
+        await w.call('PING');
+        got.push(await b.call('DEBUG', 'LOADAOF'), await w.call('EXEC'), await a.call('PING'), await a.call('PING'));
+        assert.equal(await b.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+      } finally {
+        for (const c of [a, b, w]) c.close();
+      }
+      seen.push(got);
+    }
+    assert.deepEqual(seen[0], seen[1]);
+    assert.deepEqual(seen[0]!.slice(0, 3), ['+OK\r\n', '*-1\r\n', '>2\r\n$10\r\ninvalidate\r\n_\r\n']);
+  });
+
   it('LOG, ERROR, SET-ACTIVE-EXPIRE and errors reply as Redis', async () => {
     await sameReplies(p.a!, p.b!, [
       ['DEBUG', 'LOG', 'hello'],

@@ -145,6 +145,9 @@ export class Aof {
     const text = readFileSync(this.manifestPath, 'latin1');
     const m = parseManifest(text);
     const ks = this.server.ks;
+    // Emptying the dataset is a flush, as in Redis: WATCHed keys are touched, tracking clients
+    // get a flush invalidation.
+    for (const db of ks.dbs) this.server.events.touchAllIn(db, null, 0);
     const saved = ks.takeContents();
     const propagate = this.server.propagator.sink;
     this.server.propagator.sink = null;

@@ -241,6 +241,9 @@ export class Snapshots {
       s.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
       return 'Error trying to load the RDB dump';
     }
+    // Emptying the dataset is a flush, as in Redis: WATCHed keys are touched, tracking clients
+    // get a flush invalidation.
+    if (flush) for (const db of s.ks.dbs) s.events.touchAllIn(db, null, 0);
     installDataset(s.ks, data, flush);
     s.log.warning('DB reloaded by DEBUG RELOAD');
     return null;
