@@ -383,17 +383,19 @@ export function sparseToDense(h: HllBuf): boolean {
 function histogram(b: Uint8Array, n: number): Int32Array | null {
   const histo = new Int32Array(64);
   if (b[4] === HLL_DENSE) {
-    // Four 6-bit registers in every three bytes.
+    // Four 6-bit registers in every three bytes, counted in four histograms (independent
+    // increments run faster), folded at the end.
+    const h4 = new Int32Array(256);
     for (let p = HLL_HDR_SIZE; p < HLL_DENSE_SIZE; p += 3) {
       const b0 = b[p]!;
       const b1 = b[p + 1]!;
       const b2 = b[p + 2]!;
-      histo[b0 & 63]!++;
-      histo[((b0 >> 6) | (b1 << 2)) & 63]!++;
-      histo[((b1 >> 4) | (b2 << 4)) & 63]!++;
-      histo[b2 >> 2]!++;
+      h4[b0 & 63]!++;
+      h4[64 + (((b0 >> 6) | (b1 << 2)) & 63)]!++;
+      h4[128 + (((b1 >> 4) | (b2 << 4)) & 63)]!++;
+      h4[192 + (b2 >> 2)]!++;
     }
-    return histo;
+    return fold(h4);
   }
   let p = HLL_HDR_SIZE;
   let idx = 0;
@@ -471,9 +473,21 @@ export function hllCount(b: Uint8Array, n: number): number {
 
 /** The estimated cardinality of raw registers (one byte each). */
 export function rawCount(regs: Uint8Array): number {
+  const h4 = new Int32Array(256);
+  for (let i = 0; i < HLL_REGISTERS; i += 4) {
+    h4[regs[i]!]!++;
+    h4[64 + regs[i + 1]!]!++;
+    h4[128 + regs[i + 2]!]!++;
+    h4[192 + regs[i + 3]!]!++;
+  }
+  return estimate(fold(h4));
+}
+
+/** Four 64-entry histograms side by side, summed into one. */
+function fold(h4: Int32Array): Int32Array {
   const histo = new Int32Array(64);
-  for (let i = 0; i < HLL_REGISTERS; i++) histo[regs[i]!]!++;
-  return estimate(histo);
+  for (let j = 0; j < 64; j++) histo[j] = h4[j]! + h4[64 + j]! + h4[128 + j]! + h4[192 + j]!;
+  return histo;
 }
 
 /** Raises each of `max` (one byte per register) to the HLL's register; false when corrupt. */
