@@ -260,6 +260,29 @@ describe('maxmemory-clients', () => {
     }
   });
 
+  it('counts tracking prefixes: a client adding BCAST prefixes without end is evicted', async () => {
+    const t = await startServer({ 'maxmemory-clients': '200000' });
+    const ctl = await RawConn.connect(t.port);
+    const c = await RawConn.connect(t.port);
+    try {
+      await ctl.call('CLIENT', 'NO-EVICT', 'on');
+      await c.call('CLIENT', 'SETNAME', 'prefixes');
+      const before = field((await clientLine(ctl, 'prefixes'))!, 'tot-mem');
+      for (let j = 0; j < 100; j++) assert.equal(await c.call('CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', String(j).padStart(12, '0')), '+OK\r\n');
+      assert.ok(field((await clientLine(ctl, 'prefixes'))!, 'tot-mem') >= before + 100 * 12, 'prefixes are in tot-mem');
+      for (let j = 100; j < 200000 && !c.closed; j++) {
+        const r = await c.call('CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', String(j).padStart(12, '0')).catch(() => 'closed');
+        if (r !== '+OK\r\n') break;
+      }
+      await waitFor(() => c.closed, 5000, 'the client to be evicted');
+      assert.equal(Number(await infoField(ctl, 'evicted_clients')), 1);
+    } finally {
+      c.close();
+      ctl.close();
+      await t.close();
+    }
+  });
+
   it('takes a percentage of maxmemory', async () => {
     const t = await startServer({ maxmemory: '10mb', 'maxmemory-clients': '5%' });
     const ctl = await RawConn.connect(t.port);

@@ -2,7 +2,7 @@
 // replica, pubsub classes; hard, and soft for so many seconds), the output limit of
 // unauthenticated clients, and maxmemory-clients (client eviction). As Redis keeps it, a client's
 // memory is its query buffer, the arguments of a request being read, its MULTI queue, WATCHed keys,
-// subscriptions, its reply buffer and the replies not yet taken by the kernel. The sum over all
+// subscriptions, tracking prefixes, its reply buffer and the replies not yet taken by the kernel. The sum over all
 // clients is kept current as clients read, run commands and are written to, so that used_memory
 // and eviction never depend on when V8 collects garbage.
 import type { Client } from './client.js';
@@ -17,10 +17,14 @@ export const REPLY_BUFFER = 16 * 1024;
 export const UNAUTH_OUTPUT_MAX = 1024;
 /** The objects of one connection (socket, handle, parser, session) outside its buffers. */
 const CLIENT_BASE = 4096;
-/** A queued MULTI command, a WATCHed key, a subscription: what one entry costs beside its strings. */
+/**
+ * A queued MULTI command, a WATCHed key, a subscription, a tracking prefix (CLIENT TRACKING
+ * BCAST PREFIX): what one entry costs beside its strings.
+ */
 const QUEUED_ENTRY = 48;
 const WATCH_ENTRY = 64;
 const SUB_ENTRY = 48;
+const PREFIX_ENTRY = 48;
 
 export interface OutputLimit {
   hard: number;
@@ -111,6 +115,8 @@ export class ClientLimits {
     const rbs = c.out.buf.length;
     let subs = 0;
     if (c.subs !== null) subs = (c.subs.channels.size + c.subs.patterns.size + c.subs.shard.size) * SUB_ENTRY;
+    const t = c.tracking;
+    if (t !== null && t.prefixes !== null) subs += t.prefixes.size * PREFIX_ENTRY + t.prefixBytes;
     // The reply buffer's bytes are its allocation (rbs), however much of it is in use; replies
     // handed to the socket and not yet taken by the kernel are held beside it.
     const totMem = CLIENT_BASE + qbuf + qbufFree + argvMem + multiMem + rbs + c.socket.writableLength + subs;

@@ -28,6 +28,8 @@ export interface TrackingState {
   brokenRedirect: boolean;
   /** BCAST prefixes, in the order given (TRACKINGINFO sorts them as Redis's radix tree does). */
   prefixes: Set<string> | null;
+  /** The prefixes' bytes, counted in the client's memory (client-limits.ts). */
+  prefixBytes: number;
 }
 
 interface PrefixState {
@@ -93,7 +95,7 @@ export class Tracking {
     let t = c.tracking;
     if (t === null) {
       this.clients++;
-      t = c.tracking = { redirect: 0, bcast: false, optin: false, optout: false, noloop: false, caching: false, brokenRedirect: false, prefixes: null };
+      t = c.tracking = { redirect: 0, bcast: false, optin: false, optout: false, noloop: false, caching: false, brokenRedirect: false, prefixes: null, prefixBytes: 0 };
     }
     // Turned on by the running command (perhaps inside EXEC): it is the client being served.
     this.current ??= c;
@@ -114,7 +116,9 @@ export class Tracking {
     let ps = this.prefixes.get(prefix);
     if (ps === undefined) this.prefixes.set(prefix, (ps = { keys: new Map(), clients: new Set() }));
     ps.clients.add(c);
-    (t.prefixes ??= new Set()).add(prefix);
+    const mine = (t.prefixes ??= new Set());
+    if (!mine.has(prefix)) t.prefixBytes += prefix.length;
+    mine.add(prefix);
   }
 
   /** CLIENT TRACKING OFF, RESET and disconnection. The table keeps the client's id (lazily dropped). */
