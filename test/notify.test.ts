@@ -77,6 +77,24 @@ describe('differential: keyspace notifications', { skip: SKIP }, () => {
     await same('A', [['SET', 'k', 'v'], ['DEL', 'k']]);
   });
 
+  const FAMILY_CMDS = [
+    ['XGROUP', 'CREATE', 'st', 'g', '$', 'MKSTREAM'], ['XGROUP', 'CREATE', 'st', 'g', '$'], ['XGROUP', 'CREATECONSUMER', 'st', 'g', 'bob'],
+    ['XADD', 'st', '1-1', 'f', 'v'], ['XADD', 'st', 'MAXLEN', '1', '2-1', 'f', 'v'], ['XADD', 'nost', 'NOMKSTREAM', '1-1', 'f', 'v'],
+    ['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 'st', '>'], ['XCLAIM', 'st', 'g', 'mike', '0', '2-1', 'FORCE'],
+    ['XGROUP', 'DELCONSUMER', 'st', 'g', 'nobody'], ['XAUTOCLAIM', 'st', 'g', 'bob', '0', '0'], ['XGROUP', 'DELCONSUMER', 'st', 'g', 'bob'],
+    ['XACK', 'st', 'g', '2-1'], ['XGROUP', 'SETID', 'st', 'g', '0'], ['XSETID', 'st', '5-0'], ['XDEL', 'st', '2-1'], ['XDEL', 'st', '9-9'],
+    ['XTRIM', 'st', 'MAXLEN', '0'], ['XGROUP', 'DESTROY', 'st', 'g'], ['XGROUP', 'DESTROY', 'st', 'g'],
+    ['PFADD', 'h', 'a', 'b'], ['PFADD', 'h', 'a'], ['PFADD', 'h2'], ['PFCOUNT', 'h'], ['PFMERGE', 'h3', 'h', 'h2'],
+    ['GEOADD', 'geo', '13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania'], ['GEOADD', 'geo', 'XX', '13', '38', 'Palermo'],
+    ['GEOSEARCHSTORE', 'gdst', 'geo', 'FROMLONLAT', '15', '37', 'BYRADIUS', '200', 'km'], ['GEOSEARCHSTORE', 'gdst', 'geo', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km'],
+    ['GEORADIUS', 'geo', '15', '37', '200', 'km', 'STORE', 'gdst2'],
+  ];
+
+  it('stream, HyperLogLog and geo commands: all classes, keyspace and keyevent, and "new" keys', async () => {
+    await same('KEA', FAMILY_CMDS);
+    await same('KE$n', FAMILY_CMDS);
+  });
+
   it('"new" key events: only when a key is added', async () => {
     await same('En', [...STRING_CMDS, ...GENERIC_CMDS]);
     await same('KE$n', [['SET', 'a', '1'], ['SET', 'a', '2'], ['INCR', 'c'], ['RENAME', 'c', 'a']]);

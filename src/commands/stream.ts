@@ -857,12 +857,7 @@ export const streamCommands: HandlerMap<DataContext> = {
     if (s === null) {
       s = new StreamValue();
       db.set(key, s);
-      server.events.written(db, key, T, 'xgroup-create', 0);
     } else if (s.groups.has(argv[3]!)) {
-      c.out.error(err.busyGroup());
-      return;
-    }
-    if (s.groups.has(argv[3]!)) {
       c.out.error(err.busyGroup());
       return;
     }
