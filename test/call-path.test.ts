@@ -51,6 +51,34 @@ describe('CLIENT PAUSE WRITE and transactions', () => {
     }
   });
 
+  it('scripts and functions that declare no-writes run during CLIENT PAUSE WRITE; others wait', async () => {
+    const clock = new ManualClock();
+    const t = await startServer({}, clock);
+    const admin = await RawConn.connect(t.port);
+    const c = await RawConn.connect(t.port);
+    try {
+      const lib = "#!lua name=lib\nredis.register_function{function_name='ro', callback=function() return 'hello' end, flags={'no-writes'}}\nredis.register_function('rw', function() return 'written' end)";
+      assert.equal(await admin.call('FUNCTION', 'LOAD', lib), '$3\r\nlib\r\n');
+      assert.equal(await admin.call('CLIENT', 'PAUSE', '1000', 'WRITE'), '+OK\r\n');
+      assert.equal(await c.call('EVAL', "#!lua flags=no-writes\nreturn 'unique'", '0'), '$6\r\nunique\r\n');
+      assert.equal(await c.call('FCALL', 'ro', '0'), '$5\r\nhello\r\n');
+      assert.equal(await c.call('EVAL_RO', 'return 1', '0'), ':1\r\n');
+      // Without declared flags a script may write: it waits, as FCALL of a writing function does.
+      c.send('EVAL', 'return 2', '0');
+      c.send('FCALL', 'rw', '0');
+      assert.equal(await admin.call('PING'), '+PONG\r\n');
+      assert.equal(c.buffered.length, 0, 'the writing script and function wait');
+      clock.advance(1000);
+      t.server.cron();
+      assert.equal(await c.reply(), ':2\r\n');
+      assert.equal(await c.reply(), '$7\r\nwritten\r\n');
+    } finally {
+      c.close();
+      admin.close();
+      await t.close();
+    }
+  });
+
   it('keys do not expire while clients are paused: they read as gone and are deleted afterwards', async () => {
     const clock = new ManualClock();
     const t = await startServer({}, clock);

@@ -157,6 +157,9 @@ export class Dispatcher {
     if (declared !== null) {
       isWrite = !declared.noWrites;
       denyOom = !declared.allowOom && !declared.noWrites;
+      // Its declared flags say whether it writes: may-replicate goes (CLIENT PAUSE WRITE lets a
+      // no-writes script run).
+      mayReplicate = isWrite;
     }
     // 7. out of memory: above maxmemory, keys are evicted as the policy allows; if memory stays
     // above, commands that may use more are refused (and, inside MULTI, everything but
