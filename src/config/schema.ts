@@ -237,6 +237,15 @@ const TABLE: ConfigDef[] = [
   x('shutdown-on-sigint', 'default', true),
   x('shutdown-on-sigterm', 'default', true),
   x('unixsocketperm', '0', false),
+  // --- Redoubt's own: the Prometheus metrics endpoint (src/server/metrics.ts) ---
+  // metrics-port 0: no endpoint. metrics-bind: one address, loopback by default (any address the
+  // operator names is accepted, as bind accepts it). metrics-user/metrics-pass: HTTP basic
+  // authentication, required when metrics-pass is not empty.
+  i('metrics-port', '0', 0n, 65535n, true, { own: true }),
+  s('metrics-bind', '127.0.0.1', true, { own: true }),
+  s('metrics-user', '', true, { own: true }),
+  s('metrics-pass', '', true, { own: true, sensitive: true }),
+  // --- end of metrics ---
 ];
 
 /**

@@ -41,6 +41,7 @@ import { Listeners, type ListenerHost, type Transport } from './listeners.js';
 export type { Transport } from './listeners.js';
 import { readIntoSharedBuffer } from './reads.js';
 import { certificateCommonName, printableName } from '../tls/identity.js';
+import { Metrics } from './metrics.js';
 
 
 
@@ -97,7 +98,9 @@ export class Server implements ListenerHost {
   private readonly listeners = new Listeners(this);
   /** The TLS side of the TLS listeners (its endpoint null while there is no TLS port) and its reloads. */
   readonly tls: TlsReloader;
-  readonly tlsStats = { handshakeFailures: 0, certLogins: 0, certLoginRefused: 0 };
+  readonly tlsStats = { handshakes: 0, handshakeFailures: 0, certLogins: 0, certLoginRefused: 0 };
+  /** The Prometheus endpoint (metrics-port), opened by listen, closed by close. */
+  readonly metrics = new Metrics(this);
   /** allow-from: the client networks a connection may come from. */
   readonly allowList: AllowList;
   private cronTimer: NodeJS.Timeout | null = null;
@@ -265,6 +268,7 @@ export class Server implements ListenerHost {
     const unixsocket = this.config.str('unixsocket');
     if (unixsocket !== '') await this.listeners.listenUnix(unixsocket);
     if (this.allowList.text !== '') this.log.notice(`allow-from: connections are accepted only from ${this.allowList.text}`);
+    await this.metrics.start();
     this.startCron();
   }
 
@@ -366,6 +370,7 @@ export class Server implements ListenerHost {
 
   /** A TLS handshake completed: client-certificate checks, then the client is admitted. */
   private tlsAccepted(socket: tls.TLSSocket, m: TlsMaterial): void {
+    this.tlsStats.handshakes++;
     // The certificate object itself: getPeerCertificate() would also build fingerprints and
     // decoded fields nobody reads here, at each connection.
     const peer = socket.getPeerX509Certificate();
@@ -671,6 +676,7 @@ export class Server implements ListenerHost {
       c.socket.destroy();
     }
     this.tls.stop();
+    await this.metrics.stop();
     await this.listeners.closeAll();
   }
 }

@@ -1,0 +1,267 @@
+// The Prometheus endpoint (metrics-port): off by default; GET /metrics in the text exposition
+// format with values read from the server's state; 404/405 for anything else; optional basic
+// authentication; CONFIG SET moves it at run time. Ports 7850-7899 only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RawConn, startServer, waitFor } from './helpers.js';
+
+interface Resp {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function get(port: number, opts: { path?: string; method?: string; auth?: string } = {}): Promise<Resp> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = opts.auth === undefined ? {} : { Authorization: 'Basic ' + Buffer.from(opts.auth).toString('base64') };
+    const req = http.request({ host: '127.0.0.1', port, path: opts.path ?? '/metrics', method: opts.method ?? 'GET', headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** True when something answers HTTP on the port. */
+async function answers(port: number): Promise<boolean> {
+  try {
+    await get(port);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type Samples = Map<string, number>;
+
+/**
+ * A strict reader of the text exposition format (version 0.0.4): every sample belongs to a family
+ * declared by # TYPE before it, names and labels are well formed, values are numbers. Returns the
+ * samples keyed as `name{a="x",b="y"}` (labels sorted), or `name` without labels.
+ */
+function parseExposition(text: string): Samples {
+  assert.ok(text.endsWith('\n'), 'ends with a newline');
+  const types = new Map<string, string>();
+  const out: Samples = new Map();
+  const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+  const sampleRe = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (\\S+)(?: -?\\d+)?$`);
+  const labelRe = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\["\\n])*)"(,|$)/;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (line.startsWith('# HELP ')) {
+      assert.match(line, new RegExp(`^# HELP ${NAME} .*$`));
+      continue;
+    }
+    if (line.startsWith('# TYPE ')) {
+      const m = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`).exec(line);
+      assert.ok(m, `bad TYPE line: ${line}`);
+      assert.ok(!types.has(m[1]!), `family declared twice: ${m[1]}`);
+      types.set(m[1]!, m[2]!);
+      continue;
+    }
+    assert.ok(!line.startsWith('#'), `unknown comment: ${line}`);
+    const m = sampleRe.exec(line);
+    assert.ok(m, `bad sample line: ${line}`);
+    const [, name, rawLabels, rawValue] = m;
+    const family = types.has(name!) ? name! : name!.replace(/_(bucket|sum|count)$/, '');
+    assert.ok(types.has(family), `sample before its TYPE: ${line}`);
+    if (types.get(family) === 'counter') assert.ok(name!.endsWith('_total'), `counter not named *_total: ${name}`);
+    const labels: string[] = [];
+    let rest = rawLabels ?? '';
+    while (rest !== '') {
+      const l = labelRe.exec(rest);
+      assert.ok(l, `bad labels in: ${line}`);
+      labels.push(`${l[1]}="${l[2]}"`);
+      rest = rest.slice(l[0].length);
+    }
+    const value = rawValue === '+Inf' ? Infinity : rawValue === '-Inf' ? -Infinity : Number(rawValue);
+    assert.ok(rawValue === 'NaN' || !Number.isNaN(value), `bad value: ${line}`);
+    const key = labels.length === 0 ? name! : `${name}{${labels.sort().join(',')}}`;
+    assert.ok(!out.has(key), `duplicate sample: ${key}`);
+    out.set(key, value);
+  }
+  return out;
+}
+
+async function scrape(port: number, auth?: string): Promise<Samples> {
+  const r = await get(port, auth === undefined ? {} : { auth });
+  assert.equal(r.status, 200, r.body);
+  assert.match(String(r.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+  return parseExposition(r.body);
+}
+
+function val(s: Samples, key: string): number {
+  const v = s.get(key);
+  assert.ok(v !== undefined, `no sample ${key}`);
+  return v;
+}
+
+test('the default (metrics-port 0) opens no endpoint', async () => {
+  const t = await startServer();
+  try {
+    assert.equal(t.server.config.num('metrics-port'), 0);
+    assert.equal(t.server.metrics.address, null);
+  } finally {
+    await t.close();
+  }
+});
+
+test('GET /metrics reports commands, clients, keys, auth failures and ACL denials from the live server', async () => {
+  const t = await startServer({ 'metrics-port': '7851' });
+  const c = await RawConn.connect(t.port);
+  try {
+    assert.deepEqual(t.server.metrics.address, { address: '127.0.0.1', port: 7851 });
+    const before = await scrape(7851);
+    assert.equal(val(before, 'redoubt_connected_clients'), 1);
+    assert.equal(before.get('redoubt_commands_total{cmd="set"}'), undefined, 'no SET yet');
+    for (let i = 0; i < 5; i++) assert.equal(await c.call('SET', `k${i}`, 'v'), '+OK\r\n');
+    assert.equal(await c.call('SET', 'ttl', 'v', 'EX', '100'), '+OK\r\n');
+    assert.equal(await c.call('SELECT', '3'), '+OK\r\n');
+    assert.equal(await c.call('SET', 'other', 'v'), '+OK\r\n');
+    assert.match(await c.call('AUTH', 'nobody', 'wrong'), /^-WRONGPASS/);
+    assert.equal(await c.call('ACL', 'SETUSER', 'limited', 'on', 'nopass', '+get', '~*'), '+OK\r\n');
+    const c2 = await RawConn.connect(t.port);
+    assert.equal(await c2.call('AUTH', 'limited', 'x'), '+OK\r\n');
+    assert.match(await c2.call('SET', 'a', 'b'), /^-NOPERM/);
+    const after = await scrape(7851);
+    c2.close();
+    assert.equal(val(after, 'redoubt_commands_total{cmd="set"}'), 7);
+    assert.equal(val(after, 'redoubt_commands_rejected_calls_total{cmd="set"}'), 1);
+    assert.ok(val(after, 'redoubt_commands_duration_seconds_total{cmd="set"}') > 0);
+    assert.ok(after.has('redoubt_command_latency_seconds{cmd="set",quantile="0.99"}'));
+    assert.equal(val(after, 'redoubt_connected_clients'), 2);
+    assert.equal(val(after, 'redoubt_blocked_clients'), 0);
+    assert.equal(val(after, 'redoubt_db_keys{db="0"}'), 6);
+    assert.equal(val(after, 'redoubt_db_keys_expiring{db="0"}'), 1);
+    assert.equal(val(after, 'redoubt_db_keys{db="3"}'), 1);
+    assert.equal(val(after, 'redoubt_db_keys{db="15"}'), 0);
+    assert.equal(val(after, 'redoubt_auth_failures_total') - val(before, 'redoubt_auth_failures_total'), 1);
+    assert.equal(val(after, 'redoubt_acl_denied_total{reason="auth"}'), 1);
+    assert.equal(val(after, 'redoubt_acl_denied_total{reason="cmd"}'), 1);
+    assert.ok(val(after, 'redoubt_memory_used_bytes') > 0);
+    assert.equal(val(after, 'redoubt_expired_keys_total'), 0);
+    assert.equal(val(after, 'redoubt_evicted_keys_total'), 0);
+    assert.equal(val(after, 'redoubt_tls_handshakes_total'), 0);
+    assert.equal(val(after, 'redoubt_tls_cert_logins_total'), 0);
+    assert.equal(val(after, 'redoubt_rdb_last_bgsave_ok'), 1);
+    assert.equal(val(after, 'redoubt_aof_enabled'), 0);
+    assert.equal(val(after, 'redoubt_rdb_changes_since_last_save'), 7);
+    // Expiry and persistence move with the server.
+    assert.equal(await c.call('SELECT', '0'), '+OK\r\n');
+    assert.equal(await c.call('PEXPIRE', 'k0', '1'), ':1\r\n');
+    await waitFor(async () => (await c.call('EXISTS', 'k0')) === ':0\r\n', 5000, 'k0 to expire');
+    assert.equal(await c.call('SAVE'), '+OK\r\n');
+    const later = await scrape(7851);
+    assert.equal(val(later, 'redoubt_expired_keys_total'), 1);
+    assert.equal(val(later, 'redoubt_rdb_changes_since_last_save'), 0);
+    assert.equal(val(later, 'redoubt_rdb_saves_total'), 1);
+  } finally {
+    c.close();
+    await t.close();
+  }
+  assert.equal(await answers(7851), false, 'the endpoint closes with the server');
+});
+
+test('other paths give 404, other methods 405', async () => {
+  const t = await startServer({ 'metrics-port': '7852' });
+  try {
+    assert.equal((await get(7852, { path: '/' })).status, 404);
+    assert.equal((await get(7852, { path: '/metricsx' })).status, 404);
+    const post = await get(7852, { method: 'POST' });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.allow, 'GET, HEAD');
+    assert.equal((await get(7852, { method: 'DELETE' })).status, 405);
+    const head = await get(7852, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+    assert.equal((await get(7852, { path: '/metrics?x=1' })).status, 200);
+  } finally {
+    await t.close();
+  }
+});
+
+test('basic authentication: 401 with WWW-Authenticate unless the user and password match', async () => {
+  const t = await startServer({ 'metrics-port': '7853', 'metrics-user': 'prom', 'metrics-pass': 's3cret:pw' });
+  try {
+    for (const auth of [undefined, 'prom:wrong', 'other:s3cret:pw', 'prom:s3cret:pw2', 'prom:s3cret:p', ':s3cret:pw']) {
+      const r = await get(7853, auth === undefined ? {} : { auth });
+      assert.equal(r.status, 401, `credentials ${String(auth)}`);
+      assert.match(String(r.headers['www-authenticate']), /^Basic realm="redoubt metrics"/);
+      assert.doesNotMatch(r.body, /redoubt_/);
+    }
+    // Unauthenticated, an unknown path is not revealed as such either.
+    assert.equal((await get(7853, { path: '/nope' })).status, 401);
+    const ok = await scrape(7853, 'prom:s3cret:pw');
+    assert.ok(ok.has('redoubt_connected_clients'));
+    // The password follows CONFIG SET at once; an empty one turns authentication off.
+    const c = await RawConn.connect(t.port);
+    assert.equal(await c.call('CONFIG', 'SET', 'metrics-pass', 'new'), '+OK\r\n');
+    assert.equal((await get(7853, { auth: 'prom:s3cret:pw' })).status, 401);
+    await scrape(7853, 'prom:new');
+    assert.equal(await c.call('CONFIG', 'SET', 'metrics-pass', ''), '+OK\r\n');
+    await scrape(7853);
+    c.close();
+  } finally {
+    await t.close();
+  }
+});
+
+test('CONFIG SET metrics-port opens, moves and closes the endpoint at run time', async () => {
+  const t = await startServer();
+  const c = await RawConn.connect(t.port);
+  try {
+    assert.equal(await answers(7854), false);
+    assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '7854'), '+OK\r\n');
+    await waitFor(() => answers(7854), 5000, 'the endpoint on 7854');
+    assert.ok((await scrape(7854)).has('redoubt_commands_total{cmd="config|set"}'));
+    assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '7855'), '+OK\r\n');
+    await waitFor(() => answers(7855), 5000, 'the endpoint on 7855');
+    assert.equal(await answers(7854), false, 'the old port is closed');
+    assert.equal(await c.call('CONFIG', 'GET', 'metrics-port'), '*2\r\n$12\r\nmetrics-port\r\n$4\r\n7855\r\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '0'), '+OK\r\n');
+    await waitFor(() => t.server.metrics.address === null, 5000, 'the endpoint to close');
+    assert.equal(await answers(7855), false);
+    // A port already taken: CONFIG SET replies OK (the move happens after the reply), the failure
+    // is logged and the endpoint stays off.
+    const blocker = http.createServer();
+    await new Promise<void>((r) => blocker.listen(7856, '127.0.0.1', r));
+    try {
+      assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '7856'), '+OK\r\n');
+      await waitFor(() => t.logs.some((l) => /Metrics endpoint: could not listen on 127\.0\.0\.1:7856/.test(l)), 5000, 'the failure log line');
+      assert.equal(t.server.metrics.address, null);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  } finally {
+    c.close();
+    await t.close();
+  }
+});
+
+test('a real Redoubt process serves /metrics that parses as Prometheus text', async () => {
+  const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
+  const child = spawn(process.execPath, [main, '--port', '7857', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--metrics-port', '7858'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  try {
+    await waitFor(() => answers(7858), 10000, 'the endpoint of the child process');
+    const c = await RawConn.connect(7857);
+    assert.equal(await c.call('SET', 'x', '1'), '+OK\r\n');
+    assert.equal(await c.call('GET', 'x'), '$1\r\n1\r\n');
+    const s = await scrape(7858);
+    c.close();
+    assert.equal(val(s, 'redoubt_commands_total{cmd="set"}'), 1);
+    assert.equal(val(s, 'redoubt_commands_total{cmd="get"}'), 1);
+    assert.equal(val(s, 'redoubt_db_keys{db="0"}'), 1);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+  }
+});
