@@ -96,10 +96,10 @@ function parseBound(c: Client, arg: string, isEnd: boolean): StreamID | null {
   return parseId(c, arg, isEnd, false);
 }
 
-function replyEntry(c: Client, id: StreamID, fields: readonly string[]): void {
+function replyEntry(c: Client, id: StreamID, fields: readonly string[], text = idText(id)): void {
   const out = c.out;
   out.array(2);
-  out.bulk(idText(id));
+  out.bulk(text);
   out.array(fields.length);
   for (const f of fields) out.bulk(f);
 }
@@ -108,13 +108,15 @@ function replyEntry(c: Client, id: StreamID, fields: readonly string[]): void {
 function replyRange(c: Client, s: StreamValue, start: StreamID, end: StreamID, count: number, rev: boolean): void {
   const ids: StreamID[] = [];
   const fs: string[][] = [];
-  s.forEach(start, end, rev, (id, f) => {
+  const texts: string[] = [];
+  s.forEach(start, end, rev, (id, f, text) => {
     ids.push(id);
     fs.push(f);
+    texts.push(text);
     return count === 0 || ids.length < count;
   });
   c.out.array(ids.length);
-  for (let i = 0; i < ids.length; i++) replyEntry(c, ids[i]!, fs[i]!);
+  for (let i = 0; i < ids.length; i++) replyEntry(c, ids[i]!, fs[i]!, texts[i]);
 }
 
 // ---- trimming arguments (XADD / XTRIM) ----

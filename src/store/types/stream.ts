@@ -194,9 +194,13 @@ function entrySize(dms: number, seq: number, fields: readonly string[], same: bo
 }
 
 /** Calls fn(offsetOfFlags, id, fields) for each entry of a node, deleted ones included when `all`. */
-function decodeNode(node: StreamNode, all: boolean, fn: (off: number, id: StreamID, fields: string[]) => boolean | void): boolean {
+function decodeNode(node: StreamNode, all: boolean, fn: (off: number, id: StreamID, fields: string[], text: string) => boolean | void): boolean {
   const buf = node.buf;
   const pos = { o: 0 };
+  // Entries of a node mostly share their ms part: its hex and decimal forms are made once per run.
+  let lastDms = -1;
+  let msHex = '';
+  let msText = '';
   while (pos.o < node.len) {
     const off = pos.o;
     const flags = buf[pos.o++]!;
@@ -221,8 +225,21 @@ function decodeNode(node: StreamNode, all: boolean, fn: (off: number, id: Stream
       pos.o += l;
     }
     if (!all && flags & F_DELETED) continue;
-    const id = node.ms < 0 ? node.first : makeId(node.ms + dms, seq);
-    if (fn(off, id, fields) === false) return false;
+    let id: StreamID;
+    let text: string;
+    if (node.ms < 0) {
+      id = node.first;
+      text = idText(id);
+    } else {
+      if (dms !== lastDms) {
+        lastDms = dms;
+        msHex = partHex(node.ms + dms);
+        msText = String(node.ms + dms);
+      }
+      id = msHex + partHex(seq);
+      text = msText + '-' + seq;
+    }
+    if (fn(off, id, fields, text) === false) return false;
   }
   return true;
 }
@@ -546,9 +563,10 @@ export class StreamValue implements TypedValue {
 
   /**
    * Visits live entries with start <= id <= end, in ID order or reversed, until fn returns
-   * false. `fields` is flat [f, v, ...] and fresh for each entry.
+   * false. `fields` is flat [f, v, ...] and fresh for each entry; `text` is the ID as replies
+   * show it (idText(id), made cheaply).
    */
-  forEach(start: StreamID, end: StreamID, rev: boolean, fn: (id: StreamID, fields: string[]) => boolean | void): void {
+  forEach(start: StreamID, end: StreamID, rev: boolean, fn: (id: StreamID, fields: string[], text: string) => boolean | void): void {
     if (start > end || this.length === 0) return;
     const nodes = this.nodes;
     if (!rev) {
@@ -556,11 +574,15 @@ export class StreamValue implements TypedValue {
         const node = nodes[i]!;
         if (node.first > end) return;
         if (node.last < start || node.live === 0) continue;
-        const ok = decodeNode(node, false, (_o, id, f) => {
-          if (id < start) return true;
-          if (id > end) return false;
-          return fn(id, f);
-        });
+        // A node wholly inside the range needs no comparison per entry.
+        const ok =
+          node.first >= start && node.last <= end
+            ? decodeNode(node, false, (_o, id, f, text) => fn(id, f, text))
+            : decodeNode(node, false, (_o, id, f, text) => {
+                if (id < start) return true;
+                if (id > end) return false;
+                return fn(id, f, text);
+              });
         if (!ok) return;
       }
     } else {
@@ -570,15 +592,17 @@ export class StreamValue implements TypedValue {
         if (node.first > end || node.live === 0) continue;
         const ids: StreamID[] = [];
         const fs: string[][] = [];
-        decodeNode(node, false, (_o, id, f) => {
+        const texts: string[] = [];
+        decodeNode(node, false, (_o, id, f, text) => {
           if (id > end) return false;
           if (id >= start) {
             ids.push(id);
             fs.push(f);
+            texts.push(text);
           }
           return true;
         });
-        for (let j = ids.length - 1; j >= 0; j--) if (fn(ids[j]!, fs[j]!) === false) return;
+        for (let j = ids.length - 1; j >= 0; j--) if (fn(ids[j]!, fs[j]!, texts[j]!) === false) return;
       }
     }
   }
