@@ -12,7 +12,16 @@ export const KEY_WRITE = 2;
 export const KEY_ALL = KEY_READ | KEY_WRITE;
 
 /** Why a rule was refused; acl/errors maps each to Redis's text. */
-export type RuleError = 'unknown' | 'syntax' | 'keys-after-star' | 'channels-after-star' | 'no-such-password' | 'bad-hash' | 'subcommand-first-arg';
+export type RuleError =
+  | 'unknown'
+  | 'syntax'
+  | 'keys-after-star'
+  | 'channels-after-star'
+  | 'no-such-password'
+  | 'bad-hash'
+  | 'subcommand-first-arg'
+  // Redoubt's own: a `from:` rule that is no address or CIDR block (users.ts).
+  | 'bad-from';
 
 /** Why a request was refused. */
 export type Denial = 'command' | 'key' | 'channel';

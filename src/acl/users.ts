@@ -1,6 +1,8 @@
 // ACL users: flags, passwords (SHA-256 only, compared in constant time) and selectors, with
 // Redis 7.0's rule grammar (ACL SETUSER, `user` config lines, the ACL file) and its descriptions.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import net from 'node:net';
+import { parseAllowFrom } from '../security/allow-list.js';
 import { CATEGORIES } from './catalog.js';
 import { type Denial, type RuleError, Selector, hasSpaces } from './selector.js';
 import type { CatalogEntry } from './catalog.js';
@@ -29,6 +31,8 @@ export function ruleErrorText(e: RuleError): string {
       return 'The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters';
     case 'subcommand-first-arg':
       return 'Allowing first-arg of a subcommand is not supported';
+    case 'bad-from':
+      return "'from:' needs an IPv4 or IPv6 address or CIDR block, such as from:10.0.0.5, from:10.1.0.0/16 or from:fd00::/8";
   }
 }
 
@@ -43,6 +47,13 @@ export class User {
   passwords: string[] = [];
   /** The root selector first, then the `(...)` selectors. */
   selectors: Selector[];
+  /**
+   * Redoubt's `from:` rules, as written back (normalized: "10.0.0.5", "10.1.0.0/16"); empty: a
+   * login is allowed from any address.
+   */
+  from: string[] = [];
+  /** The `from:` rules as matchers, built on first use (null: not built or no rules). */
+  private fromLists: { v4: net.BlockList; v6: net.BlockList } | null = null;
   /** Cached description (ACL LIST), cleared by every change. */
   private described: string | null = null;
   /** Root selector allows every command, key and channel: the dispatcher's fast path. */
@@ -71,12 +82,14 @@ export class User {
     this.nopass = src.nopass;
     this.sanitize = src.sanitize;
     this.passwords = [...src.passwords];
+    this.from = [...src.from];
     this.selectors = src.selectors.map((s) => s.clone());
     this.refresh();
   }
 
   private refresh(): void {
     this.described = null;
+    this.fromLists = null;
     const r = this.root;
     this.unrestricted = r.allCommands && r.allKeys && r.allChannels;
   }
@@ -120,6 +133,13 @@ export class User {
       const i = this.passwords.indexOf(digest);
       if (i < 0) return 'no-such-password';
       this.passwords.splice(i, 1);
+    } else if (op.slice(0, 5).toLowerCase() === 'from:') {
+      // Redoubt's own: `from:<address|CIDR>` restricts where the user may log in from.
+      const parsed = parseAllowFrom(op.slice(5));
+      if (!parsed.ok || parsed.value === '' || parsed.value.includes(' ')) return 'bad-from';
+      if (!this.from.includes(parsed.value)) this.from.push(parsed.value);
+    } else if (lower === 'resetfrom') {
+      this.from = [];
     } else if (op[0] === '(' && op[op.length - 1] === ')') {
       const s = Selector.fromOpSet(op, allChannelsDefault);
       if (typeof s === 'string') return s;
@@ -129,6 +149,7 @@ export class User {
     } else if (lower === 'reset') {
       this.nopass = false;
       this.passwords = [];
+      this.from = [];
       this.root.apply('resetkeys');
       this.root.apply('resetchannels');
       if (allChannelsDefault) this.root.apply('allchannels');
@@ -140,6 +161,33 @@ export class User {
       return this.root.apply(op);
     }
     return null;
+  }
+
+  /**
+   * SECURITY: whether a login from `remote` (a socket's remoteAddress; undefined for a unix
+   * socket) is allowed by the `from:` rules. No rules: any source. With rules, an IPv4 client
+   * (also as ::ffff:a.b.c.d) is matched by IPv4 rules only, an IPv6 client by IPv6 rules only,
+   * and a unix-socket client, which has no address, by none.
+   */
+  allowsSource(remote: string | undefined): boolean {
+    if (this.from.length === 0) return true;
+    if (remote === undefined) return false;
+    let lists = this.fromLists;
+    if (lists === null) {
+      lists = { v4: new net.BlockList(), v6: new net.BlockList() };
+      for (const f of this.from) {
+        const slash = f.indexOf('/');
+        const addr = slash < 0 ? f : f.slice(0, slash);
+        const v4 = net.isIPv4(addr);
+        const prefix = slash < 0 ? (v4 ? 32 : 128) : Number(f.slice(slash + 1));
+        (v4 ? lists.v4 : lists.v6).addSubnet(addr, prefix, v4 ? 'ipv4' : 'ipv6');
+      }
+      this.fromLists = lists;
+    }
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remote);
+    if (mapped !== null) return lists.v4.check(mapped[1]!, 'ipv4');
+    const v = net.isIP(remote);
+    return v === 4 ? lists.v4.check(remote, 'ipv4') : v === 6 ? lists.v6.check(remote, 'ipv6') : false;
   }
 
   /** Checks a password against every digest in constant time. */
@@ -186,6 +234,7 @@ export class User {
     if (this.nopass) out += 'nopass ';
     if (this.sanitize !== '') out += this.sanitize + ' ';
     for (const p of this.passwords) out += '#' + p + ' ';
+    for (const f of this.from) out += 'from:' + f + ' ';
     out += this.root.describe();
     for (const s of this.selectors.slice(1)) out += ` (${s.describe()})`;
     this.described = out;

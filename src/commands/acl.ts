@@ -155,7 +155,8 @@ export const aclCommands: HandlerMap = {
       c.out.nullBulk();
       return;
     }
-    c.out.map(6);
+    // Redoubt's own "from" field (its from: rules) only for a user that has some: Redis's reply otherwise.
+    c.out.map(u.from.length > 0 ? 7 : 6);
     c.out.bulk('flags');
     const flags = u.flags();
     c.out.set(flags.length);
@@ -164,6 +165,10 @@ export const aclCommands: HandlerMap = {
     c.out.bulks(u.passwords);
     selectorReply(c, u.root);
     c.out.bulk('selectors');
+    if (u.from.length > 0) {
+      c.out.bulk('from');
+      c.out.bulks(u.from);
+    }
     c.out.array(u.selectors.length - 1);
     for (const s of u.selectors.slice(1)) {
       c.out.map(3);
@@ -173,6 +178,37 @@ export const aclCommands: HandlerMap = {
 
   // ACL LIST
   'acl|list'(c, _argv, server) {
+  // ACL LOCKOUT LIST | LIFT <address|user> [...] | LIFT ALL (Redoubt's own): the AUTH lockouts now
+  // in force, and lifting them (the history of a lifted address or user is forgotten too).
+  'acl|lockout'(c, argv, server) {
+    const now = server.clock.now();
+    if (is(argv[2]!, 'list') && argv.length === 3) {
+      const entries = server.lockout.list(now);
+      c.out.array(entries.length);
+      for (const e of entries) {
+        c.out.map(4);
+        c.out.bulk(e.kind);
+        c.out.bulk(e.target);
+        c.out.bulk('remaining-seconds');
+        c.out.int(e.remainingSec);
+        c.out.bulk('lockouts-in-a-row');
+        c.out.int(e.level);
+        c.out.bulk('failures');
+        c.out.int(e.failures);
+      }
+      return;
+    }
+    if (is(argv[2]!, 'lift') && argv.length >= 4) {
+      const all = argv.length === 4 && is(argv[3]!, 'all');
+      let lifted = 0;
+      for (const t of all ? [null] : argv.slice(3)) lifted += server.lockout.lift(t, now);
+      server.log.notice(`ACL LOCKOUT LIFT ${all ? 'ALL' : argv.slice(3).join(' ')} by ${c.addr}: ${lifted} lockout(s) lifted`);
+      c.out.int(lifted);
+      return;
+    }
+    c.out.error(err.syntax());
+  },
+
     c.out.bulks(server.users.sorted().map((u) => `user ${u.name} ${u.describe()}`));
   },
 

@@ -162,8 +162,23 @@ function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number, exact: boolean)
   return out;
 }
 
-/** Orders points by distance, stably; rough distances too close to a neighbour's are made exact first. */
-function sortPoints(shape: gh.Shape, points: GeoPoint[], desc: boolean): void {
+/**
+ * Orders points by distance, stably; rough distances too close to a neighbour's are made exact
+ * first. When only the first `keep` are wanted (COUNT), points surely beyond them are dropped
+ * before sorting: those farther (nearer for DESC) than the keep-th distance by more than a rough
+ * distance can be off.
+ */
+function sortPoints(shape: gh.Shape, points: GeoPoint[], desc: boolean, keep: number): void {
+  if (keep > 0 && keep * 4 < points.length) {
+    const dists = new Float64Array(points.length);
+    for (let i = 0; i < points.length; i++) dists[i] = points[i]!.dist;
+    dists.sort();
+    const edge = desc ? dists[points.length - keep]! : dists[keep - 1]!;
+    const margin = 4 * gh.tolerance(Math.abs(edge));
+    let n = 0;
+    for (const p of points) if (desc ? p.dist >= edge - margin : p.dist <= edge + margin) points[n++] = p;
+    points.length = n;
+  }
   const cmp = desc
     ? (x: GeoPoint, y: GeoPoint): number => (x.dist > y.dist ? -1 : x.dist < y.dist ? 1 : x.idx - y.idx)
     : (x: GeoPoint, y: GeoPoint): number => (x.dist < y.dist ? -1 : x.dist > y.dist ? 1 : x.idx - y.idx);
@@ -361,7 +376,7 @@ function searchGeneric(c: Client, argv: string[], server: DataContext, srcIdx: n
     return;
   }
   const returned = count === 0 || points.length < count ? points.length : count;
-  if (sort !== SORT_NONE) sortPoints(shape, points, sort === SORT_DESC);
+  if (sort !== SORT_NONE) sortPoints(shape, points, sort === SORT_DESC, returned);
 
   if (storeKey === null) {
     const out = c.out;

@@ -237,6 +237,16 @@ const TABLE: ConfigDef[] = [
   x('shutdown-on-sigint', 'default', true),
   x('shutdown-on-sigterm', 'default', true),
   x('unixsocketperm', '0', false),
+  // --- Redoubt's own: AUTH lockout (src/security/lockout.ts) ---
+  // Failed AUTH / HELLO AUTH from one
+  // source within the window lock it out; repeat offenders wait twice as long each time, up to the
+  // cap. The per-user-name budget counts failures for one user from any source (0: off).
+  i('auth-lockout-threshold', '100', 0n, 2147483647n, true, { own: true }),
+  i('auth-lockout-window', '60', 1n, 86400n, true, { own: true }),
+  i('auth-lockout-duration', '60', 1n, 86400n, true, { own: true }),
+  i('auth-lockout-max-duration', '3600', 1n, 604800n, true, { own: true }),
+  i('auth-lockout-user-threshold', '1000', 0n, 2147483647n, true, { own: true }),
+  // --- end of AUTH lockout ---
   // --- Redoubt's own: the Prometheus metrics endpoint (src/server/metrics.ts) ---
   // metrics-port 0: no endpoint. metrics-bind: one address, loopback by default (any address the
   // operator names is accepted, as bind accepts it). metrics-user/metrics-pass: HTTP basic

@@ -51,9 +51,10 @@ export class AuthWatch {
 
   /**
    * Records one failed authentication at `now` (ms) from `addr` ("ip:port") for `user` (already
-   * escaped for the log).
+   * escaped for the log). `reason` names why when it was not a wrong password (the client is
+   * never told: it gets the wrong-password reply).
    */
-  failure(now: number, addr: string, user: string): void {
+  failure(now: number, addr: string, user: string, reason?: string): void {
     this.tick(now);
     if (this.windowStart < 0) this.windowStart = now;
     const source = hostOf(addr);
@@ -62,7 +63,7 @@ export class AuthWatch {
     if (this.logged < this.settings.logLimit) {
       this.logged++;
       // SECURITY: source and user name only; the password never reaches the log.
-      this.log.warning(`AUTH failed for user '${user}' from ${addr}`);
+      this.log.warning(`AUTH failed for user '${user}' from ${addr}${reason === undefined ? '' : ` (${reason})`}`);
     } else {
       this.foldedBySource.set(source, (this.foldedBySource.get(source) ?? 0) + 1);
       if (this.foldedUsers.size < 100) this.foldedUsers.add(user);

@@ -271,6 +271,11 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       `tls_cert_login_refused:${s.tlsStats.certLoginRefused}`,
       `client_output_buffer_limit_disconnections:${s.clientLimits.outputDisconnections}`,
       `protected_mode_rejected_connections:${st.protectedModeRejections}`,
+      // Redoubt's own: AUTH lockout (security/lockout.ts).
+      `auth_lockouts:${s.lockout.lockouts}`,
+      `auth_lockout_refusals:${s.lockout.refusals}`,
+      `auth_locked_addresses:${s.lockout.lockedCounts(s.clock.now()).addresses}`,
+      `auth_locked_users:${s.lockout.lockedCounts(s.clock.now()).users}`,
     ];
   },
 

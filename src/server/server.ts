@@ -14,6 +14,7 @@ import { Users, hashPassword } from '../acl/users.js';
 import { AclLog } from '../acl/log.js';
 import { UserSessions } from '../acl/sessions.js';
 import { AuthWatch } from '../security/auth-watch.js';
+import { Lockout, lockoutSource } from '../security/lockout.js';
 import { inTransaction } from '../commands/transactions.js';
 import { Client } from './client.js';
 import { KeyEvents, NOTIFY } from './events.js';
@@ -85,6 +86,8 @@ export class Server implements ListenerHost {
   readonly aclLog = new AclLog();
   readonly authWatch: AuthWatch;
   /** WATCH invalidation and keyspace notifications. */
+  /** AUTH lockout of sources and user names after repeated failures (auth-lockout-*). */
+  readonly lockout: Lockout;
   readonly events = new KeyEvents();
   /** Pub/Sub subscriptions and delivery (also carries keyspace notifications). */
   readonly pubsub: PubSub;
@@ -199,6 +202,7 @@ export class Server implements ListenerHost {
     this.users.listen(this.sessions);
     // The user store does not read the config: its two settings are wired here. (A requirepass
     // change is checked against open sessions by CONFIG SET once every value of it has applied.)
+    this.lockout = Lockout.configured(this.log, config);
     this.users.allChannelsDefault = config.str('acl-pubsub-default') === 'allchannels';
     config.onChange('acl-pubsub-default', (v) => (this.users.allChannelsDefault = v === 'allchannels'));
     this.users.setRequirePass(config.str('requirepass'));
@@ -395,9 +399,14 @@ export class Server implements ListenerHost {
       return;
     }
     const u = this.users.get(cn.name);
-    if (u === undefined || !u.enabled) {
+    // SECURITY: a certificate login is held to the user's from: rules and to the lockout of its
+    // source, like a password login (a certificate cannot be guessed: it adds no failure).
+    let refusedHere: string | null = null;
+    if (u !== undefined && !u.allowsSource(socket.remoteAddress)) refusedHere = "may not log in from this address (from: rules)";
+    else if (this.lockout.sourceLocked(lockoutSource(socket.remoteAddress, false), this.clock.now())) refusedHere = 'logs in from a locked-out address';
+    if (u === undefined || !u.enabled || refusedHere !== null) {
       this.tlsStats.certLoginRefused++;
-      this.log.warning(`Certificate login refused for ${client.addr}: CN '${printableName(cn.name)}' ${u === undefined ? 'is no ACL user' : 'is a disabled ACL user'}`);
+      this.log.warning(`Certificate login refused for ${client.addr}: CN '${printableName(cn.name)}' ${refusedHere ?? (u === undefined ? 'is no ACL user' : 'is a disabled ACL user')}`);
       return;
     }
     client.user = u;
@@ -455,11 +464,37 @@ export class Server implements ListenerHost {
    * (never the password). `cmdName` is the command as the client spelled it (ACL LOG's object).
    */
   authenticate(client: Client, user: string, pass: string, cmdName: string): boolean {
-    const u = this.users.check(user, pass);
+    const now = this.clock.now();
+    const unix = client.transport === 'unix';
+    const remote = unix ? undefined : client.socket.remoteAddress;
+    const source = lockoutSource(remote, unix);
+    const named = this.users.get(user);
+    // Why the login failed when it was not a wrong password (logged, never told to the client).
+    let why: string | undefined;
+    // SECURITY: lockout. A locked-out source fails every login, the right password included, and
+    // a locked-out user name every login not from its own from: addresses; the password is not
+    // even checked, the attempt does not extend the lockout, and the connection is closed.
+    if (this.lockout.sourceLocked(source, now)) why = `${source} is locked out`;
+    else if (named !== undefined && this.lockout.userLocked(user, now) && !(named.from.length > 0 && named.allowsSource(remote))) {
+      why = 'user name is locked out';
+    }
+    let u = why === undefined ? this.users.check(user, pass) : null;
+    if (why !== undefined) {
+      this.lockout.refusals++;
+      client.closeAfterReply = true;
+    } else {
+      // SECURITY: from: rules. A login from an address the user's rules do not name fails exactly
+      // like a wrong password (same reply, same counting); only the log says why.
+      if (u !== null && !u.allowsSource(remote)) {
+        u = null;
+        why = "address not allowed by the user's from: rules";
+      }
+      if (u === null && this.lockout.failure(now, source, named === undefined ? null : user, client.addr)) client.closeAfterReply = true;
+    }
     if (u === null) {
       // SECURITY: every failed authentication is counted and logged (folded under a flood) with the
       // source and user name, never the password.
-      this.authWatch.failure(this.clock.now(), client.addr, printable(user));
+      this.authWatch.failure(this.clock.now(), client.addr, printable(user), why);
       this.aclLog.add(
         {
           reason: 'auth',
@@ -604,6 +639,7 @@ export class Server implements ListenerHost {
           c.close();
         }
       }
+    this.lockout.tick(this.clock.now());
     }
   }
 

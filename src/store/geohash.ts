@@ -387,7 +387,7 @@ function roughDistance(lon1: number, lat1: number, lon2: number, lat2: number): 
  * practice. Past FAR (close to antipodal points, where asin amplifies errors) the rough one is
  * not used.
  */
-function tolerance(d: number): number {
+export function tolerance(d: number): number {
   return 1e-9 * d + 1e-6;
 }
 const FAR = 19e6;
