@@ -163,12 +163,12 @@ export const aclCommands: HandlerMap = {
     for (const f of flags) c.out.bulk(f);
     c.out.bulk('passwords');
     c.out.bulks(u.passwords);
-    selectorReply(c, u.root);
-    c.out.bulk('selectors');
     if (u.from.length > 0) {
       c.out.bulk('from');
       c.out.bulks(u.from);
     }
+    selectorReply(c, u.root);
+    c.out.bulk('selectors');
     c.out.array(u.selectors.length - 1);
     for (const s of u.selectors.slice(1)) {
       c.out.map(3);
@@ -176,8 +176,6 @@ export const aclCommands: HandlerMap = {
     }
   },
 
-  // ACL LIST
-  'acl|list'(c, _argv, server) {
   // ACL LOCKOUT LIST | LIFT <address|user> [...] | LIFT ALL (Redoubt's own): the AUTH lockouts now
   // in force, and lifting them (the history of a lifted address or user is forgotten too).
   'acl|lockout'(c, argv, server) {
@@ -209,6 +207,8 @@ export const aclCommands: HandlerMap = {
     c.out.error(err.syntax());
   },
 
+  // ACL LIST
+  'acl|list'(c, _argv, server) {
     c.out.bulks(server.users.sorted().map((u) => `user ${u.name} ${u.describe()}`));
   },
 

@@ -85,9 +85,9 @@ export class Server implements ListenerHost {
   readonly sessions = new UserSessions(this);
   readonly aclLog = new AclLog();
   readonly authWatch: AuthWatch;
-  /** WATCH invalidation and keyspace notifications. */
   /** AUTH lockout of sources and user names after repeated failures (auth-lockout-*). */
   readonly lockout: Lockout;
+  /** WATCH invalidation and keyspace notifications. */
   readonly events = new KeyEvents();
   /** Pub/Sub subscriptions and delivery (also carries keyspace notifications). */
   readonly pubsub: PubSub;
@@ -199,10 +199,10 @@ export class Server implements ListenerHost {
     config.onChange('proto-max-bulk-len', (v) => (this.maxBulkLen = v as number));
     config.onChange('client-query-buffer-limit', (v) => (this.queryBufferLimit = v as number));
     this.authWatch = AuthWatch.configured(this.log, config);
+    this.lockout = Lockout.configured(this.log, config);
     this.users.listen(this.sessions);
     // The user store does not read the config: its two settings are wired here. (A requirepass
     // change is checked against open sessions by CONFIG SET once every value of it has applied.)
-    this.lockout = Lockout.configured(this.log, config);
     this.users.allChannelsDefault = config.str('acl-pubsub-default') === 'allchannels';
     config.onChange('acl-pubsub-default', (v) => (this.users.allChannelsDefault = v === 'allchannels'));
     this.users.setRequirePass(config.str('requirepass'));
@@ -623,6 +623,7 @@ export class Server implements ListenerHost {
     this.pause.check();
     this.blocking.checkTimeouts();
     this.authWatch.tick(this.clock.now());
+    this.lockout.tick(this.clock.now());
     // Eviction goes on while idle, as Redis's eviction time proc does.
     if (this.memory.maxmemory > 0 && !scriptRunning) this.memory.makeRoom();
     if (this.tracking.clients > 0) this.tracking.limit();
@@ -639,7 +640,6 @@ export class Server implements ListenerHost {
           c.close();
         }
       }
-    this.lockout.tick(this.clock.now());
     }
   }
 
