@@ -130,6 +130,7 @@ export const aclCommands: HandlerMap = {
       return;
     }
     server.users.commit(staged, c);
+    if (server.audit.on) server.audit.acl(c, 'setuser', argv);
     c.out.ok();
   },
 
@@ -145,6 +146,7 @@ export const aclCommands: HandlerMap = {
     for (let j = 2; j < argv.length; j++) {
       if (server.users.delete(argv[j]!, c)) deleted++;
     }
+    if (server.audit.on && deleted > 0) server.audit.acl(c, 'deluser', argv);
     c.out.int(deleted);
   },
 
@@ -342,6 +344,7 @@ export const aclCommands: HandlerMap = {
       return;
     }
     const errors = loadAclFile(server, c);
+    if (server.audit.on && errors === null) server.audit.acl(c, 'load', _argv);
     if (errors === null) c.out.ok();
     else c.out.error(err.message(errors));
   },
@@ -352,7 +355,9 @@ export const aclCommands: HandlerMap = {
       c.out.error(NO_ACL_FILE);
       return;
     }
-    if (saveAclFile(server)) c.out.ok();
+    const saved = saveAclFile(server);
+    if (server.audit.on && saved) server.audit.acl(c, 'save', _argv);
+    if (saved) c.out.ok();
     else c.out.error(err.aclSaveFailed());
   },
 

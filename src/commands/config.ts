@@ -153,6 +153,7 @@ function configSet(client: Client, argv: string[], server: Server): void {
       }
     }
     if (defs.some((d) => d.name === 'requirepass')) server.sessions.closeStaleLogins(server.users.defaultUser, client);
+    if (server.audit.on) server.audit.configSet(client, argv);
     client.out.ok();
     return;
   }
@@ -166,6 +167,7 @@ function configSet(client: Client, argv: string[], server: Server): void {
     serialized(server, () => applyWithListeners(server, argv, defs, fresh, first)).then((reply) => {
       if (reply === null) {
         if (defs.some((d) => d.name === 'requirepass')) server.sessions.closeStaleLogins(server.users.defaultUser, client);
+        if (server.audit.on) server.audit.configSet(client, argv);
         return () => client.out.ok();
       }
       if (cmd !== undefined) cmd.stats.failed++;
@@ -305,10 +307,12 @@ function configRewrite(client: Client, _argv: string[], server: Server): void {
     rewriteConfigFile(server.config, server.configFile, server.config.str('aclfile') === '' ? server.users.sorted().map((u) => `user ${u.name} ${u.describe()}`) : []);
   } catch (e) {
     server.log.warning(`CONFIG REWRITE failed: ${(e as Error).message}`);
+    if (server.audit.on) server.audit.configRewrite(client, server.configFile, (e as Error).message);
     client.out.error(err.configRewrite((e as Error).message));
     return;
   }
   server.log.notice('CONFIG REWRITE executed with success.');
+  if (server.audit.on) server.audit.configRewrite(client, server.configFile, null);
   client.out.ok();
 }
 

@@ -228,6 +228,7 @@ export class Dispatcher {
       },
       server.config.num('acllog-max-len'),
     );
+    if (server.audit.on) server.audit.denied(client, cmd, argv, denied.denial, denied.denial === 'command' ? cmd.fullName : argv[denied.pos]!, context);
     if (atExec) {
       const reason =
         denied.denial === 'command'
@@ -290,6 +291,7 @@ export class Dispatcher {
           },
           server.config.num('acllog-max-len'),
         );
+        if (server.audit.on) server.audit.denied(script.caller, cmd, argv, denied.denial, denied.denial === 'command' ? cmd.fullName : argv[denied.pos]!, 'lua');
         return refuse(cmd, err.scriptNoPerm(denied.denial));
       }
     }
@@ -365,6 +367,8 @@ export class Dispatcher {
     if (!replay && prop.sink !== null) prop.afterCall(client, cmd, argv, dirtyBefore);
     else client.propagateAs = null;
     if (replay) return;
+    // The audit log: the dangerous commands when they run (audit.command picks them), by the caller of a script.
+    if (server.audit.on) server.audit.command(origin === 'script' ? (server.scripts.running?.caller ?? client) : client, cmd, argv, out.errors === errorsBefore, origin);
     const t1 = performance.now();
     if (origin === 'client') this.lastTime = t1;
     const usec = Math.round((t1 - t0) * 1000) + priorUsec;

@@ -276,6 +276,8 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       `auth_lockout_refusals:${s.lockout.refusals}`,
       `auth_locked_addresses:${s.lockout.lockedCounts(s.clock.now()).addresses}`,
       `auth_locked_users:${s.lockout.lockedCounts(s.clock.now()).users}`,
+      // Redoubt's own: the audit log (security/audit.ts).
+      ...s.audit.infoLines(),
     ];
   },
 

@@ -15,6 +15,7 @@ import { AclLog } from '../acl/log.js';
 import { UserSessions } from '../acl/sessions.js';
 import { AuthWatch } from '../security/auth-watch.js';
 import { Lockout, lockoutSource } from '../security/lockout.js';
+import { AuditLog } from '../security/audit.js';
 import { inTransaction } from '../commands/transactions.js';
 import { Client } from './client.js';
 import { KeyEvents, NOTIFY } from './events.js';
@@ -87,6 +88,8 @@ export class Server implements ListenerHost {
   readonly authWatch: AuthWatch;
   /** AUTH lockout of sources and user names after repeated failures (auth-lockout-*). */
   readonly lockout: Lockout;
+  /** The audit log (audit-log): security events as JSON lines; `audit.on` false when off. */
+  readonly audit: AuditLog;
   /** WATCH invalidation and keyspace notifications. */
   readonly events = new KeyEvents();
   /** Pub/Sub subscriptions and delivery (also carries keyspace notifications). */
@@ -200,6 +203,7 @@ export class Server implements ListenerHost {
     config.onChange('client-query-buffer-limit', (v) => (this.queryBufferLimit = v as number));
     this.authWatch = AuthWatch.configured(this.log, config);
     this.lockout = Lockout.configured(this.log, config);
+    this.audit = AuditLog.configured(this.log, this.users, config);
     this.users.listen(this.sessions);
     // The user store does not read the config: its two settings are wired here. (A requirepass
     // change is checked against open sessions by CONFIG SET once every value of it has applied.)
@@ -290,6 +294,7 @@ export class Server implements ListenerHost {
     // (no TLS handshake, no reply), counted and logged (folded under a flood).
     if (kind !== 'unix' && !this.allowList.allows(socket.remoteAddress)) {
       this.allowList.refused(socket.remoteAddress, this.clock.now());
+      if (this.audit.on) this.audit.refused(socket, kind, 'allow-from');
       socket.destroy();
       return;
     }
@@ -300,6 +305,7 @@ export class Server implements ListenerHost {
       if (this.clients.size + this.tlsOpen - this.tlsClients >= this.config.num('maxclients')) {
         this.stats.totalConnections++;
         this.stats.rejectedConnections++;
+        if (this.audit.on) this.audit.refused(socket, kind, 'maxclients');
         socket.destroy();
         return;
       }
@@ -325,6 +331,7 @@ export class Server implements ListenerHost {
     const handshaking = kind === 'tls' ? this.tlsOpen - this.tlsClients - 1 : this.tlsOpen - this.tlsClients;
     if (this.clients.size + handshaking >= this.config.num('maxclients')) {
       this.stats.rejectedConnections++;
+      if (this.audit.on) this.audit.refused(socket, kind, 'maxclients');
       this.refuse(socket, '-ERR max number of clients reached\r\n');
       return null;
     }
@@ -334,6 +341,7 @@ export class Server implements ListenerHost {
     if (kind !== 'unix' && this.config.bool('protected-mode') && this.users.defaultUser.nopass && !isLoopbackPeer(socket)) {
       this.stats.rejectedConnections++;
       this.stats.protectedModeRejections++;
+      if (this.audit.on) this.audit.refused(socket, kind, 'protected-mode');
       this.refuse(socket, PROTECTED_MODE_DENIED);
       return null;
     }
@@ -341,6 +349,7 @@ export class Server implements ListenerHost {
     if (kind === 'tls') this.tlsClients++;
     client.authenticated = this.users.defaultLoginFree();
     this.clients.set(client.id, client);
+    if (this.audit.on) this.audit.connection(client);
     if (kind !== 'unix') socket.setNoDelay(true);
     const ka = this.config.num('tcp-keepalive');
     if (ka > 0 && kind !== 'unix') socket.setKeepAlive(true, ka * 1000);
@@ -384,6 +393,7 @@ export class Server implements ListenerHost {
     if (m.clientAuth !== 'no' && presented && !socket.authorized) {
       this.tlsStats.handshakeFailures++;
       this.warnFolded('client certificate', `Error accepting a client connection: client certificate not verified (${String(socket.authorizationError)}) (addr=${peerOf(socket)})`);
+      if (this.audit.on) this.audit.refused(socket, 'tls', 'client-certificate');
       socket.destroy();
       return;
     }
@@ -396,6 +406,7 @@ export class Server implements ListenerHost {
     if (!cn.ok) {
       this.tlsStats.certLoginRefused++;
       this.log.warning(`Certificate login refused for ${client.addr}: ${cn.reason}`);
+      if (this.audit.on) this.audit.login(client, false, '', 'certificate', `bad-common-name: ${cn.reason}`);
       return;
     }
     const u = this.users.get(cn.name);
@@ -407,6 +418,7 @@ export class Server implements ListenerHost {
     if (u === undefined || !u.enabled || refusedHere !== null) {
       this.tlsStats.certLoginRefused++;
       this.log.warning(`Certificate login refused for ${client.addr}: CN '${printableName(cn.name)}' ${refusedHere ?? (u === undefined ? 'is no ACL user' : 'is a disabled ACL user')}`);
+      if (this.audit.on) this.audit.login(client, false, cn.name, 'certificate');
       return;
     }
     client.user = u;
@@ -414,6 +426,7 @@ export class Server implements ListenerHost {
     client.credential = 'cert';
     this.tlsStats.certLogins++;
     this.log.verbose(`Certificate login: ${client.addr} is user '${printableName(cn.name)}'`);
+    if (this.audit.on) this.audit.login(client, true, cn.name, 'certificate');
   }
 
   /** Per kind of folded warning: the current window, lines logged in it, and those left out. */
@@ -456,6 +469,7 @@ export class Server implements ListenerHost {
     const line = `Error accepting a client connection: ${reason} (addr=${peerOf(socket)})`;
     if (certRefused) this.warnFolded('client certificate', line);
     else this.log.verbose(line);
+    if (this.audit.on) this.audit.refused(socket, 'tls', certRefused ? 'client-certificate' : 'tls-handshake', peerOf(socket));
     socket.destroy();
   }
 
@@ -495,6 +509,7 @@ export class Server implements ListenerHost {
       // SECURITY: every failed authentication is counted and logged (folded under a flood) with the
       // source and user name, never the password.
       this.authWatch.failure(this.clock.now(), client.addr, printable(user), why);
+      if (this.audit.on) this.audit.login(client, false, user, AuditLog.method(client.lastCommand));
       this.aclLog.add(
         {
           reason: 'auth',
@@ -511,6 +526,7 @@ export class Server implements ListenerHost {
     client.authenticated = true;
     client.user = u;
     client.credential = u.nopass ? 'nopass' : hashPassword(pass);
+    if (this.audit.on) this.audit.login(client, true, user, AuditLog.method(client.lastCommand));
     return true;
   }
 
@@ -714,6 +730,7 @@ export class Server implements ListenerHost {
     this.tls.stop();
     await this.metrics.stop();
     await this.listeners.closeAll();
+    this.audit.close();
   }
 }
 
