@@ -202,6 +202,17 @@ describe('audit log against a real Redoubt process', () => {
     assert.equal(await admin.call('CONFIG', 'SET', 'maxmemory-samples', '7', 'masterauth', 'masterauth-pw-99'), '+OK\r\n');
     assert.equal(await admin.call('CONFIG', 'SET', 'requirepass', 'topsecret-requirepass'), '+OK\r\n');
     assert.equal(await admin.call('CONFIG', 'REWRITE'), '+OK\r\n');
+    // AUTH lockout (protected mode is over now that default has a password): 127.0.0.3 fails
+    // three times, then even the right password is refused.
+    assert.equal(await admin.call('CONFIG', 'SET', 'auth-lockout-threshold', '3'), '+OK\r\n');
+    const from3 = async (pw: string): Promise<string> => {
+      const x = await RawConn.connect(PORT, '127.0.0.1', '127.0.0.3');
+      const r = await x.call('AUTH', 'bob', pw);
+      x.close();
+      return r;
+    };
+    for (let i = 0; i < 3; i++) assert.match(await from3('wrong-pw-77'), /^-WRONGPASS/);
+    assert.match(await from3('s3cretA-pw'), /^-WRONGPASS/);
     assert.equal(await admin.call('ACL', 'WHOAMI'), '$7\r\ndefault\r\n');
     assert.equal(infoValue(await admin.call('INFO', 'stats'), 'audit_log_enabled'), '1');
     // SHUTDOWN is recorded too: what is queued at exit is written before the process ends.
@@ -240,6 +251,10 @@ describe('audit log against a real Redoubt process', () => {
     assert.equal(wrong.user, 'default');
     find('login-failure', (r) => r.reason === 'unknown-user' && r.target_user === 'nobody');
     find('login-failure', (r) => r.method === 'hello' && r.target_user === 'bob');
+    const locked = find('login-lockout', (r) => r.target_user === 'bob');
+    assert.equal(locked.scope, 'address');
+    assert.match(locked.addr as string, /^127\.0\.0\.3:\d+$/);
+    assert.equal(locked.method, 'password');
     const ok = find('login-success', (r) => r.method === 'password' && r.target_user === 'bob');
     assert.equal(ok.user, 'bob');
     find('login-success', (r) => r.method === 'hello' && r.user === 'bob');

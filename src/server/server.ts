@@ -418,7 +418,7 @@ export class Server implements ListenerHost {
     if (u === undefined || !u.enabled || refusedHere !== null) {
       this.tlsStats.certLoginRefused++;
       this.log.warning(`Certificate login refused for ${client.addr}: CN '${printableName(cn.name)}' ${refusedHere ?? (u === undefined ? 'is no ACL user' : 'is a disabled ACL user')}`);
-      if (this.audit.on) this.audit.login(client, false, cn.name, 'certificate');
+      if (this.audit.on) this.audit.login(client, false, cn.name, 'certificate', refusedHere ?? undefined);
       return;
     }
     client.user = u;
@@ -496,6 +496,7 @@ export class Server implements ListenerHost {
     if (why !== undefined) {
       this.lockout.refusals++;
       client.closeAfterReply = true;
+      if (this.audit.on) this.audit.lockout(client, user, AuditLog.method(client.lastCommand), this.lockout.sourceLocked(source, now) ? 'address' : 'user');
     } else {
       // SECURITY: from: rules. A login from an address the user's rules do not name fails exactly
       // like a wrong password (same reply, same counting); only the log says why.
@@ -509,7 +510,7 @@ export class Server implements ListenerHost {
       // SECURITY: every failed authentication is counted and logged (folded under a flood) with the
       // source and user name, never the password.
       this.authWatch.failure(this.clock.now(), client.addr, printable(user), why);
-      if (this.audit.on) this.audit.login(client, false, user, AuditLog.method(client.lastCommand));
+      if (this.audit.on) this.audit.login(client, false, user, AuditLog.method(client.lastCommand), why);
       this.aclLog.add(
         {
           reason: 'auth',
