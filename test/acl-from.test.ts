@@ -74,6 +74,29 @@ describe('from: rules on password logins', () => {
   });
 });
 
+describe('from: rules on open sessions', () => {
+  const port = 7707;
+  let srv: Awaited<ReturnType<typeof spawnRedoubt>>;
+  after(async () => {
+    await srv?.kill();
+  });
+
+  it('ACL SETUSER adding rules closes the connections of the user from other addresses and keeps the allowed ones', async () => {
+    srv = await spawnRedoubt(['--port', String(port), ...BASE]);
+    const admin = await RawConn.connect(port, '127.0.0.1', '127.0.0.9');
+    assert.equal(await admin.call('ACL', 'SETUSER', 'fay', 'on', '>pw', '~*', '+@all'), '+OK\r\n');
+    const outside = await RawConn.connect(port, '127.0.0.1', '127.0.0.1');
+    const inside = await RawConn.connect(port, '127.0.0.1', '127.0.0.2');
+    assert.equal(await outside.call('AUTH', 'fay', 'pw'), '+OK\r\n');
+    assert.equal(await inside.call('AUTH', 'fay', 'pw'), '+OK\r\n');
+    assert.equal(await admin.call('ACL', 'SETUSER', 'fay', 'from:127.0.0.2'), '+OK\r\n');
+    await outside.waitClosed();
+    assert.equal(await inside.call('PING'), '+PONG\r\n');
+    inside.close();
+    admin.close();
+  });
+});
+
 describe('from: rules in user lines, ACL files, ACL SAVE and CONFIG REWRITE', () => {
   let srv: Awaited<ReturnType<typeof spawnRedoubt>> | undefined;
   after(async () => {

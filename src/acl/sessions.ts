@@ -36,13 +36,17 @@ export class UserSessions implements UserListener {
   /**
    * SECURITY: after a user is changed (ACL SETUSER, requirepass), its other connections that the
    * user would no longer let in are closed: the user was disabled, the password a connection gave
-   * was removed, or a password is now required where none was. The connection that made the
+   * was removed, a password is now required where none was, or its address is not among the
+   * user's new from: rules. The connection that made the
    * change keeps its session (it may be fixing its own user), as Redis keeps all of them.
    */
   closeStaleLogins(u: User, current: unknown): void {
     for (const c of [...this.host.clients.values()]) {
       if (c.user !== u || c === current || !c.authenticated) continue;
-      const valid = u.enabled && (c.credential === 'cert' || u.nopass || (c.credential !== 'nopass' && u.passwords.includes(c.credential)));
+      const valid =
+        u.enabled &&
+        (c.credential === 'cert' || u.nopass || (c.credential !== 'nopass' && u.passwords.includes(c.credential))) &&
+        u.allowsSource(c.transport === 'unix' ? undefined : c.socket.remoteAddress);
       if (valid) continue;
       this.host.log.notice(`Closing ${c.addr} (user '${printableName(u.name)}'): its login is no longer valid for the changed user`);
       c.close();
