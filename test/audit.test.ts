@@ -97,7 +97,11 @@ describe('audit log redaction (unit)', () => {
     assert.equal(server.audit.on, false);
     assert.equal(process.listenerCount('SIGHUP'), before);
     assert.ok(server.audit.infoLines().includes('audit_log_enabled:0'));
-    assert.equal(config.def('audit-log')!.mutable, false);
+    // CONFIG SET audit-log: its own value is accepted (Redis's CONFIG sanity), any other refused.
+    assert.throws(() => {
+      config.set('audit-log', '/tmp/elsewhere.log');
+      config.notify('audit-log');
+    }, /config file or on the command line only/);
   });
 });
 
@@ -202,6 +206,9 @@ describe('audit log against a real Redoubt process', () => {
     assert.equal(await admin.call('CONFIG', 'SET', 'maxmemory-samples', '7', 'masterauth', 'masterauth-pw-99'), '+OK\r\n');
     assert.equal(await admin.call('CONFIG', 'SET', 'requirepass', 'topsecret-requirepass'), '+OK\r\n');
     assert.equal(await admin.call('CONFIG', 'REWRITE'), '+OK\r\n');
+    assert.match(await admin.call('CONFIG', 'SET', 'audit-log', path.join(dir, 'elsewhere.log')), /config file or on the command line only/);
+    assert.equal(await admin.call('CONFIG', 'SET', 'audit-log', file), '+OK\r\n');
+    assert.ok(!existsSync(path.join(dir, 'elsewhere.log')));
     // AUTH lockout (protected mode is over now that default has a password): 127.0.0.3 fails
     // three times, then even the right password is refused.
     assert.equal(await admin.call('CONFIG', 'SET', 'auth-lockout-threshold', '3'), '+OK\r\n');

@@ -257,12 +257,14 @@ const TABLE: ConfigDef[] = [
   s('metrics-pass', '', true, { own: true, sensitive: true }),
   // --- end of metrics ---
   // --- Redoubt's own: the audit log (src/security/audit.ts) ---
-  // audit-log: the file of JSON records ("": off). Immutable: CONFIG SET must not let a client
-  // write files where it likes (the classic CONFIG SET dir attack). audit-log-max-size: the size at
+  // audit-log: the file of JSON records ("": off). Set at start-up only: CONFIG SET must not let a
+  // client write files where it likes (the classic CONFIG SET dir attack); CONFIG SET to the value it
+  // has is accepted (Redis's CONFIG sanity test sets every directive to itself), any other value is
+  // refused by the audit log's listener (security/audit.ts). audit-log-max-size: the size at
   // which the file is renamed to <path>.<UTC time>-<n> and a new one opened (0: never).
   // audit-log-buffer-size: the bounded queue of records waiting for the disk; past it records are
   // dropped and counted (INFO audit_log_dropped_records).
-  s('audit-log', '', false, { own: true }),
+  s('audit-log', '', true, { own: true }),
   m('audit-log-max-size', '0', 0n, LLMAX, true, { own: true }),
   m('audit-log-buffer-size', '4mb', 1n, LLMAX, true, { own: true }),
   // --- end of audit log ---

@@ -145,6 +145,10 @@ export class AuditLog {
     this.bufferMax = config.num('audit-log-buffer-size');
     config.onChange('audit-log-max-size', (v) => (this.maxSize = v as number));
     config.onChange('audit-log-buffer-size', (v) => (this.bufferMax = v as number));
+    // SECURITY: the path is set at start-up only (CONFIG SET must not choose where files are written).
+    config.onChange('audit-log', (v) => {
+      if (v !== this.path) throw new Error('audit-log is set in the config file or on the command line only');
+    });
     if (!this.on) return;
     // Opened at start-up, synchronously: a path that cannot be opened refuses start-up.
     try {
