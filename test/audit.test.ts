@@ -113,6 +113,9 @@ describe('audit log against a real Redoubt process', () => {
     certs = path.join(dir, 'certs');
     const r = await runRedoubt(['certs', certs, '--client', 'alice', '--client', 'mallory']);
     assert.equal(r.code, 0, r.out);
+    // A client certificate from another CA: refused at the handshake.
+    const o = await runRedoubt(['certs', path.join(dir, 'other'), '--client', 'alice']);
+    assert.equal(o.code, 0, o.out);
   });
 
   it('records every event with its fields, and no secret', async () => {
@@ -168,6 +171,7 @@ describe('audit log against a real Redoubt process', () => {
     const bob = await RawConn.connect(PORT);
     assert.match(await bob.call('AUTH', 'bob', 'wrong-pw-77'), /^-WRONGPASS/);
     assert.match(await bob.call('AUTH', 'nobody', 'wrong-pw-77'), /^-WRONGPASS/);
+    assert.match(await bob.call('AUTH', 'z'.repeat(100000), 'wrong-pw-77'), /^-WRONGPASS/);
     assert.equal(await bob.call('AUTH', 'bob', 's3cretA-pw'), '+OK\r\n');
     const bob2 = await RawConn.connect(PORT);
     assert.match(await bob2.call('HELLO', '2', 'AUTH', 'bob', 'hello-pw-88'), /^-WRONGPASS/);
@@ -202,6 +206,13 @@ describe('audit log against a real Redoubt process', () => {
     };
     assert.equal(await tlsLogin('alice'), '$5\r\nalice\r\n');
     assert.equal(await tlsLogin('mallory'), '$7\r\ndefault\r\n');
+    {
+      const s = tls.connect({ host: '127.0.0.1', port: TLS_PORT, ca: readFileSync(c('ca.crt')), cert: readFileSync(path.join(dir, 'other', 'alice.crt')), key: readFileSync(path.join(dir, 'other', 'alice.key')), servername: 'localhost' });
+      s.on('error', () => undefined);
+      const conn = RawConn.wrap(s);
+      conn.send('PING');
+      await conn.waitClosed();
+    }
     // CONFIG SET (a sensitive value among others) and CONFIG REWRITE
     assert.equal(await admin.call('CONFIG', 'SET', 'maxmemory-samples', '7', 'masterauth', 'masterauth-pw-99'), '+OK\r\n');
     assert.equal(await admin.call('CONFIG', 'SET', 'requirepass', 'topsecret-requirepass'), '+OK\r\n');
@@ -243,6 +254,9 @@ describe('audit log against a real Redoubt process', () => {
     assert.equal(acc.laddr, `127.0.0.1:${PORT}`);
     assert.equal(typeof acc.client_id, 'number');
     find('connection-accepted', (r) => r.transport === 'tls');
+    const badCert = find('connection-refused', (r) => r.reason === 'client-certificate');
+    assert.equal(badCert.transport, 'tls');
+    assert.match(badCert.addr as string, /^127\.0\.0\.1:\d+$/);
     for (const reason of ['protected-mode', 'allow-from', 'maxclients']) {
       const r = find('connection-refused', (x) => x.reason === reason, reason);
       if (reason !== 'maxclients') assert.match(r.addr as string, /^127\.0\.0\.2:\d+$/);
@@ -257,6 +271,9 @@ describe('audit log against a real Redoubt process', () => {
     // The connection was logged in as default (no password yet): a failed AUTH keeps it so.
     assert.equal(wrong.user, 'default');
     find('login-failure', (r) => r.reason === 'unknown-user' && r.target_user === 'nobody');
+    // A huge user name is cut, not written whole.
+    const huge = find('login-failure', (r) => (r.target_user as string).startsWith('zzzz'));
+    assert.equal(huge.target_user, `${'z'.repeat(128)}...(100000 bytes)`);
     find('login-failure', (r) => r.method === 'hello' && r.target_user === 'bob');
     const locked = find('login-lockout', (r) => r.target_user === 'bob');
     assert.equal(locked.scope, 'address');

@@ -193,13 +193,14 @@ export class AuditLog {
    * `reason` defaults to what the user store tells: unknown-user, user-disabled, wrong-password.
    */
   login(client: AuditClient, ok: boolean, user: string, method: LoginMethod, reason?: string): void {
+    // The name asked for is the attacker's choice: bounded like an argument.
     if (ok) {
-      this.emit('login-success', client, { method, target_user: user });
+      this.emit('login-success', client, { method, target_user: shortArg(user) });
       return;
     }
     const u = this.users.get(user);
     const why = reason ?? (u === undefined ? 'unknown-user' : !u.enabled ? 'user-disabled' : 'wrong-password');
-    this.emit('login-failure', client, { method, target_user: user, reason: why });
+    this.emit('login-failure', client, { method, target_user: shortArg(user), reason: shortArg(why) });
   }
 
   /** AUTH/HELLO as the dispatcher resolved it (client.lastCommand): which login method it is. */
@@ -212,7 +213,7 @@ export class AuditLog {
    * call. `scope`: "address" or "user"; `until`: when the lockout ends (ms since the epoch).
    */
   lockout(client: AuditClient, user: string, method: LoginMethod, scope: string, until: number | null = null): void {
-    this.emit('login-lockout', client, { method, target_user: user, scope, until: until === null ? null : new Date(until).toISOString() });
+    this.emit('login-lockout', client, { method, target_user: shortArg(user), scope, until: until === null ? null : new Date(until).toISOString() });
   }
 
   /** A command refused by ACL: `reason` command, key or channel; `context` toplevel, multi or lua. */
