@@ -4,10 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { RawConn, startServer, waitFor } from './helpers.js';
+import { makeCa, makeLeaf, type KeyPairPem } from '../src/tls/certs.js';
 
 interface Resp {
   status: number;
@@ -263,5 +267,61 @@ test('a real Redoubt process serves /metrics that parses as Prometheus text', as
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+  }
+});
+
+test('TLS handshakes, refused client certificates and certificate logins are counted', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-metrics-tls-'));
+  const ca = makeCa();
+  const other = makeCa();
+  const pem = (name: string, p: KeyPairPem) => {
+    writeFileSync(path.join(dir, `${name}.crt`), p.cert);
+    writeFileSync(path.join(dir, `${name}.key`), p.key, { mode: 0o600 });
+    return path.join(dir, name);
+  };
+  pem('ca', ca);
+  const server = pem('server', makeLeaf(ca, 'localhost', { hosts: ['localhost', '127.0.0.1'] }));
+  const alice = makeLeaf(ca, 'alice');
+  const bob = makeLeaf(ca, 'bob');
+  const stranger = makeLeaf(other, 'alice');
+  const t = await startServer({
+    port: '7862',
+    'metrics-port': '7859',
+    'tls-port': '7861',
+    'tls-cert-file': `${server}.crt`,
+    'tls-key-file': `${server}.key`,
+    'tls-ca-cert-file': path.join(dir, 'ca.crt'),
+    'tls-auth-clients-user': 'CN',
+  });
+  const c = await RawConn.connect(7862).catch(async (e: unknown) => {
+    await t.close();
+    throw e;
+  });
+  const open: tls.TLSSocket[] = [];
+  const connect = (p: KeyPairPem) =>
+    new Promise<void>((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port: 7861, ca: ca.cert, cert: p.cert, key: p.key, servername: 'localhost' }, () => resolve());
+      s.on('error', () => resolve());
+      s.on('close', () => resolve());
+      open.push(s);
+    });
+  try {
+    assert.equal(await c.call('ACL', 'SETUSER', 'alice', 'on', '+@all', '~*'), '+OK\r\n');
+    const before = await scrape(7859);
+    assert.equal(val(before, 'redoubt_tls_handshakes_total'), 0);
+    await connect(alice);
+    await connect(bob);
+    await waitFor(async () => val(await scrape(7859), 'redoubt_tls_cert_login_refused_total') === 1, 5000, 'the refused certificate login');
+    await connect(stranger);
+    await waitFor(async () => val(await scrape(7859), 'redoubt_tls_handshake_failures_total') === 1, 5000, 'the refused client certificate');
+    const after = await scrape(7859);
+    assert.equal(val(after, 'redoubt_tls_handshakes_total'), 2, 'alice and bob completed their handshakes');
+    assert.equal(val(after, 'redoubt_tls_cert_logins_total'), 1, 'alice logged in by her certificate');
+    assert.equal(val(after, 'redoubt_tls_cert_login_refused_total'), 1, 'bob is no user');
+  } finally {
+    for (const s of open) s.destroy();
+    c.close();
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

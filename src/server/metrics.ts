@@ -45,9 +45,6 @@ const FROM_INFO: [section: string, field: string, name: string, kind: Kind, help
   ['stats', 'keyspace_hits', 'redoubt_keyspace_hits_total', 'counter', 'Key lookups that found the key'],
   ['stats', 'keyspace_misses', 'redoubt_keyspace_misses_total', 'counter', 'Key lookups that did not find the key'],
   ['stats', 'acl_access_denied_auth', 'redoubt_auth_failures_total', 'counter', 'Failed AUTH and HELLO AUTH attempts'],
-  // Hook for the AUTH lockout (issue 15, item 1): read when INFO prints these fields.
-  ['stats', 'auth_lockouts', 'redoubt_auth_lockouts_total', 'counter', 'Source addresses or user names locked out after failed logins'],
-  ['stats', 'auth_locked_addresses', 'redoubt_auth_locked_addresses', 'gauge', 'Source addresses locked out now'],
   ['persistence', 'rdb_changes_since_last_save', 'redoubt_rdb_changes_since_last_save', 'gauge', 'Writes since the last snapshot'],
   ['persistence', 'rdb_bgsave_in_progress', 'redoubt_rdb_bgsave_in_progress', 'gauge', '1 while a BGSAVE runs'],
   ['persistence', 'rdb_last_save_time', 'redoubt_rdb_last_save_timestamp_seconds', 'gauge', 'Unix time of the last successful snapshot'],
@@ -115,7 +112,7 @@ export class Metrics {
     try {
       await this.open();
     } catch (e) {
-      this.server.log.warning(`Metrics endpoint: ${(e as Error).message}; it stays off until metrics-port or metrics-bind is set again.`);
+      this.server.log.warning(`${(e as Error).message}; it stays off until metrics-port or metrics-bind is set again.`);
     }
   }
 
@@ -136,7 +133,7 @@ export class Metrics {
         resolve();
       });
     }).catch((e: Error) => {
-      throw new Error(`could not listen on ${host}:${port} (${e.message})`);
+      throw new Error(`Metrics endpoint: could not listen on ${host}:${port} (${e.message})`);
     });
     srv.on('error', (e) => this.server.log.warning(`Metrics endpoint error: ${e.message}`));
     this.http = srv;
@@ -245,6 +242,36 @@ export class Metrics {
     tlsCounter('redoubt_tls_cert_logins_total', 'Clients logged in by their certificate CN', () => server.tlsStats.certLogins);
     tlsCounter('redoubt_tls_cert_login_refused_total', 'Certificate logins refused (CN unusable, unknown or disabled user)', () => server.tlsStats.certLoginRefused);
 
+    // The AUTH lockout (security/lockout.ts), read where the server has one.
+    const lockoutCounter = (name: string, help: string, read: (l: LockoutStats) => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          const l = lockoutOf(server);
+          if (l === undefined) this.remove();
+          else this.inc(read(l));
+        },
+      });
+    lockoutCounter('redoubt_auth_lockouts_total', 'Source addresses and user names locked out after failed logins', (l) => l.lockouts);
+    lockoutCounter('redoubt_auth_lockout_refusals_total', 'Logins refused because their source or user name was locked out', (l) => l.refusals);
+    new Gauge({
+      name: 'redoubt_auth_locked',
+      help: 'Source addresses (kind="address") and user names (kind="user") locked out now',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        const l = lockoutOf(server);
+        if (l === undefined) return;
+        const n = l.lockedCounts(server.clock.now());
+        this.set({ kind: 'address' }, n.addresses);
+        this.set({ kind: 'user' }, n.users);
+      },
+    });
+
     const calls = (field: 'calls' | 'rejected' | 'failed', name: string, help: string, scale = 1) =>
       new Counter({
         name,
@@ -331,6 +358,21 @@ export class Metrics {
     perDb('redoubt_db_keys', 'Keys by database', (db) => db.size);
     perDb('redoubt_db_keys_expiring', 'Keys with a TTL by database', (db) => db.expires.size);
   }
+}
+
+/** What the metrics read of the AUTH lockout (security/lockout.ts). */
+interface LockoutStats {
+  lockouts: number;
+  refusals: number;
+  lockedCounts(now: number): { addresses: number; users: number };
+}
+
+/**
+ * The server's AUTH lockout, if this build has one. Read by shape, not by type, so this module
+ * does not depend on the lockout module (it was built at the same time).
+ */
+function lockoutOf(server: Server): LockoutStats | undefined {
+  return (server as unknown as { lockout?: LockoutStats }).lockout;
 }
 
 function reply(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
