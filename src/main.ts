@@ -12,12 +12,14 @@ import { hasSpaces } from './acl/selector.js';
 import { loadAclFile } from './commands/acl.js';
 import { certsCommand } from './tls/certs.js';
 import { loadTlsMaterial, TlsConfigError } from './tls/context.js';
+import { doctorCommand } from './doctor/index.js';
 
 const USAGE = `Usage: redoubt [/path/to/redis.conf] [options]
        redoubt -v or --version
        redoubt -h or --help
        redoubt --test-config /path/to/redis.conf [options]
        redoubt certs <dir> [--host NAME-OR-IP ...] [--client NAME ...]
+       redoubt doctor [redis://HOST:PORT | rediss://HOST:PORT | --config FILE] [--json] (redoubt doctor --help)
 
 Examples:
        redoubt                      (127.0.0.1:6379 and ::1, safe defaults)
@@ -42,6 +44,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (argv[0] === 'certs') {
     return certsCommand(argv.slice(1), (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+  }
+  if (argv[0] === 'doctor') {
+    return doctorCommand(argv.slice(1), (t) => process.stdout.write(t), (t) => process.stderr.write(t));
   }
   const testOnly = argv[0] === '--test-config';
   if (testOnly && argv.length < 2) {
