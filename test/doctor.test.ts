@@ -82,6 +82,12 @@ describe('redoubt doctor against a default redis-server', { skip: !haveRedis() &
     for (const f of report.findings) assert.ok(['high', 'medium', 'low', 'info'].includes(f.severity), f.id);
   });
 
+  it('a password given to a server that has none is no login failure (as redis-cli): the report runs', async () => {
+    const r = await runRedoubt(['doctor', `redis://127.0.0.1:${REDIS_PORT}`, '--pass', 'unneeded']);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.stdout, /The default user is enabled without a password/);
+  });
+
   it('exits 2 when the login fails', async () => {
     const r = await runRedoubt(['doctor', `redis://127.0.0.1:${REDIS_PORT}`, '--user', 'nobody', '--pass', 'wrong']);
     assert.equal(r.code, 2, r.out);

@@ -234,7 +234,18 @@ export function runChecks(f: Facts): { findings: Finding[]; unchecked: string[] 
       } else {
         try {
           const st = statSync(dir);
-          if ((st.mode & 0o002) !== 0) add('data-dir', 'high', `The data directory ${dir} is writable by every local user`, 'Anyone on the host can replace the RDB/AOF files the server loads, or plant files it will overwrite.', `chmod 700 ${dir}    (owned by the server's user)`);
+          const sticky = (st.mode & 0o1000) !== 0;
+          if ((st.mode & 0o002) !== 0) {
+            add(
+              'data-dir',
+              sticky ? 'medium' : 'high',
+              `The data directory ${dir} is writable by every local user`,
+              sticky
+                ? 'Its sticky bit keeps others from replacing the server\'s files, but anyone on the host can create the RDB/AOF files before the server does, and read what the server leaves readable.'
+                : 'Anyone on the host can replace the RDB/AOF files the server loads, or plant files it will overwrite.',
+              `chmod 700 ${dir}    (a directory of its own, owned by the server's user)`,
+            );
+          }
           else if ((st.mode & 0o005) !== 0) add('data-dir', 'low', `The data directory ${dir} is readable by every local user`, 'The RDB and AOF files hold the whole dataset.', `chmod 700 ${dir}`);
           if (/^\/(tmp|var\/tmp|dev\/shm)(\/|$)/.test(dir)) add('data-dir-tmp', 'low', `The data directory ${dir} is a temporary directory`, 'Shared temporary directories are cleaned and writable by others.', 'dir /var/lib/redis');
         } catch (e) {

@@ -129,7 +129,11 @@ async function liveFacts(o: Options, url: string): Promise<Facts> {
     };
     if (pass !== null) {
       const r = await call(...(user !== null ? ['AUTH', user, pass] : ['AUTH', pass]));
-      if (r instanceof RespError) throw new CannotCheck(`cannot log in${user !== null ? ` as ${user}` : ''}: ${errText(r)}`);
+      // A password given to a server that has none (Redis's "called without any password
+      // configured") is no failure: the connection is logged in as default anyway.
+      if (r instanceof RespError && !/without any password configured/.test(r.message)) {
+        throw new CannotCheck(`cannot log in${user !== null ? ` as ${user}` : ''}: ${errText(r)}`);
+      }
     }
     const ping = await call('PING');
     if (ping instanceof RespError) {
