@@ -11,7 +11,7 @@ import { haveRedis, runRedoubt, spawnProcess, spawnRedoubt, waitAccepting, type 
 import { certsCommand } from '../src/tls/certs.js';
 import { CONFIG_TABLE } from '../src/config/schema.js';
 import { affects, REDIS_CVES } from '../src/doctor/cves.js';
-import type { Finding } from '../src/doctor/checks.js';
+import { runChecks, type Facts, type Finding } from '../src/doctor/checks.js';
 
 const REDIS_PORT = 7801;
 const BLUEPRINT_PORT = 7802;
@@ -232,5 +232,25 @@ describe('redoubt doctor without a server', () => {
     const bit = REDIS_CVES.find((c) => c.id === 'CVE-2024-31449')!;
     assert.deepEqual(affects(bit, '7.0.15'), { affected: true, upgradeTo: '7.2.6' });
     assert.equal(affects(bit, 'not a version'), null);
+  });
+
+  it('users: some @dangerous commands is medium (named), every user an administrator is medium, nopass is high', () => {
+    const facts = (users: string[]): Facts => ({
+      mode: 'live', product: 'redis', version: '7.2.11', redoubtVersion: null, config: null, configWhy: 'test', users, usersWhy: '',
+      plainPasswords: new Map(), commands: null, commandsWhy: 'test', connection: null, local: false,
+    });
+    const digest = 'a'.repeat(64);
+    let r = runChecks(facts(['user default off', `user ops on #${digest} ~* +@read +keys +flushdb`, `user admin on #${digest} ~* &* +@all`]));
+    const ops = r.findings.find((x) => x.id === 'dangerous-ops');
+    assert.equal(ops?.severity, 'medium');
+    assert.match(ops?.detail ?? '', /FLUSHDB/);
+    assert.match(ops?.detail ?? '', /KEYS/);
+    assert.equal(ops?.fix, 'ACL SETUSER ops -@dangerous');
+    // ops holds some dangerous commands, so no user is restricted: the administrator is a finding.
+    assert.equal(r.findings.find((x) => x.id === 'admin-users')?.severity, 'medium');
+    r = runChecks(facts(['user default off', 'user svc on nopass ~app:* +get', `user admin on #${digest} ~* &* +@all`]));
+    assert.equal(r.findings.find((x) => x.id === 'nopass-svc')?.severity, 'high');
+    assert.equal(r.findings.find((x) => x.id === 'admin-users')?.severity, 'info');
+    assert.ok(r.unchecked.some((u) => /^bind, protected mode/.test(u)));
   });
 });
