@@ -173,6 +173,30 @@ test('GET /metrics reports commands, clients, keys, auth failures and ACL denial
   assert.equal(await answers(7851), false, 'the endpoint closes with the server');
 });
 
+test('AUTH lockouts: lockouts, refused logins and locked addresses', async () => {
+  const t = await startServer({ 'metrics-port': '7865', 'auth-lockout-threshold': '2', 'auth-lockout-duration': '60', 'auth-lockout-user-threshold': '0', requirepass: 'secret' });
+  try {
+    const before = await scrape(7865);
+    assert.equal(val(before, 'redoubt_auth_lockouts_total'), 0);
+    assert.equal(val(before, 'redoubt_auth_locked{kind="address"}'), 0);
+    const c = await RawConn.connect(t.port);
+    assert.match(await c.call('AUTH', 'default', 'wrong1'), /^-WRONGPASS/);
+    assert.match(await c.call('AUTH', 'default', 'wrong2'), /^-WRONGPASS/);
+    await c.waitClosed();
+    const c2 = await RawConn.connect(t.port);
+    assert.match(await c2.call('AUTH', 'default', 'wrong3'), /^-WRONGPASS/);
+    c2.close();
+    const after = await scrape(7865);
+    assert.equal(val(after, 'redoubt_auth_lockouts_total'), 1);
+    assert.equal(val(after, 'redoubt_auth_lockout_refusals_total'), 1);
+    assert.equal(val(after, 'redoubt_auth_locked{kind="address"}'), 1);
+    assert.equal(val(after, 'redoubt_auth_locked{kind="user"}'), 0);
+    assert.equal(val(after, 'redoubt_auth_failures_total'), 3);
+  } finally {
+    await t.close();
+  }
+});
+
 test('other paths give 404, other methods 405', async () => {
   const t = await startServer({ 'metrics-port': '7852' });
   try {

@@ -242,17 +242,15 @@ export class Metrics {
     tlsCounter('redoubt_tls_cert_logins_total', 'Clients logged in by their certificate CN', () => server.tlsStats.certLogins);
     tlsCounter('redoubt_tls_cert_login_refused_total', 'Certificate logins refused (CN unusable, unknown or disabled user)', () => server.tlsStats.certLoginRefused);
 
-    // The AUTH lockout (security/lockout.ts), read where the server has one.
-    const lockoutCounter = (name: string, help: string, read: (l: LockoutStats) => number) =>
+    // The AUTH lockout (security/lockout.ts).
+    const lockoutCounter = (name: string, help: string, read: (l: Server['lockout']) => number) =>
       new Counter({
         name,
         help,
         registers,
         collect() {
           this.reset();
-          const l = lockoutOf(server);
-          if (l === undefined) this.remove();
-          else this.inc(read(l));
+          this.inc(read(server.lockout));
         },
       });
     lockoutCounter('redoubt_auth_lockouts_total', 'Source addresses and user names locked out after failed logins', (l) => l.lockouts);
@@ -264,9 +262,7 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        const l = lockoutOf(server);
-        if (l === undefined) return;
-        const n = l.lockedCounts(server.clock.now());
+        const n = server.lockout.lockedCounts(server.clock.now());
         this.set({ kind: 'address' }, n.addresses);
         this.set({ kind: 'user' }, n.users);
       },
@@ -358,21 +354,6 @@ export class Metrics {
     perDb('redoubt_db_keys', 'Keys by database', (db) => db.size);
     perDb('redoubt_db_keys_expiring', 'Keys with a TTL by database', (db) => db.expires.size);
   }
-}
-
-/** What the metrics read of the AUTH lockout (security/lockout.ts). */
-interface LockoutStats {
-  lockouts: number;
-  refusals: number;
-  lockedCounts(now: number): { addresses: number; users: number };
-}
-
-/**
- * The server's AUTH lockout, if this build has one. Read by shape, not by type, so this module
- * does not depend on the lockout module (it was built at the same time).
- */
-function lockoutOf(server: Server): LockoutStats | undefined {
-  return (server as unknown as { lockout?: LockoutStats }).lockout;
 }
 
 function reply(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
