@@ -9,7 +9,7 @@ import path from 'node:path';
 import { CommandTable } from '../src/commands/table.js';
 import { ALL_GROUPS } from '../src/commands/index.js';
 import { hasKeys, keysOf } from '../src/commands/keyspecs.js';
-import { COMMAND_META } from '../src/commands/meta.js';
+import { COMMAND_META, REDOUBT_ONLY } from '../src/commands/meta.js';
 import { catalog } from '../src/acl/catalog.js';
 import { KEY_READ, Selector } from '../src/acl/selector.js';
 import { globMatch } from '../src/store/glob.js';
@@ -103,7 +103,7 @@ describe('ACL against redis-server', { skip: !haveRedis() && 'redis-server not i
   it('ACL CAT lists the same categories, and for each the same commands and subcommands', async () => {
     await sameReplies(d.a, d.b, [['ACL', 'CAT'], ['ACL', 'CAT', 'NON_EXISTS'], ['ACL', 'CAT', 'a', 'b']]);
     for (const cat of parseReply(await d.b.call('ACL', 'CAT')) as string[]) {
-      assert.deepEqual(bulkStrings(await d.a.call('ACL', 'CAT', cat)).sort(), bulkStrings(await d.b.call('ACL', 'CAT', cat)).sort(), `@${cat}`);
+      assert.deepEqual(bulkStrings(await d.a.call('ACL', 'CAT', cat)).filter((n) => !REDOUBT_ONLY.has(n)).sort(), bulkStrings(await d.b.call('ACL', 'CAT', cat)).sort(), `@${cat}`);
     }
   });
 
