@@ -230,7 +230,12 @@ test('basic authentication: 401 with WWW-Authenticate unless the user and passwo
     assert.ok(ok.has('redoubt_connected_clients'));
     // The password follows CONFIG SET at once; an empty one turns authentication off.
     const c = await RawConn.connect(t.port);
+    assert.equal(await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0'), '+OK\r\n');
     assert.equal(await c.call('CONFIG', 'SET', 'metrics-pass', 'new'), '+OK\r\n');
+    // The password is sensitive: the slow log shows it redacted.
+    const slow = await c.call('SLOWLOG', 'GET', '1');
+    assert.match(slow, /metrics-pass\r\n\$10\r\n\(redacted\)/);
+    assert.doesNotMatch(slow, /\bnew\b/);
     assert.equal((await get(7853, { auth: 'prom:s3cret:pw' })).status, 401);
     await scrape(7853, 'prom:new');
     assert.equal(await c.call('CONFIG', 'SET', 'metrics-pass', ''), '+OK\r\n');
