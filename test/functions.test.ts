@@ -219,6 +219,26 @@ describe('functions compared with redis-server', { skip: SKIP }, () => {
     await sameReplies(pair.a, pair.b, [libraryCodes, ['FCALL', 'hello', '0', 'world'], ['FUNCTION', 'DUMP']]);
   });
 
+  it('MONITOR shows FCALL before the commands the function runs', async () => {
+    const seen: string[][] = [];
+    for (const port of [pair.t.port, pair.ref.port]) {
+      const c = await RawConn.connect(port);
+      const mon = await RawConn.connect(port);
+      try {
+        await c.call('FUNCTION', 'LOAD', 'REPLACE', lib('mon', "redis.register_function('mset', function() return redis.call('set', 'foo', 'bar') end)"));
+        assert.equal(await mon.call('MONITOR'), '+OK\r\n');
+        assert.equal(await c.call('FCALL', 'mset', '0'), '+OK\r\n');
+        // Drop the time stamps and client addresses: the commands and their order remain.
+        seen.push([await mon.reply(), await mon.reply()].map((l) => l.replace(/^\+[\d.]+ \[\d+ [^\]]+\] /, '')));
+      } finally {
+        c.close();
+        mon.close();
+      }
+    }
+    assert.deepEqual(seen[0], seen[1]);
+    assert.deepEqual(seen[0], ['"FCALL" "mset" "0"\r\n', '"set" "foo" "bar"\r\n']);
+  });
+
   it('INFO counts functions and libraries', async () => {
     await sameReplies(pair.a, pair.b, [['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', LIMITER], ['FUNCTION', 'LOAD', lib('l2', "redis.register_function('one', function() return 1 end)")]]);
     for (const f of ['number_of_functions', 'number_of_libraries']) assert.equal(await infoField(pair.a, f, 'memory'), await infoField(pair.b, f, 'memory'), f);

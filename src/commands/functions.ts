@@ -84,6 +84,9 @@ function fcallCommand(readOnly: boolean) {
       c.out.error(err.roWithWriteFlag());
       return;
     }
+    // MONITOR shows the FCALL before the commands the function runs, as Redis (FCALL itself is
+    // skip_monitor, as EVAL).
+    server.feedMonitorsNow(c, argv);
     fns.run(c, fn, argv.slice(), argv.slice(3, 3 + n), argv.slice(3 + n), readOnly);
   };
 }
