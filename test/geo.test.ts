@@ -60,6 +60,28 @@ describe('geohash arithmetic', () => {
     assert.equal(gh.human(12), '12');
   });
 
+  test('the latitude and longitude bands of a radius search never drop a point within it', () => {
+    const r = rng(4242);
+    let dropped = 0;
+    for (let i = 0; i < 50000; i++) {
+      // Centres anywhere, poles and the antimeridian included; points near them; radii from meters to thousands of km.
+      const lat = i % 10 === 0 ? (r() < 0.5 ? -1 : 1) * (85 + r() * 0.05112878) : (r() * 2 - 1) * 85.05112878;
+      const lon = i % 7 === 0 ? (r() < 0.5 ? -180 : 180) - (r() * 2 - 1) * 0.5 : r() * 360 - 180;
+      const radius = 10 ** (r() * 7);
+      const plat = Math.max(-85.05112878, Math.min(85.05112878, lat + (r() * 2 - 1) * (radius / 111000) * 1.5));
+      let plon = lon + (r() * 2 - 1) * Math.min(180, (radius / 111000) * 3);
+      if (plon > 180) plon -= 360;
+      if (plon < -180) plon += 360;
+      const banded: gh.Shape = { lon, lat, conversion: 1, type: 'radius', radius, width: 0, height: 0, cosLat: NaN };
+      const plain: gh.Shape = { ...banded, latBand: Infinity, lonBand: Infinity };
+      const a = gh.distanceIfInShape(banded, plon, plat, true);
+      const b = gh.distanceIfInShape(plain, plon, plat, true);
+      assert.equal(a, b, `centre ${lon},${lat} radius ${radius} point ${plon},${plat}`);
+      if (b < 0) dropped++;
+    }
+    assert.ok(dropped > 1000, 'the test reaches points beyond the radius');
+  });
+
   test('neighbour cells wrap around and the search block is 3x3 at most', () => {
     const cells = gh.searchCells({ lon: 179.9, lat: 0, conversion: 1000, type: 'radius', radius: 50, width: 0, height: 0, cosLat: NaN });
     assert.equal(cells.length, 9);

@@ -372,6 +372,31 @@ export interface Shape {
   height: number;
   /** cos of the centre's latitude, once computed (NaN before). */
   cosLat: number;
+  /**
+   * For a radius: how far (degrees) a point's latitude and longitude may be from the centre's
+   * and still be within it, once computed (NaN before; Infinity: no bound). Wider than needed.
+   */
+  latBand?: number;
+  lonBand?: number;
+}
+
+/**
+ * The bands of a radius search: a point farther in latitude than latBand, or in longitude than
+ * lonBand, is beyond the radius, whatever the rounding, so no distance is computed for it. The
+ * haversine distance is at least R·|Δφ|, and, for latitudes within the band, at least
+ * 2R·asin(cos(φmax)·|sin(Δλ/2)|).
+ */
+function radiusBands(s: Shape, r: number): void {
+  const slack = 1 + 1e-6;
+  const latBand = (r / EARTH_RADIUS_IN_METERS / D_R) * slack + 1e-9;
+  s.latBand = latBand;
+  s.lonBand = Infinity;
+  const maxLat = Math.abs(s.lat) + latBand;
+  const half = r / (2 * EARTH_RADIUS_IN_METERS);
+  if (maxLat >= 89 || half >= 1) return;
+  const x = Math.sin(half * slack) / Math.cos(maxLat * D_R);
+  if (x >= 1) return;
+  s.lonBand = (2 * Math.asin(x)) / D_R * slack + 1e-9;
 }
 
 /** The haversine distance with V8's Math functions: within a few ulps of `distance`, much cheaper. */
@@ -433,6 +458,13 @@ export function exactDistance(s: Shape, lon: number, lat: number): number {
 export function distanceIfInShape(s: Shape, lon: number, lat: number, exact: boolean): number {
   if (s.type === 'radius') {
     const r = s.radius * s.conversion;
+    if (s.latBand === undefined || Number.isNaN(s.latBand)) radiusBands(s, r);
+    if (Math.abs(lat - s.lat) > s.latBand!) return -1;
+    if (s.lonBand !== Infinity) {
+      let dl = Math.abs(lon - s.lon);
+      if (dl > 180) dl = 360 - dl;
+      if (dl > s.lonBand!) return -1;
+    }
     const rough = roughDistance(s.lon, s.lat, lon, lat);
     if (surelyBeyond(rough, r)) return -1;
     if (!exact && surelyWithin(rough, r)) {
