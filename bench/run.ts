@@ -2,13 +2,13 @@
 // Each server is pinned to CPU 0, redis-benchmark to CPU 1. For each test (non-pipelined -c 50,
 // and pipelined -P 16) it reports requests/s and server CPU time per request (utime + stime from
 // /proc/<pid>/stat), then the cost of the ACL check (the guide's restricted user against the
-// default user, GET/SET), then TLS's cost on each server (cleartext against mutual TLS), then
+// default user, GET/SET), then the cost of the AUTH lockout and the audit log on GET/SET, then TLS's cost on each server (cleartext against mutual TLS), then
 // memory per key after loading N keys and per entry of an N-entry stream, then the latency other clients see while a BGSAVE runs
 // under a GET/SET load (N keys), then building and deleting values of --big elements, then SET/GET
 // throughput, RSS and disconnections while clients that never read abuse a server with requirepass
 // (bench/abuse.ts). Prints Markdown tables.
 //
-//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,tls,memory,bgsave,bigkeys,abuse]
+//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,defenses,tls,memory,bgsave,bigkeys,abuse]
 import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -109,7 +109,7 @@ type TestName = keyof typeof SPECS;
 const TESTS = Object.keys(SPECS) as TestName[];
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
-const SECTIONS = ['commands', 'acl', 'tls', 'memory', 'bgsave', 'bigkeys', 'abuse'] as const;
+const SECTIONS = ['commands', 'acl', 'defenses', 'tls', 'memory', 'bgsave', 'bigkeys', 'abuse'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -368,6 +368,61 @@ async function aclCost(servers: Bench[], requests: number): Promise<string[]> {
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
     }
+  }
+  return rows;
+}
+
+/**
+ * The cost of Redoubt's own defenses on GET/SET, server CPU µs per request (median of 3 rounds,
+ * off and on alternating): the AUTH lockout bookkeeping (its thresholds at their defaults
+ * against 0, which turns it off) and the audit log (a server writing one against one without).
+ */
+async function defensesCost(requests: number): Promise<string[]> {
+  const rows: string[] = [];
+  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const tests: [string, string[]][] = [
+    ['SET', ['SET', 'key:__rand_int__', 'xxx']],
+    ['GET', ['GET', 'key:__rand_int__']],
+  ];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'redoubt-bench-audit-'));
+  const plain = await startRedoubt();
+  let audited: Bench | null = null;
+  try {
+    audited = await startRedoubt(['--audit-log', path.join(dir, 'audit.log')]);
+    const lockout = async (on: boolean): Promise<void> => {
+      for (const [k, v] of [['auth-lockout-threshold', on ? '100' : '0'], ['auth-lockout-user-threshold', on ? '1000' : '0']] as const) {
+        const r = await rawCall(plain.port, ['CONFIG', 'SET', k, v]);
+        if (!r.startsWith('+OK')) throw new Error(`CONFIG SET ${k} failed: ${r}`);
+      }
+    };
+    for (const pipeline of [1, 16]) {
+      const n = pipeline > 1 ? requests * 10 : requests;
+      for (const [name, cmd] of tests) {
+        const label = `${name}${pipeline > 1 ? ` -P ${pipeline}` : ''}`;
+        const lockOff: number[] = [];
+        const lockOn: number[] = [];
+        const auditOff: number[] = [];
+        const auditOn: number[] = [];
+        for (let round = 0; round < 3; round++) {
+          await lockout(false);
+          lockOff.push(await benchAs(plain, cmd, n, pipeline, false));
+          await lockout(true);
+          lockOn.push(await benchAs(plain, cmd, n, pipeline, false));
+          auditOff.push(await benchAs(plain, cmd, n, pipeline, false));
+          auditOn.push(await benchAs(audited, cmd, n, pipeline, false));
+        }
+        for (const [what, off, on] of [['AUTH lockout', lockOff, lockOn], ['audit log', auditOff, auditOn]] as const) {
+          const a = median(off);
+          const b = median(on);
+          rows.push(`| ${label} | ${what} | ${fmt(a, 2)} | ${fmt(b, 2)} | ${fmt(((b - a) / a) * 100, 1)}% |`);
+          process.stderr.write(`${rows[rows.length - 1]}\n`);
+        }
+      }
+    }
+  } finally {
+    await stop(plain);
+    await stop(audited);
+    rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 }
@@ -1087,6 +1142,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   let memRows: string[] = [];
   let aclRows: string[] = [];
+  let defenseRows: string[] = [];
   let tls: { rows: string[]; overhead: Map<string, number[]> } = { rows: [], overhead: new Map() };
   const bgsaveRows: string[] = [];
   const bigBuildRows: string[] = [];
@@ -1127,6 +1183,7 @@ async function main(): Promise<void> {
     if (opt.only.has('acl')) aclRows = await aclCost([redoubt, redis], opt.requests);
     await cleanup();
     redoubt = redis = null;
+    if (opt.only.has('defenses')) defenseRows = await defensesCost(opt.requests);
     if (opt.only.has('tls')) tls = await tlsCost(opt.requests);
     const data = opt.only.has('memory') || opt.only.has('bgsave') ? loadData(opt.keys) : null;
     const ma = data === null || !opt.only.has('memory') ? null : await memoryPerKey(startRedoubt, data, opt.keys);
@@ -1176,6 +1233,12 @@ async function main(): Promise<void> {
     console.log(`The ACL's cost: the guide's user (${ACL_RULES.slice(2).join(' ')}) versus the default user, server CPU µs per request (median of 3), keys cache:<random>:`);
     console.log('');
     printTable('| Test | Server | default user | app_cache | difference |', aclRows, 2);
+  }
+  if (opt.only.has('defenses')) {
+    console.log('');
+    console.log("Redoubt's own defenses on GET/SET, server CPU µs per request (median of 3): the AUTH lockout bookkeeping (default thresholds against 0, off) and the audit log (audit-log set against empty):");
+    console.log('');
+    printTable('| Test | Defense | off | on | difference |', defenseRows, 2);
   }
   if (opt.only.has('tls')) {
     console.log('');
