@@ -563,3 +563,57 @@ test('keyspace notifications and WATCH invalidation from key commands', async ()
   for (const w of [w1, w2, w3]) ev.unwatchAll(w);
   await a.call('FLUSHALL');
 });
+
+test('INFO lazyfreed_objects counts what Redis frees in the background: big values dropped by UNLINK or a lazy DEL, keys of an ASYNC flush', { skip: !haveRedis() && 'redis-server not installed' }, async () => {
+  const t = await startServer({});
+  const ref = await startRedis();
+  const counts: number[][] = [];
+  try {
+    for (const port of [t.port, ref.port]) {
+      const c = await RawConn.connect(port);
+      const lazyfreed = async (): Promise<number> => {
+        // Redis frees in a background thread: wait until nothing is pending.
+        let info = '';
+        for (let i = 0; i < 200 && !/lazyfree_pending_objects:0\r\n/.test((info = await c.call('INFO', 'memory'))); i++) await new Promise((r) => setImmediate(r));
+        return Number(/lazyfreed_objects:(\d+)/.exec(info)![1]);
+      };
+      const got: number[] = [];
+      try {
+        await c.call('CONFIG', 'RESETSTAT');
+        await c.call('SADD', 'small', '1', '2', '3');
+        await c.call('SADD', 'big', ...Array.from({ length: 100 }, (_, i) => `m${i}`));
+        await c.call('HSET', 'h', ...Array.from({ length: 600 }, (_, i) => `f${i}`));
+        await c.call('ZADD', 'z', ...Array.from({ length: 200 }, (_, i) => [String(i), `m${i}`]).flat());
+        await c.call('CONFIG', 'SET', 'stream-node-max-entries', '5');
+        for (let i = 1; i <= 1000; i++) await c.call('XADD', 'st', `1-${i}`, i % 10 === 0 ? 'bar' : 'foo', String(i));
+        await c.call('XGROUP', 'CREATE', 'st', 'g', '0');
+        await c.call('XADD', 'tiny', '1-1', 'a', 'b');
+        await c.call('CONFIG', 'SET', 'stream-node-max-entries', '100');
+        await c.call('UNLINK', 'small', 'big', 'st', 'tiny', 'missing');
+        got.push(await lazyfreed());
+        await c.call('DEL', 'h');
+        got.push(await lazyfreed());
+        await c.call('CONFIG', 'SET', 'lazyfree-lazy-user-del', 'yes');
+        await c.call('DEL', 'z');
+        await c.call('CONFIG', 'SET', 'lazyfree-lazy-user-del', 'no');
+        got.push(await lazyfreed());
+        await c.call('MSET', 'a', '1', 'b', '2', 'c', '3');
+        await c.call('FLUSHALL', 'ASYNC');
+        got.push(await lazyfreed());
+        await c.call('SET', 'd', '1');
+        await c.call('FLUSHDB', 'SYNC');
+        got.push(await lazyfreed());
+        await c.call('CONFIG', 'RESETSTAT');
+        got.push(await lazyfreed());
+      } finally {
+        c.close();
+      }
+      counts.push(got);
+    }
+  } finally {
+    await t.close();
+    await ref.close();
+  }
+  assert.deepEqual(counts[0], counts[1]);
+  assert.deepEqual(counts[0], [2, 2, 3, 6, 6, 0]);
+});

@@ -290,6 +290,7 @@ function configResetstat(client: Client, _argv: string[], server: Server): void 
   ks.expiredKeys = 0;
   ks.expiredStalePerc = 0;
   ks.expiredTimeCapReached = 0;
+  ks.lazyfreed = 0;
   server.memory.evictedKeys = 0;
   server.clientLimits.evictedClients = 0;
   server.clientLimits.outputDisconnections = 0;

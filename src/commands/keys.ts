@@ -6,7 +6,7 @@ import { createDumpPayload, loadDumpPayload, verifyDumpPayload } from '../persis
 import { RdbError } from '../persistence/rdb/reader.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import { typeName, type Db, type Value } from '../store/db.js';
+import { freedLazily, typeName, type Db, type Value } from '../store/db.js';
 import { globMatch } from '../store/glob.js';
 import { is, parseBigInt, parseInteger } from './args.js';
 import { scanCursorArg, scanGeneric } from './scan.js';
@@ -51,13 +51,17 @@ function intArg(c: Client, arg: string, msg?: string): number | null {
   return v;
 }
 
-function delKeys(c: Client, argv: string[], server: DataContext): void {
+/** DEL and UNLINK (`unlink`): lazy for UNLINK, and for DEL under lazyfree-lazy-user-del. */
+function delKeys(c: Client, argv: string[], server: DataContext, unlink: boolean): void {
   const db = c.db;
+  const lazy = unlink || server.config.bool('lazyfree-lazy-user-del');
   let n = 0;
   for (let i = 1; i < argv.length; i++) {
     const key = argv[i]!;
+    const v = lazy ? db.data.get(key) : undefined;
     if (db.delete(key)) {
       n++;
+      if (v !== undefined && freedLazily(v)) server.ks.stats.lazyfreed++;
       server.events.written(db, key, NOTIFY.generic, 'del');
     }
   }
@@ -342,10 +346,11 @@ function restoreCommand(c: Client, argv: string[], server: DataContext): void {
 
 export const keysCommands: HandlerMap<DataContext> = {
   // DEL key [key ...]
-  del: delKeys,
+  del: (c, argv, server) => delKeys(c, argv, server, false),
 
-  // UNLINK key [key ...]: memory is reclaimed by the garbage collector either way.
-  unlink: delKeys,
+  // UNLINK key [key ...]: the garbage collector reclaims the memory either way; big values count
+  // in INFO lazyfreed_objects, as Redis counts those it frees in the background.
+  unlink: (c, argv, server) => delKeys(c, argv, server, true),
 
   // EXISTS key [key ...]: a key named twice counts twice.
   exists(c, argv) {

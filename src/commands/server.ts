@@ -305,11 +305,21 @@ function flushArgs(c: Client, argv: string[]): boolean {
   return false;
 }
 
+/**
+ * An asynchronous flush (ASYNC, or lazyfree-lazy-user-flush without SYNC) counts the keys it
+ * drops in INFO lazyfreed_objects, as Redis's background flush does.
+ */
+function countLazyFlush(argv: string[], server: Server, keys: number): void {
+  const async = argv.length === 2 ? is(argv[1], 'async') : server.config.bool('lazyfree-lazy-user-flush');
+  if (async) server.ks.stats.lazyfreed += keys;
+}
+
 export const serverCommands: HandlerMap = {
-  // FLUSHDB [ASYNC|SYNC]: both free synchronously (the garbage collector reclaims the memory).
+  // FLUSHDB [ASYNC|SYNC]: the garbage collector reclaims the memory either way.
   flushdb(c, argv, server) {
     if (!flushArgs(c, argv)) return;
     server.events.touchAllIn(c.db, null, c.db.size);
+    countLazyFlush(argv, server, c.db.size);
     c.db.flush();
     // Written to the AOF even when the database was already empty, as Redis forces it.
     propagateAs(c, argv.slice());
@@ -323,6 +333,7 @@ export const serverCommands: HandlerMap = {
     for (const db of server.ks.dbs) server.events.touchAllIn(db, null, db.size);
     // A BGSAVE in progress is abandoned, as Redis kills its child.
     server.snapshots.abortBgsave();
+    countLazyFlush(argv, server, server.ks.dbs.reduce((n, db) => n + db.size, 0));
     server.ks.flushAll();
     if (server.snapshots.hasSavePoints()) {
       server.snapshots.saveSync();

@@ -178,7 +178,7 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       `mem_allocator:v8-${process.versions.v8}`,
       'active_defrag_running:0',
       'lazyfree_pending_objects:0',
-      'lazyfreed_objects:0',
+      `lazyfreed_objects:${s.ks.stats.lazyfreed}`,
     ];
   },
 

@@ -27,6 +27,20 @@ export interface TypedValue {
    * "not implemented" for a type that does not.
    */
   copy?(): TypedValue;
+  /**
+   * What freeing it costs as Redis counts it (lazyfreeGetFreeEffort: allocations, 1 for a
+   * compact encoding); a lazy delete of a value above LAZYFREE_THRESHOLD counts in INFO
+   * lazyfreed_objects. 1 when absent.
+   */
+  freeEffort?(): number;
+}
+
+/** Redis's LAZYFREE_THRESHOLD: values whose free effort is above it are freed lazily. */
+export const LAZYFREE_THRESHOLD = 64;
+
+/** Whether a lazy delete (UNLINK, lazyfree-lazy-user-del) of `v` counts as a lazily freed object. */
+export function freedLazily(v: Value): boolean {
+  return typeof v !== 'string' && v.freeEffort !== undefined && v.freeEffort() > LAZYFREE_THRESHOLD;
 }
 
 export type Value = string | TypedValue;
@@ -76,6 +90,12 @@ export interface KeyspaceStats {
   expiredTimeCapReached: number;
   /** Writes since the last save (INFO rdb_changes_since_last_save). */
   dirty: number;
+  /**
+   * Values released by a lazy delete or flush that Redis would free in its background thread
+   * (INFO lazyfreed_objects). Redoubt's garbage collector reclaims every released value in the
+   * background; this counts the ones Redis counts.
+   */
+  lazyfreed: number;
 }
 
 /**
@@ -458,7 +478,7 @@ export interface TakenContents {
 
 export class Keyspace {
   readonly dbs: Db[];
-  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, dirty: 0 };
+  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, dirty: 0, lazyfreed: 0 };
   /** The encoding thresholds, kept current from the configuration by server/encoding-limits.ts. */
   readonly limits = new EncodingLimits();
   /**

@@ -215,6 +215,10 @@ export class HashValue implements TypedValue {
     return this.m!.scanSource();
   }
 
+  freeEffort(): number {
+    return this.listpack ? 1 : this.size;
+  }
+
   copy(): HashValue {
     const c = new HashValue();
     c.listpack = this.listpack;

@@ -298,6 +298,10 @@ export class SetValue implements TypedValue {
     return this.m!.scanSource();
   }
 
+  freeEffort(): number {
+    return this.intset ? 1 : this.size;
+  }
+
   copy(): SetValue {
     const c = new SetValue();
     c.intset = this.intset;

@@ -682,6 +682,16 @@ export class StreamValue implements TypedValue {
     return removed;
   }
 
+  /**
+   * As Redis counts it: one per node, and per group one plus the first group's (name order)
+   * pending entries.
+   */
+  freeEffort(): number {
+    let n = this.nodes.length;
+    if (this.groups.size > 0) n += this.groups.size * (1 + this.sortedGroups()[0]!.pel.size);
+    return n;
+  }
+
   /** An independent deep copy (COPY). */
   copy(): StreamValue {
     const s = new StreamValue();

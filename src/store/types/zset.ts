@@ -589,6 +589,10 @@ export class ZSet implements TypedValue {
     return this.listpack ? 'listpack' : 'skiplist';
   }
 
+  freeEffort(): number {
+    return this.listpack ? 1 : this.size;
+  }
+
   copy(): ZSet {
     const [ms, ss] = this.tree.toArrays();
     return ZSet.fromSorted(ms, ss, this.listpack);
