@@ -279,6 +279,8 @@ describe('audit log against a real Redoubt process', () => {
     assert.equal(locked.scope, 'address');
     assert.match(locked.addr as string, /^127\.0\.0\.3:\d+$/);
     assert.equal(locked.method, 'password');
+    // When the lockout ends: an ISO time in the future of the record's own time.
+    assert.ok(Date.parse(locked.until as string) > Date.parse(locked.time as string), `until ${String(locked.until)}`);
     const ok = find('login-success', (r) => r.method === 'password' && r.target_user === 'bob');
     assert.equal(ok.user, 'bob');
     find('login-success', (r) => r.method === 'hello' && r.user === 'bob');

@@ -115,6 +115,13 @@ export class Lockout {
     return t !== undefined && t.lockedUntil > now;
   }
 
+  /** When the lockout of `source` (or else of the user name) ends, ms since the epoch; null when neither is locked. */
+  lockedUntil(source: string, name: string, now: number): number | null {
+    if (this.sourceLocked(source, now)) return this.sources.get(source)!.lockedUntil;
+    if (this.userLocked(name, now)) return this.users.get(name)!.lockedUntil;
+    return null;
+  }
+
   /**
    * Counts one failed login from `source` for `user` (null: not an existing user). Returns true
    * when the source is locked out by it (the caller closes the connection).

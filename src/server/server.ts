@@ -496,7 +496,10 @@ export class Server implements ListenerHost {
     if (why !== undefined) {
       this.lockout.refusals++;
       client.closeAfterReply = true;
-      if (this.audit.on) this.audit.lockout(client, user, AuditLog.method(client.lastCommand), this.lockout.sourceLocked(source, now) ? 'address' : 'user');
+      if (this.audit.on) {
+        const scope = this.lockout.sourceLocked(source, now) ? 'address' : 'user';
+        this.audit.lockout(client, user, AuditLog.method(client.lastCommand), scope, this.lockout.lockedUntil(source, user, now));
+      }
     } else {
       // SECURITY: from: rules. A login from an address the user's rules do not name fails exactly
       // like a wrong password (same reply, same counting); only the log says why.
