@@ -43,6 +43,13 @@ function getStream(c: Client, key: string, write: boolean): StreamValue | null |
   return undefined;
 }
 
+/** The stream at key, or undefined after replying WRONGTYPE or `missing` (default: no such key). */
+function existingStream(c: Client, key: string, write: boolean, missing = err.noSuchKey): StreamValue | undefined {
+  const s = getStream(c, key, write);
+  if (s === null) c.out.error(missing());
+  return s ?? undefined;
+}
+
 function nodeLimits(server: DataContext): StreamNodeLimits {
   return { maxEntries: server.ks.limits.streamNodeMaxEntries, maxBytes: server.ks.limits.streamNodeMaxBytes };
 }
@@ -658,12 +665,8 @@ const XGROUP_HELP = [
 
 /** XGROUP's common start: the stream and group, or undefined after replying. */
 function xgroupTarget(c: Client, argv: string[], needGroup: boolean): [StreamValue, StreamGroup | null] | undefined {
-  const s = getStream(c, argv[2]!, true);
+  const s = existingStream(c, argv[2]!, true, err.xgroupNoKey);
   if (s === undefined) return undefined;
-  if (s === null) {
-    c.out.error(err.xgroupNoKey());
-    return undefined;
-  }
   const g = s.groups.get(argv[3]!) ?? null;
   if (needGroup && g === null) {
     c.out.error(err.xgroupNoGroup(argv[3]!, argv[2]!));
@@ -964,12 +967,8 @@ export const streamCommands: HandlerMap<DataContext> = {
         return;
       }
     }
-    const s = getStream(c, key, true);
+    const s = existingStream(c, key, true);
     if (s === undefined) return;
-    if (s === null) {
-      c.out.error(err.noSuchKey());
-      return;
-    }
     if (s.length > 0 && id < s.lastEntryId()) {
       c.out.error(err.xsetidSmaller());
       return;
@@ -1323,23 +1322,15 @@ export const streamCommands: HandlerMap<DataContext> = {
         count = n < 0 ? 10 : n;
       }
     }
-    const s = getStream(c, argv[2]!, false);
+    const s = existingStream(c, argv[2]!, false);
     if (s === undefined) return;
-    if (s === null) {
-      c.out.error(err.noSuchKey());
-      return;
-    }
     xinfoStream(c, argv[2]!, s, full, count);
   },
 
   // XINFO GROUPS key
   'xinfo|groups'(c, argv) {
-    const s = getStream(c, argv[2]!, false);
+    const s = existingStream(c, argv[2]!, false);
     if (s === undefined) return;
-    if (s === null) {
-      c.out.error(err.noSuchKey());
-      return;
-    }
     const out = c.out;
     const gs = s.sortedGroups();
     out.array(gs.length);
@@ -1362,12 +1353,8 @@ export const streamCommands: HandlerMap<DataContext> = {
 
   // XINFO CONSUMERS key group
   'xinfo|consumers'(c, argv, server) {
-    const s = getStream(c, argv[2]!, false);
+    const s = existingStream(c, argv[2]!, false);
     if (s === undefined) return;
-    if (s === null) {
-      c.out.error(err.noSuchKey());
-      return;
-    }
     const g = s.groups.get(argv[3]!);
     if (g === undefined) {
       c.out.error(err.xgroupNoGroup(argv[3]!, argv[2]!));
