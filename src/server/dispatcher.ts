@@ -8,6 +8,7 @@ import type { Client } from './client.js';
 import { PUBSUB_CONTEXT_COMMANDS, dropReplies, pubsubContextError } from './pubsub.js';
 import type { Server } from './server.js';
 import { queuedBytes } from './client-limits.js';
+import { endCaching } from './tracking.js';
 import type { RunningScript } from '../scripting/engine.js';
 
 /** Commands refused unless a config allows them (Redis's "protected" commands). */
@@ -63,8 +64,7 @@ export class Dispatcher {
   private reject(client: Client, cmd: Command | null, msg: string): void {
     if (cmd !== null) cmd.stats.rejected++;
     // CLIENT CACHING covers the next command even when that one is refused (outside MULTI).
-    const t = client.tracking;
-    if (t !== null && t.caching && client.multi === null && (cmd === null || (cmd.parent ?? cmd).fullName !== 'client')) t.caching = false;
+    endCaching(client, cmd);
     if (cmd !== null && cmd.fullName === 'exec') {
       // As Redis: a refused EXEC (arity, NOAUTH, ...) aborts and discards the transaction, if any.
       client.multi = null;
@@ -210,25 +210,27 @@ export class Dispatcher {
   }
 
   /**
+   * An ACL denial, in ACL LOG and the audit log: `who` made the request (a script's caller for
+   * context lua), `infoArgv` the command CLIENT INFO shows for it (null: its last one).
+   */
+  private recordDenial(who: Client, username: string, cmd: Command, argv: string[], denied: { denial: 'command' | 'key' | 'channel'; pos: number }, context: 'toplevel' | 'multi' | 'lua', infoArgv: string[] | null): void {
+    const server = this.server;
+    const object = denied.denial === 'command' ? cmd.fullName : argv[denied.pos]!;
+    server.aclLog.add(
+      { reason: denied.denial, context, object, username, ctime: server.clock.now(), clientInfo: server.clientInfo(who, infoArgv) },
+      server.config.num('acllog-max-len'),
+    );
+    if (server.audit.on) server.audit.denied(who, cmd, argv, denied.denial, object, context);
+  }
+
+  /**
    * The ACL check of one request (dispatch and EXEC). On denial: logs it in ACL LOG, replies with
    * Redis's NOPERM text (a different one at EXEC) and returns false.
    */
   aclAllows(client: Client, cmd: Command, argv: string[], context: 'toplevel' | 'multi', atExec = false): boolean {
     const denied = client.user.check(cmd.acl, argv);
     if (denied === null) return true;
-    const server = this.server;
-    server.aclLog.add(
-      {
-        reason: denied.denial,
-        context,
-        object: denied.denial === 'command' ? cmd.fullName : argv[denied.pos]!,
-        username: client.user.name,
-        ctime: server.clock.now(),
-        clientInfo: server.clientInfo(client, argv),
-      },
-      server.config.num('acllog-max-len'),
-    );
-    if (server.audit.on) server.audit.denied(client, cmd, argv, denied.denial, denied.denial === 'command' ? cmd.fullName : argv[denied.pos]!, context);
+    this.recordDenial(client, client.user.name, cmd, argv, denied, context, argv);
     if (atExec) {
       const reason =
         denied.denial === 'command'
@@ -280,18 +282,7 @@ export class Dispatcher {
     if (!sc.user.unrestricted) {
       const denied = sc.user.check(cmd.acl, argv);
       if (denied !== null) {
-        server.aclLog.add(
-          {
-            reason: denied.denial,
-            context: 'lua',
-            object: denied.denial === 'command' ? cmd.fullName : argv[denied.pos]!,
-            username: sc.user.name,
-            ctime: server.clock.now(),
-            clientInfo: server.clientInfo(script.caller),
-          },
-          server.config.num('acllog-max-len'),
-        );
-        if (server.audit.on) server.audit.denied(script.caller, cmd, argv, denied.denial, denied.denial === 'command' ? cmd.fullName : argv[denied.pos]!, 'lua');
+        this.recordDenial(script.caller, sc.user.name, cmd, argv, denied, 'lua', null);
         return refuse(cmd, err.scriptNoPerm(denied.denial));
       }
     }
