@@ -51,6 +51,15 @@ export function prefixesOverlap(a: string, b: string): boolean {
   return a.length <= b.length ? b.startsWith(a) : a.startsWith(b);
 }
 
+/**
+ * CLIENT CACHING applies to the next command (run or refused), or to the whole next transaction:
+ * used up once `cmd` (null: an unknown command) is done, unless it is a CLIENT subcommand.
+ */
+export function endCaching(c: Client, cmd: Command | null): void {
+  const t = c.tracking;
+  if (t !== null && t.caching && c.multi === null && (cmd === null || (cmd.parent ?? cmd).fullName !== 'client')) t.caching = false;
+}
+
 export class Tracking {
   /** Something to do: a tracking client, a remembered key or a BCAST prefix exists. */
   on = false;
@@ -186,9 +195,7 @@ export class Tracking {
       if (ro && tc !== null && tc.tracking !== null && !tc.tracking.bcast) this.remember(tc);
     }
     if (!top) return;
-    const t = c.tracking;
-    // CLIENT CACHING applies to the next command, or to the whole next transaction.
-    if (t !== null && t.caching && c.multi === null && cmd.parent?.fullName !== 'client') t.caching = false;
+    endCaching(c, cmd);
     this.current = null;
     this.curCmd = null;
     this.curArgv = null;
