@@ -745,15 +745,16 @@ export const streamCommands: HandlerMap<DataContext> = {
     s.append(id, argv.slice(fieldsAt), nodeLimits(server));
     if (isNew) db.set(key, s);
     server.events.written(db, key, T, 'xadd');
+    const text = idText(id);
     const pargv = argv.slice();
-    if (a.id === null || !a.seqGiven) pargv[a.idIdx] = idText(id);
+    if (a.id === null || !a.seqGiven) pargv[a.idIdx] = text;
     if (a.strategy !== null) {
       const removed = applyTrim(s, a);
       if (removed > 0) server.events.written(db, key, T, 'xtrim', 0);
       rewriteApprox(pargv, s, a);
     }
     propagateAs(c, pargv);
-    c.out.bulk(idText(id));
+    c.out.bulk(text);
   },
 
   // XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
