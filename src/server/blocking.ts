@@ -170,17 +170,14 @@ export class Blocking {
     for (const c of [...waiting]) {
       const st = this.states.get(c);
       if (st === undefined || !waiting.has(c)) continue;
-      const v = db.lookup(key);
-      // Stream readers are re-run whatever the key holds now: XREADGROUP answers an error when
-      // its stream or group is gone (as Redis 7.0 does), XREAD waits again.
-      if (st.kind === 'stream') {
-        this.serve(st, key);
-        continue;
-      }
-      if (v === undefined) return;
-      if (typeof v === 'string' || v.type !== st.kind) {
+      // Stream readers are re-run whatever the key holds now (their handler looks it up):
+      // XREADGROUP answers an error when its stream or group is gone (as Redis 7.0 does), XREAD
+      // waits again. Others are served only while the key holds their kind.
+      if (st.kind !== 'stream') {
+        const v = db.lookup(key);
+        if (v === undefined) return;
         // A value of another kind serves nobody waiting for this kind; others may still match.
-        continue;
+        if (typeof v === 'string' || v.type !== st.kind) continue;
       }
       this.serve(st, key);
     }
