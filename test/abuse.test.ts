@@ -1,17 +1,23 @@
 // Attacks against a real Redoubt process, as an outsider would make them: a client that floods
 // without reading (before login), more connections than file descriptors, a subscriber that never
-// reads, and a crowd of refused connections. Each must leave the server answering and the data in
-// place.
+// reads, a crowd of refused connections, and corrupted stream and HyperLogLog values. Each must
+// leave the server answering and the data in place.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { RawConn, infoValue, startRedoubtProcess, waitFor } from './helpers.js';
+import { crc64 } from '../src/persistence/rdb/crc64.js';
 
 const sockets: net.Socket[] = [];
 
 after(() => {
   for (const s of sockets) s.destroy();
 });
+
+/** The payload of a bulk string reply. */
+function bulk(reply: string): string {
+  return reply.slice(reply.indexOf('\r\n') + 2, -2);
+}
 
 /** A connection that writes `chunk` whenever its socket has room and never reads; counts what it sent. */
 function flooder(port: number, chunk: Buffer): { sock: net.Socket; sent: () => number; closed: () => boolean } {
@@ -161,6 +167,50 @@ describe('attacks against a real process', () => {
       assert.ok(Number(infoValue(stats, 'mem_clients_normal')) < 1024 * 1024);
     } finally {
       ctl.close();
+      await s.kill();
+    }
+  });
+
+  it('corrupted stream payloads (RESTORE) and HyperLogLog strings (PFCOUNT, PFADD, PFMERGE) are refused; the server keeps serving', async () => {
+    const s = await startRedoubtProcess(['--save', '']);
+    const c = await RawConn.connect(s.port);
+    try {
+      for (let i = 1; i <= 300; i++) assert.doesNotMatch(await c.call('XADD', 'st', `1-${i}`, i % 3 === 0 ? 'g' : 'f', String(i)), /^-/);
+      assert.equal(await c.call('XGROUP', 'CREATE', 'st', 'grp', '0'), '+OK\r\n');
+      assert.match(await c.call('XREADGROUP', 'GROUP', 'grp', 'eve', 'COUNT', '5', 'STREAMS', 'st', '>'), /^\*1/);
+      assert.doesNotMatch(await c.call('PFADD', 'hll', ...Array.from({ length: 50 }, (_, i) => `e${i}`)), /^-/);
+      const dump = Buffer.from(bulk(await c.call('DUMP', 'st')), 'latin1');
+      const hll = Buffer.from(bulk(await c.call('GET', 'hll')), 'latin1');
+      let seed = 7;
+      let refused = 0;
+      const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+      for (let i = 0; i < 300; i++) {
+        // Flip bytes of the body and give it a valid checksum: the stream loader itself must refuse it.
+        const bad = Buffer.from(dump);
+        for (let k = 0; k < 3; k++) {
+          const j = rnd(bad.length - 10);
+          bad[j] = bad[j]! ^ (1 + rnd(255));
+        }
+        bad.writeBigUInt64LE(crc64(bad.subarray(0, bad.length - 8)), bad.length - 8);
+        const restored = await c.call('RESTORE', `r${i}`, '0', bad);
+        assert.match(restored, /^(\+OK|-ERR Bad data format)\r\n$/);
+        if (restored === '-ERR Bad data format\r\n') refused++;
+        const badH = Buffer.from(hll);
+        for (let k = 0; k < 3; k++) {
+          const j = 4 + rnd(badH.length - 4);
+          badH[j] = badH[j]! ^ (1 + rnd(255));
+        }
+        assert.equal(await c.call('SET', 'bad', badH), '+OK\r\n');
+        for (const cmd of [['PFCOUNT', 'bad'], ['PFADD', 'bad', `x${i}`], ['PFMERGE', 'out', 'bad', 'hll'], ['PFCOUNT', 'bad', 'hll']]) {
+          assert.match(await c.call(...cmd), /^(:\d+|\+OK|-INVALIDOBJ .*|-WRONGTYPE .*)\r\n$/, cmd.join(' '));
+        }
+      }
+      assert.ok(refused > 100, `only ${refused} corrupted stream payloads were refused`);
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      assert.equal(await c.call('XLEN', 'st'), ':300\r\n');
+      assert.equal(s.proc.exitCode, null);
+    } finally {
+      c.close();
       await s.kill();
     }
   });
