@@ -5,7 +5,7 @@
 // require the same bytes (client ids hidden).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, infoField, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, haveRedis, infoField, startRedis, startRedoubtProcess, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
 
 const PUSH = (...keys: string[]): string => `>2\r\n$10\r\ninvalidate\r\n*${keys.length}\r\n${keys.map((k) => `$${k.length}\r\n${k}\r\n`).join('')}`;
 const MESSAGE = (...keys: string[]): string =>
@@ -526,6 +526,58 @@ describe('client-side caching (CLIENT TRACKING)', () => {
       await c.call('CLIENT', 'TRACKING', 'off');
     } finally {
       c.close();
+    }
+  });
+});
+
+describe('client tracking attacked by a stranger (a real process)', () => {
+  it('a client reading many keys: the table stays within tracking-table-max-keys', async () => {
+    const s = await startRedoubtProcess(['--save', '', '--tracking-table-max-keys', '1000']);
+    const reader = await RawConn.connect(s.port);
+    const ctl = await RawConn.connect(s.port);
+    try {
+      assert.equal(await reader.call('CLIENT', 'TRACKING', 'on'), '+OK\r\n');
+      // 100 000 distinct keys read, 2 000 per MGET (missing keys are remembered too).
+      for (let b = 0; b < 50; b++) {
+        const keys: string[] = [];
+        for (let i = 0; i < 2000; i++) keys.push(`k:${b}:${i}`);
+        assert.match(await reader.call('MGET', ...keys), /^\*2000\r\n/);
+      }
+      // Before each command and in the cron the oldest keys are forgotten, with a growing effort.
+      await waitFor(async () => Number(await infoField(ctl, 'tracking_total_keys')) <= 1000, 10000, 'the table under its limit');
+      assert.ok(Number(await infoField(ctl, 'tracking_total_items')) <= 1000);
+      assert.equal(await reader.call('PING'), '+PONG\r\n');
+    } finally {
+      reader.close();
+      ctl.close();
+      await s.kill();
+    }
+  });
+
+  it('a client piling up BCAST prefixes pays for them in its memory: maxmemory-clients evicts it', async () => {
+    const s = await startRedoubtProcess(['--save', '', '--maxmemory-clients', '4mb']);
+    const attacker = await RawConn.connect(s.port);
+    const ctl = await RawConn.connect(s.port);
+    try {
+      // 1 KB prefixes, 200 a command: about 4 000 of them reach the limit.
+      let added = 0;
+      for (let b = 0; b < 100 && !attacker.closed; b++) {
+        const args = ['CLIENT', 'TRACKING', 'on', 'BCAST'];
+        for (let i = 0; i < 200; i++) args.push('PREFIX', `${b}:${i}:${'x'.repeat(1000)}`);
+        const r = await attacker.call(...args).catch(() => 'closed');
+        if (r === '+OK\r\n') added += 200;
+      }
+      await waitFor(() => attacker.closed, 10000, 'the attacker to be evicted');
+      assert.ok(added >= 1000 && added < 20000, `added ${added}`);
+      assert.equal(await infoField(ctl, 'evicted_clients'), '1');
+      // Its prefixes went with it, and the server still answers.
+      assert.equal(await infoField(ctl, 'tracking_total_prefixes'), '0');
+      assert.equal(await infoField(ctl, 'tracking_clients'), '0');
+      assert.equal(await ctl.call('SET', '1:0:x', 'v'), '+OK\r\n');
+    } finally {
+      attacker.close();
+      ctl.close();
+      await s.kill();
     }
   });
 });
