@@ -39,7 +39,7 @@ interface PrefixState {
 }
 
 /** The channel RESP2 redirect clients subscribe to. */
-export const INVALIDATE_CHANNEL = '__redis__:invalidate';
+const INVALIDATE_CHANNEL = '__redis__:invalidate';
 
 /** Byte order of latin1 strings (Redis's radix trees are ordered bytewise). */
 function byteOrder(a: string, b: string): number {
@@ -47,7 +47,7 @@ function byteOrder(a: string, b: string): number {
 }
 
 /** True when one of the two strings is a prefix of the other (Redis's stringCheckPrefix). */
-export function prefixesOverlap(a: string, b: string): boolean {
+function prefixesOverlap(a: string, b: string): boolean {
   return a.length <= b.length ? b.startsWith(a) : a.startsWith(b);
 }
 
