@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RawConn, haveRedis, parseReply, startRedis, startServer, type Resp } from './helpers.js';
+import { RawConn, haveRedis, parseReply, startRedis, startRedoubtProcess, startServer, type Resp } from './helpers.js';
+import { crc64 } from '../src/persistence/rdb/crc64.js';
+import { RDB_VERSION } from '../src/persistence/rdb/object.js';
 import { RdbReader } from '../src/persistence/rdb/reader.js';
 import { RdbWriter } from '../src/persistence/rdb/writer.js';
 import { readStream, writeStream } from '../src/persistence/rdb/stream.js';
@@ -292,5 +294,66 @@ describe('stream RDB encoding', () => {
     assert.equal(old.entriesAdded, 2);
     // The group's last ID is the first entry: entries read is 1.
     assert.equal(old.groups.get('g')!.entriesRead, 1);
+  });
+});
+
+describe('a stranger RESTOREs crafted stream payloads into a Redoubt process', () => {
+  /** A payload with a valid footer (version, CRC-64) around `body`, so the stream reader itself is attacked. */
+  const sealed = (body: Buffer): Buffer => {
+    const w = new RdbWriter();
+    w.bytes(body);
+    w.u16le(RDB_VERSION);
+    w.u64le(crc64(w.view()));
+    return w.take();
+  };
+
+  it('every flipped byte is refused with an error or restores a stream; counts far beyond the payload are refused; the process keeps serving', async () => {
+    const p = await startRedoubtProcess(['--save', '', '--appendonly', 'no']);
+    const c = await RawConn.connect(p.port);
+    try {
+      await load(c, [
+        ['XADD', 's', '1-1', 'job', 'a'],
+        ['XADD', 's', '1-2', 'job', 'b', 'prio', 'high'],
+        ['XADD', 's', '2-0', 'job', 'c'],
+        ['XDEL', 's', '1-2'],
+        ['XGROUP', 'CREATE', 's', 'workers', '0'],
+        ['XREADGROUP', 'GROUP', 'workers', 'bob', 'STREAMS', 's', '>'],
+      ]);
+      const good = Buffer.from(parseReply(await c.call('DUMP', 's')) as string, 'latin1');
+      const body = good.subarray(0, good.length - 10);
+      let refused = 0;
+      for (let at = 1; at < body.length; at++) {
+        const bad = Buffer.from(body);
+        bad[at] = bad[at]! ^ 0xff;
+        const reply = await c.call('RESTORE', 'k', '0', sealed(bad), 'REPLACE');
+        assert.match(reply, /^(\+OK|-ERR Bad data format)\r\n$/, `byte ${at}`);
+        if (reply.startsWith('-')) refused++;
+      }
+      assert.ok(refused > body.length / 2, `only ${refused} of ${body.length} corruptions refused`);
+      // Counts that promise far more than the payload holds: nodes, and a group's pending entries.
+      const w = new RdbWriter();
+      w.byte(19);
+      w.len(2 ** 32);
+      const hugeNodes = w.take();
+      w.byte(19);
+      w.len(0); // nodes
+      w.len(0); // length
+      for (let i = 0; i < 6; i++) w.len(0); // last, first and max deleted IDs
+      w.len(0); // entries added
+      w.len(1); // groups
+      w.string('g', false);
+      w.len(0);
+      w.len(0);
+      w.len(0); // entries read
+      w.len(2 ** 31); // pending entries
+      const hugePel = w.take();
+      for (const bad of [hugeNodes, hugePel]) assert.equal(await c.call('RESTORE', 'k', '0', sealed(bad), 'REPLACE'), '-ERR Bad data format\r\n');
+      assert.equal(await c.call('XLEN', 's'), ':2\r\n');
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      assert.equal(p.proc.exitCode, null);
+    } finally {
+      c.close();
+      await p.kill();
+    }
   });
 });
