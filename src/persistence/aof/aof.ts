@@ -44,7 +44,7 @@ import type { ListValue } from '../../store/types/list.js';
 import type { HashValue } from '../../store/types/hash.js';
 import type { SetValue } from '../../store/types/set.js';
 import type { ZSet } from '../../store/types/zset.js';
-import { MAX_ID, MIN_ID, idText, type StreamID, type StreamValue } from '../../store/types/stream.js';
+import { MAX_ID, MIN_ID, entryChunks, idText, type StreamValue } from '../../store/types/stream.js';
 import { encodeCommand } from './format.js';
 import { type AofFileInfo, type Manifest, emptyManifest, formatManifest, parseManifest, ManifestError } from './manifest.js';
 import { AofLoadError, loadFile } from './loader.js';
@@ -907,18 +907,10 @@ function* emitValue(put: (argv: readonly string[]) => void, key: string, value: 
  * of each of its pending entries, or XGROUP CREATECONSUMER when it has none.
  */
 function* emitStream(put: (argv: readonly string[]) => void, key: string, s: StreamValue): Generator<void, void, void> {
-  if (s.length === 0) {
-    put(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
-  } else {
-    const entries: [StreamID, string[]][] = [];
-    s.forEach(MIN_ID, MAX_ID, false, (id, fields) => {
-      entries.push([id, fields]);
-    });
-    for (let i = 0; i < entries.length; i++) {
-      const [id, fields] = entries[i]!;
-      put(['XADD', key, idText(id), ...fields]);
-      if (i % ITEMS_PER_CMD === ITEMS_PER_CMD - 1) yield;
-    }
+  if (s.length === 0) put(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
+  for (const chunk of entryChunks(s, ITEMS_PER_CMD)) {
+    for (const [id, fields] of chunk) put(['XADD', key, idText(id), ...fields]);
+    yield;
   }
   put(['XSETID', key, idText(s.lastId), 'ENTRIESADDED', String(s.entriesAdded), 'MAXDELETEDID', idText(s.maxDeletedId)]);
   for (const g of s.sortedGroups()) {

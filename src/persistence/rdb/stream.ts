@@ -21,6 +21,7 @@ import {
   MAX_ID,
   MIN_ID,
   StreamValue,
+  entryChunks,
   estimateEntriesRead,
   idMs,
   idSeq,
@@ -96,43 +97,45 @@ function entryElements(ms: bigint, seq: bigint, names: readonly string[], id: St
 /** Writes a stream's body (after the type byte), yielding every STEP entries. */
 export function* writeStream(w: RdbWriter, s: StreamValue, lim: StreamNodeLimits, compress: boolean): Generator<void, void, void> {
   const maxBytes = lim.maxBytes === 0 || lim.maxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : lim.maxBytes;
-  // Entries are gathered per node first (the node count comes before the nodes), then each node's
-  // listpack is built with its master entry in front. A node is cut as Redis cuts it: when the
-  // entry's field and value bytes would take it to the byte limit, or it has the entry limit.
-  const all: [StreamID, string[]][] = [];
-  s.forEach(MIN_ID, MAX_ID, false, (id, fields) => {
-    all.push([id, fields]);
-  });
-  const nodes: { master: StreamID; ms: bigint; seq: bigint; names: string[]; entries: string[][]; bytes: number }[] = [];
-  let cur: (typeof nodes)[number] | null = null;
-  for (let k = 0; k < all.length; k++) {
-    const [id, fields] = all[k]!;
-    let size = 0;
-    for (const f of fields) size += f.length;
-    if (cur !== null && (cur.bytes + size >= maxBytes || (lim.maxEntries > 0 && cur.entries.length >= lim.maxEntries))) cur = null;
-    if (cur === null) {
-      const names: string[] = [];
-      for (let i = 0; i < fields.length; i += 2) names.push(fields[i]!);
-      cur = { master: id, ms: idMs(id), seq: idSeq(id), names, entries: [], bytes: 16 };
-      for (const n of names) cur.bytes += n.length + 2;
-      nodes.push(cur);
+  // The node count comes before the nodes: each node's listpack is built as soon as the node is
+  // cut (as Redis cuts it: when an entry's field and value bytes would take it to the byte limit,
+  // or it has the entry limit), so only finished listpacks and one open node are held.
+  const nodes: { master: StreamID; lp: Buffer }[] = [];
+  let cur: { master: StreamID; ms: bigint; seq: bigint; names: string[]; entries: string[][]; bytes: number } | null = null;
+  const cut = (): void => {
+    if (cur === null) return;
+    const lp = new ListpackBuilder(Math.min(cur.bytes + 64, 1 << 20));
+    lp.append(String(cur.entries.length));
+    lp.append('0');
+    lp.append(String(cur.names.length));
+    for (const f of cur.names) lp.append(f);
+    lp.append('0');
+    for (const els of cur.entries) for (const e of els) lp.append(e);
+    nodes.push({ master: cur.master, lp: lp.finish() });
+    cur = null;
+  };
+  for (const chunk of entryChunks(s, STEP)) {
+    for (const [id, fields] of chunk) {
+      let size = 0;
+      for (const f of fields) size += f.length;
+      if (cur !== null && (cur.bytes + size >= maxBytes || (lim.maxEntries > 0 && cur.entries.length >= lim.maxEntries))) cut();
+      if (cur === null) {
+        const names: string[] = [];
+        for (let i = 0; i < fields.length; i += 2) names.push(fields[i]!);
+        cur = { master: id, ms: idMs(id), seq: idSeq(id), names, entries: [], bytes: 16 };
+        for (const n of names) cur.bytes += n.length + 2;
+      }
+      const els = entryElements(cur.ms, cur.seq, cur.names, id, fields);
+      cur.entries.push(els);
+      for (const e of els) cur.bytes += e.length + 2;
     }
-    const els = entryElements(cur.ms, cur.seq, cur.names, id, fields);
-    cur.entries.push(els);
-    for (const e of els) cur.bytes += e.length + 2;
-    if (k % STEP === STEP - 1) yield;
+    yield;
   }
+  cut();
   w.len(nodes.length);
   for (const n of nodes) {
-    const lp = new ListpackBuilder(Math.min(n.entries.length * 32 + 64, 1 << 20));
-    lp.append(String(n.entries.length));
-    lp.append('0');
-    lp.append(String(n.names.length));
-    for (const f of n.names) lp.append(f);
-    lp.append('0');
-    for (const els of n.entries) for (const e of els) lp.append(e);
     w.blob(idBytes(n.master), false);
-    w.blob(lp.finish(), compress);
+    w.blob(n.lp, compress);
     yield;
   }
   w.len(s.length);
@@ -249,12 +252,12 @@ export function readStream(r: RdbReader, v2: boolean, lim: StreamNodeLimits): St
     for (const e of pel.values()) if (e.consumer === '') throw new RdbError('pending entry without a consumer', at);
     byGroup.push({ name, lastId: gLast, entriesRead, pel: [...pel.values()], consumers });
   }
-  if (byGroup.every((g) => g.entriesRead !== null)) return StreamValue.fromParts({ entries, lastId, maxDeletedId, entriesAdded, groups: byGroup as StreamParts['groups'] }, lim);
+  const groups = byGroup.map((g) => ({ ...g, entriesRead: g.entriesRead ?? INVALID_ENTRIES_READ }));
+  const s = StreamValue.fromParts({ entries, lastId, maxDeletedId, entriesAdded, groups }, lim);
   // Groups read from the older format get entries-read as Redis 7.0 estimates it on loading,
-  // which needs the stream itself.
-  const bare = StreamValue.fromParts({ entries, lastId, maxDeletedId, entriesAdded, groups: [] }, lim);
-  const groups = byGroup.map((g) => ({ ...g, entriesRead: g.entriesRead ?? estimateEntriesRead(bare, g.lastId) }));
-  return StreamValue.fromParts({ entries, lastId, maxDeletedId, entriesAdded, groups }, lim);
+  // from the stream itself (its entries and counters, not its groups).
+  for (const g of byGroup) if (g.entriesRead === null) s.groups.get(g.name)!.entriesRead = estimateEntriesRead(s, g.lastId);
+  return s;
 }
 
 /** Walks one node's listpack elements, calling fn for each live entry. */

@@ -768,3 +768,22 @@ export function estimateEntriesRead(s: StreamValue, id: StreamID): number {
   }
   return INVALID_ENTRIES_READ;
 }
+
+/**
+ * The live entries of `s` in ID order, `size` at a time: writers of a large stream (RDB, DUMP,
+ * the AOF rewrite) yield between chunks and never hold more than one chunk of entries.
+ */
+export function* entryChunks(s: StreamValue, size: number): Generator<[StreamID, string[]][], void, void> {
+  let from: StreamID | null = MIN_ID;
+  while (from !== null) {
+    const chunk: [StreamID, string[]][] = [];
+    s.forEach(from, MAX_ID, false, (id, fields) => {
+      chunk.push([id, fields]);
+      return chunk.length < size;
+    });
+    if (chunk.length === 0) return;
+    yield chunk;
+    if (chunk.length < size) return;
+    from = idIncr(chunk[chunk.length - 1]![0]);
+  }
+}
