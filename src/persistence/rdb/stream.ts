@@ -28,7 +28,6 @@ import {
   makeId,
   type StreamID,
   type StreamNodeLimits,
-  type StreamParts,
 } from '../../store/types/stream.js';
 import { ListpackBuilder, decodeListpack } from './listpack.js';
 import { RdbError, type RdbReader } from './reader.js';
