@@ -11,6 +11,8 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
     meta,
     acl: catalog.lookup(meta.name)!,
     isWrite: flags.includes('write'),
+    // The *_RO script commands are read-only: their scripts' reads count, not themselves.
+    readsKeys: flags.includes('readonly') && !SCRIPT_RUNNERS.has(meta.name) && !flags.includes('pubsub'),
     isDenyOom: flags.includes('denyoom'),
     mayReplicate: flags.includes('write') || flags.includes('may_replicate') || MAY_REPLICATE.has(meta.name),
     noAuth: flags.includes('no_auth'),

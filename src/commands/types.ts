@@ -95,6 +95,11 @@ export interface Command {
   acl: CatalogEntry;
   /** Parsed flags for the hot path. */
   isWrite: boolean;
+  /**
+   * Reads keys and nothing else (readonly, not a script runner nor pub/sub): client tracking
+   * remembers the keys it fetched.
+   */
+  readsKeys: boolean;
   isDenyOom: boolean;
   /** Writes, or may lead to a write being propagated (EVAL, PUBLISH-like commands): paused by CLIENT PAUSE WRITE. */
   mayReplicate: boolean;

@@ -84,7 +84,6 @@ export class Tracking {
   maxKeys = 1_000_000;
   /** Passes of the table-size limit that could not get under it (Redis's growing effort). */
   private limitTimeouts = 0;
-  private readonly readOnlyCache = new WeakMap<Command, boolean>();
 
   constructor(private readonly server: Server) {}
 
@@ -185,14 +184,8 @@ export class Tracking {
    */
   leave(c: Client, cmd: Command, top: boolean, unblocked: boolean): void {
     if (!unblocked) {
-      let ro = this.readOnlyCache.get(cmd);
-      if (ro === undefined) {
-        // The *_RO script commands are read-only: their scripts' reads count, not themselves.
-        ro = cmd.meta.flags.includes('readonly') && !cmd.runsScript && !cmd.meta.flags.includes('pubsub');
-        this.readOnlyCache.set(cmd, ro);
-      }
       const tc = this.current;
-      if (ro && tc !== null && tc.tracking !== null && !tc.tracking.bcast) this.remember(tc);
+      if (cmd.readsKeys && tc !== null && tc.tracking !== null && !tc.tracking.bcast) this.remember(tc);
     }
     if (!top) return;
     endCaching(c, cmd);
