@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawConn, differentialPair, haveRedis, sameReplies, startServer, waitFor, type DiffCmd, type TestServer } from './helpers.js';
+import { ManualClock } from '../src/store/clock.js';
 import { MAX_ID, MIN_ID, StreamValue, idIncr, idText, makeId, parseU64 } from '../src/store/types/stream.js';
 
 const HAVE_REDIS = haveRedis();
@@ -145,6 +146,34 @@ describe('blocking XREAD / XREADGROUP', () => {
   test('teardown', async () => {
     for (const c of conns) c.close();
     await t.close();
+  });
+});
+
+describe('blocking XREAD keeps its deadline when it waits again', () => {
+  test('a reader re-run by DEL and by SET of its key still times out at its first deadline', async () => {
+    const clock = new ManualClock();
+    const t = await startServer({}, clock);
+    const a = await RawConn.connect(t.port);
+    const b = await RawConn.connect(t.port);
+    try {
+      await a.call('XADD', 'rs', '1-1', 'f', 'v');
+      b.send('XREAD', 'BLOCK', '1000', 'STREAMS', 'rs', '$');
+      await waitFor(() => t.server.blocking.count === 1);
+      clock.advance(600);
+      assert.equal(await a.call('DEL', 'rs'), ':1\r\n');
+      assert.equal(await a.call('SET', 'rs', 'x'), '+OK\r\n');
+      assert.equal(t.server.blocking.count, 1, 'XREAD waits again after its stream is gone');
+      clock.advance(400);
+      t.server.cron();
+      assert.equal(t.server.blocking.count, 1, 'at its deadline it still waits');
+      clock.advance(1);
+      t.server.cron();
+      assert.equal(await b.reply(), '*-1\r\n');
+    } finally {
+      a.close();
+      b.close();
+      await t.close();
+    }
   });
 });
 
