@@ -206,6 +206,8 @@ function decodeNode(node: StreamNode, all: boolean, fn: (off: number, id: Stream
     const flags = buf[pos.o++]!;
     const dms = getVarint(buf, pos);
     const seq = getVarint(buf, pos);
+    // A deleted entry the caller does not want is stepped over without making its strings.
+    const skip = !all && (flags & F_DELETED) !== 0;
     let names: string[];
     if (flags & F_SAME) names = node.fields;
     else {
@@ -213,9 +215,16 @@ function decodeNode(node: StreamNode, all: boolean, fn: (off: number, id: Stream
       names = new Array<string>(n);
       for (let i = 0; i < n; i++) {
         const l = getVarint(buf, pos);
-        names[i] = buf.toString('latin1', pos.o, pos.o + l);
+        if (!skip) names[i] = buf.toString('latin1', pos.o, pos.o + l);
         pos.o += l;
       }
+    }
+    if (skip) {
+      for (let i = 0; i < names.length; i++) {
+        const l = getVarint(buf, pos);
+        pos.o += l;
+      }
+      continue;
     }
     const fields = new Array<string>(names.length * 2);
     for (let i = 0; i < names.length; i++) {
@@ -224,7 +233,6 @@ function decodeNode(node: StreamNode, all: boolean, fn: (off: number, id: Stream
       fields[2 * i + 1] = buf.toString('latin1', pos.o, pos.o + l);
       pos.o += l;
     }
-    if (!all && flags & F_DELETED) continue;
     let id: StreamID;
     let text: string;
     if (node.ms < 0) {
