@@ -444,7 +444,7 @@ function xreadGeneric(c: Client, argv: string[], server: DataContext, group: boo
     const g = groups[i]!;
     const gt = ids[i]!;
     const history = g !== null && !fresh[i];
-    const sync = history || (s.length > 0 && s.lastEntryId() > gt);
+    const sync = history || s.hasAfter(gt);
     if (!sync) continue;
     done.add(key);
     served++;

@@ -484,6 +484,19 @@ export class StreamValue implements TypedValue {
     return r;
   }
 
+  /** True when a live entry's ID is above `id` (stops at the first: no need to find the last). */
+  hasAfter(id: StreamID): boolean {
+    const start = idIncr(id);
+    let found = false;
+    if (start !== null) {
+      this.forEach(start, MAX_ID, false, () => {
+        found = true;
+        return false;
+      });
+    }
+    return found;
+  }
+
   /**
    * Appends an entry (id must be greater than lastId; the caller checks), `fields` flat
    * [f, v, ...]. Updates lastId and entriesAdded.
