@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawConn, differentialPair, haveRedis, sameReplies, startServer, waitFor, type DiffCmd, type TestServer } from './helpers.js';
 import { ManualClock } from '../src/store/clock.js';
-import { MAX_ID, MIN_ID, StreamValue, idIncr, idText, makeId, parseU64 } from '../src/store/types/stream.js';
+import { MAX_ID, MIN_ID, StreamGroup, StreamValue, idIncr, idText, makeId, parseU64 } from '../src/store/types/stream.js';
 
 const HAVE_REDIS = haveRedis();
 
@@ -218,6 +218,27 @@ describe('StreamValue', () => {
     assert.equal(c.length, 195);
     assert.deepEqual(c.get(makeId(250, 0)), ['f', '250']);
     assert.equal(c.firstId() > MIN_ID, true);
+  });
+
+  test('copy() copies groups: consumers, pending entries owned by the copy\'s consumers', () => {
+    const s = new StreamValue();
+    s.append(makeId(1, 1), ['f', 'v'], { maxEntries: 100, maxBytes: 4096 });
+    const g = new StreamGroup('g', makeId(1, 1), 1);
+    s.groups.set('g', g);
+    const bob = g.createConsumer('bob', 5)!;
+    g.createConsumer('idle', 6);
+    const e = { id: makeId(1, 1), consumer: bob, deliveryTime: 7, deliveryCount: 2 };
+    g.pel.set(e.id, e);
+    bob.pel.set(e.id, e);
+    const cg = s.copy().groups.get('g')!;
+    assert.deepEqual([cg.name, cg.lastId, cg.entriesRead], ['g', makeId(1, 1), 1]);
+    assert.deepEqual(cg.sortedConsumers().map((c) => [c.name, c.seenTime, c.pel.size]), [['bob', 5, 1], ['idle', 6, 0]]);
+    const ce = cg.pel.get(makeId(1, 1))!;
+    assert.deepEqual([ce.deliveryTime, ce.deliveryCount], [7, 2]);
+    assert.equal(ce.consumer, cg.consumers.get('bob'));
+    assert.notEqual(ce, e);
+    assert.equal(cg.deleteConsumer('bob'), 1);
+    assert.equal(g.pel.size, 1);
   });
 
   test('stream-node-max-bytes splits nodes; big IDs get their own node', () => {

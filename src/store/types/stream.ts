@@ -412,14 +412,17 @@ export interface StreamParts {
   lastId: StreamID;
   maxDeletedId: StreamID;
   entriesAdded: number;
-  groups: Iterable<{
-    name: string;
-    lastId: StreamID;
-    entriesRead: number;
-    /** The group's pending entries; `consumer` names one of `consumers`. */
-    pel: Iterable<{ id: StreamID; consumer: string; deliveryTime: number; deliveryCount: number }>;
-    consumers: Iterable<{ name: string; seenTime: number }>;
-  }>;
+  groups: Iterable<StreamGroupParts>;
+}
+
+/** A consumer group's parts. */
+export interface StreamGroupParts {
+  name: string;
+  lastId: StreamID;
+  entriesRead: number;
+  /** The group's pending entries; `consumer` names one of `consumers`. */
+  pel: Iterable<{ id: StreamID; consumer: string; deliveryTime: number; deliveryCount: number }>;
+  consumers: Iterable<{ name: string; seenTime: number }>;
 }
 
 export class StreamValue implements TypedValue {
@@ -731,15 +734,11 @@ export class StreamValue implements TypedValue {
     s.maxDeletedId = this.maxDeletedId;
     s.entriesAdded = this.entriesAdded;
     for (const g of this.groups.values()) {
-      const ng = new StreamGroup(g.name, g.lastId, g.entriesRead);
-      for (const c of g.consumers.values()) ng.consumers.set(c.name, new StreamConsumer(c.name, c.seenTime));
+      const pel: { id: StreamID; consumer: string; deliveryTime: number; deliveryCount: number }[] = [];
       g.pel.forEach(MIN_ID, MAX_ID, (e) => {
-        const owner = ng.consumers.get(e.consumer.name)!;
-        const ne: PendingEntry = { id: e.id, consumer: owner, deliveryTime: e.deliveryTime, deliveryCount: e.deliveryCount };
-        ng.pel.set(e.id, ne);
-        owner.pel.set(e.id, ne);
+        pel.push({ id: e.id, consumer: e.consumer.name, deliveryTime: e.deliveryTime, deliveryCount: e.deliveryCount });
       });
-      s.groups.set(g.name, ng);
+      s.addGroup({ name: g.name, lastId: g.lastId, entriesRead: g.entriesRead, pel, consumers: g.consumers.values() });
     }
     return s;
   }
@@ -751,19 +750,22 @@ export class StreamValue implements TypedValue {
     s.lastId = p.lastId;
     s.maxDeletedId = p.maxDeletedId;
     s.entriesAdded = p.entriesAdded;
-    for (const g of p.groups) {
-      const ng = new StreamGroup(g.name, g.lastId, g.entriesRead);
-      for (const c of g.consumers) ng.consumers.set(c.name, new StreamConsumer(c.name, c.seenTime));
-      for (const e of g.pel) {
-        let owner = ng.consumers.get(e.consumer);
-        if (owner === undefined) ng.consumers.set(e.consumer, (owner = new StreamConsumer(e.consumer, e.deliveryTime)));
-        const ne: PendingEntry = { id: e.id, consumer: owner, deliveryTime: e.deliveryTime, deliveryCount: e.deliveryCount };
-        ng.pel.set(e.id, ne);
-        owner.pel.set(e.id, ne);
-      }
-      s.groups.set(g.name, ng);
-    }
+    for (const g of p.groups) s.addGroup(g);
     return s;
+  }
+
+  /** Adds a group with its consumers and pending entries (a consumer named by an entry only is created). */
+  private addGroup(g: StreamGroupParts): void {
+    const ng = new StreamGroup(g.name, g.lastId, g.entriesRead);
+    for (const c of g.consumers) ng.consumers.set(c.name, new StreamConsumer(c.name, c.seenTime));
+    for (const e of g.pel) {
+      let owner = ng.consumers.get(e.consumer);
+      if (owner === undefined) ng.consumers.set(e.consumer, (owner = new StreamConsumer(e.consumer, e.deliveryTime)));
+      const ne: PendingEntry = { id: e.id, consumer: owner, deliveryTime: e.deliveryTime, deliveryCount: e.deliveryCount };
+      ng.pel.set(e.id, ne);
+      owner.pel.set(e.id, ne);
+    }
+    this.groups.set(g.name, ng);
   }
 }
 
