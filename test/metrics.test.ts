@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { RawConn, startServer, waitFor } from './helpers.js';
+import { RawConn, startRedoubtProcess, startServer, waitFor } from './helpers.js';
 import { makeCa, makeLeaf, type KeyPairPem } from '../src/tls/certs.js';
 
 interface Resp {
@@ -296,6 +297,42 @@ test('a real Redoubt process serves /metrics that parses as Prometheus text', as
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+  }
+});
+
+test('a stranger against a real process: no credentials get 401 only, a request trickled in is cut within seconds', async () => {
+  const mport = 7866;
+  const srv = await startRedoubtProcess(['--save', '', '--appendonly', 'no', '--metrics-port', String(mport), '--metrics-user', 'prom', '--metrics-pass', 'pw']);
+  const socks: net.Socket[] = [];
+  try {
+    await waitFor(() => answers(mport), 10000, 'the endpoint of the child process');
+    // Hammering without (or with wrong) credentials: 401 every time, never a metric.
+    for (let round = 0; round < 10; round++) {
+      const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => get(mport, i % 2 === 0 ? {} : { auth: `prom:guess${round}-${i}` })));
+      for (const r of rs) {
+        assert.equal(r.status, 401);
+        assert.doesNotMatch(r.body, /redoubt_/);
+      }
+    }
+    // A connection trickling header lines forever is cut by headersTimeout (5 s), well before
+    // Node's default 30 s sweep of its connections.
+    const slow = net.connect(mport, '127.0.0.1');
+    socks.push(slow);
+    slow.on('error', () => {});
+    const start = Date.now();
+    slow.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
+    const trickle = setInterval(() => slow.writable && slow.write('X-Pad: y\r\n'), 200);
+    const closed = await new Promise<number>((r) => slow.once('close', () => r(Date.now())));
+    clearInterval(trickle);
+    assert.ok(closed - start < 12000, `the trickling connection was closed after ${closed - start} ms`);
+    // The Redis port is not affected.
+    const c = await RawConn.connect(srv.port);
+    assert.equal(await c.call('PING'), '+PONG\r\n');
+    c.close();
+    assert.ok((await scrape(mport, 'prom:pw')).has('redoubt_connected_clients'));
+  } finally {
+    for (const s of socks) s.destroy();
+    await srv.kill();
   }
 });
 

@@ -120,7 +120,9 @@ export class Metrics {
     const port = this.server.config.num('metrics-port');
     if (port === 0) return;
     const host = this.server.config.str('metrics-bind');
-    const srv = http.createServer((req, res) => this.handle(req, res));
+    // SECURITY: Node enforces headersTimeout/requestTimeout only when it sweeps its connections
+    // (every 30 s by default): swept every second, a request trickled in byte by byte is cut at 5 s.
+    const srv = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => this.handle(req, res));
     // A scraper needs one small request per interval: slow or piled-up clients are cut short.
     srv.headersTimeout = 5000;
     srv.requestTimeout = 10000;
