@@ -192,15 +192,8 @@ export class Metrics {
     const registers = [this.registry];
     const server = this.server;
     const info = () => this.info;
-    for (const [, field, name, kind, help] of FROM_INFO) {
-      const read = (): number | null => {
-        const v = info().get(field);
-        if (v === undefined) return null;
-        if (v === 'ok') return 1;
-        if (v === 'err') return 0;
-        const n = Number(v);
-        return Number.isFinite(n) ? n : null;
-      };
+    // A metric of one sample, read at scrape time (null: no sample).
+    const single = (kind: Kind, name: string, help: string, read: () => number | null): void => {
       if (kind === 'counter') {
         new Counter({
           name,
@@ -226,37 +219,27 @@ export class Metrics {
           },
         });
       }
+    };
+    for (const [, field, name, kind, help] of FROM_INFO) {
+      single(kind, name, help, () => {
+        const v = info().get(field);
+        if (v === undefined) return null;
+        if (v === 'ok') return 1;
+        if (v === 'err') return 0;
+        const n = Number(v);
+        return Number.isFinite(n) ? n : null;
+      });
     }
 
     // TLS counters live on the server (INFO prints all but the handshakes count).
-    const tlsCounter = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
-    tlsCounter('redoubt_tls_handshakes_total', 'TLS handshakes completed', () => server.tlsStats.handshakes);
-    tlsCounter('redoubt_tls_handshake_failures_total', 'TLS handshakes failed (client certificate refused included)', () => server.tlsStats.handshakeFailures);
-    tlsCounter('redoubt_tls_cert_logins_total', 'Clients logged in by their certificate CN', () => server.tlsStats.certLogins);
-    tlsCounter('redoubt_tls_cert_login_refused_total', 'Certificate logins refused (CN unusable, unknown or disabled user)', () => server.tlsStats.certLoginRefused);
+    single('counter', 'redoubt_tls_handshakes_total', 'TLS handshakes completed', () => server.tlsStats.handshakes);
+    single('counter', 'redoubt_tls_handshake_failures_total', 'TLS handshakes failed (client certificate refused included)', () => server.tlsStats.handshakeFailures);
+    single('counter', 'redoubt_tls_cert_logins_total', 'Clients logged in by their certificate CN', () => server.tlsStats.certLogins);
+    single('counter', 'redoubt_tls_cert_login_refused_total', 'Certificate logins refused (CN unusable, unknown or disabled user)', () => server.tlsStats.certLoginRefused);
 
     // The AUTH lockout (security/lockout.ts).
-    const lockoutCounter = (name: string, help: string, read: (l: Server['lockout']) => number) =>
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(read(server.lockout));
-        },
-      });
-    lockoutCounter('redoubt_auth_lockouts_total', 'Source addresses and user names locked out after failed logins', (l) => l.lockouts);
-    lockoutCounter('redoubt_auth_lockout_refusals_total', 'Logins refused because their source or user name was locked out', (l) => l.refusals);
+    single('counter', 'redoubt_auth_lockouts_total', 'Source addresses and user names locked out after failed logins', () => server.lockout.lockouts);
+    single('counter', 'redoubt_auth_lockout_refusals_total', 'Logins refused because their source or user name was locked out', () => server.lockout.refusals);
     new Gauge({
       name: 'redoubt_auth_locked',
       help: 'Source addresses (kind="address") and user names (kind="user") locked out now',
