@@ -1,8 +1,8 @@
 // ACL users: flags, passwords (SHA-256 only, compared in constant time) and selectors, with
 // Redis 7.0's rule grammar (ACL SETUSER, `user` config lines, the ACL file) and its descriptions.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import net from 'node:net';
-import { parseAllowFrom } from '../security/allow-list.js';
+import { AllowList, parseAllowFrom } from '../security/allow-list.js';
+import { Logger } from '../server/log.js';
 import { CATEGORIES } from './catalog.js';
 import { type Denial, type RuleError, Selector, hasSpaces } from './selector.js';
 import type { CatalogEntry } from './catalog.js';
@@ -52,8 +52,8 @@ export class User {
    * login is allowed from any address.
    */
   from: string[] = [];
-  /** The `from:` rules as matchers, built on first use (null: not built or no rules). */
-  private fromLists: { v4: net.BlockList; v6: net.BlockList } | null = null;
+  /** The `from:` rules as allow-from's matcher, built on first use (null: not built yet). */
+  private fromList: AllowList | null = null;
   /** Cached description (ACL LIST), cleared by every change. */
   private described: string | null = null;
   /** Root selector allows every command, key and channel: the dispatcher's fast path. */
@@ -89,7 +89,7 @@ export class User {
 
   private refresh(): void {
     this.described = null;
-    this.fromLists = null;
+    this.fromList = null;
     const r = this.root;
     this.unrestricted = r.allCommands && r.allKeys && r.allChannels;
   }
@@ -172,22 +172,12 @@ export class User {
   allowsSource(remote: string | undefined): boolean {
     if (this.from.length === 0) return true;
     if (remote === undefined) return false;
-    let lists = this.fromLists;
-    if (lists === null) {
-      lists = { v4: new net.BlockList(), v6: new net.BlockList() };
-      for (const f of this.from) {
-        const slash = f.indexOf('/');
-        const addr = slash < 0 ? f : f.slice(0, slash);
-        const v4 = net.isIPv4(addr);
-        const prefix = slash < 0 ? (v4 ? 32 : 128) : Number(f.slice(slash + 1));
-        (v4 ? lists.v4 : lists.v6).addSubnet(addr, prefix, v4 ? 'ipv4' : 'ipv6');
-      }
-      this.fromLists = lists;
+    if (this.fromList === null) {
+      // allow-from's matcher (it never logs here: only its refused() does).
+      this.fromList = new AllowList(new Logger());
+      this.fromList.set(this.from.join(' '));
     }
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remote);
-    if (mapped !== null) return lists.v4.check(mapped[1]!, 'ipv4');
-    const v = net.isIP(remote);
-    return v === 4 ? lists.v4.check(remote, 'ipv4') : v === 6 ? lists.v6.check(remote, 'ipv6') : false;
+    return this.fromList.allows(remote);
   }
 
   /** Checks a password against every digest in constant time. */
