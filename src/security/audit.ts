@@ -254,16 +254,7 @@ export class AuditLog {
   // ---- the writer ----
 
   private emit(event: string, client: AuditClient | null, details: Record<string, unknown>): void {
-    const rec: Record<string, unknown> = {
-      time: new Date().toISOString(),
-      event,
-      client_id: client === null ? null : client.id,
-      addr: client === null ? null : client.addr,
-      laddr: client === null ? null : client.laddr,
-      user: client === null || !client.authenticated ? null : client.user.name,
-    };
-    for (const k in details) rec[k] = details[k];
-    this.write(rec);
+    this.write(record(event, client, details));
   }
 
   private write(rec: Record<string, unknown>): void {
@@ -291,7 +282,7 @@ export class AuditLog {
     if (this.droppedUnreported > 0 && this.queuedBytes < this.bufferMax / 2) {
       const n = this.droppedUnreported;
       this.droppedUnreported = 0;
-      const line = JSON.stringify({ time: new Date().toISOString(), event: 'audit-dropped', client_id: null, addr: null, laddr: null, user: null, count: n }) + '\n';
+      const line = JSON.stringify(record('audit-dropped', null, { count: n })) + '\n';
       this.queue.push(line);
       this.queuedBytes += Buffer.byteLength(line);
     }
@@ -413,4 +404,18 @@ export class AuditLog {
 /** 20261206T163005.123Z-000001: sorts in time order; the sequence keeps names unique within a millisecond. */
 function rotatedSuffix(d: Date, seq: number): string {
   return `${d.toISOString().replace(/[-:]/g, '')}-${String(seq).padStart(6, '0')}`;
+}
+
+/** A record's common fields (time, event, who) followed by `details`. */
+function record(event: string, client: AuditClient | null, details: Record<string, unknown>): Record<string, unknown> {
+  const rec: Record<string, unknown> = {
+    time: new Date().toISOString(),
+    event,
+    client_id: client === null ? null : client.id,
+    addr: client === null ? null : client.addr,
+    laddr: client === null ? null : client.laddr,
+    user: client === null || !client.authenticated ? null : client.user.name,
+  };
+  for (const k in details) rec[k] = details[k];
+  return rec;
 }
