@@ -313,10 +313,11 @@ describe('audit log against a real Redoubt process', () => {
     const PORT = 7762;
     const file = path.join(dir, 'rot.log');
     const conf = path.join(dir, 'rot.conf');
-    writeFileSync(conf, [`port ${PORT}`, 'bind 127.0.0.1', 'save ""', 'appendonly no', `dir ${dir}`, `audit-log ${file}`, 'audit-log-max-size 4kb', 'audit-log-buffer-size 2kb', ''].join('\n'));
+    writeFileSync(conf, [`port ${PORT}`, 'bind 127.0.0.1', 'save ""', 'appendonly no', `dir ${dir}`, `audit-log ${file}`, 'audit-log-max-size 4kb', 'audit-log-buffer-size 1mb', ''].join('\n'));
     const p = await startWith(conf, PORT);
     const c = await RawConn.connect(PORT);
-    // One at a time: nothing is dropped, and ~60 records of ~220 bytes fill several files.
+    // One at a time: nothing is dropped (the queue holds whatever arrives while a slow disk renames
+    // and reopens), and ~60 records of ~220 bytes fill several files.
     for (let i = 0; i < 60; i++) assert.equal(await c.call('KEYS', `rotation-${i}-*`), '*0\r\n');
     const rotated = () => readdirSync(dir).filter((f) => f.startsWith('rot.log.'));
     await waitFor(async () => Number(infoValue(await c.call('INFO', 'stats'), 'audit_log_rotations')) >= 2, 10000, 'two rotations');
@@ -345,6 +346,7 @@ describe('audit log against a real Redoubt process', () => {
     assert.ok(p.proc.exitCode === null, 'SIGHUP does not end the process');
 
     // A burst in one event-loop turn: 400 records of ~220 bytes cannot wait in a 2 KB buffer.
+    assert.equal(await c.call('CONFIG', 'SET', 'audit-log-buffer-size', '2kb'), '+OK\r\n');
     const burst = Array.from({ length: 400 }, (_, i) => `*2\r\n$4\r\nKEYS\r\n$${`burst-${i}`.length}\r\nburst-${i}\r\n`).join('');
     c.write(burst);
     for (let i = 0; i < 400; i++) await c.reply();
