@@ -4,12 +4,9 @@ import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { loadConfig, ConfigFileError, type LoadedConfig } from './config/loader.js';
-import { Server } from './server/server.js';
-import { buildCommandTable } from './commands/index.js';
+import type { Server } from './server/server.js';
+import { createServer, openServer, StartError } from './start.js';
 import { REDOUBT_VERSION, REDIS_VERSION } from './version.js';
-import { User, mergeSelectorArgs, ruleErrorText } from './acl/users.js';
-import { hasSpaces } from './acl/selector.js';
-import { loadAclFile } from './commands/acl.js';
 import { certsCommand } from './tls/certs.js';
 import { loadTlsMaterial, TlsConfigError } from './tls/context.js';
 import { doctorCommand } from './doctor/index.js';
@@ -56,7 +53,6 @@ async function main(argv: string[]): Promise<number> {
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig(testOnly ? argv.slice(1) : argv);
-    checkUserLines(loaded);
   } catch (e) {
     if (e instanceof ConfigFileError) {
       fatalConfig(e);
@@ -65,14 +61,15 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const { config } = loaded;
-  const server = new Server(config, { configFile: loaded.file, table: buildCommandTable() });
-  // rename-command is checked against the command table before anything starts.
-  for (const r of loaded.renames) {
-    const renamed = server.table.rename(r.from, r.to);
-    if (renamed !== 'ok') {
-      fatalConfig(new ConfigFileError(renamed === 'no-such-command' ? 'No such command in rename-command' : 'Target command name already exists', r.origin));
+  let server: Server;
+  try {
+    server = createServer(loaded);
+  } catch (e) {
+    if (e instanceof ConfigFileError) {
+      fatalConfig(e);
       return 1;
     }
+    throw e;
   }
   if (testOnly) {
     // The TLS files are checked too (relative paths from `dir`, as the server reads them).
@@ -122,38 +119,11 @@ async function main(argv: string[]): Promise<number> {
     log.warning(`Can't chdir to '${config.str('dir')}': ${(e as Error).message}`);
     return 1;
   }
-  if (!loadUsers(server, loaded)) return 1;
-  // The dataset: the RDB snapshot in `dir` (whole or not at all).
-  if (!config.bool('appendonly')) {
-    const t0 = performance.now();
-    try {
-      const n = server.snapshots.load();
-      if (n !== null) log.notice(`DB loaded from disk: ${((performance.now() - t0) / 1000).toFixed(3)} seconds (${n} keys)`);
-    } catch (e) {
-      log.warning(`Fatal error loading the DB ${server.snapshots.file()}: ${(e as Error).message}. Exiting.`);
-      return 1;
-    }
-  }
-  if (loaded.noEffect.length > 0) log.notice(`Accepted without effect in Redoubt: ${loaded.noEffect.join(', ')}`);
-  log.notice(`Running mode=standalone, port=${config.num('port') !== 0 ? config.num('port') : config.num('tls-port')}.`);
-  log.notice('Server initialized');
-  // appendonly yes: the AOF is loaded (or created) before anything is served; a damaged AOF
-  // refuses start-up with the file and offset named, and nothing is served half-loaded.
-  if (config.bool('appendonly')) {
-    try {
-      server.aof.startup();
-    } catch (e) {
-      log.warning(`Fatal error loading the AOF: ${(e as Error).message}`);
-      return 1;
-    }
-  }
   try {
-    await server.listen();
+    await openServer(server, loaded);
   } catch (e) {
-    log.warning((e as Error).message);
-    const tlsPort = config.num('tls-port');
-    log.warning(tlsPort !== 0 ? `Failed listening on port ${config.num('port')} (tcp) / ${tlsPort} (tls), aborting.` : `Failed listening on port ${config.num('port')} (tcp), aborting.`);
-    return 1;
+    if (e instanceof StartError) return 1;
+    throw e;
   }
   const pidfile = config.str('pidfile');
   if (pidfile !== '') {
@@ -208,29 +178,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * `user` lines are checked while the config is read, as Redis does: a rule with a syntax error or a
- * user defined twice refuses start-up naming the line. (Unknown commands are reported when the
- * users are created.)
- */
-function checkUserLines(loaded: LoadedConfig): void {
-  const seen = new Set<string>();
-  for (const { args, origin } of loaded.users) {
-    const name = args[0]!;
-    if (seen.has(name)) {
-      throw new ConfigFileError(`Error in user declaration '${name}': Duplicate user found. A user can only be defined once in config files`, origin);
-    }
-    seen.add(name);
-    const merged = mergeSelectorArgs(args.slice(1));
-    if (!Array.isArray(merged)) throw new ConfigFileError(`Error in user declaration '${args[merged.unmatched + 1]!}': Syntax error`, origin);
-    const probe = new User(name, false);
-    for (const op of merged) {
-      const e = probe.apply(op, false);
-      if (e !== null && e !== 'unknown') throw new ConfigFileError(`Error in user declaration '${op}': ${ruleErrorText(e)}`, origin);
-    }
-  }
-}
-
-/**
  * The dataset lives in V8's heap, whose limit Node sets at start (about 4 GB by default, whatever
  * the machine has); past it the process dies. `npm start` and the `redoubt` command raise it
  * (--max-old-space-size); started otherwise, a limit below the machine's memory (or below
@@ -245,51 +192,6 @@ function warnHeapLimit(server: Server): void {
     `WARNING Node's heap limit is ${limitMb} MB (this machine has ${totalMb} MB${maxmemoryMb > 0 ? `, maxmemory is ${maxmemoryMb} MB` : ''}): ` +
       'a dataset larger than that ends the process. Start Redoubt with `node --max-old-space-size=<MB>` (npm start and the redoubt command set 65536).',
   );
-}
-
-/** Creates the users of the config file, or loads the aclfile (never both). Returns false on failure (logged). */
-function loadUsers(server: Server, loaded: LoadedConfig): boolean {
-  const log = server.log;
-  const users = server.users;
-  const aclfile = server.config.str('aclfile');
-  if (aclfile !== '' && loaded.users.length > 0) {
-    log.warning(
-      'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely ' +
-        'to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
-    );
-    return false;
-  }
-  for (const { args } of loaded.users) {
-    const name = args[0]!;
-    if (hasSpaces(name)) {
-      log.warning('Spaces not allowed in ACL usernames');
-      return false;
-    }
-    let u = users.get(name);
-    if (u === undefined) {
-      // Before any connection: the user is live at once, its rules applied to it in place.
-      u = users.commit(new User(name, users.allChannelsDefault));
-    } else u.apply('reset', users.allChannelsDefault);
-    for (const op of mergeSelectorArgs(args.slice(1)) as string[]) {
-      const e = u.apply(op, users.allChannelsDefault);
-      if (e !== null) {
-        log.warning(`Error loading ACL rule '${op}' for the user named '${name}': ${ruleErrorText(e)}`);
-        log.warning('Critical error while loading ACLs. Exiting.');
-        return false;
-      }
-    }
-    if (!u.enabled) {
-      log.notice(`The user '${name}' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error.`);
-    }
-  }
-  if (aclfile !== '') {
-    const errors = loadAclFile(server, null);
-    if (errors !== null) {
-      log.warning(`Aborting Redis startup because of ACL errors: ${errors}`);
-      return false;
-    }
-  }
-  return true;
 }
 
 main(process.argv.slice(2)).then(

@@ -58,6 +58,18 @@ export function loadConfig(args: string[]): LoadedConfig {
   return applyLines(lines, file);
 }
 
+/**
+ * A config file (or none) followed by whole config lines, as redis.conf writes them (the embedding
+ * API's `config` object); `where` labels those lines in errors. Throws ConfigFileError.
+ */
+export function loadConfigLines(file: string | null, texts: readonly string[], where: string): LoadedConfig {
+  const lines: Origin[] = [];
+  const abs = file === null ? null : path.resolve(file);
+  if (abs !== null) readInto(abs, lines, 0, null);
+  for (const text of texts) lines.push({ text, where });
+  return applyLines(lines, abs);
+}
+
 /** Parses a config text (tests, --test-config of a string); `name` labels its lines. */
 export function loadConfigText(text: string, name = 'config'): LoadedConfig {
   const lines: Origin[] = [];

@@ -15,8 +15,10 @@ export class Logger {
   level = 'notice';
   /** Empty: standard output. */
   file = '';
-  /** Extra sink, used by tests. */
+  /** Extra sink: tests, and the embedding API's `logger`. */
   sink: ((line: string) => void) | null = null;
+  /** False: nothing goes to standard output or the log file, only to the sink (embedded servers). */
+  console = true;
 
   enabled(level: LogLevel): boolean {
     return RANK[level]! >= RANK[this.level]!;
@@ -30,6 +32,7 @@ export class Logger {
   /** A line written as is (the start-up banner). */
   raw(line: string): void {
     if (this.sink) this.sink(line);
+    if (!this.console) return;
     if (this.file === '') {
       process.stdout.write(line + '\n');
     } else {
