@@ -4,7 +4,7 @@
 // In-process, not a child: a child process pays Node's start and the module loading again (about
 // half a second on a small machine) where an embedded server starts in milliseconds once the module
 // is loaded. Each server is its own Server object (its own databases, users, config, cron timer and
-// listeners; nothing is kept in module state), so several run side by side. What it costs the host:
+// listeners; of the server, nothing is kept in module state), so several run side by side. What it costs the host:
 // the server's work runs on the host's event loop, each command between two of the host's own
 // callbacks, plus a cron tick every 1/hz seconds (10 per second by default). A test suite's
 // commands take microseconds; a KEYS over a million keys blocks the host as long as it blocks
@@ -19,7 +19,7 @@ import { loadConfigLines, ConfigFileError } from '../config/loader.js';
 import { createServer, openServer, StartError } from '../start.js';
 import { Logger, type LogLevel } from '../server/log.js';
 import type { Server } from '../server/server.js';
-import { makeCa, makeLeaf, DEFAULT_HOSTS } from '../tls/certs.js';
+import { makeCa, makeLeaf, DEFAULT_HOSTS, type KeyPairPem } from '../tls/certs.js';
 
 /** A config value as it follows the directive's name on a redis.conf line; an array gives one line each. */
 export type ConfigValue = string | number | boolean;
@@ -207,14 +207,25 @@ async function portFor(wanted: number | undefined, host: string): Promise<number
   });
 }
 
+/**
+ * Throw-away certificates, made once per process and host (three RSA keys cost about half a second)
+ * and shared by the servers of this process: certificates are no server state, and a CA made in
+ * this process signs nothing else.
+ */
+const throwAway = new Map<string, { ca: KeyPairPem; server: KeyPairPem; client: KeyPairPem }>();
+
 /** A CA, a server certificate for the loopback names and `host`, and a client certificate, written to dir/tls. */
 function throwAwayCerts(dir: string, host: string): TlsFiles & { ca: string; client: ClientTls } {
   const tlsDir = path.join(dir, 'tls');
   mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
-  const ca = makeCa({ cn: `Redoubt throw-away CA ${randomBytes(4).toString('hex')}` });
-  const hosts = [...new Set([...DEFAULT_HOSTS, '::1', host])];
-  const srv = makeLeaf(ca, hosts[0]!, { hosts });
-  const client = makeLeaf(ca, 'client', {});
+  let set = throwAway.get(host);
+  if (set === undefined) {
+    const ca = makeCa({ cn: `Redoubt throw-away CA ${randomBytes(4).toString('hex')}` });
+    const hosts = [...new Set([...DEFAULT_HOSTS, '::1', host])];
+    set = { ca, server: makeLeaf(ca, hosts[0]!, { hosts }), client: makeLeaf(ca, 'client', {}) };
+    throwAway.set(host, set);
+  }
+  const { ca, server: srv, client } = set;
   const file = (name: string, text: string) => {
     const f = path.join(tlsDir, name);
     // SECURITY: private keys readable by their owner only.
