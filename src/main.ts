@@ -11,7 +11,8 @@ import { certsCommand } from './tls/certs.js';
 import { loadTlsMaterial, TlsConfigError } from './tls/context.js';
 import { doctorCommand } from './doctor/index.js';
 
-const USAGE = `Usage: redoubt [/path/to/redis.conf] [options]
+const USAGE = `Usage: redoubt [/path/to/redis.conf] [options] [-]
+       redoubt - (read config from stdin)
        redoubt -v or --version
        redoubt -h or --help
        redoubt --test-config /path/to/redis.conf [options]
@@ -23,6 +24,7 @@ Examples:
        redoubt /etc/redis/redis.conf
        redoubt --port 7777
        redoubt /etc/myredis.conf --loglevel verbose --save 60 1000
+       echo 'maxmemory 128mb' | redoubt -
        redoubt --port 7777 --save ""
 `;
 
@@ -35,9 +37,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`Redoubt server v=${REDOUBT_VERSION} redis_version=${REDIS_VERSION} node=${process.version}\n`);
     return 0;
   }
+  // As redis-server: the usage goes to standard error and the status is 1.
   if (argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write(USAGE);
-    return 0;
+    process.stderr.write(USAGE);
+    return 1;
   }
   if (argv[0] === 'certs') {
     return certsCommand(argv.slice(1), (t) => process.stdout.write(t), (t) => process.stderr.write(t));

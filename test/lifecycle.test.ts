@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RawConn, freePort, runRedoubt, spawnRedoubt, type Proc } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { RawConn, MAIN, freePort, runRedoubt, spawnRedoubt, type Proc } from './helpers.js';
+import { loadConfig } from '../src/config/loader.js';
 
 const dirs: string[] = [];
 
@@ -71,10 +73,29 @@ describe('life cycle', () => {
     assert.equal(v.code, 0);
     assert.match(v.stdout, /^Redoubt server v=\S+ redis_version=7\.0\.15/);
     assert.equal((await runRedoubt(['-v'])).stdout, v.stdout);
+    // As redis-server prints it: the usage on standard error, status 1.
     const h = (await runRedoubt(['--help']));
-    assert.equal(h.code, 0);
-    assert.match(h.stdout, /^Usage: redoubt \[\/path\/to\/redis\.conf\] \[options\]/);
-    assert.match(h.stdout, /--test-config/);
+    assert.equal(h.code, 1);
+    assert.equal(h.stdout, '');
+    assert.match(h.stderr, /^Usage: redoubt \[\/path\/to\/redis\.conf\] \[options\] \[-\]/);
+    assert.match(h.stderr, /--test-config/);
+    assert.equal((await runRedoubt(['-h'])).stderr, h.stderr);
+  });
+
+  it('reads config lines from standard input with "-", after the file and before the options', () => {
+    const dir = tmp();
+    const conf = path.join(dir, 'base.conf');
+    writeFileSync(conf, 'hz 20\nmaxmemory 1mb\n');
+    const run = (args: string[], input: string) => spawnSync(process.execPath, [MAIN, ...args], { input, encoding: 'latin1' });
+    const ok = run(['--test-config', conf, '--maxmemory', '3mb', '-'], 'maxmemory 2mb\nport 7001\n');
+    assert.equal(ok.status, 0, ok.stderr);
+    const bad = run(['--test-config', '-'], 'port 7001\nmaxmemory lots\n');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /stdin:2\n>>> 'maxmemory lots'\nargument must be a memory value/);
+    const lines = loadConfig([conf, '--maxmemory', '3mb', '-'], () => 'maxmemory 2mb\nhz 30\n');
+    assert.equal(lines.config.num('hz'), 30, 'stdin after the file');
+    assert.equal(lines.config.num('maxmemory'), 3 * 1024 * 1024, 'options after stdin');
+    assert.equal(loadConfig(['-'], () => 'hz 40\n').config.num('hz'), 40);
   });
 
   it('--test-config validates a file without starting', async () => {

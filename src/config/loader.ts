@@ -45,15 +45,26 @@ export class ConfigFileError extends Error {
 const MAX_INCLUDE_DEPTH = 16;
 
 /** Parses argv (after the program name) into a Config. Throws ConfigFileError. */
-export function loadConfig(args: string[]): LoadedConfig {
+export function loadConfig(args: string[], stdin: () => string = () => readFileSync(0, 'latin1')): LoadedConfig {
   let file: string | null = null;
   let rest = args;
+  // "-" as the first or the last argument: config lines from standard input, read after the file
+  // and before the command-line options (as redis-server reads them).
+  let fromStdin = false;
+  if (rest[0] === '-') {
+    fromStdin = true;
+    rest = rest.slice(1);
+  } else if (rest.length > 1 && rest[rest.length - 1] === '-') {
+    fromStdin = true;
+    rest = rest.slice(0, -1);
+  }
   if (rest.length > 0 && !rest[0]!.startsWith('--')) {
     file = path.resolve(rest[0]!);
     rest = rest.slice(1);
   }
   const lines: Origin[] = [];
   if (file !== null) readInto(file, lines, 0, null);
+  if (fromStdin) splitInto(stdin(), 'stdin', lines, 0, path.resolve('.'));
   lines.push(...commandLineLines(rest));
   return applyLines(lines, file);
 }
