@@ -17,9 +17,13 @@ let inspect: Redis;
 const errors: string[] = [];
 const adapters: KeyvRedis<unknown>[] = [];
 
-/** A Keyv over its own @keyv/redis adapter (own connection), in `namespace`. */
-function keyv(namespace: string | undefined): Keyv {
-  const adapter = new KeyvRedis<unknown>(srv.url, { throwOnErrors: true, throwOnConnectError: true });
+/**
+ * A Keyv over its own @keyv/redis adapter (own connection), in `namespace`: from a URL (RESP2),
+ * or from client options asking for RESP3.
+ */
+function keyv(namespace: string | undefined, resp3 = false): Keyv {
+  const connect = resp3 ? { url: srv.url, RESP: 3 as const } : srv.url;
+  const adapter = new KeyvRedis<unknown>(connect, { throwOnErrors: true, throwOnConnectError: true });
   adapter.on('error', (e: Error) => errors.push(`adapter: ${e.message}`));
   adapters.push(adapter);
   const kv = new Keyv({ store: adapter, ...(namespace === undefined ? {} : { namespace }), throwOnErrors: true });
@@ -53,90 +57,92 @@ async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, ms =
   }
 }
 
-describe('Keyv with @keyv/redis', () => {
-  let users: Keyv;
-  let orders: Keyv;
-  before(async () => {
-    users = keyv('users');
-    orders = keyv('orders');
-    await inspect.flushdb();
+for (const resp3 of [false, true]) {
+  describe(`Keyv with @keyv/redis, ${resp3 ? 'RESP3' : 'RESP2'}`, () => {
+    let users: Keyv;
+    let orders: Keyv;
+    before(async () => {
+      users = keyv('users', resp3);
+      orders = keyv('orders', resp3);
+      await inspect.flushdb();
+    });
+
+    it('set/get/delete values of every JSON shape; keys are namespaced in Redoubt', async () => {
+      const value = { name: 'Ada', tags: ['x', 'y'], n: 3.5, nested: { ok: true, none: null } };
+      assert.equal(await users.set('ada', value), true);
+      assert.deepEqual(await users.get('ada'), value);
+      assert.equal(await users.set('count', 42), true);
+      assert.equal(await users.get('count'), 42);
+      assert.equal(await users.set('text', 'héllo\r\nwörld'), true);
+      assert.equal(await users.get('text'), 'héllo\r\nwörld');
+
+      // Keyv prefixes the key with `users:` and the adapter prefixes that with `users::`.
+      const keys = (await inspect.keys('*')).sort();
+      assert.deepEqual(keys, ['users::users:ada', 'users::users:count', 'users::users:text']);
+      assert.deepEqual((JSON.parse((await inspect.get('users::users:ada'))!) as { value: unknown }).value, value);
+      assert.equal(await inspect.ttl('users::users:ada'), -1, 'no TTL given, none set');
+
+      assert.equal(await users.delete('ada'), true);
+      assert.equal(await users.get('ada'), undefined);
+      assert.equal(await inspect.exists('users::users:ada'), 0);
+      assert.equal(await users.delete('ada'), false);
+    });
+
+    it('namespaces do not see each other', async () => {
+      await users.set('shared-name', 'user');
+      await orders.set('shared-name', 'order');
+      assert.equal(await users.get('shared-name'), 'user');
+      assert.equal(await orders.get('shared-name'), 'order');
+      await orders.delete('shared-name');
+      assert.equal(await users.get('shared-name'), 'user');
+      assert.equal(await orders.get('shared-name'), undefined);
+    });
+
+    it('has, getMany, setMany, deleteMany', async () => {
+      assert.equal(await users.has('count'), true);
+      assert.equal(await users.has('nope'), false);
+      assert.equal(await orders.has('count'), false);
+      await orders.setMany([
+        { key: 'o1', value: { total: 1 } },
+        { key: 'o2', value: { total: 2 }, ttl: 60_000 },
+      ]);
+      assert.deepEqual(await orders.getMany(['o1', 'missing', 'o2']), [{ total: 1 }, undefined, { total: 2 }]);
+      const pttl = await inspect.pttl('orders::orders:o2');
+      assert.ok(pttl > 55_000 && pttl <= 60_000, `pttl ${pttl}`);
+      assert.deepEqual(await orders.hasMany(['o1', 'o3']), [true, false]);
+      assert.equal(await orders.deleteMany(['o1', 'o2']), true);
+      assert.deepEqual(await orders.getMany(['o1', 'o2']), [undefined, undefined]);
+    });
+
+    it('a TTL is set in Redoubt and the value expires', async () => {
+      await users.set('short', 'soon gone', 150);
+      const pttl = await inspect.pttl('users::users:short');
+      assert.ok(pttl > 0 && pttl <= 150, `pttl ${pttl}`);
+      assert.equal(await users.get('short'), 'soon gone');
+      await pollUntil('the key to expire in Redoubt', async () => ((await inspect.exists('users::users:short')) === 0 ? true : undefined));
+      assert.equal(await users.get('short'), undefined);
+      assert.equal(await users.has('short'), false);
+    });
+
+    it('iterates a namespace', async () => {
+      await orders.set('i1', 1);
+      await orders.set('i2', 2);
+      const seen: [string, unknown][] = [];
+      for await (const [k, v] of orders.iterator!(undefined)) seen.push([k as string, v]);
+      assert.deepEqual(seen.sort(), [['i1', 1], ['i2', 2]]);
+    });
+
+    it('clear() deletes only its own namespace', async () => {
+      await inspect.set('foreign', 'kept');
+      await orders.set('c1', 1);
+      await users.set('c1', 1);
+      await orders.clear();
+      assert.deepEqual((await inspect.keys('orders::*')), []);
+      assert.equal(await users.get('c1'), 1);
+      assert.equal(await inspect.get('foreign'), 'kept');
+    });
   });
-
-  it('set/get/delete values of every JSON shape; keys are namespaced in Redoubt', async () => {
-    const value = { name: 'Ada', tags: ['x', 'y'], n: 3.5, nested: { ok: true, none: null } };
-    assert.equal(await users.set('ada', value), true);
-    assert.deepEqual(await users.get('ada'), value);
-    assert.equal(await users.set('count', 42), true);
-    assert.equal(await users.get('count'), 42);
-    assert.equal(await users.set('text', 'héllo\r\nwörld'), true);
-    assert.equal(await users.get('text'), 'héllo\r\nwörld');
-
-    // Keyv prefixes the key with `users:` and the adapter prefixes that with `users::`.
-    const keys = (await inspect.keys('*')).sort();
-    assert.deepEqual(keys, ['users::users:ada', 'users::users:count', 'users::users:text']);
-    assert.deepEqual((JSON.parse((await inspect.get('users::users:ada'))!) as { value: unknown }).value, value);
-    assert.equal(await inspect.ttl('users::users:ada'), -1, 'no TTL given, none set');
-
-    assert.equal(await users.delete('ada'), true);
-    assert.equal(await users.get('ada'), undefined);
-    assert.equal(await inspect.exists('users::users:ada'), 0);
-    assert.equal(await users.delete('ada'), false);
-  });
-
-  it('namespaces do not see each other', async () => {
-    await users.set('shared-name', 'user');
-    await orders.set('shared-name', 'order');
-    assert.equal(await users.get('shared-name'), 'user');
-    assert.equal(await orders.get('shared-name'), 'order');
-    await orders.delete('shared-name');
-    assert.equal(await users.get('shared-name'), 'user');
-    assert.equal(await orders.get('shared-name'), undefined);
-  });
-
-  it('has, getMany, setMany, deleteMany', async () => {
-    assert.equal(await users.has('count'), true);
-    assert.equal(await users.has('nope'), false);
-    assert.equal(await orders.has('count'), false);
-    await orders.setMany([
-      { key: 'o1', value: { total: 1 } },
-      { key: 'o2', value: { total: 2 }, ttl: 60_000 },
-    ]);
-    assert.deepEqual(await orders.getMany(['o1', 'missing', 'o2']), [{ total: 1 }, undefined, { total: 2 }]);
-    const pttl = await inspect.pttl('orders::orders:o2');
-    assert.ok(pttl > 55_000 && pttl <= 60_000, `pttl ${pttl}`);
-    assert.deepEqual(await orders.hasMany(['o1', 'o3']), [true, false]);
-    assert.equal(await orders.deleteMany(['o1', 'o2']), true);
-    assert.deepEqual(await orders.getMany(['o1', 'o2']), [undefined, undefined]);
-  });
-
-  it('a TTL is set in Redoubt and the value expires', async () => {
-    await users.set('short', 'soon gone', 150);
-    const pttl = await inspect.pttl('users::users:short');
-    assert.ok(pttl > 0 && pttl <= 150, `pttl ${pttl}`);
-    assert.equal(await users.get('short'), 'soon gone');
-    await pollUntil('the key to expire in Redoubt', async () => ((await inspect.exists('users::users:short')) === 0 ? true : undefined));
-    assert.equal(await users.get('short'), undefined);
-    assert.equal(await users.has('short'), false);
-  });
-
-  it('iterates a namespace', async () => {
-    await orders.set('i1', 1);
-    await orders.set('i2', 2);
-    const seen: [string, unknown][] = [];
-    for await (const [k, v] of orders.iterator!(undefined)) seen.push([k as string, v]);
-    assert.deepEqual(seen.sort(), [['i1', 1], ['i2', 2]]);
-  });
-
-  it('clear() deletes only its own namespace', async () => {
-    await inspect.set('foreign', 'kept');
-    await orders.set('c1', 1);
-    await users.set('c1', 1);
-    await orders.clear();
-    assert.deepEqual((await inspect.keys('orders::*')), []);
-    assert.equal(await users.get('c1'), 1);
-    assert.equal(await inspect.get('foreign'), 'kept');
-  });
-});
+}
 
 describe('cache-manager with a Keyv/@keyv/redis store', () => {
   let cache: Cache;

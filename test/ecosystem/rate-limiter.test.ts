@@ -14,14 +14,18 @@ let srv: RedoubtServer;
 let inspect: Redis;
 let ioredis: Redis;
 let nodeRedis: ReturnType<typeof createClient>;
+let nodeRedis3: ReturnType<typeof createClient>;
 
 before(async () => {
   srv = await startServer();
   inspect = new Redis({ host: srv.host, port: srv.port, maxRetriesPerRequest: 0, retryStrategy: () => null });
   ioredis = new Redis({ host: srv.host, port: srv.port, maxRetriesPerRequest: 0, retryStrategy: () => null });
   nodeRedis = createClient({ socket: { host: srv.host, port: srv.port, reconnectStrategy: false } });
-  nodeRedis.on('error', () => {});
-  await nodeRedis.connect();
+  nodeRedis3 = createClient({ socket: { host: srv.host, port: srv.port, reconnectStrategy: false }, RESP: 3 });
+  for (const c of [nodeRedis, nodeRedis3]) {
+    c.on('error', () => {});
+    await c.connect();
+  }
   await ioredis.ping();
 });
 
@@ -29,6 +33,7 @@ after(async () => {
   inspect?.disconnect();
   ioredis?.disconnect();
   nodeRedis?.destroy();
+  nodeRedis3?.destroy();
   await srv?.stop();
 });
 
@@ -56,109 +61,114 @@ async function rejection(p: Promise<unknown>): Promise<RateLimiterRes> {
 const variants = [
   { name: 'ioredis', prefix: 'rl-io', client: () => ({ storeClient: ioredis }) },
   { name: 'node-redis (useRedisPackage)', prefix: 'rl-nr', client: () => ({ storeClient: nodeRedis, useRedisPackage: true }) },
+  { name: 'node-redis over RESP3', prefix: 'rl-nr3', client: () => ({ storeClient: nodeRedis3, useRedisPackage: true }) },
 ];
 
-for (const v of variants) {
-  describe(`RateLimiterRedis with ${v.name}`, () => {
-    const limiter = (opts: { points: number; duration: number; blockDuration?: number }) => new RateLimiterRedis({ ...v.client(), keyPrefix: v.prefix, ...opts });
-    const key = (k: string) => `${v.prefix}:${k}`;
+// The clients' tests run side by side (their keys differ by prefix): each waits for windows and
+// blocks to end, and one after the other they would take three times as long.
+describe('RateLimiterRedis', { concurrency: true }, () => {
+  for (const v of variants) {
+    describe(`with ${v.name}`, () => {
+      const limiter = (opts: { points: number; duration: number; blockDuration?: number }) => new RateLimiterRedis({ ...v.client(), keyPrefix: v.prefix, ...opts });
+      const key = (k: string) => `${v.prefix}:${k}`;
 
-    it('consumes points within the limit; the counter and its TTL are in Redoubt', async () => {
-      const rl = limiter({ points: 3, duration: 10 });
-      const first = await rl.consume('user1');
-      assert.equal(first.consumedPoints, 1);
-      assert.equal(first.remainingPoints, 2);
-      assert.equal(first.isFirstInDuration, true);
-      assert.ok(first.msBeforeNext > 9000 && first.msBeforeNext <= 10_000, `msBeforeNext ${first.msBeforeNext}`);
-      const second = await rl.consume('user1', 2);
-      assert.equal(second.consumedPoints, 3);
-      assert.equal(second.remainingPoints, 0);
-      assert.equal(second.isFirstInDuration, false);
-      assert.equal(await inspect.get(key('user1')), '3');
-      const pttl = await inspect.pttl(key('user1'));
-      assert.ok(pttl > 9000 && pttl <= 10_000, `pttl ${pttl}`);
-      // Another key has its own budget.
-      assert.equal((await rl.consume('user2')).remainingPoints, 2);
-    });
+      it('consumes points within the limit; the counter and its TTL are in Redoubt', async () => {
+        const rl = limiter({ points: 3, duration: 10 });
+        const first = await rl.consume('user1');
+        assert.equal(first.consumedPoints, 1);
+        assert.equal(first.remainingPoints, 2);
+        assert.equal(first.isFirstInDuration, true);
+        assert.ok(first.msBeforeNext > 9000 && first.msBeforeNext <= 10_000, `msBeforeNext ${first.msBeforeNext}`);
+        const second = await rl.consume('user1', 2);
+        assert.equal(second.consumedPoints, 3);
+        assert.equal(second.remainingPoints, 0);
+        assert.equal(second.isFirstInDuration, false);
+        assert.equal(await inspect.get(key('user1')), '3');
+        const pttl = await inspect.pttl(key('user1'));
+        assert.ok(pttl > 9000 && pttl <= 10_000, `pttl ${pttl}`);
+        // Another key has its own budget.
+        assert.equal((await rl.consume('user2')).remainingPoints, 2);
+      });
 
-    it('rejects past the limit with msBeforeNext', async () => {
-      const rl = limiter({ points: 2, duration: 10 });
-      await rl.consume('over');
-      await rl.consume('over');
-      const res = await rejection(rl.consume('over'));
-      assert.equal(res.remainingPoints, 0);
-      assert.equal(res.consumedPoints, 3);
-      assert.ok(res.msBeforeNext > 9000 && res.msBeforeNext <= 10_000, `msBeforeNext ${res.msBeforeNext}`);
-      // Consuming more than the whole budget at once is refused too.
-      const big = await rejection(limiter({ points: 2, duration: 10 }).consume('big', 5));
-      assert.equal(big.consumedPoints, 5);
-    });
+      it('rejects past the limit with msBeforeNext', async () => {
+        const rl = limiter({ points: 2, duration: 10 });
+        await rl.consume('over');
+        await rl.consume('over');
+        const res = await rejection(rl.consume('over'));
+        assert.equal(res.remainingPoints, 0);
+        assert.equal(res.consumedPoints, 3);
+        assert.ok(res.msBeforeNext > 9000 && res.msBeforeNext <= 10_000, `msBeforeNext ${res.msBeforeNext}`);
+        // Consuming more than the whole budget at once is refused too.
+        const big = await rejection(limiter({ points: 2, duration: 10 }).consume('big', 5));
+        assert.equal(big.consumedPoints, 5);
+      });
 
-    it('the window resets after the duration', async () => {
-      const rl = limiter({ points: 1, duration: 1 });
-      await rl.consume('reset');
-      const rejected = await rejection(rl.consume('reset'));
-      assert.ok(rejected.msBeforeNext > 0 && rejected.msBeforeNext <= 1000, `msBeforeNext ${rejected.msBeforeNext}`);
-      const fresh = await pollUntil('the window to reset', () => rl.consume('reset').catch((e: unknown) => {
-        if (e instanceof RateLimiterRes) return undefined;
-        throw e;
-      }), 3000);
-      assert.equal(fresh.consumedPoints, 1);
-      assert.equal(fresh.isFirstInDuration, true);
-      assert.equal(await inspect.get(key('reset')), '1');
-    });
+      it('the window resets after the duration', async () => {
+        const rl = limiter({ points: 1, duration: 1 });
+        await rl.consume('reset');
+        const rejected = await rejection(rl.consume('reset'));
+        assert.ok(rejected.msBeforeNext > 0 && rejected.msBeforeNext <= 1000, `msBeforeNext ${rejected.msBeforeNext}`);
+        const fresh = await pollUntil('the window to reset', () => rl.consume('reset').catch((e: unknown) => {
+          if (e instanceof RateLimiterRes) return undefined;
+          throw e;
+        }), 3000);
+        assert.equal(fresh.consumedPoints, 1);
+        assert.equal(fresh.isFirstInDuration, true);
+        assert.equal(await inspect.get(key('reset')), '1');
+      });
 
-    it('penalty, reward, get and delete', async () => {
-      const rl = limiter({ points: 5, duration: 10 });
-      assert.equal((await rl.penalty('pr', 3)).consumedPoints, 3);
-      assert.equal((await rl.reward('pr', 2)).consumedPoints, 1);
-      assert.equal(await inspect.get(key('pr')), '1');
-      const got = await rl.get('pr');
-      assert.ok(got);
-      assert.equal(got.consumedPoints, 1);
-      assert.equal(got.remainingPoints, 4);
-      assert.ok(got.msBeforeNext > 0 && got.msBeforeNext <= 10_000);
-      // A penalty counts against consume: 1 + 4 = 5 is the limit, one more is refused.
-      await rl.consume('pr', 4);
-      await rejection(rl.consume('pr'));
-      assert.equal(await rl.delete('pr'), true);
-      assert.equal(await inspect.exists(key('pr')), 0);
-      assert.equal(await rl.get('pr'), null);
-      assert.equal(await rl.delete('pr'), false);
-      assert.equal((await rl.consume('pr')).consumedPoints, 1);
-    });
+      it('penalty, reward, get and delete', async () => {
+        const rl = limiter({ points: 5, duration: 10 });
+        assert.equal((await rl.penalty('pr', 3)).consumedPoints, 3);
+        assert.equal((await rl.reward('pr', 2)).consumedPoints, 1);
+        assert.equal(await inspect.get(key('pr')), '1');
+        const got = await rl.get('pr');
+        assert.ok(got);
+        assert.equal(got.consumedPoints, 1);
+        assert.equal(got.remainingPoints, 4);
+        assert.ok(got.msBeforeNext > 0 && got.msBeforeNext <= 10_000);
+        // A penalty counts against consume: 1 + 4 = 5 is the limit, one more is refused.
+        await rl.consume('pr', 4);
+        await rejection(rl.consume('pr'));
+        assert.equal(await rl.delete('pr'), true);
+        assert.equal(await inspect.exists(key('pr')), 0);
+        assert.equal(await rl.get('pr'), null);
+        assert.equal(await rl.delete('pr'), false);
+        assert.equal((await rl.consume('pr')).consumedPoints, 1);
+      });
 
-    it('blockDuration blocks a key past the limit, then lets it through again', async () => {
-      const rl = limiter({ points: 1, duration: 30, blockDuration: 1 });
-      await rl.consume('blk');
-      const blocked = await rejection(rl.consume('blk'));
-      assert.equal(blocked.msBeforeNext, 1000);
-      // The block replaced the 30 s window with a 1 s key.
-      const pttl = await inspect.pttl(key('blk'));
-      assert.ok(pttl > 0 && pttl <= 1000, `pttl ${pttl}`);
-      // Still blocked: a consume within the block is refused.
-      await rejection(rl.consume('blk'));
-      const after = await pollUntil('the block to end', () => rl.consume('blk').catch((e: unknown) => {
-        if (e instanceof RateLimiterRes) return undefined;
-        throw e;
-      }), 3000);
-      assert.equal(after.consumedPoints, 1);
-      const windowTtl = await inspect.pttl(key('blk'));
-      assert.ok(windowTtl > 29_000, `a fresh 30 s window, pttl ${windowTtl}`);
-    });
+      it('blockDuration blocks a key past the limit, then lets it through again', async () => {
+        const rl = limiter({ points: 1, duration: 30, blockDuration: 1 });
+        await rl.consume('blk');
+        const blocked = await rejection(rl.consume('blk'));
+        assert.equal(blocked.msBeforeNext, 1000);
+        // The block replaced the 30 s window with a 1 s key.
+        const pttl = await inspect.pttl(key('blk'));
+        assert.ok(pttl > 0 && pttl <= 1000, `pttl ${pttl}`);
+        // Still blocked: a consume within the block is refused.
+        await rejection(rl.consume('blk'));
+        const after = await pollUntil('the block to end', () => rl.consume('blk').catch((e: unknown) => {
+          if (e instanceof RateLimiterRes) return undefined;
+          throw e;
+        }), 3000);
+        assert.equal(after.consumedPoints, 1);
+        const windowTtl = await inspect.pttl(key('blk'));
+        assert.ok(windowTtl > 29_000, `a fresh 30 s window, pttl ${windowTtl}`);
+      });
 
-    it('block() and set() write the key with the given TTL', async () => {
-      const rl = limiter({ points: 2, duration: 10 });
-      const res = await rl.block('manual', 5);
-      assert.equal(res.consumedPoints, 3);
-      assert.equal(await inspect.get(key('manual')), '3');
-      const pttl = await inspect.pttl(key('manual'));
-      assert.ok(pttl > 4000 && pttl <= 5000, `pttl ${pttl}`);
-      await rejection(rl.consume('manual'));
-      await rl.set('manual', 1, 20);
-      assert.equal(await inspect.get(key('manual')), '1');
-      assert.ok((await inspect.pttl(key('manual'))) > 19_000);
-      assert.equal((await rl.consume('manual')).consumedPoints, 2);
+      it('block() and set() write the key with the given TTL', async () => {
+        const rl = limiter({ points: 2, duration: 10 });
+        const res = await rl.block('manual', 5);
+        assert.equal(res.consumedPoints, 3);
+        assert.equal(await inspect.get(key('manual')), '3');
+        const pttl = await inspect.pttl(key('manual'));
+        assert.ok(pttl > 4000 && pttl <= 5000, `pttl ${pttl}`);
+        await rejection(rl.consume('manual'));
+        await rl.set('manual', 1, 20);
+        assert.equal(await inspect.get(key('manual')), '1');
+        assert.ok((await inspect.pttl(key('manual'))) > 19_000);
+        assert.equal((await rl.consume('manual')).consumedPoints, 2);
+      });
     });
-  });
-}
+  }
+});

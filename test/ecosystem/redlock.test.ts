@@ -1,6 +1,7 @@
 // Redlock (v4) against three independent Redoubt servers, as its README recommends: each server
 // holds its own copy of the lock key and a lock stands when a majority agrees. Driven through
-// ioredis clients, so the lock, extend and unlock scripts run as EVALSHA (EVAL on NOSCRIPT).
+// ioredis clients (one over RESP2, two over RESP3), so the lock, extend and unlock scripts run as
+// EVALSHA (EVAL on NOSCRIPT).
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -36,7 +37,8 @@ before(async () => {
   for (let i = 0; i < 3; i++) {
     const srv = await startServer();
     servers.push(srv);
-    const r = new Redis({ host: srv.host, port: srv.port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // ioredis speaks RESP3 by default; one client keeps RESP2, as older deployments do.
+    const r = new Redis({ host: srv.host, port: srv.port, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(i === 0 ? { protocol: 2 as const } : {}) });
     clients.push(r);
     await r.ping();
   }

@@ -34,8 +34,10 @@ const SECRET = 'ecosystem-test-secret';
 const MAX_AGE_MS = 60_000;
 
 let srv: RedoubtServer;
+/** The node-redis client and store of the protocol (RESP2, RESP3) under test. */
 let client: ReturnType<typeof createClient>;
 let store: RedisStore;
+const clients: ReturnType<typeof createClient>[] = [];
 const http: HttpServer[] = [];
 
 /** An Express app with sessions in Redoubt, listening on a free loopback port; returns its base URL. */
@@ -62,10 +64,6 @@ async function app(options: { rolling?: boolean } = {}): Promise<string> {
 
 before(async () => {
   srv = await startServer();
-  client = createClient({ socket: { host: srv.host, port: srv.port, reconnectStrategy: false } });
-  client.on('error', () => {});
-  await client.connect();
-  store = new RedisStore({ client });
 });
 
 after(async () => {
@@ -73,7 +71,7 @@ after(async () => {
     s.closeAllConnections();
     await new Promise((r) => s.close(r));
   }
-  client?.destroy();
+  for (const c of clients) c.destroy();
   await srv?.stop();
 });
 
@@ -120,110 +118,123 @@ async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, ms =
   }
 }
 
-describe('express-session with connect-redis', () => {
-  let base: string;
-  before(async () => {
-    base = await app();
-    await client.flushDb();
+for (const RESP of [2, 3] as const) {
+  describe(`node-redis over RESP${RESP}`, () => {
+    before(async () => {
+      client = createClient({ socket: { host: srv.host, port: srv.port, reconnectStrategy: false }, RESP });
+      clients.push(client);
+      client.on('error', () => {});
+      await client.connect();
+      await client.flushDb();
+      store = new RedisStore({ client });
+    });
+
+  describe('express-session with connect-redis', () => {
+    let base: string;
+    before(async () => {
+      base = await app();
+      await client.flushDb();
+    });
+
+    it('an anonymous visit stores nothing and sets no cookie (saveUninitialized: false)', async () => {
+      const r = await request(`${base}/me`, 'GET');
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body, { user: null, views: null });
+      assert.equal(r.setCookie, undefined);
+      assert.deepEqual(await sessionKeys(), []);
+    });
+
+    it('login creates the session in Redoubt with the cookie TTL; the cookie brings it back', async () => {
+      const login = await request(`${base}/login?user=alice`, 'POST');
+      assert.ok(login.cookie, 'a session cookie is set');
+      assert.match(login.setCookie!, /HttpOnly/);
+      const sid = sidOf(login.cookie);
+      assert.equal((login.body as { sid: string }).sid, sid);
+
+      const key = `sess:${sid}`;
+      assert.deepEqual(await sessionKeys(), [key]);
+      const stored = JSON.parse((await client.get(key))!) as { user: string; views: number; cookie: { originalMaxAge: number; expires: string } };
+      assert.equal(stored.user, 'alice');
+      assert.equal(stored.views, 0);
+      assert.equal(stored.cookie.originalMaxAge, MAX_AGE_MS);
+      const ttl = await client.ttl(key);
+      assert.ok(ttl > 55 && ttl <= 60, `ttl ${ttl}`);
+
+      // The cookie brings the same session back, and changes are written to Redoubt.
+      assert.deepEqual((await request(`${base}/me`, 'GET', login.cookie)).body, { user: 'alice', views: 1 });
+      assert.deepEqual((await request(`${base}/me`, 'GET', login.cookie)).body, { user: 'alice', views: 2 });
+      assert.equal((JSON.parse((await client.get(key))!) as { views: number }).views, 2);
+
+      // A forged signature or an unknown ID gets no session.
+      const forged = login.cookie.replace(/\.[^.]+$/, '.forged');
+      assert.deepEqual((await request(`${base}/me`, 'GET', forged)).body, { user: null, views: null });
+      await client.del(key);
+      assert.deepEqual((await request(`${base}/me`, 'GET', login.cookie)).body, { user: null, views: null });
+    });
+
+    it('an unmodified request touches the session: its TTL is renewed', async () => {
+      const login = await request(`${base}/login?user=bob`, 'POST');
+      const key = `sess:${sidOf(login.cookie!)}`;
+      assert.equal(await client.expire(key, 5), 1);
+      const before = await client.get(key);
+      const r = await request(`${base}/peek`, 'GET', login.cookie);
+      assert.deepEqual(r.body, { user: 'bob' });
+      assert.equal(r.setCookie, undefined, 'not rolling: no new cookie');
+      const ttl = await client.ttl(key);
+      assert.ok(ttl > 55 && ttl <= 60, `touched ttl ${ttl}`);
+      assert.equal(await client.get(key), before, 'touch changes only the TTL');
+    });
+
+    it('a session whose key expires in Redoubt is gone', async () => {
+      const login = await request(`${base}/login?user=carol`, 'POST');
+      const key = `sess:${sidOf(login.cookie!)}`;
+      assert.equal(await client.pExpire(key, 50), 1);
+      await pollUntil('the session key to expire', async () => ((await client.exists(key)) === 0 ? true : undefined));
+      assert.deepEqual((await request(`${base}/me`, 'GET', login.cookie)).body, { user: null, views: null });
+    });
+
+    it('logout destroys the session: the key is deleted', async () => {
+      const login = await request(`${base}/login?user=dave`, 'POST');
+      const key = `sess:${sidOf(login.cookie!)}`;
+      assert.equal(await client.exists(key), 1);
+      const out = await request(`${base}/logout`, 'POST', login.cookie);
+      assert.equal(out.body, 'bye');
+      assert.equal(await client.exists(key), 0);
+      assert.deepEqual((await request(`${base}/me`, 'GET', login.cookie)).body, { user: null, views: null });
+    });
+
+    it('the store lists, reads all and clears sessions (SCAN, MGET, DEL), leaving other keys', async () => {
+      await client.flushDb();
+      await client.set('not-a-session', 'x');
+      const sids: string[] = [];
+      for (const user of ['u1', 'u2', 'u3']) sids.push(sidOf((await request(`${base}/login?user=${user}`, 'POST')).cookie!));
+      assert.equal(await store.length(), 3);
+      assert.deepEqual(((await store.ids()) as string[]).sort(), [...sids].sort());
+      const all = (await store.all()) as { id: string; user: string }[];
+      assert.deepEqual(all.map((s) => `${s.id}=${s.user}`).sort(), sids.map((sid, i) => `${sid}=u${i + 1}`).sort());
+      await store.clear();
+      assert.deepEqual(await sessionKeys(), []);
+      assert.equal(await client.get('not-a-session'), 'x');
+    });
   });
 
-  it('an anonymous visit stores nothing and sets no cookie (saveUninitialized: false)', async () => {
-    const r = await request(`${base}/me`, 'GET');
-    assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { user: null, views: null });
-    assert.equal(r.setCookie, undefined);
-    assert.deepEqual(await sessionKeys(), []);
+  describe('express-session with rolling sessions', () => {
+    it('every response re-sets the cookie and renews the TTL in Redoubt', async () => {
+      const base = await app({ rolling: true });
+      const login = await request(`${base}/login?user=erin`, 'POST');
+      const key = `sess:${sidOf(login.cookie!)}`;
+      const firstExpires = Date.parse(/Expires=([^;]+)/.exec(login.setCookie!)![1]!);
+      assert.equal(await client.expire(key, 5), 1);
+      // Cookie Expires has a one-second resolution: wait until a renewed cookie would differ.
+      await pollUntil('the clock to move a second', async () => (Date.now() >= firstExpires - MAX_AGE_MS + 1000 ? true : undefined));
+      const r = await request(`${base}/peek`, 'GET', login.cookie);
+      assert.deepEqual(r.body, { user: 'erin' });
+      assert.ok(r.setCookie, 'rolling: the cookie is set again');
+      assert.equal(r.cookie, login.cookie, 'same session');
+      assert.ok(Date.parse(/Expires=([^;]+)/.exec(r.setCookie)![1]!) > firstExpires, 'a later Expires');
+      const ttl = await client.ttl(key);
+      assert.ok(ttl > 55 && ttl <= 60, `renewed ttl ${ttl}`);
+    });
   });
-
-  it('login creates the session in Redoubt with the cookie TTL; the cookie brings it back', async () => {
-    const login = await request(`${base}/login?user=alice`, 'POST');
-    assert.ok(login.cookie, 'a session cookie is set');
-    assert.match(login.setCookie!, /HttpOnly/);
-    const sid = sidOf(login.cookie);
-    assert.equal((login.body as { sid: string }).sid, sid);
-
-    const key = `sess:${sid}`;
-    assert.deepEqual(await sessionKeys(), [key]);
-    const stored = JSON.parse((await client.get(key))!) as { user: string; views: number; cookie: { originalMaxAge: number; expires: string } };
-    assert.equal(stored.user, 'alice');
-    assert.equal(stored.views, 0);
-    assert.equal(stored.cookie.originalMaxAge, MAX_AGE_MS);
-    const ttl = await client.ttl(key);
-    assert.ok(ttl > 55 && ttl <= 60, `ttl ${ttl}`);
-
-    // The cookie brings the same session back, and changes are written to Redoubt.
-    assert.deepEqual((await request(`${base}/me`, 'GET', login.cookie)).body, { user: 'alice', views: 1 });
-    assert.deepEqual((await request(`${base}/me`, 'GET', login.cookie)).body, { user: 'alice', views: 2 });
-    assert.equal((JSON.parse((await client.get(key))!) as { views: number }).views, 2);
-
-    // A forged signature or an unknown ID gets no session.
-    const forged = login.cookie.replace(/\.[^.]+$/, '.forged');
-    assert.deepEqual((await request(`${base}/me`, 'GET', forged)).body, { user: null, views: null });
-    await client.del(key);
-    assert.deepEqual((await request(`${base}/me`, 'GET', login.cookie)).body, { user: null, views: null });
   });
-
-  it('an unmodified request touches the session: its TTL is renewed', async () => {
-    const login = await request(`${base}/login?user=bob`, 'POST');
-    const key = `sess:${sidOf(login.cookie!)}`;
-    assert.equal(await client.expire(key, 5), 1);
-    const before = await client.get(key);
-    const r = await request(`${base}/peek`, 'GET', login.cookie);
-    assert.deepEqual(r.body, { user: 'bob' });
-    assert.equal(r.setCookie, undefined, 'not rolling: no new cookie');
-    const ttl = await client.ttl(key);
-    assert.ok(ttl > 55 && ttl <= 60, `touched ttl ${ttl}`);
-    assert.equal(await client.get(key), before, 'touch changes only the TTL');
-  });
-
-  it('a session whose key expires in Redoubt is gone', async () => {
-    const login = await request(`${base}/login?user=carol`, 'POST');
-    const key = `sess:${sidOf(login.cookie!)}`;
-    assert.equal(await client.pExpire(key, 50), 1);
-    await pollUntil('the session key to expire', async () => ((await client.exists(key)) === 0 ? true : undefined));
-    assert.deepEqual((await request(`${base}/me`, 'GET', login.cookie)).body, { user: null, views: null });
-  });
-
-  it('logout destroys the session: the key is deleted', async () => {
-    const login = await request(`${base}/login?user=dave`, 'POST');
-    const key = `sess:${sidOf(login.cookie!)}`;
-    assert.equal(await client.exists(key), 1);
-    const out = await request(`${base}/logout`, 'POST', login.cookie);
-    assert.equal(out.body, 'bye');
-    assert.equal(await client.exists(key), 0);
-    assert.deepEqual((await request(`${base}/me`, 'GET', login.cookie)).body, { user: null, views: null });
-  });
-
-  it('the store lists, reads all and clears sessions (SCAN, MGET, DEL), leaving other keys', async () => {
-    await client.flushDb();
-    await client.set('not-a-session', 'x');
-    const sids: string[] = [];
-    for (const user of ['u1', 'u2', 'u3']) sids.push(sidOf((await request(`${base}/login?user=${user}`, 'POST')).cookie!));
-    assert.equal(await store.length(), 3);
-    assert.deepEqual(((await store.ids()) as string[]).sort(), [...sids].sort());
-    const all = (await store.all()) as { id: string; user: string }[];
-    assert.deepEqual(all.map((s) => `${s.id}=${s.user}`).sort(), sids.map((sid, i) => `${sid}=u${i + 1}`).sort());
-    await store.clear();
-    assert.deepEqual(await sessionKeys(), []);
-    assert.equal(await client.get('not-a-session'), 'x');
-  });
-});
-
-describe('express-session with rolling sessions', () => {
-  it('every response re-sets the cookie and renews the TTL in Redoubt', async () => {
-    const base = await app({ rolling: true });
-    const login = await request(`${base}/login?user=erin`, 'POST');
-    const key = `sess:${sidOf(login.cookie!)}`;
-    const firstExpires = Date.parse(/Expires=([^;]+)/.exec(login.setCookie!)![1]!);
-    assert.equal(await client.expire(key, 5), 1);
-    // Cookie Expires has a one-second resolution: wait until a renewed cookie would differ.
-    await pollUntil('the clock to move a second', async () => (Date.now() >= firstExpires - MAX_AGE_MS + 1000 ? true : undefined));
-    const r = await request(`${base}/peek`, 'GET', login.cookie);
-    assert.deepEqual(r.body, { user: 'erin' });
-    assert.ok(r.setCookie, 'rolling: the cookie is set again');
-    assert.equal(r.cookie, login.cookie, 'same session');
-    assert.ok(Date.parse(/Expires=([^;]+)/.exec(r.setCookie)![1]!) > firstExpires, 'a later Expires');
-    const ttl = await client.ttl(key);
-    assert.ok(ttl > 55 && ttl <= 60, `renewed ttl ${ttl}`);
-  });
-});
+}
