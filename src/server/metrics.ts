@@ -6,11 +6,14 @@
 // there is logged and leaves the endpoint off.
 import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { lazyRequire } from '../lazy.js';
 import type { Server } from './server.js';
 import { infoString } from './info.js';
 
 type Kind = 'counter' | 'gauge';
+
+const promClient = lazyRequire<typeof import('prom-client')>('prom-client');
 
 /**
  * Metrics read from INFO fields: [section, field, metric name, kind, help]. A field INFO does not
@@ -61,15 +64,18 @@ const SECTIONS = new Set(FROM_INFO.map(([section]) => section));
 
 export class Metrics {
   private http: http.Server | null = null;
-  private readonly registry = new Registry();
+  /** The metrics, defined when the endpoint first opens (prom-client is loaded only then). */
+  private defined: Registry | null = null;
   /** INFO fields read at the start of the current scrape. */
   private info = new Map<string, string>();
   /** Moves of the endpoint run one after the other. */
   private moving: Promise<void> = Promise.resolve();
   private wired = false;
 
-  constructor(private readonly server: Server) {
-    this.define();
+  constructor(private readonly server: Server) {}
+
+  private get registry(): Registry {
+    return (this.defined ??= this.define());
   }
 
   /** The address the endpoint listens on, or null while it is off. */
@@ -188,8 +194,10 @@ export class Metrics {
     return timingSafeEqual(digest(given), digest(want)) && m !== null;
   }
 
-  private define(): void {
-    const registers = [this.registry];
+  private define(): Registry {
+    const { Counter, Gauge, Registry } = promClient();
+    const registry = new Registry();
+    const registers = [registry];
     const server = this.server;
     const info = () => this.info;
     // A metric of one sample, read at scrape time (null: no sample).
@@ -338,6 +346,7 @@ export class Metrics {
       });
     perDb('redoubt_db_keys', 'Keys by database', (db) => db.size);
     perDb('redoubt_db_keys_expiring', 'Keys with a TTL by database', (db) => db.expires.size);
+    return registry;
   }
 }
 

@@ -4,7 +4,10 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { lazyRequire } from '../lazy.js';
+
+const forgeLib = lazyRequire<typeof forge>('node-forge');
 
 export interface CertOptions {
   /** Subject alternative names of the server certificate (DNS names or IP addresses). */
@@ -28,8 +31,8 @@ export const DEFAULT_HOSTS = ['localhost', '127.0.0.1'];
 function newKeys(): { priv: forge.pki.rsa.PrivateKey; pub: forge.pki.rsa.PublicKey; pem: string } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const priv = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
-  const pub = forge.pki.setRsaPublicKey(priv.n, priv.e);
+  const priv = forgeLib().pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
+  const pub = forgeLib().pki.setRsaPublicKey(priv.n, priv.e);
   return { priv, pub, pem };
 }
 
@@ -48,7 +51,7 @@ function validity(cert: forge.pki.Certificate, notBefore: Date, days: number): v
 /** A CA certificate (self-signed, may sign certificates only). */
 export function makeCa(opts: { days?: number; notBefore?: Date; cn?: string } = {}): KeyPairPem & { forgeKey: forge.pki.rsa.PrivateKey; forgeCert: forge.pki.Certificate } {
   const k = newKeys();
-  const cert = forge.pki.createCertificate();
+  const cert = forgeLib().pki.createCertificate();
   cert.publicKey = k.pub;
   cert.serialNumber = serial();
   validity(cert, opts.notBefore ?? new Date(Date.now() - 60_000), opts.days ?? 3650);
@@ -64,8 +67,8 @@ export function makeCa(opts: { days?: number; notBefore?: Date; cn?: string } = 
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(k.priv, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: k.pem, forgeKey: k.priv, forgeCert: cert };
+  cert.sign(k.priv, forgeLib().md.sha256.create());
+  return { cert: forgeLib().pki.certificateToPem(cert), key: k.pem, forgeKey: k.priv, forgeCert: cert };
 }
 
 /**
@@ -79,13 +82,13 @@ export function makeLeaf(
   opts: { hosts?: string[]; days?: number; notBefore?: Date } = {},
 ): KeyPairPem {
   const k = newKeys();
-  const cert = forge.pki.createCertificate();
+  const cert = forgeLib().pki.createCertificate();
   cert.publicKey = k.pub;
   cert.serialNumber = serial();
   validity(cert, opts.notBefore ?? new Date(Date.now() - 60_000), opts.days ?? 365);
   cert.setSubject([
     { shortName: 'O', value: 'Redoubt' },
-    { shortName: 'CN', value: cn, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class },
+    { shortName: 'CN', value: cn, valueTagClass: forgeLib().asn1.Type.UTF8 as unknown as forge.asn1.Class },
   ]);
   cert.setIssuer(ca.forgeCert.subject.attributes);
   const server = opts.hosts !== undefined && opts.hosts.length > 0;
@@ -102,8 +105,8 @@ export function makeLeaf(
     });
   }
   cert.setExtensions(ext);
-  cert.sign(ca.forgeKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: k.pem };
+  cert.sign(ca.forgeKey, forgeLib().md.sha256.create());
+  return { cert: forgeLib().pki.certificateToPem(cert), key: k.pem };
 }
 
 /**

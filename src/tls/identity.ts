@@ -1,14 +1,17 @@
 // Certificate identity: the common name of a verified client certificate, read from the DER bytes
 // with node-forge's ASN.1 reader, so that no printer escapes, truncates or re-encodes it.
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { lazyRequire } from '../lazy.js';
+
+const forgeLib = lazyRequire<typeof forge>('node-forge');
 
 const CN_OID = '2.5.4.3';
 
 /** String types whose content bytes are the text (UTF-8 or a subset of it). */
 const TEXT_TYPES = new Set<number>([
-  forge.asn1.Type.UTF8,
-  forge.asn1.Type.PRINTABLESTRING,
-  forge.asn1.Type.IA5STRING,
+  12, // UTF8String
+  19, // PrintableString
+  22, // IA5String
   26, // VisibleString
 ]);
 
@@ -22,7 +25,7 @@ export type CommonName = { ok: true; name: string } | { ok: false; reason: strin
 export function certificateCommonName(der: Buffer): CommonName {
   let root: forge.asn1.Asn1;
   try {
-    root = forge.asn1.fromDer(forge.util.createBuffer(der.toString('latin1')), true);
+    root = forgeLib().asn1.fromDer(forgeLib().util.createBuffer(der.toString('latin1')), true);
   } catch (e) {
     return { ok: false, reason: `unreadable certificate (${(e as Error).message})` };
   }
@@ -31,7 +34,7 @@ export function certificateCommonName(der: Buffer): CommonName {
   const fields = children(tbs);
   // tbsCertificate: [0] version (optional), serial, signature, issuer, validity, subject, ...
   const first = fields[0];
-  const at = first !== undefined && first.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
+  const at = first !== undefined && first.tagClass === forgeLib().asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
   const subject = fields[at + 4];
   if (subject === undefined) return { ok: false, reason: 'certificate has no subject' };
   const found: forge.asn1.Asn1[] = [];
@@ -39,7 +42,7 @@ export function certificateCommonName(der: Buffer): CommonName {
     for (const atv of children(rdn)) {
       const [oid, value] = children(atv);
       if (oid === undefined || value === undefined || typeof oid.value !== 'string') continue;
-      if (forge.asn1.derToOid(oid.value) === CN_OID) found.push(value);
+      if (forgeLib().asn1.derToOid(oid.value) === CN_OID) found.push(value);
     }
   }
   if (found.length === 0) return { ok: false, reason: 'certificate subject has no CN' };
