@@ -230,7 +230,7 @@ export const err = {
   protocolVersion: () => 'ERR Protocol version is not an integer or out of range',
   helloOption: (opt: string) => `ERR Syntax error in HELLO option '${opt}'`,
   helloNoAuth: () =>
-    'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> ' +
+    'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> ' +
     'option can be used to authenticate the client and select the RESP protocol version at the same time',
   unknownClientType: (type: string) => `ERR Unknown client type '${type}'`,
   invalidClientId: () => 'ERR Invalid client ID',
