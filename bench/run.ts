@@ -8,7 +8,7 @@
 // throughput, RSS and disconnections while clients that never read abuse a server with requirepass
 // (bench/abuse.ts). Prints Markdown tables.
 //
-//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,defenses,tls,memory,bgsave,bigkeys,abuse]
+//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,defenses,tls,memory,bgsave,bigkeys,abuse,embed]
 import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -109,7 +109,7 @@ type TestName = keyof typeof SPECS;
 const TESTS = Object.keys(SPECS) as TestName[];
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
-const SECTIONS = ['commands', 'acl', 'defenses', 'tls', 'memory', 'bgsave', 'bigkeys', 'abuse'] as const;
+const SECTIONS = ['commands', 'acl', 'defenses', 'tls', 'memory', 'bgsave', 'bigkeys', 'abuse', 'embed'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -1148,6 +1148,7 @@ async function main(): Promise<void> {
   const bigBuildRows: string[] = [];
   const bigDelRows: string[] = [];
   const abuseRows: string[] = [];
+  let embedRows: { starts: string[]; loop: string[] } = { starts: [], loop: [] };
   try {
     redoubt = await startRedoubt();
     redis = await startRedis();
@@ -1219,6 +1220,7 @@ async function main(): Promise<void> {
     if (opt.only.has('abuse')) {
       for (const start of [startRedoubt, startRedis]) abuseRows.push(await abuseOne(start, opt.requests * 2));
     }
+    if (opt.only.has('embed')) embedRows = await embedCost(opt.requests);
   } finally {
     await cleanup();
   }
@@ -1297,6 +1299,75 @@ async function main(): Promise<void> {
       1,
     );
   }
+  if (opt.only.has('embed')) {
+    console.log('');
+    console.log(
+      `Embedding (bench/embed.ts in a fresh Node process, ${EMBED_ROUNDS} rounds each): startServer() until the first PONG on a new connection, and stop(); ` +
+        `the first round apart (it compiles the code); then a server as a process of its own until its first PONG (polled every ${PROCESS_POLL_MS} ms, median of ${PROCESS_ROUNDS}), for comparison:`,
+    );
+    console.log('');
+    printTable('| Start | first ms | median ms | max ms | stop median ms | stop max ms |', embedRows.starts, 1);
+    console.log('');
+    console.log("The host's event-loop delay (ms) with an embedded server: none, an idle server (its cron), and while redis-benchmark -t set,get -c 50 loads it from another process:");
+    console.log('');
+    printTable('| Host event loop | p50 ms | p99 ms | max ms |', embedRows.loop, 1);
+  }
+}
+
+const EMBED_ROUNDS = 20;
+const PROCESS_ROUNDS = 5;
+const PROCESS_POLL_MS = 5;
+
+/** Spawn to first PONG of a server process, polling every PROCESS_POLL_MS; stopped afterwards. */
+async function processStartMs(cmd: string[], port: number): Promise<number> {
+  const t0 = performance.now();
+  const [bin, ...args] = cmd as [string, ...string[]];
+  const proc = track(spawn(bin, args, { stdio: 'ignore', cwd: ROOT }));
+  const b: Bench = { name: bin, port, proc };
+  try {
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`${cmd.join(' ')} exited with ${proc.exitCode}`);
+      try {
+        if ((await rawCall(port, ['PING'])).startsWith('+PONG')) return performance.now() - t0;
+      } catch {
+        // not listening yet
+      }
+      if (performance.now() - t0 > 15_000) throw new Error(`${cmd.join(' ')} did not start`);
+      await new Promise((r) => setTimeout(r, PROCESS_POLL_MS));
+    }
+  } finally {
+    await stop(b);
+  }
+}
+
+async function embedCost(requests: number): Promise<{ starts: string[]; loop: string[] }> {
+  const r = await run([...cpuSet(0), process.execPath, path.join(ROOT, 'dist/bench/embed.js'), String(EMBED_ROUNDS), String(requests)]);
+  if (r.code !== 0) throw new Error(`bench/embed.js failed: ${r.stderr.slice(-1000)}`);
+  type T = { median: number; max: number };
+  type M = { first: number; start: T; stop: T };
+  type L = { p50: number; p99: number; max: number };
+  const j = JSON.parse(r.stdout) as { importMs: number; plain: M; withTls: M; hardened: M; loop: { alone: L; idle: L; loaded: L } };
+  const row = (name: string, m: M) => `| ${name} | ${fmt(m.first, 1)} | ${fmt(m.start.median, 1)} | ${fmt(m.start.max, 1)} | ${fmt(m.stop.median, 1)} | ${fmt(m.stop.max, 1)} |`;
+  const starts = [
+    `| import 'redoubt' | ${fmt(j.importMs, 1)} | | | | |`,
+    row('startServer()', j.plain),
+    row('startServer({ tls: true })', j.withTls),
+    row('startHardenedServer()', j.hardened),
+  ];
+  for (const [name, cmd] of [
+    ['redoubt process', (port: number) => [...cpuSet(0), process.execPath, '--max-old-space-size=65536', 'dist/src/main.js', '--port', String(port), '--save', '', '--appendonly', 'no']],
+    ['redis-server process', (port: number) => [...cpuSet(0), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']],
+  ] as const) {
+    const ms: number[] = [];
+    for (let i = 0; i < PROCESS_ROUNDS; i++) {
+      const port = await freePort();
+      ms.push(await processStartMs(cmd(port), port));
+    }
+    ms.sort((a, b) => a - b);
+    starts.push(`| ${name} | | ${fmt(ms[Math.floor(ms.length / 2)]!, 1)} | ${fmt(ms[ms.length - 1]!, 1)} | | |`);
+  }
+  const l = (name: string, x: L) => `| ${name} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.max, 2)} |`;
+  return { starts, loop: [l('no server', j.loop.alone), l('idle server', j.loop.idle), l('server under redis-benchmark', j.loop.loaded)] };
 }
 
 main().catch((e: unknown) => {
