@@ -1,7 +1,8 @@
 // rate-limiter-flexible's RateLimiterRedis against Redoubt, through ioredis (its Lua script defined
 // as a command, run by EVALSHA) and through node-redis (`useRedisPackage`, the script by EVAL):
 // points consumed within a window, rejection past it, the window's reset, penalty and reward,
-// and blocking. Each outcome is checked in the limiter's answer and in the key it keeps in Redoubt.
+// blocking, and a least-privilege ACL user. Each outcome is checked in the limiter's answer and
+// in the key it keeps in Redoubt.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
@@ -171,4 +172,45 @@ describe('RateLimiterRedis', { concurrency: true }, () => {
       });
     });
   }
+});
+
+describe('RateLimiterRedis as a least-privilege ACL user', () => {
+  // As in production: the default user is off, the application's user may touch only its keys.
+  let acl: RedoubtServer;
+  let app: Redis;
+  before(async () => {
+    acl = await startServer({ config: { user: ['default off', 'limiter on >s3cret-pass ~rl-acl:* +@all -@dangerous'] } });
+    app = new Redis({ host: acl.host, port: acl.port, username: 'limiter', password: 's3cret-pass', maxRetriesPerRequest: 0, retryStrategy: () => null, enableReadyCheck: false }); // INFO is @dangerous: no ready check
+    await app.ping();
+  });
+  after(async () => {
+    app?.disconnect();
+    await acl?.stop();
+  });
+
+  it('limits within its key pattern; a prefix outside it is refused by the server', async () => {
+    const rl = new RateLimiterRedis({ storeClient: app, keyPrefix: 'rl-acl', points: 1, duration: 10 });
+    assert.equal((await rl.consume('u')).remainingPoints, 0);
+    await rejection(rl.consume('u'));
+    assert.equal(await app.get('rl-acl:u'), '2');
+    const outside = new RateLimiterRedis({ storeClient: app, keyPrefix: 'rl-other', points: 1, duration: 10 });
+    await assert.rejects(outside.consume('u'), (e: unknown) => !(e instanceof RateLimiterRes) && /^NOPERM .*keys/.test((e as Error).message));
+  });
+
+  it('the default user cannot connect', async () => {
+    const anon = new Redis({ host: acl.host, port: acl.port, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+    const errors: string[] = [];
+    anon.on('error', (e: Error) => errors.push(e.message));
+    try {
+      // ioredis opens with HELLO 3, which an unauthenticated connection may not send: it reports
+      // the server's NOAUTH and gives up the connection.
+      await assert.rejects(anon.connect().then(() => anon.get('rl-acl:u')));
+      assert.ok(
+        errors.some((m) => m.startsWith('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option')),
+        errors.join(' | '),
+      );
+    } finally {
+      anon.disconnect();
+    }
+  });
 });
