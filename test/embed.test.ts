@@ -68,6 +68,18 @@ describe('startServer', () => {
     await s.stop();
   });
 
+  it('an AOF write failing with appendfsync always stops that server, not the host process', async () => {
+    const s = await startServer({ config: { appendonly: 'yes', appendfsync: 'always' } });
+    const c = await RawConn.connect(s.port);
+    assert.equal(await c.call('SET', 'k', 'v'), '+OK\r\n');
+    // The failure as the AOF writer meets it (a full disk, an I/O error).
+    (s.server.aof as unknown as { writeFailed(e: Error): void }).writeFailed(new Error('ENOSPC: no space left on device'));
+    await waitFor(() => c.closed, 5000, 'the client dropped');
+    await waitFor(() => !existsSync(s.dir), 5000, 'the server stopped and its dir removed');
+    await assert.rejects(RawConn.connect(s.port), /ECONNREFUSED/);
+    await s.stop();
+  });
+
   it('refuses a bad config or a port in use with the reason, and leaves nothing behind', async () => {
     const before = readdirSync(tmpdir()).filter((f) => f.startsWith('redoubt-')).length;
     await assert.rejects(startServer({ config: { 'maxmemory-policy': 'sometimes' } }), /refused its configuration[\s\S]*maxmemory-policy/);

@@ -165,6 +165,12 @@ async function startOnce(options: StartOptions, host: string, dir: string, ownDi
   const tlsPort = config.num('tls-port');
   const port = tcpPort !== 0 ? tcpPort : tlsPort;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  // What ends a redoubt process (an AOF write failing with appendfsync always) ends this server:
+  // its clients are dropped before any reply of the failed write goes out, and it stops.
+  server.onFatal = () => {
+    for (const c of server.clients.values()) c.socket.destroy();
+    void stop();
+  };
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       // A failed final save is reported; the server closes anyway (the host decided to stop it).

@@ -135,6 +135,12 @@ export class Server implements ListenerHost {
   activeExpireEnabled = true;
   /** Set by main: called after SHUTDOWN has closed everything, to exit the process. */
   onShutdown: (() => void) | null = null;
+  /**
+   * An error the server cannot go on after (an AOF write failing with appendfsync always): the
+   * process ends at once, as Redis's does, before any reply of the failed write goes out. An
+   * embedded server sets this to drop its clients and stop instead of ending the host.
+   */
+  onFatal: () => void = () => process.exit(1);
 
   constructor(
     readonly config: Config,

@@ -412,7 +412,8 @@ export class Aof {
     this.lastWriteError = e.message;
     if (this.policy === 'always') {
       log.warning(`Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting... (${e.message})`);
-      process.exit(1);
+      this.server.onFatal();
+      return;
     }
     log.warning(`Error writing to the AOF file: ${e.message}`);
   }
