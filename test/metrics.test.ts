@@ -300,7 +300,7 @@ test('a real Redoubt process serves /metrics that parses as Prometheus text', as
   }
 });
 
-test('a stranger against a real process: no credentials get 401 only, a request trickled in is cut within seconds', async () => {
+test('a stranger against a real process: no credentials get 401 only, a request trickled in and silent sockets are cut within seconds', async () => {
   const mport = 7866;
   const srv = await startRedoubtProcess(['--save', '', '--appendonly', 'no', '--metrics-port', String(mport), '--metrics-user', 'prom', '--metrics-pass', 'pw']);
   const socks: net.Socket[] = [];
@@ -325,6 +325,18 @@ test('a stranger against a real process: no credentials get 401 only, a request 
     const closed = await new Promise<number>((r) => slow.once('close', () => r(Date.now())));
     clearInterval(trickle);
     assert.ok(closed - start < 12000, `the trickling connection was closed after ${closed - start} ms`);
+    // Silent connections (never a byte) filling every slot are closed after 5 s of silence,
+    // and the scraper gets in again.
+    const silent = await Promise.all(
+      Array.from({ length: 64 }, () => new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect(mport, '127.0.0.1', () => resolve(s));
+        s.on('error', reject);
+      })),
+    );
+    socks.push(...silent);
+    let closedSilent = 0;
+    for (const s of silent) s.once('close', () => closedSilent++);
+    await waitFor(() => closedSilent === silent.length, 12000, 'the silent connections closed by the endpoint');
     // The Redis port is not affected.
     const c = await RawConn.connect(srv.port);
     assert.equal(await c.call('PING'), '+PONG\r\n');

@@ -132,6 +132,9 @@ export class Metrics {
     // A scraper needs one small request per interval: slow or piled-up clients are cut short.
     srv.headersTimeout = 5000;
     srv.requestTimeout = 10000;
+    // SECURITY: a connection that sends nothing at all is no request for those timeouts: any
+    // socket silent for 5 s is closed, or 64 silent sockets would lock the scraper out.
+    srv.timeout = 5000;
     srv.maxHeadersCount = 50;
     srv.maxConnections = 64;
     await new Promise<void>((resolve, reject) => {
