@@ -113,6 +113,32 @@ describe('stream commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
   });
 });
 
+describe('XREAD / XREADGROUP under RESP3 vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
+  const pair = differentialPair();
+
+  // RESP3 replies with a map of key -> entries (no [key, entries] pair inside); a client reading
+  // the pair as the map's key desyncs and waits forever (BullMQ's QueueEvents never got events).
+  test('a map of stream -> entries, for one and several streams, read and group read', async () => {
+    await pair.a.call('HELLO', '3');
+    await pair.b.call('HELLO', '3');
+    await sameReplies(pair.a, pair.b, [
+      ['DEL', 'r3', 'q3'],
+      ['XADD', 'r3', '1-1', 'a', '1'],
+      ['XADD', 'r3', '2-1', 'b', '2'],
+      ['XADD', 'q3', '3-1', 'c', '3'],
+      ['XREAD', 'STREAMS', 'r3', '0'],
+      ['XREAD', 'COUNT', '1', 'STREAMS', 'r3', 'q3', '0', '0'],
+      ['XREAD', 'STREAMS', 'r3', 'q3', '2-1', '0'],
+      ['XREAD', 'STREAMS', 'r3', '9-9'],
+      ['XGROUP', 'CREATE', 'r3', 'grp', '0'],
+      ['XREADGROUP', 'GROUP', 'grp', 'alice', 'STREAMS', 'r3', '>'],
+      ['XREADGROUP', 'GROUP', 'grp', 'alice', 'STREAMS', 'r3', '0'],
+      ['XREADGROUP', 'GROUP', 'grp', 'alice', 'STREAMS', 'r3', '>'],
+      ['PING'],
+    ]);
+  });
+});
+
 describe('blocking XREAD / XREADGROUP', () => {
   let t: TestServer;
   const conns: RawConn[] = [];
@@ -134,6 +160,18 @@ describe('blocking XREAD / XREADGROUP', () => {
     assert.equal(await a.call('XADD', 'bs', '2-1', 'new', 'y'), '$3\r\n2-1\r\n');
     assert.equal(await b.reply(), '*1\r\n*2\r\n$2\r\nbs\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$3\r\nnew\r\n$1\r\ny\r\n');
     assert.equal(await b.call('XREAD', 'BLOCK', '10', 'STREAMS', 'bs', '$'), '*-1\r\n');
+  });
+
+  test('under RESP3, XREAD BLOCK served by an XADD from a script replies with a map', async () => {
+    const a = await conn();
+    const b = await conn();
+    await b.call('HELLO', '3');
+    await a.call('XADD', 'bs3', '1-1', 'old', 'x');
+    b.send('XREAD', 'BLOCK', '0', 'STREAMS', 'bs3', '$');
+    await waitFor(() => t.server.blocking.count === 1);
+    await a.call('EVAL', "redis.call('XADD', KEYS[1], '2-1', 'new', 'y') return redis.call('XADD', KEYS[1], '2-2', 'n', 'z')", '1', 'bs3');
+    assert.equal(await b.reply(), '%1\r\n$3\r\nbs3\r\n*2\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$3\r\nnew\r\n$1\r\ny\r\n*2\r\n$3\r\n2-2\r\n*2\r\n$1\r\nn\r\n$1\r\nz\r\n');
+    assert.equal(await b.call('PING'), '+PONG\r\n');
   });
 
   test('XREADGROUP BLOCK is unblocked with an error by DEL and by XGROUP DESTROY', async () => {

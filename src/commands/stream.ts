@@ -449,7 +449,8 @@ function xreadGeneric(c: Client, argv: string[], server: DataContext, group: boo
     done.add(key);
     served++;
     parts.push(() => {
-      out.array(2);
+      // RESP3 replies with a map of key -> entries; RESP2 with an array of [key, entries] pairs.
+      if (out.resp !== 3) out.array(2);
       out.bulk(key);
       const start = idIncr(gt) ?? MAX_ID;
       if (g === null) {
