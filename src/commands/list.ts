@@ -99,7 +99,7 @@ function pushCommand(c: Client, argv: string[], server: DataContext, head: boole
       c.out.int(0);
       return;
     }
-    list = new ListValue();
+    list = new ListValue(server.ks.limits.listMaxListpackSize);
     db.set(key, list);
   }
   const n = argv.length - 2;
@@ -157,7 +157,7 @@ function moveOne(c: Client, server: DataContext, db: Db, src: string, dst: strin
   if (target === null) return;
   const value = fromHead ? list.popHead()! : list.popTail()!;
   if (target === undefined) {
-    target = new ListValue();
+    target = new ListValue(server.ks.limits.listMaxListpackSize);
     db.set(dst, target);
   }
   if (toHead) target.pushHead(value);
@@ -489,7 +489,7 @@ export const listCommands: HandlerMap<DataContext> = {
     let single = -1;
     for (let k = 0; k < limit; k++) {
       const i = fromTail ? len - 1 - k : k;
-      if (list.at(i) !== ele) continue;
+      if (!list.equalsAt(i, ele)) continue;
       matches++;
       if (!rankMin && matches < rank) continue;
       if (count === -1) {

@@ -385,7 +385,7 @@ function sortGeneric(c: Client, argv: string[], server: DataContext, readonly: b
     return;
   }
 
-  const out = new ListValue(outputLen);
+  const out = new ListValue(server.ks.limits.listMaxListpackSize);
   for (let j = start; j <= end; j++) {
     const v = items[j]!.v;
     if (gets === null) out.pushTail(v);

@@ -90,6 +90,8 @@ export interface LoadLimits {
   /** stream-node-max-entries / stream-node-max-bytes: the nodes a loaded stream is kept in. */
   streamNodeMaxEntries: number;
   streamNodeMaxBytes: number;
+  /** list-max-listpack-size: the nodes a loaded list is kept in (default -2). */
+  listMaxListpackSize?: number;
 }
 
 /** The type byte Redis writes for a value (rdbSaveObjectType). */
@@ -298,7 +300,7 @@ export function readObject(r: RdbReader, type: number, lim: LoadLimits): Value {
     case RDB_TYPE.LIST: {
       const n = r.count(1, 'list');
       if (n === 0) empty(start);
-      const l = new ListValue(n);
+      const l = new ListValue(lim.listMaxListpackSize);
       for (let i = 0; i < n; i++) l.pushTail(r.string());
       return l;
     }
@@ -307,14 +309,14 @@ export function readObject(r: RdbReader, type: number, lim: LoadLimits): Value {
       const { b, at } = blob(r);
       const items = decodeZiplist(b, at);
       if (items.length === 0) empty(at);
-      return ListValue.from(items);
+      return ListValue.from(items, lim.listMaxListpackSize);
     }
 
     case RDB_TYPE.LIST_QUICKLIST:
     case RDB_TYPE.LIST_QUICKLIST_2: {
       const nodes = r.count(1, 'quicklist node');
       if (nodes === 0) empty(start);
-      const l = new ListValue();
+      const l = new ListValue(lim.listMaxListpackSize);
       for (let i = 0; i < nodes; i++) {
         let container = QUICKLIST_NODE_PACKED;
         if (type === RDB_TYPE.LIST_QUICKLIST_2) {

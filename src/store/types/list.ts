@@ -1,33 +1,286 @@
-// List values: a growable ring buffer of latin1 strings. Push and pop at either end are O(1)
-// (amortised), index access is O(1), and middle edits (LINSERT, LREM) shift the shorter side.
+// List values, stored as Redis stores them: a quicklist, a sequence of nodes each packing many
+// elements into one byte buffer (latin1 bytes, an element per byte range) with a Uint16Array of
+// the elements' start offsets. No JS string or object exists per element at rest; reads decode
+// the bytes into a fresh string. Nodes split as Redis's do under list-max-listpack-size (the
+// list's `fill`): a negative fill caps a node's estimated listpack bytes at 4/8/16/32/64 KB, a
+// positive one its element count (within 8 KB). An element too big for an empty node is kept as
+// a "plain" node holding its string. Push and pop at either end are O(1) (amortised); index
+// access walks nodes from the nearest end or from the last node read, so sequential reads are
+// O(1) each; middle edits (LSET, LINSERT, LREM, LTRIM) rebuild only the nodes they touch.
+// list-compress-depth (LZF-compressed inner nodes) is not implemented: every node is kept raw.
 // Redis 7.0 stores every list as a quicklist, so that is the encoding reported.
 import type { TypedValue } from '../db.js';
-import { OBJ_HEADER, QUICKLIST_HEADER, QUICKLIST_NODE, QUICKLIST_NODE_BYTES, listpackEntryBytes } from '../memsize.js';
+import { LISTPACK_HEADER, OBJ_HEADER, QUICKLIST_HEADER, QUICKLIST_NODE, QUICKLIST_NODE_BYTES, listpackEntryBytes } from '../memsize.js';
 
 /** Redis's default packed threshold (1 GB): in practice every element is packed. */
 export const QUICKLIST_PACKED_THRESHOLD = 1 << 30;
 /** The highest threshold DEBUG QUICKLIST-PACKED-THRESHOLD accepts (4 GB less 1 MB). */
 export const QUICKLIST_PACKED_THRESHOLD_MAX = 2 ** 32 - 2 ** 20;
+/** list-max-listpack-size's default: nodes of at most 8 KB. */
+export const DEFAULT_LIST_FILL = -2;
 
-const MIN_CAPACITY = 8;
+/** Node byte limits for list-max-listpack-size -1..-5. */
+const FILL_BYTES = [4096, 8192, 16384, 32768, 65536];
+/** The byte limit of a node under a positive (count) fill. */
+const SIZE_SAFETY_LIMIT = 8192;
+/** What Redis adds to an element's length when estimating a node's growth. */
+const SIZE_ESTIMATE_OVERHEAD = 8;
+/** The largest byte capacity of a packed node: every start offset fits a Uint16Array. */
+const MAX_NODE_CAPACITY = 65535;
+
+/** Buffer's own latin1 codec, without toString's / write's argument handling. */
+interface Latin1Buffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  latin1Write(s: string, offset: number, length: number): number;
+}
+
+const NO_BYTES = Buffer.alloc(0) as Latin1Buffer;
+const NO_OFFSETS = new Uint16Array(0);
+
+function allocBytes(n: number): Latin1Buffer {
+  // Unpooled: a node's buffer must not pin a shared 8 kB slab.
+  return Buffer.allocUnsafeSlow(n) as Latin1Buffer;
+}
+
+/** Redis clamps the fill to -5..32767. */
+function clampFill(fill: number): number {
+  return Math.max(-5, Math.min(32767, Math.trunc(fill)));
+}
+
+/**
+ * One quicklist node. Packed: the elements' bytes are buf[lo, hi); element k starts at
+ * offs[first + k] and ends where the next starts (the last at hi); both arrays keep free room at
+ * either end so pushes at the list's ends are O(1). Plain: `big` holds the single element.
+ */
+class Node {
+  buf: Latin1Buffer = NO_BYTES;
+  offs: Uint16Array = NO_OFFSETS;
+  lo = 0;
+  hi = 0;
+  first = 0;
+  count = 0;
+  /** Redis's node->sz estimate: a listpack header plus each element's entry bytes. */
+  sz = LISTPACK_HEADER;
+  big: string | null = null;
+
+  static plain(s: string): Node {
+    const n = new Node();
+    n.big = s;
+    n.count = 1;
+    n.sz += listpackEntryBytes(s.length);
+    return n;
+  }
+
+  private start(k: number): number {
+    return this.offs[this.first + k]!;
+  }
+
+  private end(k: number): number {
+    return k + 1 < this.count ? this.offs[this.first + k + 1]! : this.hi;
+  }
+
+  get(k: number): string {
+    if (this.big !== null) return this.big;
+    return this.buf.latin1Slice(this.offs[this.first + k]!, this.end(k));
+  }
+
+  lengthAt(k: number): number {
+    if (this.big !== null) return this.big.length;
+    return this.end(k) - this.start(k);
+  }
+
+  /** Whether element k is v, compared in place. */
+  equals(k: number, v: string): boolean {
+    if (this.big !== null) return this.big === v;
+    const s = this.start(k);
+    const n = this.end(k) - s;
+    if (n !== v.length) return false;
+    const b = this.buf;
+    for (let j = 0; j < n; j++) if (b[s + j] !== v.charCodeAt(j)) return false;
+    return true;
+  }
+
+  /** Index of the first element from `from` equal to v, or -1. */
+  find(v: string, from: number): number {
+    for (let k = from; k < this.count; k++) if (this.equals(k, v)) return k;
+    return -1;
+  }
+
+  strings(): string[] {
+    const out = new Array<string>(this.count);
+    for (let k = 0; k < this.count; k++) out[k] = this.get(k);
+    return out;
+  }
+
+  pushTail(s: string, limit: number): void {
+    const n = s.length;
+    if (this.hi + n > this.buf.length || this.first + this.count >= this.offs.length) this.reserve(n, false, limit);
+    this.offs[this.first + this.count] = this.hi;
+    if (n > 0) this.buf.latin1Write(s, this.hi, n);
+    this.hi += n;
+    this.count++;
+    this.sz += listpackEntryBytes(n);
+  }
+
+  pushHead(s: string, limit: number): void {
+    const n = s.length;
+    if (this.lo < n || this.first === 0) this.reserve(n, true, limit);
+    this.lo -= n;
+    if (n > 0) this.buf.latin1Write(s, this.lo, n);
+    this.offs[--this.first] = this.lo;
+    this.count++;
+    this.sz += listpackEntryBytes(n);
+  }
+
+  popTail(): string {
+    if (this.big !== null) return this.takeBig();
+    const s = this.start(this.count - 1);
+    const v = this.buf.latin1Slice(s, this.hi);
+    this.sz -= listpackEntryBytes(this.hi - s);
+    this.hi = s;
+    this.count--;
+    this.maybeShrink();
+    return v;
+  }
+
+  popHead(): string {
+    if (this.big !== null) return this.takeBig();
+    const e = this.end(0);
+    const v = this.buf.latin1Slice(this.lo, e);
+    this.sz -= listpackEntryBytes(e - this.lo);
+    this.lo = e;
+    this.first++;
+    this.count--;
+    this.maybeShrink();
+    return v;
+  }
+
+  private takeBig(): string {
+    const v = this.big!;
+    this.big = null;
+    this.count = 0;
+    this.sz = LISTPACK_HEADER;
+    return v;
+  }
+
+  /** Entry bytes of elements [from, to). */
+  entryBytes(from: number, to: number): number {
+    let t = 0;
+    for (let k = from; k < to; k++) t += listpackEntryBytes(this.lengthAt(k));
+    return t;
+  }
+
+  /** Drops k elements from the head (packed nodes only, k < count). */
+  dropHead(k: number): void {
+    this.sz -= this.entryBytes(0, k);
+    this.lo = this.start(k);
+    this.first += k;
+    this.count -= k;
+    this.maybeShrink();
+  }
+
+  /** Drops k elements from the tail (packed nodes only, k < count). */
+  dropTail(k: number): void {
+    this.sz -= this.entryBytes(this.count - k, this.count);
+    this.hi = this.start(this.count - k);
+    this.count -= k;
+    this.maybeShrink();
+  }
+
+  /**
+   * Makes room for one more element of n bytes at the head (front) or tail, moving the data
+   * (and reallocating when short of room) so that most of the free room is on that side.
+   */
+  private reserve(n: number, front: boolean, limit: number): void {
+    const used = this.hi - this.lo;
+    const needBytes = used + n;
+    const needSlots = this.count + 1;
+    let cap = this.buf.length;
+    let scap = this.offs.length;
+    if (needBytes > cap || needBytes * 2 > cap) cap = Math.max(needBytes, Math.min(Math.min(limit, MAX_NODE_CAPACITY), Math.max(64, needBytes * 2)));
+    if (needSlots * 2 > scap) scap = Math.max(8, needSlots * 2);
+    const slack = cap - needBytes;
+    const sslack = scap - needSlots;
+    const lo = front ? cap - used - (slack >> 2) : slack >> 2;
+    const first = front ? scap - this.count - (sslack >> 2) : sslack >> 2;
+    this.relayout(cap, scap, lo, first);
+  }
+
+  /** Shrinks to the exact size once under a quarter of the buffer is used. */
+  private maybeShrink(): void {
+    const cap = this.buf.length;
+    if (cap > 256 && (this.hi - this.lo) * 4 < cap) this.compact();
+  }
+
+  /** Drops all free room (a node no longer at either end of its list keeps none). */
+  compact(): void {
+    if (this.big !== null || this.count === 0) return;
+    const used = this.hi - this.lo;
+    if (this.buf.length === used && this.offs.length === this.count) return;
+    this.relayout(used, this.count, 0, 0);
+  }
+
+  private relayout(cap: number, scap: number, lo: number, first: number): void {
+    const delta = lo - this.lo;
+    const count = this.count;
+    let buf = this.buf;
+    let offs = this.offs;
+    if (cap !== buf.length) {
+      buf = allocBytes(cap);
+      this.buf.copy(buf, lo, this.lo, this.hi);
+    } else if (delta !== 0) {
+      buf.copyWithin(lo, this.lo, this.hi);
+    }
+    if (scap !== offs.length) {
+      offs = new Uint16Array(scap);
+      offs.set(this.offs.subarray(this.first, this.first + count), first);
+    } else if (first !== this.first) {
+      offs.copyWithin(first, this.first, this.first + count);
+    }
+    if (delta !== 0) for (let k = first; k < first + count; k++) offs[k] = offs[k]! + delta;
+    this.buf = buf;
+    this.offs = offs;
+    this.hi += delta;
+    this.lo = lo;
+    this.first = first;
+  }
+
+  clone(): Node {
+    const n = new Node();
+    n.big = this.big;
+    n.count = this.count;
+    n.sz = this.sz;
+    if (this.big === null && this.count > 0) {
+      const used = this.hi - this.lo;
+      n.buf = allocBytes(used);
+      this.buf.copy(n.buf, 0, this.lo, this.hi);
+      n.offs = new Uint16Array(this.count);
+      for (let k = 0; k < this.count; k++) n.offs[k] = this.offs[this.first + k]! - this.lo;
+      n.hi = used;
+    }
+    return n;
+  }
+}
 
 export class ListValue implements TypedValue {
   readonly type = 'list' as const;
-  /** Slots; capacity is always a power of two so a mask wraps indexes. */
-  private buf: (string | undefined)[];
-  private mask: number;
-  private head = 0;
+  private nodes: Node[] = [];
   private len = 0;
   /** Packed bytes of the elements (their listpack entries), kept by every mutation. */
   private packed = 0;
+  /** list-max-listpack-size when the list was made (Redis keeps it per list too). */
+  private readonly fill: number;
+  /** Byte limit of a node under that fill. */
+  private readonly limit: number;
+  /** The node last found by index and the index of its first element (-1: none). */
+  private ci = -1;
+  private cb = 0;
   /** The memBytes() last added to its database's count (store/db.ts). */
   accountedBytes = 0;
 
-  constructor(capacity = MIN_CAPACITY) {
-    let cap = MIN_CAPACITY;
-    while (cap < capacity) cap *= 2;
-    this.buf = new Array<string | undefined>(cap);
-    this.mask = cap - 1;
+  constructor(fill = DEFAULT_LIST_FILL) {
+    this.fill = clampFill(fill);
+    this.limit = this.fill < 0 ? FILL_BYTES[-this.fill - 1]! : SIZE_SAFETY_LIMIT;
   }
 
   encoding(): string {
@@ -36,6 +289,11 @@ export class ListValue implements TypedValue {
 
   get length(): number {
     return this.len;
+  }
+
+  /** Quicklist nodes in use (DEBUG and tests). */
+  get nodeCount(): number {
+    return this.nodes.length;
   }
 
   /**
@@ -53,106 +311,179 @@ export class ListValue implements TypedValue {
   }
 
   copy(): ListValue {
-    const out = new ListValue(this.len);
-    for (let i = 0; i < this.len; i++) out.buf[i] = this.buf[(this.head + i) & this.mask];
+    const out = new ListValue(this.fill);
+    out.nodes = this.nodes.map((n) => n.clone());
     out.len = this.len;
     out.packed = this.packed;
     return out;
   }
 
-  private grow(): void {
-    const old = this.buf;
-    const cap = old.length;
-    const next = new Array<string | undefined>(cap * 2);
-    for (let i = 0; i < this.len; i++) next[i] = old[(this.head + i) & this.mask];
-    this.buf = next;
-    this.mask = cap * 2 - 1;
-    this.head = 0;
+  /** Whether a packed node may take one more element of n bytes (Redis's insert rule). */
+  private allows(node: Node, n: number): boolean {
+    if (node.big !== null) return false;
+    const next = node.sz + n + SIZE_ESTIMATE_OVERHEAD;
+    if (this.fill < 0) return next <= this.limit;
+    return next <= SIZE_SAFETY_LIMIT && node.count < this.fill;
   }
 
-  /** Gives memory back once the list uses under a quarter of its slots. */
-  private maybeShrink(): void {
-    const cap = this.buf.length;
-    if (cap <= MIN_CAPACITY || this.len * 4 >= cap) return;
-    let target = cap;
-    while (target > MIN_CAPACITY && this.len * 4 < target) target /= 2;
-    const next = new Array<string | undefined>(target);
-    for (let i = 0; i < this.len; i++) next[i] = this.buf[(this.head + i) & this.mask];
-    this.buf = next;
-    this.mask = target - 1;
-    this.head = 0;
+  /** A new node holding just s: packed unless s is too big for an empty node. */
+  private nodeOf(s: string, front: boolean): Node {
+    if (LISTPACK_HEADER + s.length + SIZE_ESTIMATE_OVERHEAD > this.limit) return Node.plain(s);
+    const n = new Node();
+    if (front) n.pushHead(s, this.limit);
+    else n.pushTail(s, this.limit);
+    return n;
+  }
+
+  /** Packs elements into nodes as pushes from the tail would. */
+  private pack(items: readonly string[]): Node[] {
+    const out: Node[] = [];
+    let cur: Node | null = null;
+    for (const s of items) {
+      if (cur !== null && this.allows(cur, s.length)) {
+        cur.pushTail(s, this.limit);
+        continue;
+      }
+      cur?.compact();
+      cur = this.nodeOf(s, false);
+      out.push(cur);
+    }
+    cur?.compact();
+    return out;
+  }
+
+  /** Replaces node idx by nodes packing `items` (none when empty). */
+  private rebuild(idx: number, items: readonly string[]): void {
+    if (items.length === 0) this.nodes.splice(idx, 1);
+    else this.nodes.splice(idx, 1, ...this.pack(items));
+    this.ci = -1;
   }
 
   pushHead(v: string): void {
-    if (this.len === this.buf.length) this.grow();
-    this.head = (this.head - 1) & this.mask;
-    this.buf[this.head] = v;
+    const head = this.nodes[0];
+    if (head !== undefined && this.allows(head, v.length)) head.pushHead(v, this.limit);
+    else {
+      head?.compact();
+      this.nodes.unshift(this.nodeOf(v, true));
+    }
     this.len++;
     this.packed += listpackEntryBytes(v.length);
+    this.ci = -1;
   }
 
   pushTail(v: string): void {
-    if (this.len === this.buf.length) this.grow();
-    this.buf[(this.head + this.len) & this.mask] = v;
+    const nodes = this.nodes;
+    const tail = nodes[nodes.length - 1];
+    if (tail !== undefined && this.allows(tail, v.length)) tail.pushTail(v, this.limit);
+    else {
+      tail?.compact();
+      nodes.push(this.nodeOf(v, false));
+    }
     this.len++;
     this.packed += listpackEntryBytes(v.length);
   }
 
   popHead(): string | undefined {
     if (this.len === 0) return undefined;
-    const v = this.buf[this.head];
-    this.buf[this.head] = undefined;
-    this.head = (this.head + 1) & this.mask;
+    const node = this.nodes[0]!;
+    const v = node.popHead();
+    if (node.count === 0) this.nodes.shift();
     this.len--;
-    this.packed -= listpackEntryBytes(v!.length);
-    this.maybeShrink();
+    this.packed -= listpackEntryBytes(v.length);
+    this.ci = -1;
     return v;
   }
 
   popTail(): string | undefined {
     if (this.len === 0) return undefined;
-    const i = (this.head + this.len - 1) & this.mask;
-    const v = this.buf[i];
-    this.buf[i] = undefined;
+    const nodes = this.nodes;
+    const node = nodes[nodes.length - 1]!;
+    const v = node.popTail();
+    if (node.count === 0) nodes.pop();
     this.len--;
-    this.packed -= listpackEntryBytes(v!.length);
-    this.maybeShrink();
+    this.packed -= listpackEntryBytes(v.length);
     return v;
+  }
+
+  /** The node holding index i (0 <= i < length); leaves it and its first index in ci / cb. */
+  private locate(i: number): number {
+    const nodes = this.nodes;
+    let ci = this.ci;
+    let cb = this.cb;
+    if (ci >= 0 && ci < nodes.length) {
+      if (i >= cb && i < cb + nodes[ci]!.count) return ci;
+      const fromCache = Math.abs(i - cb);
+      if (fromCache > i || fromCache > this.len - 1 - i) ci = -1;
+    } else ci = -1;
+    if (ci < 0) {
+      if (i <= this.len - 1 - i) {
+        ci = 0;
+        cb = 0;
+      } else {
+        ci = nodes.length - 1;
+        cb = this.len - nodes[ci]!.count;
+      }
+    }
+    while (i < cb) cb -= nodes[--ci]!.count;
+    while (i >= cb + nodes[ci]!.count) cb += nodes[ci++]!.count;
+    this.ci = ci;
+    this.cb = cb;
+    return ci;
   }
 
   /** Element at a 0-based index (callers check 0 <= i < length). */
   at(i: number): string {
-    return this.buf[(this.head + i) & this.mask]!;
+    const ci = this.locate(i);
+    return this.nodes[ci]!.get(i - this.cb);
+  }
+
+  /** Whether the element at index i (0 <= i < length) is v, without decoding it. */
+  equalsAt(i: number, v: string): boolean {
+    const ci = this.locate(i);
+    return this.nodes[ci]!.equals(i - this.cb, v);
   }
 
   setAt(i: number, v: string): void {
-    const at = (this.head + i) & this.mask;
-    this.packed += listpackEntryBytes(v.length) - listpackEntryBytes(this.buf[at]!.length);
-    this.buf[at] = v;
+    const ci = this.locate(i);
+    const node = this.nodes[ci]!;
+    const k = i - this.cb;
+    const old = node.lengthAt(k);
+    this.packed += listpackEntryBytes(v.length) - listpackEntryBytes(old);
+    const items = node.strings();
+    items[k] = v;
+    this.rebuild(ci, items);
   }
 
   /** Index of the first element equal to v, from the head, or -1. */
   indexOf(v: string): number {
-    for (let i = 0; i < this.len; i++) if (this.buf[(this.head + i) & this.mask] === v) return i;
+    let base = 0;
+    for (const node of this.nodes) {
+      const k = node.find(v, 0);
+      if (k >= 0) return base + k;
+      base += node.count;
+    }
     return -1;
   }
 
-  /** Inserts v so that it ends up at index i (0 <= i <= length), moving the shorter side. */
+  /** Inserts v so that it ends up at index i (0 <= i <= length). */
   insertAt(i: number, v: string): void {
     if (i === 0) return this.pushHead(v);
     if (i === this.len) return this.pushTail(v);
-    if (this.len === this.buf.length) this.grow();
-    const m = this.mask;
-    if (i < this.len - i) {
-      // Shift the first i elements one slot towards the head.
-      this.head = (this.head - 1) & m;
-      for (let k = 0; k < i; k++) this.buf[(this.head + k) & m] = this.buf[(this.head + k + 1) & m];
+    const ci = this.locate(i);
+    const k = i - this.cb;
+    const node = this.nodes[ci]!;
+    const prev = this.nodes[ci - 1];
+    if (k === 0 && prev !== undefined && this.allows(prev, v.length)) {
+      // Between two nodes: the previous one has room at its tail.
+      prev.pushTail(v, this.limit);
     } else {
-      for (let k = this.len; k > i; k--) this.buf[(this.head + k) & m] = this.buf[(this.head + k - 1) & m];
+      const items = node.strings();
+      items.splice(k, 0, v);
+      this.rebuild(ci, items);
     }
-    this.buf[(this.head + i) & m] = v;
     this.len++;
     this.packed += listpackEntryBytes(v.length);
+    this.ci = -1;
   }
 
   /** Removes `n` elements from the head and `m` from the tail. */
@@ -161,74 +492,87 @@ export class ListValue implements TypedValue {
       this.clear();
       return;
     }
-    const mask = this.mask;
+    const nodes = this.nodes;
     let freed = 0;
-    for (let k = 0; k < fromHead; k++) {
-      const at = (this.head + k) & mask;
-      freed += listpackEntryBytes(this.buf[at]!.length);
-      this.buf[at] = undefined;
+    let h = 0;
+    let left = fromHead;
+    while (left > 0 && nodes[h]!.count <= left) {
+      left -= nodes[h]!.count;
+      freed += nodes[h]!.sz - LISTPACK_HEADER;
+      h++;
     }
-    this.head = (this.head + fromHead) & mask;
-    this.len -= fromHead;
-    for (let k = 0; k < fromTail; k++) {
-      const at = (this.head + this.len - 1 - k) & mask;
-      freed += listpackEntryBytes(this.buf[at]!.length);
-      this.buf[at] = undefined;
+    let t = nodes.length;
+    let right = fromTail;
+    while (right > 0 && nodes[t - 1]!.count <= right) {
+      right -= nodes[t - 1]!.count;
+      freed += nodes[t - 1]!.sz - LISTPACK_HEADER;
+      t--;
     }
-    this.len -= fromTail;
+    // What is left of the trim falls inside nodes h (from its head) and t - 1 (from its tail),
+    // packed nodes since a plain node holds one element; they may be the same node.
+    if (left > 0) {
+      const node = nodes[h]!;
+      freed += node.entryBytes(0, left);
+      node.dropHead(left);
+    }
+    if (right > 0) {
+      const node = nodes[t - 1]!;
+      freed += node.entryBytes(node.count - right, node.count);
+      node.dropTail(right);
+    }
+    this.nodes = nodes.slice(h, t);
+    this.len -= fromHead + fromTail;
     this.packed -= freed;
-    this.maybeShrink();
+    this.ci = -1;
   }
 
   clear(): void {
-    this.buf = new Array<string | undefined>(MIN_CAPACITY);
-    this.mask = MIN_CAPACITY - 1;
-    this.head = 0;
+    this.nodes = [];
     this.len = 0;
     this.packed = 0;
+    this.ci = -1;
   }
 
   /**
    * Removes elements equal to v: up to `limit` of them (0: all), scanning from the head, or
-   * from the tail when `fromTail`. Returns how many were removed. One compacting pass.
+   * from the tail when `fromTail`. Returns how many were removed. Only nodes holding v are
+   * rebuilt.
    */
   remove(v: string, limit: number, fromTail: boolean): number {
-    const m = this.mask;
-    const n = this.len;
     let removed = 0;
-    if (!fromTail) {
-      let w = 0;
-      for (let r = 0; r < n; r++) {
-        const x = this.buf[(this.head + r) & m]!;
-        if (x === v && (limit === 0 || removed < limit)) {
-          removed++;
-          continue;
-        }
-        if (w !== r) this.buf[(this.head + w) & m] = x;
-        w++;
+    const nodes = this.nodes;
+    let idx = fromTail ? nodes.length - 1 : 0;
+    while (idx >= 0 && idx < nodes.length && (limit === 0 || removed < limit)) {
+      const node = nodes[idx]!;
+      if (node.find(v, 0) < 0) {
+        idx += fromTail ? -1 : 1;
+        continue;
       }
-      for (let k = w; k < n; k++) this.buf[(this.head + k) & m] = undefined;
-      this.len = w;
-    } else {
-      // Compact towards the tail, then move the head forward.
-      let w = n - 1;
-      for (let r = n - 1; r >= 0; r--) {
-        const x = this.buf[(this.head + r) & m]!;
-        if (x === v && (limit === 0 || removed < limit)) {
-          removed++;
-          continue;
+      const items = node.strings();
+      const keep: string[] = [];
+      if (!fromTail) {
+        for (const x of items) {
+          if (x === v && (limit === 0 || removed < limit)) removed++;
+          else keep.push(x);
         }
-        if (w !== r) this.buf[(this.head + w) & m] = x;
-        w--;
+      } else {
+        for (let k = items.length - 1; k >= 0; k--) {
+          const x = items[k]!;
+          if (x === v && (limit === 0 || removed < limit)) removed++;
+          else keep.push(x);
+        }
+        keep.reverse();
       }
-      const drop = w + 1;
-      for (let k = 0; k < drop; k++) this.buf[(this.head + k) & m] = undefined;
-      this.head = (this.head + drop) & m;
-      this.len = n - drop;
+      const before = nodes.length;
+      this.rebuild(idx, keep);
+      // From the head, continue after the nodes that replaced it; from the tail, before them.
+      if (fromTail) idx--;
+      else idx += 1 + nodes.length - before;
     }
     if (removed > 0) {
+      this.len -= removed;
       this.packed -= removed * listpackEntryBytes(v.length);
-      this.maybeShrink();
+      this.ci = -1;
     }
     return removed;
   }
@@ -236,12 +580,13 @@ export class ListValue implements TypedValue {
   /** All elements, head to tail (tests and debugging). */
   toArray(): string[] {
     const out = new Array<string>(this.len);
-    for (let i = 0; i < this.len; i++) out[i] = this.buf[(this.head + i) & this.mask]!;
+    let i = 0;
+    for (const node of this.nodes) for (let k = 0; k < node.count; k++) out[i++] = node.get(k);
     return out;
   }
 
-  static from(items: readonly string[]): ListValue {
-    const l = new ListValue(items.length);
+  static from(items: readonly string[], fill = DEFAULT_LIST_FILL): ListValue {
+    const l = new ListValue(fill);
     for (const s of items) l.pushTail(s);
     return l;
   }
