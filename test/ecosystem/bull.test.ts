@@ -51,9 +51,11 @@ async function pollUntil<T>(what: string, fn: () => Promise<T | undefined | fals
 
 /** The job once it is in `state`. */
 async function jobIn(q: Queue.Queue, id: Queue.JobId, state: Queue.JobStatus): Promise<Queue.Job> {
+  // The state first, then the job: a job read before it finished would carry no result.
   return pollUntil(`job ${id} ${state}`, async () => {
     const job = await q.getJob(id);
-    return job !== null && (await job.getState()) === state ? job : undefined;
+    if (job === null || (await job.getState()) !== state) return undefined;
+    return (await q.getJob(id)) ?? undefined;
   });
 }
 
@@ -140,16 +142,21 @@ describe('Bull against Redoubt', () => {
 
   it('a repeatable job runs every interval until it is removed', async () => {
     const q = queue();
-    const runs: { at: number; data: unknown }[] = [];
+    const runs: { at: number; id: string; data: unknown }[] = [];
     void q.process('tick', async (job: Queue.Job) => {
-      runs.push({ at: Date.now(), data: job.data });
+      runs.push({ at: Date.now(), id: String(job.id), data: job.data });
     });
     await q.add('tick', { kind: 'heartbeat' }, { repeat: { every: 150 } });
     const repeatables = await q.getRepeatableJobs();
     assert.deepEqual(repeatables.map((r) => [r.name, r.every]), [['tick', 150]]);
     await pollUntil('three runs', async () => runs.length >= 3);
     for (const r of runs) assert.deepEqual(r.data, { kind: 'heartbeat' });
-    for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.at - runs[i - 1]!.at >= 100, `runs ${runs[i]!.at - runs[i - 1]!.at} ms apart`);
+    // Each run's id ends with the time it was due, on the 150 ms grid; none ran before it was due.
+    const due = runs.map((r) => Number(/^repeat:[0-9a-f]+:(\d+)$/.exec(r.id)?.[1]));
+    for (let i = 0; i < runs.length; i++) {
+      assert.ok(due[i]! % 150 === 0 && runs[i]!.at >= due[i]!, `run ${runs[i]!.id} at ${runs[i]!.at}`);
+      if (i > 0) assert.ok(due[i]! > due[i - 1]!, `runs due at ${due.join(', ')}`);
+    }
     await q.removeRepeatable('tick', { every: 150 });
     assert.deepEqual(await q.getRepeatableJobs(), []);
     // Its next run went with it.

@@ -156,9 +156,9 @@ describe('BullMQ against Redoubt', () => {
 
   it('a job scheduler repeats a job every interval until it is removed', async () => {
     const q = queue();
-    const runs: { at: number; data: unknown }[] = [];
+    const runs: { at: number; id: string; data: unknown }[] = [];
     worker(q, async (job: Job) => {
-      runs.push({ at: Date.now(), data: job.data });
+      runs.push({ at: Date.now(), id: job.id!, data: job.data });
       return runs.length;
     });
     await q.upsertJobScheduler('tick', { every: 150 }, { name: 'tick', data: { kind: 'heartbeat' } });
@@ -168,7 +168,12 @@ describe('BullMQ against Redoubt', () => {
     assert.equal(schedulers[0]!.every, 150);
     await pollUntil('three runs', async () => runs.length >= 3);
     for (const r of runs) assert.deepEqual(r.data, { kind: 'heartbeat' });
-    for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.at - runs[i - 1]!.at >= 100, `runs ${runs[i]!.at - runs[i - 1]!.at} ms apart`);
+    // Each run's id ends with the time it was due: a step of 150 ms apart, none run before it was due.
+    const due = runs.map((r) => Number(/^repeat:tick:(\d+)$/.exec(r.id)?.[1]));
+    for (let i = 0; i < runs.length; i++) {
+      assert.ok(runs[i]!.at >= due[i]!, `run ${runs[i]!.id} at ${runs[i]!.at}`);
+      if (i > 0) assert.ok(due[i]! > due[i - 1]! && (due[i]! - due[i - 1]!) % 150 === 0, `runs due at ${due.join(', ')}`);
+    }
     assert.equal(await q.removeJobScheduler('tick'), true);
     assert.deepEqual(await q.getJobSchedulers(), []);
     // Its next run was removed with it: nothing left waiting to run.
