@@ -22,7 +22,7 @@ before(async () => {
 afterEach(async () => {
   const all = open;
   open = [];
-  for (const q of all) await q.close();
+  for (const q of all) await q.close().catch((e: Error) => errors.push(`close: ${e.message}`));
   assert.deepEqual(errors.splice(0), [], 'Bull reported errors');
 });
 

@@ -24,7 +24,7 @@ afterEach(async () => {
   // Workers first (they stop fetching), then the rest.
   const all = open.reverse();
   open = [];
-  for (const o of all) await o.close();
+  for (const o of all) await o.close().catch((e: Error) => errors.push(`close: ${e.message}`));
   assert.deepEqual(errors.splice(0), [], 'BullMQ reported errors');
 });
 
