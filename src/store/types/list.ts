@@ -37,6 +37,60 @@ interface Latin1Buffer extends Buffer {
 const NO_BYTES = Buffer.alloc(0) as Latin1Buffer;
 const NO_OFFSETS = new Uint16Array(0);
 
+const fcc = String.fromCharCode;
+
+/** Bytes [s, e) as a latin1 string: short ones by fromCharCode (cheaper than a native call). */
+function decode(b: Latin1Buffer, s: number, e: number): string {
+  switch (e - s) {
+    case 0:
+      return '';
+    case 1:
+      return fcc(b[s]!);
+    case 2:
+      return fcc(b[s]!, b[s + 1]!);
+    case 3:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!);
+    case 4:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+    case 5:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+    case 6:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+    case 7:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+    case 8:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+    case 9:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!);
+    case 10:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!);
+    case 11:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!);
+    case 12:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!);
+    default:
+      return b.latin1Slice(s, e);
+  }
+}
+
+/**
+ * Decoded elements of the few nodes read most recently (LRANGE on a hot list decodes each element
+ * once, not once per read): at most CACHED_NODES nodes hold a cache, and any change to a node
+ * drops its own.
+ */
+const CACHED_NODES = 4;
+const cachedNodes: (Node | null)[] = new Array<Node | null>(CACHED_NODES).fill(null);
+let cacheTurn = 0;
+/** The node of the last read: a node read twice in a row gets a cache. */
+let lastRead: Node | null = null;
+
+/** Notes a read of node n: whether the previous read was of n too. */
+function readAgain(n: Node): boolean {
+  if (lastRead === n) return true;
+  lastRead = n;
+  return false;
+}
+
 function allocBytes(n: number): Latin1Buffer {
   // Unpooled: a node's buffer must not pin a shared 8 kB slab.
   return Buffer.allocUnsafeSlow(n) as Latin1Buffer;
@@ -62,6 +116,8 @@ class Node {
   /** Redis's node->sz estimate: a listpack header plus each element's entry bytes. */
   sz = LISTPACK_HEADER;
   big: string | null = null;
+  /** Decoded elements (see cachedNodes), or null. */
+  cache: (string | undefined)[] | null = null;
 
   static plain(s: string): Node {
     const n = new Node();
@@ -81,7 +137,32 @@ class Node {
 
   get(k: number): string {
     if (this.big !== null) return this.big;
-    return this.buf.latin1Slice(this.offs[this.first + k]!, this.end(k));
+    let cache = this.cache;
+    if (cache === null) {
+      if (!readAgain(this)) {
+        return decode(this.buf, this.offs[this.first + k]!, this.end(k));
+      }
+      cache = this.startCache();
+    }
+    const hit = cache[k];
+    if (hit !== undefined) return hit;
+    return (cache[k] = decode(this.buf, this.offs[this.first + k]!, this.end(k)));
+  }
+
+  private startCache(): (string | undefined)[] {
+    const evicted = cachedNodes[cacheTurn];
+    if (evicted !== null && evicted !== undefined) evicted.cache = null;
+    cachedNodes[cacheTurn] = this;
+    cacheTurn = (cacheTurn + 1) % CACHED_NODES;
+    return (this.cache = new Array<string | undefined>(this.count));
+  }
+
+  /** Every change to the node's elements calls this first. */
+  private changed(): void {
+    if (this.cache === null) return;
+    this.cache = null;
+    const at = cachedNodes.indexOf(this);
+    if (at >= 0) cachedNodes[at] = null;
   }
 
   lengthAt(k: number): number {
@@ -113,6 +194,7 @@ class Node {
   }
 
   pushTail(s: string, limit: number): void {
+    this.changed();
     const n = s.length;
     if (this.hi + n > this.buf.length || this.first + this.count >= this.offs.length) this.reserve(n, false, limit);
     this.offs[this.first + this.count] = this.hi;
@@ -123,6 +205,7 @@ class Node {
   }
 
   pushHead(s: string, limit: number): void {
+    this.changed();
     const n = s.length;
     if (this.lo < n || this.first === 0) this.reserve(n, true, limit);
     this.lo -= n;
@@ -133,9 +216,10 @@ class Node {
   }
 
   popTail(): string {
+    this.changed();
     if (this.big !== null) return this.takeBig();
     const s = this.start(this.count - 1);
-    const v = this.buf.latin1Slice(s, this.hi);
+    const v = decode(this.buf, s, this.hi);
     this.sz -= listpackEntryBytes(this.hi - s);
     this.hi = s;
     this.count--;
@@ -144,9 +228,10 @@ class Node {
   }
 
   popHead(): string {
+    this.changed();
     if (this.big !== null) return this.takeBig();
     const e = this.end(0);
-    const v = this.buf.latin1Slice(this.lo, e);
+    const v = decode(this.buf, this.lo, e);
     this.sz -= listpackEntryBytes(e - this.lo);
     this.lo = e;
     this.first++;
@@ -172,6 +257,7 @@ class Node {
 
   /** Drops k elements from the head (packed nodes only, k < count). */
   dropHead(k: number): void {
+    this.changed();
     this.sz -= this.entryBytes(0, k);
     this.lo = this.start(k);
     this.first += k;
@@ -181,6 +267,7 @@ class Node {
 
   /** Drops k elements from the tail (packed nodes only, k < count). */
   dropTail(k: number): void {
+    this.changed();
     this.sz -= this.entryBytes(this.count - k, this.count);
     this.hi = this.start(this.count - k);
     this.count -= k;
@@ -433,6 +520,15 @@ export class ListValue implements TypedValue {
 
   /** Element at a 0-based index (callers check 0 <= i < length). */
   at(i: number): string {
+    // Fast path: in the node last read, already decoded (sequential reads, LRANGE).
+    const node = this.ci >= 0 ? this.nodes[this.ci] : undefined;
+    if (node !== undefined) {
+      const k = i - this.cb;
+      if (k >= 0 && k < node.count) {
+        const hit = node.cache?.[k];
+        return hit ?? node.get(k);
+      }
+    }
     const ci = this.locate(i);
     return this.nodes[ci]!.get(i - this.cb);
   }
