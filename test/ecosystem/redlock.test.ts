@@ -121,7 +121,8 @@ describe('Redlock with three Redoubt servers', () => {
   });
 
   it('an expired lock lets another caller acquire, and cannot be extended', async () => {
-    const lock = await redlock.lock('locks:expiry', 150);
+    // Long enough that the contending attempt surely falls inside it on a loaded machine.
+    const lock = await redlock.lock('locks:expiry', 800);
     await assert.rejects(redlock.lock('locks:expiry', 150), Redlock.LockError);
     const next = await pollUntil('the lock to expire', () => redlock.lock('locks:expiry', 5000).catch(() => undefined));
     assert.notEqual(next.value, lock.value);
