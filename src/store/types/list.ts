@@ -293,6 +293,14 @@ class Node {
     this.relayout(cap, scap, lo, first);
   }
 
+  /** Gives an empty node room for `bytes` bytes and `slots` elements, free at the front or back. */
+  presize(bytes: number, slots: number, front: boolean): void {
+    this.buf = allocBytes(bytes);
+    this.offs = new Uint16Array(slots);
+    this.lo = this.hi = front ? bytes : 0;
+    this.first = front ? slots : 0;
+  }
+
   /** Shrinks to the exact size once under a quarter of the buffer is used. */
   private maybeShrink(): void {
     const cap = this.buf.length;
@@ -414,9 +422,12 @@ export class ListValue implements TypedValue {
   }
 
   /** A new node holding just s: packed unless s is too big for an empty node. */
-  private nodeOf(s: string, front: boolean): Node {
+  private nodeOf(s: string, front: boolean, full?: Node): Node {
     if (LISTPACK_HEADER + s.length + SIZE_ESTIMATE_OVERHEAD > this.limit) return Node.plain(s);
     const n = new Node();
+    // After a full packed node, this one will likely fill too: size it for that at once, rather
+    // than growing it by doubling (fewer copies, and freed buffers of one size to reuse).
+    if (full !== undefined && full.big === null) n.presize(Math.min(this.limit, MAX_NODE_CAPACITY), full.count + 8, front);
     if (front) n.pushHead(s, this.limit);
     else n.pushTail(s, this.limit);
     return n;
@@ -451,7 +462,7 @@ export class ListValue implements TypedValue {
     if (head !== undefined && this.allows(head, v.length)) head.pushHead(v, this.limit);
     else {
       head?.compact();
-      this.nodes.unshift(this.nodeOf(v, true));
+      this.nodes.unshift(this.nodeOf(v, true, head));
     }
     this.len++;
     this.packed += listpackEntryBytes(v.length);
@@ -464,7 +475,7 @@ export class ListValue implements TypedValue {
     if (tail !== undefined && this.allows(tail, v.length)) tail.pushTail(v, this.limit);
     else {
       tail?.compact();
-      nodes.push(this.nodeOf(v, false));
+      nodes.push(this.nodeOf(v, false, tail));
     }
     this.len++;
     this.packed += listpackEntryBytes(v.length);
