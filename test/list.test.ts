@@ -1,4 +1,4 @@
-// List commands: unit tests of the ring-buffer list value and of the timeout parser, and
+// List commands: unit tests of the packed (quicklist) list value and of the timeout parser, and
 // differential tests against redis-server 7.0.15 (identical reply bytes, RESP2 and RESP3),
 // keyspace events, write counting and a seeded random command fuzz.
 import { describe, test } from 'node:test';
