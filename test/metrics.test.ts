@@ -141,6 +141,8 @@ test('GET /metrics reports commands, clients, keys, auth failures and ACL denial
     assert.equal(val(after, 'redoubt_commands_rejected_calls_total{cmd="set"}'), 1);
     assert.ok(val(after, 'redoubt_commands_duration_seconds_total{cmd="set"}') > 0);
     assert.ok(after.has('redoubt_command_latency_seconds{cmd="set",quantile="0.99"}'));
+    // The process's GC pauses, as INFO stats counts them.
+    assert.ok(after.has('redoubt_gc_pauses_total') && after.has('redoubt_gc_pause_milliseconds_total'));
     assert.equal(val(after, 'redoubt_connected_clients'), 2);
     assert.equal(val(after, 'redoubt_blocked_clients'), 0);
     assert.equal(val(after, 'redoubt_db_keys{db="0"}'), 6);

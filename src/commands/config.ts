@@ -277,6 +277,7 @@ function serialized<T>(server: Server, task: () => Promise<T>): Promise<T> {
 // The slow log is kept, as in Redis.
 function configResetstat(client: Client, _argv: string[], server: Server): void {
   server.stats.reset();
+  server.gc.reset();
   server.aclLog.resetStats();
   for (const cmd of server.table.commands(true)) {
     cmd.stats.calls = 0;

@@ -278,6 +278,8 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       `auth_locked_users:${s.lockout.lockedCounts(s.clock.now()).users}`,
       // Redoubt's own: the audit log (security/audit.ts).
       ...s.audit.infoLines(),
+      // Redoubt's own: garbage-collection pauses of the process (server/gc-stats.ts).
+      ...s.gc.infoLines(),
     ];
   },
 

@@ -41,6 +41,8 @@ const FROM_INFO: [section: string, field: string, name: string, kind: Kind, help
   ['stats', 'total_net_input_bytes', 'redoubt_net_input_bytes_total', 'counter', 'Bytes read from clients'],
   ['stats', 'total_net_output_bytes', 'redoubt_net_output_bytes_total', 'counter', 'Bytes written to clients'],
   ['stats', 'total_error_replies', 'redoubt_error_replies_total', 'counter', 'Error replies sent'],
+  ['stats', 'gc_pauses', 'redoubt_gc_pauses_total', 'counter', 'Garbage-collection pauses of the process'],
+  ['stats', 'gc_pause_total_ms', 'redoubt_gc_pause_milliseconds_total', 'counter', 'Time the process spent paused for garbage collection'],
   ['stats', 'expired_keys', 'redoubt_expired_keys_total', 'counter', 'Keys removed because their TTL ran out'],
   ['stats', 'evicted_keys', 'redoubt_evicted_keys_total', 'counter', 'Keys evicted by maxmemory'],
   ['stats', 'evicted_clients', 'redoubt_evicted_clients_total', 'counter', 'Clients evicted by maxmemory-clients'],

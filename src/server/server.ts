@@ -44,6 +44,7 @@ export type { Transport } from './listeners.js';
 import { readIntoSharedBuffer } from './reads.js';
 import { certificateCommonName, printableName } from '../tls/identity.js';
 import { Metrics } from './metrics.js';
+import { GcStats } from './gc-stats.js';
 
 
 
@@ -107,6 +108,8 @@ export class Server implements ListenerHost {
   readonly tlsStats = { handshakes: 0, handshakeFailures: 0, certLogins: 0, certLoginRefused: 0 };
   /** The Prometheus endpoint (metrics-port), opened by listen, closed by close. */
   readonly metrics = new Metrics(this);
+  /** GC pauses of the process (INFO stats), observed while the server listens. */
+  readonly gc = new GcStats();
   /** allow-from: the client networks a connection may come from. */
   readonly allowList: AllowList;
   private cronTimer: NodeJS.Timeout | null = null;
@@ -283,6 +286,7 @@ export class Server implements ListenerHost {
     if (unixsocket !== '') await this.listeners.listenUnix(unixsocket);
     if (this.allowList.text !== '') this.log.notice(`allow-from: connections are accepted only from ${this.allowList.text}`);
     await this.metrics.start();
+    this.gc.start();
     this.startCron();
   }
 
@@ -729,6 +733,7 @@ export class Server implements ListenerHost {
     this.listeners.closing = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
+    this.gc.stop();
     this.scripts.abort();
     this.blocking.close();
     if (this.aof.on) this.aof.stop();
