@@ -8,7 +8,7 @@
 // throughput, RSS and disconnections while clients that never read abuse a server with requirepass
 // (bench/abuse.ts). Prints Markdown tables.
 //
-//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,defenses,tls,memory,bgsave,bigkeys,abuse,embed]
+//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,defenses,tls,memory,tail,bgsave,bigkeys,abuse,embed]
 import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -109,7 +109,7 @@ type TestName = keyof typeof SPECS;
 const TESTS = Object.keys(SPECS) as TestName[];
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
-const SECTIONS = ['commands', 'acl', 'defenses', 'tls', 'memory', 'bgsave', 'bigkeys', 'abuse', 'embed'] as const;
+const SECTIONS = ['commands', 'acl', 'defenses', 'tls', 'memory', 'tail', 'bgsave', 'bigkeys', 'abuse', 'embed'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -120,6 +120,13 @@ interface Options {
   /** The parts to run (--only), all by default. */
   only: Set<Section>;
 }
+
+/**
+ * Node flags Redoubt runs with: those of `npm start` (package.json), so that the bench measures
+ * what users run, then --node-args (heap tuning experiments).
+ */
+const START_FLAGS = ((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/)).filter((a) => a.startsWith('--'));
+let redoubtNodeArgs: string[] = [...START_FLAGS];
 
 function parseOptions(argv: string[]): Options {
   const o: Options = { requests: 100_000, keys: 1_000_000, big: 10_000_000, only: new Set(SECTIONS) };
@@ -138,8 +145,10 @@ function parseOptions(argv: string[]): Options {
       const parts = (argv[++i] ?? '').split(',');
       for (const p of parts) if (!(SECTIONS as readonly string[]).includes(p)) throw new Error(`--only takes ${SECTIONS.join(',')}`);
       o.only = new Set(parts as Section[]);
+    } else if (a === '--node-args') {
+      redoubtNodeArgs = [...START_FLAGS, ...(argv[++i] ?? '').split(/\s+/).filter((x) => x !== '')];
     } else if (a === '-h' || a === '--help') {
-      console.log(`usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--big N (default 10000000)] [--quick] [--only ${SECTIONS.join(',')}]`);
+      console.log(`usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--big N (default 10000000)] [--quick] [--only ${SECTIONS.join(',')}] [--node-args "FLAGS"]`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -235,7 +244,7 @@ async function startServer(name: string, cmd: string[]): Promise<Bench> {
 
 async function startRedoubt(extra: string[] = []): Promise<Bench> {
   const port = await freePort();
-  return startServer('Redoubt', [...cpuSet(0), process.execPath, '--max-old-space-size=65536', 'dist/src/main.js', '--port', String(port), '--save', '', ...extra]);
+  return startServer('Redoubt', [...cpuSet(0), process.execPath, ...redoubtNodeArgs, 'dist/src/main.js', '--port', String(port), '--save', '', ...extra]);
 }
 
 async function startRedis(extra: string[] = []): Promise<Bench> {
@@ -447,7 +456,7 @@ async function tlsCost(requests: number): Promise<{ rows: string[]; overhead: Ma
     const tlsPort = await freePort();
     const cmd =
       name === 'Redoubt'
-        ? [...cpuSet(0), process.execPath, '--max-old-space-size=65536', 'dist/src/main.js', '--port', String(port), '--save', '', ...tlsArgs(tlsPort)]
+        ? [...cpuSet(0), process.execPath, ...redoubtNodeArgs, 'dist/src/main.js', '--port', String(port), '--save', '', ...tlsArgs(tlsPort)]
         : [...cpuSet(0), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...tlsArgs(tlsPort)];
     const b = await startServer(name, cmd);
     try {
@@ -588,6 +597,7 @@ interface Latency {
   samples: number;
   p50: number;
   p99: number;
+  p999: number;
   max: number;
 }
 
@@ -597,7 +607,7 @@ function latency(s: Samples, from: number, to: number): Latency {
   for (let i = 0; i < s.ends.length; i++) if (s.ends[i]! >= from && s.ends[i]! <= to) xs.push(s.rtts[i]!);
   xs.sort((a, b) => a - b);
   const rank = (q: number): number => (xs.length === 0 ? NaN : xs[Math.max(0, Math.ceil(q * xs.length) - 1)]!);
-  return { samples: xs.length, p50: rank(0.5), p99: rank(0.99), max: rank(1) };
+  return { samples: xs.length, p50: rank(0.5), p99: rank(0.99), p999: rank(0.999), max: rank(1) };
 }
 
 async function infoField(port: number, section: string, field: string): Promise<string> {
@@ -605,6 +615,59 @@ async function infoField(port: number, section: string, field: string): Promise<
   const m = new RegExp(`\\r\\n${field}:([^\\r]*)\\r\\n`).exec(info);
   if (m === null) throw new Error(`INFO ${section} has no ${field}: ${info.slice(0, 300)}`);
   return m[1]!;
+}
+
+const TAIL_WARMUP_MS = 2000;
+const TAIL_WINDOW_MS = 10_000;
+
+/**
+ * The latency other clients see under a steady GET/SET load on `keys` keys (the tail section):
+ * the probe's round trips over TAIL_WINDOW_MS, and for Redoubt the GC pauses in that window.
+ */
+async function tailLatency(start: (extra: string[]) => Promise<Bench>, data: Buffer, keys: number): Promise<string> {
+  let b: Bench | null = null;
+  let load: ChildProcess | null = null;
+  let probe: Probe | null = null;
+  try {
+    b = await start([]);
+    const r = await run(['redis-cli', '-h', '127.0.0.1', '-p', String(b.port), '--pipe'], data);
+    if (r.code !== 0 || !r.stdout.includes(`errors: 0, replies: ${keys}`)) throw new Error(`loading keys into ${b.name} failed: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
+    let loadErr = '';
+    const bench = [...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-t', 'set,get', '-r', String(keys), '-c', '50', '-l', '-q'];
+    load = track(spawn(bench[0]!, bench.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] }));
+    load.stderr?.on('data', (d: Buffer) => (loadErr += d.toString()));
+    probe = await startProbe(b.port, 'key:' + '0'.padStart(12, '0'));
+    await delay(TAIL_WARMUP_MS);
+    await rawCall(b.port, ['CONFIG', 'RESETSTAT']);
+    const t0 = now();
+    await delay(TAIL_WINDOW_MS);
+    const t1 = now();
+    const info = await rawCall(b.port, ['INFO', 'stats'], 120_000);
+    if (load.exitCode !== null) throw new Error(`redis-benchmark against ${b.name} stopped early: ${loadErr.slice(-500)}`);
+    const samples = await probe.stop();
+    probe = null;
+    const l = latency(samples, t0, t1);
+    const field = (name: string): string | null => new RegExp(`\r\n${name}:([^\r]*)\r\n`).exec(info)?.[1] ?? null;
+    const pauses = field('gc_pauses');
+    let gc = '| n/a | n/a | n/a | n/a |';
+    if (pauses !== null) {
+      // Pauses longer than 10 ms: the histogram's buckets past le10.
+      const hist = Object.fromEntries((field('gc_pause_histogram_ms') ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
+      const over10 = ['le20', 'le50', 'le100', 'inf'].reduce((n, k) => n + Number(hist[k] ?? 0), 0);
+      gc = `| ${fmt(Number(pauses))} | ${fmt(Number(field('gc_pause_total_ms')), 1)} | ${fmt(Number(field('gc_pause_max_ms')), 1)} | ${fmt(over10)} |`;
+    }
+    const row = `| ${b.name} | ${fmt(l.samples)} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.p999, 2)} | ${fmt(l.max, 2)} ${gc}`;
+    process.stderr.write(`${row}\n`);
+    return row;
+  } finally {
+    probe?.kill();
+    if (load !== null && load.exitCode === null && load.signalCode === null) {
+      const exited = new Promise((resolve) => load!.once('exit', resolve));
+      load.kill('SIGTERM');
+      await exited;
+    }
+    await stop(b);
+  }
 }
 
 /** Probing windows of the bgsave section: the baseline (GET/SET load, no snapshot) before the BGSAVE. */
@@ -1145,6 +1208,7 @@ async function main(): Promise<void> {
   let defenseRows: string[] = [];
   let tls: { rows: string[]; overhead: Map<string, number[]> } = { rows: [], overhead: new Map() };
   const bgsaveRows: string[] = [];
+  const tailRows: string[] = [];
   const bigBuildRows: string[] = [];
   const bigDelRows: string[] = [];
   const abuseRows: string[] = [];
@@ -1186,7 +1250,7 @@ async function main(): Promise<void> {
     redoubt = redis = null;
     if (opt.only.has('defenses')) defenseRows = await defensesCost(opt.requests);
     if (opt.only.has('tls')) tls = await tlsCost(opt.requests);
-    const data = opt.only.has('memory') || opt.only.has('bgsave') ? loadData(opt.keys) : null;
+    const data = opt.only.has('memory') || opt.only.has('bgsave') || opt.only.has('tail') ? loadData(opt.keys) : null;
     const ma = data === null || !opt.only.has('memory') ? null : await memoryPerKey(startRedoubt, data, opt.keys);
     const mr = data === null || !opt.only.has('memory') ? null : await memoryPerKey(startRedis, data, opt.keys);
     const cell = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : fmt(v, 1));
@@ -1206,6 +1270,9 @@ async function main(): Promise<void> {
         `| stream RSS delta per entry | ${cell(sa?.rssPerKey)} | ${cell(sr?.rssPerKey)} | ${ratio(sa?.rssPerKey, sr?.rssPerKey)} |`,
         `| stream used_memory delta per entry | ${cell(sa?.usedPerKey)} | ${cell(sr?.usedPerKey)} | ${ratio(sa?.usedPerKey, sr?.usedPerKey)} |`,
       );
+    }
+    if (data !== null && opt.only.has('tail')) {
+      for (const start of [startRedoubt, startRedis]) tailRows.push(await tailLatency(start, data, opt.keys));
     }
     if (data !== null && opt.only.has('bgsave')) {
       for (const start of [startRedoubt, startRedis]) bgsaveRows.push(...(await bgsaveLatency(start, data, opt.keys)));
@@ -1258,6 +1325,15 @@ async function main(): Promise<void> {
     console.log(`Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key; then of one stream of ${fmt(opt.big)} entries (XADD * field <i> value xxx), bytes per entry:`);
     console.log('');
     printTable('| Memory | Redoubt | Redis | Redoubt/Redis |', memRows, 1);
+  }
+  if (opt.only.has('tail')) {
+    console.log('');
+    console.log(
+      `The tail under load: ${fmt(opt.keys)} keys, redis-benchmark -t set,get -r ${fmt(opt.keys)} -c 50 running throughout; a probe sends one GET at a time on one connection. ` +
+        `Its round trips (ms) over a ${fmt(TAIL_WINDOW_MS / 1000)} s window after ${fmt(TAIL_WARMUP_MS / 1000)} s of load, and Redoubt's garbage-collection pauses in that window (INFO stats after CONFIG RESETSTAT):`,
+    );
+    console.log('');
+    printTable('| Server | probe samples | p50 ms | p99 ms | p99.9 ms | max ms | GC pauses | GC ms in all | longest GC ms | GC pauses > 10 ms |', tailRows, 1);
   }
   if (opt.only.has('bgsave')) {
     console.log('');
@@ -1355,7 +1431,7 @@ async function embedCost(requests: number): Promise<{ starts: string[]; loop: st
     row('startHardenedServer()', j.hardened),
   ];
   for (const [name, cmd] of [
-    ['redoubt process', (port: number) => [...cpuSet(0), process.execPath, '--max-old-space-size=65536', 'dist/src/main.js', '--port', String(port), '--save', '', '--appendonly', 'no']],
+    ['redoubt process', (port: number) => [...cpuSet(0), process.execPath, ...redoubtNodeArgs, 'dist/src/main.js', '--port', String(port), '--save', '', '--appendonly', 'no']],
     ['redis-server process', (port: number) => [...cpuSet(0), 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']],
   ] as const) {
     const ms: number[] = [];
