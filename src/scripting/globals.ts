@@ -165,7 +165,8 @@ function redisCall(engine: ScriptEngine, args: LuaValue[], raise: boolean): LuaV
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (typeof a === 'string') argv[i] = a;
-    else if (typeof a === 'number') argv[i] = formatG(a, 17);
+    // Safe integers (not -0) print the same with %.17g as with String, exactly: the common case.
+    else if (typeof a === 'number') argv[i] = Number.isSafeInteger(a) && !Object.is(a, -0) ? String(a) : formatG(a, 17);
     else return fail(err.scriptBadArguments());
   }
   const reply = engine.dispatch(running, argv);

@@ -300,7 +300,9 @@ export class Dispatcher {
     const out = sc.out;
     out.len = 0;
     this.call(sc, cmd, argv, 'script');
-    const reply = Buffer.from(out.pending());
+    // A view of the script client's buffer, not a copy: redis.call reads it into Lua values before
+    // the script can run another command (which writes over it).
+    const reply = out.pending();
     out.len = 0;
     return reply;
   }
