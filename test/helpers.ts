@@ -184,6 +184,20 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   }
 }
 
+/**
+ * Polls `fn` every 20 ms until it returns a value (anything but undefined or false) and returns
+ * that value; fails after `ms` naming `what`.
+ */
+export async function pollUntil<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 8000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import Queue from 'bull';
 import { startServer, type RedoubtServer } from '../../src/embed/index.js';
+import { pollUntil } from '../helpers.js';
 
 let srv: RedoubtServer;
 let open: Queue.Queue[] = [];
@@ -37,16 +38,6 @@ function queue(name = `bq${++queueCount}`): Queue.Queue {
   q.on('error', (e: Error) => errors.push(e.message));
   open.push(q);
   return q;
-}
-
-async function pollUntil<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 8000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The job once it is in `state`. */

@@ -8,6 +8,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlowProducer, Queue, QueueEvents, Worker, type Job, type Processor } from 'bullmq';
 import { startServer, type RedoubtServer } from '../../src/embed/index.js';
+import { pollUntil } from '../helpers.js';
 
 let srv: RedoubtServer;
 /** Everything a test opened (queues, workers, event listeners, flow producers), closed after it. */
@@ -54,16 +55,6 @@ async function events(q: Queue): Promise<QueueEvents> {
   const ev = track(new QueueEvents(q.name, { connection: connection() }), 'queue events');
   await ev.waitUntilReady();
   return ev;
-}
-
-async function pollUntil<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 8000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The job once it is in `state` (as the queue reports it). */

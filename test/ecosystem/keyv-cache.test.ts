@@ -10,6 +10,7 @@ import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { createCache, type Cache } from 'cache-manager';
 import { startServer, type RedoubtServer } from '../../src/embed/index.js';
+import { pollUntil } from '../helpers.js';
 
 let srv: RedoubtServer;
 /** Reads what the libraries left in Redoubt, independently of them. */
@@ -46,16 +47,6 @@ after(async () => {
 afterEach(() => {
   assert.deepEqual(errors, [], 'the store reported errors');
 });
-
-async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 for (const resp3 of [false, true]) {
   describe(`Keyv with @keyv/redis, ${resp3 ? 'RESP3' : 'RESP2'}`, () => {

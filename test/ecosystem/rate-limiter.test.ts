@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { startServer, type RedoubtServer } from '../../src/embed/index.js';
+import { pollUntil } from '../helpers.js';
 
 let srv: RedoubtServer;
 /** Reads what the limiter left in Redoubt, independently of the client under test. */
@@ -37,16 +38,6 @@ after(async () => {
   nodeRedis3?.destroy();
   await srv?.stop();
 });
-
-async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A rejected consume must be the limiter's answer (a RateLimiterRes), never a server error. */
 async function rejection(p: Promise<unknown>): Promise<RateLimiterRes> {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import { startServer, type RedoubtServer } from '../../src/embed/index.js';
+import { pollUntil } from '../helpers.js';
 
 // redlock 4 ships no type declarations: load it through require and describe what the test uses.
 interface Lock {
@@ -58,16 +59,6 @@ afterEach(() => {
 /** The lock key's value and PTTL on each server. */
 async function onServers(key: string): Promise<{ value: string | null; pttl: number }[]> {
   return Promise.all(clients.map(async (c) => ({ value: await c.get(key), pttl: await c.pttl(key) })));
-}
-
-async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('Redlock with three Redoubt servers', () => {

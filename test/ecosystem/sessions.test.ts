@@ -10,6 +10,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node
 import { createClient } from 'redis';
 import { RedisStore } from 'connect-redis';
 import { startServer, type RedoubtServer } from '../../src/embed/index.js';
+import { pollUntil } from '../helpers.js';
 
 // express and express-session ship no type declarations (and @types/* are not installed): load
 // them through require and describe the little the test uses.
@@ -106,16 +107,6 @@ function sidOf(cookie: string): string {
 
 async function sessionKeys(): Promise<string[]> {
   return (await client.keys('sess:*')).sort();
-}
-
-async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 for (const RESP of [2, 3] as const) {
