@@ -626,47 +626,62 @@ const TAIL_WINDOW_MS = 10_000;
  */
 async function tailLatency(start: (extra: string[]) => Promise<Bench>, data: Buffer, keys: number): Promise<string> {
   let b: Bench | null = null;
-  let load: ChildProcess | null = null;
-  let probe: Probe | null = null;
   try {
     b = await start([]);
-    const r = await run(['redis-cli', '-h', '127.0.0.1', '-p', String(b.port), '--pipe'], data);
-    if (r.code !== 0 || !r.stdout.includes(`errors: 0, replies: ${keys}`)) throw new Error(`loading keys into ${b.name} failed: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
-    let loadErr = '';
-    const bench = [...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-t', 'set,get', '-r', String(keys), '-c', '50', '-l', '-q'];
-    load = track(spawn(bench[0]!, bench.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] }));
-    load.stderr?.on('data', (d: Buffer) => (loadErr += d.toString()));
+    const name = b.name;
+    return await underLoad(b, data, keys, async (probe, stillLoading) => {
+      await delay(TAIL_WARMUP_MS);
+      await rawCall(b!.port, ['CONFIG', 'RESETSTAT']);
+      const t0 = now();
+      await delay(TAIL_WINDOW_MS);
+      const t1 = now();
+      const info = await rawCall(b!.port, ['INFO', 'stats'], 120_000);
+      stillLoading();
+      const l = latency(await probe.stop(), t0, t1);
+      const field = (f: string): string | null => new RegExp(`\\r\\n${f}:([^\\r]*)\\r\\n`).exec(info)?.[1] ?? null;
+      const pauses = field('gc_pauses');
+      let gc = '| n/a | n/a | n/a | n/a |';
+      if (pauses !== null) {
+        // Pauses longer than 10 ms: the histogram's buckets past le10.
+        const hist = Object.fromEntries((field('gc_pause_histogram_ms') ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
+        const over10 = ['le20', 'le50', 'le100', 'inf'].reduce((n, k) => n + Number(hist[k] ?? 0), 0);
+        gc = `| ${fmt(Number(pauses))} | ${fmt(Number(field('gc_pause_total_ms')), 1)} | ${fmt(Number(field('gc_pause_max_ms')), 1)} | ${fmt(over10)} |`;
+      }
+      const row = `| ${name} | ${fmt(l.samples)} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.p999, 2)} | ${fmt(l.max, 2)} ${gc}`;
+      process.stderr.write(`${row}\n`);
+      return row;
+    });
+  } finally {
+    await stop(b);
+  }
+}
+
+/**
+ * Loads `data` (SETs of `keys` keys) into `b`, then runs `body` while redis-benchmark runs SET/GET
+ * on those keys (random keys, -c 50, pinned to CPU 1) and the probe times one GET at a time.
+ * `stillLoading()` throws if redis-benchmark stopped early. The load and the probe are stopped
+ * afterwards, whatever happens; the server is the caller's.
+ */
+async function underLoad<T>(b: Bench, data: Buffer, keys: number, body: (probe: Probe, stillLoading: () => void) => Promise<T>): Promise<T> {
+  const r = await run(['redis-cli', '-h', '127.0.0.1', '-p', String(b.port), '--pipe'], data);
+  if (r.code !== 0 || !r.stdout.includes(`errors: 0, replies: ${keys}`)) throw new Error(`loading keys into ${b.name} failed: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
+  let loadErr = '';
+  const bench = [...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-t', 'set,get', '-r', String(keys), '-c', '50', '-l', '-q'];
+  const load = track(spawn(bench[0]!, bench.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] }));
+  load.stderr?.on('data', (d: Buffer) => (loadErr += d.toString()));
+  let probe: Probe | null = null;
+  try {
     probe = await startProbe(b.port, 'key:' + '0'.padStart(12, '0'));
-    await delay(TAIL_WARMUP_MS);
-    await rawCall(b.port, ['CONFIG', 'RESETSTAT']);
-    const t0 = now();
-    await delay(TAIL_WINDOW_MS);
-    const t1 = now();
-    const info = await rawCall(b.port, ['INFO', 'stats'], 120_000);
-    if (load.exitCode !== null) throw new Error(`redis-benchmark against ${b.name} stopped early: ${loadErr.slice(-500)}`);
-    const samples = await probe.stop();
-    probe = null;
-    const l = latency(samples, t0, t1);
-    const field = (name: string): string | null => new RegExp(`\r\n${name}:([^\r]*)\r\n`).exec(info)?.[1] ?? null;
-    const pauses = field('gc_pauses');
-    let gc = '| n/a | n/a | n/a | n/a |';
-    if (pauses !== null) {
-      // Pauses longer than 10 ms: the histogram's buckets past le10.
-      const hist = Object.fromEntries((field('gc_pause_histogram_ms') ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
-      const over10 = ['le20', 'le50', 'le100', 'inf'].reduce((n, k) => n + Number(hist[k] ?? 0), 0);
-      gc = `| ${fmt(Number(pauses))} | ${fmt(Number(field('gc_pause_total_ms')), 1)} | ${fmt(Number(field('gc_pause_max_ms')), 1)} | ${fmt(over10)} |`;
-    }
-    const row = `| ${b.name} | ${fmt(l.samples)} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.p999, 2)} | ${fmt(l.max, 2)} ${gc}`;
-    process.stderr.write(`${row}\n`);
-    return row;
+    return await body(probe, () => {
+      if (load.exitCode !== null) throw new Error(`redis-benchmark against ${b.name} stopped early: ${loadErr.slice(-500)}`);
+    });
   } finally {
     probe?.kill();
-    if (load !== null && load.exitCode === null && load.signalCode === null) {
-      const exited = new Promise((resolve) => load!.once('exit', resolve));
+    if (load.exitCode === null && load.signalCode === null) {
+      const exited = new Promise((resolve) => load.once('exit', resolve));
       load.kill('SIGTERM');
       await exited;
     }
-    await stop(b);
   }
 }
 
@@ -683,52 +698,39 @@ async function bgsaveLatency(start: (extra: string[]) => Promise<Bench>, data: B
   const dir = mkdtempSync(path.join(os.tmpdir(), 'redoubt-bench-bgsave-'));
   tempDirs.add(dir);
   let b: Bench | null = null;
-  let load: ChildProcess | null = null;
-  let probe: Probe | null = null;
   try {
     b = await start(['--dir', dir]);
-    const r = await run(['redis-cli', '-h', '127.0.0.1', '-p', String(b.port), '--pipe'], data);
-    if (r.code !== 0 || !r.stdout.includes(`errors: 0, replies: ${keys}`)) throw new Error(`loading keys into ${b.name} failed: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
-    let loadErr = '';
-    const bench = [...cpuSet(1), 'redis-benchmark', '-h', '127.0.0.1', '-p', String(b.port), '-t', 'set,get', '-r', String(keys), '-c', '50', '-l', '-q'];
-    load = track(spawn(bench[0]!, bench.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] }));
-    load.stderr?.on('data', (d: Buffer) => (loadErr += d.toString()));
-    probe = await startProbe(b.port, 'key:' + '0'.padStart(12, '0'));
-    await delay(BGSAVE_WARMUP_MS);
-    const base0 = now();
-    await delay(BGSAVE_BASELINE_MS);
-    const base1 = now();
-    if ((await infoField(b.port, 'persistence', 'rdb_bgsave_in_progress')) !== '0') throw new Error(`${b.name}: a BGSAVE is already running`);
-    const t0 = now();
-    const reply = await rawCall(b.port, ['BGSAVE'], 120_000);
-    if (!reply.startsWith('+Background saving started')) throw new Error(`BGSAVE on ${b.name}: ${reply.trim()}`);
-    const replied = now();
-    const deadline = Date.now() + 600_000;
-    while ((await infoField(b.port, 'persistence', 'rdb_bgsave_in_progress')) !== '0') {
-      if (Date.now() > deadline) throw new Error(`BGSAVE on ${b.name} did not finish within 10 minutes`);
-      await delay(10);
-    }
-    const t1 = now();
-    const status = await infoField(b.port, 'persistence', 'rdb_last_bgsave_status');
-    if (status !== 'ok') throw new Error(`BGSAVE on ${b.name} failed: rdb_last_bgsave_status:${status}`);
-    if (load.exitCode !== null) throw new Error(`redis-benchmark against ${b.name} stopped early: ${loadErr.slice(-500)}`);
-    const samples = await probe.stop();
-    probe = null;
-    const row = (window: string, l: Latency, extra: string): string =>
-      `| ${window} | ${b!.name} | ${fmt(l.samples)} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.max, 2)} | ${extra} |`;
-    const rows = [
-      row('baseline', latency(samples, base0, base1), `${fmt(BGSAVE_BASELINE_MS)} ms window`),
-      row('BGSAVE', latency(samples, t0, t1), `${fmt(t1 - t0)} ms (reply after ${fmt(replied - t0, 1)} ms)`),
-    ];
-    for (const x of rows) process.stderr.write(`${x}\n`);
-    return rows;
+    const { port, name } = b;
+    return await underLoad(b, data, keys, async (probe, stillLoading) => {
+      await delay(BGSAVE_WARMUP_MS);
+      const base0 = now();
+      await delay(BGSAVE_BASELINE_MS);
+      const base1 = now();
+      if ((await infoField(port, 'persistence', 'rdb_bgsave_in_progress')) !== '0') throw new Error(`${name}: a BGSAVE is already running`);
+      const t0 = now();
+      const reply = await rawCall(port, ['BGSAVE'], 120_000);
+      if (!reply.startsWith('+Background saving started')) throw new Error(`BGSAVE on ${name}: ${reply.trim()}`);
+      const replied = now();
+      const deadline = Date.now() + 600_000;
+      while ((await infoField(port, 'persistence', 'rdb_bgsave_in_progress')) !== '0') {
+        if (Date.now() > deadline) throw new Error(`BGSAVE on ${name} did not finish within 10 minutes`);
+        await delay(10);
+      }
+      const t1 = now();
+      const status = await infoField(port, 'persistence', 'rdb_last_bgsave_status');
+      if (status !== 'ok') throw new Error(`BGSAVE on ${name} failed: rdb_last_bgsave_status:${status}`);
+      stillLoading();
+      const samples = await probe.stop();
+      const row = (window: string, l: Latency, extra: string): string =>
+        `| ${window} | ${name} | ${fmt(l.samples)} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.max, 2)} | ${extra} |`;
+      const rows = [
+        row('baseline', latency(samples, base0, base1), `${fmt(BGSAVE_BASELINE_MS)} ms window`),
+        row('BGSAVE', latency(samples, t0, t1), `${fmt(t1 - t0)} ms (reply after ${fmt(replied - t0, 1)} ms)`),
+      ];
+      for (const x of rows) process.stderr.write(`${x}\n`);
+      return rows;
+    });
   } finally {
-    probe?.kill();
-    if (load !== null && load.exitCode === null && load.signalCode === null) {
-      const exited = new Promise((resolve) => load!.once('exit', resolve));
-      load.kill('SIGTERM');
-      await exited;
-    }
     await stop(b);
     rmSync(dir, { recursive: true, force: true });
     tempDirs.delete(dir);
