@@ -6,7 +6,6 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawConn, bulkStrings, differentialPair, haveRedis, infoField, replyItems, sameReplies, sortedReply, type DiffCmd, type Normalized } from './helpers.js';
 import { HashValue } from '../src/store/types/hash.js';
-import { KeyIndex } from '../src/store/types/set.js';
 import { parseNotifyFlags } from '../src/server/events.js';
 
 type Cmd = (string | Buffer)[];
@@ -405,8 +404,8 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
 
 describe('hash value type', () => {
   test('the field index chains past the Map limit and keeps working', () => {
-    const saved = KeyIndex.mapMax;
-    KeyIndex.mapMax = 100;
+    const saved = HashValue.mapMax;
+    HashValue.mapMax = 100;
     try {
       const h = new HashValue();
       for (let i = 0; i < 1000; i++) assert.equal(h.set('f' + i, 'v' + i, null), true);
@@ -425,7 +424,7 @@ describe('hash value type', () => {
         assert.equal(c.get(c.fieldAt(j)), c.valueAt(j));
       }
     } finally {
-      KeyIndex.mapMax = saved;
+      HashValue.mapMax = saved;
     }
   });
 

@@ -11,6 +11,9 @@ import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
 import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
+// Used by SRANDMEMBER too (commands/set.ts).
+export { sampleSlots } from '../store/types/hash.js';
+
 /** LONG_MAX / 2: HRANDFIELD WITHVALUES's count limit. */
 const HALF_LONG_MAX = (2n ** 63n - 1n) / 2n;
 const INT64_MIN = -(2n ** 63n);
@@ -149,34 +152,9 @@ function hrandfieldCount(c: Client, key: string, count: number, withValues: bool
     }
     return;
   }
-  // Distinct picks: a partial Fisher-Yates shuffle over slot numbers.
+  // Distinct picks (store/types/hash.ts: a partial Fisher-Yates shuffle or distinct draws).
   arrayOf(count);
-  for (const i of sampleSlots(size, count)) pair(i);
-}
-
-/** `count` distinct uniformly random integers in [0, size), count < size. */
-export function sampleSlots(size: number, count: number): number[] {
-  const picked: number[] = [];
-  if (count * 3 > size) {
-    const all = new Array<number>(size);
-    for (let i = 0; i < size; i++) all[i] = i;
-    for (let i = 0; i < count; i++) {
-      const j = i + Math.floor(Math.random() * (size - i));
-      const t = all[i]!;
-      all[i] = all[j]!;
-      all[j] = t;
-      picked.push(all[i]!);
-    }
-    return picked;
-  }
-  const seen = new Set<number>();
-  while (picked.length < count) {
-    const j = Math.floor(Math.random() * size);
-    if (seen.has(j)) continue;
-    seen.add(j);
-    picked.push(j);
-  }
-  return picked;
+  for (const i of h.sample(count)) pair(i);
 }
 
 export const hashCommands: HandlerMap<DataContext> = {

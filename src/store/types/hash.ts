@@ -1,14 +1,23 @@
 // Hash values. Two layouts, chosen by size (not by the encoding Redis reports):
 // - small (up to HashValue.smallMax fields): one flat array [f0, v0, f1, v1, ...] in insertion
 //   order, searched linearly, as Redis's listpack is. A 2-field hash costs two objects.
-// - big: the fields in a KeyIndex (store/types/set.ts: O(1) lookups and random picks, chained
-//   past V8's Map limit) with the values in a parallel array.
-// A hash never goes back from big to small. Iteration in the small layout, and through the
-// index in the big one, follows insertion order: the order of Redis's listpack encoding (new
-// fields at the end, updated fields in place, deleted fields closing up).
+// - big: one Map from field to value (a Dict, store/dict.ts, once it nears V8's 2^24-entry Map
+//   limit): no per-field object or slot beyond the Map's own entry.
+// A hash never goes back from big to small. Iteration in either layout follows insertion order:
+// the order of Redis's listpack encoding (new fields at the end, updated fields in place,
+// deleted fields closing up). SCAN walks the Map's live iterators (store/scan.ts).
+//
+// Random picks (HRANDFIELD) in the big layout need positions: an array of the fields is built
+// the first time a big hash is sampled and kept from then on. A new field is appended to it; a
+// deleted field stays in it, remembered in a `dead` set, and picks that land on a dead field are
+// drawn again (uniform over the live fields, as each live field is in the array exactly once: a
+// deleted field added back is revived in place, not appended). When the dead outnumber the live
+// the array is dropped and rebuilt at the next pick, so a pick costs O(1) amortised. The
+// trade-off: a hash never sampled pays nothing for it (most hashes); a sampled one pays one
+// array slot per field (8 bytes) plus the dead set until the next rebuild.
 import type { TypedValue } from '../db.js';
 import type { ScanSource } from '../scan.js';
-import { KeyIndex } from './set.js';
+import { DEFAULT_SHARD_MAX, Dict } from '../dict.js';
 import { DICT_ENTRY, DICT_HEADER, LISTPACK_HEADER, OBJ_HEADER, listpackEntryBytes, sdsBytes } from '../memsize.js';
 
 /** A field's and its value's bytes in a listpack. */
@@ -27,9 +36,47 @@ export interface HashLimits {
   value: number;
 }
 
+/** `count` distinct uniformly random integers in [0, size), count < size. */
+export function sampleSlots(size: number, count: number): number[] {
+  const picked: number[] = [];
+  if (count * 3 > size) {
+    const all = new Array<number>(size);
+    for (let i = 0; i < size; i++) all[i] = i;
+    for (let i = 0; i < count; i++) {
+      const j = i + Math.floor(Math.random() * (size - i));
+      const t = all[i]!;
+      all[i] = all[j]!;
+      all[j] = t;
+      picked.push(all[i]!);
+    }
+    return picked;
+  }
+  const seen = new Set<number>();
+  while (picked.length < count) {
+    const j = Math.floor(Math.random() * size);
+    if (seen.has(j)) continue;
+    seen.add(j);
+    picked.push(j);
+  }
+  return picked;
+}
+
+/** The big layout. */
+interface Big {
+  /** Field -> value, in insertion order. */
+  m: Map<string, string> | Dict<string>;
+  /** Fields ever removed (SCAN's fallback cursor uses it). */
+  removals: number;
+  /** Once sampled: every live field once, and the dead ones (see the module comment). */
+  picks: string[] | null;
+  dead: Set<string> | null;
+}
+
 export class HashValue implements TypedValue {
   /** Largest hash kept in the flat layout (injectable for tests). */
   static smallMax = 32;
+  /** Size at which the big layout's Map becomes a Dict (injectable for tests). */
+  static mapMax = DEFAULT_SHARD_MAX;
 
   get type(): 'hash' {
     return 'hash';
@@ -37,8 +84,8 @@ export class HashValue implements TypedValue {
 
   /** Small layout: fields and values interleaved; null once big. */
   private flat: string[] | null = [];
-  /** Big layout: field index, with the values by slot in m.vals. */
-  private m: KeyIndex | null = null;
+  /** Big layout (one field for it all: small hashes, the most common, stay small objects). */
+  private big: Big | null = null;
   /** Still a listpack (OBJECT ENCODING); never goes back once false. */
   listpack = true;
   /**
@@ -61,7 +108,7 @@ export class HashValue implements TypedValue {
   }
 
   get size(): number {
-    return this.flat !== null ? this.flat.length >> 1 : this.m!.keys.length;
+    return this.flat !== null ? this.flat.length >> 1 : this.big!.m.size;
   }
 
   /** True in the small layout (HSCAN returns such a hash whole). */
@@ -80,12 +127,11 @@ export class HashValue implements TypedValue {
       const i = this.find(field);
       return i < 0 ? undefined : this.flat[i + 1];
     }
-    const i = this.m!.slot(field);
-    return i === undefined ? undefined : this.m!.vals![i];
+    return this.big!.m.get(field);
   }
 
   has(field: string): boolean {
-    return this.flat !== null ? this.find(field) >= 0 : this.m!.has(field);
+    return this.flat !== null ? this.find(field) >= 0 : this.big!.m.has(field);
   }
 
   /** Sets a field; true when it is new. `lim` is required while the hash is a listpack. */
@@ -125,29 +171,37 @@ export class HashValue implements TypedValue {
   }
 
   private bigSet(field: string, value: string): boolean {
-    const i = this.m!.slot(field);
-    if (i !== undefined) {
-      this.resized(field, this.m!.vals![i]!, value);
-      this.m!.vals![i] = value;
+    const m = this.big!.m;
+    const old = m.get(field);
+    if (old !== undefined) {
+      this.resized(field, old, value);
+      m.set(field, value);
       return false;
     }
-    this.m!.add(field);
-    this.m!.vals!.push(value);
+    this.insert(field, value);
     return true;
+  }
+
+  /** Big layout: adds a field known to be absent. */
+  private insert(field: string, value: string): void {
+    const big = this.big!;
+    let m = big.m;
+    if (m instanceof Map && m.size >= HashValue.mapMax) {
+      // Same order; a SCAN cursor over the old Map resumes by its fallback (store/scan.ts).
+      const d = new Dict<string>(HashValue.mapMax);
+      for (const [f, v] of m) d.set(f, v);
+      big.m = m = d;
+    }
+    m.set(field, value);
+    if (big.picks !== null && !big.dead!.delete(field)) big.picks.push(field);
   }
 
   /** Moves to the big layout. */
   private grow(): void {
     const f = this.flat!;
-    const m = new KeyIndex();
-    const vals: string[] = [];
-    for (let i = 0; i < f.length; i += 2) {
-      m.add(f[i]!);
-      vals.push(f[i + 1]!);
-    }
-    m.vals = vals;
-    this.m = m;
+    this.big = { m: new Map(), removals: 0, picks: null, dead: null };
     this.flat = null;
+    for (let i = 0; i < f.length; i += 2) this.insert(f[i]!, f[i + 1]!);
   }
 
   delete(field: string): boolean {
@@ -158,10 +212,17 @@ export class HashValue implements TypedValue {
       this.flat.splice(i, 2);
       return true;
     }
-    const i = this.m!.slot(field);
-    if (i === undefined) return false;
-    this.removed(field, this.m!.vals![i]!);
-    this.m!.remove(field);
+    const big = this.big!;
+    const old = big.m.get(field);
+    if (old === undefined) return false;
+    this.removed(field, old);
+    big.m.delete(field);
+    big.removals++;
+    if (big.picks !== null) {
+      const dead = big.dead!;
+      dead.add(field);
+      if (dead.size > big.m.size) big.picks = big.dead = null;
+    }
     return true;
   }
 
@@ -177,9 +238,14 @@ export class HashValue implements TypedValue {
   pairs(): readonly string[] {
     if (this.flat !== null) return this.flat;
     const out: string[] = [];
-    const vals = this.m!.vals!;
-    const it = this.m!.entries();
-    for (let r = it.next(); !r.done; r = it.next()) out.push(r.value[0], vals[r.value[1]]!);
+    const m = this.big!.m;
+    if (m instanceof Map) {
+      m.forEach((v, f) => {
+        out.push(f, v);
+      });
+    } else {
+      for (const [f, v] of m.entries()) out.push(f, v);
+    }
     return out;
   }
 
@@ -190,29 +256,73 @@ export class HashValue implements TypedValue {
       for (let i = 0; i < f.length; i += 2) yield [f[i]!, f[i + 1]!];
       return;
     }
-    const vals = this.m!.vals!;
-    const it = this.m!.entries();
-    for (let r = it.next(); r.done !== true; r = it.next()) yield [r.value[0], vals[r.value[1]]!];
+    yield* this.big!.m.entries();
   }
 
-  /** A uniformly random position in [0, size) for fieldAt/valueAt (the hash must not be empty). */
+  /** Big layout: the sampling array, built on first use. */
+  private pickable(): string[] {
+    const big = this.big!;
+    if (big.picks === null) {
+      big.picks = Array.from(big.m.keys());
+      big.dead = new Set();
+    }
+    return big.picks;
+  }
+
+  /**
+   * A uniformly random position for fieldAt/valueAt (the hash must not be empty). Positions are
+   * valid until the next write; in the big layout they are not in [0, size).
+   */
   randomIndex(): number {
-    return Math.floor(Math.random() * this.size);
+    if (this.flat !== null) return Math.floor(Math.random() * (this.flat.length >> 1));
+    const p = this.pickable();
+    const dead = this.big!.dead!;
+    for (;;) {
+      const i = Math.floor(Math.random() * p.length);
+      if (dead.size === 0 || !dead.has(p[i]!)) return i;
+    }
   }
 
-  /** The field at a position in [0, size): insertion order when small, slot order when big. */
+  /** `count` distinct uniformly random positions for fieldAt/valueAt; count < size. */
+  sample(count: number): number[] {
+    if (this.flat !== null) return sampleSlots(this.flat.length >> 1, count);
+    let p = this.pickable();
+    const dead = this.big!.dead!;
+    if (dead.size > 0 && count * 3 > this.size) {
+      // A large sample: drop the dead first (O(size), within the O(count) of the reply).
+      p = this.big!.picks = p.filter((f) => !dead.has(f));
+      dead.clear();
+    }
+    if (dead.size === 0) return sampleSlots(p.length, count);
+    // A small sample among dead fields (at most half): draw again on a dead or repeated one.
+    const picked: number[] = [];
+    const seen = new Set<number>();
+    while (picked.length < count) {
+      const j = Math.floor(Math.random() * p.length);
+      if (seen.has(j) || dead.has(p[j]!)) continue;
+      seen.add(j);
+      picked.push(j);
+    }
+    return picked;
+  }
+
+  /**
+   * The field at a position from randomIndex() or sample() (since the last write). Any other
+   * position in [0, size) gives some field, in the big layout possibly a deleted one.
+   */
   fieldAt(i: number): string {
-    return this.flat !== null ? this.flat[2 * i]! : this.m!.keys[i]!;
+    return this.flat !== null ? this.flat[2 * i]! : this.pickable()[i]!;
   }
 
   valueAt(i: number): string {
-    return this.flat !== null ? this.flat[2 * i + 1]! : this.m!.vals![i]!;
+    return this.flat !== null ? this.flat[2 * i + 1]! : this.big!.m.get(this.big!.picks![i]!)!;
   }
 
   /** The fields as a SCAN source (big layout only; a small hash is scanned whole). */
   scanSource(): ScanSource<string> {
-    if (this.m === null) this.grow();
-    return this.m!.scanSource();
+    if (this.big === null) this.grow();
+    const { m, removals } = this.big!;
+    return { owner: m, open: () => m.keys(), removals };
   }
 
   freeEffort(): number {
@@ -228,7 +338,15 @@ export class HashValue implements TypedValue {
       c.flat = this.flat.slice();
     } else {
       c.flat = null;
-      c.m = this.m!.copy();
+      const m = this.big!.m;
+      let cm: Map<string, string> | Dict<string>;
+      if (m instanceof Map) {
+        cm = new Map(m);
+      } else {
+        cm = new Dict<string>(HashValue.mapMax);
+        for (const [f, v] of m.entries()) cm.set(f, v);
+      }
+      c.big = { m: cm, removals: 0, picks: null, dead: null };
     }
     return c;
   }
