@@ -212,6 +212,32 @@ describe('streams against redis-server: RDB files, DUMP/RESTORE and the AOF rewr
   });
 });
 
+describe('XADD in the AOF', () => {
+  it('XADD * and ms-* are logged with the IDs they replied, an approximate trim as exact', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-xadd-aof-'));
+    const t = await startServer({ dir, appendonly: 'yes', appendfsync: 'always', 'aof-use-rdb-preamble': 'no', 'stream-node-max-entries': '2' });
+    t.server.aof.startup(); // as main.ts does
+    const c = await RawConn.connect(t.port);
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 3; i++) ids.push(String(parseReply(await c.call('XADD', 's', '*', 'f', String(i)))));
+      ids.push(String(parseReply(await c.call('XADD', 's', '99999999999999-*', 'f', 'x'))));
+      ids.push(String(parseReply(await c.call('XADD', 's', 'MAXLEN', '~', '1', '*', 'f', 'y'))));
+    } finally {
+      c.close();
+      await t.close();
+    }
+    assert.equal(ids[3], '99999999999999-0');
+    assert.equal(ids[4], '99999999999999-1');
+    const incr = readdirSync(path.join(dir, 'appendonlydir')).find((f) => f.endsWith('.incr.aof'))!;
+    const text = readFileSync(path.join(dir, 'appendonlydir', incr), 'latin1');
+    const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
+    for (let i = 0; i < 4; i++) assert.ok(text.includes(`*5\r\n${bulk('XADD')}${bulk('s')}${bulk(ids[i]!)}${bulk('f')}`), `entry ${i} as ${ids[i]}`);
+    // Nodes of 2 entries: "~ 1" drops the two full nodes, leaving 1, logged as "= 1".
+    assert.ok(text.includes(`*8\r\n${bulk('XADD')}${bulk('s')}${bulk('MAXLEN')}${bulk('=')}${bulk('1')}${bulk(ids[4]!)}${bulk('f')}${bulk('y')}`));
+  });
+});
+
 describe('stream RDB encoding', () => {
   const build = (): StreamValue => {
     const s = new StreamValue();

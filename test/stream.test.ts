@@ -288,4 +288,36 @@ describe('StreamValue', () => {
     assert.deepEqual(s.get(makeId(2n ** 60n, 2n)), ['a', 'c']);
     assert.equal(s.length, 52);
   });
+
+  test('nextId (XADD *): the clock, lastId + 1, 2^53 and 64-bit edges, XSETID; append from an offset', () => {
+    const s = new StreamValue();
+    const add = (now: number): string => {
+      const id = s.nextId(now);
+      const text = s.nextText;
+      assert.equal(text, idText(id));
+      s.append(id, ['XADD', 'k', '*', 'f', 'v'], lim, 3);
+      return text;
+    };
+    assert.deepEqual([add(1000), add(1000), add(999), add(1001), add(1001)], ['1000-0', '1000-1', '1000-2', '1001-0', '1001-1']);
+    assert.deepEqual(s.get(makeId(1000, 2)), ['f', 'v']);
+    s.lastId = makeId(5000, 2 ** 53 - 2);
+    assert.deepEqual([add(10), add(10), add(10)], ['5000-9007199254740991', '5000-9007199254740992', '5000-9007199254740993']);
+    s.lastId = makeId(5000n, 2n ** 64n - 1n);
+    assert.equal(add(10), '5001-0');
+    s.lastId = makeId(2n ** 60n, 7n);
+    assert.deepEqual([add(10), add(10)], ['1152921504606846976-8', '1152921504606846976-9']);
+    s.lastId = makeId(2 ** 53 - 1, 3);
+    assert.deepEqual([add(10), add(2 ** 53 - 1), add(2 ** 53 - 1)], ['9007199254740991-4', '9007199254740991-5', '9007199254740991-6']);
+    s.lastId = makeId(2 ** 53 - 1, 100); // XSETID: the parts kept for the last ID are not used
+    assert.equal(add(5), '9007199254740991-101');
+    assert.equal(s.length, 15);
+    const texts: string[] = [];
+    s.forEach(MIN_ID, MAX_ID, false, (id, f, text) => {
+      texts.push(text);
+      assert.equal(text, idText(id));
+      assert.deepEqual(f, ['f', 'v']);
+    });
+    assert.equal(texts.length, 15);
+    assert.equal(texts[14], '9007199254740991-101');
+  });
 });

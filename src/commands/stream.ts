@@ -7,7 +7,7 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import { propagateAs } from '../server/propagate.js';
+import { propagateAs, propagating } from '../server/propagate.js';
 import type { Db } from '../store/db.js';
 import {
   INVALID_ENTRIES_READ,
@@ -18,7 +18,6 @@ import {
   idDecr,
   idIncr,
   idText,
-  makeId,
   parseU64,
   type PendingEntry,
   type StreamConsumer,
@@ -722,12 +721,8 @@ export const streamCommands: HandlerMap<DataContext> = {
       return;
     }
     let id: StreamID;
-    if (a.id === null) {
-      const ms = server.clock.now();
-      const lastMs = s.lastId.slice(0, 16);
-      const msHex = makeId(ms, 0);
-      id = msHex.slice(0, 16) > lastMs ? msHex : idIncr(s.lastId)!;
-    } else if (!a.seqGiven) {
+    if (a.id === null) id = s.nextId(server.clock.now());
+    else if (!a.seqGiven) {
       const ms = a.id.slice(0, 16);
       const lastMs = s.lastId.slice(0, 16);
       if (ms > lastMs) id = a.id;
@@ -743,18 +738,19 @@ export const streamCommands: HandlerMap<DataContext> = {
       }
       id = a.id;
     }
-    s.append(id, argv.slice(fieldsAt), nodeLimits(server));
+    const text = a.id === null ? s.nextText : idText(id);
+    s.append(id, argv, nodeLimits(server), fieldsAt);
     if (isNew) db.set(key, s);
     server.events.written(db, key, T, 'xadd');
-    const text = idText(id);
-    const pargv = argv.slice();
-    if (a.id === null || !a.seqGiven) pargv[a.idIdx] = text;
+    // The propagated form (concrete ID, exact trim) is built only when something consumes it.
+    const pargv = propagating(c) ? argv.slice() : null;
+    if (pargv !== null && (a.id === null || !a.seqGiven)) pargv[a.idIdx] = text;
     if (a.strategy !== null) {
       const removed = applyTrim(s, a);
       if (removed > 0) server.events.written(db, key, T, 'xtrim', 0);
-      rewriteApprox(pargv, s, a);
+      if (pargv !== null) rewriteApprox(pargv, s, a);
     }
-    propagateAs(c, pargv);
+    if (pargv !== null) propagateAs(c, pargv);
     c.out.bulk(text);
   },
 

@@ -27,6 +27,15 @@ export function propagateAs(c: Client, argv: string[]): void {
   else c.propagateAs.push(argv);
 }
 
+/**
+ * True when what a call propagates is recorded (the AOF is on). A handler that builds its
+ * propagated form (a copy of its argv with a concrete ID) may skip that work otherwise: the
+ * dispatcher drops client.propagateAs unread when nothing consumes it.
+ */
+export function propagating(c: Client): boolean {
+  return c.server.propagator.sink !== null;
+}
+
 /** A handler that changed the dataset but must propagate nothing. */
 export function propagateNothing(c: Client): void {
   c.propagateAs = [];

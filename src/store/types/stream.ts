@@ -31,15 +31,40 @@ export type StreamID = string;
 
 const ZERO16 = '0000000000000000';
 const MAX16 = 'ffffffffffffffff';
-/** 2^53 as 16 hex digits: parts below it are exact numbers. */
-const SAFE16 = '0020000000000000';
 const SAFE = 2 ** 53;
 
 export const MIN_ID: StreamID = ZERO16 + ZERO16;
 export const MAX_ID: StreamID = MAX16 + MAX16;
 
+/** Char codes of the hex digits. */
+const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/**
+ * A part as 16 hex digits. A number (a safe integer) is spelled digit by digit: Number's
+ * toString(16) and padStart cost several times more, and XADD / XRANGE make one per entry.
+ */
 function partHex(p: number | bigint): string {
-  return p.toString(16).padStart(16, '0');
+  if (typeof p === 'bigint') return p.toString(16).padStart(16, '0');
+  const hi = Math.floor(p / 4294967296);
+  const lo = p >>> 0;
+  return String.fromCharCode(
+    HEX[hi >>> 28]!, HEX[(hi >>> 24) & 15]!, HEX[(hi >>> 20) & 15]!, HEX[(hi >>> 16) & 15]!,
+    HEX[(hi >>> 12) & 15]!, HEX[(hi >>> 8) & 15]!, HEX[(hi >>> 4) & 15]!, HEX[hi & 15]!,
+    HEX[lo >>> 28]!, HEX[(lo >>> 24) & 15]!, HEX[(lo >>> 20) & 15]!, HEX[(lo >>> 16) & 15]!,
+    HEX[(lo >>> 12) & 15]!, HEX[(lo >>> 8) & 15]!, HEX[(lo >>> 4) & 15]!, HEX[lo & 15]!,
+  );
+}
+
+/** The part of `id` at `at` (0: ms, 16: seq) as a number, or -1 when it is 2^53 or more. */
+function partNum(id: StreamID, at: number): number {
+  // Below 2^53 ("0020000000000000") exactly when it starts with "00" and a digit below 2.
+  if (id.charCodeAt(at) !== 48 || id.charCodeAt(at + 1) !== 48 || id.charCodeAt(at + 2) >= 50) return -1;
+  let n = 0;
+  for (let i = at + 2; i < at + 16; i++) {
+    const c = id.charCodeAt(i);
+    n = n * 16 + (c <= 57 ? c - 48 : c - 87);
+  }
+  return n;
 }
 
 /** An ID from its parts (numbers must be safe integers; bigints up to 2^64 - 1). */
@@ -47,13 +72,14 @@ export function makeId(ms: number | bigint, seq: number | bigint): StreamID {
   return partHex(ms) + partHex(seq);
 }
 
-function partText(h: string): string {
-  return h < SAFE16 ? String(parseInt(h, 16)) : BigInt('0x' + h).toString();
+function partText(id: StreamID, at: number): string {
+  const n = partNum(id, at);
+  return n >= 0 ? String(n) : BigInt('0x' + id.slice(at, at + 16)).toString();
 }
 
 /** "ms-seq" in decimal, as replies show an ID. */
 export function idText(id: StreamID): string {
-  return partText(id.slice(0, 16)) + '-' + partText(id.slice(16));
+  return partText(id, 0) + '-' + partText(id, 16);
 }
 
 export function idMs(id: StreamID): bigint {
@@ -66,8 +92,7 @@ export function idSeq(id: StreamID): bigint {
 
 /** The ms part as a number when it is below 2^53, else -1. */
 export function idMsNumber(id: StreamID): number {
-  const h = id.slice(0, 16);
-  return h < SAFE16 ? parseInt(h, 16) : -1;
+  return partNum(id, 0);
 }
 
 const U64_RE = /^[0-9]+$/;
@@ -83,11 +108,9 @@ export function parseU64(s: string): string | null {
 
 /** The next ID, or null after the largest. */
 export function idIncr(id: StreamID): StreamID | null {
+  const n = partNum(id, 16);
+  if (n >= 0) return id.slice(0, 16) + partHex(n + 1);
   const seq = id.slice(16);
-  if (seq < SAFE16) {
-    const n = parseInt(seq, 16) + 1;
-    return id.slice(0, 16) + partHex(n);
-  }
   if (seq !== MAX16) return id.slice(0, 16) + partHex(BigInt('0x' + seq) + 1n);
   const ms = id.slice(0, 16);
   if (ms === MAX16) return null;
@@ -181,15 +204,15 @@ class StreamNode {
   }
 }
 
-/** Packed bytes of an entry. */
-function entrySize(dms: number, seq: number, fields: readonly string[], same: boolean): number {
-  const nf = fields.length >> 1;
+/** Packed bytes of an entry whose fields are `fields` from index `from`. */
+function entrySize(dms: number, seq: number, fields: readonly string[], from: number, same: boolean): number {
+  const nf = (fields.length - from) >> 1;
   let size = 1 + varintLen(dms) + varintLen(seq);
   if (!same) {
     size += varintLen(nf);
-    for (let i = 0; i < nf; i++) size += varintLen(fields[2 * i]!.length) + fields[2 * i]!.length;
+    for (let i = 0; i < nf; i++) size += varintLen(fields[from + 2 * i]!.length) + fields[from + 2 * i]!.length;
   }
-  for (let i = 0; i < nf; i++) size += varintLen(fields[2 * i + 1]!.length) + fields[2 * i + 1]!.length;
+  for (let i = 0; i < nf; i++) size += varintLen(fields[from + 2 * i + 1]!.length) + fields[from + 2 * i + 1]!.length;
   return size;
 }
 
@@ -500,17 +523,88 @@ export class StreamValue implements TypedValue {
     return found;
   }
 
+  // lastId's parts, kept for XADD's next ID: valid while `partsOf` is lastId (the same string).
+  private partsOf: StreamID = '';
+  private lastMs = -1;
+  private lastSeq = -1;
+  private lastMsHex = '';
+  private lastMsText = '';
+  // The ID nextId() made last, with its parts, for append() to take without parsing it again.
+  private nextIdMade: StreamID = '';
+  private nextMs = 0;
+  private nextSeq = 0;
+  private nextMsHex = '';
+  private nextMsText = '';
+  /** The reply text ("ms-seq") of the ID nextId() returned last. */
+  nextText = '';
+
   /**
-   * Appends an entry (id must be greater than lastId; the caller checks), `fields` flat
-   * [f, v, ...]. Updates lastId and entriesAdded.
+   * The ID XADD * gives an entry at time `now` (ms): now-0 when now is past lastId's ms, else
+   * lastId + 1 (the caller checks that lastId is not MAX_ID). Sets nextText. The parts of the
+   * last ID are kept, so that the common case makes neither a parse nor a decimal ms.
    */
-  append(id: StreamID, fields: readonly string[], lim: StreamNodeLimits): void {
-    const nf = fields.length >> 1;
-    const msHex = id.slice(0, 16);
-    const seqHex = id.slice(16);
-    const small = msHex < SAFE16 && seqHex < SAFE16;
-    const ms = small ? parseInt(msHex, 16) : -1;
-    const seq = small ? parseInt(seqHex, 16) : 0;
+  nextId(now: number): StreamID {
+    const last = this.lastId;
+    if (this.partsOf !== last) {
+      this.partsOf = last;
+      this.lastMs = partNum(last, 0);
+      this.lastSeq = partNum(last, 16);
+      this.lastMsHex = last.slice(0, 16);
+      this.lastMsText = this.lastMs >= 0 ? String(this.lastMs) : '';
+    }
+    let ms: number;
+    let seq: number;
+    let msHex: string;
+    let msText: string;
+    if (this.lastMs >= 0 && now > this.lastMs) {
+      ms = now;
+      seq = 0;
+      msHex = partHex(now);
+      msText = String(now);
+    } else if (this.lastMs >= 0 && this.lastSeq >= 0 && this.lastSeq + 1 < SAFE) {
+      ms = this.lastMs;
+      seq = this.lastSeq + 1;
+      msHex = this.lastMsHex;
+      msText = this.lastMsText;
+    } else {
+      // A part at 2^53 or more (or the clock behind such an ID): the general way.
+      const id = idIncr(last)!;
+      this.nextIdMade = '';
+      this.nextText = idText(id);
+      return id;
+    }
+    const id = msHex + partHex(seq);
+    this.nextIdMade = id;
+    this.nextMs = ms;
+    this.nextSeq = seq;
+    this.nextMsHex = msHex;
+    this.nextMsText = msText;
+    this.nextText = msText + '-' + seq;
+    return id;
+  }
+
+  /**
+   * Appends an entry (id must be greater than lastId; the caller checks), its fields flat
+   * [f, v, ...] in `fields` from index `from`. Updates lastId and entriesAdded.
+   */
+  append(id: StreamID, fields: readonly string[], lim: StreamNodeLimits, from = 0): void {
+    const nf = (fields.length - from) >> 1;
+    let ms: number;
+    let seq: number;
+    let small: boolean;
+    if (id === this.nextIdMade) {
+      ms = this.nextMs;
+      seq = this.nextSeq;
+      small = true;
+    } else {
+      ms = partNum(id, 0);
+      seq = partNum(id, 16);
+      small = ms >= 0 && seq >= 0;
+      if (!small) {
+        ms = -1;
+        seq = 0;
+      }
+    }
     let node = this.nodes[this.nodes.length - 1];
     if (
       node !== undefined &&
@@ -522,8 +616,8 @@ export class StreamValue implements TypedValue {
     let size = 0;
     if (node !== undefined) {
       same = node.fields.length === nf;
-      for (let i = 0; same && i < nf; i++) if (node.fields[i] !== fields[2 * i]) same = false;
-      size = entrySize(ms - node.ms, seq, fields, same);
+      for (let i = 0; same && i < nf; i++) if (node.fields[i] !== fields[from + 2 * i]) same = false;
+      size = entrySize(ms - node.ms, seq, fields, from, same);
       // Would pass stream-node-max-bytes: the entry starts a new node.
       if (lim.maxBytes > 0 && node.len + size > lim.maxBytes) node = undefined;
     }
@@ -531,10 +625,14 @@ export class StreamValue implements TypedValue {
       const prev = this.nodes[this.nodes.length - 1];
       if (prev !== undefined) prev.shrink();
       const names = new Array<string>(nf);
-      for (let i = 0; i < nf; i++) names[i] = fields[2 * i]!;
+      for (let i = 0; i < nf; i++) names[i] = fields[from + 2 * i]!;
       same = true;
-      size = entrySize(0, small ? seq : 0, fields, true);
-      node = new StreamNode(id, ms, names, Math.max(size, lim.maxBytes > 0 ? Math.min(lim.maxBytes, 256) : 256));
+      size = entrySize(0, small ? seq : 0, fields, from, true);
+      // A node started after a full one likely fills as much: it gets that size at once instead
+      // of growing by doubling (each growth is an allocation and a copy).
+      let cap = lim.maxBytes > 0 ? Math.min(lim.maxBytes, 256) : 256;
+      if (prev !== undefined && prev.ms >= 0 && small) cap = Math.max(cap, lim.maxBytes > 0 ? Math.min(prev.len, lim.maxBytes) : prev.len);
+      node = new StreamNode(id, ms, names, Math.max(size, cap));
       this.nodes.push(node);
       this.nodeBytes += NODE_OVERHEAD;
     }
@@ -552,13 +650,13 @@ export class StreamValue implements TypedValue {
     if (!same) {
       o = putVarint(buf, o, nf);
       for (let i = 0; i < nf; i++) {
-        const f = fields[2 * i]!;
+        const f = fields[from + 2 * i]!;
         o = putVarint(buf, o, f.length);
         o += buf.write(f, o, 'latin1');
       }
     }
     for (let i = 0; i < nf; i++) {
-      const v = fields[2 * i + 1]!;
+      const v = fields[from + 2 * i + 1]!;
       o = putVarint(buf, o, v.length);
       o += buf.write(v, o, 'latin1');
     }
@@ -570,6 +668,13 @@ export class StreamValue implements TypedValue {
     this.length++;
     this.lastId = id;
     this.entriesAdded++;
+    if (id === this.nextIdMade) {
+      this.partsOf = id;
+      this.lastMs = ms;
+      this.lastSeq = seq;
+      this.lastMsHex = this.nextMsHex;
+      this.lastMsText = this.nextMsText;
+    }
   }
 
   /** Index of the last node whose first ID is <= id (0 when none). */
