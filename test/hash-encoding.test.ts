@@ -21,7 +21,7 @@ type Op =
   | { t: 'copy' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('set' as const), f: fc.nat(39), v: fc.oneof(fc.constantFrom('x', 'y', '12'), fc.string({ maxLength: 8 })) }) },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('set' as const), f: fc.nat(39), v: fc.oneof(fc.constantFrom('x', '12', '0', '-0', '007', '-5', '+1', '1e3', ' 1'), fc.integer().map(String), fc.string({ maxLength: 8 })) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('del' as const), f: fc.nat(39) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('incr' as const), f: fc.nat(39), by: fc.integer({ min: -5, max: 5 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('rand' as const), count: fc.integer({ min: -6, max: 45 }) }) },
@@ -225,6 +225,19 @@ describe('hash value layouts vs a Map model', () => {
       } while (cursor !== 0n);
       for (let i = 1; i < 10; i++) assert.ok(seen.has('a' + i), 'a' + i);
       assert.equal(h.size, 39);
+    });
+  });
+  test('integer-looking values come back byte for byte', () => {
+    withSmallLimits(() => {
+      const vals = ['0', '-0', '00', '01', '-', '', '7', '-7', '999999999', '-999999999', '1000000000', '-1000000000', '4294967296', '+5', '5 ', '1.0', '0x1', '１'];
+      const h = new HashValue();
+      vals.forEach((v, i) => h.set('f' + i, v, null));
+      assert.equal(h.small, false);
+      vals.forEach((v, i) => assert.equal(h.get('f' + i), v));
+      assert.deepEqual(h.pairs(), vals.flatMap((v, i) => ['f' + i, v]));
+      assert.deepEqual([...h.entries()], vals.map((v, i) => ['f' + i, v]));
+      const c = h.copy();
+      vals.forEach((v, i) => assert.equal(c.get('f' + i), v));
     });
   });
 });

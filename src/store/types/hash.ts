@@ -61,10 +61,35 @@ export function sampleSlots(size: number, count: number): number[] {
   return picked;
 }
 
+/**
+ * A value as the big layout stores it: a canonical decimal integer of up to 9 digits as a
+ * number (V8 keeps it inline in the Map entry: no string object, about 24 bytes less per
+ * field, as counters and numeric values are common), anything else as the string itself.
+ */
+type Stored = string | number;
+
+function pack(v: string): Stored {
+  const n = v.length;
+  if (n === 0 || n > 10) return v;
+  let i = v.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  if (n - i > 9 || n === i) return v;
+  // No leading zero ("0" alone is fine; "-0" and "01" are not canonical).
+  if (v.charCodeAt(i) === 48) return n === 1 ? 0 : v;
+  for (; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return v;
+  }
+  return Number(v);
+}
+
+function unpack(v: Stored): string {
+  return typeof v === 'number' ? String(v) : v;
+}
+
 /** The big layout. */
 interface Big {
   /** Field -> value, in insertion order. */
-  m: Map<string, string> | Dict<string>;
+  m: Map<string, Stored> | Dict<Stored>;
   /** Fields ever removed (SCAN's fallback cursor uses it). */
   removals: number;
   /** Once sampled: every live field once, and the dead ones (see the module comment). */
@@ -127,7 +152,8 @@ export class HashValue implements TypedValue {
       const i = this.find(field);
       return i < 0 ? undefined : this.flat[i + 1];
     }
-    return this.big!.m.get(field);
+    const v = this.big!.m.get(field);
+    return v === undefined ? undefined : unpack(v);
   }
 
   has(field: string): boolean {
@@ -174,8 +200,8 @@ export class HashValue implements TypedValue {
     const m = this.big!.m;
     const old = m.get(field);
     if (old !== undefined) {
-      this.resized(field, old, value);
-      m.set(field, value);
+      this.resized(field, unpack(old), value);
+      m.set(field, pack(value));
       return false;
     }
     this.insert(field, value);
@@ -188,11 +214,11 @@ export class HashValue implements TypedValue {
     let m = big.m;
     if (m instanceof Map && m.size >= HashValue.mapMax) {
       // Same order; a SCAN cursor over the old Map resumes by its fallback (store/scan.ts).
-      const d = new Dict<string>(HashValue.mapMax);
+      const d = new Dict<Stored>(HashValue.mapMax);
       for (const [f, v] of m) d.set(f, v);
       big.m = m = d;
     }
-    m.set(field, value);
+    m.set(field, pack(value));
     if (big.picks !== null && !big.dead!.delete(field)) big.picks.push(field);
   }
 
@@ -215,7 +241,7 @@ export class HashValue implements TypedValue {
     const big = this.big!;
     const old = big.m.get(field);
     if (old === undefined) return false;
-    this.removed(field, old);
+    this.removed(field, unpack(old));
     big.m.delete(field);
     big.removals++;
     if (big.picks !== null) {
@@ -241,10 +267,10 @@ export class HashValue implements TypedValue {
     const m = this.big!.m;
     if (m instanceof Map) {
       m.forEach((v, f) => {
-        out.push(f, v);
+        out.push(f, unpack(v));
       });
     } else {
-      for (const [f, v] of m.entries()) out.push(f, v);
+      for (const [f, v] of m.entries()) out.push(f, unpack(v));
     }
     return out;
   }
@@ -256,7 +282,7 @@ export class HashValue implements TypedValue {
       for (let i = 0; i < f.length; i += 2) yield [f[i]!, f[i + 1]!];
       return;
     }
-    yield* this.big!.m.entries();
+    for (const [f, v] of this.big!.m.entries()) yield [f, unpack(v)];
   }
 
   /** Big layout: the sampling array, built on first use. */
@@ -315,7 +341,7 @@ export class HashValue implements TypedValue {
   }
 
   valueAt(i: number): string {
-    return this.flat !== null ? this.flat[2 * i + 1]! : this.big!.m.get(this.big!.picks![i]!)!;
+    return this.flat !== null ? this.flat[2 * i + 1]! : unpack(this.big!.m.get(this.big!.picks![i]!)!);
   }
 
   /** The fields as a SCAN source (big layout only; a small hash is scanned whole). */
@@ -339,11 +365,11 @@ export class HashValue implements TypedValue {
     } else {
       c.flat = null;
       const m = this.big!.m;
-      let cm: Map<string, string> | Dict<string>;
+      let cm: Map<string, Stored> | Dict<Stored>;
       if (m instanceof Map) {
         cm = new Map(m);
       } else {
-        cm = new Dict<string>(HashValue.mapMax);
+        cm = new Dict<Stored>(HashValue.mapMax);
         for (const [f, v] of m.entries()) cm.set(f, v);
       }
       c.big = { m: cm, removals: 0, picks: null, dead: null };
