@@ -297,7 +297,7 @@ export class HashValue implements TypedValue {
 
   /**
    * A uniformly random position for fieldAt/valueAt (the hash must not be empty). Positions are
-   * valid until the next write; in the big layout they are not in [0, size).
+   * valid until the next write; in the big layout they may lie beyond size (dead fields).
    */
   randomIndex(): number {
     if (this.flat !== null) return Math.floor(Math.random() * (this.flat.length >> 1));
