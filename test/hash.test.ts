@@ -220,6 +220,27 @@ describe('hash commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
     // Roughly uniform: every field shows up in 400 draws.
     const seen = new Set(bulkStrings(await pair.a.call('HRANDFIELD', 'hr', '-400')));
     assert.equal(seen.size, 4);
+    // A big hash sampled, then changed (deleted fields, re-added ones, new ones): picks are live
+    // fields with their current values, distinct for positive counts.
+    const big: string[] = [];
+    for (let i = 0; i < 300; i++) big.push('f' + i, 'v' + i);
+    await pair.a.call('HSET', 'hrbig', ...big);
+    await pair.a.call('HRANDFIELD', 'hrbig', '-5');
+    await pair.a.call('HDEL', 'hrbig', ...Array.from({ length: 120 }, (_, i) => 'f' + i));
+    await pair.a.call('HSET', 'hrbig', 'f1', 'again', 'f2', '17', 'new', '-3');
+    const live = new Map<string, string>();
+    const all = bulkStrings(await pair.a.call('HGETALL', 'hrbig'));
+    for (let i = 0; i < all.length; i += 2) live.set(all[i]!, all[i + 1]!);
+    assert.equal(live.size, 183);
+    for (const n of ['7', '100', '182', '-50']) {
+      const wv = bulkStrings(await pair.a.call('HRANDFIELD', 'hrbig', n, 'WITHVALUES'));
+      assert.equal(wv.length, 2 * Math.abs(Number(n)));
+      for (let i = 0; i < wv.length; i += 2) assert.equal(live.get(wv[i]!), wv[i + 1]);
+      if (Number(n) > 0) assert.equal(new Set(wv.filter((_, i) => i % 2 === 0)).size, Number(n));
+    }
+    const draws = new Set(bulkStrings(await pair.a.call('HRANDFIELD', 'hrbig', '-5000')));
+    assert.equal(draws.size, 183);
+    await pair.a.call('DEL', 'hrbig');
   });
 
   test('HSCAN: small hashes whole, errors, big hashes fully iterated', async () => {
