@@ -62,6 +62,21 @@ describe('stream commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-
     ]);
   });
 
+  test('XRANGE / XREVRANGE of long, empty and binary values across nodes (replies written from the packed bytes)', async () => {
+    const cmds: DiffCmd[] = [['DEL', 'v'], ['CONFIG', 'SET', 'stream-node-max-entries', '3']];
+    for (let i = 1; i <= 12; i++) cmds.push(['XADD', 'v', `${i}-${i}`, 'f', i % 4 === 0 ? '' : 'x'.repeat(i * 7) + '\x00\xff\r\n', ...(i % 3 === 0 ? ['g', String(i)] : [])]);
+    cmds.push(
+      ['XDEL', 'v', '5-5'],
+      ['XRANGE', 'v', '-', '+'],
+      ['XRANGE', 'v', '3-3', '(9-9', 'COUNT', '4'],
+      ['XREVRANGE', 'v', '+', '-'],
+      ['XREVRANGE', 'v', '11', '4-4', 'COUNT', '5'],
+      ['XREAD', 'COUNT', '2', 'STREAMS', 'v', '6-0'],
+      ['CONFIG', 'SET', 'stream-node-max-entries', '100'],
+    );
+    await same(cmds);
+  });
+
   test('consumer groups: XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XINFO, XSETID', async () => {
     await same([
       ['DEL', 'g'],
@@ -287,6 +302,33 @@ describe('StreamValue', () => {
     s.append(makeId(2n ** 60n, 2n), ['a', 'c'], lim);
     assert.deepEqual(s.get(makeId(2n ** 60n, 2n)), ['a', 'c']);
     assert.equal(s.length, 52);
+  });
+
+  test('forEachPacked visits what forEach visits (ranges, reverse, deletions, other fields, big IDs)', () => {
+    const s = new StreamValue();
+    for (let i = 1; i <= 60; i++) {
+      s.append(makeId(100 + (i >> 2), i), i % 9 === 0 ? ['other', 'x'.repeat(i), 'b', ''] : ['f', `v${i}`], { maxEntries: 7, maxBytes: 0 });
+      if (i % 5 === 0) s.delete(makeId(100 + (i >> 2), i));
+    }
+    s.append(makeId(2n ** 60n, 1n), ['big', 'id'], lim);
+    const ids = [MIN_ID, makeId(101, 0), makeId(103, 13), makeId(108, 33), makeId(115, 60), MAX_ID];
+    for (const a of ids) {
+      for (const b of ids) {
+        for (const rev of [false, true]) {
+          const want: string[] = [];
+          s.forEach(a, b, rev, (_id, f, text) => {
+            want.push(text + ' ' + f.join(','));
+          });
+          const got: string[] = [];
+          const vals: number[] = [];
+          s.forEachPacked(a, b, rev, vals, (text, names, buf) => {
+            const at = vals.length - 2 * names.length;
+            got.push(text + ' ' + names.map((n, j) => n + ',' + buf.toString('latin1', vals[at + 2 * j]!, vals[at + 2 * j + 1]!)).join(','));
+          });
+          assert.deepEqual(got, want, `${idText(a)} ${idText(b)} ${rev}`);
+        }
+      }
+    }
   });
 
   test('nextId (XADD *): the clock, lastId + 1, 2^53 and 64-bit edges, XSETID; append from an offset', () => {

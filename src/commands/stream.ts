@@ -49,8 +49,13 @@ function existingStream(c: Client, key: string, write: boolean, missing = err.no
   return s ?? undefined;
 }
 
+/** The limits object append() reads (and does not keep): one, refreshed per call, not one per XADD. */
+const LIMITS: StreamNodeLimits = { maxEntries: 0, maxBytes: 0 };
+
 function nodeLimits(server: DataContext): StreamNodeLimits {
-  return { maxEntries: server.ks.limits.streamNodeMaxEntries, maxBytes: server.ks.limits.streamNodeMaxBytes };
+  LIMITS.maxEntries = server.ks.limits.streamNodeMaxEntries;
+  LIMITS.maxBytes = server.ks.limits.streamNodeMaxBytes;
+  return LIMITS;
 }
 
 /** A signed 64-bit integer argument, or null after replying `msg` (default: not an integer). */
@@ -110,19 +115,35 @@ function replyEntry(c: Client, id: StreamID, fields: readonly string[], text = i
   for (const f of fields) out.bulk(f);
 }
 
-/** Entries from start to end (reverse when `rev`), at most count (0: all); the number written. */
+/**
+ * Entries from start to end (reverse when `rev`), at most count (0: all). The values are copied
+ * from the stream's packed nodes into the reply, never made into strings.
+ */
 function replyRange(c: Client, s: StreamValue, start: StreamID, end: StreamID, count: number, rev: boolean): void {
-  const ids: StreamID[] = [];
-  const fs: string[][] = [];
   const texts: string[] = [];
-  s.forEach(start, end, rev, (id, f, text) => {
-    ids.push(id);
-    fs.push(f);
+  const names: (readonly string[])[] = [];
+  const bufs: Buffer[] = [];
+  const vals: number[] = [];
+  s.forEachPacked(start, end, rev, vals, (text, nm, buf) => {
     texts.push(text);
-    return count === 0 || ids.length < count;
+    names.push(nm);
+    bufs.push(buf);
+    return count === 0 || texts.length < count;
   });
-  c.out.array(ids.length);
-  for (let i = 0; i < ids.length; i++) replyEntry(c, ids[i]!, fs[i]!, texts[i]);
+  const out = c.out;
+  out.array(texts.length);
+  let v = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const nm = names[i]!;
+    const buf = bufs[i]!;
+    out.array(2);
+    out.bulk(texts[i]!);
+    out.array(2 * nm.length);
+    for (let j = 0; j < nm.length; j++, v += 2) {
+      out.bulk(nm[j]!);
+      out.bulkBytes(buf, vals[v]!, vals[v + 1]!);
+    }
+  }
 }
 
 // ---- trimming arguments (XADD / XTRIM) ----
@@ -142,6 +163,11 @@ interface TrimArgs {
   id: StreamID | null;
   seqGiven: boolean;
 }
+
+/** What parseTrimArgs makes of the plain `XADD key * field value ...` (never modified). */
+const XADD_AUTO: Readonly<TrimArgs> = Object.freeze({
+  strategy: null, maxlen: 0, minid: MIN_ID, approx: false, limit: 0, argIdx: -1, opIdx: -1, nomkstream: false, idIdx: 2, id: null, seqGiven: false,
+});
 
 function parseTrimArgs(c: Client, argv: string[], server: DataContext, xadd: boolean): TrimArgs | null {
   const a: TrimArgs = { strategy: null, maxlen: 0, minid: MIN_ID, approx: false, limit: -1, argIdx: -1, opIdx: -1, nomkstream: false, idIdx: -1, id: null, seqGiven: true };
@@ -695,7 +721,7 @@ function minIdle(c: Client, arg: string): number | null {
 export const streamCommands: HandlerMap<DataContext> = {
   // XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [...]
   xadd(c, argv, server) {
-    const a = parseTrimArgs(c, argv, server, true);
+    const a = argv[2] === '*' ? XADD_AUTO : parseTrimArgs(c, argv, server, true);
     if (a === null) return;
     const fieldsAt = a.idIdx + 1;
     if ((argv.length - fieldsAt) % 2 !== 0 || argv.length === fieldsAt) {

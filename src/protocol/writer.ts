@@ -170,6 +170,23 @@ export class ReplyWriter {
     this.len = p;
   }
 
+  /** A bulk string of the bytes src[start, end), for a value kept packed in a buffer (stream entries). */
+  bulkBytes(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    this.header(0x24 /* '$' */, n);
+    this.ensure(n + 2);
+    const buf = this.buf;
+    let p = this.len;
+    if (n <= 32) {
+      for (let i = start; i < end; i++) buf[p++] = src[i]!;
+    } else {
+      p += src.copy(buf, p, start, end);
+    }
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
+  }
+
   /** A bulk string, or the protocol's null for null. */
   bulkOrNull(s: string | null | undefined): void {
     if (s === null || s === undefined) this.nullBulk();

@@ -148,6 +148,11 @@ function putVarint(buf: Buffer, off: number, n: number): number {
 
 /** Reads a varint at `pos.o`, advancing it. */
 function getVarint(buf: Buffer, pos: { o: number }): number {
+  const b0 = buf[pos.o]!;
+  if (b0 < 128) {
+    pos.o++;
+    return b0;
+  }
   let n = 0;
   let mul = 1;
   let o = pos.o;
@@ -216,8 +221,20 @@ function entrySize(dms: number, seq: number, fields: readonly string[], from: nu
   return size;
 }
 
-/** Calls fn(offsetOfFlags, id, fields) for each entry of a node, deleted ones included when `all`. */
-function decodeNode(node: StreamNode, all: boolean, fn: (off: number, id: StreamID, fields: string[], text: string) => boolean | void): boolean {
+/**
+ * Calls fn(offsetOfFlags, id, fields, text) for each entry of a node, deleted ones included when
+ * `all`. With `vals` (packed mode), the values are not made into strings: their [start, end)
+ * offsets in node.buf are pushed onto `vals` before fn is called, and `fields` is the names only
+ * (node.fields itself for most entries: not to be modified). Without `ids`, id is '' (a caller
+ * that needs only the text: no hex ID is made).
+ */
+function decodeNode(
+  node: StreamNode,
+  all: boolean,
+  fn: (off: number, id: StreamID, fields: string[], text: string) => boolean | void,
+  vals: number[] | null = null,
+  ids = true,
+): boolean {
   const buf = node.buf;
   const pos = { o: 0 };
   // Entries of a node mostly share their ms part: its hex and decimal forms are made once per run.
@@ -249,12 +266,22 @@ function decodeNode(node: StreamNode, all: boolean, fn: (off: number, id: Stream
       }
       continue;
     }
-    const fields = new Array<string>(names.length * 2);
-    for (let i = 0; i < names.length; i++) {
-      const l = getVarint(buf, pos);
-      fields[2 * i] = names[i]!;
-      fields[2 * i + 1] = buf.toString('latin1', pos.o, pos.o + l);
-      pos.o += l;
+    let fields: string[];
+    if (vals !== null) {
+      fields = names;
+      for (let i = 0; i < names.length; i++) {
+        const l = getVarint(buf, pos);
+        vals.push(pos.o, pos.o + l);
+        pos.o += l;
+      }
+    } else {
+      fields = new Array<string>(names.length * 2);
+      for (let i = 0; i < names.length; i++) {
+        const l = getVarint(buf, pos);
+        fields[2 * i] = names[i]!;
+        fields[2 * i + 1] = buf.toString('latin1', pos.o, pos.o + l);
+        pos.o += l;
+      }
     }
     let id: StreamID;
     let text: string;
@@ -264,10 +291,10 @@ function decodeNode(node: StreamNode, all: boolean, fn: (off: number, id: Stream
     } else {
       if (dms !== lastDms) {
         lastDms = dms;
-        msHex = partHex(node.ms + dms);
+        if (ids) msHex = partHex(node.ms + dms);
         msText = String(node.ms + dms);
       }
-      id = msHex + partHex(seq);
+      id = ids ? msHex + partHex(seq) : '';
       text = msText + '-' + seq;
     }
     if (fn(off, id, fields, text) === false) return false;
@@ -657,8 +684,11 @@ export class StreamValue implements TypedValue {
     }
     for (let i = 0; i < nf; i++) {
       const v = fields[from + 2 * i + 1]!;
-      o = putVarint(buf, o, v.length);
-      o += buf.write(v, o, 'latin1');
+      const n = v.length;
+      o = putVarint(buf, o, n);
+      // Short values: a JS loop is cheaper than the native latin1 write (the same bytes: low byte of each char).
+      if (n <= 32) for (let j = 0; j < n; j++) buf[o++] = v.charCodeAt(j);
+      else o += buf.write(v, o, 'latin1');
     }
     this.nodeBytes += o - node.len;
     node.len = o;
@@ -696,6 +726,28 @@ export class StreamValue implements TypedValue {
    * show it (idText(id), made cheaply).
    */
   forEach(start: StreamID, end: StreamID, rev: boolean, fn: (id: StreamID, fields: string[], text: string) => boolean | void): void {
+    this.scan(start, end, rev, null, fn);
+  }
+
+  /**
+   * forEach for replies written straight from the packed bytes (XRANGE): fn gets the entry's
+   * text, its field names (shared: not to be modified) and the node buffer holding its values,
+   * whose [start, end) offsets were pushed onto `vals` just before (two per name, in order).
+   */
+  forEachPacked(start: StreamID, end: StreamID, rev: boolean, vals: number[], fn: (text: string, names: readonly string[], buf: Buffer) => boolean | void): void {
+    let buf: Buffer | null = null;
+    this.scan(start, end, rev, vals, (_id, names, text) => fn(text, names, buf!), (b) => (buf = b));
+  }
+
+  /** forEach's walk; with `vals`, in packed mode (decodeNode), telling `onNode` each node's buffer. */
+  private scan(
+    start: StreamID,
+    end: StreamID,
+    rev: boolean,
+    vals: number[] | null,
+    fn: (id: StreamID, fields: string[], text: string) => boolean | void,
+    onNode?: (buf: Buffer) => void,
+  ): void {
     if (start > end || this.length === 0) return;
     const nodes = this.nodes;
     if (!rev) {
@@ -703,15 +755,18 @@ export class StreamValue implements TypedValue {
         const node = nodes[i]!;
         if (node.first > end) return;
         if (node.last < start || node.live === 0) continue;
-        // A node wholly inside the range needs no comparison per entry.
+        onNode?.(node.buf);
+        // A node wholly inside the range needs no comparison per entry (nor hex IDs when packed).
         const ok =
           node.first >= start && node.last <= end
-            ? decodeNode(node, false, (_o, id, f, text) => fn(id, f, text))
+            ? decodeNode(node, false, (_o, id, f, text) => fn(id, f, text), vals, vals === null)
             : decodeNode(node, false, (_o, id, f, text) => {
-                if (id < start) return true;
-                if (id > end) return false;
+                if (id < start || id > end) {
+                  if (vals !== null) vals.length -= 2 * f.length;
+                  return id < start;
+                }
                 return fn(id, f, text);
-              });
+              }, vals);
         if (!ok) return;
       }
     } else {
@@ -719,19 +774,27 @@ export class StreamValue implements TypedValue {
         const node = nodes[i]!;
         if (node.last < start) return;
         if (node.first > end || node.live === 0) continue;
+        onNode?.(node.buf);
         const ids: StreamID[] = [];
         const fs: string[][] = [];
         const texts: string[] = [];
+        // Packed: each entry's value offsets, and where they start in `own`.
+        const own: number[] | null = vals === null ? null : [];
+        const at: number[] = [];
         decodeNode(node, false, (_o, id, f, text) => {
           if (id > end) return false;
           if (id >= start) {
             ids.push(id);
             fs.push(f);
             texts.push(text);
-          }
+            if (own !== null) at.push(own.length - 2 * f.length);
+          } else if (own !== null) own.length -= 2 * f.length;
           return true;
-        });
-        for (let j = ids.length - 1; j >= 0; j--) if (fn(ids[j]!, fs[j]!, texts[j]!) === false) return;
+        }, own);
+        for (let j = ids.length - 1; j >= 0; j--) {
+          if (own !== null) for (let k = at[j]!, e = k + 2 * fs[j]!.length; k < e; k++) vals!.push(own[k]!);
+          if (fn(ids[j]!, fs[j]!, texts[j]!) === false) return;
+        }
       }
     }
   }
