@@ -655,10 +655,14 @@ export class StreamValue implements TypedValue {
       for (let i = 0; i < nf; i++) names[i] = fields[from + 2 * i]!;
       same = true;
       size = entrySize(0, small ? seq : 0, fields, from, true);
-      // A node started after a full one likely fills as much: it gets that size at once instead
-      // of growing by doubling (each growth is an allocation and a copy).
+      // A node started after a full one likely fills about as much: it gets that size and an
+      // eighth more (later entries may have longer varints) at once instead of growing by
+      // doubling (each growth is an allocation and a copy); shrink() returns the spare.
       let cap = lim.maxBytes > 0 ? Math.min(lim.maxBytes, 256) : 256;
-      if (prev !== undefined && prev.ms >= 0 && small) cap = Math.max(cap, lim.maxBytes > 0 ? Math.min(prev.len, lim.maxBytes) : prev.len);
+      if (prev !== undefined && prev.ms >= 0 && small) {
+        const guess = prev.len + (prev.len >> 3);
+        cap = Math.max(cap, lim.maxBytes > 0 ? Math.min(guess, lim.maxBytes) : guess);
+      }
       node = new StreamNode(id, ms, names, Math.max(size, cap));
       this.nodes.push(node);
       this.nodeBytes += NODE_OVERHEAD;
