@@ -191,21 +191,25 @@ class StreamNode {
   live = 0;
   total = 0;
 
-  constructor(first: StreamID, ms: number, fields: string[], cap: number) {
+  constructor(first: StreamID, ms: number, fields: string[], buf: Buffer) {
     this.first = first;
     this.last = first;
     this.ms = ms;
     this.fields = fields;
-    this.buf = Buffer.allocUnsafeSlow(cap);
+    this.buf = buf;
   }
 
-  /** Releases spare capacity (a node no longer appended to). */
-  shrink(): void {
-    if (this.buf.length > this.len) {
-      const b = Buffer.allocUnsafeSlow(this.len);
-      this.buf.copy(b, 0, 0, this.len);
-      this.buf = b;
-    }
+  /**
+   * Releases spare capacity (a node no longer appended to): moves the bytes to a buffer of their
+   * size and returns the old one (the next node may reuse it), or null when there was no spare.
+   */
+  shrink(): Buffer | null {
+    const old = this.buf;
+    if (old.length === this.len) return null;
+    const b = Buffer.allocUnsafeSlow(this.len);
+    old.copy(b, 0, 0, this.len);
+    this.buf = b;
+    return old;
   }
 }
 
@@ -650,7 +654,7 @@ export class StreamValue implements TypedValue {
     }
     if (node === undefined) {
       const prev = this.nodes[this.nodes.length - 1];
-      if (prev !== undefined) prev.shrink();
+      const spare = prev !== undefined ? prev.shrink() : null;
       const names = new Array<string>(nf);
       for (let i = 0; i < nf; i++) names[i] = fields[from + 2 * i]!;
       same = true;
@@ -663,7 +667,10 @@ export class StreamValue implements TypedValue {
         const guess = prev.len + (prev.len >> 3);
         cap = Math.max(cap, lim.maxBytes > 0 ? Math.min(guess, lim.maxBytes) : guess);
       }
-      node = new StreamNode(id, ms, names, Math.max(size, cap));
+      // The previous node's old buffer, when it held what that node needed, serves this node:
+      // one allocation per node instead of two.
+      const reuse = spare !== null && small && spare.length >= Math.max(size, prev!.len);
+      node = new StreamNode(id, ms, names, reuse ? spare : Buffer.allocUnsafeSlow(Math.max(size, cap)));
       this.nodes.push(node);
       this.nodeBytes += NODE_OVERHEAD;
     }
@@ -892,7 +899,7 @@ export class StreamValue implements TypedValue {
   copy(): StreamValue {
     const s = new StreamValue();
     for (const n of this.nodes) {
-      const m = new StreamNode(n.first, n.ms, n.fields, n.len);
+      const m = new StreamNode(n.first, n.ms, n.fields, Buffer.allocUnsafeSlow(n.len));
       n.buf.copy(m.buf, 0, 0, n.len);
       m.last = n.last;
       m.len = n.len;
