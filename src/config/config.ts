@@ -388,4 +388,17 @@ export class Config {
     list.push(listener);
     this.listeners.set(def.name, list);
   }
+
+  /**
+   * Numeric directives kept current in `into` (field -> directive name): each field gets the
+   * directive's value now and every time CONFIG SET changes it. Returns `into`.
+   */
+  follow<K extends string, T extends Record<K, number>>(into: T, fields: Readonly<Record<K, string>>): T {
+    for (const field of Object.keys(fields) as K[]) {
+      const name = fields[field];
+      (into as Record<K, number>)[field] = this.num(name);
+      this.onChange(name, (v) => ((into as Record<K, number>)[field] = v as number));
+    }
+    return into;
+  }
 }

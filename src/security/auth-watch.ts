@@ -38,14 +38,11 @@ export class AuthWatch {
 
   /** An AuthWatch on the auth-failure-* directives, kept current as they change. */
   static configured(log: Logger, config: Config): AuthWatch {
-    const settings = {
-      logLimit: config.num('auth-failure-log-limit'),
-      intervalSec: config.num('auth-failure-log-interval'),
-      spikeThreshold: config.num('auth-failure-spike-threshold'),
-    };
-    config.onChange('auth-failure-log-limit', (v) => (settings.logLimit = v as number));
-    config.onChange('auth-failure-log-interval', (v) => (settings.intervalSec = v as number));
-    config.onChange('auth-failure-spike-threshold', (v) => (settings.spikeThreshold = v as number));
+    const settings = config.follow({} as AuthWatchSettings, {
+      logLimit: 'auth-failure-log-limit',
+      intervalSec: 'auth-failure-log-interval',
+      spikeThreshold: 'auth-failure-spike-threshold',
+    });
     return new AuthWatch(log, settings);
   }
 

@@ -88,18 +88,13 @@ export class Lockout {
 
   /** A Lockout on the auth-lockout-* directives, kept current as they change. */
   static configured(log: Logger, config: Config): Lockout {
-    const settings: LockoutSettings = {
-      threshold: config.num('auth-lockout-threshold'),
-      userThreshold: config.num('auth-lockout-user-threshold'),
-      windowSec: config.num('auth-lockout-window'),
-      durationSec: config.num('auth-lockout-duration'),
-      maxDurationSec: config.num('auth-lockout-max-duration'),
-    };
-    config.onChange('auth-lockout-threshold', (v) => (settings.threshold = v as number));
-    config.onChange('auth-lockout-user-threshold', (v) => (settings.userThreshold = v as number));
-    config.onChange('auth-lockout-window', (v) => (settings.windowSec = v as number));
-    config.onChange('auth-lockout-duration', (v) => (settings.durationSec = v as number));
-    config.onChange('auth-lockout-max-duration', (v) => (settings.maxDurationSec = v as number));
+    const settings = config.follow({} as LockoutSettings, {
+      threshold: 'auth-lockout-threshold',
+      userThreshold: 'auth-lockout-user-threshold',
+      windowSec: 'auth-lockout-window',
+      durationSec: 'auth-lockout-duration',
+      maxDurationSec: 'auth-lockout-max-duration',
+    });
     return new Lockout(log, settings);
   }
 
