@@ -400,9 +400,9 @@ export class ListValue implements TypedValue {
     return OBJ_HEADER + QUICKLIST_HEADER + p + QUICKLIST_NODE * Math.ceil(p / QUICKLIST_NODE_BYTES);
   }
 
-  /** Redis frees a quicklist node by node: about one per 8 kB of packed elements. */
+  /** Redis frees a quicklist node by node: its effort is the node count. */
   freeEffort(): number {
-    return Math.max(1, Math.ceil(this.packed / 8192));
+    return this.nodes.length;
   }
 
   copy(): ListValue {
