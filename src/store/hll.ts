@@ -381,7 +381,6 @@ export function sparseToDense(h: HllBuf): boolean {
  * does not cover exactly the 16384 registers.
  */
 function histogram(b: Uint8Array, n: number): Int32Array | null {
-  const histo = new Int32Array(64);
   if (b[4] === HLL_DENSE) {
     // Four 6-bit registers in every three bytes, counted in four histograms (independent
     // increments run faster), folded at the end.
@@ -397,6 +396,7 @@ function histogram(b: Uint8Array, n: number): Int32Array | null {
     }
     return fold(h4);
   }
+  const histo = new Int32Array(64);
   let p = HLL_HDR_SIZE;
   let idx = 0;
   while (p < n) {
