@@ -374,7 +374,7 @@ export interface Shape {
   cosLat: number;
   /**
    * For a radius: how far (degrees) a point's latitude and longitude may be from the centre's
-   * and still be within it, once computed (NaN before; Infinity: no bound). Wider than needed.
+   * and still be within it, once computed (undefined before; Infinity: no bound). Wider than needed.
    */
   latBand?: number;
   lonBand?: number;
@@ -458,7 +458,7 @@ export function exactDistance(s: Shape, lon: number, lat: number): number {
 export function distanceIfInShape(s: Shape, lon: number, lat: number, exact: boolean): number {
   if (s.type === 'radius') {
     const r = s.radius * s.conversion;
-    if (s.latBand === undefined || Number.isNaN(s.latBand)) radiusBands(s, r);
+    if (s.latBand === undefined) radiusBands(s, r);
     if (Math.abs(lat - s.lat) > s.latBand!) return -1;
     if (s.lonBand !== Infinity) {
       let dl = Math.abs(lon - s.lon);
