@@ -504,16 +504,17 @@ function xreadGeneric(c: Client, argv: string[], server: DataContext, group: boo
         }
         return;
       }
-      const entries: [StreamID, string[]][] = [];
-      s.forEach(start, MAX_ID, false, (id, f) => {
-        entries.push([id, f]);
+      const entries: [StreamID, string[], string][] = [];
+      s.forEach(start, MAX_ID, false, (id, f, text) => {
+        entries.push([id, f, text]);
         return count === 0 || entries.length < count;
       });
       out.array(entries.length);
-      const props: string[][] = [];
+      // The XCLAIMs that propagate the deliveries, built only when something consumes them.
+      const props: string[][] | null = propagating(c) ? [] : null;
       let moved = false;
-      for (const [id, f] of entries) {
-        replyEntry(c, id, f);
+      for (const [id, f, text] of entries) {
+        replyEntry(c, id, f, text);
         if (id > g.lastId) {
           if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstones(s, id, null)) g.entriesRead++;
           else if (s.entriesAdded !== 0) g.entriesRead = estimateEntriesRead(s, id);
@@ -532,7 +533,7 @@ function xreadGeneric(c: Client, argv: string[], server: DataContext, group: boo
             g.pel.set(id, e);
           }
           consumer.pel.set(id, e);
-          props.push(xclaimArgv(key, g.name, e, g.lastId));
+          props?.push(xclaimArgv(key, g.name, e, g.lastId));
         }
       }
       if (entries.length > 0) {
@@ -540,7 +541,7 @@ function xreadGeneric(c: Client, argv: string[], server: DataContext, group: boo
         if (noack) {
           if (created) propagateAs(c, ['XGROUP', 'CREATECONSUMER', key, g.name, consumerName]);
           if (moved) propagateAs(c, ['XGROUP', 'SETID', key, g.name, idText(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
-        } else for (const p of props) propagateAs(c, p);
+        } else if (props !== null) for (const p of props) propagateAs(c, p);
       }
     });
   }
@@ -585,8 +586,8 @@ function xinfoStream(c: Client, key: string, s: StreamValue, full: boolean, coun
     for (const rev of [false, true]) {
       out.bulk(rev ? 'last-entry' : 'first-entry');
       let done = false;
-      s.forEach(MIN_ID, MAX_ID, rev, (id, f) => {
-        replyEntry(c, id, f);
+      s.forEach(MIN_ID, MAX_ID, rev, (id, f, text) => {
+        replyEntry(c, id, f, text);
         done = true;
         return false;
       });
