@@ -36,8 +36,11 @@ export interface HashLimits {
   value: number;
 }
 
-/** `count` distinct uniformly random integers in [0, size), count < size. */
-export function sampleSlots(size: number, count: number): number[] {
+/**
+ * `count` distinct uniformly random integers in [0, size), count < size, none for which `skip`
+ * is true (only with count * 3 <= size: there must be count others, drawn by rejection).
+ */
+export function sampleSlots(size: number, count: number, skip?: (i: number) => boolean): number[] {
   const picked: number[] = [];
   if (count * 3 > size) {
     const all = new Array<number>(size);
@@ -54,7 +57,7 @@ export function sampleSlots(size: number, count: number): number[] {
   const seen = new Set<number>();
   while (picked.length < count) {
     const j = Math.floor(Math.random() * size);
-    if (seen.has(j)) continue;
+    if (seen.has(j) || (skip !== undefined && skip(j))) continue;
     seen.add(j);
     picked.push(j);
   }
@@ -320,16 +323,9 @@ export class HashValue implements TypedValue {
       dead.clear();
     }
     if (dead.size === 0) return sampleSlots(p.length, count);
-    // A small sample among dead fields (at most half): draw again on a dead or repeated one.
-    const picked: number[] = [];
-    const seen = new Set<number>();
-    while (picked.length < count) {
-      const j = Math.floor(Math.random() * p.length);
-      if (seen.has(j) || dead.has(p[j]!)) continue;
-      seen.add(j);
-      picked.push(j);
-    }
-    return picked;
+    // A small sample (count * 3 <= size < p.length) among dead fields (at most half): draw
+    // again on a dead or repeated one.
+    return sampleSlots(p.length, count, (j) => dead.has(p[j]!));
   }
 
   /**
