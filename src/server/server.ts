@@ -493,23 +493,21 @@ export class Server implements ListenerHost {
     const remote = unix ? undefined : client.socket.remoteAddress;
     const source = lockoutSource(remote, unix);
     const named = this.users.get(user);
-    // Why the login failed when it was not a wrong password (logged, never told to the client).
-    let why: string | undefined;
     // SECURITY: lockout. A locked-out source fails every login, the right password included, and
     // a locked-out user name every login not from its own from: addresses; the password is not
     // even checked, the attempt does not extend the lockout, and the connection is closed.
-    if (this.lockout.sourceLocked(source, now)) why = `${source} is locked out`;
-    else if (named !== undefined && this.lockout.userLocked(user, now) && !(named.from.length > 0 && named.allowsSource(remote))) {
-      why = 'user name is locked out';
-    }
-    let u = why === undefined ? this.users.check(user, pass) : null;
-    if (why !== undefined) {
+    const locked = this.lockout.sourceLocked(source, now)
+      ? 'address'
+      : named !== undefined && this.lockout.userLocked(user, now) && !(named.from.length > 0 && named.allowsSource(remote))
+        ? 'user'
+        : null;
+    // Why the login failed when it was not a wrong password (logged, never told to the client).
+    let why = locked === 'address' ? `${source} is locked out` : locked === 'user' ? 'user name is locked out' : undefined;
+    let u = locked === null ? this.users.check(user, pass) : null;
+    if (locked !== null) {
       this.lockout.refusals++;
       client.closeAfterReply = true;
-      if (this.audit.on) {
-        const scope = this.lockout.sourceLocked(source, now) ? 'address' : 'user';
-        this.audit.lockout(client, user, AuditLog.method(client.lastCommand), scope, this.lockout.lockedUntil(source, user, now));
-      }
+      if (this.audit.on) this.audit.lockout(client, user, AuditLog.method(client.lastCommand), locked, this.lockout.lockedUntil(source, user, now));
     } else {
       // SECURITY: from: rules. A login from an address the user's rules do not name fails exactly
       // like a wrong password (same reply, same counting); only the log says why.
@@ -522,7 +520,7 @@ export class Server implements ListenerHost {
     if (u === null) {
       // SECURITY: every failed authentication is counted and logged (folded under a flood) with the
       // source and user name, never the password.
-      this.authWatch.failure(this.clock.now(), client.addr, printable(user), why);
+      this.authWatch.failure(now, client.addr, printable(user), why);
       if (this.audit.on) this.audit.login(client, false, user, AuditLog.method(client.lastCommand), why);
       this.aclLog.add(
         {
