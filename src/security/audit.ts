@@ -176,16 +176,10 @@ export class AuditLog {
 
   /** A connection closed before it became a client: allow-from, protected-mode, maxclients. */
   refused(socket: AuditSocket, transport: string, reason: string, addr?: string): void {
-    this.write({
-      time: new Date().toISOString(),
-      event: 'connection-refused',
-      client_id: null,
-      addr: addr ?? (transport === 'unix' ? 'unix' : sockAddr(socket.remoteAddress, socket.remotePort)),
-      laddr: transport === 'unix' ? 'unix' : sockAddr(socket.localAddress, socket.localPort),
-      user: null,
-      transport,
-      reason,
-    });
+    const rec = record('connection-refused', null, { transport, reason });
+    rec.addr = addr ?? (transport === 'unix' ? 'unix' : sockAddr(socket.remoteAddress, socket.remotePort));
+    rec.laddr = transport === 'unix' ? 'unix' : sockAddr(socket.localAddress, socket.localPort);
+    this.write(rec);
   }
 
   /**
