@@ -2,6 +2,7 @@
 // config file): each finding has a severity, what was seen and the config line that fixes it.
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { catalog, type CatalogEntry } from '../acl/catalog.js';
 import { User, mergeSelectorArgs } from '../acl/users.js';
 import { REDIS_CVES, affects } from './cves.js';
@@ -93,8 +94,9 @@ export function viewUser(line: string): UserView | null {
 }
 
 const WILDCARDS = new Set(['*', '0.0.0.0', '::', '::*']);
-function isLoopback(a: string): boolean {
-  return a === 'localhost' || a === '::1' || a.startsWith('127.');
+/** A loopback name or address (a bind address, the host doctor connects to). */
+export function isLoopback(a: string): boolean {
+  return a === 'localhost' || a === '::1' || (isIPv4(a) && a.startsWith('127.'));
 }
 
 export function runChecks(f: Facts): { findings: Finding[]; unchecked: string[] } {

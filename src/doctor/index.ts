@@ -3,10 +3,9 @@
 // Redis, Valkey) or, with --config and no URL, against a config file as Redoubt reads it.
 // Exit 0: nothing high; 1: something high; 2: could not connect, log in, or read the file.
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { hashPassword } from '../acl/users.js';
 import { ConfigFileError, loadConfig } from '../config/loader.js';
-import { ABSENT, GUIDE_COMMANDS, SEVERITIES, runChecks, type Facts, type Finding } from './checks.js';
+import { ABSENT, GUIDE_COMMANDS, SEVERITIES, isLoopback, runChecks, type Facts, type Finding } from './checks.js';
 import { RespClient, RespError, type Reply, type Target } from './resp.js';
 
 type Write = (text: string) => void;
@@ -87,10 +86,6 @@ function readPem(file: string | null, what: string): Buffer | undefined {
   }
 }
 
-function isLoopbackHost(h: string): boolean {
-  return h === 'localhost' || h === '::1' || (net.isIPv4(h) && h.startsWith('127.'));
-}
-
 const errText = (r: RespError) => r.message;
 
 /** Connects, logs in and reads what the checks need. */
@@ -151,8 +146,8 @@ async function liveFacts(o: Options, url: string): Promise<Facts> {
       plainPasswords: new Map(),
       commands: null,
       commandsWhy: '',
-      connection: { host, tls: useTls, loopback: isLoopbackHost(host) },
-      local: isLoopbackHost(host),
+      connection: { host, tls: useTls, loopback: isLoopback(host) },
+      local: isLoopback(host),
     };
     const info = await call('INFO', 'server');
     if (typeof info === 'string') {
