@@ -17,8 +17,7 @@ const promClient = lazyRequire<typeof import('prom-client')>('prom-client');
 
 /**
  * Metrics read from INFO fields: [section, field, metric name, kind, help]. A field INFO does not
- * print (the AUTH lockout counters before that feature exists) gives no sample. "ok"/"err" fields
- * become 1/0.
+ * print gives no sample. "ok"/"err" fields become 1/0.
  */
 const FROM_INFO: [section: string, field: string, name: string, kind: Kind, help: string][] = [
   ['clients', 'connected_clients', 'redoubt_connected_clients', 'gauge', 'Client connections open now'],
