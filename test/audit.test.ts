@@ -4,7 +4,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -365,5 +365,45 @@ describe('audit log against a real Redoubt process', () => {
     await p.kill('SIGTERM');
     // Stopped: every file holds complete JSON lines only.
     for (const f of [file, moved, ...rotated().map((x) => path.join(dir, x))]) records(f);
+  });
+});
+
+describe('audit log attacked by a stranger (a real process)', () => {
+  it('a burst of failed logins without credentials: the buffer drops and counts, the lockout ends the burst, the server answers', async () => {
+    const PORT = 7886;
+    const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-audit-stranger-'));
+    const file = path.join(dir, 'audit.log');
+    const conf = path.join(dir, 'stranger.conf');
+    // Defaults but a 2 KB buffer (about nine records) and a password: the stranger has none.
+    writeFileSync(conf, [`port ${PORT}`, 'bind 127.0.0.1', 'save ""', 'appendonly no', `dir ${dir}`, 'requirepass s3cret', `audit-log ${file}`, 'audit-log-buffer-size 2kb', ''].join('\n'));
+    const p = await startWith(conf, PORT);
+    // The operator's connection, logged in before the attack and from another loopback address.
+    const ops = await RawConn.connect(PORT, '127.0.0.1', '127.0.0.2');
+    const stranger = await RawConn.connect(PORT);
+    try {
+      assert.equal(await ops.call('AUTH', 's3cret'), '+OK\r\n');
+      // 300 wrong passwords in one write: one event-loop turn queues far more than 2 KB of records.
+      stranger.write(Array.from({ length: 300 }, (_, i) => `*2\r\n$4\r\nAUTH\r\n$${`guess-${i}`.length}\r\nguess-${i}\r\n`).join(''));
+      // auth-lockout-threshold (100 by default) locks 127.0.0.1 out and closes the connection.
+      await waitFor(() => stranger.closed, 10000, 'the stranger to be cut off by the lockout');
+      const stats = await ops.call('INFO', 'stats');
+      const dropped = Number(infoValue(stats, 'audit_log_dropped_records'));
+      assert.ok(dropped > 0, 'records were dropped, not queued without bound');
+      assert.ok(dropped <= 100, `dropped ${dropped}: at most one record per counted failure`);
+      assert.equal(await ops.call('PING'), '+PONG\r\n');
+      // Once the queue drains, one record says how many were lost; the file holds whole JSON lines.
+      await waitFor(async () => {
+        await ops.call('KEYS', 'drain*');
+        return records(file, false).filter((r) => r.event === 'audit-dropped').reduce((n, r) => n + (r.count as number), 0) === dropped;
+      }, 10000, 'an audit-dropped record');
+      assert.ok(!readFileSync(file, 'utf8').includes('guess-'), 'no password in the file');
+      const failures = records(file, false).filter((r) => r.event === 'login-failure');
+      assert.ok(failures.length > 0 && failures.length + dropped <= 101, `${failures.length} login-failure records written`);
+    } finally {
+      ops.close();
+      stranger.close();
+      await p.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
