@@ -11,9 +11,6 @@ import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
 import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
 
-// Used by SRANDMEMBER too (commands/set.ts).
-export { sampleSlots } from '../store/types/hash.js';
-
 /** LONG_MAX / 2: HRANDFIELD WITHVALUES's count limit. */
 const HALF_LONG_MAX = (2n ** 63n - 1n) / 2n;
 const INT64_MIN = -(2n ** 63n);

@@ -23,6 +23,13 @@ export class Dict<V> {
   /** shardMax is injectable so tests can exercise chaining without 16M keys. */
   constructor(private readonly shardMax = DEFAULT_SHARD_MAX) {}
 
+  /** A Dict of `entries` in their order: a Map outgrowing V8's limit, or a copy of a Dict. */
+  static from<V>(entries: Iterable<[string, V]>, shardMax = DEFAULT_SHARD_MAX): Dict<V> {
+    const d = new Dict<V>(shardMax);
+    for (const [k, v] of entries) d.set(k, v);
+    return d;
+  }
+
   get size(): number {
     const s = this.shards;
     if (s.length === 1) return s[0]!.size;

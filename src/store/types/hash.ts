@@ -217,9 +217,7 @@ export class HashValue implements TypedValue {
     let m = big.m;
     if (m instanceof Map && m.size >= HashValue.mapMax) {
       // Same order; a SCAN cursor over the old Map resumes by its fallback (store/scan.ts).
-      const d = new Dict<Stored>(HashValue.mapMax);
-      for (const [f, v] of m) d.set(f, v);
-      big.m = m = d;
+      big.m = m = Dict.from(m, HashValue.mapMax);
     }
     m.set(field, pack(value));
     if (big.picks !== null && !big.dead!.delete(field)) big.picks.push(field);
@@ -361,13 +359,7 @@ export class HashValue implements TypedValue {
     } else {
       c.flat = null;
       const m = this.big!.m;
-      let cm: Map<string, Stored> | Dict<Stored>;
-      if (m instanceof Map) {
-        cm = new Map(m);
-      } else {
-        cm = new Dict<Stored>(HashValue.mapMax);
-        for (const [f, v] of m.entries()) cm.set(f, v);
-      }
+      const cm = m instanceof Map ? new Map(m) : Dict.from(m.entries(), HashValue.mapMax);
       c.big = { m: cm, removals: 0, picks: null, dead: null };
     }
     return c;

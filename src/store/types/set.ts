@@ -39,11 +39,7 @@ export class KeyIndex {
   /** Adds a member known to be absent; returns its slot (always the last). */
   add(k: string): number {
     const i = this.keys.length;
-    if (this.idx.size >= KeyIndex.mapMax && this.idx instanceof Map) {
-      const d = new Dict<number>(KeyIndex.mapMax);
-      for (const [key, v] of this.idx) d.set(key, v);
-      this.idx = d;
-    }
+    if (this.idx.size >= KeyIndex.mapMax && this.idx instanceof Map) this.idx = Dict.from(this.idx, KeyIndex.mapMax);
     this.idx.set(k, i);
     this.keys.push(k);
     return i;
@@ -97,15 +93,9 @@ export class KeyIndex {
     const c = new KeyIndex();
     c.keys = this.keys.slice();
     c.vals = this.vals === null ? null : this.vals.slice();
-    c.idx = this.idx instanceof Map ? new Map(this.idx) : copyDict(this.idx);
+    c.idx = this.idx instanceof Map ? new Map(this.idx) : Dict.from(this.idx.entries(), KeyIndex.mapMax);
     return c;
   }
-}
-
-function copyDict(d: Dict<number>): Dict<number> {
-  const c = new Dict<number>(KeyIndex.mapMax);
-  for (const [k, v] of d.entries()) c.set(k, v);
-  return c;
 }
 
 const INT_RE = /^(0|-?[1-9][0-9]{0,18})$/;
