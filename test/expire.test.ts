@@ -169,3 +169,21 @@ test('RANDOMKEY finds the one live key among many expired ones, and null when al
   assert.equal(db.randomKey(), null);
   assert.equal(db.size, 0);
 });
+
+test('PEXPIRE k 1 sets a TTL even when the clock ticks between readings (judged at the instant it added to)', async () => {
+  // A clock that moves 1 ms at every reading: the time the command computed is already behind
+  // the next reading. Redis never deletes for a positive relative TTL; neither may Redoubt.
+  let t = 1_700_000_000_000;
+  const s = await startServer({}, { now: () => ++t });
+  const c = await RawConn.connect(s.port);
+  try {
+    assert.equal(await c.call('SET', 'k', 'v'), '+OK\r\n');
+    assert.equal(await c.call('PEXPIRE', 'k', '1'), ':1\r\n');
+    // It then expires by its TTL (counted as expired), not deleted by PEXPIRE (which is not).
+    assert.equal(await c.call('EXISTS', 'k'), ':0\r\n');
+    assert.match(await c.call('INFO', 'stats'), /\r\nexpired_keys:1\r\n/);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});

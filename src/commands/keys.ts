@@ -141,7 +141,7 @@ function expireGeneric(c: Client, argv: string[], server: DataContext, relative:
   }
   // Propagated as DEL/UNLINK (a time already past) or PEXPIREAT with the absolute time and the
   // same options, as Redis does.
-  if (server.ks.alreadyExpired(at)) {
+  if (server.ks.alreadyExpired(at, now)) {
     db.delete(key);
     server.events.written(db, key, NOTIFY.generic, 'del');
     propagateAs(c, [server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
@@ -322,7 +322,7 @@ function restoreCommand(c: Client, argv: string[], server: DataContext): void {
   const now = server.clock.now();
   let ttl = Number(ttlArg);
   if (ttl !== 0 && !absttl) ttl += now;
-  if (ttl !== 0 && server.ks.alreadyExpired(ttl)) {
+  if (ttl !== 0 && server.ks.alreadyExpired(ttl, now)) {
     if (deleted) {
       server.events.written(db, key, NOTIFY.generic, 'del');
       propagateAs(c, [server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);

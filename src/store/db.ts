@@ -488,11 +488,6 @@ export class Keyspace {
   loading = false;
 
   /**
-   * Whether a time a command gives (EXPIRE family, GETEX, RESTORE ... ABSTTL) has already passed,
-   * so the command deletes the key instead of setting the time (Redis's checkAlreadyExpired).
-   * Never while loading: a replayed file keeps the key for the commands that follow.
-   */
-  /**
    * While a script runs, keys expire as of the moment it started (Redis 7.0 freezes the time a
    * script sees): a key does not vanish between two of its commands. Null otherwise.
    */
@@ -503,8 +498,15 @@ export class Keyspace {
     return this.frozenNow ?? this.clock.now();
   }
 
-  alreadyExpired(at: number): boolean {
-    return !this.loading && at <= this.clock.now();
+  /**
+   * Whether a time a command gives (EXPIRE family, GETEX, RESTORE ... ABSTTL) has already passed,
+   * so the command deletes the key instead of setting the time (Redis's checkAlreadyExpired).
+   * `now`: the instant a relative time was added to, so that PEXPIRE k 1 never deletes the key
+   * because the clock ticked between two readings. Never while loading: a replayed file keeps
+   * the key for the commands that follow.
+   */
+  alreadyExpired(at: number, now = this.clock.now()): boolean {
+    return !this.loading && at <= now;
   }
   /** Called for every key removed by expiry (notifications, WATCH, AOF hook in). */
   onExpired: (db: Db, key: string) => void = () => {};
