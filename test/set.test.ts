@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawConn, bulkStrings, differentialPair, haveRedis, infoField, replyItems, sameReplies, sortedReply, type DiffCmd, type Normalized } from './helpers.js';
-import { KeyIndex, SetValue, compareInts, isIntMember } from '../src/store/types/set.js';
+import { SetValue, compareInts, isIntMember } from '../src/store/types/set.js';
 import { parseNotifyFlags } from '../src/server/events.js';
 
 type Cmd = (string | Buffer)[];
@@ -464,8 +464,8 @@ describe('set value type', () => {
   });
 
   test('members chain past the Map limit: add, remove, random, scan source, copy', () => {
-    const saved = KeyIndex.mapMax;
-    KeyIndex.mapMax = 64;
+    const saved = SetValue.mapMax;
+    SetValue.mapMax = 64;
     try {
       const s = new SetValue();
       for (let i = 0; i < 500; i++) assert.equal(s.add('m' + i, 512), true);
@@ -475,6 +475,12 @@ describe('set value type', () => {
       assert.equal(s.size, 250);
       for (let i = 0; i < 500; i++) assert.equal(s.has('m' + i), i % 2 === 1);
       for (let i = 0; i < 200; i++) assert.ok(s.has(s.random()));
+      // Insertion order across the chained Maps.
+      assert.deepEqual([...s.members()], Array.from({ length: 250 }, (_, i) => 'm' + (2 * i + 1)));
+      for (const i of s.sample(100)) assert.ok(s.has(s.memberAt(i)));
+      const popped = s.pop();
+      assert.ok(!s.has(popped));
+      assert.equal(s.add(popped, 512), true);
       const src = s.scanSource();
       const it = src.open();
       let n = 0;
@@ -485,7 +491,7 @@ describe('set value type', () => {
       assert.ok(c.has('m1'));
       assert.equal(c.size, 250);
     } finally {
-      KeyIndex.mapMax = saved;
+      SetValue.mapMax = saved;
     }
   });
 
@@ -513,11 +519,66 @@ describe('set value type', () => {
           if (s.intset) assert.deepEqual(got, [...model].sort(compareInts));
           else assert.deepEqual(got.sort(), [...model].sort());
           if (s.size > 0) assert.ok(model.has(s.random()));
+          if (s.size > 1) {
+            const k = 1 + rnd(s.size - 1);
+            const picked = s.sample(k).map((i) => s.memberAt(i));
+            assert.equal(new Set(picked).size, k);
+            for (const x of picked) assert.ok(model.has(x), x);
+          }
+          if (rnd(10) === 0 && s.size > 0) {
+            const x = s.pop();
+            assert.ok(model.delete(x), x);
+            assert.equal(s.has(x), false);
+            assert.equal(s.size, model.size);
+          }
         }
       }
     } finally {
       SetValue.smallMax = saved;
     }
+  });
+
+  test('a big hashtable set iterates in insertion order; picks are uniform over live members after SREM and SPOP', () => {
+    const s = new SetValue();
+    const model = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      s.add('k' + i, 512);
+      model.add('k' + i);
+    }
+    assert.equal(s.small, false);
+    s.random(); // builds the picks
+    // Removed members become dead picks.
+    for (let i = 0; i < 200; i += 3) {
+      s.remove('k' + i);
+      model.delete('k' + i);
+    }
+    for (let i = 0; i < 30; i++) assert.ok(model.delete(s.pop()));
+    // Re-added members: revived in place or appended, never twice.
+    for (let i = 0; i < 30; i += 3) {
+      s.add('k' + i, 512);
+      model.add('k' + i);
+    }
+    assert.deepEqual([...s.members()], [...model]);
+    assert.deepEqual(s.ordered(), [...model]);
+    const counts = new Map<string, number>();
+    const draws = 200 * model.size;
+    for (let i = 0; i < draws; i++) {
+      const m = s.random();
+      counts.set(m, (counts.get(m) ?? 0) + 1);
+    }
+    assert.deepEqual([...counts.keys()].sort(), [...model].sort());
+    // 200 expected per member, standard deviation about 14: 100..300 is more than 7 deviations.
+    for (const [m, n] of counts) assert.ok(n > 100 && n < 300, `${m} drawn ${n} times`);
+    for (let i = 0; i < 200; i++) {
+      const got = s.sample(5).map((j) => s.memberAt(j));
+      assert.equal(new Set(got).size, 5);
+      for (const m of got) assert.ok(model.has(m));
+    }
+    const all = s.sample(s.size - 1).map((j) => s.memberAt(j));
+    assert.equal(new Set(all).size, s.size - 1);
+    for (const m of all) assert.ok(model.has(m));
+    while (s.size > 0) assert.ok(model.delete(s.pop()));
+    assert.equal(model.size, 0);
   });
 
   test('intset order and encoding transitions', () => {

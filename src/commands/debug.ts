@@ -99,7 +99,7 @@ function objectDigest(db: Db, key: string, v: Value, digest: Buffer): void {
   mixDigest(digest, type);
   if (typeof v === 'string') mixDigest(digest, bytes(v));
   else if (v instanceof ListValue) for (const e of v.toArray()) mixDigest(digest, bytes(e));
-  else if (v instanceof SetValue) for (const m of v.ordered()) xorDigest(digest, bytes(m));
+  else if (v instanceof SetValue) for (const m of v.members()) xorDigest(digest, bytes(m));
   else if (v instanceof ZSet) {
     v.tree.forEach((m, s) => {
       const ele = Buffer.alloc(20);

@@ -9,7 +9,6 @@ import type { Db, Value } from '../store/db.js';
 import { compareInts, isIntMember, SetValue } from '../store/types/set.js';
 import { is, parseBigInt } from './args.js';
 import { rangeCount } from './hash.js';
-import { sampleSlots } from '../store/types/hash.js';
 import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
 import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
@@ -37,16 +36,15 @@ function dropIfEmpty(server: DataContext, db: Db, key: string, s: SetValue): voi
  * The members in the order of a set Redis builds by adding them one by one (SPOP's whole-set
  * reply, SUNION...): ascending when that set would be an intset.
  */
-function builtOrder(s: SetValue, server: DataContext): readonly string[] {
-  const keys = s.ordered();
-  if (s.intset || keys.length > server.ks.limits.setMaxIntsetEntries) return keys;
-  for (const k of keys) if (!isIntMember(k)) return keys;
-  return keys.slice().sort(compareInts);
+function builtOrder(s: SetValue, server: DataContext): Iterable<string> {
+  if (s.intset || s.size > server.ks.limits.setMaxIntsetEntries) return s.members();
+  for (const k of s.members()) if (!isIntMember(k)) return s.members();
+  return Array.from(s.members()).sort(compareInts);
 }
 
-/** Writes a set reply (`~` in RESP3). */
-function replySet(c: Client, members: readonly string[]): void {
-  c.out.set(members.length);
+/** Writes a set reply (`~` in RESP3) of n members. */
+function replySet(c: Client, members: Iterable<string>, n: number): void {
+  c.out.set(n);
   for (const m of members) c.out.bulk(m);
 }
 
@@ -95,7 +93,7 @@ function sinterGeneric(c: Client, server: DataContext, argv: string[], from: num
   // Walk the smallest set, probing the others (a stable sort: Redis's order for equal sizes is unspecified).
   sets.sort((a, b) => a.size - b.size);
   const first = sets[0]!;
-  const members = first.ordered();
+  const members = first.members();
   const n = sets.length;
   if (cardOnly) {
     let card = 0;
@@ -124,7 +122,7 @@ function sinterGeneric(c: Client, server: DataContext, argv: string[], from: num
     if (all) out.push(m);
   }
   if (dst === null) {
-    replySet(c, out);
+    replySet(c, out, out.length);
     return;
   }
   const result = new SetValue();
@@ -140,10 +138,10 @@ function sunionDiffGeneric(c: Client, server: DataContext, argv: string[], from:
   const result = new SetValue();
   const max = server.ks.limits.setMaxIntsetEntries;
   if (!diff) {
-    for (const s of sets) if (s !== null) for (const m of s.ordered()) result.add(m, max);
+    for (const s of sets) if (s !== null) for (const m of s.members()) result.add(m, max);
   } else if (sets[0]) {
     const firstSet = sets[0];
-    for (const m of firstSet.ordered()) {
+    for (const m of firstSet.members()) {
       let keep = true;
       for (let j = 1; j < sets.length; j++) {
         const s = sets[j];
@@ -155,7 +153,7 @@ function sunionDiffGeneric(c: Client, server: DataContext, argv: string[], from:
       if (keep) result.add(m, max);
     }
   }
-  if (dst === null) replySet(c, result.ordered());
+  if (dst === null) replySet(c, result.members(), result.size);
   else store(c, server, dst, result, diff ? 'sdiffstore' : 'sunionstore');
 }
 
@@ -177,7 +175,7 @@ function spopCount(c: Client, argv: string[], server: DataContext): void {
   const size = s.size;
   if (v >= BigInt(size)) {
     server.events.written(db, key, NOTIFY.set, 'spop', size);
-    replySet(c, builtOrder(s, server));
+    replySet(c, builtOrder(s, server), size);
     db.delete(key);
     server.events.notify(NOTIFY.generic, 'del', key, db);
     propagateAs(c, [server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
@@ -188,8 +186,7 @@ function spopCount(c: Client, argv: string[], server: DataContext): void {
   c.out.set(count);
   // Propagated as one SREM per member (inside MULTI/EXEC), as Redis 7.0 does.
   for (let i = 0; i < count; i++) {
-    const m = s.random();
-    s.remove(m);
+    const m = s.pop();
     c.out.bulk(m);
     propagateAs(c, ['SREM', key, m]);
   }
@@ -217,13 +214,12 @@ function srandmemberCount(c: Client, argv: string[]): void {
     return;
   }
   if (count >= s.size) {
-    const all = s.ordered();
-    out.array(all.length);
-    for (const m of all) out.bulk(m);
+    out.array(s.size);
+    for (const m of s.members()) out.bulk(m);
     return;
   }
   out.array(count);
-  for (const i of sampleSlots(s.size, count)) out.bulk(s.memberAt(i));
+  for (const i of s.sample(count)) out.bulk(s.memberAt(i));
 }
 
 export const setCommands: HandlerMap<DataContext> = {
@@ -313,8 +309,7 @@ export const setCommands: HandlerMap<DataContext> = {
       c.out.nullBulk();
       return;
     }
-    const m = s.random();
-    s.remove(m);
+    const m = s.pop();
     propagateAs(c, ['SREM', key, m]);
     server.events.written(db, key, NOTIFY.set, 'spop');
     dropIfEmpty(server, db, key, s);
@@ -445,7 +440,7 @@ export const setCommands: HandlerMap<DataContext> = {
       whole:
         s.intset || s.small
           ? (visit) => {
-              for (const m of s.ordered()) visit(m);
+              for (const m of s.members()) visit(m);
             }
           : null,
       source: () => s.scanSource(),

@@ -323,9 +323,10 @@ function sortGeneric(c: Client, argv: string[], server: DataContext, readonly: b
       for (let k = 0; k < len; k++) items[k] = item(list.at(k));
     }
   } else if (type === 'set') {
-    const members = (src as SetValue).ordered();
-    items = new Array<SortItem>(members.length);
-    for (let k = 0; k < members.length; k++) items[k] = item(members[k]!);
+    const set = src as SetValue;
+    items = new Array<SortItem>(set.size);
+    let k = 0;
+    for (const m of set.members()) items[k++] = item(m);
   } else {
     const zs = src as ZSet;
     const members: string[] = [];

@@ -638,7 +638,7 @@ function srcScore(s: Source, m: string): number | undefined {
 
 function srcForEach(s: Source, f: (m: string, score: number) => void): void {
   if (s.zs !== null) s.zs.tree.forEach(f);
-  else if (s.set !== null) for (const m of s.set.ordered()) f(m, 1);
+  else if (s.set !== null) for (const m of s.set.members()) f(m, 1);
 }
 
 function aggregate(agg: number, target: number, val: number): number {

@@ -881,7 +881,7 @@ function* emitValue(put: (argv: readonly string[]) => void, key: string, value: 
       return;
     }
     case 'set':
-      yield* batches('SADD', (value as SetValue).ordered(), ITEMS_PER_CMD);
+      yield* batches('SADD', (value as SetValue).members(), ITEMS_PER_CMD);
       return;
     case 'hash':
       yield* batches('HMSET', (function* () {

@@ -141,14 +141,14 @@ export function* writeValueSteps(w: RdbWriter, v: Value, opts: WriteOptions): Ge
   } else if (v instanceof ListValue) {
     yield* writeQuicklist(w, v, opts);
   } else if (v instanceof SetValue) {
-    const members = v.ordered();
     if (type === RDB_TYPE.SET_INTSET) {
-      w.blob(encodeIntset(members), z);
+      w.blob(encodeIntset(v.ordered()), z);
     } else {
-      w.len(members.length);
-      for (let i = 0; i < members.length; i++) {
-        w.string(members[i]!, z);
-        if (i % STEP_ELEMENTS === STEP_ELEMENTS - 1) yield;
+      w.len(v.size);
+      let i = 0;
+      for (const m of v.members()) {
+        w.string(m, z);
+        if (++i % STEP_ELEMENTS === 0) yield;
       }
     }
   } else if (v instanceof HashValue) {

@@ -1,100 +1,82 @@
-// Set values, and KeyIndex: the member storage shared with hashes.
+// Set values. Two layouts, chosen by size (not by the encoding Redis reports), as hashes do
+// (store/types/hash.ts):
+// - small (up to SetValue.smallMax members): one flat array, ascending while the set is an
+//   intset (searched by bisection), else in insertion order (searched linearly).
+// - big: one JS Set of the members (a Dict, store/dict.ts, once it nears V8's 2^24-entry limit):
+//   no per-member object or slot beyond the Set's own entry. It iterates in insertion order with
+//   live iterators, which SCAN's cursors walk (store/scan.ts).
+// A set never goes back from big to small.
 //
-// KeyIndex keeps the members in a dense array (O(1) uniform random picks for SPOP,
-// SRANDMEMBER, HRANDFIELD) and a member -> array position index. The index iterates in
-// insertion order with live iterators (SCAN's cursors walk it); a removal moves the array's
-// last member into the freed slot, which changes the index's value for that member, not its
-// position in the index's order. The index is a Map until it nears V8's 2^24-entry limit, then
-// a Dict (store/dict.ts), so ten million members and more work.
+// Random picks (SPOP, SRANDMEMBER) in the big layout need positions: an array of the members
+// (Picks) is built the first time a big set is sampled and kept from then on, as for hashes. A
+// new member is appended to it; a member removed by SREM stays in it, remembered in a `dead`
+// set, and picks that land on a dead member are drawn again (each live member is in the array
+// exactly once, so picks stay uniform: a dead member added back is revived in place). When the
+// dead outnumber the live the array is dropped and rebuilt at the next pick. SPOP knows the
+// position it took, so it removes it from the array outright (the last slot moves in) and
+// leaves nothing dead. A set never sampled pays nothing for picks; a sampled one pays one array
+// slot per member (8 bytes) plus the dead set until the next rebuild.
 import { DEFAULT_SHARD_MAX, Dict } from '../dict.js';
 import type { TypedValue } from '../db.js';
 import type { ScanSource } from '../scan.js';
 import { DICT_ENTRY, DICT_HEADER, INTSET_HEADER, OBJ_HEADER, intWidth, sdsBytes } from '../memsize.js';
+import { sampleSlots } from './hash.js';
 
-export class KeyIndex {
-  /** Size at which the Map index becomes a Dict (injectable for tests). */
-  static mapMax = DEFAULT_SHARD_MAX;
+/**
+ * Positions for uniform random picks over a collection of distinct strings that has no positions
+ * of its own (see the module comment): every live member once, plus dead ones.
+ */
+export class Picks {
+  arr: string[];
+  readonly dead = new Set<string>();
 
-  /** Members in slot order (not insertion order once members were removed). */
-  keys: string[] = [];
-  private idx: Map<string, number> | Dict<number> = new Map();
-  /** Members ever removed (SCAN's fallback cursor uses it). */
-  removals = 0;
-  /** Values by slot, parallel to keys (hashes); null for sets. */
-  vals: string[] | null = null;
-
-  get size(): number {
-    return this.keys.length;
+  constructor(members: Iterable<string>) {
+    this.arr = Array.from(members);
   }
 
-  /** The member's slot, or undefined. */
-  slot(k: string): number | undefined {
-    return this.idx.get(k);
+  /** A member came in. */
+  added(k: string): void {
+    if (!this.dead.delete(k)) this.arr.push(k);
   }
 
-  has(k: string): boolean {
-    return this.idx.has(k);
+  /** A member went out, `live` remain; false when the picks should be dropped (dead outnumber live). */
+  removed(k: string, live: number): boolean {
+    this.dead.add(k);
+    return this.dead.size <= live;
   }
 
-  /** Adds a member known to be absent; returns its slot (always the last). */
-  add(k: string): number {
-    const i = this.keys.length;
-    if (this.idx.size >= KeyIndex.mapMax && this.idx instanceof Map) this.idx = Dict.from(this.idx, KeyIndex.mapMax);
-    this.idx.set(k, i);
-    this.keys.push(k);
-    return i;
-  }
-
-  /**
-   * Removes a member (and its value); returns the slot it had (-1 when absent). The last
-   * slot's member and value now occupy that slot.
-   */
-  remove(k: string): number {
-    const i = this.idx.get(k);
-    if (i === undefined) return -1;
-    this.idx.delete(k);
-    this.removals++;
-    const keys = this.keys;
-    const last = keys.pop()!;
-    if (i < keys.length) {
-      keys[i] = last;
-      this.idx.set(last, i);
+  /** A uniformly random position of a live member (there must be one). */
+  randomIndex(): number {
+    const a = this.arr;
+    const dead = this.dead;
+    for (;;) {
+      const i = Math.floor(Math.random() * a.length);
+      if (dead.size === 0 || !dead.has(a[i]!)) return i;
     }
-    const vals = this.vals;
-    if (vals !== null) {
-      const v = vals.pop()!;
-      if (i < vals.length) vals[i] = v;
+  }
+
+  /** `count` distinct uniformly random positions of live members; count < live. */
+  sample(count: number, live: number): number[] {
+    const dead = this.dead;
+    if (dead.size > 0 && count * 3 > live) {
+      // A large sample: drop the dead first (O(size), within the O(count) of the reply).
+      this.arr = this.arr.filter((k) => !dead.has(k));
+      dead.clear();
     }
-    return i;
+    const a = this.arr;
+    if (dead.size === 0) return sampleSlots(a.length, count);
+    // A small sample (count * 3 <= live < a.length) among dead members (at most half): draw
+    // again on a dead or repeated one.
+    return sampleSlots(a.length, count, (j) => dead.has(a[j]!));
   }
 
-  /** A uniformly random slot (the index must not be empty). */
-  randomSlot(): number {
-    return Math.floor(Math.random() * this.keys.length);
-  }
-
-  /** Live iterator over [member, slot] in insertion order. */
-  entries(): Iterator<[string, number]> {
-    return this.idx.entries();
-  }
-
-  /** Live iterator over the members in insertion order. */
-  members(): IterableIterator<string> {
-    return this.idx.keys();
-  }
-
-  /** This collection as a SCAN source (store/scan.ts). */
-  scanSource(): ScanSource<string> {
-    const idx = this.idx;
-    return { owner: idx, open: () => idx.keys(), removals: this.removals };
-  }
-
-  copy(): KeyIndex {
-    const c = new KeyIndex();
-    c.keys = this.keys.slice();
-    c.vals = this.vals === null ? null : this.vals.slice();
-    c.idx = this.idx instanceof Map ? new Map(this.idx) : Dict.from(this.idx.entries(), KeyIndex.mapMax);
-    return c;
+  /** Takes the live member at position i out (the member itself leaves the collection too). */
+  takeAt(i: number): string {
+    const a = this.arr;
+    const k = a[i]!;
+    const last = a.pop()!;
+    if (i < a.length) a[i] = last;
+    return k;
   }
 }
 
@@ -121,15 +103,24 @@ export function compareInts(a: string, b: string): number {
   return na ? -r : r;
 }
 
-/**
- * A set: OBJECT ENCODING intset while every member is an integer and it is small, else
- * hashtable. Two layouts, chosen by size: up to SetValue.smallMax members one flat array
- * (ascending while an intset, searched by bisection; else searched linearly), beyond that a
- * KeyIndex. A set never goes back from big to small.
- */
+/** The big layout. */
+interface Big {
+  /** The members, in insertion order. */
+  m: Set<string> | Dict<true>;
+  /** Members ever removed (SCAN's fallback cursor uses it). */
+  removals: number;
+  /** Once sampled (see the module comment). */
+  picks: Picks | null;
+  /** While an intset: the members ascending, cached until the next write. */
+  sorted: string[] | null;
+}
+
+/** OBJECT ENCODING intset while every member is an integer and the set is small, else hashtable. */
 export class SetValue implements TypedValue {
   /** Largest set kept in the flat layout (injectable for tests). */
   static smallMax = 64;
+  /** Size at which the big layout's Set becomes a Dict (injectable for tests). */
+  static mapMax = DEFAULT_SHARD_MAX;
 
   get type(): 'set' {
     return 'set';
@@ -137,11 +128,10 @@ export class SetValue implements TypedValue {
 
   /** Small layout, null once big. */
   private flat: string[] | null = [];
-  private m: KeyIndex | null = null;
+  /** Big layout (one field for it all: small sets, the most common, stay small objects). */
+  private big: Big | null = null;
   /** Still an intset: members ordered ascending in replies. Never goes back once false. */
   intset = true;
-  /** Big layout: members sorted ascending, cached while intset. */
-  private sorted: string[] | null = null;
   /** The members' sds bytes (hash-table encoding), kept by every mutation. */
   private table = 0;
   /** While an intset: how many members need 4 and 8 bytes (the widest decides the width). */
@@ -174,7 +164,7 @@ export class SetValue implements TypedValue {
   }
 
   get size(): number {
-    return this.flat !== null ? this.flat.length : this.m!.keys.length;
+    return this.flat !== null ? this.flat.length : this.big!.m.size;
   }
 
   /** True in the small layout (SSCAN returns such a set whole). */
@@ -203,7 +193,7 @@ export class SetValue implements TypedValue {
   }
 
   has(k: string): boolean {
-    return this.flat !== null ? this.find(k) >= 0 : this.m!.has(k);
+    return this.flat !== null ? this.find(k) >= 0 : this.big!.m.has(k);
   }
 
   /** Adds a member; false when it was there. maxIntset is set-max-intset-entries. */
@@ -214,7 +204,7 @@ export class SetValue implements TypedValue {
       if (i >= 0) return false;
       if (f.length >= SetValue.smallMax) {
         this.grow();
-        this.m!.add(k);
+        this.insert(k);
       } else if (this.intset && isIntMember(k)) {
         // New exact-size arrays (push and splice would leave spare slots per set).
         const at = -i - 1;
@@ -223,24 +213,42 @@ export class SetValue implements TypedValue {
         this.flat = f.concat(k);
       }
     } else {
-      if (this.m!.has(k)) return false;
-      this.m!.add(k);
-      this.sorted = null;
+      if (this.big!.m.has(k)) return false;
+      this.insert(k);
     }
     if (this.intset && (!isIntMember(k) || this.size > maxIntset)) {
       this.intset = false;
-      this.sorted = null;
+      if (this.big !== null) this.big.sorted = null;
     }
     this.counted(k, 1);
     return true;
   }
 
+  /** Big layout: adds a member known to be absent. */
+  private insert(k: string): void {
+    const big = this.big!;
+    let m = big.m;
+    if (m instanceof Set) {
+      if (m.size >= SetValue.mapMax) {
+        // Same order; a SCAN cursor over the old Set resumes by its fallback (store/scan.ts).
+        const d = new Dict<true>(SetValue.mapMax);
+        for (const x of m) d.set(x, true);
+        big.m = m = d;
+        d.set(k, true);
+      } else {
+        m.add(k);
+      }
+    } else {
+      m.set(k, true);
+    }
+    big.sorted = null;
+    if (big.picks !== null) big.picks.added(k);
+  }
+
+  /** Moves to the big layout. */
   private grow(): void {
-    const m = new KeyIndex();
-    for (const k of this.flat!) m.add(k);
-    this.m = m;
+    this.big = { m: new Set(this.flat), removals: 0, picks: null, sorted: null };
     this.flat = null;
-    this.sorted = null;
   }
 
   remove(k: string): boolean {
@@ -251,19 +259,43 @@ export class SetValue implements TypedValue {
       this.counted(k, -1);
       return true;
     }
-    if (this.m!.remove(k) < 0) return false;
-    this.sorted = null;
+    const big = this.big!;
+    if (!big.m.delete(k)) return false;
+    big.removals++;
+    big.sorted = null;
+    if (big.picks !== null && !big.picks.removed(k, big.m.size)) big.picks = null;
     this.counted(k, -1);
     return true;
   }
 
-  /** A uniformly random position in [0, size) for memberAt (the set must not be empty). */
-  randomIndex(): number {
-    return Math.floor(Math.random() * this.size);
+  /** Big layout: the picks, built on first use. */
+  private pickable(): Picks {
+    const big = this.big!;
+    if (big.picks === null) big.picks = new Picks(big.m.keys());
+    return big.picks;
   }
 
+  /**
+   * A uniformly random position for memberAt (the set must not be empty). Positions are valid
+   * until the next write; in the big layout they may lie beyond size (dead members).
+   */
+  randomIndex(): number {
+    if (this.flat !== null) return Math.floor(Math.random() * this.flat.length);
+    return this.pickable().randomIndex();
+  }
+
+  /** `count` distinct uniformly random positions for memberAt; count < size. */
+  sample(count: number): number[] {
+    if (this.flat !== null) return sampleSlots(this.flat.length, count);
+    return this.pickable().sample(count, this.size);
+  }
+
+  /**
+   * The member at a position from randomIndex() or sample() (since the last write). Any other
+   * position in [0, size) gives some member, in the big layout possibly a removed one.
+   */
   memberAt(i: number): string {
-    return this.flat !== null ? this.flat[i]! : this.m!.keys[i]!;
+    return this.flat !== null ? this.flat[i]! : this.pickable().arr[i]!;
   }
 
   /** A random member (the set must not be empty). */
@@ -271,21 +303,55 @@ export class SetValue implements TypedValue {
     return this.memberAt(this.randomIndex());
   }
 
+  /** Removes and returns a random member (the set must not be empty). */
+  pop(): string {
+    if (this.flat !== null) {
+      const m = this.random();
+      this.remove(m);
+      return m;
+    }
+    const p = this.pickable();
+    const m = p.takeAt(p.randomIndex());
+    const big = this.big!;
+    big.m.delete(m);
+    big.removals++;
+    big.sorted = null;
+    this.counted(m, -1);
+    return m;
+  }
+
   /**
-   * Members in the order Redis replies with them: ascending for an intset. The set's own
-   * array may be returned: read it before the next write, never modify it.
+   * The members in the order Redis replies with them (ascending for an intset), without a copy:
+   * iterate it before the next write.
+   */
+  members(): Iterable<string> {
+    if (this.flat !== null) return this.flat;
+    if (this.intset) return this.sortedBig();
+    const m = this.big!.m;
+    return m instanceof Set ? m : m.keys();
+  }
+
+  /** Big intset: the members ascending (cached until the next write). */
+  private sortedBig(): string[] {
+    const big = this.big!;
+    if (big.sorted === null) big.sorted = Array.from(big.m.keys()).sort(compareInts);
+    return big.sorted;
+  }
+
+  /**
+   * members() as an array: a copy for a big hashtable set, else the set's own array (read it
+   * before the next write, never modify it).
    */
   ordered(): readonly string[] {
     if (this.flat !== null) return this.flat;
-    if (!this.intset) return this.m!.keys;
-    if (this.sorted === null) this.sorted = this.m!.keys.slice().sort(compareInts);
-    return this.sorted;
+    return this.intset ? this.sortedBig() : Array.from(this.big!.m.keys());
   }
 
   /** The members as a SCAN source (big layout only; a small set is scanned whole). */
   scanSource(): ScanSource<string> {
-    if (this.m === null) this.grow();
-    return this.m!.scanSource();
+    if (this.big === null) this.grow();
+    const { m, removals } = this.big!;
+    return { owner: m, open: () => m.keys(), removals };
   }
 
   freeEffort(): number {
@@ -302,7 +368,10 @@ export class SetValue implements TypedValue {
       c.flat = this.flat.slice();
     } else {
       c.flat = null;
-      c.m = this.m!.copy();
+      const { m, sorted } = this.big!;
+      const cm = m instanceof Set ? new Set(m) : Dict.from(m.entries(), SetValue.mapMax);
+      // The sorted cache is replaced, never changed in place: the copy may share it.
+      c.big = { m: cm, removals: 0, picks: null, sorted };
     }
     return c;
   }
