@@ -3,7 +3,7 @@
 // Rule grammar, error kinds and the description written back by ACL GETUSER / LIST follow Redis 7.0.
 import { splitArgs } from '../protocol/parser.js';
 import { globMatch } from '../store/glob.js';
-import { keysOf } from '../commands/keyspecs.js';
+import { keysOf, rangeLast } from '../commands/keyspecs.js';
 import { CATEGORIES, type CatalogEntry, catalog, keyAccessOf } from './catalog.js';
 
 /** Key pattern permissions. */
@@ -267,9 +267,8 @@ export class Selector {
       const r = e.keyRange;
       if (r !== null) {
         // One plain key range: the positions without building the key list (same result as keysOf).
-        const argc = argv.length;
-        const last = r.last >= 0 ? r.first + r.last : argc + r.last;
-        if (last < argc && last >= r.first && r.first < argc) {
+        const last = rangeLast(r, argv.length);
+        if (last >= 0) {
           const access = r.varFlags === null ? e.keyAccess : r.varFlags(argv) === r.flags ? e.keyAccess : keyAccessOf(r.varFlags(argv));
           for (let i = r.first; i <= last; i += r.step) if (!this.allowsKey(argv[i]!, access)) return { denial: 'key', pos: i };
         }

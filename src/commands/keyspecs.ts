@@ -77,6 +77,15 @@ export function simpleKeyRange(meta: CommandMeta): KeyRange | null {
   return { first: bs.spec.index, last: fk.spec.lastkey, step: fk.spec.keystep, flags: spec.flags, varFlags: null };
 }
 
+/**
+ * The argv index of a plain key range's last key for a request of `argc` arguments, or -1 when
+ * the range does not fit the request (keysOf then names no key either).
+ */
+export function rangeLast(r: KeyRange, argc: number): number {
+  const last = r.last >= 0 ? r.first + r.last : argc + r.last;
+  return last < argc && last >= r.first && r.first < argc ? last : -1;
+}
+
 /** Applies every key spec; null when one cannot be applied (Redis's invalid_spec). */
 function fromSpecs(specs: readonly KeySpec[], argv: readonly string[]): KeyRef[] | null {
   const argc = argv.length;

@@ -2,7 +2,7 @@
 // in Redis's processCommand order. Handlers never check arity, authentication or permissions.
 import { performance } from 'node:perf_hooks';
 import { err } from '../errors.js';
-import { keysOf } from '../commands/keyspecs.js';
+import { keysOf, rangeLast } from '../commands/keyspecs.js';
 import type { Command } from '../commands/types.js';
 import type { Client } from './client.js';
 import { PUBSUB_CONTEXT_COMMANDS, dropReplies, pubsubContextError } from './pubsub.js';
@@ -356,7 +356,11 @@ export class Dispatcher {
     }
     // Memory accounting: typed values a write changed in place are folded into the db's count
     // (nothing to do when the command touched only strings).
-    if (cmd.isWrite && (replay || server.ks.typedTouched)) client.db.reaccountKeys(argv, keysOf(cmd, argv));
+    if (cmd.isWrite && (replay || server.ks.typedTouched)) {
+      const r = cmd.acl.keyRange;
+      if (r === null) client.db.reaccountKeys(argv, keysOf(cmd, argv));
+      else client.db.reaccountRange(argv, r.first, rangeLast(r, argv.length), r.step);
+    }
     if (!replay && prop.sink !== null) prop.afterCall(client, cmd, argv, dirtyBefore);
     else client.propagateAs = null;
     if (replay) return;

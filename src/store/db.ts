@@ -311,6 +311,12 @@ export class Db {
     for (const r of refs) this.reaccount(argv[r.pos]!);
   }
 
+  /** reaccountKeys for keys at argv positions first, first + step, ... up to last (none when last < 0). */
+  reaccountRange(argv: readonly string[], first: number, last: number, step: number): void {
+    this.ks.typedTouched = false;
+    for (let i = first; i <= last; i += step) this.reaccount(argv[i]!);
+  }
+
   /**
    * `used` recomputed from scratch with every typed value at its current memBytes (tests, DEBUG):
    * equal to `used` whenever every value changed in place has been reaccounted.
