@@ -1,7 +1,8 @@
 // The packed list encoding (store/types/list.ts): property tests comparing ListValue with a plain
 // array under random operation sequences, for every list-max-listpack-size shape (byte limits
 // -1..-5, small and large counts), with elements of any byte 0x00-0xff, empty elements and
-// elements bigger than a node; plus node-splitting and accounting checks.
+// elements bigger than a node, with list-compress-depth 0, 1 and 2 (the compression rule checked
+// after every operation); plus node-splitting, accounting and compression checks.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -38,8 +39,20 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 const packedOf = (m: readonly string[]): number => m.reduce((t, s) => t + listpackEntryBytes(s.length), 0);
 
-function run(fill: number, ops: readonly Op[]): void {
-  const l = new ListValue(fill);
+/** Depth d: the d nodes at each end raw, every other compressed or found not worth it. */
+function checkCompression(l: ListValue, depth: number): void {
+  const { map, saved, sum } = l.compression();
+  assert.equal(saved, sum, 'the saving kept is the compressed nodes\'');
+  const n = map.length;
+  for (let i = 0; i < n; i++) {
+    const inner = depth > 0 && i >= depth && i < n - depth;
+    if (inner) assert.notEqual(map[i], 'R', `inner node ${i} of ${map} not compressed (depth ${depth})`);
+    else assert.notEqual(map[i], 'Z', `end node ${i} of ${map} compressed (depth ${depth})`);
+  }
+}
+
+function run(fill: number, ops: readonly Op[], depth = 0): void {
+  const l = new ListValue(fill, depth);
   const m: string[] = [];
   for (const o of ops) {
     switch (o.op) {
@@ -130,6 +143,7 @@ function run(fill: number, ops: readonly Op[]): void {
         const c = l.copy();
         assert.deepEqual(c.toArray(), m);
         assert.equal(c.memBytes(), l.memBytes());
+        checkCompression(c, depth);
         // The copy is independent.
         c.pushTail('x');
         c.popHead();
@@ -141,11 +155,14 @@ function run(fill: number, ops: readonly Op[]): void {
         break;
     }
     assert.equal(l.length, m.length);
+    checkCompression(l, depth);
   }
   assert.deepEqual(l.toArray(), m);
-  // memBytes follows the elements alone: the same as a list built afresh from them.
-  assert.equal(l.memBytes(), ListValue.from(m).memBytes());
-  assert.equal(l.memBytes() >= packedOf(m), true);
+  checkCompression(l, depth);
+  // memBytes follows the elements alone: the same as a list built afresh from them, less what
+  // compressed nodes save.
+  assert.equal(l.memBytes() + l.compression().saved, ListValue.from(m).memBytes());
+  assert.equal(l.memBytes() + l.compression().saved >= packedOf(m), true);
 }
 
 describe('packed list encoding', () => {
@@ -153,6 +170,11 @@ describe('packed list encoding', () => {
     test(`random operations agree with an array model (list-max-listpack-size ${fill})`, () => {
       fc.assert(fc.property(fc.array(op, { maxLength: 60 }), (ops) => run(fill, ops)), { numRuns: fill === -2 ? 150 : 60, seed: 1717 + fill });
     });
+    for (const depth of [1, 2]) {
+      test(`random operations agree with an array model (list-max-listpack-size ${fill}, list-compress-depth ${depth})`, () => {
+        fc.assert(fc.property(fc.array(op, { maxLength: 60 }), (ops) => run(fill, ops, depth)), { numRuns: fill === -2 ? 100 : 40, seed: 2929 + fill + depth });
+      });
+    }
   }
 
   test('nodes split by bytes (negative fill) and by count (positive fill)', () => {
@@ -207,5 +229,55 @@ describe('packed list encoding', () => {
     assert.deepEqual(l.copy().toArray(), want);
     assert.equal(l.indexOf(''), 3);
     assert.equal(l.indexOf(all.slice(100)), 1);
+  });
+
+  test('list-compress-depth: inner nodes compressed, ends raw, Redis\'s 48-byte floor, reads of other lists', () => {
+    const n = 100_000;
+    const plain = ListValue.from(Array.from({ length: n }, (_, i) => `element:${i}`));
+    const l = new ListValue(-2, 1);
+    for (let i = 0; i < n; i++) l.pushTail(`element:${i}`);
+    const nodes = l.nodeCount;
+    assert.equal(nodes > 4, true);
+    assert.equal(l.compression().map, 'R' + 'Z'.repeat(nodes - 2) + 'R');
+    // Compressed nodes cost less.
+    assert.equal(l.memBytes() < plain.memBytes() * 0.8, true, `${l.memBytes()} vs ${plain.memBytes()}`);
+    // Reading a middle element, then one of another list's compressed nodes, then the first again.
+    const other = ListValue.from(Array.from({ length: n }, (_, i) => `other:${i}`), -2, 2);
+    assert.equal(other.compression().map.replace(/Z/g, '').length, 4);
+    for (let i = 0; i < n; i += 101) {
+      assert.equal(l.at(i), `element:${i}`);
+      assert.equal(other.at(n - 1 - i), `other:${n - 1 - i}`);
+    }
+    // Still compressed after reads; at most one node anywhere is open beside its compressed copy.
+    assert.equal(l.compression().map, 'R' + 'Z'.repeat(nodes - 2) + 'R');
+    // Pops at the head make the next node an end node: raw again.
+    const first = l.compression();
+    for (let i = 0; i < n; i++) assert.equal(l.popHead(), `element:${i}`);
+    assert.equal(l.length, 0);
+    assert.equal(l.compression().saved, 0);
+    assert.equal(first.saved > 0, true);
+    // Redis leaves nodes under 48 listpack bytes raw: one 38-byte element is a 47-byte listpack,
+    // one of 39 bytes a 48-byte one (list-max-listpack-size 1: an element per node).
+    for (const [len, map] of [[38, 'RTR'], [39, 'RZR']] as const) {
+      const small = ListValue.from(['a'.repeat(len), 'a'.repeat(len), 'a'.repeat(len)], 1, 1);
+      assert.equal(small.compression().map, map, `element of ${len} bytes`);
+      assert.deepEqual(small.toArray(), ['a'.repeat(len), 'a'.repeat(len), 'a'.repeat(len)]);
+    }
+    // Incompressible nodes stay raw (and are not tried again until they change).
+    let seed = 7;
+    const noise = (): string => {
+      let s = '';
+      for (let k = 0; k < 200; k++) s += String.fromCharCode(((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff);
+      return s;
+    };
+    const random = ListValue.from(Array.from({ length: 300 }, noise), -2, 1);
+    assert.match(random.compression().map, /^RT+R$/);
+    // Plain nodes (elements bigger than a node) compress too, as in Redis 7.0.
+    const big = ListValue.from(['x'.repeat(20_000), 'y'.repeat(20_000), 'z'.repeat(20_000)], -2, 1);
+    assert.equal(big.compression().map, 'RZR');
+    assert.equal(big.at(1), 'y'.repeat(20_000));
+    big.setAt(1, 'w'.repeat(30_000));
+    assert.equal(big.compression().map, 'RZR');
+    assert.deepEqual(big.toArray(), ['x'.repeat(20_000), 'w'.repeat(30_000), 'z'.repeat(20_000)]);
   });
 });

@@ -1,9 +1,9 @@
 // List commands: unit tests of the packed (quicklist) list value and of the timeout parser, and
 // differential tests against redis-server 7.0.15 (identical reply bytes, RESP2 and RESP3),
 // keyspace events, write counting and a seeded random command fuzz.
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, waitFor, differentialPair, sameReplies, rng, infoField } from './helpers.js';
+import { RawConn, haveRedis, waitFor, differentialPair, differentialServers, sameReplies, rng, infoField } from './helpers.js';
 import { ListValue } from '../src/store/types/list.js';
 import { parseTimeoutMs } from '../src/server/blocking.js';
 
@@ -342,5 +342,65 @@ describe('list commands vs redis-server', { skip: HAVE_REDIS ? false : 'redis-se
       return (/keyspace_hits:\d+/.exec(info)?.[0] ?? '') + (/keyspace_misses:\d+/.exec(info)?.[0] ?? '');
     };
     await waitFor(async () => (await stat(pair.a)) === (await stat(pair.b)), 2000, 'same hits/misses');
+  });
+});
+
+describe('list-compress-depth vs redis-server', { skip: HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped' }, () => {
+  const servers = differentialServers({ 'enable-debug-command': 'yes' });
+  const conns: RawConn[] = [];
+  const both = async (): Promise<[RawConn, RawConn]> => {
+    if (conns.length === 0) conns.push(await RawConn.connect(servers.t.port), await RawConn.connect(servers.ref.port));
+    return [conns[0]!, conns[1]!];
+  };
+  after(() => {
+    for (const c of conns) c.close();
+  });
+  /** DEBUG OBJECT's quicklist fields (addresses, LRU clock and RDB sizes differ by design). */
+  const qlFields = async (c: RawConn, key: string): Promise<string> => (await c.call('DEBUG', 'OBJECT', key)).replace(/^.*?(?= ql_nodes:)/s, '');
+  const push = (key: string, n: number, f: (i: number) => string): Cmd[] => {
+    const out: Cmd[] = [];
+    for (let i = 0; i < n; i += 500) out.push(['RPUSH', key, ...Array.from({ length: Math.min(500, n - i) }, (_, k) => f(i + k))]);
+    return out;
+  };
+
+  test('DEBUG OBJECT quicklist fields; a list keeps the depth it was made with; edits of compressed nodes', async () => {
+    const [a, b] = await both();
+    await sameReplies(a, b, [
+      ['FLUSHALL'], ['CONFIG', 'SET', 'list-compress-depth', '1'],
+      ...push('c1', 3000, (i) => `element:${i}`),
+      ...push('ints', 2000, (i) => String(i * 37 - 5000)),
+      ['CONFIG', 'SET', 'list-compress-depth', '2'],
+      ...push('c2', 5000, (i) => `hello world ${i % 10}`),
+      ['CONFIG', 'SET', 'list-compress-depth', '0'],
+      ...push('raw', 3000, (i) => `element:${i}`),
+      ['CONFIG', 'SET', 'list-max-listpack-size', '5'], ['CONFIG', 'SET', 'list-compress-depth', '3'],
+      ...push('small', 200, (i) => (i % 3 === 0 ? 'x'.repeat(60) : String(i))),
+      ['CONFIG', 'SET', 'list-max-listpack-size', '-2'], ['CONFIG', 'SET', 'list-compress-depth', '0'],
+    ]);
+    for (const key of ['c1', 'ints', 'c2', 'raw', 'small']) assert.equal(await qlFields(a, key), await qlFields(b, key), key);
+    assert.match(await qlFields(a, 'c1'), /ql_compressed:1 /);
+    assert.match(await qlFields(a, 'raw'), /ql_compressed:0 /);
+    // Compressed nodes cost less: the same elements take less memory compressed.
+    const usage = async (key: string): Promise<number> => Number(/:(\d+)/.exec(await a.call('MEMORY', 'USAGE', key))![1]);
+    assert.equal((await usage('c1')) < (await usage('raw')) * 0.8, true);
+    // Reads and edits in the compressed middle, from both ends; the depth stays the list's own.
+    await sameReplies(a, b, [
+      ['LINDEX', 'c1', '1500'], ['LRANGE', 'c1', '990', '1010'], ['LRANGE', 'c2', '-2600', '-2590'], ['LSET', 'c1', '1600', 'changed'],
+      ['LINSERT', 'c1', 'BEFORE', 'element:2000', 'ins'], ['LREM', 'c2', '100', 'hello world 3'], ['LPOS', 'c1', 'element:2500'],
+      ['LTRIM', 'c1', '700', '-700'], ['LRANGE', 'c1', '0', '3'], ['LRANGE', 'c1', '-3', '-1'], ['LINDEX', 'c1', '900'],
+      ['LPUSH', 'c1', 'h'], ['RPOP', 'c1'], ['LLEN', 'c1'], ['LLEN', 'c2'], ['OBJECT', 'ENCODING', 'c1'],
+      ['CONFIG', 'SET', 'list-compress-depth', '0'], ...push('c2', 3000, (i) => `more ${i}`),
+    ]);
+    for (const key of ['c1', 'c2']) assert.equal(await qlFields(a, key), await qlFields(b, key), key);
+    assert.deepEqual(await a.call('LRANGE', 'c2', '0', '-1'), await b.call('LRANGE', 'c2', '0', '-1'));
+    // DUMP / RESTORE both ways keeps the elements.
+    await sameReplies(a, b, [['CONFIG', 'SET', 'list-compress-depth', '1']]);
+    // (Redis writes its compressed nodes as LZF blobs, Redoubt writes raw listpacks.)
+    const payload = (raw: string): Buffer => Buffer.from(raw.slice(raw.indexOf('\r\n') + 2, -2), 'latin1');
+    const fromRedis = payload(await b.call('DUMP', 'c1'));
+    const fromOurs = payload(await a.call('DUMP', 'c1'));
+    await sameReplies(a, b, [['RESTORE', 'r1', '0', fromRedis], ['RESTORE', 'r2', '0', fromOurs], ['LRANGE', 'r1', '0', '-1'], ['LRANGE', 'r2', '0', '-1']]);
+    assert.deepEqual(await a.call('LRANGE', 'r1', '0', '-1'), await a.call('LRANGE', 'c1', '0', '-1'));
+    await sameReplies(a, b, [['CONFIG', 'SET', 'list-compress-depth', '0']]);
   });
 });

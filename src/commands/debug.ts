@@ -12,7 +12,7 @@ import { MAX_ID, MIN_ID, StreamValue, idText } from '../store/types/stream.js';
 import { err } from '../errors.js';
 import { writeValue, zsetListpack } from '../persistence/rdb/object.js';
 import { QUICKLIST_PACKED_THRESHOLD, QUICKLIST_PACKED_THRESHOLD_MAX } from '../store/types/list.js';
-import { encodeListpack, listpackRepr } from '../persistence/rdb/listpack.js';
+import { ListpackBuilder, encodeListpack, listpackRepr } from '../persistence/rdb/listpack.js';
 import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { stringEncoding } from './keys.js';
@@ -194,6 +194,34 @@ function debugProtocol(c: Client, type: string): void {
   }
 }
 
+/**
+ * DEBUG OBJECT's quicklist fields, as Redis prints them: nodes, elements per node (%.2f), the
+ * list's list-max-listpack-size, whether it compresses (list-compress-depth not 0) and the
+ * nodes' uncompressed bytes (a listpack's size, a plain node's element length).
+ */
+function quicklistFields(v: ListValue): string {
+  const nodes = v.nodeCount;
+  let size = 0;
+  for (const n of v.nodeContents()) {
+    if (n.plain) size += n.items[0]!.length;
+    else {
+      const lp = new ListpackBuilder();
+      for (const s of n.items) lp.append(s);
+      size += lp.bytes;
+    }
+  }
+  // Two decimals rounded as printf rounds the exact quotient (halves to even).
+  let avg = '0.00';
+  if (nodes > 0) {
+    const scaled = v.length * 100;
+    let q = Math.floor(scaled / nodes);
+    const r = scaled - q * nodes;
+    if (2 * r > nodes || (2 * r === nodes && q % 2 === 1)) q++;
+    avg = `${Math.floor(q / 100)}.${String(q % 100).padStart(2, '0')}`;
+  }
+  return ` ql_nodes:${nodes} ql_avg_node:${avg} ql_listpack_max:${v.listpackMax} ql_compressed:${v.depth !== 0 ? 1 : 0} ql_uncompressed_size:${size}`;
+}
+
 export const debugCommands: HandlerMap = {
   // DEBUG <subcommand> ...
   debug(c: Client, argv, server) {
@@ -273,7 +301,8 @@ export const debugCommands: HandlerMap = {
       const lru = seen === undefined ? 0 : Math.floor(seen / 1000) & 0xffffff;
       const idle = seen === undefined ? 0 : Math.floor((server.clock.now() - seen) / 1000);
       const encoding = typeof v === 'string' ? stringEncoding(v) : v.encoding();
-      c.out.simple(`Value at:0x0 refcount:1 encoding:${encoding} serializedlength:${w.length} lru:${lru} lru_seconds_idle:${idle}`);
+      const extra = v instanceof ListValue ? quicklistFields(v) : '';
+      c.out.simple(`Value at:0x0 refcount:1 encoding:${encoding} serializedlength:${w.length} lru:${lru} lru_seconds_idle:${idle}${extra}`);
     } else if (sub === 'listpack' && argc === 3) {
       // The listpack of a small hash or sorted set, printed where the log goes (stdout unless
       // logfile is set; Redis prints to stdout whatever logfile says). Lists are quicklists in 7.0.

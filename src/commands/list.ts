@@ -38,6 +38,14 @@ function listForRead(c: Client, db: Db, key: string): ListValue | undefined | nu
   return v as ListValue;
 }
 
+/**
+ * A new list under the list-max-listpack-size and list-compress-depth in force; it keeps both
+ * (Redis does not change an existing list's when they change).
+ */
+function newList(server: DataContext): ListValue {
+  return new ListValue(server.ks.limits.listMaxListpackSize, server.config.num('list-compress-depth'));
+}
+
 /** LEFT or RIGHT: true for LEFT (the head), null after a syntax error reply. */
 function parseWhere(c: Client, arg: string): boolean | null {
   if (is(arg, 'left')) return true;
@@ -99,7 +107,7 @@ function pushCommand(c: Client, argv: string[], server: DataContext, head: boole
       c.out.int(0);
       return;
     }
-    list = new ListValue(server.ks.limits.listMaxListpackSize);
+    list = newList(server);
     db.set(key, list);
   }
   const n = argv.length - 2;
@@ -157,7 +165,7 @@ function moveOne(c: Client, server: DataContext, db: Db, src: string, dst: strin
   if (target === null) return;
   const value = fromHead ? list.popHead()! : list.popTail()!;
   if (target === undefined) {
-    target = new ListValue(server.ks.limits.listMaxListpackSize);
+    target = newList(server);
     db.set(dst, target);
   }
   if (toHead) target.pushHead(value);

@@ -92,6 +92,8 @@ export interface LoadLimits {
   streamNodeMaxBytes: number;
   /** list-max-listpack-size: the nodes a loaded list is kept in (default -2). */
   listMaxListpackSize?: number;
+  /** list-compress-depth: how many nodes at each end of a loaded list stay uncompressed (0: all). */
+  listCompressDepth?: number;
 }
 
 /** The type byte Redis writes for a value (rdbSaveObjectType). */
@@ -300,7 +302,7 @@ export function readObject(r: RdbReader, type: number, lim: LoadLimits): Value {
     case RDB_TYPE.LIST: {
       const n = r.count(1, 'list');
       if (n === 0) empty(start);
-      const l = new ListValue(lim.listMaxListpackSize);
+      const l = new ListValue(lim.listMaxListpackSize, lim.listCompressDepth);
       for (let i = 0; i < n; i++) l.pushTail(r.string());
       return l;
     }
@@ -309,14 +311,14 @@ export function readObject(r: RdbReader, type: number, lim: LoadLimits): Value {
       const { b, at } = blob(r);
       const items = decodeZiplist(b, at);
       if (items.length === 0) empty(at);
-      return ListValue.from(items, lim.listMaxListpackSize);
+      return ListValue.from(items, lim.listMaxListpackSize, lim.listCompressDepth);
     }
 
     case RDB_TYPE.LIST_QUICKLIST:
     case RDB_TYPE.LIST_QUICKLIST_2: {
       const nodes = r.count(1, 'quicklist node');
       if (nodes === 0) empty(start);
-      const l = new ListValue(lim.listMaxListpackSize);
+      const l = new ListValue(lim.listMaxListpackSize, lim.listCompressDepth);
       for (let i = 0; i < nodes; i++) {
         let container = QUICKLIST_NODE_PACKED;
         if (type === RDB_TYPE.LIST_QUICKLIST_2) {

@@ -7,9 +7,16 @@
 // a "plain" node holding its string. Push and pop at either end are O(1) (amortised); index
 // access walks nodes from the nearest end or from the last node read, so sequential reads are
 // O(1) each; middle edits (LSET, LINSERT, LREM, LTRIM) rebuild only the nodes they touch.
-// list-compress-depth (LZF-compressed inner nodes) is not implemented: every node is kept raw.
+// list-compress-depth, as Redis: a list keeps the depth in force when it was made; with depth
+// d > 0 the d nodes at each end stay raw and every inner node is kept LZF-compressed (its element
+// lengths and bytes, serialized, then compressed), unless its Redis size (node->sz: listpack bytes,
+// or a plain node's element length) is under 48 bytes or compression saves no more than 8 bytes.
+// An inner node read (LINDEX, LRANGE) is decompressed beside its compressed copy, and only one
+// node process-wide stays so (see openNode); an inner node changed is decompressed, changed and
+// compressed again when the operation ends. Pushes and pops touch only the end nodes: raw.
 // Redis 7.0 stores every list as a quicklist, so that is the encoding reported.
 import type { TypedValue } from '../db.js';
+import { lzfCompress, lzfDecompress } from '../../persistence/rdb/lzf.js';
 import { LISTPACK_HEADER, OBJ_HEADER, QUICKLIST_HEADER, QUICKLIST_NODE, QUICKLIST_NODE_BYTES, listpackEntryBytes } from '../memsize.js';
 
 /** Redis's default packed threshold (1 GB): in practice every element is packed. */
@@ -27,6 +34,14 @@ const SIZE_SAFETY_LIMIT = 8192;
 const SIZE_ESTIMATE_OVERHEAD = 8;
 /** The largest byte capacity of a packed node: every start offset fits a Uint16Array. */
 const MAX_NODE_CAPACITY = 65535;
+/** Redis's compression thresholds: nodes smaller than this stay raw... */
+const MIN_COMPRESS_BYTES = 48;
+/** ...and so do nodes whose compressed form is not at least this much (plus one byte) smaller. */
+const MIN_COMPRESS_IMPROVE = 8;
+/** The deepest list-compress-depth Redis applies (a 16-bit field). */
+const MAX_COMPRESS_DEPTH = 65535;
+/** What Redis's compressed node costs beside its compressed bytes (quicklistLZF's size field). */
+const LZF_HEADER = 4;
 
 /** Buffer's own latin1 codec, without toString's / write's argument handling. */
 interface Latin1Buffer extends Buffer {
@@ -84,6 +99,15 @@ let cacheTurn = 0;
 /** The node of the last read: a node read twice in a row gets a cache. */
 let lastRead: Node | null = null;
 
+/**
+ * The one compressed node, of any list, whose contents are decompressed for reading beside its
+ * compressed copy; decompressing another closes it again (drops the raw contents).
+ */
+let openNode: Node | null = null;
+
+/** Serialization scratch for compression (grown as needed, never shrunk: at most 64 kB plus lengths). */
+let scratch = Buffer.allocUnsafeSlow(1024);
+
 /** Notes a read of node n: whether the previous read was of n too. */
 function readAgain(n: Node): boolean {
   if (lastRead === n) return true;
@@ -116,12 +140,27 @@ class Node {
   /** Redis's node->sz estimate: a listpack header plus each element's entry bytes. */
   sz = LISTPACK_HEADER;
   big: string | null = null;
+  /** A plain node (one element in `big`), whether or not compressed. */
+  plain = false;
   /** Decoded elements (see cachedNodes), or null. */
   cache: (string | undefined)[] | null = null;
+  /**
+   * The contents LZF-compressed (list-compress-depth), or null. Only ListValue sets and drops it;
+   * count and sz stay valid while compressed. `lzfIn` is the serialized length it decompresses
+   * to; `saving` what it takes off the list's memBytes().
+   */
+  lzf: Buffer | null = null;
+  lzfIn = 0;
+  saving = 0;
+  /** The raw contents are dropped: only lzf holds them (any read reopens the node). */
+  closed = false;
+  /** Compression was tried and not worth it since the node last changed. */
+  tried = false;
 
   static plain(s: string): Node {
     const n = new Node();
     n.big = s;
+    n.plain = true;
     n.count = 1;
     n.sz += listpackEntryBytes(s.length);
     return n;
@@ -136,6 +175,7 @@ class Node {
   }
 
   get(k: number): string {
+    if (this.closed) openForRead(this);
     if (this.big !== null) return this.big;
     let cache = this.cache;
     if (cache === null) {
@@ -157,12 +197,103 @@ class Node {
     return (this.cache = new Array<string | undefined>(this.count));
   }
 
-  /** Every change to the node's elements calls this first. */
+  /** Every change to the node's elements calls this first (the node is raw: lzf is null). */
   private changed(): void {
+    this.tried = false;
+    this.dropCache();
+  }
+
+  private dropCache(): void {
     if (this.cache === null) return;
     this.cache = null;
     const at = cachedNodes.indexOf(this);
     if (at >= 0) cachedNodes[at] = null;
+  }
+
+
+  /** Rebuilds the raw contents from lzf (the node keeps it). */
+  inflate(): void {
+    if (!this.closed) return;
+    const raw = lzfDecompress(this.lzf!, this.lzfIn);
+    if (raw === null) throw new Error('corrupt compressed list node');
+    if (this.plain) {
+      this.big = raw.toString('latin1');
+    } else {
+      // Lengths first (a byte each, 255 and two more bytes for longer ones), then the bytes.
+      const count = this.count;
+      const offs = new Uint16Array(count);
+      let p = 0;
+      let at = 0;
+      for (let k = 0; k < count; k++) {
+        offs[k] = at;
+        let n = raw[p++]!;
+        if (n === 255) {
+          n = raw[p]! | (raw[p + 1]! << 8);
+          p += 2;
+        }
+        at += n;
+      }
+      const buf = allocBytes(at);
+      raw.copy(buf, 0, p, p + at);
+      this.buf = buf;
+      this.offs = offs;
+      this.lo = 0;
+      this.hi = at;
+      this.first = 0;
+    }
+    this.closed = false;
+  }
+
+  /** Drops the raw contents of a compressed node (lzf holds them). */
+  close(): void {
+    if (openNode === this) openNode = null;
+    this.dropCache();
+    this.buf = NO_BYTES;
+    this.offs = NO_OFFSETS;
+    this.big = null;
+    this.lo = this.hi = this.first = 0;
+    this.closed = true;
+  }
+
+  /**
+   * Compresses a raw node and closes it when that is worth it (Redis's thresholds); otherwise
+   * notes the attempt. Returns what it saves (0: left raw).
+   */
+  deflate(): number {
+    if (this.count === 0) return 0;
+    this.tried = true;
+    let input: Buffer;
+    if (this.plain) {
+      const s = this.big!;
+      if (s.length < MIN_COMPRESS_BYTES) return 0;
+      input = Buffer.from(s, 'latin1');
+    } else {
+      if (this.sz < MIN_COMPRESS_BYTES) return 0;
+      const used = this.hi - this.lo;
+      const need = used + 3 * this.count;
+      if (scratch.length < need) scratch = Buffer.allocUnsafeSlow(Math.max(need, scratch.length * 2));
+      let p = 0;
+      for (let k = 0; k < this.count; k++) {
+        const n = this.end(k) - this.start(k);
+        if (n < 255) scratch[p++] = n;
+        else {
+          scratch[p++] = 255;
+          scratch[p++] = n & 0xff;
+          scratch[p++] = n >> 8;
+        }
+      }
+      this.buf.copy(scratch, p, this.lo, this.hi);
+      input = scratch.subarray(0, p + used);
+    }
+    const out = lzfCompress(input, input.length - MIN_COMPRESS_IMPROVE - 1);
+    if (out === null) return 0;
+    const lzf = allocBytes(out.length);
+    out.copy(lzf);
+    this.lzf = lzf;
+    this.lzfIn = input.length;
+    this.saving = this.sz - LISTPACK_HEADER - (lzf.length + LZF_HEADER);
+    this.close();
+    return this.saving;
   }
 
   lengthAt(k: number): number {
@@ -172,6 +303,7 @@ class Node {
 
   /** Whether element k is v, compared in place. */
   equals(k: number, v: string): boolean {
+    if (this.closed) openForRead(this);
     if (this.big !== null) return this.big === v;
     const s = this.start(k);
     const n = this.end(k) - s;
@@ -183,6 +315,7 @@ class Node {
 
   /** Index of the first element from `from` equal to v, or -1. */
   find(v: string, from: number): number {
+    if (this.closed) openForRead(this);
     for (let k = from; k < this.count; k++) if (this.equals(k, v)) return k;
     return -1;
   }
@@ -342,9 +475,19 @@ class Node {
 
   clone(): Node {
     const n = new Node();
-    n.big = this.big;
+    n.plain = this.plain;
     n.count = this.count;
     n.sz = this.sz;
+    if (this.lzf !== null) {
+      // The compressed bytes are never written to once made: the copy shares them.
+      n.lzf = this.lzf;
+      n.lzfIn = this.lzfIn;
+      n.saving = this.saving;
+      n.closed = true;
+      return n;
+    }
+    n.big = this.big;
+    n.tried = this.tried;
     if (this.big === null && this.count > 0) {
       const used = this.hi - this.lo;
       n.buf = allocBytes(used);
@@ -357,6 +500,14 @@ class Node {
   }
 }
 
+/** Decompresses a closed node for reading; the node read before this way is closed again. */
+function openForRead(n: Node): void {
+  const prev = openNode;
+  if (prev !== null && prev !== n && prev.lzf !== null && !prev.closed) prev.close();
+  n.inflate();
+  openNode = n;
+}
+
 export class ListValue implements TypedValue {
   readonly type = 'list' as const;
   private nodes: Node[] = [];
@@ -367,15 +518,78 @@ export class ListValue implements TypedValue {
   private readonly fill: number;
   /** Byte limit of a node under that fill. */
   private readonly limit: number;
+  /** list-compress-depth when the list was made: raw nodes at each end (0: none compressed). */
+  readonly depth: number;
+  /** What compressed nodes take off memBytes() (the sum of their `saving`). */
+  private saved = 0;
   /** The node last found by index and the index of its first element (-1: none). */
   private ci = -1;
   private cb = 0;
   /** The memBytes() last added to its database's count (store/db.ts). */
   accountedBytes = 0;
 
-  constructor(fill = DEFAULT_LIST_FILL) {
+  constructor(fill = DEFAULT_LIST_FILL, depth = 0) {
     this.fill = clampFill(fill);
     this.limit = this.fill < 0 ? FILL_BYTES[-this.fill - 1]! : SIZE_SAFETY_LIMIT;
+    this.depth = Math.max(0, Math.min(MAX_COMPRESS_DEPTH, Math.trunc(depth)));
+  }
+
+  /** list-max-listpack-size when the list was made (DEBUG OBJECT's ql_listpack_max). */
+  get listpackMax(): number {
+    return this.fill;
+  }
+
+  /** Each node's elements and whether it is plain, head to tail (DEBUG OBJECT). */
+  nodeContents(): { plain: boolean; items: string[] }[] {
+    return this.nodes.map((n) => ({ plain: n.plain, items: n.strings() }));
+  }
+
+  /**
+   * Tests: each node's state, head to tail (Z compressed, T raw after a compression not worth
+   * it, R raw), and the memBytes() saving kept beside the sum over the compressed nodes.
+   */
+  compression(): { map: string; saved: number; sum: number } {
+    let map = '';
+    let sum = 0;
+    for (const n of this.nodes) {
+      map += n.lzf !== null ? 'Z' : n.tried ? 'T' : 'R';
+      sum += n.lzf !== null ? n.saving : 0;
+    }
+    return { map, saved: this.saved, sum };
+  }
+
+  /** Makes a node raw for a change: decompressed, its compressed copy dropped. */
+  private unpack(node: Node): void {
+    if (node.lzf === null) return;
+    node.inflate();
+    if (openNode === node) openNode = null;
+    this.saved -= node.saving;
+    node.lzf = null;
+    node.saving = 0;
+  }
+
+  /**
+   * Restores the compression rule after nodes [from, to) were replaced (maybe by more or fewer
+   * nodes) or nodes were added or removed at the ends: those nodes, the d on either side of them
+   * (their distance to the far end changed) and the nodes at and next to the raw ends are
+   * compressed when inner and made raw when not. Other nodes kept their side of the boundary.
+   */
+  private settle(from: number, to: number): void {
+    const d = this.depth;
+    if (d === 0) return;
+    const n = this.nodes.length;
+    const around = Math.min(n, to + d);
+    for (let i = Math.max(0, from - d); i < around; i++) this.settleAt(i, n, d);
+    const headEnd = Math.min(d + 1, n);
+    for (let i = 0; i < headEnd; i++) this.settleAt(i, n, d);
+    for (let i = Math.max(headEnd, n - d - 1); i < n; i++) this.settleAt(i, n, d);
+  }
+
+  private settleAt(i: number, n: number, d: number): void {
+    const node = this.nodes[i]!;
+    if (i >= d && i < n - d) {
+      if (node.lzf === null && !node.tried) this.saved += node.deflate();
+    } else if (node.lzf !== null) this.unpack(node);
   }
 
   encoding(): string {
@@ -397,7 +611,7 @@ export class ListValue implements TypedValue {
    */
   memBytes(): number {
     const p = this.packed;
-    return OBJ_HEADER + QUICKLIST_HEADER + p + QUICKLIST_NODE * Math.ceil(p / QUICKLIST_NODE_BYTES);
+    return OBJ_HEADER + QUICKLIST_HEADER + p - this.saved + QUICKLIST_NODE * Math.ceil(p / QUICKLIST_NODE_BYTES);
   }
 
   /** Redis frees a quicklist node by node: its effort is the node count. */
@@ -406,16 +620,17 @@ export class ListValue implements TypedValue {
   }
 
   copy(): ListValue {
-    const out = new ListValue(this.fill);
+    const out = new ListValue(this.fill, this.depth);
     out.nodes = this.nodes.map((n) => n.clone());
     out.len = this.len;
     out.packed = this.packed;
+    out.saved = this.saved;
     return out;
   }
 
   /** Whether a packed node may take one more element of n bytes (Redis's insert rule). */
   private allows(node: Node, n: number): boolean {
-    if (node.big !== null) return false;
+    if (node.plain) return false;
     const next = node.sz + n + SIZE_ESTIMATE_OVERHEAD;
     if (this.fill < 0) return next <= this.limit;
     return next <= SIZE_SAFETY_LIMIT && node.count < this.fill;
@@ -427,7 +642,7 @@ export class ListValue implements TypedValue {
     const n = new Node();
     // After a full packed node, this one will likely fill too: size it for that at once, rather
     // than growing it by doubling (fewer copies, and freed buffers of one size to reuse).
-    if (full !== undefined && full.big === null) n.presize(Math.min(this.limit, MAX_NODE_CAPACITY), full.count + 8, front);
+    if (full !== undefined && !full.plain) n.presize(Math.min(this.limit, MAX_NODE_CAPACITY), full.count + 8, front);
     if (front) n.pushHead(s, this.limit);
     else n.pushTail(s, this.limit);
     return n;
@@ -450,10 +665,16 @@ export class ListValue implements TypedValue {
     return out;
   }
 
-  /** Replaces node idx by nodes packing `items` (none when empty). */
+  /** Replaces node idx (made raw by the caller) by nodes packing `items` (none when empty). */
   private rebuild(idx: number, items: readonly string[]): void {
-    if (items.length === 0) this.nodes.splice(idx, 1);
-    else this.nodes.splice(idx, 1, ...this.pack(items));
+    if (items.length === 0) {
+      this.nodes.splice(idx, 1);
+      this.settle(idx, idx);
+    } else {
+      const made = this.pack(items);
+      this.nodes.splice(idx, 1, ...made);
+      this.settle(idx, idx + made.length);
+    }
     this.ci = -1;
   }
 
@@ -463,6 +684,7 @@ export class ListValue implements TypedValue {
     else {
       head?.compact();
       this.nodes.unshift(this.nodeOf(v, true, head));
+      if (this.depth > 0) this.settle(0, 0);
     }
     this.len++;
     this.packed += listpackEntryBytes(v.length);
@@ -476,6 +698,7 @@ export class ListValue implements TypedValue {
     else {
       tail?.compact();
       nodes.push(this.nodeOf(v, false, tail));
+      if (this.depth > 0) this.settle(0, 0);
     }
     this.len++;
     this.packed += listpackEntryBytes(v.length);
@@ -485,7 +708,10 @@ export class ListValue implements TypedValue {
     if (this.len === 0) return undefined;
     const node = this.nodes[0]!;
     const v = node.popHead();
-    if (node.count === 0) this.nodes.shift();
+    if (node.count === 0) {
+      this.nodes.shift();
+      if (this.depth > 0) this.settle(0, 0);
+    }
     this.len--;
     this.packed -= listpackEntryBytes(v.length);
     this.ci = -1;
@@ -497,7 +723,10 @@ export class ListValue implements TypedValue {
     const nodes = this.nodes;
     const node = nodes[nodes.length - 1]!;
     const v = node.popTail();
-    if (node.count === 0) nodes.pop();
+    if (node.count === 0) {
+      nodes.pop();
+      if (this.depth > 0) this.settle(0, 0);
+    }
     this.len--;
     this.packed -= listpackEntryBytes(v.length);
     return v;
@@ -554,6 +783,7 @@ export class ListValue implements TypedValue {
     const ci = this.locate(i);
     const node = this.nodes[ci]!;
     const k = i - this.cb;
+    this.unpack(node);
     const old = node.lengthAt(k);
     this.packed += listpackEntryBytes(v.length) - listpackEntryBytes(old);
     const items = node.strings();
@@ -582,8 +812,11 @@ export class ListValue implements TypedValue {
     const prev = this.nodes[ci - 1];
     if (k === 0 && prev !== undefined && this.allows(prev, v.length)) {
       // Between two nodes: the previous one has room at its tail.
+      this.unpack(prev);
       prev.pushTail(v, this.limit);
+      this.settle(ci - 1, ci);
     } else {
+      this.unpack(node);
       const items = node.strings();
       items.splice(k, 0, v);
       this.rebuild(ci, items);
@@ -606,6 +839,7 @@ export class ListValue implements TypedValue {
     while (left > 0 && nodes[h]!.count <= left) {
       left -= nodes[h]!.count;
       freed += nodes[h]!.sz - LISTPACK_HEADER;
+      this.saved -= nodes[h]!.saving;
       h++;
     }
     let t = nodes.length;
@@ -613,17 +847,20 @@ export class ListValue implements TypedValue {
     while (right > 0 && nodes[t - 1]!.count <= right) {
       right -= nodes[t - 1]!.count;
       freed += nodes[t - 1]!.sz - LISTPACK_HEADER;
+      this.saved -= nodes[t - 1]!.saving;
       t--;
     }
     // What is left of the trim falls inside nodes h (from its head) and t - 1 (from its tail),
     // packed nodes since a plain node holds one element; they may be the same node.
     if (left > 0) {
       const node = nodes[h]!;
+      this.unpack(node);
       freed += node.entryBytes(0, left);
       node.dropHead(left);
     }
     if (right > 0) {
       const node = nodes[t - 1]!;
+      this.unpack(node);
       freed += node.entryBytes(node.count - right, node.count);
       node.dropTail(right);
     }
@@ -631,12 +868,14 @@ export class ListValue implements TypedValue {
     this.len -= fromHead + fromTail;
     this.packed -= freed;
     this.ci = -1;
+    this.settle(0, 0);
   }
 
   clear(): void {
     this.nodes = [];
     this.len = 0;
     this.packed = 0;
+    this.saved = 0;
     this.ci = -1;
   }
 
@@ -655,6 +894,7 @@ export class ListValue implements TypedValue {
         idx += fromTail ? -1 : 1;
         continue;
       }
+      this.unpack(node);
       const items = node.strings();
       const keep: string[] = [];
       if (!fromTail) {
@@ -692,8 +932,8 @@ export class ListValue implements TypedValue {
     return out;
   }
 
-  static from(items: readonly string[], fill = DEFAULT_LIST_FILL): ListValue {
-    const l = new ListValue(fill);
+  static from(items: readonly string[], fill = DEFAULT_LIST_FILL, depth = 0): ListValue {
+    const l = new ListValue(fill, depth);
     for (const s of items) l.pushTail(s);
     return l;
   }
