@@ -54,9 +54,12 @@ export class Snapshots {
     };
   }
 
-  /** The encoding limits loaded values follow (the listpack / intset thresholds): RDB, RESTORE. */
+  /**
+   * The encoding limits loaded values follow (the listpack / intset thresholds, and the
+   * list-compress-depth loaded lists keep, as Redis's loader applies the current one): RDB files.
+   */
   limits(): LoadLimits {
-    return this.server.ks.limits;
+    return { ...this.server.ks.limits, listCompressDepth: this.server.config.num('list-compress-depth') };
   }
 
   /** SAVE (and shutdown, FLUSHALL, DEBUG RELOAD): writes the snapshot now. Null, or the error. */
