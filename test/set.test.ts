@@ -504,11 +504,13 @@ describe('set value type', () => {
         seed = (seed * 1103515245 + 12345) % 2147483648;
         return seed % n;
       };
-      for (const intsOnly of [true, false]) {
+      const beyond = ['9007199254740993', '-9223372036854775808'];
+      for (const [intsOnly, wide] of [[true, false], [true, true], [false, true]]) {
         const s = new SetValue();
         const model = new Set<string>();
         for (let step = 0; step < 4000; step++) {
-          const m = intsOnly || rnd(4) > 0 ? String(rnd(16) - 8) : 'x' + rnd(4);
+          // Integers beyond 2^53 move an intset from the Float64Array layout to strings.
+          const m = wide && rnd(50) === 0 ? beyond[rnd(2)]! : intsOnly || rnd(4) > 0 ? String(rnd(16) - 8) : 'x' + rnd(4);
           if (rnd(3) === 0) assert.equal(s.remove(m), model.delete(m));
           else {
             assert.equal(s.add(m, 10), !model.has(m));
@@ -579,6 +581,45 @@ describe('set value type', () => {
     for (const m of all) assert.ok(model.has(m));
     while (s.size > 0) assert.ok(model.delete(s.pop()));
     assert.equal(model.size, 0);
+  });
+
+  test('intsets past the small layout: ascending, every transition keeps Redis\'s order, copies are independent', () => {
+    const s = new SetValue();
+    const ints = Array.from({ length: 300 }, (_, i) => (i * 7919) % 100003 - 50000);
+    for (const x of ints) assert.equal(s.add(String(x), 512), true);
+    assert.equal(s.add(String(ints[5]), 512), false);
+    const asc = [...new Set(ints)].sort((a, b) => a - b).map(String);
+    assert.equal(s.encoding(), 'intset');
+    assert.equal(s.size, asc.length);
+    assert.deepEqual([...s.members()], asc);
+    assert.deepEqual(s.ordered(), asc);
+    for (const m of ['x', '1.5', '01', '-0', String(2 ** 60)]) assert.equal(s.has(m), false, m);
+    for (let i = 0; i < 100; i++) assert.ok(asc.includes(s.random()));
+    const picked = s.sample(50).map((i) => s.memberAt(i));
+    assert.equal(new Set(picked).size, 50);
+    const c = s.copy();
+    assert.equal(s.remove(asc[0]!), true);
+    assert.equal(s.remove(asc[0]!), false);
+    const popped = s.pop();
+    assert.ok(!s.has(popped) && c.has(popped) && c.has(asc[0]!));
+    assert.deepEqual(c.ordered(), asc);
+    const rest = asc.filter((m) => m !== asc[0] && m !== popped);
+    assert.deepEqual(s.ordered(), rest);
+    // An integer beyond 2^53 keeps the intset (as strings), still ascending.
+    assert.equal(s.add('-9223372036854775808', 512), true);
+    assert.equal(s.encoding(), 'intset');
+    assert.deepEqual(s.ordered(), ['-9223372036854775808', ...rest]);
+    // One member too many: a hashtable in the intset's order, the new member in its place.
+    const t = new SetValue();
+    for (let i = 0; i < 100; i++) t.add(String(200 - 2 * i), 100);
+    t.add('101', 100);
+    assert.equal(t.encoding(), 'hashtable');
+    const want = [...Array.from({ length: 100 }, (_, i) => String(2 + 2 * i)), '101'].sort(compareInts);
+    assert.deepEqual(t.ordered(), want);
+    // A non-integer: a hashtable, the intset's members ascending, then the new one.
+    c.add('abc', 512);
+    assert.equal(c.encoding(), 'hashtable');
+    assert.deepEqual(c.ordered(), [...asc, 'abc']);
   });
 
   test('intset order and encoding transitions', () => {

@@ -2,6 +2,9 @@
 // (store/types/hash.ts):
 // - small (up to SetValue.smallMax members): one flat array, ascending while the set is an
 //   intset (searched by bisection), else in insertion order (searched linearly).
+// - ints (past smallMax, while an intset whose members all lie within +-2^53, as with the default
+//   set-max-intset-entries 512): one sorted Float64Array with spare room, 8 bytes a member
+//   instead of a string and a table entry. Members are made strings again when read.
 // - big: one JS Set of the members (a Dict, store/dict.ts, once it nears V8's 2^24-entry limit):
 //   no per-member object or slot beyond the Set's own entry. It iterates in insertion order with
 //   live iterators, which SCAN's cursors walk (store/scan.ts).
@@ -103,6 +106,83 @@ export function compareInts(a: string, b: string): number {
   return na ? -r : r;
 }
 
+/**
+ * The ints layout: an intset's members ascending in a Float64Array (all safe integers), with
+ * spare room at the end so that loading one in order costs O(1) per member.
+ */
+class Ints {
+  a: Float64Array;
+  n: number;
+
+  constructor(sorted: readonly string[]) {
+    this.n = sorted.length;
+    this.a = new Float64Array(Math.max(8, this.n + (this.n >> 1)));
+    for (let i = 0; i < this.n; i++) this.a[i] = Number(sorted[i]);
+  }
+
+  /** The position of x, or -(insertion point) - 1 when absent. */
+  find(x: number): number {
+    const a = this.a;
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const v = a[mid]!;
+      if (v === x) return mid;
+      if (v < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return -lo - 1;
+  }
+
+  insertAt(i: number, x: number): void {
+    let a = this.a;
+    if (this.n === a.length) {
+      a = new Float64Array(this.n + (this.n >> 1) + 1);
+      a.set(this.a.subarray(0, i));
+      a.set(this.a.subarray(i, this.n), i + 1);
+      this.a = a;
+    } else {
+      a.copyWithin(i + 1, i, this.n);
+    }
+    a[i] = x;
+    this.n++;
+  }
+
+  removeAt(i: number): void {
+    this.a.copyWithin(i, i + 1, this.n);
+    this.n--;
+  }
+
+  at(i: number): string {
+    return String(this.a[i]);
+  }
+
+  /** The members ascending, as strings, made one at a time. */
+  *strings(): Generator<string, void, void> {
+    for (let i = 0; i < this.n; i++) yield String(this.a[i]);
+  }
+
+  toArray(): string[] {
+    const out = new Array<string>(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = String(this.a[i]);
+    return out;
+  }
+
+  copy(): Ints {
+    const c = Object.create(Ints.prototype) as Ints;
+    c.a = this.a.slice();
+    c.n = this.n;
+    return c;
+  }
+}
+
+/** An intset member as a number for the ints layout, or null when it is beyond 2^53. */
+function safeInt(k: string): number | null {
+  const x = Number(k);
+  return Number.isSafeInteger(x) ? x : null;
+}
+
 /** The big layout. */
 interface Big {
   /** The members, in insertion order. */
@@ -126,10 +206,10 @@ export class SetValue implements TypedValue {
     return 'set';
   }
 
-  /** Small layout, null once big. */
+  /** Small layout, null once past it. */
   private flat: string[] | null = [];
-  /** Big layout (one field for it all: small sets, the most common, stay small objects). */
-  private big: Big | null = null;
+  /** The ints or the big layout (one field for both: small sets, the most common, stay small objects). */
+  private big: Big | Ints | null = null;
   /** Still an intset: members ordered ascending in replies. Never goes back once false. */
   intset = true;
   /** The members' sds bytes (hash-table encoding), kept by every mutation. */
@@ -164,7 +244,8 @@ export class SetValue implements TypedValue {
   }
 
   get size(): number {
-    return this.flat !== null ? this.flat.length : this.big!.m.size;
+    const b = this.big;
+    return b === null ? this.flat!.length : b instanceof Ints ? b.n : b.m.size;
   }
 
   /** True in the small layout (SSCAN returns such a set whole). */
@@ -192,19 +273,28 @@ export class SetValue implements TypedValue {
     return i >= 0 ? i : -f.length - 1;
   }
 
+  /** Ints layout: the member's position, or a negative number when absent. */
+  private static findInt(ints: Ints, k: string): number {
+    const x = isIntMember(k) ? safeInt(k) : null;
+    return x === null ? -1 : ints.find(x);
+  }
+
   has(k: string): boolean {
-    return this.flat !== null ? this.find(k) >= 0 : this.big!.m.has(k);
+    const b = this.big;
+    if (b === null) return this.find(k) >= 0;
+    return b instanceof Ints ? SetValue.findInt(b, k) >= 0 : b.m.has(k);
   }
 
   /** Adds a member; false when it was there. maxIntset is set-max-intset-entries. */
   add(k: string, maxIntset: number): boolean {
     const f = this.flat;
+    const b = this.big;
     if (f !== null) {
       const i = this.find(k);
       if (i >= 0) return false;
       if (f.length >= SetValue.smallMax) {
         this.grow();
-        this.insert(k);
+        this.addPast(k);
       } else if (this.intset && isIntMember(k)) {
         // New exact-size arrays (push and splice would leave spare slots per set).
         const at = -i - 1;
@@ -212,21 +302,53 @@ export class SetValue implements TypedValue {
       } else {
         this.flat = f.concat(k);
       }
+    } else if (b instanceof Ints) {
+      if (SetValue.findInt(b, k) >= 0) return false;
+      this.addPast(k);
     } else {
-      if (this.big!.m.has(k)) return false;
-      this.insert(k);
+      if (b!.m.has(k)) return false;
+      this.addPast(k);
     }
-    if (this.intset && (!isIntMember(k) || this.size > maxIntset)) {
-      this.intset = false;
-      if (this.big !== null) this.big.sorted = null;
-    }
+    if (this.intset && (!isIntMember(k) || this.size > maxIntset)) this.toHashtable();
     this.counted(k, 1);
     return true;
   }
 
+  /** Ints or big layout: adds a member known to be absent. */
+  private addPast(k: string): void {
+    const b = this.big!;
+    if (b instanceof Ints) {
+      const x = isIntMember(k) ? safeInt(k) : null;
+      if (x !== null) {
+        b.insertAt(-b.find(x) - 1, x);
+        return;
+      }
+      // A non-integer (the set is no intset any more) or an integer beyond 2^53: strings from now on.
+      this.big = SetValue.bigOf(b.strings());
+    }
+    this.insert(k);
+  }
+
+  /** No longer an intset: the ints layout becomes the big one (the members in ascending order). */
+  private toHashtable(): void {
+    this.intset = false;
+    const b = this.big;
+    if (b instanceof Ints) this.big = SetValue.bigOf(b.strings());
+    else if (b !== null) b.sorted = null;
+  }
+
+  private static bigOf(members: Iterable<string>): Big {
+    return { m: new Set(members), removals: 0, picks: null, sorted: null };
+  }
+
+  /** The big layout (ints became strings already). */
+  private theBig(): Big {
+    return this.big as Big;
+  }
+
   /** Big layout: adds a member known to be absent. */
   private insert(k: string): void {
-    const big = this.big!;
+    const big = this.theBig();
     let m = big.m;
     if (m instanceof Set) {
       if (m.size >= SetValue.mapMax) {
@@ -245,9 +367,10 @@ export class SetValue implements TypedValue {
     if (big.picks !== null) big.picks.added(k);
   }
 
-  /** Moves to the big layout. */
+  /** Leaves the small layout: ints while an intset of safe integers, else big. */
   private grow(): void {
-    this.big = { m: new Set(this.flat), removals: 0, picks: null, sorted: null };
+    const f = this.flat!;
+    this.big = this.intset && f.every((k) => safeInt(k) !== null) ? new Ints(f) : SetValue.bigOf(f);
     this.flat = null;
   }
 
@@ -259,18 +382,25 @@ export class SetValue implements TypedValue {
       this.counted(k, -1);
       return true;
     }
-    const big = this.big!;
-    if (!big.m.delete(k)) return false;
-    big.removals++;
-    big.sorted = null;
-    if (big.picks !== null && !big.picks.removed(k, big.m.size)) big.picks = null;
+    const b = this.big!;
+    if (b instanceof Ints) {
+      const i = SetValue.findInt(b, k);
+      if (i < 0) return false;
+      b.removeAt(i);
+      this.counted(k, -1);
+      return true;
+    }
+    if (!b.m.delete(k)) return false;
+    b.removals++;
+    b.sorted = null;
+    if (b.picks !== null && !b.picks.removed(k, b.m.size)) b.picks = null;
     this.counted(k, -1);
     return true;
   }
 
   /** Big layout: the picks, built on first use. */
   private pickable(): Picks {
-    const big = this.big!;
+    const big = this.theBig();
     if (big.picks === null) big.picks = new Picks(big.m.keys());
     return big.picks;
   }
@@ -280,13 +410,15 @@ export class SetValue implements TypedValue {
    * until the next write; in the big layout they may lie beyond size (dead members).
    */
   randomIndex(): number {
-    if (this.flat !== null) return Math.floor(Math.random() * this.flat.length);
+    const b = this.big;
+    if (b === null || b instanceof Ints) return Math.floor(Math.random() * this.size);
     return this.pickable().randomIndex();
   }
 
   /** `count` distinct uniformly random positions for memberAt; count < size. */
   sample(count: number): number[] {
-    if (this.flat !== null) return sampleSlots(this.flat.length, count);
+    const b = this.big;
+    if (b === null || b instanceof Ints) return sampleSlots(this.size, count);
     return this.pickable().sample(count, this.size);
   }
 
@@ -295,62 +427,75 @@ export class SetValue implements TypedValue {
    * position in [0, size) gives some member, in the big layout possibly a removed one.
    */
   memberAt(i: number): string {
-    return this.flat !== null ? this.flat[i]! : this.pickable().arr[i]!;
+    const b = this.big;
+    if (b === null) return this.flat![i]!;
+    return b instanceof Ints ? b.at(i) : this.pickable().arr[i]!;
   }
 
   /** A random member (the set must not be empty). */
   random(): string {
-    return this.memberAt(this.randomIndex());
+    const b = this.big;
+    if (b === null) {
+      const f = this.flat!;
+      return f[Math.floor(Math.random() * f.length)]!;
+    }
+    if (b instanceof Ints) return b.at(Math.floor(Math.random() * b.n));
+    const p = b.picks ?? this.pickable();
+    return p.arr[p.randomIndex()]!;
   }
 
   /** Removes and returns a random member (the set must not be empty). */
   pop(): string {
-    if (this.flat !== null) {
+    const b = this.big;
+    if (b === null || b instanceof Ints) {
       const m = this.random();
       this.remove(m);
       return m;
     }
     const p = this.pickable();
     const m = p.takeAt(p.randomIndex());
-    const big = this.big!;
-    big.m.delete(m);
-    big.removals++;
-    big.sorted = null;
+    b.m.delete(m);
+    b.removals++;
+    b.sorted = null;
     this.counted(m, -1);
     return m;
   }
 
   /**
-   * The members in the order Redis replies with them (ascending for an intset), without a copy:
-   * iterate it before the next write.
+   * The members in the order Redis replies with them (ascending for an intset), without a copy
+   * (the ints layout makes each string as it goes): iterate it before the next write.
    */
   members(): Iterable<string> {
-    if (this.flat !== null) return this.flat;
+    const b = this.big;
+    if (b === null) return this.flat!;
+    if (b instanceof Ints) return b.strings();
     if (this.intset) return this.sortedBig();
-    const m = this.big!.m;
-    return m instanceof Set ? m : m.keys();
+    return b.m instanceof Set ? b.m : b.m.keys();
   }
 
-  /** Big intset: the members ascending (cached until the next write). */
+  /** Big intset (members beyond 2^53): the members ascending (cached until the next write). */
   private sortedBig(): string[] {
-    const big = this.big!;
+    const big = this.theBig();
     if (big.sorted === null) big.sorted = Array.from(big.m.keys()).sort(compareInts);
     return big.sorted;
   }
 
   /**
-   * members() as an array: a copy for a big hashtable set, else the set's own array (read it
-   * before the next write, never modify it).
+   * members() as an array: a copy past the small layout, except for a big intset's cached
+   * order; else the set's own array (read it before the next write, never modify it).
    */
   ordered(): readonly string[] {
-    if (this.flat !== null) return this.flat;
-    return this.intset ? this.sortedBig() : Array.from(this.big!.m.keys());
+    const b = this.big;
+    if (b === null) return this.flat!;
+    if (b instanceof Ints) return b.toArray();
+    return this.intset ? this.sortedBig() : Array.from(b.m.keys());
   }
 
-  /** The members as a SCAN source (big layout only; a small set is scanned whole). */
+  /** The members as a SCAN source (big layout only; a small or ints set is scanned whole). */
   scanSource(): ScanSource<string> {
     if (this.big === null) this.grow();
-    const { m, removals } = this.big!;
+    if (this.big instanceof Ints) this.big = SetValue.bigOf(this.big.strings());
+    const { m, removals } = this.theBig();
     return { owner: m, open: () => m.keys(), removals };
   }
 
@@ -364,11 +509,16 @@ export class SetValue implements TypedValue {
     c.table = this.table;
     c.wide4 = this.wide4;
     c.wide8 = this.wide8;
-    if (this.flat !== null) {
-      c.flat = this.flat.slice();
+    const b = this.big;
+    if (b === null) {
+      c.flat = this.flat!.slice();
+      return c;
+    }
+    c.flat = null;
+    if (b instanceof Ints) {
+      c.big = b.copy();
     } else {
-      c.flat = null;
-      const { m, sorted } = this.big!;
+      const { m, sorted } = b;
       const cm = m instanceof Set ? new Set(m) : Dict.from(m.entries(), SetValue.mapMax);
       // The sorted cache is replaced, never changed in place: the copy may share it.
       c.big = { m: cm, removals: 0, picks: null, sorted };
