@@ -412,4 +412,19 @@ describe('list-compress-depth vs redis-server', { skip: HAVE_REDIS ? false : 're
     assert.deepEqual(await a.call('LRANGE', 'r1', '0', '-1'), await a.call('LRANGE', 'c1', '0', '-1'));
     await sameReplies(a, b, [['CONFIG', 'SET', 'list-compress-depth', '0']]);
   });
+
+  test('RESTORE makes lists under the depth in force, SORT STORE uncompressed (as redis-server)', async () => {
+    const [a, b] = await both();
+    await sameReplies(a, b, [['FLUSHALL'], ...push('src', 3000, (i) => `element:${i}`), ['CONFIG', 'SET', 'list-compress-depth', '1']]);
+    const payload = (raw: string): Buffer => Buffer.from(raw.slice(raw.indexOf('\r\n') + 2, -2), 'latin1');
+    await sameReplies(a, b, [
+      ['RESTORE', 'restored', '0', payload(await a.call('DUMP', 'src'))],
+      ['SORT', 'src', 'ALPHA', 'STORE', 'sorted'],
+      ['LRANGE', 'sorted', '1000', '1005'],
+    ]);
+    for (const key of ['src', 'restored', 'sorted']) assert.equal(await qlFields(a, key), await qlFields(b, key), key);
+    assert.match(await qlFields(a, 'restored'), /ql_compressed:1 /);
+    assert.match(await qlFields(a, 'sorted'), /ql_compressed:0 /);
+    await sameReplies(a, b, [['CONFIG', 'SET', 'list-compress-depth', '0']]);
+  });
 });

@@ -43,7 +43,7 @@ function listForRead(c: Client, db: Db, key: string): ListValue | undefined | nu
  * (Redis does not change an existing list's when they change).
  */
 function newList(server: DataContext): ListValue {
-  return new ListValue(server.ks.limits.listMaxListpackSize, server.config.num('list-compress-depth'));
+  return new ListValue(server.ks.limits.listMaxListpackSize, server.ks.limits.listCompressDepth);
 }
 
 /** LEFT or RIGHT: true for LEFT (the head), null after a syntax error reply. */

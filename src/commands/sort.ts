@@ -386,6 +386,7 @@ function sortGeneric(c: Client, argv: string[], server: DataContext, readonly: b
     return;
   }
 
+  // Uncompressed whatever list-compress-depth says, as redis-server's SORT STORE makes it.
   const out = new ListValue(server.ks.limits.listMaxListpackSize);
   for (let j = start; j <= end; j++) {
     const v = items[j]!.v;

@@ -1,6 +1,6 @@
 // Keeps the keyspace's encoding thresholds (store/db.ts EncodingLimits) current from the
 // configuration: the one place the *-max-listpack-*, set-max-intset-entries,
-// list-max-listpack-size and stream-node-max-* settings are subscribed to. Every reader takes
+// list-max-listpack-size, list-compress-depth and stream-node-max-* settings are subscribed to. Every reader takes
 // them from the keyspace (`ks.limits`), never from the configuration.
 import type { Config } from '../config/config.js';
 import type { EncodingLimits } from '../store/db.js';
@@ -14,6 +14,7 @@ export function bindEncodingLimits(config: Config, limits: EncodingLimits): void
     zsetMaxListpackValue: 'zset-max-listpack-value',
     setMaxIntsetEntries: 'set-max-intset-entries',
     listMaxListpackSize: 'list-max-listpack-size',
+    listCompressDepth: 'list-compress-depth',
     streamNodeMaxEntries: 'stream-node-max-entries',
     streamNodeMaxBytes: 'stream-node-max-bytes',
   });

@@ -114,6 +114,8 @@ export class EncodingLimits {
   setMaxIntsetEntries = 512;
   /** list-max-listpack-size: elements (> 0) or bytes (-1..-5) per quicklist node. */
   listMaxListpackSize = -2;
+  /** list-compress-depth: nodes kept raw at each end of a new list (0: none compressed). */
+  listCompressDepth = 0;
   /**
    * Elements at least this long are saved as their own (plain) quicklist node in RDB files and
    * DUMP payloads (DEBUG QUICKLIST-PACKED-THRESHOLD).

@@ -59,7 +59,7 @@ export class Snapshots {
    * list-compress-depth loaded lists keep, as Redis's loader applies the current one): RDB files.
    */
   limits(): LoadLimits {
-    return { ...this.server.ks.limits, listCompressDepth: this.server.config.num('list-compress-depth') };
+    return this.server.ks.limits;
   }
 
   /** SAVE (and shutdown, FLUSHALL, DEBUG RELOAD): writes the snapshot now. Null, or the error. */
