@@ -68,6 +68,15 @@ describe('lzf', () => {
       { numRuns: 200 },
     );
   });
+  test('output depends on the input alone, not on what was compressed before', () => {
+    // The hash table is reused between calls: an entry left by an earlier input must read as empty.
+    const a = Buffer.from('hello world, hello there, hello world again '.repeat(20), 'latin1');
+    const b = Buffer.from('world hello there again, '.repeat(50), 'latin1');
+    const first = lzfCompress(a, a.length)!;
+    for (let i = 0; i < 3; i++) lzfCompress(b, b.length);
+    assert.deepEqual(lzfCompress(a, a.length), first);
+    assert.deepEqual(lzfDecompress(first, a.length), a);
+  });
   test('long runs use long matches and compress well', () => {
     const input = Buffer.alloc(100000, 'a');
     const c = lzfCompress(input, input.length - 4)!;

@@ -16,8 +16,13 @@ const MAX_MATCH = 264;
 const HASH_BITS = 14;
 const HASH_SIZE = 1 << HASH_BITS;
 
-/** Reused between calls (reset each time); positions + 1, 0 meaning empty. */
+/**
+ * Reused between calls without clearing it (64 KB: clearing cost more than compressing a small
+ * list node): a call stores positions as `base + position + 1`, with a base above every value an
+ * earlier call stored, so older entries read as empty. Cleared only when the bases run out.
+ */
 const table = new Int32Array(HASH_SIZE);
+let nextBase = 0;
 
 function hash3(a: number, b: number, c: number): number {
   return (Math.imul((a << 16) | (b << 8) | c, 0x9e3779b1) >>> (32 - HASH_BITS)) & (HASH_SIZE - 1);
@@ -32,7 +37,12 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
   if (n === 0 || maxOut <= 0) return null;
   const out = Buffer.allocUnsafe(maxOut);
   let op = 0;
-  table.fill(0);
+  if (nextBase > 0x7fffffff - n - 1) {
+    table.fill(0);
+    nextBase = 0;
+  }
+  const base = nextBase;
+  nextBase += n + 1;
   let lit = 0; // start of the pending literal run
   let i = 0;
 
@@ -49,8 +59,8 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
 
   while (i + 2 < n) {
     const h = hash3(input[i]!, input[i + 1]!, input[i + 2]!);
-    const ref = table[h]! - 1;
-    table[h] = i + 1;
+    const ref = table[h]! - base - 1;
+    table[h] = base + i + 1;
     if (ref >= 0 && i - ref <= MAX_OFFSET && input[ref] === input[i] && input[ref + 1] === input[i + 1] && input[ref + 2] === input[i + 2]) {
       const maxLen = Math.min(MAX_MATCH, n - i);
       let len = 3;
@@ -69,7 +79,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
       out[op++] = off & 0xff;
       // Index the positions inside the match too, so later data can refer to them.
       const end = i + len;
-      for (let p = i + 1; p < end && p + 2 < n; p++) table[hash3(input[p]!, input[p + 1]!, input[p + 2]!)] = p + 1;
+      for (let p = i + 1; p < end && p + 2 < n; p++) table[hash3(input[p]!, input[p + 1]!, input[p + 2]!)] = base + p + 1;
       i = end;
       lit = i;
     } else {
