@@ -66,6 +66,8 @@ export class Client {
   deferred = false;
   closeAfterReply = false;
   closed = false;
+  /** In the server's list of clients to flush this turn (Server.markPending). */
+  flushQueued = false;
   /** Set when the client must go as soon as the running command returns (limits, eviction). */
   closingAsap = false;
   /** This client's memory as last added to the server's total (server/client-limits.ts). */

@@ -116,7 +116,15 @@ export class Server implements ListenerHost {
   /** DEBUG PAUSE-CRON: the periodic tasks are stopped. */
   cronPaused = false;
   /** Clients with replies written outside their own input turn (pub/sub, unblocking). */
-  private pendingFlush = new Set<Client>();
+  /**
+   * Clients to flush this turn, in the order they were marked (Client.flushQueued says who is in
+   * it). An array reused turn after turn, not a Set: a long-lived Set that grows and empties every
+   * turn reallocates its table each time, and V8 allocates the new table of an old Set in the old
+   * generation, so under load it filled the old generation with garbage (megabytes a second) and
+   * brought on major collections, the longest pauses there are.
+   */
+  private pendingFlush: (Client | null)[] = [];
+  private pendingCount = 0;
   private flushScheduled = false;
   /** Hot-path copies of config values, kept current by config listeners. */
   maxBulkLen: number;
@@ -558,7 +566,7 @@ export class Server implements ListenerHost {
     this.monitors.delete(client);
     this.pause.waiting.delete(client);
     this.blocking.disconnected(client);
-    this.pendingFlush.delete(client);
+    client.flushQueued = false;
     this.pubsub.dropClient(client);
     if (client.watching.length > 0) this.events.unwatchAll(client);
     if (client.tracking !== null) this.tracking.disable(client);
@@ -570,7 +578,10 @@ export class Server implements ListenerHost {
     // SECURITY: replies written to a client outside its own turn (pub/sub, MONITOR) count against
     // its output limit as they are written.
     if (client.out.len > REPLY_BUFFER && !client.closingAsap) this.clientLimits.enforceOutput(client);
-    this.pendingFlush.add(client);
+    if (!client.flushQueued) {
+      client.flushQueued = true;
+      this.pendingFlush[this.pendingCount++] = client;
+    }
     this.scheduleFlush();
   }
 
@@ -586,10 +597,16 @@ export class Server implements ListenerHost {
     this.flushScheduled = false;
     // BCAST invalidations collected during the turn's commands (Redis sends them in beforeSleep).
     this.tracking.broadcast();
-    for (const c of this.pendingFlush) {
-      this.pendingFlush.delete(c);
+    // A client marked during this loop (one flush can mark another) is flushed in it too.
+    for (let i = 0; i < this.pendingCount; i++) {
+      const c = this.pendingFlush[i]!;
+      this.pendingFlush[i] = null;
+      // Unlinked since it was marked: nothing to send.
+      if (!c.flushQueued) continue;
+      c.flushQueued = false;
       c.flush();
     }
+    this.pendingCount = 0;
   }
 
   /**
