@@ -131,7 +131,7 @@ describe('snapshots in Redoubt', () => {
         (await import('node:fs')).readdirSync(dir).filter((f) => f.startsWith('temp-')),
         [],
       );
-      assert.match(await c.call('DEBUG', 'OBJECT', 'lbig'), /^\+Value at:0x0 refcount:1 encoding:\w+ serializedlength:\d+ lru:\d+ lru_seconds_idle:\d+\r\n$/);
+      assert.match(await c.call('DEBUG', 'OBJECT', 'lbig'), /^\+Value at:0x0 refcount:1 encoding:quicklist serializedlength:\d+ lru:\d+ lru_seconds_idle:\d+ ql_nodes:\d+ ql_avg_node:[\d.]+ ql_listpack_max:-?\d+ ql_compressed:[01] ql_uncompressed_size:\d+\r\n$/);
     } finally {
       c.close();
       await t.close();
