@@ -378,7 +378,7 @@ function run(ks: Keyspace, clock: ManualClock, o: Op): void {
   }
 }
 
-// Small flat layouts, so the properties reach the big layouts (KeyIndex) of hashes and sets too.
+// Small flat layouts, so the properties reach the big layouts (a Map, a Set) of hashes and sets too.
 HashValue.smallMax = 4;
 SetValue.smallMax = 4;
 

@@ -7,18 +7,13 @@
 // the order of Redis's listpack encoding (new fields at the end, updated fields in place,
 // deleted fields closing up). SCAN walks the Map's live iterators (store/scan.ts).
 //
-// Random picks (HRANDFIELD) in the big layout need positions: an array of the fields is built
-// the first time a big hash is sampled and kept from then on. A new field is appended to it; a
-// deleted field stays in it, remembered in a `dead` set, and picks that land on a dead field are
-// drawn again (uniform over the live fields, as each live field is in the array exactly once: a
-// deleted field added back is revived in place, not appended). When the dead outnumber the live
-// the array is dropped and rebuilt at the next pick, so a pick costs O(1) amortised. The
-// trade-off: a hash never sampled pays nothing for it (most hashes); a sampled one pays one
-// array slot per field (8 bytes) plus the dead set until the next rebuild.
+// Random picks (HRANDFIELD) in the big layout use positions built on the first pick
+// (store/types/picks.ts, shared with sets).
 import type { TypedValue } from '../db.js';
 import type { ScanSource } from '../scan.js';
 import { DEFAULT_SHARD_MAX, Dict } from '../dict.js';
 import { DICT_ENTRY, DICT_HEADER, LISTPACK_HEADER, OBJ_HEADER, listpackEntryBytes, sdsBytes } from '../memsize.js';
+import { Picks, sampleSlots } from './picks.js';
 
 /** A field's and its value's bytes in a listpack. */
 function packedBytes(field: string, value: string): number {
@@ -36,33 +31,6 @@ export interface HashLimits {
   value: number;
 }
 
-/**
- * `count` distinct uniformly random integers in [0, size), count < size, none for which `skip`
- * is true (only with count * 3 <= size: there must be count others, drawn by rejection).
- */
-export function sampleSlots(size: number, count: number, skip?: (i: number) => boolean): number[] {
-  const picked: number[] = [];
-  if (count * 3 > size) {
-    const all = new Array<number>(size);
-    for (let i = 0; i < size; i++) all[i] = i;
-    for (let i = 0; i < count; i++) {
-      const j = i + Math.floor(Math.random() * (size - i));
-      const t = all[i]!;
-      all[i] = all[j]!;
-      all[j] = t;
-      picked.push(all[i]!);
-    }
-    return picked;
-  }
-  const seen = new Set<number>();
-  while (picked.length < count) {
-    const j = Math.floor(Math.random() * size);
-    if (seen.has(j) || (skip !== undefined && skip(j))) continue;
-    seen.add(j);
-    picked.push(j);
-  }
-  return picked;
-}
 
 /**
  * A value as the big layout stores it: a canonical decimal integer of up to 9 digits as a
@@ -95,9 +63,8 @@ interface Big {
   m: Map<string, Stored> | Dict<Stored>;
   /** Fields ever removed (SCAN's fallback cursor uses it). */
   removals: number;
-  /** Once sampled: every live field once, and the dead ones (see the module comment). */
-  picks: string[] | null;
-  dead: Set<string> | null;
+  /** Once sampled: positions for random picks (store/types/picks.ts). */
+  picks: Picks | null;
 }
 
 export class HashValue implements TypedValue {
@@ -220,13 +187,13 @@ export class HashValue implements TypedValue {
       big.m = m = Dict.from(m, HashValue.mapMax);
     }
     m.set(field, pack(value));
-    if (big.picks !== null && !big.dead!.delete(field)) big.picks.push(field);
+    big.picks?.added(field);
   }
 
   /** Moves to the big layout. */
   private grow(): void {
     const f = this.flat!;
-    this.big = { m: new Map(), removals: 0, picks: null, dead: null };
+    this.big = { m: new Map(), removals: 0, picks: null };
     this.flat = null;
     for (let i = 0; i < f.length; i += 2) this.insert(f[i]!, f[i + 1]!);
   }
@@ -245,11 +212,7 @@ export class HashValue implements TypedValue {
     this.removed(field, unpack(old));
     big.m.delete(field);
     big.removals++;
-    if (big.picks !== null) {
-      const dead = big.dead!;
-      dead.add(field);
-      if (dead.size > big.m.size) big.picks = big.dead = null;
-    }
+    if (big.picks !== null && !big.picks.removed(field, big.m.size)) big.picks = null;
     return true;
   }
 
@@ -286,13 +249,10 @@ export class HashValue implements TypedValue {
     for (const [f, v] of this.big!.m.entries()) yield [f, unpack(v)];
   }
 
-  /** Big layout: the sampling array, built on first use. */
-  private pickable(): string[] {
+  /** Big layout: the positions for random picks, built on first use. */
+  private pickable(): Picks {
     const big = this.big!;
-    if (big.picks === null) {
-      big.picks = Array.from(big.m.keys());
-      big.dead = new Set();
-    }
+    big.picks ??= new Picks(big.m.keys());
     return big.picks;
   }
 
@@ -302,28 +262,13 @@ export class HashValue implements TypedValue {
    */
   randomIndex(): number {
     if (this.flat !== null) return Math.floor(Math.random() * (this.flat.length >> 1));
-    const p = this.pickable();
-    const dead = this.big!.dead!;
-    for (;;) {
-      const i = Math.floor(Math.random() * p.length);
-      if (dead.size === 0 || !dead.has(p[i]!)) return i;
-    }
+    return this.pickable().randomIndex();
   }
 
   /** `count` distinct uniformly random positions for fieldAt/valueAt; count < size. */
   sample(count: number): number[] {
     if (this.flat !== null) return sampleSlots(this.flat.length >> 1, count);
-    let p = this.pickable();
-    const dead = this.big!.dead!;
-    if (dead.size > 0 && count * 3 > this.size) {
-      // A large sample: drop the dead first (O(size), within the O(count) of the reply).
-      p = this.big!.picks = p.filter((f) => !dead.has(f));
-      dead.clear();
-    }
-    if (dead.size === 0) return sampleSlots(p.length, count);
-    // A small sample (count * 3 <= size < p.length) among dead fields (at most half): draw
-    // again on a dead or repeated one.
-    return sampleSlots(p.length, count, (j) => dead.has(p[j]!));
+    return this.pickable().sample(count, this.size);
   }
 
   /**
@@ -331,11 +276,11 @@ export class HashValue implements TypedValue {
    * position in [0, size) gives some field, in the big layout possibly a deleted one.
    */
   fieldAt(i: number): string {
-    return this.flat !== null ? this.flat[2 * i]! : this.pickable()[i]!;
+    return this.flat !== null ? this.flat[2 * i]! : this.pickable().arr[i]!;
   }
 
   valueAt(i: number): string {
-    return this.flat !== null ? this.flat[2 * i + 1]! : unpack(this.big!.m.get(this.big!.picks![i]!)!);
+    return this.flat !== null ? this.flat[2 * i + 1]! : unpack(this.big!.m.get(this.big!.picks!.arr[i]!)!);
   }
 
   /** The fields as a SCAN source (big layout only; a small hash is scanned whole). */
@@ -360,7 +305,7 @@ export class HashValue implements TypedValue {
       c.flat = null;
       const m = this.big!.m;
       const cm = m instanceof Map ? new Map(m) : Dict.from(m.entries(), HashValue.mapMax);
-      c.big = { m: cm, removals: 0, picks: null, dead: null };
+      c.big = { m: cm, removals: 0, picks: null };
     }
     return c;
   }

@@ -10,78 +10,15 @@
 //   live iterators, which SCAN's cursors walk (store/scan.ts).
 // A set never goes back from big to small.
 //
-// Random picks (SPOP, SRANDMEMBER) in the big layout need positions: an array of the members
-// (Picks) is built the first time a big set is sampled and kept from then on, as for hashes. A
-// new member is appended to it; a member removed by SREM stays in it, remembered in a `dead`
-// set, and picks that land on a dead member are drawn again (each live member is in the array
-// exactly once, so picks stay uniform: a dead member added back is revived in place). When the
-// dead outnumber the live the array is dropped and rebuilt at the next pick. SPOP knows the
-// position it took, so it removes it from the array outright (the last slot moves in) and
-// leaves nothing dead. A set never sampled pays nothing for picks; a sampled one pays one array
-// slot per member (8 bytes) plus the dead set until the next rebuild.
+// Random picks (SPOP, SRANDMEMBER) in the big layout use positions built on the first pick
+// (store/types/picks.ts, shared with hashes). SPOP knows the position it took, so it removes it
+// from the positions outright (the last slot moves in) and leaves nothing dead.
 import { DEFAULT_SHARD_MAX, Dict } from '../dict.js';
 import type { TypedValue } from '../db.js';
 import type { ScanSource } from '../scan.js';
 import { DICT_ENTRY, DICT_HEADER, INTSET_HEADER, OBJ_HEADER, intWidth, sdsBytes } from '../memsize.js';
-import { sampleSlots } from './hash.js';
+import { Picks, sampleSlots } from './picks.js';
 
-/**
- * Positions for uniform random picks over a collection of distinct strings that has no positions
- * of its own (see the module comment): every live member once, plus dead ones.
- */
-export class Picks {
-  arr: string[];
-  readonly dead = new Set<string>();
-
-  constructor(members: Iterable<string>) {
-    this.arr = Array.from(members);
-  }
-
-  /** A member came in. */
-  added(k: string): void {
-    if (!this.dead.delete(k)) this.arr.push(k);
-  }
-
-  /** A member went out, `live` remain; false when the picks should be dropped (dead outnumber live). */
-  removed(k: string, live: number): boolean {
-    this.dead.add(k);
-    return this.dead.size <= live;
-  }
-
-  /** A uniformly random position of a live member (there must be one). */
-  randomIndex(): number {
-    const a = this.arr;
-    const dead = this.dead;
-    for (;;) {
-      const i = Math.floor(Math.random() * a.length);
-      if (dead.size === 0 || !dead.has(a[i]!)) return i;
-    }
-  }
-
-  /** `count` distinct uniformly random positions of live members; count < live. */
-  sample(count: number, live: number): number[] {
-    const dead = this.dead;
-    if (dead.size > 0 && count * 3 > live) {
-      // A large sample: drop the dead first (O(size), within the O(count) of the reply).
-      this.arr = this.arr.filter((k) => !dead.has(k));
-      dead.clear();
-    }
-    const a = this.arr;
-    if (dead.size === 0) return sampleSlots(a.length, count);
-    // A small sample (count * 3 <= live < a.length) among dead members (at most half): draw
-    // again on a dead or repeated one.
-    return sampleSlots(a.length, count, (j) => dead.has(a[j]!));
-  }
-
-  /** Takes the live member at position i out (the member itself leaves the collection too). */
-  takeAt(i: number): string {
-    const a = this.arr;
-    const k = a[i]!;
-    const last = a.pop()!;
-    if (i < a.length) a[i] = last;
-    return k;
-  }
-}
 
 const INT_RE = /^(0|-?[1-9][0-9]{0,18})$/;
 const INT64_MAX_S = '9223372036854775807';
