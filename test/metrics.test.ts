@@ -287,7 +287,9 @@ test('CONFIG SET metrics-port opens, moves and closes the endpoint at run time',
 
 test('a real Redoubt process serves /metrics that parses as Prometheus text', async () => {
   const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
-  const child = spawn(process.execPath, [main, '--port', '7857', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--metrics-port', '7858'], {
+  // Its own empty dir: a dump.rdb in the working directory would be loaded and counted.
+  const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-metrics-process-'));
+  const child = spawn(process.execPath, [main, '--port', '7857', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--metrics-port', '7858', '--dir', dir], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   try {
@@ -303,6 +305,7 @@ test('a real Redoubt process serves /metrics that parses as Prometheus text', as
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
