@@ -11,7 +11,7 @@ import { globMatch } from '../store/glob.js';
 import { is, parseBigInt, parseInteger } from './args.js';
 import { scanCursorArg, scanGeneric } from './scan.js';
 import type { DataContext, HandlerMap } from './types.js';
-import { propagateAs } from '../server/propagate.js';
+import { propagateAs, propagating } from '../server/propagate.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -69,6 +69,41 @@ function delKeys(c: Client, argv: string[], server: DataContext, unlink: boolean
 }
 
 /** EXPIRE PEXPIRE EXPIREAT PEXPIREAT key time [NX|XX|GT|LT ...] */
+/**
+ * EXPIRE's time argument as an absolute time in ms (`now` added when relative, seconds made ms),
+ * or null after replying the error: not an integer, or past 64 bits once converted or added to.
+ */
+function expireAt(c: Client, argv: string[], now: number, relative: boolean, seconds: boolean): number | null {
+  const arg = argv[2]!;
+  // Up to 12 digits the whole sum stays below 2^53: plain numbers are exact.
+  if (arg.length <= 12) {
+    const n = parseInteger(arg);
+    if (n !== null) return (seconds ? n * 1000 : n) + (relative ? now : 0);
+  }
+  let when = parseBigInt(arg);
+  if (when === null) {
+    c.out.error(err.notInteger());
+    return null;
+  }
+  // Negative times are allowed; overflow of the unit conversion or of adding "now" is not.
+  if (seconds) {
+    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
+      c.out.error(err.invalidExpire(argv[0]!.toLowerCase()));
+      return null;
+    }
+    when *= 1000n;
+  }
+  if (relative) {
+    const base = BigInt(now);
+    if (when > INT64_MAX - base) {
+      c.out.error(err.invalidExpire(argv[0]!.toLowerCase()));
+      return null;
+    }
+    when += base;
+  }
+  return Number(when);
+}
+
 function expireGeneric(c: Client, argv: string[], server: DataContext, relative: boolean, seconds: boolean): void {
   let nx = false;
   let xx = false;
@@ -93,36 +128,15 @@ function expireGeneric(c: Client, argv: string[], server: DataContext, relative:
     c.out.error(err.gtLtIncompatible());
     return;
   }
-  let when = parseBigInt(argv[2]!);
-  if (when === null) {
-    c.out.error(err.notInteger());
-    return;
-  }
-  const cmd = argv[0]!.toLowerCase();
-  // Negative times are allowed; overflow of the unit conversion or of adding "now" is not.
-  if (seconds) {
-    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
-      c.out.error(err.invalidExpire(cmd));
-      return;
-    }
-    when *= 1000n;
-  }
   const now = server.clock.now();
-  if (relative) {
-    const base = BigInt(now);
-    if (when > INT64_MAX - base) {
-      c.out.error(err.invalidExpire(cmd));
-      return;
-    }
-    when += base;
-  }
+  const at = expireAt(c, argv, now, relative, seconds);
+  if (at === null) return;
   const key = argv[1]!;
   const db = c.db;
   if (db.lookup(key) === undefined) {
     c.out.int(0);
     return;
   }
-  const at = Number(when);
   if (nx || xx || gt || lt) {
     const cur = db.getExpire(key);
     if ((nx && cur !== undefined) || (xx && cur === undefined)) {
@@ -148,7 +162,7 @@ function expireGeneric(c: Client, argv: string[], server: DataContext, relative:
   } else {
     db.setExpire(key, at);
     server.events.written(db, key, NOTIFY.generic, 'expire');
-    if (cmd !== 'pexpireat') propagateAs(c, ['PEXPIREAT', key, String(at), ...argv.slice(3)]);
+    if (propagating(c) && argv[0]!.toLowerCase() !== 'pexpireat') propagateAs(c, ['PEXPIREAT', key, String(at), ...argv.slice(3)]);
   }
   c.out.int(1);
 }
