@@ -180,6 +180,19 @@ describe('ZTree / ZSet against a sorted array', () => {
     for (const bad of ['', ' 1', '1 ', 'nan', '1e999', '1e-999', 'abc', '1e', '0x', '-', '.', '1\u00002']) assert.equal(parseDouble(bad), null, JSON.stringify(bad));
   });
 
+  test('plain decimals (parseDouble reads them with Number) give exactly what strtod gives', () => {
+    const rand = rng(11);
+    for (let k = 0; k < 50_000; k++) {
+      const digits = (n: number): string => Array.from({ length: n }, () => Math.floor(rand() * 10)).join('');
+      const sign = rand() < 0.3 ? '-' : rand() < 0.1 ? '+' : '';
+      const s = (sign + digits(Math.floor(rand() * 12)) + (rand() < 0.8 ? '.' : '') + digits(Math.floor(rand() * 12))).slice(0, 20);
+      const end: StrtodEnd = { end: 0, range: false };
+      const v = strtod(s, 0, end);
+      const full = s.length === 0 || end.end !== s.length || Number.isNaN(v) ? null : v;
+      assert.ok(Object.is(parseDouble(s), full), JSON.stringify(s));
+    }
+  });
+
   test('strtod reports where it stopped and ERANGE in the caller\'s object, keeping nothing between calls', () => {
     const cases: [string, number, number, number, boolean][] = [
       // input, start, value, end, range

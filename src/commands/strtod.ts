@@ -153,11 +153,17 @@ export function strtod(s: string, i: number, out: StrtodEnd): number {
   return neg ? -v : v;
 }
 
+/** An optional sign, then digits with an optional fraction: no exponent, no spaces. */
+const PLAIN_DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
+
 /**
  * Redis's getDoubleFromObject (a ZADD score, a ZUNIONSTORE weight): a whole-string double, no
  * leading space, no overflow, no NaN; null when invalid.
  */
 export function parseDouble(s: string): number | null {
+  // Plain decimals (scores, coordinates): JavaScript's Number() rounds them correctly, as strtod
+  // does, and at this length none can overflow or underflow.
+  if (s.length <= 20 && PLAIN_DECIMAL.test(s)) return Number(s);
   if (s.length === 0 || isSpace(s.charCodeAt(0))) return null;
   const end: StrtodEnd = { end: 0, range: false };
   const v = strtod(s, 0, end);
