@@ -68,7 +68,6 @@ function delKeys(c: Client, argv: string[], server: DataContext, unlink: boolean
   c.out.int(n);
 }
 
-/** EXPIRE PEXPIRE EXPIREAT PEXPIREAT key time [NX|XX|GT|LT ...] */
 /**
  * EXPIRE's time argument as an absolute time in ms (`now` added when relative, seconds made ms),
  * or null after replying the error: not an integer, or past 64 bits once converted or added to.
@@ -104,6 +103,7 @@ function expireAt(c: Client, argv: string[], now: number, relative: boolean, sec
   return Number(when);
 }
 
+/** EXPIRE PEXPIRE EXPIREAT PEXPIREAT key time [NX|XX|GT|LT ...] */
 function expireGeneric(c: Client, argv: string[], server: DataContext, relative: boolean, seconds: boolean): void {
   let nx = false;
   let xx = false;

@@ -115,9 +115,9 @@ export class Server implements ListenerHost {
   private cronTimer: NodeJS.Timeout | null = null;
   /** DEBUG PAUSE-CRON: the periodic tasks are stopped. */
   cronPaused = false;
-  /** Clients with replies written outside their own input turn (pub/sub, unblocking). */
   /**
-   * Clients to flush this turn, in the order they were marked (Client.flushQueued says who is in
+   * Clients with replies to send this turn (their own input, or written outside it: pub/sub,
+   * unblocking), in the order they were marked (Client.flushQueued says who is in
    * it). An array reused turn after turn, not a Set: a long-lived Set that grows and empties every
    * turn reallocates its table each time, and V8 allocates the new table of an old Set in the old
    * generation, so under load it filled the old generation with garbage (megabytes a second) and
