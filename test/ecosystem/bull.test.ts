@@ -3,41 +3,20 @@
 // the global events another process sees (published over pub/sub). Bull keeps three connections
 // per queue (commands, blocking BRPOPLPUSH, subscriber) and runs its state changes as Lua
 // scripts. Each test has its own queue names and closes what it opens.
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import Queue from 'bull';
-import { startServer, type RedoubtServer } from '../../src/embed/index.js';
 import { pollUntil } from '../helpers.js';
+import { libraryHarness } from './harness.js';
 
-let srv: RedoubtServer;
-let open: Queue.Queue[] = [];
-/** Errors the library reported through 'error' events: none may pass unnoticed. */
-const errors: string[] = [];
+const h = libraryHarness('Bull');
 let queueCount = 0;
-
-before(async () => {
-  srv = await startServer();
-});
-
-afterEach(async () => {
-  const all = open;
-  open = [];
-  for (const q of all) await q.close().catch((e: Error) => errors.push(`close: ${e.message}`));
-  assert.deepEqual(errors.splice(0), [], 'Bull reported errors');
-});
-
-after(async () => {
-  for (const q of open) await q.close().catch(() => {});
-  await srv?.stop();
-});
 
 /** A queue instance; `name` shares a queue between instances (a producer and a listener). */
 function queue(name = `bq${++queueCount}`): Queue.Queue {
-  const q = new Queue(name, { redis: { host: srv.host, port: srv.port } });
-  q.on('error', (e: Error) => errors.push(e.message));
-  open.push(q);
-  return q;
+  const srv = h.server();
+  return h.track(new Queue(name, { redis: { host: srv.host, port: srv.port } }), 'queue');
 }
 
 /** The job once it is in `state`. */

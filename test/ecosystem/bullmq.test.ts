@@ -4,44 +4,18 @@
 // through the queue's stream (QueueEvents), priorities and the worker's rate limiter. BullMQ runs
 // almost everything as Lua scripts (cmsgpack, cjson, streams, sorted sets), so these tests lean on
 // the scripting and stream commands. Each test has its own queue and closes what it opens.
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlowProducer, Queue, QueueEvents, Worker, type Job, type Processor } from 'bullmq';
-import { startServer, type RedoubtServer } from '../../src/embed/index.js';
 import { pollUntil } from '../helpers.js';
+import { libraryHarness } from './harness.js';
 
-let srv: RedoubtServer;
-/** Everything a test opened (queues, workers, event listeners, flow producers), closed after it. */
-let open: { close(): Promise<unknown> }[] = [];
-/** Errors the libraries reported through 'error' events: none may pass unnoticed. */
-const errors: string[] = [];
+const h = libraryHarness('BullMQ');
+const track = h.track;
 let queueCount = 0;
 
-before(async () => {
-  srv = await startServer();
-});
-
-afterEach(async () => {
-  // Workers first (they stop fetching), then the rest.
-  const all = open.reverse();
-  open = [];
-  for (const o of all) await o.close().catch((e: Error) => errors.push(`close: ${e.message}`));
-  assert.deepEqual(errors.splice(0), [], 'BullMQ reported errors');
-});
-
-after(async () => {
-  for (const o of open) await o.close().catch(() => {});
-  await srv?.stop();
-});
-
 // Workers need maxRetriesPerRequest: null on their (blocking) connections.
-const connection = (): { host: string; port: number; maxRetriesPerRequest: null } => ({ host: srv.host, port: srv.port, maxRetriesPerRequest: null });
-
-function track<T extends { close(): Promise<unknown>; on(e: 'error', f: (e: Error) => void): unknown }>(o: T, what: string): T {
-  o.on('error', (e: Error) => errors.push(`${what}: ${e.message}`));
-  open.push(o);
-  return o;
-}
+const connection = (): { host: string; port: number; maxRetriesPerRequest: null } => ({ host: h.server().host, port: h.server().port, maxRetriesPerRequest: null });
 
 function queue(): Queue {
   return track(new Queue(`q${++queueCount}`, { connection: connection() }), 'queue');
