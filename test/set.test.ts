@@ -540,6 +540,17 @@ describe('set value type', () => {
     }
   });
 
+  test('SPOP after SREM: once the dead outnumber the live, the picks are rebuilt (positions within the size again)', () => {
+    const s = new SetValue();
+    for (let i = 0; i < 200; i++) s.add('k' + i, 512);
+    s.random(); // builds the picks
+    for (let i = 0; i < 90; i++) s.remove('k' + i);
+    while (s.size > 10) s.pop();
+    // 90 dead against 10 live: kept, the picks would still hold 100 positions.
+    for (let i = 0; i < 1000; i++) assert.ok(s.randomIndex() < s.size);
+    assert.equal(new Set(s.sample(9).map((j) => s.memberAt(j))).size, 9);
+  });
+
   test('a big hashtable set iterates in insertion order; picks are uniform over live members after SREM and SPOP', () => {
     const s = new SetValue();
     const model = new Set<string>();

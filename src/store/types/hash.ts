@@ -280,7 +280,7 @@ export class HashValue implements TypedValue {
   }
 
   valueAt(i: number): string {
-    return this.flat !== null ? this.flat[2 * i + 1]! : unpack(this.big!.m.get(this.big!.picks!.arr[i]!)!);
+    return this.flat !== null ? this.flat[2 * i + 1]! : unpack(this.big!.m.get(this.pickable().arr[i]!)!);
   }
 
   /** The fields as a SCAN source (big layout only; a small hash is scanned whole). */

@@ -56,7 +56,12 @@ export class Picks {
   /** A member went out, `live` remain; false when the picks should be dropped (dead outnumber live). */
   removed(k: string, live: number): boolean {
     this.dead.add(k);
-    return this.dead.size <= live;
+    return !this.stale(live);
+  }
+
+  /** True when the dead outnumber the `live` members: drop the picks (rebuilt at the next pick). */
+  stale(live: number): boolean {
+    return this.dead.size > live;
   }
 
   /** A uniformly random position of a live member (there must be one). */

@@ -116,6 +116,7 @@ class Ints {
 
 /** An intset member as a number for the ints layout, or null when it is beyond 2^53. */
 function safeInt(k: string): number | null {
+  if (!isIntMember(k)) return null;
   const x = Number(k);
   return Number.isSafeInteger(x) ? x : null;
 }
@@ -212,7 +213,7 @@ export class SetValue implements TypedValue {
 
   /** Ints layout: the member's position, or a negative number when absent. */
   private static findInt(ints: Ints, k: string): number {
-    const x = isIntMember(k) ? safeInt(k) : null;
+    const x = safeInt(k);
     return x === null ? -1 : ints.find(x);
   }
 
@@ -240,8 +241,15 @@ export class SetValue implements TypedValue {
         this.flat = f.concat(k);
       }
     } else if (b instanceof Ints) {
-      if (SetValue.findInt(b, k) >= 0) return false;
-      this.addPast(k);
+      const x = safeInt(k);
+      if (x === null) {
+        // Not an integer within 2^53, so not among the ints: the strings layout from now on.
+        this.addPast(k);
+      } else {
+        const i = b.find(x);
+        if (i >= 0) return false;
+        b.insertAt(-i - 1, x);
+      }
     } else {
       if (b!.m.has(k)) return false;
       this.addPast(k);
@@ -255,7 +263,7 @@ export class SetValue implements TypedValue {
   private addPast(k: string): void {
     const b = this.big!;
     if (b instanceof Ints) {
-      const x = isIntMember(k) ? safeInt(k) : null;
+      const x = safeInt(k);
       if (x !== null) {
         b.insertAt(-b.find(x) - 1, x);
         return;
@@ -371,14 +379,7 @@ export class SetValue implements TypedValue {
 
   /** A random member (the set must not be empty). */
   random(): string {
-    const b = this.big;
-    if (b === null) {
-      const f = this.flat!;
-      return f[Math.floor(Math.random() * f.length)]!;
-    }
-    if (b instanceof Ints) return b.at(Math.floor(Math.random() * b.n));
-    const p = b.picks ?? this.pickable();
-    return p.arr[p.randomIndex()]!;
+    return this.memberAt(this.randomIndex());
   }
 
   /** Removes and returns a random member (the set must not be empty). */
@@ -392,6 +393,8 @@ export class SetValue implements TypedValue {
     const p = this.pickable();
     const m = p.takeAt(p.randomIndex());
     b.m.delete(m);
+    // SPOP takes no dead out: SREMs before it may leave the dead outnumbering the live.
+    if (p.stale(b.m.size)) b.picks = null;
     b.removals++;
     b.sorted = null;
     this.counted(m, -1);
