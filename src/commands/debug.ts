@@ -12,7 +12,8 @@ import { MAX_ID, MIN_ID, StreamValue, idText } from '../store/types/stream.js';
 import { err } from '../errors.js';
 import { writeValue, zsetListpack } from '../persistence/rdb/object.js';
 import { QUICKLIST_PACKED_THRESHOLD, QUICKLIST_PACKED_THRESHOLD_MAX } from '../store/types/list.js';
-import { ListpackBuilder, encodeListpack, listpackRepr } from '../persistence/rdb/listpack.js';
+import { encodeListpack, listpackRepr } from '../persistence/rdb/listpack.js';
+import { formatNumber } from '../scripting/lua/lib/string.js';
 import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { stringEncoding } from './keys.js';
@@ -203,22 +204,10 @@ function quicklistFields(v: ListValue): string {
   const nodes = v.nodeCount;
   let size = 0;
   for (const n of v.nodeContents()) {
-    if (n.plain) size += n.items[0]!.length;
-    else {
-      const lp = new ListpackBuilder();
-      for (const s of n.items) lp.append(s);
-      size += lp.bytes;
-    }
+    size += n.plain ? n.items[0]!.length : encodeListpack(n.items).length;
   }
-  // Two decimals rounded as printf rounds the exact quotient (halves to even).
-  let avg = '0.00';
-  if (nodes > 0) {
-    const scaled = v.length * 100;
-    let q = Math.floor(scaled / nodes);
-    const r = scaled - q * nodes;
-    if (2 * r > nodes || (2 * r === nodes && q % 2 === 1)) q++;
-    avg = `${Math.floor(q / 100)}.${String(q % 100).padStart(2, '0')}`;
-  }
+  // Redis prints the double quotient with %.2f (so 399/200, just below 1.995, gives 1.99).
+  const avg = nodes > 0 ? formatNumber(v.length / nodes, 'f', 2) : '0.00';
   return ` ql_nodes:${nodes} ql_avg_node:${avg} ql_listpack_max:${v.listpackMax} ql_compressed:${v.depth !== 0 ? 1 : 0} ql_uncompressed_size:${size}`;
 }
 
