@@ -640,9 +640,9 @@ export class ListValue implements TypedValue {
   private nodeOf(s: string, front: boolean, full?: Node): Node {
     if (LISTPACK_HEADER + s.length + SIZE_ESTIMATE_OVERHEAD > this.limit) return Node.plain(s);
     const n = new Node();
-    // After a full packed node, this one will likely fill too: size it for that at once, rather
-    // than growing it by doubling (fewer copies, and freed buffers of one size to reuse).
-    if (full !== undefined && !full.plain) n.presize(Math.min(this.limit, MAX_NODE_CAPACITY), full.count + 8, front);
+    // After a full packed node, this one will likely fill as much: size it like that one at once
+    // (a few elements with a positive fill, not the byte limit) rather than grow it by doubling.
+    if (full !== undefined && !full.plain) n.presize(Math.min(this.limit, MAX_NODE_CAPACITY, full.sz + 64), full.count + 8, front);
     if (front) n.pushHead(s, this.limit);
     else n.pushTail(s, this.limit);
     return n;
