@@ -585,6 +585,20 @@ export class ListValue implements TypedValue {
     for (let i = Math.max(headEnd, n - d - 1); i < n; i++) this.settleAt(i, n, d);
   }
 
+  /**
+   * After a node came or went at one end (every other node shifted by one place at most): only
+   * the nodes at d - 1, d, n - d - 1 and n - d can have crossed the line between the raw ends and
+   * the compressed middle. O(1), where settle(0, 0) walks d nodes at each end.
+   */
+  private settleEnds(): void {
+    const d = this.depth;
+    const n = this.nodes.length;
+    if (d - 1 < n) this.settleAt(d - 1, n, d);
+    if (d < n) this.settleAt(d, n, d);
+    if (n - d - 1 >= 0) this.settleAt(n - d - 1, n, d);
+    if (n - d >= 0 && n - d < n) this.settleAt(n - d, n, d);
+  }
+
   private settleAt(i: number, n: number, d: number): void {
     const node = this.nodes[i]!;
     if (i >= d && i < n - d) {
@@ -684,7 +698,7 @@ export class ListValue implements TypedValue {
     else {
       head?.compact();
       this.nodes.unshift(this.nodeOf(v, true, head));
-      if (this.depth > 0) this.settle(0, 0);
+      if (this.depth > 0) this.settleEnds();
     }
     this.len++;
     this.packed += listpackEntryBytes(v.length);
@@ -698,7 +712,7 @@ export class ListValue implements TypedValue {
     else {
       tail?.compact();
       nodes.push(this.nodeOf(v, false, tail));
-      if (this.depth > 0) this.settle(0, 0);
+      if (this.depth > 0) this.settleEnds();
     }
     this.len++;
     this.packed += listpackEntryBytes(v.length);
@@ -710,7 +724,7 @@ export class ListValue implements TypedValue {
     const v = node.popHead();
     if (node.count === 0) {
       this.nodes.shift();
-      if (this.depth > 0) this.settle(0, 0);
+      if (this.depth > 0) this.settleEnds();
     }
     this.len--;
     this.packed -= listpackEntryBytes(v.length);
@@ -725,7 +739,7 @@ export class ListValue implements TypedValue {
     const v = node.popTail();
     if (node.count === 0) {
       nodes.pop();
-      if (this.depth > 0) this.settle(0, 0);
+      if (this.depth > 0) this.settleEnds();
     }
     this.len--;
     this.packed -= listpackEntryBytes(v.length);
