@@ -320,9 +320,13 @@ class Node {
     return -1;
   }
 
+  /** Every element, decoded directly (a whole-node read does not start the read cache). */
   strings(): string[] {
+    if (this.closed) openForRead(this);
+    if (this.big !== null) return [this.big];
+    const cache = this.cache;
     const out = new Array<string>(this.count);
-    for (let k = 0; k < this.count; k++) out[k] = this.get(k);
+    for (let k = 0; k < this.count; k++) out[k] = cache?.[k] ?? decode(this.buf, this.offs[this.first + k]!, this.end(k));
     return out;
   }
 
