@@ -101,6 +101,55 @@ describe('attacks against a real process', () => {
     }
   });
 
+  it('requests that never end, cut across reads, are dropped at client-query-buffer-limit; the server keeps serving', async () => {
+    // The parser keeps a request cut by the end of a read in a buffer of the connection's own:
+    // strangers who keep such requests growing must be cut off at the limit, however they send.
+    const s = await startRedoubtProcess(['--save', '', '--client-query-buffer-limit', '1mb']);
+    const ctl = await RawConn.connect(s.port);
+    try {
+      assert.equal(await ctl.call('SET', 'kept', 'v'), '+OK\r\n');
+      const arg = 'a'.repeat(1000);
+      const attacks = [
+        // Many complete 1 KB arguments of a request announced as 100,000 long.
+        Buffer.from('*100000\r\n' + `$1000\r\n${arg}\r\n`.repeat(3000), 'latin1'),
+        // One 10 MB argument, 3 MB of it sent.
+        Buffer.from('*2\r\n$3\r\nGET\r\n$10000000\r\n' + 'x'.repeat(3_000_000), 'latin1'),
+        // A pipeline whose last request is cut in the middle of a length line, resent in 7-byte pieces.
+        Buffer.from('*1\r\n$4\r\nPING\r\n'.repeat(10) + '*2\r\n$3\r\nGET\r\n$99', 'latin1'),
+      ];
+      const closed: boolean[] = [];
+      for (const [i, data] of attacks.entries()) {
+        const sock = net.connect({ port: s.port, host: '127.0.0.1' });
+        sockets.push(sock);
+        closed[i] = false;
+        sock.on('error', () => {});
+        sock.on('close', () => (closed[i] = true));
+        await new Promise((r) => sock.once('connect', r));
+        if (i < 2) {
+          // In pieces of varying size, so that the requests are cut anywhere.
+          for (let at = 0; at < data.length && !closed[i]; ) {
+            const n = 1 + ((at * 7919) % 65536);
+            sock.write(data.subarray(at, at + n));
+            at += n;
+          }
+        } else {
+          for (let at = 0; at < data.length; at += 7) sock.write(data.subarray(at, at + 7));
+        }
+      }
+      await waitFor(() => closed[0] === true && closed[1] === true, 20000, 'the two over the limit to be dropped');
+      // The third stays under the limit: still connected, its cut request waiting.
+      assert.equal(closed[2], false);
+      const info = await ctl.call('INFO', 'clients');
+      assert.equal(Number(infoValue(info, 'connected_clients')), 2, info);
+      assert.ok(Number(infoValue(info, 'client_recent_max_input_buffer')) < 2 * 1024 * 1024, info);
+      assert.equal(await ctl.call('GET', 'kept'), '$1\r\nv\r\n');
+      assert.match(s.output(), /closing client that reached max query buffer length|Closing client that reached max query buffer length/i);
+    } finally {
+      ctl.close();
+      await s.kill();
+    }
+  });
+
   it('400 connections under ulimit -n 300 leave the server answering', async () => {
     const s = await startRedoubtProcess(['--save', ''], { ulimit: 300 });
     const ctl = await RawConn.connect(s.port);
