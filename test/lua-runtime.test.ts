@@ -171,6 +171,13 @@ const SNIPPETS: string[] = [
   "pcall(loadstring('error(\"e\")'))",
   "pcall(loadstring('local a = 1\\nerror(\"e\")'))",
   "loadstring(string.char(27) .. 'Lua')",
+  // string.dump gives an opaque string with a 5.1 binary-chunk header that no loader accepts
+  "type(string.dump(function() end)), string.sub(string.dump(function() end), 1, 4), string.byte(string.dump(function() return 1 end), 5, 12)",
+  "loadstring(string.dump(function() return 1 end))",
+  "loadstring(string.dump(function() return 1 end), '=x')",
+  "pcall(loadstring(string.dump(function() return 1 end)))",
+  "(function() local s, i = string.dump(function() return 1 end), 0 return load(function() i = i + 1 if i == 1 then return s end end) end)()",
+  "pcall(load, 'return 1'), pcall(string.dump, type), pcall(string.dump, 1)",
   "_VERSION, type(collectgarbage('count')), collectgarbage(), type(gcinfo())",
   // coroutines
   "coroutine.resume(coroutine.create(function(a, b) local c = coroutine.yield(a + b) return c * 2 end), 1, 2)",

@@ -123,8 +123,14 @@ function toNumberBase(s: string, base: number): number | undefined {
 
 const IDSIZE = 60;
 
-/** Lua 5.1's short chunk id for messages: "=name" as is, "@file", else [string "first line..."]. */
-export function chunkId(source: string): string {
+/**
+ * Lua 5.1's short chunk id for messages: "=name" as is, "@file", else [string "first line..."].
+ * The name is a C string there, so it ends at a NUL (loadstring(string.dump(f)) names its chunk
+ * [string "\27LuaQ"]).
+ */
+export function chunkId(chunkname: string): string {
+  const nul = chunkname.indexOf('\0');
+  const source = nul < 0 ? chunkname : chunkname.slice(0, nul);
   if (source.startsWith('=')) return source.slice(1, IDSIZE);
   if (source.startsWith('@')) {
     const name = source.slice(1);
@@ -401,9 +407,8 @@ export function openBase(env: LuaTable): void {
 
   gen('load', function* (args) {
     const f = args[0];
+    if (!(f instanceof LuaFunction)) throw typeError(args, 0, 'load', 'function'); // 5.1: a reader function only
     const name = args[1] === undefined ? '=(load)' : checkString(args, 1, 'load');
-    if (typeof f === 'string') return loadText(f, name, env);
-    if (!(f instanceof LuaFunction)) throw typeError(args, 0, 'load', 'function');
     let text = '';
     for (;;) {
       const piece = (yield* call(f, []))[0];
