@@ -331,5 +331,7 @@ export const err = {
   geoBy: (cmd: string) => `ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmd}`,
   geoAnyNeedsCount: () => 'ERR the ANY argument requires COUNT argument',
   geoCount: () => 'ERR COUNT must be > 0',
+  // scripts (src/commands/stream.ts): XREAD/XREADGROUP BLOCK from a script; cmd as the script spelled it
+  xreadBlockInScript: (cmd: string) => `ERR ${cmd} command is not allowed with BLOCK option from scripts`,
 };
 

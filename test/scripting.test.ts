@@ -184,6 +184,33 @@ describe('scripts compared with redis-server', { skip: SKIP }, () => {
     );
   });
 
+  it('XREAD and XREADGROUP with BLOCK are refused from scripts and functions (not run non-blocking as in MULTI)', async () => {
+    const lib = "#!lua name=xrb\nredis.register_function('xrb', function(keys, args) return redis.pcall('xread', 'BLOCK', 0, 'STREAMS', 's', '$') end)";
+    await sameReplies(pair.a, pair.b, [
+      ['DEL', 's'],
+      ['XADD', 's', '1-1', 'f', 'v'],
+      ['XGROUP', 'CREATE', 's', 'g', '$'],
+      ...evals([
+        "return redis.pcall('xread', 'STREAMS', 's', '0')",
+        "return redis.pcall('xread', 'BLOCK', 0, 'STREAMS', 's', '$')",
+        "return redis.call('xread', 'BLOCK', 0, 'STREAMS', 's', '$')",
+        "return redis.pcall('XRead', 'COUNT', 1, 'BLOCK', 10, 'STREAMS', 's', '0')",
+        "return redis.pcall('xread', 'BLOCK', -1, 'STREAMS', 's', '$')",
+        "return redis.pcall('xread', 'BLOCK', 'abc', 'STREAMS', 's')",
+        "return redis.pcall('xread', 'COUNT', 'x', 'BLOCK', 0, 'STREAMS', 's', '$')",
+        "return redis.pcall('xreadgroup', 'group', 'g', 'c', 'STREAMS', 's', '>')",
+        "return redis.pcall('xreadgroup', 'group', 'g', 'c', 'BLOCK', 0, 'STREAMS', 's', '>')",
+        "return redis.pcall('XREADGROUP', 'group', 'nogroup', 'c', 'BLOCK', 0, 'STREAMS', 's', '>')",
+      ]),
+      ['FUNCTION', 'LOAD', 'REPLACE', lib],
+      ['FCALL', 'xrb', '0'],
+      ['FUNCTION', 'DELETE', 'xrb'],
+      ['MULTI'],
+      ['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'],
+      ['EXEC'],
+    ]);
+  });
+
   it('state does not leak between EVAL calls', async () => {
     await sameReplies(
       pair.a,

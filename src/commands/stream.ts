@@ -343,6 +343,12 @@ function xreadGeneric(c: Client, argv: string[], server: DataContext, group: boo
     const more = argv.length - i - 1;
     const o = argv[i]!;
     if (is(o, 'block') && more >= 1) {
+      // Redis refuses BLOCK in a script outright (before its timeout is read), not only runs it
+      // non-blocking as in MULTI.
+      if (c.isScript) {
+        c.out.error(err.xreadBlockInScript(argv[0]!));
+        return;
+      }
       i++;
       const v = parseBigInt(argv[i]!);
       if (v === null) {
