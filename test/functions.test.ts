@@ -384,6 +384,39 @@ describe('functions in the AOF', () => {
   });
 });
 
+describe('DEBUG RELOAD and functions, compared with redis-server', { skip: SKIP }, () => {
+  it('NOFLUSH without MERGE fails on a library that exists and changes nothing; MERGE replaces it; NOSAVE NOFLUSH MERGE adds', async () => {
+    const t = await startServer({ 'enable-debug-command': 'yes' });
+    const ref = await startRedis();
+    const a = await RawConn.connect(t.port);
+    const b = await RawConn.connect(ref.port);
+    const fn = (name: string): string => lib(name, `redis.register_function('${name}', function() return '${name}' end)`);
+    try {
+      await sameReplies(a, b, [
+        ['FUNCTION', 'LOAD', fn('test')],
+        ['DEBUG', 'RELOAD', 'NOFLUSH'],
+        libraryCodes,
+        ['DEBUG', 'RELOAD', 'NOFLUSH', 'MERGE'],
+        libraryCodes,
+        ['FCALL', 'test', '0'],
+        ['SET', 'x', '1'],
+        ['DEBUG', 'RELOAD'],
+        ['FUNCTION', 'LOAD', fn('test2')],
+        ['DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH', 'MERGE'],
+        libraryCodes,
+        ['FCALL', 'test', '0'],
+        ['FCALL', 'test2', '0'],
+        ['GET', 'x'],
+      ]);
+    } finally {
+      a.close();
+      b.close();
+      await t.close();
+      await ref.close();
+    }
+  });
+});
+
 describe('functions in RDB files', { skip: SKIP }, () => {
   it('Redoubt saves and loads them; a dump.rdb moves between Redoubt and redis-server both ways', async () => {
     // Redoubt -> Redoubt (SAVE, then a process started on the file) -> redis-server.

@@ -225,15 +225,19 @@ export class FunctionLibraries {
     return [...this.libraries.values()].map((l) => l.code);
   }
 
-  /** Compiles every code and puts them in place of the current libraries (RDB load); throws on failure. */
-  replaceAll(codes: readonly string[], flush = true): void {
+  /**
+   * Compiles every code and installs them (RDB load); throws on failure. 'flush' (the default)
+   * puts them in place of the current libraries, 'replace' replaces those of the same name
+   * (DEBUG RELOAD NOFLUSH MERGE), 'append' fails on a library that exists (DEBUG RELOAD NOFLUSH).
+   */
+  replaceAll(codes: readonly string[], policy: RestorePolicy = 'flush'): void {
     const libs: Library[] = [];
     for (const code of codes) {
       const lib = this.create(code);
       if ('error' in lib) throw new Error(`Failed loading library: ${lib.error}`);
       libs.push(lib);
     }
-    const refused = this.install(libs, flush ? 'flush' : 'replace', false);
+    const refused = this.install(libs, policy, false);
     if (refused !== null) throw new Error(`Failed loading library: ${refused}`);
   }
 

@@ -239,7 +239,9 @@ export class Snapshots {
       }
     }
     try {
-      s.scripts.functions.replaceAll(data.functions, flush);
+      // Without MERGE a library that exists fails the load, as in Redis (functions come first in
+      // the file, so nothing has changed yet).
+      s.scripts.functions.replaceAll(data.functions, flush ? 'flush' : merge ? 'replace' : 'append');
     } catch (e) {
       s.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
       return 'Error trying to load the RDB dump';
