@@ -663,7 +663,12 @@ export class Server implements ListenerHost {
     // active expiry, eviction or snapshot starts until it ends, as in Redis.
     const scriptRunning = this.scripts.running !== null;
     // Redis gives the slow expire cycle 25% of each cron period.
-    if (this.activeExpireEnabled && !scriptRunning) this.ks.activeExpireCycle((1000 / hz) * 0.25, this.config.num('active-expire-effort'));
+    if (this.activeExpireEnabled && !scriptRunning) {
+      const t0 = performance.now();
+      this.ks.activeExpireCycle((1000 / hz) * 0.25, this.config.num('active-expire-effort'));
+      // The latency monitor's expire-cycle event, as Redis records it for the whole cycle.
+      this.stats.latencySample('expire-cycle', (performance.now() - t0) * 1000, this.clock.now());
+    }
     this.stats.sample(this.clock.now(), this.memory.used());
     this.pause.check();
     this.blocking.checkTimeouts();

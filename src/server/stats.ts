@@ -46,10 +46,13 @@ export class ServerStats implements ErrorSink {
       }
       h.record(usec);
     }
+    this.latencySample(cmd.meta.flags.includes('fast') ? 'fast-command' : 'command', usec, clock.now());
+  }
+
+  /** Adds a latency-monitor sample for an event that took `usec` when the monitor is on and it reached the threshold. */
+  latencySample(name: string, usec: number, nowMs: number): void {
     const threshold = this.latencyMonitorUsec;
-    if (threshold > 0 && usec >= threshold) {
-      this.latencyEvent(cmd.meta.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000), clock.now());
-    }
+    if (threshold > 0 && usec >= threshold) this.latencyEvent(name, Math.floor(usec / 1000), nowMs);
   }
 
   /** Adds a latency-monitor sample (milliseconds) for an event, one per second as Redis keeps them. */
