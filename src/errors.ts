@@ -333,5 +333,11 @@ export const err = {
   geoCount: () => 'ERR COUNT must be > 0',
   // scripts (src/commands/stream.ts): XREAD/XREADGROUP BLOCK from a script; cmd as the script spelled it
   xreadBlockInScript: (cmd: string) => `ERR ${cmd} command is not allowed with BLOCK option from scripts`,
+  // replication, the master's side (src/server/replication.ts, src/commands/replication.ts)
+  noReplicas: () => 'NOREPLICAS Not enough good replicas to write.',
+  replconfOption: (opt: string) => `ERR Unrecognized REPLCONF option: ${opt}`,
+  syncPendingOutput: () => 'ERR SYNC and PSYNC are invalid with pending output',
+  replicaofUnsupported: () =>
+    'ERR REPLICAOF is not supported: a Redoubt server is a master only (replicas may attach to it with SYNC/PSYNC)',
+  failoverUnsupported: () => 'ERR FAILOVER is not supported: a Redoubt server is a master only',
 };
-

@@ -16,7 +16,7 @@ function validName(name: string): boolean {
   return true;
 }
 
-/** CLIENT LIST / KILL TYPE names. Replication does not exist yet: clients are "normal" or "pubsub". */
+/** CLIENT LIST / KILL TYPE names ("master" matches nothing: Redoubt is never a replica). */
 type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 
 function parseClientType(s: string): ClientType | null {
@@ -27,7 +27,7 @@ function parseClientType(s: string): ClientType | null {
 }
 
 function clientType(c: Client): ClientType {
-  return c.subs !== null ? 'pubsub' : 'normal';
+  return c.server.clientLimits.classOf(c);
 }
 
 /** Writes the HELLO reply map. */

@@ -14,6 +14,7 @@ import { hyperloglogCommands } from './hyperloglog.js';
 import { keysCommands } from './keys.js';
 import { listCommands } from './list.js';
 import { pubsubCommands } from './pubsub.js';
+import { replicationCommands } from './replication.js';
 import { serverCommands } from './server.js';
 import { scriptingCommands } from './scripting.js';
 import { setCommands } from './set.js';
@@ -36,6 +37,7 @@ export const ALL_GROUPS: HandlerMap[] = [
   keysCommands,
   listCommands,
   pubsubCommands,
+  replicationCommands,
   serverCommands,
   scriptingCommands,
   setCommands,

@@ -285,19 +285,6 @@ function latencyGraph(name: string, samples: { time: number; latency: number }[]
 /** LOLWUT VERSION 5 and 6 take this many integer options (Redis checks them before drawing). */
 const LOLWUT_OPTIONS: Record<number, number | undefined> = { 5: 3, 6: 2 };
 
-function parseTimeout(c: Client, arg: string): number | null {
-  const t = parseInteger(arg);
-  if (t === null) {
-    c.out.error(err.timeoutNotInteger());
-    return null;
-  }
-  if (t < 0) {
-    c.out.error(err.timeoutNegative());
-    return null;
-  }
-  return t;
-}
-
 /** FLUSHDB / FLUSHALL arguments: nothing, ASYNC or SYNC. */
 function flushArgs(c: Client, argv: string[]): boolean {
   if (argv.length === 1 || (argv.length === 2 && (is(argv[1], 'sync') || is(argv[1], 'async')))) return true;
@@ -870,16 +857,6 @@ export const serverCommands: HandlerMap = {
       }
     }
     c.out.verbatim(`Redoubt ver. ${REDOUBT_VERSION}\n`);
-  },
-
-  // WAIT numreplicas timeout: no replicas, so 0 at once, as Redis answers without replicas.
-  wait(c, argv) {
-    if (parseInteger(argv[1]!) === null) {
-      c.out.error(err.notInteger());
-      return;
-    }
-    if (parseTimeout(c, argv[2]!) === null) return;
-    c.out.int(0);
   },
 };
 

@@ -167,8 +167,9 @@ function setGeneric(c: Client, server: DataContext, flags: number, key: string, 
   if (expire !== null) {
     db.setExpire(key, at);
     server.events.notify(NOTIFY.generic, 'expire', key, db);
-    // Propagated with an absolute time, as Redis does (other options dropped): replay is deterministic.
-    if (!(flags & PXAT)) propagateAs(c, ['SET', key, val, 'PXAT', String(at)]);
+    // Propagated with an absolute time, as Redis does (other options dropped; PXAT given too):
+    // replay is deterministic.
+    propagateAs(c, ['SET', key, val, 'PXAT', String(at)]);
   }
   if (!(flags & GET)) {
     if (cmd === 'setnx') c.out.int(1);

@@ -94,12 +94,14 @@ export class ClientLimits {
 
   classOf(c: Client): ClientClass {
     // MONITOR clients are normal clients here, as in Redis.
+    if (c.replica !== null) return 'replica';
     return c.subs !== null ? 'pubsub' : 'normal';
   }
 
   /** Reply bytes not yet taken by the kernel: written by handlers, or still held by the socket (omem). */
   outputBytes(c: Client): number {
-    return c.out.len + c.socket.writableLength;
+    // A replica's stream held during its synchronisation is output too (the RDB file is not).
+    return c.out.len + c.socket.writableLength + (c.replica === null ? 0 : c.replica.heldBytes);
   }
 
   memory(c: Client, currentArgv: string[] | null = null): ClientMemory {
@@ -192,7 +194,7 @@ export class ClientLimits {
     const limit = this.evictionLimit;
     if (limit <= 0 || this.total < limit) return;
     const candidates: Client[] = [];
-    for (const c of this.server.clients.values()) if (!c.noEvict && !c.closingAsap && !c.closed) candidates.push(c);
+    for (const c of this.server.clients.values()) if (!c.noEvict && c.replica === null && !c.closingAsap && !c.closed) candidates.push(c);
     candidates.sort((a, b) => b.memAccounted - a.memAccounted);
     let total = this.total;
     for (const c of candidates) {

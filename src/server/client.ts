@@ -11,6 +11,7 @@ import type { WatchedKey } from './events.js';
 import type { Subscriptions } from './pubsub.js';
 import type { TrackingState } from './tracking.js';
 import type { User } from '../acl/users.js';
+import type { ReplicaLink } from './replication.js';
 
 export interface QueuedCommand {
   cmd: Command;
@@ -81,6 +82,11 @@ export class Client {
    * (server/propagate.ts); read and cleared by the dispatcher's call path.
    */
   propagateAs: string[][] | null = null;
+  /** Set once the connection is a replica (SYNC/PSYNC; server/replication.ts). */
+  replica: ReplicaLink | null = null;
+  /** REPLCONF listening-port / ip-address, sent by a replica before it asks to synchronise. */
+  replicaPort = 0;
+  replicaIp: string | null = null;
   /** Bytes read and written, for INFO stats. */
   netIn = 0;
   /** False once a socket write did not complete before returning (see flush). */
@@ -194,7 +200,8 @@ export class Client {
     // under "always" the replies wait for one sync shared by every client of this turn.
     const aof = this.server.aof;
     if (aof.pendingBytes > 0 && aof.holdReplies(this)) return;
-    if (this.out.len > 0) {
+    // A replica gets nothing but its synchronisation until it is online (server/replication.ts).
+    if (this.out.len > 0 && (this.replica === null || this.replica.phase === 'online')) {
       // SECURITY: a client that does not read its replies may not make the server hold them
       // without bound (client-output-buffer-limit; before login, a few KB).
       if (this.server.clientLimits.enforceOutput(this)) {
@@ -302,6 +309,7 @@ export class Client {
   info(currentArgv: string[] | null): string {
     const now = this.server.clock.now();
     let flags = '';
+    if (this.replica !== null) flags += 'S';
     if (this.monitor) flags += 'O';
     if (this.subs !== null) flags += 'P';
     if (this.multi !== null) flags += 'x';

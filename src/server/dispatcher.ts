@@ -185,6 +185,11 @@ export class Dispatcher {
       );
       return;
     }
+    // 7c. min-replicas-to-write: no writes while too few replicas are in sync (NOREPLICAS).
+    if (isWrite && server.replication.writesDenied()) {
+      this.reject(client, cmd, err.noReplicas());
+      return;
+    }
     // Pub/sub context: a RESP2 client with subscriptions may only (un)subscribe, PING, QUIT, RESET.
     if (client.subs !== null && client.resp === 2 && !PUBSUB_CONTEXT_COMMANDS.has(cmd.fullName)) {
       this.reject(client, cmd, pubsubContextError(cmd.fullName));
@@ -292,6 +297,7 @@ export class Dispatcher {
     if (cmd.isWrite) {
       if (server.snapshots.writesDenied()) return refuse(cmd, err.misconfRdb());
       if (server.aof.on && server.aof.lastWriteStatus === 'err') return refuse(cmd, err.misconfAof(server.aof.lastWriteError));
+      if (server.replication.writesDenied()) return refuse(cmd, err.noReplicas());
     }
     // OOM: a command that may use more memory is refused above maxmemory unless the script
     // declared allow-oom (a script without a shebang is checked at each such command).

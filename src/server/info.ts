@@ -286,11 +286,11 @@ const SECTION_BUILDERS: Record<string, Builder> = {
   replication(s) {
     return [
       'role:master',
-      'connected_slaves:0',
+      ...s.replication.infoLines(),
       'master_failover_state:no-failover',
-      `master_replid:${s.runId}`,
+      `master_replid:${s.replication.replid}`,
       'master_replid2:0000000000000000000000000000000000000000',
-      'master_repl_offset:0',
+      `master_repl_offset:${s.replication.offset}`,
       'second_repl_offset:-1',
       'repl_backlog_active:0',
       `repl_backlog_size:${s.config.num('repl-backlog-size')}`,

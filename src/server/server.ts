@@ -33,6 +33,7 @@ import { ClientLimits, REPLY_BUFFER } from './client-limits.js';
 import { RESERVED_FDS, clientsAllowed, openFileCount, openFilesLimit } from './fd-limit.js';
 import { Snapshots } from '../persistence/rdb/snapshots.js';
 import { Propagator } from './propagate.js';
+import { Replication } from './replication.js';
 import { Aof } from '../persistence/aof/aof.js';
 import { AllowList } from '../security/allow-list.js';
 import type { TlsMaterial } from '../tls/context.js';
@@ -77,6 +78,8 @@ export class Server implements ListenerHost {
   readonly clientLimits: ClientLimits;
   /** RDB snapshots: SAVE, BGSAVE, save points, loading. */
   readonly snapshots = new Snapshots(this);
+  /** Replicas attached with SYNC/PSYNC, and the replication stream (server/replication.ts). */
+  readonly replication = new Replication(this);
   /** What write commands leave for the AOF (server/propagate.ts). */
   readonly propagator: Propagator;
   /** The append-only file (persistence/aof). */
@@ -568,6 +571,7 @@ export class Server implements ListenerHost {
     this.blocking.disconnected(client);
     client.flushQueued = false;
     this.pubsub.dropClient(client);
+    if (client.replica !== null) this.replication.detach(client);
     if (client.watching.length > 0) this.events.unwatchAll(client);
     if (client.tracking !== null) this.tracking.disable(client);
   }
@@ -679,13 +683,14 @@ export class Server implements ListenerHost {
     if (this.tracking.clients > 0) this.tracking.limit();
     if (!scriptRunning) this.snapshots.cron();
     this.aof.cron();
+    if (!scriptRunning) this.replication.cron();
     this.allowList.tick(this.clock.now());
     this.clientLimits.cron(this.clients.size / hz);
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       const now = this.clock.now();
       for (const c of this.clients.values()) {
-        if (c.blockedArgv === null && !c.monitor && now - c.lastInteraction > timeout * 1000) {
+        if (c.blockedArgv === null && !c.monitor && c.replica === null && now - c.lastInteraction > timeout * 1000) {
           this.log.verbose('Closing idle client');
           c.close();
         }

@@ -38,7 +38,7 @@ import {
 import path from 'node:path';
 import type { Server } from '../../server/server.js';
 import type { Client } from '../../server/client.js';
-import type { PropagatedOp } from '../../server/propagate.js';
+import { StreamEncoder, type PropagatedOp } from '../../server/propagate.js';
 import type { Db, Value } from '../../store/db.js';
 import type { ListValue } from '../../store/types/list.js';
 import type { HashValue } from '../../store/types/hash.js';
@@ -62,8 +62,8 @@ export class Aof {
   private pending: string[] = [];
   private fd: number | null = null;
   private manifest: Manifest = emptyManifest();
-  /** Database the incremental file's last SELECT chose (-1: none yet in this file). */
-  private selectedDb = -1;
+  /** The incremental file's command stream (its SELECTs: none yet in a new file). */
+  private readonly stream = new StreamEncoder();
   /** Highest incremental sequence number used (the next is one more). */
   private incrSeq = 0;
   policy: FsyncPolicy = 'everysec';
@@ -200,7 +200,7 @@ export class Aof {
       this.openForAppend();
       this.rewriteBaseSize = this.currentSize;
       this.on = true;
-      this.server.propagator.sink = (ops) => this.feed(ops);
+      this.server.propagator.setSink('aof', (ops) => this.feed(ops));
       return;
     }
     // No AOF yet (a manifest listing only history files counts as none, as in Redis): the first
@@ -294,7 +294,7 @@ export class Aof {
       return;
     }
     this.fd = openSync(path.join(this.dirPath, last.name), 'a');
-    this.selectedDb = -1;
+    this.stream.selectedDb = -1;
   }
 
   private newIncr(): AofFileInfo {
@@ -304,7 +304,7 @@ export class Aof {
     fsyncSync(fd);
     if (this.fd !== null) closeSync(this.fd);
     this.fd = fd;
-    this.selectedDb = -1;
+    this.stream.selectedDb = -1;
     this.incrSize = 0;
     return info;
   }
@@ -319,8 +319,11 @@ export class Aof {
   // ---- appending ------------------------------------------------------------------------------
 
   /** A unit of propagated ops (server/propagate.ts): one op as is, several inside MULTI/EXEC. */
-  feed(ops: readonly PropagatedOp[]): void {
+  feed(unit: readonly PropagatedOp[]): void {
     if (!this.on) return;
+    // What goes to replicas only (PUBLISH) is not a change of the dataset.
+    const ops = unit.some((op) => op.replOnly === true) ? unit.filter((op) => op.replOnly !== true) : unit;
+    if (ops.length === 0) return;
     let s = '';
     if (this.timestamps) {
       // Before the unit's first command (and its SELECT), once per second, as Redis does.
@@ -330,14 +333,7 @@ export class Aof {
         s = timestampLine(sec);
       }
     }
-    if (ops.length === 1) {
-      const op = ops[0]!;
-      s += this.select(op.db) + encodeCommand(op.argv);
-    } else {
-      s += this.select(ops[0]!.db) + '*1\r\n$5\r\nMULTI\r\n';
-      for (const op of ops) s += this.select(op.db) + encodeCommand(op.argv);
-      s += '*1\r\n$4\r\nEXEC\r\n';
-    }
+    s += this.stream.unit(ops);
     this.pending.push(s);
     this.pendingBytes += s.length;
     if (!this.flushScheduled) {
@@ -375,13 +371,6 @@ export class Aof {
     this.held.clear();
     for (const c of clients) c.flush();
   };
-
-  private select(db: number): string {
-    if (db === this.selectedDb) return '';
-    this.selectedDb = db;
-    const d = String(db);
-    return `*2\r\n$6\r\nSELECT\r\n$${d.length}\r\n${d}\r\n`;
-  }
 
   /**
    * Writes what is pending to the incremental file; with appendfsync always, syncs it too. Called
@@ -470,7 +459,7 @@ export class Aof {
     this.abortRewrite();
     if (!this.rewriteNow(atStartup)) throw new Error("AOF can't be turned on. Check server logs");
     this.on = true;
-    this.server.propagator.sink = (ops) => this.feed(ops);
+    this.server.propagator.setSink('aof', (ops) => this.feed(ops));
   }
 
   /** appendonly no: flushes, syncs and closes the file; nothing more is appended. */
@@ -478,7 +467,7 @@ export class Aof {
     this.abortRewrite();
     this.rewriteScheduled = false;
     if (!this.on) return;
-    this.server.propagator.sink = null;
+    this.server.propagator.setSink('aof', null);
     this.flush();
     this.syncNow();
     this.on = false;
@@ -668,7 +657,7 @@ export class Aof {
       this.fd = newFd;
       newFd = null;
       if (oldFd !== null) closeSync(oldFd);
-      this.selectedDb = -1;
+      this.stream.selectedDb = -1;
       this.pending = [];
       this.pendingBytes = 0;
       this.incrSize = 0;

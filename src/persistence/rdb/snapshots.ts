@@ -167,6 +167,7 @@ export class Snapshots {
     this.bgsaveInProgress = false;
     this.bgsaveStartedAt = -1;
     this.server.log.warning('Background saving stopped: the snapshot in progress was abandoned');
+    this.server.replication.snapshotEnded(false, this.file(), true);
   }
 
   private finishBgsave(ok: boolean, started: number, dirtyBefore: number, msg: string): void {
@@ -181,6 +182,7 @@ export class Snapshots {
       s.log.notice(msg);
     } else s.log.warning(msg);
     s.aof.snapshotFinished();
+    s.replication.snapshotEnded(ok, this.file());
   }
 
   /** `save <seconds> <changes>` points, checked by cron. */
