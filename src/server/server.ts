@@ -187,11 +187,18 @@ export class Server implements ListenerHost {
     };
     applyMemory();
     for (const name of ['maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'lfu-log-factor', 'lfu-decay-time']) config.onChange(name, applyMemory);
-    // A lower maxmemory takes effect at once (as Redis's CONFIG SET maxmemory evicts right away).
+    // A lower maxmemory takes effect once the command that set it has returned (as Redis starts
+    // evicting from its event loop: inside EXEC, the transaction's later commands run first).
     config.onChange('maxmemory', () => {
-      if (this.memory.maxmemory > 0 && this.memory.used() > this.memory.maxmemory) {
-        this.log.warning('WARNING: the new maxmemory value set via CONFIG SET is smaller than the current memory usage. This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.');
-        this.memory.makeRoom();
+      const used = this.memory.used();
+      if (this.memory.maxmemory > 0 && used > this.memory.maxmemory) {
+        this.log.warning(
+          `WARNING: the new maxmemory value set via CONFIG SET (${this.memory.maxmemory}) is smaller than the current memory usage (${used}). ` +
+            'This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.',
+        );
+        setImmediate(() => {
+          if (this.memory.maxmemory > 0 && this.scripts.running === null) this.memory.makeRoom();
+        });
       }
     });
     this.clientLimits = new ClientLimits(this);
