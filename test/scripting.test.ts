@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { RawConn, differentialPair, haveRedis, sameReplies, startRedoubtProcess, startServer, waitFor, type TestServer } from './helpers.js';
 
 const HAVE_REDIS = haveRedis();
@@ -225,7 +226,7 @@ describe('runaway scripts', () => {
   let a: RawConn;
   let b: RawConn;
   before(async () => {
-    t = await startServer({ 'busy-reply-threshold': '20' });
+    t = await startServer({ 'busy-reply-threshold': '20', 'enable-debug-command': 'yes' });
     a = await RawConn.connect(t.port);
     b = await RawConn.connect(t.port);
   });
@@ -245,6 +246,31 @@ describe('runaway scripts', () => {
     assert.equal(await b.call('PING'), '+PONG\r\n');
     assert.equal(await a.call('PING'), '+PONG\r\n');
     assert.equal(await b.call('SCRIPT', 'KILL'), '-NOTBUSY No scripts in execution right now.\r\n');
+  });
+
+  it('a command allowed while busy does not serve a client blocked on a key the script pushed to: the script ends first', async () => {
+    const c = await RawConn.connect(t.port);
+    try {
+      c.send('BLPOP', 'bq', '0');
+      await waitFor(async () => /blocked_clients:1/.test(await b.call('INFO', 'clients')), 10000, 'BLPOP to block');
+      assert.equal(await b.call('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1'), '+OK\r\n');
+      a.send(
+        'EVAL',
+        "redis.call('lpush', KEYS[1], 'y') while not string.find(redis.call('client', 'list'), 'abortscript') do end redis.call('lpush', KEYS[1], 'z') return 1",
+        '1',
+        'bq',
+      );
+      await waitFor(async () => (await b.call('PING')).startsWith('-BUSY'), 10000, 'BUSY while the script runs');
+      // HELLO may run while busy; it must not hand 'y' to the blocked client before the script ends.
+      assert.match(await b.call('HELLO', '2', 'SETNAME', 'abortscript'), /^\*14\r\n/);
+      assert.equal(await a.reply(), ':1\r\n');
+      assert.equal(await c.reply(), '*2\r\n$2\r\nbq\r\n$1\r\nz\r\n');
+    } finally {
+      c.close();
+      await b.call('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0');
+      await b.call('CLIENT', 'SETNAME', '');
+      await b.call('DEL', 'bq');
+    }
   });
 
   it('a script that wrote cannot be killed (UNKILLABLE); one that ends replies normally', async () => {
@@ -281,7 +307,17 @@ describe('SHUTDOWN NOSAVE during a runaway script (real process)', () => {
       a.send('EVAL', "redis.call('set', 'w', '1') while true do end", '0');
       await waitFor(async () => (await b.call('PING')).startsWith('-BUSY'), 10000, 'BUSY while the script runs');
       assert.match(await b.call('SHUTDOWN'), /^-BUSY/);
+      // The moment the connection that asked is closed, the listening socket is closed too: a new
+      // connection is refused, not accepted and dropped (as once Redis has exited).
+      const refused = new Promise<string>((resolve) => {
+        b.socket.once('end', () => {
+          const sock = net.connect(s.port, '127.0.0.1');
+          sock.on('connect', () => (sock.destroy(), resolve('accepted')));
+          sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+        });
+      });
       b.send('SHUTDOWN', 'NOSAVE');
+      assert.equal(await refused, 'ECONNREFUSED');
       await waitFor(() => s.proc.exitCode !== null, 10000, 'the process to exit');
     } finally {
       a.close();

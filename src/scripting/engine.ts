@@ -232,7 +232,11 @@ export class ScriptEngine {
             const o = this.step(running);
             if (o === 'suspended') setImmediate(resume);
             else {
-              resolve(() => this.finish(running, o, target));
+              resolve(() => {
+                this.finish(running, o, target);
+                // Clients blocked on keys the script made ready are served once it has ended.
+                if (this.server.blocking.pending) this.server.blocking.handleReady();
+              });
               this.server.propagator.release();
             }
           };

@@ -763,6 +763,9 @@ export class Server implements ListenerHost {
   /** Stops listening and closes every client. */
   async close(): Promise<void> {
     this.listeners.closing = true;
+    // The listening sockets close now (a connection attempt from here on is refused, as once
+    // Redis has exited); the promise settles when their connections are gone.
+    const listenersClosed = this.listeners.closeAll();
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
     this.gc.stop();
@@ -776,7 +779,7 @@ export class Server implements ListenerHost {
     }
     this.tls.stop();
     await this.metrics.stop();
-    await this.listeners.closeAll();
+    await listenersClosed;
     this.audit.close();
   }
 }
