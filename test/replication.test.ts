@@ -186,6 +186,10 @@ async function writeEveryType(c: RawConn, tag: string): Promise<void> {
     ['XADD', `stream:${tag}`, '1-1', 'field', 'value'],
     ['XADD', `stream:${tag}`, '*', 'f', tag],
     ['SETEX', `setex:${tag}`, '9000', 'v'],
+    // Binary and UTF-8 bytes (the stream offset counts bytes), and a value larger than one piece of the file sent.
+    ['SET', `bin:${tag}`, Buffer.from([0, 0x80, 0xff, 0xc3, 0xa9, 13, 10]).toString('latin1')],
+    ['SET', `utf8:${tag}`, Buffer.from('é€😀', 'utf8').toString('latin1')],
+    ['SET', `big:${tag}`, `${tag}`.repeat(200 * 1024)],
   ];
   for (const cmd of cmds) {
     const r = await c.call(...cmd);
@@ -232,10 +236,10 @@ describe('a redis-server replica of Redoubt', () => {
       const check = await RawConn.connect(t.port);
       conns.push(check);
       await sameData(check, r, 'the replica to load the snapshot');
-      // What was compared: 9 keys a database, 3 of them with a TTL.
+      // What was compared: 12 keys a database, 3 of them with a TTL.
       for (const db of [0, 1]) {
         const keys = await dbContents(check, db);
-        assert.equal(keys.length, 9, keys.join('\n'));
+        assert.equal(keys.length, 12, keys.join('\n'));
         assert.equal(keys.filter((k) => /expires ":\d{13}\\r\\n"$/.test(k)).length, 3, keys.join('\n'));
       }
 
@@ -649,6 +653,78 @@ describe('WAIT', () => {
         const took = Date.now() - t0;
         assert.ok(took >= 250, `${port === ref.port ? 'redis-server' : 'Redoubt'} answered WAIT 1 300 after ${took} ms`);
       }
+    } finally {
+      for (const c of conns) c.close();
+      await ref?.close();
+      await t?.close();
+    }
+  });
+});
+
+describe('a snapshot for replicas abandoned by FLUSHALL', () => {
+  it('a SYNC replica is sent a snapshot of the new dataset; a PSYNC one is disconnected', async () => {
+    const t = await startServer();
+    const c = await RawConn.connect(t.port);
+    const sync = await StreamReader.connect(t.port);
+    const psync = await StreamReader.connect(t.port);
+    try {
+      for (let i = 0; i < 50; i++) assert.equal(await c.call('SET', `k${i}`, 'v'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '20000'), '+OK\r\n');
+      psync.send('PSYNC', '?', '-1');
+      assert.match(await psync.line(), /^\+FULLRESYNC [0-9a-f]{40} \d+$/);
+      sync.send('SYNC');
+      await pollUntil('both replicas waiting', async () => (await c.call('INFO', 'replication')).includes('slave1:'));
+      assert.equal(await c.call('FLUSHALL'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0'), '+OK\r\n');
+      assert.equal(await c.call('SET', 'after', '1'), '+OK\r\n');
+      await pollUntil('the PSYNC replica closed', async () => psync.closed);
+      const body = await sync.payload();
+      assert.equal(body.toString('latin1', 0, 5), 'REDIS');
+      // What the SYNC replica ends with is the flushed dataset: a snapshot taken after the flush, or
+      // one taken before it (inside FLUSHALL: see the report of this test's commit) then FLUSHALL.
+      const stream: string[] = [];
+      for (;;) {
+        const cmd = (await sync.command()).join(' ');
+        if (cmd.startsWith('SELECT')) continue;
+        stream.push(cmd);
+        if (cmd === 'SET after 1') break;
+      }
+      const before = body.includes('\x03k49\x01v');
+      assert.deepEqual(stream, before ? ['FLUSHALL', 'SET after 1'] : ['SET after 1'], `snapshot of the old dataset: ${before}`);
+      await pollUntil('one replica left', async () => (await connectedSlaves(c)) === 1);
+    } finally {
+      sync.close();
+      psync.close();
+      c.close();
+      await t.close();
+    }
+  });
+});
+
+describe('SYNC and REPLCONF from a normal client, compared with redis-server', () => {
+  it('SYNC in MULTI, REPLCONF options', async () => {
+    let t: TestServer | undefined;
+    let ref: RefServer | undefined;
+    const conns: RawConn[] = [];
+    try {
+      t = await startServer();
+      ref = await startRedis();
+      const a = await RawConn.connect(t.port);
+      const b = await RawConn.connect(ref.port);
+      conns.push(a, b);
+      await sameReplies(a, b, [
+        ['MULTI'], ['SYNC'], ['PSYNC', '?', '-1'], ['EXEC'],
+        ['REPLCONF', 'listening-port', '1234'],
+        ['REPLCONF', 'listening-port', 'x'],
+        ['REPLCONF', 'capa', 'eof', 'capa', 'psync2'],
+        ['REPLCONF', 'ip-address', '10.0.0.1'],
+        ['REPLCONF', 'nosuch', 'x'],
+        ['REPLCONF', 'listening-port'],
+      ]);
+      // REPLCONF ACK has no reply from either.
+      a.send('REPLCONF', 'ACK', '10');
+      b.send('REPLCONF', 'ACK', '10');
+      await sameReplies(a, b, [['PING']]);
     } finally {
       for (const c of conns) c.close();
       await ref?.close();
