@@ -540,6 +540,76 @@ describe('a replica attaching during a BGSAVE', () => {
   });
 });
 
+describe('two replicas sharing a snapshot', () => {
+  it('both end with all the data and acknowledge the same offsets (WAIT 2)', async () => {
+    let t: TestServer | undefined;
+    const replicas: RefServer[] = [];
+    const conns: RawConn[] = [];
+    try {
+      t = await startServer();
+      const m = await RawConn.connect(t.port);
+      conns.push(m);
+      for (let i = 0; i < 100; i++) assert.equal(await m.call('SET', `k${i}`, `v${i}`), '+OK\r\n');
+      // 20 ms a key: the replicas' snapshot lasts about 2 s unless the delay is lifted.
+      assert.equal(await m.call('CONFIG', 'SET', 'rdb-key-save-delay', '20000'), '+OK\r\n');
+      replicas.push(await startReplica(t.port));
+      await pollUntil('the snapshot for the first replica', async () => t!.logs.some((l) => l.includes('Starting BGSAVE for SYNC')));
+      for (let i = 0; i < 10; i++) assert.equal(await m.call('SET', `first${i}`, 'v'), '+OK\r\n');
+      replicas.push(await startReplica(t.port));
+      await pollUntil('the second replica attached', async () => (await connectedSlaves(m)) === 2);
+      for (let i = 0; i < 10; i++) assert.equal(await m.call('SET', `second${i}`, 'v'), '+OK\r\n');
+      assert.equal(await m.call('SELECT', '1'), '+OK\r\n');
+      assert.equal(await m.call('SET', 'db1', 'v'), '+OK\r\n');
+      assert.equal(await m.call('SELECT', '0'), '+OK\r\n');
+      assert.match(await m.call('INFO', 'replication'), /\r\nslave1:[^\r]*state=wait_bgsave/, 'the writes above were made during the snapshot');
+      assert.equal(await m.call('CONFIG', 'SET', 'rdb-key-save-delay', '0'), '+OK\r\n');
+      for (const r of replicas) {
+        const c = await RawConn.connect(r.port);
+        conns.push(c);
+        await sameData(m, c, `replica ${r.port} to hold all the data`);
+      }
+      assert.equal(t.logs.filter((l) => l.includes('Starting BGSAVE for SYNC')).length, 1, 'one snapshot shared');
+      assert.equal(await m.call('SET', 'last', '1'), '+OK\r\n');
+      assert.equal(await m.call('WAIT', '2', '5000'), ':2\r\n');
+      // Both acknowledge the master's whole stream (the GETACK after WAIT's offset too, within a second).
+      await pollUntil('both replicas at the master offset', async () => {
+        const role = parseReply(await m.call('ROLE')) as [string, number, string[][]];
+        assert.equal(role[2].length, 2);
+        return role[2].every((x) => Number(x[2]) === role[1]);
+      });
+    } finally {
+      for (const c of conns) c.close();
+      for (const r of replicas) await r.close();
+      await t?.close();
+    }
+  });
+});
+
+describe('min-replicas-max-lag', () => {
+  it('a replica that does not acknowledge for longer than the lag stops counting (NOREPLICAS)', async () => {
+    const t = await startServer();
+    const c = await RawConn.connect(t.port);
+    const s = await StreamReader.connect(t.port);
+    try {
+      s.send('SYNC');
+      await s.payload();
+      await replicaOnline(c);
+      assert.equal(await c.call('CONFIG', 'SET', 'min-replicas-max-lag', '1'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'min-replicas-to-write', '1'), '+OK\r\n');
+      assert.equal(await c.call('SET', 'k', 'v'), '+OK\r\n');
+      // Lag 2 s without an ACK (the replica never sends one).
+      await pollUntil('writes refused', async () => (await c.call('SET', 'k', 'v')) === `-${err.noReplicas()}\r\n`, 5000);
+      // An acknowledgement makes it good again.
+      s.send('REPLCONF', 'ACK', '0');
+      await pollUntil('writes accepted', async () => (await c.call('SET', 'k', 'w')) === '+OK\r\n', 2000);
+    } finally {
+      s.close();
+      c.close();
+      await t.close();
+    }
+  });
+});
+
 describe('a replica that never reads', () => {
   it('is disconnected at its output limit (replica class); the server keeps answering', async () => {
     const t = await startServer();
