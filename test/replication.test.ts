@@ -9,6 +9,7 @@ import {
   RawConn,
   bulkStrings,
   infoField,
+  infoValue,
   parseReply,
   pollUntil,
   sameReplies,
@@ -422,6 +423,36 @@ describe('the replication stream, compared with redis-server', () => {
       const [ra, rb] = await Promise.all([readUntil(sa, 'end'), readUntil(sb, 'end')]);
       assert.deepEqual(rb, ['select 0', 'set e1 x PXAT <ms>', 'set e2 x PXAT <ms>', 'multi', 'del e1', 'del e2', 'exec', 'set end 1']);
       assert.deepEqual(ra, rb);
+    }));
+});
+
+describe('a raw replica as INFO, ROLE and CLIENT LIST show it, compared with redis-server', () => {
+  it('slave0 line, ROLE entry, CLIENT LIST flags and cmd', () =>
+    withSyncedPair(async ({ a, b, sa, sb }) => {
+      for (const s of [sa, sb]) s.send('REPLCONF', 'ACK', '0');
+      const view = async (c: RawConn): Promise<string[]> => {
+        const info = await c.call('INFO', 'replication');
+        const slave = /\r\n(slave0:[^\r]*)\r\n/.exec(info)?.[1] ?? 'none';
+        const role = parseReply(await c.call('ROLE')) as [string, number, string[][]];
+        const line = (parseReply(await c.call('CLIENT', 'LIST', 'TYPE', 'replica')) as string).split('\n')[0]!;
+        const fields = line.split(' ').filter((f) => /^(flags|cmd|db|sub|psub|multi)=/.test(f));
+        return [
+          slave.replace(/port=\d+/, 'port=P').replace(/offset=\d+/, 'offset=N'),
+          infoValue(info, 'connected_slaves'),
+          JSON.stringify([role[0], role[2].map((x) => [x[0], x[1]])]),
+          fields.join(' '),
+        ];
+      };
+      // redis-server counts the replica online once it acknowledged: poll both to the same view.
+      let last: [string[], string[]] = [[], []];
+      try {
+        await pollUntil('the same view', async () => {
+          last = [await view(a), await view(b)];
+          return JSON.stringify(last[0]) === JSON.stringify(last[1]) && last[1][0]!.includes('state=online') && last[1][3]!.includes('flags=S');
+        }, 5000);
+      } catch (e) {
+        assert.deepEqual(last[0], last[1], (e as Error).message);
+      }
     }));
 });
 
