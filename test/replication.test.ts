@@ -413,7 +413,7 @@ describe('the replication stream, compared with redis-server', () => {
 
   // redis-server 7.0.15 wraps the expiries a command finds in MULTI/EXEC unless the command may
   // touch arbitrary keys (SCAN, KEYS, RANDOMKEY): MGET's two are a transaction there.
-  it('MGET finding two expired keys', { todo: 'Redoubt sends two bare DELs; redis-server 7.0.15 sends MULTI, DEL, DEL, EXEC' }, () =>
+  it('MGET finding two expired keys', () =>
     withSyncedPair(async ({ a, b, sa, sb }) => {
       await twoExpiredKeys(a, b, '0');
       await sameReplies(a, b, [
@@ -739,7 +739,7 @@ describe('WAIT', () => {
     }
   });
 
-  it('without replicas blocks until its timeout, as redis-server', { todo: 'Redoubt answers :0 at once when no replica is attached' }, async () => {
+  it('without replicas blocks until its timeout, as redis-server', async () => {
     let t: TestServer | undefined;
     let ref: RefServer | undefined;
     const conns: RawConn[] = [];

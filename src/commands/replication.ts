@@ -98,8 +98,8 @@ export const replicationCommands: HandlerMap = {
   },
 
   // WAIT numreplicas timeout: the number of replicas that acknowledged every write made so far,
-  // once numreplicas did or the timeout (ms, 0: none) passed. Inside EXEC or a script it does not
-  // block, as in Redis.
+  // once numreplicas did or the timeout (ms, 0: none) passed, with or without replicas. Inside
+  // EXEC or a script it does not block, as in Redis.
   wait(c, argv, server) {
     const want = parseInteger(argv[1]!);
     if (want === null) {
@@ -111,11 +111,11 @@ export const replicationCommands: HandlerMap = {
     const r = server.replication;
     const offset = r.offset;
     const now = r.ackedAt(offset);
-    if (now >= want || inTransaction(c) || r.replicas.size === 0) {
+    if (now >= want || inTransaction(c)) {
       c.out.int(now);
       return;
     }
-    c.deferReply(r.waitFor(offset, want, timeout).then(() => () => c.out.int(r.ackedAt(offset))));
+    c.deferReply(r.waitFor(c, offset, want, timeout).then(() => () => c.out.int(r.ackedAt(offset))));
   },
 
   replicaof(c) {

@@ -73,6 +73,9 @@ export function propagateNothing(c: Client): void {
 /** Commands whose effects are the commands they run (EXEC's queue, a script's redis.calls). */
 const PROPAGATES_ITS_CALLS = new Set(['exec', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
+/** Commands whose lazy expiries are propagated one by one (they walk the keyspace). */
+const WALKS_KEYSPACE = new Set(['scan', 'randomkey']);
+
 /** Commands that change nothing but are sent to replicas, as Redis does (a replica's subscribers get the message). */
 const REPLICATED_ONLY = new Set(['publish', 'spublish']);
 
@@ -130,9 +133,9 @@ export class Propagator {
       this.ops.push({ db: client.dbIndex, argv, replOnly: true });
     }
     if (this.depth === 0 && this.ops.length > 0) {
-      // What a command that does not write propagates is keys it found expired: each DEL is a
-      // unit of its own, not a transaction, as Redis 7.0 propagates them.
-      if (this.ops.length > 1 && !cmd.isWrite && !PROPAGATES_ITS_CALLS.has(cmd.parent?.fullName ?? cmd.fullName)) this.flushEach();
+      // SCAN and RANDOMKEY delete the expired keys they walk over one by one: each DEL is a unit
+      // of its own, not a transaction, as Redis 7.0 propagates them (MGET's are one unit).
+      if (this.ops.length > 1 && WALKS_KEYSPACE.has(cmd.fullName)) this.flushEach();
       else this.flushUnit();
     }
   }

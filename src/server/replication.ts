@@ -44,6 +44,7 @@ const GETACK = '*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n';
 const SEND_CHUNK = 64 * 1024;
 
 interface AckWaiter {
+  client: Client;
   offset: number;
   count: number;
   resolve: () => void;
@@ -149,8 +150,9 @@ export class Replication {
         const link = c.replica!;
         if (link.phase !== 'snapshot') continue;
         if (abandoned) {
-          // FLUSHALL and the like drop a snapshot in progress. A SYNC replica gets a new one (of the
-          // new dataset); a PSYNC replica was told the old one's offset and must ask again.
+          // FLUSHALL and the like drop a snapshot in progress. A SYNC replica gets a new one of the
+          // new dataset (started once the command has run); a PSYNC replica was told the old one's
+          // offset and must ask again.
           if (link.psync) c.close();
           link.phase = 'waiting';
           link.held = [];
@@ -166,7 +168,8 @@ export class Replication {
         void this.sendFile(c, file);
       }
     }
-    this.startSnapshot();
+    if (abandoned) setImmediate(() => this.startSnapshot());
+    else this.startSnapshot();
   }
 
   /** Sends the RDB file (`$<size>` then its bytes, in pieces), then what was held, then goes online. */
@@ -275,10 +278,11 @@ export class Replication {
    * WAIT: resolves once `count` replicas acknowledged `offset`, or after `timeoutMs` (0: never).
    * Asks the replicas for an acknowledgement (REPLCONF GETACK) once this turn.
    */
-  waitFor(offset: number, count: number, timeoutMs: number): Promise<void> {
+  waitFor(client: Client, offset: number, count: number, timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | null = null;
       const w: AckWaiter = {
+        client,
         offset,
         count,
         resolve: () => {
@@ -310,6 +314,8 @@ export class Replication {
    * and the snapshot a waiting replica needs once nothing else runs.
    */
   cron(): void {
+    // A WAIT whose client has gone (with no timeout, it would wait for ever) is dropped.
+    for (let i = this.waiters.length - 1; i >= 0; i--) if (this.waiters[i]!.client.closed) this.waiters.splice(i, 1)[0]!.resolve();
     if (this.replicas.size === 0) return;
     const s = this.server;
     const now = s.clock.now();
