@@ -84,6 +84,23 @@ describe('config table', () => {
   });
 });
 
+describe('file names', () => {
+  it('dbfilename, appendfilename and appenddirname are names inside dir, not paths (as Redis)', () => {
+    const c = new Config();
+    for (const [name, what] of [
+      ['dbfilename', 'filename'],
+      ['appendfilename', 'filename'],
+      ['appenddirname', 'dirname'],
+    ] as const) {
+      for (const bad of ['/tmp/x', 'a/b', '..\\x']) {
+        assert.throws(() => c.set(name, bad), new RegExp(`^.*${name} can't be a path, just a ${what}$`), `${name} ${bad}`);
+      }
+      c.set(name, 'plain.name');
+      assert.equal(c.str(name), 'plain.name');
+    }
+  });
+});
+
 describe('redis.conf loader', () => {
   it('loads the stock Debian /etc/redis/redis.conf unchanged', { skip: existsSync('/etc/redis/redis.conf') ? false : 'no /etc/redis/redis.conf' }, () => {
     const l = loadConfig(['/etc/redis/redis.conf']);

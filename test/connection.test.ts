@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawConn, both, haveRedis, hideClientId, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
+import { ManualClock } from '../src/store/clock.js';
 
 const HAVE_REDIS = haveRedis();
 const SKIP = HAVE_REDIS ? false : 'redis-server not installed: differential tests skipped';
@@ -160,6 +161,33 @@ describe('CLIENT behaviour', () => {
     } finally {
       c.close();
       d.close();
+    }
+  });
+});
+
+describe('timeout (idle clients)', () => {
+  it('closes an idle client, never a subscriber or a blocked client (as Redis)', async () => {
+    const clock = new ManualClock(Date.now());
+    const t = await startServer({ timeout: '1' }, clock);
+    const idle = await RawConn.connect(t.port);
+    const sub = await RawConn.connect(t.port);
+    const blocked = await RawConn.connect(t.port);
+    try {
+      assert.equal(await idle.call('PING'), '+PONG\r\n');
+      assert.equal(await sub.call('SUBSCRIBE', 'ch'), '*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n');
+      blocked.send('BLPOP', 'nothing', '0');
+      await waitFor(() => [...t.server.clients.values()].some((c) => c.blockedArgv !== null), 5000, 'BLPOP to block');
+      clock.advance(5000);
+      t.server.cron();
+      await waitFor(() => idle.closed, 5000, 'the idle client to be closed');
+      assert.equal(sub.closed, false);
+      assert.equal(blocked.closed, false);
+      assert.equal(t.server.clients.size, 2);
+    } finally {
+      idle.close();
+      sub.close();
+      blocked.close();
+      await t.close();
     }
   });
 });

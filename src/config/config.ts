@@ -111,6 +111,11 @@ function adjust(name: string, n: number): number {
 const TITLE_VARS = new Set(['title', 'listen-addr', 'server-mode', 'port', 'tls-port', 'unixsocket', 'config-file']);
 
 /** Checks of free-text directives, with Redis's refusals. */
+/** A name without a directory part (no '/' or '\\'), as Redis's pathIsBaseName. */
+function isBaseName(p: string): boolean {
+  return !p.includes('/') && !p.includes('\\');
+}
+
 const STRING_CHECKS: Record<string, (raw: string) => void> = {
   'proc-title-template'(raw) {
     const bad = () => new ConfigError('template format is invalid or contains unknown variables');
@@ -122,6 +127,16 @@ const STRING_CHECKS: Record<string, (raw: string) => void> = {
       if (end < 0 || !TITLE_VARS.has(raw.slice(i + 1, end))) throw bad();
       i = end;
     }
+  },
+  // As Redis: these name a file (or directory) inside `dir`, never a path elsewhere.
+  dbfilename(raw) {
+    if (!isBaseName(raw)) throw new ConfigError("dbfilename can't be a path, just a filename");
+  },
+  appendfilename(raw) {
+    if (!isBaseName(raw)) throw new ConfigError("appendfilename can't be a path, just a filename");
+  },
+  appenddirname(raw) {
+    if (!isBaseName(raw)) throw new ConfigError("appenddirname can't be a path, just a dirname");
   },
   'cluster-announce-hostname'(raw) {
     if (!/^[A-Za-z0-9.-]*$/.test(raw)) throw new ConfigError('Hostnames may only contain alphanumeric characters, hyphens or dots');

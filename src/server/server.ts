@@ -697,7 +697,8 @@ export class Server implements ListenerHost {
     if (timeout > 0) {
       const now = this.clock.now();
       for (const c of this.clients.values()) {
-        if (c.blockedArgv === null && !c.monitor && c.replica === null && now - c.lastInteraction > timeout * 1000) {
+        // As Redis, blocked clients, subscribers, MONITOR and replicas are never timed out.
+        if (c.blockedArgv === null && !c.monitor && c.replica === null && c.subs === null && now - c.lastInteraction > timeout * 1000) {
           this.log.verbose('Closing idle client');
           c.close();
         }
