@@ -84,6 +84,34 @@ describe('DEBUG against redis-server', { skip: !haveRedis() && 'redis-server not
     assert.deepEqual(seen[0]!.slice(0, 3), ['+OK\r\n', '*-1\r\n', '>2\r\n$10\r\ninvalidate\r\n_\r\n']);
   });
 
+  it('POPULATE makes the keys and values Redis makes (prefix, size, existing keys kept, errors)', async () => {
+    await sameReplies(p.a!, p.b!, [
+      ['FLUSHALL'],
+      ['SET', 'key:2', 'mine'],
+      ['DEBUG', 'POPULATE', '4'],
+      ['DBSIZE'],
+      ['MGET', 'key:0', 'key:2', 'key:3', 'key:4'],
+      ['DEBUG', 'POPULATE', '3', 'pad', '10'],
+      ['GET', 'pad:2'],
+      ['DEBUG', 'POPULATE', '2', 'cut', '3'],
+      ['GET', 'cut:1'],
+      ['DEBUG', 'POPULATE', '1', 'big', '100'],
+      ['STRLEN', 'big:0'],
+      ['OBJECT', 'ENCODING', 'big:0'],
+      ['OBJECT', 'ENCODING', 'key:1'],
+      ['DEBUG', 'POPULATE', '1', 'zero', '0'],
+      ['GET', 'zero:0'],
+      ['DEBUG', 'POPULATE', '0'],
+      ['DEBUG', 'POPULATE', '-1'],
+      ['DEBUG', 'POPULATE', 'abc'],
+      ['DEBUG', 'POPULATE', '1', 'x', '-5'],
+      ['DEBUG', 'POPULATE'],
+      ['DEBUG', 'POPULATE', '1', 'x', '1', 'extra'],
+      ['DBSIZE'],
+      ['DEBUG', 'DIGEST'],
+    ]);
+  });
+
   it('LOG, ERROR, SET-ACTIVE-EXPIRE and errors reply as Redis', async () => {
     await sameReplies(p.a!, p.b!, [
       ['DEBUG', 'LOG', 'hello'],

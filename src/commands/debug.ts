@@ -17,6 +17,7 @@ import { formatNumber } from '../scripting/lua/lib/string.js';
 import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { stringEncoding } from './keys.js';
+import { parseInteger } from './args.js';
 import type { HandlerMap } from './types.js';
 
 const DEBUG_HELP = [
@@ -65,7 +66,7 @@ const DEBUG_HELP = [
 /** Redis 7.0's other DEBUG subcommands: known, but not offered by Redoubt. */
 const NOT_OFFERED = new Set([
   'aof-flush-sleep', 'assert', 'change-repl-id', 'config-rewrite-force-all', 'crash-and-recover', 'htstats', 'htstats-key',
-  'leak', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic', 'populate',
+  'leak', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic',
   'restart', 'sdslen', 'segfault', 'set-skip-checksum-validation',
   'stringmatch-test', 'structsize', 'quicklist', 'client-eviction', 'replybuffer', 'clusterlink',
   'jmap', 'stringmatch-len',
@@ -124,6 +125,12 @@ function objectDigest(db: Db, key: string, v: Value, digest: Buffer): void {
     });
   } else throw new Error(`DEBUG DIGEST: no digest for type ${v.type}`);
   if (db.getExpire(key) !== undefined) xorDigest(digest, bytes('!!expire!!'));
+}
+
+/** A non-negative integer (Redis's "positive" long), or null. */
+function parsePositive(s: string): number | null {
+  const n = parseInteger(s);
+  return n === null || n < 0 ? null : n;
 }
 
 function hex(d: Buffer): string {
@@ -341,6 +348,28 @@ export const debugCommands: HandlerMap = {
       // DEBUG REPLYBUFFER RESIZING 0|1: whether a reply buffer grown by a big reply goes back to
       // its initial size once sent (Redoubt's form of Redis's reply buffer resizing).
       server.replyBufferResizing = parseInt(argv[3]!, 10) !== 0;
+      c.out.ok();
+    } else if (sub === 'populate' && argc >= 3 && argc <= 5) {
+      // DEBUG POPULATE count [prefix] [size]: keys prefix:0..count-1 (prefix "key") holding
+      // "value:N", zero-padded or cut to `size` bytes when given; existing keys are left alone.
+      // As Redis: no keyspace event, not counted as changes, not propagated; WATCH sees them.
+      const count = parsePositive(argv[2]!);
+      const size = argc === 5 ? parsePositive(argv[4]!) : 0;
+      if (count === null || size === null) {
+        c.out.error(err.mustBePositive());
+        return;
+      }
+      const prefix = argc === 3 ? 'key' : argv[3]!;
+      const db = c.db;
+      for (let j = 0; j < count; j++) {
+        // Redis formats the key in a 128-byte buffer: at most 127 bytes.
+        const key = `${prefix}:${j}`.slice(0, 127);
+        if (db.lookup(key) !== undefined) continue;
+        const text = `value:${j}`;
+        const val = size === 0 ? text : size <= text.length ? text.slice(0, size) : text + '\0'.repeat(size - text.length);
+        db.set(key, val);
+        server.events.modified(db, key);
+      }
       c.out.ok();
     } else if (sub === 'log' && argc === 3) {
       server.log.warning(`DEBUG LOG: ${argv[2]!}`);
