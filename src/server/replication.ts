@@ -66,8 +66,12 @@ export class Replication {
   private lastKeepalive = 0;
   private ackRequested = false;
   private readonly waiters: AckWaiter[] = [];
+  /** min-replicas-to-write / min-replicas-max-lag, followed from the configuration (writes check them). */
+  private readonly min: { toWrite: number; maxLag: number };
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    this.min = server.config.follow({ toWrite: 0, maxLag: 0 }, { toWrite: 'min-replicas-to-write', maxLag: 'min-replicas-max-lag' });
+  }
 
   /** SYNC / PSYNC: `c` becomes a replica and is sent the dataset, then the stream. */
   attach(c: Client, psync: boolean): void {
@@ -115,7 +119,9 @@ export class Replication {
   private startSnapshot(): void {
     const s = this.server;
     const waiting = [...this.replicas].filter((c) => c.replica!.phase === 'waiting');
-    if (waiting.length === 0 || s.snapshots.bgsaveInProgress || s.ks.cow !== null) return;
+    // Not while a script is suspended (its writes so far would be in the snapshot and again in
+    // the stream when its unit closes) nor during another snapshot: cron tries again.
+    if (waiting.length === 0 || s.snapshots.bgsaveInProgress || s.ks.cow !== null || s.scripts.running !== null) return;
     // The stream after the snapshot starts with a SELECT, whatever the last one chose.
     this.stream.selectedDb = -1;
     for (const c of waiting) c.replica!.phase = 'snapshot';
@@ -235,7 +241,7 @@ export class Replication {
 
   /** Replicas that are in sync and acknowledged within min-replicas-max-lag seconds. */
   goodReplicas(): number {
-    const maxLag = this.server.config.num('min-replicas-max-lag');
+    const maxLag = this.min.maxLag;
     const now = this.server.clock.now();
     let n = 0;
     for (const c of this.replicas) {
@@ -247,9 +253,8 @@ export class Replication {
 
   /** min-replicas-to-write: whether writes are refused for lack of good replicas (NOREPLICAS). */
   writesDenied(): boolean {
-    const cfg = this.server.config;
-    const min = cfg.num('min-replicas-to-write');
-    return min > 0 && cfg.num('min-replicas-max-lag') > 0 && this.goodReplicas() < min;
+    const min = this.min;
+    return min.toWrite > 0 && min.maxLag > 0 && this.goodReplicas() < min.toWrite;
   }
 
   /** REPLCONF ACK from a replica. */

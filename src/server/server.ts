@@ -79,7 +79,7 @@ export class Server implements ListenerHost {
   /** RDB snapshots: SAVE, BGSAVE, save points, loading. */
   readonly snapshots = new Snapshots(this);
   /** Replicas attached with SYNC/PSYNC, and the replication stream (server/replication.ts). */
-  readonly replication = new Replication(this);
+  readonly replication: Replication;
   /** What write commands leave for the AOF (server/propagate.ts). */
   readonly propagator: Propagator;
   /** The append-only file (persistence/aof). */
@@ -179,6 +179,7 @@ export class Server implements ListenerHost {
     config.onChange('lazyfree-lazy-expire', (v) => (this.propagator.lazyExpire = v as boolean));
     config.onChange('lazyfree-lazy-eviction', (v) => (this.propagator.lazyEviction = v as boolean));
     this.aof = new Aof(this);
+    this.replication = new Replication(this);
     this.memory = new MemoryLimit(this);
     const applyMemory = () => {
       this.ks.lfuLogFactor = config.num('lfu-log-factor');
