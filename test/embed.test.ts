@@ -11,6 +11,7 @@ import { createClient } from 'redis';
 import { startServer, startHardenedServer } from '../src/embed/index.js';
 import { RawConn, waitFor } from './helpers.js';
 
+
 describe('startServer', () => {
   it('starts servers side by side that share nothing: data, users, config', async () => {
     const a = await startServer();
@@ -80,8 +81,18 @@ describe('startServer', () => {
     await s.stop();
   });
 
-  it('refuses a bad config or a port in use with the reason, and leaves nothing behind', async () => {
-    const before = readdirSync(tmpdir()).filter((f) => f.startsWith('redoubt-')).length;
+  it('refuses a bad config or a port in use with the reason, and leaves nothing behind', async (t) => {
+    // A temporary directory of this test's own (os.tmpdir() follows TMPDIR): the directories other
+    // test files make meanwhile are not counted.
+    const savedTmp = process.env.TMPDIR;
+    const privateTmp = mkdtempSync(path.join(tmpdir(), 'redoubt-embedtmp-'));
+    process.env.TMPDIR = privateTmp;
+    t.after(() => {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+      rmSync(privateTmp, { recursive: true, force: true });
+    });
+    const before = readdirSync(privateTmp).length;
     await assert.rejects(startServer({ config: { 'maxmemory-policy': 'sometimes' } }), /refused its configuration[\s\S]*maxmemory-policy/);
     await assert.rejects(startServer({ config: { 'no-such-directive': 1 } }), /Bad directive or wrong number of arguments/);
     const blocker = net.createServer();
@@ -92,7 +103,7 @@ describe('startServer', () => {
     } finally {
       blocker.close();
     }
-    assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith('redoubt-')).length, before, 'no temporary dir left behind');
+    assert.equal(readdirSync(privateTmp).length, before, 'no temporary dir left behind');
   });
 
   it('reads a config file, keeps a given dir and saves to it on stop when save points are set', async () => {
