@@ -2,6 +2,7 @@
 // redis-server 7.0.15 where Redis has an answer.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -185,6 +186,48 @@ describe('redis.conf loader', () => {
     } finally {
       rmSync(dir, { recursive: true });
     }
+  });
+
+  it('reads command-line options as redis-server does: a "--" word is a value until the option before has one', { skip: SKIP }, () => {
+    // Each of these refuses start-up in redis-server 7.0.15 before it opens anything: the
+    // offending line (as Redis rebuilt it) and the reason must be the same.
+    const cases = [
+      ['--port'],
+      ['--port', '6380', '--loglevel'],
+      ['--port', '6379', '6380'],
+      ['--port', '--loglevel', 'verbose'],
+      ['--port', '--bla', '--loglevel', 'verbose'],
+      ['--logfile', '--my--log--file', '--loglevel', '--bla'],
+      ['--shutdown-on-sigint'],
+      ['--shutdown-on-sigint', 'now force', '--shutdown-on-sigterm'],
+      ['--replicaof', '127.0.0.1', 'abc'],
+      ['--replicaof', '--127.0.0.1', 'abc'],
+      ['--replicaof', '--127.0.0.1', '--abc'],
+      ['--replicaof', '127.0.0.1'],
+      ['--notify-keyspace-events'],
+      ['--oom-score-adj-values'],
+      ['--no-such-thing', '1'],
+      ['--hz', '10', '--port'],
+    ];
+    for (const args of cases) {
+      const r = spawnSync('redis-server', args, { encoding: 'latin1', timeout: 10_000 });
+      const theirs = /(>>> .*\n.*)/.exec(r.stderr)?.[1];
+      assert.ok(theirs !== undefined, `redis-server ${args.join(' ')} refused nothing: ${r.stderr}`);
+      const ours = /(>>> .*\n.*)/.exec(loadError(args).report())?.[1];
+      assert.equal(ours, theirs, args.join(' '));
+    }
+    // Accepted as redis-server accepts them: values before any option, an option and its value in
+    // one argument, a "--" value once the option has one, and a bare --save before another option.
+    const dir = tmp();
+    const f = path.join(dir, 'r.conf');
+    writeFileSync(f, 'hz 11\n');
+    const l = loadConfig([f, 'loglevel', 'verbose', '--maxmemory 700mb', '--proc-title-template', '--my--title--template', '--save', '--hz', '12']);
+    rmSync(dir, { recursive: true });
+    assert.equal(l.config.str('loglevel'), 'verbose');
+    assert.equal(l.config.num('maxmemory'), 734003200);
+    assert.equal(l.config.str('proc-title-template'), '--my--title--template');
+    assert.equal(l.config.str('save'), '');
+    assert.equal(l.config.num('hz'), 12);
   });
 
   it('keeps rename-command and user lines for the server to apply', () => {

@@ -88,29 +88,43 @@ export function loadConfigText(text: string, name = 'config'): LoadedConfig {
   return applyLines(lines, null);
 }
 
-/** "--port 7000 --bind a b" becomes the lines "port 7000" and "bind a b" (arguments quoted). */
+/**
+ * "--port 7000 --bind a b" becomes the lines "port 7000" and "bind a b" (values quoted), read as
+ * redis-server reads its arguments: an argument starting with "--" names a new directive only once
+ * the previous one has a value, so "--port --loglevel verbose" is the line `port "--loglevel"
+ * "verbose"`; a bare --save followed by another option or last means --save ""; "--name value" in
+ * one argument is taken as written; values before any option open the first line.
+ */
 function commandLineLines(rest: string[]): Origin[] {
   const out: Origin[] = [];
-  let cur: string[] | null = null;
+  let cur: string[] = [];
+  /** The directive being collected has a value (or none is open). */
+  let hasValue = true;
   const flush = () => {
-    // A bare --save means --save "" (no save points), as Redis reads it.
-    if (cur && cur.length === 1 && cur[0]!.toLowerCase() === 'save') cur.push('""');
-    if (cur) out.push({ text: cur.join(' '), where: 'command line' });
+    if (cur.length > 0) out.push({ text: cur.join(' '), where: 'command line' });
+    cur = [];
   };
-  for (const a of rest) {
-    // Like Redis, "--" starts a new directive, except as a value right after one ("--save --").
-    if (a.startsWith('--') && a.length > 2) {
+  for (let j = 0; j < rest.length; j++) {
+    const a = rest[j]!;
+    if (hasValue && a.startsWith('--')) {
       flush();
       cur = [a.slice(2)];
-    } else if (cur) {
-      cur.push(quote(a));
+      hasValue = (splitArgs(a) ?? []).length > 1;
+      if (!hasValue && a.toLowerCase() === '--save' && (j === rest.length - 1 || rest[j + 1]!.startsWith('--'))) {
+        cur.push('""');
+        hasValue = true;
+      }
     } else {
-      throw new ConfigFileError(`Invalid argument '${a}': options start with "--" (e.g. --port 7000), the config file comes first`);
+      cur.push(quote(a));
+      hasValue = true;
     }
   }
   flush();
   return out;
 }
+
+/** Directives that take several arguments on one line (the others take exactly one). */
+const MULTI_ARG = new Set(['save', 'bind', 'client-output-buffer-limit', 'oom-score-adj-values', 'latency-tracking-info-percentiles', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'allow-from']);
 
 function applyLines(lines: Origin[], file: string | null): LoadedConfig {
   const config = new Config();
@@ -144,8 +158,11 @@ function applyLines(lines: Origin[], file: string | null): LoadedConfig {
       }
       if (DEPRECATED_DIRECTIVES.has(name)) continue;
       const def = config.def(name);
-      // A bare `save` line is accepted (below), as Redis accepts it.
-      if (def === undefined || (argv.length < 2 && def.name !== 'save')) throw new ConfigError('Bad directive or wrong number of arguments');
+      if (def === undefined) throw new ConfigError('Bad directive or wrong number of arguments');
+      // As Redis counts: replicaof takes host and port, a multi-argument directive any number
+      // (its own parser judges them, a bare `save` is accepted), the others exactly one.
+      const argsOk = def.name === 'replicaof' ? argv.length === 3 : MULTI_ARG.has(def.name) || argv.length === 2;
+      if (!argsOk) throw new ConfigError('wrong number of arguments');
       if (def.noEffect) noEffect.add(def.name);
       const raw = argv.slice(1).join(' ');
       if (def.name === 'save') {
