@@ -340,4 +340,6 @@ export const err = {
   replicaofUnsupported: () =>
     'ERR REPLICAOF is not supported: a Redoubt server is a master only (replicas may attach to it with SYNC/PSYNC)',
   failoverUnsupported: () => 'ERR FAILOVER is not supported: a Redoubt server is a master only',
+  // DEBUG CONFIG-REWRITE-FORCE-ALL (src/commands/debug.ts)
+  configRewriteForceAll: (msg: string) => `ERR CONFIG-REWRITE-FORCE-ALL failed: ${msg}`,
 };

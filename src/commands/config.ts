@@ -305,17 +305,27 @@ function configRewrite(client: Client, _argv: string[], server: Server): void {
     client.out.error(err.noConfigFile());
     return;
   }
+  const failure = rewriteConfig(client, server, false);
+  if (failure === null) client.out.ok();
+  else client.out.error(err.configRewrite(failure));
+}
+
+/**
+ * Rewrites the config file (which the caller has checked exists), every directive when `forceAll`
+ * (DEBUG CONFIG-REWRITE-FORCE-ALL); logged and audited. Returns null, or why it failed.
+ */
+export function rewriteConfig(client: Client, server: Server, forceAll: boolean): string | null {
+  const file = server.configFile!;
   try {
-    rewriteConfigFile(server.config, server.configFile, server.config.str('aclfile') === '' ? server.users.sorted().map((u) => `user ${u.name} ${u.describe()}`) : []);
+    rewriteConfigFile(server.config, file, server.config.str('aclfile') === '' ? server.users.sorted().map((u) => `user ${u.name} ${u.describe()}`) : [], forceAll);
   } catch (e) {
     server.log.warning(`CONFIG REWRITE failed: ${(e as Error).message}`);
-    if (server.audit.on) server.audit.configRewrite(client, server.configFile, (e as Error).message);
-    client.out.error(err.configRewrite((e as Error).message));
-    return;
+    if (server.audit.on) server.audit.configRewrite(client, file, (e as Error).message);
+    return (e as Error).message;
   }
   server.log.notice('CONFIG REWRITE executed with success.');
-  if (server.audit.on) server.audit.configRewrite(client, server.configFile, null);
-  client.out.ok();
+  if (server.audit.on) server.audit.configRewrite(client, file, null);
+  return null;
 }
 
 function configHelp(client: Client): void {

@@ -18,10 +18,13 @@ import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { stringEncoding } from './keys.js';
 import { parseInteger } from './args.js';
+import { rewriteConfig } from './config.js';
 import type { HandlerMap } from './types.js';
 
 const DEBUG_HELP = [
   'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CONFIG-REWRITE-FORCE-ALL',
+  '    Like CONFIG REWRITE, but writes every configuration option, defaults included.',
   'DIGEST',
   '    Output a hex signature representing the current DB content.',
   'DIGEST-VALUE <key> [<key> ...]',
@@ -65,7 +68,7 @@ const DEBUG_HELP = [
 
 /** Redis 7.0's other DEBUG subcommands: known, but not offered by Redoubt. */
 const NOT_OFFERED = new Set([
-  'aof-flush-sleep', 'assert', 'change-repl-id', 'config-rewrite-force-all', 'crash-and-recover', 'htstats', 'htstats-key',
+  'aof-flush-sleep', 'assert', 'change-repl-id', 'crash-and-recover', 'htstats', 'htstats-key',
   'leak', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic',
   'restart', 'sdslen', 'segfault', 'set-skip-checksum-validation',
   'stringmatch-test', 'structsize', 'quicklist', 'client-eviction', 'replybuffer', 'clusterlink',
@@ -377,6 +380,11 @@ export const debugCommands: HandlerMap = {
     } else if (sub === 'error' && argc === 3) {
       // The text is the whole error line, as Redis sends it.
       c.out.error(argv[2]!);
+    } else if (sub === 'config-rewrite-force-all' && argc === 2) {
+      // CONFIG REWRITE writing every directive, defaults included.
+      const failure = server.configFile === null ? 'The server is running without a config file' : rewriteConfig(c, server, true);
+      if (failure === null) c.out.ok();
+      else c.out.error(err.configRewriteForceAll(failure));
     } else if (NOT_OFFERED.has(sub)) {
       c.out.error(err.notImplemented(`DEBUG ${sub.toUpperCase()}`));
     } else {
