@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CommandTable } from '../src/commands/table.js';
 import { ALL_GROUPS } from '../src/commands/index.js';
-import { freePort, runRedoubt } from './helpers.js';
+import { RawConn, freePort, haveRedis, runRedoubt, sameReplies, startRedis, startRedoubtProcess } from './helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-rename-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,5 +55,46 @@ describe('rename-command', () => {
     const r = await run(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--rename-command', 'get', 'flushall']);
     assert.equal(r.code, 1, r.stderr);
     assert.ok(r.stderr.includes(`>>> 'rename-command "get" "flushall"'\nTarget command name already exists\n`), r.stderr);
+  });
+});
+
+describe('COMMAND after rename-command, against redis-server', { skip: !haveRedis() && 'redis-server not installed' }, () => {
+  it('INFO and DOCS find a renamed command by its new name only, and a removed one not at all; LIST and COUNT leave the removed out', async () => {
+    const renames = ['--rename-command', 'get', 'foo', '--rename-command', 'flushall', ''];
+    const ours = await startRedoubtProcess(['--save', '', ...renames]);
+    const ref = await startRedis(renames);
+    const a = await RawConn.connect(ours.port);
+    const b = await RawConn.connect(ref.port);
+    try {
+      await sameReplies(a, b, [
+        ['COMMAND', 'INFO', 'get'],
+        ['COMMAND', 'INFO', 'foo'],
+        ['COMMAND', 'INFO', 'FOO', 'flushall', 'set'],
+        ['COMMAND', 'INFO', 'config|get'],
+        ['COMMAND', 'DOCS', 'get'],
+        ['COMMAND', 'DOCS', 'flushall'],
+        ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'fo*'],
+        ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'flushal?'],
+        ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'ge?'],
+        ['COMMAND', 'GETKEYS', 'foo', 'k'],
+      ]);
+      // DOCS under the new name gives the command's docs, under its own name.
+      assert.match(await a.call('COMMAND', 'DOCS', 'foo'), /^\*2\r\n\$3\r\nget\r\n/);
+      // COUNT: one fewer than with nothing removed (the two servers implement different sets).
+      const plain = await startRedoubtProcess(['--save', '']);
+      const p = await RawConn.connect(plain.port);
+      try {
+        const n = (r: string): number => Number(r.slice(1, -2));
+        assert.equal(n(await a.call('COMMAND', 'COUNT')), n(await p.call('COMMAND', 'COUNT')) - 1);
+      } finally {
+        p.close();
+        await plain.kill();
+      }
+    } finally {
+      a.close();
+      b.close();
+      await ours.kill();
+      await ref.close();
+    }
   });
 });

@@ -124,7 +124,7 @@ function writeDocArgs(out: ReplyWriter, args: unknown[]): void {
 
 /** Every implemented command and subcommand (COMMAND LIST). */
 function allNames(server: Server): Command[] {
-  return [...server.table.commands(true)];
+  return [...server.table.listed(true)];
 }
 
 /** COMMAND GETKEYS / GETKEYSANDFLAGS. */
@@ -333,14 +333,14 @@ export const serverCommands: HandlerMap = {
 
   // COMMAND: COMMAND INFO of every implemented command.
   command(c, _argv, server) {
-    const cmds = [...server.table.commands()];
+    const cmds = [...server.table.listed()];
     c.out.array(cmds.length);
     for (const cmd of cmds) writeCommandInfo(c.out, cmd.meta);
   },
 
   // COMMAND COUNT
   'command|count'(c, _argv, server) {
-    c.out.int(server.table.all.size);
+    c.out.int(server.table.all.size - server.table.removed.size);
   },
 
   // COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
@@ -375,7 +375,7 @@ export const serverCommands: HandlerMap = {
     }
     c.out.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) {
-      const cmd = server.table.byFullName(argv[i]!.toLowerCase());
+      const cmd = server.table.lookupFullName(argv[i]!);
       if (cmd === undefined) c.out.nullBulk();
       else writeCommandInfo(c.out, cmd.meta);
     }
@@ -384,10 +384,10 @@ export const serverCommands: HandlerMap = {
   // COMMAND DOCS [name ...]: group, since and arguments only (Redoubt keeps no summaries).
   'command|docs'(c, argv, server) {
     const cmds: Command[] = [];
-    if (argv.length === 2) cmds.push(...server.table.commands());
+    if (argv.length === 2) cmds.push(...server.table.listed());
     else {
       for (let i = 2; i < argv.length; i++) {
-        const cmd = server.table.byFullName(argv[i]!.toLowerCase());
+        const cmd = server.table.lookupFullName(argv[i]!);
         if (cmd !== undefined) cmds.push(cmd);
       }
     }
@@ -636,7 +636,7 @@ export const serverCommands: HandlerMap = {
       for (const cmd of server.table.commands(true)) if (stats.latency.has(cmd)) cmds.push(cmd);
     } else {
       for (let i = 2; i < argv.length; i++) {
-        const cmd = server.table.byFullName(argv[i]!.toLowerCase());
+        const cmd = server.table.lookupFullName(argv[i]!);
         if (cmd === undefined) continue;
         if (cmd.subcommands !== null) {
           for (const s of cmd.subcommands.values()) if (stats.latency.has(s) && !cmds.includes(s)) cmds.push(s);

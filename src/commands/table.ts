@@ -107,7 +107,6 @@ export class CommandTable {
     this.byName.set(name.toUpperCase(), cmd);
   }
 
-  /** Looks a command up by the name a client sent, in any case. */
   /**
    * Redis's facts about a command Redoubt does not implement (a subcommand's when `sub` names
    * one): a script calling it is refused as Redis would refuse it (noscript) before "unknown".
@@ -120,8 +119,32 @@ export class CommandTable {
     return meta.subcommands.find((s) => s.name === `${lower}|${sub.toLowerCase()}`) ?? meta;
   }
 
+  /** Looks a command up by the name a client sent, in any case. */
   lookup(name: string): Command | undefined {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  /**
+   * COMMAND INFO / DOCS names: a command under its current name (a renamed one under its new
+   * name only), or "container|subcommand"; as Redis looks them up.
+   */
+  lookupFullName(name: string): Command | undefined {
+    const bar = name.indexOf('|');
+    if (bar < 0) return this.lookup(name);
+    const parent = this.lookup(name.slice(0, bar));
+    return parent?.subcommands?.get(name.slice(bar + 1).toLowerCase());
+  }
+
+  /** Commands removed by `rename-command NAME ""`: COMMAND no longer lists or counts them. */
+  readonly removed = new Set<Command>();
+
+  /** The commands COMMAND lists (every top-level one but the removed), with subcommands when asked. */
+  *listed(withSubcommands = false): IterableIterator<Command> {
+    for (const cmd of this.all.values()) {
+      if (this.removed.has(cmd)) continue;
+      yield cmd;
+      if (withSubcommands && cmd.subcommands) yield* cmd.subcommands.values();
+    }
   }
 
   /**
@@ -139,6 +162,7 @@ export class CommandTable {
     this.byName.delete(from.toLowerCase());
     this.byName.delete(from.toUpperCase());
     if (to !== '') this.setName(to, cmd);
+    else this.removed.add(cmd);
     return 'ok';
   }
 
