@@ -46,7 +46,9 @@ export class ServerStats implements ErrorSink {
       }
       h.record(usec);
     }
-    this.latencySample(cmd.meta.flags.includes('fast') ? 'fast-command' : 'command', usec, clock.now());
+    // The event's name and the clock only when a sample is taken: this runs for every command.
+    const threshold = this.latencyMonitorUsec;
+    if (threshold > 0 && usec >= threshold) this.latencyEvent(cmd.meta.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000), clock.now());
   }
 
   /** Adds a latency-monitor sample for an event that took `usec` when the monitor is on and it reached the threshold. */
