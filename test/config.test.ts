@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Config } from '../src/config/config.js';
-import { ConfigFileError, loadConfig, loadConfigText } from '../src/config/loader.js';
+import { ConfigFileError, loadConfig, loadConfigLines, loadConfigText } from '../src/config/loader.js';
 import { rewriteConfigText } from '../src/config/rewrite.js';
 import { CONFIG_TABLE } from '../src/config/schema.js';
 import { Logger } from '../src/server/log.js';
@@ -228,6 +228,20 @@ describe('redis.conf loader', () => {
     assert.equal(l.config.str('proc-title-template'), '--my--title--template');
     assert.equal(l.config.str('save'), '');
     assert.equal(l.config.num('hz'), 12);
+  });
+
+  it('the embedding API\'s lines keep joining words into one value (a dir with a space), redis.conf does not', () => {
+    const dir = tmp();
+    try {
+      const spaced = path.join(dir, 'a b');
+      mkdirSync(spaced);
+      assert.equal(loadConfigLines(null, [`dir ${spaced}`], 'startServer options').config.str('dir'), spaced);
+      const f = path.join(dir, 'r.conf');
+      writeFileSync(f, `dir ${spaced}\n`);
+      assert.match(loadError([f]).report(), /wrong number of arguments$/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('keeps rename-command and user lines for the server to apply', () => {

@@ -12,6 +12,12 @@ import { DEPRECATED_DIRECTIVES } from './schema.js';
 export interface Origin {
   where: string;
   text: string;
+  /**
+   * Several words may make one value of a one-argument directive (joined by a space): the
+   * embedding API's lines, which have always been read so (its `dir` option is a path with
+   * possible spaces, written unquoted). redis.conf and the command line count as Redis does.
+   */
+  joinWords?: true;
 }
 
 export interface LoadedConfig {
@@ -77,7 +83,7 @@ export function loadConfigLines(file: string | null, texts: readonly string[], w
   const lines: Origin[] = [];
   const abs = file === null ? null : path.resolve(file);
   if (abs !== null) readInto(abs, lines, 0, null);
-  for (const text of texts) lines.push({ text, where });
+  for (const text of texts) lines.push({ text, where, joinWords: true });
   return applyLines(lines, abs);
 }
 
@@ -161,7 +167,7 @@ function applyLines(lines: Origin[], file: string | null): LoadedConfig {
       if (def === undefined) throw new ConfigError('Bad directive or wrong number of arguments');
       // As Redis counts: replicaof takes host and port, a multi-argument directive any number
       // (its own parser judges them, a bare `save` is accepted), the others exactly one.
-      const argsOk = def.name === 'replicaof' ? argv.length === 3 : MULTI_ARG.has(def.name) || argv.length === 2;
+      const argsOk = def.name === 'replicaof' ? argv.length === 3 : MULTI_ARG.has(def.name) || argv.length === 2 || (origin.joinWords === true && argv.length > 2);
       if (!argsOk) throw new ConfigError('wrong number of arguments');
       if (def.noEffect) noEffect.add(def.name);
       const raw = argv.slice(1).join(' ');
