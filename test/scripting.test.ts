@@ -273,6 +273,15 @@ describe('runaway scripts', () => {
     }
   });
 
+  it('a suspended script whose caller disconnects still ends: the server is not left BUSY', async () => {
+    const gone = await RawConn.connect(t.port);
+    gone.send('EVAL', 'local i = 0 while i < 4e7 do i = i + 1 end return i', '0');
+    await waitFor(async () => (await b.call('PING')).startsWith('-BUSY'), 10000, 'BUSY while the script runs');
+    gone.close();
+    await waitFor(async () => (await b.call('PING')) === '+PONG\r\n', 30000, 'the script to end and the server to answer');
+    assert.equal(await b.call('SCRIPT', 'KILL'), '-NOTBUSY No scripts in execution right now.\r\n');
+  });
+
   it('a script that wrote cannot be killed (UNKILLABLE); one that ends replies normally', async () => {
     a.send('EVAL', "redis.call('set', 'w', '1') local i = 0 while i < 3e7 do i = i + 1 end return i", '0');
     await waitFor(async () => (await b.call('PING')).startsWith('-BUSY'), 10000, 'BUSY while the script runs');

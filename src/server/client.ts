@@ -65,6 +65,8 @@ export class Client {
   blockedArgv: string[] | null = null;
   /** Set while a reply comes later (deferReply); input is not processed. */
   deferred = false;
+  /** Run once a deferred reply has been written (EXEC goes on with its queue after a suspended script). */
+  deferredThen: (() => void) | null = null;
   closeAfterReply = false;
   closed = false;
   /** In the server's list of clients to flush this turn (Server.markPending). */
@@ -254,12 +256,17 @@ export class Client {
     this.deferred = true;
     const done = (write: () => void): void => {
       this.deferred = false;
-      if (this.closed) return;
       try {
+        // Also for a client that has gone meanwhile: what the writer finishes (a script's end,
+        // which frees the server from BUSY; EXEC's remaining commands) must happen.
         const mark = this.out.len;
         write();
         if (drop) this.out.len = mark;
-        this.processInput();
+        const then = this.deferredThen;
+        this.deferredThen = null;
+        then?.();
+        if (this.closed) return;
+        if (!this.deferred) this.processInput();
         this.flush();
       } catch (e) {
         this.server.log.warning(`Internal error serving ${this.addr}, closing it: ${(e as Error).stack ?? String(e)}`);
