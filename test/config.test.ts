@@ -538,7 +538,9 @@ describe('CONFIG REWRITE', () => {
       const ours = loadConfigText('save 900 1\nhz 10\n').config;
       ours.set('save', '3600 1 300 100 60 10000');
       const text = rewriteConfigText(ours, 'save 900 1\nhz 10\n');
-      assert.deepEqual(saves(text), theirs);
+      // Redis appends new lines in its config dict's order, which changes from run to run (a
+      // seeded hash): compared as sets; the save points' own order is checked by loading back.
+      assert.deepEqual([...saves(text)].sort(), [...theirs].sort());
       assert.equal(loadConfigText(text).config.str('save'), '3600 1 300 100 60 10000');
     } finally {
       c.close();
