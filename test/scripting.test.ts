@@ -292,7 +292,53 @@ describe('runaway scripts', () => {
 });
 
 describe('a long script inside EXEC', () => {
-  it('is not suspended past busy-reply-threshold: EXEC replies in order', async () => {
+  it('is suspended past busy-reply-threshold like any script: others get BUSY, SCRIPT KILL stops it, EXEC goes on with its queue as one unit', async () => {
+    const t = await startServer({ 'busy-reply-threshold': '10' });
+    const a = await RawConn.connect(t.port);
+    const b = await RawConn.connect(t.port);
+    const units: string[][] = [];
+    t.server.propagator.setSink('repl', (ops) => units.push(ops.map((o) => o.argv.join(' '))));
+    try {
+      for (const cmd of [['MULTI'], ['SET', 'x1', 'a'], ['EVAL', 'while true do end', '0'], ['SET', 'x2', 'b']]) a.send(...cmd);
+      for (const r of ['+OK\r\n', '+QUEUED\r\n', '+QUEUED\r\n', '+QUEUED\r\n']) assert.equal(await a.reply(), r);
+      a.send('EXEC');
+      a.send('GET', 'x2');
+      await waitFor(async () => (await b.call('PING')).startsWith('-BUSY'), 10000, 'BUSY while the script runs');
+      assert.equal(await b.call('SCRIPT', 'KILL'), '+OK\r\n');
+      const exec = await a.reply();
+      assert.match(exec, /^\*3\r\n\+OK\r\n-ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.\r\n\+OK\r\n/);
+      // The command sent after EXEC ran after the whole transaction.
+      const rest = exec.slice(exec.lastIndexOf('+OK\r\n') + 5) || (await a.reply());
+      assert.equal(rest, '$1\r\nb\r\n');
+      assert.deepEqual(units, [['SET x1 a', 'SET x2 b']]);
+      assert.equal(await b.call('PING'), '+PONG\r\n');
+    } finally {
+      a.close();
+      b.close();
+      await t.close();
+    }
+  });
+
+  it('a client blocked on a key a suspended script in EXEC pushed to is served after the whole EXEC', async () => {
+    const t = await startServer({ 'busy-reply-threshold': '10' });
+    const a = await RawConn.connect(t.port);
+    const w = await RawConn.connect(t.port);
+    try {
+      w.send('BLPOP', 'q', '0');
+      await waitFor(() => [...t.server.clients.values()].some((c) => c.blockedArgv !== null), 5000, 'BLPOP to block');
+      for (const cmd of [['MULTI'], ['EVAL', "redis.call('rpush', 'q', 'first') local i = 0 while i < 2e7 do i = i + 1 end return 1", '0'], ['RPUSH', 'q', 'second'], ['LPOP', 'q'], ['EXEC']]) a.send(...cmd);
+      for (const r of ['+OK\r\n', '+QUEUED\r\n', '+QUEUED\r\n', '+QUEUED\r\n']) assert.equal(await a.reply(), r);
+      // Inside the transaction LPOP takes 'first'; the blocked client gets 'second' afterwards.
+      assert.equal(await a.reply(20000), '*3\r\n:1\r\n:2\r\n$5\r\nfirst\r\n');
+      assert.equal(await w.reply(), '*2\r\n$1\r\nq\r\n$6\r\nsecond\r\n');
+    } finally {
+      a.close();
+      w.close();
+      await t.close();
+    }
+  });
+
+  it('EXEC replies in order when a script in it runs past busy-reply-threshold', async () => {
     const t = await startServer({ 'busy-reply-threshold': '10' });
     const a = await RawConn.connect(t.port);
     try {

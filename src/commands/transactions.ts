@@ -2,7 +2,7 @@
 // in MULTI and marks the transaction doomed when a queued command is refused. WATCHed keys live
 // in server/events.ts; every write path marks their watchers dirty, and EXEC then replies null.
 import { err } from '../errors.js';
-import type { Client } from '../server/client.js';
+import type { Client, QueuedCommand } from '../server/client.js';
 import type { TransactionContext, HandlerMap } from './types.js';
 
 /** The client whose EXEC is running, if any (commands that may not run inside EXEC check it). */
@@ -11,6 +11,52 @@ let executing: Client | null = null;
 export function inTransaction(c: Client): boolean {
   // A script's commands cannot block either (Redis runs them as in a transaction).
   return executing === c || c.isScript;
+}
+
+/** Where an EXEC is in its queue's errors (INFO commandstats) and whether it holds its propagation unit. */
+interface ExecState {
+  errorsAtStart: number;
+  errorsAfterLast: number;
+  /** The propagation unit is held open across a suspended script (released at the end). */
+  held: boolean;
+}
+
+/**
+ * Runs EXEC's queue from `from`. A script that runs past busy-reply-threshold suspends (its reply
+ * deferred): the rest of the queue then runs once it has ended (Client.deferredThen), inside the
+ * same propagation unit, before the client's next input, so the transaction stays one.
+ */
+function runQueue(c: Client, server: TransactionContext, queue: QueuedCommand[], from: number, st: ExecState): void {
+  const dispatcher = server.dispatcher;
+  const outer = executing;
+  executing = c;
+  try {
+    for (let i = from; i < queue.length; i++) {
+      const q = queue[i]!;
+      // SECURITY: permissions may have changed since the command was queued: check them again.
+      if (!c.user.unrestricted && !dispatcher.aclAllows(c, q.cmd, q.argv, 'multi', true)) continue;
+      dispatcher.call(c, q.cmd, q.argv, 'exec');
+      st.errorsAfterLast = c.out.errors;
+      if (c.deferred) {
+        if (!st.held) {
+          st.held = true;
+          server.propagator.hold();
+        }
+        c.deferredThen = () => runQueue(c, server, queue, i + 1, st);
+        return;
+      }
+    }
+  } finally {
+    executing = outer;
+  }
+  // INFO commandstats as Redis counts them: EXEC fails only for an error after its last queued
+  // command ran (a NOPERM at EXEC time); a queued command's error is that command's own. The
+  // dispatcher counts EXEC failed for any error under it, so that count is taken back here.
+  if (c.out.errors === st.errorsAfterLast && st.errorsAfterLast !== st.errorsAtStart) server.table.byFullName('exec')!.stats.failed--;
+  if (st.held) {
+    server.propagator.release();
+    if (server.blocking.pending && server.scripts.running === null) server.blocking.handleReady();
+  }
 }
 
 export const transactionsCommands: HandlerMap<TransactionContext> = {
@@ -47,26 +93,7 @@ export const transactionsCommands: HandlerMap<TransactionContext> = {
       return;
     }
     c.out.array(queue.length);
-    const dispatcher = server.dispatcher;
-    const outer = executing;
-    executing = c;
-    // INFO commandstats as Redis counts them: EXEC fails only for an error after its last queued
-    // command ran (a NOPERM at EXEC time); a queued command's error is that command's own. The
-    // dispatcher counts EXEC failed for any error under it, so that count is taken back here.
-    const errorsAtStart = c.out.errors;
-    let errorsAfterLast = errorsAtStart;
-    try {
-      for (const q of queue) {
-        // SECURITY: permissions may have changed since the command was queued: check them again.
-        if (!c.user.unrestricted && !dispatcher.aclAllows(c, q.cmd, q.argv, 'multi', true)) continue;
-        dispatcher.call(c, q.cmd, q.argv, 'exec');
-        errorsAfterLast = c.out.errors;
-        if (c.closed) return;
-      }
-    } finally {
-      executing = outer;
-      if (c.out.errors === errorsAfterLast && errorsAfterLast !== errorsAtStart) server.table.byFullName('exec')!.stats.failed--;
-    }
+    runQueue(c, server, queue, 0, { errorsAtStart: c.out.errors, errorsAfterLast: c.out.errors, held: false });
   },
 
   // DISCARD: also forgets the WATCHed keys.

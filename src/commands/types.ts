@@ -1,5 +1,6 @@
 // Shapes of the command table. Facts (arity, flags, categories, key specs) come from meta.ts,
 // generated from redis-server 7.0.15; handlers come from the command-group modules.
+import type { Propagator } from '../server/propagate.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import type { Config } from '../config/config.js';
@@ -71,6 +72,9 @@ export interface PubSubContext {
 export interface TransactionContext extends DataContext {
   readonly table: CommandTable;
   readonly dispatcher: Dispatcher;
+  /** EXEC holds its propagation unit open across a suspended script. */
+  readonly propagator: Pick<Propagator, 'hold' | 'release'>;
+  readonly scripts: { readonly running: object | null };
 }
 
 /**

@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { err } from '../errors.js';
 import { Client } from '../server/client.js';
-import { inTransaction } from '../commands/transactions.js';
 import type { Server } from '../server/server.js';
 import { countedErrors, luaToReply, raisedError, stringArray } from './convert.js';
 import { scriptFlags, setScriptFlag, type ScriptFlags } from './flags.js';
@@ -175,7 +174,6 @@ export class ScriptEngine {
     client.dbIndex = caller.dbIndex;
     client.out.resp = 2;
     const threshold = this.server.config.num('busy-reply-threshold');
-    const inExec = inTransaction(caller);
     // script-max-memory (Redoubt's own): the heap may grow this much while the script runs,
     // checked at every budget quantum, and no single string may be longer.
     const cap = this.server.config.num('script-max-memory');
@@ -206,9 +204,7 @@ export class ScriptEngine {
           }
           if (running.busy) return 'suspend';
           if (threshold <= 0 || this.server.clock.now() - running.startedAt < threshold) return 'continue';
-          // Inside EXEC the script cannot be suspended: EXEC's replies must stay in order. It runs
-          // on (script-max-memory still applies), as a known limitation: it cannot be killed.
-          if (inExec) return 'continue';
+          // Inside EXEC too: EXEC goes on with its queue once the script has ended (transactions.ts).
           running.busy = true;
           const what = target.chunk === 'user_script' ? `Script SHA1 is: ${target.id}` : `Function name: ${target.id}`;
           this.server.log.warning(
@@ -234,8 +230,9 @@ export class ScriptEngine {
             else {
               resolve(() => {
                 this.finish(running, o, target);
-                // Clients blocked on keys the script made ready are served once it has ended.
-                if (this.server.blocking.pending) this.server.blocking.handleReady();
+                // Clients blocked on keys the script made ready are served once it has ended (once
+                // its EXEC has, when it ran in one: caller.deferredThen goes on with the queue).
+                if (caller.deferredThen === null && this.server.blocking.pending) this.server.blocking.handleReady();
               });
               this.server.propagator.release();
             }
