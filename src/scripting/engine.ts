@@ -165,7 +165,7 @@ export class ScriptEngine {
   /**
    * Runs a script or a function (FCALL, functions.ts) for `caller` and writes its reply: the one
    * way scripts run. Past busy-reply-threshold it is suspended between turns of the event loop
-   * (not inside EXEC); script-max-memory stops it; keys expire as of its start while it runs.
+   * (inside EXEC too); script-max-memory stops it; keys expire as of its start while it runs.
    */
   execute(caller: Client, target: ScriptTarget, readOnly: boolean): void {
     const client = (this.scriptClient ??= Client.detached(this.server));

@@ -249,7 +249,8 @@ export class Client {
    * For a handler whose reply needs asynchronous work (CONFIG SET port/bind): writes nothing now
    * and holds the client (no more input processed) until `work` settles; it resolves to a
    * function that writes the reply, then pending input is processed. CLIENT REPLY OFF/SKIP in
-   * force when the command ran drop the reply. Not for use inside EXEC.
+   * force when the command ran drop the reply. Inside EXEC, EXEC sets `deferredThen` to go on
+   * with its queue once the reply is written (a suspended script).
    */
   deferReply(work: Promise<() => void>): void {
     const drop = this.skipNext || this.replyMode === 'off';
