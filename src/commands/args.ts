@@ -44,6 +44,23 @@ export function is(arg: string | undefined, keyword: string): boolean {
   return arg !== undefined && arg.length === keyword.length && arg.toLowerCase() === keyword;
 }
 
+/**
+ * A timeout in milliseconds (WAIT, CLIENT PAUSE, XREAD BLOCK): a non-negative integer, or null
+ * after Redis's reply for a bad one.
+ */
+export function parseTimeoutMs(c: Client, arg: string): number | null {
+  const t = parseInteger(arg);
+  if (t === null) {
+    c.out.error(err.timeoutNotInteger());
+    return null;
+  }
+  if (t < 0) {
+    c.out.error(err.timeoutNegative());
+    return null;
+  }
+  return t;
+}
+
 /** An integer of at least `min` (Redis's getPositiveLong and friends), or null after replying `msg`. */
 export function parseCount(c: Client, arg: string, min: number, msg: string): number | null {
   const n = parseInteger(arg);

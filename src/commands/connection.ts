@@ -2,7 +2,7 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { REDIS_VERSION } from '../version.js';
-import { is, parseInteger } from './args.js';
+import { is, parseInteger, parseTimeoutMs } from './args.js';
 import type { HandlerMap } from './types.js';
 
 const BAD_CLIENT_NAME = err.badClientName();
@@ -361,15 +361,8 @@ export const connectionCommands: HandlerMap = {
 
   // CLIENT PAUSE timeout [WRITE|ALL]
   'client|pause'(c, argv, server) {
-    const timeout = parseInteger(argv[2]!);
-    if (timeout === null) {
-      c.out.error(err.timeoutNotInteger());
-      return;
-    }
-    if (timeout < 0) {
-      c.out.error(err.timeoutNegative());
-      return;
-    }
+    const timeout = parseTimeoutMs(c, argv[2]!);
+    if (timeout === null) return;
     let mode: 'write' | 'all' = 'all';
     if (argv.length === 4) {
       if (is(argv[3], 'write')) mode = 'write';

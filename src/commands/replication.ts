@@ -4,7 +4,7 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
-import { parseInteger } from './args.js';
+import { parseInteger, parseTimeoutMs } from './args.js';
 import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
 
@@ -16,20 +16,6 @@ function sync(c: Client, server: Server, psync: boolean): void {
     return;
   }
   server.replication.attach(c, psync);
-}
-
-/** WAIT's timeout: milliseconds, a non-negative integer. */
-function parseTimeout(c: Client, arg: string): number | null {
-  const t = parseInteger(arg);
-  if (t === null) {
-    c.out.error(err.timeoutNotInteger());
-    return null;
-  }
-  if (t < 0) {
-    c.out.error(err.timeoutNegative());
-    return null;
-  }
-  return t;
 }
 
 export const replicationCommands: HandlerMap = {
@@ -106,7 +92,7 @@ export const replicationCommands: HandlerMap = {
       c.out.error(err.notInteger());
       return;
     }
-    const timeout = parseTimeout(c, argv[2]!);
+    const timeout = parseTimeoutMs(c, argv[2]!);
     if (timeout === null) return;
     const r = server.replication;
     const offset = r.offset;

@@ -25,7 +25,7 @@ import {
   type StreamID,
   type StreamNodeLimits,
 } from '../store/types/stream.js';
-import { is, parseBigInt } from './args.js';
+import { is, parseBigInt, parseTimeoutMs } from './args.js';
 import { inTransaction } from './transactions.js';
 import type { DataContext, HandlerMap } from './types.js';
 
@@ -350,16 +350,9 @@ function xreadGeneric(c: Client, argv: string[], server: DataContext, group: boo
         return;
       }
       i++;
-      const v = parseBigInt(argv[i]!);
-      if (v === null) {
-        c.out.error(err.timeoutNotInteger());
-        return;
-      }
-      if (v < 0n) {
-        c.out.error(err.timeoutNegative());
-        return;
-      }
-      deadline = v === 0n ? 0 : server.clock.now() + Number(v);
+      const v = parseTimeoutMs(c, argv[i]!);
+      if (v === null) return;
+      deadline = v === 0 ? 0 : server.clock.now() + v;
     } else if (is(o, 'count') && more >= 1) {
       i++;
       const n = int64(c, argv[i]!);
