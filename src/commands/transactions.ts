@@ -53,10 +53,7 @@ function runQueue(c: Client, server: TransactionContext, queue: QueuedCommand[],
   // command ran (a NOPERM at EXEC time); a queued command's error is that command's own. The
   // dispatcher counts EXEC failed for any error under it, so that count is taken back here.
   if (c.out.errors === st.errorsAfterLast && st.errorsAfterLast !== st.errorsAtStart) server.table.byFullName('exec')!.stats.failed--;
-  if (st.held) {
-    server.propagator.release();
-    if (server.blocking.pending && server.scripts.running === null) server.blocking.handleReady();
-  }
+  if (st.held) server.propagator.release();
 }
 
 export const transactionsCommands: HandlerMap<TransactionContext> = {

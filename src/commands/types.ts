@@ -74,7 +74,6 @@ export interface TransactionContext extends DataContext {
   readonly dispatcher: Dispatcher;
   /** EXEC holds its propagation unit open across a suspended script. */
   readonly propagator: Pick<Propagator, 'hold' | 'release'>;
-  readonly scripts: { readonly running: object | null };
 }
 
 /**

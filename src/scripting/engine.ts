@@ -228,12 +228,7 @@ export class ScriptEngine {
             const o = this.step(running);
             if (o === 'suspended') setImmediate(resume);
             else {
-              resolve(() => {
-                this.finish(running, o, target);
-                // Clients blocked on keys the script made ready are served once it has ended (once
-                // its EXEC has, when it ran in one: caller.deferredThen goes on with the queue).
-                if (caller.deferredThen === null && this.server.blocking.pending) this.server.blocking.handleReady();
-              });
+              resolve(() => this.finish(running, o, target));
               this.server.propagator.release();
             }
           };

@@ -146,9 +146,13 @@ export class Blocking {
     for (const key of waiting.keys()) this.signalKeyAsReady(db, key);
   }
 
-  /** Serves clients blocked on the keys signalled so far, until no key is left ready. */
+  /**
+   * Serves clients blocked on the keys signalled so far, until no key is left ready. Not while a
+   * script runs (an allow-busy command during a suspended one must not serve them mid-script):
+   * the keys stay signalled until the command that ran it has completed.
+   */
   handleReady(): void {
-    if (this.handling) return;
+    if (this.handling || this.server.scripts.running !== null) return;
     this.handling = true;
     try {
       while (this.ready.length > 0) {

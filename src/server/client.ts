@@ -266,6 +266,9 @@ export class Client {
         const then = this.deferredThen;
         this.deferredThen = null;
         then?.();
+        // The deferred command has completed (with the rest of its EXEC): as after any command,
+        // clients blocked on keys it made ready are served.
+        if (this.server.blocking.pending) this.server.blocking.handleReady();
         if (this.closed) return;
         if (!this.deferred) this.processInput();
         this.flush();

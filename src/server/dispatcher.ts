@@ -209,10 +209,9 @@ export class Dispatcher {
       this.reply(client, () => client.out.raw('+QUEUED\r\n'));
       return;
     }
-    // 9. execute, then serve clients blocked on keys this command made ready (not while a script
-    // runs: an allow-busy command must not serve them mid-script; the script's end does)
+    // 9. execute, then serve clients blocked on keys this command made ready
     this.call(client, cmd, argv);
-    if (server.blocking.pending && server.scripts.running === null) server.blocking.handleReady();
+    if (server.blocking.pending) server.blocking.handleReady();
   }
 
   /**

@@ -145,12 +145,9 @@ export class Replication {
    * their own get one now.
    */
   snapshotEnded(ok: boolean, file: string, abandoned = false): void {
-    if (this.replicas.size === 0) {
-      this.snapshotForReplicas = false;
-      return;
-    }
     const mine = this.snapshotForReplicas;
     this.snapshotForReplicas = false;
+    if (this.replicas.size === 0) return;
     if (mine) {
       for (const c of [...this.replicas]) {
         const link = c.replica!;
