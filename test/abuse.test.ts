@@ -291,4 +291,60 @@ describe('attacks against a real process', () => {
       await s.kill();
     }
   });
+
+  it('a script that never ends inside MULTI/EXEC, and a slow one whose caller leaves, do not take the server', async () => {
+    const s = await startRedoubtProcess(['--save', '', '--busy-reply-threshold', '50']);
+    const ctl = await RawConn.connect(s.port);
+    const attacker = await RawConn.connect(s.port);
+    try {
+      // A transaction whose script loops for ever: others are told BUSY, SCRIPT KILL ends it.
+      attacker.send('MULTI');
+      attacker.send('EVAL', 'while true do end', '0');
+      attacker.send('EXEC');
+      await waitFor(async () => (await ctl.call('PING')).startsWith('-BUSY'), 10000, 'BUSY during the looping transaction');
+      assert.equal(await ctl.call('SCRIPT', 'KILL'), '+OK\r\n');
+      assert.equal(await ctl.call('PING'), '+PONG\r\n');
+      // A slow script whose caller disconnects: the server is BUSY only until the script ends.
+      const leaver = await RawConn.connect(s.port);
+      leaver.send('EVAL', 'local i = 0 while i < 4e7 do i = i + 1 end return i', '0');
+      await waitFor(async () => (await ctl.call('PING')).startsWith('-BUSY'), 10000, 'BUSY during the slow script');
+      leaver.close();
+      await waitFor(async () => (await ctl.call('PING')) === '+PONG\r\n', 60000, 'the server to answer once the script ended');
+      assert.equal(await ctl.call('SCRIPT', 'KILL'), '-NOTBUSY No scripts in execution right now.\r\n');
+    } finally {
+      ctl.close();
+      attacker.close();
+      await s.kill();
+    }
+  });
+
+  it('a replica that never reads is dropped at the replica output limit; the server keeps serving', async () => {
+    const s = await startRedoubtProcess(['--save', '', '--client-output-buffer-limit', 'replica 1mb 0 0']);
+    const ctl = await RawConn.connect(s.port);
+    try {
+      const replica = net.connect({ port: s.port, host: '127.0.0.1' });
+      sockets.push(replica);
+      replica.on('error', () => {});
+      replica.write('SYNC\r\n');
+      // It never reads anything (so it would not even notice being closed: the server's side is checked).
+      replica.pause();
+      const replicas = async (): Promise<number> => Number(infoValue(await ctl.call('INFO', 'replication'), 'connected_slaves'));
+      await waitFor(async () => (await replicas()) === 1, 10000, 'the replica to attach');
+      const value = 'v'.repeat(64 * 1024);
+      let written = 0;
+      await waitFor(async () => {
+        for (let i = 0; i < 16; i++) ctl.send('SET', `k${i}`, value);
+        for (let i = 0; i < 16; i++) assert.equal(await ctl.reply(), '+OK\r\n');
+        written += 16;
+        return (await replicas()) === 0;
+      }, 60000, 'the replica to be dropped');
+      // Dropped after about the 1 MB limit plus what the kernel's buffers took, not hundreds of MB.
+      assert.ok(written * value.length < 64 * 1024 * 1024, `written ${written} values`);
+      assert.equal(await ctl.call('PING'), '+PONG\r\n');
+      assert.ok(Number(infoValue(await ctl.call('INFO', 'stats'), 'client_output_buffer_limit_disconnections')) >= 1);
+    } finally {
+      ctl.close();
+      await s.kill();
+    }
+  });
 });
