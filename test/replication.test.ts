@@ -216,26 +216,69 @@ async function connectedSlaves(c: RawConn): Promise<number> {
   return Number(await infoField(c, 'connected_slaves', 'replication'));
 }
 
+/** What a test opens through withServers, all closed by it. */
+interface Servers {
+  /** Redoubt, in this process. */
+  t: TestServer;
+  /** A raw connection to `port`. */
+  connect(port: number): Promise<RawConn>;
+  /** A replica's end of a connection to `port` (Redoubt's by default), read by hand. */
+  stream(port?: number): Promise<StreamReader>;
+  /** A redis-server replicating from `t` (startReplica). */
+  addReplica(extra?: string[]): Promise<RefServer>;
+  /** The reference redis-server (startRedis, `extra` arguments); one a test. */
+  redis(extra?: string[]): Promise<RefServer>;
+}
+
+/**
+ * Starts Redoubt (`settings`) and runs `body` with it; afterwards, even when it failed, closes
+ * the connections and streams, then the replicas (in the order started), the reference server, Redoubt.
+ */
+async function withServers(body: (s: Servers) => Promise<void>, settings: Record<string, string> = {}): Promise<void> {
+  let t: TestServer | undefined;
+  let ref: RefServer | undefined;
+  const replicas: RefServer[] = [];
+  const conns: { close(): void }[] = [];
+  const opened = <T extends { close(): void }>(c: T): T => (conns.push(c), c);
+  try {
+    const server = await startServer(settings);
+    t = server;
+    await body({
+      t: server,
+      connect: async (port) => opened(await RawConn.connect(port)),
+      stream: async (port = server.port) => opened(await StreamReader.connect(port)),
+      addReplica: async (extra = []) => {
+        const r = await startReplica(server.port, extra);
+        replicas.push(r);
+        return r;
+      },
+      redis: async (extra = []) => {
+        assert.equal(ref, undefined, 'one reference server a test');
+        ref = await startRedis(extra);
+        return ref;
+      },
+    });
+  } finally {
+    for (const c of conns) c.close();
+    for (const r of replicas) await r.close();
+    await ref?.close();
+    await t?.close();
+  }
+}
+
 describe('a redis-server replica of Redoubt', () => {
-  it('syncs every type in two databases with TTLs, follows later writes, and shows in WAIT, ROLE, INFO, CLIENT LIST; CLIENT KILL TYPE replica drops it', async () => {
-    let t: TestServer | undefined;
-    let replica: RefServer | undefined;
-    const conns: RawConn[] = [];
-    try {
-      t = await startServer();
-      const m = await RawConn.connect(t.port);
-      conns.push(m);
+  it('syncs every type in two databases with TTLs, follows later writes, and shows in WAIT, ROLE, INFO, CLIENT LIST; CLIENT KILL TYPE replica drops it', () =>
+    withServers(async ({ t, connect, addReplica }) => {
+      const m = await connect(t.port);
       await writeEveryType(m, 'a');
       assert.equal(await m.call('SELECT', '1'), '+OK\r\n');
       await writeEveryType(m, 'b');
       assert.equal(await m.call('SELECT', '0'), '+OK\r\n');
 
-      replica = await startReplica(t.port);
-      const r = await RawConn.connect(replica.port);
-      conns.push(r);
+      const replica = await addReplica();
+      const r = await connect(replica.port);
       await pollUntil('the replica link up', async () => (await infoField(r, 'master_link_status', 'replication')) === 'up', 15000);
-      const check = await RawConn.connect(t.port);
-      conns.push(check);
+      const check = await connect(t.port);
       await sameData(check, r, 'the replica to load the snapshot');
       // What was compared: 12 keys a database, 3 of them with a TTL.
       for (const db of [0, 1]) {
@@ -286,17 +329,12 @@ describe('a redis-server replica of Redoubt', () => {
       assert.equal(await m.call('CLIENT', 'LIST', 'TYPE', 'replica').then((s) => s.split('\n').filter((l) => l.includes('flags=S')).length), 1);
 
       // The replica reconnects about a second later: the count is polled at once and often.
-      const lost = (): number => t!.logs.filter((l) => l.includes('Connection with replica')).length;
+      const lost = (): number => t.logs.filter((l) => l.includes('Connection with replica')).length;
       assert.equal(lost(), 0);
       assert.equal(await m.call('CLIENT', 'KILL', 'TYPE', 'replica'), ':1\r\n');
       await pollUntil('connected_slaves to drop to 0', async () => (await connectedSlaves(m)) === 0 || undefined, 5000);
       assert.equal(lost(), 1);
-    } finally {
-      for (const c of conns) c.close();
-      await replica?.close();
-      await t?.close();
-    }
-  });
+    }));
 });
 
 /** A command of a stream with argv[0] lowercased and millisecond timestamps masked. */
@@ -335,31 +373,21 @@ interface SyncedPair {
 }
 
 /** Runs `fn` with a SyncedPair (PINGs every hour, DEBUG enabled), stopping everything afterwards. */
-async function withSyncedPair(fn: (p: SyncedPair) => Promise<void>): Promise<void> {
-  let t: TestServer | undefined;
-  let ref: RefServer | undefined;
-  const closers: { close(): void }[] = [];
-  try {
-    t = await startServer({ 'enable-debug-command': 'yes' });
-    ref = await startRedis(['--repl-diskless-sync', 'no']);
-    const a = await RawConn.connect(t.port);
-    const b = await RawConn.connect(ref.port);
-    closers.push(a, b);
+function withSyncedPair(fn: (p: SyncedPair) => Promise<void>): Promise<void> {
+  return withServers(async ({ t, connect, stream, redis }) => {
+    const ref = await redis(['--repl-diskless-sync', 'no']);
+    const a = await connect(t.port);
+    const b = await connect(ref.port);
     for (const c of [a, b]) assert.equal(await c.call('CONFIG', 'SET', 'repl-ping-replica-period', '3600'), '+OK\r\n');
-    const sa = await StreamReader.connect(t.port);
-    const sb = await StreamReader.connect(ref.port);
-    closers.push(sa, sb);
+    const sa = await stream(t.port);
+    const sb = await stream(ref.port);
     sa.send('SYNC');
     sb.send('SYNC');
     const [pa, pb] = await Promise.all([sa.payload(), sb.payload()]);
     assert.equal(pa.toString('latin1', 0, 5), 'REDIS');
     assert.equal(pb.toString('latin1', 0, 5), 'REDIS');
     await fn({ a, b, sa, sb });
-  } finally {
-    for (const c of closers) c.close();
-    await ref?.close();
-    await t?.close();
-  }
+  }, { 'enable-debug-command': 'yes' });
 }
 
 /** Sets two keys with a 10 ms TTL in `db` on both servers (active expiry off) and waits until they have expired. */
@@ -457,11 +485,10 @@ describe('a raw replica as INFO, ROLE and CLIENT LIST show it, compared with red
 });
 
 describe('PSYNC', () => {
-  it('PSYNC ? -1 answers +FULLRESYNC <40 hex> <offset> before the payload', async () => {
-    const t = await startServer();
-    const c = await RawConn.connect(t.port);
-    const s = await StreamReader.connect(t.port);
-    try {
+  it('PSYNC ? -1 answers +FULLRESYNC <40 hex> <offset> before the payload', () =>
+    withServers(async ({ t, connect, stream }) => {
+      const c = await connect(t.port);
+      const s = await stream();
       await c.call('SET', 'k', 'v');
       s.send('PSYNC', '?', '-1');
       const line = await s.line();
@@ -474,26 +501,15 @@ describe('PSYNC', () => {
       await c.call('SET', 'after', '1');
       assert.deepEqual(await s.command(), ['SELECT', '0']);
       assert.deepEqual(await s.command(), ['SET', 'after', '1']);
-    } finally {
-      s.close();
-      c.close();
-      await t.close();
-    }
-  });
+    }));
 });
 
 describe('min-replicas-to-write', () => {
-  it('refuses writes as redis-server does without a replica, and allows them once one is online', async () => {
-    let t: TestServer | undefined;
-    let ref: RefServer | undefined;
-    let replica: RefServer | undefined;
-    const conns: RawConn[] = [];
-    try {
-      t = await startServer();
-      ref = await startRedis();
-      const a = await RawConn.connect(t.port);
-      const b = await RawConn.connect(ref.port);
-      conns.push(a, b);
+  it('refuses writes as redis-server does without a replica, and allows them once one is online', () =>
+    withServers(async ({ t, connect, addReplica, redis }) => {
+      const ref = await redis();
+      const a = await connect(t.port);
+      const b = await connect(ref.port);
       await sameReplies(a, b, [
         ['SET', 'k', 'before'],
         ['CONFIG', 'SET', 'min-replicas-to-write', '1'],
@@ -506,28 +522,17 @@ describe('min-replicas-to-write', () => {
       assert.equal(await a.call('SET', 'k', 'v'), `-${err.noReplicas()}\r\n`);
       assert.equal(await a.call('GET', 'k'), '$6\r\nbefore\r\n');
 
-      replica = await startReplica(t.port);
+      await addReplica();
       await replicaOnline(a);
       await pollUntil('SET to be accepted', async () => (await a.call('SET', 'k', 'v')) === '+OK\r\n');
       assert.equal(await a.call('GET', 'k'), '$1\r\nv\r\n');
-    } finally {
-      for (const c of conns) c.close();
-      await replica?.close();
-      await ref?.close();
-      await t?.close();
-    }
-  });
+    }));
 });
 
 describe('a replica attaching during a BGSAVE', () => {
-  it('waits for a snapshot of its own and ends with all the data', async () => {
-    let t: TestServer | undefined;
-    let replica: RefServer | undefined;
-    const conns: RawConn[] = [];
-    try {
-      t = await startServer();
-      const m = await RawConn.connect(t.port);
-      conns.push(m);
+  it('waits for a snapshot of its own and ends with all the data', () =>
+    withServers(async ({ t, connect, addReplica }) => {
+      const m = await connect(t.port);
       for (let i = 0; i < 100; i++) assert.equal(await m.call('SET', `k${i}`, `v${i}`), '+OK\r\n');
       // 20 ms a key: the BGSAVE lasts about 2 s unless the delay is lifted.
       assert.equal(await m.call('CONFIG', 'SET', 'rdb-key-save-delay', '20000'), '+OK\r\n');
@@ -535,9 +540,8 @@ describe('a replica attaching during a BGSAVE', () => {
       // Written after that snapshot's instant, before the replica arrives: only a snapshot of its own has them.
       for (let i = 0; i < 10; i++) assert.equal(await m.call('SET', `between${i}`, `v${i}`), '+OK\r\n');
       assert.equal(await m.call('DEL', 'k1'), ':1\r\n');
-      replica = await startReplica(t.port);
-      const r = await RawConn.connect(replica.port);
-      conns.push(r);
+      const replica = await addReplica();
+      const r = await connect(replica.port);
       await pollUntil('the replica to wait for a snapshot', async () => {
         const info = await m.call('INFO', 'replication');
         return /\r\nslave0:[^\r]*state=wait_bgsave/.test(info);
@@ -548,7 +552,7 @@ describe('a replica attaching during a BGSAVE', () => {
       assert.equal(await m.call('DEL', 'k0'), ':1\r\n');
       // 5 ms a key: the first BGSAVE ends within 0.5 s, then the replica's own starts (about 0.65 s).
       assert.equal(await m.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000'), '+OK\r\n');
-      await pollUntil('the replica\'s own snapshot', async () => t!.logs.some((l) => l.includes('Starting BGSAVE for SYNC')), 10000);
+      await pollUntil('the replica\'s own snapshot', async () => t.logs.some((l) => l.includes('Starting BGSAVE for SYNC')), 10000);
       // Written during the replica's own snapshot: the stream held for it.
       for (let i = 0; i < 5; i++) assert.equal(await m.call('SET', `during${i}`, `v${i}`), '+OK\r\n');
       assert.equal(await m.call('DEL', 'late0'), ':1\r\n');
@@ -563,30 +567,21 @@ describe('a replica attaching during a BGSAVE', () => {
       assert.equal(await r.call('DBSIZE'), ':134\r\n');
       // One synchronisation, no retry.
       assert.equal(t.logs.filter((l) => l.includes('asks for synchronization')).length, 1, t.logs.join('\n'));
-    } finally {
-      for (const c of conns) c.close();
-      await replica?.close();
-      await t?.close();
-    }
-  });
+    }));
 });
 
 describe('two replicas sharing a snapshot', () => {
-  it('both end with all the data and acknowledge the same offsets (WAIT 2)', async () => {
-    let t: TestServer | undefined;
-    const replicas: RefServer[] = [];
-    const conns: RawConn[] = [];
-    try {
-      t = await startServer();
-      const m = await RawConn.connect(t.port);
-      conns.push(m);
+  it('both end with all the data and acknowledge the same offsets (WAIT 2)', () =>
+    withServers(async ({ t, connect, addReplica }) => {
+      const replicas: RefServer[] = [];
+      const m = await connect(t.port);
       for (let i = 0; i < 100; i++) assert.equal(await m.call('SET', `k${i}`, `v${i}`), '+OK\r\n');
       // 20 ms a key: the replicas' snapshot lasts about 2 s unless the delay is lifted.
       assert.equal(await m.call('CONFIG', 'SET', 'rdb-key-save-delay', '20000'), '+OK\r\n');
-      replicas.push(await startReplica(t.port));
-      await pollUntil('the snapshot for the first replica', async () => t!.logs.some((l) => l.includes('Starting BGSAVE for SYNC')));
+      replicas.push(await addReplica());
+      await pollUntil('the snapshot for the first replica', async () => t.logs.some((l) => l.includes('Starting BGSAVE for SYNC')));
       for (let i = 0; i < 10; i++) assert.equal(await m.call('SET', `first${i}`, 'v'), '+OK\r\n');
-      replicas.push(await startReplica(t.port));
+      replicas.push(await addReplica());
       await pollUntil('the second replica attached', async () => (await connectedSlaves(m)) === 2);
       for (let i = 0; i < 10; i++) assert.equal(await m.call('SET', `second${i}`, 'v'), '+OK\r\n');
       assert.equal(await m.call('SELECT', '1'), '+OK\r\n');
@@ -595,8 +590,7 @@ describe('two replicas sharing a snapshot', () => {
       assert.match(await m.call('INFO', 'replication'), /\r\nslave1:[^\r]*state=wait_bgsave/, 'the writes above were made during the snapshot');
       assert.equal(await m.call('CONFIG', 'SET', 'rdb-key-save-delay', '0'), '+OK\r\n');
       for (const r of replicas) {
-        const c = await RawConn.connect(r.port);
-        conns.push(c);
+        const c = await connect(r.port);
         await sameData(m, c, `replica ${r.port} to hold all the data`);
       }
       assert.equal(t.logs.filter((l) => l.includes('Starting BGSAVE for SYNC')).length, 1, 'one snapshot shared');
@@ -608,20 +602,14 @@ describe('two replicas sharing a snapshot', () => {
         assert.equal(role[2].length, 2);
         return role[2].every((x) => Number(x[2]) === role[1]);
       });
-    } finally {
-      for (const c of conns) c.close();
-      for (const r of replicas) await r.close();
-      await t?.close();
-    }
-  });
+    }));
 });
 
 describe('min-replicas-max-lag', () => {
-  it('a replica that does not acknowledge for longer than the lag stops counting (NOREPLICAS)', async () => {
-    const t = await startServer();
-    const c = await RawConn.connect(t.port);
-    const s = await StreamReader.connect(t.port);
-    try {
+  it('a replica that does not acknowledge for longer than the lag stops counting (NOREPLICAS)', () =>
+    withServers(async ({ t, connect, stream }) => {
+      const c = await connect(t.port);
+      const s = await stream();
       s.send('SYNC');
       await s.payload();
       await replicaOnline(c);
@@ -633,20 +621,14 @@ describe('min-replicas-max-lag', () => {
       // An acknowledgement makes it good again.
       s.send('REPLCONF', 'ACK', '0');
       await pollUntil('writes accepted', async () => (await c.call('SET', 'k', 'w')) === '+OK\r\n', 2000);
-    } finally {
-      s.close();
-      c.close();
-      await t.close();
-    }
-  });
+    }));
 });
 
 describe('a replica that never reads', () => {
-  it('is disconnected at its output limit (replica class); the server keeps answering', async () => {
-    const t = await startServer();
-    const c = await RawConn.connect(t.port);
-    const s = await StreamReader.connect(t.port);
-    try {
+  it('is disconnected at its output limit (replica class); the server keeps answering', () =>
+    withServers(async ({ t, connect, stream }) => {
+      const c = await connect(t.port);
+      const s = await stream();
       assert.equal(await c.call('CONFIG', 'SET', 'client-output-buffer-limit', 'replica 1mb 0 0'), '+OK\r\n');
       s.send('SYNC');
       await s.payload();
@@ -666,25 +648,15 @@ describe('a replica that never reads', () => {
       assert.ok(t.logs.some((l) => / flags=S .* scheduled to be closed ASAP for overcoming of output buffer limits/.test(l)), t.logs.join('\n'));
       s.socket.resume();
       await pollUntil('the replica connection closed', async () => s.closed, 10000);
-    } finally {
-      s.close();
-      c.close();
-      await t.close();
-    }
-  });
+    }));
 });
 
 describe('SYNC and PSYNC under ACL', () => {
-  it('a user without @admin gets NOPERM, as from redis-server', async () => {
-    let t: TestServer | undefined;
-    let ref: RefServer | undefined;
-    const conns: RawConn[] = [];
-    try {
-      t = await startServer();
-      ref = await startRedis();
-      const a = await RawConn.connect(t.port);
-      const b = await RawConn.connect(ref.port);
-      conns.push(a, b);
+  it('a user without @admin gets NOPERM, as from redis-server', () =>
+    withServers(async ({ t, connect, redis }) => {
+      const ref = await redis();
+      const a = await connect(t.port);
+      const b = await connect(ref.port);
       const replies = await sameReplies(a, b, [
         ['ACL', 'SETUSER', 'u', 'on', '>pw', '~*', '&*', '+@all', '-@admin'],
         ['AUTH', 'u', 'pw'],
@@ -694,21 +666,15 @@ describe('SYNC and PSYNC under ACL', () => {
       ]);
       assert.match(replies[2]!, /^-NOPERM /);
       assert.match(replies[3]!, /^-NOPERM /);
-      assert.equal(await connectedSlaves(await RawConn.connect(t.port).then((x) => (conns.push(x), x))), 0);
-    } finally {
-      for (const c of conns) c.close();
-      await ref?.close();
-      await t?.close();
-    }
-  });
+      assert.equal(await connectedSlaves(await connect(t.port)), 0);
+    }));
 });
 
 describe('WAIT', () => {
-  it('counts the replicas that acknowledged the offset (REPLCONF ACK from a raw replica)', async () => {
-    const t = await startServer();
-    const c = await RawConn.connect(t.port);
-    const s = await StreamReader.connect(t.port);
-    try {
+  it('counts the replicas that acknowledged the offset (REPLCONF ACK from a raw replica)', () =>
+    withServers(async ({ t, connect, stream }) => {
+      const c = await connect(t.port);
+      const s = await stream();
       s.send('REPLCONF', 'listening-port', '7929');
       assert.equal(await s.line(), '+OK');
       s.send('SYNC');
@@ -732,43 +698,27 @@ describe('WAIT', () => {
       // A later write is not acknowledged yet.
       assert.equal(await c.call('SET', 'k', 'w'), '+OK\r\n');
       assert.equal(await c.call('WAIT', '1', '50'), ':0\r\n');
-    } finally {
-      s.close();
-      c.close();
-      await t.close();
-    }
-  });
+    }));
 
-  it('without replicas blocks until its timeout, as redis-server', async () => {
-    let t: TestServer | undefined;
-    let ref: RefServer | undefined;
-    const conns: RawConn[] = [];
-    try {
-      t = await startServer();
-      ref = await startRedis();
+  it('without replicas blocks until its timeout, as redis-server', () =>
+    withServers(async ({ t, connect, redis }) => {
+      const ref = await redis();
       for (const port of [ref.port, t.port]) {
-        const c = await RawConn.connect(port);
-        conns.push(c);
+        const c = await connect(port);
         const t0 = Date.now();
         assert.equal(await c.call('WAIT', '1', '300'), ':0\r\n');
         const took = Date.now() - t0;
         assert.ok(took >= 250, `${port === ref.port ? 'redis-server' : 'Redoubt'} answered WAIT 1 300 after ${took} ms`);
       }
-    } finally {
-      for (const c of conns) c.close();
-      await ref?.close();
-      await t?.close();
-    }
-  });
+    }));
 });
 
 describe('a snapshot for replicas abandoned by FLUSHALL', () => {
-  it('a SYNC replica is sent a snapshot of the new dataset; a PSYNC one is disconnected', async () => {
-    const t = await startServer();
-    const c = await RawConn.connect(t.port);
-    const sync = await StreamReader.connect(t.port);
-    const psync = await StreamReader.connect(t.port);
-    try {
+  it('a SYNC replica is sent a snapshot of the new dataset; a PSYNC one is disconnected', () =>
+    withServers(async ({ t, connect, stream: openStream }) => {
+      const c = await connect(t.port);
+      const sync = await openStream();
+      const psync = await openStream();
       for (let i = 0; i < 50; i++) assert.equal(await c.call('SET', `k${i}`, 'v'), '+OK\r\n');
       assert.equal(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '20000'), '+OK\r\n');
       psync.send('PSYNC', '?', '-1');
@@ -793,26 +743,15 @@ describe('a snapshot for replicas abandoned by FLUSHALL', () => {
       const before = body.includes('\x03k49\x01v');
       assert.deepEqual(stream, before ? ['FLUSHALL', 'SET after 1'] : ['SET after 1'], `snapshot of the old dataset: ${before}`);
       await pollUntil('one replica left', async () => (await connectedSlaves(c)) === 1);
-    } finally {
-      sync.close();
-      psync.close();
-      c.close();
-      await t.close();
-    }
-  });
+    }));
 });
 
 describe('SYNC and REPLCONF from a normal client, compared with redis-server', () => {
-  it('SYNC in MULTI, REPLCONF options', async () => {
-    let t: TestServer | undefined;
-    let ref: RefServer | undefined;
-    const conns: RawConn[] = [];
-    try {
-      t = await startServer();
-      ref = await startRedis();
-      const a = await RawConn.connect(t.port);
-      const b = await RawConn.connect(ref.port);
-      conns.push(a, b);
+  it('SYNC in MULTI, REPLCONF options', () =>
+    withServers(async ({ t, connect, redis }) => {
+      const ref = await redis();
+      const a = await connect(t.port);
+      const b = await connect(ref.port);
       await sameReplies(a, b, [
         ['MULTI'], ['SYNC'], ['PSYNC', '?', '-1'], ['EXEC'],
         ['REPLCONF', 'listening-port', '1234'],
@@ -826,19 +765,13 @@ describe('SYNC and REPLCONF from a normal client, compared with redis-server', (
       a.send('REPLCONF', 'ACK', '10');
       b.send('REPLCONF', 'ACK', '10');
       await sameReplies(a, b, [['PING']]);
-    } finally {
-      for (const c of conns) c.close();
-      await ref?.close();
-      await t?.close();
-    }
-  });
+    }));
 });
 
 describe('REPLICAOF, SLAVEOF, FAILOVER', () => {
-  it('are refused: a Redoubt server is a master only', async () => {
-    const t = await startServer();
-    const c = await RawConn.connect(t.port);
-    try {
+  it('are refused: a Redoubt server is a master only', () =>
+    withServers(async ({ t, connect }) => {
+      const c = await connect(t.port);
       assert.equal(await c.call('REPLICAOF', '127.0.0.1', '6379'), `-${err.replicaofUnsupported()}\r\n`);
       assert.equal(await c.call('REPLICAOF', 'NO', 'ONE'), `-${err.replicaofUnsupported()}\r\n`);
       assert.equal(await c.call('SLAVEOF', '127.0.0.1', '6379'), `-${err.replicaofUnsupported()}\r\n`);
@@ -846,9 +779,5 @@ describe('REPLICAOF, SLAVEOF, FAILOVER', () => {
       assert.match(err.replicaofUnsupported(), /^ERR REPLICAOF is not supported/);
       assert.match(err.failoverUnsupported(), /^ERR FAILOVER is not supported/);
       assert.match(await c.call('ROLE'), /^\*3\r\n\$6\r\nmaster\r\n/);
-    } finally {
-      c.close();
-      await t.close();
-    }
-  });
+    }));
 });
