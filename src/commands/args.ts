@@ -45,6 +45,48 @@ export function is(arg: string | undefined, keyword: string): boolean {
 }
 
 /**
+ * An expire argument (EXPIRE family, SET EX/PX/EXAT/PXAT, GETEX) as an absolute time in ms: `now`
+ * added when `relative`, seconds made ms. Null after Redis's reply: not an integer, not positive
+ * when `positive` (SET and GETEX; EXPIRE allows times in the past), or past 64 bits once
+ * converted or added to.
+ */
+export function parseExpireTime(c: Client, arg: string, cmd: string, now: number, seconds: boolean, relative: boolean, positive: boolean): number | null {
+  // Up to 12 digits the whole sum stays below 2^53: plain numbers are exact.
+  if (arg.length <= 12) {
+    const n = parseInteger(arg);
+    if (n === null) {
+      c.out.error(err.notInteger());
+      return null;
+    }
+    if (positive && n <= 0) {
+      c.out.error(err.invalidExpire(cmd));
+      return null;
+    }
+    return (seconds ? n * 1000 : n) + (relative ? now : 0);
+  }
+  let when = parseBigInt(arg);
+  if (when === null) {
+    c.out.error(err.notInteger());
+    return null;
+  }
+  const overflow = (): null => {
+    c.out.error(err.invalidExpire(cmd));
+    return null;
+  };
+  if (positive && when <= 0n) return overflow();
+  if (seconds) {
+    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) return overflow();
+    when *= 1000n;
+  }
+  if (relative) {
+    const base = BigInt(now);
+    if (when > INT64_MAX - base) return overflow();
+    when += base;
+  }
+  return Number(when);
+}
+
+/**
  * A timeout in milliseconds (WAIT, CLIENT PAUSE, XREAD BLOCK): a non-negative integer, or null
  * after Redis's reply for a bad one.
  */

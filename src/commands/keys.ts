@@ -8,13 +8,11 @@ import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
 import { freedLazily, typeName, type Db, type Value } from '../store/db.js';
 import { globMatch } from '../store/glob.js';
-import { is, parseBigInt, parseInteger } from './args.js';
+import { is, parseBigInt, parseExpireTime, parseInteger } from './args.js';
 import { scanCursorArg, scanGeneric } from './scan.js';
 import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs, propagating } from '../server/propagate.js';
 
-const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
 const INT32_MAX = 2 ** 31 - 1;
 const INT32_MIN = -(2 ** 31);
 /** Redis shares the integers 0..9999 between keys (OBJECT REFCOUNT reports INT_MAX for them). */
@@ -68,41 +66,6 @@ function delKeys(c: Client, argv: string[], server: DataContext, unlink: boolean
   c.out.int(n);
 }
 
-/**
- * EXPIRE's time argument as an absolute time in ms (`now` added when relative, seconds made ms),
- * or null after replying the error: not an integer, or past 64 bits once converted or added to.
- */
-function expireAt(c: Client, argv: string[], now: number, relative: boolean, seconds: boolean): number | null {
-  const arg = argv[2]!;
-  // Up to 12 digits the whole sum stays below 2^53: plain numbers are exact.
-  if (arg.length <= 12) {
-    const n = parseInteger(arg);
-    if (n !== null) return (seconds ? n * 1000 : n) + (relative ? now : 0);
-  }
-  let when = parseBigInt(arg);
-  if (when === null) {
-    c.out.error(err.notInteger());
-    return null;
-  }
-  // Negative times are allowed; overflow of the unit conversion or of adding "now" is not.
-  if (seconds) {
-    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
-      c.out.error(err.invalidExpire(argv[0]!.toLowerCase()));
-      return null;
-    }
-    when *= 1000n;
-  }
-  if (relative) {
-    const base = BigInt(now);
-    if (when > INT64_MAX - base) {
-      c.out.error(err.invalidExpire(argv[0]!.toLowerCase()));
-      return null;
-    }
-    when += base;
-  }
-  return Number(when);
-}
-
 /** EXPIRE PEXPIRE EXPIREAT PEXPIREAT key time [NX|XX|GT|LT ...] */
 function expireGeneric(c: Client, argv: string[], server: DataContext, relative: boolean, seconds: boolean): void {
   let nx = false;
@@ -129,7 +92,7 @@ function expireGeneric(c: Client, argv: string[], server: DataContext, relative:
     return;
   }
   const now = server.clock.now();
-  const at = expireAt(c, argv, now, relative, seconds);
+  const at = parseExpireTime(c, argv[2]!, argv[0]!.toLowerCase(), now, seconds, relative, false);
   if (at === null) return;
   const key = argv[1]!;
   const db = c.db;
@@ -162,7 +125,8 @@ function expireGeneric(c: Client, argv: string[], server: DataContext, relative:
   } else {
     db.setExpire(key, at);
     server.events.written(db, key, NOTIFY.generic, 'expire');
-    if (propagating(c) && argv[0]!.toLowerCase() !== 'pexpireat') propagateAs(c, ['PEXPIREAT', key, String(at), ...argv.slice(3)]);
+    // PEXPIREAT (absolute milliseconds) is propagated as sent.
+    if (propagating(c) && (relative || seconds)) propagateAs(c, ['PEXPIREAT', key, String(at), ...argv.slice(3)]);
   }
   c.out.int(1);
 }

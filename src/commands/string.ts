@@ -4,7 +4,7 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import { parseBigInt, parseInteger } from './args.js';
+import { parseBigInt, parseExpireTime, parseInteger } from './args.js';
 import { incrByFloatText } from './ldouble.js';
 import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
@@ -97,49 +97,13 @@ function parseExtended(argv: string[], from: number, isSet: boolean): number {
   return flags;
 }
 
-/**
- * The absolute expire time (ms) for an expire argument, or -1 after replying the error, with
- * Redis's checks: not positive, seconds that overflow when multiplied, or a relative time that
- * overflows when the current time is added.
- */
-function expireAt(c: Client, server: DataContext, arg: string, seconds: boolean, relative: boolean, cmd: string): number {
-  if (arg.length <= 12) {
-    let v = parseInteger(arg);
-    if (v === null) {
-      c.out.error(NOT_INTEGER);
-      return -1;
-    }
-    if (v <= 0) {
-      c.out.error(err.invalidExpire(cmd));
-      return -1;
-    }
-    if (seconds) v *= 1000;
-    return relative ? v + server.clock.now() : v;
-  }
-  const b = parseBigInt(arg);
-  if (b === null) {
-    c.out.error(NOT_INTEGER);
-    return -1;
-  }
-  if (b <= 0n || (seconds && b > INT64_MAX / 1000n)) {
-    c.out.error(err.invalidExpire(cmd));
-    return -1;
-  }
-  let ms = seconds ? b * 1000n : b;
-  if (relative) ms += BigInt(server.clock.now());
-  if (ms > INT64_MAX) {
-    c.out.error(err.invalidExpire(cmd));
-    return -1;
-  }
-  return Number(ms);
-}
-
 /** SET's general path (SET with options, SETNX, SETEX, PSETEX). */
 function setGeneric(c: Client, server: DataContext, flags: number, key: string, val: string, expire: string | null, seconds: boolean, cmd: string): void {
   let at = 0;
   if (expire !== null) {
-    at = expireAt(c, server, expire, seconds, (flags & (EX | PX)) !== 0, cmd);
-    if (at < 0) return;
+    const t = parseExpireTime(c, expire, cmd, server.clock.now(), seconds, (flags & (EX | PX)) !== 0, true);
+    if (t === null) return;
+    at = t;
   }
   const db = c.db;
   let found: boolean;
@@ -479,8 +443,9 @@ export const stringCommands: HandlerMap<DataContext> = {
     }
     let at = 0;
     if (flags & ANY_EXPIRE) {
-      at = expireAt(c, server, parsedExpire, (flags & (EX | EXAT)) !== 0, (flags & (EX | PX)) !== 0, 'getex');
-      if (at < 0) return;
+      const t = parseExpireTime(c, parsedExpire, 'getex', server.clock.now(), (flags & (EX | EXAT)) !== 0, (flags & (EX | PX)) !== 0, true);
+      if (t === null) return;
+      at = t;
     }
     c.out.bulk(v);
     // Propagated as DEL/UNLINK, PEXPIREAT or PERSIST, as Redis does.
