@@ -90,7 +90,7 @@ export function parseExpireTime(c: Client, arg: string, cmd: string, now: number
  * A timeout in milliseconds (WAIT, CLIENT PAUSE, XREAD BLOCK): a non-negative integer, or null
  * after Redis's reply for a bad one.
  */
-export function parseTimeoutMs(c: Client, arg: string): number | null {
+export function parseMsTimeout(c: Client, arg: string): number | null {
   const t = parseInteger(arg);
   if (t === null) {
     c.out.error(err.timeoutNotInteger());

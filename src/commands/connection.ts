@@ -2,7 +2,7 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { REDIS_VERSION } from '../version.js';
-import { is, parseInteger, parseTimeoutMs } from './args.js';
+import { is, parseInteger, parseMsTimeout } from './args.js';
 import type { HandlerMap } from './types.js';
 
 const BAD_CLIENT_NAME = err.badClientName();
@@ -361,7 +361,7 @@ export const connectionCommands: HandlerMap = {
 
   // CLIENT PAUSE timeout [WRITE|ALL]
   'client|pause'(c, argv, server) {
-    const timeout = parseTimeoutMs(c, argv[2]!);
+    const timeout = parseMsTimeout(c, argv[2]!);
     if (timeout === null) return;
     let mode: 'write' | 'all' = 'all';
     if (argv.length === 4) {

@@ -17,7 +17,7 @@ import { formatNumber } from '../scripting/lua/lib/string.js';
 import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { stringEncoding } from './keys.js';
-import { parseInteger } from './args.js';
+import { parseCount } from './args.js';
 import { rewriteConfig } from './config.js';
 import type { HandlerMap } from './types.js';
 
@@ -128,12 +128,6 @@ function objectDigest(db: Db, key: string, v: Value, digest: Buffer): void {
     });
   } else throw new Error(`DEBUG DIGEST: no digest for type ${v.type}`);
   if (db.getExpire(key) !== undefined) xorDigest(digest, bytes('!!expire!!'));
-}
-
-/** A non-negative integer (Redis's "positive" long), or null. */
-function parsePositive(s: string): number | null {
-  const n = parseInteger(s);
-  return n === null || n < 0 ? null : n;
 }
 
 function hex(d: Buffer): string {
@@ -356,12 +350,10 @@ export const debugCommands: HandlerMap = {
       // DEBUG POPULATE count [prefix] [size]: keys prefix:0..count-1 (prefix "key") holding
       // "value:N", zero-padded or cut to `size` bytes when given; existing keys are left alone.
       // As Redis: no keyspace event, not counted as changes, not propagated; WATCH sees them.
-      const count = parsePositive(argv[2]!);
-      const size = argc === 5 ? parsePositive(argv[4]!) : 0;
-      if (count === null || size === null) {
-        c.out.error(err.mustBePositive());
-        return;
-      }
+      const count = parseCount(c, argv[2]!, 0, err.mustBePositive());
+      if (count === null) return;
+      const size = argc === 5 ? parseCount(c, argv[4]!, 0, err.mustBePositive()) : 0;
+      if (size === null) return;
       const prefix = argc === 3 ? 'key' : argv[3]!;
       const db = c.db;
       for (let j = 0; j < count; j++) {

@@ -4,7 +4,7 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
-import { parseInteger, parseTimeoutMs } from './args.js';
+import { parseInteger, parseMsTimeout } from './args.js';
 import { inTransaction } from './transactions.js';
 import type { HandlerMap } from './types.js';
 
@@ -92,7 +92,7 @@ export const replicationCommands: HandlerMap = {
       c.out.error(err.notInteger());
       return;
     }
-    const timeout = parseTimeoutMs(c, argv[2]!);
+    const timeout = parseMsTimeout(c, argv[2]!);
     if (timeout === null) return;
     const r = server.replication;
     const offset = r.offset;

@@ -25,7 +25,7 @@ import {
   type StreamID,
   type StreamNodeLimits,
 } from '../store/types/stream.js';
-import { is, parseBigInt, parseTimeoutMs } from './args.js';
+import { is, parseBigInt, parseMsTimeout } from './args.js';
 import { inTransaction } from './transactions.js';
 import type { DataContext, HandlerMap } from './types.js';
 
@@ -350,7 +350,7 @@ function xreadGeneric(c: Client, argv: string[], server: DataContext, group: boo
         return;
       }
       i++;
-      const v = parseTimeoutMs(c, argv[i]!);
+      const v = parseMsTimeout(c, argv[i]!);
       if (v === null) return;
       deadline = v === 0 ? 0 : server.clock.now() + v;
     } else if (is(o, 'count') && more >= 1) {
