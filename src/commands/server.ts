@@ -124,7 +124,7 @@ function writeDocArgs(out: ReplyWriter, args: unknown[]): void {
 
 /** Every implemented command and subcommand (COMMAND LIST). */
 function allNames(server: Server): Command[] {
-  return [...server.table.listed(true)];
+  return [...server.table.commands(true, true)];
 }
 
 /** COMMAND GETKEYS / GETKEYSANDFLAGS. */
@@ -333,14 +333,14 @@ export const serverCommands: HandlerMap = {
 
   // COMMAND: COMMAND INFO of every implemented command.
   command(c, _argv, server) {
-    const cmds = [...server.table.listed()];
+    const cmds = [...server.table.commands(false, true)];
     c.out.array(cmds.length);
     for (const cmd of cmds) writeCommandInfo(c.out, cmd.meta);
   },
 
   // COMMAND COUNT
   'command|count'(c, _argv, server) {
-    c.out.int(server.table.all.size - server.table.removed.size);
+    c.out.int(server.table.listedCount);
   },
 
   // COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
@@ -384,7 +384,7 @@ export const serverCommands: HandlerMap = {
   // COMMAND DOCS [name ...]: group, since and arguments only (Redoubt keeps no summaries).
   'command|docs'(c, argv, server) {
     const cmds: Command[] = [];
-    if (argv.length === 2) cmds.push(...server.table.listed());
+    if (argv.length === 2) cmds.push(...server.table.commands(false, true));
     else {
       for (let i = 2; i < argv.length; i++) {
         const cmd = server.table.lookupFullName(argv[i]!);

@@ -136,15 +136,11 @@ export class CommandTable {
   }
 
   /** Commands removed by `rename-command NAME ""`: COMMAND no longer lists or counts them. */
-  readonly removed = new Set<Command>();
+  private readonly removed = new Set<Command>();
 
-  /** The commands COMMAND lists (every top-level one but the removed), with subcommands when asked. */
-  *listed(withSubcommands = false): IterableIterator<Command> {
-    for (const cmd of this.all.values()) {
-      if (this.removed.has(cmd)) continue;
-      yield cmd;
-      if (withSubcommands && cmd.subcommands) yield* cmd.subcommands.values();
-    }
+  /** How many top-level commands COMMAND lists (COMMAND COUNT). */
+  get listedCount(): number {
+    return this.all.size - this.removed.size;
   }
 
   /**
@@ -166,15 +162,19 @@ export class CommandTable {
     return 'ok';
   }
 
-  /** Every top-level command, with its subcommands when asked. */
-  *commands(withSubcommands = false): IterableIterator<Command> {
+  /**
+   * Every top-level command, with its subcommands when asked; without those removed by
+   * rename-command when `listed` (what COMMAND shows: INFO, stats and ACL see them all).
+   */
+  *commands(withSubcommands = false, listed = false): IterableIterator<Command> {
     for (const cmd of this.all.values()) {
+      if (listed && this.removed.has(cmd)) continue;
       yield cmd;
       if (withSubcommands && cmd.subcommands) yield* cmd.subcommands.values();
     }
   }
 
-  /** A command or subcommand by its full name ("config|get"). */
+  /** A command or subcommand by its full name ("config|get"), its original name whatever renames it. */
   byFullName(full: string): Command | undefined {
     const bar = full.indexOf('|');
     if (bar < 0) return this.all.get(full);
