@@ -110,12 +110,12 @@ function adjust(name: string, n: number): number {
 
 const TITLE_VARS = new Set(['title', 'listen-addr', 'server-mode', 'port', 'tls-port', 'unixsocket', 'config-file']);
 
-/** Checks of free-text directives, with Redis's refusals. */
 /** A name without a directory part (no '/' or '\\'), as Redis's pathIsBaseName. */
 function isBaseName(p: string): boolean {
   return !p.includes('/') && !p.includes('\\');
 }
 
+/** Checks of free-text directives, with Redis's refusals. */
 const STRING_CHECKS: Record<string, (raw: string) => void> = {
   'proc-title-template'(raw) {
     const bad = () => new ConfigError('template format is invalid or contains unknown variables');

@@ -640,7 +640,6 @@ function formatFloat(x: number, conv: string, spec: Spec): string {
   return pad(sign, body, spec, true);
 }
 
-/** C's "%.<precision>g" etc. for one conversion, exported for anyone formatting numbers as C does. */
 /**
  * What string.dump returns for a Lua function. Redoubt compiles Lua to JavaScript, so no bytecode
  * exists to give. Scripts (Redis's own tests among them) still call string.dump and expect a
@@ -654,6 +653,7 @@ function formatFloat(x: number, conv: string, spec: Spec): string {
  */
 const DUMP_TOKEN = '\x1bLua\x51\x00\x01\x04\x08\x04\x08\x00';
 
+/** C's "%.<precision>g" etc. for one conversion, exported for anyone formatting numbers as C does. */
 export function formatNumber(x: number, conv: 'e' | 'E' | 'f' | 'g' | 'G', precision?: number, flags = ''): string {
   return formatFloat(x, conv, { flags, width: 0, precision });
 }
