@@ -1,7 +1,7 @@
 // The embedding API (src/embed): servers started in this process, side by side, with real clients.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -79,6 +79,25 @@ describe('startServer', () => {
     await waitFor(() => !existsSync(s.dir), 5000, 'the server stopped and its dir removed');
     await assert.rejects(RawConn.connect(s.port), /ECONNREFUSED/);
     await s.stop();
+  });
+
+  it('takes a dir whose path has double spaces, quotes and backslashes', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'redoubt-embedpath-'));
+    const dir = path.join(parent, 'a  b "c" \\d');
+    mkdirSync(dir);
+    const s = await startServer({ dir });
+    try {
+      assert.equal(s.dir, dir);
+      const c = await RawConn.connect(s.port);
+      try {
+        assert.equal(await c.call('CONFIG', 'GET', 'dir'), `*2\r\n$3\r\ndir\r\n$${Buffer.byteLength(dir)}\r\n${dir}\r\n`);
+      } finally {
+        c.close();
+      }
+    } finally {
+      await s.stop();
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad config or a port in use with the reason, and leaves nothing behind', async (t) => {

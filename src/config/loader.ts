@@ -13,9 +13,10 @@ export interface Origin {
   where: string;
   text: string;
   /**
-   * Several words may make one value of a one-argument directive (joined by a space): the
-   * embedding API's lines, which have always been read so (its `dir` option is a path with
-   * possible spaces, written unquoted). redis.conf and the command line count as Redis does.
+   * Several words may make one value of a one-argument directive (joined by a space): the values
+   * a caller gives the embedding API's `config` object, which have always been read so
+   * (`requirepass: 'a b'`); the paths the API writes itself are quoted. redis.conf and the
+   * command line count as Redis does.
    */
   joinWords?: true;
 }
@@ -244,8 +245,11 @@ function expandInclude(pattern: string, origin: Origin): string[] {
     .map((n) => path.join(dir, n));
 }
 
-/** Quotes a command-line value as Redis does before parsing it as a config line. */
-function quote(s: string): string {
+/**
+ * Quotes a value as one config-line argument (the command line's values, as Redis does before
+ * parsing them; the paths the embedding API writes).
+ */
+export function quote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.charCodeAt(0);

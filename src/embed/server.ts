@@ -15,7 +15,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadConfigLines, ConfigFileError } from '../config/loader.js';
+import { loadConfigLines, ConfigFileError, quote } from '../config/loader.js';
 import { createServer, openServer, StartError } from '../start.js';
 import { Logger, type LogLevel } from '../server/log.js';
 import type { Server } from '../server/server.js';
@@ -102,6 +102,8 @@ export async function startServer(options: StartOptions = {}): Promise<RedoubtSe
 async function startOnce(options: StartOptions, host: string, dir: string, ownDir: boolean): Promise<RedoubtServer> {
   const lines: string[] = [];
   const put = (name: string, value: ConfigValue) => lines.push(`${name} ${configText(value)}`);
+  // Paths are one argument whatever they hold (spaces, quotes, backslashes).
+  const putPath = (name: string, p: string) => lines.push(`${name} ${quote(p)}`);
   const tls = options.tls ?? false;
   const plain = tls === false || options.port !== undefined;
   // Without a config file: no save points and no AOF (a throw-away server), unless `config` says so.
@@ -110,7 +112,7 @@ async function startOnce(options: StartOptions, host: string, dir: string, ownDi
     put('appendonly', 'no');
   }
   put('bind', host);
-  put('dir', dir);
+  putPath('dir', dir);
   put('daemonize', 'no');
   put('port', plain ? await portFor(options.port, host) : 0);
   let clientTls: ClientTls | null = null;
@@ -122,9 +124,9 @@ async function startOnce(options: StartOptions, host: string, dir: string, ownDi
       clientTls = made.client;
     }
     put('tls-port', await portFor(options.tlsPort, host));
-    put('tls-cert-file', path.resolve(files.cert));
-    put('tls-key-file', path.resolve(files.key));
-    if (files.ca !== undefined) put('tls-ca-cert-file', path.resolve(files.ca));
+    putPath('tls-cert-file', path.resolve(files.cert));
+    putPath('tls-key-file', path.resolve(files.key));
+    if (files.ca !== undefined) putPath('tls-ca-cert-file', path.resolve(files.ca));
   }
   if (options.logLevel !== undefined) put('loglevel', options.logLevel);
   for (const [name, value] of Object.entries(options.config ?? {})) {
