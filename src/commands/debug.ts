@@ -374,7 +374,7 @@ export const debugCommands: HandlerMap = {
       c.out.error(argv[2]!);
     } else if (sub === 'config-rewrite-force-all' && argc === 2) {
       // CONFIG REWRITE writing every directive, defaults included.
-      const failure = server.configFile === null ? 'The server is running without a config file' : rewriteConfig(c, server, true);
+      const failure = server.configFile === null ? err.noConfigFile().slice(4) : rewriteConfig(c, server, true);
       if (failure === null) c.out.ok();
       else c.out.error(err.configRewriteForceAll(failure));
     } else if (NOT_OFFERED.has(sub)) {

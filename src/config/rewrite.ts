@@ -81,11 +81,13 @@ export function rewriteConfigText(config: Config, old: string, userLines: readon
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
+/** Redis always writes these, defaults included. */
+const ALWAYS_WRITTEN = new Set(['dir', 'save', 'latency-tracking-info-percentiles']);
+
 function linesFor(config: Config, def: ConfigDef, forceAll: boolean): NewLine[] {
   const v = config.get(def.name);
   if (forceAll && def.kind === 'string' && v === '' && !EMPTY_WRITTEN.has(def.name)) return [];
-  // Redis always writes dir, save and latency-tracking-info-percentiles, defaults included.
-  const force = forceAll || !config.isDefault(def) || ['dir', 'save', 'latency-tracking-info-percentiles'].includes(def.name);
+  const force = forceAll || !config.isDefault(def) || ALWAYS_WRITTEN.has(def.name);
   const one = (value: string): NewLine[] => [{ text: `${def.name} ${value}`, force }];
   switch (def.kind) {
     case 'bool':
