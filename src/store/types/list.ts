@@ -179,14 +179,17 @@ class Node {
     if (this.big !== null) return this.big;
     let cache = this.cache;
     if (cache === null) {
-      if (!readAgain(this)) {
-        return decode(this.buf, this.offs[this.first + k]!, this.end(k));
-      }
+      if (!readAgain(this)) return this.decodeAt(k);
       cache = this.startCache();
     }
     const hit = cache[k];
     if (hit !== undefined) return hit;
-    return (cache[k] = decode(this.buf, this.offs[this.first + k]!, this.end(k)));
+    return (cache[k] = this.decodeAt(k));
+  }
+
+  /** Element `k` decoded from the packed bytes (the node open). */
+  private decodeAt(k: number): string {
+    return decode(this.buf, this.offs[this.first + k]!, this.end(k));
   }
 
   private startCache(): (string | undefined)[] {
@@ -326,7 +329,7 @@ class Node {
     if (this.big !== null) return [this.big];
     const cache = this.cache;
     const out = new Array<string>(this.count);
-    for (let k = 0; k < this.count; k++) out[k] = cache?.[k] ?? decode(this.buf, this.offs[this.first + k]!, this.end(k));
+    for (let k = 0; k < this.count; k++) out[k] = cache?.[k] ?? this.decodeAt(k);
     return out;
   }
 
