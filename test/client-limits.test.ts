@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { RawConn, infoField, startServer, waitFor } from './helpers.js';
 import { REPLY_BUFFER, UNAUTH_OUTPUT_MAX } from '../src/server/client-limits.js';
+import { QUERY_BUF } from '../src/protocol/parser.js';
+import { ManualClock } from '../src/store/clock.js';
 
 /** One field of a CLIENT LIST line. */
 function field(line: string, name: string): number {
@@ -55,6 +57,8 @@ describe('client memory in CLIENT LIST', () => {
     const t = await startServer();
     const ctl = await RawConn.connect(t.port);
     try {
+      // ctl's own query buffer is counted from its first command on.
+      await ctl.call('PING');
       const before = Number(await infoField(ctl, 'used_memory'));
       const c = await RawConn.connect(t.port);
       c.write(`*2\r\n$3\r\nGET\r\n$500000\r\n${'k'.repeat(100000)}`);
@@ -62,6 +66,58 @@ describe('client memory in CLIENT LIST', () => {
       c.close();
       await waitFor(async () => Number(await infoField(ctl, 'used_memory')) <= before, 5000, 'the client memory to be given back');
     } finally {
+      ctl.close();
+      await t.close();
+    }
+  });
+});
+
+describe('the query buffer, as Redis keeps it', () => {
+  const size = (line: string): number => field(line, 'qbuf') + field(line, 'qbuf-free');
+
+  it('exists from the first read and is given back after 2 s idle', async () => {
+    const clock = new ManualClock(Date.now());
+    const t = await startServer({}, clock);
+    const ctl = await RawConn.connect(t.port);
+    const c = await RawConn.connect(t.port);
+    try {
+      await c.call('CLIENT', 'SETNAME', 'idler');
+      assert.equal(size((await clientLine(ctl, 'idler'))!), QUERY_BUF);
+      clock.advance(2500);
+      await waitFor(async () => size((await clientLine(ctl, 'idler'))!) === 0, 5000, 'the idle query buffer to be dropped');
+      // The next read gets a fresh one.
+      await c.call('PING');
+      assert.equal(size((await clientLine(ctl, 'idler'))!), QUERY_BUF);
+    } finally {
+      c.close();
+      ctl.close();
+      await t.close();
+    }
+  });
+
+  it('keeps a fat argument\'s size, then shrinks to the recent peak while the client stays busy', async () => {
+    const t = await startServer();
+    const ctl = await RawConn.connect(t.port);
+    const c = await RawConn.connect(t.port);
+    try {
+      await c.call('CLIENT', 'SETNAME', 'fat');
+      assert.equal(await c.call('SET', 'x', 'A'.repeat(400000)), '+OK\r\n');
+      const grown = size((await clientLine(ctl, 'fat'))!);
+      assert.ok(grown >= 400000, `${grown}`);
+      let now = grown;
+      await waitFor(
+        async () => {
+          await c.call('SET', 'x', 'A'.repeat(100));
+          now = size((await clientLine(ctl, 'fat'))!);
+          return now < grown;
+        },
+        5000,
+        'the query buffer to shrink',
+      );
+      assert.ok(now > 0 && now < 32 * 1024, `${now}`);
+      assert.equal(await c.call('GET', 'x'), `$100\r\n${'A'.repeat(100)}\r\n`);
+    } finally {
+      c.close();
       ctl.close();
       await t.close();
     }

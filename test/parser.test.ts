@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ProtocolError, RespParser, splitArgs, INLINE_MAX, UNAUTH_MAX_ARGS, UNAUTH_MAX_BULK, type ParserLimits } from '../src/protocol/parser.js';
+import { ProtocolError, RespParser, splitArgs, INLINE_MAX, QUERY_BUF, UNAUTH_MAX_ARGS, UNAUTH_MAX_BULK, type ParserLimits } from '../src/protocol/parser.js';
 import { RawConn, haveRedis, waitFor, differentialServers, rng } from './helpers.js';
 
 const OPEN: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, authRequired: false };
@@ -277,7 +277,7 @@ describe('RESP parser: properties', () => {
     );
   });
 
-  it('reads into one reused buffer (as from the shared read buffer), split anywhere, parse back; nothing is held once all is parsed', () => {
+  it('reads into one reused buffer (as from the shared read buffer), split anywhere, parse back; nothing is pending once all is parsed, and the query buffer goes when idle', () => {
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 12 }), (cmds, points) => {
         const wire = Buffer.concat(cmds.map(multibulk));
@@ -296,6 +296,9 @@ describe('RESP parser: properties', () => {
         }
         assert.deepEqual(out, cmds);
         assert.equal(p.pending, 0);
+        // The query buffer stays while the client is active; idle, it is given back.
+        assert.ok(p.allocated >= QUERY_BUF);
+        p.resize(true);
         assert.equal(p.allocated, 0);
       }),
       { numRuns: 500 },

@@ -6,6 +6,11 @@
 export const INLINE_MAX = 64 * 1024;
 /** Bulk arguments at least this big are collected in their own buffer, never re-concatenated. */
 const BIG_ARG = 32 * 1024;
+/** The query buffer's first size (Redis's PROTO_IOBUF_LEN). */
+export const QUERY_BUF = 16 * 1024;
+/** resize(): a query buffer wasting less than this is left alone; above RESIZE_THRESHOLD it follows the peak. */
+const RESIZE_WASTE = 4 * 1024;
+const RESIZE_THRESHOLD = 32 * 1024;
 /** Before authentication (SECURITY.md "pre-auth"), as Redis 7 does. */
 export const UNAUTH_MAX_ARGS = 10;
 export const UNAUTH_MAX_BULK = 16384;
@@ -44,12 +49,16 @@ export class RespParser {
   /** Length of the bulk being waited for, -1 when expecting a `$` line. */
   private bulkLen = -1;
   /**
-   * The parser's own storage for bytes it keeps between reads (a request cut by the end of a
-   * read), reused from read to read while requests keep arriving cut (a bulk load), dropped once
-   * everything received has been parsed: one buffer per busy connection instead of two new ones
-   * per read, and none for an idle one.
+   * The query buffer: the parser's own storage for bytes it keeps between reads (a request cut by
+   * the end of a read). As Redis's, it is allocated at the client's first read (QUERY_BUF bytes),
+   * grows for what it must hold, is kept while the client is active so that cut requests and fat
+   * arguments reuse it, and is trimmed by resize() (cron): dropped after 2 s idle, shrunk to the
+   * recent peak when much bigger. Requests complete within a read are parsed straight from the
+   * read and never copied into it.
    */
   private carry: Buffer | null = null;
+  /** The most bytes received and held at once since the last resize() (Redis's querybuf_peak). */
+  private peak = 0;
   /** Dedicated buffer for a big bulk argument that arrives over several chunks. */
   private big: Buffer | null = null;
   private bigFilled = 0;
@@ -72,8 +81,37 @@ export class RespParser {
    * read has returned), and a big argument's whole buffer.
    */
   get allocated(): number {
-    const kept = this.carry !== null && this.buf.buffer === this.carry.buffer ? this.carry.length : this.buf.length - this.pos;
-    return kept + (this.big === null ? 0 : this.big.length);
+    const kept = this.carry !== null ? this.carry.length : 0;
+    const inRead = this.carry !== null && this.buf.buffer === this.carry.buffer ? 0 : this.buf.length - this.pos;
+    return kept + inRead + (this.big === null ? 0 : this.big.length);
+  }
+
+  /**
+   * clientsCron's query buffer trim, as Redis's: only when it wastes more than 4 KiB, dropped to
+   * what it holds once the client has been idle (`idle`), else shrunk when bigger than 32 KiB and
+   * more than twice the peak since the last call (to the peak, what it holds, or the bulk being
+   * read). The peak restarts from what is held now.
+   */
+  resize(idle: boolean): void {
+    const carry = this.carry;
+    const held = carry !== null && this.buf.buffer === carry.buffer ? this.buf.length - this.pos : 0;
+    if (carry !== null && carry.length - held > RESIZE_WASTE) {
+      let size = -1;
+      if (idle) size = held;
+      else if (carry.length > RESIZE_THRESHOLD && carry.length / 2 > this.peak) size = Math.max(held, this.peak, this.big === null && this.bulkLen >= 0 ? this.bulkLen + 2 : 0);
+      if (size === 0) {
+        this.carry = null;
+      } else if (size > 0 && size < carry.length) {
+        const dst = Buffer.allocUnsafeSlow(size);
+        if (held > 0) {
+          this.buf.copy(dst, 0, this.pos, this.buf.length);
+          this.buf = dst.subarray(0, held);
+          this.pos = 0;
+        }
+        this.carry = dst;
+      }
+    }
+    this.peak = held;
   }
 
   /** Makes buf the bytes not parsed yet followed by `more` (may be empty), in the carry buffer. */
@@ -81,7 +119,7 @@ export class RespParser {
     const rest = this.buf.length - this.pos;
     const need = rest + more.length;
     let dst = this.carry;
-    if (dst === null || dst.length < need) dst = Buffer.allocUnsafeSlow(Math.max(need, dst === null ? 0 : dst.length * 2));
+    if (dst === null || dst.length < need) dst = Buffer.allocUnsafeSlow(Math.max(need, QUERY_BUF, dst === null ? 0 : dst.length * 2));
     // Buffer.copy is a memmove: moving the rest to the front of its own carry is safe.
     this.buf.copy(dst, 0, this.pos, this.buf.length);
     more.copy(dst, rest);
@@ -91,6 +129,10 @@ export class RespParser {
   }
 
   feed(chunk: Buffer): void {
+    // The query buffer exists from the first read on (Redis's PROTO_IOBUF_LEN read buffer).
+    this.carry ??= Buffer.allocUnsafeSlow(QUERY_BUF);
+    const held = this.buf.length - this.pos + this.bigFilled + chunk.length;
+    if (held > this.peak) this.peak = held;
     if (this.big !== null) {
       const need = this.big.length - this.bigFilled;
       const n = Math.min(need, chunk.length);
@@ -115,7 +157,6 @@ export class RespParser {
     if (this.pos >= this.buf.length) {
       this.buf = EMPTY;
       this.pos = 0;
-      this.carry = null;
     } else if (this.buf.buffer === reused.buffer) {
       this.keep(EMPTY);
     }
@@ -169,6 +210,9 @@ export class RespParser {
         if (this.bigFilled < this.big.length) return null;
         this.argv[this.argc++] = this.big.toString('latin1', 0, this.big.length - 2);
         this.argvBytes += this.big.length - 2;
+        // As Redis, a fat argument's buffer stays as the query buffer (another is likely to follow)
+        // when it is bigger and the current one holds nothing; the string above is a copy.
+        if (this.carry === null || (this.big.length > this.carry.length && this.buf.buffer !== this.carry.buffer)) this.carry = this.big;
         this.big = null;
         this.bigFilled = 0;
         this.bulkLen = -1;

@@ -17,6 +17,8 @@ export const REPLY_BUFFER = 16 * 1024;
 export const UNAUTH_OUTPUT_MAX = 1024;
 /** The objects of one connection (socket, handle, parser, session) outside its buffers. */
 const CLIENT_BASE = 4096;
+/** A client idle longer than this gives its query buffer back (Redis: idle for more than 2 s). */
+const QUERY_BUF_IDLE_MS = 2000;
 /**
  * A queued MULTI command, a WATCHed key, a subscription, a tracking prefix (CLIENT TRACKING
  * BCAST PREFIX): what one entry costs beside its strings.
@@ -110,7 +112,8 @@ export class ClientLimits {
     const argv = currentArgv ?? c.blockedArgv;
     if (argv !== null) for (const a of argv) argvMem += a.length;
     const qbuf = p.pending + (currentArgv === null ? 0 : requestBytes(currentArgv));
-    const qbufFree = Math.max(0, p.allocated - p.pending);
+    // As Redis's qbuf + qbuf-free, the two add up to the query buffer's size (the request being run included).
+    const qbufFree = Math.max(0, p.allocated - qbuf);
     let multiMem = c.watching.length * WATCH_ENTRY;
     if (c.multi !== null) multiMem += c.multiBytes + c.multi.length * QUEUED_ENTRY;
     const omem = this.outputBytes(c);
@@ -211,11 +214,12 @@ export class ClientLimits {
 
   /**
    * serverCron: refreshes clients' memory (sockets drain without a command) and enforces soft
-   * output limits on clients that get no more traffic. Like Redis's clientsCron, each call visits a
+   * output limits on clients that get no more traffic, trims query buffers (RespParser.resize). Like Redis's clientsCron, each call visits a
    * share of the clients so that all are seen about once a second: `perCall` of them, at least 5.
    */
   cron(perCall: number): void {
     const clients = this.server.clients;
+    const now = this.server.clock.now();
     let n = Math.min(clients.size, Math.max(5, Math.ceil(perCall)));
     while (n-- > 0) {
       this.cronCursor ??= clients.values();
@@ -227,7 +231,9 @@ export class ClientLimits {
       }
       const c = next.value;
       if (c.closed || c.closingAsap) continue;
-      if (!this.enforceOutput(c)) this.update(c);
+      if (this.enforceOutput(c)) continue;
+      c.parser.resize(now - c.lastInteraction > QUERY_BUF_IDLE_MS);
+      this.update(c);
     }
   }
 }
