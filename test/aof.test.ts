@@ -649,6 +649,7 @@ describe('Loading an AOF: nothing expires until the whole AOF is replayed', () =
       aofBase: true,
       access: null,
       lfuCounter: () => 0,
+    idleSeconds: () => 0,
     });
     const cmds: string[][] = [
       ['SELECT', '0'],
@@ -922,7 +923,7 @@ describe('Upgrading a Redis 6 single appendonly.aof', () => {
         // An old file with an RDB preamble, and an AOF directory without a manifest.
         const ks = new Keyspace(16, new ManualClock());
         ks.db(0).set('pre', 'amble');
-        const rdb = serializeDataset(ks, { compress: false, checksum: true, listMaxListpackSize: -2, now: Date.now(), usedMem: 0, aofBase: true, access: null, lfuCounter: () => 0 });
+        const rdb = serializeDataset(ks, { compress: false, checksum: true, listMaxListpackSize: -2, now: Date.now(), usedMem: 0, aofBase: true, access: null, lfuCounter: () => 0, idleSeconds: () => 0 });
         writeFileSync(path.join(d, 'appendonly.aof'), Buffer.concat([rdb, Buffer.from(OLD, 'latin1')]));
         mkdirSync(path.join(d, 'appendonlydir'));
       },

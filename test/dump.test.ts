@@ -9,7 +9,7 @@
 // ziplists) loaded by both, and corrupt payloads.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, haveRedis, differentialPair, parseReply, sameReplies, rng, sortedReply, waitFor } from './helpers.js';
+import { RawConn, bulkBytes, haveRedis, differentialPair, sameReplies, rng, sortedReply, waitFor } from './helpers.js';
 import { fixtures, payload } from './rdb-fixtures.js';
 import { RDB_TYPE } from '../src/persistence/rdb/object.js';
 import { crc64 } from '../src/persistence/rdb/crc64.js';
@@ -29,12 +29,6 @@ interface Scenario {
   identical: boolean;
   /** DUMP bytes equal with rdbcompression yes too (nothing LZF-compressed). */
   identicalCompressed: boolean;
-}
-
-/** The payload bytes of a bulk reply. */
-function bulkBytes(reply: string): Buffer {
-  assert.equal(reply[0], '$', `not a bulk reply: ${reply.slice(0, 80)}`);
-  return Buffer.from(parseReply(reply) as string, 'latin1');
 }
 
 /** What a value reads back as: its contents (sorted where Redis's order is its hash table's), size, encoding, TTL. */

@@ -541,6 +541,12 @@ export function hideClientId(raw: string): string {
 }
 
 /** The strings of a flat array (set, push, or map: key, value, ...) reply of bulk strings; a null one reads '(nil)'. */
+/** The payload bytes of a bulk reply (a DUMP payload, say). */
+export function bulkBytes(reply: string): Buffer {
+  assert.equal(reply[0], '$', `not a bulk reply: ${reply.slice(0, 80)}`);
+  return Buffer.from(parseReply(reply) as string, 'latin1');
+}
+
 export function bulkStrings(raw: string): string[] {
   assert.ok('*~>%'.includes(raw[0]!), `not an array reply: ${raw.slice(0, 80)}`);
   return replyItems(raw).items.map((x) => (x.startsWith('$-1') ? '(nil)' : x.slice(x.indexOf('\r\n') + 2, x.length - 2)));

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseNotifyFlags } from '../src/server/events.js';
 import type { Client } from '../src/server/client.js';
+import { ManualClock } from '../src/store/clock.js';
 import { RawConn, both, bulkStrings, haveRedis, sameReplies, sortedReply, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
 
 const HAVE = haveRedis();
@@ -412,9 +413,9 @@ test('OBJECT ENCODING REFCOUNT FREQ HELP and errors', { skip: SKIP }, async () =
   await same([['SET', 'f1', 'x'], ['OBJECT', 'FREQ', 'f1'], ['GET', 'f1'], ['GET', 'f1'], ['OBJECT', 'FREQ', 'f1']]);
   await setup([['CONFIG', 'SET', 'lfu-log-factor', '10'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']]);
   await same([['SET', 'i1', 'x'], ['OBJECT', 'IDLETIME', 'i1']]);
-  // Redoubt keeps access times only under an LRU policy, and says so under the others.
+  // Access times are kept under every policy but the LFU ones.
   await setup([['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']]);
-  assert.match(await a.call('OBJECT', 'IDLETIME', 'v0'), /^-ERR OBJECT IDLETIME without an LRU maxmemory-policy .* not implemented by Redoubt\r\n$/);
+  await same([['OBJECT', 'IDLETIME', 'i1'], ['OBJECT', 'IDLETIME', 'v0']]);
   // With maxmemory and an LRU policy Redis does not share integers.
   await setup([['CONFIG', 'SET', 'maxmemory', '1000000000'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']]);
   await same([['SET', 'n', '7'], ['OBJECT', 'REFCOUNT', 'n'], ['OBJECT', 'ENCODING', 'n']]);
@@ -627,4 +628,38 @@ test('INFO lazyfreed_objects counts what Redis frees in the background: big valu
   }
   assert.deepEqual(counts[0], counts[1]);
   assert.deepEqual(counts[0], [2, 2, 3, 6, 6, 0]);
+});
+
+test('OBJECT IDLETIME counts seconds since the last access under the default policy; DEBUG OBJECT shows it; only an LRU policy saves it in RDB files', async () => {
+  const clock = new ManualClock(Date.now());
+  const t = await startServer({ 'enable-debug-command': 'yes' }, clock);
+  const c = await RawConn.connect(t.port);
+  try {
+    assert.equal(await c.call('CONFIG', 'GET', 'maxmemory-policy'), '*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n');
+    await c.call('SET', 'k', 'v');
+    await c.call('SET', 'cold', 'v');
+    clock.advance(5_400);
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), ':5\r\n');
+    // OBJECT does not count as an access; a read and a write do.
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), ':5\r\n');
+    assert.match(await c.call('DEBUG', 'OBJECT', 'k'), / lru_seconds_idle:5\r\n$/);
+    await c.call('GET', 'k');
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), ':0\r\n');
+    clock.advance(3_000);
+    await c.call('APPEND', 'k', 'w');
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), ':0\r\n');
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'cold'), ':8\r\n');
+    // The file carries idle times only under an LRU policy, as Redis's: reloaded without, the keys start fresh.
+    await c.call('DEBUG', 'RELOAD');
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'cold'), ':0\r\n');
+    clock.advance(4_000);
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    // A change of policy between LRU kinds keeps the clock; the switch from an LFU one starts it afresh.
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'cold'), ':4\r\n');
+    await c.call('DEBUG', 'RELOAD');
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'cold'), ':4\r\n');
+  } finally {
+    c.close();
+    await t.close();
+  }
 });

@@ -25,7 +25,7 @@ function goodFile(): Buffer {
   const ks = new Keyspace(16, new ManualClock());
   ks.db(0).set('foo', 'bar');
   ks.db(0).set('k2', 'v2');
-  return serializeDataset(ks, { compress: false, checksum: true, listMaxListpackSize: -2, now: Date.now(), usedMem: 0, aofBase: false, access: null, lfuCounter: () => 0 });
+  return serializeDataset(ks, { compress: false, checksum: true, listMaxListpackSize: -2, now: Date.now(), usedMem: 0, aofBase: false, access: null, lfuCounter: () => 0, idleSeconds: () => 0 });
 }
 
 interface Outcome {

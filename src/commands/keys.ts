@@ -555,25 +555,20 @@ export const keysCommands: HandlerMap<DataContext> = {
       c.out.error(err.lfuNotSelected());
       return;
     }
-    const state = c.db.access?.get(argv[2]!);
+    const state = c.db.access.get(argv[2]!);
     c.out.int(state === undefined ? 0 : server.ks.lfuCounter(state));
   },
 
-  // OBJECT IDLETIME key: seconds since the last access. Redis tracks access times under every
-  // non-LFU policy; Redoubt keeps them (a map entry per key) only under an LRU policy and says so
-  // under the others.
+  // OBJECT IDLETIME key: seconds since the last access, kept under every policy but the LFU ones
+  // (as Redis).
   'object|idletime'(c, argv, server) {
     if (objectLookup(c, c.db, argv[2]!) === undefined) return;
     if (isLfu(server)) {
       c.out.error(err.lfuSelected());
       return;
     }
-    const seen = server.ks.accessMode === 'lru' ? c.db.access?.get(argv[2]!) : undefined;
-    if (server.ks.accessMode !== 'lru') {
-      c.out.error(err.notImplemented('OBJECT IDLETIME without an LRU maxmemory-policy (access times are kept only under allkeys-lru and volatile-lru)'));
-      return;
-    }
-    c.out.int(seen === undefined ? 0 : Math.floor((server.clock.now() - seen) / 1000));
+    const seen = c.db.access.get(argv[2]!);
+    c.out.int(seen === undefined ? 0 : server.ks.idleSeconds(seen));
   },
 
   // OBJECT REFCOUNT key: Redis's shared integers 0..9999 report INT_MAX, everything else 1.

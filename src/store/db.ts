@@ -37,6 +37,8 @@ export interface TypedValue {
 
 /** Redis's LAZYFREE_THRESHOLD: values whose free effort is above it are freed lazily. */
 export const LAZYFREE_THRESHOLD = 64;
+/** The LRU clock's zero, in seconds since 1970 (2023-11-14): clock values stay small integers until 2057. */
+const LRU_EPOCH = 1_700_000_000;
 
 /** Whether a lazy delete (UNLINK, lazyfree-lazy-user-del) of `v` counts as a lazily freed object. */
 export function freedLazily(v: Value): boolean {
@@ -138,10 +140,11 @@ export class Db {
   sampleCursor: Iterator<string> | null = null;
   volatileCursor: Iterator<string> | null = null;
   /**
-   * Last access per key, for LRU/LFU eviction (store/evict.ts): milliseconds (LRU) or a packed
-   * LFU counter. Kept only while maxmemory-policy is an LRU or LFU policy; null otherwise.
+   * Access data per key, as Redis keeps it in every object: the LRU clock of the last access
+   * (Keyspace.lruClock, seconds) under every policy but an LFU one, which keeps a packed LFU
+   * counter instead. Read by OBJECT IDLETIME / FREQ and LRU/LFU eviction (store/evict.ts).
    */
-  access: Dict<number> | null = null;
+  access: Dict<number>;
 
   /** Keys sampled and found expired by the last activeExpire call (for expired_stale_perc). */
   lastSampled = 0;
@@ -161,6 +164,7 @@ export class Db {
   ) {
     this.data = new Dict<Value>(shardMax);
     this.expires = new Dict<number>(shardMax);
+    this.access = new Dict<number>(shardMax);
   }
 
   /** The keys as a SCAN source (store/scan.ts). */
@@ -208,7 +212,7 @@ export class Db {
       this.used -= keyBytes(key) + accountedValueBytes(v);
     }
     if (this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
-    if (this.access !== null) this.access.delete(key);
+    this.access.delete(key);
     this.ks.stats.expiredKeys++;
     this.ks.onExpired(this, key);
   }
@@ -224,7 +228,7 @@ export class Db {
     else {
       this.ks.stats.hits++;
       if (typeof v !== 'string') this.ks.typedTouched = true;
-      if (this.access !== null && touch) this.ks.touch(this.access, key);
+      if (touch) this.ks.touch(this.access, key);
     }
     return v;
   }
@@ -235,7 +239,7 @@ export class Db {
     const v = this.expires.size > 0 && this.expireIfNeeded(key) ? undefined : this.data.get(key);
     if (v !== undefined) {
       if (typeof v !== 'string') this.ks.typedTouched = true;
-      if (this.access !== null) this.ks.touch(this.access, key);
+      this.ks.touch(this.access, key);
     }
     return v;
   }
@@ -254,7 +258,7 @@ export class Db {
     this.account(key, this.data.get(key), value);
     this.data.set(key, value);
     if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
-    if (this.access !== null) this.ks.written(this.access, key);
+    this.ks.written(this.access, key);
   }
 
   /** Accounts `value` replacing `old` (undefined: a new key) under `key`. */
@@ -272,7 +276,7 @@ export class Db {
     this.account(key, old, value);
     this.data.set(key, value);
     if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
-    if (this.access !== null) this.ks.written(this.access, key);
+    this.ks.written(this.access, key);
     if (fresh) this.ks.onNewKey!(this, key);
   }
 
@@ -282,7 +286,7 @@ export class Db {
       if (this.expireIfNeeded(key)) return false;
       if (this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
     }
-    if (this.access !== null) this.access.delete(key);
+    this.access.delete(key);
     const v = this.data.get(key);
     if (v === undefined) return false;
     this.data.delete(key);
@@ -352,7 +356,7 @@ export class Db {
     const n = this.data.size;
     this.data.clear();
     this.expires.clear();
-    this.access?.clear();
+    this.access.clear();
     this.expireCursor = null;
     this.randomCursor = null;
     this.sampleCursor = null;
@@ -481,6 +485,7 @@ export class Db {
 export interface TakenContents {
   data: Dict<Value>;
   expires: Dict<number>;
+  access: Dict<number>;
   used: number;
 }
 
@@ -576,16 +581,30 @@ export class Keyspace {
   }
 
   /**
-   * Access tracking for eviction: 'lru' keeps each key's last access time, 'lfu' Redis's
-   * logarithmic access counter with decay; null drops the maps (the default: nothing tracked).
+   * What the access data holds: 'lru' each key's LRU clock at its last access (every policy but the
+   * LFU ones, as Redis), 'lfu' Redis's logarithmic access counter with decay. A change starts the
+   * data afresh.
    */
-  setAccessTracking(mode: 'lru' | 'lfu' | null): void {
+  setAccessTracking(mode: 'lru' | 'lfu'): void {
     if (mode === this.accessMode) return;
     this.accessMode = mode;
-    for (const d of this.dbs) d.access = mode === null ? null : new Dict<number>(this.shardMax);
+    for (const d of this.dbs) d.access = new Dict<number>(this.shardMax);
   }
 
-  accessMode: 'lru' | 'lfu' | null = null;
+  accessMode: 'lru' | 'lfu' = 'lru';
+
+  /**
+   * The LRU clock: whole seconds (Redis's LRU resolution) from LRU_EPOCH, so that it stays a small
+   * integer V8 keeps inline in the access map (an epoch-based millisecond count is a heap number).
+   */
+  lruClock(): number {
+    return Math.floor(this.clock.now() / 1000) - LRU_EPOCH;
+  }
+
+  /** Seconds since the access recorded as `clock` (an lruClock() value). */
+  idleSeconds(clock: number): number {
+    return Math.max(0, this.lruClock() - clock);
+  }
   /** lfu-log-factor and lfu-decay-time (minutes). */
   lfuLogFactor = 10;
   lfuDecayTime = 1;
@@ -595,7 +614,7 @@ export class Keyspace {
    * overwritten one keeps its counter, as Redis's objects do.
    */
   written(access: Dict<number>, key: string): void {
-    if (this.accessMode === 'lru') access.set(key, this.clock.now());
+    if (this.accessMode === 'lru') access.set(key, this.lruClock());
     else if (!access.has(key)) access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + 5);
   }
 
@@ -604,15 +623,14 @@ export class Keyspace {
    * objectSetLRUOrLFU (the frequency under an LFU policy, else the idle time under LRU).
    */
   setAccess(db: Db, key: string, idleSec: number | null, freq: number | null): void {
-    if (db.access === null) return;
     if (this.accessMode === 'lfu' && freq !== null) db.access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + freq);
-    else if (this.accessMode === 'lru' && idleSec !== null) db.access.set(key, this.clock.now() - idleSec * 1000);
+    else if (this.accessMode === 'lru' && idleSec !== null) db.access.set(key, this.lruClock() - idleSec);
   }
 
   /** Records an access to `key` in a database's access map. */
   touch(access: Dict<number>, key: string): void {
     if (this.accessMode === 'lru') {
-      access.set(key, this.clock.now());
+      access.set(key, this.lruClock());
       return;
     }
     access.set(key, this.lfuIncr(access.get(key)));
@@ -649,9 +667,10 @@ export class Keyspace {
   takeContents(): TakenContents[] {
     if (this.cow !== null) this.cow.complete();
     return this.dbs.map((db) => {
-      const taken = { data: db.data, expires: db.expires, used: db.used };
+      const taken = { data: db.data, expires: db.expires, access: db.access, used: db.used };
       db.data = new Dict<Value>(this.shardMax);
       db.expires = new Dict<number>(this.shardMax);
+      db.access = new Dict<number>(this.shardMax);
       db.used = 0;
       db.expireCursor = db.randomCursor = db.sampleCursor = db.volatileCursor = null;
       return taken;
@@ -662,6 +681,7 @@ export class Keyspace {
     this.dbs.forEach((db, i) => {
       db.data = taken[i]!.data;
       db.expires = taken[i]!.expires;
+      db.access = taken[i]!.access;
       db.used = taken[i]!.used;
       db.expireCursor = db.randomCursor = db.sampleCursor = db.volatileCursor = null;
     });

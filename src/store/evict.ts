@@ -14,11 +14,9 @@ export type EvictionPolicy =
   | 'volatile-lfu'
   | 'volatile-ttl';
 
-/** The access tracking a policy needs. */
-export function trackingFor(policy: string): 'lru' | 'lfu' | null {
-  if (policy.endsWith('-lru')) return 'lru';
-  if (policy.endsWith('-lfu')) return 'lfu';
-  return null;
+/** The access data a policy keeps: an LFU counter under the LFU policies, the LRU clock under every other (as Redis). */
+export function trackingFor(policy: string): 'lru' | 'lfu' {
+  return policy.endsWith('-lfu') ? 'lfu' : 'lru';
 }
 
 export class Evictor {
@@ -43,14 +41,13 @@ export class Evictor {
     }
     let best: { db: Db; key: string } | null = null;
     let bestScore = -Infinity;
-    const now = this.ks.clock.now();
     for (const db of dbs) {
       for (const key of db.sample(samples, volatile)) {
         let score: number;
         if (policy === 'volatile-ttl') score = -(db.expires.get(key) ?? Infinity);
         else {
-          const seen = db.access?.get(key);
-          if (policy.endsWith('-lru')) score = seen === undefined ? Infinity : now - seen;
+          const seen = db.access.get(key);
+          if (policy.endsWith('-lru')) score = seen === undefined ? Infinity : this.ks.idleSeconds(seen);
           else score = 255 - (seen === undefined ? 0 : this.ks.lfuCounter(seen));
         }
         if (score > bestScore) {

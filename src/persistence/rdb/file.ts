@@ -31,10 +31,11 @@ export interface SaveOptions extends WriteOptions {
   usedMem: number;
   /** Written as the base of an AOF (aof-base 1). */
   aofBase: boolean;
-  /** Per-key LRU idle seconds / LFU counter, when the policy tracks them. */
+  /** Per-key LRU idle seconds / LFU counter, when the policy evicts by them. */
   access: 'lru' | 'lfu' | null;
-  /** For the LFU counter and LRU idle time. */
+  /** The LFU counter of a key's access data, and the idle seconds of its LRU clock. */
   lfuCounter: (state: number) => number;
+  idleSeconds: (clock: number) => number;
   /** The function libraries' code, saved after the auxiliary fields (RDB_OPCODE_FUNCTION2). */
   functions?: readonly string[];
 }
@@ -105,10 +106,10 @@ export class RdbEncoder implements KeyEncoder {
       w.byte(OP_EXPIRETIME_MS);
       w.u64le(BigInt(at));
     }
-    const seen = db.access?.get(key);
+    const seen = o.access === null ? undefined : db.access.get(key);
     if (seen !== undefined && o.access === 'lru') {
       w.byte(OP_IDLE);
-      w.len(Math.max(0, Math.floor((o.now - seen) / 1000)));
+      w.len(o.idleSeconds(seen));
     } else if (seen !== undefined && o.access === 'lfu') {
       w.byte(OP_FREQ);
       w.byte(o.lfuCounter(seen));

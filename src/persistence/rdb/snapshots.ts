@@ -48,8 +48,10 @@ export class Snapshots {
       now: s.clock.now(),
       usedMem: s.memory.used(),
       aofBase,
-      access: s.ks.accessMode,
+      // As Redis, the file carries idle times under an LRU policy and counters under an LFU one.
+      access: savedAccess(cfg.str('maxmemory-policy')),
       lfuCounter: (state) => s.ks.lfuCounter(state),
+      idleSeconds: (clock) => s.ks.idleSeconds(clock),
       functions: s.scripts.functions.codes(),
     };
   }
@@ -299,4 +301,10 @@ export function parseLogged(s: Server, data: Buffer, keepExpired = false): Loade
     throw failure;
   }
   return ds;
+}
+
+/** The access data an RDB file carries under `policy`. */
+function savedAccess(policy: string): 'lru' | 'lfu' | null {
+  if (policy.endsWith('-lru')) return 'lru';
+  return policy.endsWith('-lfu') ? 'lfu' : null;
 }
