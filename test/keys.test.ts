@@ -631,7 +631,8 @@ test('INFO lazyfreed_objects counts what Redis frees in the background: big valu
 });
 
 test('OBJECT IDLETIME counts seconds since the last access under the default policy; DEBUG OBJECT shows it; only an LRU policy saves it in RDB files', async () => {
-  const clock = new ManualClock(Date.now());
+  // On a whole second: the LRU clock counts whole seconds, as Redis's.
+  const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
   const t = await startServer({ 'enable-debug-command': 'yes' }, clock);
   const c = await RawConn.connect(t.port);
   try {

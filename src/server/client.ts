@@ -145,7 +145,9 @@ export class Client {
     if (this.closingAsap) return;
     this.netIn += chunk.length;
     this.server.stats.netInput += chunk.length;
-    this.lastInteraction = this.server.clock.now();
+    const now = this.server.clock.now();
+    this.lastInteraction = now;
+    this.server.ks.lruTick(now);
     const parser = this.parser;
     parser.feed(chunk);
     const limits = this.server.clientLimits;

@@ -681,6 +681,7 @@ export class Server implements ListenerHost {
       // The latency monitor's expire-cycle event, as Redis records it for the whole cycle.
       this.stats.latencySample('expire-cycle', (performance.now() - t0) * 1000, this.clock.now());
     }
+    this.ks.lruTick(this.clock.now());
     this.stats.sample(this.clock.now(), this.memory.used());
     this.pause.check();
     this.blocking.checkTimeouts();

@@ -596,9 +596,18 @@ export class Keyspace {
   /**
    * The LRU clock: whole seconds (Redis's LRU resolution) from LRU_EPOCH, so that it stays a small
    * integer V8 keeps inline in the access map (an epoch-based millisecond count is a heap number).
+   * As Redis's, it is read from the clock by the server's cron and at each client read
+   * (lruTick), not at every access.
    */
+  private lruNow: number | null = null;
+
   lruClock(): number {
-    return Math.floor(this.clock.now() / 1000) - LRU_EPOCH;
+    return this.lruNow ?? Math.floor(this.clock.now() / 1000) - LRU_EPOCH;
+  }
+
+  /** Sets the LRU clock from `nowMs`, a reading of the clock. */
+  lruTick(nowMs: number): void {
+    this.lruNow = Math.floor(nowMs / 1000) - LRU_EPOCH;
   }
 
   /** Seconds since the access recorded as `clock` (an lruClock() value). */
