@@ -641,7 +641,8 @@ test('OBJECT IDLETIME counts seconds since the last access under the default pol
     await c.call('SET', 'cold', 'v');
     clock.advance(5_400);
     assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), ':5\r\n');
-    // OBJECT does not count as an access; a read and a write do.
+    // OBJECT, TTL and its kin, TYPE, EXISTS and SCAN do not count as an access (as Redis); a read and a write do.
+    for (const cmd of [['TTL', 'k'], ['PTTL', 'k'], ['EXPIRETIME', 'k'], ['TYPE', 'k'], ['EXISTS', 'k'], ['SCAN', '0'], ['SCAN', '0', 'TYPE', 'string']]) await c.call(...cmd);
     assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), ':5\r\n');
     assert.match(await c.call('DEBUG', 'OBJECT', 'k'), / lru_seconds_idle:5\r\n$/);
     await c.call('GET', 'k');

@@ -135,7 +135,8 @@ function expireGeneric(c: Client, argv: string[], server: DataContext, relative:
 function ttlGeneric(c: Client, argv: string[], server: DataContext, ms: boolean, absolute: boolean): void {
   const db = c.db;
   const key = argv[1]!;
-  if (db.lookupRead(key) === undefined) {
+  // TTL and its kin, EXISTS and TYPE do not count as an access (Redis's LOOKUP_NOTOUCH).
+  if (db.lookupRead(key, false) === undefined) {
     c.out.int(-2);
     return;
   }
@@ -334,13 +335,13 @@ export const keysCommands: HandlerMap<DataContext> = {
   exists(c, argv) {
     const db = c.db;
     let n = 0;
-    for (let i = 1; i < argv.length; i++) if (db.lookupRead(argv[i]!) !== undefined) n++;
+    for (let i = 1; i < argv.length; i++) if (db.lookupRead(argv[i]!, false) !== undefined) n++;
     c.out.int(n);
   },
 
   // TYPE key
   type(c, argv) {
-    const v = c.db.lookupRead(argv[1]!);
+    const v = c.db.lookupRead(argv[1]!, false);
     c.out.simple(v === undefined ? 'none' : typeName(v));
   },
 
@@ -365,7 +366,7 @@ export const keysCommands: HandlerMap<DataContext> = {
       whole: null,
       source: () => db.scanSource(),
       emit(k, out, opts) {
-        const v = db.lookup(k); // expires the key if its time has passed
+        const v = db.lookup(k, false); // expires the key if its time has passed; no access
         if (v === undefined) return;
         if (opts.type !== null && typeName(v) !== opts.type) return;
         out.push(k);
@@ -535,7 +536,7 @@ export const keysCommands: HandlerMap<DataContext> = {
   touch(c, argv) {
     const db = c.db;
     let n = 0;
-    for (let i = 1; i < argv.length; i++) if (db.lookupRead(argv[i]!) !== undefined) n++;
+    for (let i = 1; i < argv.length; i++) if (db.lookupRead(argv[i]!, false) !== undefined) n++;
     c.out.int(n);
   },
 

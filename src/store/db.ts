@@ -233,13 +233,16 @@ export class Db {
     return v;
   }
 
-  /** Value for a write command (or an internal look), expiring it first; no hit/miss accounting. */
-  lookup(key: string): Value | undefined {
+  /**
+   * Value for a write command (or an internal look), expiring it first; no hit/miss accounting.
+   * `touch` false leaves the access data alone (SCAN's walk, as Redis's).
+   */
+  lookup(key: string, touch = true): Value | undefined {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     const v = this.expires.size > 0 && this.expireIfNeeded(key) ? undefined : this.data.get(key);
     if (v !== undefined) {
       if (typeof v !== 'string') this.ks.typedTouched = true;
-      this.ks.touch(this.access, key);
+      if (touch) this.ks.touch(this.access, key);
     }
     return v;
   }
