@@ -536,7 +536,7 @@ export const keysCommands: HandlerMap<DataContext> = {
   touch(c, argv) {
     const db = c.db;
     let n = 0;
-    for (let i = 1; i < argv.length; i++) if (db.lookupRead(argv[i]!, false) !== undefined) n++;
+    for (let i = 1; i < argv.length; i++) if (db.lookupRead(argv[i]!) !== undefined) n++;
     c.out.int(n);
   },
 
