@@ -206,7 +206,9 @@ class StreamNode {
   shrink(): Buffer | null {
     const old = this.buf;
     if (old.length === this.len) return null;
-    const b = Buffer.allocUnsafeSlow(this.len);
+    // Node's pool serves copies under 4 KiB (a slice of a shared 8 KiB block) without an
+    // ArrayBuffer each: a sealed node is at most stream-node-max-bytes (4096 by default).
+    const b = Buffer.allocUnsafe(this.len);
     old.copy(b, 0, 0, this.len);
     this.buf = b;
     return old;
