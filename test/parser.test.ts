@@ -430,3 +430,36 @@ describe('protocol errors over the wire equal redis-server (reply bytes, then th
     });
   }
 });
+
+describe('RESP parser: query buffers given back', () => {
+  it('a closed or idle client\'s query buffer serves the next client without mixing their bytes', () => {
+    const wire = (args: string[]): Buffer => Buffer.from(`*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`, 'latin1');
+    for (let round = 0; round < 3; round++) {
+      // A client leaves with a cut request in its query buffer; another goes idle after one.
+      const gone = new RespParser(OPEN);
+      gone.feed(wire(['SET', 'secret', 'x'.repeat(500)]).subarray(0, 300));
+      assert.equal(gone.next(), null);
+      gone.discard();
+      const idle = new RespParser(OPEN);
+      idle.feed(wire(['AUTH', 'hunter2']).subarray(0, 10));
+      assert.equal(idle.next(), null);
+      // Idle with nothing held: the buffer goes back; with bytes held it stays (they are still needed).
+      idle.resize(true);
+      assert.ok(idle.allocated > 0);
+      // New clients reading cut requests through whatever buffers they are given.
+      for (let n = 0; n < 4; n++) {
+        const p = new RespParser(OPEN);
+        const w = wire(['SET', `k${n}`, `v${n}`.repeat(100)]);
+        p.feed(w.subarray(0, 7));
+        assert.equal(p.next(), null);
+        p.feed(w.subarray(7));
+        assert.deepEqual(p.next(), ['SET', `k${n}`, `v${n}`.repeat(100)]);
+        assert.equal(p.pending, 0);
+        p.resize(true);
+        assert.equal(p.allocated, 0);
+      }
+      idle.feed(wire(['AUTH', 'hunter2']).subarray(10));
+      assert.deepEqual(idle.next(), ['AUTH', 'hunter2']);
+    }
+  });
+});

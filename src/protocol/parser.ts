@@ -11,6 +11,21 @@ export const QUERY_BUF = 16 * 1024;
 /** resize(): a query buffer wasting less than this is left alone; above RESIZE_THRESHOLD it follows the peak. */
 const RESIZE_WASTE = 4 * 1024;
 const RESIZE_THRESHOLD = 32 * 1024;
+/**
+ * Query buffers of QUERY_BUF bytes given back by clients that closed or went idle, for new ones:
+ * a connection's first read then costs no allocation (connect-per-request clients). At most
+ * SPARE_MAX are kept (1 MiB). The parser never reads beyond the bytes it wrote into one.
+ */
+const spare: Buffer[] = [];
+const SPARE_MAX = 64;
+
+function takeQueryBuffer(): Buffer {
+  return spare.pop() ?? Buffer.allocUnsafeSlow(QUERY_BUF);
+}
+
+function giveQueryBuffer(b: Buffer): void {
+  if (b.length === QUERY_BUF && spare.length < SPARE_MAX) spare.push(b);
+}
 /** Before authentication (SECURITY.md "pre-auth"), as Redis 7 does. */
 export const UNAUTH_MAX_ARGS = 10;
 export const UNAUTH_MAX_BULK = 16384;
@@ -101,6 +116,12 @@ export class RespParser {
       else if (carry.length > RESIZE_THRESHOLD && carry.length / 2 > this.peak) size = Math.max(held, this.peak, this.big === null && this.bulkLen >= 0 ? this.bulkLen + 2 : 0);
       if (size === 0) {
         this.carry = null;
+        // Bytes still to parse may sit in the last read's own buffer ('data' reads): kept.
+        if (this.buf.buffer === carry.buffer) {
+          this.buf = EMPTY;
+          this.pos = 0;
+        }
+        giveQueryBuffer(carry);
       } else if (size > 0 && size < carry.length) {
         const dst = Buffer.allocUnsafeSlow(size);
         if (held > 0) {
@@ -130,7 +151,7 @@ export class RespParser {
 
   feed(chunk: Buffer): void {
     // The query buffer exists from the first read on (Redis's PROTO_IOBUF_LEN read buffer).
-    this.carry ??= Buffer.allocUnsafeSlow(QUERY_BUF);
+    this.carry ??= takeQueryBuffer();
     const held = this.buf.length - this.pos + this.bigFilled + chunk.length;
     if (held > this.peak) this.peak = held;
     if (this.big !== null) {
@@ -166,6 +187,7 @@ export class RespParser {
   discard(): void {
     this.buf = EMPTY;
     this.pos = 0;
+    if (this.carry !== null) giveQueryBuffer(this.carry);
     this.carry = null;
     this.big = null;
     this.bigFilled = 0;
@@ -212,7 +234,10 @@ export class RespParser {
         this.argvBytes += this.big.length - 2;
         // As Redis, a fat argument's buffer stays as the query buffer (another is likely to follow)
         // when it is bigger and the current one holds nothing; the string above is a copy.
-        if (this.carry === null || (this.big.length > this.carry.length && this.buf.buffer !== this.carry.buffer)) this.carry = this.big;
+        if (this.carry === null || (this.big.length > this.carry.length && this.buf.buffer !== this.carry.buffer)) {
+          if (this.carry !== null) giveQueryBuffer(this.carry);
+          this.carry = this.big;
+        }
         this.big = null;
         this.bigFilled = 0;
         this.bulkLen = -1;

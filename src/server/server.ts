@@ -582,6 +582,8 @@ export class Server implements ListenerHost {
     if (client.replica !== null) this.replication.detach(client);
     if (client.watching.length > 0) this.events.unwatchAll(client);
     if (client.tracking !== null) this.tracking.disable(client);
+    // Its query buffer goes back for the next client's first read.
+    client.parser.discard();
   }
 
   /** Marks a client with replies to send; flushed after this turn's I/O, before the loop idles. */
