@@ -275,6 +275,12 @@ describe('audit log against a real Redoubt process', () => {
     const huge = find('login-failure', (r) => (r.target_user as string).startsWith('zzzz'));
     assert.equal(huge.target_user, `${'z'.repeat(128)}...(100000 bytes)`);
     find('login-failure', (r) => r.method === 'hello' && r.target_user === 'bob');
+    // The third failure started the address's lockout.
+    const start = find('lockout-start', (r) => r.scope === 'address');
+    assert.equal(start.target, '127.0.0.3');
+    assert.equal(start.target_user, 'bob');
+    assert.match(start.addr as string, /^127\.0\.0\.3:\d+$/);
+    assert.ok(Date.parse(start.until as string) > Date.parse(start.time as string), `until ${String(start.until)}`);
     const locked = find('login-lockout', (r) => r.target_user === 'bob');
     assert.equal(locked.scope, 'address');
     assert.match(locked.addr as string, /^127\.0\.0\.3:\d+$/);

@@ -210,6 +210,14 @@ export class AuditLog {
     this.emit('login-lockout', client, { method, target_user: shortArg(user), scope, until: until === null ? null : new Date(until).toISOString() });
   }
 
+  /**
+   * A lockout started by this client's failed login: `scope` address (the source `target`) or user
+   * (the user name `target`), `user` the name the login asked for, `until` when it ends.
+   */
+  lockoutStarted(client: AuditClient, scope: 'address' | 'user', target: string, user: string, until: number): void {
+    this.emit('lockout-start', client, { scope, target: shortArg(target), target_user: shortArg(user), until: new Date(until).toISOString() });
+  }
+
   /** A command refused by ACL: `reason` command, key or channel; `context` toplevel, multi or lua. */
   denied(client: AuditClient, cmd: AuditCommand, argv: readonly string[], reason: string, object: string, context: string): void {
     this.emit('command-denied', client, { command: argv[0]!.toLowerCase(), canonical: cmd.fullName, reason, object: shortArg(object), context });

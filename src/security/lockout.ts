@@ -72,6 +72,12 @@ export function lockoutSource(remote: string | undefined, unix: boolean): string
     .join(':')}::/64`;
 }
 
+/** The lockouts one failed login started: when each ends (ms since the epoch), null for none. */
+export interface LockoutStarts {
+  source: number | null;
+  user: number | null;
+}
+
 export class Lockout {
   /** Lockouts since start (addresses and user names): INFO auth_lockouts. */
   lockouts = 0;
@@ -118,12 +124,12 @@ export class Lockout {
   }
 
   /**
-   * Counts one failed login from `source` for `user` (null: not an existing user). Returns true
-   * when the source is locked out by it (the caller closes the connection).
+   * Counts one failed login from `source` for `user` (null: not an existing user). Returns the
+   * lockouts it starts: the source's (the caller closes the connection), the user name's, or none.
    */
-  failure(now: number, source: string, user: string | null, addr: string): boolean {
+  failure(now: number, source: string, user: string | null, addr: string): LockoutStarts {
     const s = this.settings;
-    let locked = false;
+    const started: LockoutStarts = { source: null, user: null };
     if (s.threshold > 0) {
       let t = this.sources.get(source);
       if (t === undefined) {
@@ -132,7 +138,7 @@ export class Lockout {
         this.sources.set(source, t);
       }
       if (this.count(t, now, s.threshold)) {
-        locked = true;
+        started.source = t.lockedUntil;
         this.log.warning(
           `AUTH lockout: ${source} locked out for ${Math.ceil((t.lockedUntil - now) / 1000)} s after ${s.threshold} failed authentications ` +
             `within ${s.windowSec} s (last from ${addr}, user '${user ?? '?'}'; lockout #${t.level} in a row)`,
@@ -146,13 +152,14 @@ export class Lockout {
         this.users.set(user, t);
       }
       if (this.count(t, now, s.userThreshold)) {
+        started.user = t.lockedUntil;
         this.log.warning(
           `AUTH lockout: user '${user}' locked out for ${Math.ceil((t.lockedUntil - now) / 1000)} s after ${s.userThreshold} failed authentications ` +
             `within ${s.windowSec} s from any address (last from ${addr}); logins from its from: addresses still work`,
         );
       }
     }
-    return locked;
+    return started;
   }
 
   /** Counts a failure in a tally; true when it locks it out now. */

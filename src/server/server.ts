@@ -534,7 +534,12 @@ export class Server implements ListenerHost {
         u = null;
         why = "address not allowed by the user's from: rules";
       }
-      if (u === null && this.lockout.failure(now, source, named === undefined ? null : user, client.addr)) client.closeAfterReply = true;
+      if (u === null) {
+        const started = this.lockout.failure(now, source, named === undefined ? null : user, client.addr);
+        if (started.source !== null) client.closeAfterReply = true;
+        if (this.audit.on && started.source !== null) this.audit.lockoutStarted(client, 'address', source, user, started.source);
+        if (this.audit.on && started.user !== null) this.audit.lockoutStarted(client, 'user', user, user, started.user);
+      }
     }
     if (u === null) {
       // SECURITY: every failed authentication is counted and logged (folded under a flood) with the
