@@ -265,20 +265,25 @@ test('CONFIG SET metrics-port opens, moves and closes the endpoint at run time',
     await waitFor(() => answers(7855), 5000, 'the endpoint on 7855');
     assert.equal(await answers(7854), false, 'the old port is closed');
     assert.equal(await c.call('CONFIG', 'GET', 'metrics-port'), '*2\r\n$12\r\nmetrics-port\r\n$4\r\n7855\r\n');
-    assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '0'), '+OK\r\n');
-    await waitFor(() => t.server.metrics.address === null, 5000, 'the endpoint to close');
-    assert.equal(await answers(7855), false);
-    // A port already taken: CONFIG SET replies OK (the move happens after the reply), the failure
-    // is logged and the endpoint stays off.
+    // A port already taken: CONFIG SET fails as for port, and the endpoint stays where it was.
     const blocker = http.createServer();
     await new Promise<void>((r) => blocker.listen(7856, '127.0.0.1', r));
     try {
-      assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '7856'), '+OK\r\n');
-      await waitFor(() => t.logs.some((l) => /Metrics endpoint: could not listen on 127\.0\.0\.1:7856/.test(l)), 5000, 'the failure log line');
-      assert.equal(t.server.metrics.address, null);
+      assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '7856'), "-ERR CONFIG SET failed (possibly related to argument 'metrics-port') - Unable to listen on this port. Check server logs.\r\n");
+      assert.ok(t.logs.some((l) => /Metrics endpoint: could not listen on 127\.0\.0\.1:7856/.test(l)));
+      assert.equal(await c.call('CONFIG', 'GET', 'metrics-port'), '*2\r\n$12\r\nmetrics-port\r\n$4\r\n7855\r\n');
+      assert.deepEqual(t.server.metrics.address, { address: '127.0.0.1', port: 7855 });
+      assert.ok((await scrape(7855)).has('redoubt_commands_total{cmd="config|set"}'));
+      // As port and bind: not inside a transaction (EXEC's reply cannot wait for the sockets).
+      await c.call('MULTI');
+      await c.call('CONFIG', 'SET', 'metrics-port', '7857');
+      assert.match(await c.call('EXEC'), /changing metrics-port inside MULTI\/EXEC is not supported by Redoubt/);
     } finally {
       await new Promise((r) => blocker.close(r));
     }
+    assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '0'), '+OK\r\n');
+    assert.equal(t.server.metrics.address, null);
+    assert.equal(await answers(7855), false);
   } finally {
     c.close();
     await t.close();

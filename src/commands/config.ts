@@ -125,13 +125,14 @@ function configSet(client: Client, argv: string[], server: Server): void {
       return;
     }
   }
-  // port and bind move the listening sockets, which takes asynchronous work: the reply waits.
+  // port and bind (and tls-port, metrics-port, metrics-bind) move listening sockets, which takes
+  // asynchronous work: the reply waits.
   // A failure names the first of port/bind in argv, changed or not (Redis applies both).
   let first = -1;
   let moves = false;
   for (let k = 0; k < defs.length; k++) {
     const name = defs[k]!.name;
-    if (name !== 'port' && name !== 'bind' && name !== 'tls-port') continue;
+    if (name !== 'port' && name !== 'bind' && name !== 'tls-port' && name !== 'metrics-port' && name !== 'metrics-bind') continue;
     if (first < 0) first = k;
     if (fresh[k] !== config.get(name)) moves = true;
   }
@@ -211,19 +212,26 @@ async function applyWithListeners(server: Server, argv: string[], defs: ConfigDe
   const oldBind = config.str('bind');
   const oldPort = effectivePort(server, config.num('port'), false);
   const oldTlsPort = config.num('tls-port');
+  const oldMetricsPort = config.num('metrics-port');
+  const oldMetricsBind = config.str('metrics-bind');
   let bind = oldBind;
   let port = oldPort;
   let tlsPort = oldTlsPort;
+  let metricsPort = oldMetricsPort;
+  let metricsBind = oldMetricsBind;
   for (let k = 0; k < defs.length; k++) {
     if (defs[k]!.name === 'bind') bind = fresh[k] as string;
     if (defs[k]!.name === 'port') port = effectivePort(server, fresh[k] as number, true);
     if (defs[k]!.name === 'tls-port') tlsPort = fresh[k] as number;
+    if (defs[k]!.name === 'metrics-port') metricsPort = fresh[k] as number;
+    if (defs[k]!.name === 'metrics-bind') metricsBind = fresh[k] as string;
   }
   const name = defs[first]!.name;
   const moveTcp = bind !== oldBind || port !== oldPort;
   const moveTls = tlsPort !== oldTlsPort || (bind !== oldBind && tlsPort !== 0);
+  const moveMetrics = metricsPort !== oldMetricsPort || (metricsBind !== oldMetricsBind && metricsPort !== 0);
   const failedText = (n: string, e: unknown) =>
-    n === 'port' || n === 'tls-port'
+    n === 'port' || n === 'tls-port' || n === 'metrics-port'
       ? (e as Error).message.startsWith('Unable to update TLS configuration')
         ? (e as Error).message
         : 'Unable to listen on this port. Check server logs.'
@@ -249,11 +257,23 @@ async function applyWithListeners(server: Server, argv: string[], defs: ConfigDe
     const at = k >= 0 ? k : first;
     return setFailed(argv[2 + 2 * at]!, failedText(defs[at]!.name, e));
   }
+  // The metrics endpoint (Redoubt's own), moved the same way.
+  try {
+    if (moveMetrics) await server.metrics.moveTo(metricsPort, metricsBind);
+  } catch (e) {
+    server.log.warning(`CONFIG SET: could not move the metrics endpoint (${(e as Error).message}); the previous settings are kept.`);
+    if (moveTcp) await server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp').catch(() => undefined);
+    if (moveTls) await server.rebind(parseBindAddresses(oldBind), oldTlsPort, 'tls').catch(() => undefined);
+    const k = defs.findIndex((d) => d.name === 'metrics-port');
+    const at = k >= 0 ? k : defs.findIndex((d) => d.name === 'metrics-bind');
+    return setFailed(argv[2 + 2 * at]!, failedText(defs[at]!.name, e));
+  }
   const failed = applyValues(server, defs, fresh);
   if (failed === null) return null;
   try {
     if (moveTcp) await server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp');
     if (moveTls) await server.rebind(parseBindAddresses(oldBind), oldTlsPort, 'tls');
+    if (moveMetrics) await server.metrics.moveTo(oldMetricsPort, oldMetricsBind);
   } catch (e) {
     server.log.warning(`CONFIG SET: could not restore the previous listeners: ${(e as Error).message}`);
   }

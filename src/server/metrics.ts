@@ -2,8 +2,9 @@
 // in the text exposition format, written by prom-client. Every value is read at scrape time from
 // state the server keeps anyway (command stats, latency histograms, INFO fields, the keyspace): the
 // command path pays nothing for it. Optional HTTP basic authentication (metrics-user, metrics-pass).
-// CONFIG SET of metrics-port / metrics-bind moves the endpoint after the reply; a failure to listen
-// there is logged and leaves the endpoint off.
+// CONFIG SET of metrics-port / metrics-bind moves the endpoint before it replies (commands/config.ts,
+// as for port and bind): when the new place cannot be listened on, the endpoint stays where it was
+// and CONFIG SET fails.
 import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -71,6 +72,8 @@ export class Metrics {
   private info = new Map<string, string>();
   /** Moves of the endpoint run one after the other. */
   private moving: Promise<void> = Promise.resolve();
+  /** Where the endpoint listens, as configured (null: off). */
+  private at: { port: number; host: string } | null = null;
   private wired = false;
 
   constructor(private readonly server: Server) {}
@@ -113,7 +116,31 @@ export class Metrics {
     return this.registry.contentType;
   }
 
+  /**
+   * CONFIG SET's move: the endpoint to `host`:`port` (0: off) before the values are set. On failure
+   * it is reopened where it was and the error is thrown.
+   */
+  moveTo(port: number, host: string): Promise<void> {
+    const run = this.moving.then(async () => {
+      const old = this.at;
+      await this.closeHttp();
+      if (this.server.shuttingDown) return;
+      try {
+        await this.open(port, host);
+      } catch (e) {
+        if (old !== null) await this.open(old.port, old.host).catch((e2: Error) => this.server.log.warning(`${e2.message}; the endpoint stays off.`));
+        throw e;
+      }
+    });
+    this.moving = run.catch(() => undefined);
+    return run;
+  }
+
   private async restart(): Promise<void> {
+    const port = this.server.config.num('metrics-port');
+    const host = this.server.config.str('metrics-bind');
+    // Moved already (moveTo), or nothing to do.
+    if (port === 0 ? this.at === null : this.at !== null && this.at.port === port && this.at.host === host) return;
     await this.closeHttp();
     if (this.server.shuttingDown) return;
     try {
@@ -123,10 +150,8 @@ export class Metrics {
     }
   }
 
-  private async open(): Promise<void> {
-    const port = this.server.config.num('metrics-port');
+  private async open(port = this.server.config.num('metrics-port'), host = this.server.config.str('metrics-bind')): Promise<void> {
     if (port === 0) return;
-    const host = this.server.config.str('metrics-bind');
     // SECURITY: Node enforces headersTimeout/requestTimeout only when it sweeps its connections
     // (every 30 s by default): swept every second, a request trickled in byte by byte is cut at 5 s.
     const srv = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => this.handle(req, res));
@@ -149,6 +174,7 @@ export class Metrics {
     });
     srv.on('error', (e) => this.server.log.warning(`Metrics endpoint error: ${e.message}`));
     this.http = srv;
+    this.at = { port, host };
     this.server.log.notice(`Metrics endpoint listening on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`);
   }
 
@@ -156,6 +182,7 @@ export class Metrics {
     const srv = this.http;
     if (srv === null) return Promise.resolve();
     this.http = null;
+    this.at = null;
     return new Promise((resolve) => {
       srv.close(() => resolve());
       srv.closeAllConnections();
