@@ -68,8 +68,8 @@ export class RespParser {
    * the end of a read). As Redis's, it is allocated at the client's first read (QUERY_BUF bytes),
    * grows for what it must hold, is kept while the client is active so that cut requests reuse
    * it (a fat argument's own buffer stays on as the query buffer), and is trimmed by resize()
-   * (cron): dropped after 2 s idle, shrunk to the recent peak when much bigger. Requests complete within a read are parsed straight from the
-   * read and never copied into it.
+   * (cron): dropped after 2 s idle, shrunk to the recent peak when much bigger. Requests complete
+   * within a read are parsed straight from the read and never copied into it.
    */
   private carry: Buffer | null = null;
   /** The most bytes received and held at once since the last resize() (Redis's querybuf_peak). */

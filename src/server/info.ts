@@ -96,7 +96,8 @@ const SECTION_BUILDERS: Record<string, Builder> = {
     let maxOut = 0;
     for (const c of s.clients.values()) {
       if (c.blockedArgv !== null) blocked++;
-      if (c.parser.pending > maxIn) maxIn = c.parser.pending;
+      // Buffer sizes, as Redis reports them (the query buffer as allocated, the reply buffer).
+      if (c.parser.allocated > maxIn) maxIn = c.parser.allocated;
       if (c.out.buf.length > maxOut) maxOut = c.out.buf.length;
     }
     return [
