@@ -13,7 +13,7 @@ import { Server } from '../src/server/server.js';
 import { Logger } from '../src/server/log.js';
 import { buildCommandTable } from '../src/commands/index.js';
 import { redactArgs } from '../src/security/audit.js';
-import { MAIN, RawConn, infoValue, runRedoubt, spawnProcess, waitAccepting, waitFor, type Proc } from './helpers.js';
+import { MAIN, RawConn, infoValue, runRedoubt, spawnProcess, startServer, waitAccepting, waitFor, type Proc } from './helpers.js';
 
 type Rec = Record<string, unknown>;
 
@@ -102,6 +102,30 @@ describe('audit log redaction (unit)', () => {
       config.set('audit-log', '/tmp/elsewhere.log');
       config.notify('audit-log');
     }, /config file or on the command line only/);
+  });
+});
+
+describe('audit log rotation (in process)', () => {
+  it('a burst queued during a rotation is spread over files that each stay within audit-log-max-size', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-audit-burst-'));
+    const file = path.join(dir, 'burst.log');
+    const t = await startServer({ 'audit-log': file, 'audit-log-max-size': '1024' });
+    const c = await RawConn.connect(t.port);
+    try {
+      // One read of 100 audited commands: their records queue while the first write and each
+      // rotation are under way.
+      c.write(Array.from({ length: 100 }, (_, i) => `*2\r\n$4\r\nKEYS\r\n$${String(i).length + 6}\r\nburst-${i}\r\n`).join(''));
+      for (let i = 0; i < 100; i++) assert.equal(await c.reply(), '*0\r\n');
+      const files = (): string[] => readdirSync(dir).map((f) => path.join(dir, f));
+      const keys = (): number => files().flatMap((f) => records(f, false)).filter((r) => r.event === 'command' && r.command === 'keys').length;
+      await waitFor(() => keys() === 100, 10000, 'all 100 records written');
+      assert.ok(files().length > 5, `${files().length} files`);
+      for (const f of files()) assert.ok(readFileSync(f).length <= 1024, `${f} is ${readFileSync(f).length} bytes`);
+    } finally {
+      c.close();
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

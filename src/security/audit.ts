@@ -273,14 +273,9 @@ export class AuditLog {
     if (!this.busy) this.flush();
   }
 
-  /** Writes the queue as one batch; called again when that write completes. */
+  /** Writes the queue (what fits in the file) as one batch; called again when that write completes. */
   private flush(): void {
     if (this.busy || this.fd === null || this.queue.length === 0) return;
-    // Rotation: a file holds at most audit-log-max-size bytes (one batch bigger than that alone).
-    if (this.maxSize > 0 && this.size > 0 && this.size + this.queuedBytes > this.maxSize) {
-      this.reopen('rotation');
-      return;
-    }
     if (this.droppedUnreported > 0 && this.queuedBytes < this.bufferMax / 2) {
       const n = this.droppedUnreported;
       this.droppedUnreported = 0;
@@ -288,10 +283,27 @@ export class AuditLog {
       this.queue.push(line);
       this.queuedBytes += Buffer.byteLength(line);
     }
-    const lines = this.queue.length;
-    const buf = Buffer.from(this.queue.join(''));
-    this.queue = [];
-    this.queuedBytes = 0;
+    // Rotation: a file holds at most audit-log-max-size bytes (a single bigger record alone), so
+    // records queued while the file was being rotated may go to the next one.
+    let lines = this.queue.length;
+    let bytes = this.queuedBytes;
+    if (this.maxSize > 0 && this.size + bytes > this.maxSize) {
+      lines = 0;
+      bytes = 0;
+      for (const line of this.queue) {
+        const len = Buffer.byteLength(line);
+        if (this.size + bytes + len > this.maxSize && (lines > 0 || this.size > 0)) break;
+        bytes += len;
+        lines++;
+      }
+      if (lines === 0) {
+        this.reopen('rotation');
+        return;
+      }
+    }
+    const buf = Buffer.from((lines === this.queue.length ? this.queue : this.queue.slice(0, lines)).join(''));
+    this.queue = lines === this.queue.length ? [] : this.queue.slice(lines);
+    this.queuedBytes -= bytes;
     this.busy = true;
     const fd = this.fd;
     write(fd, buf, 0, buf.length, null, (e, n) => {
