@@ -411,12 +411,13 @@ test('OBJECT ENCODING REFCOUNT FREQ HELP and errors', { skip: SKIP }, async () =
   // The LFU counter of a new key, and after reads (log factor 0: one step per access).
   await setup([['CONFIG', 'SET', 'lfu-log-factor', '0']]);
   await same([['SET', 'f1', 'x'], ['OBJECT', 'FREQ', 'f1'], ['GET', 'f1'], ['GET', 'f1'], ['OBJECT', 'FREQ', 'f1']]);
-  // Access times are kept under every policy but the LFU ones (0 or 1: a second may tick between two commands).
+  // Under an LRU policy (0 or 1: a second may tick between two commands).
   await setup([['CONFIG', 'SET', 'lfu-log-factor', '10'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'], ['SET', 'i1', 'x']]);
-  for (const policy of ['allkeys-lru', 'noeviction']) {
-    await setup([['CONFIG', 'SET', 'maxmemory-policy', policy]]);
-    for (const conn of [a, b]) assert.match(await conn.call('OBJECT', 'IDLETIME', 'i1'), /^:[01]\r\n$/);
-  }
+  for (const conn of [a, b]) assert.match(await conn.call('OBJECT', 'IDLETIME', 'i1'), /^:[01]\r\n$/);
+  // By default Redoubt keeps access times only under an LRU policy, and says so under the others
+  // (access-tracking always keeps them everywhere: test below and test/fidelity.test.ts).
+  await setup([['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']]);
+  assert.match(await a.call('OBJECT', 'IDLETIME', 'v0'), /^-ERR OBJECT IDLETIME without an LRU maxmemory-policy or access-tracking always .* not implemented by Redoubt\r\n$/);
   // With maxmemory and an LRU policy Redis does not share integers.
   await setup([['CONFIG', 'SET', 'maxmemory', '1000000000'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']]);
   await same([['SET', 'n', '7'], ['OBJECT', 'REFCOUNT', 'n'], ['OBJECT', 'ENCODING', 'n']]);
@@ -631,10 +632,10 @@ test('INFO lazyfreed_objects counts what Redis frees in the background: big valu
   assert.deepEqual(counts[0], [2, 2, 3, 6, 6, 0]);
 });
 
-test('OBJECT IDLETIME counts seconds since the last access under the default policy; DEBUG OBJECT shows it; only an LRU policy saves it in RDB files', async () => {
+test('access-tracking always: OBJECT IDLETIME counts seconds since the last access under noeviction; DEBUG OBJECT shows it; only an LRU policy saves it in RDB files', async () => {
   // On a whole second: the LRU clock counts whole seconds, as Redis's.
   const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
-  const t = await startServer({ 'enable-debug-command': 'yes' }, clock);
+  const t = await startServer({ 'enable-debug-command': 'yes', 'access-tracking': 'always' }, clock);
   const c = await RawConn.connect(t.port);
   try {
     assert.equal(await c.call('CONFIG', 'GET', 'maxmemory-policy'), '*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n');
@@ -656,6 +657,11 @@ test('OBJECT IDLETIME counts seconds since the last access under the default pol
     clock.advance(2_000);
     assert.equal(await c.call('TOUCH', 'touched'), ':1\r\n');
     assert.equal(await c.call('OBJECT', 'IDLETIME', 'touched'), ':0\r\n');
+    // A key deleted and stored again within one second still has its access time (a record of the
+    // same key and second is skipped only while the first stays).
+    for (const cmd of [['MULTI'], ['INCR', 'n'], ['DEL', 'n'], ['INCR', 'n'], ['EXEC']]) await c.call(...cmd);
+    clock.advance(3_000);
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'n'), ':3\r\n');
     // The file carries idle times only under an LRU policy, as Redis's: reloaded without, the keys start fresh.
     await c.call('DEBUG', 'RELOAD');
     assert.equal(await c.call('OBJECT', 'IDLETIME', 'cold'), ':0\r\n');

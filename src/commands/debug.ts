@@ -290,7 +290,7 @@ export const debugCommands: HandlerMap = {
       }
       const w = new RdbWriter();
       writeValue(w, v, server.snapshots.options());
-      const seen = server.ks.accessMode === 'lru' ? c.db.access.get(key) : undefined;
+      const seen = server.ks.accessMode === 'lru' ? c.db.access?.get(key) : undefined;
       const lru = seen === undefined ? 0 : seen & 0xffffff;
       const idle = seen === undefined ? 0 : server.ks.idleSeconds(seen);
       const encoding = typeof v === 'string' ? stringEncoding(v) : v.encoding();

@@ -556,16 +556,21 @@ export const keysCommands: HandlerMap<DataContext> = {
       c.out.error(err.lfuNotSelected());
       return;
     }
-    const state = c.db.access.get(argv[2]!);
+    const state = c.db.access?.get(argv[2]!);
     c.out.int(state === undefined ? 0 : server.ks.lfuCounter(state));
   },
 
-  // OBJECT IDLETIME key: seconds since the last access, kept under every policy but the LFU ones
-  // (as Redis).
+  // OBJECT IDLETIME key: seconds since the last access. Redis keeps access times under every
+  // policy but the LFU ones; Redoubt under an LRU policy, or under every one with access-tracking
+  // always (a second hash table per key costs CPU on every access), and says so otherwise.
   'object|idletime'(c, argv, server) {
     if (objectLookup(c, c.db, argv[2]!) === undefined) return;
     if (isLfu(server)) {
       c.out.error(err.lfuSelected());
+      return;
+    }
+    if (server.ks.accessMode !== 'lru' || c.db.access === null) {
+      c.out.error(err.notImplemented('OBJECT IDLETIME without an LRU maxmemory-policy or access-tracking always (access times are not kept)'));
       return;
     }
     const seen = c.db.access.get(argv[2]!);

@@ -40,6 +40,15 @@ export const LAZYFREE_THRESHOLD = 64;
 /** The LRU clock's zero, in seconds since 1970 (2023-11-14): clock values stay small integers until 2057. */
 const LRU_EPOCH = 1_700_000_000;
 
+/**
+ * The LRU clock for a time in ms. `| 0` makes it an int32 for V8, so that the field holding it and
+ * the access map's values stay small integers: a double would be boxed into a new heap number at
+ * every record (an allocation per key access, and 16 bytes more per key).
+ */
+function lruSeconds(ms: number): number {
+  return (Math.floor(ms / 1000) - LRU_EPOCH) | 0;
+}
+
 /** Whether a lazy delete (UNLINK, lazyfree-lazy-user-del) of `v` counts as a lazily freed object. */
 export function freedLazily(v: Value): boolean {
   return typeof v !== 'string' && v.freeEffort !== undefined && v.freeEffort() > LAZYFREE_THRESHOLD;
@@ -144,7 +153,7 @@ export class Db {
    * (Keyspace.lruClock, seconds) under every policy but an LFU one, which keeps a packed LFU
    * counter instead. Read by OBJECT IDLETIME / FREQ and LRU/LFU eviction (store/evict.ts).
    */
-  access: Dict<number>;
+  access: Dict<number> | null;
 
   /** Keys sampled and found expired by the last activeExpire call (for expired_stale_perc). */
   lastSampled = 0;
@@ -164,7 +173,7 @@ export class Db {
   ) {
     this.data = new Dict<Value>(shardMax);
     this.expires = new Dict<number>(shardMax);
-    this.access = new Dict<number>(shardMax);
+    this.access = ks.accessMode === 'lru' || ks.accessMode === 'lfu' ? new Dict<number>(shardMax) : null;
   }
 
   /** The keys as a SCAN source (store/scan.ts). */
@@ -212,7 +221,7 @@ export class Db {
       this.used -= keyBytes(key) + accountedValueBytes(v);
     }
     if (this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
-    this.access.delete(key);
+    if (this.access !== null) this.ks.forgetAccess(this.access, key);
     this.ks.stats.expiredKeys++;
     this.ks.onExpired(this, key);
   }
@@ -228,7 +237,7 @@ export class Db {
     else {
       this.ks.stats.hits++;
       if (typeof v !== 'string') this.ks.typedTouched = true;
-      if (touch) this.ks.touch(this.access, key);
+      if (this.access !== null && touch) this.ks.touch(this.access, key);
     }
     return v;
   }
@@ -242,7 +251,7 @@ export class Db {
     const v = this.expires.size > 0 && this.expireIfNeeded(key) ? undefined : this.data.get(key);
     if (v !== undefined) {
       if (typeof v !== 'string') this.ks.typedTouched = true;
-      if (touch) this.ks.touch(this.access, key);
+      if (this.access !== null && touch) this.ks.touch(this.access, key);
     }
     return v;
   }
@@ -261,7 +270,7 @@ export class Db {
     this.account(key, this.data.get(key), value);
     this.data.set(key, value);
     if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
-    this.ks.written(this.access, key);
+    if (this.access !== null) this.ks.written(this.access, key);
   }
 
   /** Accounts `value` replacing `old` (undefined: a new key) under `key`. */
@@ -279,7 +288,7 @@ export class Db {
     this.account(key, old, value);
     this.data.set(key, value);
     if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
-    this.ks.written(this.access, key);
+    if (this.access !== null) this.ks.written(this.access, key);
     if (fresh) this.ks.onNewKey!(this, key);
   }
 
@@ -289,7 +298,7 @@ export class Db {
       if (this.expireIfNeeded(key)) return false;
       if (this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
     }
-    this.access.delete(key);
+    if (this.access !== null) this.ks.forgetAccess(this.access, key);
     const v = this.data.get(key);
     if (v === undefined) return false;
     this.data.delete(key);
@@ -359,7 +368,10 @@ export class Db {
     const n = this.data.size;
     this.data.clear();
     this.expires.clear();
-    this.access.clear();
+    if (this.access !== null) {
+      this.access.clear();
+      this.ks.forgetAccess(this.access, null);
+    }
     this.expireCursor = null;
     this.randomCursor = null;
     this.sampleCursor = null;
@@ -488,7 +500,7 @@ export class Db {
 export interface TakenContents {
   data: Dict<Value>;
   expires: Dict<number>;
-  access: Dict<number>;
+  access: Dict<number> | null;
   used: number;
 }
 
@@ -588,13 +600,14 @@ export class Keyspace {
    * LFU ones, as Redis), 'lfu' Redis's logarithmic access counter with decay. A change starts the
    * data afresh.
    */
-  setAccessTracking(mode: 'lru' | 'lfu'): void {
+  setAccessTracking(mode: 'lru' | 'lfu' | null): void {
     if (mode === this.accessMode) return;
     this.accessMode = mode;
-    for (const d of this.dbs) d.access = new Dict<number>(this.shardMax);
+    for (const d of this.dbs) d.access = mode === null ? null : new Dict<number>(this.shardMax);
   }
 
-  accessMode: 'lru' | 'lfu' = 'lru';
+  /** Null: no access data kept (no LRU/LFU policy, access-tracking policy). */
+  accessMode: 'lru' | 'lfu' | null = null;
 
   /**
    * The LRU clock: whole seconds (Redis's LRU resolution) from LRU_EPOCH, so that it stays a small
@@ -605,12 +618,12 @@ export class Keyspace {
   private lruNow: number | null = null;
 
   lruClock(): number {
-    return this.lruNow ?? Math.floor(this.clock.now() / 1000) - LRU_EPOCH;
+    return this.lruNow ?? lruSeconds(this.clock.now());
   }
 
   /** Sets the LRU clock from `nowMs`, a reading of the clock. */
   lruTick(nowMs: number): void {
-    this.lruNow = Math.floor(nowMs / 1000) - LRU_EPOCH;
+    this.lruNow = lruSeconds(nowMs);
   }
 
   /** Seconds since the access recorded as `clock` (an lruClock() value). */
@@ -626,7 +639,7 @@ export class Keyspace {
    * overwritten one keeps its counter, as Redis's objects do.
    */
   written(access: Dict<number>, key: string): void {
-    if (this.accessMode === 'lru') access.set(key, this.lruClock());
+    if (this.accessMode === 'lru') this.touchLru(access, key);
     else if (!access.has(key)) access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + 5);
   }
 
@@ -635,14 +648,41 @@ export class Keyspace {
    * objectSetLRUOrLFU (the frequency under an LFU policy, else the idle time under LRU).
    */
   setAccess(db: Db, key: string, idleSec: number | null, freq: number | null): void {
+    if (db.access === null) return;
+    this.forgetAccess(db.access, null);
     if (this.accessMode === 'lfu' && freq !== null) db.access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + freq);
     else if (this.accessMode === 'lru' && idleSec !== null) db.access.set(key, this.lruClock() - idleSec);
+  }
+
+  /**
+   * The last LRU record (key, map, clock): a write command reads its key, then stores it (INCR,
+   * APPEND...), and the second record of the same clock value is skipped. Reset wherever a key's
+   * access data is removed or set otherwise (forgetAccess).
+   */
+  private lastKey: string | null = null;
+  private lastMap: Dict<number> | null = null;
+  private lastClock = 0;
+
+  private touchLru(access: Dict<number>, key: string): void {
+    const now = this.lruClock();
+    if (now === this.lastClock && access === this.lastMap && key === this.lastKey) return;
+    access.set(key, now);
+    this.lastKey = key;
+    this.lastMap = access;
+    this.lastClock = now;
+  }
+
+  /** Removes a key's access data (null: the whole map was cleared or changed otherwise). */
+  forgetAccess(access: Dict<number>, key: string | null): void {
+    if (key !== null) access.delete(key);
+    this.lastKey = null;
+    this.lastMap = null;
   }
 
   /** Records an access to `key` in a database's access map. */
   touch(access: Dict<number>, key: string): void {
     if (this.accessMode === 'lru') {
-      access.set(key, this.lruClock());
+      this.touchLru(access, key);
       return;
     }
     access.set(key, this.lfuIncr(access.get(key)));
@@ -682,7 +722,7 @@ export class Keyspace {
       const taken = { data: db.data, expires: db.expires, access: db.access, used: db.used };
       db.data = new Dict<Value>(this.shardMax);
       db.expires = new Dict<number>(this.shardMax);
-      db.access = new Dict<number>(this.shardMax);
+      db.access = this.accessMode === null ? null : new Dict<number>(this.shardMax);
       db.used = 0;
       db.expireCursor = db.randomCursor = db.sampleCursor = db.volatileCursor = null;
       return taken;

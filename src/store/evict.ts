@@ -14,9 +14,13 @@ export type EvictionPolicy =
   | 'volatile-lfu'
   | 'volatile-ttl';
 
-/** The access data a policy keeps: an LFU counter under the LFU policies, the LRU clock under every other (as Redis). */
-export function trackingFor(policy: string): 'lru' | 'lfu' {
-  return policy.endsWith('-lfu') ? 'lfu' : 'lru';
+/**
+ * The access data kept under `policy`: an LFU counter under the LFU policies, the LRU clock under
+ * the LRU ones, and under the others the LRU clock only with access-tracking always (`always`).
+ */
+export function trackingFor(policy: string, always: boolean): 'lru' | 'lfu' | null {
+  if (policy.endsWith('-lfu')) return 'lfu';
+  return policy.endsWith('-lru') || always ? 'lru' : null;
 }
 
 export class Evictor {
@@ -46,7 +50,7 @@ export class Evictor {
         let score: number;
         if (policy === 'volatile-ttl') score = -(db.expires.get(key) ?? Infinity);
         else {
-          const seen = db.access.get(key);
+          const seen = db.access?.get(key);
           if (policy.endsWith('-lru')) score = seen === undefined ? Infinity : this.ks.idleSeconds(seen);
           else score = 255 - (seen === undefined ? 0 : this.ks.lfuCounter(seen));
         }
