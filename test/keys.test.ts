@@ -671,6 +671,14 @@ test('access-tracking always: OBJECT IDLETIME counts seconds since the last acce
     assert.equal(await c.call('OBJECT', 'IDLETIME', 'cold'), ':4\r\n');
     await c.call('DEBUG', 'RELOAD');
     assert.equal(await c.call('OBJECT', 'IDLETIME', 'cold'), ':4\r\n');
+    // Turned on at run time: a key not touched since counts from then.
+    assert.equal(await c.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction'), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'access-tracking', 'policy'), '+OK\r\n');
+    assert.match(await c.call('OBJECT', 'IDLETIME', 'cold'), /^-ERR OBJECT IDLETIME without an LRU maxmemory-policy/);
+    clock.advance(10_000);
+    assert.equal(await c.call('CONFIG', 'SET', 'access-tracking', 'always'), '+OK\r\n');
+    clock.advance(2_000);
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'cold'), ':2\r\n');
   } finally {
     c.close();
     await t.close();

@@ -292,7 +292,7 @@ export const debugCommands: HandlerMap = {
       writeValue(w, v, server.snapshots.options());
       const seen = server.ks.accessMode === 'lru' ? c.db.access?.get(key) : undefined;
       const lru = seen === undefined ? 0 : seen & 0xffffff;
-      const idle = seen === undefined ? 0 : server.ks.idleSeconds(seen);
+      const idle = server.ks.accessMode === 'lru' ? server.ks.idleSeconds(seen) : 0;
       const encoding = typeof v === 'string' ? stringEncoding(v) : v.encoding();
       const extra = v instanceof ListValue ? quicklistFields(v) : '';
       c.out.simple(`Value at:0x0 refcount:1 encoding:${encoding} serializedlength:${w.length} lru:${lru} lru_seconds_idle:${idle}${extra}`);

@@ -573,8 +573,7 @@ export const keysCommands: HandlerMap<DataContext> = {
       c.out.error(err.notImplemented('OBJECT IDLETIME without an LRU maxmemory-policy or access-tracking always (access times are not kept)'));
       return;
     }
-    const seen = c.db.access.get(argv[2]!);
-    c.out.int(seen === undefined ? 0 : server.ks.idleSeconds(seen));
+    c.out.int(server.ks.idleSeconds(c.db.access.get(argv[2]!)));
   },
 
   // OBJECT REFCOUNT key: Redis's shared integers 0..9999 report INT_MAX, everything else 1.

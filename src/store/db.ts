@@ -603,8 +603,12 @@ export class Keyspace {
   setAccessTracking(mode: 'lru' | 'lfu' | null): void {
     if (mode === this.accessMode) return;
     this.accessMode = mode;
+    this.accessSince = this.lruClock();
     for (const d of this.dbs) d.access = mode === null ? null : new Dict<number>(this.shardMax);
   }
+
+  /** The LRU clock when access tracking began: the last access of a key not touched since. */
+  accessSince = 0;
 
   /** Null: no access data kept (no LRU/LFU policy, access-tracking policy). */
   accessMode: 'lru' | 'lfu' | null = null;
@@ -626,9 +630,9 @@ export class Keyspace {
     this.lruNow = lruSeconds(nowMs);
   }
 
-  /** Seconds since the access recorded as `clock` (an lruClock() value). */
-  idleSeconds(clock: number): number {
-    return Math.max(0, this.lruClock() - clock);
+  /** Seconds since the access recorded as `clock` (an lruClock() value; undefined: not touched since tracking began). */
+  idleSeconds(clock: number | undefined): number {
+    return Math.max(0, this.lruClock() - (clock ?? this.accessSince));
   }
   /** lfu-log-factor and lfu-decay-time (minutes). */
   lfuLogFactor = 10;
