@@ -230,7 +230,7 @@ export class FunctionLibraries {
    * puts them in place of the current libraries, 'replace' replaces those of the same name
    * (DEBUG RELOAD NOFLUSH MERGE), 'append' fails on a library that exists (DEBUG RELOAD NOFLUSH).
    */
-  replaceAll(codes: readonly string[], policy: RestorePolicy = 'flush'): void {
+  installAll(codes: readonly string[], policy: RestorePolicy = 'flush'): void {
     const libs: Library[] = [];
     for (const code of codes) {
       const lib = this.create(code);

@@ -245,7 +245,7 @@ export class Snapshots {
     try {
       // Without MERGE a library that exists fails the load, as in Redis (functions come first in
       // the file, so nothing has changed yet).
-      s.scripts.functions.replaceAll(data.functions, flush ? 'flush' : merge ? 'replace' : 'append');
+      s.scripts.functions.installAll(data.functions, flush ? 'flush' : merge ? 'replace' : 'append');
     } catch (e) {
       s.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
       return 'Error trying to load the RDB dump';
@@ -294,7 +294,7 @@ export function parseLogged(s: Server, data: Buffer, keepExpired = false): Loade
   }
   if (ds.checksumDisabled) s.log.warning('RDB file was saved with checksum disabled: no check performed.');
   try {
-    s.scripts.functions.replaceAll(ds.functions);
+    s.scripts.functions.installAll(ds.functions);
   } catch (e) {
     const failure = new RdbError((e as Error).message, ds.end, 'fatal');
     for (const line of rdbErrorLog(failure)) s.log.warning(line);
