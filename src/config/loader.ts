@@ -130,9 +130,6 @@ function commandLineLines(rest: string[]): Origin[] {
   return out;
 }
 
-/** Directives that take several arguments on one line (the others take exactly one). */
-const MULTI_ARG = new Set(['save', 'bind', 'client-output-buffer-limit', 'oom-score-adj-values', 'latency-tracking-info-percentiles', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'allow-from']);
-
 function applyLines(lines: Origin[], file: string | null): LoadedConfig {
   const config = new Config();
   const renames: LoadedConfig['renames'] = [];
@@ -168,7 +165,7 @@ function applyLines(lines: Origin[], file: string | null): LoadedConfig {
       if (def === undefined) throw new ConfigError('Bad directive or wrong number of arguments');
       // As Redis counts: replicaof takes host and port, a multi-argument directive any number
       // (its own parser judges them, a bare `save` is accepted), the others exactly one.
-      const argsOk = def.name === 'replicaof' ? argv.length === 3 : MULTI_ARG.has(def.name) || argv.length === 2 || (origin.joinWords === true && argv.length > 2);
+      const argsOk = def.name === 'replicaof' ? argv.length === 3 : def.multiArg === true || argv.length === 2 || (origin.joinWords === true && argv.length > 2);
       if (!argsOk) throw new ConfigError('wrong number of arguments');
       if (def.noEffect) noEffect.add(def.name);
       const raw = argv.slice(1).join(' ');

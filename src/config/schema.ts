@@ -35,6 +35,8 @@ export interface ConfigDef {
   values?: string[];
   /** memory: "10%" (a percentage of maxmemory) is accepted too. */
   percent?: boolean;
+  /** A config-file line may give it several arguments (the others take exactly one). */
+  multiArg?: boolean;
 }
 
 const LLMAX = 9223372036854775807n;
@@ -229,17 +231,17 @@ const TABLE: ConfigDef[] = [
   s('tls-protocols', '', true),
   s('unixsocket', '', false),
   // Redoubt's own: the client networks (addresses and CIDR blocks) a connection may come from.
-  x('allow-from', '', true, { own: true }),
-  x('bind', '127.0.0.1 -::1', true),
-  x('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', true),
+  x('allow-from', '', true, { own: true, multiArg: true }),
+  x('bind', '127.0.0.1 -::1', true, { multiArg: true }),
+  x('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', true, { multiArg: true }),
   x('dir', './', true, { protected: true }),
-  x('latency-tracking-info-percentiles', '50 99 99.9', true),
+  x('latency-tracking-info-percentiles', '50 99 99.9', true, { multiArg: true }),
   x('notify-keyspace-events', '', true),
-  x('oom-score-adj-values', '0 200 800', true),
+  x('oom-score-adj-values', '0 200 800', true, { multiArg: true }),
   x('replicaof', '', false, { aliases: ['slaveof'] }),
-  x('save', '3600 1 300 100 60 10000', true),
-  x('shutdown-on-sigint', 'default', true),
-  x('shutdown-on-sigterm', 'default', true),
+  x('save', '3600 1 300 100 60 10000', true, { multiArg: true }),
+  x('shutdown-on-sigint', 'default', true, { multiArg: true }),
+  x('shutdown-on-sigterm', 'default', true, { multiArg: true }),
   x('unixsocketperm', '0', false),
   // --- Redoubt's own: AUTH lockout (src/security/lockout.ts) ---
   // Failed AUTH / HELLO AUTH from one
