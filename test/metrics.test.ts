@@ -350,6 +350,12 @@ test('a stranger against a real process: no credentials get 401 only, a request 
     socks.push(...silent);
     let closedSilent = 0;
     for (const s of silent) s.once('close', () => closedSilent++);
+    // Every slot taken (maxConnections 64): a 65th connection, the scraper's, is cut at once;
+    // the Redis port answers meanwhile.
+    if (closedSilent === 0) await assert.rejects(get(mport, { auth: 'prom:pw' }));
+    const during = await RawConn.connect(srv.port);
+    assert.equal(await during.call('PING'), '+PONG\r\n');
+    during.close();
     await waitFor(() => closedSilent === silent.length, 12000, 'the silent connections closed by the endpoint');
     // The Redis port is not affected.
     const c = await RawConn.connect(srv.port);
