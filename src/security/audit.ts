@@ -128,8 +128,8 @@ export class AuditLog {
   private busy = false;
   /** Records dropped since the last "audit-dropped" record. */
   private droppedUnreported = 0;
-  private maxSize: number;
-  private bufferMax: number;
+  /** audit-log-max-size (0: no rotation) and audit-log-buffer-size, kept current. */
+  private readonly limits: { maxSize: number; bufferMax: number };
   private lastErrorLogged = -Infinity;
   private readonly onHup = (): void => this.reopen('sighup');
   private readonly onExit = (): void => this.flushSync();
@@ -141,10 +141,7 @@ export class AuditLog {
   ) {
     this.path = config.str('audit-log');
     this.on = this.path !== '';
-    this.maxSize = config.num('audit-log-max-size');
-    this.bufferMax = config.num('audit-log-buffer-size');
-    config.onChange('audit-log-max-size', (v) => (this.maxSize = v as number));
-    config.onChange('audit-log-buffer-size', (v) => (this.bufferMax = v as number));
+    this.limits = config.follow({ maxSize: 0, bufferMax: 0 }, { maxSize: 'audit-log-max-size', bufferMax: 'audit-log-buffer-size' });
     // SECURITY: the path is set at start-up only (CONFIG SET must not choose where files are written).
     config.onChange('audit-log', (v) => {
       if (v !== this.path) throw new Error('audit-log is set in the config file or on the command line only');
@@ -263,7 +260,7 @@ export class AuditLog {
     const line = JSON.stringify(rec) + '\n';
     // Bytes as written (UTF-8); latin1 strings of user data can be up to twice as long.
     const len = Buffer.byteLength(line);
-    if (this.queuedBytes + len > this.bufferMax) {
+    if (this.queuedBytes + len > this.limits.bufferMax) {
       this.dropped++;
       this.droppedUnreported++;
       return;
@@ -276,7 +273,7 @@ export class AuditLog {
   /** Writes the queue (what fits in the file) as one batch; called again when that write completes. */
   private flush(): void {
     if (this.busy || this.fd === null || this.queue.length === 0) return;
-    if (this.droppedUnreported > 0 && this.queuedBytes < this.bufferMax / 2) {
+    if (this.droppedUnreported > 0 && this.queuedBytes < this.limits.bufferMax / 2) {
       const n = this.droppedUnreported;
       this.droppedUnreported = 0;
       const line = JSON.stringify(record('audit-dropped', null, { count: n })) + '\n';
@@ -287,12 +284,12 @@ export class AuditLog {
     // records queued while the file was being rotated may go to the next one.
     let lines = this.queue.length;
     let bytes = this.queuedBytes;
-    if (this.maxSize > 0 && this.size + bytes > this.maxSize) {
+    if (this.limits.maxSize > 0 && this.size + bytes > this.limits.maxSize) {
       lines = 0;
       bytes = 0;
       for (const line of this.queue) {
         const len = Buffer.byteLength(line);
-        if (this.size + bytes + len > this.maxSize && (lines > 0 || this.size > 0)) break;
+        if (this.size + bytes + len > this.limits.maxSize && (lines > 0 || this.size > 0)) break;
         bytes += len;
         lines++;
       }
