@@ -290,6 +290,38 @@ test('CONFIG SET metrics-port opens, moves and closes the endpoint at run time',
   }
 });
 
+test('CONFIG SET failing on the metrics port changes nothing it was given: TLS files and port included', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-metrics-rollback-'));
+  const ca = makeCa();
+  const leaf = makeLeaf(ca, 'localhost', { hosts: ['localhost', '127.0.0.1'] });
+  writeFileSync(path.join(dir, 'ca.crt'), ca.cert);
+  writeFileSync(path.join(dir, 'server.crt'), leaf.cert);
+  writeFileSync(path.join(dir, 'server.key'), leaf.key, { mode: 0o600 });
+  const t = await startServer();
+  const c = await RawConn.connect(t.port);
+  const blocker = http.createServer();
+  await new Promise<void>((r) => blocker.listen(7867, '127.0.0.1', r));
+  try {
+    const before = await c.call('CONFIG', 'GET', 'tls-*');
+    const f = (n: string) => path.join(dir, n);
+    const reply = await c.call('CONFIG', 'SET', 'tls-port', '7868', 'tls-cert-file', f('server.crt'), 'tls-key-file', f('server.key'), 'tls-ca-cert-file', f('ca.crt'), 'metrics-port', '7867');
+    assert.match(reply, /^-ERR CONFIG SET failed \(possibly related to argument 'metrics-port'\) - Unable to listen on this port/);
+    assert.equal(await c.call('CONFIG', 'GET', 'tls-*'), before);
+    assert.equal(await c.call('CONFIG', 'GET', 'metrics-port'), '*2\r\n$12\r\nmetrics-port\r\n$1\r\n0\r\n');
+    assert.equal(await answers(7868), false, 'the TLS port is closed again');
+    // The same when a later value is refused (audit-log is set at start-up only).
+    const refused = await c.call('CONFIG', 'SET', 'tls-port', '7868', 'tls-cert-file', f('server.crt'), 'tls-key-file', f('server.key'), 'tls-ca-cert-file', f('ca.crt'), 'audit-log', f('audit.log'));
+    assert.match(refused, /^-ERR CONFIG SET failed \(possibly related to argument 'audit-log'\)/);
+    assert.equal(await c.call('CONFIG', 'GET', 'tls-*'), before);
+    assert.equal(await answers(7868), false, 'the TLS port is closed again');
+  } finally {
+    await new Promise((r) => blocker.close(r));
+    c.close();
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a real Redoubt process serves /metrics that parses as Prometheus text', async () => {
   const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
   // Its own empty dir: a dump.rdb in the working directory would be loaded and counted.

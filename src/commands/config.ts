@@ -247,10 +247,12 @@ async function applyWithListeners(server: Server, argv: string[], defs: ConfigDe
   const tlsDefs = defs.map((d, k) => [d, k] as const).filter(([d]) => d.name.startsWith('tls-') && d.name !== 'tls-port');
   const tlsOld = tlsDefs.map(([d]) => config.get(d.name));
   if (moveTls) for (const [d, k] of tlsDefs) config.setQuiet(d.name, fresh[k]!);
+  // On any later failure the TLS values go back before the listeners do (they read them).
+  const restoreTls = (): void => tlsDefs.forEach(([d], j) => config.setQuiet(d.name, tlsOld[j]!));
   try {
     if (moveTls) await server.rebind(parseBindAddresses(bind), tlsPort, 'tls');
   } catch (e) {
-    tlsDefs.forEach(([d], j) => config.setQuiet(d.name, tlsOld[j]!));
+    restoreTls();
     server.log.warning(`CONFIG SET: could not move the TLS listeners (${(e as Error).message}); the previous settings are kept.`);
     if (moveTcp) await server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp').catch(() => undefined);
     const k = defs.findIndex((d) => d.name === 'tls-port');
@@ -262,6 +264,7 @@ async function applyWithListeners(server: Server, argv: string[], defs: ConfigDe
     if (moveMetrics) await server.metrics.moveTo(metricsPort, metricsBind);
   } catch (e) {
     server.log.warning(`CONFIG SET: could not move the metrics endpoint (${(e as Error).message}); the previous settings are kept.`);
+    if (moveTls) restoreTls();
     if (moveTcp) await server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp').catch(() => undefined);
     if (moveTls) await server.rebind(parseBindAddresses(oldBind), oldTlsPort, 'tls').catch(() => undefined);
     const k = defs.findIndex((d) => d.name === 'metrics-port');
@@ -270,6 +273,8 @@ async function applyWithListeners(server: Server, argv: string[], defs: ConfigDe
   }
   const failed = applyValues(server, defs, fresh);
   if (failed === null) return null;
+  // applyValues put back what it found, which for the TLS files was already the new values.
+  if (moveTls) restoreTls();
   try {
     if (moveTcp) await server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp');
     if (moveTls) await server.rebind(parseBindAddresses(oldBind), oldTlsPort, 'tls');

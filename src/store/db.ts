@@ -604,6 +604,9 @@ export class Keyspace {
     if (mode === this.accessMode) return;
     this.accessMode = mode;
     this.accessSince = this.lruClock();
+    // The one-entry cache must not keep the old map alive.
+    this.lastKey = null;
+    this.lastMap = null;
     for (const d of this.dbs) d.access = mode === null ? null : new Dict<number>(this.shardMax);
   }
 
