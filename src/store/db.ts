@@ -149,9 +149,9 @@ export class Db {
   sampleCursor: Iterator<string> | null = null;
   volatileCursor: Iterator<string> | null = null;
   /**
-   * Access data per key, as Redis keeps it in every object: the LRU clock of the last access
-   * (Keyspace.lruClock, seconds) under every policy but an LFU one, which keeps a packed LFU
-   * counter instead. Read by OBJECT IDLETIME / FREQ and LRU/LFU eviction (store/evict.ts).
+   * Access data per key (Keyspace.accessMode): the LRU clock of the last access (lruClock,
+   * seconds) or a packed LFU counter; null while none is kept. Read by OBJECT IDLETIME / FREQ and
+   * LRU/LFU eviction (store/evict.ts).
    */
   access: Dict<number> | null;
 
@@ -221,7 +221,7 @@ export class Db {
       this.used -= keyBytes(key) + accountedValueBytes(v);
     }
     if (this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
-    if (this.access !== null) this.ks.forgetAccess(this.access, key);
+    if (this.access !== null) this.access.delete(key);
     this.ks.stats.expiredKeys++;
     this.ks.onExpired(this, key);
   }
@@ -298,7 +298,7 @@ export class Db {
       if (this.expireIfNeeded(key)) return false;
       if (this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
     }
-    if (this.access !== null) this.ks.forgetAccess(this.access, key);
+    if (this.access !== null) this.access.delete(key);
     const v = this.data.get(key);
     if (v === undefined) return false;
     this.data.delete(key);
@@ -368,10 +368,7 @@ export class Db {
     const n = this.data.size;
     this.data.clear();
     this.expires.clear();
-    if (this.access !== null) {
-      this.access.clear();
-      this.ks.forgetAccess(this.access, null);
-    }
+    this.access?.clear();
     this.expireCursor = null;
     this.randomCursor = null;
     this.sampleCursor = null;
@@ -596,17 +593,14 @@ export class Keyspace {
   }
 
   /**
-   * What the access data holds: 'lru' each key's LRU clock at its last access (every policy but the
-   * LFU ones, as Redis), 'lfu' Redis's logarithmic access counter with decay. A change starts the
+   * What the access data holds (store/evict.ts trackingFor): 'lru' each key's LRU clock at its last
+   * access, 'lfu' Redis's logarithmic access counter with decay, null nothing. A change starts the
    * data afresh.
    */
   setAccessTracking(mode: 'lru' | 'lfu' | null): void {
     if (mode === this.accessMode) return;
     this.accessMode = mode;
     this.accessSince = this.lruClock();
-    // The one-entry cache must not keep the old map alive.
-    this.lastKey = null;
-    this.lastMap = null;
     for (const d of this.dbs) d.access = mode === null ? null : new Dict<number>(this.shardMax);
   }
 
@@ -646,7 +640,7 @@ export class Keyspace {
    * overwritten one keeps its counter, as Redis's objects do.
    */
   written(access: Dict<number>, key: string): void {
-    if (this.accessMode === 'lru') this.touchLru(access, key);
+    if (this.accessMode === 'lru') access.set(key, this.lruClock());
     else if (!access.has(key)) access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + 5);
   }
 
@@ -656,40 +650,14 @@ export class Keyspace {
    */
   setAccess(db: Db, key: string, idleSec: number | null, freq: number | null): void {
     if (db.access === null) return;
-    this.forgetAccess(db.access, null);
     if (this.accessMode === 'lfu' && freq !== null) db.access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + freq);
     else if (this.accessMode === 'lru' && idleSec !== null) db.access.set(key, this.lruClock() - idleSec);
-  }
-
-  /**
-   * The last LRU record (key, map, clock): a write command reads its key, then stores it (INCR,
-   * APPEND...), and the second record of the same clock value is skipped. Reset wherever a key's
-   * access data is removed or set otherwise (forgetAccess).
-   */
-  private lastKey: string | null = null;
-  private lastMap: Dict<number> | null = null;
-  private lastClock = 0;
-
-  private touchLru(access: Dict<number>, key: string): void {
-    const now = this.lruClock();
-    if (now === this.lastClock && access === this.lastMap && key === this.lastKey) return;
-    access.set(key, now);
-    this.lastKey = key;
-    this.lastMap = access;
-    this.lastClock = now;
-  }
-
-  /** Removes a key's access data (null: the whole map was cleared or changed otherwise). */
-  forgetAccess(access: Dict<number>, key: string | null): void {
-    if (key !== null) access.delete(key);
-    this.lastKey = null;
-    this.lastMap = null;
   }
 
   /** Records an access to `key` in a database's access map. */
   touch(access: Dict<number>, key: string): void {
     if (this.accessMode === 'lru') {
-      this.touchLru(access, key);
+      access.set(key, this.lruClock());
       return;
     }
     access.set(key, this.lfuIncr(access.get(key)));

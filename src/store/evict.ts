@@ -51,7 +51,8 @@ export class Evictor {
         if (policy === 'volatile-ttl') score = -(db.expires.get(key) ?? Infinity);
         else {
           const seen = db.access?.get(key);
-          if (policy.endsWith('-lru')) score = seen === undefined ? Infinity : this.ks.idleSeconds(seen);
+          // A key not touched since tracking began counts as idle since then, as OBJECT IDLETIME says.
+          if (policy.endsWith('-lru')) score = this.ks.idleSeconds(seen);
           else score = 255 - (seen === undefined ? 0 : this.ks.lfuCounter(seen));
         }
         if (score > bestScore) {
