@@ -74,7 +74,6 @@ export class Metrics {
   private moving: Promise<void> = Promise.resolve();
   /** Where the endpoint listens, as configured (null: off). */
   private at: { port: number; host: string } | null = null;
-  private wired = false;
 
   constructor(private readonly server: Server) {}
 
@@ -88,16 +87,8 @@ export class Metrics {
     return a !== undefined && a !== null && typeof a === 'object' ? { address: a.address, port: a.port } : null;
   }
 
-  /** Opens the endpoint if metrics-port is set (rejects when it cannot listen) and follows CONFIG SET. */
+  /** Opens the endpoint if metrics-port is set (rejects when it cannot listen); CONFIG SET moves it with moveTo. */
   async start(): Promise<void> {
-    if (!this.wired) {
-      this.wired = true;
-      const move = () => {
-        this.moving = this.moving.then(() => this.restart());
-      };
-      this.server.config.onChange('metrics-port', move);
-      this.server.config.onChange('metrics-bind', move);
-    }
     await this.open();
   }
 
@@ -134,20 +125,6 @@ export class Metrics {
     });
     this.moving = run.catch(() => undefined);
     return run;
-  }
-
-  private async restart(): Promise<void> {
-    const port = this.server.config.num('metrics-port');
-    const host = this.server.config.str('metrics-bind');
-    // Moved already (moveTo), or nothing to do.
-    if (port === 0 ? this.at === null : this.at !== null && this.at.port === port && this.at.host === host) return;
-    await this.closeHttp();
-    if (this.server.shuttingDown) return;
-    try {
-      await this.open();
-    } catch (e) {
-      this.server.log.warning(`${(e as Error).message}; it stays off until metrics-port or metrics-bind is set again.`);
-    }
   }
 
   private async open(port = this.server.config.num('metrics-port'), host = this.server.config.str('metrics-bind')): Promise<void> {
