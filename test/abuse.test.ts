@@ -150,6 +150,42 @@ describe('attacks against a real process', () => {
     }
   });
 
+  it('hundreds of connections that send a cut request and fall silent give their query buffers back, and keep the bytes they sent', async () => {
+    // Each connection's first read gets it a 16 KiB query buffer (as Redis's); a crowd that sends a
+    // few bytes and waits must not hold them: after 2 s idle only the bytes sent stay.
+    const s = await startRedoubtProcess(['--save', '']);
+    const ctl = await RawConn.connect(s.port);
+    const n = 300;
+    try {
+      const clientMem = async (): Promise<number> => Number(infoValue(await ctl.call('INFO', 'memory'), 'mem_clients_normal'));
+      const base = await clientMem();
+      const head = '*2\r\n$4\r\nECHO\r\n$11\r\nhell';
+      const crowd: net.Socket[] = [];
+      const replies: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const sock = net.connect({ port: s.port, host: '127.0.0.1' });
+        sockets.push(sock);
+        crowd.push(sock);
+        replies.push('');
+        sock.on('error', () => {});
+        sock.setEncoding('latin1');
+        sock.on('data', (d: string) => (replies[i] += d));
+        await new Promise((r) => sock.once('connect', r));
+        sock.write(head);
+      }
+      await waitFor(async () => (await clientMem()) - base >= n * (20 + 16) * 1024, 10000, 'the crowd holding a query buffer each');
+      // What stays is each connection's own (its objects and reply buffer, 20 KiB) and the bytes it sent.
+      await waitFor(async () => (await clientMem()) - base < n * 21 * 1024, 15000, 'the idle query buffers to be given back');
+      // The cut requests were kept: finished now, each is answered whole.
+      for (const sock of crowd) sock.write('o-world\r\n');
+      await waitFor(() => replies.every((r) => r.length >= 18), 10000, 'every reply');
+      for (const r of replies) assert.equal(r, '$11\r\nhello-world\r\n');
+    } finally {
+      ctl.close();
+      await s.kill();
+    }
+  });
+
   it('400 connections under ulimit -n 300 leave the server answering', async () => {
     const s = await startRedoubtProcess(['--save', ''], { ulimit: 300 });
     const ctl = await RawConn.connect(s.port);
