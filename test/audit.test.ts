@@ -129,6 +129,31 @@ describe('audit log rotation (in process)', () => {
   });
 });
 
+describe('audit log: the start of a user-name lockout (in process)', () => {
+  it('is recorded with the name, the name asked for and when it ends', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-audit-user-lock-'));
+    const file = path.join(dir, 'audit.log');
+    const t = await startServer({ 'audit-log': file, 'auth-lockout-threshold': '0', 'auth-lockout-user-threshold': '2' });
+    const c = await RawConn.connect(t.port);
+    try {
+      assert.equal(await c.call('ACL', 'SETUSER', 'carol', 'on', '>right-pw', '+@all', '~*'), '+OK\r\n');
+      for (let i = 0; i < 2; i++) assert.match(await c.call('AUTH', 'carol', 'wrong-pw'), /^-WRONGPASS/);
+      await waitFor(() => records(file, false).some((r) => r.event === 'lockout-start'), 5000, 'the lockout-start record');
+      const start = records(file, false).find((r) => r.event === 'lockout-start')!;
+      assert.equal(start.scope, 'user');
+      assert.equal(start.target, 'carol');
+      assert.equal(start.target_user, 'carol');
+      assert.ok(Date.parse(start.until as string) > Date.parse(start.time as string), `until ${String(start.until)}`);
+      // Locked: even the right password is refused now.
+      assert.match(await c.call('AUTH', 'carol', 'right-pw'), /^-WRONGPASS/);
+    } finally {
+      c.close();
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('audit log against a real Redoubt process', () => {
   let dir: string;
   let certs: string;
