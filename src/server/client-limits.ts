@@ -213,9 +213,10 @@ export class ClientLimits {
   private cronCursor: Iterator<Client> | null = null;
 
   /**
-   * serverCron: refreshes clients' memory (sockets drain without a command) and enforces soft
-   * output limits on clients that get no more traffic, trims query buffers (RespParser.resize). Like Redis's clientsCron, each call visits a
-   * share of the clients so that all are seen about once a second: `perCall` of them, at least 5.
+   * serverCron: refreshes clients' memory (sockets drain without a command), enforces soft output
+   * limits on clients that get no more traffic and trims query buffers (RespParser.resize). Like
+   * Redis's clientsCron, each call visits a share of the clients so that all are seen about once a
+   * second: `perCall` of them, at least 5.
    */
   cron(perCall: number): void {
     const clients = this.server.clients;
