@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Dict } from '../src/store/dict.js';
+import { KeyTable } from '../src/store/keytable.js';
 import { GLOB_MAX_PATTERN, GLOB_MAX_STARS, globMatch } from '../src/store/glob.js';
 import { parseCursor, ScanCursors, type ScanSource } from '../src/store/scan.js';
 import { ManualClock } from '../src/store/clock.js';
@@ -299,4 +300,41 @@ test('glob: caps: Redis\'s limit of 1000 star groups, and a pattern over GLOB_MA
   assert.equal(globMatch('a'.repeat(GLOB_MAX_PATTERN + 1), 'a'.repeat(GLOB_MAX_PATTERN + 1)), false);
   assert.equal(globMatch('*'.repeat(GLOB_MAX_PATTERN + 1), 'a'), false);
   assert.ok(performance.now() - t0 < 1000, 'took too long');
+});
+
+test('KeyTable: slots hold values and access clocks, are reused after a delete, and iterate in insertion order', () => {
+  const t = new KeyTable<string>();
+  // More than a page of slots.
+  for (let i = 0; i < 5000; i++) t.add(`k${i}`, `v${i}`, i);
+  assert.equal(t.size, 5000);
+  const s = t.slot('k4500');
+  assert.equal(t.value(s), 'v4500');
+  assert.equal(t.clock(s), 4500);
+  assert.equal(t.clockOf('k4500'), 4500);
+  t.setClock(s, 7);
+  t.replace(s, 'w');
+  assert.deepEqual([t.get('k4500'), t.clockOf('k4500')], ['w', 7]);
+  assert.equal(t.slot('nope'), -1);
+  assert.equal(t.clockOf('nope'), undefined);
+  // A deleted key's slot goes to the next new key, with the new key's value and clock.
+  assert.equal(t.remove('k10'), 'v10');
+  assert.equal(t.remove('k10'), undefined);
+  assert.equal(t.delete('k10'), false);
+  const reused = t.add('fresh', 'f', 99);
+  assert.equal(reused, 10);
+  assert.deepEqual([t.get('fresh'), t.clockOf('fresh'), t.get('k10')], ['f', 99, undefined]);
+  // set(): a new key with a clock, an existing one keeps its clock.
+  t.set('fresh', 'g', 5);
+  assert.deepEqual([t.get('fresh'), t.clockOf('fresh')], ['g', 99]);
+  // Iteration is the index's: insertion order, values as they are when reached.
+  const it = t.entries();
+  assert.deepEqual(it.next().value, ['k0', 'v0']);
+  t.replace(t.slot('k1'), 'changed');
+  assert.deepEqual(it.next().value, ['k1', 'changed']);
+  assert.deepEqual([...t.keys()].slice(-2), ['k4999', 'fresh']);
+  t.fillClocks(3);
+  assert.deepEqual([t.clockOf('k0'), t.clockOf('k4999'), t.clockOf('fresh')], [3, 3, 3]);
+  t.clear();
+  assert.equal(t.size, 0);
+  assert.equal(t.add('a', 'b', 1), 0);
 });

@@ -339,13 +339,8 @@ describe('LOLWUT', { skip: SKIP }, () => {
   });
 });
 
-describe('OBJECT IDLETIME and FREQ under every maxmemory-policy, with access-tracking always', { skip: SKIP }, () => {
+describe('OBJECT IDLETIME and FREQ under every maxmemory-policy', { skip: SKIP }, () => {
   const pair = differentialPair();
-  // Redoubt's own directive: access times under every policy, as Redis keeps them (by default
-  // only under an LRU policy: test/keys.test.ts).
-  before(async () => {
-    assert.equal(await pair.a.call('CONFIG', 'SET', 'access-tracking', 'always'), '+OK\r\n');
-  });
   const policies = ['noeviction', 'allkeys-lru', 'volatile-lru', 'allkeys-lfu', 'volatile-lfu', 'allkeys-random', 'volatile-random', 'volatile-ttl'];
   const lfu = (policy: string): boolean => policy.endsWith('-lfu');
 

@@ -290,8 +290,8 @@ export const debugCommands: HandlerMap = {
       }
       const w = new RdbWriter();
       writeValue(w, v, server.snapshots.options());
-      const seen = server.ks.accessMode === 'lru' ? c.db.access?.get(key) : undefined;
-      const lru = seen === undefined ? 0 : seen & 0xffffff;
+      const seen = c.db.data.clockOf(key)!;
+      const lru = seen & 0xffffff;
       const idle = server.ks.accessMode === 'lru' ? server.ks.idleSeconds(seen) : 0;
       const encoding = typeof v === 'string' ? stringEncoding(v) : v.encoding();
       const extra = v instanceof ListValue ? quicklistFields(v) : '';

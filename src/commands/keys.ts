@@ -556,24 +556,17 @@ export const keysCommands: HandlerMap<DataContext> = {
       c.out.error(err.lfuNotSelected());
       return;
     }
-    const state = c.db.access?.get(argv[2]!);
-    c.out.int(state === undefined ? 0 : server.ks.lfuCounter(state));
+    c.out.int(server.ks.lfuCounter(c.db.data.clockOf(argv[2]!)!));
   },
 
-  // OBJECT IDLETIME key: seconds since the last access. Redis keeps access times under every
-  // policy but the LFU ones; Redoubt under an LRU policy, or under every one with access-tracking
-  // always (a second hash table per key costs CPU on every access), and says so otherwise.
+  // OBJECT IDLETIME key: seconds since the last access, kept under every policy but the LFU ones.
   'object|idletime'(c, argv, server) {
     if (objectLookup(c, c.db, argv[2]!) === undefined) return;
     if (isLfu(server)) {
       c.out.error(err.lfuSelected());
       return;
     }
-    if (server.ks.accessMode !== 'lru' || c.db.access === null) {
-      c.out.error(err.notImplemented('OBJECT IDLETIME without an LRU maxmemory-policy or access-tracking always (access times are not kept)'));
-      return;
-    }
-    c.out.int(server.ks.idleSeconds(c.db.access.get(argv[2]!)));
+    c.out.int(server.ks.idleSeconds(c.db.data.clockOf(argv[2]!)!));
   },
 
   // OBJECT REFCOUNT key: Redis's shared integers 0..9999 report INT_MAX, everything else 1.

@@ -29,13 +29,13 @@ export class MemoryLimit {
   }
 
   /** Applies maxmemory / maxmemory-policy: LRU and LFU policies need access tracking in the keyspace. */
-  configure(maxmemory: number, policy: string, samples: number, trackAlways: boolean): void {
+  configure(maxmemory: number, policy: string, samples: number): void {
     this.maxmemory = maxmemory;
     this.policy = policy as EvictionPolicy;
     this.samples = samples;
-    // Tracked whenever the policy needs it (as Redis keeps LRU/LFU data in every object), so the
-    // history is there when maxmemory is reached.
-    this.server.ks.setAccessTracking(trackingFor(policy, trackAlways));
+    // Every key's access data is kept whatever maxmemory is (as Redis keeps LRU/LFU data in every
+    // object), so the history is there when maxmemory is reached.
+    this.server.ks.setAccessMode(trackingFor(policy));
   }
 
   /** The dataset's share of used memory. */

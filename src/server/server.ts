@@ -184,10 +184,10 @@ export class Server implements ListenerHost {
     const applyMemory = () => {
       this.ks.lfuLogFactor = config.num('lfu-log-factor');
       this.ks.lfuDecayTime = config.num('lfu-decay-time');
-      this.memory.configure(config.num('maxmemory'), config.str('maxmemory-policy'), config.num('maxmemory-samples'), config.str('access-tracking') === 'always');
+      this.memory.configure(config.num('maxmemory'), config.str('maxmemory-policy'), config.num('maxmemory-samples'));
     };
     applyMemory();
-    for (const name of ['maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'lfu-log-factor', 'lfu-decay-time', 'access-tracking']) config.onChange(name, applyMemory);
+    for (const name of ['maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'lfu-log-factor', 'lfu-decay-time']) config.onChange(name, applyMemory);
     // A lower maxmemory takes effect once the command that set it has returned (as Redis starts
     // evicting from its event loop: inside EXEC, the transaction's later commands run first).
     config.onChange('maxmemory', () => {

@@ -1,6 +1,7 @@
 // The keyspace: 16 (configurable) databases of binary-safe keys with expiry, lazy and active.
 import type { Clock } from './clock.js';
 import { DEFAULT_SHARD_MAX, Dict } from './dict.js';
+import { KeyTable } from './keytable.js';
 import { EXPIRE_ENTRY, OBJ_HEADER, keyBytes, stringBytes } from './memsize.js';
 import { ScanCursors, type ScanSource } from './scan.js';
 import { QUICKLIST_PACKED_THRESHOLD } from './types/list.js';
@@ -40,13 +41,16 @@ export const LAZYFREE_THRESHOLD = 64;
 /** The LRU clock's zero, in seconds since 1970 (2023-11-14): clock values stay small integers until 2057. */
 const LRU_EPOCH = 1_700_000_000;
 
-/**
- * The LRU clock for a time in ms. `| 0` makes it an int32 for V8, so that the field holding it and
- * the access map's values stay small integers: a double would be boxed into a new heap number at
- * every record (an allocation per key access, and 16 bytes more per key).
- */
+/** The LRU clock for a time in ms: an int32, as the key table's access clocks hold (store/keytable.ts). */
 function lruSeconds(ms: number): number {
   return (Math.floor(ms / 1000) - LRU_EPOCH) | 0;
+}
+
+/** Redis's LFU_INIT_VAL: a new key's access counter. */
+const LFU_INIT = 5;
+
+function lfuState(minutes: number, counter: number): number {
+  return (minutes << 8) | counter;
 }
 
 /** Whether a lazy delete (UNLINK, lazyfree-lazy-user-del) of `v` counts as a lazily freed object. */
@@ -139,7 +143,7 @@ export class EncodingLimits {
 
 export class Db {
   /** Not readonly only so SWAPDB can exchange contents (Keyspace.swap); do not keep references. */
-  data: Dict<Value>;
+  data: KeyTable<Value>;
   expires: Dict<number>;
   /** Average TTL of sampled volatile keys, as INFO keyspace reports it. */
   avgTtl = 0;
@@ -148,13 +152,6 @@ export class Db {
   /** Cursors of eviction sampling (sample()), over all keys and over volatile keys. */
   sampleCursor: Iterator<string> | null = null;
   volatileCursor: Iterator<string> | null = null;
-  /**
-   * Access data per key (Keyspace.accessMode): the LRU clock of the last access (lruClock,
-   * seconds) or a packed LFU counter; null while none is kept. Read by OBJECT IDLETIME / FREQ and
-   * LRU/LFU eviction (store/evict.ts).
-   */
-  access: Dict<number> | null;
-
   /** Keys sampled and found expired by the last activeExpire call (for expired_stale_perc). */
   lastSampled = 0;
   lastExpired = 0;
@@ -171,9 +168,8 @@ export class Db {
     private readonly ks: Keyspace,
     shardMax = DEFAULT_SHARD_MAX,
   ) {
-    this.data = new Dict<Value>(shardMax);
+    this.data = new KeyTable<Value>(shardMax);
     this.expires = new Dict<number>(shardMax);
-    this.access = ks.accessMode === 'lru' || ks.accessMode === 'lfu' ? new Dict<number>(shardMax) : null;
   }
 
   /** The keys as a SCAN source (store/scan.ts). */
@@ -215,13 +211,9 @@ export class Db {
 
   private removeExpired(key: string): void {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
-    const v = this.data.get(key);
-    if (v !== undefined) {
-      this.data.delete(key);
-      this.used -= keyBytes(key) + accountedValueBytes(v);
-    }
+    const v = this.data.remove(key);
+    if (v !== undefined) this.used -= keyBytes(key) + accountedValueBytes(v);
     if (this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
-    if (this.access !== null) this.access.delete(key);
     this.ks.stats.expiredKeys++;
     this.ks.onExpired(this, key);
   }
@@ -232,13 +224,15 @@ export class Db {
    */
   lookupRead(key: string, touch = true): Value | undefined {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
-    const v = this.expires.size > 0 && this.expireIfNeeded(key) ? undefined : this.data.get(key);
-    if (v === undefined) this.ks.stats.misses++;
-    else {
-      this.ks.stats.hits++;
-      if (typeof v !== 'string') this.ks.typedTouched = true;
-      if (this.access !== null && touch) this.ks.touch(this.access, key);
+    const i = this.expires.size > 0 && this.expireIfNeeded(key) ? -1 : this.data.slot(key);
+    if (i < 0) {
+      this.ks.stats.misses++;
+      return undefined;
     }
+    this.ks.stats.hits++;
+    const v = this.data.value(i);
+    if (typeof v !== 'string') this.ks.typedTouched = true;
+    if (touch) this.ks.touch(this.data, i);
     return v;
   }
 
@@ -248,11 +242,11 @@ export class Db {
    */
   lookup(key: string, touch = true): Value | undefined {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
-    const v = this.expires.size > 0 && this.expireIfNeeded(key) ? undefined : this.data.get(key);
-    if (v !== undefined) {
-      if (typeof v !== 'string') this.ks.typedTouched = true;
-      if (this.access !== null && touch) this.ks.touch(this.access, key);
-    }
+    const i = this.expires.size > 0 && this.expireIfNeeded(key) ? -1 : this.data.slot(key);
+    if (i < 0) return undefined;
+    const v = this.data.value(i);
+    if (typeof v !== 'string') this.ks.typedTouched = true;
+    if (touch) this.ks.touch(this.data, i);
     return v;
   }
 
@@ -267,10 +261,23 @@ export class Db {
       this.setNotifyingNew(key, value, keepTtl);
       return;
     }
-    this.account(key, this.data.get(key), value);
-    this.data.set(key, value);
+    this.store(key, value);
     if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
-    if (this.access !== null) this.ks.written(this.access, key);
+  }
+
+  /** Puts `value` under `key`, accounting it and recording the write's access; true when the key is new. */
+  private store(key: string, value: Value): boolean {
+    const data = this.data;
+    const i = data.slot(key);
+    if (i < 0) {
+      this.account(key, undefined, value);
+      data.add(key, value, this.ks.newClock());
+      return true;
+    }
+    this.account(key, data.value(i), value);
+    data.replace(i, value);
+    this.ks.written(data, i);
+    return false;
   }
 
   /** Accounts `value` replacing `old` (undefined: a new key) under `key`. */
@@ -283,12 +290,8 @@ export class Db {
   /** set() while "new" key events are on: a stale key is expired first, as Redis's lookup does. */
   private setNotifyingNew(key: string, value: Value, keepTtl: boolean): void {
     if (this.expires.size > 0) this.expireIfNeeded(key);
-    const old = this.data.get(key);
-    const fresh = old === undefined;
-    this.account(key, old, value);
-    this.data.set(key, value);
+    const fresh = this.store(key, value);
     if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
-    if (this.access !== null) this.ks.written(this.access, key);
     if (fresh) this.ks.onNewKey!(this, key);
   }
 
@@ -298,10 +301,8 @@ export class Db {
       if (this.expireIfNeeded(key)) return false;
       if (this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
     }
-    if (this.access !== null) this.access.delete(key);
-    const v = this.data.get(key);
+    const v = this.data.remove(key);
     if (v === undefined) return false;
-    this.data.delete(key);
     this.used -= keyBytes(key) + accountedValueBytes(v);
     return true;
   }
@@ -368,7 +369,6 @@ export class Db {
     const n = this.data.size;
     this.data.clear();
     this.expires.clear();
-    this.access?.clear();
     this.expireCursor = null;
     this.randomCursor = null;
     this.sampleCursor = null;
@@ -495,9 +495,8 @@ export class Db {
 
 /** A database's contents moved aside by Keyspace.takeContents. */
 export interface TakenContents {
-  data: Dict<Value>;
+  data: KeyTable<Value>;
   expires: Dict<number>;
-  access: Dict<number> | null;
   used: number;
 }
 
@@ -581,7 +580,6 @@ export class Keyspace {
     [x.randomCursor, y.randomCursor] = [y.randomCursor, x.randomCursor];
     [x.sampleCursor, y.sampleCursor] = [y.sampleCursor, x.sampleCursor];
     [x.volatileCursor, y.volatileCursor] = [y.volatileCursor, x.volatileCursor];
-    [x.access, y.access] = [y.access, x.access];
     [x.used, y.used] = [y.used, x.used];
   }
 
@@ -593,27 +591,23 @@ export class Keyspace {
   }
 
   /**
-   * What the access data holds (store/evict.ts trackingFor): 'lru' each key's LRU clock at its last
-   * access, 'lfu' Redis's logarithmic access counter with decay, null nothing. A change starts the
-   * data afresh.
+   * What every key's access clock holds (store/evict.ts trackingFor): 'lru' the LRU clock at its
+   * last access (kept under every policy but the LFU ones, as Redis keeps it), 'lfu' Redis's
+   * logarithmic access counter with decay. A change starts the data afresh: every key as accessed
+   * now (LRU), or with a new key's counter (LFU).
    */
-  setAccessTracking(mode: 'lru' | 'lfu' | null): void {
+  setAccessMode(mode: 'lru' | 'lfu'): void {
     if (mode === this.accessMode) return;
     this.accessMode = mode;
-    this.accessSince = this.lruClock();
-    for (const d of this.dbs) d.access = mode === null ? null : new Dict<number>(this.shardMax);
+    const c = this.newClock();
+    for (const d of this.dbs) d.data.fillClocks(c);
   }
 
-  /** The LRU clock when access tracking began: the last access of a key not touched since. */
-  accessSince = 0;
-
-  /** Null: no access data kept (no LRU/LFU policy, access-tracking policy). */
-  accessMode: 'lru' | 'lfu' | null = null;
+  accessMode: 'lru' | 'lfu' = 'lru';
 
   /**
    * The LRU clock: whole seconds (Redis's LRU resolution) from LRU_EPOCH, so that it stays a small
-   * integer V8 keeps inline in the access map (an epoch-based millisecond count is a heap number).
-   * As Redis's, it is read from the clock by the server's cron and at each client read
+   * integer. As Redis's, it is read from the clock by the server's cron and at each client read
    * (lruTick), not at every access.
    */
   private lruNow: number | null = null;
@@ -627,64 +621,70 @@ export class Keyspace {
     this.lruNow = lruSeconds(nowMs);
   }
 
-  /** Seconds since the access recorded as `clock` (an lruClock() value; undefined: not touched since tracking began). */
-  idleSeconds(clock: number | undefined): number {
-    return Math.max(0, this.lruClock() - (clock ?? this.accessSince));
+  /** Seconds since the access recorded as `clock` (an lruClock() value). */
+  idleSeconds(clock: number): number {
+    return Math.max(0, this.lruClock() - clock);
   }
   /** lfu-log-factor and lfu-decay-time (minutes). */
   lfuLogFactor = 10;
   lfuDecayTime = 1;
 
+  /** A new key's access clock: accessed now (LRU), or Redis's initial counter 5 (LFU). */
+  newClock(): number {
+    return this.accessMode === 'lru' ? this.lruClock() : lfuState(this.lfuMinutes(), LFU_INIT);
+  }
+
   /**
-   * Records a stored value: a new access time (LRU); for LFU a new key starts at counter 5 and an
-   * overwritten one keeps its counter, as Redis's objects do.
+   * Records a value stored over an existing key's: a new access time (LRU); under LFU the key keeps
+   * its counter, as Redis's overwritten objects do.
    */
-  written(access: Dict<number>, key: string): void {
-    if (this.accessMode === 'lru') access.set(key, this.lruClock());
-    else if (!access.has(key)) access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + 5);
+  written(data: KeyTable<Value>, slot: number): void {
+    if (this.accessMode === 'lru') data.setClock(slot, this.lruClock());
   }
 
   /**
    * RESTORE IDLETIME/FREQ and the RDB file's IDLE/FREQ: sets a key's access data, as Redis's
-   * objectSetLRUOrLFU (the frequency under an LFU policy, else the idle time under LRU).
+   * objectSetLRUOrLFU (the frequency under an LFU policy, else the idle time).
    */
   setAccess(db: Db, key: string, idleSec: number | null, freq: number | null): void {
-    if (db.access === null) return;
-    if (this.accessMode === 'lfu' && freq !== null) db.access.set(key, Math.floor(this.clock.now() / 60_000) * 256 + freq);
-    else if (this.accessMode === 'lru' && idleSec !== null) db.access.set(key, this.lruClock() - idleSec);
+    const i = db.data.slot(key);
+    if (i < 0) return;
+    if (this.accessMode === 'lfu' && freq !== null) db.data.setClock(i, lfuState(this.lfuMinutes(), freq));
+    else if (this.accessMode === 'lru' && idleSec !== null) db.data.setClock(i, (this.lruClock() - idleSec) | 0);
   }
 
-  /** Records an access to `key` in a database's access map. */
-  touch(access: Dict<number>, key: string): void {
-    if (this.accessMode === 'lru') {
-      access.set(key, this.lruClock());
-      return;
-    }
-    access.set(key, this.lfuIncr(access.get(key)));
+  /** Records an access to the key in `slot`. */
+  touch(data: KeyTable<Value>, slot: number): void {
+    if (this.accessMode === 'lru') data.setClock(slot, this.lruClock());
+    else data.setClock(slot, this.lfuIncr(data.clock(slot)));
+  }
+
+  /** Minutes modulo 2^16, the LFU state's time (Redis's LFUGetTimeInMinutes). */
+  private lfuMinutes(): number {
+    return Math.floor(this.clock.now() / 60_000) & 0xffff;
   }
 
   /**
-   * LFU state packed as minutes * 256 + counter (0..255). New keys start at 5; the counter decays
-   * by one per lfu-decay-time minutes without access, and grows with probability
-   * 1 / ((counter - 5) * lfu-log-factor + 1), as Redis's.
+   * LFU state packed as Redis packs it: minutes modulo 2^16 (of the last decrement) * 256 + counter
+   * (0..255). New keys start at 5; the counter decays by one per lfu-decay-time minutes without
+   * access, and grows with probability 1 / ((counter - 5) * lfu-log-factor + 1), as Redis's.
    */
-  private lfuIncr(state: number | undefined): number {
-    const minutes = Math.floor(this.clock.now() / 60_000);
-    let counter = state === undefined ? 5 : this.lfuCounter(state);
+  private lfuIncr(state: number): number {
+    let counter = this.lfuCounter(state);
     if (counter < 255) {
-      const base = Math.max(0, counter - 5);
+      const base = Math.max(0, counter - LFU_INIT);
       if (Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++;
     }
-    return minutes * 256 + counter;
+    return lfuState(this.lfuMinutes(), counter);
   }
 
   /** The decayed LFU counter of a packed state. */
   lfuCounter(state: number): number {
-    const counter = state % 256;
-    const minutes = Math.floor(state / 256);
+    const counter = state & 0xff;
     if (this.lfuDecayTime <= 0) return counter;
-    const periods = Math.floor((Math.floor(this.clock.now() / 60_000) - minutes) / this.lfuDecayTime);
-    return Math.max(0, counter - periods);
+    // Minutes since the state's time, across the 16-bit wrap as Redis's LFUTimeElapsed.
+    const elapsed = (this.lfuMinutes() - (state >>> 8) + 0x10000) & 0xffff;
+    return Math.max(0, counter - Math.floor(elapsed / this.lfuDecayTime));
   }
 
   /**
@@ -694,10 +694,9 @@ export class Keyspace {
   takeContents(): TakenContents[] {
     if (this.cow !== null) this.cow.complete();
     return this.dbs.map((db) => {
-      const taken = { data: db.data, expires: db.expires, access: db.access, used: db.used };
-      db.data = new Dict<Value>(this.shardMax);
+      const taken = { data: db.data, expires: db.expires, used: db.used };
+      db.data = new KeyTable<Value>(this.shardMax);
       db.expires = new Dict<number>(this.shardMax);
-      db.access = this.accessMode === null ? null : new Dict<number>(this.shardMax);
       db.used = 0;
       db.expireCursor = db.randomCursor = db.sampleCursor = db.volatileCursor = null;
       return taken;
@@ -708,7 +707,6 @@ export class Keyspace {
     this.dbs.forEach((db, i) => {
       db.data = taken[i]!.data;
       db.expires = taken[i]!.expires;
-      db.access = taken[i]!.access;
       db.used = taken[i]!.used;
       db.expireCursor = db.randomCursor = db.sampleCursor = db.volatileCursor = null;
     });

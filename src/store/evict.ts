@@ -15,12 +15,16 @@ export type EvictionPolicy =
   | 'volatile-ttl';
 
 /**
- * The access data kept under `policy`: an LFU counter under the LFU policies, the LRU clock under
- * the LRU ones, and under the others the LRU clock only with access-tracking always (`always`).
+ * The access data kept under `policy`, as Redis keeps it in every object: an LFU counter under the
+ * LFU policies, the LRU clock under all the others.
  */
-export function trackingFor(policy: string, always: boolean): 'lru' | 'lfu' | null {
-  if (policy.endsWith('-lfu')) return 'lfu';
-  return policy.endsWith('-lru') || always ? 'lru' : null;
+export function trackingFor(policy: string): 'lru' | 'lfu' {
+  return policy.endsWith('-lfu') ? 'lfu' : 'lru';
+}
+
+/** The access data an RDB file carries under `policy`, as Redis's: only what the policy evicts by. */
+export function savedAccess(policy: string): 'lru' | 'lfu' | null {
+  return policy.endsWith('-lru') ? 'lru' : policy.endsWith('-lfu') ? 'lfu' : null;
 }
 
 export class Evictor {
@@ -50,10 +54,9 @@ export class Evictor {
         let score: number;
         if (policy === 'volatile-ttl') score = -(db.expires.get(key) ?? Infinity);
         else {
-          const seen = db.access?.get(key);
-          // A key not touched since tracking began counts as idle since then, as OBJECT IDLETIME says.
-          if (policy.endsWith('-lru')) score = this.ks.idleSeconds(seen);
-          else score = 255 - (seen === undefined ? 0 : this.ks.lfuCounter(seen));
+          const seen = db.data.clockOf(key);
+          if (seen === undefined) continue;
+          score = policy.endsWith('-lru') ? this.ks.idleSeconds(seen) : 255 - this.ks.lfuCounter(seen);
         }
         if (score > bestScore) {
           bestScore = score;

@@ -106,7 +106,7 @@ export class RdbEncoder implements KeyEncoder {
       w.byte(OP_EXPIRETIME_MS);
       w.u64le(BigInt(at));
     }
-    const seen = o.access === null ? undefined : db.access?.get(key);
+    const seen = o.access === null ? undefined : db.data.clockOf(key);
     if (seen !== undefined && o.access === 'lru') {
       w.byte(OP_IDLE);
       w.len(o.idleSeconds(seen));

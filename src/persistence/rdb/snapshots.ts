@@ -12,7 +12,7 @@ import type { LoadLimits } from './object.js';
 import { RdbEncoder, installDataset, parseRdbFile, serializeDataset, type LoadedDataset, type SaveOptions } from './file.js';
 import { RdbError, rdbErrorLog } from './reader.js';
 import { startSnapshot, type PointInTime, type SnapshotRun } from '../point-in-time.js';
-import { trackingFor } from '../../store/evict.js';
+import { savedAccess } from '../../store/evict.js';
 
 /** Redis's wait before retrying a failed automatic BGSAVE. */
 const BGSAVE_RETRY_MS = 5000;
@@ -50,7 +50,7 @@ export class Snapshots {
       usedMem: s.memory.used(),
       aofBase,
       // As Redis, the file carries idle times under an LRU policy and counters under an LFU one.
-      access: trackingFor(cfg.str('maxmemory-policy'), false),
+      access: savedAccess(cfg.str('maxmemory-policy')),
       lfuCounter: (state) => s.ks.lfuCounter(state),
       idleSeconds: (clock) => s.ks.idleSeconds(clock),
       functions: s.scripts.functions.codes(),
