@@ -115,9 +115,6 @@ const TABLE: ConfigDef[] = [
   e('supervised', 'no', ['upstart', 'systemd', 'auto', 'no'], false),
   e('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], false),
   e('tls-auth-clients', 'yes', ['no', 'yes', 'optional'], true),
-  // Redoubt's own: which keys' access times are kept. "policy": under an LRU or LFU maxmemory-policy
-  // only (a second hash table per key costs ~0.5 us per key access on random keys); "always": under
-  // every policy, as Redis keeps them, so that OBJECT IDLETIME works everywhere.
   // Redoubt's own (named as in Redis 8.6 and Valkey 9.0): log a client in as the ACL user its verified certificate's CN names.
   e('tls-auth-clients-user', 'off', ['off', 'cn'], true, { own: true }),
   i('acllog-max-len', '128', 0n, 9223372036854775807n, true),
