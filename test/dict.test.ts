@@ -337,4 +337,11 @@ test('KeyTable: slots hold values and access clocks, are reused after a delete, 
   t.clear();
   assert.equal(t.size, 0);
   assert.equal(t.add('a', 'b', 1), 0);
+  // Emptied key by key, it starts again from slot 0 (its pages were dropped), keeping its removal count.
+  t.add('c', 'd', 2);
+  const removals = t.removals;
+  t.remove('a');
+  t.remove('c');
+  assert.equal(t.removals, removals + 2);
+  assert.equal(t.add('e', 'f', 3), 0);
 });

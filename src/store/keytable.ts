@@ -5,7 +5,9 @@
 // update per access (which cost 25% more CPU on random keys). The price: 12 bytes per slot (about 7
 // more per key in RSS at 1M small keys), and on random keys a memory line or two more per access.
 // (Value and clock side by side in one array, one line, cost 4 bytes more and measured no faster.)
-// Freed slots are reused; pages are allocated as slots are first used.
+// Freed slots are reused; pages are allocated as slots are first used, and dropped when the last
+// key goes (a table that shrinks without emptying keeps its pages, 12 bytes per slot, for the keys
+// that come next).
 //
 // Iteration (keys, entries) is the Dict's: insertion order, live, as store/dict.ts describes.
 import { DEFAULT_SHARD_MAX, Dict } from './dict.js';
@@ -114,7 +116,9 @@ export class KeyTable<V> {
     const page = this.values[i >>> PAGE_BITS]!;
     const v = page[i & MASK] as V;
     page[i & MASK] = undefined;
-    this.free.push(i);
+    // The last key gone: the pages go too (a keyspace emptied by DEL or expiry keeps nothing).
+    if (this.index.size === 0) this.dropSlots();
+    else this.free.push(i);
     return v;
   }
 
@@ -124,6 +128,10 @@ export class KeyTable<V> {
 
   clear(): void {
     this.index.clear();
+    this.dropSlots();
+  }
+
+  private dropSlots(): void {
     this.values = [];
     this.clocks = [];
     this.free = [];
