@@ -112,6 +112,12 @@ describe('redis.conf loader', () => {
     assert.equal(l.file, '/etc/redis/redis.conf');
   });
 
+  it('accepts and ignores the deprecated directives, Redoubt\'s former access-tracking among them', () => {
+    const l = loadConfigText('list-max-ziplist-entries 5\naccess-tracking always\nmaxmemory-policy allkeys-lru\n');
+    assert.equal(l.config.str('maxmemory-policy'), 'allkeys-lru');
+    assert.throws(() => loadConfigText('access-trackin always\n'), ConfigFileError);
+  });
+
   it('splits arguments with Redis quoting and escapes', () => {
     const l = loadConfigText('requirepass "a \\"b\\" \\x41"\nmasterauth \'it\\\'s\'\nlogfile    /tmp/x.log   \n');
     assert.equal(l.config.str('requirepass'), 'a "b" A');

@@ -302,6 +302,21 @@ test('glob: caps: Redis\'s limit of 1000 star groups, and a pattern over GLOB_MA
   assert.ok(performance.now() - t0 < 1000, 'took too long');
 });
 
+test('LFU counters decay across the 16-bit minute wrap as Redis counts it', () => {
+  // The minute 65535 (mod 2^16), then two minutes on: Redis's LFUTimeElapsed says 1.
+  const clock = new ManualClock(((65535 + 65536 * 400) * 60_000));
+  const ks = new Keyspace(1, clock);
+  ks.setAccessMode('lfu');
+  const db = ks.db(0);
+  db.set('k', 'v');
+  const state = db.data.clockOf('k')!;
+  assert.equal(ks.lfuCounter(state), 5);
+  clock.advance(2 * 60_000);
+  assert.equal(ks.lfuCounter(state), 4);
+  clock.advance(60_000);
+  assert.equal(ks.lfuCounter(state), 3);
+});
+
 test('KeyTable: slots hold values and access clocks, are reused after a delete, and iterate in insertion order', () => {
   const t = new KeyTable<string>();
   // More than a page of slots.

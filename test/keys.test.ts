@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { parseNotifyFlags } from '../src/server/events.js';
 import type { Client } from '../src/server/client.js';
 import { ManualClock } from '../src/store/clock.js';
-import { RawConn, both, bulkStrings, haveRedis, sameReplies, sortedReply, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, both, bulkBytes, bulkStrings, haveRedis, sameReplies, sortedReply, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
 
 const HAVE = haveRedis();
 const SKIP = HAVE ? false : 'redis-server not installed: differential keyspace tests skipped';
@@ -660,6 +660,13 @@ test('OBJECT IDLETIME counts seconds since the last access under noeviction; DEB
     for (const cmd of [['MULTI'], ['INCR', 'n'], ['DEL', 'n'], ['INCR', 'n'], ['EXEC']]) await c.call(...cmd);
     clock.advance(3_000);
     assert.equal(await c.call('OBJECT', 'IDLETIME', 'n'), ':3\r\n');
+    // RESTORE IDLETIME: as given, and one beyond the clock's range as old as it can tell (not wrapped round to a recent access).
+    const payload = bulkBytes(await c.call('DUMP', 'k'));
+    assert.equal(await c.call('RESTORE', 'idle', '0', payload, 'IDLETIME', '1000'), '+OK\r\n');
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'idle'), ':1000\r\n');
+    assert.equal(await c.call('RESTORE', 'ancient', '0', payload, 'IDLETIME', '3000000000'), '+OK\r\n');
+    assert.ok(Number(/^:(\d+)\r\n$/.exec(await c.call('OBJECT', 'IDLETIME', 'ancient'))![1]) > 2_000_000_000);
+    await c.call('DEL', 'idle', 'ancient');
     // The file carries idle times only under an LRU policy, as Redis's: reloaded without, the keys start fresh.
     await c.call('DEBUG', 'RELOAD');
     assert.equal(await c.call('OBJECT', 'IDLETIME', 'cold'), ':0\r\n');

@@ -125,6 +125,22 @@ describe('point-in-time snapshots', () => {
     }
   });
 
+  it('a switch between LRU and LFU policies during a BGSAVE completes it first: the file has the idle times the keys had', async () => {
+    await withServer({ 'maxmemory-policy': 'allkeys-lru' }, async (_t, c) => {
+      assert.equal(await c.call('DEBUG', 'POPULATE', '200'), '+OK\r\n');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000');
+      await c.call('BGSAVE');
+      assert.equal(await infoField(c, 'rdb_bgsave_in_progress', 'persistence'), '1');
+      // The keys not yet written now hold LFU counters: the walk must not save them as idle times.
+      assert.equal(await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'), '+OK\r\n');
+      await waitFor(async () => (await infoField(c, 'rdb_bgsave_in_progress', 'persistence')) === '0', 20000, 'the BGSAVE');
+      await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+      await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+      assert.equal(await c.call('DEBUG', 'RELOAD', 'NOSAVE'), '+OK\r\n');
+      for (const key of ['key:0', 'key:100', 'key:199']) assert.match(await c.call('OBJECT', 'IDLETIME', key), /^:[0-9]\r\n$/, key);
+    });
+  });
+
   it('FLUSHDB and SWAPDB during a BGSAVE complete it first; the file is still the start', async () => {
     await withServer({}, async (_t, c) => {
       await populate(c);

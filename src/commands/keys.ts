@@ -218,11 +218,10 @@ function objectLookup(c: Client, db: Db, key: string): Value | undefined {
  * Checks in Redis's order: options, an existing key (BUSYKEY), the TTL, the payload's version
  * and checksum, then the value itself ("Bad data format"). A TTL already past (ABSTTL) creates
  * nothing; with REPLACE the old key is deleted and a "del" event sent, as Redis does.
- * IDLETIME and FREQ set the key's access data while an LRU / LFU policy keeps it (see OBJECT
- * IDLETIME / FREQ); otherwise they are validated and have no effect.
- * Deliberate differences: every container in the payload is checked completely (Redis does so
- * only with sanitize-dump-payload yes), so some corrupt payloads Redis would load are refused;
- * a stream payload is refused because Redoubt has no streams.
+ * IDLETIME sets the key's idle time under every policy but the LFU ones, FREQ its counter under
+ * those (as Redis's objectSetLRUOrLFU); the other is validated and has no effect.
+ * Deliberate difference: every container in the payload is checked completely (Redis does so
+ * only with sanitize-dump-payload yes), so some corrupt payloads Redis would load are refused.
  */
 function restoreCommand(c: Client, argv: string[], server: DataContext): void {
   let replace = false;

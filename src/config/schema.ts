@@ -324,7 +324,8 @@ export const CONFIG_TABLE: readonly ConfigDef[] = TABLE.map((d) => (NO_EFFECT.ha
 /**
  * Directives of redis.conf that CONFIG GET does not know. The loader handles include,
  * rename-command, user; loadmodule and sentinel refuse start-up (no modules, no sentinel mode).
- * The deprecated ones Redis 7.0 still accepts and ignores.
+ * The deprecated ones Redis 7.0 still accepts and ignores, and Redoubt's own `access-tracking`
+ * (every key's access time is now kept, as Redis keeps it), accepted in files that still say it.
  */
 export const FILE_ONLY_DIRECTIVES = ['include', 'rename-command', 'user', 'loadmodule', 'sentinel'] as const;
-export const DEPRECATED_DIRECTIVES = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value', 'lua-replicate-commands']);
+export const DEPRECATED_DIRECTIVES = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value', 'lua-replicate-commands', 'access-tracking']);

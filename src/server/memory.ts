@@ -28,7 +28,7 @@ export class MemoryLimit {
     this.evictor = new Evictor(server.ks);
   }
 
-  /** Applies maxmemory / maxmemory-policy: LRU and LFU policies need access tracking in the keyspace. */
+  /** Applies maxmemory / maxmemory-policy (and the access data kept for it: an LFU counter under an LFU policy). */
   configure(maxmemory: number, policy: string, samples: number): void {
     this.maxmemory = maxmemory;
     this.policy = policy as EvictionPolicy;

@@ -598,6 +598,8 @@ export class Keyspace {
    */
   setAccessMode(mode: 'lru' | 'lfu'): void {
     if (mode === this.accessMode) return;
+    // A snapshot being written reads the clocks in the mode it started with.
+    if (this.cow !== null) this.cow.complete();
     this.accessMode = mode;
     const c = this.newClock();
     for (const d of this.dbs) d.data.fillClocks(c);
@@ -650,7 +652,9 @@ export class Keyspace {
     const i = db.data.slot(key);
     if (i < 0) return;
     if (this.accessMode === 'lfu' && freq !== null) db.data.setClock(i, lfuState(this.lfuMinutes(), freq));
-    else if (this.accessMode === 'lru' && idleSec !== null) db.data.setClock(i, (this.lruClock() - idleSec) | 0);
+    // An idle time beyond the clock's range makes the key as old as the clock can say (an int32
+    // would wrap it round to a recent access).
+    else if (this.accessMode === 'lru' && idleSec !== null) db.data.setClock(i, Math.max(this.lruClock() - idleSec, -0x80000000));
   }
 
   /** Records an access to the key in `slot`. */
@@ -682,8 +686,10 @@ export class Keyspace {
   lfuCounter(state: number): number {
     const counter = state & 0xff;
     if (this.lfuDecayTime <= 0) return counter;
-    // Minutes since the state's time, across the 16-bit wrap as Redis's LFUTimeElapsed.
-    const elapsed = (this.lfuMinutes() - (state >>> 8) + 0x10000) & 0xffff;
+    // Minutes since the state's time, across the 16-bit wrap as Redis's LFUTimeElapsed counts them.
+    const now = this.lfuMinutes();
+    const then = state >>> 8;
+    const elapsed = now >= then ? now - then : 65535 - then + now;
     return Math.max(0, counter - Math.floor(elapsed / this.lfuDecayTime));
   }
 

@@ -102,7 +102,7 @@ export class KeyTable<V> {
   }
 
   /** Stores a value under a key, new (with `clock`) or present (its clock unchanged). */
-  set(key: string, v: V, clock = 0): void {
+  set(key: string, v: V, clock: number): void {
     const i = this.index.get(key);
     if (i === undefined) this.add(key, v, clock);
     else this.replace(i, v);
