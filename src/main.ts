@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=65536
+#!/usr/bin/env -S node --max-old-space-size=65536 --max-semi-space-size=4
 // redoubt [config-file] [--directive value ...]: starts the server as redis-server does.
 import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
