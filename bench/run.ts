@@ -109,7 +109,7 @@ type TestName = keyof typeof SPECS;
 const TESTS = Object.keys(SPECS) as TestName[];
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
-const SECTIONS = ['commands', 'acl', 'defenses', 'tls', 'memory', 'tail', 'bgsave', 'bigkeys', 'abuse', 'embed'] as const;
+const SECTIONS = ['commands', 'floor', 'acl', 'defenses', 'tls', 'memory', 'tail', 'bgsave', 'bigkeys', 'abuse', 'embed'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -330,6 +330,40 @@ async function benchOne(b: Bench, test: TestName, requests: number, pipeline: nu
   const rps = Number(JSON.parse(`[${line}]`)[1]);
   // MSET sets 10 keys per request; CPU is still divided by requests, as redis-benchmark counts them.
   return { rps, cpuPerReq: (cpu1 - cpu0) / requests };
+}
+
+/**
+ * Node's floor (bench/floor.ts: read, find each command's end, write a reply) beside both servers:
+ * server CPU per request of SET and GET, plain and with -P 16, the median of three alternating
+ * rounds. Rows: test, Redoubt, floor, Redis (µs/req), then Redoubt/Redis, floor/Redis, Redoubt/floor.
+ */
+async function floorCost(redoubt: Bench, redis: Bench, requests: number): Promise<string[]> {
+  const rows: string[] = [];
+  let floor: Bench | null = null;
+  try {
+    floor = await startServer('Node floor', [...cpuSet(0), process.execPath, path.join(ROOT, 'dist/bench/floor.js'), '--port', String(await freePort())]);
+    for (const pipeline of [1, 16]) {
+      for (const test of ['SET', 'GET'] as const) {
+        const n = pipeline > 1 ? requests * 10 : requests;
+        const cpu = new Map<string, number[]>();
+        for (let round = 0; round < 3; round++) {
+          const order = round % 2 === 0 ? [redoubt, floor, redis] : [redis, floor, redoubt];
+          for (const b of order) {
+            const r = await benchOne(b, test, n, pipeline);
+            if (r === null) throw new Error(`${b.name} refused ${test}`);
+            cpu.set(b.name, [...(cpu.get(b.name) ?? []), r.cpuPerReq]);
+          }
+        }
+        const med = (name: string): number => [...cpu.get(name)!].sort((x, y) => x - y)[1]!;
+        const [a, f, r] = [med(redoubt.name), med(floor.name), med(redis.name)];
+        rows.push(`| ${test}${pipeline > 1 ? ` -P ${pipeline}` : ''} | ${fmt(a, 2)} | ${fmt(f, 2)} | ${fmt(r, 2)} | ${fmt(a / r, 2)} | ${fmt(f / r, 2)} | ${fmt(a / f, 2)} |`);
+        process.stderr.write(`${rows[rows.length - 1]}\n`);
+      }
+    }
+  } finally {
+    await stop(floor);
+  }
+  return rows;
 }
 
 /** The guide's restricted user, benchmarked against the default user (the cost of the ACL check). */
@@ -1208,6 +1242,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   let memRows: string[] = [];
   let aclRows: string[] = [];
+  let floorRows: string[] = [];
   let defenseRows: string[] = [];
   let tls: { rows: string[]; overhead: Map<string, number[]> } = { rows: [], overhead: new Map() };
   const bgsaveRows: string[] = [];
@@ -1248,6 +1283,7 @@ async function main(): Promise<void> {
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
     }
+    if (opt.only.has('floor')) floorRows = await floorCost(redoubt, redis, opt.requests);
     if (opt.only.has('acl')) aclRows = await aclCost([redoubt, redis], opt.requests);
     await cleanup();
     redoubt = redis = null;
@@ -1299,6 +1335,12 @@ async function main(): Promise<void> {
   if (opt.only.has('commands')) {
     console.log('');
     printTable('| Test | Redoubt req/s | Redis req/s | Redoubt/Redis | Redoubt CPU µs/req | Redis CPU µs/req | Redoubt/Redis |', rows, 1);
+  }
+  if (opt.only.has('floor')) {
+    console.log('');
+    console.log("Node's floor: a Node server that only finds each command's end and writes +OK (bench/floor.ts) beside both servers, server CPU µs per request (median of 3 alternating rounds):");
+    console.log('');
+    printTable('| Test | Redoubt | Node floor | Redis | Redoubt/Redis | floor/Redis | Redoubt/floor |', floorRows, 1);
   }
   if (opt.only.has('acl')) {
     console.log('');
