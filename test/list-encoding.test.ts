@@ -281,3 +281,33 @@ describe('packed list encoding', () => {
     assert.deepEqual(big.toArray(), ['x'.repeat(20_000), 'w'.repeat(30_000), 'z'.repeat(20_000)]);
   });
 });
+
+test('a list of one-element nodes used as a queue both ways (head room added, reused and given back) keeps its order', () => {
+  const l = new ListValue(1);
+  const ref: string[] = [];
+  let n = 0;
+  // Pushes at the head add room before the head node; pops from the head leave room behind.
+  for (let round = 0; round < 6; round++) {
+    for (let i = 0; i < 500; i++) {
+      const v = `e${n++}`;
+      if (i % 3 === 0) {
+        l.pushHead(v);
+        ref.unshift(v);
+      } else {
+        l.pushTail(v);
+        ref.push(v);
+      }
+    }
+    for (let i = 0; i < 400; i++) assert.equal(l.popHead(), ref.shift());
+    for (let i = 0; i < 20; i++) assert.equal(l.popTail(), ref.pop());
+    assert.equal(l.nodeCount, ref.length);
+    assert.deepEqual(l.toArray(), ref);
+    assert.equal(l.at(ref.length - 1), ref[ref.length - 1]);
+    l.insertAt(1, 'mid');
+    ref.splice(1, 0, 'mid');
+  }
+  while (ref.length > 0) assert.equal(l.popHead(), ref.shift());
+  assert.equal(l.nodeCount, 0);
+  l.pushHead('again');
+  assert.deepEqual(l.toArray(), ['again']);
+});

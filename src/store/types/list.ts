@@ -515,9 +515,87 @@ function openForRead(n: Node): void {
   openNode = n;
 }
 
+/**
+ * A list's nodes, head to tail: an array with free room kept before the head node, so that adding a
+ * node at the head costs what adding one at the tail does. (Array.prototype.unshift moves every
+ * node: LPUSH of elements that take a node each was O(nodes), where Redis's linked quicklist is
+ * O(1).) Room left by nodes removed from the head is reused, and given back once it is most of the
+ * array.
+ */
+class Nodes {
+  private buf: (Node | undefined)[];
+  /** Index in buf of the head node: buf[0..h) is free room. */
+  private h = 0;
+
+  constructor(nodes: Node[] = []) {
+    this.buf = nodes;
+  }
+
+  get length(): number {
+    return this.buf.length - this.h;
+  }
+
+  /** Node i, or undefined outside 0..length - 1. */
+  at(i: number): Node | undefined {
+    return i >= 0 ? this.buf[this.h + i] : undefined;
+  }
+
+  push(n: Node): void {
+    this.buf.push(n);
+  }
+
+  pop(): void {
+    this.buf.pop();
+    if (this.buf.length === this.h) this.reset();
+  }
+
+  shift(): void {
+    this.buf[this.h++] = undefined;
+    if (this.buf.length === this.h) this.reset();
+    else if (this.h > 64 && this.h > 2 * this.length) {
+      this.buf = this.buf.slice(this.h);
+      this.h = 0;
+    }
+  }
+
+  unshift(n: Node): void {
+    if (this.h === 0) {
+      const room = Math.max(4, this.buf.length);
+      this.buf = new Array<Node | undefined>(room).fill(undefined).concat(this.buf);
+      this.h = room;
+    }
+    this.buf[--this.h] = n;
+  }
+
+  /** Replaces `remove` nodes from node i on by `add`. */
+  splice(i: number, remove: number, ...add: Node[]): void {
+    this.buf.splice(this.h + i, remove, ...add);
+  }
+
+  /** Nodes from..to - 1 as a list of nodes of their own. */
+  slice(from: number, to: number): Nodes {
+    return new Nodes(this.buf.slice(this.h + from, this.h + to) as Node[]);
+  }
+
+  map<T>(f: (n: Node) => T): T[] {
+    const out: T[] = [];
+    for (let i = this.h; i < this.buf.length; i++) out.push(f(this.buf[i]!));
+    return out;
+  }
+
+  *[Symbol.iterator](): IterableIterator<Node> {
+    for (let i = this.h; i < this.buf.length; i++) yield this.buf[i]!;
+  }
+
+  private reset(): void {
+    this.buf = [];
+    this.h = 0;
+  }
+}
+
 export class ListValue implements TypedValue {
   readonly type = 'list' as const;
-  private nodes: Node[] = [];
+  private nodes = new Nodes();
   private len = 0;
   /** Packed bytes of the elements (their listpack entries), kept by every mutation. */
   private packed = 0;
@@ -607,7 +685,7 @@ export class ListValue implements TypedValue {
   }
 
   private settleAt(i: number, n: number, d: number): void {
-    const node = this.nodes[i]!;
+    const node = this.nodes.at(i)!;
     if (i >= d && i < n - d) {
       if (node.lzf === null && !node.tried) this.saved += node.deflate();
     } else if (node.lzf !== null) this.unpack(node);
@@ -642,7 +720,7 @@ export class ListValue implements TypedValue {
 
   copy(): ListValue {
     const out = new ListValue(this.fill, this.depth);
-    out.nodes = this.nodes.map((n) => n.clone());
+    out.nodes = new Nodes(this.nodes.map((n) => n.clone()));
     out.len = this.len;
     out.packed = this.packed;
     out.saved = this.saved;
@@ -700,7 +778,7 @@ export class ListValue implements TypedValue {
   }
 
   pushHead(v: string): void {
-    const head = this.nodes[0];
+    const head = this.nodes.at(0);
     if (head !== undefined && this.allows(head, v.length)) head.pushHead(v, this.limit);
     else {
       head?.compact();
@@ -714,7 +792,7 @@ export class ListValue implements TypedValue {
 
   pushTail(v: string): void {
     const nodes = this.nodes;
-    const tail = nodes[nodes.length - 1];
+    const tail = nodes.at(nodes.length - 1);
     if (tail !== undefined && this.allows(tail, v.length)) tail.pushTail(v, this.limit);
     else {
       tail?.compact();
@@ -727,7 +805,7 @@ export class ListValue implements TypedValue {
 
   popHead(): string | undefined {
     if (this.len === 0) return undefined;
-    const node = this.nodes[0]!;
+    const node = this.nodes.at(0)!;
     const v = node.popHead();
     if (node.count === 0) {
       this.nodes.shift();
@@ -742,7 +820,7 @@ export class ListValue implements TypedValue {
   popTail(): string | undefined {
     if (this.len === 0) return undefined;
     const nodes = this.nodes;
-    const node = nodes[nodes.length - 1]!;
+    const node = nodes.at(nodes.length - 1)!;
     const v = node.popTail();
     if (node.count === 0) {
       nodes.pop();
@@ -759,7 +837,7 @@ export class ListValue implements TypedValue {
     let ci = this.ci;
     let cb = this.cb;
     if (ci >= 0 && ci < nodes.length) {
-      if (i >= cb && i < cb + nodes[ci]!.count) return ci;
+      if (i >= cb && i < cb + nodes.at(ci)!.count) return ci;
       const fromCache = Math.abs(i - cb);
       if (fromCache > i || fromCache > this.len - 1 - i) ci = -1;
     } else ci = -1;
@@ -769,11 +847,11 @@ export class ListValue implements TypedValue {
         cb = 0;
       } else {
         ci = nodes.length - 1;
-        cb = this.len - nodes[ci]!.count;
+        cb = this.len - nodes.at(ci)!.count;
       }
     }
-    while (i < cb) cb -= nodes[--ci]!.count;
-    while (i >= cb + nodes[ci]!.count) cb += nodes[ci++]!.count;
+    while (i < cb) cb -= nodes.at(--ci)!.count;
+    while (i >= cb + nodes.at(ci)!.count) cb += nodes.at(ci++)!.count;
     this.ci = ci;
     this.cb = cb;
     return ci;
@@ -782,7 +860,7 @@ export class ListValue implements TypedValue {
   /** Element at a 0-based index (callers check 0 <= i < length). */
   at(i: number): string {
     // Fast path: in the node last read, already decoded (sequential reads, LRANGE).
-    const node = this.ci >= 0 ? this.nodes[this.ci] : undefined;
+    const node = this.ci >= 0 ? this.nodes.at(this.ci) : undefined;
     if (node !== undefined) {
       const k = i - this.cb;
       if (k >= 0 && k < node.count) {
@@ -791,18 +869,18 @@ export class ListValue implements TypedValue {
       }
     }
     const ci = this.locate(i);
-    return this.nodes[ci]!.get(i - this.cb);
+    return this.nodes.at(ci)!.get(i - this.cb);
   }
 
   /** Whether the element at index i (0 <= i < length) is v, without decoding it. */
   equalsAt(i: number, v: string): boolean {
     const ci = this.locate(i);
-    return this.nodes[ci]!.equals(i - this.cb, v);
+    return this.nodes.at(ci)!.equals(i - this.cb, v);
   }
 
   setAt(i: number, v: string): void {
     const ci = this.locate(i);
-    const node = this.nodes[ci]!;
+    const node = this.nodes.at(ci)!;
     const k = i - this.cb;
     this.unpack(node);
     const old = node.lengthAt(k);
@@ -829,8 +907,8 @@ export class ListValue implements TypedValue {
     if (i === this.len) return this.pushTail(v);
     const ci = this.locate(i);
     const k = i - this.cb;
-    const node = this.nodes[ci]!;
-    const prev = this.nodes[ci - 1];
+    const node = this.nodes.at(ci)!;
+    const prev = this.nodes.at(ci - 1);
     if (k === 0 && prev !== undefined && this.allows(prev, v.length)) {
       // Between two nodes: the previous one has room at its tail.
       this.unpack(prev);
@@ -857,30 +935,30 @@ export class ListValue implements TypedValue {
     let freed = 0;
     let h = 0;
     let left = fromHead;
-    while (left > 0 && nodes[h]!.count <= left) {
-      left -= nodes[h]!.count;
-      freed += nodes[h]!.sz - LISTPACK_HEADER;
-      this.saved -= nodes[h]!.saving;
+    while (left > 0 && nodes.at(h)!.count <= left) {
+      left -= nodes.at(h)!.count;
+      freed += nodes.at(h)!.sz - LISTPACK_HEADER;
+      this.saved -= nodes.at(h)!.saving;
       h++;
     }
     let t = nodes.length;
     let right = fromTail;
-    while (right > 0 && nodes[t - 1]!.count <= right) {
-      right -= nodes[t - 1]!.count;
-      freed += nodes[t - 1]!.sz - LISTPACK_HEADER;
-      this.saved -= nodes[t - 1]!.saving;
+    while (right > 0 && nodes.at(t - 1)!.count <= right) {
+      right -= nodes.at(t - 1)!.count;
+      freed += nodes.at(t - 1)!.sz - LISTPACK_HEADER;
+      this.saved -= nodes.at(t - 1)!.saving;
       t--;
     }
     // What is left of the trim falls inside nodes h (from its head) and t - 1 (from its tail),
     // packed nodes since a plain node holds one element; they may be the same node.
     if (left > 0) {
-      const node = nodes[h]!;
+      const node = nodes.at(h)!;
       this.unpack(node);
       freed += node.entryBytes(0, left);
       node.dropHead(left);
     }
     if (right > 0) {
-      const node = nodes[t - 1]!;
+      const node = nodes.at(t - 1)!;
       this.unpack(node);
       freed += node.entryBytes(node.count - right, node.count);
       node.dropTail(right);
@@ -893,7 +971,7 @@ export class ListValue implements TypedValue {
   }
 
   clear(): void {
-    this.nodes = [];
+    this.nodes = new Nodes();
     this.len = 0;
     this.packed = 0;
     this.saved = 0;
@@ -910,7 +988,7 @@ export class ListValue implements TypedValue {
     const nodes = this.nodes;
     let idx = fromTail ? nodes.length - 1 : 0;
     while (idx >= 0 && idx < nodes.length && (limit === 0 || removed < limit)) {
-      const node = nodes[idx]!;
+      const node = nodes.at(idx)!;
       if (node.find(v, 0) < 0) {
         idx += fromTail ? -1 : 1;
         continue;
