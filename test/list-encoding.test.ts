@@ -311,3 +311,14 @@ test('a list of one-element nodes used as a queue both ways (head room added, re
   l.pushHead('again');
   assert.deepEqual(l.toArray(), ['again']);
 });
+
+test('room made at the head of a long list is given back when the list is emptied from the tail', () => {
+  const l = new ListValue(1);
+  for (let i = 0; i < 5000; i++) l.pushTail(`e${i}`);
+  l.pushHead('first');
+  for (let i = 0; i < 4999; i++) l.popTail();
+  assert.deepEqual(l.toArray(), ['first', 'e0']);
+  // The nodes' array holds the two nodes and a little room, not the 5,000 slots made for the head.
+  const buf = (l as unknown as { nodes: { buf: unknown[] } }).nodes.buf;
+  assert.ok(buf.length < 200, `the nodes' array kept ${buf.length} slots`);
+});

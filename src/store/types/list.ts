@@ -520,7 +520,7 @@ function openForRead(n: Node): void {
  * node at the head costs what adding one at the tail does. (Array.prototype.unshift moves every
  * node: LPUSH of elements that take a node each was O(nodes), where Redis's linked quicklist is
  * O(1).) Room left by nodes removed from the head is reused, and given back once it is most of the
- * array.
+ * array, whichever end the nodes went from.
  */
 class Nodes {
   private buf: (Node | undefined)[];
@@ -546,22 +546,22 @@ class Nodes {
 
   pop(): void {
     this.buf.pop();
-    if (this.buf.length === this.h) this.reset();
+    this.giveBack();
   }
 
   shift(): void {
     this.buf[this.h++] = undefined;
-    if (this.buf.length === this.h) this.reset();
-    else if (this.h > 64 && this.h > 2 * this.length) {
-      this.buf = this.buf.slice(this.h);
-      this.h = 0;
-    }
+    this.giveBack();
   }
 
   unshift(n: Node): void {
     if (this.h === 0) {
+      // Filled by a loop, not new Array(room): a holey array would stay holey for V8.
       const room = Math.max(4, this.buf.length);
-      this.buf = new Array<Node | undefined>(room).fill(undefined).concat(this.buf);
+      const buf: (Node | undefined)[] = [];
+      for (let i = 0; i < room; i++) buf.push(undefined);
+      for (const node of this.buf) buf.push(node);
+      this.buf = buf;
       this.h = room;
     }
     this.buf[--this.h] = n;
@@ -570,6 +570,16 @@ class Nodes {
   /** Replaces `remove` nodes from node i on by `add`. */
   splice(i: number, remove: number, ...add: Node[]): void {
     this.buf.splice(this.h + i, remove, ...add);
+    this.giveBack();
+  }
+
+  /** Drops the room before the head once it is most of the array (and all of it when no node is left). */
+  private giveBack(): void {
+    if (this.buf.length === this.h) this.reset();
+    else if (this.h > 64 && this.h > 2 * this.length) {
+      this.buf = this.buf.slice(this.h);
+      this.h = 0;
+    }
   }
 
   /** Nodes from..to - 1 as a list of nodes of their own. */
@@ -893,7 +903,9 @@ export class ListValue implements TypedValue {
   /** Index of the first element equal to v, from the head, or -1. */
   indexOf(v: string): number {
     let base = 0;
-    for (const node of this.nodes) {
+    const nodes = this.nodes;
+    for (let j = 0; j < nodes.length; j++) {
+      const node = nodes.at(j)!;
       const k = node.find(v, 0);
       if (k >= 0) return base + k;
       base += node.count;
@@ -1027,7 +1039,11 @@ export class ListValue implements TypedValue {
   toArray(): string[] {
     const out = new Array<string>(this.len);
     let i = 0;
-    for (const node of this.nodes) for (let k = 0; k < node.count; k++) out[i++] = node.get(k);
+    const nodes = this.nodes;
+    for (let j = 0; j < nodes.length; j++) {
+      const node = nodes.at(j)!;
+      for (let k = 0; k < node.count; k++) out[i++] = node.get(k);
+    }
     return out;
   }
 
