@@ -226,7 +226,6 @@ async function applyWithListeners(server: Server, argv: string[], defs: ConfigDe
     if (defs[k]!.name === 'metrics-port') metricsPort = fresh[k] as number;
     if (defs[k]!.name === 'metrics-bind') metricsBind = fresh[k] as string;
   }
-  const name = defs[first]!.name;
   const moveTcp = bind !== oldBind || port !== oldPort;
   const moveTls = tlsPort !== oldTlsPort || (bind !== oldBind && tlsPort !== 0);
   const moveMetrics = metricsPort !== oldMetricsPort || (metricsBind !== oldMetricsBind && metricsPort !== 0);
@@ -236,52 +235,58 @@ async function applyWithListeners(server: Server, argv: string[], defs: ConfigDe
         ? (e as Error).message
         : 'Unable to listen on this port. Check server logs.'
       : 'Failed to bind to specified addresses.';
-  try {
-    if (moveTcp) await server.rebind(parseBindAddresses(bind), port, 'tcp');
-  } catch (e) {
-    server.log.warning(`CONFIG SET: could not move the listeners (${(e as Error).message}); the previous ${name} setting is kept.`);
-    return setFailed(argv[2 + 2 * first]!, failedText(name, e));
-  }
+  const index = (n: string): number => defs.findIndex((d) => d.name === n);
   // A TLS port opened together with its files (CONFIG SET tls-port 6380 tls-cert-file ...) reads
-  // the new files: those values are in place while the listeners open, and put back on failure.
+  // the new files: those values are in place while the listeners open, and put back on failure
+  // (before the listeners move back: they read them).
   const tlsDefs = defs.map((d, k) => [d, k] as const).filter(([d]) => d.name.startsWith('tls-') && d.name !== 'tls-port');
   const tlsOld = tlsDefs.map(([d]) => config.get(d.name));
-  if (moveTls) for (const [d, k] of tlsDefs) config.setQuiet(d.name, fresh[k]!);
-  // On any later failure the TLS values go back before the listeners do (they read them).
   const restoreTls = (): void => tlsDefs.forEach(([d], j) => config.setQuiet(d.name, tlsOld[j]!));
-  try {
-    if (moveTls) await server.rebind(parseBindAddresses(bind), tlsPort, 'tls');
-  } catch (e) {
-    restoreTls();
-    server.log.warning(`CONFIG SET: could not move the TLS listeners (${(e as Error).message}); the previous settings are kept.`);
-    if (moveTcp) await server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp').catch(() => undefined);
-    const k = defs.findIndex((d) => d.name === 'tls-port');
-    const at = k >= 0 ? k : first;
-    return setFailed(argv[2 + 2 * at]!, failedText(defs[at]!.name, e));
-  }
-  // The metrics endpoint (Redoubt's own), moved the same way.
-  try {
-    if (moveMetrics) await server.metrics.moveTo(metricsPort, metricsBind);
-  } catch (e) {
-    server.log.warning(`CONFIG SET: could not move the metrics endpoint (${(e as Error).message}); the previous settings are kept.`);
-    if (moveTls) restoreTls();
-    if (moveTcp) await server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp').catch(() => undefined);
-    if (moveTls) await server.rebind(parseBindAddresses(oldBind), oldTlsPort, 'tls').catch(() => undefined);
-    const k = defs.findIndex((d) => d.name === 'metrics-port');
-    const at = k >= 0 ? k : defs.findIndex((d) => d.name === 'metrics-bind');
-    return setFailed(argv[2 + 2 * at]!, failedText(defs[at]!.name, e));
+  // The moves, in order: each leaves things as they were when it fails, `back` undoes it once done;
+  // `at` is the argument a failure names.
+  const moves = [
+    { on: moveTcp, what: 'the listeners', at: first, go: () => server.rebind(parseBindAddresses(bind), port, 'tcp'), back: () => server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp') },
+    {
+      on: moveTls,
+      what: 'the TLS listeners',
+      at: index('tls-port') >= 0 ? index('tls-port') : first,
+      go: async () => {
+        for (const [d, k] of tlsDefs) config.setQuiet(d.name, fresh[k]!);
+        try {
+          await server.rebind(parseBindAddresses(bind), tlsPort, 'tls');
+        } catch (e) {
+          restoreTls();
+          throw e;
+        }
+      },
+      back: () => {
+        restoreTls();
+        return server.rebind(parseBindAddresses(oldBind), oldTlsPort, 'tls');
+      },
+    },
+    // The metrics endpoint (Redoubt's own), moved the same way.
+    { on: moveMetrics, what: 'the metrics endpoint', at: index('metrics-port') >= 0 ? index('metrics-port') : index('metrics-bind'), go: () => server.metrics.moveTo(metricsPort, metricsBind), back: () => server.metrics.moveTo(oldMetricsPort, oldMetricsBind) },
+  ].filter((m) => m.on);
+  const undo = async (done: number): Promise<void> => {
+    for (const m of moves.slice(0, done)) {
+      await m.back().catch((e: Error) => server.log.warning(`CONFIG SET: could not restore ${m.what}: ${e.message}`));
+    }
+  };
+  for (let i = 0; i < moves.length; i++) {
+    const m = moves[i]!;
+    try {
+      await m.go();
+    } catch (e) {
+      server.log.warning(`CONFIG SET: could not move ${m.what} (${(e as Error).message}); the previous settings are kept.`);
+      await undo(i);
+      return setFailed(argv[2 + 2 * m.at]!, failedText(defs[m.at]!.name, e));
+    }
   }
   const failed = applyValues(server, defs, fresh);
   if (failed === null) return null;
-  // applyValues put back what it found, which for the TLS files was already the new values.
-  if (moveTls) restoreTls();
-  try {
-    if (moveTcp) await server.rebind(parseBindAddresses(oldBind), oldPort, 'tcp');
-    if (moveTls) await server.rebind(parseBindAddresses(oldBind), oldTlsPort, 'tls');
-    if (moveMetrics) await server.metrics.moveTo(oldMetricsPort, oldMetricsBind);
-  } catch (e) {
-    server.log.warning(`CONFIG SET: could not restore the previous listeners: ${(e as Error).message}`);
-  }
+  // applyValues put back what it found, which for the TLS files was already the new values: undo
+  // puts those back too.
+  await undo(moves.length);
   return setFailed(argv[2 + 2 * failed.index]!, failed.message);
 }
 
