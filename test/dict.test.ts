@@ -334,12 +334,12 @@ test('KeyTable: slots hold values and access clocks, are reused after a delete, 
   // A deleted key's slot goes to the next new key, with the new key's value and clock.
   assert.equal(t.remove('k10'), 'v10');
   assert.equal(t.remove('k10'), undefined);
-  assert.equal(t.delete('k10'), false);
+  assert.equal(t.slot('k10'), -1);
   const reused = t.add('fresh', 'f', 99);
   assert.equal(reused, 10);
   assert.deepEqual([t.get('fresh'), t.clockOf('fresh'), t.get('k10')], ['f', 99, undefined]);
-  // set(): a new key with a clock, an existing one keeps its clock.
-  t.set('fresh', 'g', 5);
+  // A replaced value keeps the key's clock.
+  t.replace(t.slot('fresh'), 'g');
   assert.deepEqual([t.get('fresh'), t.clockOf('fresh')], ['g', 99]);
   // Iteration is the index's: insertion order, values as they are when reached.
   const it = t.entries();

@@ -101,13 +101,6 @@ export class KeyTable<V> {
     return i === undefined ? undefined : this.clock(i);
   }
 
-  /** Stores a value under a key, new (with `clock`) or present (its clock unchanged). */
-  set(key: string, v: V, clock: number): void {
-    const i = this.index.get(key);
-    if (i === undefined) this.add(key, v, clock);
-    else this.replace(i, v);
-  }
-
   /** Removes a key; returns its value, or undefined when it was absent. */
   remove(key: string): V | undefined {
     const i = this.index.get(key);
@@ -120,10 +113,6 @@ export class KeyTable<V> {
     if (this.index.size === 0) this.dropSlots();
     else this.free.push(i);
     return v;
-  }
-
-  delete(key: string): boolean {
-    return this.remove(key) !== undefined;
   }
 
   clear(): void {
