@@ -332,6 +332,11 @@ async function benchOne(b: Bench, test: TestName, requests: number, pipeline: nu
   return { rps, cpuPerReq: (cpu1 - cpu0) / requests };
 }
 
+/** The median of some measurements (the middle one of an odd count; sorts them in place). */
+function median(xs: number[]): number {
+  return xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+}
+
 /**
  * Node's floor (bench/floor.ts: read, find each command's end, write a reply) beside both servers:
  * server CPU per request of SET and GET, plain and with -P 16, the median of three alternating
@@ -354,7 +359,7 @@ async function floorCost(redoubt: Bench, redis: Bench, requests: number): Promis
             cpu.set(b.name, [...(cpu.get(b.name) ?? []), r.cpuPerReq]);
           }
         }
-        const med = (name: string): number => [...cpu.get(name)!].sort((x, y) => x - y)[1]!;
+        const med = (name: string): number => median(cpu.get(name)!);
         const [a, f, r] = [med(redoubt.name), med(floor.name), med(redis.name)];
         rows.push(`| ${test}${pipeline > 1 ? ` -P ${pipeline}` : ''} | ${fmt(a, 2)} | ${fmt(f, 2)} | ${fmt(r, 2)} | ${fmt(a / r, 2)} | ${fmt(f / r, 2)} | ${fmt(a / f, 2)} |`);
         process.stderr.write(`${rows[rows.length - 1]}\n`);
@@ -394,7 +399,6 @@ async function aclCost(servers: Bench[], requests: number): Promise<string[]> {
     const set = await rawCall(b.port, ['ACL', 'SETUSER', ACL_USER[0], ...ACL_RULES]);
     if (!set.startsWith('+OK')) throw new Error(`ACL SETUSER failed on ${b.name}: ${set}`);
   }
-  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   for (const pipeline of [1, 16]) {
     const n = pipeline > 1 ? requests * 10 : requests;
     for (const [name, cmd] of ACL_TESTS) {
@@ -422,7 +426,6 @@ async function aclCost(servers: Bench[], requests: number): Promise<string[]> {
  */
 async function defensesCost(requests: number): Promise<string[]> {
   const rows: string[] = [];
-  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const tests: [string, string[]][] = [
     ['SET', ['SET', 'key:__rand_int__', 'xxx']],
     ['GET', ['GET', 'key:__rand_int__']],
