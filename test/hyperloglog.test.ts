@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawConn, differentialPair, differentialServers, haveRedis, infoField, rng, sameReplies, startServer, type DiffCmd } from './helpers.js';
 import { sameScenario } from './scenario.js';
-import { HLL_DENSE_SIZE, hllHash } from '../src/store/hll.js';
+import { HLL_DENSE_SIZE, hllHash, sparseGetStr } from '../src/store/hll.js';
 
 const SKIP = haveRedis() ? false : 'redis-server not installed: differential tests skipped';
 
@@ -38,6 +38,21 @@ describe('HyperLogLog vs redis-server', { skip: SKIP }, () => {
     cmds.push(['PFDEBUG', 'DECODE', 'h'], ['STRLEN', 'h']);
     const out = await sameReplies(p.a, p.b, cmds);
     assert.ok(out.includes('+sparse\r\n'));
+  });
+
+  it('re-adding counted elements (PFADD reads registers before copying the value) changes nothing, as Redis', async () => {
+    const els = elements(5, 300);
+    const cmds: DiffCmd[] = [['FLUSHALL']];
+    for (const c of adds('h', els, 10)) cmds.push(c);
+    cmds.push(['PFCOUNT', 'h'], ['GET', 'h']);
+    // Counted elements alone (reply 0, value and cached count unchanged), then with a new one at the end.
+    for (let i = 0; i < els.length; i += 37) {
+      cmds.push([Buffer.from('PFADD'), Buffer.from('h'), ...els.slice(i, i + 37)], ['GET', 'h']);
+      cmds.push([Buffer.from('PFADD'), Buffer.from('h'), ...els.slice(i, i + 5), Buffer.from(`new${i}`)], ['GET', 'h'], ['PFCOUNT', 'h']);
+    }
+    cmds.push(['PFDEBUG', 'ENCODING', 'h'], ['PFDEBUG', 'GETREG', 'h']);
+    const out = await sameReplies(p.a, p.b, cmds);
+    assert.ok(out.includes(':0\r\n') && out.includes('+sparse\r\n'));
   });
 
   it('promotes to dense where Redis does (default and changed hll-sparse-max-bytes) with the same bytes', async () => {
@@ -221,6 +236,24 @@ describe('HyperLogLog errors and representation', () => {
       assert.equal(await byte15(), 0);
       await c.call('PFADD', 'h', 'new');
       assert.equal(await byte15(), 0x80);
+    } finally {
+      c.close();
+      await t.close();
+    }
+  });
+
+  it('reads a sparse register from the string as the decoded registers say (sparseGetStr)', async () => {
+    const t = await startServer();
+    const c = await RawConn.connect(t.port);
+    try {
+      await c.call('PFADD', 'h', ...Array.from({ length: 200 }, (_, i) => `e${i}`));
+      const value = (await c.call('GET', 'h')).replace(/^\$\d+\r\n/, '').slice(0, -2);
+      const regs = (await c.call('PFDEBUG', 'GETREG', 'h')).split('\r\n').filter((l) => l.startsWith(':')).map((l) => Number(l.slice(1)));
+      assert.equal(regs.length, 16384);
+      assert.ok(regs.some((r) => r > 0));
+      for (let i = 0; i < regs.length; i++) assert.equal(sparseGetStr(value, i), regs[i], `register ${i}`);
+      // A value whose opcodes stop short of a register: -1 (PFADD then reports the corruption).
+      assert.equal(sparseGetStr(value.slice(0, 17), 16383), -1);
     } finally {
       c.close();
       await t.close();

@@ -25,6 +25,7 @@ import {
   rawCount,
   readHll,
   setCachedCard,
+  sparseGetStr,
   sparseToDense,
 } from '../store/hll.js';
 import type { Value } from '../store/db.js';
@@ -88,12 +89,20 @@ function pfadd(c: Client, argv: string[], server: DataContext): void {
       result = b.toString('latin1', 0, s.length);
     } else if (updated > 0) result = s;
   } else {
-    const h = HllBuf.from(s);
-    const max = sparseMax(server);
+    // Sparse: read registers from the string too; copy it out at the first that grows.
+    let h: HllBuf | null = null;
+    let max = 0;
     let changed = updated > 0;
     for (let j = 2; j < argv.length; j++) {
       const hv = hllHash(argv[j]!);
-      const r = hllSet(h, hv & (HLL_REGISTERS - 1), hv >>> 14, max);
+      const index = hv & (HLL_REGISTERS - 1);
+      const count = hv >>> 14;
+      if (h === null) {
+        if (count <= sparseGetStr(s, index)) continue;
+        h = HllBuf.from(s);
+        max = sparseMax(server);
+      }
+      const r = hllSet(h, index, count, max);
       if (r < 0) {
         // Redis changed the value in place up to the corrupt spot, unsignalled: so do we.
         if (changed) db.set(key, h.toString(), true);
@@ -106,6 +115,7 @@ function pfadd(c: Client, argv: string[], server: DataContext): void {
       }
     }
     if (updated > 0) {
+      h ??= HllBuf.from(s);
       invalidateCache(h.b);
       result = h.toString();
     }

@@ -161,6 +161,33 @@ export function denseSet(b: Uint8Array, off: number, pos: number, val: number): 
   }
 }
 
+/**
+ * Register `index` of a sparse HLL held as a latin1 string, found by the same walk as sparseSet's
+ * first step; -1 when no opcode covers it (a corrupt value: the caller's sparseSet reports it).
+ * PFADD reads first and copies the value out only when a register grows.
+ */
+export function sparseGetStr(s: string, index: number): number {
+  const end = s.length;
+  let p = HLL_HDR_SIZE;
+  let first = 0;
+  while (p < end) {
+    const c = s.charCodeAt(p);
+    let span: number;
+    let oplen = 1;
+    if ((c & 0xc0) === 0) span = (c & 0x3f) + 1;
+    else if (c & 0x80) span = (c & 3) + 1;
+    else {
+      // A truncated XZERO reads the terminator (0), as sparseSet does.
+      span = (((c & 0x3f) << 8) | (s.charCodeAt(p + 1) | 0)) + 1;
+      oplen = 2;
+    }
+    if (index <= first + span - 1) return c & 0x80 ? ((c >> 2) & 0x1f) + 1 : 0;
+    p += oplen;
+    first += span;
+  }
+  return -1;
+}
+
 // ---- a mutable HLL ----
 
 const WORK = Buffer.alloc(HLL_DENSE_SIZE + 1024);
