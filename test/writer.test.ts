@@ -118,7 +118,9 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
   });
 
   it('integers and counts of any magnitude are written as decimal text', () => {
-    const values = [0, 7, -7, 10, 99, 100, -1000, 2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 60, 1e21];
+    const values = [0, 7, -7, 10, 99, 100, -1000, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 60, 1e21];
+    // Every digit-count boundary (the int32 and the double paths both).
+    for (let k = 1; k <= 15; k++) values.push(10 ** k - 1, 10 ** k, -(10 ** k) + 1, -(10 ** k));
     for (const n of values) {
       const { w } = writer();
       w.int(n);
@@ -126,7 +128,7 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
       assert.equal(bytes(w), `:${n}\r\n*${Math.abs(n)}\r\n`);
     }
     fc.assert(
-      fc.property(fc.maxSafeInteger(), (n) => {
+      fc.property(fc.oneof(fc.maxSafeInteger(), fc.integer()), (n) => {
         const { w } = writer();
         w.int(n);
         return bytes(w) === `:${n}\r\n`;

@@ -141,13 +141,27 @@ export class ReplyWriter {
       buf[p++] = 0x2d;
       n = -n;
     }
-    let digits = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
-    p += digits;
-    for (let q = p; q > p - digits; ) {
-      const t = Math.floor(n / 10);
-      buf[--q] = 48 + (n - t * 10);
-      n = t;
+    if (n < 10) buf[p++] = 48 + n;
+    else if (n < 0x80000000) {
+      // int32 arithmetic (the common case: lengths, counts) is much cheaper than Math.floor on doubles.
+      let m = n | 0;
+      p += m < 100 ? 2 : m < 1000 ? 3 : m < 10000 ? 4 : m < 100000 ? 5 : m < 1000000 ? 6 : m < 10000000 ? 7 : m < 100000000 ? 8 : m < 1000000000 ? 9 : 10;
+      let q = p;
+      while (m >= 10) {
+        const t = (m / 10) | 0;
+        buf[--q] = 48 + m - t * 10;
+        m = t;
+      }
+      buf[--q] = 48 + m;
+    } else {
+      let digits = 1;
+      for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+      p += digits;
+      for (let q = p; q > p - digits; ) {
+        const t = Math.floor(n / 10);
+        buf[--q] = 48 + (n - t * 10);
+        n = t;
+      }
     }
     buf[p++] = 13;
     buf[p++] = 10;

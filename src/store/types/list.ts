@@ -88,6 +88,13 @@ function decode(b: Latin1Buffer, s: number, e: number): string {
   }
 }
 
+/** Writes latin1 string `s` at `at`: short ones in JavaScript, cheaper than a call into the native encoder. */
+function putLatin1(b: Latin1Buffer, at: number, s: string): void {
+  const n = s.length;
+  if (n > 32) b.latin1Write(s, at, n);
+  else for (let j = 0; j < n; j++) b[at + j] = s.charCodeAt(j);
+}
+
 /**
  * Decoded elements of the few nodes read most recently (LRANGE on a hot list decodes each element
  * once, not once per read): at most CACHED_NODES nodes hold a cache, and any change to a node
@@ -338,7 +345,7 @@ class Node {
     const n = s.length;
     if (this.hi + n > this.buf.length || this.first + this.count >= this.offs.length) this.reserve(n, false, limit);
     this.offs[this.first + this.count] = this.hi;
-    if (n > 0) this.buf.latin1Write(s, this.hi, n);
+    if (n > 0) putLatin1(this.buf, this.hi, s);
     this.hi += n;
     this.count++;
     this.sz += listpackEntryBytes(n);
@@ -349,7 +356,7 @@ class Node {
     const n = s.length;
     if (this.lo < n || this.first === 0) this.reserve(n, true, limit);
     this.lo -= n;
-    if (n > 0) this.buf.latin1Write(s, this.lo, n);
+    if (n > 0) putLatin1(this.buf, this.lo, s);
     this.offs[--this.first] = this.lo;
     this.count++;
     this.sz += listpackEntryBytes(n);
