@@ -360,3 +360,42 @@ test('KeyTable: slots hold values and access clocks, are reused after a delete, 
   assert.equal(t.removals, removals + 2);
   assert.equal(t.add('e', 'f', 3), 0);
 });
+
+test('KeyTable: the last-key cache always gives what the index gives (random adds, removes, clears, equal keys as other strings)', () => {
+  const t = new KeyTable<number>();
+  const ref = new Map<string, number>();
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  // Keys rebuilt from parts each time: equal content, a different string object (as argv is).
+  const key = (): string => ['k', String(rnd(40))].join('');
+  for (let step = 0; step < 20000; step++) {
+    const k = key();
+    const op = rnd(100);
+    if (op < 40) {
+      const i = t.slot(k);
+      assert.equal(i < 0 ? undefined : t.value(i), ref.get(k), `slot ${k} at step ${step}`);
+    } else if (op < 65) {
+      if (!ref.has(k)) {
+        t.add(k, step, 0);
+        ref.set(k, step);
+      }
+    } else if (op < 95) {
+      assert.equal(t.remove(k), ref.get(k));
+      ref.delete(k);
+    } else if (op === 99) {
+      t.clear();
+      ref.clear();
+    } else {
+      const i = t.slot(k);
+      if (i >= 0) {
+        t.replace(i, -step);
+        ref.set(k, -step);
+      }
+    }
+    assert.equal(t.get(k), ref.get(k));
+    assert.equal(t.has(k), ref.has(k));
+  }
+});

@@ -44,10 +44,22 @@ export class KeyTable<V> {
     return this.index.shardCount;
   }
 
+  /**
+   * The last key found and its slot: a command looks its key up more than once (the read, then
+   * the write or the memory accounting after it), and a string compare is cheaper than a hash
+   * lookup. It mirrors the index: set by slot() and add(), dropped by remove() and clear().
+   */
+  private lastKey: string | null = null;
+  private lastSlot = -1;
+
   /** The key's slot, or -1. */
   slot(key: string): number {
+    if (key === this.lastKey) return this.lastSlot;
     const i = this.index.get(key);
-    return i === undefined ? -1 : i;
+    if (i === undefined) return -1;
+    this.lastKey = key;
+    this.lastSlot = i;
+    return i;
   }
 
   /** The value in a slot in use. */
@@ -72,6 +84,8 @@ export class KeyTable<V> {
   add(key: string, v: V, clock: number): number {
     const i = this.free.length > 0 ? this.free.pop()! : this.fresh();
     this.index.set(key, i);
+    this.lastKey = key;
+    this.lastSlot = i;
     this.values[i >>> PAGE_BITS]![i & MASK] = v;
     this.clocks[i >>> PAGE_BITS]![i & MASK] = clock;
     return i;
@@ -87,8 +101,8 @@ export class KeyTable<V> {
   }
 
   get(key: string): V | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : this.value(i);
+    const i = this.slot(key);
+    return i < 0 ? undefined : this.value(i);
   }
 
   has(key: string): boolean {
@@ -106,6 +120,7 @@ export class KeyTable<V> {
     const i = this.index.get(key);
     if (i === undefined) return undefined;
     this.index.delete(key);
+    if (key === this.lastKey) this.lastKey = null;
     const page = this.values[i >>> PAGE_BITS]!;
     const v = page[i & MASK] as V;
     page[i & MASK] = undefined;
@@ -117,6 +132,7 @@ export class KeyTable<V> {
 
   clear(): void {
     this.index.clear();
+    this.lastKey = null;
     this.dropSlots();
   }
 
