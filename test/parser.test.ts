@@ -321,6 +321,41 @@ describe('RESP parser: properties', () => {
     assert.deepEqual(parseAll(Buffer.concat(cmds.map(multibulk))), cmds);
   });
 
+  it('arguments repeated from the previous request (reused strings) and near-repeats (same length, one byte changed) keep every byte', () => {
+    // Few distinct values of the remembered lengths, so that most arguments repeat the one at
+    // their place in the request before, and the rest differ from it in one byte, first or last.
+    const rand = rng(11);
+    const base = ['key:000000000001', 'e7fb793085a6712633dcedd18b7b1d3ea4eaef44', 'x'.repeat(64), 'y'.repeat(65), 'element:1'];
+    const pick = (): string => {
+      const v = base[Math.floor(rand() * base.length)]!;
+      const r = rand();
+      if (r < 0.6) return v;
+      const at = r < 0.8 ? 0 : v.length - 1;
+      return v.slice(0, at) + String.fromCharCode(Math.floor(rand() * 256)) + v.slice(at + 1);
+    };
+    const cmds: string[][] = [];
+    for (let i = 0; i < 5000; i++) cmds.push(Array.from({ length: 1 + Math.floor(rand() * 5) }, pick));
+    assert.deepEqual(parseAll(Buffer.concat(cmds.map(multibulk))), cmds);
+    // Split anywhere too (a request cut by the end of a read).
+    const all = Buffer.concat(cmds.slice(0, 300).map(multibulk));
+    const cuts = [0, ...Array.from({ length: 40 }, () => Math.floor(rand() * all.length)).sort((a, b) => a - b), all.length];
+    assert.deepEqual(parseChunks(cuts.slice(1).map((e, i) => all.subarray(cuts[i]!, e))), cmds.slice(0, 300));
+  });
+
+  it('never remembers a password for the next request (AUTH, HELLO ... AUTH, CONFIG SET requirepass)', () => {
+    const p = new RespParser(OPEN);
+    const reqs: string[][] = [];
+    for (let i = 0; i < 32; i++) reqs.push(['AUTH', `user${i}`, `password-${i}`], ['hello', '3', `AUTH-${i}`], ['CONFIG', 'SET', `requirepass-${i}`]);
+    p.feed(Buffer.concat(reqs.map(multibulk)));
+    while (p.next() !== null);
+    const recent = (p as unknown as { recent: string[] }).recent;
+    assert.ok(recent.every((s) => !/password-|AUTH-|requirepass-|user/.test(s)), recent.join(','));
+    // Other commands' arguments are remembered.
+    for (let i = 0; i < 16; i++) p.feed(multibulk(['GET', `key:${i}`]));
+    while (p.next() !== null);
+    assert.match(recent[1]!, /^key:/);
+  });
+
   it('big arguments (over the 32 KiB threshold) split anywhere parse back', () => {
     const bigArg = fc.tuple(fc.integer({ min: 30 * 1024, max: 80 * 1024 }), fc.integer({ min: 0, max: 255 })).map(([n, b]) => String.fromCharCode(b).repeat(n) + '\r\n\x00end');
     const cmd = fc.array(fc.oneof(binaryArg, bigArg), { minLength: 1, maxLength: 4 });

@@ -79,8 +79,13 @@ export class RespParser {
   private bigFilled = 0;
   /** Longest bulk accepted for the current request. */
   private maxBulk = MAX_ARG_LEN;
-  /** The previous command's name, reused when the next request repeats it. */
-  private lastName = '';
+  /**
+   * The previous request's first RECENT_ARGS arguments (those up to RECENT_MAX bytes): an argument
+   * that repeats the one at its place (the command name, a hot key, EVALSHA's digest) reuses the
+   * string, so it is neither decoded nor hashed again when it is looked up.
+   */
+  private readonly recent: string[] = new Array<string>(RECENT_ARGS).fill('');
+  private recentMisses = 0;
   /** Bytes of the arguments of the current request decoded so far (CLIENT LIST argv-mem). */
   argvBytes = 0;
 
@@ -277,14 +282,19 @@ export class RespParser {
       const argv = this.argv;
       const start = this.pos;
       const len = this.bulkLen;
-      if (this.argc === 0 && len === this.lastName.length && len <= 24 && sameBytes(buf, start, this.lastName)) {
-        // Pipelines repeat the command name: reuse the string (and its cached hash).
-        argv[this.argc++] = this.lastName;
-      } else {
-        const arg = len <= SHORT_ARG ? shortLatin1(buf, start, len) : (buf as Latin1Slicer).latin1Slice(start, start + len);
-        if (this.argc === 0) this.lastName = arg;
-        argv[this.argc++] = arg;
-      }
+      const argc = this.argc;
+      if (len <= SHORT_ARG) argv[this.argc++] = shortLatin1(buf, start, len);
+      else if (argc < RECENT_ARGS && len <= RECENT_MAX) {
+        const prev = this.recent[argc]!;
+        if (len === prev.length && sameBytes(buf, start, prev)) argv[this.argc++] = prev;
+        else {
+          const arg = (buf as Latin1Slicer).latin1Slice(start, start + len);
+          // A string is remembered at every 8th miss (a store per miss costs random keys ~10%);
+          // never a password (AUTH, HELLO, ACL SETUSER, CONFIG SET requirepass...).
+          if ((++this.recentMisses & 7) === 0 && (argc === 0 || !SECRET_BEARERS.has(argv[0]!.toLowerCase()))) this.recent[argc] = arg;
+          argv[this.argc++] = arg;
+        }
+      } else argv[this.argc++] = (buf as Latin1Slicer).latin1Slice(start, start + len);
       this.pos += this.bulkLen + 2;
       this.argvBytes += len;
       this.bulkLen = -1;
@@ -314,6 +324,11 @@ export class RespParser {
 }
 
 const EMPTY_CMD: string[] = [];
+/** Arguments at places 0..RECENT_ARGS-1 of at most RECENT_MAX bytes are remembered for the next request (RespParser.recent). */
+const RECENT_ARGS = 3;
+const RECENT_MAX = 64;
+/** Commands whose arguments may be passwords: not remembered by RespParser.recent. */
+const SECRET_BEARERS = new Set(['auth', 'hello', 'acl', 'config', 'migrate']);
 /**
  * Arguments this short are decoded in JavaScript (cheaper than a call into the native decoder)
  * and shared: a slot table keeps the last string seen for each short byte sequence, so repeated
@@ -338,7 +353,8 @@ function shortLatin1(buf: Buffer, at: number, len: number): string {
 }
 
 function sameBytes(buf: Buffer, at: number, s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
+  // From the end: keys that differ (key:1001, key:1002) mostly differ there.
+  for (let i = s.length - 1; i >= 0; i--) if (buf[at + i] !== s.charCodeAt(i)) return false;
   return true;
 }
 
