@@ -33,6 +33,19 @@ describe('scripts compared with redis-server', { skip: SKIP }, () => {
     );
   });
 
+  it('integer and bulk replies read by redis.call, of every digit count and sign (as Lua numbers and strings)', async () => {
+    const cmds: string[][] = [['SET', 'big', '0']];
+    for (const v of ['0', '-1', '7', '999999999999999', '1000000000000000', '-999999999999999', '-1000000000000000', '9007199254740993', '9223372036854775807', '-9223372036854775808', '123456789012345678']) {
+      cmds.push(
+        ['SET', 'n', v],
+        ['EVAL', "local n = redis.call('INCRBY', KEYS[1], 0) return {tostring(n), n == tonumber(ARGV[1]), type(n)}", '1', 'n', v],
+        ['EVAL', "local s = redis.call('GET', KEYS[1]) return {s, #s, type(s)}", '1', 'n'],
+      );
+    }
+    cmds.push(['SET', 'e', ''], ['EVAL', "local s = redis.call('GET', 'e') return {s, #s}", '0'], ['EVAL', "return {redis.call('GET', 'nosuch'), redis.call('STRLEN', 'nosuch')}", '0']);
+    await sameReplies(pair.a, pair.b, cmds);
+  });
+
   it('KEYS, ARGV and numkeys', async () => {
     await sameReplies(pair.a, pair.b, [
       ['EVAL', 'return {KEYS[1], KEYS[2], ARGV[1], #KEYS, #ARGV}', '2', 'k1', 'k2', 'a1'],

@@ -15,11 +15,16 @@ const CR = 13;
  */
 export const countedErrors = new WeakSet<LuaTable>();
 
+/** Buffer's own latin1 decoder, without toString's argument handling. */
+interface Latin1Buffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
 /** Reads one reply from `buf` at `pos`; returns the Lua value and the position after it. */
 export class ReplyReader {
   pos = 0;
   constructor(
-    private readonly buf: Buffer,
+    private readonly buf: Latin1Buffer,
     /** The script's protocol (redis.setresp): RESP3 types become their Lua forms. */
     private readonly resp3: boolean,
   ) {}
@@ -30,7 +35,24 @@ export class ReplyReader {
     let i = start;
     while (buf[i] !== CR) i++;
     this.pos = i + 2;
-    return buf.toString('latin1', start + 1, i);
+    return buf.latin1Slice(start + 1, i);
+  }
+
+  /**
+   * The number on the line at pos (an integer reply, a length), moving past it; read from the
+   * bytes when it has at most 15 digits (exact), else as Number does from its text.
+   */
+  private count(): number {
+    const buf = this.buf;
+    let i = this.pos + 1;
+    const neg = buf[i] === 0x2d;
+    if (neg) i++;
+    let n = 0;
+    const first = i;
+    for (let c = buf[i]!; c !== CR; c = buf[++i]!) n = n * 10 + (c - 0x30);
+    if (i - first > 15) return Number(this.line());
+    this.pos = i + 2;
+    return neg ? -n : n;
   }
 
   /** A status or error line as {ok = ...} / {err = ...}. */
@@ -42,6 +64,15 @@ export class ReplyReader {
 
   read(): LuaValue {
     const type = this.buf[this.pos]!;
+    if (type === 0x3a) return this.count(); // : integer
+    if (type === 0x24) {
+      // $ bulk
+      const n = this.count();
+      if (n < 0) return this.resp3 ? undefined : false;
+      const s = this.buf.latin1Slice(this.pos, this.pos + n);
+      this.pos += n + 2;
+      return s;
+    }
     const text = this.line();
     switch (type) {
       case 0x2b: // + status
@@ -51,16 +82,6 @@ export class ReplyReader {
         const t = this.field('err', text);
         countedErrors.add(t);
         return t;
-      }
-      case 0x3a: // : integer
-        return Number(text);
-      case 0x24: {
-        // $ bulk
-        const n = Number(text);
-        if (n < 0) return this.resp3 ? undefined : false;
-        const s = this.buf.toString('latin1', this.pos, this.pos + n);
-        this.pos += n + 2;
-        return s;
       }
       case 0x2a: // * array
       case 0x3e: {
@@ -145,7 +166,7 @@ function parseDouble(text: string): number {
 
 /** A Redis reply (the bytes a handler wrote) as the Lua value redis.call returns. */
 export function replyToLua(buf: Buffer, resp3: boolean): LuaValue {
-  return new ReplyReader(buf, resp3).read();
+  return new ReplyReader(buf as Latin1Buffer, resp3).read();
 }
 
 /**

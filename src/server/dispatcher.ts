@@ -306,9 +306,10 @@ export class Dispatcher {
     const out = sc.out;
     out.len = 0;
     this.call(sc, cmd, argv, 'script');
-    // A view of the script client's buffer, not a copy: redis.call reads it into Lua values before
-    // the script can run another command (which writes over it).
-    const reply = out.pending();
+    // The script client's buffer itself, not a copy nor a view: the reply is its first bytes, and
+    // redis.call reads that one reply into Lua values (never past it) before the script can run
+    // another command (which writes over it).
+    const reply = out.buf;
     out.len = 0;
     return reply;
   }
