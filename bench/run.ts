@@ -8,8 +8,7 @@
 // throughput, RSS and disconnections while clients that never read abuse a server with requirepass
 // (bench/abuse.ts). Prints Markdown tables.
 //
-//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,acl,defenses,tls,memory,tail,bgsave,bigkeys,abuse,embed]
-import { createHash } from 'node:crypto';
+//   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,floor,inprocess,acl,defenses,tls,memory,tail,bgsave,bigkeys,abuse,embed]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -19,97 +18,10 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/**
- * The measured tests: redis-benchmark's own (`-t name`) or a custom command, the CSV label that
- * reports it, requests that must not fail (an unimplemented command gets "n/a"), and set-up.
- */
-interface TestSpec {
-  args: string[];
-  csv: string;
-  probes: string[][];
-  setup?: string[][];
-}
-const ZRANGE_MEMBERS = Array.from({ length: 100 }, (_, i) => [String(i), `member:${String(i).padStart(3, '0')}`]).flat();
-/** The EVALSHA test's script and its digest (SCRIPT LOAD replies it). */
-const RATE_SCRIPT = "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], 60) return n";
-const RATE_SHA = createHash('sha1').update(RATE_SCRIPT).digest('hex');
-
-/** 1,000 points on a grid around (15, 37) for the GEOSEARCH test (lon, lat, member triples). */
-const GEO_POINTS = Array.from({ length: 1000 }, (_, i) => [(13 + (i % 40) * 0.1).toFixed(4), (35 + Math.floor(i / 40) * 0.16).toFixed(4), `place:${i}`]).flat();
-
-const SPECS = {
-  SET: { args: ['-t', 'set'], csv: 'SET', probes: [['SET', '__bench_probe', 'x']] },
-  GET: { args: ['-t', 'get'], csv: 'GET', probes: [['GET', '__bench_probe']] },
-  INCR: { args: ['-t', 'incr'], csv: 'INCR', probes: [['INCR', '__bench_probe_n']] },
-  LPUSH: { args: ['-t', 'lpush'], csv: 'LPUSH', probes: [['LPUSH', '__bench_probe_l', 'x']] },
-  LPOP: { args: ['-t', 'lpop'], csv: 'LPOP', probes: [['LPOP', '__bench_probe_l']] },
-  MSET: { args: ['-t', 'mset'], csv: 'MSET', probes: [['MSET', '__bench_probe_a', 'x', '__bench_probe_b', 'y']] },
-  SADD: { args: ['-t', 'sadd'], csv: 'SADD', probes: [['SADD', '__bench_probe_s', 'x']] },
-  HSET: { args: ['-t', 'hset'], csv: 'HSET', probes: [['HSET', '__bench_probe_h', 'f', 'x']] },
-  ZADD: { args: ['-t', 'zadd'], csv: 'ZADD', probes: [['ZADD', '__bench_probe_z', '1', 'x']] },
-  'ZRANGE 0 99': {
-    args: ['ZRANGE', 'bench:zset', '0', '99'],
-    csv: 'ZRANGE',
-    probes: [['ZRANGE', 'bench:zset', '0', '0']],
-    setup: [['DEL', 'bench:zset'], ['ZADD', 'bench:zset', ...ZRANGE_MEMBERS]],
-  },
-  // redis-benchmark's own lrange_100 first runs as many LPUSHes, which would count in the CPU time.
-  LRANGE_100: {
-    args: ['LRANGE', 'bench:list', '0', '99'],
-    csv: 'LRANGE',
-    probes: [['LRANGE', 'bench:list', '0', '0']],
-    setup: [['DEL', 'bench:list'], ['RPUSH', 'bench:list', ...Array.from({ length: 100 }, () => 'xxx')]],
-  },
-  // A small script as rate limiters and counters use them: INCR then EXPIRE, called by digest.
-  EVALSHA: {
-    args: ['EVALSHA', RATE_SHA, '1', 'bench:rate:__rand_int__'],
-    csv: 'EVALSHA',
-    probes: [['EVALSHA', RATE_SHA, '1', '__bench_probe_rate']],
-    setup: [['SCRIPT', 'LOAD', RATE_SCRIPT]],
-  },
-  // The stream, HyperLogLog and geo families (issue 14's measure).
-  XADD: {
-    args: ['XADD', 'bench:stream', '*', 'field', '__rand_int__'],
-    csv: 'XADD',
-    probes: [['XADD', '__bench_probe_x', '*', 'f', 'v']],
-    setup: [['DEL', 'bench:stream']],
-  },
-  XRANGE_100: {
-    args: ['XRANGE', 'bench:xrange', '-', '+', 'COUNT', '100'],
-    csv: 'XRANGE',
-    probes: [['XRANGE', 'bench:xrange', '-', '+', 'COUNT', '1']],
-    setup: [['DEL', 'bench:xrange'], ...Array.from({ length: 100 }, (_, i) => ['XADD', 'bench:xrange', `1-${i + 1}`, 'field', `value:${i}`])],
-  },
-  PFADD: {
-    args: ['PFADD', 'bench:hll', 'element:__rand_int__'],
-    csv: 'PFADD',
-    probes: [['PFADD', '__bench_probe_hll', 'x']],
-    setup: [['DEL', 'bench:hll']],
-  },
-  PFCOUNT: {
-    args: ['PFCOUNT', 'bench:hllcount'],
-    csv: 'PFCOUNT',
-    probes: [['PFCOUNT', 'bench:hllcount']],
-    setup: [['DEL', 'bench:hllcount'], ['PFADD', 'bench:hllcount', ...Array.from({ length: 5000 }, (_, i) => `element:${i}`)]],
-  },
-  GEOADD: {
-    args: ['GEOADD', 'bench:geoadd', '13.361389', '38.115556', 'member:__rand_int__'],
-    csv: 'GEOADD',
-    probes: [['GEOADD', '__bench_probe_geo', '13.361389', '38.115556', 'x']],
-    setup: [['DEL', 'bench:geoadd']],
-  },
-  GEOSEARCH: {
-    args: ['GEOSEARCH', 'bench:geo', 'FROMLONLAT', '15', '37', 'BYRADIUS', '100', 'km', 'ASC', 'COUNT', '10'],
-    csv: 'GEOSEARCH',
-    probes: [['GEOSEARCH', 'bench:geo', 'FROMLONLAT', '15', '37', 'BYRADIUS', '1', 'km']],
-    setup: [['DEL', 'bench:geo'], ['GEOADD', 'bench:geo', ...GEO_POINTS]],
-  },
-} satisfies Record<string, TestSpec>;
-type TestName = keyof typeof SPECS;
-const TESTS = Object.keys(SPECS) as TestName[];
+import { SPECS, TESTS, type TestName, type TestSpec } from './specs.js';
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
-const SECTIONS = ['commands', 'floor', 'acl', 'defenses', 'tls', 'memory', 'tail', 'bgsave', 'bigkeys', 'abuse', 'embed'] as const;
+const SECTIONS = ['commands', 'floor', 'inprocess', 'acl', 'defenses', 'tls', 'memory', 'tail', 'bgsave', 'bigkeys', 'abuse', 'embed'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -1246,6 +1158,7 @@ async function main(): Promise<void> {
   let memRows: string[] = [];
   let aclRows: string[] = [];
   let floorRows: string[] = [];
+  let inprocessRows: string[] = [];
   let defenseRows: string[] = [];
   let tls: { rows: string[]; overhead: Map<string, number[]> } = { rows: [], overhead: new Map() };
   const bgsaveRows: string[] = [];
@@ -1287,6 +1200,7 @@ async function main(): Promise<void> {
       }
     }
     if (opt.only.has('floor')) floorRows = await floorCost(redoubt, redis, opt.requests);
+    if (opt.only.has('inprocess')) inprocessRows = await inprocessCost();
     if (opt.only.has('acl')) aclRows = await aclCost([redoubt, redis], opt.requests);
     await cleanup();
     redoubt = redis = null;
@@ -1344,6 +1258,12 @@ async function main(): Promise<void> {
     console.log("Node's floor: a Node server that only finds each command's end and writes +OK (bench/floor.ts) beside both servers, server CPU µs per request (median of 3 alternating rounds):");
     console.log('');
     printTable('| Test | Redoubt | Node floor | Redis | Redoubt/Redis | floor/Redis | Redoubt/floor |', floorRows, 1);
+  }
+  if (opt.only.has('inprocess')) {
+    console.log('');
+    console.log('In-process cost: each test\'s request run by a Redoubt server without sockets (bench/inprocess.ts), in reads of 16 pipelined requests; ns per request, median, min and max of 7 rounds:');
+    console.log('');
+    printTable('| Test | ns/req | min | max |', inprocessRows, 1);
   }
   if (opt.only.has('acl')) {
     console.log('');
@@ -1462,6 +1382,24 @@ async function processStartMs(cmd: string[], port: number): Promise<number> {
   } finally {
     await stop(b);
   }
+}
+
+/**
+ * The in-process section: bench/inprocess.ts for each test, a process each (pinned as the servers,
+ * with Redoubt's Node flags). Rows: test, ns per request (median, min, max of 7 rounds).
+ */
+async function inprocessCost(): Promise<string[]> {
+  const rows: string[] = [];
+  for (const t of TESTS) {
+    const r = await run([...cpuSet(0), process.execPath, ...redoubtNodeArgs, path.join(ROOT, 'dist/bench/inprocess.js'), t]);
+    if (r.code !== 0) {
+      rows.push(`| ${t} | n/a | | |`);
+      continue;
+    }
+    const j = JSON.parse(r.stdout) as { nsPerRequest: number; min: number; max: number };
+    rows.push(`| ${t} | ${fmt(j.nsPerRequest, 0)} | ${fmt(j.min, 0)} | ${fmt(j.max, 0)} |`);
+  }
+  return rows;
 }
 
 async function embedCost(requests: number): Promise<{ starts: string[]; loop: string[] }> {
