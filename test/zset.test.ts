@@ -191,6 +191,14 @@ describe('ZTree / ZSet against a sorted array', () => {
       const full = s.length === 0 || end.end !== s.length || Number.isNaN(v) ? null : v;
       assert.ok(Object.is(parseDouble(s), full), JSON.stringify(s));
     }
+    // Integers of every length around the 15 digits read from their digits (and -0, leading zeros).
+    for (let k = 0; k < 20_000; k++) {
+      const n = 1 + (k % 20);
+      const s = (rand() < 0.4 ? '-' : '') + Array.from({ length: n }, () => Math.floor(rand() * 10)).join('');
+      assert.ok(Object.is(parseDouble(s), Number(s)), s);
+    }
+    assert.ok(Object.is(parseDouble('-0'), -0));
+    assert.equal(parseDouble('-'), null);
   });
 
   test('strtod reports where it stopped and ERANGE in the caller\'s object, keeping nothing between calls', () => {

@@ -163,6 +163,21 @@ const PLAIN_DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
 export function parseDouble(s: string): number | null {
   // Plain decimals (scores, coordinates): JavaScript's Number() rounds them correctly, as strtod
   // does, and at this length none can overflow or underflow.
+  // Integers of up to 15 digits (most scores): exact from their digits, without the pattern.
+  const n = s.length;
+  if (n <= 15) {
+    const neg = s.charCodeAt(0) === 0x2d;
+    let i = neg ? 1 : 0;
+    if (i < n) {
+      let v = 0;
+      for (; i < n; i++) {
+        const d = s.charCodeAt(i) - 0x30;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+      }
+      if (i === n) return neg ? -v : v;
+    }
+  }
   if (s.length <= 20 && PLAIN_DECIMAL.test(s)) return Number(s);
   if (s.length === 0 || isSpace(s.charCodeAt(0))) return null;
   const end: StrtodEnd = { end: 0, range: false };

@@ -325,7 +325,7 @@ export class RespParser {
 
 const EMPTY_CMD: string[] = [];
 /** Arguments at places 0..RECENT_ARGS-1 of at most RECENT_MAX bytes are remembered for the next request (RespParser.recent). */
-const RECENT_ARGS = 3;
+const RECENT_ARGS = 4;
 const RECENT_MAX = 64;
 /** Commands whose arguments may be passwords: not remembered by RespParser.recent. */
 const SECRET_BEARERS = new Set(['auth', 'hello', 'acl', 'config', 'migrate']);
