@@ -161,8 +161,6 @@ const PLAIN_DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
  * leading space, no overflow, no NaN; null when invalid.
  */
 export function parseDouble(s: string): number | null {
-  // Plain decimals (scores, coordinates): JavaScript's Number() rounds them correctly, as strtod
-  // does, and at this length none can overflow or underflow.
   // Integers of up to 15 digits (most scores): exact from their digits, without the pattern.
   const n = s.length;
   if (n <= 15) {
@@ -178,6 +176,8 @@ export function parseDouble(s: string): number | null {
       if (i === n) return neg ? -v : v;
     }
   }
+  // Plain decimals (scores, coordinates): JavaScript's Number() rounds them correctly, as strtod
+  // does, and at this length none can overflow or underflow.
   if (s.length <= 20 && PLAIN_DECIMAL.test(s)) return Number(s);
   if (s.length === 0 || isSpace(s.charCodeAt(0))) return null;
   const end: StrtodEnd = { end: 0, range: false };
