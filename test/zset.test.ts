@@ -197,6 +197,16 @@ describe('ZTree / ZSet against a sorted array', () => {
       const s = (rand() < 0.4 ? '-' : '') + Array.from({ length: n }, () => Math.floor(rand() * 10)).join('');
       assert.ok(Object.is(parseDouble(s), Number(s)), s);
     }
+    // Decimals of up to 15 digits (read from their digits) and just past it, point anywhere.
+    for (let k = 0; k < 50_000; k++) {
+      const n = 1 + (k % 17);
+      const d = Array.from({ length: n }, () => Math.floor(rand() * 10)).join('');
+      const at = Math.floor(rand() * (n + 1));
+      const s = (rand() < 0.4 ? '-' : '') + d.slice(0, at) + '.' + d.slice(at);
+      assert.ok(Object.is(parseDouble(s), Number(s)), s);
+    }
+    for (const s of ['13.361389', '38.115556', '-0.0', '0.1', '.5', '5.', '-.5', '999999999999999.', '0.000000000000001', '123456789.012345']) assert.ok(Object.is(parseDouble(s), Number(s)), s);
+    for (const bad of ['.', '-.', '1.2.3', '1..2', '-', '--1', '1-']) assert.equal(parseDouble(bad), null, bad);
     assert.ok(Object.is(parseDouble('-0'), -0));
     assert.equal(parseDouble('-'), null);
   });

@@ -153,6 +153,9 @@ export function strtod(s: string, i: number, out: StrtodEnd): number {
   return neg ? -v : v;
 }
 
+/** Exact powers of ten, 10^0 to 10^15. */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
 /** An optional sign, then digits with an optional fraction: no exponent, no spaces. */
 const PLAIN_DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
 
@@ -161,19 +164,28 @@ const PLAIN_DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
  * leading space, no overflow, no NaN; null when invalid.
  */
 export function parseDouble(s: string): number | null {
-  // Integers of up to 15 digits (most scores): exact from their digits, without the pattern.
+  // Decimals of up to 15 digits (most scores and coordinates), from their digits: an integer below
+  // 2^53 divided by an exact power of ten is one correctly rounded operation, so the result is
+  // strtod's (the classic fast path), without the pattern or the general conversion.
   const n = s.length;
-  if (n <= 15) {
+  if (n <= 16) {
     const neg = s.charCodeAt(0) === 0x2d;
     let i = neg ? 1 : 0;
-    if (i < n) {
-      let v = 0;
-      for (; i < n; i++) {
-        const d = s.charCodeAt(i) - 0x30;
-        if (d < 0 || d > 9) break;
+    let v = 0;
+    let digits = 0;
+    let point = -1;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      const d = c - 0x30;
+      if (d >= 0 && d <= 9) {
         v = v * 10 + d;
-      }
-      if (i === n) return neg ? -v : v;
+        digits++;
+      } else if (c === 0x2e && point < 0) point = digits;
+      else break;
+    }
+    if (i === n && digits > 0 && digits <= 15) {
+      const r = point < 0 ? v : v / POW10[digits - point]!;
+      return neg ? -r : r;
     }
   }
   // Plain decimals (scores, coordinates): JavaScript's Number() rounds them correctly, as strtod
