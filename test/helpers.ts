@@ -2,7 +2,7 @@
 // bytes, and a reference redis-server for differential tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -366,6 +366,17 @@ export async function startRedoubtProcess(args: string[], opts: { ulimit?: numbe
  * default ones) are then kept: no --save ''.
  */
 export async function startRedis(extra: string[] = [], opts: { configFile?: string } = {}): Promise<RefServer> {
+  // freePort's port may be taken by another test's server before redis-server binds it (test
+  // files run two at a time): then redis-server exits, and what answered was not it. Try anew.
+  for (let attempt = 1; ; attempt++) {
+    const ref = await startRedisOnce(extra, opts);
+    if (ref !== null) return ref;
+    if (attempt === 3) throw new Error('redis-server: three ports taken by other servers before it bound them');
+  }
+}
+
+/** startRedis on one port; null when what answers on it is not the redis-server started (a port taken meanwhile). */
+async function startRedisOnce(extra: string[], opts: { configFile?: string }): Promise<RefServer | null> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-ref-'));
   const file = opts.configFile;
@@ -373,10 +384,21 @@ export async function startRedis(extra: string[] = [], opts: { configFile?: stri
   if (file === undefined) args.push('--save', '');
   const p = spawnProcess('redis-server', [...args, '--appendonly', 'no', '--enable-debug-command', 'yes', ...extra], { encoding: 'latin1' });
   const proc = p.proc;
-  await waitAccepting(port, proc, 10000, 'redis-server to start', p.output);
+  try {
+    await waitAccepting(port, proc, 10000, 'redis-server to start', p.output);
+  } catch (e) {
+    if (!/Address already in use/.test(p.output())) throw e;
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
   // redis-server accepts connections while it still loads its files: wait until it has.
   const c = await RawConn.connect(port);
   try {
+    if (!(await c.call('INFO', 'server')).includes(`\r\nprocess_id:${proc.pid}\r\n`)) {
+      await p.kill();
+      rmSync(dir, { recursive: true, force: true });
+      return null;
+    }
     await waitFor(async () => /\r\nloading:0\r\n/.test(await c.call('INFO', 'persistence')), 10000, 'redis-server to load its data');
   } finally {
     c.close();
