@@ -36,6 +36,13 @@ describe('rename-command', () => {
     assert.equal(t.rename('flushall', 'g2'), 'ok', 'looked up by its current name');
     assert.equal(t.lookup('g2'), get);
     assert.equal(t.rename('del', 'G2'), 'target-exists');
+    // The name looked up last (CommandTable keeps it) renamed away or removed: gone at once.
+    assert.equal(t.lookup('del')!.fullName, 'del');
+    assert.equal(t.rename('del', 'remove'), 'ok');
+    assert.equal(t.lookup('del'), undefined);
+    assert.equal(t.lookup('remove')!.fullName, 'del');
+    assert.equal(t.rename('remove', ''), 'ok');
+    assert.equal(t.lookup('remove'), undefined);
   });
 
   it('refuses to start with rename-command GET FLUSHALL in a config file, naming file:line', async () => {

@@ -103,6 +103,7 @@ export class CommandTable {
 
   /** Names are kept lower- and upper-case, so the usual spellings need one Map access. */
   private setName(name: string, cmd: Command): void {
+    this.lastName = '';
     this.byName.set(name.toLowerCase(), cmd);
     this.byName.set(name.toUpperCase(), cmd);
   }
@@ -119,9 +120,19 @@ export class CommandTable {
     return meta.subcommands.find((s) => s.name === `${lower}|${sub.toLowerCase()}`) ?? meta;
   }
 
+  /** The name lookup() found last and its command (requests repeat names); dropped by rename(). */
+  private lastName = '';
+  private lastCmd: Command | undefined = undefined;
+
   /** Looks a command up by the name a client sent, in any case. */
   lookup(name: string): Command | undefined {
-    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+    if (name === this.lastName) return this.lastCmd;
+    const cmd = this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+    if (cmd !== undefined) {
+      this.lastName = name;
+      this.lastCmd = cmd;
+    }
+    return cmd;
   }
 
   /**
@@ -157,6 +168,8 @@ export class CommandTable {
     if (to !== '' && target !== from.toLowerCase() && (this.byName.has(target) || this.unimplemented.has(target))) return 'target-exists';
     this.byName.delete(from.toLowerCase());
     this.byName.delete(from.toUpperCase());
+    this.lastName = '';
+    this.lastCmd = undefined;
     if (to !== '') this.setName(to, cmd);
     else this.removed.add(cmd);
     return 'ok';
