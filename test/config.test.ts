@@ -450,6 +450,12 @@ describe('CONFIG command', () => {
       assert.equal(s.server.ks.stats.misses, 0);
       assert.equal(s.server.table.byFullName('get')!.stats.calls, 0);
       assert.ok(s.server.slowlog.entries.length > 0);
+      // Latency histograms go too, and start again from the next call.
+      assert.doesNotMatch(await c.call('INFO', 'latencystats'), /latency_percentiles_usec_get:/);
+      await c.call('GET', 'k');
+      await c.call('GET', 'k');
+      assert.match(await c.call('LATENCY', 'HISTOGRAM', 'get'), /calls\r\n:2\r\n/);
+      assert.match(await c.call('INFO', 'latencystats'), /latency_percentiles_usec_get:/);
     } finally {
       c.close();
       await s.close();

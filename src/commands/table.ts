@@ -29,7 +29,7 @@ function build(meta: CommandMeta, handler: Handler, parent: Command | null): Com
     handler,
     subcommands: null,
     parent,
-    stats: { calls: 0, usec: 0, rejected: 0, failed: 0 },
+    stats: { calls: 0, usec: 0, rejected: 0, failed: 0, latency: undefined },
   };
 }
 

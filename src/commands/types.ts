@@ -12,6 +12,7 @@ import type { PubSub } from '../server/pubsub.js';
 import type { Dispatcher } from '../server/dispatcher.js';
 import type { CommandTable } from './table.js';
 import type { CatalogEntry } from '../acl/catalog.js';
+import type { LatencyHistogram } from '../server/stats.js';
 
 export interface KeySpec {
   notes?: string;
@@ -88,6 +89,8 @@ export interface CommandStats {
   usec: number;
   rejected: number;
   failed: number;
+  /** Its latency histogram once it has one (ServerStats.latency holds the same, by command). */
+  latency: LatencyHistogram | undefined;
 }
 
 export interface Command {

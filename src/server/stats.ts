@@ -39,9 +39,11 @@ export class ServerStats implements ErrorSink {
   /** Called after each executed command with its duration. */
   recordCall(cmd: Command, usec: number, clock: { now(): number }): void {
     if (this.latencyTracking) {
-      let h = this.latency.get(cmd);
+      // Kept on the command too: no Map lookup per call.
+      let h = cmd.stats.latency;
       if (h === undefined) {
         h = new LatencyHistogram();
+        cmd.stats.latency = h;
         this.latency.set(cmd, h);
       }
       h.record(usec);
@@ -132,6 +134,7 @@ export class ServerStats implements ErrorSink {
     this.totalErrors = 0;
     this.errorCounts.clear();
     this.unexpectedErrors = 0;
+    for (const cmd of this.latency.keys()) cmd.stats.latency = undefined;
     this.latency.clear();
     this.opsSamples = [];
     this.inSamples = [];
