@@ -281,9 +281,9 @@ export function isUserdata(v: LuaValue): v is LuaUserdata {
 }
 
 /** A Lua array of strings (KEYS and ARGV; a function's keys and arguments). */
-export function stringArray(items: string[]): LuaTable {
+export function stringArray(items: readonly string[], from = 0, to = items.length): LuaTable {
   const t = new LuaTable();
-  for (let i = 0; i < items.length; i++) t.arr.push(items[i]);
+  for (let i = from; i < to; i++) t.arr.push(items[i]);
   return t;
 }
 

@@ -70,6 +70,8 @@ export interface RunningScript {
 }
 
 const SHA_RE = /^[0-9a-f]{40}$/;
+/** What SCRIPT KILL makes a script raise (the error without its code). */
+const KILLED = err.scriptKilled().slice(4);
 /** What a cache entry costs beside its body (digest, entry, compiled function's handle). */
 const SCRIPT_ENTRY_BYTES = 144;
 
@@ -152,13 +154,15 @@ export class ScriptEngine {
   }
 
   /**
-   * Runs a script for `caller` and writes its reply. KEYS and ARGV are its arguments; `readOnly`
-   * for EVAL_RO / EVALSHA_RO and `no-writes` scripts.
+   * Runs a script for `caller` and writes its reply. KEYS and ARGV are the request's arguments
+   * after numkeys, copied straight from argv; `readOnly` for EVAL_RO / EVALSHA_RO and `no-writes`
+   * scripts.
    */
-  run(caller: Client, script: CachedScript, keys: string[], args: string[], readOnly: boolean): void {
+  run(caller: Client, script: CachedScript, argv: readonly string[], numKeys: number, readOnly: boolean): void {
     const env = this.env();
-    env.set('KEYS', stringArray(keys));
-    env.set('ARGV', stringArray(args));
+    // EVAL/EVALSHA script numkeys key... arg...
+    env.set('KEYS', stringArray(argv, 3, 3 + numKeys));
+    env.set('ARGV', stringArray(argv, 3 + numKeys));
     this.execute(caller, { fn: script.fn, args: [], id: script.sha, chunk: 'user_script', flags: script.flags, killCommand: 'SCRIPT KILL' }, readOnly);
   }
 
@@ -195,7 +199,7 @@ export class ScriptEngine {
       repl: 3,
       run: new LuaRun(target.fn, target.args, {
         quantum: 10_000,
-        killMessage: err.scriptKilled().slice(4),
+        killMessage: KILLED,
         onBudget: () => {
           if (cap > 0 && heapAtStart < 0) heapAtStart = getHeapStatistics().used_heap_size;
           else if (cap > 0 && getHeapStatistics().used_heap_size - heapAtStart > cap) {
