@@ -1,6 +1,7 @@
 // Incremental RESP request parser: multibulk and inline commands, pipelined, split anywhere.
 // Arguments come out as latin1 strings (one code unit per byte, so binary safe).
 // Limits and error texts are Redis 7.0's (networking.c: processMultibulkBuffer/processInlineBuffer).
+import type { Latin1Buffer } from '../latin1.js';
 
 /** Redis's PROTO_INLINE_MAX_SIZE: an inline request or a count line may not exceed it. */
 export const INLINE_MAX = 64 * 1024;
@@ -34,11 +35,6 @@ const INT_MAX = 2147483647;
 export const MAX_ARG_LEN = (1 << 29) - 24;
 
 export class ProtocolError extends Error {}
-
-/** Buffer's own latin1 decoder, skipping toString's argument handling on the hot path. */
-interface Latin1Slicer extends Buffer {
-  latin1Slice(start: number, end: number): string;
-}
 
 export interface ParserLimits {
   /** proto-max-bulk-len */
@@ -288,13 +284,13 @@ export class RespParser {
         const prev = this.recent[argc]!;
         if (len === prev.length && sameBytes(buf, start, prev)) argv[this.argc++] = prev;
         else {
-          const arg = (buf as Latin1Slicer).latin1Slice(start, start + len);
+          const arg = (buf as Latin1Buffer).latin1Slice(start, start + len);
           // A string is remembered at every 8th miss (a store per miss costs random keys ~10%);
           // never a password (AUTH, HELLO, ACL SETUSER, CONFIG SET requirepass...).
           if ((++this.recentMisses & 7) === 0 && (argc === 0 || !SECRET_BEARERS.has(argv[0]!.toLowerCase()))) this.recent[argc] = arg;
           argv[this.argc++] = arg;
         }
-      } else argv[this.argc++] = (buf as Latin1Slicer).latin1Slice(start, start + len);
+      } else argv[this.argc++] = (buf as Latin1Buffer).latin1Slice(start, start + len);
       this.pos += this.bulkLen + 2;
       this.argvBytes += len;
       this.bulkLen = -1;

@@ -1,5 +1,6 @@
 // Reply encoder: handlers append replies here; the client flushes once per event-loop turn.
 // One writer per connection, RESP2 or RESP3 as negotiated by HELLO.
+import { putLatin1, type Latin1Buffer } from '../latin1.js';
 
 export type Resp = 2 | 3;
 
@@ -14,10 +15,6 @@ const INITIAL = 16 * 1024;
 const COPY_MAX = 4096;
 /** The largest buffer take() starts anew with. */
 const TAKE_NEXT_MAX = 1 << 20;
-
-interface Latin1Buffer extends Buffer {
-  latin1Write(s: string, offset: number): number;
-}
 
 export class ReplyWriter {
   buf: Latin1Buffer = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
@@ -37,17 +34,8 @@ export class ReplyWriter {
 
   /** Appends raw protocol text (latin1). */
   raw(s: string): void {
-    const n = s.length;
-    this.ensure(n);
-    if (n <= 32) {
-      // Short replies: a JS loop is cheaper than a native call.
-      const buf = this.buf;
-      let p = this.len;
-      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
-      this.len = p;
-    } else {
-      this.len += this.buf.latin1Write(s, this.len);
-    }
+    this.ensure(s.length);
+    this.len += putLatin1(this.buf, this.len, s);
   }
 
   rawBuffer(b: Buffer): void {
@@ -174,11 +162,7 @@ export class ReplyWriter {
     this.ensure(n + 2);
     const buf = this.buf;
     let p = this.len;
-    if (n <= 32) {
-      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
-    } else {
-      p += buf.latin1Write(s, p);
-    }
+    p += putLatin1(buf, p, s);
     buf[p++] = 13;
     buf[p++] = 10;
     this.len = p;

@@ -5,6 +5,7 @@
 // reply buffer. Lua -> Redis (what a script returns): written to the caller's reply writer.
 import { err } from '../errors.js';
 import type { ReplyWriter } from '../protocol/writer.js';
+import type { Latin1Buffer } from '../latin1.js';
 import { LuaError, LuaTable, LuaUserdata, type LuaValue } from './lua/value.js';
 
 const CR = 13;
@@ -14,11 +15,6 @@ const CR = 13;
  * when it happened, so a script returning or raising it does not count it again (as Redis).
  */
 export const countedErrors = new WeakSet<LuaTable>();
-
-/** Buffer's own latin1 decoder, without toString's argument handling. */
-interface Latin1Buffer extends Buffer {
-  latin1Slice(start: number, end: number): string;
-}
 
 /** Reads one reply from `buf` at `pos`; returns the Lua value and the position after it. */
 export class ReplyReader {

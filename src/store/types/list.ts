@@ -16,6 +16,7 @@
 // compressed again when the operation ends. Pushes and pops touch only the end nodes: raw.
 // Redis 7.0 stores every list as a quicklist, so that is the encoding reported.
 import type { TypedValue } from '../db.js';
+import { putLatin1, type Latin1Buffer } from '../../latin1.js';
 import { lzfCompress, lzfDecompress } from '../../persistence/rdb/lzf.js';
 import { LISTPACK_HEADER, OBJ_HEADER, QUICKLIST_HEADER, QUICKLIST_NODE, QUICKLIST_NODE_BYTES, listpackEntryBytes } from '../memsize.js';
 
@@ -42,12 +43,6 @@ const MIN_COMPRESS_IMPROVE = 8;
 const MAX_COMPRESS_DEPTH = 65535;
 /** What Redis's compressed node costs beside its compressed bytes (quicklistLZF's size field). */
 const LZF_HEADER = 4;
-
-/** Buffer's own latin1 codec, without toString's / write's argument handling. */
-interface Latin1Buffer extends Buffer {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(s: string, offset: number, length: number): number;
-}
 
 const NO_BYTES = Buffer.alloc(0) as Latin1Buffer;
 const NO_OFFSETS = new Uint16Array(0);
@@ -86,13 +81,6 @@ function decode(b: Latin1Buffer, s: number, e: number): string {
     default:
       return b.latin1Slice(s, e);
   }
-}
-
-/** Writes latin1 string `s` at `at`: short ones in JavaScript, cheaper than a call into the native encoder. */
-function putLatin1(b: Latin1Buffer, at: number, s: string): void {
-  const n = s.length;
-  if (n > 32) b.latin1Write(s, at, n);
-  else for (let j = 0; j < n; j++) b[at + j] = s.charCodeAt(j);
 }
 
 /**

@@ -24,6 +24,7 @@
 // groups with `groups` (a Map; sortedGroups() for name order), a group's `pel.forEach`, its
 // consumers with `consumers` / sortedConsumers(), and rebuild with StreamValue.fromParts().
 import type { TypedValue } from '../db.js';
+import { putLatin1, type Latin1Buffer } from '../../latin1.js';
 import { OBJ_HEADER, sdsBytes } from '../memsize.js';
 
 /** An ID: 32 hex digits, ms then seq. String order is ID order. */
@@ -692,16 +693,13 @@ export class StreamValue implements TypedValue {
       for (let i = 0; i < nf; i++) {
         const f = fields[from + 2 * i]!;
         o = putVarint(buf, o, f.length);
-        o += buf.write(f, o, 'latin1');
+        o += putLatin1(buf as Latin1Buffer, o, f);
       }
     }
     for (let i = 0; i < nf; i++) {
       const v = fields[from + 2 * i + 1]!;
-      const n = v.length;
-      o = putVarint(buf, o, n);
-      // Short values: a JS loop is cheaper than the native latin1 write (the same bytes: low byte of each char).
-      if (n <= 32) for (let j = 0; j < n; j++) buf[o++] = v.charCodeAt(j);
-      else o += buf.write(v, o, 'latin1');
+      o = putVarint(buf, o, v.length);
+      o += putLatin1(buf as Latin1Buffer, o, v);
     }
     this.nodeBytes += o - node.len;
     node.len = o;

@@ -1,0 +1,21 @@
+// Latin1 strings in Buffers: the form in which requests arrive, replies go out and packed values
+// (lists, streams) keep their elements. Buffer's own latin1 codec is called directly, without
+// toString's / write's argument handling; strings of up to SHORT_LATIN1 characters are written
+// in JavaScript, cheaper than a call into the native encoder.
+
+/** A Buffer with its own latin1 codec methods (every Buffer has them; the types do not say so). */
+export interface Latin1Buffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  latin1Write(s: string, offset: number, length?: number): number;
+}
+
+/** Strings up to this long are written byte by byte in JavaScript. */
+const SHORT_LATIN1 = 32;
+
+/** Writes latin1 string `s` into `b` at `at` (room for it is the caller's); returns its length. */
+export function putLatin1(b: Latin1Buffer, at: number, s: string): number {
+  const n = s.length;
+  if (n > SHORT_LATIN1) return b.latin1Write(s, at, n);
+  for (let j = 0; j < n; j++) b[at + j] = s.charCodeAt(j);
+  return n;
+}
