@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { Config } from '../src/config/config.js';
-import { Server } from '../src/server/server.js';
+import { Server, redactSecrets } from '../src/server/server.js';
 import { Logger } from '../src/server/log.js';
 import { buildCommandTable } from '../src/commands/index.js';
 import { redactArgs } from '../src/security/audit.js';
+import { SECRET_BEARING } from '../src/security/secrets.js';
 import { MAIN, RawConn, infoValue, runRedoubt, spawnProcess, startServer, waitAccepting, waitFor, type Proc } from './helpers.js';
 
 type Rec = Record<string, unknown>;
@@ -86,6 +87,21 @@ describe('audit log redaction (unit)', () => {
     const long = redactArgs('keys', ['keys', 'x'.repeat(1000)]);
     assert.ok(long[1]!.length < 200 && long[1]!.endsWith('(1000 bytes)'));
     assert.equal(redactArgs('debug', Array.from({ length: 100 }, () => 'a')).length, 33);
+  });
+
+  it('every command either redactor hides something of is in SECRET_BEARING (whose arguments the parser never keeps)', () => {
+    // Arguments that set off every redaction rule: secret ACL rules, AUTH in HELLO and ACL DRYRUN,
+    // sensitive config names followed by values.
+    const tail = ['requirepass', 'pw', 'masterauth', 'pw', 'auth', 'u', 'pw', '>pw', '#abc', 'x', 'y'];
+    const hiding: string[] = [];
+    for (const cmd of buildCommandTable().commands(true)) {
+      const argv = [...cmd.fullName.split('|'), ...tail];
+      const audited = redactArgs(cmd.fullName, argv);
+      const logged = redactSecrets(cmd, argv);
+      if (audited.some((a) => a.includes('(redacted)')) || logged.some((a) => a.includes('(redacted)'))) hiding.push(cmd.fullName);
+    }
+    assert.ok(hiding.includes('auth') && hiding.includes('config|set') && hiding.includes('acl|setuser'), hiding.join(' '));
+    for (const name of hiding) assert.ok(SECRET_BEARING.has(name.split('|')[0]!), `${name} hides secrets but is not in SECRET_BEARING`);
   });
 
   it('is off by default: no file, no signal handler, INFO says so, audit-log cannot be set at run time', () => {

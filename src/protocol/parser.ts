@@ -2,6 +2,7 @@
 // Arguments come out as latin1 strings (one code unit per byte, so binary safe).
 // Limits and error texts are Redis 7.0's (networking.c: processMultibulkBuffer/processInlineBuffer).
 import type { Latin1Buffer } from '../latin1.js';
+import { SECRET_BEARING } from '../security/secrets.js';
 
 /** Redis's PROTO_INLINE_MAX_SIZE: an inline request or a count line may not exceed it. */
 export const INLINE_MAX = 64 * 1024;
@@ -287,7 +288,7 @@ export class RespParser {
           const arg = (buf as Latin1Buffer).latin1Slice(start, start + len);
           // A string is remembered at every 8th miss (a store per miss costs random keys ~10%);
           // never a password (AUTH, HELLO, ACL SETUSER, CONFIG SET requirepass...).
-          if ((++this.recentMisses & 7) === 0 && (argc === 0 || !SECRET_BEARERS.has(argv[0]!.toLowerCase()))) this.recent[argc] = arg;
+          if ((++this.recentMisses & 7) === 0 && (argc === 0 || !SECRET_BEARING.has(argv[0]!.toLowerCase()))) this.recent[argc] = arg;
           argv[this.argc++] = arg;
         }
       } else argv[this.argc++] = (buf as Latin1Buffer).latin1Slice(start, start + len);
@@ -323,8 +324,6 @@ const EMPTY_CMD: string[] = [];
 /** Arguments at places 0..RECENT_ARGS-1 of at most RECENT_MAX bytes are remembered for the next request (RespParser.recent). */
 const RECENT_ARGS = 4;
 const RECENT_MAX = 64;
-/** Commands whose arguments may be passwords: not remembered by RespParser.recent. */
-const SECRET_BEARERS = new Set(['auth', 'hello', 'acl', 'config', 'migrate']);
 /**
  * Arguments this short are decoded in JavaScript (cheaper than a call into the native decoder)
  * and shared: a slot table keeps the last string seen for each short byte sequence, so repeated
