@@ -223,16 +223,9 @@ export class Db {
    * access data alone (OBJECT, as Redis's LOOKUP_NOTOUCH).
    */
   lookupRead(key: string, touch = true): Value | undefined {
-    if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
-    const i = this.expires.size > 0 && this.expireIfNeeded(key) ? -1 : this.data.slot(key);
-    if (i < 0) {
-      this.ks.stats.misses++;
-      return undefined;
-    }
-    this.ks.stats.hits++;
-    const v = this.data.value(i);
-    if (typeof v !== 'string') this.ks.typedTouched = true;
-    if (touch) this.ks.touch(this.data, i);
+    const v = this.lookup(key, touch);
+    if (v === undefined) this.ks.stats.misses++;
+    else this.ks.stats.hits++;
     return v;
   }
 
