@@ -1125,7 +1125,13 @@ async function abuseOne(start: (extra: string[]) => Promise<Bench>, requests: nu
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** A Markdown table: the header, its alignment row (the first `left` columns left-aligned), the rows. */
-function printTable(header: string, rows: readonly string[], left: number): void {
+/** A Markdown table (`left` columns left-aligned, the others right-aligned) after a blank line, and after its caption when given. */
+function printTable(header: string, rows: readonly string[], left: number, caption?: string): void {
+  console.log('');
+  if (caption !== undefined) {
+    console.log(caption);
+    console.log('');
+  }
   const cols = header.split('|').length - 2;
   console.log(header);
   console.log('|' + Array.from({ length: cols }, (_, i) => (i < left ? '---' : '---:')).join('|') + '|');
@@ -1250,38 +1256,22 @@ async function main(): Promise<void> {
   console.log(`Redoubt vs ${version.stdout.trim().split(' ').slice(0, 3).join(' ')}; redis-benchmark -c 50, ${fmt(opt.requests)} requests per test (${fmt(opt.requests * 10)} with -P 16); servers on CPU 0, redis-benchmark on CPU 1 (${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}).`);
   // Only the sections that ran: a partial run (--only) prints no empty tables.
   if (opt.only.has('commands')) {
-    console.log('');
     printTable('| Test | Redoubt req/s | Redis req/s | Redoubt/Redis | Redoubt CPU µs/req | Redis CPU µs/req | Redoubt/Redis |', rows, 1);
   }
   if (opt.only.has('floor')) {
-    console.log('');
-    console.log("Node's floor: a Node server that only finds each command's end and writes +OK (bench/floor.ts) beside both servers, server CPU µs per request (median of 3 alternating rounds):");
-    console.log('');
-    printTable('| Test | Redoubt | Node floor | Redis | Redoubt/Redis | floor/Redis | Redoubt/floor |', floorRows, 1);
+    printTable('| Test | Redoubt | Node floor | Redis | Redoubt/Redis | floor/Redis | Redoubt/floor |', floorRows, 1, "Node's floor: a Node server that only finds each command's end and writes +OK (bench/floor.ts) beside both servers, server CPU µs per request (median of 3 alternating rounds):");
   }
   if (opt.only.has('inprocess')) {
-    console.log('');
-    console.log('In-process cost: each test\'s request run by a Redoubt server without sockets (bench/inprocess.ts), in reads of 16 pipelined requests; ns per request, median, min and max of 7 rounds:');
-    console.log('');
-    printTable('| Test | ns/req | min | max |', inprocessRows, 1);
+    printTable('| Test | ns/req | min | max |', inprocessRows, 1, 'In-process cost: each test\'s request run by a Redoubt server without sockets (bench/inprocess.ts), in reads of 16 pipelined requests; ns per request, median, min and max of 7 rounds:');
   }
   if (opt.only.has('acl')) {
-    console.log('');
-    console.log(`The ACL's cost: the guide's user (${ACL_RULES.slice(2).join(' ')}) versus the default user, server CPU µs per request (median of 3), keys cache:<random>:`);
-    console.log('');
-    printTable('| Test | Server | default user | app_cache | difference |', aclRows, 2);
+    printTable('| Test | Server | default user | app_cache | difference |', aclRows, 2, `The ACL's cost: the guide's user (${ACL_RULES.slice(2).join(' ')}) versus the default user, server CPU µs per request (median of 3), keys cache:<random>:`);
   }
   if (opt.only.has('defenses')) {
-    console.log('');
-    console.log("Redoubt's own defenses on GET/SET, server CPU µs per request (median of 3): the AUTH lockout bookkeeping (default thresholds against 0, off) and the audit log (audit-log set against empty):");
-    console.log('');
-    printTable('| Test | Defense | off | on | difference |', defenseRows, 2);
+    printTable('| Test | Defense | off | on | difference |', defenseRows, 2, "Redoubt's own defenses on GET/SET, server CPU µs per request (median of 3): the AUTH lockout bookkeeping (default thresholds against 0, off) and the audit log (audit-log set against empty):");
   }
   if (opt.only.has('tls')) {
-    console.log('');
-    console.log('TLS: the same commands in cleartext and over mutual TLS, server CPU µs per request, and the difference:');
-    console.log('');
-    printTable('| Test | Server | TCP | TLS | TLS overhead |', tls.rows, 2);
+    printTable('| Test | Server | TCP | TLS | TLS overhead |', tls.rows, 2, 'TLS: the same commands in cleartext and over mutual TLS, server CPU µs per request, and the difference:');
     const sum = (xs: number[] | undefined): number => (xs ?? []).reduce((a, b) => a + b, 0);
     const ours = sum(tls.overhead.get('Redoubt'));
     const theirs = sum(tls.overhead.get('Redis'));
@@ -1289,72 +1279,34 @@ async function main(): Promise<void> {
     console.log(`Total TLS overhead (sum over the four tests): Redoubt ${fmt(ours, 2)} µs, Redis ${fmt(theirs, 2)} µs (Redoubt/Redis ${theirs > 0 ? fmt(ours / theirs, 2) : 'n/a'}).`);
   }
   if (opt.only.has('memory')) {
-    console.log('');
-    console.log(`Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key; then of one stream of ${fmt(opt.big)} entries (XADD * field <i> value xxx), bytes per entry:`);
-    console.log('');
-    printTable('| Memory | Redoubt | Redis | Redoubt/Redis |', memRows, 1);
+    printTable('| Memory | Redoubt | Redis | Redoubt/Redis |', memRows, 1, `Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key; then of one stream of ${fmt(opt.big)} entries (XADD * field <i> value xxx), bytes per entry:`);
   }
   if (opt.only.has('tail')) {
-    console.log('');
-    console.log(
-      `The tail under load: ${fmt(opt.keys)} keys, redis-benchmark -t set,get -r ${fmt(opt.keys)} -c 50 running throughout; a probe sends one GET at a time on one connection. ` +
-        `Its round trips (ms) over a ${fmt(TAIL_WINDOW_MS / 1000)} s window after ${fmt(TAIL_WARMUP_MS / 1000)} s of load, and Redoubt's garbage-collection pauses in that window (INFO stats after CONFIG RESETSTAT):`,
-    );
-    console.log('');
-    printTable('| Server | probe samples | p50 ms | p99 ms | p99.9 ms | max ms | GC pauses | of them major | GC ms in all | longest GC ms | GC pauses > 10 ms |', tailRows, 1);
+    printTable('| Server | probe samples | p50 ms | p99 ms | p99.9 ms | max ms | GC pauses | of them major | GC ms in all | longest GC ms | GC pauses > 10 ms |', tailRows, 1, `The tail under load: ${fmt(opt.keys)} keys, redis-benchmark -t set,get -r ${fmt(opt.keys)} -c 50 running throughout; a probe sends one GET at a time on one connection. ` +
+        `Its round trips (ms) over a ${fmt(TAIL_WINDOW_MS / 1000)} s window after ${fmt(TAIL_WARMUP_MS / 1000)} s of load, and Redoubt's garbage-collection pauses in that window (INFO stats after CONFIG RESETSTAT):`);
   }
   if (opt.only.has('bgsave')) {
-    console.log('');
-    console.log(
-      `BGSAVE under load: ${fmt(opt.keys)} keys, redis-benchmark -t set,get -r ${fmt(opt.keys)} -c 50 running throughout; a probe sends one GET at a time on one connection. ` +
-        `Probe round trips in ms, in a ${fmt(BGSAVE_BASELINE_MS)} ms window without a snapshot (baseline) and from BGSAVE until INFO shows rdb_bgsave_in_progress:0:`,
-    );
-    console.log('');
-    printTable('| Window | Server | probe samples | p50 ms | p99 ms | max ms | duration |', bgsaveRows, 2);
+    printTable('| Window | Server | probe samples | p50 ms | p99 ms | max ms | duration |', bgsaveRows, 2, `BGSAVE under load: ${fmt(opt.keys)} keys, redis-benchmark -t set,get -r ${fmt(opt.keys)} -c 50 running throughout; a probe sends one GET at a time on one connection. ` +
+        `Probe round trips in ms, in a ${fmt(BGSAVE_BASELINE_MS)} ms window without a snapshot (baseline) and from BGSAVE until INFO shows rdb_bgsave_in_progress:0:`);
   }
   if (opt.only.has('bigkeys')) {
-    console.log('');
-    console.log(`Values of ${fmt(opt.big)} elements, built with pipelined RPUSH/SADD/HSET/ZADD of ${fmt(BIG_BATCH)} elements each over one connection:`);
-    console.log('');
-    printTable('| Value | Server | load s | RSS growth MiB | RSS bytes/element |', bigBuildRows, 2);
-    console.log('');
-    console.log(
-      `Deleting them while a probe sends one GET at a time: the command's reply time, and the probe's round trips (ms) from the command until ${fmt(BIG_AFTER_MS)} ms after its reply ` +
-        `(Redis with its default lazyfree-lazy-user-del no; FLUSHALL ASYNC after rebuilding the ${BIG_VALUES[1]!.type}):`,
-    );
-    console.log('');
-    printTable('| Command | Server | reply ms | probe samples | probe p99 ms | probe max ms |', bigDelRows, 2);
+    printTable('| Value | Server | load s | RSS growth MiB | RSS bytes/element |', bigBuildRows, 2, `Values of ${fmt(opt.big)} elements, built with pipelined RPUSH/SADD/HSET/ZADD of ${fmt(BIG_BATCH)} elements each over one connection:`);
+    printTable('| Command | Server | reply ms | probe samples | probe p99 ms | probe max ms |', bigDelRows, 2, `Deleting them while a probe sends one GET at a time: the command's reply time, and the probe's round trips (ms) from the command until ${fmt(BIG_AFTER_MS)} ms after its reply ` +
+        `(Redis with its default lazyfree-lazy-user-del no; FLUSHALL ASYNC after rebuilding the ${BIG_VALUES[1]!.type}):`);
   }
   if (opt.only.has('abuse')) {
-    console.log('');
-    console.log(
-      `Abuse: each server started with requirepass; redis-benchmark -t set, then -t get, -n ${fmt(opt.requests * 2)} -c 50 as an ACL user, first alone (after a warm-up), ` +
+    printTable('| Server | SET req/s | SET req/s attacked | GET req/s | GET req/s attacked | server CPU % attacked | RSS before MiB | RSS peak attacked MiB | attacker drops | attacker MiB written | server MiB read | subscriber drops | messages published | PING at the end |', abuseRows, 1, `Abuse: each server started with requirepass; redis-benchmark -t set, then -t get, -n ${fmt(opt.requests * 2)} -c 50 as an ACL user, first alone (after a warm-up), ` +
         `then while ${ABUSE_ATTACKERS} unauthenticated clients write PING without ever reading (reconnecting when dropped), ${ABUSE_SUBSCRIBERS} logged-in subscribers ` +
         `never read and one client PUBLISHes 1 KB messages to their channel (bench/abuse.ts, pinned to CPU 1 with redis-benchmark; the attack runs ${fmt(ABUSE_WARMUP_MS)} ms first). ` +
         `An attacked run is stopped after ${fmt(ABUSE_ATTACKED_MS / 1000)} s and then reports redis-benchmark's overall rate so far (partial). Server CPU: % of one core during the attacked runs. ` +
         `RSS peak: VmRSS every ${fmt(ABUSE_SAMPLE_MS)} ms and VmHWM (reset before the attack); the attack is cut short at ${fmt(ABUSE_RSS_CAP / 1024 ** 3)} GiB (cap). ` +
         `Attacker MiB written: what the kernel accepted from the attackers, read by the server or not; server MiB read: total_net_input_bytes over the attack, all clients ` +
-        `(the publisher's 1,068 bytes per message included). PING: as the user, after the attacked runs, with the attack still on:`,
-    );
-    console.log('');
-    printTable(
-      '| Server | SET req/s | SET req/s attacked | GET req/s | GET req/s attacked | server CPU % attacked | RSS before MiB | RSS peak attacked MiB | attacker drops | attacker MiB written | server MiB read | subscriber drops | messages published | PING at the end |',
-      abuseRows,
-      1,
-    );
+        `(the publisher's 1,068 bytes per message included). PING: as the user, after the attacked runs, with the attack still on:`);
   }
   if (opt.only.has('embed')) {
-    console.log('');
-    console.log(
-      `Embedding (bench/embed.ts in a fresh Node process, ${EMBED_ROUNDS} rounds each): startServer() until the first PONG on a new connection, and stop(); ` +
-        `the first round apart (it compiles the code); then a server as a process of its own until its first PONG (polled every ${PROCESS_POLL_MS} ms, median of ${PROCESS_ROUNDS}), for comparison:`,
-    );
-    console.log('');
-    printTable('| Start | first ms | median ms | max ms | stop median ms | stop max ms |', embedRows.starts, 1);
-    console.log('');
-    console.log("The host's event-loop delay (ms) with an embedded server: none, an idle server (its cron), and while redis-benchmark -t set,get -c 50 loads it from another process:");
-    console.log('');
-    printTable('| Host event loop | p50 ms | p99 ms | max ms |', embedRows.loop, 1);
+    printTable('| Start | first ms | median ms | max ms | stop median ms | stop max ms |', embedRows.starts, 1, `Embedding (bench/embed.ts in a fresh Node process, ${EMBED_ROUNDS} rounds each): startServer() until the first PONG on a new connection, and stop(); ` +
+        `the first round apart (it compiles the code); then a server as a process of its own until its first PONG (polled every ${PROCESS_POLL_MS} ms, median of ${PROCESS_ROUNDS}), for comparison:`);
+    printTable('| Host event loop | p50 ms | p99 ms | max ms |', embedRows.loop, 1, "The host's event-loop delay (ms) with an embedded server: none, an idle server (its cron), and while redis-benchmark -t set,get -c 50 loads it from another process:");
   }
 }
 
