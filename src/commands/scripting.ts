@@ -44,7 +44,8 @@ function numKeys(c: Client, argv: string[]): number | null {
 function runScript(c: Client, argv: string[], server: Server, script: CachedScript, n: number, readOnly: boolean): void {
   // MONITOR shows the EVAL before the commands the script runs, as Redis.
   server.feedMonitorsNow(c, argv);
-  server.scripts.run(c, script, argv, n, readOnly);
+  // EVAL script numkeys key... arg...
+  server.scripts.run(c, script, argv, 3, n, readOnly);
 }
 
 /** EVAL / EVAL_RO script numkeys [key ...] [arg ...]. */

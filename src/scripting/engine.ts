@@ -154,15 +154,14 @@ export class ScriptEngine {
   }
 
   /**
-   * Runs a script for `caller` and writes its reply. KEYS and ARGV are the request's arguments
-   * after numkeys, copied straight from argv; `readOnly` for EVAL_RO / EVALSHA_RO and `no-writes`
-   * scripts.
+   * Runs a script for `caller` and writes its reply. KEYS are the `numKeys` arguments from
+   * argv[keysAt] on, ARGV the rest (copied straight from argv); `readOnly` for EVAL_RO /
+   * EVALSHA_RO and `no-writes` scripts.
    */
-  run(caller: Client, script: CachedScript, argv: readonly string[], numKeys: number, readOnly: boolean): void {
+  run(caller: Client, script: CachedScript, argv: readonly string[], keysAt: number, numKeys: number, readOnly: boolean): void {
     const env = this.env();
-    // EVAL/EVALSHA script numkeys key... arg...
-    env.set('KEYS', stringArray(argv, 3, 3 + numKeys));
-    env.set('ARGV', stringArray(argv, 3 + numKeys));
+    env.set('KEYS', stringArray(argv, keysAt, keysAt + numKeys));
+    env.set('ARGV', stringArray(argv, keysAt + numKeys));
     this.execute(caller, { fn: script.fn, args: [], id: script.sha, chunk: 'user_script', flags: script.flags, killCommand: 'SCRIPT KILL' }, readOnly);
   }
 
