@@ -53,11 +53,11 @@ function main(): void {
   if (first.startsWith('-')) throw new Error(`${name}: ${first.trim()}`);
   client.out.len = 0;
   let batch = 1000;
-  // LPOP pops what the LPUSH test pushed (the commands table runs them in that order): here each
-  // round first pushes as many elements, untimed.
+  // A test that pops (specs.ts popsFrom) gets as many elements pushed before each round, untimed.
+  const list = spec.popsFrom;
   const refill = (): void => {
-    if (name !== 'LPOP') return;
-    const chunk = Buffer.from(encode(['RPUSH', 'mylist', ...new Array<string>(1000).fill('xxx')]), 'latin1');
+    if (list === undefined) return;
+    const chunk = Buffer.from(encode(['RPUSH', list, ...new Array<string>(1000).fill('xxx')]), 'latin1');
     for (let n = 0; n < batch * PIPELINE + 1000; n += 1000) send(chunk);
   };
   // Warm-up (the JIT), then timed rounds of as many reads as fit in ROUND_MS.

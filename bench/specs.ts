@@ -13,6 +13,11 @@ export interface TestSpec {
   setup?: string[][];
   /** For a `-t` test, the request redis-benchmark sends (without -r): the in-process section runs it. */
   sends?: string[];
+  /**
+   * A list the test pops from: the commands table runs LPOP after LPUSH filled it; the in-process
+   * section pushes as many elements as a round has requests before each round, untimed.
+   */
+  popsFrom?: string;
 }
 const ZRANGE_MEMBERS = Array.from({ length: 100 }, (_, i) => [String(i), `member:${String(i).padStart(3, '0')}`]).flat();
 /** The EVALSHA test's script and its digest (SCRIPT LOAD replies it). */
@@ -27,7 +32,7 @@ export const SPECS = {
   GET: { args: ['-t', 'get'], csv: 'GET', probes: [['GET', '__bench_probe']], sends: ['GET', 'key:__rand_int__'] },
   INCR: { args: ['-t', 'incr'], csv: 'INCR', probes: [['INCR', '__bench_probe_n']], sends: ['INCR', 'counter:__rand_int__'] },
   LPUSH: { args: ['-t', 'lpush'], csv: 'LPUSH', probes: [['LPUSH', '__bench_probe_l', 'x']], sends: ['LPUSH', 'mylist', 'xxx'] },
-  LPOP: { args: ['-t', 'lpop'], csv: 'LPOP', probes: [['LPOP', '__bench_probe_l']], sends: ['LPOP', 'mylist'] },
+  LPOP: { args: ['-t', 'lpop'], csv: 'LPOP', probes: [['LPOP', '__bench_probe_l']], sends: ['LPOP', 'mylist'], popsFrom: 'mylist' },
   MSET: { args: ['-t', 'mset'], csv: 'MSET', probes: [['MSET', '__bench_probe_a', 'x', '__bench_probe_b', 'y']], sends: ['MSET', ...Array.from({ length: 10 }, () => ['key:__rand_int__', 'xxx']).flat()] },
   SADD: { args: ['-t', 'sadd'], csv: 'SADD', probes: [['SADD', '__bench_probe_s', 'x']], sends: ['SADD', 'myset', 'element:__rand_int__'] },
   HSET: { args: ['-t', 'hset'], csv: 'HSET', probes: [['HSET', '__bench_probe_h', 'f', 'x']], sends: ['HSET', 'myhash', 'element:__rand_int__', 'xxx'] },
