@@ -151,13 +151,42 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
     assert.equal(w.pending().toString('latin1'), '+OK\r\n');
     assert.equal(b.buffer, w.pending().buffer, 'a consumed buffer is written again');
     w.sent(true);
-    // A buffer that grew for a big reply is not kept after it was sent.
-    w.bulk('g'.repeat(100_000));
+    // A buffer that grew past 256 KiB for a big reply is not kept after it was sent.
+    w.bulk('g'.repeat(300_000));
     const big = w.pending();
     w.sent(true);
     w.ok();
     assert.notEqual(w.pending().buffer, big.buffer);
     assert.equal(bytes(w), '+OK\r\n');
+  });
+
+  it('a buffer grown for one turn is kept for the next, until trim() sees small turns', () => {
+    const { w } = writer();
+    const turn = (n: number): ArrayBufferLike => {
+      w.bulk('x'.repeat(n));
+      const view = w.pending();
+      w.sent(true);
+      return view.buffer;
+    };
+    const grown = turn(70_000);
+    assert.ok(grown.byteLength > 70_000);
+    assert.equal(turn(70_000), grown, 'the next turn of the same size reuses the grown buffer');
+    w.trim();
+    assert.equal(turn(10), grown, 'a second with 70 kB turns keeps it');
+    w.trim();
+    const after = turn(10);
+    assert.notEqual(after, grown, 'a second of small turns gives it back');
+    assert.equal(after.byteLength, 16 * 1024);
+    // DEBUG REPLYBUFFER RESIZING 0: never made smaller.
+    const kept = turn(70_000);
+    w.trim(false);
+    w.trim(false);
+    assert.equal(turn(10), kept);
+    // Bytes still to send are never dropped by trim().
+    w.bulk('y'.repeat(40_000));
+    w.trim();
+    w.trim();
+    assert.equal(bytes(w), '$40000\r\n' + 'y'.repeat(40_000) + '\r\n');
   });
 
   it('lengths count bytes, not UTF-16 units of decoded text (latin1 in, latin1 out)', () => {

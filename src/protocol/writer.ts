@@ -15,6 +15,8 @@ const INITIAL = 16 * 1024;
 const COPY_MAX = 4096;
 /** The largest buffer take() starts anew with. */
 const TAKE_NEXT_MAX = 1 << 20;
+/** The largest grown buffer kept after a flush (see sent). */
+const KEEP_MAX = 256 * 1024;
 
 export class ReplyWriter {
   buf: Latin1Buffer = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
@@ -22,6 +24,8 @@ export class ReplyWriter {
   resp: Resp = 2;
   /** Error replies written so far (the dispatcher compares before and after a call). */
   errors = 0;
+  /** The most bytes one flush sent since the last trim(). */
+  private peak = 0;
 
   constructor(private readonly sink: ErrorSink) {}
 
@@ -47,6 +51,7 @@ export class ReplyWriter {
   /** Takes the bytes written so far, leaving the writer empty. */
   take(): Buffer {
     const n = this.len;
+    if (n > this.peak) this.peak = n;
     this.len = 0;
     if (n <= COPY_MAX) {
       const out = Buffer.allocUnsafe(n);
@@ -68,12 +73,27 @@ export class ReplyWriter {
 
   /**
    * Empties the writer after pending() was handed on. `consumed`: the receiver is done with the
-   * bytes (a socket write that completed at once), so the buffer is reused unless it grew (and
-   * `shrink`); otherwise the buffer now belongs to the receiver and the writer starts a fresh one.
+   * bytes (a socket write that completed at once), so the buffer is reused; otherwise it now
+   * belongs to the receiver and the writer starts a fresh one. A buffer grown for a turn's
+   * replies is kept for the next turn's (a pipelining client gets as much each turn: growing it
+   * again by doubling and copying, every turn, cost XRANGE's pipelined replies a third of their
+   * time), up to KEEP_MAX; trim() gives it back once the client's replies are small again.
+   * `shrink` false (DEBUG REPLYBUFFER RESIZING 0): the buffer is never made smaller.
    */
   sent(consumed: boolean, shrink = true): void {
+    if (this.len > this.peak) this.peak = this.len;
     this.len = 0;
-    if (!consumed || (shrink && this.buf.length > INITIAL)) this.buf = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
+    if (!consumed || (shrink && this.buf.length > KEEP_MAX)) this.buf = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
+  }
+
+  /**
+   * Called about once a second per client (ClientLimits.cron): a grown buffer goes back to the
+   * initial size when the flushes since the last call would have fit in a quarter of it (an idle
+   * client's buffer included).
+   */
+  trim(shrink = true): void {
+    if (shrink && this.len === 0 && this.buf.length > INITIAL && this.peak * 4 <= this.buf.length) this.buf = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
+    this.peak = 0;
   }
 
   ok(): void {

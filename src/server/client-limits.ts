@@ -234,6 +234,7 @@ export class ClientLimits {
       if (c.closed || c.closingAsap) continue;
       if (this.enforceOutput(c)) continue;
       c.parser.resize(now - c.lastInteraction > QUERY_BUF_IDLE_MS);
+      c.out.trim(this.server.replyBufferResizing);
       this.update(c);
     }
   }
