@@ -31,6 +31,8 @@ interface Options {
   big: number;
   /** The parts to run (--only), all by default. */
   only: Set<Section>;
+  /** Alternating rounds per row of the commands table (--rounds); each row shows their median. */
+  rounds: number;
 }
 
 /**
@@ -41,17 +43,18 @@ const START_FLAGS = ((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), '
 let redoubtNodeArgs: string[] = [...START_FLAGS];
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { requests: 100_000, keys: 1_000_000, big: 10_000_000, only: new Set(SECTIONS) };
+  const o: Options = { requests: 100_000, keys: 1_000_000, big: 10_000_000, only: new Set(SECTIONS), rounds: 3 };
   let quick = false;
   let requests: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') quick = true;
-    else if (a === '-n' || a === '--keys' || a === '--big') {
+    else if (a === '-n' || a === '--keys' || a === '--big' || a === '--rounds') {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v <= 0) throw new Error(`${a} needs a positive integer`);
       if (a === '-n') requests = v;
       else if (a === '--keys') o.keys = v;
+      else if (a === '--rounds') o.rounds = v;
       else o.big = v;
     } else if (a === '--only') {
       const parts = (argv[++i] ?? '').split(',');
@@ -60,12 +63,13 @@ function parseOptions(argv: string[]): Options {
     } else if (a === '--node-args') {
       redoubtNodeArgs = [...START_FLAGS, ...(argv[++i] ?? '').split(/\s+/).filter((x) => x !== '')];
     } else if (a === '-h' || a === '--help') {
-      console.log(`usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--big N (default 10000000)] [--quick] [--only ${SECTIONS.join(',')}] [--node-args "FLAGS"]`);
+      console.log(`usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--big N (default 10000000)] [--rounds N (default 3)] [--quick] [--only ${SECTIONS.join(',')}] [--node-args "FLAGS"]`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
   if (quick) {
     o.requests = 20_000;
+    if (!argv.includes('--rounds')) o.rounds = 1;
     if (!argv.includes('--keys')) o.keys = 200_000;
     if (!argv.includes('--big')) o.big = 1_000_000;
   }
@@ -1188,20 +1192,27 @@ async function main(): Promise<void> {
     let turn = 0;
     for (const pipeline of opt.only.has('commands') ? [1, 16] : []) {
       for (const test of TESTS) {
-        // Alternate which server goes first, so warm-up and thermal effects do not favour one.
-        const order = turn++ % 2 === 0 ? [redoubt, redis] : [redis, redoubt];
-        const res = new Map<string, Result | null>();
         // Pipelined tests run 10x the requests, so that CPU time (counted in 10 ms ticks) stays measurable.
         const n = pipeline > 1 ? opt.requests * 10 : opt.requests;
-        for (const b of order) res.set(b.name, await benchOne(b, test, n, pipeline));
-        const a = res.get('Redoubt') ?? null;
-        const r = res.get('Redis') ?? null;
-        const label = `${test}${pipeline > 1 ? ` -P ${pipeline}` : ''}`;
-        if (a === null || r === null) {
-          rows.push(`| ${label} | ${a ? fmt(a.rps) : 'n/a'} | ${r ? fmt(r.rps) : 'n/a'} | n/a | ${a ? fmt(a.cpuPerReq, 2) : 'n/a'} | ${r ? fmt(r.cpuPerReq, 2) : 'n/a'} | n/a |`);
-        } else {
-          rows.push(`| ${label} | ${fmt(a.rps)} | ${fmt(r.rps)} | ${fmt(a.rps / r.rps, 2)} | ${fmt(a.cpuPerReq, 2)} | ${fmt(r.cpuPerReq, 2)} | ${fmt(a.cpuPerReq / r.cpuPerReq, 2)} |`);
+        // Rounds alternate which server goes first (warm-up and the VM's drift favour neither);
+        // a row shows each server's median request rate and CPU per request.
+        const rps = new Map<string, number[]>();
+        const cpu = new Map<string, number[]>();
+        for (let round = 0; round < opt.rounds; round++) {
+          const order = turn++ % 2 === 0 ? [redoubt, redis] : [redis, redoubt];
+          for (const b of order) {
+            const r = await benchOne(b, test, n, pipeline);
+            if (r === null) continue;
+            rps.set(b.name, [...(rps.get(b.name) ?? []), r.rps]);
+            cpu.set(b.name, [...(cpu.get(b.name) ?? []), r.cpuPerReq]);
+          }
         }
+        const med = (m: Map<string, number[]>, name: string): number | null => (m.has(name) ? median(m.get(name)!) : null);
+        const [aRps, rRps, aCpu, rCpu] = [med(rps, 'Redoubt'), med(rps, 'Redis'), med(cpu, 'Redoubt'), med(cpu, 'Redis')];
+        const label = `${test}${pipeline > 1 ? ` -P ${pipeline}` : ''}`;
+        const cell = (v: number | null, digits = 0): string => (v === null ? 'n/a' : fmt(v, digits));
+        const ratio = (x: number | null, y: number | null): string => (x === null || y === null ? 'n/a' : fmt(x / y, 2));
+        rows.push(`| ${label} | ${cell(aRps)} | ${cell(rRps)} | ${ratio(aRps, rRps)} | ${cell(aCpu, 2)} | ${cell(rCpu, 2)} | ${ratio(aCpu, rCpu)} |`);
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
     }
@@ -1253,7 +1264,7 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
-  console.log(`Redoubt vs ${version.stdout.trim().split(' ').slice(0, 3).join(' ')}; redis-benchmark -c 50, ${fmt(opt.requests)} requests per test (${fmt(opt.requests * 10)} with -P 16); servers on CPU 0, redis-benchmark on CPU 1 (${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}).`);
+  console.log(`Redoubt vs ${version.stdout.trim().split(' ').slice(0, 3).join(' ')}; redis-benchmark -c 50, ${fmt(opt.requests)} requests per test (${fmt(opt.requests * 10)} with -P 16), median of ${opt.rounds} alternating round${opt.rounds > 1 ? 's' : ''}; servers on CPU 0, redis-benchmark on CPU 1 (${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}).`);
   // Only the sections that ran: a partial run (--only) prints no empty tables.
   if (opt.only.has('commands')) {
     printTable('| Test | Redoubt req/s | Redis req/s | Redoubt/Redis | Redoubt CPU µs/req | Redis CPU µs/req | Redoubt/Redis |', rows, 1);
