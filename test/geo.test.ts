@@ -12,6 +12,7 @@ import { sameScenario, type Step } from './scenario.js';
 import { parseManifest } from '../src/persistence/aof/manifest.js';
 import { AofReader } from '../src/persistence/aof/format.js';
 import * as gh from '../src/store/geohash.js';
+import { parseDouble } from '../src/commands/strtod.js';
 
 const HAVE_REDIS = haveRedis();
 /** HELLO's reply names the server: only its type is compared. */
@@ -46,6 +47,21 @@ describe('geohash arithmetic', () => {
     assert.deepEqual(gh.scoreCell(3479099956230698), palermo);
     assert.equal(gh.encode(180.0001, 0, 26), null);
     assert.equal(gh.encode(0, 85.06, 26), null);
+  });
+
+  test('GEOADD hands ZADD the score its score text parses to: random cells and the upper edges', () => {
+    const r = rng(2612);
+    const cells: gh.Cell[] = [];
+    for (let i = 0; i < 20000; i++) cells.push({ lat: Math.floor(r() * 2 ** 26), lon: Math.floor(r() * 2 ** 26), step: 26, zero: false });
+    // An index equal to 2^26 (a coordinate on the range's upper edge): scores past 2^53.
+    cells.push(gh.encode(180, 0, 26)!, gh.encode(0, gh.GEO_LAT_MAX, 26)!, gh.encode(180, gh.GEO_LAT_MAX, 26)!);
+    let past = 0;
+    for (const cell of cells) {
+      const text = gh.scoreText(cell);
+      if (BigInt(text) > 2n ** 53n) past++;
+      assert.equal(gh.cellScore(cell), parseDouble(text), `cell ${cell.lat},${cell.lon}: ${text}`);
+    }
+    assert.ok(past >= 2, 'the edges give scores past 2^53');
   });
 
   test('printf formatting: exact digits, ties to even', () => {

@@ -89,13 +89,17 @@ function geoadd(c: Client, argv: string[], server: DataContext): void {
   }
   // ZADD key [options as given] score member ...
   const zargv: string[] = ['zadd', ...argv.slice(1, i)];
+  const scores: number[] = [];
   for (let j = i; j < argv.length; j += 3) {
     const xy = lonLatArg(c, argv, j);
     if (xy === null) return;
-    zargv.push(gh.scoreText(gh.encode(xy[0], xy[1], gh.GEO_STEP_MAX)!), argv[j + 2]!);
+    const cell = gh.encode(xy[0], xy[1], gh.GEO_STEP_MAX)!;
+    // The score as ZADD would parse its text (cellScore rounds the same way above 2^53).
+    scores.push(gh.cellScore(cell));
+    zargv.push(gh.scoreText(cell), argv[j + 2]!);
   }
   const dirty = server.ks.stats.dirty;
-  zaddGeneric(c, zargv, server, 0);
+  zaddGeneric(c, zargv, server, 0, scores);
   if (server.ks.stats.dirty !== dirty) propagateAs(c, zargv);
 }
 

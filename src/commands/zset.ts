@@ -165,8 +165,12 @@ const F_LT = 8;
 const F_CH = 16;
 const F_INCR = 32;
 
-/** ZADD's work (GEOADD runs it with the ZADD arguments it builds, as Redis does). */
-export function zaddGeneric(c: Client, argv: string[], server: DataContext, flags: number): void {
+/**
+ * ZADD's work (GEOADD runs it with the ZADD arguments it builds, as Redis does). `parsed`: the
+ * scores of argv's score arguments, when the caller has them as numbers already (GEOADD: its
+ * 16-digit integer scores would take strtod's slow path to parse back).
+ */
+export function zaddGeneric(c: Client, argv: string[], server: DataContext, flags: number, parsed: number[] | null = null): void {
   const key = argv[1]!;
   let i = 2;
   for (; i < argv.length; i++) {
@@ -200,8 +204,8 @@ export function zaddGeneric(c: Client, argv: string[], server: DataContext, flag
     c.out.error(err.incrSinglePair());
     return;
   }
-  const scores: number[] = new Array<number>(pairs);
-  for (let j = 0; j < pairs; j++) {
+  const scores: number[] = parsed ?? new Array<number>(pairs);
+  for (let j = 0; parsed === null && j < pairs; j++) {
     const s = parseDouble(argv[i + 2 * j]!);
     if (s === null) {
       c.out.error(NOT_FLOAT);
