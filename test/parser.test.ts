@@ -334,7 +334,7 @@ describe('RESP parser: properties', () => {
       return v.slice(0, at) + String.fromCharCode(Math.floor(rand() * 256)) + v.slice(at + 1);
     };
     const cmds: string[][] = [];
-    for (let i = 0; i < 5000; i++) cmds.push(Array.from({ length: 1 + Math.floor(rand() * 5) }, pick));
+    for (let i = 0; i < 5000; i++) cmds.push(Array.from({ length: 1 + Math.floor(rand() * 10) }, pick));
     assert.deepEqual(parseAll(Buffer.concat(cmds.map(multibulk))), cmds);
     // Split anywhere too (a request cut by the end of a read).
     const all = Buffer.concat(cmds.slice(0, 300).map(multibulk));
@@ -354,6 +354,11 @@ describe('RESP parser: properties', () => {
     for (let i = 0; i < 16; i++) p.feed(multibulk(['GET', `key:${i}`]));
     while (p.next() !== null);
     assert.match(recent[1]!, /^key:/);
+    // Up to the eighth place (XADD's and HSET's repeated field names).
+    for (let i = 0; i < 16; i++) p.feed(multibulk(['XADD', 'sensors', '*', 'temperature', `${i}.5`, 'humidity', `${i}`, 'pressure-hpa']));
+    while (p.next() !== null);
+    assert.equal(recent[5], 'humidity');
+    assert.equal(recent[7], 'pressure-hpa');
   });
 
   it('big arguments (over the 32 KiB threshold) split anywhere parse back', () => {

@@ -78,8 +78,9 @@ export class RespParser {
   private maxBulk = MAX_ARG_LEN;
   /**
    * The previous request's first RECENT_ARGS arguments (those up to RECENT_MAX bytes): an argument
-   * that repeats the one at its place (the command name, a hot key, EVALSHA's digest) reuses the
-   * string, so it is neither decoded nor hashed again when it is looked up.
+   * that repeats the one at its place (the command name, a hot key, EVALSHA's digest, the field
+   * names of XADD and HSET) reuses the string, so it is neither decoded nor hashed again when it
+   * is looked up.
    */
   private readonly recent: string[] = new Array<string>(RECENT_ARGS).fill('');
   private recentMisses = 0;
@@ -322,7 +323,7 @@ export class RespParser {
 
 const EMPTY_CMD: string[] = [];
 /** Arguments at places 0..RECENT_ARGS-1 of at most RECENT_MAX bytes are remembered for the next request (RespParser.recent). */
-const RECENT_ARGS = 4;
+const RECENT_ARGS = 8;
 const RECENT_MAX = 64;
 /**
  * Arguments this short are decoded in JavaScript (cheaper than a call into the native decoder)
