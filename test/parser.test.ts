@@ -238,6 +238,16 @@ describe('RESP parser: limits and exact error texts (as redis-server 7.0.15)', (
     assert.equal(q.next(), null);
   });
 
+  it('bulk lengths of every digit count parse back, whole and cut inside the header', () => {
+    const cmds = [1, 9, 10, 99, 100, 999, 1000, 9999, 65535, 100000, 1048576].map((n) => ['SET', 'k'.repeat(Math.min(n, 64)), 'v'.repeat(n)]);
+    assert.deepEqual(parseAll(Buffer.concat(cmds.map(multibulk))), cmds);
+    for (const cmd of cmds.slice(0, 6)) {
+      const wire = multibulk(cmd);
+      const header = wire.indexOf('$' + cmd[2]!.length);
+      for (let cutAt = header; cutAt <= header + String(cmd[2]!.length).length + 3; cutAt++) assert.deepEqual(parseChunks([wire.subarray(0, cutAt), wire.subarray(cutAt)]), [cmd]);
+    }
+  });
+
   it('honours proto-max-bulk-len (read on every request)', () => {
     const limits = { maxBulkLen: 100, authRequired: false };
     assert.deepEqual(parseAll(multibulk(['ECHO', 'x'.repeat(100)]), limits)[0]![1]!.length, 100);

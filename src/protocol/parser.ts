@@ -249,6 +249,26 @@ export class RespParser {
       }
       if (this.bulkLen < 0) {
         if (this.pos >= buf.length) return null;
+        // The common header, "$" then 1-9 digits without a leading zero then CR, in one pass; the
+        // general path below (errors, leading zeros, a header cut by the end of a read) otherwise.
+        const p = this.pos;
+        let q = p + 1;
+        let d = buf[q]! - 48;
+        if (buf[p] === 0x24 && d >= 1 && d <= 9) {
+          let len = d;
+          const stop = Math.min(buf.length, q + 10);
+          for (q++; q < stop; q++) {
+            d = buf[q]! - 48;
+            if (d < 0 || d > 9) break;
+            len = len * 10 + d;
+          }
+          if (q + 1 < buf.length && buf[q] === 13 && len <= this.maxBulk && (len <= UNAUTH_MAX_BULK || !this.limits.authRequired)) {
+            this.pos = q + 2;
+            this.bulkLen = len;
+          }
+        }
+      }
+      if (this.bulkLen < 0) {
         const nl = findCR(buf, this.pos);
         if (nl < 0) {
           if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big bulk count string');
