@@ -249,7 +249,7 @@ export class RespParser {
       }
       if (this.bulkLen < 0) {
         if (this.pos >= buf.length) return null;
-        // The common header, "$" then 1-9 digits without a leading zero then CR, in one pass; the
+        // The common header, "$" then 1-10 digits without a leading zero then CR, in one pass; the
         // general path below (errors, leading zeros, a header cut by the end of a read) otherwise.
         const p = this.pos;
         let q = p + 1;
