@@ -249,36 +249,22 @@ export class RespParser {
       }
       if (this.bulkLen < 0) {
         if (this.pos >= buf.length) return null;
-        // The common header, "$" then 1-10 digits without a leading zero then CR, in one pass; the
-        // general path below (errors, leading zeros, a header cut by the end of a read) otherwise.
-        const p = this.pos;
-        let q = p + 1;
-        let d = buf[q]! - 48;
-        if (buf[p] === 0x24 && d >= 1 && d <= 9) {
-          let len = d;
-          const stop = Math.min(buf.length, q + 10);
-          for (q++; q < stop; q++) {
-            d = buf[q]! - 48;
-            if (d < 0 || d > 9) break;
-            len = len * 10 + d;
+        // The common header, "$" then 1-10 digits without a leading zero then CR, read in one pass;
+        // anything else (errors, leading zeros, a header cut by the end of a read) the general way.
+        let nl = buf[this.pos] === 0x24 /* '$' */ ? digitsEnd(buf, this.pos + 1) : -1;
+        let len: number | null = lastDigits;
+        if (nl < 0 || nl + 1 >= buf.length) {
+          nl = findCR(buf, this.pos);
+          if (nl < 0) {
+            if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big bulk count string');
+            return null;
           }
-          if (q + 1 < buf.length && buf[q] === 13 && len <= this.maxBulk && (len <= UNAUTH_MAX_BULK || !this.limits.authRequired)) {
-            this.pos = q + 2;
-            this.bulkLen = len;
+          if (nl + 1 >= buf.length) return null;
+          if (buf[this.pos] !== 0x24 /* '$' */) {
+            throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos] ?? 0)}'`);
           }
+          len = parseLength(buf, this.pos + 1, nl);
         }
-      }
-      if (this.bulkLen < 0) {
-        const nl = findCR(buf, this.pos);
-        if (nl < 0) {
-          if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big bulk count string');
-          return null;
-        }
-        if (nl + 1 >= buf.length) return null;
-        if (buf[this.pos] !== 0x24 /* '$' */) {
-          throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos] ?? 0)}'`);
-        }
-        const len = parseLength(buf, this.pos + 1, nl);
         if (len === null || len < 0 || len > this.maxBulk) throw new ProtocolError('Protocol error: invalid bulk length');
         // SECURITY: before authentication a bulk argument is capped at 16 KiB.
         if (len > UNAUTH_MAX_BULK && this.limits.authRequired) throw new ProtocolError('Protocol error: unauthenticated bulk length');
@@ -366,6 +352,30 @@ function shortLatin1(buf: Buffer, at: number, len: number): string {
   shortKeys[slot] = key;
   shortStrings[slot] = s;
   return s;
+}
+
+/** The number digitsEnd read last. */
+let lastDigits = 0;
+
+/**
+ * A header's number in its common form, 1-10 digits from `at` without a leading zero and then CR:
+ * the CR's index (the number in lastDigits), or -1 for anything else (zero, a sign, a leading
+ * zero, more digits, a header not all read yet), which parseLength's general path handles.
+ */
+function digitsEnd(buf: Buffer, at: number): number {
+  let d = buf[at]! - 48;
+  if (!(d >= 1 && d <= 9)) return -1;
+  let n = d;
+  const stop = Math.min(buf.length, at + 10);
+  let q = at + 1;
+  for (; q < stop; q++) {
+    d = buf[q]! - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  if (q >= buf.length || buf[q] !== 13) return -1;
+  lastDigits = n;
+  return q;
 }
 
 function sameBytes(buf: Buffer, at: number, s: string): boolean {
