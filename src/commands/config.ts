@@ -314,6 +314,7 @@ function configResetstat(client: Client, _argv: string[], server: Server): void 
     cmd.stats.usec = 0;
     cmd.stats.rejected = 0;
     cmd.stats.failed = 0;
+    cmd.stats.latency = undefined;
   }
   const ks = server.ks.stats;
   ks.hits = 0;

@@ -630,22 +630,21 @@ export const serverCommands: HandlerMap = {
 
   // LATENCY HISTOGRAM [command ...]
   'latency|histogram'(c, argv, server) {
-    const stats = server.stats;
     const cmds: Command[] = [];
     if (argv.length === 2) {
-      for (const cmd of server.table.commands(true)) if (stats.latency.has(cmd)) cmds.push(cmd);
+      for (const cmd of server.table.commands(true)) if (cmd.stats.latency !== undefined) cmds.push(cmd);
     } else {
       for (let i = 2; i < argv.length; i++) {
         const cmd = server.table.lookupFullName(argv[i]!);
         if (cmd === undefined) continue;
         if (cmd.subcommands !== null) {
-          for (const s of cmd.subcommands.values()) if (stats.latency.has(s) && !cmds.includes(s)) cmds.push(s);
-        } else if (stats.latency.has(cmd) && !cmds.includes(cmd)) cmds.push(cmd);
+          for (const s of cmd.subcommands.values()) if (s.stats.latency !== undefined && !cmds.includes(s)) cmds.push(s);
+        } else if (cmd.stats.latency !== undefined && !cmds.includes(cmd)) cmds.push(cmd);
       }
     }
     c.out.map(cmds.length);
     for (const cmd of cmds) {
-      const h = stats.latency.get(cmd)!;
+      const h = cmd.stats.latency!;
       c.out.bulk(cmd.fullName);
       c.out.map(2);
       c.out.bulk('calls');

@@ -89,7 +89,7 @@ export interface CommandStats {
   usec: number;
   rejected: number;
   failed: number;
-  /** Its latency histogram once it has one (ServerStats.latency holds the same, by command). */
+  /** Its latency histogram (INFO latencystats, LATENCY HISTOGRAM), from its first call while latency-tracking is on. */
   latency: LatencyHistogram | undefined;
 }
 

@@ -338,7 +338,7 @@ const SECTION_BUILDERS: Record<string, Builder> = {
     const percentiles = latencyPercentiles(s);
     const out: string[] = [];
     for (const cmd of s.table.commands(true)) {
-      const h = s.stats.latency.get(cmd);
+      const h = cmd.stats.latency;
       if (h === undefined || h.total === 0) continue;
       const parts = percentiles.map((p) => `p${formatPercentile(p)}=${h.percentile(p).toFixed(3)}`);
       out.push(`latency_percentiles_usec_${cmd.fullName}:${parts.join(',')}`);

@@ -315,7 +315,7 @@ export class Metrics {
           .map(Number)
           .filter((p) => Number.isFinite(p));
         for (const cmd of server.table.commands(true)) {
-          const h = server.stats.latency.get(cmd);
+          const h = cmd.stats.latency;
           if (h === undefined || h.total === 0) continue;
           for (const p of percentiles) this.set({ cmd: cmd.fullName, quantile: String(Number((p / 100).toFixed(10))) }, h.percentile(p) / 1e6);
         }

@@ -14,8 +14,7 @@ export class ServerStats implements ErrorSink {
   netOutput = 0;
   totalErrors = 0;
   readonly errorCounts = new Map<string, number>();
-  /** Per-command latency histograms, kept while `latency-tracking` is yes. */
-  readonly latency = new Map<Command, LatencyHistogram>();
+  /** Whether commands' latency histograms (cmd.stats.latency) are kept (`latency-tracking`). */
   latencyTracking = true;
   /** latency-monitor-threshold in microseconds; 0 disables the monitor. */
   latencyMonitorUsec = 0;
@@ -39,12 +38,10 @@ export class ServerStats implements ErrorSink {
   /** Called after each executed command with its duration. */
   recordCall(cmd: Command, usec: number, clock: { now(): number }): void {
     if (this.latencyTracking) {
-      // Kept on the command too: no Map lookup per call.
       let h = cmd.stats.latency;
       if (h === undefined) {
         h = new LatencyHistogram();
         cmd.stats.latency = h;
-        this.latency.set(cmd, h);
       }
       h.record(usec);
     }
@@ -134,8 +131,6 @@ export class ServerStats implements ErrorSink {
     this.totalErrors = 0;
     this.errorCounts.clear();
     this.unexpectedErrors = 0;
-    for (const cmd of this.latency.keys()) cmd.stats.latency = undefined;
-    this.latency.clear();
     this.opsSamples = [];
     this.inSamples = [];
     this.outSamples = [];
