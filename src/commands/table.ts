@@ -103,7 +103,6 @@ export class CommandTable {
 
   /** Names are kept lower- and upper-case, so the usual spellings need one Map access. */
   private setName(name: string, cmd: Command): void {
-    this.lastName = '';
     this.byName.set(name.toLowerCase(), cmd);
     this.byName.set(name.toUpperCase(), cmd);
   }
@@ -121,7 +120,7 @@ export class CommandTable {
   }
 
   /** The name lookup() found last and its command (requests repeat names); dropped by rename(). */
-  private lastName = '';
+  private lastName: string | null = null;
   private lastCmd: Command | undefined = undefined;
 
   /** Looks a command up by the name a client sent, in any case. */
@@ -168,8 +167,7 @@ export class CommandTable {
     if (to !== '' && target !== from.toLowerCase() && (this.byName.has(target) || this.unimplemented.has(target))) return 'target-exists';
     this.byName.delete(from.toLowerCase());
     this.byName.delete(from.toUpperCase());
-    this.lastName = '';
-    this.lastCmd = undefined;
+    this.lastName = null;
     if (to !== '') this.setName(to, cmd);
     else this.removed.add(cmd);
     return 'ok';
