@@ -254,6 +254,24 @@ function median(xs: number[]): number {
 }
 
 /**
+ * benchOne against each server for `rounds` rounds, the order reversed every other round (so that
+ * warm-up and the VM's drift favour none): each server's median request rate and CPU per request.
+ * A server that does not implement the test has no entry.
+ */
+async function alternatingRounds(servers: Bench[], test: TestName, requests: number, pipeline: number, rounds: number): Promise<Map<string, Result>> {
+  const runs = new Map<string, Result[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const b of round % 2 === 0 ? servers : [...servers].reverse()) {
+      const r = await benchOne(b, test, requests, pipeline);
+      if (r !== null) runs.set(b.name, [...(runs.get(b.name) ?? []), r]);
+    }
+  }
+  const medians = new Map<string, Result>();
+  for (const [name, rs] of runs) medians.set(name, { rps: median(rs.map((r) => r.rps)), cpuPerReq: median(rs.map((r) => r.cpuPerReq)) });
+  return medians;
+}
+
+/**
  * Node's floor (bench/floor.ts: read, find each command's end, write a reply) beside both servers:
  * server CPU per request of SET and GET, plain and with -P 16, the median of three alternating
  * rounds. Rows: test, Redoubt, floor, Redis (µs/req), then Redoubt/Redis, floor/Redis, Redoubt/floor.
@@ -266,17 +284,13 @@ async function floorCost(redoubt: Bench, redis: Bench, requests: number): Promis
     for (const pipeline of [1, 16]) {
       for (const test of ['SET', 'GET'] as const) {
         const n = pipeline > 1 ? requests * 10 : requests;
-        const cpu = new Map<string, number[]>();
-        for (let round = 0; round < 3; round++) {
-          const order = round % 2 === 0 ? [redoubt, floor, redis] : [redis, floor, redoubt];
-          for (const b of order) {
-            const r = await benchOne(b, test, n, pipeline);
-            if (r === null) throw new Error(`${b.name} refused ${test}`);
-            cpu.set(b.name, [...(cpu.get(b.name) ?? []), r.cpuPerReq]);
-          }
-        }
-        const med = (name: string): number => median(cpu.get(name)!);
-        const [a, f, r] = [med(redoubt.name), med(floor.name), med(redis.name)];
+        const res = await alternatingRounds([redoubt, floor, redis], test, n, pipeline, 3);
+        const cpu = (b: Bench): number => {
+          const r = res.get(b.name);
+          if (r === undefined) throw new Error(`${b.name} refused ${test}`);
+          return r.cpuPerReq;
+        };
+        const [a, f, r] = [cpu(redoubt), cpu(floor), cpu(redis)];
         rows.push(`| ${test}${pipeline > 1 ? ` -P ${pipeline}` : ''} | ${fmt(a, 2)} | ${fmt(f, 2)} | ${fmt(r, 2)} | ${fmt(a / r, 2)} | ${fmt(f / r, 2)} | ${fmt(a / f, 2)} |`);
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
@@ -1128,7 +1142,6 @@ async function abuseOne(start: (extra: string[]) => Promise<Bench>, requests: nu
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-/** A Markdown table: the header, its alignment row (the first `left` columns left-aligned), the rows. */
 /** A Markdown table (`left` columns left-aligned, the others right-aligned) after a blank line, and after its caption when given. */
 function printTable(header: string, rows: readonly string[], left: number, caption?: string): void {
   console.log('');
@@ -1189,31 +1202,20 @@ async function main(): Promise<void> {
         if (r.code !== 0) throw new Error(`warm-up against ${b.name} failed: ${r.stderr.slice(-500)}`);
       }
     }
-    let turn = 0;
     for (const pipeline of opt.only.has('commands') ? [1, 16] : []) {
       for (const test of TESTS) {
         // Pipelined tests run 10x the requests, so that CPU time (counted in 10 ms ticks) stays measurable.
         const spec: TestSpec = SPECS[test];
         const n = pipeline > 1 && spec.heavy !== true ? opt.requests * 10 : opt.requests;
-        // Rounds alternate which server goes first (warm-up and the VM's drift favour neither);
-        // a row shows each server's median request rate and CPU per request.
-        const rps = new Map<string, number[]>();
-        const cpu = new Map<string, number[]>();
-        for (let round = 0; round < opt.rounds; round++) {
-          const order = turn++ % 2 === 0 ? [redoubt, redis] : [redis, redoubt];
-          for (const b of order) {
-            const r = await benchOne(b, test, n, pipeline);
-            if (r === null) continue;
-            rps.set(b.name, [...(rps.get(b.name) ?? []), r.rps]);
-            cpu.set(b.name, [...(cpu.get(b.name) ?? []), r.cpuPerReq]);
-          }
-        }
-        const med = (m: Map<string, number[]>, name: string): number | null => (m.has(name) ? median(m.get(name)!) : null);
-        const [aRps, rRps, aCpu, rCpu] = [med(rps, 'Redoubt'), med(rps, 'Redis'), med(cpu, 'Redoubt'), med(cpu, 'Redis')];
+        const res = await alternatingRounds([redoubt, redis], test, n, pipeline, opt.rounds);
+        const a = res.get(redoubt.name) ?? null;
+        const r = res.get(redis.name) ?? null;
         const label = `${test}${pipeline > 1 ? ` -P ${pipeline}` : ''}`;
-        const cell = (v: number | null, digits = 0): string => (v === null ? 'n/a' : fmt(v, digits));
-        const ratio = (x: number | null, y: number | null): string => (x === null || y === null ? 'n/a' : fmt(x / y, 2));
-        rows.push(`| ${label} | ${cell(aRps)} | ${cell(rRps)} | ${ratio(aRps, rRps)} | ${cell(aCpu, 2)} | ${cell(rCpu, 2)} | ${ratio(aCpu, rCpu)} |`);
+        if (a === null || r === null) {
+          rows.push(`| ${label} | ${a ? fmt(a.rps) : 'n/a'} | ${r ? fmt(r.rps) : 'n/a'} | n/a | ${a ? fmt(a.cpuPerReq, 2) : 'n/a'} | ${r ? fmt(r.cpuPerReq, 2) : 'n/a'} | n/a |`);
+        } else {
+          rows.push(`| ${label} | ${fmt(a.rps)} | ${fmt(r.rps)} | ${fmt(a.rps / r.rps, 2)} | ${fmt(a.cpuPerReq, 2)} | ${fmt(r.cpuPerReq, 2)} | ${fmt(a.cpuPerReq / r.cpuPerReq, 2)} |`);
+        }
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
     }
