@@ -122,6 +122,35 @@ describe('the query buffer, as Redis keeps it', () => {
       await t.close();
     }
   });
+
+  it('keeps a reply buffer grown by a big reply for the next turn, at most 256 KiB, and the cron gives it back', async () => {
+    const t = await startServer();
+    const ctl = await RawConn.connect(t.port);
+    const c = await RawConn.connect(t.port);
+    const rbs = async (): Promise<number> => field((await clientLine(ctl, 'big-replies'))!, 'rbs');
+    try {
+      await c.call('CLIENT', 'SETNAME', 'big-replies');
+      assert.equal(await ctl.call('SET', 'v100k', 'x'.repeat(100_000)), '+OK\r\n');
+      assert.equal(await ctl.call('SET', 'v300k', 'y'.repeat(300_000)), '+OK\r\n');
+      t.server.cronPaused = true;
+      assert.equal((await c.call('GET', 'v100k')).length, 100_000 + 11);
+      const grown = await rbs();
+      assert.ok(grown > 100_000 && grown <= 256 * 1024, `kept: ${grown}`);
+      assert.equal(field((await clientLine(ctl, 'big-replies'))!, 'tot-mem') >= grown, true, 'counted in the client memory');
+      // Past 256 KiB a buffer is not kept.
+      assert.equal((await c.call('GET', 'v300k')).length, 300_000 + 11);
+      assert.equal(await rbs(), REPLY_BUFFER);
+      assert.equal((await c.call('GET', 'v100k')).length, 100_000 + 11);
+      assert.ok((await rbs()) > 100_000);
+      // Small replies from then on: the cron gives it back.
+      t.server.cronPaused = false;
+      await waitFor(async () => (await c.call('PING')) === '+PONG\r\n' && (await rbs()) === REPLY_BUFFER, 5000, 'the reply buffer to be given back');
+    } finally {
+      c.close();
+      ctl.close();
+      await t.close();
+    }
+  });
 });
 
 describe('INFO memory and MEMORY STATS', () => {
