@@ -14,14 +14,8 @@ import { Logger } from '../src/server/log.js';
 import { Server } from '../src/server/server.js';
 import { Client } from '../src/server/client.js';
 import { buildCommandTable } from '../src/commands/index.js';
+import { encodeCommand as encode } from '../src/persistence/aof/format.js';
 import { SPECS, requestOf, type TestName, type TestSpec } from './specs.js';
-
-/** One multibulk request. */
-function encode(argv: string[]): string {
-  let s = `*${argv.length}\r\n`;
-  for (const a of argv) s += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
-  return s;
-}
 
 const PIPELINE = 16;
 /** Each round runs reads for at least this long. */
