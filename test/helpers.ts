@@ -344,20 +344,31 @@ export interface ChildServer extends Proc {
  * working tree). `ulimit`: run it under `ulimit -n <n>`. Stopped by kill() (or at the end of the file).
  */
 export async function startRedoubtProcess(args: string[], opts: { ulimit?: number; dir?: string } = {}): Promise<ChildServer> {
-  const port = await freePort();
-  const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), 'redoubt-child-'));
-  const argv = [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args];
-  const p =
-    opts.ulimit === undefined
-      ? spawnProcess(process.execPath, argv)
-      : spawnProcess('bash', ['-c', `ulimit -n ${opts.ulimit} && exec "$0" "$@"`, process.execPath, ...argv]);
-  try {
-    await waitAccepting(port, p.proc, 15000, 'the server to accept connections', p.output);
-  } catch (e) {
-    await p.kill();
-    throw e;
+  // freePort's port may be taken by another test's server before the child binds it (test files
+  // run two at a time), and a connect would then reach that server: wait for the child's own
+  // "Ready to accept connections", and on a taken port try anew.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), 'redoubt-child-'));
+    const argv = [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args];
+    const p =
+      opts.ulimit === undefined
+        ? spawnProcess(process.execPath, argv)
+        : spawnProcess('bash', ['-c', `ulimit -n ${opts.ulimit} && exec "$0" "$@"`, process.execPath, ...argv]);
+    try {
+      await waitFor(() => p.output().includes('Ready to accept connections') || p.proc.exitCode !== null, 15000, `the server to start; output: ${p.output()}`);
+      if (p.proc.exitCode !== null) {
+        await p.closed;
+        if (/EADDRINUSE/.test(p.output()) && attempt < 3) continue;
+        throw new Error(`server exited (${p.proc.exitCode}): ${p.output()}`);
+      }
+      await waitAccepting(port, p.proc, 15000, 'the server to accept connections', p.output);
+    } catch (e) {
+      await p.kill();
+      throw e;
+    }
+    return { ...p, port };
   }
-  return { ...p, port };
 }
 
 /**
