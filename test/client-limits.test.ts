@@ -123,28 +123,70 @@ describe('the query buffer, as Redis keeps it', () => {
     }
   });
 
-  it('keeps a reply buffer grown by a big reply for the next turn, at most 256 KiB, and the cron gives it back', async () => {
+  it('keeps a spill buffer grown by a big reply for the next turn, at most 256 KiB, counted in tot-mem, and the cron gives it back', async () => {
     const t = await startServer();
     const ctl = await RawConn.connect(t.port);
     const c = await RawConn.connect(t.port);
-    const rbs = async (): Promise<number> => field((await clientLine(ctl, 'big-replies'))!, 'rbs');
+    const line = async (): Promise<string> => (await clientLine(ctl, 'big-replies'))!;
     try {
       await c.call('CLIENT', 'SETNAME', 'big-replies');
       assert.equal(await ctl.call('SET', 'v100k', 'x'.repeat(100_000)), '+OK\r\n');
       assert.equal(await ctl.call('SET', 'v300k', 'y'.repeat(300_000)), '+OK\r\n');
       t.server.cronPaused = true;
+      const base = field(await line(), 'tot-mem');
       assert.equal((await c.call('GET', 'v100k')).length, 100_000 + 11);
-      const grown = await rbs();
-      assert.ok(grown > 100_000 && grown <= 256 * 1024, `kept: ${grown}`);
-      assert.equal(field((await clientLine(ctl, 'big-replies'))!, 'tot-mem') >= grown, true, 'counted in the client memory');
-      // Past 256 KiB a buffer is not kept.
+      const kept = field(await line(), 'tot-mem') - base;
+      assert.ok(kept > 100_000 && kept <= 256 * 1024, `kept: ${kept}`);
+      assert.equal(field(await line(), 'rbs'), REPLY_BUFFER, 'the reply buffer itself is not the spill');
+      // Past 256 KiB a spill buffer is not kept.
       assert.equal((await c.call('GET', 'v300k')).length, 300_000 + 11);
-      assert.equal(await rbs(), REPLY_BUFFER);
+      assert.equal(field(await line(), 'tot-mem'), base);
       assert.equal((await c.call('GET', 'v100k')).length, 100_000 + 11);
-      assert.ok((await rbs()) > 100_000);
+      assert.ok(field(await line(), 'tot-mem') > base + 100_000);
       // Small replies from then on: the cron gives it back.
       t.server.cronPaused = false;
-      await waitFor(async () => (await c.call('PING')) === '+PONG\r\n' && (await rbs()) === REPLY_BUFFER, 5000, 'the reply buffer to be given back');
+      await waitFor(async () => (await c.call('PING')) === '+PONG\r\n' && field(await line(), 'tot-mem') < base, 5000, 'the spill buffer to be given back');
+    } finally {
+      c.close();
+      ctl.close();
+      await t.close();
+    }
+  });
+
+  it("sizes reply buffers as Redis's cron does: an idle client's shrinks to 1 KiB, a busy one's doubles up to 16 KiB (DEBUG REPLYBUFFER, INFO)", async () => {
+    const t = await startServer({ 'enable-debug-command': 'yes' });
+    const ctl = await RawConn.connect(t.port);
+    const c = await RawConn.connect(t.port);
+    const rbs = async (): Promise<number> => field((await clientLine(ctl, 'sized'))!, 'rbs');
+    try {
+      await c.call('CLIENT', 'SETNAME', 'sized');
+      assert.equal(await rbs(), REPLY_BUFFER);
+      assert.equal(await ctl.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', '100'), '+OK\r\n');
+      await waitFor(async () => (await rbs()) === 1024, 5000, "the idle client's reply buffer to shrink");
+      assert.ok(Number(await infoField(ctl, 'reply_buffer_shrinks')) >= 1);
+      assert.equal(await ctl.call('SET', 'bigval', 'x'.repeat(32768)), '+OK\r\n');
+      assert.equal(await ctl.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'never'), '+OK\r\n');
+      const seen = new Set<number>();
+      await waitFor(
+        async () => {
+          assert.equal((await c.call('GET', 'bigval')).length, 32768 + 10);
+          seen.add(await rbs());
+          return seen.has(REPLY_BUFFER);
+        },
+        10000,
+        "the busy client's reply buffer to grow back",
+      );
+      assert.ok([2048, 4096, 8192].every((n) => seen.has(n)), `doubling: ${[...seen].join(' ')}`);
+      assert.ok(Number(await infoField(ctl, 'reply_buffer_expands')) >= 4);
+      // RESIZING 0: left as it is, however idle.
+      assert.equal(await ctl.call('DEBUG', 'REPLYBUFFER', 'RESIZING', '0'), '+OK\r\n');
+      assert.equal(await ctl.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'reset'), '+OK\r\n');
+      assert.equal(await ctl.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'soon'), '-ERR value is not an integer or out of range\r\n');
+      assert.equal(await ctl.call('DEBUG', 'REPLYBUFFER', 'SIZE', '1'), "-ERR unknown subcommand or wrong number of arguments for 'REPLYBUFFER'. Try DEBUG HELP.\r\n");
+      const shrinks = await infoField(ctl, 'reply_buffer_shrinks');
+      for (let i = 0; i < 3; i++) t.server.clientLimits.cron(1000);
+      assert.equal(await rbs(), REPLY_BUFFER);
+      assert.equal(await infoField(ctl, 'reply_buffer_shrinks'), shrinks);
     } finally {
       c.close();
       ctl.close();

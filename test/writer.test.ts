@@ -160,7 +160,7 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
     assert.equal(bytes(w), '+OK\r\n');
   });
 
-  it('a buffer grown for one turn is kept for the next, until trim() sees small turns', () => {
+  it('a turn that outgrows the reply buffer moves to a spill buffer, kept for the next turns until resize() sees small turns', () => {
     const { w } = writer();
     const turn = (n: number): ArrayBufferLike => {
       w.bulk('x'.repeat(n));
@@ -168,25 +168,66 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
       w.sent(true);
       return view.buffer;
     };
+    const rb = turn(10);
     const grown = turn(70_000);
+    assert.notEqual(grown, rb);
     assert.ok(grown.byteLength > 70_000);
-    assert.equal(turn(70_000), grown, 'the next turn of the same size reuses the grown buffer');
-    w.trim();
-    assert.equal(turn(10), grown, 'a second with 70 kB turns keeps it');
-    w.trim();
-    const after = turn(10);
-    assert.notEqual(after, grown, 'a second of small turns gives it back');
-    assert.equal(after.byteLength, 16 * 1024);
-    // DEBUG REPLYBUFFER RESIZING 0: never made smaller.
+    assert.equal(turn(70_000), grown, 'the next big turn is written in the spill buffer, without growing again');
+    assert.equal(w.rbSize, 16 * 1024, 'the reply buffer is not the spill');
+    assert.equal(w.allocated, 16 * 1024 + grown.byteLength, 'both are counted');
+    w.resize(1, true, 5000);
+    assert.equal(turn(10), grown, 'while it is kept, the spill takes small turns too');
+    w.resize(2, true, 5000);
+    assert.equal(w.allocated, w.rbSize, 'a second of small turns gives the spill back');
+    assert.equal(turn(10), rb, 'then turns are written in the reply buffer again');
+    // DEBUG REPLYBUFFER RESIZING 0: nothing is given back.
     const kept = turn(70_000);
-    w.trim(false);
-    w.trim(false);
-    assert.equal(turn(10), kept);
-    // Bytes still to send are never dropped by trim().
+    w.resize(3, false, 5000);
+    w.resize(4, false, 5000);
+    assert.equal(turn(70_000), kept);
+    // Bytes still to send are never dropped by resize().
     w.bulk('y'.repeat(40_000));
-    w.trim();
-    w.trim();
+    w.resize(5, true, 5000);
+    w.resize(6, true, 5000);
     assert.equal(bytes(w), '$40000\r\n' + 'y'.repeat(40_000) + '\r\n');
+  });
+
+  it("resize() sizes the reply buffer as Redis's client cron does", () => {
+    const { w } = writer();
+    const turn = (n: number): void => {
+      w.raw('x'.repeat(n));
+      w.sent(true);
+    };
+    // A new buffer's peak is its size, and the first call starts the peak again: no change yet.
+    assert.equal(w.rbSize, 16 * 1024);
+    assert.equal(w.resize(10_000, true, 100), null);
+    assert.equal(w.rbSize, 16 * 1024);
+    // Idle since: shrinks to the 1 KiB floor.
+    assert.equal(w.resize(10_050, true, 100), 'shrunk');
+    assert.equal(w.rbSize, 1024);
+    // Turns that fill it: doubles at each call, up to 16 KiB.
+    const sizes: number[] = [];
+    for (let t = 0; t < 6; t++) {
+      turn(40_000);
+      w.resize(10_060 + t, true, -1);
+      sizes.push(w.rbSize);
+    }
+    assert.deepEqual(sizes, [2048, 4096, 8192, 16384, 16384, 16384]);
+    // The peak of 16 KiB is never reset (-1): no shrink however small the turns.
+    turn(10);
+    assert.equal(w.resize(20_000, true, -1), null);
+    assert.equal(w.rbSize, 16 * 1024);
+    // Reset after 5 s: peaks under half the size shrink it to the peak + 1.
+    w.resize(30_000, true, 5000);
+    turn(3000);
+    assert.equal(w.resize(30_001, true, 5000), 'shrunk');
+    assert.equal(w.rbSize, 3001);
+    // Replies not yet sent move with it.
+    w.raw('pending');
+    w.resize(40_000, true, 5000);
+    w.resize(40_001, true, 5000);
+    assert.ok(w.rbSize >= 1024);
+    assert.equal(bytes(w), 'pending');
   });
 
   it('lengths count bytes, not UTF-16 units of decoded text (latin1 in, latin1 out)', () => {

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Db, Value } from '../store/db.js';
 import type { Client } from '../server/client.js';
-import { formatDouble } from '../protocol/writer.js';
+import { PEAK_RESET_MS, formatDouble } from '../protocol/writer.js';
 import { HashValue } from '../store/types/hash.js';
 import { ListValue } from '../store/types/list.js';
 import { SetValue } from '../store/types/set.js';
@@ -17,7 +17,7 @@ import { formatNumber } from '../scripting/lua/lib/string.js';
 import { parseMemoryBig } from '../config/config.js';
 import { RdbWriter } from '../persistence/rdb/writer.js';
 import { stringEncoding } from './keys.js';
-import { parseCount } from './args.js';
+import { parseCount, parseInteger } from './args.js';
 import { rewriteConfig } from './config.js';
 import type { HandlerMap } from './types.js';
 
@@ -55,6 +55,12 @@ const DEBUG_HELP = [
   '    default.',
   'SET-DISABLE-DENY-SCRIPTS <0|1>',
   '    1: scripts may call commands flagged noscript (for tests); 0: they are refused again.',
+  'REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>',
+  '    Sets the time (in milliseconds) to wait between client reply buffer peak resets.',
+  '    In case NEVER is provided the last observed peak will never be reset',
+  '    In case RESET is provided the peak reset time will be restored to the default value',
+  'REPLYBUFFER RESIZING <0|1>',
+  '    Enable or disable the reply buffer resize cron job',
   'QUICKLIST-PACKED-THRESHOLD <size>',
   '    Sets the threshold for elements to be inserted as plain vs packed nodes',
   '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
@@ -71,7 +77,7 @@ const NOT_OFFERED = new Set([
   'aof-flush-sleep', 'assert', 'change-repl-id', 'crash-and-recover', 'htstats', 'htstats-key',
   'leak', 'replicate', 'mallctl', 'mallctl-str', 'drop-cluster-packet-filter', 'oom', 'panic',
   'restart', 'sdslen', 'segfault', 'set-skip-checksum-validation',
-  'stringmatch-test', 'structsize', 'quicklist', 'client-eviction', 'replybuffer', 'clusterlink',
+  'stringmatch-test', 'structsize', 'quicklist', 'client-eviction', 'clusterlink',
   'jmap', 'stringmatch-len',
 ]);
 
@@ -342,9 +348,21 @@ export const debugCommands: HandlerMap = {
       server.activeExpireEnabled = parseInt(argv[2]!, 10) !== 0;
       c.out.ok();
     } else if (sub === 'replybuffer' && argc === 4 && argv[2]!.toLowerCase() === 'resizing') {
-      // DEBUG REPLYBUFFER RESIZING 0|1: whether a reply buffer grown by a big reply goes back to
-      // its initial size once sent (Redoubt's form of Redis's reply buffer resizing).
+      // DEBUG REPLYBUFFER RESIZING 0|1: whether the client cron resizes reply buffers (and gives
+      // spill buffers back); protocol/writer.ts, ReplyWriter.resize.
       server.replyBufferResizing = parseInt(argv[3]!, 10) !== 0;
+      c.out.ok();
+    } else if (sub === 'replybuffer' && argc === 4 && argv[2]!.toLowerCase() === 'peak-reset-time') {
+      // DEBUG REPLYBUFFER PEAK-RESET-TIME NEVER|RESET|ms: how often a reply buffer's peak starts
+      // again (a negative time: never, as NEVER).
+      const v = argv[3]!.toLowerCase();
+      let ms: number | null = v === 'never' ? -1 : v === 'reset' ? PEAK_RESET_MS : parseInteger(argv[3]!);
+      if (ms === null) {
+        c.out.error(err.notInteger());
+        return;
+      }
+      if (ms < 0) ms = -1;
+      server.replyBufferPeakResetMs = ms;
       c.out.ok();
     } else if (sub === 'populate' && argc >= 3 && argc <= 5) {
       // DEBUG POPULATE count [prefix] [size]: keys prefix:0..count-1 (prefix "key") holding

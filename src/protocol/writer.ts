@@ -10,30 +10,83 @@ export interface ErrorSink {
 }
 
 const CRLF = '\r\n';
+/** The smallest reply buffer (Redis's PROTO_REPLY_MIN_BYTES): an idle client's, in the end. */
+const MIN = 1024;
+/** A new client's reply buffer, and the most resize() grows it to (Redis's PROTO_REPLY_CHUNK_BYTES). */
 const INITIAL = 16 * 1024;
 /** Replies up to this size are copied out at flush; bigger ones hand the buffer over. */
 const COPY_MAX = 4096;
-/** The largest buffer take() starts anew with. */
+/** The largest spill buffer take() starts anew with. */
 const TAKE_NEXT_MAX = 1 << 20;
-/** The largest grown buffer kept after a flush (see sent). */
+/** The largest spill buffer kept after a flush (see sent). */
 const KEEP_MAX = 256 * 1024;
+/** How often the reply buffer's peak starts again by default (DEBUG REPLYBUFFER PEAK-RESET-TIME). */
+export const PEAK_RESET_MS = 5000;
 
+/**
+ * Replies are written into one contiguous buffer, `buf`: the reply buffer `rb` (CLIENT LIST rbs),
+ * sized between 1 KiB and 16 KiB by resize() as Redis sizes its reply buffer (smaller when the
+ * client's replies are small, so thousands of idle clients hold 1 KiB each, not 16), or, once a
+ * turn's replies outgrow it, a bigger "spill" buffer they are moved to. The spill is kept for the
+ * next turns (a pipelining client with big replies gets as much each turn: growing a buffer
+ * again by doubling and copying, every turn, cost XRANGE's pipelined replies a third of their
+ * time), up to KEEP_MAX, and given back by resize() once replies are small again.
+ */
 export class ReplyWriter {
-  buf: Latin1Buffer = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
+  /** Where replies are written now: `rb`, or the spill buffer. */
+  buf: Latin1Buffer;
   len = 0;
   resp: Resp = 2;
   /** Error replies written so far (the dispatcher compares before and after a call). */
   errors = 0;
-  /** The most bytes one flush sent since the last trim(). */
-  private peak = 0;
+  /** The reply buffer. */
+  private rb: Latin1Buffer;
+  /** The bigger buffer a turn's replies moved to, kept for the next turns; null when none. */
+  private spill: Latin1Buffer | null = null;
+  /** The size to start the next spill at (take() handed the last one over with its bytes). */
+  private spillHint = 0;
+  /** The most of `rb` a turn used since the peak last started again (its size when one outgrew it). */
+  private rbPeak: number;
+  /** When the peak last started again (0: never, so the first resize() starts it, as Redis's). */
+  private peakResetAt = 0;
+  /** The most bytes one flush sent since the last resize(). */
+  private spillPeak = 0;
 
-  constructor(private readonly sink: ErrorSink) {}
+  constructor(private readonly sink: ErrorSink) {
+    this.buf = this.rb = Buffer.allocUnsafeSlow(INITIAL) as Latin1Buffer;
+    this.rbPeak = INITIAL;
+  }
+
+  /** The reply buffer's size (CLIENT LIST rbs). */
+  get rbSize(): number {
+    return this.rb.length;
+  }
+
+  /** Bytes allocated for replies: the reply buffer and any spill buffer. */
+  get allocated(): number {
+    return this.rb.length + (this.spill === null ? 0 : this.spill.length);
+  }
 
   private ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n)) as Latin1Buffer;
+    if (this.len + n > this.buf.length) this.grow(this.len + n);
+  }
+
+  /** Moves the turn's replies to a spill buffer of at least `need` bytes. */
+  private grow(need: number): void {
+    let next = this.spill;
+    if (next === null || next === this.buf || next.length < need) {
+      next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, need, this.spillHint)) as Latin1Buffer;
+      this.spillHint = 0;
+    }
     this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
+    this.buf = this.spill = next;
+  }
+
+  /** Counts a flush of `n` bytes in the peaks (the reply buffer's: how much of it a turn fills). */
+  private flushed(n: number): void {
+    const inRb = n < this.rb.length ? n : this.rb.length;
+    if (inRb > this.rbPeak) this.rbPeak = inRb;
+    if (n > this.spillPeak) this.spillPeak = n;
   }
 
   /** Appends raw protocol text (latin1). */
@@ -51,19 +104,26 @@ export class ReplyWriter {
   /** Takes the bytes written so far, leaving the writer empty. */
   take(): Buffer {
     const n = this.len;
-    if (n > this.peak) this.peak = n;
+    this.flushed(n);
     this.len = 0;
+    const from = this.buf;
     if (n <= COPY_MAX) {
       const out = Buffer.allocUnsafe(n);
-      this.buf.copy(out, 0, 0, n);
+      from.copy(out, 0, 0, n);
       return out;
     }
-    const out = this.buf.subarray(0, n);
-    // The buffer goes with the bytes. A client that gets this much per turn (a subscriber to a busy
-    // channel, a slow reader) will likely get as much next turn: start the next buffer at that
-    // size (up to 1 MiB) instead of growing it again by doubling and copying.
-    this.buf = Buffer.allocUnsafe(Math.min(Math.max(INITIAL, this.buf.length), TAKE_NEXT_MAX)) as Latin1Buffer;
-    return out;
+    // The buffer goes with the bytes.
+    this.buf = this.rb;
+    if (from === this.rb) {
+      this.buf = this.rb = Buffer.allocUnsafeSlow(this.rb.length) as Latin1Buffer;
+    } else {
+      // A client that gets this much per turn (a subscriber to a busy channel, a slow reader)
+      // will likely get as much next turn: its next spill starts at that size (up to 1 MiB)
+      // instead of growing again by doubling and copying.
+      this.spill = null;
+      this.spillHint = Math.min(from.length, TAKE_NEXT_MAX);
+    }
+    return from.subarray(0, n);
   }
 
   /** The bytes written so far, as a view of the writer's buffer; call sent() once they are handed on. */
@@ -74,26 +134,62 @@ export class ReplyWriter {
   /**
    * Empties the writer after pending() was handed on. `consumed`: the receiver is done with the
    * bytes (a socket write that completed at once), so the buffer is reused; otherwise it now
-   * belongs to the receiver and the writer starts a fresh one. A buffer grown for a turn's
-   * replies is kept for the next turn's (a pipelining client gets as much each turn: growing it
-   * again by doubling and copying, every turn, cost XRANGE's pipelined replies a third of their
-   * time), up to KEEP_MAX; trim() gives it back once the client's replies are small again.
-   * `shrink` false (DEBUG REPLYBUFFER RESIZING 0): the buffer is never made smaller.
+   * belongs to the receiver and the writer starts a fresh one. The next turn is written in the
+   * spill buffer while there is one (no copy out of the reply buffer each turn). `shrink` false
+   * (DEBUG REPLYBUFFER RESIZING 0): a spill buffer is kept whatever its size.
    */
   sent(consumed: boolean, shrink = true): void {
-    if (this.len > this.peak) this.peak = this.len;
+    this.flushed(this.len);
     this.len = 0;
-    if (!consumed || (shrink && this.buf.length > KEEP_MAX)) this.buf = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
+    const from = this.buf;
+    if (from === this.rb) {
+      if (!consumed) this.buf = this.rb = Buffer.allocUnsafeSlow(this.rb.length) as Latin1Buffer;
+    } else if (!consumed || (shrink && from.length > KEEP_MAX)) {
+      this.spill = null;
+      this.buf = this.rb;
+    }
   }
 
   /**
-   * Called about once a second per client (ClientLimits.cron): a grown buffer goes back to the
-   * initial size when the flushes since the last call would have fit in a quarter of it (an idle
-   * client's buffer included).
+   * Called about once a second per client (ClientLimits.cron; every cron run while there are
+   * five clients or fewer), as Redis resizes its reply buffers: the reply buffer shrinks to its
+   * peak (at least 1 KiB) when the peak is under half its size, and doubles (up to 16 KiB) when a
+   * turn filled it; the peak starts again every `peakResetMs` ms (-1: never). A spill buffer is
+   * given back once the flushes since the last call would have fit in a quarter of it.
+   * `resizing` false (DEBUG REPLYBUFFER RESIZING 0): nothing changes. Returns what it did to the
+   * reply buffer (INFO's reply_buffer_shrinks / reply_buffer_expands).
    */
-  trim(shrink = true): void {
-    if (shrink && this.len === 0 && this.buf.length > INITIAL && this.peak * 4 <= this.buf.length) this.buf = Buffer.allocUnsafe(INITIAL) as Latin1Buffer;
-    this.peak = 0;
+  resize(now: number, resizing: boolean, peakResetMs: number): 'shrunk' | 'expanded' | null {
+    if (!resizing) return null;
+    const spill = this.spill;
+    if (spill !== null && (this.buf !== spill || this.len === 0) && this.spillPeak * 4 <= spill.length) {
+      this.spill = null;
+      this.buf = this.rb;
+    }
+    this.spillPeak = 0;
+    const size = this.rb.length;
+    let next = 0;
+    let done: 'shrunk' | 'expanded' | null = null;
+    if (size / 2 >= MIN && this.rbPeak < size / 2) {
+      next = Math.max(MIN, this.rbPeak + 1);
+      done = 'shrunk';
+    } else if (size * 2 < INITIAL * 2 && this.rbPeak >= size) {
+      next = Math.min(INITIAL, size * 2);
+      done = 'expanded';
+    }
+    const inRb = this.buf === this.rb ? this.len : 0;
+    if (peakResetMs >= 0 && now - this.peakResetAt >= peakResetMs) {
+      this.rbPeak = inRb;
+      this.peakResetAt = now;
+    }
+    if (next > 0) {
+      // Replies not yet sent (a client whose flush waits for the AOF) move with the buffer.
+      const rb = Buffer.allocUnsafeSlow(Math.max(next, inRb)) as Latin1Buffer;
+      if (inRb > 0) this.rb.copy(rb, 0, 0, inRb);
+      if (this.buf === this.rb) this.buf = rb;
+      this.rb = rb;
+    }
+    return done;
   }
 
   ok(): void {

@@ -117,14 +117,15 @@ export class ClientLimits {
     let multiMem = c.watching.length * WATCH_ENTRY;
     if (c.multi !== null) multiMem += c.multiBytes + c.multi.length * QUEUED_ENTRY;
     const omem = this.outputBytes(c);
-    const rbs = c.out.buf.length;
+    const rbs = c.out.rbSize;
     let subs = 0;
     if (c.subs !== null) subs = (c.subs.channels.size + c.subs.patterns.size + c.subs.shard.size) * SUB_ENTRY;
     const t = c.tracking;
     if (t !== null && t.prefixes !== null) subs += t.prefixes.size * PREFIX_ENTRY + t.prefixBytes;
-    // The reply buffer's bytes are its allocation (rbs), however much of it is in use; replies
-    // handed to the socket and not yet taken by the kernel are held beside it.
-    const totMem = CLIENT_BASE + qbuf + qbufFree + argvMem + multiMem + rbs + c.socket.writableLength + subs;
+    // The reply buffers' bytes are their allocation (rbs, and a spill buffer kept for big turns),
+    // however much of them is in use; replies handed to the socket and not yet taken by the
+    // kernel are held beside them.
+    const totMem = CLIENT_BASE + qbuf + qbufFree + argvMem + multiMem + c.out.allocated + c.socket.writableLength + subs;
     return { qbuf, qbufFree, argvMem, multiMem, rbs, rbp: c.out.len, omem, totMem };
   }
 
@@ -234,7 +235,9 @@ export class ClientLimits {
       if (c.closed || c.closingAsap) continue;
       if (this.enforceOutput(c)) continue;
       c.parser.resize(now - c.lastInteraction > QUERY_BUF_IDLE_MS);
-      c.out.trim(this.server.replyBufferResizing);
+      const resized = c.out.resize(now, this.server.replyBufferResizing, this.server.replyBufferPeakResetMs);
+      if (resized === 'shrunk') this.server.stats.replyBufferShrinks++;
+      else if (resized === 'expanded') this.server.stats.replyBufferExpands++;
       this.update(c);
     }
   }

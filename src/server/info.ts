@@ -261,6 +261,8 @@ const SECTION_BUILDERS: Record<string, Builder> = {
       'dump_payload_sanitizations:0',
       'io_threaded_reads_processed:0',
       'io_threaded_writes_processed:0',
+      `reply_buffer_shrinks:${st.replyBufferShrinks}`,
+      `reply_buffer_expands:${st.replyBufferExpands}`,
       `acl_access_denied_auth:${s.aclLog.denied.auth}`,
       `acl_access_denied_cmd:${s.aclLog.denied.cmd}`,
       `acl_access_denied_key:${s.aclLog.denied.key}`,

@@ -7,6 +7,7 @@ import { CONFIG_TABLE } from '../config/schema.js';
 import type { CommandTable } from '../commands/table.js';
 import type { Command } from '../commands/types.js';
 import { reprArg, type ParserLimits } from '../protocol/parser.js';
+import { PEAK_RESET_MS } from '../protocol/writer.js';
 import { systemClock, type Clock } from '../store/clock.js';
 import { Keyspace } from '../store/db.js';
 import { bindEncodingLimits } from './encoding-limits.js';
@@ -143,8 +144,10 @@ export class Server implements ListenerHost {
     return this.listeners.tlsBoundPorts;
   }
   shuttingDown = false;
-  /** DEBUG REPLYBUFFER RESIZING 0 keeps reply buffers at the size a big reply grew them to. */
+  /** DEBUG REPLYBUFFER RESIZING 0: the client cron leaves reply buffers as they are. */
   replyBufferResizing = true;
+  /** DEBUG REPLYBUFFER PEAK-RESET-TIME: how often a reply buffer's peak starts again (ms; -1 never). */
+  replyBufferPeakResetMs = PEAK_RESET_MS;
   /** DEBUG SET-ACTIVE-EXPIRE 0 turns active expiry off (tests). */
   activeExpireEnabled = true;
   /** Set by main: called after SHUTDOWN has closed everything, to exit the process. */

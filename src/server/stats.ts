@@ -26,6 +26,9 @@ export class ServerStats implements ErrorSink {
   protectedModeRejections = 0;
   /** Errors replied for reasons that are not the client's (INFO unexpected_error_replies). */
   unexpectedErrors = 0;
+  /** Reply buffers the client cron made smaller / bigger (protocol/writer.ts, resize). */
+  replyBufferShrinks = 0;
+  replyBufferExpands = 0;
 
   /** Follows latency-tracking and latency-monitor-threshold. */
   constructor(config: Config) {
@@ -131,6 +134,8 @@ export class ServerStats implements ErrorSink {
     this.totalErrors = 0;
     this.errorCounts.clear();
     this.unexpectedErrors = 0;
+    this.replyBufferShrinks = 0;
+    this.replyBufferExpands = 0;
     this.opsSamples = [];
     this.inSamples = [];
     this.outSamples = [];
