@@ -119,7 +119,11 @@ describe('Redlock with three Redoubt servers', () => {
     assert.notEqual(next.value, lock.value);
     assert.ok(Date.now() >= lock.expiration);
     await assert.rejects(lock.extend(5000), Redlock.LockError);
-    for (const { value } of await onServers('locks:expiry')) assert.equal(value, next.value);
+    // A quorum holds the new lock; a server whose copy of the old one had not yet expired when it
+    // was taken (the three were set one after another) refused it and holds nothing now.
+    const values = (await onServers('locks:expiry')).map((s) => s.value);
+    assert.ok(values.filter((v) => v === next.value).length >= 2, `values ${values.join(' ')}`);
+    assert.ok(values.every((v) => v === next.value || v === null), `values ${values.join(' ')}`);
     await next.unlock();
   });
 
