@@ -173,9 +173,9 @@ describe('attacks against a real process', () => {
         await new Promise((r) => sock.once('connect', r));
         sock.write(head);
       }
-      await waitFor(async () => (await clientMem()) - base >= n * (20 + 16) * 1024, 10000, 'the crowd holding a query buffer each');
-      // What stays is each connection's own (its objects and reply buffer, 20 KiB) and the bytes it sent.
-      await waitFor(async () => (await clientMem()) - base < n * 21 * 1024, 15000, 'the idle query buffers to be given back');
+      await waitFor(async () => (await clientMem()) - base >= n * (5 + 16) * 1024, 10000, 'the crowd holding a query buffer each');
+      // What stays is each connection's own (its objects and 1 KiB reply buffer, 5 KiB) and the bytes it sent.
+      await waitFor(async () => (await clientMem()) - base < n * 6 * 1024, 15000, 'the idle query buffers to be given back');
       // The cut requests were kept: finished now, each is answered whole.
       for (const sock of crowd) sock.write('o-world\r\n');
       await waitFor(() => replies.every((r) => r.length >= 18), 10000, 'every reply');

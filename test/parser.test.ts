@@ -315,6 +315,44 @@ describe('RESP parser: properties', () => {
     );
   });
 
+  it('clients interleaved, each through its own query buffer (taken, grown, shrunk, given back and taken again), never see each other\'s bytes', () => {
+    const arg = fc.oneof(fc.string({ maxLength: 40 }), fc.nat({ max: 40_000 }).map((n) => 'b'.repeat(n)));
+    const client = fc.record({
+      cmds: fc.array(fc.array(arg, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }),
+      points: fc.array(fc.nat(), { maxLength: 8 }),
+    });
+    fc.assert(
+      fc.property(fc.array(client, { minLength: 2, maxLength: 5 }), fc.array(fc.nat({ max: 3 }), { maxLength: 30 }), (clients, events) => {
+        const states = clients.map((c) => ({
+          p: new RespParser(OPEN),
+          chunks: cut(Buffer.concat(c.cmds.map((a) => multibulk(a.map((x) => Buffer.from(x, 'latin1').toString('latin1'))))), c.points),
+          out: [] as string[][],
+          want: c.cmds,
+        }));
+        const reused = Buffer.alloc(Math.max(1, ...states.flatMap((st) => st.chunks.map((c) => c.length))));
+        let e = 0;
+        for (let turn = 0; states.some((st) => st.chunks.length > 0); turn++) {
+          const st = states[turn % states.length]!;
+          const c = st.chunks.shift();
+          if (c === undefined) continue;
+          c.copy(reused);
+          st.p.feed(reused.subarray(0, c.length));
+          for (let argv = st.p.next(); argv !== null; argv = st.p.next()) if (argv.length > 0) st.out.push(argv);
+          st.p.release(reused);
+          reused.fill(0x2a, 0, c.length);
+          // The cron: another client's buffer shrunk or dropped (idle), or a finished client gone.
+          const other = states[(turn + 1) % states.length]!;
+          const ev = events[e++ % Math.max(1, events.length)] ?? 0;
+          if (ev === 1) other.p.resize(false);
+          else if (ev === 2) other.p.resize(true);
+          else if (ev === 3 && other.chunks.length === 0) other.p.discard();
+        }
+        for (const st of states) assert.deepEqual(st.out, st.want);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('short arguments (decoded in JavaScript and shared through a slot table) keep every byte', () => {
     // Every 1- and 2-byte value, then many 3- and 4-byte ones: slots are reused by different bytes.
     const values: string[] = [];

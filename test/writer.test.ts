@@ -169,17 +169,20 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
       return view.buffer;
     };
     const rb = turn(10);
+    assert.equal(rb.byteLength, 1024);
     const grown = turn(70_000);
     assert.notEqual(grown, rb);
     assert.ok(grown.byteLength > 70_000);
     assert.equal(turn(70_000), grown, 'the next big turn is written in the spill buffer, without growing again');
-    assert.equal(w.rbSize, 16 * 1024, 'the reply buffer is not the spill');
-    assert.equal(w.allocated, 16 * 1024 + grown.byteLength, 'both are counted');
+    assert.equal(w.rbSize, 1024, 'the reply buffer is not the spill');
+    assert.equal(w.allocated, 1024 + grown.byteLength, 'both are counted');
     w.resize(1, true, 5000);
     assert.equal(turn(10), grown, 'while it is kept, the spill takes small turns too');
     w.resize(2, true, 5000);
     assert.equal(w.allocated, w.rbSize, 'a second of small turns gives the spill back');
-    assert.equal(turn(10), rb, 'then turns are written in the reply buffer again');
+    // Then turns are written in the reply buffer again (doubled meanwhile: the big turns filled it).
+    assert.equal(turn(10).byteLength, w.rbSize);
+    assert.equal(w.rbSize, 2048);
     // DEBUG REPLYBUFFER RESIZING 0: nothing is given back.
     const kept = turn(70_000);
     w.resize(3, false, 5000);
@@ -198,12 +201,10 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
       w.raw('x'.repeat(n));
       w.sent(true);
     };
-    // A new buffer's peak is its size, and the first call starts the peak again: no change yet.
-    assert.equal(w.rbSize, 16 * 1024);
+    // A new client's is 1 KiB, and stays so while idle.
+    assert.equal(w.rbSize, 1024);
     assert.equal(w.resize(10_000, true, 100), null);
-    assert.equal(w.rbSize, 16 * 1024);
-    // Idle since: shrinks to the 1 KiB floor.
-    assert.equal(w.resize(10_050, true, 100), 'shrunk');
+    assert.equal(w.resize(10_050, true, 100), null);
     assert.equal(w.rbSize, 1024);
     // Turns that fill it: doubles at each call, up to 16 KiB.
     const sizes: number[] = [];
@@ -222,6 +223,10 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
     turn(3000);
     assert.equal(w.resize(30_001, true, 5000), 'shrunk');
     assert.equal(w.rbSize, 3001);
+    // Idle for 5 s: down to the 1 KiB floor.
+    w.resize(35_001, true, 5000);
+    assert.equal(w.resize(35_002, true, 5000), 'shrunk');
+    assert.equal(w.rbSize, 1024);
     // Replies not yet sent move with it.
     w.raw('pending');
     w.resize(40_000, true, 5000);

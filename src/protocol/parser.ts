@@ -14,19 +14,35 @@ export const QUERY_BUF = 16 * 1024;
 const RESIZE_WASTE = 4 * 1024;
 const RESIZE_THRESHOLD = 32 * 1024;
 /**
- * Query buffers of QUERY_BUF bytes given back by clients that closed or went idle, for new ones:
- * a connection's first read then costs no allocation (connect-per-request clients). At most
- * SPARE_MAX are kept (1 MiB). The parser never reads beyond the bytes it wrote into one.
+ * Query buffers of QUERY_BUF bytes are slots of 1 MiB slabs, taken at a client's first read and
+ * given back when it goes idle or closes (the next connection's first read then costs no
+ * allocation). A slab is one allocation the system maps page by page as it is written: a slot
+ * costs resident memory only once a request cut by the end of a read is kept in it, where a
+ * 16 KiB allocation of its own costs a page or two at once (about 4 KiB per connection). Slots
+ * are reused, never freed: the slabs number the most query buffers held at once, in MiB. The
+ * parser never reads beyond the bytes it wrote into one.
  */
-const spare: Buffer[] = [];
-const SPARE_MAX = 64;
+const SLAB_SLOTS = 64;
+const slabs = new WeakSet<ArrayBufferLike>();
+const freeSlots: Buffer[] = [];
 
 function takeQueryBuffer(): Buffer {
-  return spare.pop() ?? Buffer.allocUnsafeSlow(QUERY_BUF);
+  const b = freeSlots.pop();
+  if (b !== undefined) return b;
+  const slab = Buffer.allocUnsafeSlow(QUERY_BUF * SLAB_SLOTS);
+  slabs.add(slab.buffer);
+  for (let i = SLAB_SLOTS - 1; i > 0; i--) freeSlots.push(slab.subarray(i * QUERY_BUF, (i + 1) * QUERY_BUF));
+  return slab.subarray(0, QUERY_BUF);
 }
 
+/** Gives back a query buffer no longer referenced by its parser (other buffers are left to the GC). */
 function giveQueryBuffer(b: Buffer): void {
-  if (b.length === QUERY_BUF && spare.length < SPARE_MAX) spare.push(b);
+  if (b.length === QUERY_BUF && slabs.has(b.buffer)) freeSlots.push(b);
+}
+
+/** Whether `view` lies in `b` (a slab's slots share one ArrayBuffer). */
+function within(view: Buffer, b: Buffer): boolean {
+  return view.buffer === b.buffer && view.byteOffset >= b.byteOffset && view.byteOffset + view.length <= b.byteOffset + b.length;
 }
 /** Before authentication (SECURITY.md "pre-auth"), as Redis 7 does. */
 export const UNAUTH_MAX_ARGS = 10;
@@ -100,7 +116,7 @@ export class RespParser {
    */
   get allocated(): number {
     const kept = this.carry !== null ? this.carry.length : 0;
-    const inRead = this.carry !== null && this.buf.buffer === this.carry.buffer ? 0 : this.buf.length - this.pos;
+    const inRead = this.carry !== null && within(this.buf, this.carry) ? 0 : this.buf.length - this.pos;
     return kept + inRead + (this.big === null ? 0 : this.big.length);
   }
 
@@ -112,7 +128,7 @@ export class RespParser {
    */
   resize(idle: boolean): void {
     const carry = this.carry;
-    const held = carry !== null && this.buf.buffer === carry.buffer ? this.buf.length - this.pos : 0;
+    const held = carry !== null && within(this.buf, carry) ? this.buf.length - this.pos : 0;
     if (carry !== null && carry.length - held > RESIZE_WASTE) {
       let size = -1;
       if (idle) size = held;
@@ -120,7 +136,7 @@ export class RespParser {
       if (size === 0) {
         this.carry = null;
         // Bytes still to parse may sit in the last read's own buffer ('data' reads): kept.
-        if (this.buf.buffer === carry.buffer) {
+        if (within(this.buf, carry)) {
           this.buf = EMPTY;
           this.pos = 0;
         }
@@ -131,8 +147,12 @@ export class RespParser {
           this.buf.copy(dst, 0, this.pos, this.buf.length);
           this.buf = dst.subarray(0, held);
           this.pos = 0;
+        } else if (within(this.buf, carry)) {
+          this.buf = EMPTY;
+          this.pos = 0;
         }
         this.carry = dst;
+        giveQueryBuffer(carry);
       }
     }
     this.peak = held;
@@ -142,12 +162,14 @@ export class RespParser {
   private keep(more: Buffer): void {
     const rest = this.buf.length - this.pos;
     const need = rest + more.length;
-    let dst = this.carry;
+    const old = this.carry;
+    let dst = old;
     if (dst === null || dst.length < need) dst = Buffer.allocUnsafeSlow(Math.max(need, QUERY_BUF, dst === null ? 0 : dst.length * 2));
     // Buffer.copy is a memmove: moving the rest to the front of its own carry is safe.
     this.buf.copy(dst, 0, this.pos, this.buf.length);
     more.copy(dst, rest);
     this.carry = dst;
+    if (old !== null && old !== dst) giveQueryBuffer(old);
     this.buf = dst.subarray(0, need);
     this.pos = 0;
   }
@@ -237,7 +259,7 @@ export class RespParser {
         this.argvBytes += this.big.length - 2;
         // As Redis, a fat argument's buffer stays as the query buffer (another is likely to follow)
         // when it is bigger and the current one holds nothing; the string above is a copy.
-        if (this.carry === null || (this.big.length > this.carry.length && this.buf.buffer !== this.carry.buffer)) {
+        if (this.carry === null || (this.big.length > this.carry.length && !within(this.buf, this.carry))) {
           if (this.carry !== null) giveQueryBuffer(this.carry);
           this.carry = this.big;
         }

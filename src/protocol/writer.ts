@@ -10,10 +10,15 @@ export interface ErrorSink {
 }
 
 const CRLF = '\r\n';
-/** The smallest reply buffer (Redis's PROTO_REPLY_MIN_BYTES): an idle client's, in the end. */
+/**
+ * The smallest reply buffer (Redis's PROTO_REPLY_MIN_BYTES), and a new client's. Redis gives a new
+ * client 16 KiB and shrinks it to this once idle; its allocator leaves the untouched pages of
+ * those 16 KiB out of the RSS, Node's does not (about 5 KiB more resident per connection, 25 MB
+ * for 5,000 idle ones), so here a client starts small and grows as Redis's would.
+ */
 const MIN = 1024;
-/** A new client's reply buffer, and the most resize() grows it to (Redis's PROTO_REPLY_CHUNK_BYTES). */
-const INITIAL = 16 * 1024;
+/** The most resize() grows a reply buffer to (Redis's PROTO_REPLY_CHUNK_BYTES). */
+const MAX = 16 * 1024;
 /** Replies up to this size are copied out at flush; bigger ones hand the buffer over. */
 const COPY_MAX = 4096;
 /** The largest spill buffer take() starts anew with. */
@@ -25,8 +30,8 @@ export const PEAK_RESET_MS = 5000;
 
 /**
  * Replies are written into one contiguous buffer, `buf`: the reply buffer `rb` (CLIENT LIST rbs),
- * sized between 1 KiB and 16 KiB by resize() as Redis sizes its reply buffer (smaller when the
- * client's replies are small, so thousands of idle clients hold 1 KiB each, not 16), or, once a
+ * 1 KiB at first, then sized between 1 and 16 KiB by resize() as Redis sizes its reply buffer
+ * (doubled when turns fill it, shrunk when their peak is under half of it), or, once a
  * turn's replies outgrow it, a bigger "spill" buffer they are moved to. The spill is kept for the
  * next turns (a pipelining client with big replies gets as much each turn: growing a buffer
  * again by doubling and copying, every turn, cost XRANGE's pipelined replies a third of their
@@ -47,14 +52,14 @@ export class ReplyWriter {
   private spillHint = 0;
   /** The most of `rb` a turn used since the peak last started again (its size when one outgrew it). */
   private rbPeak: number;
-  /** When the peak last started again (0: never, so the first resize() starts it, as Redis's). */
+  /** When the peak last started again (0: never, so the first resize() starts it). */
   private peakResetAt = 0;
   /** The most bytes one flush sent since the last resize(). */
   private spillPeak = 0;
 
   constructor(private readonly sink: ErrorSink) {
-    this.buf = this.rb = Buffer.allocUnsafeSlow(INITIAL) as Latin1Buffer;
-    this.rbPeak = INITIAL;
+    this.buf = this.rb = Buffer.allocUnsafeSlow(MIN) as Latin1Buffer;
+    this.rbPeak = 0;
   }
 
   /** The reply buffer's size (CLIENT LIST rbs). */
@@ -173,8 +178,8 @@ export class ReplyWriter {
     if (size / 2 >= MIN && this.rbPeak < size / 2) {
       next = Math.max(MIN, this.rbPeak + 1);
       done = 'shrunk';
-    } else if (size * 2 < INITIAL * 2 && this.rbPeak >= size) {
-      next = Math.min(INITIAL, size * 2);
+    } else if (size * 2 < MAX * 2 && this.rbPeak >= size) {
+      next = Math.min(MAX, size * 2);
       done = 'expanded';
     }
     const inRb = this.buf === this.rb ? this.len : 0;
