@@ -503,6 +503,46 @@ async function memoryPerKey(start: () => Promise<Bench>, data: Buffer, n: number
   }
 }
 
+/** Idle connections for the memory section: at most this many, fewer under a lower open-files limit. */
+const IDLE_CONNECTIONS = 5000;
+/** How long they stay idle before the server's RSS is read: past both servers' query buffer release (2 s idle) and Redis's reply buffer shrink (its peak resets every 5 s). */
+const IDLE_MS = 8000;
+
+/** This process's soft limit on open files (/proc/self/limits), or 1024 when it cannot be read. */
+function openFilesLimit(): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
+  return m === null ? 1024 : m[1] === 'unlimited' ? Infinity : Number(m[1]);
+}
+
+/**
+ * RSS growth per connection for `n` connections that each sent one PING (and read its reply), then
+ * stayed idle IDLE_MS: what thousands of pooled or abandoned connections cost.
+ */
+async function idleConnectionCost(start: (extra: string[]) => Promise<Bench>, n: number): Promise<number> {
+  const b = await start(['--maxclients', String(n + 64)]);
+  const socks: net.Socket[] = [];
+  try {
+    await delay(500);
+    const rss0 = rssBytes(b.proc.pid!);
+    for (let i = 0; i < n; i++) {
+      const s = net.connect({ port: b.port, host: '127.0.0.1' });
+      socks.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.once('connect', () => {
+          s.once('data', () => resolve());
+          s.write('PING\r\n');
+        });
+      });
+    }
+    await delay(IDLE_MS);
+    return (rssBytes(b.proc.pid!) - rss0) / n;
+  } finally {
+    for (const s of socks) s.destroy();
+    await stop(b);
+  }
+}
+
 /** Wall-clock time in ms since the epoch, sub-millisecond, comparable with the probe's sample times. */
 const now = (): number => performance.timeOrigin + performance.now();
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -1179,6 +1219,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   const rows: string[] = [];
   let memRows: string[] = [];
+  let idleCount = 0;
   let aclRows: string[] = [];
   let floorRows: string[] = [];
   let inprocessRows: string[] = [];
@@ -1236,6 +1277,12 @@ async function main(): Promise<void> {
       `| used_memory delta per key | ${cell(ma?.usedPerKey)} | ${cell(mr?.usedPerKey)} | ${ratio(ma?.usedPerKey, mr?.usedPerKey)} |`,
     ];
     if (opt.only.has('memory')) {
+      idleCount = Math.min(IDLE_CONNECTIONS, openFilesLimit() - 256);
+      if (idleCount >= 500) {
+        const ia = await idleConnectionCost(startRedoubt, idleCount);
+        const ir = await idleConnectionCost(startRedis, idleCount);
+        memRows.push(`| RSS per idle connection | ${cell(ia)} | ${cell(ir)} | ${ratio(ia, ir)} |`);
+      }
       // --big entries (10M by default): at 1M, V8's young generation growing under the load
       // (a fixed ~40 MB) is half of Redoubt's RSS growth and hides the per-entry cost.
       const stream = loadStream(opt.big);
@@ -1293,7 +1340,8 @@ async function main(): Promise<void> {
     console.log(`Total TLS overhead (sum over the four tests): Redoubt ${fmt(ours, 2)} µs, Redis ${fmt(theirs, 2)} µs (Redoubt/Redis ${theirs > 0 ? fmt(ours / theirs, 2) : 'n/a'}).`);
   }
   if (opt.only.has('memory')) {
-    printTable('| Memory | Redoubt | Redis | Redoubt/Redis |', memRows, 1, `Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key; then of one stream of ${fmt(opt.big)} entries (XADD * field <i> value xxx), bytes per entry:`);
+    const idle = idleCount >= 500 ? `; then of ${fmt(idleCount)} connections that each sent a PING, ${fmt(IDLE_MS / 1000)} s after, bytes per connection` : '';
+    printTable('| Memory | Redoubt | Redis | Redoubt/Redis |', memRows, 1, `Memory after loading ${fmt(opt.keys)} keys (12-digit keys, 3-byte values), bytes per key${idle}; then of one stream of ${fmt(opt.big)} entries (XADD * field <i> value xxx), bytes per entry:`);
   }
   if (opt.only.has('tail')) {
     printTable('| Server | probe samples | p50 ms | p99 ms | p99.9 ms | max ms | GC pauses | of them major | GC ms in all | longest GC ms | GC pauses > 10 ms |', tailRows, 1, `The tail under load: ${fmt(opt.keys)} keys, redis-benchmark -t set,get -r ${fmt(opt.keys)} -c 50 running throughout; a probe sends one GET at a time on one connection. ` +
