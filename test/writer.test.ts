@@ -195,6 +195,25 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
     assert.equal(bytes(w), '$40000\r\n' + 'y'.repeat(40_000) + '\r\n');
   });
 
+  it('a spill buffer is given back once the reply buffer, doubled by resize(), holds the turns', () => {
+    const { w } = writer();
+    const turns = (): void => {
+      for (let i = 0; i < 3; i++) {
+        w.raw('x'.repeat(12_000));
+        w.sent(true);
+      }
+    };
+    const sizes: number[] = [];
+    for (let t = 0; t < 6; t++) {
+      turns();
+      w.resize(t + 1, true, -1);
+      sizes.push(w.allocated);
+    }
+    // 1 KiB doubled to 16 KiB, each time beside the spill; then 16 KiB alone holds 12 kB turns.
+    assert.equal(w.rbSize, 16 * 1024);
+    assert.equal(sizes[sizes.length - 1], 16 * 1024, `allocated: ${sizes.join(' ')}`);
+  });
+
   it("resize() sizes the reply buffer as Redis's client cron does", () => {
     const { w } = writer();
     const turn = (n: number): void => {

@@ -160,19 +160,20 @@ export class ReplyWriter {
    * five clients or fewer), as Redis resizes its reply buffers: the reply buffer shrinks to its
    * peak (at least 1 KiB) when the peak is under half its size, and doubles (up to 16 KiB) when a
    * turn filled it; the peak starts again every `peakResetMs` ms (-1: never). A spill buffer is
-   * given back once the flushes since the last call would have fit in a quarter of it.
+   * given back once the flushes since the last call would have fit in a quarter of it, or in the
+   * reply buffer (grown meanwhile).
    * `resizing` false (DEBUG REPLYBUFFER RESIZING 0): nothing changes. Returns what it did to the
    * reply buffer (INFO's reply_buffer_shrinks / reply_buffer_expands).
    */
   resize(now: number, resizing: boolean, peakResetMs: number): 'shrunk' | 'expanded' | null {
     if (!resizing) return null;
     const spill = this.spill;
-    if (spill !== null && (this.buf !== spill || this.len === 0) && this.spillPeak * 4 <= spill.length) {
+    const size = this.rb.length;
+    if (spill !== null && (this.buf !== spill || this.len === 0) && (this.spillPeak * 4 <= spill.length || this.spillPeak <= size)) {
       this.spill = null;
       this.buf = this.rb;
     }
     this.spillPeak = 0;
-    const size = this.rb.length;
     let next = 0;
     let done: 'shrunk' | 'expanded' | null = null;
     if (size / 2 >= MIN && this.rbPeak < size / 2) {
