@@ -136,6 +136,17 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
     );
   });
 
+  it('bulkId(head, n) writes the bulk string head-n, for every digit count and past 2^31', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constantFrom(0, 9, 10, 99, 2 ** 31 - 1, 2 ** 31, 10 ** 9, 10 ** 10 - 1)), (head, n) => {
+        const { w } = writer();
+        w.bulkId(head, n);
+        const text = `${head}-${n}`;
+        return bytes(w) === `$${text.length}\r\n${text}\r\n`;
+      }),
+    );
+  });
+
   it('pending() is a view until sent(): a consumed buffer is reused, a kept one is left to its holder', () => {
     const { w } = writer();
     w.simple('first');

@@ -290,6 +290,37 @@ export class ReplyWriter {
     this.len = p;
   }
 
+  /**
+   * The bulk string `head` "-" `n` (a stream ID "ms-seq" from its parts), written without joining
+   * them into a string: `n` a non-negative safe integer.
+   */
+  bulkId(head: string, n: number): void {
+    if (n >= 0x80000000) {
+      this.bulk(head + '-' + n);
+      return;
+    }
+    let m = n | 0;
+    const digits = m < 10 ? 1 : m < 100 ? 2 : m < 1000 ? 3 : m < 10000 ? 4 : m < 100000 ? 5 : m < 1000000 ? 6 : m < 10000000 ? 7 : m < 100000000 ? 8 : m < 1000000000 ? 9 : 10;
+    const len = head.length + 1 + digits;
+    this.header(0x24 /* '$' */, len);
+    this.ensure(len + 2);
+    const buf = this.buf;
+    let p = this.len;
+    p += putLatin1(buf, p, head);
+    buf[p++] = 0x2d; // '-'
+    p += digits;
+    let q = p;
+    while (m >= 10) {
+      const t = (m / 10) | 0;
+      buf[--q] = 48 + m - t * 10;
+      m = t;
+    }
+    buf[--q] = 48 + m;
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
+  }
+
   /** A bulk string of the bytes src[start, end), for a value kept packed in a buffer (stream entries). */
   bulkBytes(src: Buffer, start: number, end: number): void {
     const n = end - start;

@@ -566,11 +566,26 @@ export class StreamValue implements TypedValue {
   // The ID nextId() made last, with its parts, for append() to take without parsing it again.
   private nextIdMade: StreamID = '';
   private nextMs = 0;
-  private nextSeq = 0;
+  /** Its seq part, and its ms part in decimal (XADD writes its reply from them: nextTextInParts). */
+  nextSeq = 0;
   private nextMsHex = '';
-  private nextMsText = '';
+  nextMsText = '';
+  /** nextText when nextId() took the general way (an ID part at 2^53 or more), else null. */
+  private nextTextGeneral: string | null = null;
+
   /** The reply text ("ms-seq") of the ID nextId() returned last. */
-  nextText = '';
+  get nextText(): string {
+    return this.nextTextGeneral ?? this.nextMsText + '-' + this.nextSeq;
+  }
+
+  /**
+   * Whether nextText is nextMsText "-" nextSeq (nextId() took the common way), so that XADD can
+   * write its reply from the parts: the joined text would be a cons string, flattened again when
+   * written.
+   */
+  get nextTextInParts(): boolean {
+    return this.nextTextGeneral === null;
+  }
 
   /**
    * The ID XADD * gives an entry at time `now` (ms): now-0 when now is past lastId's ms, else
@@ -604,7 +619,7 @@ export class StreamValue implements TypedValue {
       // A part at 2^53 or more (or the clock behind such an ID): the general way.
       const id = idIncr(last)!;
       this.nextIdMade = '';
-      this.nextText = idText(id);
+      this.nextTextGeneral = idText(id);
       return id;
     }
     const id = msHex + partHex(seq);
@@ -613,7 +628,7 @@ export class StreamValue implements TypedValue {
     this.nextSeq = seq;
     this.nextMsHex = msHex;
     this.nextMsText = msText;
-    this.nextText = msText + '-' + seq;
+    this.nextTextGeneral = null;
     return id;
   }
 
