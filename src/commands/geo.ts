@@ -136,9 +136,16 @@ function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number, exact: boolean)
   const cells = gh.searchCells(shape);
   const out: GeoPoint[] = [];
   const tree = zs.tree;
-  const xy = [0, 0];
-  const members: string[] = [];
-  const scores: number[] = [];
+  // The candidate's lon, lat, then its distance and whether that is exact (gh.pointInShape).
+  const p = new Float64Array(4);
+  const visit = (members: readonly string[], scores: readonly number[], from: number, to: number): void => {
+    for (let j = from; j < to; j++) {
+      if (limit > 0 && out.length >= limit) return;
+      const score = scores[j]!;
+      gh.decodeScore(score, p);
+      if (gh.pointInShape(shape, p, exact)) out.push({ member: members[j]!, score, dist: p[2]!, exact: p[3] === 1, lon: p[0]!, lat: p[1]!, idx: out.length });
+    }
+  };
   let last = 0;
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i]!;
@@ -149,18 +156,7 @@ function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number, exact: boolean)
     const [min, max] = gh.cellScoreRange(cell);
     const lo = tree.firstScoreRank(min, false);
     const hi = tree.lastScoreRank(max, true);
-    if (hi >= lo) {
-      members.length = 0;
-      scores.length = 0;
-      tree.collect(lo, hi - lo + 1, false, members, scores);
-      for (let j = 0; j < members.length; j++) {
-        const score = scores[j]!;
-        gh.decodeScore(score, xy);
-        const d = gh.distanceIfInShape(shape, xy[0]!, xy[1]!, exact);
-        if (d >= 0) out.push({ member: members[j]!, score, dist: d, exact: gh.lastDistance.exact, lon: xy[0]!, lat: xy[1]!, idx: out.length });
-        if (limit > 0 && out.length >= limit) break;
-      }
-    }
+    if (hi >= lo) tree.forRuns(lo, hi - lo + 1, visit);
     last = i;
   }
   return out;

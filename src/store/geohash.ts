@@ -132,7 +132,7 @@ export function cellArea(c: Cell): Area {
 }
 
 /** The coordinates of a score: its cell's centre, clamped to the geo limits. [lon, lat] in `out`. */
-export function decodeScore(score: number, out: number[]): void {
+export function decodeScore(score: number, out: number[] | Float64Array): void {
   let lat: number;
   let lon: number;
   if (score >= 0 && score < 4503599627370496) {
@@ -439,9 +439,6 @@ export function roughlyHalfway(d: number, decimals: number): boolean {
   return Math.abs(frac - 0.5) <= tolerance(d) * 10 ** decimals + 1e-6 || d >= FAR;
 }
 
-/** Set by distanceIfInShape: whether the distance it returned is exact (else rough). */
-export const lastDistance = { exact: true };
-
 /** The exact distance from the shape's centre to (lon, lat). */
 export function exactDistance(s: Shape, lon: number, lat: number): number {
   if (Number.isNaN(s.cosLat)) s.cosLat = cos(degRad(s.lat));
@@ -449,50 +446,58 @@ export function exactDistance(s: Shape, lon: number, lat: number): number {
 }
 
 /**
- * The distance from the shape's centre to (lon, lat) when the point is inside the shape (a
- * circle: at most the radius; a box: within half the height along the meridian and half the width
- * along the point's parallel), else -1. A cheap rough distance settles the points clearly outside
- * or inside; the exact one decides the others. Unless `exact`, the distance returned may be the
- * rough one (lastDistance.exact tells).
+ * Whether the point p[0] (lon), p[1] (lat) is inside the shape (a circle: at most the radius from
+ * its centre; a box: within half the height along the meridian and half the width along the
+ * point's parallel); when it is, p[2] is its distance from the centre and p[3] 1 when that is exact
+ * (as Redis computes it), 0 when rough (within a tolerance: store/geohash.ts). A cheap rough
+ * distance settles the points clearly outside or inside; the exact one decides the others, and is
+ * always given when `exact`. The point comes and goes in `p`, not as numbers: a search tries
+ * thousands per call, and numbers passed to or returned by a call are each an allocation.
  */
-export function distanceIfInShape(s: Shape, lon: number, lat: number, exact: boolean): number {
+export function pointInShape(s: Shape, p: Float64Array, exact: boolean): boolean {
+  const lon = p[0]!;
+  const lat = p[1]!;
   if (s.type === 'radius') {
     const r = s.radius * s.conversion;
     if (s.latBand === undefined) radiusBands(s, r);
-    if (Math.abs(lat - s.lat) > s.latBand!) return -1;
+    if (Math.abs(lat - s.lat) > s.latBand!) return false;
     if (s.lonBand !== Infinity) {
       let dl = Math.abs(lon - s.lon);
       if (dl > 180) dl = 360 - dl;
-      if (dl > s.lonBand!) return -1;
+      if (dl > s.lonBand!) return false;
     }
     const rough = roughDistance(s.lon, s.lat, lon, lat);
-    if (surelyBeyond(rough, r)) return -1;
+    if (surelyBeyond(rough, r)) return false;
     if (!exact && surelyWithin(rough, r)) {
-      lastDistance.exact = false;
-      return rough;
+      p[2] = rough;
+      p[3] = 0;
+      return true;
     }
     const d = exactDistance(s, lon, lat);
-    lastDistance.exact = true;
-    return d > r ? -1 : d;
+    p[2] = d;
+    p[3] = 1;
+    return d <= r;
   }
   const heightM = s.height * s.conversion;
   const halfW = (s.width * s.conversion) / 2;
-  if (latDistance(lat, s.lat) > heightM / 2) return -1;
+  if (latDistance(lat, s.lat) > heightM / 2) return false;
   const roughW = roughDistance(lon, lat, s.lon, lat);
-  if (surelyBeyond(roughW, halfW)) return -1;
+  if (surelyBeyond(roughW, halfW)) return false;
   if (!surelyWithin(roughW, halfW)) {
     const c = cos(degRad(lat));
-    if (distanceCos(lon, lat, s.lon, lat, c, c) > halfW) return -1;
+    if (distanceCos(lon, lat, s.lon, lat, c, c) > halfW) return false;
   }
   if (!exact) {
     const rough = roughDistance(s.lon, s.lat, lon, lat);
     if (rough < FAR) {
-      lastDistance.exact = false;
-      return rough;
+      p[2] = rough;
+      p[3] = 0;
+      return true;
     }
   }
-  lastDistance.exact = true;
-  return exactDistance(s, lon, lat);
+  p[2] = exactDistance(s, lon, lat);
+  p[3] = 1;
+  return true;
 }
 
 /** How many bits per coordinate cells should have for a search of this size at this latitude. */

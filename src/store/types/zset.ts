@@ -439,6 +439,27 @@ export class ZTree {
     }
   }
 
+  /**
+   * Visits `count` entries from rank `start` forward, a leaf's run at a time: `visit(members,
+   * scores, from, to)` for indexes [from, to) of one leaf's arrays (read them, do not keep them).
+   * Nothing is copied: GEOSEARCH scans thousands of candidates per call this way.
+   */
+  forRuns(start: number, count: number, visit: (members: readonly string[], scores: readonly number[], from: number, to: number) => void): void {
+    if (count <= 0 || start < 0 || start >= this.size) return;
+    this.at(start);
+    let leaf: Leaf | null = foundLeaf;
+    let i = foundIdx;
+    while (count > 0 && leaf !== null) {
+      const n = Math.min(leaf.members.length - i, count);
+      if (n > 0) {
+        visit(leaf.members, leaf.scores, i, i + n);
+        count -= n;
+      }
+      leaf = leaf.next;
+      i = 0;
+    }
+  }
+
   /** The score of a member by scanning the root leaf (only while the tree is a single leaf). */
   smallScore(member: string): number | undefined {
     const r = this.root;
