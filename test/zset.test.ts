@@ -168,6 +168,35 @@ describe('ZTree / ZSet against a sorted array', () => {
     assert.equal(c.encoding(), 'skiplist');
   });
 
+  test('forRuns visits exactly the ranks collect copies, across leaves, in runs of one leaf', () => {
+    const ms: string[] = [];
+    const ss: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      ms.push('m' + String(i).padStart(5, '0'));
+      ss.push(i);
+    }
+    const t = ZTree.fromSorted(ms, ss);
+    fc.assert(
+      fc.property(fc.integer({ min: -5, max: 3005 }), fc.integer({ min: -5, max: 3005 }), (start, count) => {
+        const want: string[] = [];
+        const wantScores: number[] = [];
+        t.collect(start, count, false, want, wantScores);
+        const got: string[] = [];
+        const gotScores: number[] = [];
+        t.forRuns(start, count, (members, scores, from, to) => {
+          assert.ok(from < to && to <= members.length);
+          for (let i = from; i < to; i++) {
+            got.push(members[i]!);
+            gotScores.push(scores[i]!);
+          }
+        });
+        assert.deepEqual(got, want);
+        assert.deepEqual(gotScores, wantScores);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('parseDouble follows strtod and getDoubleFromObject', () => {
     assert.equal(parseDouble('1.5'), 1.5);
     assert.equal(parseDouble('0x10'), 16);
