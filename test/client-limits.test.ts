@@ -125,6 +125,32 @@ describe('the query buffer, as Redis keeps it', () => {
     }
   });
 
+  it('a client closed while its last replies drain takes no query buffer for bytes that arrive after', async () => {
+    const t = await startServer();
+    const ctl = await RawConn.connect(t.port);
+    let sock: net.Socket | null = null;
+    try {
+      assert.equal(await ctl.call('SET', 'big', 'x'.repeat(8_000_000)), '+OK\r\n');
+      sock = net.connect({ port: t.port, host: '127.0.0.1' });
+      await new Promise((r) => sock!.once('connect', r));
+      sock.pause(); // never reads: the server's replies cannot drain
+      sock.write('CLIENT SETNAME drainer\r\n');
+      await waitFor(() => [...t.server.clients.values()].some((c) => c.name === 'drainer'), 5000, 'the client to be named');
+      const client = [...t.server.clients.values()].find((c) => c.name === 'drainer')!;
+      sock.write('GET big\r\nGET big\r\nQUIT\r\n');
+      await waitFor(() => client.closed, 5000, 'QUIT to close the client');
+      assert.equal(client.parser.allocated, 0, 'its query buffer was given back');
+      const before = client.socket.bytesRead;
+      sock.write('*1\r\n$4\r\nPI');
+      await waitFor(() => client.socket.bytesRead >= before + 10, 5000, 'the late bytes to be read');
+      assert.equal(client.parser.allocated, 0, 'no query buffer taken for them');
+    } finally {
+      sock?.destroy();
+      ctl.close();
+      await t.close();
+    }
+  });
+
   it('keeps a spill buffer grown by a big reply for the next turn, at most 256 KiB, counted in tot-mem, and the cron gives it back', async () => {
     const t = await startServer();
     const ctl = await RawConn.connect(t.port);

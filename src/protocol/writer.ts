@@ -156,8 +156,8 @@ export class ReplyWriter {
   }
 
   /**
-   * Called about once a second per client (ClientLimits.cron; every cron run while there are
-   * five clients or fewer), as Redis resizes its reply buffers: the reply buffer shrinks to its
+   * Called about once a second per client (ClientLimits.cron; more often while there are few
+   * clients), as Redis resizes its reply buffers: the reply buffer shrinks to its
    * peak (at least 1 KiB) when the peak is under half its size, and doubles (up to 16 KiB) when a
    * turn filled it; the peak starts again every `peakResetMs` ms (-1: never). A spill buffer is
    * given back once the flushes since the last call would have fit in a quarter of it, or in the

@@ -141,8 +141,9 @@ export class Client {
   }
 
   onData(chunk: Buffer): void {
-    // Input that arrives for a client being closed is dropped unread.
-    if (this.closingAsap) return;
+    // Input that arrives for a client being closed is dropped unread (a closed one's socket may
+    // still read while its last replies drain: its query buffer was given back, none is taken).
+    if (this.closingAsap || this.closed) return;
     this.netIn += chunk.length;
     this.server.stats.netInput += chunk.length;
     const now = this.server.clock.now();
