@@ -28,6 +28,27 @@ const KEEP_MAX = 256 * 1024;
 /** How often the reply buffer's peak starts again by default (DEBUG REPLYBUFFER PEAK-RESET-TIME). */
 export const PEAK_RESET_MS = 5000;
 
+/** Decimal digits of `n`, a non-negative integer below 2^31. */
+function digitCount(n: number): number {
+  const m = n | 0;
+  return m < 10 ? 1 : m < 100 ? 2 : m < 1000 ? 3 : m < 10000 ? 4 : m < 100000 ? 5 : m < 1000000 ? 6 : m < 10000000 ? 7 : m < 100000000 ? 8 : m < 1000000000 ? 9 : 10;
+}
+
+/**
+ * Writes the decimal digits of `n` (a non-negative integer below 2^31) to end just before `end`.
+ * int32 arithmetic (lengths, counts, sequence numbers) is much cheaper than Math.floor on doubles.
+ */
+function putDigits(buf: Buffer, end: number, n: number): void {
+  let m = n | 0;
+  let q = end;
+  while (m >= 10) {
+    const t = (m / 10) | 0;
+    buf[--q] = 48 + m - t * 10;
+    m = t;
+  }
+  buf[--q] = 48 + m;
+}
+
 /**
  * Replies are written into one contiguous buffer, `buf`: the reply buffer `rb` (CLIENT LIST rbs),
  * 1 KiB at first, then sized between 1 and 16 KiB by resize() as Redis sizes its reply buffer
@@ -253,16 +274,8 @@ export class ReplyWriter {
     }
     if (n < 10) buf[p++] = 48 + n;
     else if (n < 0x80000000) {
-      // int32 arithmetic (the common case: lengths, counts) is much cheaper than Math.floor on doubles.
-      let m = n | 0;
-      p += m < 100 ? 2 : m < 1000 ? 3 : m < 10000 ? 4 : m < 100000 ? 5 : m < 1000000 ? 6 : m < 10000000 ? 7 : m < 100000000 ? 8 : m < 1000000000 ? 9 : 10;
-      let q = p;
-      while (m >= 10) {
-        const t = (m / 10) | 0;
-        buf[--q] = 48 + m - t * 10;
-        m = t;
-      }
-      buf[--q] = 48 + m;
+      p += digitCount(n);
+      putDigits(buf, p, n);
     } else {
       let digits = 1;
       for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
@@ -299,8 +312,7 @@ export class ReplyWriter {
       this.bulk(head + '-' + n);
       return;
     }
-    let m = n | 0;
-    const digits = m < 10 ? 1 : m < 100 ? 2 : m < 1000 ? 3 : m < 10000 ? 4 : m < 100000 ? 5 : m < 1000000 ? 6 : m < 10000000 ? 7 : m < 100000000 ? 8 : m < 1000000000 ? 9 : 10;
+    const digits = digitCount(n);
     const len = head.length + 1 + digits;
     this.header(0x24 /* '$' */, len);
     this.ensure(len + 2);
@@ -309,13 +321,7 @@ export class ReplyWriter {
     p += putLatin1(buf, p, head);
     buf[p++] = 0x2d; // '-'
     p += digits;
-    let q = p;
-    while (m >= 10) {
-      const t = (m / 10) | 0;
-      buf[--q] = 48 + m - t * 10;
-      m = t;
-    }
-    buf[--q] = 48 + m;
+    putDigits(buf, p, n);
     buf[p++] = 13;
     buf[p++] = 10;
     this.len = p;
