@@ -764,25 +764,21 @@ export const streamCommands: HandlerMap<DataContext> = {
       }
       id = a.id;
     }
-    // An automatic ID's reply is written from its parts (nextTextInParts); its text is made only
-    // for propagation.
-    const inParts = a.id === null && s.nextTextInParts;
-    const msText = s.nextMsText;
-    const seq = s.nextSeq;
-    const text = inParts ? null : a.id === null ? s.nextText : idText(id);
+    // null: an automatic ID, its reply written from its parts (its text made only to propagate).
+    const text = a.id !== null ? idText(id) : s.nextTextGeneral;
     s.append(id, argv, nodeLimits(server), fieldsAt);
     if (isNew) db.set(key, s);
     server.events.written(db, key, T, 'xadd');
     // The propagated form (concrete ID, exact trim) is built only when something consumes it.
     const pargv = propagating(c) ? argv.slice() : null;
-    if (pargv !== null && (a.id === null || !a.seqGiven)) pargv[a.idIdx] = text ?? msText + '-' + seq;
+    if (pargv !== null && (a.id === null || !a.seqGiven)) pargv[a.idIdx] = text ?? s.nextText;
     if (a.strategy !== null) {
       const removed = applyTrim(s, a);
       if (removed > 0) server.events.written(db, key, T, 'xtrim', 0);
       if (pargv !== null) rewriteApprox(pargv, s, a);
     }
     if (pargv !== null) propagateAs(c, pargv);
-    if (text === null) c.out.bulkId(msText, seq);
+    if (text === null) c.out.bulkId(s.nextMsText, s.nextSeq);
     else c.out.bulk(text);
   },
 

@@ -566,25 +566,20 @@ export class StreamValue implements TypedValue {
   // The ID nextId() made last, with its parts, for append() to take without parsing it again.
   private nextIdMade: StreamID = '';
   private nextMs = 0;
-  /** Its seq part, and its ms part in decimal (XADD writes its reply from them: nextTextInParts). */
+  /** Its seq part, and its ms part in decimal (XADD writes its reply from them while nextTextGeneral is null). */
   nextSeq = 0;
   private nextMsHex = '';
   nextMsText = '';
-  /** nextText when nextId() took the general way (an ID part at 2^53 or more), else null. */
-  private nextTextGeneral: string | null = null;
+  /**
+   * nextText when nextId() took the general way (an ID part at 2^53 or more); null when it is
+   * nextMsText "-" nextSeq, which XADD writes as its reply from the parts (the joined text would
+   * be a cons string, flattened again when written).
+   */
+  nextTextGeneral: string | null = null;
 
   /** The reply text ("ms-seq") of the ID nextId() returned last. */
   get nextText(): string {
     return this.nextTextGeneral ?? this.nextMsText + '-' + this.nextSeq;
-  }
-
-  /**
-   * Whether nextText is nextMsText "-" nextSeq (nextId() took the common way), so that XADD can
-   * write its reply from the parts: the joined text would be a cons string, flattened again when
-   * written.
-   */
-  get nextTextInParts(): boolean {
-    return this.nextTextGeneral === null;
   }
 
   /**
