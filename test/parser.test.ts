@@ -299,7 +299,7 @@ describe('RESP parser: properties', () => {
           c.copy(reused);
           p.feed(reused.subarray(0, c.length));
           for (let argv = p.next(); argv !== null; argv = p.next()) if (argv.length > 0) out.push(argv);
-          p.release(reused);
+          p.release();
           // What the parser kept must survive the next read overwriting the buffer.
           reused.fill(0x2a);
           assert.ok(p.allocated >= p.pending);
@@ -338,7 +338,7 @@ describe('RESP parser: properties', () => {
           c.copy(reused);
           st.p.feed(reused.subarray(0, c.length));
           for (let argv = st.p.next(); argv !== null; argv = st.p.next()) if (argv.length > 0) st.out.push(argv);
-          st.p.release(reused);
+          st.p.release();
           reused.fill(0x2a, 0, c.length);
           // The cron: another client's buffer shrunk or dropped (idle), or a finished client gone.
           const other = states[(turn + 1) % states.length]!;

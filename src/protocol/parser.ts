@@ -40,10 +40,6 @@ function giveQueryBuffer(b: Buffer): void {
   if (b.length === QUERY_BUF && slabs.has(b.buffer)) freeSlots.push(b);
 }
 
-/** Whether `view` lies in `b` (a slab's slots share one ArrayBuffer). */
-function within(view: Buffer, b: Buffer): boolean {
-  return view.buffer === b.buffer && view.byteOffset >= b.byteOffset && view.byteOffset + view.length <= b.byteOffset + b.length;
-}
 /** Before authentication (SECURITY.md "pre-auth"), as Redis 7 does. */
 export const UNAUTH_MAX_ARGS = 10;
 export const UNAUTH_MAX_BULK = 16384;
@@ -85,6 +81,11 @@ export class RespParser {
    * within a read are parsed straight from the read and never copied into it.
    */
   private carry: Buffer | null = null;
+  /**
+   * Whether buf is a view of carry (bytes kept between reads) rather than a read's own bytes:
+   * tracked where buf is set, as comparing their ArrayBuffers costs a call into V8 per read.
+   */
+  private bufInCarry = false;
   /** The most bytes received and held at once since the last resize() (Redis's querybuf_peak). */
   private peak = 0;
   /** Dedicated buffer for a big bulk argument that arrives over several chunks. */
@@ -116,7 +117,7 @@ export class RespParser {
    */
   get allocated(): number {
     const kept = this.carry !== null ? this.carry.length : 0;
-    const inRead = this.carry !== null && within(this.buf, this.carry) ? 0 : this.buf.length - this.pos;
+    const inRead = this.bufInCarry ? 0 : this.buf.length - this.pos;
     return kept + inRead + (this.big === null ? 0 : this.big.length);
   }
 
@@ -128,7 +129,7 @@ export class RespParser {
    */
   resize(idle: boolean): void {
     const carry = this.carry;
-    const held = carry !== null && within(this.buf, carry) ? this.buf.length - this.pos : 0;
+    const held = this.bufInCarry ? this.buf.length - this.pos : 0;
     if (carry !== null && carry.length - held > RESIZE_WASTE) {
       let size = -1;
       if (idle) size = held;
@@ -136,9 +137,10 @@ export class RespParser {
       if (size === 0) {
         this.carry = null;
         // Bytes still to parse may sit in the last read's own buffer ('data' reads): kept.
-        if (within(this.buf, carry)) {
+        if (this.bufInCarry) {
           this.buf = EMPTY;
           this.pos = 0;
+          this.bufInCarry = false;
         }
         giveQueryBuffer(carry);
       } else if (size > 0 && size < carry.length) {
@@ -147,9 +149,10 @@ export class RespParser {
           this.buf.copy(dst, 0, this.pos, this.buf.length);
           this.buf = dst.subarray(0, held);
           this.pos = 0;
-        } else if (within(this.buf, carry)) {
+        } else if (this.bufInCarry) {
           this.buf = EMPTY;
           this.pos = 0;
+          this.bufInCarry = false;
         }
         this.carry = dst;
         giveQueryBuffer(carry);
@@ -172,6 +175,7 @@ export class RespParser {
     if (old !== null && old !== dst) giveQueryBuffer(old);
     this.buf = dst.subarray(0, need);
     this.pos = 0;
+    this.bufInCarry = true;
   }
 
   feed(chunk: Buffer): void {
@@ -190,20 +194,23 @@ export class RespParser {
     if (this.pos >= this.buf.length) {
       this.buf = chunk;
       this.pos = 0;
+      this.bufInCarry = false;
     } else {
       this.keep(chunk);
     }
   }
 
   /**
-   * Called after feed() of a view of `reused` (a read buffer the next read overwrites): copies
-   * the bytes not parsed yet out of it, so the parser keeps nothing of it.
+   * Called after feed() of a view of a read buffer the next read overwrites: copies the bytes not
+   * parsed yet out of it, so the parser keeps nothing of it.
    */
-  release(reused: Buffer): void {
+  release(): void {
     if (this.pos >= this.buf.length) {
       this.buf = EMPTY;
       this.pos = 0;
-    } else if (this.buf.buffer === reused.buffer) {
+      this.bufInCarry = false;
+    } else if (!this.bufInCarry) {
+      // The bytes left are the read's own (buf is the view fed last, or part of it).
       this.keep(EMPTY);
     }
   }
@@ -212,6 +219,7 @@ export class RespParser {
   discard(): void {
     this.buf = EMPTY;
     this.pos = 0;
+    this.bufInCarry = false;
     if (this.carry !== null) giveQueryBuffer(this.carry);
     this.carry = null;
     this.big = null;
@@ -259,7 +267,7 @@ export class RespParser {
         this.argvBytes += this.big.length - 2;
         // As Redis, a fat argument's buffer stays as the query buffer (another is likely to follow)
         // when it is bigger and the current one holds nothing; the string above is a copy.
-        if (this.carry === null || (this.big.length > this.carry.length && !within(this.buf, this.carry))) {
+        if (this.carry === null || (this.big.length > this.carry.length && !this.bufInCarry)) {
           if (this.carry !== null) giveQueryBuffer(this.carry);
           this.carry = this.big;
         }
@@ -302,6 +310,7 @@ export class RespParser {
           this.bigFilled = avail;
           this.buf = EMPTY;
           this.pos = 0;
+          this.bufInCarry = false;
         }
         return null;
       }

@@ -400,7 +400,7 @@ export class Server implements ListenerHost {
       onData(view);
       // A client being closed keeps none of its input (no copy of a flood's unparsed rest).
       if (client.closingAsap) client.parser.discard();
-      else client.parser.release(view);
+      else client.parser.release();
     });
     if (!reused) socket.on('data', onData);
     this.clientLimits.update(client);
