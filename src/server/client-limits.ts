@@ -108,32 +108,28 @@ export class ClientLimits {
 
   memory(c: Client, currentArgv: string[] | null = null): ClientMemory {
     const p = c.parser;
-    let argvMem = p.argvBytes;
-    const argv = currentArgv ?? c.blockedArgv;
-    if (argv !== null) for (const a of argv) argvMem += a.length;
+    const argvMem = argvMemory(c, currentArgv);
     const qbuf = p.pending + (currentArgv === null ? 0 : requestBytes(currentArgv));
     // As Redis's qbuf + qbuf-free, the two add up to the query buffer's size (the request being run included).
     const qbufFree = Math.max(0, p.allocated - qbuf);
-    let multiMem = c.watching.length * WATCH_ENTRY;
-    if (c.multi !== null) multiMem += c.multiBytes + c.multi.length * QUEUED_ENTRY;
-    const omem = this.outputBytes(c);
-    const rbs = c.out.rbSize;
-    let subs = 0;
-    if (c.subs !== null) subs = (c.subs.channels.size + c.subs.patterns.size + c.subs.shard.size) * SUB_ENTRY;
-    const t = c.tracking;
-    if (t !== null && t.prefixes !== null) subs += t.prefixes.size * PREFIX_ENTRY + t.prefixBytes;
-    // The reply buffers' bytes are their allocation (rbs, and a spill buffer kept for big turns),
-    // however much of them is in use; replies handed to the socket and not yet taken by the
-    // kernel are held beside them.
-    const totMem = CLIENT_BASE + qbuf + qbufFree + argvMem + multiMem + c.out.allocated + c.socket.writableLength + subs;
-    return { qbuf, qbufFree, argvMem, multiMem, rbs, rbp: c.out.len, omem, totMem };
+    const multiMem = multiMemory(c);
+    const totMem = qbuf + qbufFree + argvMem + multiMem + otherMemory(c);
+    return { qbuf, qbufFree, argvMem, multiMem, rbs: c.out.rbSize, rbp: c.out.len, omem: this.outputBytes(c), totMem };
+  }
+
+  /** memory(c).totMem, without the other fields (update() runs at every read and write). */
+  totalOf(c: Client): number {
+    const p = c.parser;
+    const qbuf = p.pending;
+    const allocated = p.allocated;
+    return (allocated > qbuf ? allocated : qbuf) + argvMemory(c, null) + multiMemory(c) + otherMemory(c);
   }
 
   /** Refreshes the client's share of `total`; evicts clients when maxmemory-clients is passed. */
   update(c: Client): void {
     // A client being closed has left the total already (forget) and must not come back into it.
     if (c.closed || c.closingAsap) return;
-    const now = this.memory(c).totMem;
+    const now = this.totalOf(c);
     this.total += now - c.memAccounted;
     c.memAccounted = now;
     if (this.evictionLimit > 0 && this.total >= this.evictionLimit) this.evict();
@@ -241,6 +237,34 @@ export class ClientLimits {
       this.update(c);
     }
   }
+}
+
+/** Arguments held: of the request being read, and of the one running or blocked. */
+function argvMemory(c: Client, currentArgv: string[] | null): number {
+  let n = c.parser.argvBytes;
+  const argv = currentArgv ?? c.blockedArgv;
+  if (argv !== null) for (const a of argv) n += a.length;
+  return n;
+}
+
+/** WATCHed keys and the MULTI queue. */
+function multiMemory(c: Client): number {
+  let n = c.watching.length * WATCH_ENTRY;
+  if (c.multi !== null) n += c.multiBytes + c.multi.length * QUEUED_ENTRY;
+  return n;
+}
+
+/**
+ * The connection's objects, subscriptions and tracking prefixes, and the replies: the reply
+ * buffers' allocation (rbs, and a spill buffer kept for big turns) however much of it is in use,
+ * and replies handed to the socket and not yet taken by the kernel beside them.
+ */
+function otherMemory(c: Client): number {
+  let n = CLIENT_BASE + c.out.allocated + c.socket.writableLength;
+  if (c.subs !== null) n += (c.subs.channels.size + c.subs.patterns.size + c.subs.shard.size) * SUB_ENTRY;
+  const t = c.tracking;
+  if (t !== null && t.prefixes !== null) n += t.prefixes.size * PREFIX_ENTRY + t.prefixBytes;
+  return n;
 }
 
 /** Size of argv as a multibulk request. */
