@@ -146,7 +146,10 @@ export class Client {
     if (this.closingAsap || this.closed) return;
     this.netIn += chunk.length;
     this.server.stats.netInput += chunk.length;
-    const now = this.server.clock.now();
+    // One clock reading: the arrival time, and the start of the first command's time.
+    const readAt = performance.now();
+    const clock = this.server.clock;
+    const now = clock.at === undefined ? clock.now() : clock.at(readAt);
     this.lastInteraction = now;
     this.server.ks.lruTick(now);
     const parser = this.parser;
@@ -163,16 +166,19 @@ export class Client {
       limits.update(this);
       if (this.closingAsap) return;
     }
-    this.processInput();
+    this.processInput(readAt);
     limits.update(this);
     // Replies go out once all sockets readable in this event-loop turn have been read, as Redis
     // writes in beforeSleep: a burst of writes wakes a waiting peer once, not once per socket.
     if (this.out.len > 0 || this.closeAfterReply) this.server.markPending(this);
   }
 
-  /** Parses and runs commands until input runs out or the client blocks. */
-  processInput(): void {
-    this.server.dispatcher.startBatch();
+  /**
+   * Parses and runs commands until input runs out or the client blocks; `readAt`: the
+   * performance.now() reading of the read that brought the input (-1: none).
+   */
+  processInput(readAt = -1): void {
+    this.server.dispatcher.startBatch(readAt);
     while (this.blockedArgv === null && !this.deferred && !this.closeAfterReply && !this.closed && !this.closingAsap) {
       let argv: string[] | null;
       try {

@@ -320,9 +320,12 @@ export class Dispatcher {
    */
   private lastTime = -1;
 
-  /** Called before a batch of input (a socket read, a resumed client). */
-  startBatch(): void {
-    this.lastTime = -1;
+  /**
+   * Called before a batch of input (a socket read, a resumed client), with the performance.now()
+   * reading taken at the read (-1: none), which then starts the first command's time.
+   */
+  startBatch(readAt = -1): void {
+    this.lastTime = readAt;
   }
 
   /**

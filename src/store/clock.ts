@@ -3,9 +3,30 @@
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /**
+   * What now() would have read when performance.now() read `mono`: a request's arrival time from
+   * the reading that also starts its command's timing (one clock reading per read, not two).
+   * Optional: without it, now() is read.
+   */
+  at?(mono: number): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+/** The wall clock. */
+class SystemClock implements Clock {
+  /** Date.now() - performance.now(), kept current by resync() (the server cron) across wall-clock steps. */
+  private offset = Date.now() - performance.now();
+  now(): number {
+    return Date.now();
+  }
+  at(mono: number): number {
+    return Math.floor(mono + this.offset);
+  }
+  resync(): void {
+    this.offset = Date.now() - performance.now();
+  }
+}
+
+export const systemClock = new SystemClock();
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
