@@ -156,11 +156,17 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
     w.simple('other');
     assert.equal(a.toString('latin1'), '+first\r\n');
     const b = w.pending();
+    assert.equal(b.toString('latin1'), '+other\r\n', 'a reply of the same length in the new buffer, not the view of the kept one');
     w.sent(true);
     assert.equal(w.len, 0);
     w.ok();
     assert.equal(w.pending().toString('latin1'), '+OK\r\n');
     assert.equal(b.buffer, w.pending().buffer, 'a consumed buffer is written again');
+    w.sent(true);
+    // The same reply turn after turn in the same buffer: the same view, showing each turn's bytes.
+    w.simple('NO');
+    const again = w.pending();
+    assert.equal(again.toString('latin1'), '+NO\r\n');
     w.sent(true);
     // A buffer that grew past 256 KiB for a big reply is not kept after it was sent.
     w.bulk('g'.repeat(300_000));

@@ -77,6 +77,9 @@ export class ReplyWriter {
   private peakResetAt = 0;
   /** The most bytes one flush sent since the last resize(). */
   private spillPeak = 0;
+  /** The last view pending() returned, and of which buffer (the same reply as last turn: no new view). */
+  private view: Buffer | null = null;
+  private viewOf: Buffer | null = null;
 
   constructor(private readonly sink: ErrorSink) {
     this.buf = this.rb = Buffer.allocUnsafeSlow(MIN) as Latin1Buffer;
@@ -154,7 +157,10 @@ export class ReplyWriter {
 
   /** The bytes written so far, as a view of the writer's buffer; call sent() once they are handed on. */
   pending(): Buffer {
-    return this.buf.subarray(0, this.len);
+    const v = this.view;
+    if (v !== null && v.length === this.len && this.viewOf === this.buf) return v;
+    this.viewOf = this.buf;
+    return (this.view = this.buf.subarray(0, this.len));
   }
 
   /**

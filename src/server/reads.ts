@@ -23,6 +23,15 @@ function sharedBuffer(): Buffer {
   return shared;
 }
 
+/** Views of the shared buffer's first n bytes for reads of up to VIEW_CACHE bytes, made once each. */
+const VIEW_CACHE = 4096;
+const views: (Buffer | undefined)[] = new Array<Buffer | undefined>(VIEW_CACHE + 1).fill(undefined);
+
+function viewOf(buf: Buffer, n: number): Buffer {
+  if (n > VIEW_CACHE) return buf.subarray(0, n);
+  return (views[n] ??= buf.subarray(0, n));
+}
+
 interface UserBufferHandle {
   useUserBuffer?: unknown;
 }
@@ -47,7 +56,7 @@ export function readIntoSharedBuffer(socket: net.Socket, onBytes: (view: Buffer)
   if (s[kBuffer] !== null || s[kBufferCb] !== null || s[kBufferGen] !== null) return false;
   const buf = sharedBuffer();
   s[kBuffer] = buf;
-  s[kBufferCb] = (n: number): void => onBytes(buf.subarray(0, n));
+  s[kBufferCb] = (n: number): void => onBytes(viewOf(buf, n));
   (handle.useUserBuffer as (b: Uint8Array) => void).call(handle, buf);
   return true;
 }
