@@ -103,7 +103,7 @@ export class ClientLimits {
   /** Reply bytes not yet taken by the kernel: written by handlers, or still held by the socket (omem). */
   outputBytes(c: Client): number {
     // A replica's stream held during its synchronisation is output too (the RDB file is not).
-    return c.out.len + c.socket.writableLength + (c.replica === null ? 0 : c.replica.heldBytes);
+    return c.out.len + c.socketHeld + (c.replica === null ? 0 : c.replica.heldBytes);
   }
 
   memory(c: Client, currentArgv: string[] | null = null): ClientMemory {
@@ -260,7 +260,7 @@ function multiMemory(c: Client): number {
  * and replies handed to the socket and not yet taken by the kernel beside them.
  */
 function otherMemory(c: Client): number {
-  let n = CLIENT_BASE + c.out.allocated + c.socket.writableLength;
+  let n = CLIENT_BASE + c.out.allocated + c.socketHeld;
   if (c.subs !== null) n += (c.subs.channels.size + c.subs.patterns.size + c.subs.shard.size) * SUB_ENTRY;
   const t = c.tracking;
   if (t !== null && t.prefixes !== null) n += t.prefixes.size * PREFIX_ENTRY + t.prefixBytes;

@@ -7,6 +7,7 @@ import type { Db } from '../store/db.js';
 import type { Server, Transport } from './server.js';
 import { err } from '../errors.js';
 import { REPLY_BUFFER } from './client-limits.js';
+import { canWriteDirect, writeDirect } from './socket-io.js';
 import type { WatchedKey } from './events.js';
 import type { Subscriptions } from './pubsub.js';
 import type { TrackingState } from './tracking.js';
@@ -93,6 +94,13 @@ export class Client {
   netIn = 0;
   /** False once a socket write did not complete before returning (see flush). */
   private writesComplete = true;
+  /** Replies go to the socket's handle, past the Writable stream (socket-io.ts writeDirect). */
+  private readonly directWrites: boolean;
+  /** Bytes of a direct write the handle still holds (it completes later). */
+  private directHeld = 0;
+  private readonly directDone = (): void => {
+    this.directHeld = 0;
+  };
 
   constructor(
     readonly server: Server,
@@ -105,6 +113,7 @@ export class Client {
     this.user = server.users.defaultUser;
     this.parser = new RespParser(server.parserLimits(this));
     this.out = new ReplyWriter(server.stats);
+    this.directWrites = transport !== 'tls' && canWriteDirect(socket);
     this.createdAt = server.clock.now();
     this.lastInteraction = this.createdAt;
     if (transport === 'unix') {
@@ -130,6 +139,11 @@ export class Client {
       destroySoon: () => undefined,
     };
     return new Client(server, socket as unknown as Socket, 0);
+  }
+
+  /** Reply bytes handed to the socket and not yet taken by the kernel. */
+  get socketHeld(): number {
+    return this.socket.writableLength + this.directHeld;
   }
 
   get db(): Db {
@@ -225,9 +239,12 @@ export class Client {
       const direct = this.writesComplete;
       const data = direct ? this.out.pending() : this.out.take();
       this.server.stats.netOutput += data.length;
-      this.socket.write(data);
+      // Past the Writable stream while it holds nothing (a replica's snapshot goes through it).
+      const held = direct && this.directWrites && this.replica === null && this.socket.writableLength === 0 ? writeDirect(this.socket, data, this.directDone) : -1;
+      if (held < 0) this.socket.write(data);
+      else this.directHeld = held;
       if (direct) {
-        this.writesComplete = this.socket.writableLength === 0;
+        this.writesComplete = held < 0 ? this.socket.writableLength === 0 : held === 0;
         this.out.sent(this.writesComplete, this.server.replyBufferResizing);
       }
     }
@@ -348,7 +365,7 @@ export class Client {
     if (flags === '') flags = 'N';
     const m = this.server.clientLimits.memory(this, currentArgv);
     const out = this.out;
-    const pendingInSocket = this.socket.writableLength;
+    const pendingInSocket = this.socketHeld;
     const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${fd} name=${this.name}` +

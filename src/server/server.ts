@@ -43,7 +43,7 @@ import { type BindAddress, parseBindAddresses } from './bind.js';
 import { Listeners, type ListenerHost, type Transport } from './listeners.js';
 
 export type { Transport } from './listeners.js';
-import { readIntoSharedBuffer } from './reads.js';
+import { readIntoSharedBuffer } from './socket-io.js';
 import { certificateCommonName, printableName } from '../tls/identity.js';
 import { Metrics } from './metrics.js';
 import { GcStats } from './gc-stats.js';
