@@ -123,3 +123,54 @@ for (const kind of ['tcp', 'tls'] as const) {
     });
   });
 }
+
+describe('writes over tcp', () => {
+  it('replies go to the socket handle, past the Writable stream, on this Node', async () => {
+    const c = await RawConn.connect(tcp.port);
+    try {
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      const served = [...tcp.server.clients.values()].filter((x) => x.transport === 'tcp');
+      assert.equal(served.length, 1);
+      const socket = served[0]!.socket;
+      let streamWrites = 0;
+      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+      socket.write = ((...args: unknown[]) => {
+        streamWrites++;
+        return write(...args);
+      }) as typeof socket.write;
+      for (let i = 0; i < 5; i++) assert.equal(await c.call('ECHO', `m${i}`), `$2\r\nm${i}\r\n`);
+      assert.equal(streamWrites, 0);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a reader that stops: the write the kernel could not take is held and counted (omem), and every reply arrives whole and in order', async () => {
+    const a = await RawConn.connect(tcp.port);
+    const b = await RawConn.connect(tcp.port);
+    try {
+      const size = 2 * 1024 * 1024;
+      const letters = ['a', 'b', 'c'];
+      for (const l of letters) assert.equal(await b.call('SET', `big-${l}`, l.repeat(size)), '+OK\r\n');
+      const id = await a.call('CLIENT', 'ID');
+      a.socket.pause();
+      for (const l of letters) a.send('GET', `big-${l}`);
+      // The first reply's rest waits in the server's handle, the next ones behind it.
+      await waitFor(
+        async () => {
+          const line = (await b.call('CLIENT', 'LIST', 'ID', id.slice(1).trim())).split('\n')[1] ?? '';
+          const omem = Number(/ omem=(\d+)/.exec(line)?.[1] ?? 0);
+          return omem >= size;
+        },
+        5000,
+        'replies held for the reader',
+      );
+      a.socket.resume();
+      for (const l of letters) assert.equal(await a.reply(10_000), `$${size}\r\n${l.repeat(size)}\r\n`);
+      assert.equal(await a.call('PING'), '+PONG\r\n');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
