@@ -181,10 +181,11 @@ export class Client {
       if (this.closingAsap) return;
     }
     this.processInput(readAt);
-    limits.update(this);
     // Replies go out once all sockets readable in this event-loop turn have been read, as Redis
     // writes in beforeSleep: a burst of writes wakes a waiting peer once, not once per socket.
+    // The flush then counts the client's memory; without one, it is counted now.
     if (this.out.len > 0 || this.closeAfterReply) this.server.markPending(this);
+    else limits.update(this);
   }
 
   /**
