@@ -5,15 +5,17 @@
 // A server on 127.0.0.1:PORT that does the least any Redis server written on Node's net module must
 // do per request: it reads the socket, finds where each RESP command ends, and writes one reply
 // per command (+PONG to PING, +OK to anything else), all the replies of one read in one write, as
-// Redoubt writes them. No parsing into arguments, no keyspace, no dispatch. Its CPU time per
-// request is what Node's event loop, streams and socket calls cost before any of Redoubt's work:
-// the floor under Redoubt's figures in the commands table.
+// Redoubt writes them. Its reads and writes take Redoubt's paths (src/server/socket-io.ts: the
+// shared read buffer, writes to the socket's handle). No parsing into arguments, no keyspace, no
+// dispatch. Its CPU time per request is what Node's event loop and socket calls cost before any
+// of Redoubt's work: the floor under Redoubt's figures in the commands table.
 import net from 'node:net';
+import { canWriteDirect, readIntoSharedBuffer, writeDirect } from '../src/server/socket-io.js';
 
 const OK = Buffer.from('+OK\r\n');
 const PONG = Buffer.from('+PONG\r\n');
 /** Where one read's replies are put together, then copied into the one write. */
-const scratch = Buffer.allocUnsafe(65536);
+let scratch = Buffer.allocUnsafe(65536);
 
 /** Position of the LF ending the decimal number at `pos` (its value in `value`), or -1 if incomplete. */
 let value = 0;
@@ -52,25 +54,42 @@ function commandEnd(buf: Buffer, pos: number): number {
   return p + 1;
 }
 
+/** Writes one read's replies: to the socket's handle while writes complete at once (as Redoubt), else through the stream. */
+function send(socket: net.Socket, n: number, direct: { ok: boolean }): void {
+  const data = scratch.subarray(0, n);
+  const held = direct.ok ? writeDirect(socket, data, () => {}) : -1;
+  if (held < 0) {
+    socket.write(Buffer.from(data));
+    direct.ok = false;
+  } else if (held > 0) {
+    // The handle holds the scratch buffer until the write completes: the next replies go in a new one.
+    scratch = Buffer.allocUnsafe(scratch.length);
+    direct.ok = false;
+  }
+}
+
 const server = net.createServer((socket) => {
   socket.setNoDelay(true);
   let carry: Buffer | null = null;
-  socket.on('data', (chunk: Buffer) => {
+  const direct = { ok: canWriteDirect(socket) };
+  // Reads land in Redoubt's shared read buffer where this Node allows it: a cut request is copied out.
+  const onBytes = (chunk: Buffer): void => {
     const buf = carry === null ? chunk : Buffer.concat([carry, chunk]);
     let pos = 0;
     let n = 0;
     for (let end = commandEnd(buf, pos); end >= 0; end = commandEnd(buf, pos)) {
       const reply = ping ? PONG : OK;
       if (n + reply.length > scratch.length) {
-        socket.write(Buffer.from(scratch.subarray(0, n)));
+        send(socket, n, direct);
         n = 0;
       }
       n += reply.copy(scratch, n);
       pos = end;
     }
-    carry = pos < buf.length ? buf.subarray(pos) : null;
-    if (n > 0) socket.write(Buffer.from(scratch.subarray(0, n)));
-  });
+    carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
+    if (n > 0) send(socket, n, direct);
+  };
+  if (!readIntoSharedBuffer(socket, onBytes)) socket.on('data', onBytes);
   socket.on('error', () => socket.destroy());
 });
 server.listen(Number(process.argv[process.argv.indexOf('--port') + 1]), '127.0.0.1');
