@@ -13,6 +13,7 @@ import { parseManifest } from '../src/persistence/aof/manifest.js';
 import { AofReader } from '../src/persistence/aof/format.js';
 import * as gh from '../src/store/geohash.js';
 import { parseDouble } from '../src/commands/strtod.js';
+import { nthSmallest } from '../src/commands/geo.js';
 
 const HAVE_REDIS = haveRedis();
 /** HELLO's reply names the server: only its type is compared. */
@@ -47,6 +48,35 @@ describe('geohash arithmetic', () => {
     assert.deepEqual(gh.scoreCell(3479099956230698), palermo);
     assert.equal(gh.encode(180.0001, 0, 26), null);
     assert.equal(gh.encode(0, 85.06, 26), null);
+  });
+
+  test("decodeScore gives each cell's centre as cellArea computes it (Redis's divisions), for random cells and the edges", () => {
+    const r = rng(907);
+    const xy = new Float64Array(4);
+    const cells: gh.Cell[] = [];
+    for (let i = 0; i < 50000; i++) cells.push({ lat: Math.floor(r() * 2 ** 26), lon: Math.floor(r() * 2 ** 26), step: 26, zero: false });
+    cells.push({ lat: 0, lon: 0, step: 26, zero: false }, { lat: 2 ** 26 - 1, lon: 2 ** 26 - 1, step: 26, zero: false });
+    for (const cell of cells) {
+      gh.decodeScore(gh.cellScore(cell), xy);
+      const a = gh.cellArea(cell);
+      const x = Math.min(gh.GEO_LONG_MAX, Math.max(gh.GEO_LONG_MIN, (a.lonMin + a.lonMax) / 2));
+      const y = Math.min(gh.GEO_LAT_MAX, Math.max(gh.GEO_LAT_MIN, (a.latMin + a.latMax) / 2));
+      assert.equal(xy[0], x, `lon of cell ${cell.lat},${cell.lon}`);
+      assert.equal(xy[1], y, `lat of cell ${cell.lat},${cell.lon}`);
+    }
+  });
+
+  test('nthSmallest: the k-th of the sorted values, for random arrays with and without repeats', () => {
+    const r = rng(4242);
+    for (let round = 0; round < 3000; round++) {
+      const n = 1 + Math.floor(r() * 300);
+      const distinct = r() < 0.5 ? n : 1 + Math.floor(r() * 5);
+      const a = new Float64Array(n + 7);
+      for (let i = 0; i < n; i++) a[i] = Math.floor(r() * distinct) * 1.5 + (distinct === n ? r() : 0);
+      const sorted = Float64Array.from(a.subarray(0, n)).sort();
+      const k = Math.floor(r() * n);
+      assert.equal(nthSmallest(a, n, k), sorted[k], `n ${n} k ${k}`);
+    }
   });
 
   test('GEOADD hands ZADD the score its score text parses to: random cells and the upper edges', () => {

@@ -162,6 +162,43 @@ function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number, exact: boolean)
   return out;
 }
 
+/** Where sortPoints copies distances to find the edge of the kept ones (reused, grown as needed). */
+let distScratch = new Float64Array(256);
+
+/**
+ * The value at index k (0-based) of a[0, n) once sorted ascending, found by selection (Hoare's
+ * partition around a median of three, on the side holding k): reorders a[0, n).
+ */
+export function nthSmallest(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // a[lo, j] <= pivot <= a[i, hi], and a[j+1, i-1] equal the pivot.
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return pivot;
+  }
+  return a[k]!;
+}
+
 /**
  * Orders points by distance, stably; rough distances too close to a neighbour's are made exact
  * first. When only the first `keep` are wanted (COUNT), points surely beyond them are dropped
@@ -170,10 +207,11 @@ function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number, exact: boolean)
  */
 function sortPoints(shape: gh.Shape, points: GeoPoint[], desc: boolean, keep: number): void {
   if (keep > 0 && keep * 4 < points.length) {
-    const dists = new Float64Array(points.length);
+    if (distScratch.length < points.length) distScratch = new Float64Array(Math.max(points.length, 2 * distScratch.length));
+    const dists = distScratch;
     for (let i = 0; i < points.length; i++) dists[i] = points[i]!.dist;
-    dists.sort();
-    const edge = desc ? dists[points.length - keep]! : dists[keep - 1]!;
+    // The keep-th distance from the near end (far end for DESC), as a sort would place it.
+    const edge = nthSmallest(dists, points.length, desc ? points.length - keep : keep - 1);
     const margin = 4 * gh.tolerance(Math.abs(edge));
     let n = 0;
     for (const p of points) if (desc ? p.dist >= edge - margin : p.dist <= edge + margin) points[n++] = p;

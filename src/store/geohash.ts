@@ -18,6 +18,11 @@ export const EARTH_RADIUS_IN_METERS = 6372797.560856;
 const MERCATOR_MAX = 20037726.37;
 const D_R = Math.PI / 180.0;
 const TWO32 = 4294967296;
+const INV_TWO32 = 1 / TWO32;
+/** 2^-26: one over the cell count per axis at GEO_STEP_MAX. */
+const INV_STEP_MAX = 1 / 67108864;
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
+const LON_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
 
 /** A geohash cell: latitude and longitude indexes at `step` bits each; `zero` is Redis's GZERO (skipped). */
 export interface Cell {
@@ -137,7 +142,8 @@ export function decodeScore(score: number, out: number[] | Float64Array): void {
   let lon: number;
   if (score >= 0 && score < 4503599627370496) {
     // The common case (GEOADD's scores), without allocating.
-    const hi = Math.floor(score / TWO32) >>> 0;
+    // Dividing by a power of two is exact: multiplying by its inverse gives the same bits, faster.
+    const hi = Math.floor(score * INV_TWO32) >>> 0;
     const lo = (score - hi * TWO32) >>> 0;
     lat = (squash(lo) | (squash(hi) << 16)) >>> 0;
     lon = (squash(lo >>> 1) | (squash(hi >>> 1) << 16)) >>> 0;
@@ -146,14 +152,11 @@ export function decodeScore(score: number, out: number[] | Float64Array): void {
     lat = c.lat;
     lon = c.lon;
   }
-  // The same operations as cellArea, at step 26.
-  const scale = 67108864;
-  const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
-  const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
-  const latMin = GEO_LAT_MIN + (lat / scale) * latScale;
-  const latMax = GEO_LAT_MIN + ((lat + 1) / scale) * latScale;
-  const lonMin = GEO_LONG_MIN + (lon / scale) * lonScale;
-  const lonMax = GEO_LONG_MIN + ((lon + 1) / scale) * lonScale;
+  // The same operations as cellArea, at step 26 (its division by 2^26 as the exact product by 2^-26).
+  const latMin = GEO_LAT_MIN + lat * INV_STEP_MAX * LAT_SCALE;
+  const latMax = GEO_LAT_MIN + (lat + 1) * INV_STEP_MAX * LAT_SCALE;
+  const lonMin = GEO_LONG_MIN + lon * INV_STEP_MAX * LON_SCALE;
+  const lonMax = GEO_LONG_MIN + (lon + 1) * INV_STEP_MAX * LON_SCALE;
   let x = (lonMin + lonMax) / 2;
   if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
   if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
