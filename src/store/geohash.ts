@@ -381,6 +381,8 @@ export interface Shape {
    */
   latBand?: number;
   lonBand?: number;
+  /** roughCos of the centre's latitude, once computed (undefined before). */
+  roughCos?: number;
 }
 
 /**
@@ -402,12 +404,26 @@ function radiusBands(s: Shape, r: number): void {
   s.lonBand = (2 * Math.asin(x)) / D_R * slack + 1e-9;
 }
 
-/** The haversine distance with V8's Math functions: within a few ulps of `distance`, much cheaper. */
-function roughDistance(lon1: number, lat1: number, lon2: number, lat2: number): number {
+/**
+ * The haversine distance with V8's Math functions: within a few ulps of `distance`, much cheaper.
+ * cos1 and cos2: Math.cos of each latitude in radians (roughCos), given as a search knows them.
+ */
+function roughDistance(lon1: number, lat1: number, lon2: number, lat2: number, cos1: number, cos2: number): number {
   const v = Math.sin((lon2 - lon1) * (D_R / 2));
   const u = Math.sin((lat2 - lat1) * (D_R / 2));
-  const a = u * u + Math.cos(lat1 * D_R) * Math.cos(lat2 * D_R) * v * v;
+  const a = u * u + cos1 * cos2 * v * v;
   return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+}
+
+/** The cosine roughDistance takes for a latitude in degrees. */
+function roughCos(lat: number): number {
+  return Math.cos(lat * D_R);
+}
+
+/** roughCos of the shape's centre, computed at its first candidate. */
+function centreRoughCos(s: Shape): number {
+  if (s.roughCos === undefined) s.roughCos = roughCos(s.lat);
+  return s.roughCos;
 }
 
 /**
@@ -469,7 +485,7 @@ export function pointInShape(s: Shape, p: Float64Array, exact: boolean): boolean
       if (dl > 180) dl = 360 - dl;
       if (dl > s.lonBand!) return false;
     }
-    const rough = roughDistance(s.lon, s.lat, lon, lat);
+    const rough = roughDistance(s.lon, s.lat, lon, lat, centreRoughCos(s), roughCos(lat));
     if (surelyBeyond(rough, r)) return false;
     if (!exact && surelyWithin(rough, r)) {
       p[2] = rough;
@@ -484,14 +500,15 @@ export function pointInShape(s: Shape, p: Float64Array, exact: boolean): boolean
   const heightM = s.height * s.conversion;
   const halfW = (s.width * s.conversion) / 2;
   if (latDistance(lat, s.lat) > heightM / 2) return false;
-  const roughW = roughDistance(lon, lat, s.lon, lat);
+  const latCos = roughCos(lat);
+  const roughW = roughDistance(lon, lat, s.lon, lat, latCos, latCos);
   if (surelyBeyond(roughW, halfW)) return false;
   if (!surelyWithin(roughW, halfW)) {
     const c = cos(degRad(lat));
     if (distanceCos(lon, lat, s.lon, lat, c, c) > halfW) return false;
   }
   if (!exact) {
-    const rough = roughDistance(s.lon, s.lat, lon, lat);
+    const rough = roughDistance(s.lon, s.lat, lon, lat, centreRoughCos(s), latCos);
     if (rough < FAR) {
       p[2] = rough;
       p[3] = 0;
