@@ -6,8 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { freePort, RawConn, startServer, waitFor, type TestServer } from './helpers.js';
+import net from 'node:net';
 import { RespParser } from '../src/protocol/parser.js';
+import { canWriteDirect, writeDirect } from '../src/server/socket-io.js';
 import { makeCa, makeLeaf } from '../src/tls/certs.js';
 
 describe('RespParser.release', () => {
@@ -125,6 +129,44 @@ for (const kind of ['tcp', 'tls'] as const) {
 }
 
 describe('writes over tcp', () => {
+  it('writeDirect: a write the kernel cannot take at once keeps its bytes alive until it completes, whoever else lets them go', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const size = 8 * 1024 * 1024;
+    let held = -1;
+    const srv = net.createServer((s) => {
+      s.on('error', () => {});
+      assert.ok(canWriteDirect(s));
+      held = writeDirect(s, Buffer.alloc(size, 'a'), () => {});
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const client = net.connect((srv.address() as net.AddressInfo).port, '127.0.0.1');
+    client.pause();
+    try {
+      await waitFor(() => held >= 0, 5000, 'written');
+      assert.equal(held, size, 'the kernel took part of it at most');
+      // Nothing but the handle's request refers to the bytes now: collect, and reuse the memory.
+      for (let i = 0; i < 5; i++) {
+        gc();
+        const junk = Buffer.alloc(size, 'z');
+        assert.equal(junk[size - 1], 0x7a);
+      }
+      let got = 0;
+      let wrong = 0;
+      client.on('data', (d: Buffer) => {
+        for (const byte of d) if (byte !== 0x61) wrong++;
+        got += d.length;
+      });
+      client.resume();
+      await waitFor(() => got >= size, 10_000, 'all bytes read');
+      assert.equal(got, size);
+      assert.equal(wrong, 0);
+    } finally {
+      client.destroy();
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+    }
+  });
+
   it('replies go to the socket handle, past the Writable stream, on this Node', async () => {
     const c = await RawConn.connect(tcp.port);
     try {
@@ -165,6 +207,15 @@ describe('writes over tcp', () => {
         5000,
         'replies held for the reader',
       );
+      // The bytes the handle holds must outlive the reply buffer the writer let go: full
+      // collections, and memory reused for other bytes meanwhile.
+      v8.setFlagsFromString('--expose-gc');
+      const gc = vm.runInNewContext('gc') as () => void;
+      for (let i = 0; i < 3; i++) {
+        gc();
+        const junk = Buffer.alloc(size * 2, 'z');
+        assert.equal(junk[size], 0x7a);
+      }
       a.socket.resume();
       for (const l of letters) assert.equal(await a.reply(10_000), `$${size}\r\n${l.repeat(size)}\r\n`);
       assert.equal(await a.call('PING'), '+PONG\r\n');

@@ -25,6 +25,8 @@ export const READ_BUFFER_SIZE = 64 * 1024;
 interface WriteReq {
   oncomplete: ((this: WriteReq, status: number) => void) | null;
   done: ((status: number) => void) | null;
+  /** The bytes of a write in progress: held here so the garbage collector keeps them while the handle writes from them. */
+  buffer: Uint8Array | null;
 }
 
 interface StreamWrap {
@@ -130,6 +132,7 @@ let spareReq: WriteReq | null = null;
 function onWriteComplete(this: WriteReq, status: number): void {
   const done = this.done;
   this.done = null;
+  this.buffer = null;
   if (done !== null) done(status);
 }
 
@@ -157,7 +160,9 @@ export function writeDirect(socket: net.Socket, data: Uint8Array, done: (status:
     spareReq = req;
     return 0;
   }
-  // The handle keeps this request until the write completes: the next write gets a new one.
+  // The handle keeps this request until the write completes (the next write gets a new one), and
+  // the request keeps the bytes: nothing else may hold them (the reply writer lets its buffer go).
+  req.buffer = data;
   req.oncomplete = onWriteComplete;
   req.done = (status: number): void => {
     if (status < 0) socket.destroy();
