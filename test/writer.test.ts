@@ -2,6 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { ReplyWriter, formatDouble, formatG, type Resp } from '../src/protocol/writer.js';
 
 function writer(resp: Resp = 2): { w: ReplyWriter; codes: string[] } {
@@ -175,6 +177,29 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
     w.ok();
     assert.notEqual(w.pending().buffer, big.buffer);
     assert.equal(bytes(w), '+OK\r\n');
+  });
+
+  it('keeps no view of a buffer it handed on or gave back (it would keep that buffer alive)', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const refs: WeakRef<ArrayBufferLike>[] = [];
+    // Handed on with its bytes (a write that completes later; later replies are taken, not viewed).
+    const a = writer().w;
+    a.bulk('h'.repeat(800));
+    refs.push(new WeakRef(a.pending().buffer));
+    a.sent(false);
+    // A spill buffer given back after its turn.
+    const b = writer().w;
+    b.bulk('s'.repeat(300_000));
+    refs.push(new WeakRef(b.pending().buffer));
+    b.sent(true);
+    // WeakRefs hold their targets until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    assert.deepEqual(
+      refs.map((r) => r.deref() === undefined),
+      [true, true],
+    );
   });
 
   it('a turn that outgrows the reply buffer moves to a spill buffer, kept for the next turns until resize() sees small turns', () => {

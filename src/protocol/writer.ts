@@ -152,7 +152,20 @@ export class ReplyWriter {
       this.spill = null;
       this.spillHint = Math.min(from.length, TAKE_NEXT_MAX);
     }
+    this.forgetStaleView();
     return from.subarray(0, n);
+  }
+
+  /**
+   * Forgets the cached view once its buffer is neither the reply buffer nor the spill buffer: it
+   * would keep a buffer handed on or given back alive (and uncounted).
+   */
+  private forgetStaleView(): void {
+    const of = this.viewOf;
+    if (of !== null && of !== this.rb && of !== this.spill) {
+      this.view = null;
+      this.viewOf = null;
+    }
   }
 
   /** The bytes written so far, as a view of the writer's buffer; call sent() once they are handed on. */
@@ -180,6 +193,7 @@ export class ReplyWriter {
       this.spill = null;
       this.buf = this.rb;
     }
+    this.forgetStaleView();
   }
 
   /**
@@ -222,6 +236,7 @@ export class ReplyWriter {
       if (this.buf === this.rb) this.buf = rb;
       this.rb = rb;
     }
+    this.forgetStaleView();
     return done;
   }
 
