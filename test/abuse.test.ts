@@ -223,6 +223,37 @@ describe('attacks against a real process', () => {
     }
   });
 
+  it('a client that asks for big replies and never reads is dropped at the normal limit, the bytes its socket holds counted', async () => {
+    const s = await startRedoubtProcess(['--save', '', '--client-output-buffer-limit', 'normal 32mb 0 0']);
+    const ctl = await RawConn.connect(s.port);
+    try {
+      assert.equal(await ctl.call('SET', 'big', 'b'.repeat(1024 * 1024)), '+OK\r\n');
+      const reader = net.connect({ port: s.port, host: '127.0.0.1' });
+      sockets.push(reader);
+      reader.on('error', () => {});
+      await new Promise((r) => reader.once('connect', r));
+      reader.pause();
+      const batch = '*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n'.repeat(24);
+      const present = async (): Promise<boolean> => (await ctl.call('CLIENT', 'LIST')).includes(' cmd=get ');
+      // 24 MiB of replies: under the limit; what the kernel cannot take (most of it) stays held.
+      reader.write(batch);
+      await waitFor(present, 5000, 'the first batch served');
+      await waitFor(async () => {
+        const line = (await ctl.call('CLIENT', 'LIST')).split('\n').find((l) => l.includes(' cmd=get ')) ?? '';
+        return Number(/ omem=(\d+)/.exec(line)?.[1] ?? 0) >= 12 * 1024 * 1024;
+      }, 5000, 'the held replies counted');
+      // 24 MiB more while the first are still held: past 32 MB only if the held bytes count.
+      reader.write(batch);
+      await waitFor(async () => !(await present()), 5000, 'the reader dropped');
+      const stats = await ctl.call('INFO', 'everything');
+      assert.ok(Number(infoValue(stats, 'client_output_buffer_limit_disconnections')) >= 1);
+      assert.equal(await ctl.call('PING'), '+PONG\r\n');
+    } finally {
+      ctl.close();
+      await s.kill();
+    }
+  });
+
   it('a subscriber that never reads is disconnected at the default pubsub limit', async () => {
     const s = await startRedoubtProcess(['--save', '']);
     const ctl = await RawConn.connect(s.port);
