@@ -83,6 +83,8 @@ for (const kind of ['tcp', 'tls'] as const) {
         const served = [...server().server.clients.values()].filter((x) => x.transport === kind);
         assert.ok(served.length > 0);
         for (const x of served) assert.equal(x.socket.listenerCount('data'), 0);
+        // Replies skip the stream on TCP only: a TLS socket's handle would send them unencrypted.
+        for (const x of served) assert.equal(canWriteDirect(x.socket), kind === 'tcp');
       } finally {
         c.close();
       }

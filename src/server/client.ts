@@ -113,7 +113,7 @@ export class Client {
     this.user = server.users.defaultUser;
     this.parser = new RespParser(server.parserLimits(this));
     this.out = new ReplyWriter(server.stats);
-    this.directWrites = transport !== 'tls' && canWriteDirect(socket);
+    this.directWrites = canWriteDirect(socket);
     this.createdAt = server.clock.now();
     this.lastInteraction = this.createdAt;
     if (transport === 'unix') {

@@ -120,8 +120,12 @@ export function readIntoSharedBuffer(socket: net.Socket, onBytes: (view: Buffer)
   return true;
 }
 
-/** Whether writeDirect can write to this socket (a TCP or unix socket, not TLS, on a Node that allows it). */
+/**
+ * Whether writeDirect can write to this socket: a TCP or unix socket on a Node that allows it.
+ * Not a TLS socket: its handle would take cleartext the TLS layer has not encrypted.
+ */
 export function canWriteDirect(socket: net.Socket): boolean {
+  if ((socket as { encrypted?: boolean }).encrypted === true) return false;
   const handle = handleOf(socket);
   return streamWrap !== null && handle !== null && typeof handle.writeBuffer === 'function';
 }
