@@ -9,6 +9,8 @@ export interface Clock {
    * Optional: without it, now() is read.
    */
   at?(mono: number): number;
+  /** Re-reads what at() depends on (the server cron calls it). */
+  resync?(): void;
 }
 
 /** The wall clock. */
