@@ -189,6 +189,39 @@ describe('writes over tcp', () => {
     }
   });
 
+  it('a read\'s replies are sent before its callback returns, unless something already waits for the turn\'s end', async () => {
+    const c = await RawConn.connect(tcp.port);
+    try {
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      const served = [...tcp.server.clients.values()].filter((x) => x.transport === 'tcp');
+      assert.equal(served.length, 1);
+      const client = served[0]!;
+      let inRead = false;
+      let waiting = false;
+      const flushes: boolean[] = [];
+      const onData = client.onData.bind(client);
+      const flush = client.flush.bind(client);
+      client.onData = (chunk: Buffer): void => {
+        inRead = true;
+        // Another client's replies (or BCAST invalidations) waiting for the turn's end.
+        if (waiting) tcp.server.scheduleFlush();
+        onData(chunk);
+        inRead = false;
+      };
+      client.flush = (): void => {
+        flushes.push(inRead);
+        flush();
+      };
+      assert.equal(await c.call('ECHO', 'now'), '$3\r\nnow\r\n');
+      assert.deepEqual(flushes, [true]);
+      waiting = true;
+      assert.equal(await c.call('ECHO', 'later'), '$5\r\nlater\r\n');
+      assert.deepEqual(flushes, [true, false]);
+    } finally {
+      c.close();
+    }
+  });
+
   it('a reader that stops: the write the kernel could not take is held and counted (omem), and every reply arrives whole and in order', async () => {
     const a = await RawConn.connect(tcp.port);
     const b = await RawConn.connect(tcp.port);

@@ -1,4 +1,4 @@
-// Reply encoder: handlers append replies here; the client flushes once per event-loop turn.
+// Reply encoder: handlers append replies here; the client sends them once per read or event-loop turn.
 // One writer per connection, RESP2 or RESP3 as negotiated by HELLO.
 import { putLatin1, type Latin1Buffer } from '../latin1.js';
 

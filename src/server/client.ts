@@ -181,10 +181,8 @@ export class Client {
       if (this.closingAsap) return;
     }
     this.processInput(readAt);
-    // Replies go out once all sockets readable in this event-loop turn have been read, as Redis
-    // writes in beforeSleep: a burst of writes wakes a waiting peer once, not once per socket.
-    // The flush then counts the client's memory; without one, it is counted now.
-    if (this.out.len > 0 || this.closeAfterReply) this.server.markPending(this);
+    // The flush counts the client's memory; without one, it is counted now.
+    if (this.out.len > 0 || this.closeAfterReply) this.server.repliesReady(this);
     else limits.update(this);
   }
 
@@ -214,7 +212,7 @@ export class Client {
     }
   }
 
-  /** Sends what the handlers wrote; once per event-loop turn (Server.markPending). */
+  /** Sends what the handlers wrote: after its read (Server.repliesReady) or at the turn's end (Server.markPending). */
   flush(): void {
     if (this.closed) return;
     if (this.closingAsap) {
