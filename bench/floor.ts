@@ -10,7 +10,7 @@
 // dispatch. Its CPU time per request is what Node's event loop and socket calls cost before any
 // of Redoubt's work: the floor under Redoubt's figures in the commands table.
 import net from 'node:net';
-import { canWriteDirect, readIntoSharedBuffer, writeDirect } from '../src/server/socket-io.js';
+import { directHandle, readIntoSharedBuffer, writeDirect, type DirectHandle } from '../src/server/socket-io.js';
 
 const OK = Buffer.from('+OK\r\n');
 const PONG = Buffer.from('+PONG\r\n');
@@ -55,23 +55,22 @@ function commandEnd(buf: Buffer, pos: number): number {
 }
 
 /** Writes one read's replies: to the socket's handle while writes complete at once (as Redoubt), else through the stream. */
-function send(socket: net.Socket, n: number, direct: { ok: boolean }): void {
+function send(socket: net.Socket, n: number, direct: { handle: DirectHandle | null }): void {
   const data = scratch.subarray(0, n);
-  const held = direct.ok ? writeDirect(socket, data, () => {}) : -1;
+  const held = direct.handle !== null ? writeDirect(socket, direct.handle, data, () => {}) : -1;
   if (held < 0) {
     socket.write(Buffer.from(data));
-    direct.ok = false;
   } else if (held > 0) {
     // The handle holds the scratch buffer until the write completes: the next replies go in a new one.
     scratch = Buffer.allocUnsafe(scratch.length);
-    direct.ok = false;
+    direct.handle = null;
   }
 }
 
 const server = net.createServer((socket) => {
   socket.setNoDelay(true);
   let carry: Buffer | null = null;
-  const direct = { ok: canWriteDirect(socket) };
+  const direct = { handle: directHandle(socket) };
   // Reads land in Redoubt's shared read buffer where this Node allows it: a cut request is copied out.
   const onBytes = (chunk: Buffer): void => {
     const buf = carry === null ? chunk : Buffer.concat([carry, chunk]);

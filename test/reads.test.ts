@@ -11,7 +11,7 @@ import vm from 'node:vm';
 import { freePort, RawConn, startServer, waitFor, type TestServer } from './helpers.js';
 import net from 'node:net';
 import { RespParser } from '../src/protocol/parser.js';
-import { canWriteDirect, writeDirect } from '../src/server/socket-io.js';
+import { canWriteDirect, directHandle, writeDirect } from '../src/server/socket-io.js';
 import { makeCa, makeLeaf } from '../src/tls/certs.js';
 
 describe('RespParser.release', () => {
@@ -138,8 +138,9 @@ describe('writes over tcp', () => {
     let held = -1;
     const srv = net.createServer((s) => {
       s.on('error', () => {});
-      assert.ok(canWriteDirect(s));
-      held = writeDirect(s, Buffer.alloc(size, 'a'), () => {});
+      const handle = directHandle(s);
+      assert.ok(handle !== null);
+      held = writeDirect(s, handle, Buffer.alloc(size, 'a'), () => {});
     });
     await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
     const client = net.connect((srv.address() as net.AddressInfo).port, '127.0.0.1');
@@ -163,6 +164,41 @@ describe('writes over tcp', () => {
       await waitFor(() => got >= size, 10_000, 'all bytes read');
       assert.equal(got, size);
       assert.equal(wrong, 0);
+    } finally {
+      client.destroy();
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+    }
+  });
+
+  it('writeDirect to the handle of a socket destroyed meanwhile fails the write, before and after the handle has closed', async () => {
+    const results: number[] = [];
+    let closed = false;
+    const srv = net.createServer((s) => {
+      s.on('error', () => {});
+      const handle = directHandle(s);
+      assert.ok(handle !== null);
+      assert.equal(writeDirect(s, handle, Buffer.from('+OK\r\n'), () => {}), 0);
+      s.destroy();
+      // Closing: the socket has let go of its handle, whose close has not completed.
+      results.push(writeDirect(s, handle, Buffer.from('+late\r\n'), () => {}));
+      s.once('close', () => {
+        // Closed: the handle is detached from anything native.
+        setImmediate(() => {
+          results.push(writeDirect(s, handle, Buffer.from('+later\r\n'), () => {}));
+          closed = true;
+        });
+      });
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const client = net.connect((srv.address() as net.AddressInfo).port, '127.0.0.1');
+    let got = '';
+    client.on('data', (d: Buffer) => (got += d.toString()));
+    client.on('error', () => {});
+    try {
+      await waitFor(() => closed, 5000, 'both late writes tried');
+      assert.deepEqual(results, [0, 0]);
+      await waitFor(() => client.destroyed || client.readableEnded, 5000, 'client sees the end');
+      assert.ok(!got.includes('late'), got);
     } finally {
       client.destroy();
       await new Promise<void>((resolve) => srv.close(() => resolve()));

@@ -1,5 +1,6 @@
 // One connection: its parser, reply writer and session state (db, protocol, MULTI queue, ...).
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { ProtocolError, RespParser } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import type { Command } from '../commands/types.js';
@@ -7,7 +8,7 @@ import type { Db } from '../store/db.js';
 import type { Server, Transport } from './server.js';
 import { err } from '../errors.js';
 import { REPLY_BUFFER } from './client-limits.js';
-import { canWriteDirect, writeDirect } from './socket-io.js';
+import { directHandle, writeDirect, type DirectHandle } from './socket-io.js';
 import type { WatchedKey } from './events.js';
 import type { Subscriptions } from './pubsub.js';
 import type { TrackingState } from './tracking.js';
@@ -94,8 +95,8 @@ export class Client {
   netIn = 0;
   /** False once a socket write did not complete before returning (see flush). */
   private writesComplete = true;
-  /** Replies go to the socket's handle, past the Writable stream (socket-io.ts writeDirect). */
-  private readonly directWrites: boolean;
+  /** The socket's handle, where replies go past the Writable stream (socket-io.ts writeDirect); null: through the stream. */
+  private readonly handle: DirectHandle | null;
   /** Bytes of a direct write the handle still holds (it completes later). */
   private directHeld = 0;
   private readonly directDone = (): void => {
@@ -113,7 +114,7 @@ export class Client {
     this.user = server.users.defaultUser;
     this.parser = new RespParser(server.parserLimits(this));
     this.out = new ReplyWriter(server.stats);
-    this.directWrites = canWriteDirect(socket);
+    this.handle = directHandle(socket);
     this.createdAt = server.clock.now();
     this.lastInteraction = this.createdAt;
     if (transport === 'unix') {
@@ -239,7 +240,8 @@ export class Client {
       const data = direct ? this.out.pending() : this.out.take();
       this.server.stats.netOutput += data.length;
       // Past the Writable stream while it holds nothing (a replica's snapshot goes through it).
-      const held = direct && this.directWrites && this.replica === null && this.socket.writableLength === 0 ? writeDirect(this.socket, data, this.directDone) : -1;
+      const handle = this.handle;
+      const held = direct && handle !== null && this.replica === null && this.socket.writableLength === 0 ? writeDirect(this.socket, handle, data, this.directDone) : -1;
       if (held < 0) this.socket.write(data);
       else this.directHeld = held;
       if (direct) {

@@ -120,14 +120,24 @@ export function readIntoSharedBuffer(socket: net.Socket, onBytes: (view: Buffer)
   return true;
 }
 
+/** A socket's handle as writeDirect writes to it. */
+export type DirectHandle = Handle & { writeBuffer: (req: WriteReq, data: Uint8Array) => number };
+
 /**
- * Whether writeDirect can write to this socket: a TCP or unix socket on a Node that allows it.
- * Not a TLS socket: its handle would take cleartext the TLS layer has not encrypted.
+ * The handle writeDirect writes to for this socket, or null when it cannot: not a TCP or unix
+ * socket, or a Node that does not allow it. Not a TLS socket: its handle would take cleartext the
+ * TLS layer has not encrypted. Taken once per socket: reading `_handle` at every write is a lookup
+ * on sockets of many shapes (megamorphic).
  */
-export function canWriteDirect(socket: net.Socket): boolean {
-  if ((socket as { encrypted?: boolean }).encrypted === true) return false;
+export function directHandle(socket: net.Socket): DirectHandle | null {
+  if ((socket as { encrypted?: boolean }).encrypted === true || streamWrap === null) return null;
   const handle = handleOf(socket);
-  return streamWrap !== null && handle !== null && typeof handle.writeBuffer === 'function';
+  return handle !== null && typeof handle.writeBuffer === 'function' ? (handle as DirectHandle) : null;
+}
+
+/** Whether writeDirect can write to this socket (directHandle gives its handle). */
+export function canWriteDirect(socket: net.Socket): boolean {
+  return directHandle(socket) !== null;
 }
 
 /** The request object of the next write: reused while writes complete at once. */
@@ -141,26 +151,24 @@ function onWriteComplete(this: WriteReq, status: number): void {
 }
 
 /**
- * Writes `data` to the socket's handle, past the Writable stream; only for a socket canWriteDirect
- * accepted, and only while that stream holds nothing (bytes it queued would be overtaken).
- * Returns -1 when the socket has no handle any more (closed: nothing written), 0 when the kernel
- * took every byte at once or the write failed (the socket is then destroyed), so that `data` may
- * be reused; or data.length when the rest is written later: the handle holds `data` until it
- * calls `done` (status < 0: failed, the socket is then destroyed). Later writes, direct or not,
- * queue behind it in the handle.
+ * Writes `data` to `handle` (directHandle(socket)), past the socket's Writable stream, and only
+ * while that stream holds nothing (bytes it queued would be overtaken). Returns 0 when the kernel
+ * took every byte at once or the write failed (the socket is then destroyed; a handle closed
+ * meanwhile fails the write), so that `data` may be reused; or data.length when the rest is
+ * written later: the handle holds `data` until it calls `done` (status < 0: failed, the socket is
+ * then destroyed). Later writes, direct or not, queue behind it in the handle.
  */
-export function writeDirect(socket: net.Socket, data: Uint8Array, done: (status: number) => void): number {
-  const handle = handleOf(socket);
-  if (handle === null || streamWrap === null) return -1;
-  const req = spareReq ?? new streamWrap.WriteWrap();
+export function writeDirect(socket: net.Socket, handle: DirectHandle, data: Uint8Array, done: (status: number) => void): number {
+  const req = spareReq ?? new streamWrap!.WriteWrap();
   spareReq = null;
-  const err = (handle.writeBuffer as (req: WriteReq, data: Uint8Array) => number).call(handle, req, data);
+  // A closed handle answers an error code, or nothing once Node has detached it from its socket.
+  const err = handle.writeBuffer(req, data);
   if (err !== 0) {
     spareReq = req;
     socket.destroy();
     return 0;
   }
-  if (streamWrap.streamBaseState[streamWrap.kLastWriteWasAsync] === 0) {
+  if (streamWrap!.streamBaseState[streamWrap!.kLastWriteWasAsync] === 0) {
     spareReq = req;
     return 0;
   }
