@@ -31,7 +31,7 @@ interface Options {
   big: number;
   /** The parts to run (--only), all by default. */
   only: Set<Section>;
-  /** Alternating rounds per row of the commands table (--rounds); each row shows their median. */
+  /** Alternating rounds per row of the commands and floor tables (--rounds); each row shows their median, and ratios the median of the rounds' ratios. */
   rounds: number;
 }
 
@@ -43,7 +43,7 @@ const START_FLAGS = ((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), '
 let redoubtNodeArgs: string[] = [...START_FLAGS];
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { requests: 100_000, keys: 1_000_000, big: 10_000_000, only: new Set(SECTIONS), rounds: 3 };
+  const o: Options = { requests: 100_000, keys: 1_000_000, big: 10_000_000, only: new Set(SECTIONS), rounds: 5 };
   let quick = false;
   let requests: number | null = null;
   for (let i = 0; i < argv.length; i++) {
@@ -63,7 +63,7 @@ function parseOptions(argv: string[]): Options {
     } else if (a === '--node-args') {
       redoubtNodeArgs = [...START_FLAGS, ...(argv[++i] ?? '').split(/\s+/).filter((x) => x !== '')];
     } else if (a === '-h' || a === '--help') {
-      console.log(`usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--big N (default 10000000)] [--rounds N (default 3)] [--quick] [--only ${SECTIONS.join(',')}] [--node-args "FLAGS"]`);
+      console.log(`usage: npm run bench -- [-n REQUESTS (default 100000)] [--keys N (default 1000000)] [--big N (default 10000000)] [--rounds N (default 5)] [--quick] [--only ${SECTIONS.join(',')}] [--node-args "FLAGS"]`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -224,6 +224,19 @@ interface Result {
   cpuPerReq: number;
 }
 
+/** A server's median over alternating rounds, and each round's figures (in round order). */
+interface Rounds extends Result {
+  runs: Result[];
+}
+
+/**
+ * The median over rounds of a's figure divided by b's in the same round: a slow or fast phase of
+ * the machine, which the two servers of one round share, cancels out of each round's ratio.
+ */
+function pairedRatio(a: Rounds, b: Rounds, figure: (r: Result) => number): number {
+  return median(a.runs.map((r, i) => figure(r) / figure(b.runs[i]!)));
+}
+
 /** False when the server answers the test's probe with an error (the command is not implemented). */
 async function supports(b: Bench, test: TestName): Promise<boolean> {
   const spec: TestSpec = SPECS[test];
@@ -258,7 +271,7 @@ function median(xs: number[]): number {
  * warm-up and the VM's drift favour none): each server's median request rate and CPU per request.
  * A server that does not implement the test has no entry.
  */
-async function alternatingRounds(servers: Bench[], test: TestName, requests: number, pipeline: number, rounds: number): Promise<Map<string, Result>> {
+async function alternatingRounds(servers: Bench[], test: TestName, requests: number, pipeline: number, rounds: number): Promise<Map<string, Rounds>> {
   const runs = new Map<string, Result[]>();
   for (let round = 0; round < rounds; round++) {
     for (const b of round % 2 === 0 ? servers : [...servers].reverse()) {
@@ -266,17 +279,18 @@ async function alternatingRounds(servers: Bench[], test: TestName, requests: num
       if (r !== null) runs.set(b.name, [...(runs.get(b.name) ?? []), r]);
     }
   }
-  const medians = new Map<string, Result>();
-  for (const [name, rs] of runs) medians.set(name, { rps: median(rs.map((r) => r.rps)), cpuPerReq: median(rs.map((r) => r.cpuPerReq)) });
+  const medians = new Map<string, Rounds>();
+  for (const [name, rs] of runs) medians.set(name, { rps: median(rs.map((r) => r.rps)), cpuPerReq: median(rs.map((r) => r.cpuPerReq)), runs: rs });
   return medians;
 }
 
 /**
  * Node's floor (bench/floor.ts: read, find each command's end, write a reply) beside both servers:
- * server CPU per request of SET and GET, plain and with -P 16, the median of three alternating
- * rounds. Rows: test, Redoubt, floor, Redis (µs/req), then Redoubt/Redis, floor/Redis, Redoubt/floor.
+ * server CPU per request of SET and GET, plain and with -P 16, the median of `rounds` alternating
+ * rounds. Rows: test, Redoubt, floor, Redis (µs/req), then Redoubt/Redis, floor/Redis, Redoubt/floor
+ * (each the median of the rounds' ratios).
  */
-async function floorCost(redoubt: Bench, redis: Bench, requests: number): Promise<string[]> {
+async function floorCost(redoubt: Bench, redis: Bench, requests: number, rounds: number): Promise<string[]> {
   const rows: string[] = [];
   let floor: Bench | null = null;
   try {
@@ -284,14 +298,15 @@ async function floorCost(redoubt: Bench, redis: Bench, requests: number): Promis
     for (const pipeline of [1, 16]) {
       for (const test of ['SET', 'GET'] as const) {
         const n = pipeline > 1 ? requests * 10 : requests;
-        const res = await alternatingRounds([redoubt, floor, redis], test, n, pipeline, 3);
-        const cpu = (b: Bench): number => {
+        const res = await alternatingRounds([redoubt, floor, redis], test, n, pipeline, rounds);
+        const of = (b: Bench): Rounds => {
           const r = res.get(b.name);
           if (r === undefined) throw new Error(`${b.name} refused ${test}`);
-          return r.cpuPerReq;
+          return r;
         };
-        const [a, f, r] = [cpu(redoubt), cpu(floor), cpu(redis)];
-        rows.push(`| ${test}${pipeline > 1 ? ` -P ${pipeline}` : ''} | ${fmt(a, 2)} | ${fmt(f, 2)} | ${fmt(r, 2)} | ${fmt(a / r, 2)} | ${fmt(f / r, 2)} | ${fmt(a / f, 2)} |`);
+        const [a, f, r] = [of(redoubt), of(floor), of(redis)];
+        const cpu = (x: Result): number => x.cpuPerReq;
+        rows.push(`| ${test}${pipeline > 1 ? ` -P ${pipeline}` : ''} | ${fmt(a.cpuPerReq, 2)} | ${fmt(f.cpuPerReq, 2)} | ${fmt(r.cpuPerReq, 2)} | ${fmt(pairedRatio(a, r, cpu), 2)} | ${fmt(pairedRatio(f, r, cpu), 2)} | ${fmt(pairedRatio(a, f, cpu), 2)} |`);
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
     }
@@ -1255,12 +1270,12 @@ async function main(): Promise<void> {
         if (a === null || r === null) {
           rows.push(`| ${label} | ${a ? fmt(a.rps) : 'n/a'} | ${r ? fmt(r.rps) : 'n/a'} | n/a | ${a ? fmt(a.cpuPerReq, 2) : 'n/a'} | ${r ? fmt(r.cpuPerReq, 2) : 'n/a'} | n/a |`);
         } else {
-          rows.push(`| ${label} | ${fmt(a.rps)} | ${fmt(r.rps)} | ${fmt(a.rps / r.rps, 2)} | ${fmt(a.cpuPerReq, 2)} | ${fmt(r.cpuPerReq, 2)} | ${fmt(a.cpuPerReq / r.cpuPerReq, 2)} |`);
+          rows.push(`| ${label} | ${fmt(a.rps)} | ${fmt(r.rps)} | ${fmt(pairedRatio(a, r, (x) => x.rps), 2)} | ${fmt(a.cpuPerReq, 2)} | ${fmt(r.cpuPerReq, 2)} | ${fmt(pairedRatio(a, r, (x) => x.cpuPerReq), 2)} |`);
         }
         process.stderr.write(`${rows[rows.length - 1]}\n`);
       }
     }
-    if (opt.only.has('floor')) floorRows = await floorCost(redoubt, redis, opt.requests);
+    if (opt.only.has('floor')) floorRows = await floorCost(redoubt, redis, opt.requests, opt.rounds);
     if (opt.only.has('inprocess')) inprocessRows = await inprocessCost();
     if (opt.only.has('acl')) aclRows = await aclCost([redoubt, redis], opt.requests);
     await cleanup();
@@ -1314,13 +1329,13 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
-  console.log(`Redoubt vs ${version.stdout.trim().split(' ').slice(0, 3).join(' ')}; redis-benchmark -c 50, ${fmt(opt.requests)} requests per test (${fmt(opt.requests * 10)} with -P 16 but for ${TESTS.filter((t) => (SPECS[t] as TestSpec).heavy === true).join(' and ')}), median of ${opt.rounds} alternating round${opt.rounds > 1 ? 's' : ''}; servers on CPU 0, redis-benchmark on CPU 1 (${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}).`);
+  console.log(`Redoubt vs ${version.stdout.trim().split(' ').slice(0, 3).join(' ')}; redis-benchmark -c 50, ${fmt(opt.requests)} requests per test (${fmt(opt.requests * 10)} with -P 16 but for ${TESTS.filter((t) => (SPECS[t] as TestSpec).heavy === true).join(' and ')}), median of ${opt.rounds} alternating round${opt.rounds > 1 ? 's' : ''} (a ratio: the median of the rounds' ratios); servers on CPU 0, redis-benchmark on CPU 1 (${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}).`);
   // Only the sections that ran: a partial run (--only) prints no empty tables.
   if (opt.only.has('commands')) {
     printTable('| Test | Redoubt req/s | Redis req/s | Redoubt/Redis | Redoubt CPU µs/req | Redis CPU µs/req | Redoubt/Redis |', rows, 1);
   }
   if (opt.only.has('floor')) {
-    printTable('| Test | Redoubt | Node floor | Redis | Redoubt/Redis | floor/Redis | Redoubt/floor |', floorRows, 1, "Node's floor: a Node server that only finds each command's end and writes +OK (bench/floor.ts) beside both servers, server CPU µs per request (median of 3 alternating rounds):");
+    printTable('| Test | Redoubt | Node floor | Redis | Redoubt/Redis | floor/Redis | Redoubt/floor |', floorRows, 1, `Node's floor: a Node server that only finds each command's end and writes +OK (bench/floor.ts) beside both servers, server CPU µs per request (median of ${opt.rounds} alternating rounds; a ratio: the median of the rounds' ratios):`);
   }
   if (opt.only.has('inprocess')) {
     printTable('| Test | ns/req | min | max |', inprocessRows, 1, 'In-process cost: each test\'s request run by a Redoubt server without sockets (bench/inprocess.ts), in reads of 16 pipelined requests; ns per request, median, min and max of 7 rounds:');
