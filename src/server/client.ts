@@ -97,6 +97,12 @@ export class Client {
   private writesComplete = true;
   /** The socket's handle, where replies go past the Writable stream (socket-io.ts writeDirect); null: through the stream. */
   private readonly handle: DirectHandle | null;
+  /**
+   * Whether replies have gone through the socket's Writable stream (no direct writes, a write
+   * that did not complete at once, a replica's synchronisation): until then it holds nothing and
+   * its length is not read at every flush.
+   */
+  private streamWritten: boolean;
   /** Bytes of a direct write the handle still holds (it completes later). */
   private directHeld = 0;
   private readonly directDone = (): void => {
@@ -115,6 +121,7 @@ export class Client {
     this.parser = new RespParser(server.parserLimits(this));
     this.out = new ReplyWriter(server.stats);
     this.handle = directHandle(socket);
+    this.streamWritten = this.handle === null;
     this.createdAt = server.clock.now();
     this.lastInteraction = this.createdAt;
     if (transport === 'unix') {
@@ -144,7 +151,7 @@ export class Client {
 
   /** Reply bytes handed to the socket and not yet taken by the kernel. */
   get socketHeld(): number {
-    return this.socket.writableLength + this.directHeld;
+    return (this.streamWritten || this.replica !== null ? this.socket.writableLength : 0) + this.directHeld;
   }
 
   get db(): Db {
@@ -241,9 +248,11 @@ export class Client {
       this.server.stats.netOutput += data.length;
       // Past the Writable stream while it holds nothing (a replica's snapshot goes through it).
       const handle = this.handle;
-      const held = direct && handle !== null && this.replica === null && this.socket.writableLength === 0 ? writeDirect(this.socket, handle, data, this.directDone) : -1;
-      if (held < 0) this.socket.write(data);
-      else this.directHeld = held;
+      const held = direct && handle !== null && this.replica === null && (!this.streamWritten || this.socket.writableLength === 0) ? writeDirect(this.socket, handle, data, this.directDone) : -1;
+      if (held < 0) {
+        this.streamWritten = true;
+        this.socket.write(data);
+      } else this.directHeld = held;
       if (direct) {
         this.writesComplete = held < 0 ? this.socket.writableLength === 0 : held === 0;
         this.out.sent(this.writesComplete, this.server.replyBufferResizing);
