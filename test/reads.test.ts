@@ -10,7 +10,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { freePort, RawConn, startServer, waitFor, type TestServer } from './helpers.js';
 import net from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { RespParser } from '../src/protocol/parser.js';
+import { Client } from '../src/server/client.js';
 import { canWriteDirect, directHandle, writeDirect } from '../src/server/socket-io.js';
 import { makeCa, makeLeaf } from '../src/tls/certs.js';
 
@@ -225,36 +227,74 @@ describe('writes over tcp', () => {
     }
   });
 
-  it('a read\'s replies are sent before its callback returns, unless something already waits for the turn\'s end', async () => {
-    const c = await RawConn.connect(tcp.port);
+  it('a read that comes while the loop waits sends its replies before its callback returns; later reads before it waits again, and reads while something waits, leave them for the turn\'s end', async () => {
+    let inRead = false;
+    let waiting = false;
+    let flushes: boolean[] = [];
+    const proto = Client.prototype;
+    const { onData, flush } = proto;
+    proto.onData = function (this: Client, chunk: Buffer): void {
+      inRead = true;
+      // Another client's replies (or BCAST invalidations) waiting for the turn's end.
+      if (waiting) this.server.scheduleFlush();
+      onData.call(this, chunk);
+      inRead = false;
+    };
+    proto.flush = function (this: Client): void {
+      flushes.push(inRead);
+      flush.call(this);
+    };
+    const a = await RawConn.connect(tcp.port);
+    const b = await RawConn.connect(tcp.port);
     try {
-      assert.equal(await c.call('PING'), '+PONG\r\n');
-      const served = [...tcp.server.clients.values()].filter((x) => x.transport === 'tcp');
-      assert.equal(served.length, 1);
-      const client = served[0]!;
-      let inRead = false;
-      let waiting = false;
-      const flushes: boolean[] = [];
-      const onData = client.onData.bind(client);
-      const flush = client.flush.bind(client);
-      client.onData = (chunk: Buffer): void => {
-        inRead = true;
-        // Another client's replies (or BCAST invalidations) waiting for the turn's end.
-        if (waiting) tcp.server.scheduleFlush();
-        onData(chunk);
-        inRead = false;
-      };
-      client.flush = (): void => {
-        flushes.push(inRead);
-        flush();
-      };
-      assert.equal(await c.call('ECHO', 'now'), '$3\r\nnow\r\n');
-      assert.deepEqual(flushes, [true]);
+      // A client on another thread: its requests arrive while this loop waits in its poll.
+      const worker = new Worker(
+        `const net = require('node:net');
+        const { workerData, parentPort } = require('node:worker_threads');
+        const s = net.connect(workerData.port, '127.0.0.1');
+        let left = 10, got = '';
+        const next = () => s.write('*2\\r\\n$4\\r\\nECHO\\r\\n$1\\r\\nw\\r\\n');
+        s.on('connect', next);
+        s.on('data', (d) => {
+          got += d;
+          while (got.startsWith('$1\\r\\nw\\r\\n')) {
+            got = got.slice(7);
+            if (--left === 0) { parentPort.postMessage('done'); s.end(); } else next();
+          }
+        });`,
+        { eval: true, workerData: { port: tcp.port } },
+      );
+      try {
+        await new Promise<void>((resolve, reject) => {
+          worker.once('message', () => resolve());
+          worker.once('error', reject);
+          worker.once('exit', () => reject(new Error('the client thread ended first')));
+        });
+      } finally {
+        await worker.terminate();
+      }
+      assert.equal(flushes.length, 10);
+      assert.ok(flushes.some((inline) => inline), `sent at once: ${flushes.join(' ')}`);
+      // Both requests are in the kernel before the loop polls again: one turn reads both, and
+      // the second leaves its replies for the turn's end.
+      flushes = [];
+      a.send('ECHO', 'x');
+      b.send('ECHO', 'y');
+      const until = Date.now() + 50;
+      while (Date.now() < until); // holds the event loop (this process runs the server)
+      assert.equal(await a.reply(), '$1\r\nx\r\n');
+      assert.equal(await b.reply(), '$1\r\ny\r\n');
+      assert.equal(flushes.length, 2);
+      assert.equal(flushes[1], false);
+      flushes = [];
       waiting = true;
-      assert.equal(await c.call('ECHO', 'later'), '$5\r\nlater\r\n');
-      assert.deepEqual(flushes, [true, false]);
+      for (let i = 0; i < 5; i++) assert.equal(await a.call('ECHO', 'later'), '$5\r\nlater\r\n');
+      assert.deepEqual(flushes, [false, false, false, false, false]);
     } finally {
-      c.close();
+      proto.onData = onData;
+      proto.flush = flush;
+      a.close();
+      b.close();
     }
   });
 
