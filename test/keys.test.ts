@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { parseNotifyFlags } from '../src/server/events.js';
 import type { Client } from '../src/server/client.js';
 import { ManualClock } from '../src/store/clock.js';
-import { RawConn, both, bulkBytes, bulkStrings, haveRedis, sameReplies, sortedReply, startRedis, startServer, type RefServer, type TestServer } from './helpers.js';
+import { RawConn, both, bulkBytes, bulkStrings, haveRedis, sameReplies, sortedReply, startRedis, startServer, waitFor, type RefServer, type TestServer } from './helpers.js';
 
 const HAVE = haveRedis();
 const SKIP = HAVE ? false : 'redis-server not installed: differential keyspace tests skipped';
@@ -587,7 +587,7 @@ test('INFO lazyfreed_objects counts what Redis frees in the background: big valu
       const lazyfreed = async (): Promise<number> => {
         // Redis frees in a background thread: wait until nothing is pending.
         let info = '';
-        for (let i = 0; i < 200 && !/lazyfree_pending_objects:0\r\n/.test((info = await c.call('INFO', 'memory'))); i++) await new Promise((r) => setImmediate(r));
+        await waitFor(async () => /lazyfree_pending_objects:0\r\n/.test((info = await c.call('INFO', 'memory'))), 20_000, 'lazy frees to end');
         return Number(/lazyfreed_objects:(\d+)/.exec(info)![1]);
       };
       const got: number[] = [];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RawConn, haveRedis, parseReply, startRedis, startRedoubtProcess, startServer, type Resp } from './helpers.js';
+import { RawConn, haveRedis, parseReply, startRedis, startRedoubtProcess, startServer, waitFor, type Resp } from './helpers.js';
 import { crc64 } from '../src/persistence/rdb/crc64.js';
 import { RDB_VERSION } from '../src/persistence/rdb/object.js';
 import { RdbReader } from '../src/persistence/rdb/reader.js';
@@ -182,7 +182,7 @@ describe('streams against redis-server: RDB files, DUMP/RESTORE and the AOF rewr
       await load(c, dataset());
       ours = await view(c, unchanged, true);
       assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
-      for (let i = 0; i < 500 && !/aof_rewrite_in_progress:0\r\n[\s\S]*aof_rewrite_scheduled:0/.test(await c.call('INFO', 'persistence')); i++) await new Promise((res) => setImmediate(res));
+      await waitFor(async () => /aof_rewrite_in_progress:0\r\n[\s\S]*aof_rewrite_scheduled:0/.test(await c.call('INFO', 'persistence')), 20_000, 'the AOF rewrite to end');
       assert.match(await c.call('INFO', 'persistence'), /aof_last_bgrewrite_status:ok/);
       // Loaded back by Redoubt (DEBUG LOADAOF) ...
       assert.equal(await c.call('DEBUG', 'LOADAOF'), '+OK\r\n');
