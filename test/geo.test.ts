@@ -40,7 +40,7 @@ describe('geohash arithmetic', () => {
     const palermo = gh.encode(13.361389, 38.115556, 26)!;
     assert.equal(gh.scoreText(palermo), '3479099956230698');
     assert.equal(gh.cellScore(palermo), 3479099956230698);
-    const xy = [0, 0];
+    const xy = new Float64Array(2);
     gh.decodeScore(3479099956230698, xy);
     assert.equal(gh.human(xy[0]!), '13.36138933897018433');
     assert.equal(gh.human(xy[1]!), '38.11555639549629859');

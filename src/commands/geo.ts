@@ -62,10 +62,10 @@ function replyCoord(out: ReplyWriter, d: number): void {
 }
 
 /** A member's decoded coordinates, or null when it is not in the set. */
-function memberLonLat(zs: ZSet, member: string): number[] | null {
+function memberLonLat(zs: ZSet, member: string): Float64Array | null {
   const score = zs.score(member);
   if (score === undefined) return null;
-  const xy = [0, 0];
+  const xy = new Float64Array(2);
   gh.decodeScore(score, xy);
   return xy;
 }
@@ -128,22 +128,70 @@ interface GeoPoint {
   idx: number;
 }
 
+/** Where pointsInShape copies distances to find the edge of the kept ones (reused, grown as needed). */
+let distScratch = new Float64Array(256);
+
+/**
+ * The points one search finds, column by column, before the kept ones become GeoPoints: a point
+ * object per point found (its four numbers boxed) made a search allocate about 90 KB for 200
+ * points, a young-generation collection every 45 searches. Reused, grown as needed.
+ */
+const found = {
+  n: 0,
+  member: [] as (string | undefined)[],
+  score: new Float64Array(256),
+  dist: new Float64Array(256),
+  lon: new Float64Array(256),
+  lat: new Float64Array(256),
+  exact: new Uint8Array(256),
+};
+
+function growFound(): void {
+  const size = 2 * found.score.length;
+  const grown = (a: Float64Array): Float64Array<ArrayBuffer> => {
+    const b = new Float64Array(size);
+    b.set(a);
+    return b;
+  };
+  found.score = grown(found.score);
+  found.dist = grown(found.dist);
+  found.lon = grown(found.lon);
+  found.lat = grown(found.lat);
+  const exact = new Uint8Array(size);
+  exact.set(found.exact);
+  found.exact = exact;
+}
+
 /**
  * The points of zs inside the shape, cell by cell as Redis scans them; at most `limit` (0: all).
- * `exact`: every distance is Redis's (else some may be rough: see GeoPoint).
+ * `exact`: every distance is Redis's (else some may be rough: see GeoPoint). When only the first
+ * `keep` in distance order will be wanted (COUNT; farthest first if `desc`), points surely beyond
+ * them are left out: those farther (nearer for DESC) than the keep-th distance by more than a
+ * rough distance can be off.
  */
-function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number, exact: boolean): GeoPoint[] {
+function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number, exact: boolean, keep = 0, desc = false): GeoPoint[] {
   const cells = gh.searchCells(shape);
-  const out: GeoPoint[] = [];
   const tree = zs.tree;
-  // The candidate's lon, lat, then its distance and whether that is exact (gh.pointInShape).
-  const p = new Float64Array(4);
+  // The candidate's lon, lat, then its distance and whether that is exact (gh.pointInShape), and
+  // its score (gh.decodePoint).
+  const p = new Float64Array(5);
+  found.n = 0;
   const visit = (members: readonly string[], scores: readonly number[], from: number, to: number): void => {
     for (let j = from; j < to; j++) {
-      if (limit > 0 && out.length >= limit) return;
+      const i = found.n;
+      if (limit > 0 && i >= limit) return;
       const score = scores[j]!;
-      gh.decodeScore(score, p);
-      if (gh.pointInShape(shape, p, exact)) out.push({ member: members[j]!, score, dist: p[2]!, exact: p[3] === 1, lon: p[0]!, lat: p[1]!, idx: out.length });
+      p[4] = score;
+      gh.decodePoint(p);
+      if (!gh.pointInShape(shape, p, exact)) continue;
+      if (i === found.score.length) growFound();
+      found.member[i] = members[j]!;
+      found.score[i] = score;
+      found.dist[i] = p[2]!;
+      found.exact[i] = p[3]!;
+      found.lon[i] = p[0]!;
+      found.lat[i] = p[1]!;
+      found.n = i + 1;
     }
   };
   let last = 0;
@@ -152,18 +200,35 @@ function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number, exact: boolean)
     if (cell.zero) continue;
     // Huge radiuses make neighbours repeat: skip a cell equal to the last one scanned.
     if (last !== 0 && gh.sameCell(cell, cells[last]!)) continue;
-    if (limit > 0 && out.length >= limit) break;
+    if (limit > 0 && found.n >= limit) break;
     const [min, max] = gh.cellScoreRange(cell);
     const lo = tree.firstScoreRank(min, false);
     const hi = tree.lastScoreRank(max, true);
     if (hi >= lo) tree.forRuns(lo, hi - lo + 1, visit);
     last = i;
   }
+  const n = found.n;
+  let near = Infinity;
+  let far = -Infinity;
+  if (keep > 0 && keep * 4 < n) {
+    if (distScratch.length < n) distScratch = new Float64Array(Math.max(n, 2 * distScratch.length));
+    distScratch.set(found.dist.subarray(0, n));
+    // The keep-th distance from the near end (far end for DESC), as a sort would place it.
+    const edge = nthSmallest(distScratch, n, desc ? n - keep : keep - 1);
+    const margin = 4 * gh.tolerance(Math.abs(edge));
+    if (desc) far = edge - margin;
+    else near = edge + margin;
+  }
+  const out: GeoPoint[] = [];
+  for (let i = 0; i < n; i++) {
+    const dist = found.dist[i]!;
+    if (!(dist > near || dist < far)) out.push({ member: found.member[i]!, score: found.score[i]!, dist, exact: found.exact[i] === 1, lon: found.lon[i]!, lat: found.lat[i]!, idx: i });
+    // Members found are not kept past the search.
+    found.member[i] = undefined;
+  }
   return out;
 }
 
-/** Where sortPoints copies distances to find the edge of the kept ones (reused, grown as needed). */
-let distScratch = new Float64Array(256);
 
 /**
  * The value at index k (0-based) of a[0, n) once sorted ascending, found by selection (Hoare's
@@ -201,22 +266,9 @@ export function nthSmallest(a: Float64Array, n: number, k: number): number {
 
 /**
  * Orders points by distance, stably; rough distances too close to a neighbour's are made exact
- * first. When only the first `keep` are wanted (COUNT), points surely beyond them are dropped
- * before sorting: those farther (nearer for DESC) than the keep-th distance by more than a rough
- * distance can be off.
+ * first.
  */
-function sortPoints(shape: gh.Shape, points: GeoPoint[], desc: boolean, keep: number): void {
-  if (keep > 0 && keep * 4 < points.length) {
-    if (distScratch.length < points.length) distScratch = new Float64Array(Math.max(points.length, 2 * distScratch.length));
-    const dists = distScratch;
-    for (let i = 0; i < points.length; i++) dists[i] = points[i]!.dist;
-    // The keep-th distance from the near end (far end for DESC), as a sort would place it.
-    const edge = nthSmallest(dists, points.length, desc ? points.length - keep : keep - 1);
-    const margin = 4 * gh.tolerance(Math.abs(edge));
-    let n = 0;
-    for (const p of points) if (desc ? p.dist >= edge - margin : p.dist <= edge + margin) points[n++] = p;
-    points.length = n;
-  }
+function sortPoints(shape: gh.Shape, points: GeoPoint[], desc: boolean): void {
   const cmp = desc
     ? (x: GeoPoint, y: GeoPoint): number => (x.dist > y.dist ? -1 : x.dist < y.dist ? 1 : x.idx - y.idx)
     : (x: GeoPoint, y: GeoPoint): number => (x.dist < y.dist ? -1 : x.dist > y.dist ? 1 : x.idx - y.idx);
@@ -408,13 +460,13 @@ function searchGeneric(c: Client, argv: string[], server: DataContext, srcIdx: n
   if (count !== 0 && sort === SORT_NONE && !any) sort = SORT_ASC;
 
   // Stored distances are exact; rough ones are made exact where they could sort or print otherwise.
-  const points = pointsInShape(zs, shape, any ? count : 0, storeDist);
+  const points = pointsInShape(zs, shape, any ? count : 0, storeDist, sort !== SORT_NONE ? count : 0, sort === SORT_DESC);
   if (points.length === 0 && storeKey === null) {
     c.out.array(0);
     return;
   }
   const returned = count === 0 || points.length < count ? points.length : count;
-  if (sort !== SORT_NONE) sortPoints(shape, points, sort === SORT_DESC, returned);
+  if (sort !== SORT_NONE) sortPoints(shape, points, sort === SORT_DESC);
 
   if (storeKey === null) {
     const out = c.out;

@@ -10,18 +10,23 @@
 // the range (the encoding does not clamp it); such a cell is kept as is, as Redis keeps its bits.
 
 export const GEO_STEP_MAX = 26;
-export const GEO_LAT_MIN = -85.05112878;
-export const GEO_LAT_MAX = 85.05112878;
+// Exported bindings live in cells that V8's optimizing compiler does not fold: a fractional one
+// used in arithmetic there is a number allocated per use. This file computes with private copies.
+const LAT_MIN = -85.05112878;
+const LAT_MAX = 85.05112878;
+const EARTH_RADIUS = 6372797.560856;
+export const GEO_LAT_MIN = LAT_MIN;
+export const GEO_LAT_MAX = LAT_MAX;
 export const GEO_LONG_MIN = -180;
 export const GEO_LONG_MAX = 180;
-export const EARTH_RADIUS_IN_METERS = 6372797.560856;
+export const EARTH_RADIUS_IN_METERS = EARTH_RADIUS;
 const MERCATOR_MAX = 20037726.37;
 const D_R = Math.PI / 180.0;
 const TWO32 = 4294967296;
 const INV_TWO32 = 1 / TWO32;
 /** 2^-26: one over the cell count per axis at GEO_STEP_MAX. */
 const INV_STEP_MAX = 1 / 67108864;
-const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
+const LAT_SCALE = LAT_MAX - LAT_MIN;
 const LON_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
 
 /** A geohash cell: latitude and longitude indexes at `step` bits each; `zero` is Redis's GZERO (skipped). */
@@ -45,8 +50,8 @@ export interface Area {
  * longitude range is always -180..180). Null when outside the geo limits (the same limits for
  * the standard -90..90 geohash: Redis checks the Mercator ones whatever the range).
  */
-export function encode(lon: number, lat: number, step: number, latMin = GEO_LAT_MIN, latMax = GEO_LAT_MAX): Cell | null {
-  if (lon > 180 || lon < -180 || lat > GEO_LAT_MAX || lat < GEO_LAT_MIN) return null;
+export function encode(lon: number, lat: number, step: number, latMin = LAT_MIN, latMax = LAT_MAX): Cell | null {
+  if (lon > 180 || lon < -180 || lat > LAT_MAX || lat < LAT_MIN) return null;
   let latOff = (lat - latMin) / (latMax - latMin);
   let lonOff = (lon - GEO_LONG_MIN) / (GEO_LONG_MAX - GEO_LONG_MIN);
   const scale = 2 ** step;
@@ -126,18 +131,27 @@ export function scoreCell(score: number): Cell {
 /** A cell's extent over the Mercator ranges. */
 export function cellArea(c: Cell): Area {
   const scale = 2 ** c.step;
-  const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
+  const latScale = LAT_MAX - LAT_MIN;
   const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
   return {
-    latMin: GEO_LAT_MIN + (c.lat / scale) * latScale,
-    latMax: GEO_LAT_MIN + ((c.lat + 1) / scale) * latScale,
+    latMin: LAT_MIN + (c.lat / scale) * latScale,
+    latMax: LAT_MIN + ((c.lat + 1) / scale) * latScale,
     lonMin: GEO_LONG_MIN + (c.lon / scale) * lonScale,
     lonMax: GEO_LONG_MIN + ((c.lon + 1) / scale) * lonScale,
   };
 }
 
+/**
+ * decodeScore of the score in p[4], into p[0] (lon) and p[1] (lat) (p has five places or more): a
+ * search decodes hundreds of scores, and a number passed to a call that is not inlined is an
+ * allocation.
+ */
+export function decodePoint(p: Float64Array): void {
+  decodeScore(p[4]!, p);
+}
+
 /** The coordinates of a score: its cell's centre, clamped to the geo limits. [lon, lat] in `out`. */
-export function decodeScore(score: number, out: number[] | Float64Array): void {
+export function decodeScore(score: number, out: Float64Array): void {
   let lat: number;
   let lon: number;
   if (score >= 0 && score < 4503599627370496) {
@@ -153,16 +167,16 @@ export function decodeScore(score: number, out: number[] | Float64Array): void {
     lon = c.lon;
   }
   // The same operations as cellArea, at step 26 (its division by 2^26 as the exact product by 2^-26).
-  const latMin = GEO_LAT_MIN + lat * INV_STEP_MAX * LAT_SCALE;
-  const latMax = GEO_LAT_MIN + (lat + 1) * INV_STEP_MAX * LAT_SCALE;
+  const latMin = LAT_MIN + lat * INV_STEP_MAX * LAT_SCALE;
+  const latMax = LAT_MIN + (lat + 1) * INV_STEP_MAX * LAT_SCALE;
   const lonMin = GEO_LONG_MIN + lon * INV_STEP_MAX * LON_SCALE;
   const lonMax = GEO_LONG_MIN + (lon + 1) * INV_STEP_MAX * LON_SCALE;
   let x = (lonMin + lonMax) / 2;
   if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
   if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
   let y = (latMin + latMax) / 2;
-  if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
-  if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
+  if (y > LAT_MAX) y = LAT_MAX;
+  if (y < LAT_MIN) y = LAT_MIN;
   out[0] = x;
   out[1] = y;
 }
@@ -171,7 +185,7 @@ const ALPHABET = '0123456789bcdefghjkmnpqrstuvwxyz';
 
 /** GEOHASH's 11-character string of a score: its centre re-encoded over latitude -90..90. */
 export function geohashString(score: number): string {
-  const xy = [0, 0];
+  const xy = new Float64Array(2);
   decodeScore(score, xy);
   const c = encode(xy[0]!, xy[1]!, GEO_STEP_MAX, -90, 90)!;
   const [hi, lo] = interleave(c.lat, c.lon);
@@ -337,7 +351,7 @@ function radDeg(r: number): number {
 
 /** The distance along a meridian between two latitudes. */
 export function latDistance(lat1: number, lat2: number): number {
-  return EARTH_RADIUS_IN_METERS * Math.abs(degRad(lat2) - degRad(lat1));
+  return EARTH_RADIUS * Math.abs(degRad(lat2) - degRad(lat1));
 }
 
 /** The haversine distance in meters (a meridian's length when the longitudes are the same). */
@@ -357,7 +371,7 @@ function distanceCos(lon1: number, lat1: number, lon2: number, lat2: number, cos
   if (Number.isNaN(cos1)) cos1 = cos(lat1r);
   if (Number.isNaN(cos2)) cos2 = lat2 === lat1 ? cos1 : cos(lat2r);
   const a = u * u + cos1 * cos2 * v * v;
-  return 2.0 * EARTH_RADIUS_IN_METERS * asin(Math.sqrt(a));
+  return 2.0 * EARTH_RADIUS * asin(Math.sqrt(a));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,11 +407,11 @@ export interface Shape {
  */
 function radiusBands(s: Shape, r: number): void {
   const slack = 1 + 1e-6;
-  const latBand = (r / EARTH_RADIUS_IN_METERS / D_R) * slack + 1e-9;
+  const latBand = (r / EARTH_RADIUS / D_R) * slack + 1e-9;
   s.latBand = latBand;
   s.lonBand = Infinity;
   const maxLat = Math.abs(s.lat) + latBand;
-  const half = r / (2 * EARTH_RADIUS_IN_METERS);
+  const half = r / (2 * EARTH_RADIUS);
   if (maxLat >= 89 || half >= 1) return;
   const x = Math.sin(half * slack) / Math.cos(maxLat * D_R);
   if (x >= 1) return;
@@ -412,7 +426,7 @@ function roughDistance(lon1: number, lat1: number, lon2: number, lat2: number, c
   const v = Math.sin((lon2 - lon1) * (D_R / 2));
   const u = Math.sin((lat2 - lat1) * (D_R / 2));
   const a = u * u + cos1 * cos2 * v * v;
-  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+  return 2.0 * EARTH_RADIUS * Math.asin(Math.sqrt(a));
 }
 
 /** The cosine roughDistance takes for a latitude in degrees. */
@@ -556,9 +570,9 @@ function moved(c: Cell, dLon: number, dLat: number): Cell {
 export function searchCells(s: Shape): Cell[] {
   const halfH = s.conversion * (s.type === 'radius' ? s.radius : s.height / 2);
   const halfW = s.conversion * (s.type === 'radius' ? s.radius : s.width / 2);
-  const latDelta = radDeg(halfH / EARTH_RADIUS_IN_METERS);
-  const lonDeltaTop = radDeg(halfW / EARTH_RADIUS_IN_METERS / cos(degRad(s.lat + latDelta)));
-  const lonDeltaBottom = radDeg(halfW / EARTH_RADIUS_IN_METERS / cos(degRad(s.lat - latDelta)));
+  const latDelta = radDeg(halfH / EARTH_RADIUS);
+  const lonDeltaTop = radDeg(halfW / EARTH_RADIUS / cos(degRad(s.lat + latDelta)));
+  const lonDeltaBottom = radDeg(halfW / EARTH_RADIUS / cos(degRad(s.lat - latDelta)));
   const south = s.lat < 0;
   const minLon = south ? s.lon - lonDeltaBottom : s.lon - lonDeltaTop;
   const maxLon = south ? s.lon + lonDeltaBottom : s.lon + lonDeltaTop;
