@@ -132,7 +132,7 @@ interface GeoPoint {
 let distScratch = new Float64Array(256);
 
 /**
- * The points one search finds, column by column, before the kept ones become GeoPoints: a point
+ * The points one search finds, field by field, before the kept ones become GeoPoints: a point
  * object per point found (its four numbers boxed) made a search allocate about 90 KB for 200
  * points, a young-generation collection every 45 searches. Reused, grown as needed.
  */
@@ -148,18 +148,15 @@ const found = {
 
 function growFound(): void {
   const size = 2 * found.score.length;
-  const grown = (a: Float64Array): Float64Array<ArrayBuffer> => {
-    const b = new Float64Array(size);
+  const grown = <T extends Float64Array | Uint8Array>(a: T, b: T): T => {
     b.set(a);
     return b;
   };
-  found.score = grown(found.score);
-  found.dist = grown(found.dist);
-  found.lon = grown(found.lon);
-  found.lat = grown(found.lat);
-  const exact = new Uint8Array(size);
-  exact.set(found.exact);
-  found.exact = exact;
+  found.score = grown(found.score, new Float64Array(size));
+  found.dist = grown(found.dist, new Float64Array(size));
+  found.lon = grown(found.lon, new Float64Array(size));
+  found.lat = grown(found.lat, new Float64Array(size));
+  found.exact = grown(found.exact, new Uint8Array(size));
 }
 
 /**
@@ -228,7 +225,6 @@ function pointsInShape(zs: ZSet, shape: gh.Shape, limit: number, exact: boolean,
   }
   return out;
 }
-
 
 /**
  * The value at index k (0-based) of a[0, n) once sorted ascending, found by selection (Hoare's

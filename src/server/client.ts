@@ -246,9 +246,9 @@ export class Client {
       const direct = this.writesComplete;
       const data = direct ? this.out.pending() : this.out.take();
       this.server.stats.netOutput += data.length;
-      // Past the Writable stream while it holds nothing (a replica's snapshot goes through it).
+      // Past the Writable stream while nothing ever went through it (a replica's snapshot does).
       const handle = this.handle;
-      const held = direct && handle !== null && this.replica === null && (!this.streamWritten || this.socket.writableLength === 0) ? writeDirect(this.socket, handle, data, this.directDone) : -1;
+      const held = direct && handle !== null && this.replica === null && !this.streamWritten ? writeDirect(this.socket, handle, data, this.directDone) : -1;
       if (held < 0) {
         this.streamWritten = true;
         this.socket.write(data);

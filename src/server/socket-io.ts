@@ -135,11 +135,6 @@ export function directHandle(socket: net.Socket): DirectHandle | null {
   return handle !== null && typeof handle.writeBuffer === 'function' ? (handle as DirectHandle) : null;
 }
 
-/** Whether writeDirect can write to this socket (directHandle gives its handle). */
-export function canWriteDirect(socket: net.Socket): boolean {
-  return directHandle(socket) !== null;
-}
-
 /** The request object of the next write: reused while writes complete at once. */
 let spareReq: WriteReq | null = null;
 

@@ -131,13 +131,11 @@ export function scoreCell(score: number): Cell {
 /** A cell's extent over the Mercator ranges. */
 export function cellArea(c: Cell): Area {
   const scale = 2 ** c.step;
-  const latScale = LAT_MAX - LAT_MIN;
-  const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
   return {
-    latMin: LAT_MIN + (c.lat / scale) * latScale,
-    latMax: LAT_MIN + ((c.lat + 1) / scale) * latScale,
-    lonMin: GEO_LONG_MIN + (c.lon / scale) * lonScale,
-    lonMax: GEO_LONG_MIN + ((c.lon + 1) / scale) * lonScale,
+    latMin: LAT_MIN + (c.lat / scale) * LAT_SCALE,
+    latMax: LAT_MIN + ((c.lat + 1) / scale) * LAT_SCALE,
+    lonMin: GEO_LONG_MIN + (c.lon / scale) * LON_SCALE,
+    lonMax: GEO_LONG_MIN + ((c.lon + 1) / scale) * LON_SCALE,
   };
 }
 
