@@ -272,20 +272,15 @@ function median(xs: number[]): number {
  * A server that does not implement the test has no entry.
  */
 async function alternatingRounds(servers: Bench[], test: TestName, requests: number, pipeline: number, rounds: number): Promise<Map<string, Rounds>> {
-  const runs = new Map<string, Result[]>();
+  const runs = new Map<string, Result[]>(servers.map((b) => [b.name, []]));
   for (let round = 0; round < rounds; round++) {
-    const results = new Map<string, Result>();
     for (const b of round % 2 === 0 ? servers : [...servers].reverse()) {
       const r = await benchOne(b, test, requests, pipeline);
-      if (r !== null) results.set(b.name, r);
-    }
-    // A round counts for the servers that ran it; one that refused it in only some rounds would
-    // misalign the rounds' pairs (pairedRatio): it is left out of the test.
-    for (const b of servers) {
-      const r = results.get(b.name);
-      if (r !== undefined && (runs.get(b.name)?.length ?? 0) === round) runs.set(b.name, [...(runs.get(b.name) ?? []), r]);
+      if (r !== null) runs.get(b.name)!.push(r);
     }
   }
+  // A server that refused the test in some round is left out: its rounds would not pair with the
+  // others' (pairedRatio).
   for (const [name, rs] of runs) if (rs.length !== rounds) runs.delete(name);
   const medians = new Map<string, Rounds>();
   for (const [name, rs] of runs) medians.set(name, { rps: median(rs.map((r) => r.rps)), cpuPerReq: median(rs.map((r) => r.cpuPerReq)), runs: rs });
