@@ -13,6 +13,7 @@
 //     unanswered at a time (it reads its replies).
 // It prints "ready" once everything has been started and runs until its stdin closes; then it
 // closes every socket, prints one JSON line of counts and exits (a handle left open is an error).
+import { Buffer } from 'node:buffer';
 import net from 'node:net';
 
 const RETRY_MS = 100; // after a refused connection

@@ -9,6 +9,7 @@
 // shared read buffer, writes to the socket's handle). No parsing into arguments, no keyspace, no
 // dispatch. Its CPU time per request is what Node's event loop and socket calls cost before any
 // of Redoubt's work: the floor under Redoubt's figures in the commands table.
+import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import { directHandle, readIntoSharedBuffer, writeDirect, type DirectHandle } from '../src/server/socket-io.js';
 

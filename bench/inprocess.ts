@@ -9,6 +9,8 @@
 // the event loop, streams and socket calls the `floor` section measures. On this VM the servers'
 // CPU figures move by 10-30% between runs; these move by a few percent, so they show what a code
 // change gains. Prints one JSON object: {"test", "nsPerRequest" (median of ROUNDS), "min", "max"}.
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import { Config } from '../src/config/config.js';
 import { Logger } from '../src/server/log.js';
 import { Server } from '../src/server/server.js';

@@ -6,6 +6,7 @@
 // previous reply is complete, and each round trip is timed with performance.now(). It prints
 // "ready" once connected and probes until its stdin closes; then it prints "samples N errors E"
 // and one line per sample, "<completion time, ms since the epoch> <round trip, ms>", and exits.
+import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 

@@ -9,6 +9,7 @@
 // (bench/abuse.ts). Prints Markdown tables.
 //
 //   npm run bench -- [-n REQUESTS] [--quick] [--keys N] [--big N] [--only commands,floor,inprocess,acl,defenses,tls,memory,tail,bgsave,bigkeys,abuse,embed]
+import { Buffer } from 'node:buffer';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';

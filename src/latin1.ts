@@ -3,6 +3,8 @@
 // toString's / write's argument handling; strings of up to SHORT_LATIN1 characters are written
 // in JavaScript, cheaper than a call into the native encoder.
 
+import { Buffer } from 'node:buffer';
+
 /** A Buffer with its own latin1 codec methods (every Buffer has them; the types do not say so). */
 export interface Latin1Buffer extends Buffer {
   latin1Slice(start: number, end: number): string;

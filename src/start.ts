@@ -1,6 +1,7 @@
 // Starting a server from a loaded config: the steps the `redoubt` command (main.ts) and the
 // embedding API (embed/) share. main.ts adds what belongs to a process of its own (the working
 // directory, the pid file, signals, exit).
+import { performance } from 'node:perf_hooks';
 import { ConfigFileError, type LoadedConfig } from './config/loader.js';
 import { Server } from './server/server.js';
 import type { Logger } from './server/log.js';

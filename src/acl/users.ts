@@ -1,5 +1,6 @@
 // ACL users: flags, passwords (SHA-256 only, compared in constant time) and selectors, with
 // Redis 7.0's rule grammar (ACL SETUSER, `user` config lines, the ACL file) and its descriptions.
+import { Buffer } from 'node:buffer';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AllowList, parseAllowFrom } from '../security/allow-list.js';
 import { Logger } from '../server/log.js';

@@ -1,5 +1,6 @@
 // Bitmap commands: SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO, as redis-server
 // 7.0.15 replies. Bitmaps are ordinary latin1 strings; bit 0 is the most significant bit of byte 0.
+import { Buffer } from 'node:buffer';
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';

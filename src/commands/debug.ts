@@ -1,5 +1,6 @@
 // DEBUG: the subcommands Redis's own tests lean on. The dispatcher refuses DEBUG unless
 // enable-debug-command allows it. Subcommands that crash, leak or tune C internals are not offered.
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { Db, Value } from '../store/db.js';
 import type { Client } from '../server/client.js';

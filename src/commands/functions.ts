@@ -2,6 +2,7 @@
 // Redis 7.0 functions (src/scripting/functions.ts). Replies and errors as redis-server 7.0.15
 // gives them. LOAD, DELETE, FLUSH and RESTORE count as changes (the dirty counter), so that
 // they are propagated to the AOF as they were called, as Redis propagates them.
+import { Buffer } from 'node:buffer';
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';

@@ -1,6 +1,7 @@
 // HyperLogLog commands: PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST, as redis-server 7.0.15 replies.
 // A HyperLogLog is a string in Redis's own layout (store/hll.ts), so GET, DUMP and RDB files
 // carry it unchanged. Values are latin1 strings in the Db and Buffers while being changed.
+import { Buffer } from 'node:buffer';
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';

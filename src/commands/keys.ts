@@ -1,6 +1,7 @@
 // Generic key commands (DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX COPY MOVE,
 // the EXPIRE family, TTL family, PERSIST TOUCH OBJECT DUMP RESTORE) and database commands (SWAPDB FLUSHDB
 // FLUSHALL DBSIZE), with redis-server 7.0.15's replies and errors.
+import { Buffer } from 'node:buffer';
 import { err } from '../errors.js';
 import { createDumpPayload, loadDumpPayload, verifyDumpPayload } from '../persistence/rdb/dump.js';
 import { RdbError } from '../persistence/rdb/reader.js';

@@ -4,6 +4,7 @@
 // XREADGROUP as XCLAIM / XGROUP SETID / XGROUP CREATECONSUMER). The value: store/types/stream.ts.
 // Blocking XREAD / XREADGROUP go through server/blocking.ts with `$` replaced by the stream's
 // last ID; a served client re-runs its command for the key that became ready.
+import { Buffer } from 'node:buffer';
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';

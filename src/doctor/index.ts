@@ -2,6 +2,7 @@
 // [--json] [--config FILE]`: the hardening guide's checklist run against a live server (Redoubt,
 // Redis, Valkey) or, with --config and no URL, against a config file as Redoubt reads it.
 // Exit 0: nothing high; 1: something high; 2: could not connect, log in, or read the file.
+import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { hashPassword } from '../acl/users.js';
 import { ConfigFileError, loadConfig } from '../config/loader.js';

@@ -1,6 +1,7 @@
 // The small RESP2 client `redoubt doctor` talks to a server with (plain TCP or TLS), one request
 // at a time. Replies: bulk and simple strings as latin1 strings, integers as numbers, errors as
 // RespError values (not thrown), nil as null.
+import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import tls from 'node:tls';
 

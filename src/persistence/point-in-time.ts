@@ -14,6 +14,8 @@
 //
 // What is written, and how, is the encoder's business: an RDB file (rdb/file.ts) or an AOF base
 // in command form (aof/aof.ts).
+import { performance } from 'node:perf_hooks';
+import { Buffer } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import type { Db, Keyspace, SnapshotHook, Value } from '../store/db.js';
 import { STEP_ELEMENTS, elementCount } from './rdb/object.js';

@@ -1,6 +1,7 @@
 // Incremental RESP request parser: multibulk and inline commands, pipelined, split anywhere.
 // Arguments come out as latin1 strings (one code unit per byte, so binary safe).
 // Limits and error texts are Redis 7.0's (networking.c: processMultibulkBuffer/processInlineBuffer).
+import { Buffer } from 'node:buffer';
 import type { Latin1Buffer } from '../latin1.js';
 import { SECRET_BEARING } from '../security/secrets.js';
 

@@ -1,5 +1,6 @@
 // Reply encoder: handlers append replies here; the client sends them once per read or event-loop turn.
 // One writer per connection, RESP2 or RESP3 as negotiated by HELLO.
+import { Buffer } from 'node:buffer';
 import { putLatin1, type Latin1Buffer } from '../latin1.js';
 
 export type Resp = 2 | 3;

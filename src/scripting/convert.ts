@@ -3,6 +3,7 @@
 // Redis -> Lua (what redis.call returns): a command's reply is read back from the bytes its
 // handler wrote (RESP2, or RESP3 after redis.setresp(3)), as Redis reads its script client's
 // reply buffer. Lua -> Redis (what a script returns): written to the caller's reply writer.
+import { Buffer } from 'node:buffer';
 import { err } from '../errors.js';
 import type { ReplyWriter } from '../protocol/writer.js';
 import type { Latin1Buffer } from '../latin1.js';

@@ -6,6 +6,7 @@
 // busy-reply-threshold the script is suspended at that point and resumed on a later turn of the
 // event loop, again and again until it ends: in between, other clients are answered BUSY
 // (the dispatcher) and SCRIPT KILL / SHUTDOWN NOSAVE are served.
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { err } from '../errors.js';

@@ -7,6 +7,7 @@
 // as Redis 7.0 sets it up. After the load the same code (the callbacks it registered) sees the
 // runtime globals: Redis's sandbox without KEYS and ARGV; each callback receives the keys and the
 // arguments as its two parameters.
+import { Buffer } from 'node:buffer';
 import { err } from '../errors.js';
 import { splitArgs } from '../protocol/parser.js';
 import { Client } from '../server/client.js';

@@ -3,6 +3,7 @@
 // package, require, dofile, loadfile, debug or print; nothing of the host is reachable.
 // Every library table and the globals table are read-only ("Attempt to modify a readonly
 // table"), and reading a global that does not exist is an error, as Redis enforces.
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { err } from '../errors.js';
 import type { ScriptEngine } from './engine.js';

@@ -13,6 +13,7 @@
 // recorded as commands at all, and redactArgs hides ACL SETUSER's password rules (>pass <pass #hash
 // !hash), CONFIG SET's sensitive values and ACL DRYRUN's arguments. The format is documented in
 // docs/security.md ("Audit log").
+import { Buffer } from 'node:buffer';
 import { close, closeSync, open, openSync, rename, write, writeSync, fstatSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { CONFIG_TABLE } from '../config/schema.js';

@@ -1,4 +1,5 @@
 // One connection: its parser, reply writer and session state (db, protocol, MULTI queue, ...).
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ProtocolError, RespParser } from '../protocol/parser.js';

@@ -1,5 +1,6 @@
 // The one dispatch path. Every command, from every connection and from EXEC, passes here,
 // in Redis's processCommand order. Handlers never check arity, authentication or permissions.
+import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { err } from '../errors.js';
 import { keysOf, rangeLast } from '../commands/keyspecs.js';

@@ -5,6 +5,7 @@
 // CONFIG SET of metrics-port / metrics-bind moves the endpoint before it replies (commands/config.ts,
 // as for port and bind): when the new place cannot be listened on, the endpoint stays where it was
 // and CONFIG SET fails.
+import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';

@@ -10,6 +10,7 @@
 // replication: the stream from the instant it starts is held for the replica until the file has
 // been sent. A replica that arrives while a BGSAVE for replicas runs shares it (the stream held
 // for the first is copied); one that arrives during another snapshot waits for the next.
+import { Buffer } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { Client } from './client.js';

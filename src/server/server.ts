@@ -1,4 +1,5 @@
 // Wires the parts: config, keyspace, command table, dispatcher, listeners, clients, cron.
+import { Buffer } from 'node:buffer';
 import { unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';

@@ -16,6 +16,7 @@
 //
 // Where this Node does not have what either needs, nothing changes: the caller reads 'data' and
 // calls socket.write.
+import { Buffer } from 'node:buffer';
 import type net from 'node:net';
 
 /** The largest read: libuv's suggested size for stream reads (a TLS record is at most 16 KiB). */

@@ -1,5 +1,7 @@
 // Injectable time source: expiry, stats and timeouts read the clock, so tests can drive it.
 
+import { performance } from 'node:perf_hooks';
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;

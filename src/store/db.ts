@@ -1,4 +1,5 @@
 // The keyspace: 16 (configurable) databases of binary-safe keys with expiry, lazy and active.
+import { performance } from 'node:perf_hooks';
 import type { Clock } from './clock.js';
 import { DEFAULT_SHARD_MAX, Dict } from './dict.js';
 import { KeyTable } from './keytable.js';

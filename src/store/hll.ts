@@ -14,6 +14,8 @@
 //
 // Work happens on Buffers; the command layer converts from and to latin1 strings at the edges.
 
+import { Buffer } from 'node:buffer';
+
 export const HLL_P = 14;
 export const HLL_REGISTERS = 1 << HLL_P;
 const HLL_Q = 64 - HLL_P;

@@ -16,6 +16,8 @@
 // Cursor layout (decimal, below 2^63): pos * 2^32 + (removals mod 2^32). Cursor 0 starts and
 // ends a scan.
 
+import { performance } from 'node:perf_hooks';
+
 const TWO32 = 0x1_0000_0000;
 const POS_MAX = 0x7fff_ffff;
 

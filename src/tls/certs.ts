@@ -1,5 +1,6 @@
 // `redoubt certs <dir>`: a CA, a server certificate and client certificates for people who have
 // none yet. Keys come from Node's crypto (RSA 2048); the X.509 structures from node-forge.
+import { Buffer } from 'node:buffer';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';

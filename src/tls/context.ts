@@ -1,6 +1,7 @@
 // TLS material from the tls-* directives: files read and checked (readable, parseable, key
 // matching certificate, validity dates, passphrase), protocols, ciphers and client-certificate
 // mode turned into tls.Server options. Every failure names the directive, the file and the problem.
+import { Buffer } from 'node:buffer';
 import { constants as C, createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

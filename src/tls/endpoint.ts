@@ -1,6 +1,7 @@
 // The TLS side of the listeners: a tls.Server that never listens itself. The listener gate hands
 // it each accepted socket (server.emit('connection')), so a reload swaps in a new tls.Server
 // atomically: new handshakes use the new one, established connections keep theirs.
+import { Buffer } from 'node:buffer';
 import tls from 'node:tls';
 import type net from 'node:net';
 import type { TlsMaterial } from './context.js';

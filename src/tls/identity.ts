@@ -1,5 +1,6 @@
 // Certificate identity: the common name of a verified client certificate, read from the DER bytes
 // with node-forge's ASN.1 reader, so that no printer escapes, truncates or re-encodes it.
+import { Buffer } from 'node:buffer';
 import type forge from 'node-forge';
 import { lazyRequire } from '../lazy.js';
 

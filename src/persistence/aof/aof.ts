@@ -18,6 +18,8 @@
 // A Redis 6 single file (`appendonly.aof` in `dir`, no manifest) is upgraded as Redis 7.0 does it:
 // the AOF directory is created, a manifest listing the old file as the base is written, the file is
 // moved into the directory under its own name, and an incremental file is created beside it.
+import { performance } from 'node:perf_hooks';
+import { Buffer } from 'node:buffer';
 import { RdbEncoder } from '../rdb/file.js';
 import { ChunkQueue, encodeDataset, startSnapshot, type KeyEncoder, type KeySteps, type PointInTime } from '../point-in-time.js';
 import {

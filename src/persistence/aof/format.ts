@@ -2,6 +2,8 @@
 // per argument, CRLF-terminated), and `#` annotation lines (Redis's timestamp annotations)
 // between commands. Arguments are latin1 strings (bytes), as everywhere in Redoubt.
 
+import { Buffer } from 'node:buffer';
+
 /** One command as the AOF holds it. */
 export function encodeCommand(argv: readonly string[]): string {
   let s = '*' + argv.length + '\r\n';

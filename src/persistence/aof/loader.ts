@@ -12,6 +12,7 @@
 // Nothing expires while a file is replayed (Keyspace.loading), as in Redis: a key whose time has
 // passed (an expired key in the RDB preamble, a PEXPIREAT to a past time) keeps taking the file's
 // later commands, and expires once loading is over.
+import { Buffer } from 'node:buffer';
 import { closeSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import { Client } from '../../server/client.js';
 import type { Server } from '../../server/server.js';

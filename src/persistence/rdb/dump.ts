@@ -1,5 +1,6 @@
 // DUMP / RESTORE payloads: the value in RDB form, then the RDB version (u16 LE) and a CRC-64 of
 // everything before it (u64 LE).
+import { Buffer } from 'node:buffer';
 import type { Value } from '../../store/db.js';
 import { crc64 } from './crc64.js';
 import { RDB_VERSION, readObject, readObjectType, writeObject, type LoadLimits, type WriteOptions } from './object.js';

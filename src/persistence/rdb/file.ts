@@ -4,6 +4,7 @@
 // under an LRU/LFU policy, its idle time or frequency), EOF and a CRC-64 of everything before it.
 // Parsing builds the complete dataset aside and throws an RdbError naming the offset on any
 // problem: a file is loaded whole or not at all.
+import { Buffer } from 'node:buffer';
 import type { Db, Keyspace, Value } from '../../store/db.js';
 import { crc64 } from './crc64.js';
 import { ChunkQueue, encodeDataset, type KeyEncoder, type KeySteps } from '../point-in-time.js';

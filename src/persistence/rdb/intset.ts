@@ -2,6 +2,7 @@
 // element) | count (u32 LE) | the integers ascending, little-endian, all in that width.
 // Redis widens an intset when a member needs it and never narrows it again; written here with
 // the narrowest width the members need.
+import { Buffer } from 'node:buffer';
 import { compareInts } from '../../store/types/set.js';
 import { RdbError } from './reader.js';
 

@@ -10,6 +10,7 @@
 //   0xF0 + u32 LE     longer string follows
 //   0xF1/F2/F3/F4     16/24/32/64-bit signed integer, little-endian
 // A string that is a canonical 64-bit integer is stored as the smallest integer encoding.
+import { Buffer } from 'node:buffer';
 import { isIntMember } from '../../store/types/set.js';
 import { RdbError } from './reader.js';
 import { RdbWriter } from './writer.js';

@@ -10,6 +10,8 @@
 // decodes the same, but Redis's compressor can choose other matches, so compressed bytes (and
 // the decision to compress at all, which needs a gain of 4 bytes) may differ from Redis's.
 
+import { Buffer } from 'node:buffer';
+
 const MAX_LITERAL = 32;
 const MAX_OFFSET = 8192;
 const MAX_MATCH = 264;

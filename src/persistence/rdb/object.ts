@@ -18,6 +18,7 @@
 // the limits passed in. Redoubt checks every container completely (as Redis does with
 // sanitize-dump-payload yes): duplicates, order, counts, sizes, NaN scores and empty values
 // are refused.
+import { Buffer } from 'node:buffer';
 import type { Value } from '../../store/db.js';
 import { HashValue } from '../../store/types/hash.js';
 import { ListValue, QUICKLIST_PACKED_THRESHOLD } from '../../store/types/list.js';

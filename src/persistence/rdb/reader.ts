@@ -1,5 +1,6 @@
 // RdbReader: reads RDB primitives from a Buffer with a moving offset. Every failure (truncated
 // input, an unknown encoding, a length past the end) throws an RdbError that names the offset.
+import { Buffer } from 'node:buffer';
 import { lzfDecompress } from './lzf.js';
 import { RDB_ENCVAL, RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_INT8, RDB_ENC_LZF } from './writer.js';
 

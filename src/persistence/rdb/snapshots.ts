@@ -4,6 +4,8 @@
 //
 // Node has no fork(): BGSAVE takes its point-in-time copy in slices between event-loop turns,
 // keeping the old version of any key changed meanwhile (persistence/point-in-time.ts).
+import { performance } from 'node:perf_hooks';
+import { Buffer } from 'node:buffer';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { rename as renameAsync, unlink as unlinkAsync } from 'node:fs/promises';
 import path from 'node:path';

@@ -16,6 +16,7 @@
 // count and field, value pairs, and last the entry's own element count (lp-count) so the
 // listpack can be walked backwards. Redoubt writes live entries only, in nodes cut as Redis cuts
 // them (stream-node-max-entries entries, stream-node-max-bytes bytes).
+import { Buffer } from 'node:buffer';
 import {
   INVALID_ENTRIES_READ,
   MAX_ID,

@@ -1,5 +1,6 @@
 // RdbWriter: appends RDB primitives (lengths, strings, doubles) to a growable buffer. Used by
 // DUMP now and meant for RDB files later (a file writer can drain `take()` as it fills).
+import { Buffer } from 'node:buffer';
 import { lzfCompress } from './lzf.js';
 
 // Length encodings: the two top bits of the first byte.

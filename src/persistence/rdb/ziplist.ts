@@ -14,6 +14,7 @@
 // Zipmap (hashes, Redis 2.x): zmlen (1 byte) | entries | 0xFF, each entry the key length, the
 // key, the value length, a "free" byte, the value and that many unused bytes. Lengths are one
 // byte below 254, else 0xFE and a u32 LE.
+import { Buffer } from 'node:buffer';
 import { RdbError } from './reader.js';
 
 const ZIPLIST_HEADER = 10;

@@ -15,6 +15,7 @@
 // node process-wide stays so (see openNode); an inner node changed is decompressed, changed and
 // compressed again when the operation ends. Pushes and pops touch only the end nodes: raw.
 // Redis 7.0 stores every list as a quicklist, so that is the encoding reported.
+import { Buffer } from 'node:buffer';
 import type { TypedValue } from '../db.js';
 import { putLatin1, type Latin1Buffer } from '../../latin1.js';
 import { lzfCompress, lzfDecompress } from '../../persistence/rdb/lzf.js';

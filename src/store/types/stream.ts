@@ -23,6 +23,7 @@
 // For persistence (RDB / DUMP / RESTORE): iterate entries with forEach(MIN_ID, MAX_ID, false, fn),
 // groups with `groups` (a Map; sortedGroups() for name order), a group's `pel.forEach`, its
 // consumers with `consumers` / sortedConsumers(), and rebuild with StreamValue.fromParts().
+import { Buffer } from 'node:buffer';
 import type { TypedValue } from '../db.js';
 import { putLatin1, type Latin1Buffer } from '../../latin1.js';
 import { OBJ_HEADER, sdsBytes } from '../memsize.js';
