@@ -280,7 +280,8 @@ export function isUserdata(v: LuaValue): v is LuaUserdata {
 /** A Lua array of strings (KEYS and ARGV; a function's keys and arguments). */
 export function stringArray(items: readonly string[], from = 0, to = items.length): LuaTable {
   const t = new LuaTable();
-  for (let i = from; i < to; i++) t.arr.push(items[i]);
+  // Copied at its size (no spare capacity); an empty one keeps the table's own empty array.
+  if (to > from) t.arr = items.slice(from, to);
   return t;
 }
 

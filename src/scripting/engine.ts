@@ -20,7 +20,7 @@ import { buildGlobals } from './globals.js';
 import { compile } from './lua/compile.js';
 import { FunctionLibraries } from './functions.js';
 import { parse } from './lua/parser.js';
-import { LuaRun, limits, lines, state } from './lua/runtime.js';
+import { LuaRun, limits, lines, state, type BudgetAction, type RunOptions } from './lua/runtime.js';
 import { LuaError, LuaTable, numberToString, type LuaFunction, type LuaValue } from './lua/value.js';
 
 /** Shebang flags (`#!lua flags=...`); a script without a shebang has `declared` false. */
@@ -56,7 +56,15 @@ export interface RunningScript {
   readonly chunk: 'user_script' | 'user_function';
   readonly readOnly: boolean;
   readonly flags: ScriptFlags;
+  /** When it started (ms since the epoch): keys expire as of this time while it runs. */
   readonly startedAt: number;
+  /** What stops it (the slow-script log line names it). */
+  readonly killCommand: ScriptTarget['killCommand'];
+  /** busy-reply-threshold and script-max-memory as they were when it started. */
+  readonly threshold: number;
+  readonly memoryCap: number;
+  /** The heap's size at the first budget check (-1: not yet), for script-max-memory. */
+  heapAtStart: number;
   /** A write command ran: SCRIPT KILL is refused (UNKILLABLE). */
   wrote: boolean;
   /** Past busy-reply-threshold: other clients are answered BUSY. */
@@ -177,12 +185,9 @@ export class ScriptEngine {
     client.user = caller.user;
     client.dbIndex = caller.dbIndex;
     client.out.resp = 2;
-    const threshold = this.server.config.num('busy-reply-threshold');
     // script-max-memory (Redoubt's own): the heap may grow this much while the script runs,
     // checked at every budget quantum, and no single string may be longer.
     const cap = this.server.config.num('script-max-memory');
-    // The baseline is taken at the first budget check: a short script never pays for it.
-    let heapAtStart = -1;
     limits.memory = cap > 0 ? cap : Infinity;
     const running: RunningScript = {
       caller,
@@ -191,32 +196,17 @@ export class ScriptEngine {
       chunk: target.chunk,
       readOnly: readOnly || target.flags.noWrites,
       flags: target.flags,
-      startedAt: this.server.clock.now(),
+      killCommand: target.killCommand,
+      startedAt: this.server.dispatcher.commandStartMs(),
       wrote: false,
       busy: false,
       resp: 2,
       line: 0,
       repl: 3,
-      run: new LuaRun(target.fn, target.args, {
-        quantum: 10_000,
-        killMessage: KILLED,
-        onBudget: () => {
-          if (cap > 0 && heapAtStart < 0) heapAtStart = getHeapStatistics().used_heap_size;
-          else if (cap > 0 && getHeapStatistics().used_heap_size - heapAtStart > cap) {
-            running.run.killMessage = err.scriptMaxMemory(cap).slice(4);
-            return 'kill';
-          }
-          if (running.busy) return 'suspend';
-          if (threshold <= 0 || this.server.clock.now() - running.startedAt < threshold) return 'continue';
-          // Inside EXEC too: EXEC goes on with its queue once the script has ended (transactions.ts).
-          running.busy = true;
-          const what = target.chunk === 'user_script' ? `Script SHA1 is: ${target.id}` : `Function name: ${target.id}`;
-          this.server.log.warning(
-            `Slow script detected: still in execution after ${this.server.clock.now() - running.startedAt} milliseconds. You can try killing the script using the ${target.killCommand} command. ${what}`,
-          );
-          return 'suspend';
-        },
-      }),
+      threshold: this.server.config.num('busy-reply-threshold'),
+      memoryCap: cap,
+      heapAtStart: -1,
+      run: new LuaRun(target.fn, target.args, this.runOptions),
     };
     this.running = running;
     target.onStart?.(running);
@@ -242,6 +232,34 @@ export class ScriptEngine {
       return;
     }
     this.finish(running, outcome, target);
+  }
+
+  /** How every script runs: a budget check every 10,000 steps (onBudget). */
+  private readonly runOptions: RunOptions = { quantum: 10_000, killMessage: KILLED, onBudget: () => this.onBudget() };
+
+  /**
+   * The running script's budget check: the memory cap (its baseline taken at the first check, so a
+   * short script never pays for it), then busy-reply-threshold, past which it is suspended.
+   */
+  private onBudget(): BudgetAction {
+    const running = this.running;
+    if (running === null) return 'continue';
+    const cap = running.memoryCap;
+    if (cap > 0 && running.heapAtStart < 0) running.heapAtStart = getHeapStatistics().used_heap_size;
+    else if (cap > 0 && getHeapStatistics().used_heap_size - running.heapAtStart > cap) {
+      running.run.killMessage = err.scriptMaxMemory(cap).slice(4);
+      return 'kill';
+    }
+    if (running.busy) return 'suspend';
+    const now = this.server.clock.now();
+    if (running.threshold <= 0 || now - running.startedAt < running.threshold) return 'continue';
+    // Inside EXEC too: EXEC goes on with its queue once the script has ended (transactions.ts).
+    running.busy = true;
+    const what = running.chunk === 'user_script' ? `Script SHA1 is: ${running.sha}` : `Function name: ${running.sha}`;
+    this.server.log.warning(
+      `Slow script detected: still in execution after ${now - running.startedAt} milliseconds. You can try killing the script using the ${running.killCommand} command. ${what}`,
+    );
+    return 'suspend';
   }
 
   /**

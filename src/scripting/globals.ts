@@ -150,28 +150,30 @@ function errorReplyTable(msg: string): LuaTable {
   return errorTable(msg);
 }
 
+/** A redis.call that failed: raises (call) or returns (pcall) an error table, counted as Redis counts it. */
+function callFailed(msg: string, raise: boolean): LuaValue {
+  const t = errorTable(msg);
+  countedErrors.add(t);
+  if (raise) throw new LuaError(t);
+  return t;
+}
+
 /** redis.call / redis.pcall: raises (call) or returns (pcall) an error table on failure. */
 function redisCall(engine: ScriptEngine, args: LuaValue[], raise: boolean): LuaValue {
   const running = engine.running;
   if (running === null) throw new LuaError('redis.call() can only be called inside a script invocation');
   running.line = engine.currentLine();
-  const fail = (msg: string): LuaValue => {
-    const t = errorTable(msg);
-    countedErrors.add(t);
-    if (raise) throw new LuaError(t);
-    return t;
-  };
-  if (args.length === 0) return fail(err.scriptNoArguments());
+  if (args.length === 0) return callFailed(err.scriptNoArguments(), raise);
   const argv: string[] = new Array<string>(args.length);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (typeof a === 'string') argv[i] = a;
     // Safe integers (not -0) print the same with %.17g as with String, exactly: the common case.
     else if (typeof a === 'number') argv[i] = Number.isSafeInteger(a) && !Object.is(a, -0) ? String(a) : formatG(a, 17);
-    else return fail(err.scriptBadArguments());
+    else return callFailed(err.scriptBadArguments(), raise);
   }
   const reply = engine.dispatch(running, argv);
-  if (!Buffer.isBuffer(reply)) return fail(reply.error);
+  if (!Buffer.isBuffer(reply)) return callFailed(reply.error, raise);
   const v = replyToLua(reply, running.resp === 3);
   if (raise && v instanceof LuaTable && typeof v.get('err') === 'string') throw new LuaError(v);
   return v;

@@ -267,42 +267,35 @@ export class Dispatcher {
     const server = this.server;
     const sc = script.client;
     const table = server.table;
-    // A refusal counts as Redis counts it: INFO errorstats, and the command's rejected_calls.
-    const refuse = (cmd: Command | undefined, error: string): { error: string } => {
-      if (cmd !== undefined) cmd.stats.rejected++;
-      const sp = error.indexOf(' ');
-      server.stats.countError(sp < 0 ? error : error.slice(0, sp));
-      return { error };
-    };
     let cmd = table.lookup(argv[0]!);
     if (cmd !== undefined && cmd.subcommands !== null && argv.length > 1) cmd = cmd.subcommands.get(argv[1]!.toLowerCase());
     if (cmd === undefined) {
       const missing = table.missingMeta(argv[0]!, argv[1]);
-      return refuse(undefined, missing?.flags.includes('noscript') === true && !this.denyScriptsDisabled ? err.scriptForbidden() : err.scriptUnknownCommand());
+      return this.refuseScriptCall(undefined, missing?.flags.includes('noscript') === true && !this.denyScriptsDisabled ? err.scriptForbidden() : err.scriptUnknownCommand());
     }
     const arity = cmd.meta.arity;
-    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return refuse(cmd, err.scriptWrongArity());
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return this.refuseScriptCall(cmd, err.scriptWrongArity());
     // DEBUG SET-DISABLE-DENY-SCRIPTS 1 lifts this one rule (Redis's test hook).
-    if (cmd.noScript && !this.denyScriptsDisabled) return refuse(cmd, err.scriptForbidden());
+    if (cmd.noScript && !this.denyScriptsDisabled) return this.refuseScriptCall(cmd, err.scriptForbidden());
     // SECURITY: the caller's ACL user runs the script's commands; denials are logged with context "lua".
     if (!sc.user.unrestricted) {
       const denied = sc.user.check(cmd.acl, argv);
       if (denied !== null) {
         this.recordDenial(script.caller, sc.user.name, cmd, argv, denied, 'lua', null);
-        return refuse(cmd, err.scriptNoPerm(denied.denial));
+        return this.refuseScriptCall(cmd, err.scriptNoPerm(denied.denial));
       }
     }
     // A read-only script may not write, nor run what may replicate (PUBLISH): Redis's rule, which
     // keeps read-only scripts runnable during CLIENT PAUSE WRITE.
-    if (script.readOnly && cmd.mayReplicate) return refuse(cmd, err.scriptReadOnly());
+    if (script.readOnly && cmd.mayReplicate) return this.refuseScriptCall(cmd, err.scriptReadOnly());
     if (cmd.isWrite) {
-      if (server.snapshots.writesDenied()) return refuse(cmd, err.misconfRdb());
-      if (server.aof.on && server.aof.lastWriteStatus === 'err') return refuse(cmd, err.misconfAof(server.aof.lastWriteError));
-      if (server.replication.writesDenied()) return refuse(cmd, err.noReplicas());
+      if (server.snapshots.writesDenied()) return this.refuseScriptCall(cmd, err.misconfRdb());
+      if (server.aof.on && server.aof.lastWriteStatus === 'err') return this.refuseScriptCall(cmd, err.misconfAof(server.aof.lastWriteError));
+      if (server.replication.writesDenied()) return this.refuseScriptCall(cmd, err.noReplicas());
     }
     // OOM: a command that may use more memory is refused above maxmemory unless the script
     // declared allow-oom (a script without a shebang is checked at each such command).
-    if (cmd.isDenyOom && !script.flags.allowOom && server.memory.maxmemory > 0 && !server.memory.makeRoom()) return refuse(cmd, err.oom());
+    if (cmd.isDenyOom && !script.flags.allowOom && server.memory.maxmemory > 0 && !server.memory.makeRoom()) return this.refuseScriptCall(cmd, err.oom());
     if (cmd.isWrite) script.wrote = true;
     const out = sc.out;
     out.len = 0;
@@ -315,11 +308,31 @@ export class Dispatcher {
     return reply;
   }
 
+  /** A redis.call refused: counted as Redis counts it (INFO errorstats, the command's rejected_calls). */
+  private refuseScriptCall(cmd: Command | undefined, error: string): { error: string } {
+    if (cmd !== undefined) cmd.stats.rejected++;
+    const sp = error.indexOf(' ');
+    this.server.stats.countError(sp < 0 ? error : error.slice(0, sp));
+    return { error };
+  }
+
   /**
    * End time of the previous command in this input batch, -1 at the start of a batch. Chaining
    * saves one clock read per command; a command's time then includes parsing its own request.
    */
   private lastTime = -1;
+
+  /** The performance.now() reading that started the command running now (the outermost, for a script's). */
+  private commandStart = 0;
+
+  /**
+   * When the command running now started, in ms since the epoch, from the reading that started its
+   * timing (no second clock read): a script's start, as which its keys expire.
+   */
+  commandStartMs(): number {
+    const clock = this.server.clock;
+    return clock.at === undefined ? clock.now() : clock.at(this.commandStart);
+  }
 
   /**
    * Called before a batch of input (a socket read, a resumed client), with the performance.now()
@@ -345,6 +358,7 @@ export class Dispatcher {
     const mark = out.len;
     const errorsBefore = out.errors;
     const t0 = origin === 'client' && this.lastTime >= 0 ? this.lastTime : performance.now();
+    if (origin !== 'script') this.commandStart = t0;
     // Propagation (AOF): what changed the dataset is recorded after the handler (server/propagate.ts).
     const prop = server.propagator;
     const replay = origin === 'aof';

@@ -182,8 +182,9 @@ export class LuaRun {
   private readonly gen: LuaGenerator;
   private depth = 0;
   private boundaries = 0;
-  private savedLines: number[] = [];
-  private savedSrcs: string[] = [];
+  /** The frames' lines and chunk names while suspended (null: never suspended). */
+  private savedLines: number[] | null = null;
+  private savedSrcs: string[] | null = null;
 
   constructor(
     fn: LuaValue,
@@ -192,7 +193,8 @@ export class LuaRun {
   ) {
     this.quantum = opts.quantum ?? 100_000;
     this.killMessage = opts.killMessage ?? 'Script killed by user with SCRIPT KILL...';
-    this.gen = call(fn, args);
+    // A Lua function's own generator when it has one (no wrapper generator around it).
+    this.gen = fn instanceof LuaFunction && fn.body !== null ? fn.body(args) : call(fn, args);
   }
 
   kill(): void {
@@ -212,9 +214,13 @@ export class LuaRun {
     coroutines.boundaries = this.boundaries;
     state.d = this.depth;
     state.n = this.killed ? -1 : this.quantum;
-    for (let i = 0; i < this.savedLines.length; i++) {
-      lines[i + 1] = this.savedLines[i]!;
-      srcs[i + 1] = this.savedSrcs[i]!;
+    const savedLines = this.savedLines;
+    const savedSrcs = this.savedSrcs;
+    if (savedLines !== null && savedSrcs !== null) {
+      for (let i = 0; i < savedLines.length; i++) {
+        lines[i + 1] = savedLines[i]!;
+        srcs[i + 1] = savedSrcs[i]!;
+      }
     }
     lines[0] = 0;
     try {
