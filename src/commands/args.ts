@@ -20,7 +20,26 @@ export function parseBigInt(s: string): bigint | null {
  * indexes and times, which are clamped anyway), or null.
  */
 export function parseInteger(s: string): number | null {
-  if (s.length > 0 && s.length <= 15) return STRICT_INT.test(s) ? Number(s) : null;
+  const len = s.length;
+  if (len > 0 && len <= 15) {
+    // STRICT_INT by hand (up to 15 digits the value is exact): an optional '-', then '0' alone or
+    // a digit 1-9 followed by digits.
+    let i = 0;
+    if (s.charCodeAt(0) === 0x2d) {
+      if (len === 1) return null;
+      i = 1;
+    }
+    const lead = s.charCodeAt(i) - 0x30;
+    if (lead === 0) return len === 1 ? 0 : null;
+    if (lead < 0 || lead > 9) return null;
+    let v = lead;
+    for (i++; i < len; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) return null;
+      v = v * 10 + d;
+    }
+    return s.charCodeAt(0) === 0x2d ? -v : v;
+  }
   const v = parseBigInt(s);
   return v === null ? null : Number(v);
 }
@@ -48,9 +67,9 @@ export function is(arg: string | undefined, keyword: string): boolean {
  * An expire argument (EXPIRE family, SET EX/PX/EXAT/PXAT, GETEX) as an absolute time in ms: `now`
  * added when `relative`, seconds made ms. Null after Redis's reply: not an integer, not positive
  * when `positive` (SET and GETEX; EXPIRE allows times in the past), or past 64 bits once
- * converted or added to.
+ * converted or added to. `cmdName` (any case) is named lower-cased in the invalid-expire error.
  */
-export function parseExpireTime(c: Client, arg: string, cmd: string, now: number, seconds: boolean, relative: boolean, positive: boolean): number | null {
+export function parseExpireTime(c: Client, arg: string, cmdName: string, now: number, seconds: boolean, relative: boolean, positive: boolean): number | null {
   // Up to 12 digits the whole sum stays below 2^53: plain numbers are exact.
   if (arg.length <= 12) {
     const n = parseInteger(arg);
@@ -59,7 +78,7 @@ export function parseExpireTime(c: Client, arg: string, cmd: string, now: number
       return null;
     }
     if (positive && n <= 0) {
-      c.out.error(err.invalidExpire(cmd));
+      c.out.error(err.invalidExpire(cmdName.toLowerCase()));
       return null;
     }
     return (seconds ? n * 1000 : n) + (relative ? now : 0);
@@ -70,7 +89,7 @@ export function parseExpireTime(c: Client, arg: string, cmd: string, now: number
     return null;
   }
   const overflow = (): null => {
-    c.out.error(err.invalidExpire(cmd));
+    c.out.error(err.invalidExpire(cmdName.toLowerCase()));
     return null;
   };
   if (positive && when <= 0n) return overflow();

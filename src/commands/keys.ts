@@ -93,7 +93,7 @@ function expireGeneric(c: Client, argv: string[], server: DataContext, relative:
     return;
   }
   const now = server.clock.now();
-  const at = parseExpireTime(c, argv[2]!, argv[0]!.toLowerCase(), now, seconds, relative, false);
+  const at = parseExpireTime(c, argv[2]!, argv[0]!, now, seconds, relative, false);
   if (at === null) return;
   const key = argv[1]!;
   const db = c.db;

@@ -186,7 +186,7 @@ export class LatencyHistogram {
   total = 0;
 
   record(usec: number): void {
-    const i = usec <= 1 ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log2(usec) * SUB));
+    const i = usec <= 1 ? 0 : usec < 2 ** 31 ? smallBucket(usec) : Math.min(BUCKETS - 1, Math.ceil(Math.log2(usec) * SUB));
     this.counts[i]!++;
     this.total++;
   }
@@ -219,6 +219,21 @@ export class LatencyHistogram {
     }
     return out;
   }
+}
+
+/** 2^(j/SUB) for j = 0..SUB: the sub-bucket bounds within a power of two. */
+const SUB_BOUNDS = Float64Array.from({ length: SUB + 1 }, (_, j) => 2 ** (j / SUB));
+
+/**
+ * ceil(log2(usec) * SUB) for 1 < usec < 2^31 without a logarithm (one per command): the power of
+ * two below usec from its leading zeros, then the first sub-bucket bound at or above usec.
+ */
+function smallBucket(usec: number): number {
+  const p = 31 - Math.clz32(usec);
+  const x = usec / 2 ** p;
+  let j = 0;
+  while (SUB_BOUNDS[j]! < x) j++;
+  return p * SUB + j;
 }
 
 function bucketBound(i: number): number {
