@@ -16,30 +16,37 @@ export function parseBigInt(s: string): bigint | null {
 }
 
 /**
+ * A strict integer of 1 to 15 characters (exact as a double), or null: Redis's string2ll rules
+ * (an optional '-', then '0' alone or a digit 1-9 followed by digits) read with a digit loop.
+ * The fast path of parseInteger, and of INCR and friends (longer texts go through parseBigInt).
+ */
+export function smallInteger(s: string): number | null {
+  const len = s.length;
+  if (len === 0 || len > 15) return null;
+  let i = 0;
+  if (s.charCodeAt(0) === 0x2d) {
+    if (len === 1) return null;
+    i = 1;
+  }
+  const lead = s.charCodeAt(i) - 0x30;
+  if (lead === 0) return len === 1 ? 0 : null;
+  if (lead < 0 || lead > 9) return null;
+  let v = lead;
+  for (i++; i < len; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  return s.charCodeAt(0) === 0x2d ? -v : v;
+}
+
+/**
  * A signed 64-bit integer as a number (exact up to 2^53, rounded beyond: fine for counts,
  * indexes and times, which are clamped anyway), or null.
  */
 export function parseInteger(s: string): number | null {
   const len = s.length;
-  if (len > 0 && len <= 15) {
-    // STRICT_INT by hand (up to 15 digits the value is exact): an optional '-', then '0' alone or
-    // a digit 1-9 followed by digits.
-    let i = 0;
-    if (s.charCodeAt(0) === 0x2d) {
-      if (len === 1) return null;
-      i = 1;
-    }
-    const lead = s.charCodeAt(i) - 0x30;
-    if (lead === 0) return len === 1 ? 0 : null;
-    if (lead < 0 || lead > 9) return null;
-    let v = lead;
-    for (i++; i < len; i++) {
-      const d = s.charCodeAt(i) - 0x30;
-      if (d < 0 || d > 9) return null;
-      v = v * 10 + d;
-    }
-    return s.charCodeAt(0) === 0x2d ? -v : v;
-  }
+  if (len > 0 && len <= 15) return smallInteger(s);
   const v = parseBigInt(s);
   return v === null ? null : Number(v);
 }

@@ -4,7 +4,7 @@
 import { err } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { NOTIFY } from '../server/events.js';
-import { parseBigInt, parseExpireTime, parseInteger } from './args.js';
+import { parseBigInt, parseExpireTime, parseInteger, smallInteger } from './args.js';
 import { incrByFloatText } from './ldouble.js';
 import type { DataContext, HandlerMap } from './types.js';
 import { propagateAs } from '../server/propagate.js';
@@ -27,32 +27,6 @@ export function checkStringLength(c: Client, server: DataContext, total: number)
     return false;
   }
   return true;
-}
-
-/**
- * A strict integer of at most 15 characters (exact as a double), or NaN. The fast path of
- * INCR and friends; longer texts go through parseBigInt.
- */
-function smallInt(s: string): number {
-  const n = s.length;
-  if (n === 0 || n > 15) return NaN;
-  let i = 0;
-  let neg = false;
-  let ch = s.charCodeAt(0);
-  if (ch === 45) {
-    if (n === 1) return NaN;
-    neg = true;
-    i = 1;
-    ch = s.charCodeAt(1);
-  }
-  if (ch === 48) return n === 1 ? 0 : NaN;
-  let v = 0;
-  for (; i < n; i++) {
-    ch = s.charCodeAt(i);
-    if (ch < 48 || ch > 57) return NaN;
-    v = v * 10 + (ch - 48);
-  }
-  return neg ? -v : v;
 }
 
 // SET / GETEX option flags (Redis's parseExtendedStringArguments).
@@ -145,15 +119,15 @@ function setGeneric(c: Client, server: DataContext, flags: number, key: string, 
 function incrDecr(c: Client, server: DataContext, key: string, by: number, byBig: bigint | null): void {
   const db = c.db;
   const v = db.lookup(key);
-  let cur = 0;
+  let cur: number | null = 0;
   if (v !== undefined) {
     if (typeof v !== 'string') {
       c.out.error(WRONGTYPE);
       return;
     }
-    cur = smallInt(v);
+    cur = smallInteger(v);
   }
-  if (byBig === null && cur === cur) {
+  if (byBig === null && cur !== null) {
     const r = cur + by;
     if (r <= Number.MAX_SAFE_INTEGER && r >= Number.MIN_SAFE_INTEGER) {
       const text = String(r);
@@ -181,8 +155,8 @@ function incrDecr(c: Client, server: DataContext, key: string, by: number, byBig
 
 /** Parses an INCRBY/DECRBY increment: a number when small, else a bigint; undefined after an error. */
 function parseIncrement(c: Client, s: string): number | bigint | undefined {
-  const n = smallInt(s);
-  if (n === n) return n;
+  const n = smallInteger(s);
+  if (n !== null) return n;
   const b = parseBigInt(s);
   if (b === null) {
     c.out.error(NOT_INTEGER);
