@@ -8,6 +8,9 @@
 // unused) with the strict invariant: every key in child i-1 < sep[i] <= every key in child i.
 import type { TypedValue } from '../db.js';
 import { Dict } from '../dict.js';
+
+/** The longest range collect() sizes its arrays for at once. */
+const PRESIZE_MAX = 4096;
 import { DICT_ENTRY, LISTPACK_HEADER, LISTPACK_SCORE, OBJ_HEADER, SKIPLIST_HEADER, SKIPLIST_NODE, listpackEntryBytes, sdsBytes } from '../memsize.js';
 
 const LEAF_MAX = 64;
@@ -420,6 +423,15 @@ export class ZTree {
     this.at(start);
     let leaf: Leaf | null = foundLeaf;
     let i = foundIdx;
+    // Up to PRESIZE_MAX the arrays are sized once (a push at a time they would be copied at each
+    // growth: 2.3 KB allocated for ZRANGE 0 99); a larger range grows as it is filled (an array
+    // made that long at once would not stay a fast one).
+    let m = members.length;
+    let sc = scores === null ? 0 : scores.length;
+    if (count <= PRESIZE_MAX) {
+      members.length = m + count;
+      if (scores !== null) scores.length = sc + count;
+    }
     while (count > 0 && leaf !== null) {
       if (rev) {
         if (i < 0) {
@@ -432,11 +444,14 @@ export class ZTree {
         i = 0;
         continue;
       }
-      members.push(leaf.members[i]!);
-      if (scores !== null) scores.push(leaf.scores[i]!);
+      members[m++] = leaf.members[i]!;
+      if (scores !== null) scores[sc++] = leaf.scores[i]!;
       count--;
       i += rev ? -1 : 1;
     }
+    // Fewer than asked (the set ended): the presized arrays end where the elements do.
+    members.length = m;
+    if (scores !== null) scores.length = sc;
   }
 
   /**
