@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import type { Clock } from '../src/store/clock.js';
 import { RawConn, differentialPair, haveRedis, sameReplies, startRedoubtProcess, startServer, waitFor, type TestServer } from './helpers.js';
 
 const HAVE_REDIS = haveRedis();
@@ -231,6 +232,26 @@ describe('scripts compared with redis-server', { skip: SKIP }, () => {
       pair.b,
       evals(['local x = 1 return x', 'return x', 'a = 1', 'return a', "return pcall(function() string.x = 1 end)", 'return string.x']),
     );
+  });
+});
+
+describe("a script's time", () => {
+  it('is the reading that started its command (Clock.at), not a later read of the clock', async () => {
+    // A clock whose at() (the command's start, from the reading that times it) is a second after
+    // now(): a key due in between is alive for plain commands and expired for a script.
+    const base = 1_800_000_000_000;
+    const clock: Clock = { now: () => base, at: () => base + 1000 };
+    const t = await startServer({}, clock);
+    const c = await RawConn.connect(t.port);
+    try {
+      assert.equal(await c.call('SET', 'k', 'v'), '+OK\r\n');
+      assert.equal(await c.call('PEXPIREAT', 'k', String(base + 500)), ':1\r\n');
+      assert.equal(await c.call('EXISTS', 'k'), ':1\r\n');
+      assert.equal(await c.call('EVAL', "return redis.call('EXISTS', KEYS[1])", '1', 'k'), ':0\r\n');
+    } finally {
+      c.close();
+      await t.close();
+    }
   });
 });
 
