@@ -264,7 +264,68 @@ export class RespParser {
     return this.multibulk();
   }
 
+  /**
+   * Arguments in the common form, "$" then 1-10 digits without a leading zero, CRLF, and the
+   * whole bulk already read: parsed with the parser's state in locals. Stops (state consistent,
+   * at an argument's start) at anything else, which multibulk's general loop handles: a header or
+   * bulk cut by the end of the read, a big argument, a length past the limits (refused there).
+   */
+  private wholeArgs(): void {
+    const buf = this.buf;
+    const n = buf.length;
+    const cap = this.limits.authRequired ? Math.min(UNAUTH_MAX_BULK, this.maxBulk) : this.maxBulk;
+    let pos = this.pos;
+    let remaining = this.remaining;
+    let argc = this.argc;
+    let bytes = 0;
+    while (remaining > 0 && pos < n && buf[pos] === 0x24 /* '$' */) {
+      let q = pos + 1;
+      let d = buf[q]! - 48;
+      if (!(d >= 1 && d <= 9)) break;
+      let len = d;
+      const stop = Math.min(n, q + 10);
+      for (q++; q < stop; q++) {
+        d = buf[q]! - 48;
+        if (d < 0 || d > 9) break;
+        len = len * 10 + d;
+      }
+      if (q + 1 >= n || buf[q] !== 13 || len > cap) break;
+      const start = q + 2;
+      if (n - start < len + 2) break;
+      this.argv[argc] = this.decode(buf, start, len, argc);
+      argc++;
+      remaining--;
+      bytes += len;
+      pos = start + len + 2;
+    }
+    this.pos = pos;
+    this.remaining = remaining;
+    this.argc = argc;
+    this.argvBytes += bytes;
+  }
+
+  /**
+   * Argument `argc` of the request, `len` bytes at `start`: short ones shared, one that repeats
+   * the previous request's at its place reused (RespParser.recent), others decoded.
+   */
+  private decode(buf: Buffer, start: number, len: number, argc: number): string {
+    if (len <= SHORT_ARG) return shortLatin1(buf, start, len);
+    if (argc >= RECENT_ARGS || len > RECENT_MAX) return (buf as Latin1Buffer).latin1Slice(start, start + len);
+    const prev = this.recent[argc]!;
+    if (len === prev.length && sameBytes(buf, start, this.recentBytes!, argc * RECENT_MAX, len)) return prev;
+    const arg = (buf as Latin1Buffer).latin1Slice(start, start + len);
+    // A string is remembered at every 8th miss (a store per miss costs random keys ~10%);
+    // never a password (AUTH, HELLO, ACL SETUSER, CONFIG SET requirepass...).
+    if ((++this.recentMisses & 7) === 0 && (argc === 0 || !SECRET_BEARING.has(this.argv[0]!.toLowerCase()))) {
+      this.recent[argc] = arg;
+      this.recentBytes ??= new Uint8Array(RECENT_ARGS * RECENT_MAX);
+      buf.copy(this.recentBytes, argc * RECENT_MAX, start, start + len);
+    }
+    return arg;
+  }
+
   private multibulk(): string[] | null {
+    if (this.big === null && this.bulkLen < 0) this.wholeArgs();
     const buf = this.buf;
     while (this.remaining > 0) {
       if (this.big !== null) {
@@ -320,30 +381,15 @@ export class RespParser {
         }
         return null;
       }
-      const argv = this.argv;
-      const start = this.pos;
       const len = this.bulkLen;
-      const argc = this.argc;
-      if (len <= SHORT_ARG) argv[this.argc++] = shortLatin1(buf, start, len);
-      else if (argc < RECENT_ARGS && len <= RECENT_MAX) {
-        const prev = this.recent[argc]!;
-        if (len === prev.length && sameBytes(buf, start, this.recentBytes!, argc * RECENT_MAX, len)) argv[this.argc++] = prev;
-        else {
-          const arg = (buf as Latin1Buffer).latin1Slice(start, start + len);
-          // A string is remembered at every 8th miss (a store per miss costs random keys ~10%);
-          // never a password (AUTH, HELLO, ACL SETUSER, CONFIG SET requirepass...).
-          if ((++this.recentMisses & 7) === 0 && (argc === 0 || !SECRET_BEARING.has(argv[0]!.toLowerCase()))) {
-            this.recent[argc] = arg;
-            this.recentBytes ??= new Uint8Array(RECENT_ARGS * RECENT_MAX);
-            buf.copy(this.recentBytes, argc * RECENT_MAX, start, start + len);
-          }
-          argv[this.argc++] = arg;
-        }
-      } else argv[this.argc++] = (buf as Latin1Buffer).latin1Slice(start, start + len);
-      this.pos += this.bulkLen + 2;
+      this.argv[this.argc] = this.decode(buf, this.pos, len, this.argc);
+      this.argc++;
+      this.pos += len + 2;
       this.argvBytes += len;
       this.bulkLen = -1;
       this.remaining--;
+      // The rest of the request, while it is in the common form, the fast way.
+      if (this.remaining > 0) this.wholeArgs();
     }
     const argv = this.argv;
     this.argv = NO_ARGS;
