@@ -255,6 +255,29 @@ describe("a script's time", () => {
   });
 });
 
+describe('a script held by CLIENT PAUSE', () => {
+  it('starts when the pause ends: its keys expire as of then, not as of when it arrived', async () => {
+    const t = await startServer({ 'enable-debug-command': 'yes' });
+    const a = await RawConn.connect(t.port);
+    const b = await RawConn.connect(t.port);
+    try {
+      // Nothing deletes the key meanwhile: only its time decides what the script sees.
+      assert.equal(await a.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), '+OK\r\n');
+      assert.equal(await a.call('SET', 'k', 'v', 'PX', '100'), '+OK\r\n');
+      assert.equal(await a.call('CLIENT', 'PAUSE', '400', 'ALL'), '+OK\r\n');
+      // Held until the pause times out, 300 ms after the key's time.
+      assert.equal(await b.call('EVAL', "return redis.call('EXISTS', KEYS[1])", '1', 'k'), ':0\r\n');
+      // Nor does its time include the pause (400 ms).
+      const usec = Number(/cmdstat_eval:calls=1,usec=(\d+),/.exec(await a.call('INFO', 'commandstats'))?.[1]);
+      assert.ok(usec < 200_000, `EVAL took ${usec} us by its stats`);
+    } finally {
+      a.close();
+      b.close();
+      await t.close();
+    }
+  });
+});
+
 describe('runaway scripts', () => {
   let t: TestServer;
   let a: RawConn;

@@ -277,6 +277,9 @@ export class Client {
     const argv = this.blockedArgv;
     if (argv === null || this.closed) return;
     this.blockedArgv = null;
+    // A batch of its own: its time starts now, not at the last read (a pause may have lasted
+    // seconds since; a script takes its start time from this reading).
+    this.server.dispatcher.startBatch();
     this.server.dispatcher.run(this, argv);
     this.processInput();
     this.flush();
