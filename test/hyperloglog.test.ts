@@ -75,6 +75,25 @@ describe('HyperLogLog vs redis-server', { skip: SKIP }, () => {
     await sameReplies(p.a, p.b, cmds);
   });
 
+  it('dense values changed one element at a time (the value built from slices) read as Redis’s bytes everywhere', async () => {
+    const els = elements(11, 3000);
+    const cmds: DiffCmd[] = [['FLUSHALL'], ['PFADD', 'd'], ['PFDEBUG', 'TODENSE', 'd']];
+    els.forEach((e, i) => {
+      cmds.push([Buffer.from('PFADD'), Buffer.from('d'), e]);
+      // Read back at points (GET, a range, the cache PFCOUNT writes) between runs of changes,
+      // and a second key sharing the value, changed in turn with the first.
+      if (i % 97 === 0) cmds.push(['GET', 'd'], ['GETRANGE', 'd', '0', '40']);
+      if (i % 211 === 0) cmds.push(['PFCOUNT', 'd']);
+      if (i === 1500) cmds.push(['COPY', 'd', 'd2']);
+      if (i > 1500) cmds.push([Buffer.from('PFADD'), Buffer.from('d2'), Buffer.from(`other${i}`)]);
+    });
+    cmds.push(['GET', 'd'], ['GET', 'd2'], ['PFCOUNT', 'd'], ['PFCOUNT', 'd', 'd2'], ['PFDEBUG', 'GETREG', 'd']);
+    // Another string of the same bytes (SETRANGE writing what is there), changed again; then one
+    // that is no HyperLogLog any more (APPEND).
+    cmds.push(['SETRANGE', 'd', '0', 'HYLL'], ['PFADD', 'd', 'after-setrange'], ['GET', 'd'], ['APPEND', 'd', 'z'], ['PFADD', 'd', 'y'], ['STRLEN', 'd']);
+    await sameReplies(p.a, p.b, cmds);
+  });
+
   it('PFCOUNT of values written by Redis (sparse, dense, stale cache) agrees, and they keep changing alike', async () => {
     const ref = p.b;
     await ref.call('FLUSHALL');

@@ -14,8 +14,10 @@ import {
   cachedCard,
   decodeSparse,
   denseGet,
+  denseBytes,
   denseGetStr,
   denseSet,
+  denseValue,
   emptyHll,
   hllCount,
   hllHash,
@@ -23,6 +25,8 @@ import {
   hllSet,
   invalidateCache,
   isHllString,
+  isLastDense,
+  markChanged,
   rawCount,
   readHll,
   setCachedCard,
@@ -63,32 +67,36 @@ function pfadd(c: Client, argv: string[], server: DataContext): void {
   const v = db.lookup(key);
   let s: string;
   let updated = 0;
+  // The value PFADD made last is a dense HyperLogLog known valid: it is not read to check it
+  // (it may be a string built of slices, which a read would copy whole).
+  const last = typeof v === 'string' && isLastDense(v);
   if (v === undefined) {
     s = emptyHll();
     updated = 1;
+  } else if (last) {
+    s = v as string;
   } else {
     const h = hllOrReply(c, v);
     if (h === null) return;
     s = h;
   }
   let result: string | null = null;
-  if (s.charCodeAt(4) === HLL_DENSE) {
-    // Dense: read registers from the string; copy it only when one changes.
-    let b: Buffer | null = null; // the scratch copy, once a register changes
+  if (last || s.charCodeAt(4) === HLL_DENSE) {
+    // Dense: registers read from the string until one changes, then read and changed in
+    // denseBytes (store/hll.ts), whose new value costs no copy of the 12 KB.
+    let b: Buffer | null = last ? denseBytes(s) : null;
     for (let j = 2; j < argv.length; j++) {
       const hv = hllHash(argv[j]!);
       const index = hv & (HLL_REGISTERS - 1);
       const count = hv >>> 14;
       const old = b === null ? denseGetStr(s, index) : denseGet(b, HLL_HDR_SIZE, index);
       if (count <= old) continue;
-      b ??= readHll(s);
+      b ??= denseBytes(s);
       denseSet(b, HLL_HDR_SIZE, index, count);
+      markChanged(index);
       updated++;
     }
-    if (b !== null) {
-      invalidateCache(b);
-      result = b.toString('latin1', 0, s.length);
-    } else if (updated > 0) result = s;
+    if (updated > 0) result = denseValue();
   } else {
     // Sparse: read registers from the string too; copy it out at the first that grows.
     let h: HllBuf | null = null;

@@ -206,6 +206,86 @@ export function readHll(s: string): Buffer {
   return b;
 }
 
+// ---- PFADD on a dense HyperLogLog without a 12 KB copy per change ----
+
+/** Bytes changed since the flat base before the value is made flat again. */
+const EDITS_MAX = 32;
+
+/**
+ * The dense HyperLogLog value PFADD made last: its bytes (`img`), and the value as a string built
+ * from a flat `base` and the bytes changed since (`edits`, sorted offsets): slices of the base and
+ * the changed bytes, which V8 keeps as views, not copies. A string cannot change in place, so
+ * without this each register PFADD changes copies the 12 KB out and back (Redis changes its bytes).
+ * Reading such a string elsewhere (GET, PFCOUNT, a snapshot) makes it flat once, as V8 does.
+ */
+const dense = { value: null as string | null, base: '', img: Buffer.alloc(HLL_DENSE_SIZE), edits: [] as number[] };
+
+/**
+ * True when `s` is (or equals) the value PFADD made last: a dense HyperLogLog whose bytes
+ * denseBytes() holds. The same string is one comparison; another one is compared up to its
+ * first difference (never as a copy of it).
+ */
+export function isLastDense(s: string): boolean {
+  return dense.value !== null && s === dense.value;
+}
+
+/**
+ * The bytes of dense HyperLogLog `s`, to be changed with denseSet and markChanged, then made a
+ * value with denseValue(). Loaded from `s` unless it is the value PFADD made last.
+ */
+export function denseBytes(s: string): Buffer {
+  if (!isLastDense(s)) {
+    dense.img.write(s, 0, 'latin1');
+    dense.base = s;
+    dense.value = s;
+    dense.edits.length = 0;
+  }
+  return dense.img;
+}
+
+/** Records that denseSet changed register `pos` in denseBytes() (one or two bytes). */
+export function markChanged(pos: number): void {
+  const bit = pos * 6;
+  const byte = HLL_HDR_SIZE + (bit >> 3);
+  addEdit(byte);
+  if ((bit & 7) > 2) addEdit(byte + 1);
+}
+
+function addEdit(at: number): void {
+  const e = dense.edits;
+  let i = e.length;
+  while (i > 0 && e[i - 1]! > at) i--;
+  if (i > 0 && e[i - 1] === at) return;
+  e.splice(i, 0, at);
+}
+
+/** denseBytes() as the key's new value, its cached cardinality marked stale. */
+export function denseValue(): string {
+  const img = dense.img;
+  if ((img[CARD_TOP]! & 0x80) === 0) {
+    img[CARD_TOP]! |= 0x80;
+    addEdit(CARD_TOP);
+  }
+  const e = dense.edits;
+  let v: string;
+  if (e.length > EDITS_MAX) {
+    v = img.toString('latin1', 0, HLL_DENSE_SIZE);
+    dense.base = v;
+    e.length = 0;
+  } else {
+    const base = dense.base;
+    v = '';
+    let from = 0;
+    for (const at of e) {
+      v += base.slice(from, at) + String.fromCharCode(img[at]!);
+      from = at + 1;
+    }
+    v += base.slice(from);
+  }
+  dense.value = v;
+  return v;
+}
+
 /**
  * A HyperLogLog being changed: `b` holds `n` bytes of value, with spare room after them and a
  * zero byte at `n` (a truncated XZERO opcode reads it, as Redis reads its string's terminator).
