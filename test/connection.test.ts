@@ -163,6 +163,28 @@ describe('CLIENT behaviour', () => {
       d.close();
     }
   });
+
+  it('runs what a pause held after the command that ended it (UNPAUSE inside MULTI: after EXEC), as Redis', async () => {
+    const a = await RawConn.connect(ours.port);
+    const b = await RawConn.connect(ours.port);
+    try {
+      await a.call('AUTH', 'secret');
+      await b.call('AUTH', 'secret');
+      await a.call('DEL', 'pause:x');
+      assert.equal(await a.call('CLIENT', 'PAUSE', '100000', 'WRITE'), '+OK\r\n');
+      b.send('INCR', 'pause:x');
+      await waitFor(() => ours.server.pause.waiting.size === 1, 2000, 'the paused client');
+      assert.equal(await a.call('MULTI'), '+OK\r\n');
+      assert.equal(await a.call('CLIENT', 'UNPAUSE'), '+QUEUED\r\n');
+      assert.equal(await a.call('GET', 'pause:x'), '+QUEUED\r\n');
+      assert.equal(await a.call('EXEC'), '*2\r\n+OK\r\n$-1\r\n');
+      assert.equal(await b.reply(), ':1\r\n');
+      assert.equal(await a.call('GET', 'pause:x'), '$1\r\n1\r\n');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
 });
 
 describe('timeout (idle clients)', () => {

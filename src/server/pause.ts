@@ -42,10 +42,18 @@ export class PauseState {
     if (this.mode !== null && this.server.clock.now() >= this.until) this.end();
   }
 
+  /**
+   * Ends the pause. The clients it held run after the command that ended it (CLIENT UNPAUSE, or
+   * the one that found it elapsed), not inside it, as Redis runs them before it next waits for
+   * input: an UNPAUSE inside MULTI does not let them in before EXEC's next command.
+   */
   end(): void {
     this.mode = null;
+    if (this.waiting.size === 0) return;
     const list = [...this.waiting];
     this.waiting.clear();
-    for (const c of list) c.resume();
+    setImmediate(() => {
+      for (const c of list) c.resume();
+    });
   }
 }
