@@ -23,11 +23,9 @@ export function parseBigInt(s: string): bigint | null {
 export function smallInteger(s: string): number | null {
   const len = s.length;
   if (len === 0 || len > 15) return null;
-  let i = 0;
-  if (s.charCodeAt(0) === 0x2d) {
-    if (len === 1) return null;
-    i = 1;
-  }
+  const neg = s.charCodeAt(0) === 0x2d;
+  if (neg && len === 1) return null;
+  let i = neg ? 1 : 0;
   const lead = s.charCodeAt(i) - 0x30;
   if (lead === 0) return len === 1 ? 0 : null;
   if (lead < 0 || lead > 9) return null;
@@ -37,7 +35,7 @@ export function smallInteger(s: string): number | null {
     if (d < 0 || d > 9) return null;
     v = v * 10 + d;
   }
-  return s.charCodeAt(0) === 0x2d ? -v : v;
+  return neg ? -v : v;
 }
 
 /**
@@ -45,8 +43,7 @@ export function smallInteger(s: string): number | null {
  * indexes and times, which are clamped anyway), or null.
  */
 export function parseInteger(s: string): number | null {
-  const len = s.length;
-  if (len > 0 && len <= 15) return smallInteger(s);
+  if (s.length <= 15) return smallInteger(s);
   const v = parseBigInt(s);
   return v === null ? null : Number(v);
 }

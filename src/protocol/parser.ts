@@ -273,6 +273,8 @@ export class RespParser {
   private wholeArgs(): void {
     const buf = this.buf;
     const n = buf.length;
+    // SECURITY: a length past proto-max-bulk-len, or past 16 KiB before authentication, stops
+    // here; the general loop refuses it and closes the connection.
     const cap = this.limits.authRequired ? Math.min(UNAUTH_MAX_BULK, this.maxBulk) : this.maxBulk;
     let pos = this.pos;
     let remaining = this.remaining;
@@ -325,9 +327,13 @@ export class RespParser {
   }
 
   private multibulk(): string[] | null {
-    if (this.big === null && this.bulkLen < 0) this.wholeArgs();
     const buf = this.buf;
     while (this.remaining > 0) {
+      // Arguments in the common form the fast way; what it stops at, below.
+      if (this.big === null && this.bulkLen < 0) {
+        this.wholeArgs();
+        if (this.remaining === 0) break;
+      }
       if (this.big !== null) {
         if (this.bigFilled < this.big.length) return null;
         this.argv[this.argc++] = this.big.toString('latin1', 0, this.big.length - 2);
@@ -388,8 +394,6 @@ export class RespParser {
       this.argvBytes += len;
       this.bulkLen = -1;
       this.remaining--;
-      // The rest of the request, while it is in the common form, the fast way.
-      if (this.remaining > 0) this.wholeArgs();
     }
     const argv = this.argv;
     this.argv = NO_ARGS;

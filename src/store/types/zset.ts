@@ -8,12 +8,11 @@
 // unused) with the strict invariant: every key in child i-1 < sep[i] <= every key in child i.
 import type { TypedValue } from '../db.js';
 import { Dict } from '../dict.js';
-
-/** The longest range collect() sizes its arrays for at once. */
-const PRESIZE_MAX = 4096;
 import { DICT_ENTRY, LISTPACK_HEADER, LISTPACK_SCORE, OBJ_HEADER, SKIPLIST_HEADER, SKIPLIST_NODE, listpackEntryBytes, sdsBytes } from '../memsize.js';
 
 const LEAF_MAX = 64;
+/** The longest range collect() sizes its arrays for at once. */
+const PRESIZE_MAX = 4096;
 const INNER_MAX = 64;
 /** A node this small tries to merge with a neighbour. */
 const LEAF_MIN = LEAF_MAX >> 2;
