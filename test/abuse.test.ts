@@ -65,6 +65,26 @@ describe('attacks against a real process', () => {
     }
   });
 
+  it('before AUTH, an argument past 16 KiB sent whole in one write is refused and the connection closed; the server keeps serving', async () => {
+    const s = await startRedoubtProcess(['--save', '', '--requirepass', 'pw']);
+    try {
+      // The header and the whole bulk in one write: the parser's read of complete arguments sees it.
+      const a = await RawConn.connect(s.port);
+      a.write(Buffer.concat([Buffer.from('*2\r\n$4\r\nAUTH\r\n$16385\r\n'), Buffer.alloc(16385, 0x61), Buffer.from('\r\n')]));
+      assert.equal(await a.reply(), '-ERR Protocol error: unauthenticated bulk length\r\n');
+      await a.waitClosed();
+      // At the limit it is read (and is only a wrong password).
+      const b = await RawConn.connect(s.port);
+      b.write(Buffer.concat([Buffer.from('*2\r\n$4\r\nAUTH\r\n$16384\r\n'), Buffer.alloc(16384, 0x61), Buffer.from('\r\n')]));
+      assert.match(await b.reply(), /^-WRONGPASS /);
+      assert.equal(await b.call('AUTH', 'pw'), '+OK\r\n');
+      assert.equal(await b.call('PING'), '+PONG\r\n');
+      b.close();
+    } finally {
+      await s.kill();
+    }
+  });
+
   it('clients declaring huge arguments are evicted under maxmemory-clients; no key is evicted', async () => {
     const s = await startRedoubtProcess(['--save', '', '--maxmemory', '200mb', '--maxmemory-policy', 'allkeys-lru', '--maxmemory-clients', '50mb']);
     const ctl = await RawConn.connect(s.port);
