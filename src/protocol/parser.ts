@@ -281,18 +281,11 @@ export class RespParser {
     let argc = this.argc;
     let bytes = 0;
     while (remaining > 0 && pos < n && buf[pos] === 0x24 /* '$' */) {
-      let q = pos + 1;
-      let d = buf[q]! - 48;
-      if (!(d >= 1 && d <= 9)) break;
-      let len = d;
-      const stop = Math.min(n, q + 10);
-      for (q++; q < stop; q++) {
-        d = buf[q]! - 48;
-        if (d < 0 || d > 9) break;
-        len = len * 10 + d;
-      }
-      if (q + 1 >= n || buf[q] !== 13 || len > cap) break;
-      const start = q + 2;
+      const cr = digitsEnd(buf, pos + 1);
+      if (cr < 0 || cr + 1 >= n) break;
+      const len = lastDigits;
+      if (len > cap) break;
+      const start = cr + 2;
       if (n - start < len + 2) break;
       this.argv[argc] = this.decode(buf, start, len, argc);
       argc++;
