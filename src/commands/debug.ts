@@ -2,7 +2,7 @@
 // enable-debug-command allows it. Subcommands that crash, leak or tune C internals are not offered.
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import type { Db, Value } from '../store/db.js';
+import { valueOf, type Db, type Value } from '../store/db.js';
 import type { Client } from '../server/client.js';
 import { PEAK_RESET_MS, formatDouble } from '../protocol/writer.js';
 import { HashValue } from '../store/types/hash.js';
@@ -240,7 +240,7 @@ export const debugCommands: HandlerMap = {
         for (const [key, v] of db.data.entries()) {
           const d = Buffer.alloc(20);
           mixDigest(d, bytes(key));
-          objectDigest(db, key, v, d);
+          objectDigest(db, key, valueOf(v), d);
           xorDigest(final, d);
         }
       }
@@ -251,7 +251,7 @@ export const debugCommands: HandlerMap = {
       for (let j = 2; j < argc; j++) {
         const d = Buffer.alloc(20);
         const v = c.db.data.get(argv[j]!);
-        if (v !== undefined) objectDigest(c.db, argv[j]!, v, d);
+        if (v !== undefined) objectDigest(c.db, argv[j]!, valueOf(v), d);
         c.out.simple(hex(d));
       }
     } else if (sub === 'reload') {
@@ -290,11 +290,12 @@ export const debugCommands: HandlerMap = {
     } else if (sub === 'object' && argc === 3) {
       // Redis's fields; Redoubt has no object addresses or reference counts to show.
       const key = argv[2]!;
-      const v = c.db.data.get(key);
-      if (v === undefined) {
+      const stored = c.db.data.get(key);
+      if (stored === undefined) {
         c.out.error(err.noSuchKey());
         return;
       }
+      const v = valueOf(stored);
       const w = new RdbWriter();
       writeValue(w, v, server.snapshots.options());
       const seen = c.db.data.clockOf(key)!;

@@ -60,7 +60,7 @@ function delKeys(c: Client, argv: string[], server: DataContext, unlink: boolean
     const v = lazy ? db.data.get(key) : undefined;
     if (db.delete(key)) {
       n++;
-      if (v !== undefined && freedLazily(v)) server.ks.stats.lazyfreed++;
+      if (typeof v === 'object' && freedLazily(v)) server.ks.stats.lazyfreed++;
       server.events.written(db, key, NOTIFY.generic, 'del');
     }
   }

@@ -118,9 +118,11 @@ function setGeneric(c: Client, server: DataContext, flags: number, key: string, 
 /** INCR/DECR/INCRBY/DECRBY on a key, by a safe integer (by) or, when byBig is set, an int64. */
 function incrDecr(c: Client, server: DataContext, key: string, by: number, byBig: bigint | null): void {
   const db = c.db;
-  const v = db.lookup(key);
+  // A counter this made before is its number (Stored in store/db.ts): no digits to parse or print.
+  const v = db.lookupCounter(key);
   let cur: number | null = 0;
-  if (v !== undefined) {
+  if (typeof v === 'number') cur = v;
+  else if (v !== undefined) {
     if (typeof v !== 'string') {
       c.out.error(WRONGTYPE);
       return;
@@ -130,15 +132,14 @@ function incrDecr(c: Client, server: DataContext, key: string, by: number, byBig
   if (byBig === null && cur !== null) {
     const r = cur + by;
     if (r <= Number.MAX_SAFE_INTEGER && r >= Number.MIN_SAFE_INTEGER) {
-      const text = String(r);
-      db.set(key, text, true);
+      db.set(key, r, true);
       server.events.written(db, key, NOTIFY.string, 'incrby');
-      c.out.intText(text);
+      c.out.int(r);
       return;
     }
   }
   // Exact 64-bit path.
-  const old = v === undefined ? 0n : parseBigInt(v as string);
+  const old = v === undefined ? 0n : typeof v === 'number' ? BigInt(v) : parseBigInt(v as string);
   if (old === null) {
     c.out.error(NOT_INTEGER);
     return;

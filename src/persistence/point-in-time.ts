@@ -17,7 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import { Buffer } from 'node:buffer';
 import { open } from 'node:fs/promises';
-import type { Db, Keyspace, SnapshotHook, Value } from '../store/db.js';
+import { valueOf, type Db, type Keyspace, type SnapshotHook, type Stored, type Value } from '../store/db.js';
 import { STEP_ELEMENTS, elementCount } from './rdb/object.js';
 
 /** A key whose value is written in steps: `steps` writes it, `take` returns the bytes so far. */
@@ -93,7 +93,7 @@ export class PointInTime implements SnapshotHook {
   private readonly selected: boolean[];
   private current = -1;
   private dbIndex = 0;
-  private walk: Iterator<[string, Value]> | null = null;
+  private walk: Iterator<[string, Stored]> | null = null;
   /** The large value being written in steps. */
   private large: { db: Db; key: string; steps: KeySteps; parts: Buffer[] } | null = null;
   /** Keys written so far (INFO, and the pace under rdb-key-save-delay). */
@@ -121,7 +121,7 @@ export class PointInTime implements SnapshotHook {
     if (seen === null || seen === undefined || seen.has(key)) return;
     seen.add(key);
     const v = db.data.get(key);
-    if (v !== undefined) this.emit(db, key, v);
+    if (v !== undefined) this.emit(db, key, valueOf(v));
   }
 
   /** SnapshotHook: writes every remaining key now (before a whole-database change). */
@@ -182,12 +182,12 @@ export class PointInTime implements SnapshotHook {
         const [key, v] = r.value;
         if (seen.has(key)) continue;
         seen.add(key);
-        if (typeof v !== 'string' && elementCount(v) > LARGE_VALUE) {
+        if (typeof v === 'object' && elementCount(v) > LARGE_VALUE) {
           this.large = { db, key, steps: this.encoder.keySteps(db, key, v), parts: [] };
           if (!this.stepLarge(deadline)) return false;
           continue;
         }
-        this.emit(db, key, v);
+        this.emit(db, key, valueOf(v));
         if ((++n & 31) === 0 && performance.now() > deadline) return false;
       }
       this.seen[db.id] = null;
@@ -281,7 +281,7 @@ export function encodeDataset(ks: Keyspace, encoder: KeyEncoder): Buffer {
     if (db.size === 0) continue;
     encoder.select(db, true);
     for (const [key, value] of db.data.entries()) {
-      encoder.key(db, key, value);
+      encoder.key(db, key, valueOf(value));
       if (encoder.buffered >= CHUNK) parts.push(encoder.take());
     }
   }

@@ -1,7 +1,7 @@
 // Reply encoder: handlers append replies here; the client sends them once per read or event-loop turn.
 // One writer per connection, RESP2 or RESP3 as negotiated by HELLO.
 import { Buffer } from 'node:buffer';
-import { putLatin1, type Latin1Buffer } from '../latin1.js';
+import { decimalLength, putLatin1, type Latin1Buffer } from '../latin1.js';
 
 export type Resp = 2 | 3;
 
@@ -28,12 +28,6 @@ const TAKE_NEXT_MAX = 1 << 20;
 const KEEP_MAX = 256 * 1024;
 /** How often the reply buffer's peak starts again by default (DEBUG REPLYBUFFER PEAK-RESET-TIME). */
 export const PEAK_RESET_MS = 5000;
-
-/** Decimal digits of `n`, a non-negative integer below 2^31. */
-function digitCount(n: number): number {
-  const m = n | 0;
-  return m < 10 ? 1 : m < 100 ? 2 : m < 1000 ? 3 : m < 10000 ? 4 : m < 100000 ? 5 : m < 1000000 ? 6 : m < 10000000 ? 7 : m < 100000000 ? 8 : m < 1000000000 ? 9 : 10;
-}
 
 /**
  * Writes the decimal digits of `n` (a non-negative integer below 2^31) to end just before `end`.
@@ -296,11 +290,10 @@ export class ReplyWriter {
     }
     if (n < 10) buf[p++] = 48 + n;
     else if (n < 0x80000000) {
-      p += digitCount(n);
+      p += decimalLength(n);
       putDigits(buf, p, n);
     } else {
-      let digits = 1;
-      for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+      const digits = decimalLength(n);
       p += digits;
       for (let q = p; q > p - digits; ) {
         const t = Math.floor(n / 10);
@@ -334,7 +327,7 @@ export class ReplyWriter {
       this.bulk(head + '-' + n);
       return;
     }
-    const digits = digitCount(n);
+    const digits = decimalLength(n);
     const len = head.length + 1 + digits;
     this.header(0x24 /* '$' */, len);
     this.ensure(len + 2);

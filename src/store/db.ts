@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Clock } from './clock.js';
 import { DEFAULT_SHARD_MAX, Dict } from './dict.js';
 import { KeyTable } from './keytable.js';
-import { EXPIRE_ENTRY, OBJ_HEADER, keyBytes, stringBytes } from './memsize.js';
+import { EXPIRE_ENTRY, OBJ_HEADER, counterBytes, keyBytes, stringBytes } from './memsize.js';
 import { ScanCursors, type ScanSource } from './scan.js';
 import { QUICKLIST_PACKED_THRESHOLD } from './types/list.js';
 
@@ -62,6 +62,19 @@ export function freedLazily(v: Value): boolean {
 export type Value = string | TypedValue;
 
 /**
+ * What a database's table holds: a Value, or a string INCR/DECR made kept as its number (always a
+ * safe integer, the string being its decimal form), as Redis keeps such strings int-encoded: a
+ * counter then changes without parsing and printing digits. Only INCR/DECR see the number
+ * (Db.lookupCounter); lookups and every direct read of the table (valueOf) see the string.
+ */
+export type Stored = Value | number;
+
+/** A stored value as commands see it: a counter as its decimal string. */
+export function valueOf(v: Stored): Value {
+  return typeof v === 'number' ? String(v) : v;
+}
+
+/**
  * What a key costs in memory accounting: its table entry and string, its value (a string by its
  * length, a typed value by its current memBytes) and its expires entry if it has a TTL. MEMORY
  * USAGE reports it; Db.used is the sum of it over the keys (with typed values as last accounted).
@@ -76,8 +89,9 @@ function typedBytes(v: TypedValue): number {
 }
 
 /** A value's part of its key's cost as accounted: strings by length, typed values as last accounted. */
-function accountedValueBytes(v: Value): number {
+function accountedValueBytes(v: Stored): number {
   if (typeof v === 'string') return stringBytes(v);
+  if (typeof v === 'number') return counterBytes(v);
   // A value not accounted anywhere yet takes its current size. One that is (a RENAME or MOVE sets
   // it under the new key before deleting the old one) keeps its figure, so the delete takes back
   // exactly what was added; reaccount then brings it up to date.
@@ -144,7 +158,7 @@ export class EncodingLimits {
 
 export class Db {
   /** Not readonly only so SWAPDB can exchange contents (Keyspace.swap); do not keep references. */
-  data: KeyTable<Value>;
+  data: KeyTable<Stored>;
   expires: Dict<number>;
   /** Average TTL of sampled volatile keys, as INFO keyspace reports it. */
   avgTtl = 0;
@@ -169,7 +183,7 @@ export class Db {
     private readonly ks: Keyspace,
     shardMax = DEFAULT_SHARD_MAX,
   ) {
-    this.data = new KeyTable<Value>(shardMax);
+    this.data = new KeyTable<Stored>(shardMax);
     this.expires = new Dict<number>(shardMax);
   }
 
@@ -235,11 +249,17 @@ export class Db {
    * `touch` false leaves the access data alone (SCAN's walk, as Redis's).
    */
   lookup(key: string, touch = true): Value | undefined {
+    const v = this.lookupCounter(key, touch);
+    return v === undefined ? undefined : valueOf(v);
+  }
+
+  /** lookup() for INCR/DECR: a counter they stored comes back as its number (Stored). */
+  lookupCounter(key: string, touch = true): Stored | undefined {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     const i = this.expires.size > 0 && this.expireIfNeeded(key) ? -1 : this.data.slot(key);
     if (i < 0) return undefined;
     const v = this.data.value(i);
-    if (typeof v !== 'string') this.ks.typedTouched = true;
+    if (typeof v === 'object') this.ks.typedTouched = true;
     if (touch) this.ks.touch(this.data, i);
     return v;
   }
@@ -249,7 +269,7 @@ export class Db {
   }
 
   /** Stores a value, dropping any TTL unless keepTtl. */
-  set(key: string, value: Value, keepTtl = false): void {
+  set(key: string, value: Stored, keepTtl = false): void {
     if (this.ks.cow !== null) this.ks.cow.preserve(this, key);
     if (this.ks.onNewKey !== null) {
       this.setNotifyingNew(key, value, keepTtl);
@@ -260,7 +280,7 @@ export class Db {
   }
 
   /** Puts `value` under `key`, accounting it and recording the write's access; true when the key is new. */
-  private store(key: string, value: Value): boolean {
+  private store(key: string, value: Stored): boolean {
     const data = this.data;
     const i = data.slot(key);
     if (i < 0) {
@@ -275,16 +295,16 @@ export class Db {
   }
 
   /** Accounts `value` replacing `old` (undefined: a new key) under `key`. */
-  private account(key: string, old: Value | undefined, value: Value): void {
-    if (typeof value !== 'string') this.ks.typedTouched = true;
+  private account(key: string, old: Stored | undefined, value: Stored): void {
+    if (typeof value === 'object') this.ks.typedTouched = true;
     if (old === undefined) this.used += keyBytes(key) + accountedValueBytes(value);
     // A string is accounted by its length: two strings are never compared (`!==` of two long
     // strings of one length reads them, a 12 KB HyperLogLog at every PFADD that changed it).
-    else if (typeof old === 'string' || old !== value) this.used += accountedValueBytes(value) - accountedValueBytes(old);
+    else if (typeof old !== 'object' || old !== value) this.used += accountedValueBytes(value) - accountedValueBytes(old);
   }
 
   /** set() while "new" key events are on: a stale key is expired first, as Redis's lookup does. */
-  private setNotifyingNew(key: string, value: Value, keepTtl: boolean): void {
+  private setNotifyingNew(key: string, value: Stored, keepTtl: boolean): void {
     if (this.expires.size > 0) this.expireIfNeeded(key);
     const fresh = this.store(key, value);
     if (!keepTtl && this.expires.size > 0 && this.expires.delete(key)) this.used -= EXPIRE_ENTRY;
@@ -309,7 +329,7 @@ export class Db {
    */
   reaccount(key: string): void {
     const v = this.data.get(key);
-    if (v === undefined || typeof v === 'string') return;
+    if (typeof v !== 'object') return;
     const now = typedBytes(v);
     const was = v.accountedBytes ?? 0;
     if (now === was) return;
@@ -338,7 +358,7 @@ export class Db {
    */
   recount(): number {
     let n = this.expires.size * EXPIRE_ENTRY;
-    for (const [key, v] of this.data.entries()) n += entryBytes(key, v, false);
+    for (const [key, v] of this.data.entries()) n += entryBytes(key, valueOf(v), false);
     return n;
   }
 
@@ -491,7 +511,7 @@ export class Db {
 
 /** A database's contents moved aside by Keyspace.takeContents. */
 export interface TakenContents {
-  data: KeyTable<Value>;
+  data: KeyTable<Stored>;
   expires: Dict<number>;
   used: number;
 }
@@ -636,7 +656,7 @@ export class Keyspace {
    * Records a value stored over an existing key's: a new access time (LRU); under LFU the key keeps
    * its counter, as Redis's overwritten objects do.
    */
-  written(data: KeyTable<Value>, slot: number): void {
+  written(data: KeyTable<Stored>, slot: number): void {
     if (this.accessMode === 'lru') data.setClock(slot, this.lruClock());
   }
 
@@ -654,7 +674,7 @@ export class Keyspace {
   }
 
   /** Records an access to the key in `slot`. */
-  touch(data: KeyTable<Value>, slot: number): void {
+  touch(data: KeyTable<Stored>, slot: number): void {
     if (this.accessMode === 'lru') data.setClock(slot, this.lruClock());
     else data.setClock(slot, this.lfuIncr(data.clock(slot)));
   }
@@ -697,7 +717,7 @@ export class Keyspace {
     if (this.cow !== null) this.cow.complete();
     return this.dbs.map((db) => {
       const taken = { data: db.data, expires: db.expires, used: db.used };
-      db.data = new KeyTable<Value>(this.shardMax);
+      db.data = new KeyTable<Stored>(this.shardMax);
       db.expires = new Dict<number>(this.shardMax);
       db.used = 0;
       db.expireCursor = db.randomCursor = db.sampleCursor = db.volatileCursor = null;

@@ -3,6 +3,7 @@
 // rather than V8's: deterministic functions of the dataset, never of the garbage collector. Every
 // estimate is monotone in lengths and counts, and each element's cost depends on that element
 // alone (plus the value's encoding), so adding then removing an element gives its bytes back.
+import { decimalLength } from '../latin1.js';
 
 /** An object header (Redis's robj): type, encoding, LRU and a pointer. */
 export const OBJ_HEADER = 16;
@@ -47,6 +48,11 @@ export function keyBytes(key: string): number {
 /** A string value: an object header and an sds of its bytes. */
 export function stringBytes(s: string): number {
   return OBJ_HEADER + sdsBytes(s.length);
+}
+
+/** stringBytes of a counter's decimal string (Stored in store/db.ts), without making the string. */
+export function counterBytes(n: number): number {
+  return OBJ_HEADER + sdsBytes(decimalLength(n));
 }
 
 /** Bytes an intset uses per member for a canonical integer string: 2, 4 or 8. */
