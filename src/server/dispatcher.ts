@@ -88,9 +88,12 @@ export class Dispatcher {
     const server = this.server;
     // SECURITY: cross-protocol scripting: an HTTP request ("POST", "Host:") aimed at this port is
     // not a Redis client. Close without a reply; log at most once a minute with the count.
+    // (Letters and length first: a command's name is lower-cased, a new string, only when it
+    // could be one of them; PFADD, HSET and PING never are.)
     const first = argv[0]!;
+    const n0 = first.length;
     const c0 = first.charCodeAt(0) | 0x20;
-    if ((c0 === 0x70 || c0 === 0x68) && (first.length === 4 || first.length === 5) && (first.toLowerCase() === 'post' || first.toLowerCase() === 'host:')) {
+    if (((n0 === 4 && c0 === 0x70) || (n0 === 5 && c0 === 0x68)) && (first.charCodeAt(1) | 0x20) === 0x6f && (first.toLowerCase() === 'post' || first.toLowerCase() === 'host:')) {
       this.crossProtocolAttempts++;
       const now = server.clock.now();
       if (now - this.crossProtocolLoggedAt > 60_000) {
