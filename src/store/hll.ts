@@ -39,17 +39,19 @@ const SEED = 0xadc83b19 | 0;
 let mulHi = 0;
 let mulLo = 0;
 
+/** M's low half as an unsigned number, and 2^-32. */
+const M_LO_U = 0x5bd1e995;
+const TWO_M32 = 2 ** -32;
+
 /** (aHi:aLo) * M mod 2^64, into mulHi:mulLo. */
 function mulM(aHi: number, aLo: number): void {
-  const a0 = aLo & 0xffff;
-  const a1 = aLo >>> 16;
-  const p00 = a0 * 0xe995;
-  const p01 = a0 * 0x5bd1;
-  const p10 = a1 * 0xe995;
-  const p11 = a1 * 0x5bd1;
-  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  mulLo = ((mid & 0xffff) << 16) | (p00 & 0xffff);
-  mulHi = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(aHi, M_LO) + Math.imul(aLo, M_HI)) | 0;
+  const lo = Math.imul(aLo, M_LO);
+  // The high half of aLo * M_LO (unsigned, below 2^63, so that half is below 2^31): the double
+  // product is within 2^9 of the exact one, and taking the exact low half off rounds by at most
+  // 2^9 more, so scaled by 2^-32 it is within 2^-22 of the high half, to which it rounds.
+  const carry = Math.round(((aLo >>> 0) * M_LO_U - (lo >>> 0)) * TWO_M32);
+  mulLo = lo;
+  mulHi = (carry + Math.imul(aHi, M_LO) + Math.imul(aLo, M_HI)) | 0;
 }
 
 /**
