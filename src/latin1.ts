@@ -22,14 +22,17 @@ export function putLatin1(b: Latin1Buffer, at: number, s: string): number {
   return n;
 }
 
+/** Decimal digits of `n`, a non-negative integer below 2^31 (small enough to be inlined where replies are written). */
+export function digitCount(n: number): number {
+  const m = n | 0;
+  return m < 10 ? 1 : m < 100 ? 2 : m < 1000 ? 3 : m < 10000 ? 4 : m < 100000 ? 5 : m < 1000000 ? 6 : m < 10000000 ? 7 : m < 100000000 ? 8 : m < 1000000000 ? 9 : 10;
+}
+
 /** The length of String(n) for a safe integer `n`, without making the string. */
 export function decimalLength(n: number): number {
   const sign = n < 0 ? 1 : 0;
   const a = sign === 1 ? -n : n;
-  if (a < 0x80000000) {
-    const m = a | 0;
-    return sign + (m < 10 ? 1 : m < 100 ? 2 : m < 1000 ? 3 : m < 10000 ? 4 : m < 100000 ? 5 : m < 1000000 ? 6 : m < 10000000 ? 7 : m < 100000000 ? 8 : m < 1000000000 ? 9 : 10);
-  }
+  if (a < 0x80000000) return sign + digitCount(a);
   let len = sign + 10;
   for (let t = Math.floor(a / 1e10); t >= 1; t = Math.floor(t / 10)) len++;
   return len;

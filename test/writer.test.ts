@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ReplyWriter, formatDouble, formatG, type Resp } from '../src/protocol/writer.js';
+import { decimalLength } from '../src/latin1.js';
 
 function writer(resp: Resp = 2): { w: ReplyWriter; codes: string[] } {
   const codes: string[] = [];
@@ -136,6 +137,16 @@ describe('ReplyWriter: shapes in RESP2 and RESP3', () => {
         return bytes(w) === `:${n}\r\n`;
       }),
     );
+  });
+
+  it('decimalLength(n) is String(n).length for safe integers of every digit count and sign', () => {
+    for (let p = 1; p <= Number.MAX_SAFE_INTEGER; p *= 10) {
+      for (const n of [p - 1, p, p + 1, 2 ** 31 - 1, 2 ** 31, Number.MAX_SAFE_INTEGER, 0]) {
+        assert.equal(decimalLength(n), String(n).length, String(n));
+        assert.equal(decimalLength(-n), String(-n).length, String(-n));
+      }
+    }
+    fc.assert(fc.property(fc.maxSafeInteger(), (n) => decimalLength(n) === String(n).length));
   });
 
   it('bulkId(head, n) writes the bulk string head-n, for every digit count and past 2^31', () => {

@@ -168,7 +168,7 @@ describe('ZTree / ZSet against a sorted array', () => {
     assert.equal(c.encoding(), 'skiplist');
   });
 
-  test('forRuns visits exactly the ranks collect copies, across leaves, in runs of one leaf', () => {
+  test('forRuns visits exactly the ranks collect copies, forward and backward, across leaves, in runs of one leaf', () => {
     const ms: string[] = [];
     const ss: number[] = [];
     for (let i = 0; i < 3000; i++) {
@@ -177,23 +177,29 @@ describe('ZTree / ZSet against a sorted array', () => {
     }
     const t = ZTree.fromSorted(ms, ss);
     fc.assert(
-      fc.property(fc.integer({ min: -5, max: 3005 }), fc.integer({ min: -5, max: 3005 }), (start, count) => {
+      fc.property(fc.integer({ min: -5, max: 3005 }), fc.integer({ min: -5, max: 3005 }), fc.boolean(), (start, count, rev) => {
         const want: string[] = [];
         const wantScores: number[] = [];
-        t.collect(start, count, false, want, wantScores);
+        t.collect(start, count, rev, want, wantScores);
         const got: string[] = [];
         const gotScores: number[] = [];
-        t.forRuns(start, count, (members, scores, from, to) => {
-          assert.ok(from < to && to <= members.length);
-          for (let i = from; i < to; i++) {
-            got.push(members[i]!);
-            gotScores.push(scores[i]!);
-          }
-        });
+        t.forRuns(
+          start,
+          count,
+          (members, scores, from, to) => {
+            if (rev) assert.ok(from > to && to >= -1 && from < members.length);
+            else assert.ok(from < to && to <= members.length);
+            for (let i = from; i !== to; i += rev ? -1 : 1) {
+              got.push(members[i]!);
+              gotScores.push(scores[i]!);
+            }
+          },
+          rev,
+        );
         assert.deepEqual(got, want);
         assert.deepEqual(gotScores, wantScores);
       }),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
   });
 
@@ -482,6 +488,35 @@ describe('sorted-set commands vs redis-server', { skip: HAVE_REDIS ? false : 're
       ['ZRANGE', 'z', '0', '9223372036854775808'],
     );
     await both(base, cmds);
+  });
+
+  test('ZRANGE family on a set of many leaves: random windows forward and backward, both protocols', async () => {
+    const setup: Cmd[] = [];
+    for (let i = 0; i < 3000; i += 500) {
+      const chunk: string[] = [];
+      // Runs of equal scores, so that lex order inside a score and score ranges cross leaves.
+      for (let j = i; j < i + 500; j++) chunk.push(String(Math.floor(j / 7)), 'm' + String(j).padStart(5, '0'));
+      setup.push(['ZADD', 'big', ...chunk]);
+    }
+    const r = rng(99);
+    const int = (lo: number, hi: number): string => String(lo + Math.floor(r() * (hi - lo + 1)));
+    const cmds: Cmd[] = [];
+    for (let i = 0; i < 150; i++) {
+      const s = int(-3100, 3100);
+      const e = int(-3100, 3100);
+      const lo = int(-5, 430);
+      const hi = int(-5, 430);
+      const limit = ['LIMIT', int(-1, 2500), int(-1, 2600)];
+      cmds.push(
+        ['ZRANGE', 'big', s, e, ...(r() < 0.5 ? ['WITHSCORES'] : [])],
+        ['ZREVRANGE', 'big', s, e, ...(r() < 0.5 ? ['WITHSCORES'] : [])],
+        ['ZRANGE', 'big', s, e, 'REV'],
+        ['ZRANGEBYSCORE', 'big', lo, hi, 'WITHSCORES', ...(r() < 0.5 ? limit : [])],
+        ['ZREVRANGEBYSCORE', 'big', hi, `(${lo}`, ...(r() < 0.5 ? limit : [])],
+        ['ZRANGE', 'big', `[m${int(0, 3100).padStart(5, '0')}`, `(m${int(0, 3100).padStart(5, '0')}`, 'BYLEX', ...(r() < 0.5 ? limit : [])],
+      );
+    }
+    await both(setup, cmds);
   });
 
   test('ZRANGESTORE', async () => {

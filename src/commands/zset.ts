@@ -14,7 +14,7 @@ import { formatDouble, type ReplyWriter } from '../protocol/writer.js';
 import { timeoutDeadline } from '../server/blocking.js';
 import type { Db, Value } from '../store/db.js';
 import type { SetValue } from '../store/types/set.js';
-import { ZSet, type LexBound } from '../store/types/zset.js';
+import { ZSet, type LexBound, type ZTree } from '../store/types/zset.js';
 import { is, parseBigInt, parseInteger, parseMpopArgs } from './args.js';
 import { emptyScan, scanCursorArg, scanGeneric } from './scan.js';
 import { parseDouble, strtod, type StrtodEnd } from './strtod.js';
@@ -109,6 +109,29 @@ function replyScore(out: ReplyWriter, d: number): void {
     if (out.resp === 2) out.bulk(t);
     else out.raw(',' + t + '\r\n');
   } else out.double(d);
+}
+
+/**
+ * replyElements for `count` entries of `tree` from rank `first` (backward when `rev`), written
+ * from the tree's own arrays (ZTree.forRuns) without collecting them first.
+ */
+function replyRuns(c: Client, tree: ZTree, first: number, count: number, rev: boolean, withScores: boolean): void {
+  const out = c.out;
+  out.array(withScores && out.resp === 2 ? count * 2 : count);
+  const pairs = withScores && out.resp !== 2;
+  tree.forRuns(
+    first,
+    count,
+    (members, scores, from, to) => {
+      const step = from < to ? 1 : -1;
+      for (let i = from; i !== to; i += step) {
+        if (pairs) out.array(2);
+        out.bulk(members[i]!);
+        if (withScores) replyScore(out, scores[i]!);
+      }
+    },
+    rev,
+  );
 }
 
 /** Writes members (and scores) as Redis does: flat in RESP2, [member, score] pairs in RESP3. */
@@ -371,7 +394,13 @@ function zrangeGeneric(c: Client, argv: string[], server: DataContext, keyIdx: n
       if (start <= end && start < n) {
         if (end >= n) end = n - 1;
         const count = end - start + 1;
-        tree.collect(rev ? n - 1 - start : start, count, rev, members, scores);
+        const first = rev ? n - 1 - start : start;
+        if (dst === null) {
+          // Replied straight from the tree's arrays: no copy of the range.
+          replyRuns(c, tree, first, count, rev, withScores);
+          return;
+        }
+        tree.collect(first, count, rev, members, scores);
       }
     } else {
       let lo: number;
@@ -387,7 +416,12 @@ function zrangeGeneric(c: Client, argv: string[], server: DataContext, keyIdx: n
       if (inRange > 0 && offset >= 0 && offset < inRange) {
         const avail = inRange - offset;
         const count = limit < 0 ? avail : Math.min(avail, limit);
-        tree.collect(rev ? hi - offset : lo + offset, count, rev, members, scores);
+        const first = rev ? hi - offset : lo + offset;
+        if (dst === null) {
+          replyRuns(c, tree, first, count, rev, withScores);
+          return;
+        }
+        tree.collect(first, count, rev, members, scores);
       }
     }
   }

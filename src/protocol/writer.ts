@@ -1,7 +1,7 @@
 // Reply encoder: handlers append replies here; the client sends them once per read or event-loop turn.
 // One writer per connection, RESP2 or RESP3 as negotiated by HELLO.
 import { Buffer } from 'node:buffer';
-import { decimalLength, putLatin1, type Latin1Buffer } from '../latin1.js';
+import { decimalLength, digitCount, putLatin1, type Latin1Buffer } from '../latin1.js';
 
 export type Resp = 2 | 3;
 
@@ -290,7 +290,7 @@ export class ReplyWriter {
     }
     if (n < 10) buf[p++] = 48 + n;
     else if (n < 0x80000000) {
-      p += decimalLength(n);
+      p += digitCount(n);
       putDigits(buf, p, n);
     } else {
       const digits = decimalLength(n);
@@ -327,7 +327,7 @@ export class ReplyWriter {
       this.bulk(head + '-' + n);
       return;
     }
-    const digits = decimalLength(n);
+    const digits = digitCount(n);
     const len = head.length + 1 + digits;
     this.header(0x24 /* '$' */, len);
     this.ensure(len + 2);

@@ -454,23 +454,24 @@ export class ZTree {
   }
 
   /**
-   * Visits `count` entries from rank `start` forward, a leaf's run at a time: `visit(members,
-   * scores, from, to)` for indexes [from, to) of one leaf's arrays (read them, do not keep them).
-   * Nothing is copied: GEOSEARCH scans thousands of candidates per call this way.
+   * Visits `count` entries from rank `start`, forward (or backward when `rev`), a leaf's run at a
+   * time: `visit(members, scores, from, to)` for indexes from `from` up to `to` exclusive of one
+   * leaf's arrays (down to, when `rev`: from > to). Read them, do not keep them. Nothing is
+   * copied: GEOSEARCH scans thousands of candidates per call this way, ZRANGE replies from them.
    */
-  forRuns(start: number, count: number, visit: (members: readonly string[], scores: readonly number[], from: number, to: number) => void): void {
+  forRuns(start: number, count: number, visit: (members: readonly string[], scores: readonly number[], from: number, to: number) => void, rev = false): void {
     if (count <= 0 || start < 0 || start >= this.size) return;
     this.at(start);
     let leaf: Leaf | null = foundLeaf;
     let i = foundIdx;
     while (count > 0 && leaf !== null) {
-      const n = Math.min(leaf.members.length - i, count);
+      const n = Math.min(rev ? i + 1 : leaf.members.length - i, count);
       if (n > 0) {
-        visit(leaf.members, leaf.scores, i, i + n);
+        visit(leaf.members, leaf.scores, i, rev ? i - n : i + n);
         count -= n;
       }
-      leaf = leaf.next;
-      i = 0;
+      leaf = rev ? leaf.prev : leaf.next;
+      i = rev && leaf !== null ? leaf.members.length - 1 : 0;
     }
   }
 
