@@ -308,10 +308,26 @@ export class ReplyWriter {
 
   bulk(s: string): void {
     const n = s.length;
-    this.header(0x24 /* '$' */, n);
-    this.ensure(n + 2);
+    let p: number;
+    if (n < 100) {
+      // The common short string in one pass: "$", one or two digits, CRLF, the bytes, CRLF.
+      this.ensure(n + 7);
+      p = this.len;
+      const b = this.buf;
+      b[p++] = 0x24; // '$'
+      if (n >= 10) {
+        const t = (n / 10) | 0;
+        b[p++] = 48 + t;
+        b[p++] = 48 + n - t * 10;
+      } else b[p++] = 48 + n;
+      b[p++] = 13;
+      b[p++] = 10;
+    } else {
+      this.header(0x24 /* '$' */, n);
+      this.ensure(n + 2);
+      p = this.len;
+    }
     const buf = this.buf;
-    let p = this.len;
     p += putLatin1(buf, p, s);
     buf[p++] = 13;
     buf[p++] = 10;
