@@ -112,12 +112,13 @@ function replyScore(out: ReplyWriter, d: number): void {
 }
 
 /**
- * replyElements for `count` entries of `tree` from rank `first` (backward when `rev`), written
- * from the tree's own arrays (ZTree.forRuns) without collecting them first.
+ * replyElements for `count` entries of `tree` (none: a missing key) from rank `first` (backward
+ * when `rev`), written from the tree's own arrays (ZTree.forRuns) without collecting them first.
  */
-function replyRuns(c: Client, tree: ZTree, first: number, count: number, rev: boolean, withScores: boolean): void {
+function replyRuns(c: Client, tree: ZTree | null, first: number, count: number, rev: boolean, withScores: boolean): void {
   const out = c.out;
   out.array(withScores && out.resp === 2 ? count * 2 : count);
+  if (tree === null || count === 0) return;
   const pairs = withScores && out.resp !== 2;
   tree.forRuns(
     first,
@@ -382,8 +383,9 @@ function zrangeGeneric(c: Client, argv: string[], server: DataContext, keyIdx: n
   }
   const zs = getZset(c, argv[keyIdx]!, false);
   if (zs === undefined) return;
-  const members: string[] = [];
-  const scores: number[] | null = withScores || dst !== null ? [] : null;
+  // The range as the rank of its first entry (its last, when `rev`) and a count.
+  let first = 0;
+  let count = 0;
   if (zs !== null) {
     const tree = zs.tree;
     const n = tree.size;
@@ -393,14 +395,8 @@ function zrangeGeneric(c: Client, argv: string[], server: DataContext, keyIdx: n
       if (start < 0) start = 0;
       if (start <= end && start < n) {
         if (end >= n) end = n - 1;
-        const count = end - start + 1;
-        const first = rev ? n - 1 - start : start;
-        if (dst === null) {
-          // Replied straight from the tree's arrays: no copy of the range.
-          replyRuns(c, tree, first, count, rev, withScores);
-          return;
-        }
-        tree.collect(first, count, rev, members, scores);
+        count = end - start + 1;
+        first = rev ? n - 1 - start : start;
       }
     } else {
       let lo: number;
@@ -415,25 +411,24 @@ function zrangeGeneric(c: Client, argv: string[], server: DataContext, keyIdx: n
       const inRange = hi - lo + 1;
       if (inRange > 0 && offset >= 0 && offset < inRange) {
         const avail = inRange - offset;
-        const count = limit < 0 ? avail : Math.min(avail, limit);
-        const first = rev ? hi - offset : lo + offset;
-        if (dst === null) {
-          replyRuns(c, tree, first, count, rev, withScores);
-          return;
-        }
-        tree.collect(first, count, rev, members, scores);
+        count = limit < 0 ? avail : Math.min(avail, limit);
+        first = rev ? hi - offset : lo + offset;
       }
     }
   }
-  if (dst !== null) {
-    if (rev) {
-      members.reverse();
-      scores!.reverse();
-    }
-    storeResult(c, server, dst, members, scores!, 'zrangestore');
+  if (dst === null) {
+    // Replied straight from the tree's arrays: no copy of the range.
+    replyRuns(c, zs?.tree ?? null, first, count, rev, withScores);
     return;
   }
-  replyElements(c, members, scores);
+  const members: string[] = [];
+  const scores: number[] = [];
+  if (zs !== null) zs.tree.collect(first, count, rev, members, scores);
+  if (rev) {
+    members.reverse();
+    scores.reverse();
+  }
+  storeResult(c, server, dst, members, scores, 'zrangestore');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -265,7 +265,7 @@ function addEdit(at: number): void {
 export function denseValue(): string {
   const img = dense.img;
   if ((img[CARD_TOP]! & 0x80) === 0) {
-    img[CARD_TOP]! |= 0x80;
+    invalidateCache(img);
     addEdit(CARD_TOP);
   }
   const e = dense.edits;
