@@ -85,6 +85,38 @@ describe('attacks against a real process', () => {
     }
   });
 
+  it('HTTP sent to the port (POST or Host: in any case, inline or multibulk) is closed unanswered and logged; names near them are unknown commands', async () => {
+    const s = await startRedoubtProcess(['--save', '']);
+    try {
+      const pre = await RawConn.connect(s.port);
+      assert.equal(await pre.call('SET', 'canary', '1'), '+OK\r\n');
+      pre.close();
+      const attacks: (string | string[])[] = ['post / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nFLUSHALL\r\n', 'HOST: 127.0.0.1\r\n', ['PoSt', 'x'], ['host:', 'x']];
+      for (const attack of attacks) {
+        const c = await RawConn.connect(s.port);
+        try {
+          if (typeof attack === 'string') c.write(attack);
+          else c.send(...attack);
+          await c.waitClosed();
+          assert.equal(c.buffered.length, 0, `${JSON.stringify(attack)}: nothing is answered`);
+        } finally {
+          c.close();
+        }
+      }
+      await waitFor(() => /Possible SECURITY ATTACK detected from 127\.0\.0\.1:/.test(s.output()), 5000, 'the attack to be logged');
+      const c = await RawConn.connect(s.port);
+      try {
+        for (const name of ['POS', 'POSTS', 'HOST', 'PONG', 'HOSTS', 'hoSt;']) assert.match(await c.call(name), /^-ERR unknown command/, name);
+        assert.equal(await c.call('PING'), '+PONG\r\n');
+        assert.equal(await c.call('DBSIZE'), ':1\r\n', 'the FLUSHALL after the HTTP headers never ran');
+      } finally {
+        c.close();
+      }
+    } finally {
+      await s.kill();
+    }
+  });
+
   it('clients declaring huge arguments are evicted under maxmemory-clients; no key is evicted', async () => {
     const s = await startRedoubtProcess(['--save', '', '--maxmemory', '200mb', '--maxmemory-policy', 'allkeys-lru', '--maxmemory-clients', '50mb']);
     const ctl = await RawConn.connect(s.port);

@@ -98,31 +98,6 @@ test('an HTTP request (cross-protocol scripting) closes the connection and is lo
   }
 });
 
-test('the cross-protocol check: POST and Host: in any case close the connection, names near them are unknown commands', async () => {
-  const t = await startServer();
-  try {
-    for (const name of ['post', 'PoSt', 'HOST:', 'host:']) {
-      const c = await RawConn.connect(t.port);
-      try {
-        c.send(name, 'x');
-        await c.waitClosed();
-        assert.equal(c.buffered.length, 0, `${name}: nothing is answered`);
-      } finally {
-        c.close();
-      }
-    }
-    const c = await RawConn.connect(t.port);
-    try {
-      for (const name of ['POS', 'POSTS', 'HOST', 'PONG', 'HOSTS', 'hoSt;']) assert.match(await c.call(name), /^-ERR unknown command/, name);
-      assert.equal(await c.call('PING'), '+PONG\r\n');
-    } finally {
-      c.close();
-    }
-  } finally {
-    await t.close();
-  }
-});
-
 test('passwords never reach MONITOR or the slow log: "(redacted)" as Redis shows it', async () => {
   const t = await startServer({ requirepass: 'sekret', 'slowlog-log-slower-than': '0' });
   const mon = await RawConn.connect(t.port);
