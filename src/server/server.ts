@@ -621,11 +621,15 @@ export class Server implements ListenerHost {
    * readable per turn, as without pipelining, that is about a request's worth of CPU.
    */
   repliesReady(client: Client): void {
+    if (this.flushScheduled || client.flushQueued || this.aof.pendingBytes > 0) {
+      this.markPending(client);
+      return;
+    }
     // The loop's idle time grows only when a poll had to wait (libuv polls without waiting
     // first): the same value, no wait since the last read. Where this Node does not count it,
-    // every read looks like that and waits for the turn's end.
+    // every read looks like that and waits for the turn's end. (Read last: a call into Node.)
     const turn = nodeTiming.idleTime;
-    if (turn === this.inlineTurn || this.flushScheduled || client.flushQueued || this.aof.pendingBytes > 0) this.markPending(client);
+    if (turn === this.inlineTurn) this.markPending(client);
     else {
       this.inlineTurn = turn;
       client.flush();
