@@ -9,13 +9,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
-import { RawConn, infoField, runRedoubt, spawnRedoubt } from './helpers.js';
+import { RawConn, freePort, infoField, runRedoubt, spawnRedoubt, startRedoubtProcess, type ChildServer, type Proc } from './helpers.js';
 
 const WRONGPASS = '-WRONGPASS invalid username-password pair or user is disabled.\r\n';
 const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-acl-from-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const BASE = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
+// OPTS for startRedoubtProcess (which adds --port, --bind and --dir); BASE for spawnRedoubt.
+const OPTS = ['--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
+const BASE = ['--bind', '127.0.0.1', ...OPTS];
 
 async function authReply(port: number, from: string, ...cmd: string[]): Promise<string> {
   const c = await RawConn.connect(port, '127.0.0.1', from);
@@ -27,11 +29,12 @@ async function authReply(port: number, from: string, ...cmd: string[]): Promise<
 }
 
 describe('from: rules on password logins', () => {
-  const port = 7703;
-  let srv: Awaited<ReturnType<typeof spawnRedoubt>>;
+  let port: number;
+  let srv: ChildServer;
   let admin: RawConn;
   before(async () => {
-    srv = await spawnRedoubt(['--port', String(port), ...BASE]);
+    srv = await startRedoubtProcess(OPTS, { dir });
+    port = srv.port;
     admin = await RawConn.connect(port, '127.0.0.1', '127.0.0.9');
   });
   after(async () => {
@@ -75,14 +78,14 @@ describe('from: rules on password logins', () => {
 });
 
 describe('from: rules on open sessions', () => {
-  const port = 7707;
-  let srv: Awaited<ReturnType<typeof spawnRedoubt>>;
+  let srv: ChildServer;
   after(async () => {
     await srv?.kill();
   });
 
   it('ACL SETUSER adding rules closes the connections of the user from other addresses and keeps the allowed ones', async () => {
-    srv = await spawnRedoubt(['--port', String(port), ...BASE]);
+    srv = await startRedoubtProcess(OPTS, { dir });
+    const port = srv.port;
     const admin = await RawConn.connect(port, '127.0.0.1', '127.0.0.9');
     assert.equal(await admin.call('ACL', 'SETUSER', 'fay', 'on', '>pw', '~*', '+@all'), '+OK\r\n');
     const outside = await RawConn.connect(port, '127.0.0.1', '127.0.0.1');
@@ -98,18 +101,19 @@ describe('from: rules on open sessions', () => {
 });
 
 describe('from: rules in user lines, ACL files, ACL SAVE and CONFIG REWRITE', () => {
-  let srv: Awaited<ReturnType<typeof spawnRedoubt>> | undefined;
+  let srv: Proc | undefined;
   after(async () => {
     await srv?.kill();
   });
 
   it('reads them from a user line and writes them back with CONFIG REWRITE', async () => {
     const conf = path.join(dir, 'redoubt.conf');
-    writeFileSync(conf, `port 7704\nuser dave on >pw from:127.0.0.2 from:10.0.0.0/8 ~* +@all\n`);
+    const port = await freePort();
+    writeFileSync(conf, `port ${port}\nuser dave on >pw from:127.0.0.2 from:10.0.0.0/8 ~* +@all\n`);
     srv = await spawnRedoubt([conf, ...BASE]);
-    assert.equal(await authReply(7704, '127.0.0.1', 'AUTH', 'dave', 'pw'), WRONGPASS);
-    assert.equal(await authReply(7704, '127.0.0.2', 'AUTH', 'dave', 'pw'), '+OK\r\n');
-    assert.equal(await authReply(7704, '127.0.0.1', 'CONFIG', 'REWRITE'), '+OK\r\n');
+    assert.equal(await authReply(port, '127.0.0.1', 'AUTH', 'dave', 'pw'), WRONGPASS);
+    assert.equal(await authReply(port, '127.0.0.2', 'AUTH', 'dave', 'pw'), '+OK\r\n');
+    assert.equal(await authReply(port, '127.0.0.1', 'CONFIG', 'REWRITE'), '+OK\r\n');
     assert.match(readFileSync(conf, 'latin1'), /^user dave on #[0-9a-f]{64} from:127\.0\.0\.2 from:10\.0\.0\.0\/8 ~\* resetchannels \+@all$/m);
     await srv.kill();
     srv = undefined;
@@ -118,26 +122,28 @@ describe('from: rules in user lines, ACL files, ACL SAVE and CONFIG REWRITE', ()
   it('loads them from an ACL file (start-up and ACL LOAD) and writes them with ACL SAVE', async () => {
     const acl = path.join(dir, 'users.acl');
     writeFileSync(acl, 'user default on nopass ~* &* +@all\nuser erin on >pw from:127.0.0.2 ~* +@all\n');
-    srv = await spawnRedoubt(['--port', '7705', '--aclfile', acl, ...BASE]);
-    assert.equal(await authReply(7705, '127.0.0.1', 'AUTH', 'erin', 'pw'), WRONGPASS);
-    assert.equal(await authReply(7705, '127.0.0.2', 'AUTH', 'erin', 'pw'), '+OK\r\n');
+    const s = await startRedoubtProcess(['--aclfile', acl, ...OPTS], { dir });
+    srv = s;
+    const port = s.port;
+    assert.equal(await authReply(port, '127.0.0.1', 'AUTH', 'erin', 'pw'), WRONGPASS);
+    assert.equal(await authReply(port, '127.0.0.2', 'AUTH', 'erin', 'pw'), '+OK\r\n');
     writeFileSync(acl, 'user default on nopass ~* &* +@all\nuser erin on >pw from:127.0.0.3 ~* +@all\n');
-    assert.equal(await authReply(7705, '127.0.0.1', 'ACL', 'LOAD'), '+OK\r\n');
-    assert.equal(await authReply(7705, '127.0.0.2', 'AUTH', 'erin', 'pw'), WRONGPASS);
-    assert.equal(await authReply(7705, '127.0.0.3', 'AUTH', 'erin', 'pw'), '+OK\r\n');
-    assert.equal(await authReply(7705, '127.0.0.1', 'ACL', 'SETUSER', 'erin', 'from:fd00::/8'), '+OK\r\n');
-    assert.equal(await authReply(7705, '127.0.0.1', 'ACL', 'SAVE'), '+OK\r\n');
+    assert.equal(await authReply(port, '127.0.0.1', 'ACL', 'LOAD'), '+OK\r\n');
+    assert.equal(await authReply(port, '127.0.0.2', 'AUTH', 'erin', 'pw'), WRONGPASS);
+    assert.equal(await authReply(port, '127.0.0.3', 'AUTH', 'erin', 'pw'), '+OK\r\n');
+    assert.equal(await authReply(port, '127.0.0.1', 'ACL', 'SETUSER', 'erin', 'from:fd00::/8'), '+OK\r\n');
+    assert.equal(await authReply(port, '127.0.0.1', 'ACL', 'SAVE'), '+OK\r\n');
     assert.match(readFileSync(acl, 'latin1'), /^user erin on #[0-9a-f]{64} from:127\.0\.0\.3 from:fd00::\/8 ~\* resetchannels \+@all$/m);
     // A bad rule in the file refuses the whole load, naming the line.
     writeFileSync(acl, 'user default on nopass ~* &* +@all\nuser erin on >pw from:nowhere ~* +@all\n');
-    assert.match(await authReply(7705, '127.0.0.1', 'ACL', 'LOAD'), /^-ERR .*users\.acl:2: 'from:' needs an IPv4 or IPv6 address/);
+    assert.match(await authReply(port, '127.0.0.1', 'ACL', 'LOAD'), /^-ERR .*users\.acl:2: 'from:' needs an IPv4 or IPv6 address/);
     await srv.kill();
     srv = undefined;
   });
 });
 
 describe('from: rules on certificate logins', () => {
-  const port = 7706;
+  let port: number;
   let srv: Awaited<ReturnType<typeof spawnRedoubt>>;
   const f = (n: string): string => path.join(dir, n);
   after(async () => {
@@ -161,6 +167,7 @@ describe('from: rules on certificate logins', () => {
   it('logs a certificate in only from the addresses its user allows', async () => {
     const r = await runRedoubt(['certs', dir, '--client', 'alice']);
     assert.equal(r.code, 0, r.stderr);
+    port = await freePort();
     srv = await spawnRedoubt([
       '--port', '0', '--tls-port', String(port), '--tls-cert-file', f('server.crt'), '--tls-key-file', f('server.key'),
       '--tls-ca-cert-file', f('ca.crt'), '--tls-auth-clients-user', 'CN', ...BASE,

@@ -14,7 +14,7 @@ import { Logger } from '../src/server/log.js';
 import { buildCommandTable } from '../src/commands/index.js';
 import { redactArgs } from '../src/security/audit.js';
 import { SECRET_BEARING } from '../src/security/secrets.js';
-import { MAIN, RawConn, infoValue, runRedoubt, spawnProcess, startServer, waitAccepting, waitFor, type Proc } from './helpers.js';
+import { MAIN, RawConn, freePort, freePorts, infoValue, runRedoubt, spawnProcess, startServer, waitAccepting, waitFor, type Proc } from './helpers.js';
 
 type Rec = Record<string, unknown>;
 
@@ -193,8 +193,7 @@ describe('audit log against a real Redoubt process', () => {
   });
 
   it('records every event with its fields, and no secret', async () => {
-    const PORT = 7760;
-    const TLS_PORT = 7761;
+    const [PORT, TLS_PORT] = (await freePorts(2)) as [number, number];
     const file = path.join(dir, 'audit.log');
     const conf = path.join(dir, 'events.conf');
     const c = (n: string) => path.join(certs, n);
@@ -390,7 +389,7 @@ describe('audit log against a real Redoubt process', () => {
   });
 
   it('rotates at audit-log-max-size, reopens on SIGHUP, counts records dropped when the buffer is full', async () => {
-    const PORT = 7762;
+    const PORT = await freePort();
     const file = path.join(dir, 'rot.log');
     const conf = path.join(dir, 'rot.conf');
     writeFileSync(conf, [`port ${PORT}`, 'bind 127.0.0.1', 'save ""', 'appendonly no', `dir ${dir}`, `audit-log ${file}`, 'audit-log-max-size 4kb', 'audit-log-buffer-size 1mb', ''].join('\n'));
@@ -452,7 +451,7 @@ describe('audit log against a real Redoubt process', () => {
 
 describe('audit log attacked by a stranger (a real process)', () => {
   it('a burst of failed logins without credentials: the buffer drops and counts, the lockout ends the burst, the server answers', async () => {
-    const PORT = 7886;
+    const PORT = await freePort();
     const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-audit-stranger-'));
     const file = path.join(dir, 'audit.log');
     const conf = path.join(dir, 'stranger.conf');

@@ -1,21 +1,18 @@
 // `redoubt doctor` against real processes: a default redis-server (exit 1: the default user has no
 // password), Redoubt configured as the hardening guide's full blueprint (TLS only with mutual TLS,
 // default user off, an admin user, the guide's app_cache user, renamed commands, audit log when
-// the directive exists: exit 0), and servers it cannot reach or log in to (exit 2). Ports 7800-7849.
+// the directive exists: exit 0), and servers it cannot reach or log in to (exit 2). Ports are free
+// ones chosen at run time (freePort).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { haveRedis, runRedoubt, spawnProcess, spawnRedoubt, waitAccepting, type Proc } from './helpers.js';
+import { freePort, haveRedis, runRedoubt, spawnProcess, spawnRedoubt, waitAccepting, type Proc } from './helpers.js';
 import { certsCommand } from '../src/tls/certs.js';
 import { CONFIG_TABLE } from '../src/config/schema.js';
 import { affects, REDIS_CVES } from '../src/doctor/cves.js';
 import { runChecks, type Facts, type Finding } from '../src/doctor/checks.js';
-
-const REDIS_PORT = 7801;
-const BLUEPRINT_PORT = 7802;
-const CLOSED_PORT = 7803;
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -52,15 +49,17 @@ const byId = (rep: Report, id: string) => rep.findings.find((f) => f.id === id);
 
 describe('redoubt doctor against a default redis-server', { skip: !haveRedis() && 'redis-server is not installed' }, () => {
   let redis: Proc;
+  let redisPort: number;
   before(async () => {
     const dir = tmp();
-    redis = spawnProcess('redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { encoding: 'latin1' });
-    await waitAccepting(REDIS_PORT, redis.proc, 10000, 'redis-server to start', redis.output);
+    redisPort = await freePort();
+    redis = spawnProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { encoding: 'latin1' });
+    await waitAccepting(redisPort, redis.proc, 10000, 'redis-server to start', redis.output);
   });
   after(() => redis.kill());
 
   it('exits 1: the default user is enabled without a password (high), with the line that fixes it', async () => {
-    const r = await runRedoubt(['doctor', `redis://127.0.0.1:${REDIS_PORT}`]);
+    const r = await runRedoubt(['doctor', `redis://127.0.0.1:${redisPort}`]);
     assert.equal(r.code, 1, r.out);
     assert.match(r.stdout, /\[HIGH\] +The default user is enabled without a password/);
     assert.match(r.stdout, /fix: user default off/);
@@ -68,7 +67,7 @@ describe('redoubt doctor against a default redis-server', { skip: !haveRedis() &
   });
 
   it('--json parses: the findings, their severities and the server', async () => {
-    const { code, report } = await doctorJson([`redis://127.0.0.1:${REDIS_PORT}`]);
+    const { code, report } = await doctorJson([`redis://127.0.0.1:${redisPort}`]);
     assert.equal(code, 1);
     assert.equal(report.server.product, 'redis');
     assert.match(report.server.version ?? '', /^\d+\.\d+\.\d+$/);
@@ -83,13 +82,13 @@ describe('redoubt doctor against a default redis-server', { skip: !haveRedis() &
   });
 
   it('a password given to a server that has none is no login failure (as redis-cli): the report runs', async () => {
-    const r = await runRedoubt(['doctor', `redis://127.0.0.1:${REDIS_PORT}`, '--pass', 'unneeded']);
+    const r = await runRedoubt(['doctor', `redis://127.0.0.1:${redisPort}`, '--pass', 'unneeded']);
     assert.equal(r.code, 1, r.out);
     assert.match(r.stdout, /The default user is enabled without a password/);
   });
 
   it('exits 2 when the login fails', async () => {
-    const r = await runRedoubt(['doctor', `redis://127.0.0.1:${REDIS_PORT}`, '--user', 'nobody', '--pass', 'wrong']);
+    const r = await runRedoubt(['doctor', `redis://127.0.0.1:${redisPort}`, '--user', 'nobody', '--pass', 'wrong']);
     assert.equal(r.code, 2, r.out);
     assert.match(r.stderr, /cannot log in as nobody: WRONGPASS/);
   });
@@ -103,14 +102,16 @@ describe('redoubt doctor against Redoubt as the guide\'s blueprint', () => {
   const hasAudit = CONFIG_TABLE.some((d) => d.name === 'audit-log');
   const conf = f('redoubt.conf');
   let server: Proc;
+  let blueprintPort: number;
   const tlsArgs = () => ['--cacert', f('ca.crt'), '--cert', f('admin.crt'), '--key', f('admin.key')];
 
   before(async () => {
     let err = '';
     assert.equal(certsCommand([dir, '--host', '127.0.0.1', '--client', 'admin'], () => {}, (t) => (err += t)), 0, err);
+    blueprintPort = await freePort();
     const lines = [
       'port 0',
-      `tls-port ${BLUEPRINT_PORT}`,
+      `tls-port ${blueprintPort}`,
       'bind 127.0.0.1',
       'protected-mode yes',
       `tls-cert-file ${f('server.crt')}`,
@@ -136,7 +137,7 @@ describe('redoubt doctor against Redoubt as the guide\'s blueprint', () => {
   after(() => server.kill());
 
   it('exits 0: TLS only with mutual TLS, default user off, the administrator reported (not failed), renamed commands seen', async () => {
-    const { code, report } = await doctorJson([`rediss://127.0.0.1:${BLUEPRINT_PORT}`, '--user', 'admin', '--pass', adminPass, '--config-command', 'MGMT_CONFIG_2219', ...tlsArgs()]);
+    const { code, report } = await doctorJson([`rediss://127.0.0.1:${blueprintPort}`, '--user', 'admin', '--pass', adminPass, '--config-command', 'MGMT_CONFIG_2219', ...tlsArgs()]);
     assert.equal(code, 0, JSON.stringify(report, null, 2));
     assert.equal(report.counts['high'], 0);
     assert.equal(report.server.product, 'redoubt');
@@ -163,7 +164,7 @@ describe('redoubt doctor against Redoubt as the guide\'s blueprint', () => {
   });
 
   it('with CONFIG renamed and its new name not given, says what it could not check, still exit 0', async () => {
-    const { code, report } = await doctorJson([`rediss://127.0.0.1:${BLUEPRINT_PORT}`, '--user', 'admin', '--pass', adminPass, ...tlsArgs()]);
+    const { code, report } = await doctorJson([`rediss://127.0.0.1:${blueprintPort}`, '--user', 'admin', '--pass', adminPass, ...tlsArgs()]);
     assert.equal(code, 0, JSON.stringify(report, null, 2));
     assert.ok(report.unchecked.some((u) => /^bind, protected mode, TLS.*--config-command NAME/.test(u)), report.unchecked.join('; '));
     assert.equal(byId(report, 'tls'), undefined);
@@ -171,9 +172,9 @@ describe('redoubt doctor against Redoubt as the guide\'s blueprint', () => {
   });
 
   it('the same in the human report', async () => {
-    const r = await runRedoubt(['doctor', `rediss://127.0.0.1:${BLUEPRINT_PORT}`, '--user', 'admin', '--pass', adminPass, ...tlsArgs()]);
+    const r = await runRedoubt(['doctor', `rediss://127.0.0.1:${blueprintPort}`, '--user', 'admin', '--pass', adminPass, ...tlsArgs()]);
     assert.equal(r.code, 0, r.out);
-    assert.match(r.stdout, /^redoubt doctor: rediss:\/\/127\.0\.0\.1:7802 - Redoubt /);
+    assert.match(r.stdout, new RegExp(`^redoubt doctor: rediss://127\\.0\\.0\\.1:${blueprintPort} - Redoubt `));
     assert.match(r.stdout, /0 high, \d+ medium, \d+ low, \d+ info: exit 0\n$/);
     assert.doesNotMatch(r.stdout, new RegExp(adminPass), 'the password is never printed');
   });
@@ -186,26 +187,28 @@ describe('redoubt doctor against Redoubt as the guide\'s blueprint', () => {
   });
 
   it('exits 2 when it cannot log in: wrong password, no password, no client certificate', async () => {
-    let r = await runRedoubt(['doctor', `rediss://127.0.0.1:${BLUEPRINT_PORT}`, '--user', 'admin', '--pass', 'wrong', ...tlsArgs()]);
+    let r = await runRedoubt(['doctor', `rediss://127.0.0.1:${blueprintPort}`, '--user', 'admin', '--pass', 'wrong', ...tlsArgs()]);
     assert.equal(r.code, 2, r.out);
     assert.match(r.stderr, /cannot log in as admin/);
-    r = await runRedoubt(['doctor', `rediss://127.0.0.1:${BLUEPRINT_PORT}`, ...tlsArgs()]);
+    r = await runRedoubt(['doctor', `rediss://127.0.0.1:${blueprintPort}`, ...tlsArgs()]);
     assert.equal(r.code, 2, r.out);
     assert.match(r.stderr, /requires a login/);
-    r = await runRedoubt(['doctor', `rediss://127.0.0.1:${BLUEPRINT_PORT}`, '--user', 'admin', '--pass', adminPass, '--cacert', f('ca.crt')]);
+    r = await runRedoubt(['doctor', `rediss://127.0.0.1:${blueprintPort}`, '--user', 'admin', '--pass', adminPass, '--cacert', f('ca.crt')]);
     assert.equal(r.code, 2, r.out);
     // Cleartext to a TLS port: no RESP reply ever comes.
-    r = await runRedoubt(['doctor', `redis://127.0.0.1:${BLUEPRINT_PORT}`, '--user', 'admin', '--pass', adminPass, '--timeout', '1000']);
+    r = await runRedoubt(['doctor', `redis://127.0.0.1:${blueprintPort}`, '--user', 'admin', '--pass', adminPass, '--timeout', '1000']);
     assert.equal(r.code, 2, r.out);
   });
 });
 
 describe('redoubt doctor without a server', () => {
   it('exits 2 when nothing listens (and --json says why)', async () => {
-    const r = await runRedoubt(['doctor', `redis://127.0.0.1:${CLOSED_PORT}`]);
+    // A port nothing listens on: free a moment ago, and not bound by this test.
+    const closedPort = await freePort();
+    const r = await runRedoubt(['doctor', `redis://127.0.0.1:${closedPort}`]);
     assert.equal(r.code, 2, r.out);
-    assert.match(r.stderr, /cannot connect to 127\.0\.0\.1:7803/);
-    const { code, report } = await doctorJson([`redis://127.0.0.1:${CLOSED_PORT}`]);
+    assert.match(r.stderr, new RegExp(`cannot connect to 127\\.0\\.0\\.1:${closedPort}`));
+    const { code, report } = await doctorJson([`redis://127.0.0.1:${closedPort}`]);
     assert.equal(code, 2);
     assert.match((report as unknown as { error: string }).error, /ECONNREFUSED/);
   });

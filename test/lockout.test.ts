@@ -4,7 +4,7 @@
 // per-user-name budget locks a user name out from every address except its from: addresses.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawConn, infoField, spawnRedoubt } from './helpers.js';
+import { RawConn, infoField, startRedoubtProcess, type ChildServer } from './helpers.js';
 
 const WRONGPASS = '-WRONGPASS invalid username-password pair or user is disabled.\r\n';
 
@@ -38,18 +38,18 @@ async function poll(check: () => Promise<boolean>, timeoutMs: number, what: stri
 }
 
 describe('AUTH lockout by source address', () => {
-  const port = 7701;
-  let srv: Awaited<ReturnType<typeof spawnRedoubt>>;
+  let srv: ChildServer;
   after(async () => {
     await srv?.kill();
   });
 
   it('locks the address out (right password included), spares another, lifts after its duration, grows for a repeat offender', async () => {
-    srv = await spawnRedoubt([
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no',
+    srv = await startRedoubtProcess([
+      '--save', '', '--appendonly', 'no', '--protected-mode', 'no',
       '--auth-lockout-threshold', '3', '--auth-lockout-window', '60', '--auth-lockout-duration', '1',
       '--auth-lockout-max-duration', '30', '--auth-lockout-user-threshold', '0',
     ]);
+    const port = srv.port;
     const admin = await conn(port, '127.0.0.3');
     assert.equal(await admin.call('ACL', 'SETUSER', 'alice', 'on', '>secret', '~*', '+@all'), '+OK\r\n');
     // Two failures: the connection stays open, the right password still works.
@@ -89,17 +89,17 @@ describe('AUTH lockout by source address', () => {
 });
 
 describe('AUTH lockout by user name', () => {
-  const port = 7702;
-  let srv: Awaited<ReturnType<typeof spawnRedoubt>>;
+  let srv: ChildServer;
   after(async () => {
     await srv?.kill();
   });
 
   it('locks a user name out from every address except its from: addresses; other users are unaffected', async () => {
-    srv = await spawnRedoubt([
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no',
+    srv = await startRedoubtProcess([
+      '--save', '', '--appendonly', 'no', '--protected-mode', 'no',
       '--auth-lockout-threshold', '0', '--auth-lockout-user-threshold', '3', '--auth-lockout-duration', '30',
     ]);
+    const port = srv.port;
     const admin = await conn(port, '127.0.0.9');
     assert.equal(await admin.call('ACL', 'SETUSER', 'bob', 'on', '>pw', '~*', '+@all'), '+OK\r\n');
     assert.equal(await admin.call('ACL', 'SETUSER', 'carol', 'on', '>pw2', '~*', '+@all'), '+OK\r\n');

@@ -1,17 +1,15 @@
 // The Prometheus endpoint (metrics-port): off by default; GET /metrics in the text exposition
 // format with values read from the server's state; 404/405 for anything else; optional basic
-// authentication; CONFIG SET moves it at run time. Ports 7850-7899 only.
+// authentication; CONFIG SET moves it at run time. Ports are free ones chosen at run time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { fileURLToPath } from 'node:url';
-import { RawConn, startRedoubtProcess, startServer, waitFor } from './helpers.js';
+import { RawConn, freePort, freePorts, startRedoubtProcess, startServer, waitFor } from './helpers.js';
 import { makeCa, makeLeaf, type KeyPairPem } from '../src/tls/certs.js';
 
 interface Resp {
@@ -119,11 +117,12 @@ test('the default (metrics-port 0) opens no endpoint', async () => {
 });
 
 test('GET /metrics reports commands, clients, keys, auth failures and ACL denials from the live server', async () => {
-  const t = await startServer({ 'metrics-port': '7851' });
+  const mport = await freePort();
+  const t = await startServer({ 'metrics-port': String(mport) });
   const c = await RawConn.connect(t.port);
   try {
-    assert.deepEqual(t.server.metrics.address, { address: '127.0.0.1', port: 7851 });
-    const before = await scrape(7851);
+    assert.deepEqual(t.server.metrics.address, { address: '127.0.0.1', port: mport });
+    const before = await scrape(mport);
     assert.equal(val(before, 'redoubt_connected_clients'), 1);
     assert.equal(before.get('redoubt_commands_total{cmd="set"}'), undefined, 'no SET yet');
     for (let i = 0; i < 5; i++) assert.equal(await c.call('SET', `k${i}`, 'v'), '+OK\r\n');
@@ -135,7 +134,7 @@ test('GET /metrics reports commands, clients, keys, auth failures and ACL denial
     const c2 = await RawConn.connect(t.port);
     assert.equal(await c2.call('AUTH', 'limited', 'x'), '+OK\r\n');
     assert.match(await c2.call('SET', 'a', 'b'), /^-NOPERM/);
-    const after = await scrape(7851);
+    const after = await scrape(mport);
     c2.close();
     assert.equal(val(after, 'redoubt_commands_total{cmd="set"}'), 7);
     assert.equal(val(after, 'redoubt_commands_rejected_calls_total{cmd="set"}'), 1);
@@ -165,11 +164,11 @@ test('GET /metrics reports commands, clients, keys, auth failures and ACL denial
     assert.equal(await c.call('PEXPIRE', 'k0', '1'), ':1\r\n');
     await waitFor(async () => (await c.call('EXISTS', 'k0')) === ':0\r\n', 5000, 'k0 to expire');
     assert.equal(await c.call('SAVE'), '+OK\r\n');
-    let later = await scrape(7851);
+    let later = await scrape(mport);
     // Polled, then asserted with INFO's count beside it. (Under load this once saw 0: PEXPIRE
     // judged its 1 ms TTL against a second clock reading and deleted the key itself; fixed in
     // the keyspace, tested in expire.test.ts.)
-    await waitFor(async () => val((later = await scrape(7851)), 'redoubt_expired_keys_total') === 1, 5000).catch(() => undefined);
+    await waitFor(async () => val((later = await scrape(mport)), 'redoubt_expired_keys_total') === 1, 5000).catch(() => undefined);
     assert.equal(val(later, 'redoubt_expired_keys_total'), 1, `expired_keys in INFO now: ${/expired_keys:(\d+)/.exec(await c.call('INFO', 'stats'))?.[1]}`);
     assert.equal(val(later, 'redoubt_rdb_changes_since_last_save'), 0);
     assert.equal(val(later, 'redoubt_rdb_saves_total'), 1);
@@ -177,13 +176,14 @@ test('GET /metrics reports commands, clients, keys, auth failures and ACL denial
     c.close();
     await t.close();
   }
-  assert.equal(await answers(7851), false, 'the endpoint closes with the server');
+  assert.equal(await answers(mport), false, 'the endpoint closes with the server');
 });
 
 test('AUTH lockouts: lockouts, refused logins and locked addresses', async () => {
-  const t = await startServer({ 'metrics-port': '7865', 'auth-lockout-threshold': '2', 'auth-lockout-duration': '60', 'auth-lockout-user-threshold': '0', requirepass: 'secret' });
+  const mport = await freePort();
+  const t = await startServer({ 'metrics-port': String(mport), 'auth-lockout-threshold': '2', 'auth-lockout-duration': '60', 'auth-lockout-user-threshold': '0', requirepass: 'secret' });
   try {
-    const before = await scrape(7865);
+    const before = await scrape(mport);
     assert.equal(val(before, 'redoubt_auth_lockouts_total'), 0);
     assert.equal(val(before, 'redoubt_auth_locked{kind="address"}'), 0);
     const c = await RawConn.connect(t.port);
@@ -193,7 +193,7 @@ test('AUTH lockouts: lockouts, refused logins and locked addresses', async () =>
     const c2 = await RawConn.connect(t.port);
     assert.match(await c2.call('AUTH', 'default', 'wrong3'), /^-WRONGPASS/);
     c2.close();
-    const after = await scrape(7865);
+    const after = await scrape(mport);
     assert.equal(val(after, 'redoubt_auth_lockouts_total'), 1);
     assert.equal(val(after, 'redoubt_auth_lockout_refusals_total'), 1);
     assert.equal(val(after, 'redoubt_auth_locked{kind="address"}'), 1);
@@ -205,35 +205,37 @@ test('AUTH lockouts: lockouts, refused logins and locked addresses', async () =>
 });
 
 test('other paths give 404, other methods 405', async () => {
-  const t = await startServer({ 'metrics-port': '7852' });
+  const mport = await freePort();
+  const t = await startServer({ 'metrics-port': String(mport) });
   try {
-    assert.equal((await get(7852, { path: '/' })).status, 404);
-    assert.equal((await get(7852, { path: '/metricsx' })).status, 404);
-    const post = await get(7852, { method: 'POST' });
+    assert.equal((await get(mport, { path: '/' })).status, 404);
+    assert.equal((await get(mport, { path: '/metricsx' })).status, 404);
+    const post = await get(mport, { method: 'POST' });
     assert.equal(post.status, 405);
     assert.equal(post.headers.allow, 'GET, HEAD');
-    assert.equal((await get(7852, { method: 'DELETE' })).status, 405);
-    const head = await get(7852, { method: 'HEAD' });
+    assert.equal((await get(mport, { method: 'DELETE' })).status, 405);
+    const head = await get(mport, { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.body, '');
-    assert.equal((await get(7852, { path: '/metrics?x=1' })).status, 200);
+    assert.equal((await get(mport, { path: '/metrics?x=1' })).status, 200);
   } finally {
     await t.close();
   }
 });
 
 test('basic authentication: 401 with WWW-Authenticate unless the user and password match', async () => {
-  const t = await startServer({ 'metrics-port': '7853', 'metrics-user': 'prom', 'metrics-pass': 's3cret:pw' });
+  const mport = await freePort();
+  const t = await startServer({ 'metrics-port': String(mport), 'metrics-user': 'prom', 'metrics-pass': 's3cret:pw' });
   try {
     for (const auth of [undefined, 'prom:wrong', 'other:s3cret:pw', 'prom:s3cret:pw2', 'prom:s3cret:p', ':s3cret:pw']) {
-      const r = await get(7853, auth === undefined ? {} : { auth });
+      const r = await get(mport, auth === undefined ? {} : { auth });
       assert.equal(r.status, 401, `credentials ${String(auth)}`);
       assert.match(String(r.headers['www-authenticate']), /^Basic realm="redoubt metrics"/);
       assert.doesNotMatch(r.body, /redoubt_/);
     }
     // Unauthenticated, an unknown path is not revealed as such either.
-    assert.equal((await get(7853, { path: '/nope' })).status, 401);
-    const ok = await scrape(7853, 'prom:s3cret:pw');
+    assert.equal((await get(mport, { path: '/nope' })).status, 401);
+    const ok = await scrape(mport, 'prom:s3cret:pw');
     assert.ok(ok.has('redoubt_connected_clients'));
     // The password follows CONFIG SET at once; an empty one turns authentication off.
     const c = await RawConn.connect(t.port);
@@ -243,10 +245,10 @@ test('basic authentication: 401 with WWW-Authenticate unless the user and passwo
     const slow = await c.call('SLOWLOG', 'GET', '1');
     assert.match(slow, /metrics-pass\r\n\$10\r\n\(redacted\)/);
     assert.doesNotMatch(slow, /\bnew\b/);
-    assert.equal((await get(7853, { auth: 'prom:s3cret:pw' })).status, 401);
-    await scrape(7853, 'prom:new');
+    assert.equal((await get(mport, { auth: 'prom:s3cret:pw' })).status, 401);
+    await scrape(mport, 'prom:new');
     assert.equal(await c.call('CONFIG', 'SET', 'metrics-pass', ''), '+OK\r\n');
-    await scrape(7853);
+    await scrape(mport);
     c.close();
   } finally {
     await t.close();
@@ -257,33 +259,39 @@ test('CONFIG SET metrics-port opens, moves and closes the endpoint at run time',
   const t = await startServer();
   const c = await RawConn.connect(t.port);
   try {
-    assert.equal(await answers(7854), false);
-    assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '7854'), '+OK\r\n');
-    await waitFor(() => answers(7854), 5000, 'the endpoint on 7854');
-    assert.ok((await scrape(7854)).has('redoubt_commands_total{cmd="config|set"}'));
-    assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '7855'), '+OK\r\n');
-    await waitFor(() => answers(7855), 5000, 'the endpoint on 7855');
-    assert.equal(await answers(7854), false, 'the old port is closed');
-    assert.equal(await c.call('CONFIG', 'GET', 'metrics-port'), '*2\r\n$12\r\nmetrics-port\r\n$4\r\n7855\r\n');
+    const first = await freePort();
+    assert.equal(await answers(first), false);
+    assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', String(first)), '+OK\r\n');
+    await waitFor(() => answers(first), 5000, `the endpoint on ${first}`);
+    assert.ok((await scrape(first)).has('redoubt_commands_total{cmd="config|set"}'));
+    // Chosen while the endpoint holds the first one: another port.
+    const second = await freePort();
+    const getReply = `*2\r\n$12\r\nmetrics-port\r\n$${String(second).length}\r\n${second}\r\n`;
+    assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', String(second)), '+OK\r\n');
+    await waitFor(() => answers(second), 5000, `the endpoint on ${second}`);
+    assert.equal(await answers(first), false, 'the old port is closed');
+    assert.equal(await c.call('CONFIG', 'GET', 'metrics-port'), getReply);
     // A port already taken: CONFIG SET fails as for port, and the endpoint stays where it was.
     const blocker = http.createServer();
-    await new Promise<void>((r) => blocker.listen(7856, '127.0.0.1', r));
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const taken = (blocker.address() as net.AddressInfo).port;
     try {
-      assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '7856'), "-ERR CONFIG SET failed (possibly related to argument 'metrics-port') - Unable to listen on this port. Check server logs.\r\n");
-      assert.ok(t.logs.some((l) => /Metrics endpoint: could not listen on 127\.0\.0\.1:7856/.test(l)));
-      assert.equal(await c.call('CONFIG', 'GET', 'metrics-port'), '*2\r\n$12\r\nmetrics-port\r\n$4\r\n7855\r\n');
-      assert.deepEqual(t.server.metrics.address, { address: '127.0.0.1', port: 7855 });
-      assert.ok((await scrape(7855)).has('redoubt_commands_total{cmd="config|set"}'));
+      assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', String(taken)), "-ERR CONFIG SET failed (possibly related to argument 'metrics-port') - Unable to listen on this port. Check server logs.\r\n");
+      assert.ok(t.logs.some((l) => new RegExp(`Metrics endpoint: could not listen on 127\\.0\\.0\\.1:${taken}`).test(l)));
+      assert.equal(await c.call('CONFIG', 'GET', 'metrics-port'), getReply);
+      assert.deepEqual(t.server.metrics.address, { address: '127.0.0.1', port: second });
+      assert.ok((await scrape(second)).has('redoubt_commands_total{cmd="config|set"}'));
       // As port and bind: not inside a transaction (EXEC's reply cannot wait for the sockets).
+      const unused = await freePort();
       await c.call('MULTI');
-      await c.call('CONFIG', 'SET', 'metrics-port', '7857');
+      await c.call('CONFIG', 'SET', 'metrics-port', String(unused));
       assert.match(await c.call('EXEC'), /changing metrics-port inside MULTI\/EXEC is not supported by Redoubt/);
     } finally {
       await new Promise((r) => blocker.close(r));
     }
     assert.equal(await c.call('CONFIG', 'SET', 'metrics-port', '0'), '+OK\r\n');
     assert.equal(t.server.metrics.address, null);
-    assert.equal(await answers(7855), false);
+    assert.equal(await answers(second), false);
   } finally {
     c.close();
     await t.close();
@@ -300,20 +308,23 @@ test('CONFIG SET failing on the metrics port changes nothing it was given: TLS f
   const t = await startServer();
   const c = await RawConn.connect(t.port);
   const blocker = http.createServer();
-  await new Promise<void>((r) => blocker.listen(7867, '127.0.0.1', r));
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const taken = String((blocker.address() as net.AddressInfo).port);
   try {
+    // Chosen while the blocker holds its port: another one.
+    const tlsPort = await freePort();
     const before = await c.call('CONFIG', 'GET', 'tls-*');
     const f = (n: string) => path.join(dir, n);
-    const reply = await c.call('CONFIG', 'SET', 'tls-port', '7868', 'tls-cert-file', f('server.crt'), 'tls-key-file', f('server.key'), 'tls-ca-cert-file', f('ca.crt'), 'metrics-port', '7867');
+    const reply = await c.call('CONFIG', 'SET', 'tls-port', String(tlsPort), 'tls-cert-file', f('server.crt'), 'tls-key-file', f('server.key'), 'tls-ca-cert-file', f('ca.crt'), 'metrics-port', taken);
     assert.match(reply, /^-ERR CONFIG SET failed \(possibly related to argument 'metrics-port'\) - Unable to listen on this port/);
     assert.equal(await c.call('CONFIG', 'GET', 'tls-*'), before);
     assert.equal(await c.call('CONFIG', 'GET', 'metrics-port'), '*2\r\n$12\r\nmetrics-port\r\n$1\r\n0\r\n');
-    assert.equal(await answers(7868), false, 'the TLS port is closed again');
+    assert.equal(await answers(tlsPort), false, 'the TLS port is closed again');
     // The same when a later value is refused (audit-log is set at start-up only).
-    const refused = await c.call('CONFIG', 'SET', 'tls-port', '7868', 'tls-cert-file', f('server.crt'), 'tls-key-file', f('server.key'), 'tls-ca-cert-file', f('ca.crt'), 'audit-log', f('audit.log'));
+    const refused = await c.call('CONFIG', 'SET', 'tls-port', String(tlsPort), 'tls-cert-file', f('server.crt'), 'tls-key-file', f('server.key'), 'tls-ca-cert-file', f('ca.crt'), 'audit-log', f('audit.log'));
     assert.match(refused, /^-ERR CONFIG SET failed \(possibly related to argument 'audit-log'\)/);
     assert.equal(await c.call('CONFIG', 'GET', 'tls-*'), before);
-    assert.equal(await answers(7868), false, 'the TLS port is closed again');
+    assert.equal(await answers(tlsPort), false, 'the TLS port is closed again');
   } finally {
     await new Promise((r) => blocker.close(r));
     c.close();
@@ -323,31 +334,28 @@ test('CONFIG SET failing on the metrics port changes nothing it was given: TLS f
 });
 
 test('a real Redoubt process serves /metrics that parses as Prometheus text', async () => {
-  const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
   // Its own empty dir: a dump.rdb in the working directory would be loaded and counted.
   const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-metrics-process-'));
-  const child = spawn(process.execPath, [main, '--port', '7857', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--metrics-port', '7858', '--dir', dir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const mport = await freePort();
+  const child = await startRedoubtProcess(['--save', '', '--appendonly', 'no', '--metrics-port', String(mport)], { dir });
   try {
-    await waitFor(() => answers(7858), 10000, 'the endpoint of the child process');
-    const c = await RawConn.connect(7857);
+    await waitFor(() => answers(mport), 10000, 'the endpoint of the child process');
+    const c = await RawConn.connect(child.port);
     assert.equal(await c.call('SET', 'x', '1'), '+OK\r\n');
     assert.equal(await c.call('GET', 'x'), '$1\r\n1\r\n');
-    const s = await scrape(7858);
+    const s = await scrape(mport);
     c.close();
     assert.equal(val(s, 'redoubt_commands_total{cmd="set"}'), 1);
     assert.equal(val(s, 'redoubt_commands_total{cmd="get"}'), 1);
     assert.equal(val(s, 'redoubt_db_keys{db="0"}'), 1);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    await child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('a stranger against a real process: no credentials get 401 only, a request trickled in and silent sockets are cut within seconds', async () => {
-  const mport = 7866;
+  const mport = await freePort();
   const srv = await startRedoubtProcess(['--save', '', '--appendonly', 'no', '--metrics-port', String(mport), '--metrics-user', 'prom', '--metrics-pass', 'pw']);
   const socks: net.Socket[] = [];
   try {
@@ -414,37 +422,39 @@ test('TLS handshakes, refused client certificates and certificate logins are cou
   const alice = makeLeaf(ca, 'alice');
   const bob = makeLeaf(ca, 'bob');
   const stranger = makeLeaf(other, 'alice');
+  // A plain port too: with a TLS port, port 0 would open none.
+  const [port, mport, tlsPort] = (await freePorts(3)) as [number, number, number];
   const t = await startServer({
-    port: '7862',
-    'metrics-port': '7859',
-    'tls-port': '7861',
+    port: String(port),
+    'metrics-port': String(mport),
+    'tls-port': String(tlsPort),
     'tls-cert-file': `${server}.crt`,
     'tls-key-file': `${server}.key`,
     'tls-ca-cert-file': path.join(dir, 'ca.crt'),
     'tls-auth-clients-user': 'CN',
   });
-  const c = await RawConn.connect(7862).catch(async (e: unknown) => {
+  const c = await RawConn.connect(port).catch(async (e: unknown) => {
     await t.close();
     throw e;
   });
   const open: tls.TLSSocket[] = [];
   const connect = (p: KeyPairPem) =>
     new Promise<void>((resolve) => {
-      const s = tls.connect({ host: '127.0.0.1', port: 7861, ca: ca.cert, cert: p.cert, key: p.key, servername: 'localhost' }, () => resolve());
+      const s = tls.connect({ host: '127.0.0.1', port: tlsPort, ca: ca.cert, cert: p.cert, key: p.key, servername: 'localhost' }, () => resolve());
       s.on('error', () => resolve());
       s.on('close', () => resolve());
       open.push(s);
     });
   try {
     assert.equal(await c.call('ACL', 'SETUSER', 'alice', 'on', '+@all', '~*'), '+OK\r\n');
-    const before = await scrape(7859);
+    const before = await scrape(mport);
     assert.equal(val(before, 'redoubt_tls_handshakes_total'), 0);
     await connect(alice);
     await connect(bob);
-    await waitFor(async () => val(await scrape(7859), 'redoubt_tls_cert_login_refused_total') === 1, 5000, 'the refused certificate login');
+    await waitFor(async () => val(await scrape(mport), 'redoubt_tls_cert_login_refused_total') === 1, 5000, 'the refused certificate login');
     await connect(stranger);
-    await waitFor(async () => val(await scrape(7859), 'redoubt_tls_handshake_failures_total') === 1, 5000, 'the refused client certificate');
-    const after = await scrape(7859);
+    await waitFor(async () => val(await scrape(mport), 'redoubt_tls_handshake_failures_total') === 1, 5000, 'the refused client certificate');
+    const after = await scrape(mport);
     assert.equal(val(after, 'redoubt_tls_handshakes_total'), 2, 'alice and bob completed their handshakes');
     assert.equal(val(after, 'redoubt_tls_cert_logins_total'), 1, 'alice logged in by her certificate');
     assert.equal(val(after, 'redoubt_tls_cert_login_refused_total'), 1, 'bob is no user');
