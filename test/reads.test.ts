@@ -172,6 +172,46 @@ describe('writes over tcp', () => {
     }
   });
 
+  it('a client whose replies stopped going out at once (a big reply it did not read) is written to directly again once its socket has drained, replies in order', async () => {
+    const srv = await startServer();
+    const c = await RawConn.connect(srv.port);
+    try {
+      const size = 8 * 1024 * 1024;
+      c.send('SET', 'big', Buffer.alloc(size, 'b'));
+      assert.equal(await c.reply(), '+OK\r\n');
+      const client = [...srv.server.clients.values()][0] as unknown as { writesComplete: boolean; streamWritten: boolean };
+      assert.equal(client.writesComplete, true);
+      c.socket.pause();
+      c.send('GET', 'big');
+      await waitFor(() => !client.writesComplete, 5000, 'a reply the kernel could not take at once');
+      // Replies made while the big one is still being written queue behind it.
+      c.send('SET', 'k', 'v1');
+      c.send('GET', 'k');
+      const header = `$${size}\r\n`;
+      const total = header.length + size + 2 + '+OK\r\n'.length + '$2\r\nv1\r\n'.length;
+      c.socket.resume();
+      await waitFor(() => c.socket.bytesRead >= total, 10_000, 'every reply read');
+      const all = c.buffered;
+      assert.equal(all.length, total);
+      assert.equal(all.subarray(0, header.length).toString('latin1'), header);
+      assert.ok(all.subarray(header.length, header.length + size).equals(Buffer.alloc(size, 'b')));
+      assert.equal(all.subarray(header.length + size).toString('latin1'), '\r\n+OK\r\n$2\r\nv1\r\n');
+      await c.reply();
+      await c.reply();
+      await c.reply();
+      // Drained: the replies after it go to the socket's handle again, not through its stream.
+      for (let i = 1; i <= 5; i++) {
+        c.send('INCR', 'n');
+        assert.equal(await c.reply(), `:${i}\r\n`);
+      }
+      assert.equal(client.writesComplete, true);
+      assert.equal(client.streamWritten, false);
+    } finally {
+      c.socket.destroy();
+      await srv.close();
+    }
+  });
+
   it('writeDirect to the handle of a socket destroyed meanwhile fails the write, before and after the handle has closed', async () => {
     const results: number[] = [];
     let closed = false;

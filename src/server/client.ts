@@ -94,7 +94,7 @@ export class Client {
   replicaIp: string | null = null;
   /** Bytes read and written, for INFO stats. */
   netIn = 0;
-  /** False once a socket write did not complete before returning (see flush). */
+  /** False once a socket write did not complete before returning, until the socket has drained (see flush). */
   private writesComplete = true;
   /** The socket's handle, where replies go past the Writable stream (socket-io.ts writeDirect); null: through the stream. */
   private readonly handle: DirectHandle | null;
@@ -242,6 +242,13 @@ export class Client {
         return;
       }
       this.pushKeep = null;
+      // A TCP socket whose writes stopped completing at once (a big reply, a reader that paused)
+      // and that has drained since (no direct write held, nothing in its stream) is written to
+      // directly again: nothing queued can be overtaken.
+      if (!this.writesComplete && this.handle !== null && this.directHeld === 0 && this.replica === null && this.socket.writableLength === 0) {
+        this.writesComplete = true;
+        this.streamWritten = false;
+      }
       // While writes complete at once (plain TCP), write straight from the reply buffer and reuse
       // it; once one does not (TLS writes complete later, or a slow reader), copy replies out.
       const direct = this.writesComplete;
