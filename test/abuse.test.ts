@@ -306,6 +306,40 @@ describe('attacks against a real process', () => {
     }
   });
 
+  it('a client that reads its big replies, then stops reading, is still dropped at the normal limit (its replies written directly again)', async () => {
+    const s = await startRedoubtProcess(['--save', '', '--client-output-buffer-limit', 'normal 32mb 0 0']);
+    const ctl = await RawConn.connect(s.port);
+    try {
+      assert.equal(await ctl.call('SET', 'big', 'b'.repeat(1024 * 1024)), '+OK\r\n');
+      const reader = net.connect({ port: s.port, host: '127.0.0.1' });
+      sockets.push(reader);
+      reader.on('error', () => {});
+      reader.on('data', () => {});
+      await new Promise((r) => reader.once('connect', r));
+      const batch = '*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n'.repeat(24);
+      const replies = 24 * (1024 * 1024 + '$1048576\r\n\r\n'.length);
+      // 24 MiB of replies, more than the kernel takes at once: its writes stop completing at once.
+      // The reader reads them all, so the server's socket drains.
+      reader.write(batch);
+      await waitFor(() => reader.bytesRead >= replies, 10_000, 'the first batch read');
+      assert.equal(reader.bytesRead, replies);
+      // Now it stops reading: 24 MiB more, written to the socket's handle again and mostly held
+      // there, then 24 MiB on top: past 32 MB only if the held bytes count.
+      reader.pause();
+      const line = async (): Promise<string> => (await ctl.call('CLIENT', 'LIST')).split('\n').find((l) => l.includes(' cmd=get ')) ?? '';
+      reader.write(batch);
+      await waitFor(async () => Number(/ omem=(\d+)/.exec(await line())?.[1] ?? 0) >= 12 * 1024 * 1024, 5000, 'the held replies counted');
+      reader.write(batch);
+      await waitFor(async () => (await line()) === '', 5000, 'the reader dropped');
+      const stats = await ctl.call('INFO', 'everything');
+      assert.ok(Number(infoValue(stats, 'client_output_buffer_limit_disconnections')) >= 1);
+      assert.equal(await ctl.call('PING'), '+PONG\r\n');
+    } finally {
+      ctl.close();
+      await s.kill();
+    }
+  });
+
   it('a subscriber that never reads is disconnected at the default pubsub limit', async () => {
     const s = await startRedoubtProcess(['--save', '']);
     const ctl = await RawConn.connect(s.port);

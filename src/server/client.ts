@@ -100,8 +100,8 @@ export class Client {
   private readonly handle: DirectHandle | null;
   /**
    * Whether replies have gone through the socket's Writable stream (no direct writes, a write
-   * that did not complete at once, a replica's synchronisation): until then it holds nothing and
-   * its length is not read at every flush.
+   * that did not complete at once, a replica's synchronisation) since it was last found drained
+   * (flush): until then it holds nothing and its length is not read at every flush.
    */
   private streamWritten: boolean;
   /** Bytes of a direct write the handle still holds (it completes later). */
@@ -254,7 +254,7 @@ export class Client {
       const direct = this.writesComplete;
       const data = direct ? this.out.pending() : this.out.take();
       this.server.stats.netOutput += data.length;
-      // Past the Writable stream while nothing ever went through it (a replica's snapshot does).
+      // Past the Writable stream while it holds nothing (a replica's snapshot goes through it).
       const handle = this.handle;
       const held = direct && handle !== null && this.replica === null && !this.streamWritten ? writeDirect(this.socket, handle, data, this.directDone) : -1;
       if (held < 0) {
